@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package identity needs to build, test and benchmark. Idempotent: when all
+# packages are present it only asks dpkg and returns (well under a second). Every entry point
+# (deploy/quickstart.sh, tests/run_all.sh, .ci/run) calls it, so a fresh machine needs nothing done
+# by hand.
+set -euo pipefail
+
+packages=(
+  # Build: Debian's Bazel 4.2.3 and the rule sets it loads implicitly.
+  bazel-bootstrap bazel-rules-java bazel-rules-proto pkg-config
+  # Libraries.
+  libabsl-dev libssl-dev android-libboringssl-dev nlohmann-json3-dev
+  # Tests and benchmarks.
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Fuzzing (libFuzzer ships in clang's runtime).
+  clang libclang-rt-14-dev
+  # Interoperability tests: an independent JOSE implementation (PyJWT on cryptography).
+  python3 python3-jwt python3-cryptography
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
+  $sudo apt-get update >&2
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2
+fi

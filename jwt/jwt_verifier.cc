@@ -1,0 +1,94 @@
+#include "jwt/jwt_verifier.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "jwt/status.h"
+
+namespace identity::jwt {
+namespace {
+
+absl::string_view StripApplication(absl::string_view typ) {
+  constexpr absl::string_view kPrefix = "application/";
+  if (typ.size() > kPrefix.size() && absl::StartsWithIgnoreCase(typ, kPrefix)) {
+    typ.remove_prefix(kPrefix.size());
+  }
+  return typ;
+}
+
+}  // namespace
+
+bool TypMatches(absl::string_view typ, absl::string_view expected) {
+  return absl::EqualsIgnoreCase(StripApplication(typ), StripApplication(expected));
+}
+
+absl::StatusOr<JwtVerifier> JwtVerifier::Create(VerifierOptions options) {
+  if (options.leeway < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("leeway must not be negative");
+  }
+  if (options.allowed_algorithms.empty()) {
+    return absl::InvalidArgumentError("at least one algorithm must be allowed");
+  }
+  if (options.max_token_size == 0) {
+    return absl::InvalidArgumentError("max_token_size must be positive");
+  }
+  if (options.clock == nullptr) return absl::InvalidArgumentError("clock must not be null");
+  return JwtVerifier(std::move(options));
+}
+
+absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
+                                                const Jwks& jwks) const {
+  auto jws = Jws::Parse(token, options_.max_token_size);
+  if (!jws.ok()) return jws.status();
+
+  // RFC 8725 §3.11: explicit typing keeps one kind of JWT from being replayed as another.
+  if (options_.required_typ.has_value()) {
+    const auto& typ = jws->header().typ;
+    if (!typ.has_value() || !TypMatches(*typ, *options_.required_typ)) {
+      return MakeError(Reason::kTypMismatch,
+                       absl::StrCat("\"typ\" must be \"", *options_.required_typ, "\""));
+    }
+  }
+
+  auto key = VerifyJws(*jws, jwks, options_.allowed_algorithms);
+  if (!key.ok()) return key.status();
+
+  // The payload is read only after the signature verified.
+  auto claims = Claims::Parse(jws->payload());
+  if (!claims.ok()) return claims.status();
+
+  const int64_t now = absl::ToUnixSeconds(options_.clock->Now());
+  const int64_t leeway = absl::ToInt64Seconds(options_.leeway);
+  if (!claims->exp.has_value()) {
+    if (options_.require_exp) return MakeError(Reason::kExpMissing, "the token has no \"exp\"");
+  } else if (now >= *claims->exp + leeway) {
+    // RFC 7519 §4.1.4: the current time MUST be before "exp".
+    return MakeError(Reason::kExpired, "the token has expired");
+  }
+  if (claims->nbf.has_value() && now + leeway < *claims->nbf) {
+    return MakeError(Reason::kNotYetValid, "the token is not valid yet (\"nbf\")");
+  }
+  if (claims->iat.has_value() && *claims->iat > now + leeway) {
+    return MakeError(Reason::kIssuedInFuture, "the token was issued in the future (\"iat\")");
+  }
+  if (!options_.issuer.empty() && claims->iss != options_.issuer) {
+    return MakeError(Reason::kIssuerMismatch, "\"iss\" is not the expected issuer");
+  }
+  if (!options_.audiences.empty()) {
+    const bool match = std::any_of(
+        claims->aud.begin(), claims->aud.end(), [this](const std::string& aud) {
+          return std::find(options_.audiences.begin(), options_.audiences.end(), aud) !=
+                 options_.audiences.end();
+        });
+    if (!match) {
+      return MakeError(Reason::kAudienceMismatch, "\"aud\" holds none of the accepted audiences");
+    }
+  }
+  VerifiedJwt verified{jws->header(), *std::move(claims), (*key)->kid()};
+  return verified;
+}
+
+}  // namespace identity::jwt

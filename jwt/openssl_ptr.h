@@ -1,0 +1,48 @@
+// Owning smart pointers for every OpenSSL/BoringSSL object the JOSE library touches. Nothing else
+// in jwt/ calls a *_free function.
+//
+// The crypto code uses only the API that BoringSSL and OpenSSL 3 share. Some of it (RSA, EC_KEY)
+// is marked deprecated in OpenSSL 3 but remains supported there; the build defines
+// OPENSSL_SUPPRESS_DEPRECATED for jwt/ rather than keep a second, OpenSSL-3-only code path.
+#ifndef IDENTITY_JWT_OPENSSL_PTR_H_
+#define IDENTITY_JWT_OPENSSL_PTR_H_
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include <memory>
+
+namespace identity::jwt {
+
+template <typename T, void (*Free)(T*)>
+struct OpenSslDeleter {
+  void operator()(T* p) const { Free(p); }
+};
+
+template <typename T, void (*Free)(T*)>
+using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter<T, Free>>;
+
+using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
+using BnCtxPtr = OpenSslPtr<BN_CTX, BN_CTX_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
+using EcKeyPtr = OpenSslPtr<EC_KEY, EC_KEY_free>;
+using EcGroupPtr = OpenSslPtr<EC_GROUP, EC_GROUP_free>;
+using EcPointPtr = OpenSslPtr<EC_POINT, EC_POINT_free>;
+using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
+using EvpMdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EvpPkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using EvpPkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using RsaPtr = OpenSslPtr<RSA, RSA_free>;
+
+// EVP_PKEY objects are shared between copies of a Jwk: after construction they are only read,
+// which both libraries allow from many threads at once.
+using SharedPkey = std::shared_ptr<EVP_PKEY>;
+inline SharedPkey Share(EvpPkeyPtr key) { return SharedPkey(key.release(), EVP_PKEY_free); }
+
+}  // namespace identity::jwt
+
+#endif  // IDENTITY_JWT_OPENSSL_PTR_H_
