@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "jwt/base64url.h"
+#include "jwt/openssl_ptr.h"
 #include "jwt/status.h"
 
 namespace identity::jwt {

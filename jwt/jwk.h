@@ -3,6 +3,9 @@
 #ifndef IDENTITY_JWT_JWK_H_
 #define IDENTITY_JWT_JWK_H_
 
+#include <openssl/evp.h>
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +15,6 @@
 #include "absl/strings/string_view.h"
 #include "jwt/algorithm.h"
 #include "jwt/json.h"
-#include "jwt/openssl_ptr.h"
 
 namespace identity::jwt {
 
@@ -96,7 +98,7 @@ class Jwk {
   std::optional<std::string> use_;
   std::optional<std::vector<std::string>> key_ops_;
   bool is_private_ = false;
-  SharedPkey pkey_;
+  std::shared_ptr<EVP_PKEY> pkey_;  // Null for oct keys.
   std::string secret_;
 };
 

@@ -1,5 +1,6 @@
 // Owning smart pointers for every OpenSSL/BoringSSL object the JOSE library touches. Nothing else
-// in jwt/ calls a *_free function.
+// in jwt/ calls a *_free function. Include it from .cc files only: it must not reach the headers
+// that code outside jwt/ includes (see the deprecation note below).
 //
 // The crypto code uses only the API that BoringSSL and OpenSSL 3 share. Some of it (RSA, EC_KEY)
 // is marked deprecated in OpenSSL 3 but remains supported there; the build defines
@@ -38,10 +39,11 @@ using EvpPkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpPkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using RsaPtr = OpenSslPtr<RSA, RSA_free>;
 
-// EVP_PKEY objects are shared between copies of a Jwk: after construction they are only read,
-// which both libraries allow from many threads at once.
-using SharedPkey = std::shared_ptr<EVP_PKEY>;
-inline SharedPkey Share(EvpPkeyPtr key) { return SharedPkey(key.release(), EVP_PKEY_free); }
+// EVP_PKEY objects are shared between copies of a Jwk (jwk.h): after construction they are only
+// read, which both libraries allow from many threads at once.
+inline std::shared_ptr<EVP_PKEY> Share(EvpPkeyPtr key) {
+  return std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free);
+}
 
 }  // namespace identity::jwt
 

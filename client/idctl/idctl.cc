@@ -1,0 +1,374 @@
+#include "client/idctl/idctl.h"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "jwt/algorithm.h"
+#include "jwt/base64url.h"
+#include "jwt/claims.h"
+#include "jwt/json.h"
+#include "jwt/jwk.h"
+#include "jwt/jwks.h"
+#include "jwt/jws.h"
+#include "jwt/jwt_signer.h"
+#include "jwt/jwt_verifier.h"
+#include "jwt/status.h"
+
+namespace identity::idctl {
+namespace {
+
+using jwt::Json;
+
+constexpr char kUsage[] = R"(usage: idctl <command> [options]
+
+Keys
+  idctl keys generate --alg ALG [--kid KID] [--bits N]
+      Print a new private JWK. ALG: ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512
+      EdDSA HS256 HS384 HS512. --bits: RSA modulus size (default 2048). Without --kid the kid
+      is the RFC 7638 thumbprint.
+  idctl keys public KEY_FILE          Print the public JWK of a (private) JWK.
+  idctl keys jwks KEY_FILE...         Print a JWKS of the public parts of the given JWKs.
+  idctl keys to-pem [--private] KEY_FILE
+                                      Print a JWK as PEM (SPKI, or PKCS#8 with --private).
+  idctl keys from-pem [--alg ALG] [--kid KID] PEM_FILE
+                                      Print a PEM key as a JWK (--alg is required to sign
+                                      with RSA keys).
+
+Tokens
+  idctl jwt sign --key PRIVATE_JWK_FILE --claims JSON [--typ TYP]
+      Print a compact JWS of the claims (header typ defaults to JWT; --typ "" omits it).
+  idctl jwt decode TOKEN
+      Print {"header": ..., "claims": ...} WITHOUT verifying anything.
+  idctl jwt verify --jwks JWKS_FILE [--iss ISS] [--aud AUD]... [--leeway SECONDS]
+                   [--typ TYP] [--alg ALG]... [--max-size BYTES] TOKEN
+      Exit 0 and print the claims when the token is valid; exit 1 and print the reason on
+      stderr when it is not. --alg restricts the accepted algorithms (default: ES256 ES384
+      RS256 PS256 EdDSA). JWKS_FILE may also hold a single JWK.
+
+A file argument or TOKEN of "-" is read from standard input. Exit status 2: usage error or
+unusable input.
+)";
+
+// Parsed command line: --name value / --name=value flags (repeatable) and positionals.
+struct Args {
+  std::map<std::string, std::vector<std::string>> flags;
+  std::vector<std::string> positional;
+
+  std::optional<std::string> Get(const std::string& name) const {
+    auto it = flags.find(name);
+    if (it == flags.end() || it->second.empty()) return std::nullopt;
+    return it->second.back();
+  }
+  std::vector<std::string> GetAll(const std::string& name) const {
+    auto it = flags.find(name);
+    return it == flags.end() ? std::vector<std::string>() : it->second;
+  }
+};
+
+// `value_flags` take a value, `bool_flags` do not. Anything else starting with "--" is an error.
+absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, size_t start,
+                               const std::set<std::string>& value_flags,
+                               const std::set<std::string>& bool_flags = {}) {
+  Args args;
+  for (size_t i = start; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg.size() > 2 && arg.rfind("--", 0) == 0) {
+      std::string name = arg.substr(2);
+      std::optional<std::string> value;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      if (bool_flags.count(name) != 0 && !value.has_value()) {
+        args.flags[name].push_back("true");
+        continue;
+      }
+      if (value_flags.count(name) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat("unknown option --", name));
+      }
+      if (!value.has_value()) {
+        if (i + 1 >= argv.size()) {
+          return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+        }
+        value = argv[++i];
+      }
+      args.flags[name].push_back(*value);
+    } else {
+      args.positional.push_back(arg);
+    }
+  }
+  return args;
+}
+
+class Command {
+ public:
+  Command(std::istream& in, std::ostream& out, std::ostream& err) : in_(in), out_(out), err_(err) {}
+
+  int Run(const std::vector<std::string>& argv) {
+    if (argv.empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h") {
+      (argv.empty() ? err_ : out_) << kUsage;
+      return argv.empty() ? kExitUsage : kExitOk;
+    }
+    const std::string group = argv[0];
+    const std::string verb = argv.size() > 1 ? argv[1] : "";
+    if (group == "keys" && verb == "generate") return KeysGenerate(argv);
+    if (group == "keys" && verb == "public") return KeysPublic(argv);
+    if (group == "keys" && verb == "jwks") return KeysJwks(argv);
+    if (group == "keys" && verb == "to-pem") return KeysToPem(argv);
+    if (group == "keys" && verb == "from-pem") return KeysFromPem(argv);
+    if (group == "jwt" && verb == "sign") return JwtSign(argv);
+    if (group == "jwt" && verb == "decode") return JwtDecode(argv);
+    if (group == "jwt" && verb == "verify") return JwtVerify(argv);
+    return Usage(absl::StrCat("unknown command \"", group, verb.empty() ? "" : " ", verb, "\""));
+  }
+
+ private:
+  int Usage(absl::string_view message) {
+    err_ << "idctl: " << message << "\n(run \"idctl help\" for usage)\n";
+    return kExitUsage;
+  }
+  int Fail(absl::string_view what, const absl::Status& status) {
+    err_ << "idctl: " << what << ": " << status.message() << "\n";
+    return kExitUsage;
+  }
+
+  absl::StatusOr<std::string> ReadInput(const std::string& path) {
+    if (path == "-") {
+      if (stdin_used_) return absl::InvalidArgumentError("standard input can be read only once");
+      stdin_used_ = true;
+      return std::string(std::istreambuf_iterator<char>(in_), std::istreambuf_iterator<char>());
+    }
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    return buffer.str();
+  }
+
+  absl::StatusOr<jwt::Jwk> ReadKey(const std::string& path) {
+    auto text = ReadInput(path);
+    if (!text.ok()) return text.status();
+    return jwt::Jwk::Parse(*text);
+  }
+
+  absl::StatusOr<jwt::Algorithm> ParseAlg(const std::string& name) {
+    auto alg = jwt::AlgorithmFromName(name);
+    if (!alg.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown algorithm \"", name, "\""));
+    }
+    return *alg;
+  }
+
+  void PrintJson(const Json& json) {
+    out_ << json.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  }
+
+  int KeysGenerate(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(argv, 2, {"alg", "kid", "bits"});
+    if (!args.ok()) return Usage(args.status().message());
+    if (!args->positional.empty()) return Usage("keys generate takes no arguments");
+    auto alg_name = args->Get("alg");
+    if (!alg_name) return Usage("keys generate needs --alg");
+    auto alg = ParseAlg(*alg_name);
+    if (!alg.ok()) return Usage(alg.status().message());
+    int bits = 2048;
+    if (auto value = args->Get("bits"); value && !absl::SimpleAtoi(*value, &bits)) {
+      return Usage("--bits must be a number");
+    }
+    auto key = jwt::Jwk::Generate(*alg, args->Get("kid").value_or(""), bits);
+    if (!key.ok()) return Fail("cannot generate the key", key.status());
+    PrintJson(key->ToPrivateJson());
+    return kExitOk;
+  }
+
+  int KeysPublic(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(argv, 2, {});
+    if (!args.ok()) return Usage(args.status().message());
+    if (args->positional.size() != 1) return Usage("keys public needs one KEY_FILE");
+    auto key = ReadKey(args->positional[0]);
+    if (!key.ok()) return Fail("cannot use the key", key.status());
+    if (key->is_symmetric()) return Usage("an oct (HMAC) key has no public part");
+    PrintJson(key->ToPublicJson());
+    return kExitOk;
+  }
+
+  int KeysJwks(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(argv, 2, {});
+    if (!args.ok()) return Usage(args.status().message());
+    if (args->positional.empty()) return Usage("keys jwks needs at least one KEY_FILE");
+    std::vector<jwt::Jwk> keys;
+    for (const std::string& path : args->positional) {
+      auto key = ReadKey(path);
+      if (!key.ok()) return Fail(absl::StrCat("cannot use ", path), key.status());
+      if (key->is_symmetric()) return Usage(absl::StrCat(path, " is an oct key: not published"));
+      keys.push_back(key->PublicKey());
+    }
+    auto jwks = jwt::Jwks::FromKeys(std::move(keys));
+    if (!jwks.ok()) return Fail("cannot build the set", jwks.status());
+    PrintJson(jwks->ToPublicJson());
+    return kExitOk;
+  }
+
+  int KeysToPem(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(argv, 2, {}, {"private"});
+    if (!args.ok()) return Usage(args.status().message());
+    if (args->positional.size() != 1) return Usage("keys to-pem needs one KEY_FILE");
+    auto key = ReadKey(args->positional[0]);
+    if (!key.ok()) return Fail("cannot use the key", key.status());
+    auto pem = args->Get("private") ? key->ToPrivatePem() : key->ToPublicPem();
+    if (!pem.ok()) return Fail("cannot export the key", pem.status());
+    out_ << *pem;
+    return kExitOk;
+  }
+
+  int KeysFromPem(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(argv, 2, {"alg", "kid"});
+    if (!args.ok()) return Usage(args.status().message());
+    if (args->positional.size() != 1) return Usage("keys from-pem needs one PEM_FILE");
+    std::optional<jwt::Algorithm> alg;
+    if (auto name = args->Get("alg")) {
+      auto parsed = ParseAlg(*name);
+      if (!parsed.ok()) return Usage(parsed.status().message());
+      alg = *parsed;
+    }
+    auto pem = ReadInput(args->positional[0]);
+    if (!pem.ok()) return Fail("cannot read the PEM file", pem.status());
+    auto key = jwt::Jwk::FromPem(*pem, alg, args->Get("kid").value_or(""));
+    if (!key.ok()) return Fail("cannot use the PEM key", key.status());
+    PrintJson(key->is_private() ? key->ToPrivateJson() : key->ToPublicJson());
+    return kExitOk;
+  }
+
+  int JwtSign(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(argv, 2, {"key", "claims", "typ"});
+    if (!args.ok()) return Usage(args.status().message());
+    if (!args->positional.empty()) return Usage("jwt sign takes no positional arguments");
+    auto key_path = args->Get("key");
+    auto claims_text = args->Get("claims");
+    if (!key_path || !claims_text) return Usage("jwt sign needs --key and --claims");
+    auto key = ReadKey(*key_path);
+    if (!key.ok()) return Fail("cannot use the key", key.status());
+    auto claims = jwt::Claims::Parse(*claims_text);
+    if (!claims.ok()) return Fail("--claims is not a valid claims set", claims.status());
+    jwt::SignerOptions options;
+    if (auto typ = args->Get("typ")) options.typ = *typ;
+    auto signer = jwt::JwtSigner::Create(*std::move(key), options);
+    if (!signer.ok()) return Fail("cannot sign with this key", signer.status());
+    auto token = signer->Sign(*claims);
+    if (!token.ok()) return Fail("signing failed", token.status());
+    out_ << *token << "\n";
+    return kExitOk;
+  }
+
+  absl::StatusOr<std::string> ReadToken(const std::string& arg) {
+    if (arg != "-") return arg;
+    auto text = ReadInput(arg);
+    if (!text.ok()) return text.status();
+    return std::string(absl::StripAsciiWhitespace(*text));
+  }
+
+  int JwtDecode(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(argv, 2, {});
+    if (!args.ok()) return Usage(args.status().message());
+    if (args->positional.size() != 1) return Usage("jwt decode needs one TOKEN");
+    auto token = ReadToken(args->positional[0]);
+    if (!token.ok()) return Fail("cannot read the token", token.status());
+    // Decoding is deliberately unsized and unverified: it is a debugging aid.
+    auto jws = jwt::Jws::Parse(*token, token->size());
+    if (!jws.ok()) return Fail("cannot decode the token", jws.status());
+    auto claims = jwt::ParseJsonObject(jws->payload());
+    Json result = {{"header", jws->header().json}};
+    if (claims.ok()) {
+      result["claims"] = *claims;
+    } else {
+      result["payload"] = jwt::Base64UrlEncode(jws->payload());
+    }
+    err_ << "idctl: NOT VERIFIED: the signature and claims were not checked\n";
+    PrintJson(result);
+    return kExitOk;
+  }
+
+  int JwtVerify(const std::vector<std::string>& argv) {
+    auto args =
+        ParseArgs(argv, 2, {"jwks", "iss", "aud", "leeway", "typ", "alg", "max-size"});
+    if (!args.ok()) return Usage(args.status().message());
+    if (args->positional.size() != 1) return Usage("jwt verify needs one TOKEN");
+    auto jwks_path = args->Get("jwks");
+    if (!jwks_path) return Usage("jwt verify needs --jwks");
+
+    jwt::VerifierOptions options;
+    options.issuer = args->Get("iss").value_or("");
+    options.audiences = args->GetAll("aud");
+    if (auto leeway = args->Get("leeway")) {
+      int64_t seconds = 0;
+      if (!absl::SimpleAtoi(*leeway, &seconds) || seconds < 0) {
+        return Usage("--leeway must be a non-negative number of seconds");
+      }
+      options.leeway = absl::Seconds(seconds);
+    }
+    if (auto typ = args->Get("typ")) options.required_typ = *typ;
+    if (auto max_size = args->Get("max-size")) {
+      if (!absl::SimpleAtoi(*max_size, &options.max_token_size) || options.max_token_size == 0) {
+        return Usage("--max-size must be a positive number of bytes");
+      }
+    }
+    if (auto algs = args->GetAll("alg"); !algs.empty()) {
+      options.allowed_algorithms.clear();
+      for (const std::string& name : algs) {
+        auto alg = ParseAlg(name);
+        if (!alg.ok()) return Usage(alg.status().message());
+        options.allowed_algorithms.push_back(*alg);
+      }
+    }
+    auto verifier = jwt::JwtVerifier::Create(options);
+    if (!verifier.ok()) return Usage(verifier.status().message());
+
+    auto jwks_text = ReadInput(*jwks_path);
+    if (!jwks_text.ok()) return Fail("cannot read --jwks", jwks_text.status());
+    auto jwks_json = jwt::ParseJsonObject(*jwks_text);
+    if (!jwks_json.ok()) return Fail("--jwks is not JSON", jwks_json.status());
+    // A single JWK is accepted as a set of one.
+    if (!jwks_json->contains("keys")) *jwks_json = Json{{"keys", Json::array({*jwks_json})}};
+    auto jwks = jwt::Jwks::FromJson(*jwks_json);
+    if (!jwks.ok()) return Fail("--jwks is not a usable key set", jwks.status());
+    for (const auto& skipped : jwks->skipped()) {
+      err_ << "idctl: warning: key " << skipped.index
+           << (skipped.kid.empty() ? "" : absl::StrCat(" (kid \"", skipped.kid, "\")"))
+           << " ignored: " << skipped.status.message() << "\n";
+    }
+
+    auto token = ReadToken(args->positional[0]);
+    if (!token.ok()) return Fail("cannot read the token", token.status());
+    auto verified = verifier->Verify(*token, *jwks);
+    if (!verified.ok()) {
+      err_ << "invalid token: " << verified.status().message() << "\n";
+      return kExitInvalid;
+    }
+    PrintJson(verified->claims.ToJson());
+    return kExitOk;
+  }
+
+  std::istream& in_;
+  std::ostream& out_;
+  std::ostream& err_;
+  bool stdin_used_ = false;
+};
+
+}  // namespace
+
+int RunIdctl(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+             std::ostream& err) {
+  return Command(in, out, err).Run(args);
+}
+
+}  // namespace identity::idctl
