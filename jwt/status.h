@@ -7,6 +7,8 @@
 #ifndef IDENTITY_JWT_STATUS_H_
 #define IDENTITY_JWT_STATUS_H_
 
+#include <ostream>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -76,6 +78,11 @@ absl::Status MakeError(Reason reason, absl::string_view message);
 // The reason carried by `status`: kOk for an OK status, kCryptoFailure for an error status that
 // did not come from this library.
 Reason ReasonOf(const absl::Status& status);
+
+// Prints ReasonName(reason) (readable test failures and logs).
+inline std::ostream& operator<<(std::ostream& out, Reason reason) {
+  return out << ReasonName(reason);
+}
 
 }  // namespace identity::jwt
 
