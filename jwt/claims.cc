@@ -22,7 +22,10 @@ absl::Status ReadString(Json& json, const char* name, std::optional<std::string>
   return absl::OkStatus();
 }
 
-absl::Status ReadNumericDate(Json& json, const char* name, std::optional<int64_t>* out) {
+enum class Rounding { kDown, kUp };
+
+absl::Status ReadNumericDate(Json& json, const char* name, Rounding rounding,
+                             std::optional<int64_t>* out) {
   auto it = json.find(name);
   if (it == json.end()) return absl::OkStatus();
   if (!it->is_number()) {
@@ -44,7 +47,8 @@ absl::Status ReadNumericDate(Json& json, const char* name, std::optional<int64_t
     if (!std::isfinite(value) || value < 0 || value > kMaxNumericDate) {
       return MakeError(Reason::kClaimInvalid, absl::StrCat("\"", name, "\" is out of range"));
     }
-    *out = static_cast<int64_t>(value);
+    *out = static_cast<int64_t>(rounding == Rounding::kDown ? std::floor(value)
+                                                             : std::ceil(value));
   }
   json.erase(it);
   return absl::OkStatus();
@@ -61,14 +65,20 @@ absl::StatusOr<Claims> Claims::FromJson(const Json& json) {
         std::pair{"jti", &claims.jti}}) {
     if (absl::Status s = ReadString(rest, name, field); !s.ok()) return s;
   }
-  for (const auto& [name, field] : {std::pair{"exp", &claims.exp}, std::pair{"nbf", &claims.nbf},
-                                    std::pair{"iat", &claims.iat}}) {
-    if (absl::Status s = ReadNumericDate(rest, name, field); !s.ok()) return s;
+  if (absl::Status s = ReadNumericDate(rest, "exp", Rounding::kDown, &claims.exp); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ReadNumericDate(rest, "nbf", Rounding::kUp, &claims.nbf); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ReadNumericDate(rest, "iat", Rounding::kDown, &claims.iat); !s.ok()) {
+    return s;
   }
   if (auto aud = rest.find("aud"); aud != rest.end()) {
     if (aud->is_string()) {
       claims.aud.push_back(aud->get<std::string>());
     } else if (aud->is_array()) {
+      claims.aud_as_array = true;
       for (const Json& value : *aud) {
         if (!value.is_string()) {
           return MakeError(Reason::kClaimInvalid, "\"aud\" must hold only strings");
@@ -94,7 +104,7 @@ Json Claims::ToJson() const {
   Json json = other.is_object() ? other : Json::object();
   if (iss) json["iss"] = *iss;
   if (sub) json["sub"] = *sub;
-  if (aud.size() == 1) {
+  if (aud.size() == 1 && !aud_as_array) {
     json["aud"] = aud[0];
   } else if (!aud.empty()) {
     json["aud"] = aud;

@@ -17,8 +17,11 @@ namespace identity::jwt {
 struct Claims {
   std::optional<std::string> iss;  // RFC 7519 §4.1.1
   std::optional<std::string> sub;  // §4.1.2
-  // §4.1.3: one string or an array of strings; serialized as a string when it holds one value.
+  // §4.1.3: one string or an array of strings.
   std::vector<std::string> aud;
+  // Serialize "aud" as an array even when it holds one value (set by FromJson when the token had
+  // an array, so a claims set round-trips unchanged).
+  bool aud_as_array = false;
   std::optional<int64_t> exp;  // §4.1.4, seconds since the epoch (NumericDate)
   std::optional<int64_t> nbf;  // §4.1.5
   std::optional<int64_t> iat;  // §4.1.6
@@ -28,7 +31,8 @@ struct Claims {
 
   // From a claims-set object. Errors: kJsonNotObject; kClaimInvalid when a registered claim has
   // the wrong type: iss/sub/jti not strings, aud neither a string nor an array of strings,
-  // exp/nbf/iat not numbers in [0, 2^53] (fractions are truncated).
+  // exp/nbf/iat not numbers in [0, 2^53]. A fractional NumericDate (RFC 7519 §2) is rounded
+  // toward the stricter side: exp and iat down, nbf up.
   static absl::StatusOr<Claims> FromJson(const Json& json);
   // From claims-set text: strict JSON (json.h) first.
   static absl::StatusOr<Claims> Parse(absl::string_view text);

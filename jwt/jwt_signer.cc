@@ -25,7 +25,16 @@ absl::StatusOr<JwtSigner> JwtSigner::Create(Jwk key, SignerOptions options) {
 }
 
 absl::StatusOr<std::string> JwtSigner::Sign(const Claims& claims) const {
-  std::string token = absl::StrCat(encoded_header_, Base64UrlEncode(DumpJson(claims.ToJson())));
+  return SignPayload(DumpJson(claims.ToJson()));
+}
+
+absl::StatusOr<std::string> JwtSigner::SignJson(const Json& claims) const {
+  if (auto typed = Claims::FromJson(claims); !typed.ok()) return typed.status();
+  return SignPayload(DumpJson(claims));
+}
+
+absl::StatusOr<std::string> JwtSigner::SignPayload(absl::string_view payload) const {
+  std::string token = absl::StrCat(encoded_header_, Base64UrlEncode(payload));
   auto signature = SignBytes(alg_, key_, token);
   if (!signature.ok()) return signature.status();
   absl::StrAppend(&token, ".", Base64UrlEncode(*signature));

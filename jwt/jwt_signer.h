@@ -5,8 +5,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "jwt/algorithm.h"
 #include "jwt/claims.h"
+#include "jwt/json.h"
 #include "jwt/jwk.h"
 
 namespace identity::jwt {
@@ -28,10 +30,16 @@ class JwtSigner {
   // Errors: kCryptoFailure only.
   absl::StatusOr<std::string> Sign(const Claims& claims) const;
 
+  // Signs a claims set given as JSON, byte for byte as DumpJson writes it (fractional dates and
+  // number formats kept). The registered claims must have their types (Claims::FromJson errors).
+  absl::StatusOr<std::string> SignJson(const Json& claims) const;
+
   Algorithm algorithm() const { return alg_; }
   const Jwk& key() const { return key_; }
 
  private:
+  absl::StatusOr<std::string> SignPayload(absl::string_view payload) const;
+
   JwtSigner(Jwk key, Algorithm alg, std::string encoded_header)
       : key_(std::move(key)), alg_(alg), encoded_header_(std::move(encoded_header)) {}
 

@@ -87,7 +87,7 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
       return MakeError(Reason::kAudienceMismatch, "\"aud\" holds none of the accepted audiences");
     }
   }
-  VerifiedJwt verified{jws->header(), *std::move(claims), (*key)->kid()};
+  VerifiedJwt verified{jws->header(), *std::move(claims), jws->payload(), (*key)->kid()};
   return verified;
 }
 

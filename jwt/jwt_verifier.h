@@ -43,6 +43,7 @@ struct VerifierOptions {
 struct VerifiedJwt {
   JwsHeader header;
   Claims claims;
+  std::string payload;  // The claims set exactly as signed (JSON text).
   std::string kid;  // The kid of the key that verified, possibly empty.
 };
 
