@@ -1,10 +1,11 @@
-// JWT sign and verify in jwt/ against the raw EVP call on the same key and data, the limit the
-// library can approach. SPEC target: every ratio >= 0.9.
+// JWT sign and verify in jwt/ against the raw EVP call on the same key and
+// data, the limit the library can approach. SPEC target: every ratio >= 0.9.
 //
 //   bazel run --config=bench //bench:jwt_bench
 //
-// Prints Google Benchmark's table, then one line per algorithm and operation with both rates
-// and their ratio (medians of the repetitions, measured in this process).
+// Prints Google Benchmark's table, then one line per algorithm and operation
+// with both rates and their ratio (medians of the repetitions, measured in this
+// process).
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -46,8 +47,9 @@ const EVP_MD* MdFor(Algorithm alg) {
 
 bool IsPss(Algorithm alg) { return alg == Algorithm::kPS256; }
 
-// Everything one algorithm's benchmarks share: a key, a signer, a verifier, a token, and the
-// raw-EVP signature (DER for ECDSA, as EVP produces it) over the same signing input.
+// Everything one algorithm's benchmarks share: a key, a signer, a verifier, a
+// token, and the raw-EVP signature (DER for ECDSA, as EVP produces it) over the
+// same signing input.
 struct Fixture {
   explicit Fixture(Algorithm alg)
       : alg(alg),
@@ -98,14 +100,17 @@ struct Fixture {
   bool RawVerify() const {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX* pctx = nullptr;
-    EVP_DigestVerifyInit(ctx, &pctx, MdFor(alg), nullptr, jwks.keys()[0].pkey());
+    EVP_DigestVerifyInit(ctx, &pctx, MdFor(alg), nullptr,
+                         jwks.keys()[0].pkey());
     if (IsPss(alg)) {
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, -1);
     }
     const int ok = EVP_DigestVerify(
-        ctx, reinterpret_cast<const uint8_t*>(raw_signature.data()), raw_signature.size(),
-        reinterpret_cast<const uint8_t*>(signing_input.data()), signing_input.size());
+        ctx, reinterpret_cast<const uint8_t*>(raw_signature.data()),
+        raw_signature.size(),
+        reinterpret_cast<const uint8_t*>(signing_input.data()),
+        signing_input.size());
     EVP_MD_CTX_free(ctx);
     return ok == 1;
   }
@@ -122,14 +127,15 @@ struct Fixture {
   std::string raw_signature;
 };
 
-const std::vector<Algorithm> kAlgorithms = {Algorithm::kES256, Algorithm::kRS256,
-                                            Algorithm::kPS256, Algorithm::kES384,
-                                            Algorithm::kEdDSA};
+const std::vector<Algorithm> kAlgorithms = {
+    Algorithm::kES256, Algorithm::kRS256, Algorithm::kPS256, Algorithm::kES384,
+    Algorithm::kEdDSA};
 
 Fixture& FixtureFor(Algorithm alg) {
   static auto* fixtures = new std::map<Algorithm, Fixture*>;
   auto it = fixtures->find(alg);
-  if (it == fixtures->end()) it = fixtures->emplace(alg, new Fixture(alg)).first;
+  if (it == fixtures->end())
+    it = fixtures->emplace(alg, new Fixture(alg)).first;
   return *it->second;
 }
 
@@ -167,7 +173,8 @@ void BM_JwtVerify(benchmark::State& state, Algorithm alg) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// Breakdown of the verifier's own work (ES256 token): what the ratio above pays for.
+// Breakdown of the verifier's own work (ES256 token): what the ratio above pays
+// for.
 void BM_ParseJws(benchmark::State& state) {
   Fixture& f = FixtureFor(Algorithm::kES256);
   for (auto _ : state) benchmark::DoNotOptimize(Jws::Parse(f.token));
@@ -183,11 +190,12 @@ BENCHMARK(BM_ParseClaims);
 
 void BM_SerializeClaims(benchmark::State& state) {
   Fixture& f = FixtureFor(Algorithm::kES256);
-  for (auto _ : state) benchmark::DoNotOptimize(DumpJson(f.claims.ToJson()));
+  for (auto _ : state) benchmark::DoNotOptimize(f.claims.Serialize());
 }
 BENCHMARK(BM_SerializeClaims);
 
-// Keeps the median real time per benchmark name (or the single run's, without repetitions).
+// Keeps the median real time per benchmark name (or the single run's, without
+// repetitions).
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -195,22 +203,26 @@ class RatioReporter : public benchmark::ConsoleReporter {
     for (const Run& run : runs) {
       if (run.error_occurred) continue;
       const std::string& name = run.run_name.function_name;
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median") continue;
-      if (run.run_type == Run::RT_Iteration && seconds_.count(name) != 0) continue;
+      if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median")
+        continue;
+      if (run.run_type == Run::RT_Iteration && seconds_.count(name) != 0)
+        continue;
       seconds_[name] = run.GetAdjustedRealTime() / 1e9;  // Default unit: ns.
     }
   }
 
   void PrintRatios() const {
-    std::printf("\n%-6s %-7s %14s %14s %7s\n", "alg", "op", "jwt/s", "raw EVP/s", "ratio");
+    std::printf("\n%-6s %-7s %14s %14s %7s\n", "alg", "op", "jwt/s",
+                "raw EVP/s", "ratio");
     for (Algorithm alg : kAlgorithms) {
       const std::string a = std::string(AlgorithmName(alg));
       for (const char* op : {"Sign", "Verify"}) {
         auto jwt = seconds_.find(absl::StrCat("BM_Jwt", op, "/", a));
         auto raw = seconds_.find(absl::StrCat("BM_Raw", op, "/", a));
         if (jwt == seconds_.end() || raw == seconds_.end()) continue;
-        std::printf("%-6s %-7s %14.0f %14.0f %7.3f\n", a.c_str(), op, 1 / jwt->second,
-                    1 / raw->second, raw->second / jwt->second);
+        std::printf("%-6s %-7s %14.0f %14.0f %7.3f\n", a.c_str(), op,
+                    1 / jwt->second, 1 / raw->second,
+                    raw->second / jwt->second);
       }
     }
   }
@@ -226,11 +238,16 @@ int main(int argc, char** argv) {
   using namespace identity::jwt;
   for (Algorithm alg : kAlgorithms) {
     const std::string name(AlgorithmName(alg));
-    // Raw and JWT runs alternate per algorithm so drift affects both sides alike.
-    benchmark::RegisterBenchmark(("BM_RawSign/" + name).c_str(), BM_RawSign, alg);
-    benchmark::RegisterBenchmark(("BM_JwtSign/" + name).c_str(), BM_JwtSign, alg);
-    benchmark::RegisterBenchmark(("BM_RawVerify/" + name).c_str(), BM_RawVerify, alg);
-    benchmark::RegisterBenchmark(("BM_JwtVerify/" + name).c_str(), BM_JwtVerify, alg);
+    // Raw and JWT runs alternate per algorithm so drift affects both sides
+    // alike.
+    benchmark::RegisterBenchmark(("BM_RawSign/" + name).c_str(), BM_RawSign,
+                                 alg);
+    benchmark::RegisterBenchmark(("BM_JwtSign/" + name).c_str(), BM_JwtSign,
+                                 alg);
+    benchmark::RegisterBenchmark(("BM_RawVerify/" + name).c_str(), BM_RawVerify,
+                                 alg);
+    benchmark::RegisterBenchmark(("BM_JwtVerify/" + name).c_str(), BM_JwtVerify,
+                                 alg);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -28,7 +28,9 @@ constexpr AlgorithmInfo kAlgorithms[] = {
     {Algorithm::kEdDSA, "EdDSA", KeyType::kOKP, Digest::kNone, ""},
 };
 
-const AlgorithmInfo& Info(Algorithm alg) { return kAlgorithms[static_cast<int>(alg)]; }
+const AlgorithmInfo& Info(Algorithm alg) {
+  return kAlgorithms[static_cast<int>(alg)];
+}
 
 }  // namespace
 
@@ -61,8 +63,8 @@ absl::string_view KeyTypeName(KeyType kty) {
 
 const std::vector<Algorithm>& DefaultAllowedAlgorithms() {
   static const auto* const kDefault = new std::vector<Algorithm>{
-      Algorithm::kES256, Algorithm::kES384, Algorithm::kRS256, Algorithm::kPS256,
-      Algorithm::kEdDSA};
+      Algorithm::kES256, Algorithm::kES384, Algorithm::kRS256,
+      Algorithm::kPS256, Algorithm::kEdDSA};
   return *kDefault;
 }
 

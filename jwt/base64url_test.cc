@@ -34,18 +34,22 @@ TEST(Base64UrlTest, RejectsPadding) {
 TEST(Base64UrlTest, RejectsStandardAlphabetAndWhitespace) {
   EXPECT_EQ(ReasonOf(Base64UrlDecode("-_8+").status()), Reason::kBase64Invalid);
   EXPECT_EQ(ReasonOf(Base64UrlDecode("ab/c").status()), Reason::kBase64Invalid);
-  EXPECT_EQ(ReasonOf(Base64UrlDecode("Zm9v ").status()), Reason::kBase64Invalid);
-  EXPECT_EQ(ReasonOf(Base64UrlDecode("Zm\n9v").status()), Reason::kBase64Invalid);
+  EXPECT_EQ(ReasonOf(Base64UrlDecode("Zm9v ").status()),
+            Reason::kBase64Invalid);
+  EXPECT_EQ(ReasonOf(Base64UrlDecode("Zm\n9v").status()),
+            Reason::kBase64Invalid);
   EXPECT_EQ(ReasonOf(Base64UrlDecode(absl::string_view("Zm\0v", 4)).status()),
             Reason::kBase64Invalid);
 }
 
 TEST(Base64UrlTest, RejectsImpossibleLength) {
-  EXPECT_EQ(ReasonOf(Base64UrlDecode("Zm9vY").status()), Reason::kBase64Invalid);
+  EXPECT_EQ(ReasonOf(Base64UrlDecode("Zm9vY").status()),
+            Reason::kBase64Invalid);
 }
 
 TEST(Base64UrlTest, RejectsNonCanonicalTrailingBits) {
-  // "Zh" and "Zg" both carry 'f' in their first 8 bits; only "Zg" has zero unused bits.
+  // "Zh" and "Zg" both carry 'f' in their first 8 bits; only "Zg" has zero
+  // unused bits.
   EXPECT_TRUE(Base64UrlDecode("Zg").ok());
   EXPECT_EQ(ReasonOf(Base64UrlDecode("Zh").status()), Reason::kBase64Invalid);
   EXPECT_TRUE(Base64UrlDecode("Zm8").ok());

@@ -1,5 +1,5 @@
-// Time as a dependency: verifiers read "now" through a Clock so that tests set it instead of
-// sleeping.
+// Time as a dependency: verifiers read "now" through a Clock so that tests set
+// it instead of sleeping.
 #ifndef IDENTITY_JWT_CLOCK_H_
 #define IDENTITY_JWT_CLOCK_H_
 
@@ -26,7 +26,9 @@ class FakeClock : public Clock {
   explicit FakeClock(absl::Time now) : nanos_(absl::ToUnixNanos(now)) {}
   absl::Time Now() const override { return absl::FromUnixNanos(nanos_.load()); }
   void Set(absl::Time now) { nanos_.store(absl::ToUnixNanos(now)); }
-  void Advance(absl::Duration d) { nanos_.fetch_add(absl::ToInt64Nanoseconds(d)); }
+  void Advance(absl::Duration d) {
+    nanos_.fetch_add(absl::ToInt64Nanoseconds(d));
+  }
 
  private:
   std::atomic<int64_t> nanos_;

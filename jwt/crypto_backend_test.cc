@@ -1,5 +1,6 @@
-// Proves which crypto library this test binary was built against: jwt_test links OpenSSL 3,
-// jwt_boringssl_test links BoringSSL (BUILD.bazel passes IDENTITY_EXPECT_BORINGSSL).
+// Proves which crypto library this test binary was built against: jwt_test
+// links OpenSSL 3, jwt_boringssl_test links BoringSSL (BUILD.bazel passes
+// IDENTITY_EXPECT_BORINGSSL).
 #include <openssl/crypto.h>
 
 #include "gtest/gtest.h"
@@ -16,7 +17,8 @@ TEST(CryptoBackendTest, LinksTheExpectedLibrary) {
   FAIL() << "built against BoringSSL headers, expected OpenSSL 3";
 #else
   EXPECT_GE(OPENSSL_VERSION_NUMBER, 0x30000000L);
-  EXPECT_EQ(OpenSSL_version_num() >> 28, 3u) << OpenSSL_version(OPENSSL_VERSION);
+  EXPECT_EQ(OpenSSL_version_num() >> 28, 3u)
+      << OpenSSL_version(OPENSSL_VERSION);
 #endif
 #endif
 }

@@ -1,7 +1,16 @@
-// The project's one JSON library is nlohmann/json (Debian's nlohmann-json3-dev); see
-// docs/architecture.md for why. This header adds the strict parse that JOSE needs.
+// JSON for JOSE. The project's one JSON library is nlohmann/json (Debian's
+// nlohmann-json3-dev; docs/architecture.md says why): `Json` is its value type
+// everywhere. Its parser, though, keeps the last of duplicate member names
+// silently and its lexer alone costs more than the whole budget a JWT
+// verification has on top of the signature (docs/benchmarks.md). So untrusted
+// text goes through the strict parser below, which builds nlohmann values, and
+// values are written by our own serializer so the bytes we sign are exactly the
+// bytes we mean.
 #ifndef IDENTITY_JWT_JSON_H_
 #define IDENTITY_JWT_JSON_H_
+
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -11,21 +20,55 @@ namespace identity::jwt {
 
 using Json = nlohmann::json;
 
-// Parses `text` as one RFC 8259 JSON value and requires it to be an object.
-// Fails with:
-//   kJsonInvalidUtf8      the text is not valid UTF-8;
-//   kJsonDuplicateMember  any object in it repeats a member name (RFC 7515 §5.2, RFC 7519 §4);
-//   kJsonMalformed        anything else that is not JSON (escaped lone surrogates included), or
-//                         nesting deeper than `max_depth`;
+inline constexpr int kDefaultMaxJsonDepth = 32;
+
+// One member of a parsed object: its name (unescaped) and the exact text of its
+// value, which the parse already validated.
+struct JsonMember {
+  std::string name;
+  absl::string_view value;  // Points into the parsed text.
+};
+
+// Parses `text` as one RFC 8259 JSON object and returns its members in order,
+// without building their values (see JsonValueOf). Strict:
+//   kJsonInvalidUtf8      the text is not valid UTF-8 (RFC 8259 §8.1);
+//   kJsonDuplicateMember  any object at any depth repeats a member name after
+//   unescaping
+//                         (RFC 7515 §5.2 step 4, RFC 7519 §4);
+//   kJsonMalformed        anything else that is not JSON: grammar, control
+//   characters in
+//                         strings, escaped lone surrogates, numbers a double
+//                         cannot hold, nesting deeper than `max_depth`
+//                         containers;
 //   kJsonNotObject        valid JSON that is not an object.
 // Never throws. Thread-safe.
-absl::StatusOr<Json> ParseJsonObject(absl::string_view text, int max_depth = 32);
+absl::StatusOr<std::vector<JsonMember>> ParseJsonObjectMembers(
+    absl::string_view text, int max_depth = kDefaultMaxJsonDepth);
 
-// True when `text` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+// The value of a member returned by ParseJsonObjectMembers (or any text it
+// validated). Integers become int64 (negative) or uint64, other numbers double.
+// Precondition: `value` is valid JSON.
+Json JsonValueOf(absl::string_view value);
+
+// When `value` (text validated as above) is a string: its unescaped content
+// into `out`, true. Cheaper than JsonValueOf for the string members JOSE reads
+// most.
+bool JsonStringOf(absl::string_view value, std::string* out);
+
+// ParseJsonObjectMembers, then the whole object as a value.
+absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
+                                     int max_depth = kDefaultMaxJsonDepth);
+
+// True when `text` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates,
+// <= U+10FFFF).
 bool IsValidUtf8(absl::string_view text);
 
-// Serializes compactly. Never throws: invalid UTF-8 in strings is replaced with U+FFFD.
+// Compact serialization (no whitespace; object members in nlohmann's sorted
+// order). Invalid UTF-8 in strings is replaced with U+FFFD. Never throws.
 std::string DumpJson(const Json& value);
+void AppendJson(const Json& value, std::string* out);
+// Appends `text` as a JSON string literal (quotes included).
+void AppendJsonString(absl::string_view text, std::string* out);
 
 }  // namespace identity::jwt
 

@@ -8,7 +8,9 @@
 namespace identity::jwt {
 namespace {
 
-Reason ParseReason(absl::string_view text) { return ReasonOf(ParseJsonObject(text).status()); }
+Reason ParseReason(absl::string_view text) {
+  return ReasonOf(ParseJsonObject(text).status());
+}
 
 TEST(JsonTest, ParsesObject) {
   auto json = ParseJsonObject(R"({"a":1,"b":[true,null,"x"],"c":{"d":"é"}})");
@@ -18,12 +20,15 @@ TEST(JsonTest, ParsesObject) {
 
 TEST(JsonTest, RejectsDuplicateMemberAtTopLevel) {
   // RFC 7515 §5.2 step 4: duplicate Header Parameter names are rejected.
-  EXPECT_EQ(ParseReason(R"({"alg":"ES256","alg":"none"})"), Reason::kJsonDuplicateMember);
+  EXPECT_EQ(ParseReason(R"({"alg":"ES256","alg":"none"})"),
+            Reason::kJsonDuplicateMember);
 }
 
 TEST(JsonTest, RejectsDuplicateMemberInNestedObject) {
-  EXPECT_EQ(ParseReason(R"({"a":{"x":1,"x":2}})"), Reason::kJsonDuplicateMember);
-  EXPECT_EQ(ParseReason(R"({"a":[{"x":1},{"x":1,"x":1}]})"), Reason::kJsonDuplicateMember);
+  EXPECT_EQ(ParseReason(R"({"a":{"x":1,"x":2}})"),
+            Reason::kJsonDuplicateMember);
+  EXPECT_EQ(ParseReason(R"({"a":[{"x":1},{"x":1,"x":1}]})"),
+            Reason::kJsonDuplicateMember);
 }
 
 TEST(JsonTest, SameNameInSiblingObjectsIsNotADuplicate) {
@@ -32,10 +37,14 @@ TEST(JsonTest, SameNameInSiblingObjectsIsNotADuplicate) {
 
 TEST(JsonTest, RejectsInvalidUtf8) {
   EXPECT_EQ(ParseReason("{\"a\":\"\xff\"}"), Reason::kJsonInvalidUtf8);
-  EXPECT_EQ(ParseReason("{\"a\":\"\xc0\xaf\"}"), Reason::kJsonInvalidUtf8);       // overlong
-  EXPECT_EQ(ParseReason("{\"a\":\"\xed\xa0\x80\"}"), Reason::kJsonInvalidUtf8);   // surrogate
-  EXPECT_EQ(ParseReason("{\"a\":\"\xf4\x90\x80\x80\"}"), Reason::kJsonInvalidUtf8);  // > U+10FFFF
-  EXPECT_EQ(ParseReason("{\"a\":\"\xe2\x82\"}"), Reason::kJsonInvalidUtf8);       // truncated
+  EXPECT_EQ(ParseReason("{\"a\":\"\xc0\xaf\"}"),
+            Reason::kJsonInvalidUtf8);  // overlong
+  EXPECT_EQ(ParseReason("{\"a\":\"\xed\xa0\x80\"}"),
+            Reason::kJsonInvalidUtf8);  // surrogate
+  EXPECT_EQ(ParseReason("{\"a\":\"\xf4\x90\x80\x80\"}"),
+            Reason::kJsonInvalidUtf8);  // > U+10FFFF
+  EXPECT_EQ(ParseReason("{\"a\":\"\xe2\x82\"}"),
+            Reason::kJsonInvalidUtf8);  // truncated
 }
 
 TEST(JsonTest, RejectsEscapedLoneSurrogate) {
@@ -51,8 +60,10 @@ TEST(JsonTest, RejectsMalformedText) {
 }
 
 TEST(JsonTest, RejectsDeepNesting) {
-  std::string deep = "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}";
-  EXPECT_EQ(ReasonOf(ParseJsonObject(deep, 32).status()), Reason::kJsonMalformed);
+  std::string deep =
+      "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}";
+  EXPECT_EQ(ReasonOf(ParseJsonObject(deep, 32).status()),
+            Reason::kJsonMalformed);
   EXPECT_TRUE(ParseJsonObject(deep, 64).ok());
 }
 

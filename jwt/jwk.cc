@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "jwt/base64url.h"
+#include "jwt/evp_key.h"
 #include "jwt/openssl_ptr.h"
 #include "jwt/status.h"
 
@@ -29,44 +30,50 @@ absl::Status Invalid(absl::string_view message) {
 }
 
 // Reads an optional string member; kJwkInvalid when present with another type.
-absl::StatusOr<std::optional<std::string>> OptionalString(const Json& json,
-                                                          absl::string_view name) {
+absl::StatusOr<std::optional<std::string>> OptionalString(
+    const Json& json, absl::string_view name) {
   auto it = json.find(std::string(name));
   if (it == json.end()) return std::optional<std::string>();
-  if (!it->is_string()) return Invalid(absl::StrCat("\"", name, "\" must be a string"));
+  if (!it->is_string())
+    return Invalid(absl::StrCat("\"", name, "\" must be a string"));
   return std::optional<std::string>(it->get<std::string>());
 }
 
-absl::StatusOr<std::string> RequiredString(const Json& json, absl::string_view name) {
+absl::StatusOr<std::string> RequiredString(const Json& json,
+                                           absl::string_view name) {
   auto value = OptionalString(json, name);
   if (!value.ok()) return value.status();
-  if (!value->has_value()) return Invalid(absl::StrCat("\"", name, "\" is missing"));
+  if (!value->has_value())
+    return Invalid(absl::StrCat("\"", name, "\" is missing"));
   return **value;
 }
 
 // A base64url-encoded member decoded to bytes.
-absl::StatusOr<std::optional<std::string>> OptionalBytes(const Json& json,
-                                                         absl::string_view name) {
+absl::StatusOr<std::optional<std::string>> OptionalBytes(
+    const Json& json, absl::string_view name) {
   auto text = OptionalString(json, name);
   if (!text.ok()) return text.status();
   if (!text->has_value()) return std::optional<std::string>();
   auto bytes = Base64UrlDecode(**text);
   if (!bytes.ok()) {
-    return Invalid(absl::StrCat("\"", name, "\" is not canonical unpadded base64url"));
+    return Invalid(
+        absl::StrCat("\"", name, "\" is not canonical unpadded base64url"));
   }
   return std::optional<std::string>(*std::move(bytes));
 }
 
-absl::StatusOr<std::string> RequiredBytes(const Json& json, absl::string_view name) {
+absl::StatusOr<std::string> RequiredBytes(const Json& json,
+                                          absl::string_view name) {
   auto bytes = OptionalBytes(json, name);
   if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value()) return Invalid(absl::StrCat("\"", name, "\" is missing"));
+  if (!bytes->has_value())
+    return Invalid(absl::StrCat("\"", name, "\" is missing"));
   return **bytes;
 }
 
 BignumPtr ToBignum(absl::string_view bytes) {
-  return BignumPtr(
-      BN_bin2bn(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr));
+  return BignumPtr(BN_bin2bn(reinterpret_cast<const uint8_t*>(bytes.data()),
+                             bytes.size(), nullptr));
 }
 
 std::string BignumBytes(const BIGNUM* bn) {
@@ -100,16 +107,19 @@ absl::string_view CurveName(int nid) {
   return "";
 }
 
-size_t FieldBytes(const EC_GROUP* group) { return (EC_GROUP_get_degree(group) + 7) / 8; }
+size_t FieldBytes(const EC_GROUP* group) {
+  return (EC_GROUP_get_degree(group) + 7) / 8;
+}
 
-// ROCA (CVE-2017-15361): Infineon's generator made primes p = k·M + (65537^a mod M), so a modulus
-// is a power of 65537 modulo every small prime dividing M. A random modulus passes this test for
-// all of these primes with negligible probability.
+// ROCA (CVE-2017-15361): Infineon's generator made primes p = k·M + (65537^a
+// mod M), so a modulus is a power of 65537 modulo every small prime dividing M.
+// A random modulus passes this test for all of these primes with negligible
+// probability.
 bool HasRocaFingerprint(const BIGNUM* n) {
-  static constexpr BN_ULONG kPrimes[] = {3,  5,  7,  11, 13,  17,  19,  23,  29,  31,
-                                         37, 41, 43, 47, 53,  59,  61,  67,  71,  73,
-                                         79, 83, 89, 97, 101, 103, 107, 109, 113, 127,
-                                         131, 137, 139, 149, 151, 157, 163, 167};
+  static constexpr BN_ULONG kPrimes[] = {
+      3,   5,   7,   11,  13,  17,  19,  23,  29,  31,  37,  41,  43,
+      47,  53,  59,  61,  67,  71,  73,  79,  83,  89,  97,  101, 103,
+      107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
   for (const BN_ULONG p : kPrimes) {
     const BN_ULONG residue = BN_mod_word(n, p);
     const BN_ULONG g = 65537 % p;
@@ -128,14 +138,17 @@ bool HasRocaFingerprint(const BIGNUM* n) {
   return true;
 }
 
-absl::StatusOr<std::optional<std::vector<std::string>>> ParseKeyOps(const Json& json) {
+absl::StatusOr<std::optional<std::vector<std::string>>> ParseKeyOps(
+    const Json& json) {
   auto it = json.find("key_ops");
   if (it == json.end()) return std::optional<std::vector<std::string>>();
-  if (!it->is_array()) return Invalid("\"key_ops\" must be an array of strings");
+  if (!it->is_array())
+    return Invalid("\"key_ops\" must be an array of strings");
   std::vector<std::string> ops;
   std::set<std::string> seen;
   for (const Json& op : *it) {
-    if (!op.is_string()) return Invalid("\"key_ops\" must be an array of strings");
+    if (!op.is_string())
+      return Invalid("\"key_ops\" must be an array of strings");
     // RFC 7517 §4.3: duplicate key operation values MUST NOT be present.
     if (!seen.insert(op.get<std::string>()).second) {
       return Invalid("\"key_ops\" repeats a value");
@@ -159,8 +172,10 @@ absl::StatusOr<Json> PkeyMembers(EVP_PKEY* pkey, bool include_private) {
       json["n"] = Base64UrlEncode(BignumBytes(n));
       json["e"] = Base64UrlEncode(BignumBytes(e));
       if (include_private && d != nullptr) {
-        if (p == nullptr || q == nullptr || dp == nullptr || dq == nullptr || qi == nullptr) {
-          return MakeError(Reason::kJwkUnsupported, "RSA private keys need all CRT parameters");
+        if (p == nullptr || q == nullptr || dp == nullptr || dq == nullptr ||
+            qi == nullptr) {
+          return MakeError(Reason::kJwkUnsupported,
+                           "RSA private keys need all CRT parameters");
         }
         json["d"] = Base64UrlEncode(BignumBytes(d));
         json["p"] = Base64UrlEncode(BignumBytes(p));
@@ -175,11 +190,12 @@ absl::StatusOr<Json> PkeyMembers(EVP_PKEY* pkey, bool include_private) {
       const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(pkey);
       const EC_GROUP* group = EC_KEY_get0_group(ec);
       const absl::string_view crv = CurveName(EC_GROUP_get_curve_name(group));
-      if (crv.empty()) return MakeError(Reason::kJwkUnsupported, "unsupported EC curve");
+      if (crv.empty())
+        return MakeError(Reason::kJwkUnsupported, "unsupported EC curve");
       BignumPtr x(BN_new()), y(BN_new());
       if (!x || !y ||
-          !EC_POINT_get_affine_coordinates_GFp(group, EC_KEY_get0_public_key(ec), x.get(),
-                                               y.get(), nullptr)) {
+          !EC_POINT_get_affine_coordinates_GFp(
+              group, EC_KEY_get0_public_key(ec), x.get(), y.get(), nullptr)) {
         return MakeError(Reason::kCryptoFailure, "cannot read EC public point");
       }
       const size_t size = FieldBytes(group);
@@ -197,20 +213,24 @@ absl::StatusOr<Json> PkeyMembers(EVP_PKEY* pkey, bool include_private) {
       uint8_t raw[kEd25519KeySize];
       size_t len = sizeof(raw);
       if (!EVP_PKEY_get_raw_public_key(pkey, raw, &len) || len != sizeof(raw)) {
-        return MakeError(Reason::kCryptoFailure, "cannot read Ed25519 public key");
+        return MakeError(Reason::kCryptoFailure,
+                         "cannot read Ed25519 public key");
       }
       json["kty"] = "OKP";
       json["crv"] = "Ed25519";
-      json["x"] = Base64UrlEncode(absl::string_view(reinterpret_cast<char*>(raw), len));
+      json["x"] =
+          Base64UrlEncode(absl::string_view(reinterpret_cast<char*>(raw), len));
       len = sizeof(raw);
       if (include_private && EVP_PKEY_get_raw_private_key(pkey, raw, &len) &&
           len == sizeof(raw)) {
-        json["d"] = Base64UrlEncode(absl::string_view(reinterpret_cast<char*>(raw), len));
+        json["d"] = Base64UrlEncode(
+            absl::string_view(reinterpret_cast<char*>(raw), len));
       }
       return json;
     }
   }
-  return MakeError(Reason::kJwkUnsupported, "key type is not RSA, EC or Ed25519");
+  return MakeError(Reason::kJwkUnsupported,
+                   "key type is not RSA, EC or Ed25519");
 }
 
 absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
@@ -220,22 +240,27 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
   if (!e_bytes.ok()) return e_bytes.status();
   BignumPtr n = ToBignum(*n_bytes), e = ToBignum(*e_bytes);
   if (!n || !e) return MakeError(Reason::kCryptoFailure, "out of memory");
-  // RFC 7518 §3.3: 2048 bits or larger. The upper bound keeps verification cost bounded.
+  // RFC 7518 §3.3: 2048 bits or larger. The upper bound keeps verification cost
+  // bounded.
   const int bits = BN_num_bits(n.get());
   if (bits < kMinRsaBits) {
-    return MakeError(Reason::kJwkWeakKey, absl::StrCat("RSA modulus has ", bits,
-                                                       " bits; at least 2048 are required"));
+    return MakeError(Reason::kJwkWeakKey,
+                     absl::StrCat("RSA modulus has ", bits,
+                                  " bits; at least 2048 are required"));
   }
-  if (bits > kMaxRsaBits) return MakeError(Reason::kJwkUnsupported, "RSA modulus too large");
+  if (bits > kMaxRsaBits)
+    return MakeError(Reason::kJwkUnsupported, "RSA modulus too large");
   if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_num_bits(e.get()) > 33) {
-    return MakeError(Reason::kJwkWeakKey, "RSA public exponent must be odd, >= 3 and < 2^33");
+    return MakeError(Reason::kJwkWeakKey,
+                     "RSA public exponent must be odd, >= 3 and < 2^33");
   }
   if (HasRocaFingerprint(n.get())) {
     return MakeError(Reason::kJwkWeakKey,
                      "RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
   }
   if (json.contains("oth")) {
-    return MakeError(Reason::kJwkUnsupported, "multi-prime RSA (\"oth\") is not supported");
+    return MakeError(Reason::kJwkUnsupported,
+                     "multi-prime RSA (\"oth\") is not supported");
   }
   RsaPtr rsa(RSA_new());
   if (!rsa) return MakeError(Reason::kCryptoFailure, "out of memory");
@@ -245,22 +270,25 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
   BignumPtr d;
   if (*is_private) {
     d = ToBignum(**d_bytes);
-    // RFC 7518 §6.3.2: the CRT members come together. We require them: both crypto libraries
-    // sign far faster with them and BoringSSL needs p and q.
+    // RFC 7518 §6.3.2: the CRT members come together. We require them: both
+    // crypto libraries sign far faster with them and BoringSSL needs p and q.
     std::string parts[5];
     const char* names[5] = {"p", "q", "dp", "dq", "qi"};
     for (int i = 0; i < 5; ++i) {
       auto part = OptionalBytes(json, names[i]);
       if (!part.ok()) return part.status();
       if (!part->has_value()) {
-        return MakeError(Reason::kJwkUnsupported,
-                         absl::StrCat("RSA private key without \"", names[i], "\""));
+        return MakeError(
+            Reason::kJwkUnsupported,
+            absl::StrCat("RSA private key without \"", names[i], "\""));
       }
       parts[i] = **part;
     }
-    BignumPtr p = ToBignum(parts[0]), q = ToBignum(parts[1]), dp = ToBignum(parts[2]),
-              dq = ToBignum(parts[3]), qi = ToBignum(parts[4]);
-    if (!d || !p || !q || !dp || !dq || !qi || !RSA_set0_factors(rsa.get(), p.get(), q.get())) {
+    BignumPtr p = ToBignum(parts[0]), q = ToBignum(parts[1]),
+              dp = ToBignum(parts[2]), dq = ToBignum(parts[3]),
+              qi = ToBignum(parts[4]);
+    if (!d || !p || !q || !dp || !dq || !qi ||
+        !RSA_set0_factors(rsa.get(), p.get(), q.get())) {
       return MakeError(Reason::kCryptoFailure, "cannot build RSA key");
     }
     p.release(), q.release();
@@ -288,7 +316,8 @@ absl::StatusOr<EvpPkeyPtr> EcFromJson(const Json& json, absl::string_view crv,
                                       bool* is_private) {
   const int nid = CurveNid(crv);
   if (nid == NID_undef) {
-    return MakeError(Reason::kJwkUnsupported, absl::StrCat("EC curve \"", crv, "\""));
+    return MakeError(Reason::kJwkUnsupported,
+                     absl::StrCat("EC curve \"", crv, "\""));
   }
   EcKeyPtr ec(EC_KEY_new_by_curve_name(nid));
   if (!ec) return MakeError(Reason::kCryptoFailure, "cannot build EC key");
@@ -297,9 +326,11 @@ absl::StatusOr<EvpPkeyPtr> EcFromJson(const Json& json, absl::string_view crv,
   if (!x.ok()) return x.status();
   auto y = RequiredBytes(json, "y");
   if (!y.ok()) return y.status();
-  // RFC 7518 §6.2.1.2/3: coordinates are exactly the field size, leading zeros kept.
+  // RFC 7518 §6.2.1.2/3: coordinates are exactly the field size, leading zeros
+  // kept.
   if (x->size() != size || y->size() != size) {
-    return Invalid(absl::StrCat("EC coordinates must be ", size, " bytes for ", crv));
+    return Invalid(
+        absl::StrCat("EC coordinates must be ", size, " bytes for ", crv));
   }
   BignumPtr bx = ToBignum(*x), by = ToBignum(*y);
   if (!bx || !by) return MakeError(Reason::kCryptoFailure, "out of memory");
@@ -311,11 +342,14 @@ absl::StatusOr<EvpPkeyPtr> EcFromJson(const Json& json, absl::string_view crv,
   *is_private = d->has_value();
   if (*is_private) {
     if ((*d)->size() != size) {
-      return Invalid(absl::StrCat("EC \"d\" must be ", size, " bytes for ", crv));
+      return Invalid(
+          absl::StrCat("EC \"d\" must be ", size, " bytes for ", crv));
     }
     BignumPtr bd = ToBignum(**d);
-    if (!bd || !EC_KEY_set_private_key(ec.get(), bd.get()) || !EC_KEY_check_key(ec.get())) {
-      return MakeError(Reason::kJwkInvalidKey, "EC private key does not match its public point");
+    if (!bd || !EC_KEY_set_private_key(ec.get(), bd.get()) ||
+        !EC_KEY_check_key(ec.get())) {
+      return MakeError(Reason::kJwkInvalidKey,
+                       "EC private key does not match its public point");
     }
   }
   EvpPkeyPtr pkey(EVP_PKEY_new());
@@ -329,29 +363,38 @@ absl::StatusOr<EvpPkeyPtr> EcFromJson(const Json& json, absl::string_view crv,
 absl::StatusOr<EvpPkeyPtr> OkpFromJson(const Json& json, absl::string_view crv,
                                        bool* is_private) {
   if (crv != "Ed25519") {
-    return MakeError(Reason::kJwkUnsupported, absl::StrCat("OKP curve \"", crv, "\""));
+    return MakeError(Reason::kJwkUnsupported,
+                     absl::StrCat("OKP curve \"", crv, "\""));
   }
   auto x = RequiredBytes(json, "x");
   if (!x.ok()) return x.status();
-  if (x->size() != kEd25519KeySize) return Invalid("Ed25519 \"x\" must be 32 bytes");
+  if (x->size() != kEd25519KeySize)
+    return Invalid("Ed25519 \"x\" must be 32 bytes");
   auto d = OptionalBytes(json, "d");
   if (!d.ok()) return d.status();
   *is_private = d->has_value();
   if (!*is_private) {
     EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(
-        EVP_PKEY_ED25519, nullptr, reinterpret_cast<const uint8_t*>(x->data()), x->size()));
-    if (!pkey) return MakeError(Reason::kJwkInvalidKey, "invalid Ed25519 public key");
+        EVP_PKEY_ED25519, nullptr, reinterpret_cast<const uint8_t*>(x->data()),
+        x->size()));
+    if (!pkey)
+      return MakeError(Reason::kJwkInvalidKey, "invalid Ed25519 public key");
     return pkey;
   }
-  if ((*d)->size() != kEd25519KeySize) return Invalid("Ed25519 \"d\" must be 32 bytes");
+  if ((*d)->size() != kEd25519KeySize)
+    return Invalid("Ed25519 \"d\" must be 32 bytes");
   EvpPkeyPtr pkey(EVP_PKEY_new_raw_private_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const uint8_t*>((*d)->data()), (*d)->size()));
-  if (!pkey) return MakeError(Reason::kJwkInvalidKey, "invalid Ed25519 private key");
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const uint8_t*>((*d)->data()),
+      (*d)->size()));
+  if (!pkey)
+    return MakeError(Reason::kJwkInvalidKey, "invalid Ed25519 private key");
   uint8_t derived[kEd25519KeySize];
   size_t len = sizeof(derived);
-  if (!EVP_PKEY_get_raw_public_key(pkey.get(), derived, &len) || len != sizeof(derived) ||
+  if (!EVP_PKEY_get_raw_public_key(pkey.get(), derived, &len) ||
+      len != sizeof(derived) ||
       absl::string_view(reinterpret_cast<char*>(derived), len) != *x) {
-    return MakeError(Reason::kJwkInvalidKey, "Ed25519 \"d\" does not match \"x\"");
+    return MakeError(Reason::kJwkInvalidKey,
+                     "Ed25519 \"d\" does not match \"x\"");
   }
   return pkey;
 }
@@ -374,8 +417,8 @@ size_t DigestBytes(Digest digest) {
 
 absl::StatusOr<Jwk> Jwk::FromJson(const Json& json) {
   absl::StatusOr<Jwk> key = FromJsonUnchecked(json);
-  // Rejected input leaves entries in the thread's OpenSSL error queue; TLS code sharing the
-  // thread reads that queue, so leave it empty.
+  // Rejected input leaves entries in the thread's OpenSSL error queue; TLS code
+  // sharing the thread reads that queue, so leave it empty.
   if (!key.ok()) ERR_clear_error();
   return key;
 }
@@ -394,7 +437,8 @@ absl::StatusOr<Jwk> Jwk::FromJsonUnchecked(const Json& json) {
   } else if (*kty == "oct") {
     key.kty_ = KeyType::kOct;
   } else {
-    return MakeError(Reason::kJwkUnsupported, "\"kty\" is not EC, RSA, OKP or oct");
+    return MakeError(Reason::kJwkUnsupported,
+                     "\"kty\" is not EC, RSA, OKP or oct");
   }
 
   auto kid = OptionalString(json, "kid");
@@ -412,11 +456,13 @@ absl::StatusOr<Jwk> Jwk::FromJsonUnchecked(const Json& json) {
   if (alg_name->has_value()) {
     key.alg_ = AlgorithmFromName(**alg_name);
     if (!key.alg_.has_value()) {
-      return MakeError(Reason::kJwkUnsupported,
-                       "\"alg\" is not a signature algorithm this library implements");
+      return MakeError(
+          Reason::kJwkUnsupported,
+          "\"alg\" is not a signature algorithm this library implements");
     }
     if (KeyTypeFor(*key.alg_) != key.kty_) {
-      return Invalid(absl::StrCat("\"alg\" ", AlgorithmName(*key.alg_), " needs kty ",
+      return Invalid(absl::StrCat("\"alg\" ", AlgorithmName(*key.alg_),
+                                  " needs kty ",
                                   KeyTypeName(KeyTypeFor(*key.alg_))));
     }
   }
@@ -431,12 +477,14 @@ absl::StatusOr<Jwk> Jwk::FromJsonUnchecked(const Json& json) {
       auto crv = RequiredString(json, "crv");
       if (!crv.ok()) return crv.status();
       key.crv_ = *crv;
-      if (key.kty_ == KeyType::kEC && key.alg_.has_value() && CurveFor(*key.alg_) != *crv) {
-        return Invalid(absl::StrCat("\"alg\" ", AlgorithmName(*key.alg_), " needs curve ",
-                                    CurveFor(*key.alg_)));
+      if (key.kty_ == KeyType::kEC && key.alg_.has_value() &&
+          CurveFor(*key.alg_) != *crv) {
+        return Invalid(absl::StrCat("\"alg\" ", AlgorithmName(*key.alg_),
+                                    " needs curve ", CurveFor(*key.alg_)));
       }
-      pkey = key.kty_ == KeyType::kEC ? EcFromJson(json, *crv, &key.is_private_)
-                                      : OkpFromJson(json, *crv, &key.is_private_);
+      pkey = key.kty_ == KeyType::kEC
+                 ? EcFromJson(json, *crv, &key.is_private_)
+                 : OkpFromJson(json, *crv, &key.is_private_);
       break;
     }
     case KeyType::kOct: {
@@ -445,9 +493,10 @@ absl::StatusOr<Jwk> Jwk::FromJsonUnchecked(const Json& json) {
       // RFC 7518 §3.2: a key of the same size as the hash output or larger.
       const size_t min_size = key.alg_ ? DigestBytes(DigestFor(*key.alg_)) : 32;
       if (k->size() < min_size) {
-        return MakeError(Reason::kJwkWeakKey,
-                         absl::StrCat("HMAC key has ", k->size(), " bytes; at least ", min_size,
-                                      " are required"));
+        return MakeError(
+            Reason::kJwkWeakKey,
+            absl::StrCat("HMAC key has ", k->size(), " bytes; at least ",
+                         min_size, " are required"));
       }
       key.secret_ = *std::move(k);
       key.is_private_ = true;
@@ -455,7 +504,7 @@ absl::StatusOr<Jwk> Jwk::FromJsonUnchecked(const Json& json) {
     }
   }
   if (!pkey.ok()) return pkey.status();
-  key.pkey_ = Share(*std::move(pkey));
+  key.pkey_ = std::make_shared<const EvpKey>(*std::move(pkey));
   return key;
 }
 
@@ -465,12 +514,14 @@ absl::StatusOr<Jwk> Jwk::Parse(absl::string_view text) {
   return FromJson(*json);
 }
 
-absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid, int rsa_bits) {
+absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid,
+                                  int rsa_bits) {
   EvpPkeyPtr pkey;
   switch (KeyTypeFor(alg)) {
     case KeyType::kRSA: {
       if (rsa_bits < kMinRsaBits || rsa_bits > kMaxRsaBits) {
-        return MakeError(Reason::kJwkWeakKey, "RSA keys have 2048 to 16384 bits");
+        return MakeError(Reason::kJwkWeakKey,
+                         "RSA keys have 2048 to 16384 bits");
       }
       RsaPtr rsa(RSA_new());
       BignumPtr e(BN_new());
@@ -498,17 +549,21 @@ absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid, int rsa_
       EVP_PKEY* raw = nullptr;
       if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
           EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
-        return MakeError(Reason::kCryptoFailure, "Ed25519 key generation failed");
+        return MakeError(Reason::kCryptoFailure,
+                         "Ed25519 key generation failed");
       }
       pkey.reset(raw);
       break;
     }
     case KeyType::kOct: {
       std::string secret(DigestBytes(DigestFor(alg)), '\0');
-      if (RAND_bytes(reinterpret_cast<uint8_t*>(secret.data()), secret.size()) != 1) {
+      if (RAND_bytes(reinterpret_cast<uint8_t*>(secret.data()),
+                     secret.size()) != 1) {
         return MakeError(Reason::kCryptoFailure, "random generator failed");
       }
-      Json json = {{"kty", "oct"}, {"k", Base64UrlEncode(secret)}, {"alg", AlgorithmName(alg)}};
+      Json json = {{"kty", "oct"},
+                   {"k", Base64UrlEncode(secret)},
+                   {"alg", AlgorithmName(alg)}};
       auto key = FromJson(json);
       if (!key.ok()) return key.status();
       key->kid_ = kid.empty() ? key->Thumbprint() : std::string(kid);
@@ -522,18 +577,22 @@ absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid, int rsa_
                                          : "";
   key.alg_ = alg;
   key.is_private_ = true;
-  key.pkey_ = Share(std::move(pkey));
+  key.pkey_ = std::make_shared<const EvpKey>(std::move(pkey));
   key.kid_ = kid.empty() ? key.Thumbprint() : std::string(kid);
   return key;
 }
 
-absl::StatusOr<Jwk> Jwk::FromPem(absl::string_view pem, std::optional<Algorithm> alg,
+absl::StatusOr<Jwk> Jwk::FromPem(absl::string_view pem,
+                                 std::optional<Algorithm> alg,
                                  absl::string_view kid) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return MakeError(Reason::kCryptoFailure, "out of memory");
-  const bool private_pem = pem.find("PRIVATE KEY-----") != absl::string_view::npos;
-  EvpPkeyPtr pkey(private_pem ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
-                              : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  const bool private_pem =
+      pem.find("PRIVATE KEY-----") != absl::string_view::npos;
+  EvpPkeyPtr pkey(
+      private_pem
+          ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
+          : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
   if (!pkey) {
     ERR_clear_error();
     return MakeError(Reason::kPemInvalid, "no PEM key could be read");
@@ -547,6 +606,8 @@ absl::StatusOr<Jwk> Jwk::FromPem(absl::string_view pem, std::optional<Algorithm>
   key->kid_ = kid.empty() ? key->Thumbprint() : std::string(kid);
   return key;
 }
+
+EVP_PKEY* Jwk::pkey() const { return pkey_ ? pkey_->get() : nullptr; }
 
 Json Jwk::CommonMembers() const {
   Json json = Json::object();
@@ -563,7 +624,7 @@ Json Jwk::ToPublicJson() const {
     json["kty"] = "oct";
     return json;  // A symmetric key has no public part.
   }
-  auto members = PkeyMembers(pkey_.get(), /*include_private=*/false);
+  auto members = PkeyMembers(pkey(), /*include_private=*/false);
   if (members.ok()) json.update(*members);
   return json;
 }
@@ -575,15 +636,16 @@ Json Jwk::ToPrivateJson() const {
     json["k"] = Base64UrlEncode(secret_);
     return json;
   }
-  auto members = PkeyMembers(pkey_.get(), /*include_private=*/true);
+  auto members = PkeyMembers(pkey(), /*include_private=*/true);
   if (members.ok()) json.update(*members);
   return json;
 }
 
 absl::StatusOr<std::string> Jwk::ToPublicPem() const {
-  if (kty_ == KeyType::kOct) return MakeError(Reason::kJwkUnsupported, "oct keys have no PEM");
+  if (kty_ == KeyType::kOct)
+    return MakeError(Reason::kJwkUnsupported, "oct keys have no PEM");
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || !PEM_write_bio_PUBKEY(bio.get(), pkey_.get())) {
+  if (!bio || !PEM_write_bio_PUBKEY(bio.get(), pkey())) {
     return MakeError(Reason::kCryptoFailure, "PEM export failed");
   }
   char* data = nullptr;
@@ -592,11 +654,13 @@ absl::StatusOr<std::string> Jwk::ToPublicPem() const {
 }
 
 absl::StatusOr<std::string> Jwk::ToPrivatePem() const {
-  if (kty_ == KeyType::kOct) return MakeError(Reason::kJwkUnsupported, "oct keys have no PEM");
-  if (!is_private_) return MakeError(Reason::kKeyNotPrivate, "this is a public key");
+  if (kty_ == KeyType::kOct)
+    return MakeError(Reason::kJwkUnsupported, "oct keys have no PEM");
+  if (!is_private_)
+    return MakeError(Reason::kKeyNotPrivate, "this is a public key");
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || !PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr,
-                                        nullptr)) {
+  if (!bio || !PEM_write_bio_PrivateKey(bio.get(), pkey(), nullptr, nullptr, 0,
+                                        nullptr, nullptr)) {
     return MakeError(Reason::kCryptoFailure, "PEM export failed");
   }
   char* data = nullptr;
@@ -606,19 +670,21 @@ absl::StatusOr<std::string> Jwk::ToPrivatePem() const {
 
 Jwk Jwk::PublicKey() const {
   if (kty_ == KeyType::kOct || !is_private_) return *this;
-  auto json = PkeyMembers(pkey_.get(), /*include_private=*/false);
+  auto json = PkeyMembers(pkey(), /*include_private=*/false);
   Jwk key = *this;
   key.is_private_ = false;
   if (!json.ok()) return key;
-  // Rebuild the key from its public members so no private material stays reachable.
+  // Rebuild the key from its public members so no private material stays
+  // reachable.
   auto rebuilt = FromJson(*json);
   if (rebuilt.ok()) key.pkey_ = rebuilt->pkey_;
   return key;
 }
 
 std::string Jwk::Thumbprint() const {
-  // RFC 7638 §3.2: only the required members, in lexicographic order, no whitespace. Json's
-  // object keeps members sorted, and base64url values need no escaping.
+  // RFC 7638 §3.2: only the required members, in lexicographic order, no
+  // whitespace. Json's object keeps members sorted, and base64url values need
+  // no escaping.
   Json full = ToPrivateJson();
   Json required = Json::object();
   required["kty"] = full["kty"];
@@ -643,30 +709,34 @@ std::string Jwk::Thumbprint() const {
   const std::string text = required.dump();
   uint8_t digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const uint8_t*>(text.data()), text.size(), digest);
-  return Base64UrlEncode(absl::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
+  return Base64UrlEncode(
+      absl::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
 }
 
 absl::Status Jwk::CheckUsableFor(Algorithm alg, KeyOperation op) const {
   if (KeyTypeFor(alg) != kty_ ||
       (kty_ == KeyType::kEC && CurveFor(alg) != crv_) ||
       (kty_ == KeyType::kOKP && crv_ != "Ed25519")) {
-    return MakeError(Reason::kKeyAlgMismatch,
-                     absl::StrCat("a ", KeyTypeName(kty_), crv_.empty() ? "" : " ", crv_,
-                                  " key cannot be used with ", AlgorithmName(alg)));
+    return MakeError(
+        Reason::kKeyAlgMismatch,
+        absl::StrCat("a ", KeyTypeName(kty_), crv_.empty() ? "" : " ", crv_,
+                     " key cannot be used with ", AlgorithmName(alg)));
   }
   if (alg_.has_value() && *alg_ != alg) {
     return MakeError(Reason::kKeyAlgMismatch,
-                     absl::StrCat("the key is for ", AlgorithmName(*alg_), ", not ",
-                                  AlgorithmName(alg)));
+                     absl::StrCat("the key is for ", AlgorithmName(*alg_),
+                                  ", not ", AlgorithmName(alg)));
   }
   if (use_.has_value() && *use_ != "sig") {
-    return MakeError(Reason::kKeyUseMismatch, "the key's \"use\" is not \"sig\"");
+    return MakeError(Reason::kKeyUseMismatch,
+                     "the key's \"use\" is not \"sig\"");
   }
   const char* op_name = op == KeyOperation::kSign ? "sign" : "verify";
-  if (key_ops_.has_value() &&
-      std::find(key_ops_->begin(), key_ops_->end(), op_name) == key_ops_->end()) {
-    return MakeError(Reason::kKeyUseMismatch,
-                     absl::StrCat("the key's \"key_ops\" does not allow \"", op_name, "\""));
+  if (key_ops_.has_value() && std::find(key_ops_->begin(), key_ops_->end(),
+                                        op_name) == key_ops_->end()) {
+    return MakeError(
+        Reason::kKeyUseMismatch,
+        absl::StrCat("the key's \"key_ops\" does not allow \"", op_name, "\""));
   }
   if (op == KeyOperation::kSign && !is_private_) {
     return MakeError(Reason::kKeyNotPrivate, "signing needs a private key");

@@ -13,7 +13,9 @@
 namespace identity::jwt {
 namespace {
 
-Json RfcVectors() { return testing::ReadJsonFile("jwt/testdata/rfc_vectors.json"); }
+Json RfcVectors() {
+  return testing::ReadJsonFile("jwt/testdata/rfc_vectors.json");
+}
 
 // RFC 7517 appendix A.1 EC public key.
 Json Rfc7517EcPublic() {
@@ -25,7 +27,9 @@ Json Rfc7517EcPublic() {
   return Json::object();
 }
 
-Reason KeyReason(const Json& json) { return ReasonOf(Jwk::FromJson(json).status()); }
+Reason KeyReason(const Json& json) {
+  return ReasonOf(Jwk::FromJson(json).status());
+}
 
 TEST(JwkTest, Rfc7517AppendixKeys) {
   // RFC 7517 A.1-A.3 and B, RFC 8037 A.1/A.2, RFC 7638 §3.1.
@@ -56,7 +60,8 @@ TEST(JwkTest, Rfc7517AppendixKeys) {
 }
 
 TEST(JwkTest, PublicJsonNeverHoldsPrivateMembers) {
-  for (Algorithm alg : {Algorithm::kES256, Algorithm::kRS256, Algorithm::kEdDSA}) {
+  for (Algorithm alg :
+       {Algorithm::kES256, Algorithm::kRS256, Algorithm::kEdDSA}) {
     auto key = Jwk::Generate(alg, "k");
     ASSERT_TRUE(key.ok());
     const Json pub = key->ToPublicJson();
@@ -91,7 +96,8 @@ TEST(JwkTest, PemRoundTripsForEveryKeyType) {
     ASSERT_TRUE(key.ok());
     auto private_pem = key->ToPrivatePem();
     ASSERT_TRUE(private_pem.ok()) << private_pem.status();
-    EXPECT_NE(private_pem->find("-----BEGIN PRIVATE KEY-----"), std::string::npos);
+    EXPECT_NE(private_pem->find("-----BEGIN PRIVATE KEY-----"),
+              std::string::npos);
     auto imported = Jwk::FromPem(*private_pem, alg, "kid-1");
     ASSERT_TRUE(imported.ok()) << imported.status();
     EXPECT_TRUE(imported->is_private());
@@ -103,16 +109,21 @@ TEST(JwkTest, PemRoundTripsForEveryKeyType) {
     ASSERT_TRUE(imported_public.ok()) << imported_public.status();
     EXPECT_FALSE(imported_public->is_private());
     EXPECT_EQ(imported_public->Thumbprint(), key->Thumbprint());
-    EXPECT_EQ(imported_public->kid(), key->Thumbprint());  // No kid given: the thumbprint.
+    EXPECT_EQ(imported_public->kid(),
+              key->Thumbprint());  // No kid given: the thumbprint.
   }
 }
 
 TEST(JwkTest, RejectsBadPem) {
-  EXPECT_EQ(ReasonOf(Jwk::FromPem("not pem", std::nullopt).status()), Reason::kPemInvalid);
-  EXPECT_EQ(ReasonOf(Jwk::FromPem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-                                  std::nullopt)
-                         .status()),
+  EXPECT_EQ(ReasonOf(Jwk::FromPem("not pem", std::nullopt).status()),
             Reason::kPemInvalid);
+  EXPECT_EQ(
+      ReasonOf(
+          Jwk::FromPem(
+              "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+              std::nullopt)
+              .status()),
+      Reason::kPemInvalid);
 }
 
 TEST(JwkTest, RejectsMissingOrUnknownKty) {
@@ -126,9 +137,13 @@ TEST(JwkTest, RejectsUnsupportedCurves) {
   Json ec = Rfc7517EcPublic();
   ec["crv"] = "secp256k1";
   EXPECT_EQ(KeyReason(ec), Reason::kJwkUnsupported);
-  EXPECT_EQ(KeyReason({{"kty", "OKP"}, {"crv", "X25519"}, {"x", Base64UrlEncode(std::string(32, 'a'))}}),
+  EXPECT_EQ(KeyReason({{"kty", "OKP"},
+                       {"crv", "X25519"},
+                       {"x", Base64UrlEncode(std::string(32, 'a'))}}),
             Reason::kJwkUnsupported);
-  EXPECT_EQ(KeyReason({{"kty", "OKP"}, {"crv", "Ed448"}, {"x", Base64UrlEncode(std::string(57, 'a'))}}),
+  EXPECT_EQ(KeyReason({{"kty", "OKP"},
+                       {"crv", "Ed448"},
+                       {"x", Base64UrlEncode(std::string(57, 'a'))}}),
             Reason::kJwkUnsupported);
 }
 
@@ -202,15 +217,20 @@ TEST(JwkTest, RejectsDuplicateKeyOps) {
 
 class RsaJwkTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { key_ = new Json(Jwk::Generate(Algorithm::kRS256)->ToPrivateJson()); }
+  static void SetUpTestSuite() {
+    key_ = new Json(Jwk::Generate(Algorithm::kRS256)->ToPrivateJson());
+  }
   static void TearDownTestSuite() { delete key_; }
   static Json* key_;
 };
 Json* RsaJwkTest::key_ = nullptr;
 
 TEST_F(RsaJwkTest, RejectsModulusUnder2048Bits) {
-  // RFC 7518 §3.3. A 1024-bit modulus (RFC 7520 would not help: its key is 2048).
-  Json pub = {{"kty", "RSA"}, {"e", "AQAB"}, {"n", Base64UrlEncode("\x80" + std::string(127, '\x01'))}};
+  // RFC 7518 §3.3. A 1024-bit modulus (RFC 7520 would not help: its key is
+  // 2048).
+  Json pub = {{"kty", "RSA"},
+              {"e", "AQAB"},
+              {"n", Base64UrlEncode("\x80" + std::string(127, '\x01'))}};
   EXPECT_EQ(KeyReason(pub), Reason::kJwkWeakKey);
 }
 
@@ -244,7 +264,8 @@ TEST_F(RsaJwkTest, RejectsMultiPrimeKeys) {
 
 TEST(JwkTest, RejectsRocaModulus) {
   // CVE-2017-15361: the modulus of Wycheproof's jws_rsa_roca_key.
-  const Json vectors = testing::ReadJsonFile("tests/vectors/wycheproof/json_web_key_test.json");
+  const Json vectors =
+      testing::ReadJsonFile("tests/vectors/wycheproof/json_web_key_test.json");
   for (const Json& group : vectors["testGroups"]) {
     if (group["comment"] != "jws_rsa_roca_key") continue;
     EXPECT_EQ(KeyReason(group["public"]["keys"][0]), Reason::kJwkWeakKey);
@@ -256,41 +277,58 @@ TEST(JwkTest, RejectsRocaModulus) {
 TEST(JwkTest, RejectsShortHmacKeys) {
   // RFC 7518 §3.2: at least the hash size.
   EXPECT_EQ(KeyReason({{"kty", "oct"}, {"k", ""}}), Reason::kJwkWeakKey);
-  EXPECT_EQ(KeyReason({{"kty", "oct"}, {"k", Base64UrlEncode(std::string(31, 'k'))}}),
+  EXPECT_EQ(
+      KeyReason({{"kty", "oct"}, {"k", Base64UrlEncode(std::string(31, 'k'))}}),
+      Reason::kJwkWeakKey);
+  EXPECT_EQ(KeyReason({{"kty", "oct"},
+                       {"alg", "HS512"},
+                       {"k", Base64UrlEncode(std::string(48, 'k'))}}),
             Reason::kJwkWeakKey);
-  EXPECT_EQ(KeyReason({{"kty", "oct"}, {"alg", "HS512"}, {"k", Base64UrlEncode(std::string(48, 'k'))}}),
-            Reason::kJwkWeakKey);
-  EXPECT_TRUE(Jwk::FromJson({{"kty", "oct"}, {"alg", "HS512"}, {"k", Base64UrlEncode(std::string(64, 'k'))}}).ok());
+  EXPECT_TRUE(Jwk::FromJson({{"kty", "oct"},
+                             {"alg", "HS512"},
+                             {"k", Base64UrlEncode(std::string(64, 'k'))}})
+                  .ok());
 }
 
 TEST(JwkTest, CheckUsableForEnforcesAlgUseAndKeyOps) {
   auto key = Jwk::Generate(Algorithm::kES256, "k");
   ASSERT_TRUE(key.ok());
   EXPECT_TRUE(key->CheckUsableFor(Algorithm::kES256, KeyOperation::kSign).ok());
-  EXPECT_EQ(ReasonOf(key->CheckUsableFor(Algorithm::kES384, KeyOperation::kVerify)),
-            Reason::kKeyAlgMismatch);
-  EXPECT_EQ(ReasonOf(key->CheckUsableFor(Algorithm::kRS256, KeyOperation::kVerify)),
-            Reason::kKeyAlgMismatch);
-  EXPECT_EQ(ReasonOf(key->PublicKey().CheckUsableFor(Algorithm::kES256, KeyOperation::kSign)),
+  EXPECT_EQ(
+      ReasonOf(key->CheckUsableFor(Algorithm::kES384, KeyOperation::kVerify)),
+      Reason::kKeyAlgMismatch);
+  EXPECT_EQ(
+      ReasonOf(key->CheckUsableFor(Algorithm::kRS256, KeyOperation::kVerify)),
+      Reason::kKeyAlgMismatch);
+  EXPECT_EQ(ReasonOf(key->PublicKey().CheckUsableFor(Algorithm::kES256,
+                                                     KeyOperation::kSign)),
             Reason::kKeyNotPrivate);
 
   Json json = key->ToPublicJson();
   json["use"] = "enc";
-  EXPECT_EQ(ReasonOf(Jwk::FromJson(json)->CheckUsableFor(Algorithm::kES256, KeyOperation::kVerify)),
+  EXPECT_EQ(ReasonOf(Jwk::FromJson(json)->CheckUsableFor(
+                Algorithm::kES256, KeyOperation::kVerify)),
             Reason::kKeyUseMismatch);
   json.erase("use");
   json["key_ops"] = {"sign"};
-  EXPECT_EQ(ReasonOf(Jwk::FromJson(json)->CheckUsableFor(Algorithm::kES256, KeyOperation::kVerify)),
+  EXPECT_EQ(ReasonOf(Jwk::FromJson(json)->CheckUsableFor(
+                Algorithm::kES256, KeyOperation::kVerify)),
             Reason::kKeyUseMismatch);
   json["key_ops"] = {"verify"};
-  EXPECT_TRUE(Jwk::FromJson(json)->CheckUsableFor(Algorithm::kES256, KeyOperation::kVerify).ok());
+  EXPECT_TRUE(Jwk::FromJson(json)
+                  ->CheckUsableFor(Algorithm::kES256, KeyOperation::kVerify)
+                  .ok());
 }
 
 TEST(JwksTest, KeepsUsableKeysAndReportsSkippedOnes) {
   auto es = Jwk::Generate(Algorithm::kES256, "es");
   Json set = {{"keys",
                {es->ToPublicJson(),
-                {{"kty", "RSA"}, {"kid", "enc"}, {"alg", "RSA-OAEP"}, {"n", "AQAB"}, {"e", "AQAB"}},
+                {{"kty", "RSA"},
+                 {"kid", "enc"},
+                 {"alg", "RSA-OAEP"},
+                 {"n", "AQAB"},
+                 {"e", "AQAB"}},
                 {{"kty", "EC"}, {"kid", "bad"}, {"crv", "P-256"}}}}};
   auto jwks = Jwks::FromJson(set);
   ASSERT_TRUE(jwks.ok()) << jwks.status();
@@ -306,22 +344,30 @@ TEST(JwksTest, KeepsUsableKeysAndReportsSkippedOnes) {
 TEST(JwksTest, RejectsDuplicateKid) {
   auto a = Jwk::Generate(Algorithm::kES256, "same");
   auto b = Jwk::Generate(Algorithm::kEdDSA, "same");
-  EXPECT_EQ(ReasonOf(Jwks::FromJson({{"keys", {a->ToPublicJson(), b->ToPublicJson()}}}).status()),
+  EXPECT_EQ(ReasonOf(Jwks::FromJson(
+                         {{"keys", {a->ToPublicJson(), b->ToPublicJson()}}})
+                         .status()),
             Reason::kJwksDuplicateKid);
-  EXPECT_EQ(ReasonOf(Jwks::FromKeys({*a, *b}).status()), Reason::kJwksDuplicateKid);
+  EXPECT_EQ(ReasonOf(Jwks::FromKeys({*a, *b}).status()),
+            Reason::kJwksDuplicateKid);
 }
 
 TEST(JwksTest, RejectsMixedSymmetricAndAsymmetricKeys) {
   auto a = Jwk::Generate(Algorithm::kES256, "a");
   auto b = Jwk::Generate(Algorithm::kHS256, "b");
-  EXPECT_EQ(ReasonOf(Jwks::FromJson({{"keys", {a->ToPublicJson(), b->ToPrivateJson()}}}).status()),
+  EXPECT_EQ(ReasonOf(Jwks::FromJson(
+                         {{"keys", {a->ToPublicJson(), b->ToPrivateJson()}}})
+                         .status()),
             Reason::kJwksMixedKeyTypes);
 }
 
 TEST(JwksTest, RejectsWrongShape) {
-  EXPECT_EQ(ReasonOf(Jwks::FromJson(Json::array()).status()), Reason::kJwksInvalid);
-  EXPECT_EQ(ReasonOf(Jwks::FromJson({{"key", Json::array()}}).status()), Reason::kJwksInvalid);
-  EXPECT_EQ(ReasonOf(Jwks::FromJson({{"keys", {1}}}).status()), Reason::kJwksInvalid);
+  EXPECT_EQ(ReasonOf(Jwks::FromJson(Json::array()).status()),
+            Reason::kJwksInvalid);
+  EXPECT_EQ(ReasonOf(Jwks::FromJson({{"key", Json::array()}}).status()),
+            Reason::kJwksInvalid);
+  EXPECT_EQ(ReasonOf(Jwks::FromJson({{"keys", {1}}}).status()),
+            Reason::kJwksInvalid);
   EXPECT_EQ(ReasonOf(Jwks::Parse(R"({"keys":[],"keys":[]})").status()),
             Reason::kJsonDuplicateMember);
 }

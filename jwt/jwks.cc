@@ -27,7 +27,8 @@ absl::Status Jwks::CheckSet(const std::vector<Jwk>& keys) {
 }
 
 absl::StatusOr<Jwks> Jwks::FromJson(const Json& json) {
-  if (!json.is_object()) return MakeError(Reason::kJwksInvalid, "a JWKS must be a JSON object");
+  if (!json.is_object())
+    return MakeError(Reason::kJwksInvalid, "a JWKS must be a JSON object");
   auto it = json.find("keys");
   if (it == json.end() || !it->is_array()) {
     return MakeError(Reason::kJwksInvalid, "a JWKS needs a \"keys\" array");
@@ -37,22 +38,27 @@ absl::StatusOr<Jwks> Jwks::FromJson(const Json& json) {
   for (size_t i = 0; i < it->size(); ++i) {
     const Json& entry = (*it)[i];
     if (!entry.is_object()) {
-      return MakeError(Reason::kJwksInvalid, "every entry of \"keys\" must be an object");
+      return MakeError(Reason::kJwksInvalid,
+                       "every entry of \"keys\" must be an object");
     }
-    // Duplicates count among all entries, usable or not: a kid must name one key.
+    // Duplicates count among all entries, usable or not: a kid must name one
+    // key.
     auto kid = entry.find("kid");
     if (kid != entry.end() && kid->is_string() &&
         !kids.insert(kid->get<std::string>()).second) {
-      return MakeError(Reason::kJwksDuplicateKid,
-                       absl::StrCat("two keys have kid \"", kid->get<std::string>(), "\""));
+      return MakeError(
+          Reason::kJwksDuplicateKid,
+          absl::StrCat("two keys have kid \"", kid->get<std::string>(), "\""));
     }
     auto key = Jwk::FromJson(entry);
     if (key.ok()) {
       set.keys_.push_back(*std::move(key));
     } else {
-      set.skipped_.push_back(
-          {i, kid != entry.end() && kid->is_string() ? kid->get<std::string>() : "",
-           key.status()});
+      set.skipped_.push_back({i,
+                              kid != entry.end() && kid->is_string()
+                                  ? kid->get<std::string>()
+                                  : "",
+                              key.status()});
     }
   }
   if (absl::Status status = CheckSet(set.keys_); !status.ok()) return status;
@@ -91,8 +97,10 @@ absl::StatusOr<const Jwk*> Jwks::SelectForVerification(
     Algorithm alg, const std::optional<std::string>& kid) const {
   if (kid.has_value()) {
     const Jwk* key = FindByKid(*kid);
-    if (key == nullptr) return MakeError(Reason::kKidUnknown, "no key has the token's kid");
-    if (absl::Status status = key->CheckUsableFor(alg, KeyOperation::kVerify); !status.ok()) {
+    if (key == nullptr)
+      return MakeError(Reason::kKidUnknown, "no key has the token's kid");
+    if (absl::Status status = key->CheckUsableFor(alg, KeyOperation::kVerify);
+        !status.ok()) {
       return status;
     }
     return key;

@@ -15,12 +15,14 @@
 
 namespace identity::jwt {
 
-// An immutable set of keys. Thread-safe; cheap to share behind a std::shared_ptr<const Jwks>.
+// An immutable set of keys. Thread-safe; cheap to share behind a
+// std::shared_ptr<const Jwks>.
 //
-// A set from JSON keeps the keys it can use and lists the others in skipped() with the reason,
-// so that one encryption key or one unknown kty in an issuer's JWKS does not take down every key
-// (RFC 7517 §5: implementations SHOULD ignore keys they do not understand). The set as a whole is
-// refused when key selection would be ambiguous or dangerous:
+// A set from JSON keeps the keys it can use and lists the others in skipped()
+// with the reason, so that one encryption key or one unknown kty in an issuer's
+// JWKS does not take down every key (RFC 7517 §5: implementations SHOULD ignore
+// keys they do not understand). The set as a whole is refused when key
+// selection would be ambiguous or dangerous:
 //   kJwksInvalid        not {"keys": [ objects ]};
 //   kJwksDuplicateKid   two entries share a "kid";
 //   kJwksMixedKeyTypes  symmetric (oct) and asymmetric keys together.
@@ -37,7 +39,8 @@ class Jwks {
   // From keys already built (e.g. the server's own). Same set-level rules.
   static absl::StatusOr<Jwks> FromKeys(std::vector<Jwk> keys);
 
-  // {"keys": [public members of each key]}. Symmetric keys are left out: they are secrets.
+  // {"keys": [public members of each key]}. Symmetric keys are left out: they
+  // are secrets.
   Json ToPublicJson() const;
 
   const std::vector<Jwk>& keys() const { return keys_; }
@@ -47,12 +50,12 @@ class Jwks {
   const Jwk* FindByKid(absl::string_view kid) const;
 
   // The key that must verify a JWS with header `alg` and `kid`:
-  //   with a kid: the key with that kid (kKidUnknown if none), which must be usable for `alg`
-  //   (kKeyAlgMismatch / kKeyUseMismatch);
-  //   without a kid: the only key usable for `alg`; kKidUnknown if there is none and
-  //   kKidRequired if there are several (we never try keys one after another).
-  absl::StatusOr<const Jwk*> SelectForVerification(Algorithm alg,
-                                                   const std::optional<std::string>& kid) const;
+  //   with a kid: the key with that kid (kKidUnknown if none), which must be
+  //   usable for `alg` (kKeyAlgMismatch / kKeyUseMismatch); without a kid: the
+  //   only key usable for `alg`; kKidUnknown if there is none and kKidRequired
+  //   if there are several (we never try keys one after another).
+  absl::StatusOr<const Jwk*> SelectForVerification(
+      Algorithm alg, const std::optional<std::string>& kid) const;
 
  private:
   Jwks() = default;

@@ -12,9 +12,11 @@ namespace identity::jwt {
 absl::StatusOr<JwtSigner> JwtSigner::Create(Jwk key, SignerOptions options) {
   const std::optional<Algorithm> alg = key.SigningAlgorithm();
   if (!alg.has_value()) {
-    return MakeError(Reason::kJwkInvalid, "an RSA or oct signing key needs \"alg\"");
+    return MakeError(Reason::kJwkInvalid,
+                     "an RSA or oct signing key needs \"alg\"");
   }
-  if (absl::Status status = key.CheckUsableFor(*alg, KeyOperation::kSign); !status.ok()) {
+  if (absl::Status status = key.CheckUsableFor(*alg, KeyOperation::kSign);
+      !status.ok()) {
     return status;
   }
   Json header = {{"alg", AlgorithmName(*alg)}};
@@ -25,7 +27,7 @@ absl::StatusOr<JwtSigner> JwtSigner::Create(Jwk key, SignerOptions options) {
 }
 
 absl::StatusOr<std::string> JwtSigner::Sign(const Claims& claims) const {
-  return SignPayload(DumpJson(claims.ToJson()));
+  return SignPayload(claims.Serialize());
 }
 
 absl::StatusOr<std::string> JwtSigner::SignJson(const Json& claims) const {
@@ -33,7 +35,8 @@ absl::StatusOr<std::string> JwtSigner::SignJson(const Json& claims) const {
   return SignPayload(DumpJson(claims));
 }
 
-absl::StatusOr<std::string> JwtSigner::SignPayload(absl::string_view payload) const {
+absl::StatusOr<std::string> JwtSigner::SignPayload(
+    absl::string_view payload) const {
   std::string token = absl::StrCat(encoded_header_, Base64UrlEncode(payload));
   auto signature = SignBytes(alg_, key_, token);
   if (!signature.ok()) return signature.status();

@@ -14,24 +14,27 @@
 namespace identity::jwt {
 
 struct SignerOptions {
-  // The "typ" header (RFC 7519 §5.1; "at+jwt" for RFC 9068 access tokens). Empty: no "typ".
+  // The "typ" header (RFC 7519 §5.1; "at+jwt" for RFC 9068 access tokens).
+  // Empty: no "typ".
   std::string typ = "JWT";
 };
 
 // Immutable after Create; thread-safe.
 class JwtSigner {
  public:
-  // `key` must be private and allowed to sign (Jwk::CheckUsableFor) with its signing algorithm
-  // (Jwk::SigningAlgorithm: RSA and oct keys need "alg"). Errors: kKeyNotPrivate,
-  // kKeyUseMismatch, kKeyAlgMismatch, kJwkInvalid (no algorithm can be chosen).
+  // `key` must be private and allowed to sign (Jwk::CheckUsableFor) with its
+  // signing algorithm (Jwk::SigningAlgorithm: RSA and oct keys need "alg").
+  // Errors: kKeyNotPrivate, kKeyUseMismatch, kKeyAlgMismatch, kJwkInvalid (no
+  // algorithm can be chosen).
   static absl::StatusOr<JwtSigner> Create(Jwk key, SignerOptions options = {});
 
-  // The compact JWS of `claims`. The header is {"alg", "kid" (if the key has one), "typ"}.
-  // Errors: kCryptoFailure only.
+  // The compact JWS of `claims`. The header is {"alg", "kid" (if the key has
+  // one), "typ"}. Errors: kCryptoFailure only.
   absl::StatusOr<std::string> Sign(const Claims& claims) const;
 
-  // Signs a claims set given as JSON, byte for byte as DumpJson writes it (fractional dates and
-  // number formats kept). The registered claims must have their types (Claims::FromJson errors).
+  // Signs a claims set given as JSON, byte for byte as DumpJson writes it
+  // (fractional dates and number formats kept). The registered claims must have
+  // their types (Claims::FromJson errors).
   absl::StatusOr<std::string> SignJson(const Json& claims) const;
 
   Algorithm algorithm() const { return alg_; }
@@ -41,11 +44,14 @@ class JwtSigner {
   absl::StatusOr<std::string> SignPayload(absl::string_view payload) const;
 
   JwtSigner(Jwk key, Algorithm alg, std::string encoded_header)
-      : key_(std::move(key)), alg_(alg), encoded_header_(std::move(encoded_header)) {}
+      : key_(std::move(key)),
+        alg_(alg),
+        encoded_header_(std::move(encoded_header)) {}
 
   Jwk key_;
   Algorithm alg_;
-  std::string encoded_header_;  // BASE64URL(header) followed by ".", computed once.
+  std::string
+      encoded_header_;  // BASE64URL(header) followed by ".", computed once.
 };
 
 }  // namespace identity::jwt

@@ -22,7 +22,8 @@ absl::string_view StripApplication(absl::string_view typ) {
 }  // namespace
 
 bool TypMatches(absl::string_view typ, absl::string_view expected) {
-  return absl::EqualsIgnoreCase(StripApplication(typ), StripApplication(expected));
+  return absl::EqualsIgnoreCase(StripApplication(typ),
+                                StripApplication(expected));
 }
 
 absl::StatusOr<JwtVerifier> JwtVerifier::Create(VerifierOptions options) {
@@ -35,7 +36,8 @@ absl::StatusOr<JwtVerifier> JwtVerifier::Create(VerifierOptions options) {
   if (options.max_token_size == 0) {
     return absl::InvalidArgumentError("max_token_size must be positive");
   }
-  if (options.clock == nullptr) return absl::InvalidArgumentError("clock must not be null");
+  if (options.clock == nullptr)
+    return absl::InvalidArgumentError("clock must not be null");
   return JwtVerifier(std::move(options));
 }
 
@@ -44,12 +46,14 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
   auto jws = Jws::Parse(token, options_.max_token_size);
   if (!jws.ok()) return jws.status();
 
-  // RFC 8725 §3.11: explicit typing keeps one kind of JWT from being replayed as another.
+  // RFC 8725 §3.11: explicit typing keeps one kind of JWT from being replayed
+  // as another.
   if (options_.required_typ.has_value()) {
     const auto& typ = jws->header().typ;
     if (!typ.has_value() || !TypMatches(*typ, *options_.required_typ)) {
-      return MakeError(Reason::kTypMismatch,
-                       absl::StrCat("\"typ\" must be \"", *options_.required_typ, "\""));
+      return MakeError(
+          Reason::kTypMismatch,
+          absl::StrCat("\"typ\" must be \"", *options_.required_typ, "\""));
     }
   }
 
@@ -63,31 +67,40 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
   const int64_t now = absl::ToUnixSeconds(options_.clock->Now());
   const int64_t leeway = absl::ToInt64Seconds(options_.leeway);
   if (!claims->exp.has_value()) {
-    if (options_.require_exp) return MakeError(Reason::kExpMissing, "the token has no \"exp\"");
+    if (options_.require_exp)
+      return MakeError(Reason::kExpMissing, "the token has no \"exp\"");
   } else if (now >= *claims->exp + leeway) {
     // RFC 7519 §4.1.4: the current time MUST be before "exp".
     return MakeError(Reason::kExpired, "the token has expired");
   }
   if (claims->nbf.has_value() && now + leeway < *claims->nbf) {
-    return MakeError(Reason::kNotYetValid, "the token is not valid yet (\"nbf\")");
+    return MakeError(Reason::kNotYetValid,
+                     "the token is not valid yet (\"nbf\")");
   }
   if (claims->iat.has_value() && *claims->iat > now + leeway) {
-    return MakeError(Reason::kIssuedInFuture, "the token was issued in the future (\"iat\")");
+    return MakeError(Reason::kIssuedInFuture,
+                     "the token was issued in the future (\"iat\")");
   }
   if (!options_.issuer.empty() && claims->iss != options_.issuer) {
-    return MakeError(Reason::kIssuerMismatch, "\"iss\" is not the expected issuer");
+    return MakeError(Reason::kIssuerMismatch,
+                     "\"iss\" is not the expected issuer");
   }
   if (!options_.audiences.empty()) {
     const bool match = std::any_of(
         claims->aud.begin(), claims->aud.end(), [this](const std::string& aud) {
-          return std::find(options_.audiences.begin(), options_.audiences.end(), aud) !=
-                 options_.audiences.end();
+          return std::find(options_.audiences.begin(), options_.audiences.end(),
+                           aud) != options_.audiences.end();
         });
     if (!match) {
-      return MakeError(Reason::kAudienceMismatch, "\"aud\" holds none of the accepted audiences");
+      return MakeError(Reason::kAudienceMismatch,
+                       "\"aud\" holds none of the accepted audiences");
     }
   }
-  VerifiedJwt verified{jws->header(), *std::move(claims), jws->payload(), (*key)->kid()};
+  VerifiedJwt verified;
+  verified.kid = (*key)->kid();
+  verified.claims = *std::move(claims);
+  verified.header = std::move(*jws).header();
+  verified.payload = std::move(*jws).payload();
   return verified;
 }
 

@@ -1,6 +1,7 @@
-// Verifies JWTs: compact JWS parsing, key selection, signature, then the claims rules of RFC 7519
-// and RFC 8725. Configuration is fixed at construction; the key set is a per-call argument so
-// that callers can swap JWKS snapshots without rebuilding verifiers.
+// Verifies JWTs: compact JWS parsing, key selection, signature, then the claims
+// rules of RFC 7519 and RFC 8725. Configuration is fixed at construction; the
+// key set is a per-call argument so that callers can swap JWKS snapshots
+// without rebuilding verifiers.
 #ifndef IDENTITY_JWT_JWT_VERIFIER_H_
 #define IDENTITY_JWT_JWT_VERIFIER_H_
 
@@ -15,20 +16,23 @@
 #include "jwt/algorithm.h"
 #include "jwt/claims.h"
 #include "jwt/clock.h"
-#include "jwt/jws.h"
 #include "jwt/jwks.h"
+#include "jwt/jws.h"
 
 namespace identity::jwt {
 
 struct VerifierOptions {
-  // Required exact "iss" (RFC 7519 §4.1.1, simple string comparison). Empty: not checked.
+  // Required exact "iss" (RFC 7519 §4.1.1, simple string comparison). Empty:
+  // not checked.
   std::string issuer;
-  // Accepted audiences: "aud" must contain at least one (RFC 7519 §4.1.3). Empty: not checked.
+  // Accepted audiences: "aud" must contain at least one (RFC 7519 §4.1.3).
+  // Empty: not checked.
   std::vector<std::string> audiences;
   // Tolerated clock skew for exp, nbf and iat. Must not be negative.
   absl::Duration leeway = absl::ZeroDuration();
-  // Required "typ" header (e.g. "at+jwt", RFC 9068 §4). Compared case-insensitively, with an
-  // optional "application/" prefix (RFC 7515 §4.1.9). nullopt: not checked.
+  // Required "typ" header (e.g. "at+jwt", RFC 9068 §4). Compared
+  // case-insensitively, with an optional "application/" prefix (RFC 7515
+  // §4.1.9). nullopt: not checked.
   std::optional<std::string> required_typ;
   // Algorithms accepted in the header. Never "none"; HMAC only if listed.
   std::vector<Algorithm> allowed_algorithms = DefaultAllowedAlgorithms();
@@ -44,34 +48,38 @@ struct VerifiedJwt {
   JwsHeader header;
   Claims claims;
   std::string payload;  // The claims set exactly as signed (JSON text).
-  std::string kid;  // The kid of the key that verified, possibly empty.
+  std::string kid;      // The kid of the key that verified, possibly empty.
 };
 
 // Immutable; thread-safe.
 class JwtVerifier {
  public:
-  // Errors: InvalidArgument for a negative leeway, an empty allowlist, a zero max size or a null
-  // clock.
+  // Errors: InvalidArgument for a negative leeway, an empty allowlist, a zero
+  // max size or a null clock.
   static absl::StatusOr<JwtVerifier> Create(VerifierOptions options);
 
-  // Verifies `token` against `jwks`. Checks, in order (each failure has its own Reason):
+  // Verifies `token` against `jwks`. Checks, in order (each failure has its own
+  // Reason):
   //   Jws::Parse (size, shape, base64url, strict JSON header, alg, crit);
   //   typ (kTypMismatch); VerifyJws (allowlist, kid, key agreement, signature);
-  //   claims: strict JSON object, types (kClaimInvalid), exp (kExpMissing, kExpired: now >= exp +
-  //   leeway), nbf (kNotYetValid: now < nbf - leeway), iat (kIssuedInFuture: iat > now +
-  //   leeway), iss (kIssuerMismatch), aud (kAudienceMismatch).
-  absl::StatusOr<VerifiedJwt> Verify(absl::string_view token, const Jwks& jwks) const;
+  //   claims: strict JSON object, types (kClaimInvalid), exp (kExpMissing,
+  //   kExpired: now >= exp + leeway), nbf (kNotYetValid: now < nbf - leeway),
+  //   iat (kIssuedInFuture: iat > now + leeway), iss (kIssuerMismatch), aud
+  //   (kAudienceMismatch).
+  absl::StatusOr<VerifiedJwt> Verify(absl::string_view token,
+                                     const Jwks& jwks) const;
 
   const VerifierOptions& options() const { return options_; }
 
  private:
-  explicit JwtVerifier(VerifierOptions options) : options_(std::move(options)) {}
+  explicit JwtVerifier(VerifierOptions options)
+      : options_(std::move(options)) {}
 
   VerifierOptions options_;
 };
 
-// Whether a "typ" header value names `expected` (RFC 7515 §4.1.9: case-insensitive, and
-// "application/" may be omitted).
+// Whether a "typ" header value names `expected` (RFC 7515 §4.1.9:
+// case-insensitive, and "application/" may be omitted).
 bool TypMatches(absl::string_view typ, absl::string_view expected);
 
 }  // namespace identity::jwt

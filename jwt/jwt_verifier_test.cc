@@ -149,9 +149,10 @@ TEST_F(JwtVerifierTest, AudienceStringOrArray) {
   EXPECT_EQ(Verify(Sign(claims)), Reason::kAudienceMismatch);
   claims.aud.clear();
   EXPECT_EQ(Verify(Sign(claims)), Reason::kAudienceMismatch);
-  EXPECT_EQ(Verify(SignPayload(absl::StrCat(R"({"iss":"https://id.example","aud":[],"exp":)",
-                                            kNow + 60, "}"))),
-            Reason::kAudienceMismatch);
+  EXPECT_EQ(
+      Verify(SignPayload(absl::StrCat(
+          R"({"iss":"https://id.example","aud":[],"exp":)", kNow + 60, "}"))),
+      Reason::kAudienceMismatch);
 }
 
 TEST_F(JwtVerifierTest, UncheckedIssuerAndAudienceWhenNotConfigured) {
@@ -164,34 +165,41 @@ TEST_F(JwtVerifierTest, UncheckedIssuerAndAudienceWhenNotConfigured) {
 }
 
 TEST_F(JwtVerifierTest, RegisteredClaimsMustHaveTheirTypes) {
-  const std::string tail = absl::StrCat(R"("iss":"https://id.example","aud":"api")");
-  EXPECT_EQ(Verify(SignPayload(absl::StrCat("{", tail, R"(,"exp":"1900000000"})"))),
-            Reason::kClaimInvalid);
+  const std::string tail =
+      absl::StrCat(R"("iss":"https://id.example","aud":"api")");
+  EXPECT_EQ(
+      Verify(SignPayload(absl::StrCat("{", tail, R"(,"exp":"1900000000"})"))),
+      Reason::kClaimInvalid);
   EXPECT_EQ(Verify(SignPayload(absl::StrCat("{", tail, R"(,"exp":true})"))),
             Reason::kClaimInvalid);
   EXPECT_EQ(Verify(SignPayload(absl::StrCat("{", tail, R"(,"exp":-1})"))),
             Reason::kClaimInvalid);
   EXPECT_EQ(Verify(SignPayload(absl::StrCat("{", tail, R"(,"exp":1e300})"))),
             Reason::kClaimInvalid);
-  EXPECT_EQ(Verify(SignPayload(absl::StrCat(R"({"iss":7,"aud":"api","exp":)", kNow + 60, "}"))),
+  EXPECT_EQ(Verify(SignPayload(absl::StrCat(R"({"iss":7,"aud":"api","exp":)",
+                                            kNow + 60, "}"))),
             Reason::kClaimInvalid);
-  EXPECT_EQ(Verify(SignPayload(
-                absl::StrCat(R"({"iss":"https://id.example","aud":[1],"exp":)", kNow + 60, "}"))),
-            Reason::kClaimInvalid);
+  EXPECT_EQ(
+      Verify(SignPayload(absl::StrCat(
+          R"({"iss":"https://id.example","aud":[1],"exp":)", kNow + 60, "}"))),
+      Reason::kClaimInvalid);
 }
 
 TEST_F(JwtVerifierTest, FractionalNumericDateIsAccepted) {
   // RFC 7519 §2: NumericDate may be non-integer.
-  EXPECT_EQ(Verify(SignPayload(absl::StrCat(R"({"iss":"https://id.example","aud":"api","exp":)",
-                                            kNow + 60, ".5}"))),
+  EXPECT_EQ(Verify(SignPayload(absl::StrCat(
+                R"({"iss":"https://id.example","aud":"api","exp":)", kNow + 60,
+                ".5}"))),
             Reason::kOk);
 }
 
 TEST_F(JwtVerifierTest, ClaimsMustBeStrictJsonObject) {
-  EXPECT_EQ(Verify(SignPayload(R"({"exp":1,"exp":2})")), Reason::kJsonDuplicateMember);
+  EXPECT_EQ(Verify(SignPayload(R"({"exp":1,"exp":2})")),
+            Reason::kJsonDuplicateMember);
   EXPECT_EQ(Verify(SignPayload("[1]")), Reason::kJsonNotObject);
   EXPECT_EQ(Verify(SignPayload("not json")), Reason::kJsonMalformed);
-  EXPECT_EQ(Verify(SignPayload("{\"sub\":\"\xc3\"}")), Reason::kJsonInvalidUtf8);
+  EXPECT_EQ(Verify(SignPayload("{\"sub\":\"\xc3\"}")),
+            Reason::kJsonInvalidUtf8);
 }
 
 TEST_F(JwtVerifierTest, RequiredTypIsChecked) {
@@ -218,8 +226,8 @@ TEST_F(JwtVerifierTest, SizeLimitComesFromOptions) {
 }
 
 TEST_F(JwtVerifierTest, SignatureCheckedBeforeClaims) {
-  // An expired token with a bad signature reports the signature: claims of an unverified token
-  // are never interpreted.
+  // An expired token with a bad signature reports the signature: claims of an
+  // unverified token are never interpreted.
   Claims claims = GoodClaims();
   claims.exp = kNow - 100;
   std::string token = Sign(claims);
@@ -241,21 +249,24 @@ TEST_F(JwtVerifierTest, CreateRejectsBadOptions) {
 
 TEST(JwtSignerTest, RefusesPublicKeys) {
   auto key = Jwk::Generate(Algorithm::kES256);
-  EXPECT_EQ(ReasonOf(JwtSigner::Create(key->PublicKey()).status()), Reason::kKeyNotPrivate);
+  EXPECT_EQ(ReasonOf(JwtSigner::Create(key->PublicKey()).status()),
+            Reason::kKeyNotPrivate);
 }
 
 TEST(JwtSignerTest, RefusesKeysWhoseKeyOpsForbidSigning) {
   auto key = Jwk::Generate(Algorithm::kES256);
   Json json = key->ToPrivateJson();
   json["key_ops"] = {"verify"};
-  EXPECT_EQ(ReasonOf(JwtSigner::Create(*Jwk::FromJson(json)).status()), Reason::kKeyUseMismatch);
+  EXPECT_EQ(ReasonOf(JwtSigner::Create(*Jwk::FromJson(json)).status()),
+            Reason::kKeyUseMismatch);
 }
 
 TEST(JwtSignerTest, RsaKeyNeedsAlg) {
   auto key = Jwk::Generate(Algorithm::kPS256);
   Json json = key->ToPrivateJson();
   json.erase("alg");
-  EXPECT_EQ(ReasonOf(JwtSigner::Create(*Jwk::FromJson(json)).status()), Reason::kJwkInvalid);
+  EXPECT_EQ(ReasonOf(JwtSigner::Create(*Jwk::FromJson(json)).status()),
+            Reason::kJwkInvalid);
 }
 
 TEST(JwtSignerTest, SignsWithEveryAlgorithmAndVerifies) {

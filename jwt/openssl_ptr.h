@@ -1,10 +1,12 @@
-// Owning smart pointers for every OpenSSL/BoringSSL object the JOSE library touches. Nothing else
-// in jwt/ calls a *_free function. Include it from .cc files only: it must not reach the headers
-// that code outside jwt/ includes (see the deprecation note below).
+// Owning smart pointers for every OpenSSL/BoringSSL object the JOSE library
+// touches. Nothing else in jwt/ calls a *_free function. Include it from .cc
+// files only: it must not reach the headers that code outside jwt/ includes
+// (see the deprecation note below).
 //
-// The crypto code uses only the API that BoringSSL and OpenSSL 3 share. Some of it (RSA, EC_KEY)
-// is marked deprecated in OpenSSL 3 but remains supported there; the build defines
-// OPENSSL_SUPPRESS_DEPRECATED for jwt/ rather than keep a second, OpenSSL-3-only code path.
+// The crypto code uses only the API that BoringSSL and OpenSSL 3 share. Some of
+// it (RSA, EC_KEY) is marked deprecated in OpenSSL 3 but remains supported
+// there; the build defines OPENSSL_SUPPRESS_DEPRECATED for jwt/ rather than
+// keep a second, OpenSSL-3-only code path.
 #ifndef IDENTITY_JWT_OPENSSL_PTR_H_
 #define IDENTITY_JWT_OPENSSL_PTR_H_
 
@@ -38,12 +40,6 @@ using EvpMdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using EvpPkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpPkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using RsaPtr = OpenSslPtr<RSA, RSA_free>;
-
-// EVP_PKEY objects are shared between copies of a Jwk (jwk.h): after construction they are only
-// read, which both libraries allow from many threads at once.
-inline std::shared_ptr<EVP_PKEY> Share(EvpPkeyPtr key) {
-  return std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free);
-}
 
 }  // namespace identity::jwt
 

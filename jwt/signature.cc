@@ -2,23 +2,31 @@
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 
 #include <cstdint>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
+#include "jwt/evp_key.h"
 #include "jwt/openssl_ptr.h"
 #include "jwt/status.h"
 
 namespace identity::jwt {
 namespace {
 
-const uint8_t* Bytes(absl::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+const uint8_t* Bytes(absl::string_view s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 
 const EVP_MD* MdFor(Algorithm alg) {
   switch (DigestFor(alg)) {
@@ -34,109 +42,169 @@ const EVP_MD* MdFor(Algorithm alg) {
   return nullptr;
 }
 
-bool IsPss(Algorithm alg) {
-  return alg == Algorithm::kPS256 || alg == Algorithm::kPS384 || alg == Algorithm::kPS512;
+// Curve parameters ECDSA's JWS encoding needs: the field size (r and s are each
+// that long, RFC 7518 §3.4) and the group order, big-endian at that size.
+struct CurveInfo {
+  size_t field_bytes = 0;
+  std::string order;
+};
+
+const CurveInfo& CurveInfoFor(absl::string_view crv) {
+  static const auto* const kCurves = [] {
+    auto* curves = new std::vector<std::pair<std::string, CurveInfo>>;
+    for (const auto& [name, nid, size] :
+         {std::tuple{"P-256", NID_X9_62_prime256v1, 32},
+          std::tuple{"P-384", NID_secp384r1, 48},
+          std::tuple{"P-521", NID_secp521r1, 66}}) {
+      CurveInfo info;
+      info.field_bytes = size;
+      info.order.assign(size, '\0');
+      EcGroupPtr group(EC_GROUP_new_by_curve_name(nid));
+      if (group) {
+        BN_bn2binpad(EC_GROUP_get0_order(group.get()),
+                     reinterpret_cast<uint8_t*>(info.order.data()), size);
+      }
+      curves->emplace_back(name, std::move(info));
+    }
+    return curves;
+  }();
+  static const CurveInfo kNone;
+  for (const auto& [name, info] : *kCurves) {
+    if (name == crv) return info;
+  }
+  return kNone;
 }
 
-// RFC 7518 §3.5: PSS with MGF1 over the same hash and a salt as long as the hash.
-bool ConfigurePss(EVP_PKEY_CTX* pctx, const EVP_MD* md) {
-  return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, -1 /* RSA_PSS_SALTLEN_DIGEST */) > 0 &&
-         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) > 0;
+// Reads one DER INTEGER (non-negative, as ECDSA produces) into a fixed-size
+// big-endian field.
+bool ReadDerInteger(absl::string_view* der, char* out, size_t size) {
+  if (der->size() < 2 || (*der)[0] != 0x02) return false;
+  size_t len = static_cast<uint8_t>((*der)[1]);
+  if (len > 0x7f || der->size() < 2 + len || len == 0) return false;
+  absl::string_view value = der->substr(2, len);
+  der->remove_prefix(2 + len);
+  while (!value.empty() && value[0] == '\0') value.remove_prefix(1);
+  if (value.size() > size) return false;
+  std::memset(out, 0, size - value.size());
+  std::memcpy(out + size - value.size(), value.data(), value.size());
+  return true;
 }
 
-size_t EcFieldBytes(const Jwk& key) {
-  const EC_GROUP* group = EC_KEY_get0_group(EVP_PKEY_get0_EC_KEY(key.pkey()));
-  return (EC_GROUP_get_degree(group) + 7) / 8;
+void AppendDerInteger(absl::string_view value, std::string* out) {
+  while (value.size() > 1 && value[0] == '\0') value.remove_prefix(1);
+  const bool pad = static_cast<uint8_t>(value[0]) & 0x80;
+  out->push_back(0x02);
+  out->push_back(static_cast<char>(value.size() + (pad ? 1 : 0)));
+  if (pad) out->push_back('\0');
+  out->append(value.data(), value.size());
 }
 
 absl::Status CheckKeyType(Algorithm alg, const Jwk& key) {
-  if (KeyTypeFor(alg) != key.kty() || (key.kty() == KeyType::kEC && CurveFor(alg) != key.crv())) {
-    return MakeError(Reason::kKeyAlgMismatch, "the key's type or curve cannot do this algorithm");
+  if (KeyTypeFor(alg) != key.kty() ||
+      (key.kty() == KeyType::kEC && CurveFor(alg) != key.crv())) {
+    return MakeError(Reason::kKeyAlgMismatch,
+                     "the key's type or curve cannot do this algorithm");
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Hmac(Algorithm alg, const Jwk& key, absl::string_view data) {
+absl::StatusOr<std::string> Hmac(Algorithm alg, const Jwk& key,
+                                 absl::string_view data) {
   uint8_t out[EVP_MAX_MD_SIZE];
   unsigned int out_len = 0;
-  if (HMAC(MdFor(alg), key.secret().data(), key.secret().size(), Bytes(data), data.size(), out,
-           &out_len) == nullptr) {
+  if (HMAC(MdFor(alg), key.secret().data(), key.secret().size(), Bytes(data),
+           data.size(), out, &out_len) == nullptr) {
     return MakeError(Reason::kCryptoFailure, "HMAC failed");
   }
   return std::string(reinterpret_cast<char*>(out), out_len);
 }
 
-// DER ECDSA-Sig-Value -> fixed-size r‖s (RFC 7518 §3.4).
-absl::StatusOr<std::string> DerToRaw(absl::string_view der, size_t field_bytes) {
-  const uint8_t* p = Bytes(der);
-  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, der.size()));
-  if (!sig) return MakeError(Reason::kCryptoFailure, "bad ECDSA signature from the library");
-  const BIGNUM *r, *s;
-  ECDSA_SIG_get0(sig.get(), &r, &s);
+// DER ECDSA-Sig-Value (what EVP produces) -> fixed-size r‖s (RFC 7518 §3.4).
+// Done by hand: the library's d2i/BIGNUM round trip costs more than a tenth of
+// an ES256 signature.
+absl::StatusOr<std::string> DerToRaw(absl::string_view der,
+                                     size_t field_bytes) {
   std::string raw(2 * field_bytes, '\0');
-  auto* out = reinterpret_cast<uint8_t*>(raw.data());
-  if (BN_bn2binpad(r, out, field_bytes) < 0 ||
-      BN_bn2binpad(s, out + field_bytes, field_bytes) < 0) {
-    return MakeError(Reason::kCryptoFailure, "ECDSA signature does not fit");
+  size_t len = der.size() >= 2 ? static_cast<uint8_t>(der[1]) : 0;
+  size_t header = 2;
+  if (len == 0x81 && der.size() >= 3) {
+    len = static_cast<uint8_t>(der[2]);
+    header = 3;
+  }
+  if (der.size() < 2 || der[0] != 0x30 || der.size() != header + len) {
+    return MakeError(Reason::kCryptoFailure,
+                     "bad ECDSA signature from the library");
+  }
+  der.remove_prefix(header);
+  if (!ReadDerInteger(&der, raw.data(), field_bytes) ||
+      !ReadDerInteger(&der, raw.data() + field_bytes, field_bytes) ||
+      !der.empty()) {
+    return MakeError(Reason::kCryptoFailure,
+                     "bad ECDSA signature from the library");
   }
   return raw;
 }
 
-// Fixed-size r‖s -> DER, after the range checks the raw form allows us to do explicitly.
+// Fixed-size r‖s -> DER, after the range checks the raw form lets us do
+// exactly.
 absl::StatusOr<std::string> RawToDer(const Jwk& key, absl::string_view raw) {
-  const size_t field_bytes = EcFieldBytes(key);
-  if (raw.size() != 2 * field_bytes) {
+  const CurveInfo& curve = CurveInfoFor(key.crv());
+  const size_t size = curve.field_bytes;
+  if (raw.size() != 2 * size) {
     return MakeError(Reason::kSignatureLengthInvalid,
                      "ECDSA signature is not exactly r‖s of the curve's size");
   }
-  BignumPtr r(BN_bin2bn(Bytes(raw), field_bytes, nullptr));
-  BignumPtr s(BN_bin2bn(Bytes(raw) + field_bytes, field_bytes, nullptr));
-  if (!r || !s) return MakeError(Reason::kCryptoFailure, "out of memory");
-  const BIGNUM* order = EC_GROUP_get0_order(EC_KEY_get0_group(EVP_PKEY_get0_EC_KEY(key.pkey())));
-  // 0 < r, s < n (FIPS 186-4 §6.4.2); r = s = 0 is the "psychic signature" (CVE-2022-21449).
-  if (BN_is_zero(r.get()) || BN_is_zero(s.get()) || BN_cmp(r.get(), order) >= 0 ||
-      BN_cmp(s.get(), order) >= 0) {
-    return MakeError(Reason::kSignatureRangeInvalid, "ECDSA r or s is out of range");
+  const absl::string_view r = raw.substr(0, size);
+  const absl::string_view s = raw.substr(size);
+  // 0 < r, s < n (FIPS 186-4 §6.4.2); r = s = 0 is the "psychic signature"
+  // (CVE-2022-21449). Equal-length big-endian strings compare like the numbers
+  // they encode.
+  const auto in_range = [&curve](absl::string_view v) {
+    return v.find_first_not_of('\0') != absl::string_view::npos &&
+           v < curve.order;
+  };
+  if (!in_range(r) || !in_range(s)) {
+    return MakeError(Reason::kSignatureRangeInvalid,
+                     "ECDSA r or s is out of range");
   }
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  if (!sig || !ECDSA_SIG_set0(sig.get(), r.get(), s.get())) {
-    return MakeError(Reason::kCryptoFailure, "out of memory");
-  }
-  r.release(), s.release();
-  uint8_t* der = nullptr;
-  const int len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (len <= 0) return MakeError(Reason::kCryptoFailure, "cannot encode ECDSA signature");
-  std::string out(reinterpret_cast<char*>(der), len);
-  OPENSSL_free(der);
-  return out;
+  std::string body;
+  body.reserve(2 * size + 6);
+  AppendDerInteger(r, &body);
+  AppendDerInteger(s, &body);
+  std::string der;
+  der.reserve(body.size() + 3);
+  der.push_back(0x30);
+  if (body.size() > 0x7f) der.push_back(static_cast<char>(0x81));
+  der.push_back(static_cast<char>(body.size()));
+  der.append(body);
+  return der;
 }
 
 }  // namespace
 
-absl::StatusOr<std::string> SignBytes(Algorithm alg, const Jwk& key, absl::string_view data) {
+absl::StatusOr<std::string> SignBytes(Algorithm alg, const Jwk& key,
+                                      absl::string_view data) {
   if (absl::Status status = CheckKeyType(alg, key); !status.ok()) return status;
-  if (!key.is_private()) return MakeError(Reason::kKeyNotPrivate, "signing needs a private key");
+  if (!key.is_private())
+    return MakeError(Reason::kKeyNotPrivate, "signing needs a private key");
   if (key.kty() == KeyType::kOct) return Hmac(alg, key, data);
 
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* md = MdFor(alg);
-  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, key.pkey()) != 1 ||
-      (IsPss(alg) && !ConfigurePss(pctx, md))) {
+  EvpMdCtxPtr ctx = key.evp_key()->NewContext(alg, KeyOperation::kSign);
+  if (!ctx) {
+    ERR_clear_error();
     return MakeError(Reason::kCryptoFailure, "cannot initialise signing");
   }
-  size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, Bytes(data), data.size()) != 1) {
-    return MakeError(Reason::kCryptoFailure, "signing failed");
-  }
+  // EVP_PKEY_size bounds every signature of the key (DER ECDSA included).
+  size_t len = EVP_PKEY_size(key.pkey());
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len, Bytes(data),
-                     data.size()) != 1) {
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len,
+                     Bytes(data), data.size()) != 1) {
+    ERR_clear_error();
     return MakeError(Reason::kCryptoFailure, "signing failed");
   }
   sig.resize(len);
-  if (key.kty() == KeyType::kEC) return DerToRaw(sig, EcFieldBytes(key));
+  if (key.kty() == KeyType::kEC)
+    return DerToRaw(sig, CurveInfoFor(key.crv()).field_bytes);
   return sig;
 }
 
@@ -148,9 +216,11 @@ absl::Status VerifyBytes(Algorithm alg, const Jwk& key, absl::string_view data,
     auto expected = Hmac(alg, key, data);
     if (!expected.ok()) return expected.status();
     if (signature.size() != expected->size()) {
-      return MakeError(Reason::kSignatureLengthInvalid, "HMAC tag has the wrong length");
+      return MakeError(Reason::kSignatureLengthInvalid,
+                       "HMAC tag has the wrong length");
     }
-    if (CRYPTO_memcmp(expected->data(), signature.data(), signature.size()) != 0) {
+    if (CRYPTO_memcmp(expected->data(), signature.data(), signature.size()) !=
+        0) {
       return MakeError(Reason::kSignatureInvalid, "signature does not verify");
     }
     return absl::OkStatus();
@@ -173,24 +243,24 @@ absl::Status VerifyBytes(Algorithm alg, const Jwk& key, absl::string_view data,
       break;
     case KeyType::kOKP:
       if (signature.size() != 64) {
-        return MakeError(Reason::kSignatureLengthInvalid, "Ed25519 signatures are 64 bytes");
+        return MakeError(Reason::kSignatureLengthInvalid,
+                         "Ed25519 signatures are 64 bytes");
       }
       break;
     case KeyType::kOct:
       break;
   }
 
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* md = MdFor(alg);
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, key.pkey()) != 1 ||
-      (IsPss(alg) && !ConfigurePss(pctx, md))) {
+  EvpMdCtxPtr ctx = key.evp_key()->NewContext(alg, KeyOperation::kVerify);
+  if (!ctx) {
+    ERR_clear_error();
     return MakeError(Reason::kCryptoFailure, "cannot initialise verification");
   }
-  const int ok = EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(), Bytes(data),
-                                  data.size());
+  const int ok = EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(),
+                                  Bytes(data), data.size());
   if (ok != 1) {
-    // Leave nothing in the thread's error queue: TLS code sharing the thread reads it.
+    // Leave nothing in the thread's error queue: TLS code sharing the thread
+    // reads it.
     ERR_clear_error();
     return MakeError(Reason::kSignatureInvalid, "signature does not verify");
   }

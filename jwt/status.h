@@ -1,9 +1,10 @@
 // Failure reasons of the JOSE library.
 //
-// Every failure of parsing, key handling, signing or verification is an absl::Status whose payload
-// names exactly one `Reason`. Callers act on the reason (tests assert it, the interceptor counts it
-// in metrics, the server maps it to OAuth errors); the message is for humans and never echoes a
-// token or key material.
+// Every failure of parsing, key handling, signing or verification is an
+// absl::Status whose payload names exactly one `Reason`. Callers act on the
+// reason (tests assert it, the interceptor counts it in metrics, the server
+// maps it to OAuth errors); the message is for humans and never echoes a token
+// or key material.
 #ifndef IDENTITY_JWT_STATUS_H_
 #define IDENTITY_JWT_STATUS_H_
 
@@ -18,32 +19,38 @@ enum class Reason {
   kOk = 0,
 
   // Compact serialization and encoding.
-  kTokenTooLarge,        // Longer than the configured maximum.
-  kTokenMalformed,       // Not three dot-separated parts (JWE and JSON serialization included).
-  kBase64Invalid,        // A part is not canonical, unpadded base64url.
-  kJsonMalformed,        // Not RFC 8259 JSON, or nested too deeply.
+  kTokenTooLarge,   // Longer than the configured maximum.
+  kTokenMalformed,  // Not three dot-separated parts (JWE and JSON serialization
+                    // included).
+  kBase64Invalid,   // A part is not canonical, unpadded base64url.
+  kJsonMalformed,   // Not RFC 8259 JSON, or nested too deeply.
   kJsonInvalidUtf8,      // A string or the text is not valid UTF-8.
-  kJsonDuplicateMember,  // An object repeats a member name (RFC 7515 §5.2 step 4).
+  kJsonDuplicateMember,  // An object repeats a member name (RFC 7515 §5.2 step
+                         // 4).
   kJsonNotObject,        // The header or claims set is not a JSON object.
 
   // JOSE header.
-  kHeaderInvalid,         // A header parameter has the wrong type.
-  kAlgMissing,            // No "alg" (RFC 7515 §4.1.1).
-  kAlgNone,               // "alg":"none": unsecured JWS are never accepted.
-  kAlgUnsupported,        // An "alg" this library does not implement.
-  kAlgNotAllowed,         // Implemented, but not in the verifier's allowlist.
-  kCritUnsupported,       // "crit" lists an extension we do not understand (RFC 7515 §4.1.11).
-  kTypMismatch,           // "typ" missing or not the required type (RFC 8725 §3.11).
+  kHeaderInvalid,    // A header parameter has the wrong type.
+  kAlgMissing,       // No "alg" (RFC 7515 §4.1.1).
+  kAlgNone,          // "alg":"none": unsecured JWS are never accepted.
+  kAlgUnsupported,   // An "alg" this library does not implement.
+  kAlgNotAllowed,    // Implemented, but not in the verifier's allowlist.
+  kCritUnsupported,  // "crit" lists an extension we do not understand (RFC 7515
+                     // §4.1.11).
+  kTypMismatch,  // "typ" missing or not the required type (RFC 8725 §3.11).
 
   // Key selection and key/header agreement.
-  kKidRequired,      // No "kid" and more than one key could verify.
-  kKidUnknown,       // No key in the JWKS has this "kid" (or no key at all can verify).
-  kKeyAlgMismatch,   // The key's kty/crv/alg cannot be used with the header's "alg".
-  kKeyUseMismatch,   // The key's "use"/"key_ops" forbid this operation.
-  kKeyNotPrivate,    // Signing needs a private key.
+  kKidRequired,     // No "kid" and more than one key could verify.
+  kKidUnknown,      // No key in the JWKS has this "kid" (or no key at all can
+                    // verify).
+  kKeyAlgMismatch,  // The key's kty/crv/alg cannot be used with the header's
+                    // "alg".
+  kKeyUseMismatch,  // The key's "use"/"key_ops" forbid this operation.
+  kKeyNotPrivate,   // Signing needs a private key.
 
   // Signature.
-  kSignatureLengthInvalid,  // Wrong length for the algorithm and key (e.g. ECDSA r‖s).
+  kSignatureLengthInvalid,  // Wrong length for the algorithm and key (e.g.
+                            // ECDSA r‖s).
   kSignatureRangeInvalid,   // ECDSA r or s is 0 or not below the group order.
   kSignatureInvalid,        // The signature does not verify.
 
@@ -54,29 +61,37 @@ enum class Reason {
   kNotYetValid,       // now < nbf - leeway.
   kIssuedInFuture,    // iat > now + leeway.
   kIssuerMismatch,    // "iss" missing or not exactly the configured issuer.
-  kAudienceMismatch,  // "aud" missing or none of its values is an accepted audience.
+  kAudienceMismatch,  // "aud" missing or none of its values is an accepted
+                      // audience.
 
   // JWK / JWKS (RFC 7517, RFC 7518 §6).
-  kJwkInvalid,          // Missing or malformed members, or members that contradict each other.
-  kJwkUnsupported,      // A kty, crv or alg this library does not use for signatures.
-  kJwkInvalidKey,       // The numbers do not form a valid key (point off the curve, d not matching).
-  kJwkWeakKey,          // RSA < 2048 bits, bad exponent, ROCA modulus, HMAC key shorter than hash.
-  kJwksInvalid,         // Not {"keys": [...]}.
-  kJwksDuplicateKid,    // Two keys share a "kid": key selection would be ambiguous.
-  kJwksMixedKeyTypes,   // Symmetric and asymmetric keys in one set (alg confusion bait).
+  kJwkInvalid,  // Missing or malformed members, or members that contradict each
+                // other.
+  kJwkUnsupported,  // A kty, crv or alg this library does not use for
+                    // signatures.
+  kJwkInvalidKey,   // The numbers do not form a valid key (point off the curve,
+                    // d not matching).
+  kJwkWeakKey,  // RSA < 2048 bits, bad exponent, ROCA modulus, HMAC key shorter
+                // than hash.
+  kJwksInvalid,        // Not {"keys": [...]}.
+  kJwksDuplicateKid,   // Two keys share a "kid": key selection would be
+                       // ambiguous.
+  kJwksMixedKeyTypes,  // Symmetric and asymmetric keys in one set (alg
+                       // confusion bait).
 
   kPemInvalid,     // PEM text does not hold a supported key.
   kCryptoFailure,  // The crypto library failed in a way no input explains.
 };
 
-// Stable snake_case name, e.g. "expired", "alg_none". Used as the metrics label and in messages.
+// Stable snake_case name, e.g. "expired", "alg_none". Used as the metrics label
+// and in messages.
 absl::string_view ReasonName(Reason reason);
 
 // An error status carrying `reason` as payload. `reason` must not be kOk.
 absl::Status MakeError(Reason reason, absl::string_view message);
 
-// The reason carried by `status`: kOk for an OK status, kCryptoFailure for an error status that
-// did not come from this library.
+// The reason carried by `status`: kOk for an OK status, kCryptoFailure for an
+// error status that did not come from this library.
 Reason ReasonOf(const absl::Status& status);
 
 // Prints ReasonName(reason) (readable test failures and logs).

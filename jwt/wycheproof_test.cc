@@ -1,5 +1,6 @@
-// Wycheproof vectors (tests/vectors/wycheproof, see its README.md): every "valid" case must be
-// accepted and every "invalid" case rejected, for every file listed there.
+// Wycheproof vectors (tests/vectors/wycheproof, see its README.md): every
+// "valid" case must be accepted and every "invalid" case rejected, for every
+// file listed there.
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ constexpr char kDir[] = "tests/vectors/wycheproof/";
 
 Json LoadVectors(const std::string& file) {
   Json json = testing::ReadJsonFile(absl::StrCat(kDir, file));
-  EXPECT_TRUE(json.is_object() && json.contains("testGroups")) << "cannot read " << file;
+  EXPECT_TRUE(json.is_object() && json.contains("testGroups"))
+      << "cannot read " << file;
   return json;
 }
 
@@ -31,7 +33,8 @@ struct Tally {
   int acceptable = 0;
 };
 
-// Primitive signature files: raw message/signature bytes against one public key per group.
+// Primitive signature files: raw message/signature bytes against one public key
+// per group.
 Tally RunSignatureFile(const std::string& file, Algorithm alg) {
   Tally tally;
   const Json vectors = LoadVectors(file);
@@ -47,14 +50,17 @@ Tally RunSignatureFile(const std::string& file, Algorithm alg) {
     for (const Json& test : group["tests"]) {
       const int id = test["tcId"].get<int>();
       const std::string result = test["result"].get<std::string>();
-      SCOPED_TRACE(absl::StrCat(file, " tcId ", id, " (", test["comment"].get<std::string>(),
+      SCOPED_TRACE(absl::StrCat(file, " tcId ", id, " (",
+                                test["comment"].get<std::string>(),
                                 ") expected ", result));
       if (!key.ok()) {
         ADD_FAILURE() << key.status();
         continue;
       }
-      const std::string msg = absl::HexStringToBytes(test["msg"].get<std::string>());
-      const std::string sig = absl::HexStringToBytes(test["sig"].get<std::string>());
+      const std::string msg =
+          absl::HexStringToBytes(test["msg"].get<std::string>());
+      const std::string sig =
+          absl::HexStringToBytes(test["sig"].get<std::string>());
       const absl::Status status = VerifyBytes(alg, *key, msg, sig);
       if (result == "valid") {
         ++tally.valid;
@@ -64,10 +70,11 @@ Tally RunSignatureFile(const std::string& file, Algorithm alg) {
         EXPECT_FALSE(status.ok());
         EXPECT_NE(ReasonOf(status), Reason::kCryptoFailure) << status;
       } else {
-        // "acceptable": only RSA PKCS#1 v1.5 DigestInfo without the NULL parameter (tcId 8 of
-        // rsa_signature_2048_sha256). Our choice: defer to the crypto library (OpenSSL 3 accepts
-        // it, BoringSSL refuses it); both are safe because the encoding is still unambiguous
-        // (RFC 8017 §9.2 note 2). Recorded, not asserted.
+        // "acceptable": only RSA PKCS#1 v1.5 DigestInfo without the NULL
+        // parameter (tcId 8 of rsa_signature_2048_sha256). Our choice: defer to
+        // the crypto library (OpenSSL 3 accepts it, BoringSSL refuses it); both
+        // are safe because the encoding is still unambiguous (RFC 8017 §9.2
+        // note 2). Recorded, not asserted.
         ++tally.acceptable;
         EXPECT_EQ(file, "rsa_signature_2048_sha256_test.json");
         EXPECT_NE(ReasonOf(status), Reason::kCryptoFailure) << status;
@@ -80,12 +87,14 @@ Tally RunSignatureFile(const std::string& file, Algorithm alg) {
 }
 
 TEST(WycheproofTest, EcdsaP256Sha256) {
-  const Tally t = RunSignatureFile("ecdsa_secp256r1_sha256_p1363_test.json", Algorithm::kES256);
+  const Tally t = RunSignatureFile("ecdsa_secp256r1_sha256_p1363_test.json",
+                                   Algorithm::kES256);
   EXPECT_EQ(t.valid + t.invalid, 262);
 }
 
 TEST(WycheproofTest, EcdsaP384Sha384) {
-  const Tally t = RunSignatureFile("ecdsa_secp384r1_sha384_p1363_test.json", Algorithm::kES384);
+  const Tally t = RunSignatureFile("ecdsa_secp384r1_sha384_p1363_test.json",
+                                   Algorithm::kES384);
   EXPECT_EQ(t.valid + t.invalid, 280);
 }
 
@@ -95,33 +104,44 @@ TEST(WycheproofTest, Ed25519) {
 }
 
 TEST(WycheproofTest, RsaPkcs1Sha256) {
-  const Tally t = RunSignatureFile("rsa_signature_2048_sha256_test.json", Algorithm::kRS256);
+  const Tally t = RunSignatureFile("rsa_signature_2048_sha256_test.json",
+                                   Algorithm::kRS256);
   EXPECT_EQ(t.valid + t.invalid + t.acceptable, 259);
 }
 
 TEST(WycheproofTest, RsaPssSha256) {
-  const Tally t = RunSignatureFile("rsa_pss_2048_sha256_mgf1_32_test.json", Algorithm::kPS256);
+  const Tally t = RunSignatureFile("rsa_pss_2048_sha256_mgf1_32_test.json",
+                                   Algorithm::kPS256);
   EXPECT_EQ(t.valid + t.invalid, 108);
 }
 
-// Parses and verifies a compact JWS against a key set, with every implemented algorithm allowed.
+// Parses and verifies a compact JWS against a key set, with every implemented
+// algorithm allowed.
 absl::Status VerifyCompact(const std::string& token, const Jwks& jwks) {
   auto jws = Jws::Parse(token);
   if (!jws.ok()) return jws.status();
   return VerifyJws(*jws, jwks, AllAlgorithms()).status();
 }
 
-// Known defects of the upstream json_web_signature_test.json (other Wycheproof users skip the
-// same cases). Rather than skip them, we assert what this library does and why:
-//   367, 370  "invalidBase64Padding*": the padding was lost upstream; the token is byte for byte
+// Known defects of the upstream json_web_signature_test.json (other Wycheproof
+// users skip the same cases). Rather than skip them, we assert what this
+// library does and why:
+//   367, 370  "invalidBase64Padding*": the padding was lost upstream; the token
+//   is byte for byte
 //             the valid tcId 357, so it is accepted like 357.
-//   372, 373  "InvalidCharacterInserted*" marked valid: a '?' is not base64url (RFC 7515 §2) and
-//             Wycheproof's own 361/362/371 expect the same kind of token to fail.
-//   346, 350  RFC 7520 figure 20 is PS384, but the group's key says "alg":"PS256": a JWK's
-//             "alg" restricts the key, so the token is refused (key_alg_mismatch).
-//   347, 351  RFC 7520 figure 27's key says "alg":"ES521", which no registry holds (RFC 7518
+//   372, 373  "InvalidCharacterInserted*" marked valid: a '?' is not base64url
+//   (RFC 7515 §2) and
+//             Wycheproof's own 361/362/371 expect the same kind of token to
+//             fail.
+//   346, 350  RFC 7520 figure 20 is PS384, but the group's key says
+//   "alg":"PS256": a JWK's
+//             "alg" restricts the key, so the token is refused
+//             (key_alg_mismatch).
+//   347, 351  RFC 7520 figure 27's key says "alg":"ES521", which no registry
+//   holds (RFC 7518
 //             §3.1 names it ES512): the key is refused as unsupported.
-// FiguresVerifyOnceTheKeyAlgIsCorrected shows the last four signatures themselves verify.
+// FiguresVerifyOnceTheKeyAlgIsCorrected shows the last four signatures
+// themselves verify.
 struct Erratum {
   int id;
   Reason reason;  // kOk: accepted.
@@ -149,16 +169,20 @@ TEST(WycheproofTest, JsonWebSignature) {
   Tally tally;
   int errata = 0;
   for (const Json& group : vectors.value("testGroups", Json::array())) {
-    const Json& key_json = group.contains("public") ? group["public"] : group["private"];
+    const Json& key_json =
+        group.contains("public") ? group["public"] : group["private"];
     auto key = Jwk::FromJson(key_json);
-    absl::StatusOr<Jwks> jwks = key.ok() ? Jwks::FromKeys({*key}) : key.status();
+    absl::StatusOr<Jwks> jwks =
+        key.ok() ? Jwks::FromKeys({*key}) : key.status();
     for (const Json& test : group["tests"]) {
       const int id = test["tcId"].get<int>();
       const std::string result = test["result"].get<std::string>();
-      SCOPED_TRACE(absl::StrCat("tcId ", id, " (", test["comment"].get<std::string>(),
+      SCOPED_TRACE(absl::StrCat("tcId ", id, " (",
+                                test["comment"].get<std::string>(),
                                 ") expected ", result));
       const absl::Status status =
-          jwks.ok() ? VerifyCompact(test["jws"].get<std::string>(), *jwks) : jwks.status();
+          jwks.ok() ? VerifyCompact(test["jws"].get<std::string>(), *jwks)
+                    : jwks.status();
       if (const Erratum* erratum = FindErratum(id)) {
         ++errata;
         EXPECT_EQ(ReasonOf(status), erratum->reason) << status;
@@ -202,14 +226,18 @@ TEST(WycheproofTest, JsonWebKey) {
   const Json vectors = LoadVectors("json_web_key_test.json");
   Tally tally;
   for (const Json& group : vectors.value("testGroups", Json::array())) {
-    const Json& set = group.contains("public") ? group["public"] : group["private"];
+    const Json& set =
+        group.contains("public") ? group["public"] : group["private"];
     auto jwks = Jwks::FromJson(set);
     for (const Json& test : group["tests"]) {
       const std::string result = test["result"].get<std::string>();
-      SCOPED_TRACE(absl::StrCat("tcId ", test["tcId"].get<int>(), " (", group["comment"].get<std::string>(),
-                                "/", test["comment"].get<std::string>(), ") expected ", result));
+      SCOPED_TRACE(absl::StrCat("tcId ", test["tcId"].get<int>(), " (",
+                                group["comment"].get<std::string>(), "/",
+                                test["comment"].get<std::string>(),
+                                ") expected ", result));
       const absl::Status status =
-          jwks.ok() ? VerifyCompact(test["jws"].get<std::string>(), *jwks) : jwks.status();
+          jwks.ok() ? VerifyCompact(test["jws"].get<std::string>(), *jwks)
+                    : jwks.status();
       if (result == "valid") {
         ++tally.valid;
         EXPECT_TRUE(status.ok()) << status;

@@ -59,7 +59,8 @@ A file argument or TOKEN of "-" is read from standard input. Exit status 2: usag
 unusable input.
 )";
 
-// Parsed command line: --name value / --name=value flags (repeatable) and positionals.
+// Parsed command line: --name value / --name=value flags (repeatable) and
+// positionals.
 struct Args {
   std::map<std::string, std::vector<std::string>> flags;
   std::vector<std::string> positional;
@@ -75,8 +76,10 @@ struct Args {
   }
 };
 
-// `value_flags` take a value, `bool_flags` do not. Anything else starting with "--" is an error.
-absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, size_t start,
+// `value_flags` take a value, `bool_flags` do not. Anything else starting with
+// "--" is an error.
+absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv,
+                               size_t start,
                                const std::set<std::string>& value_flags,
                                const std::set<std::string>& bool_flags = {}) {
   Args args;
@@ -94,11 +97,13 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, size_t star
         continue;
       }
       if (value_flags.count(name) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown option --", name));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown option --", name));
       }
       if (!value.has_value()) {
         if (i + 1 >= argv.size()) {
-          return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("--", name, " needs a value"));
         }
         value = argv[++i];
       }
@@ -112,10 +117,12 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, size_t star
 
 class Command {
  public:
-  Command(std::istream& in, std::ostream& out, std::ostream& err) : in_(in), out_(out), err_(err) {}
+  Command(std::istream& in, std::ostream& out, std::ostream& err)
+      : in_(in), out_(out), err_(err) {}
 
   int Run(const std::vector<std::string>& argv) {
-    if (argv.empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h") {
+    if (argv.empty() || argv[0] == "help" || argv[0] == "--help" ||
+        argv[0] == "-h") {
       (argv.empty() ? err_ : out_) << kUsage;
       return argv.empty() ? kExitUsage : kExitOk;
     }
@@ -129,7 +136,8 @@ class Command {
     if (group == "jwt" && verb == "sign") return JwtSign(argv);
     if (group == "jwt" && verb == "decode") return JwtDecode(argv);
     if (group == "jwt" && verb == "verify") return JwtVerify(argv);
-    return Usage(absl::StrCat("unknown command \"", group, verb.empty() ? "" : " ", verb, "\""));
+    return Usage(absl::StrCat("unknown command \"", group,
+                              verb.empty() ? "" : " ", verb, "\""));
   }
 
  private:
@@ -144,9 +152,12 @@ class Command {
 
   absl::StatusOr<std::string> ReadInput(const std::string& path) {
     if (path == "-") {
-      if (stdin_used_) return absl::InvalidArgumentError("standard input can be read only once");
+      if (stdin_used_)
+        return absl::InvalidArgumentError(
+            "standard input can be read only once");
       stdin_used_ = true;
-      return std::string(std::istreambuf_iterator<char>(in_), std::istreambuf_iterator<char>());
+      return std::string(std::istreambuf_iterator<char>(in_),
+                         std::istreambuf_iterator<char>());
     }
     std::ifstream file(path, std::ios::binary);
     if (!file) return absl::NotFoundError(absl::StrCat("cannot read ", path));
@@ -164,7 +175,8 @@ class Command {
   absl::StatusOr<jwt::Algorithm> ParseAlg(const std::string& name) {
     auto alg = jwt::AlgorithmFromName(name);
     if (!alg.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown algorithm \"", name, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown algorithm \"", name, "\""));
     }
     return *alg;
   }
@@ -176,13 +188,15 @@ class Command {
   int KeysGenerate(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {"alg", "kid", "bits"});
     if (!args.ok()) return Usage(args.status().message());
-    if (!args->positional.empty()) return Usage("keys generate takes no arguments");
+    if (!args->positional.empty())
+      return Usage("keys generate takes no arguments");
     auto alg_name = args->Get("alg");
     if (!alg_name) return Usage("keys generate needs --alg");
     auto alg = ParseAlg(*alg_name);
     if (!alg.ok()) return Usage(alg.status().message());
     int bits = 2048;
-    if (auto value = args->Get("bits"); value && !absl::SimpleAtoi(*value, &bits)) {
+    if (auto value = args->Get("bits");
+        value && !absl::SimpleAtoi(*value, &bits)) {
       return Usage("--bits must be a number");
     }
     auto key = jwt::Jwk::Generate(*alg, args->Get("kid").value_or(""), bits);
@@ -194,10 +208,12 @@ class Command {
   int KeysPublic(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1) return Usage("keys public needs one KEY_FILE");
+    if (args->positional.size() != 1)
+      return Usage("keys public needs one KEY_FILE");
     auto key = ReadKey(args->positional[0]);
     if (!key.ok()) return Fail("cannot use the key", key.status());
-    if (key->is_symmetric()) return Usage("an oct (HMAC) key has no public part");
+    if (key->is_symmetric())
+      return Usage("an oct (HMAC) key has no public part");
     PrintJson(key->ToPublicJson());
     return kExitOk;
   }
@@ -205,12 +221,15 @@ class Command {
   int KeysJwks(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.empty()) return Usage("keys jwks needs at least one KEY_FILE");
+    if (args->positional.empty())
+      return Usage("keys jwks needs at least one KEY_FILE");
     std::vector<jwt::Jwk> keys;
     for (const std::string& path : args->positional) {
       auto key = ReadKey(path);
-      if (!key.ok()) return Fail(absl::StrCat("cannot use ", path), key.status());
-      if (key->is_symmetric()) return Usage(absl::StrCat(path, " is an oct key: not published"));
+      if (!key.ok())
+        return Fail(absl::StrCat("cannot use ", path), key.status());
+      if (key->is_symmetric())
+        return Usage(absl::StrCat(path, " is an oct key: not published"));
       keys.push_back(key->PublicKey());
     }
     auto jwks = jwt::Jwks::FromKeys(std::move(keys));
@@ -222,7 +241,8 @@ class Command {
   int KeysToPem(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {}, {"private"});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1) return Usage("keys to-pem needs one KEY_FILE");
+    if (args->positional.size() != 1)
+      return Usage("keys to-pem needs one KEY_FILE");
     auto key = ReadKey(args->positional[0]);
     if (!key.ok()) return Fail("cannot use the key", key.status());
     auto pem = args->Get("private") ? key->ToPrivatePem() : key->ToPublicPem();
@@ -234,7 +254,8 @@ class Command {
   int KeysFromPem(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {"alg", "kid"});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1) return Usage("keys from-pem needs one PEM_FILE");
+    if (args->positional.size() != 1)
+      return Usage("keys from-pem needs one PEM_FILE");
     std::optional<jwt::Algorithm> alg;
     if (auto name = args->Get("alg")) {
       auto parsed = ParseAlg(*name);
@@ -252,14 +273,17 @@ class Command {
   int JwtSign(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {"key", "claims", "typ"});
     if (!args.ok()) return Usage(args.status().message());
-    if (!args->positional.empty()) return Usage("jwt sign takes no positional arguments");
+    if (!args->positional.empty())
+      return Usage("jwt sign takes no positional arguments");
     auto key_path = args->Get("key");
     auto claims_text = args->Get("claims");
-    if (!key_path || !claims_text) return Usage("jwt sign needs --key and --claims");
+    if (!key_path || !claims_text)
+      return Usage("jwt sign needs --key and --claims");
     auto key = ReadKey(*key_path);
     if (!key.ok()) return Fail("cannot use the key", key.status());
     auto claims = jwt::ParseJsonObject(*claims_text);
-    if (!claims.ok()) return Fail("--claims is not a JSON object", claims.status());
+    if (!claims.ok())
+      return Fail("--claims is not a JSON object", claims.status());
     jwt::SignerOptions options;
     if (auto typ = args->Get("typ")) options.typ = *typ;
     auto signer = jwt::JwtSigner::Create(*std::move(key), options);
@@ -281,14 +305,15 @@ class Command {
   int JwtDecode(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1) return Usage("jwt decode needs one TOKEN");
+    if (args->positional.size() != 1)
+      return Usage("jwt decode needs one TOKEN");
     auto token = ReadToken(args->positional[0]);
     if (!token.ok()) return Fail("cannot read the token", token.status());
     // Decoding is deliberately unsized and unverified: it is a debugging aid.
     auto jws = jwt::Jws::Parse(*token, token->size());
     if (!jws.ok()) return Fail("cannot decode the token", jws.status());
     auto claims = jwt::ParseJsonObject(jws->payload());
-    Json result = {{"header", jws->header().json}};
+    Json result = {{"header", jws->header().ToJson()}};
     if (claims.ok()) {
       result["claims"] = *claims;
     } else {
@@ -300,10 +325,11 @@ class Command {
   }
 
   int JwtVerify(const std::vector<std::string>& argv) {
-    auto args =
-        ParseArgs(argv, 2, {"jwks", "iss", "aud", "leeway", "typ", "alg", "max-size"});
+    auto args = ParseArgs(
+        argv, 2, {"jwks", "iss", "aud", "leeway", "typ", "alg", "max-size"});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1) return Usage("jwt verify needs one TOKEN");
+    if (args->positional.size() != 1)
+      return Usage("jwt verify needs one TOKEN");
     auto jwks_path = args->Get("jwks");
     if (!jwks_path) return Usage("jwt verify needs --jwks");
 
@@ -319,7 +345,8 @@ class Command {
     }
     if (auto typ = args->Get("typ")) options.required_typ = *typ;
     if (auto max_size = args->Get("max-size")) {
-      if (!absl::SimpleAtoi(*max_size, &options.max_token_size) || options.max_token_size == 0) {
+      if (!absl::SimpleAtoi(*max_size, &options.max_token_size) ||
+          options.max_token_size == 0) {
         return Usage("--max-size must be a positive number of bytes");
       }
     }
@@ -339,12 +366,16 @@ class Command {
     auto jwks_json = jwt::ParseJsonObject(*jwks_text);
     if (!jwks_json.ok()) return Fail("--jwks is not JSON", jwks_json.status());
     // A single JWK is accepted as a set of one.
-    if (!jwks_json->contains("keys")) *jwks_json = Json{{"keys", Json::array({*jwks_json})}};
+    if (!jwks_json->contains("keys"))
+      *jwks_json = Json{{"keys", Json::array({*jwks_json})}};
     auto jwks = jwt::Jwks::FromJson(*jwks_json);
-    if (!jwks.ok()) return Fail("--jwks is not a usable key set", jwks.status());
+    if (!jwks.ok())
+      return Fail("--jwks is not a usable key set", jwks.status());
     for (const auto& skipped : jwks->skipped()) {
       err_ << "idctl: warning: key " << skipped.index
-           << (skipped.kid.empty() ? "" : absl::StrCat(" (kid \"", skipped.kid, "\")"))
+           << (skipped.kid.empty()
+                   ? ""
+                   : absl::StrCat(" (kid \"", skipped.kid, "\")"))
            << " ignored: " << skipped.status.message() << "\n";
     }
 
@@ -356,7 +387,8 @@ class Command {
       return kExitInvalid;
     }
     // The claims exactly as signed (already parsed strictly by the verifier).
-    PrintJson(Json::parse(verified->payload, nullptr, /*allow_exceptions=*/false));
+    PrintJson(
+        Json::parse(verified->payload, nullptr, /*allow_exceptions=*/false));
     return kExitOk;
   }
 
@@ -368,8 +400,8 @@ class Command {
 
 }  // namespace
 
-int RunIdctl(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-             std::ostream& err) {
+int RunIdctl(const std::vector<std::string>& args, std::istream& in,
+             std::ostream& out, std::ostream& err) {
   return Command(in, out, err).Run(args);
 }
 

@@ -20,7 +20,8 @@ struct Result {
   std::string err;
 };
 
-Result Idctl(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+Result Idctl(const std::vector<std::string>& args,
+             const std::string& stdin_text = "") {
   std::istringstream in(stdin_text);
   std::ostringstream out, err;
   const int code = RunIdctl(args, in, out, err);
@@ -70,7 +71,8 @@ TEST_F(IdctlTest, GeneratePrintsPrivateJwk) {
 TEST_F(IdctlTest, SignThenVerifyPrintsClaimsAsSigned) {
   const std::string token =
       Sign(R"({"iss":"me","aud":["api"],"exp":4000000000.5,"sub":"alice"})");
-  Result r = Idctl({"jwt", "verify", "--jwks", jwks_file_, "--iss", "me", "--aud", "api", token});
+  Result r = Idctl({"jwt", "verify", "--jwks", jwks_file_, "--iss", "me",
+                    "--aud", "api", token});
   ASSERT_EQ(r.code, kExitOk) << r.err;
   Json claims = Json::parse(r.out);
   EXPECT_EQ(claims["aud"], Json::array({"api"}));
@@ -80,33 +82,41 @@ TEST_F(IdctlTest, SignThenVerifyPrintsClaimsAsSigned) {
 
 TEST_F(IdctlTest, VerifyReadsTokenFromStdin) {
   const std::string token = Sign(R"({"exp":4000000000})");
-  EXPECT_EQ(Idctl({"jwt", "verify", "--jwks", jwks_file_, "-"}, token + "\n").code, kExitOk);
+  EXPECT_EQ(
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "-"}, token + "\n").code,
+      kExitOk);
 }
 
 TEST_F(IdctlTest, InvalidTokenExitsOneWithTheReason) {
   const std::string token = Sign(R"({"iss":"me","exp":4000000000})");
-  Result r = Idctl({"jwt", "verify", "--jwks", jwks_file_, "--iss", "you", token});
+  Result r =
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--iss", "you", token});
   EXPECT_EQ(r.code, kExitInvalid);
   EXPECT_NE(r.err.find("issuer_mismatch"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty());
 }
 
 TEST_F(IdctlTest, ExpiredUnlessLeewayCoversIt) {
-  // exp in 1970 + 10 s; a leeway that large is absurd but shows the flag is applied.
+  // exp in 1970 + 10 s; a leeway that large is absurd but shows the flag is
+  // applied.
   const std::string token = Sign(R"({"exp":10})");
   Result r = Idctl({"jwt", "verify", "--jwks", jwks_file_, token});
   EXPECT_EQ(r.code, kExitInvalid);
   EXPECT_NE(r.err.find("expired"), std::string::npos) << r.err;
-  EXPECT_EQ(Idctl({"jwt", "verify", "--jwks", jwks_file_, "--leeway", "99999999999", token}).code,
+  EXPECT_EQ(Idctl({"jwt", "verify", "--jwks", jwks_file_, "--leeway",
+                   "99999999999", token})
+                .code,
             kExitOk);
 }
 
 TEST_F(IdctlTest, TypAndAlgFlags) {
   const std::string token = Sign(R"({"exp":4000000000})");
-  Result typ = Idctl({"jwt", "verify", "--jwks", jwks_file_, "--typ", "at+jwt", token});
+  Result typ =
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--typ", "at+jwt", token});
   EXPECT_EQ(typ.code, kExitInvalid);
   EXPECT_NE(typ.err.find("typ_mismatch"), std::string::npos);
-  Result alg = Idctl({"jwt", "verify", "--jwks", jwks_file_, "--alg", "EdDSA", token});
+  Result alg =
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--alg", "EdDSA", token});
   EXPECT_EQ(alg.code, kExitInvalid);
   EXPECT_NE(alg.err.find("alg_not_allowed"), std::string::npos);
 }
@@ -125,12 +135,20 @@ TEST_F(IdctlTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Idctl({"nope"}).code, kExitUsage);
   EXPECT_EQ(Idctl({"keys", "generate"}).code, kExitUsage);
   EXPECT_EQ(Idctl({"keys", "generate", "--alg", "XX256"}).code, kExitUsage);
-  EXPECT_EQ(Idctl({"keys", "generate", "--alg", "ES256", "--bogus", "1"}).code, kExitUsage);
+  EXPECT_EQ(Idctl({"keys", "generate", "--alg", "ES256", "--bogus", "1"}).code,
+            kExitUsage);
   EXPECT_EQ(Idctl({"jwt", "verify", "token"}).code, kExitUsage);
-  EXPECT_EQ(Idctl({"jwt", "verify", "--jwks", "/nonexistent", "token"}).code, kExitUsage);
-  EXPECT_EQ(Idctl({"jwt", "verify", "--jwks", jwks_file_, "--leeway", "-1", "t"}).code, kExitUsage);
-  EXPECT_EQ(Idctl({"jwt", "sign", "--key", key_file_, "--claims", "[1]"}).code, kExitUsage);
-  EXPECT_EQ(Idctl({"jwt", "sign", "--key", key_file_, "--claims", R"({"exp":"soon"})"}).code,
+  EXPECT_EQ(Idctl({"jwt", "verify", "--jwks", "/nonexistent", "token"}).code,
+            kExitUsage);
+  EXPECT_EQ(
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--leeway", "-1", "t"})
+          .code,
+      kExitUsage);
+  EXPECT_EQ(Idctl({"jwt", "sign", "--key", key_file_, "--claims", "[1]"}).code,
+            kExitUsage);
+  EXPECT_EQ(Idctl({"jwt", "sign", "--key", key_file_, "--claims",
+                   R"({"exp":"soon"})"})
+                .code,
             kExitUsage);
   EXPECT_EQ(Idctl({"help"}).code, kExitOk);
 }

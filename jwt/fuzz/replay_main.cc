@@ -1,6 +1,7 @@
-// A main() for fuzz targets built without libFuzzer (gcc, Bazel): runs the target once on every
-// file of the directories or files named on the command line, so the seed corpus stays a
-// regression test under the normal and the ASan/UBSan builds.
+// A main() for fuzz targets built without libFuzzer (gcc, Bazel): runs the
+// target once on every file of the directories or files named on the command
+// line, so the seed corpus stays a regression test under the normal and the
+// ASan/UBSan builds.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -29,8 +30,10 @@ int main(int argc, char** argv) {
   }
   for (const auto& file : files) {
     std::ifstream in(file, std::ios::binary);
-    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    const std::string data((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()),
+                           data.size());
   }
   std::printf("replayed %zu inputs\n", files.size());
   return 0;

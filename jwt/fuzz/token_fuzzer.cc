@@ -1,6 +1,6 @@
-// libFuzzer target: untrusted compact tokens through parsing and full verification.
-// Properties checked beyond "no crash": strict base64url round-trips, and a token that verifies
-// has claims that re-serialize.
+// libFuzzer target: untrusted compact tokens through parsing and full
+// verification. Properties checked beyond "no crash": strict base64url
+// round-trips, and a token that verifies has claims that re-serialize.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,17 +16,17 @@
 namespace identity::jwt {
 namespace {
 
-// Fixed public keys (RFC 7515 A.3 P-256, RFC 8037 A.2 Ed25519) so the fuzzer can reach
-// signature verification for both kinds of curve.
+// Fixed public keys (RFC 7515 A.3 P-256, RFC 8037 A.2 Ed25519) so the fuzzer
+// can reach signature verification for both kinds of curve.
 const Jwks& Keys() {
   static const Jwks* const kKeys = [] {
-    auto ec = Jwk::Parse(
-        R"({"kty":"EC","crv":"P-256","kid":"ec",)"
-        R"("x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",)"
-        R"("y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})");
-    auto ed = Jwk::Parse(
-        R"({"kty":"OKP","crv":"Ed25519","kid":"ed",)"
-        R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
+    auto ec =
+        Jwk::Parse(R"({"kty":"EC","crv":"P-256","kid":"ec",)"
+                   R"("x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",)"
+                   R"("y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})");
+    auto ed =
+        Jwk::Parse(R"({"kty":"OKP","crv":"Ed25519","kid":"ed",)"
+                   R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
     if (!ec.ok() || !ed.ok()) __builtin_trap();
     return new Jwks(*Jwks::FromKeys({*ec, *ed}));
   }();
@@ -34,7 +34,8 @@ const Jwks& Keys() {
 }
 
 const JwtVerifier& Verifier() {
-  static const FakeClock* const kClock = new FakeClock(absl::FromUnixSeconds(1300000000));
+  static const FakeClock* const kClock =
+      new FakeClock(absl::FromUnixSeconds(1300000000));
   static const JwtVerifier* const kVerifier = [] {
     VerifierOptions options;
     options.allowed_algorithms = AllAlgorithms();
@@ -52,8 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace identity::jwt;
   const std::string input(reinterpret_cast<const char*>(data), size);
 
-  // Strict base64url: whatever decodes must re-encode to the same text (one encoding per value).
-  if (auto decoded = Base64UrlDecode(input); decoded.ok() && Base64UrlEncode(*decoded) != input) {
+  // Strict base64url: whatever decodes must re-encode to the same text (one
+  // encoding per value).
+  if (auto decoded = Base64UrlDecode(input);
+      decoded.ok() && Base64UrlEncode(*decoded) != input) {
     __builtin_trap();
   }
 

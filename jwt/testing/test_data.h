@@ -10,7 +10,8 @@
 
 namespace identity::jwt::testing {
 
-// Reads a file given relative to the workspace root (Bazel runs tests from there).
+// Reads a file given relative to the workspace root (Bazel runs tests from
+// there).
 inline std::string ReadDataFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
@@ -18,8 +19,8 @@ inline std::string ReadDataFile(const std::string& path) {
   return buffer.str();
 }
 
-// Parses a JSON data file; an empty/discarded value if the file is missing or broken, which the
-// calling test must treat as a failure.
+// Parses a JSON data file; an empty/discarded value if the file is missing or
+// broken, which the calling test must treat as a failure.
 inline Json ReadJsonFile(const std::string& path) {
   return Json::parse(ReadDataFile(path), nullptr, /*allow_exceptions=*/false);
 }

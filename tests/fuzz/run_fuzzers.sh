@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of jwt/fuzz with clang (-fsanitize=fuzzer,address,undefined) and
+# runs each for a bounded time, starting from its committed seed corpus.
+#
+#   tests/fuzz/run_fuzzers.sh [RESULTS_FILE]
+#   FUZZ_SECONDS=600 tests/fuzz/run_fuzzers.sh     # a longer campaign
+#
+# Outside Bazel on purpose: Debian's Bazel toolchain is gcc, which has no libFuzzer. Work files go
+# to .fuzz/ (git-ignored): objects, the growing corpus, and crash reproducers in .fuzz/artifacts.
+# Each line appended to RESULTS_FILE is "<target> PASSED" or "<target> FAILED".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+results=${1:-/dev/null}
+seconds=${FUZZ_SECONDS:-30}
+work=.fuzz
+mkdir -p "$work/obj" "$work/artifacts"
+
+flags=(-std=c++17 -O1 -g -I. -DOPENSSL_SUPPRESS_DEPRECATED -fno-omit-frame-pointer
+       -Wall -Wextra -Werror)
+read -r -a pkg_flags <<<"$(pkg-config --cflags absl_status absl_statusor absl_strings \
+  absl_str_format absl_time libcrypto nlohmann_json)"
+read -r -a pkg_libs <<<"$(pkg-config --libs absl_status absl_statusor absl_strings \
+  absl_str_format absl_time libcrypto)"
+
+# The library, instrumented for coverage but without libFuzzer's main.
+objects=()
+for src in jwt/*.cc; do
+  [[ "$src" == *_test.cc ]] && continue
+  obj="$work/obj/$(basename "$src" .cc).o"
+  if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find jwt -name '*.h' -newer "$obj" -print -quit)" ]]; then
+    clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
+      -c "$src" -o "$obj" || { echo "fuzz: cannot compile $src" >&2; exit 1; }
+  fi
+  objects+=("$obj")
+done
+
+status=0
+for target in token_fuzzer jwks_fuzzer; do
+  corpus=${target%_fuzzer}
+  binary="$work/$target"
+  if ! clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer,address,undefined \
+      "jwt/fuzz/$target.cc" "${objects[@]}" "${pkg_libs[@]}" -o "$binary"; then
+    echo "$target FAILED" >>"$results"
+    status=1
+    continue
+  fi
+  mkdir -p "$work/corpus/$corpus"
+  echo "fuzz: running $target for ${seconds}s" >&2
+  if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$binary" \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$work/artifacts/$target-" \
+      "$work/corpus/$corpus" "jwt/fuzz/corpus/$corpus" >"$work/$target.log" 2>&1; then
+    echo "$target PASSED" >>"$results"
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/$target.log" | tail -2 >&2
+  else
+    echo "$target FAILED" >>"$results"
+    tail -40 "$work/$target.log" >&2
+    status=1
+  fi
+done
+exit $status
