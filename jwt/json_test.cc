@@ -73,5 +73,91 @@ TEST(JsonTest, RejectsNonObjects) {
   EXPECT_EQ(ParseReason("1"), Reason::kJsonNotObject);
 }
 
+TEST(JsonTest, DuplicateDetectionComparesUnescapedNames) {
+  EXPECT_EQ(ParseReason(R"({"alg":"ES256","\u0061lg":"none"})"),
+            Reason::kJsonDuplicateMember);
+}
+
+TEST(JsonTest, DuplicateDetectionScalesToLargeObjects) {
+  std::string text = "{";
+  for (int i = 0; i < 2000; ++i) text += "\"k" + std::to_string(i) + "\":0,";
+  text += "\"k7\":1}";
+  EXPECT_EQ(ParseReason(text), Reason::kJsonDuplicateMember);
+}
+
+TEST(JsonTest, RejectsRawControlCharactersInStrings) {
+  // RFC 8259 §7: U+0000 to U+001F must be escaped.
+  EXPECT_EQ(ParseReason("{\"a\":\"x\ty\"}"), Reason::kJsonMalformed);
+  EXPECT_EQ(ParseReason(std::string("{\"a\":\"\0\"}", 8)),
+            Reason::kJsonMalformed);
+  EXPECT_TRUE(ParseJsonObject(R"({"a":"x\ty\u0000"})").ok());
+}
+
+TEST(JsonTest, RejectsNumbersOutsideTheGrammarOrRange) {
+  for (const char* bad :
+       {R"({"a":01})", R"({"a":+1})", R"({"a":1.})", R"({"a":.5})",
+        R"({"a":1e})", R"({"a":-})", R"({"a":1e400})", R"({"a":NaN})",
+        R"({"a":Infinity})", R"({"a":0x10})"}) {
+    EXPECT_EQ(ParseReason(bad), Reason::kJsonMalformed) << bad;
+  }
+}
+
+TEST(JsonTest, NumbersKeepTheirKinds) {
+  auto json = ParseJsonObject(
+      R"({"u":18446744073709551615,"i":-5,"f":1.5,"big":1e30})");
+  ASSERT_TRUE(json.ok());
+  EXPECT_TRUE((*json)["u"].is_number_unsigned());
+  EXPECT_EQ((*json)["u"].get<uint64_t>(), 18446744073709551615ull);
+  EXPECT_EQ((*json)["i"].get<int64_t>(), -5);
+  EXPECT_TRUE((*json)["f"].is_number_float());
+  EXPECT_TRUE((*json)["big"].is_number_float());
+}
+
+TEST(JsonTest, UnescapesStringsAndSurrogatePairs) {
+  auto json = ParseJsonObject(R"({"s":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"})");
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ((*json)["s"], "\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80");
+  EXPECT_EQ(ParseReason(R"({"s":"\x"})"), Reason::kJsonMalformed);
+  EXPECT_EQ(ParseReason(R"({"s":"\u12"})"), Reason::kJsonMalformed);
+  EXPECT_EQ(ParseReason(R"({"s":"\udc00"})"), Reason::kJsonMalformed);
+  EXPECT_EQ(ParseReason(R"({"s":"\ud800\u0041"})"), Reason::kJsonMalformed);
+}
+
+TEST(JsonTest, MembersKeepTheirOrderAndText) {
+  auto members = ParseJsonObjectMembers(R"( { "b" : [1, 2] , "a":"x" } )");
+  ASSERT_TRUE(members.ok());
+  ASSERT_EQ(members->size(), 2u);
+  EXPECT_EQ((*members)[0].name, "b");
+  EXPECT_EQ((*members)[0].value, "[1, 2]");
+  EXPECT_EQ((*members)[1].value, R"("x")");
+  std::string s;
+  EXPECT_TRUE(JsonStringOf((*members)[1].value, &s));
+  EXPECT_EQ(s, "x");
+  EXPECT_FALSE(JsonStringOf((*members)[0].value, &s));
+}
+
+TEST(JsonTest, WriterRoundTrips) {
+  const std::string text =
+      R"({"a":[true,false,null,-1,18446744073709551615,0.25],"b":{"c":"q\"\\\n\u0001é"},"d":{}})";
+  auto json = ParseJsonObject(text);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(DumpJson(*json), text);
+  auto again = ParseJsonObject(DumpJson(*json));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *json);
+}
+
+TEST(JsonTest, WriterReplacesInvalidUtf8) {
+  std::string out;
+  AppendJsonString(
+      "a\xff"
+      "b",
+      &out);
+  EXPECT_EQ(out,
+            "\"a\xef\xbf\xbd"
+            "b\"");
+  EXPECT_TRUE(ParseJsonObject("{\"k\":" + out + "}").ok());
+}
+
 }  // namespace
 }  // namespace identity::jwt

@@ -8,6 +8,7 @@
 #include "jwt/base64url.h"
 #include "jwt/claims.h"
 #include "jwt/clock.h"
+#include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwks.h"
 #include "jwt/jws.h"
@@ -58,6 +59,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto decoded = Base64UrlDecode(input);
       decoded.ok() && Base64UrlEncode(*decoded) != input) {
     __builtin_trap();
+  }
+
+  // The strict parser and the writer agree: what parses, written back, parses
+  // to the same value.
+  if (auto json = ParseJsonObject(input); json.ok()) {
+    auto again = ParseJsonObject(DumpJson(*json));
+    if (!again.ok() || *again != *json) __builtin_trap();
   }
 
   if (auto jws = Jws::Parse(input); jws.ok()) {
