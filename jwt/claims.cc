@@ -108,7 +108,7 @@ absl::Status SetMember(std::string name, Json value, Claims* claims) {
     if (name == "nbf")
       return ReadNumericDate("nbf", value, Rounding::kUp, &claims->nbf);
     if (name == "iat")
-      return ReadNumericDate("iat", value, Rounding::kDown, &claims->iat);
+      return ReadNumericDate("iat", value, Rounding::kUp, &claims->iat);
   }
   claims->other.emplace(std::move(name), std::move(value));
   return absl::OkStatus();

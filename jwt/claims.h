@@ -35,8 +35,8 @@ struct Claims {
   // From a claims-set object. Errors: kJsonNotObject; kClaimInvalid when a
   // registered claim has the wrong type: iss/sub/jti not strings, aud neither a
   // string nor an array of strings, exp/nbf/iat not numbers in [0, 2^53]. A
-  // fractional NumericDate (RFC 7519 §2) is rounded toward the stricter side:
-  // exp and iat down, nbf up.
+  // fractional NumericDate (RFC 7519 §2) is rounded toward the stricter side
+  // of its check: exp down, nbf and iat up.
   static absl::StatusOr<Claims> FromJson(const Json& json);
   // From claims-set text: strict JSON (json.h) first.
   static absl::StatusOr<Claims> Parse(absl::string_view text);

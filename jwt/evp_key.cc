@@ -70,6 +70,8 @@ EvpMdCtxPtr EvpKey::NewContext(Algorithm alg, KeyOperation op) const {
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx && EVP_MD_CTX_copy_ex(ctx.get(), prototype) == 1) return ctx;
+  // Copying is either supported for this key type or not; a failure is taken as
+  // the latter (at worst this costs speed, never correctness).
   ERR_clear_error();
   cannot_copy_[slot].store(true, std::memory_order_relaxed);
   return Initialize(alg, op);

@@ -1,9 +1,11 @@
 #include "jwt/json.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_set>
 #include <utility>
@@ -345,7 +347,15 @@ class Scanner {
     // double's range they are refused rather than turned into infinity.
     double v;
     const auto result = std::from_chars(first, last, v);
-    if (result.ec != std::errc() || !std::isfinite(v)) return Fail();
+    if (result.ec == std::errc::result_out_of_range) {
+      // Too large is refused; too small (1e-400) is zero, as in every JSON
+      // reader we know.
+      const std::string copy(first, last);
+      if (!std::isfinite(std::strtod(copy.c_str(), nullptr))) return Fail();
+      v = negative ? -0.0 : 0.0;
+    } else if (result.ec != std::errc() || !std::isfinite(v)) {
+      return Fail();
+    }
     if (out != nullptr) *out = v;
     return true;
   }
@@ -414,6 +424,7 @@ bool IsValidUtf8(absl::string_view text) {
 
 absl::StatusOr<std::vector<JsonMember>> ParseJsonObjectMembers(
     absl::string_view text, int max_depth) {
+  max_depth = std::clamp(max_depth, 1, kMaxJsonDepth);
   if (!IsValidUtf8(text)) {
     return MakeError(Reason::kJsonInvalidUtf8, "text is not valid UTF-8");
   }
@@ -444,7 +455,7 @@ absl::StatusOr<std::vector<JsonMember>> ParseJsonObjectMembers(
       if (!scanner.Consume(':')) return ScanError(scanner);
       scanner.SkipSpace();
       const size_t start = scanner.pos();
-      if (max_depth < 1 || !scanner.ScanValue(nullptr, 1)) {
+      if (!scanner.ScanValue(nullptr, 1)) {
         scanner.Fail();
         return ScanError(scanner);
       }
@@ -466,10 +477,11 @@ absl::StatusOr<std::vector<JsonMember>> ParseJsonObjectMembers(
 }
 
 Json JsonValueOf(absl::string_view value) {
-  Scanner scanner(value, kDefaultMaxJsonDepth * 4);
+  Scanner scanner(value, kMaxJsonDepth);
   Json out;
-  if (!scanner.ScanValue(&out, 0))
-    return Json();  // Precondition violated: null.
+  if (!scanner.ScanValue(&out, 0) || !scanner.AtEnd()) {
+    return Json(Json::value_t::discarded);
+  }
   return out;
 }
 

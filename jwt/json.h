@@ -21,6 +21,9 @@ namespace identity::jwt {
 using Json = nlohmann::json;
 
 inline constexpr int kDefaultMaxJsonDepth = 32;
+// The deepest nesting any parse accepts, whatever its caller asks (the parser
+// recurses).
+inline constexpr int kMaxJsonDepth = 256;
 
 // One member of a parsed object: its name (unescaped) and the exact text of its
 // value, which the parse already validated.
@@ -31,23 +34,22 @@ struct JsonMember {
 
 // Parses `text` as one RFC 8259 JSON object and returns its members in order,
 // without building their values (see JsonValueOf). Strict:
-//   kJsonInvalidUtf8      the text is not valid UTF-8 (RFC 8259 §8.1);
-//   kJsonDuplicateMember  any object at any depth repeats a member name after
-//   unescaping
-//                         (RFC 7515 §5.2 step 4, RFC 7519 §4);
-//   kJsonMalformed        anything else that is not JSON: grammar, control
-//   characters in
-//                         strings, escaped lone surrogates, numbers a double
-//                         cannot hold, nesting deeper than `max_depth`
-//                         containers;
-//   kJsonNotObject        valid JSON that is not an object.
+//   kJsonInvalidUtf8: the text is not valid UTF-8 (RFC 8259 §8.1);
+//   kJsonDuplicateMember: an object at any depth repeats a member name after
+//     unescaping (RFC 7515 §5.2 step 4, RFC 7519 §4);
+//   kJsonMalformed: anything else that is not JSON (grammar, raw control
+//     characters in strings, escaped lone surrogates, numbers too large for a
+//     double) or nesting deeper than `max_depth` containers (clamped to
+//     [1, kMaxJsonDepth]);
+//   kJsonNotObject: valid JSON that is not an object.
 // Never throws. Thread-safe.
 absl::StatusOr<std::vector<JsonMember>> ParseJsonObjectMembers(
     absl::string_view text, int max_depth = kDefaultMaxJsonDepth);
 
 // The value of a member returned by ParseJsonObjectMembers (or any text it
 // validated). Integers become int64 (negative) or uint64, other numbers double.
-// Precondition: `value` is valid JSON.
+// Text that is not exactly one JSON value (validated text never is) gives a
+// discarded value, never a partial one.
 Json JsonValueOf(absl::string_view value);
 
 // When `value` (text validated as above) is a string: its unescaped content

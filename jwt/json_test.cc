@@ -102,6 +102,25 @@ TEST(JsonTest, RejectsNumbersOutsideTheGrammarOrRange) {
   }
 }
 
+TEST(JsonTest, TinyNumbersAreZero) {
+  auto json = ParseJsonObject(R"({"a":1e-400,"b":-1e-400})");
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ((*json)["a"].get<double>(), 0.0);
+}
+
+TEST(JsonTest, ValueOfRefusesWhatIsNotExactlyOneValue) {
+  EXPECT_TRUE(JsonValueOf("tru").is_discarded());
+  EXPECT_TRUE(JsonValueOf("1 x").is_discarded());
+  EXPECT_EQ(JsonValueOf(" [1] "), Json::array({1}));
+}
+
+TEST(JsonTest, DepthIsClampedNotTrusted) {
+  const std::string deep =
+      "{\"a\":" + std::string(300, '[') + std::string(300, ']') + "}";
+  EXPECT_EQ(ReasonOf(ParseJsonObject(deep, 100000).status()),
+            Reason::kJsonMalformed);
+}
+
 TEST(JsonTest, NumbersKeepTheirKinds) {
   auto json = ParseJsonObject(
       R"({"u":18446744073709551615,"i":-5,"f":1.5,"big":1e30})");

@@ -21,6 +21,13 @@
 namespace identity::jwt {
 namespace {
 
+// A failure of the crypto library itself. Its error queue is emptied: TLS code
+// sharing the thread reads that queue.
+absl::Status CryptoError(absl::string_view message) {
+  ERR_clear_error();
+  return MakeError(Reason::kCryptoFailure, message);
+}
+
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 16384;
 constexpr size_t kEd25519KeySize = 32;
@@ -196,7 +203,7 @@ absl::StatusOr<Json> PkeyMembers(EVP_PKEY* pkey, bool include_private) {
       if (!x || !y ||
           !EC_POINT_get_affine_coordinates_GFp(
               group, EC_KEY_get0_public_key(ec), x.get(), y.get(), nullptr)) {
-        return MakeError(Reason::kCryptoFailure, "cannot read EC public point");
+        return CryptoError("cannot read EC public point");
       }
       const size_t size = FieldBytes(group);
       json["kty"] = "EC";
@@ -213,8 +220,7 @@ absl::StatusOr<Json> PkeyMembers(EVP_PKEY* pkey, bool include_private) {
       uint8_t raw[kEd25519KeySize];
       size_t len = sizeof(raw);
       if (!EVP_PKEY_get_raw_public_key(pkey, raw, &len) || len != sizeof(raw)) {
-        return MakeError(Reason::kCryptoFailure,
-                         "cannot read Ed25519 public key");
+        return CryptoError("cannot read Ed25519 public key");
       }
       json["kty"] = "OKP";
       json["crv"] = "Ed25519";
@@ -239,7 +245,7 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
   auto e_bytes = RequiredBytes(json, "e");
   if (!e_bytes.ok()) return e_bytes.status();
   BignumPtr n = ToBignum(*n_bytes), e = ToBignum(*e_bytes);
-  if (!n || !e) return MakeError(Reason::kCryptoFailure, "out of memory");
+  if (!n || !e) return CryptoError("out of memory");
   // RFC 7518 §3.3: 2048 bits or larger. The upper bound keeps verification cost
   // bounded.
   const int bits = BN_num_bits(n.get());
@@ -263,7 +269,7 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
                      "multi-prime RSA (\"oth\") is not supported");
   }
   RsaPtr rsa(RSA_new());
-  if (!rsa) return MakeError(Reason::kCryptoFailure, "out of memory");
+  if (!rsa) return CryptoError("out of memory");
   auto d_bytes = OptionalBytes(json, "d");
   if (!d_bytes.ok()) return d_bytes.status();
   *is_private = d_bytes->has_value();
@@ -289,16 +295,16 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
               qi = ToBignum(parts[4]);
     if (!d || !p || !q || !dp || !dq || !qi ||
         !RSA_set0_factors(rsa.get(), p.get(), q.get())) {
-      return MakeError(Reason::kCryptoFailure, "cannot build RSA key");
+      return CryptoError("cannot build RSA key");
     }
     p.release(), q.release();
     if (!RSA_set0_crt_params(rsa.get(), dp.get(), dq.get(), qi.get())) {
-      return MakeError(Reason::kCryptoFailure, "cannot build RSA key");
+      return CryptoError("cannot build RSA key");
     }
     dp.release(), dq.release(), qi.release();
   }
   if (!RSA_set0_key(rsa.get(), n.get(), e.get(), d.get())) {
-    return MakeError(Reason::kCryptoFailure, "cannot build RSA key");
+    return CryptoError("cannot build RSA key");
   }
   n.release(), e.release(), d.release();
   if (*is_private && RSA_check_key(rsa.get()) != 1) {
@@ -306,7 +312,7 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
   }
   EvpPkeyPtr pkey(EVP_PKEY_new());
   if (!pkey || !EVP_PKEY_assign_RSA(pkey.get(), rsa.get())) {
-    return MakeError(Reason::kCryptoFailure, "cannot build RSA key");
+    return CryptoError("cannot build RSA key");
   }
   rsa.release();
   return pkey;
@@ -320,7 +326,7 @@ absl::StatusOr<EvpPkeyPtr> EcFromJson(const Json& json, absl::string_view crv,
                      absl::StrCat("EC curve \"", crv, "\""));
   }
   EcKeyPtr ec(EC_KEY_new_by_curve_name(nid));
-  if (!ec) return MakeError(Reason::kCryptoFailure, "cannot build EC key");
+  if (!ec) return CryptoError("cannot build EC key");
   const size_t size = FieldBytes(EC_KEY_get0_group(ec.get()));
   auto x = RequiredBytes(json, "x");
   if (!x.ok()) return x.status();
@@ -333,7 +339,7 @@ absl::StatusOr<EvpPkeyPtr> EcFromJson(const Json& json, absl::string_view crv,
         absl::StrCat("EC coordinates must be ", size, " bytes for ", crv));
   }
   BignumPtr bx = ToBignum(*x), by = ToBignum(*y);
-  if (!bx || !by) return MakeError(Reason::kCryptoFailure, "out of memory");
+  if (!bx || !by) return CryptoError("out of memory");
   if (!EC_KEY_set_public_key_affine_coordinates(ec.get(), bx.get(), by.get())) {
     return MakeError(Reason::kJwkInvalidKey, "EC point is not on the curve");
   }
@@ -354,7 +360,7 @@ absl::StatusOr<EvpPkeyPtr> EcFromJson(const Json& json, absl::string_view crv,
   }
   EvpPkeyPtr pkey(EVP_PKEY_new());
   if (!pkey || !EVP_PKEY_assign_EC_KEY(pkey.get(), ec.get())) {
-    return MakeError(Reason::kCryptoFailure, "cannot build EC key");
+    return CryptoError("cannot build EC key");
   }
   ec.release();
   return pkey;
@@ -529,7 +535,7 @@ absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid,
       if (!rsa || !e || !pkey || !BN_set_word(e.get(), RSA_F4) ||
           !RSA_generate_key_ex(rsa.get(), rsa_bits, e.get(), nullptr) ||
           !EVP_PKEY_assign_RSA(pkey.get(), rsa.get())) {
-        return MakeError(Reason::kCryptoFailure, "RSA key generation failed");
+        return CryptoError("RSA key generation failed");
       }
       rsa.release();
       break;
@@ -539,7 +545,7 @@ absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid,
       pkey.reset(EVP_PKEY_new());
       if (!ec || !pkey || !EC_KEY_generate_key(ec.get()) ||
           !EVP_PKEY_assign_EC_KEY(pkey.get(), ec.get())) {
-        return MakeError(Reason::kCryptoFailure, "EC key generation failed");
+        return CryptoError("EC key generation failed");
       }
       ec.release();
       break;
@@ -549,8 +555,7 @@ absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid,
       EVP_PKEY* raw = nullptr;
       if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
           EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
-        return MakeError(Reason::kCryptoFailure,
-                         "Ed25519 key generation failed");
+        return CryptoError("Ed25519 key generation failed");
       }
       pkey.reset(raw);
       break;
@@ -559,7 +564,7 @@ absl::StatusOr<Jwk> Jwk::Generate(Algorithm alg, absl::string_view kid,
       std::string secret(DigestBytes(DigestFor(alg)), '\0');
       if (RAND_bytes(reinterpret_cast<uint8_t*>(secret.data()),
                      secret.size()) != 1) {
-        return MakeError(Reason::kCryptoFailure, "random generator failed");
+        return CryptoError("random generator failed");
       }
       Json json = {{"kty", "oct"},
                    {"k", Base64UrlEncode(secret)},
@@ -586,7 +591,7 @@ absl::StatusOr<Jwk> Jwk::FromPem(absl::string_view pem,
                                  std::optional<Algorithm> alg,
                                  absl::string_view kid) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return MakeError(Reason::kCryptoFailure, "out of memory");
+  if (!bio) return CryptoError("out of memory");
   const bool private_pem =
       pem.find("PRIVATE KEY-----") != absl::string_view::npos;
   EvpPkeyPtr pkey(
@@ -595,7 +600,8 @@ absl::StatusOr<Jwk> Jwk::FromPem(absl::string_view pem,
           : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
   if (!pkey) {
     ERR_clear_error();
-    return MakeError(Reason::kPemInvalid, "no PEM key could be read");
+    return MakeError(Reason::kPemInvalid,
+                     "no unencrypted PEM key could be read");
   }
   // Going through the JWK form runs every validation FromJson performs.
   auto json = PkeyMembers(pkey.get(), /*include_private=*/true);
@@ -646,7 +652,7 @@ absl::StatusOr<std::string> Jwk::ToPublicPem() const {
     return MakeError(Reason::kJwkUnsupported, "oct keys have no PEM");
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || !PEM_write_bio_PUBKEY(bio.get(), pkey())) {
-    return MakeError(Reason::kCryptoFailure, "PEM export failed");
+    return CryptoError("PEM export failed");
   }
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
@@ -661,7 +667,7 @@ absl::StatusOr<std::string> Jwk::ToPrivatePem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || !PEM_write_bio_PrivateKey(bio.get(), pkey(), nullptr, nullptr, 0,
                                         nullptr, nullptr)) {
-    return MakeError(Reason::kCryptoFailure, "PEM export failed");
+    return CryptoError("PEM export failed");
   }
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
@@ -737,6 +743,13 @@ absl::Status Jwk::CheckUsableFor(Algorithm alg, KeyOperation op) const {
     return MakeError(
         Reason::kKeyUseMismatch,
         absl::StrCat("the key's \"key_ops\" does not allow \"", op_name, "\""));
+  }
+  // RFC 7518 §3.2: an HMAC key at least as long as the hash, whichever
+  // algorithm the token names.
+  if (kty_ == KeyType::kOct && secret_.size() < DigestBytes(DigestFor(alg))) {
+    return MakeError(Reason::kJwkWeakKey,
+                     absl::StrCat("the HMAC key is shorter than ",
+                                  AlgorithmName(alg), " requires"));
   }
   if (op == KeyOperation::kSign && !is_private_) {
     return MakeError(Reason::kKeyNotPrivate, "signing needs a private key");

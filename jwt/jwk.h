@@ -72,9 +72,10 @@ class Jwk {
   std::string Thumbprint() const;
 
   // Whether this key may perform `op` with `alg`:
-  //   kKeyAlgMismatch  kty/crv cannot do `alg`, or the key's "alg" is another
-  //   algorithm; kKeyUseMismatch  "use" is not "sig", or "key_ops" lacks the
-  //   operation; kKeyNotPrivate   signing with a public key.
+  //   kKeyAlgMismatch: kty/crv cannot do `alg`, or the key's "alg" is another;
+  //   kKeyUseMismatch: "use" is not "sig", or "key_ops" lacks the operation;
+  //   kJwkWeakKey: an HMAC key shorter than the hash of `alg` (RFC 7518 §3.2);
+  //   kKeyNotPrivate: signing with a public key.
   absl::Status CheckUsableFor(Algorithm alg, KeyOperation op) const;
 
   // The algorithm to sign with: "alg" if present, else the only one kty/crv

@@ -114,6 +114,37 @@ TEST(JwkTest, PemRoundTripsForEveryKeyType) {
   }
 }
 
+TEST(JwkTest, EncryptedPemIsRefusedWithoutPrompting) {
+  // OpenSSL's default password callback would read the terminal; we pass one
+  // that supplies none.
+  constexpr char kEncrypted[] = R"(-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAgaTfsmZ2cZTQICCAAw
+DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEECZmplOQDMdw74tvnG4a4okEgZAq
+zofgXPaQnHlh/GA5jypi4OkI3t4hVhF5ndm+bbK3FTiKJvEU8gyLH0EJvSpAr1yC
+RQE7zfkEclvKWTMFS/i5nuO/wWXnYIzM/CAw+7VyjygfSVWsk2n8tNP/IGuhcPhV
+ixeAnC78hS4kSOdGU7krWU/Q5NSvtRCcvWXgb3ghlLBbREdBQgXzzP/IENsqI2I=
+-----END ENCRYPTED PRIVATE KEY-----
+)";
+  EXPECT_EQ(ReasonOf(Jwk::FromPem(kEncrypted, Algorithm::kES256).status()),
+            Reason::kPemInvalid);
+}
+
+TEST(JwkTest, HmacKeyMustCoverTheHashOfTheAlgorithmUsed) {
+  // RFC 7518 §3.2. A 32-byte key without "alg" is fine for HS256 but not for
+  // HS512.
+  auto key = Jwk::FromJson(
+      {{"kty", "oct"}, {"k", Base64UrlEncode(std::string(32, 'k'))}});
+  ASSERT_TRUE(key.ok());
+  EXPECT_TRUE(
+      key->CheckUsableFor(Algorithm::kHS256, KeyOperation::kVerify).ok());
+  EXPECT_EQ(
+      ReasonOf(key->CheckUsableFor(Algorithm::kHS512, KeyOperation::kVerify)),
+      Reason::kJwkWeakKey);
+  EXPECT_EQ(
+      ReasonOf(key->CheckUsableFor(Algorithm::kHS384, KeyOperation::kSign)),
+      Reason::kJwkWeakKey);
+}
+
 TEST(JwkTest, RejectsBadPem) {
   EXPECT_EQ(ReasonOf(Jwk::FromPem("not pem", std::nullopt).status()),
             Reason::kPemInvalid);

@@ -87,6 +87,8 @@ Json Jwks::ToPublicJson() const {
 }
 
 const Jwk* Jwks::FindByKid(absl::string_view kid) const {
+  if (kid.empty())
+    return nullptr;  // Keys without a kid are found only by elimination.
   for (const Jwk& key : keys_) {
     if (key.kid() == kid) return &key;
   }
@@ -95,7 +97,9 @@ const Jwk* Jwks::FindByKid(absl::string_view kid) const {
 
 absl::StatusOr<const Jwk*> Jwks::SelectForVerification(
     Algorithm alg, const std::optional<std::string>& kid) const {
-  if (kid.has_value()) {
+  // An empty "kid" names nothing: it is treated as absent, so it cannot pick a
+  // key that has none.
+  if (kid.has_value() && !kid->empty()) {
     const Jwk* key = FindByKid(*kid);
     if (key == nullptr)
       return MakeError(Reason::kKidUnknown, "no key has the token's kid");
@@ -115,7 +119,7 @@ absl::StatusOr<const Jwk*> Jwks::SelectForVerification(
     found = &key;
   }
   if (found == nullptr) {
-    return MakeError(Reason::kKidUnknown,
+    return MakeError(Reason::kNoUsableKey,
                      absl::StrCat("no key can verify ", AlgorithmName(alg)));
   }
   return found;

@@ -23,9 +23,9 @@ namespace identity::jwt {
 // JWKS does not take down every key (RFC 7517 §5: implementations SHOULD ignore
 // keys they do not understand). The set as a whole is refused when key
 // selection would be ambiguous or dangerous:
-//   kJwksInvalid        not {"keys": [ objects ]};
-//   kJwksDuplicateKid   two entries share a "kid";
-//   kJwksMixedKeyTypes  symmetric (oct) and asymmetric keys together.
+//   kJwksInvalid: not {"keys": [ objects ]};
+//   kJwksDuplicateKid: two entries share a "kid";
+//   kJwksMixedKeyTypes: symmetric (oct) and asymmetric keys together.
 class Jwks {
  public:
   struct SkippedKey {
@@ -46,14 +46,15 @@ class Jwks {
   const std::vector<Jwk>& keys() const { return keys_; }
   const std::vector<SkippedKey>& skipped() const { return skipped_; }
 
-  // The key with this "kid", or null.
+  // The key with this "kid", or null (always null for an empty kid).
   const Jwk* FindByKid(absl::string_view kid) const;
 
   // The key that must verify a JWS with header `alg` and `kid`:
-  //   with a kid: the key with that kid (kKidUnknown if none), which must be
-  //   usable for `alg` (kKeyAlgMismatch / kKeyUseMismatch); without a kid: the
-  //   only key usable for `alg`; kKidUnknown if there is none and kKidRequired
-  //   if there are several (we never try keys one after another).
+  //   - with a kid: the key with that kid (kKidUnknown if none), which must be
+  //     usable for `alg` (the errors of Jwk::CheckUsableFor);
+  //   - without a kid, or with an empty one: the only key usable for `alg`;
+  //     kNoUsableKey if there is none, kKidRequired if there are several. Keys
+  //     are never tried one after another.
   absl::StatusOr<const Jwk*> SelectForVerification(
       Algorithm alg, const std::optional<std::string>& kid) const;
 

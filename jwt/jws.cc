@@ -127,6 +127,10 @@ absl::StatusOr<const Jwk*> VerifyJws(const Jws& jws, const Jwks& jwks,
 
 absl::StatusOr<std::string> SignJws(Json header, absl::string_view payload,
                                     const Jwk& key, Algorithm alg) {
+  if (header.is_null()) header = Json::object();  // `{}` in C++ is null.
+  if (!header.is_object()) {
+    return MakeError(Reason::kHeaderInvalid, "a JOSE header is a JSON object");
+  }
   if (absl::Status status = key.CheckUsableFor(alg, KeyOperation::kSign);
       !status.ok()) {
     return status;

@@ -40,16 +40,15 @@ struct JwsHeader {
 class Jws {
  public:
   // Errors, in the order they are checked:
-  //   kTokenTooLarge    longer than `max_size`;
-  //   kTokenMalformed   not exactly three dot-separated parts (a 5-part JWE
-  //   included); kBase64Invalid    a part is not strict base64url
-  //   (base64url.h); kJson*            the header is not a strict JSON object
-  //   (json.h); kAlgMissing, kAlgNone, kAlgUnsupported   about "alg";
-  //   kHeaderInvalid    "kid", "typ" or "cty" present but not a string, or
-  //   "crit" malformed; kCritUnsupported  "crit" names any extension: this
-  //   library implements none
-  //                     (RFC 7515 §4.1.11 requires rejecting what is not
-  //                     understood).
+  //   kTokenTooLarge: longer than `max_size`;
+  //   kTokenMalformed: not exactly three dot-separated parts (JWE, JSON form);
+  //   kBase64Invalid: a part is not strict base64url (base64url.h);
+  //   kJson*: the header is not a strict JSON object (json.h);
+  //   kHeaderInvalid: "alg", "kid", "typ" or "cty" present but not a string,
+  //     or "crit" malformed;
+  //   kAlgMissing, kAlgNone, kAlgUnsupported: about "alg";
+  //   kCritUnsupported: "crit" names an extension; this library implements
+  //     none (RFC 7515 §4.1.11 requires rejecting what is not understood).
   static absl::StatusOr<Jws> Parse(absl::string_view compact,
                                    size_t max_size = kDefaultMaxTokenSize);
 

@@ -124,6 +124,23 @@ TEST_F(JwsRulesTest, RejectsBadBase64InEachPart) {
   EXPECT_EQ(
       ParseReason(absl::StrCat(parts[0], ".", parts[1], ".", parts[2], "=")),
       Reason::kBase64Invalid);
+  // A 64-byte ES256 signature ends in a character with four unused bits:
+  // setting one spells the same signature a second way, which must be refused.
+  std::string sig = parts[2];
+  ASSERT_EQ(sig.size(), 86u);
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  sig.back() = alphabet[alphabet.find(sig.back()) | 1];
+  EXPECT_EQ(ParseReason(absl::StrCat(parts[0], ".", parts[1], ".", sig)),
+            Reason::kBase64Invalid);
+}
+
+TEST_F(JwsRulesTest, RejectsJsonSerialization) {
+  // RFC 7515 §7.2: only the compact serialization is accepted.
+  EXPECT_EQ(
+      ParseReason(R"({"payload":"e30","protected":"eyJhbGciOiJFUzI1NiJ9",)"
+                  R"("signature":"x"})"),
+      Reason::kTokenMalformed);
 }
 
 TEST_F(JwsRulesTest, RejectsHeaderThatIsNotStrictJson) {
@@ -233,7 +250,22 @@ TEST_F(JwsRulesTest, WithoutKidOnlyAnUnambiguousKeyIsUsed) {
             Reason::kSignatureInvalid);
   jwks_ = *Jwks::FromKeys({*Jwk::Generate(Algorithm::kEdDSA, "ed")});
   EXPECT_EQ(VerifyReason(SignWithHeader(R"({"alg":"ES256"})")),
-            Reason::kKidUnknown);
+            Reason::kNoUsableKey);
+}
+
+TEST_F(JwsRulesTest, EmptyKidIsTreatedAsAbsent) {
+  // Two keys without kid: "kid":"" must not pick the first of them.
+  Json a = key_.PublicKey().ToPublicJson();
+  a.erase("kid");
+  Json b = Jwk::Generate(Algorithm::kES256)->PublicKey().ToPublicJson();
+  b.erase("kid");
+  jwks_ = *Jwks::FromJson({{"keys", {b, a}}});
+  EXPECT_EQ(jwks_.FindByKid(""), nullptr);
+  EXPECT_EQ(VerifyReason(SignWithHeader(R"({"alg":"ES256","kid":""})")),
+            Reason::kKidRequired);
+  jwks_ = *Jwks::FromJson({{"keys", {a}}});
+  EXPECT_EQ(VerifyReason(SignWithHeader(R"({"alg":"ES256","kid":""})")),
+            Reason::kOk);
 }
 
 TEST_F(JwsRulesTest, KeyMustAgreeWithHeaderAlg) {
@@ -269,7 +301,8 @@ TEST_F(JwsRulesTest, EmbeddedKeysAndKeyUrlsAreIgnored) {
                        {"kid", "k1"},
                        {"jwk", attacker->ToPublicJson()},
                        {"jku", "https://attacker.example/jwks"},
-                       {"x5u", "https://attacker.example/cert"}};
+                       {"x5u", "https://attacker.example/cert"},
+                       {"x5c", Json::array({"MIIB"})}};
   const std::string input =
       absl::StrCat(Base64UrlEncode(header.dump()), ".", Base64UrlEncode("{}"));
   const std::string token = absl::StrCat(
@@ -309,6 +342,42 @@ TEST_F(JwsRulesTest, EcdsaRAndSMustBeInRange) {
       VerifyReason(absl::StrCat(
           input, ".", Base64UrlEncode(order + std::string(31, '\0') + "\x01"))),
       Reason::kSignatureRangeInvalid);
+  // s = 0 alone, and s = n.
+  const std::string one = std::string(31, '\0') + "\x01";
+  EXPECT_EQ(VerifyReason(absl::StrCat(
+                input, ".", Base64UrlEncode(one + std::string(32, '\0')))),
+            Reason::kSignatureRangeInvalid);
+  EXPECT_EQ(
+      VerifyReason(absl::StrCat(input, ".", Base64UrlEncode(one + order))),
+      Reason::kSignatureRangeInvalid);
+  // r = n - 1, s = 1 is in range: it reaches (and fails) the real verification.
+  std::string below = order;
+  below.back() -= 1;
+  EXPECT_EQ(
+      VerifyReason(absl::StrCat(input, ".", Base64UrlEncode(below + one))),
+      Reason::kSignatureInvalid);
+}
+
+TEST(JwsEcdsaRangeTest, LargerCurvesCheckRangeAndLength) {
+  for (Algorithm alg : {Algorithm::kES384, Algorithm::kES512}) {
+    SCOPED_TRACE(AlgorithmName(alg));
+    auto key = Jwk::Generate(alg, "k");
+    const size_t size = alg == Algorithm::kES384 ? 48 : 66;
+    auto sig = SignBytes(alg, *key, "data");
+    ASSERT_TRUE(sig.ok());
+    ASSERT_EQ(sig->size(), 2 * size);
+    const Jwk pub = key->PublicKey();
+    EXPECT_TRUE(VerifyBytes(alg, pub, "data", *sig).ok());
+    EXPECT_EQ(
+        ReasonOf(VerifyBytes(alg, pub, "data", std::string(2 * size, '\0'))),
+        Reason::kSignatureRangeInvalid);
+    EXPECT_EQ(
+        ReasonOf(VerifyBytes(alg, pub, "data",
+                             sig->substr(0, size) + std::string(size, '\xff'))),
+        Reason::kSignatureRangeInvalid);
+    EXPECT_EQ(ReasonOf(VerifyBytes(alg, pub, "data", sig->substr(1))),
+              Reason::kSignatureLengthInvalid);
+  }
 }
 
 TEST_F(JwsRulesTest, RejectsTamperedPayload) {
@@ -333,6 +402,9 @@ TEST_F(JwsRulesTest, SignJwsSetsAlgAndKid) {
       Reason::kKeyNotPrivate);
   EXPECT_EQ(ReasonOf(SignJws({}, "x", key_, Algorithm::kES384).status()),
             Reason::kKeyAlgMismatch);
+  EXPECT_EQ(
+      ReasonOf(SignJws(Json::array(), "x", key_, Algorithm::kES256).status()),
+      Reason::kHeaderInvalid);
 }
 
 }  // namespace

@@ -27,17 +27,22 @@ bool TypMatches(absl::string_view typ, absl::string_view expected) {
 }
 
 absl::StatusOr<JwtVerifier> JwtVerifier::Create(VerifierOptions options) {
-  if (options.leeway < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("leeway must not be negative");
+  if (options.leeway < absl::ZeroDuration() || options.leeway > kMaxLeeway ||
+      options.leeway != absl::Seconds(absl::ToInt64Seconds(options.leeway))) {
+    return MakeError(Reason::kOptionsInvalid,
+                     "leeway must be whole seconds between 0 and 1 day");
   }
   if (options.allowed_algorithms.empty()) {
-    return absl::InvalidArgumentError("at least one algorithm must be allowed");
+    return MakeError(Reason::kOptionsInvalid,
+                     "at least one algorithm must be allowed");
   }
   if (options.max_token_size == 0) {
-    return absl::InvalidArgumentError("max_token_size must be positive");
+    return MakeError(Reason::kOptionsInvalid,
+                     "max_token_size must be positive");
   }
-  if (options.clock == nullptr)
-    return absl::InvalidArgumentError("clock must not be null");
+  if (options.clock == nullptr) {
+    return MakeError(Reason::kOptionsInvalid, "clock is null");
+  }
   return JwtVerifier(std::move(options));
 }
 
@@ -50,7 +55,12 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
   // as another.
   if (options_.required_typ.has_value()) {
     const auto& typ = jws->header().typ;
-    if (!typ.has_value() || !TypMatches(*typ, *options_.required_typ)) {
+    if (!typ.has_value()) {
+      return MakeError(Reason::kTypMissing,
+                       absl::StrCat("the header has no \"typ\"; \"",
+                                    *options_.required_typ, "\" is required"));
+    }
+    if (!TypMatches(*typ, *options_.required_typ)) {
       return MakeError(
           Reason::kTypMismatch,
           absl::StrCat("\"typ\" must be \"", *options_.required_typ, "\""));
@@ -64,7 +74,11 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
   auto claims = Claims::Parse(jws->payload());
   if (!claims.ok()) return claims.status();
 
-  const int64_t now = absl::ToUnixSeconds(options_.clock->Now());
+  // NumericDates are at most 2^53 and the leeway at most a day, so clamping
+  // "now" to the same range keeps every sum below from overflowing, whatever
+  // the clock says.
+  const int64_t now = std::clamp<int64_t>(
+      absl::ToUnixSeconds(options_.clock->Now()), 0, int64_t{1} << 53);
   const int64_t leeway = absl::ToInt64Seconds(options_.leeway);
   if (!claims->exp.has_value()) {
     if (options_.require_exp)
@@ -81,11 +95,19 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
     return MakeError(Reason::kIssuedInFuture,
                      "the token was issued in the future (\"iat\")");
   }
-  if (!options_.issuer.empty() && claims->iss != options_.issuer) {
-    return MakeError(Reason::kIssuerMismatch,
-                     "\"iss\" is not the expected issuer");
+  if (!options_.issuer.empty()) {
+    if (!claims->iss.has_value()) {
+      return MakeError(Reason::kIssuerMissing, "the token has no \"iss\"");
+    }
+    if (*claims->iss != options_.issuer) {
+      return MakeError(Reason::kIssuerMismatch,
+                       "\"iss\" is not the expected issuer");
+    }
   }
   if (!options_.audiences.empty()) {
+    if (claims->aud.empty()) {
+      return MakeError(Reason::kAudienceMissing, "the token has no \"aud\"");
+    }
     const bool match = std::any_of(
         claims->aud.begin(), claims->aud.end(), [this](const std::string& aud) {
           return std::find(options_.audiences.begin(), options_.audiences.end(),

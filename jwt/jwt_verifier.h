@@ -21,6 +21,9 @@
 
 namespace identity::jwt {
 
+// The largest leeway a verifier accepts.
+inline constexpr absl::Duration kMaxLeeway = absl::Hours(24);
+
 struct VerifierOptions {
   // Required exact "iss" (RFC 7519 §4.1.1, simple string comparison). Empty:
   // not checked.
@@ -28,7 +31,7 @@ struct VerifierOptions {
   // Accepted audiences: "aud" must contain at least one (RFC 7519 §4.1.3).
   // Empty: not checked.
   std::vector<std::string> audiences;
-  // Tolerated clock skew for exp, nbf and iat. Must not be negative.
+  // Tolerated clock skew for exp, nbf and iat: whole seconds, 0 to kMaxLeeway.
   absl::Duration leeway = absl::ZeroDuration();
   // Required "typ" header (e.g. "at+jwt", RFC 9068 §4). Compared
   // case-insensitively, with an optional "application/" prefix (RFC 7515
@@ -54,18 +57,21 @@ struct VerifiedJwt {
 // Immutable; thread-safe.
 class JwtVerifier {
  public:
-  // Errors: InvalidArgument for a negative leeway, an empty allowlist, a zero
-  // max size or a null clock.
+  // Errors: kOptionsInvalid for a leeway that is not whole seconds in
+  // [0, kMaxLeeway], an empty allowlist, a zero max size or a null clock.
   static absl::StatusOr<JwtVerifier> Create(VerifierOptions options);
 
-  // Verifies `token` against `jwks`. Checks, in order (each failure has its own
-  // Reason):
-  //   Jws::Parse (size, shape, base64url, strict JSON header, alg, crit);
-  //   typ (kTypMismatch); VerifyJws (allowlist, kid, key agreement, signature);
-  //   claims: strict JSON object, types (kClaimInvalid), exp (kExpMissing,
-  //   kExpired: now >= exp + leeway), nbf (kNotYetValid: now < nbf - leeway),
-  //   iat (kIssuedInFuture: iat > now + leeway), iss (kIssuerMismatch), aud
-  //   (kAudienceMismatch).
+  // Verifies `token` against `jwks`. Checks, in order, each failure with its
+  // own Reason:
+  //   1. Jws::Parse: size, shape, base64url, strict JSON header, alg, crit;
+  //   2. typ: kTypMissing, kTypMismatch;
+  //   3. VerifyJws: allowlist, kid, key agreement, signature;
+  //   4. claims: strict JSON object, registered types (kClaimInvalid);
+  //   5. exp: kExpMissing, kExpired (now >= exp + leeway);
+  //   6. nbf: kNotYetValid (now < nbf - leeway);
+  //   7. iat: kIssuedInFuture (iat > now + leeway);
+  //   8. iss: kIssuerMissing, kIssuerMismatch;
+  //   9. aud: kAudienceMissing, kAudienceMismatch.
   absl::StatusOr<VerifiedJwt> Verify(absl::string_view token,
                                      const Jwks& jwks) const;
 

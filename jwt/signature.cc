@@ -24,6 +24,13 @@
 namespace identity::jwt {
 namespace {
 
+// A failure of the crypto library itself. Its error queue is emptied: TLS code
+// sharing the thread reads that queue.
+absl::Status CryptoError(absl::string_view message) {
+  ERR_clear_error();
+  return MakeError(Reason::kCryptoFailure, message);
+}
+
 const uint8_t* Bytes(absl::string_view s) {
   return reinterpret_cast<const uint8_t*>(s.data());
 }
@@ -114,7 +121,7 @@ absl::StatusOr<std::string> Hmac(Algorithm alg, const Jwk& key,
   unsigned int out_len = 0;
   if (HMAC(MdFor(alg), key.secret().data(), key.secret().size(), Bytes(data),
            data.size(), out, &out_len) == nullptr) {
-    return MakeError(Reason::kCryptoFailure, "HMAC failed");
+    return CryptoError("HMAC failed");
   }
   return std::string(reinterpret_cast<char*>(out), out_len);
 }
@@ -132,15 +139,13 @@ absl::StatusOr<std::string> DerToRaw(absl::string_view der,
     header = 3;
   }
   if (der.size() < 2 || der[0] != 0x30 || der.size() != header + len) {
-    return MakeError(Reason::kCryptoFailure,
-                     "bad ECDSA signature from the library");
+    return CryptoError("bad ECDSA signature from the library");
   }
   der.remove_prefix(header);
   if (!ReadDerInteger(&der, raw.data(), field_bytes) ||
       !ReadDerInteger(&der, raw.data() + field_bytes, field_bytes) ||
       !der.empty()) {
-    return MakeError(Reason::kCryptoFailure,
-                     "bad ECDSA signature from the library");
+    return CryptoError("bad ECDSA signature from the library");
   }
   return raw;
 }
@@ -191,16 +196,14 @@ absl::StatusOr<std::string> SignBytes(Algorithm alg, const Jwk& key,
 
   EvpMdCtxPtr ctx = key.evp_key()->NewContext(alg, KeyOperation::kSign);
   if (!ctx) {
-    ERR_clear_error();
-    return MakeError(Reason::kCryptoFailure, "cannot initialise signing");
+    return CryptoError("cannot initialise signing");
   }
   // EVP_PKEY_size bounds every signature of the key (DER ECDSA included).
   size_t len = EVP_PKEY_size(key.pkey());
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(sig.data()), &len,
                      Bytes(data), data.size()) != 1) {
-    ERR_clear_error();
-    return MakeError(Reason::kCryptoFailure, "signing failed");
+    return CryptoError("signing failed");
   }
   sig.resize(len);
   if (key.kty() == KeyType::kEC)
@@ -253,8 +256,7 @@ absl::Status VerifyBytes(Algorithm alg, const Jwk& key, absl::string_view data,
 
   EvpMdCtxPtr ctx = key.evp_key()->NewContext(alg, KeyOperation::kVerify);
   if (!ctx) {
-    ERR_clear_error();
-    return MakeError(Reason::kCryptoFailure, "cannot initialise verification");
+    return CryptoError("cannot initialise verification");
   }
   const int ok = EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(),
                                   Bytes(data), data.size());

@@ -22,13 +22,12 @@ absl::StatusOr<std::string> SignBytes(Algorithm alg, const Jwk& key,
                                       absl::string_view data);
 
 // Verifies `signature` over `data`. Errors:
-//   kKeyAlgMismatch          the key's type or curve cannot do `alg`;
-//   kSignatureLengthInvalid  not exactly the size the algorithm and key define
-//   (ECDSA: 2 × the
-//                            field size; RSA: the modulus size; EdDSA: 64;
-//                            HMAC: the hash size);
-//   kSignatureRangeInvalid   ECDSA r or s is 0 or not below the group order;
-//   kSignatureInvalid        the signature does not verify.
+//   kKeyAlgMismatch: the key's type or curve cannot do `alg`;
+//   kSignatureLengthInvalid: not exactly the size the algorithm and key
+//     define (ECDSA: twice the field size; RSA: the modulus size; EdDSA: 64;
+//     HMAC: the hash size);
+//   kSignatureRangeInvalid: ECDSA r or s is 0 or not below the group order;
+//   kSignatureInvalid: the signature does not verify.
 // HMAC tags are compared in constant time. Thread-safe.
 absl::Status VerifyBytes(Algorithm alg, const Jwk& key, absl::string_view data,
                          absl::string_view signature);

@@ -17,7 +17,7 @@ struct ReasonInfo {
   absl::StatusCode code;
 };
 
-// One row per reason; the order is the enum's.
+// One row per reason (status_test.cc checks that none is missing).
 constexpr ReasonInfo kReasons[] = {
     {Reason::kOk, "ok", absl::StatusCode::kOk},
     {Reason::kTokenTooLarge, "token_too_large",
@@ -44,9 +44,11 @@ constexpr ReasonInfo kReasons[] = {
      absl::StatusCode::kUnauthenticated},
     {Reason::kCritUnsupported, "crit_unsupported",
      absl::StatusCode::kUnauthenticated},
+    {Reason::kTypMissing, "typ_missing", absl::StatusCode::kUnauthenticated},
     {Reason::kTypMismatch, "typ_mismatch", absl::StatusCode::kUnauthenticated},
     {Reason::kKidRequired, "kid_required", absl::StatusCode::kUnauthenticated},
     {Reason::kKidUnknown, "kid_unknown", absl::StatusCode::kUnauthenticated},
+    {Reason::kNoUsableKey, "no_usable_key", absl::StatusCode::kUnauthenticated},
     {Reason::kKeyAlgMismatch, "key_alg_mismatch",
      absl::StatusCode::kUnauthenticated},
     {Reason::kKeyUseMismatch, "key_use_mismatch",
@@ -66,7 +68,11 @@ constexpr ReasonInfo kReasons[] = {
     {Reason::kNotYetValid, "not_yet_valid", absl::StatusCode::kUnauthenticated},
     {Reason::kIssuedInFuture, "issued_in_future",
      absl::StatusCode::kUnauthenticated},
+    {Reason::kIssuerMissing, "issuer_missing",
+     absl::StatusCode::kUnauthenticated},
     {Reason::kIssuerMismatch, "issuer_mismatch",
+     absl::StatusCode::kUnauthenticated},
+    {Reason::kAudienceMissing, "audience_missing",
      absl::StatusCode::kUnauthenticated},
     {Reason::kAudienceMismatch, "audience_mismatch",
      absl::StatusCode::kUnauthenticated},
@@ -82,13 +88,16 @@ constexpr ReasonInfo kReasons[] = {
     {Reason::kJwksMixedKeyTypes, "jwks_mixed_key_types",
      absl::StatusCode::kInvalidArgument},
     {Reason::kPemInvalid, "pem_invalid", absl::StatusCode::kInvalidArgument},
+    {Reason::kOptionsInvalid, "options_invalid",
+     absl::StatusCode::kInvalidArgument},
     {Reason::kCryptoFailure, "crypto_failure", absl::StatusCode::kInternal},
 };
 
 const ReasonInfo& Info(Reason reason) {
-  const auto index = static_cast<size_t>(reason);
-  if (index < sizeof(kReasons) / sizeof(kReasons[0])) return kReasons[index];
-  return kReasons[static_cast<size_t>(Reason::kCryptoFailure)];
+  for (const ReasonInfo& info : kReasons) {
+    if (info.reason == reason) return info;
+  }
+  return Info(Reason::kCryptoFailure);
 }
 
 }  // namespace

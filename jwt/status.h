@@ -19,14 +19,12 @@ enum class Reason {
   kOk = 0,
 
   // Compact serialization and encoding.
-  kTokenTooLarge,   // Longer than the configured maximum.
-  kTokenMalformed,  // Not three dot-separated parts (JWE and JSON serialization
-                    // included).
-  kBase64Invalid,   // A part is not canonical, unpadded base64url.
-  kJsonMalformed,   // Not RFC 8259 JSON, or nested too deeply.
-  kJsonInvalidUtf8,      // A string or the text is not valid UTF-8.
-  kJsonDuplicateMember,  // An object repeats a member name (RFC 7515 §5.2 step
-                         // 4).
+  kTokenTooLarge,        // Longer than the configured maximum.
+  kTokenMalformed,       // Not three dot-separated parts (JWE, JSON form).
+  kBase64Invalid,        // A part is not canonical, unpadded base64url.
+  kJsonMalformed,        // Not RFC 8259 JSON, or nested too deeply.
+  kJsonInvalidUtf8,      // The text is not valid UTF-8.
+  kJsonDuplicateMember,  // An object repeats a name (RFC 7515 §5.2 step 4).
   kJsonNotObject,        // The header or claims set is not a JSON object.
 
   // JOSE header.
@@ -35,23 +33,21 @@ enum class Reason {
   kAlgNone,          // "alg":"none": unsecured JWS are never accepted.
   kAlgUnsupported,   // An "alg" this library does not implement.
   kAlgNotAllowed,    // Implemented, but not in the verifier's allowlist.
-  kCritUnsupported,  // "crit" lists an extension we do not understand (RFC 7515
-                     // §4.1.11).
-  kTypMismatch,  // "typ" missing or not the required type (RFC 8725 §3.11).
+  kCritUnsupported,  // "crit" names an extension (RFC 7515 §4.1.11).
+  kTypMissing,       // No "typ", and one is required (RFC 8725 §3.11).
+  kTypMismatch,      // "typ" is not the required type.
 
   // Key selection and key/header agreement.
   kKidRequired,     // No "kid" and more than one key could verify.
-  kKidUnknown,      // No key in the JWKS has this "kid" (or no key at all can
-                    // verify).
-  kKeyAlgMismatch,  // The key's kty/crv/alg cannot be used with the header's
-                    // "alg".
+  kKidUnknown,      // No key in the JWKS has this "kid".
+  kNoUsableKey,     // No "kid", and no key can verify this "alg".
+  kKeyAlgMismatch,  // The key's kty/crv/alg cannot do the header's "alg".
   kKeyUseMismatch,  // The key's "use"/"key_ops" forbid this operation.
   kKeyNotPrivate,   // Signing needs a private key.
 
   // Signature.
-  kSignatureLengthInvalid,  // Wrong length for the algorithm and key (e.g.
-                            // ECDSA r‖s).
-  kSignatureRangeInvalid,   // ECDSA r or s is 0 or not below the group order.
+  kSignatureLengthInvalid,  // Wrong length for the algorithm and key.
+  kSignatureRangeInvalid,   // ECDSA r or s is 0 or not below the order.
   kSignatureInvalid,        // The signature does not verify.
 
   // Claims (RFC 7519 §4.1).
@@ -60,27 +56,23 @@ enum class Reason {
   kExpired,           // now >= exp + leeway.
   kNotYetValid,       // now < nbf - leeway.
   kIssuedInFuture,    // iat > now + leeway.
-  kIssuerMismatch,    // "iss" missing or not exactly the configured issuer.
-  kAudienceMismatch,  // "aud" missing or none of its values is an accepted
-                      // audience.
+  kIssuerMissing,     // No "iss", and an issuer is required.
+  kIssuerMismatch,    // "iss" is not exactly the configured issuer.
+  kAudienceMissing,   // No (or an empty) "aud", and an audience is required.
+  kAudienceMismatch,  // No "aud" value is an accepted audience.
 
   // JWK / JWKS (RFC 7517, RFC 7518 §6).
-  kJwkInvalid,  // Missing or malformed members, or members that contradict each
-                // other.
-  kJwkUnsupported,  // A kty, crv or alg this library does not use for
-                    // signatures.
-  kJwkInvalidKey,   // The numbers do not form a valid key (point off the curve,
-                    // d not matching).
-  kJwkWeakKey,  // RSA < 2048 bits, bad exponent, ROCA modulus, HMAC key shorter
-                // than hash.
+  kJwkInvalid,         // Missing, malformed or contradictory members.
+  kJwkUnsupported,     // A kty, crv or alg we do not use for signatures.
+  kJwkInvalidKey,      // Not a valid key (point off the curve, d mismatch).
+  kJwkWeakKey,         // RSA < 2048 bits, bad e, ROCA, short HMAC key.
   kJwksInvalid,        // Not {"keys": [...]}.
-  kJwksDuplicateKid,   // Two keys share a "kid": key selection would be
-                       // ambiguous.
-  kJwksMixedKeyTypes,  // Symmetric and asymmetric keys in one set (alg
-                       // confusion bait).
+  kJwksDuplicateKid,   // Two keys share a "kid": selection is ambiguous.
+  kJwksMixedKeyTypes,  // Symmetric and asymmetric keys in one set.
 
-  kPemInvalid,     // PEM text does not hold a supported key.
-  kCryptoFailure,  // The crypto library failed in a way no input explains.
+  kPemInvalid,      // PEM text does not hold a supported, unencrypted key.
+  kOptionsInvalid,  // A verifier was configured with impossible options.
+  kCryptoFailure,   // The crypto library failed in a way no input explains.
 };
 
 // Stable snake_case name, e.g. "expired", "alg_none". Used as the metrics label

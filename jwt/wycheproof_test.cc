@@ -126,22 +126,17 @@ absl::Status VerifyCompact(const std::string& token, const Jwks& jwks) {
 // Known defects of the upstream json_web_signature_test.json (other Wycheproof
 // users skip the same cases). Rather than skip them, we assert what this
 // library does and why:
-//   367, 370  "invalidBase64Padding*": the padding was lost upstream; the token
-//   is byte for byte
-//             the valid tcId 357, so it is accepted like 357.
-//   372, 373  "InvalidCharacterInserted*" marked valid: a '?' is not base64url
-//   (RFC 7515 §2) and
-//             Wycheproof's own 361/362/371 expect the same kind of token to
-//             fail.
-//   346, 350  RFC 7520 figure 20 is PS384, but the group's key says
-//   "alg":"PS256": a JWK's
-//             "alg" restricts the key, so the token is refused
-//             (key_alg_mismatch).
-//   347, 351  RFC 7520 figure 27's key says "alg":"ES521", which no registry
-//   holds (RFC 7518
-//             §3.1 names it ES512): the key is refused as unsupported.
-// FiguresVerifyOnceTheKeyAlgIsCorrected shows the last four signatures
-// themselves verify.
+//   367, 370: "invalidBase64Padding*": the padding was lost upstream; the
+//     token is byte for byte the valid tcId 357, so it is accepted like 357.
+//   372, 373: "InvalidCharacterInserted*" marked valid: a '?' is not
+//     base64url (RFC 7515 §2), and Wycheproof's own 361/362/371 expect the
+//     same kind of token to fail.
+//   346, 350: RFC 7520 figure 20 is PS384, but the group's key says
+//     "alg":"PS256": a JWK's "alg" restricts the key, so the token is refused
+//     (key_alg_mismatch).
+//   347, 351: RFC 7520 figure 27's key says "alg":"ES521", which no registry
+//     holds (RFC 7518 §3.1 names it ES512): the key is refused as unsupported.
+// FiguresVerifyOnceTheKeyAlgIsCorrected shows those four signatures verify.
 struct Erratum {
   int id;
   Reason reason;  // kOk: accepted.

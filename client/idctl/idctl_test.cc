@@ -1,6 +1,7 @@
 #include "client/idctl/idctl.h"
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -97,16 +98,20 @@ TEST_F(IdctlTest, InvalidTokenExitsOneWithTheReason) {
 }
 
 TEST_F(IdctlTest, ExpiredUnlessLeewayCoversIt) {
-  // exp in 1970 + 10 s; a leeway that large is absurd but shows the flag is
-  // applied.
-  const std::string token = Sign(R"({"exp":10})");
+  const long long exp = static_cast<long long>(std::time(nullptr)) - 100;
+  const std::string token = Sign("{\"exp\":" + std::to_string(exp) + "}");
   Result r = Idctl({"jwt", "verify", "--jwks", jwks_file_, token});
   EXPECT_EQ(r.code, kExitInvalid);
   EXPECT_NE(r.err.find("expired"), std::string::npos) << r.err;
-  EXPECT_EQ(Idctl({"jwt", "verify", "--jwks", jwks_file_, "--leeway",
-                   "99999999999", token})
-                .code,
-            kExitOk);
+  EXPECT_EQ(
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--leeway", "300", token})
+          .code,
+      kExitOk);
+  // More than a day of leeway is refused as a usage error.
+  EXPECT_EQ(
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--leeway", "86401", token})
+          .code,
+      kExitUsage);
 }
 
 TEST_F(IdctlTest, TypAndAlgFlags) {

@@ -78,6 +78,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Typed claims survive a round trip through JSON.
     auto again = Claims::FromJson(claims->ToJson());
     if (!again.ok() || again->ToJson() != claims->ToJson()) __builtin_trap();
+    // The signing serializer writes the same claims set as the general one.
+    auto serialized = ParseJsonObject(claims->Serialize());
+    if (!serialized.ok() || *serialized != claims->ToJson()) __builtin_trap();
   }
   return 0;
 }
