@@ -20,6 +20,7 @@
 #include "jwt/algorithm.h"
 #include "jwt/claims.h"
 #include "jwt/clock.h"
+#include "jwt/evp_key.h"
 #include "jwt/jwk.h"
 #include "jwt/jwks.h"
 #include "jwt/jws.h"
@@ -30,20 +31,6 @@ namespace identity::jwt {
 namespace {
 
 constexpr int64_t kNow = 1'800'000'000;
-
-const EVP_MD* MdFor(Algorithm alg) {
-  switch (DigestFor(alg)) {
-    case Digest::kSha256:
-      return EVP_sha256();
-    case Digest::kSha384:
-      return EVP_sha384();
-    case Digest::kSha512:
-      return EVP_sha512();
-    case Digest::kNone:
-      break;
-  }
-  return nullptr;
-}
 
 bool IsPss(Algorithm alg) { return alg == Algorithm::kPS256; }
 
@@ -80,7 +67,7 @@ struct Fixture {
   std::string RawSign() const {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX* pctx = nullptr;
-    EVP_DigestSignInit(ctx, &pctx, MdFor(alg), nullptr, key.pkey());
+    EVP_DigestSignInit(ctx, &pctx, EvpDigestFor(alg), nullptr, key.pkey());
     if (IsPss(alg)) {
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, -1);
@@ -100,7 +87,7 @@ struct Fixture {
   bool RawVerify() const {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX* pctx = nullptr;
-    EVP_DigestVerifyInit(ctx, &pctx, MdFor(alg), nullptr,
+    EVP_DigestVerifyInit(ctx, &pctx, EvpDigestFor(alg), nullptr,
                          jwks.keys()[0].pkey());
     if (IsPss(alg)) {
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);

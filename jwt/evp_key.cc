@@ -7,7 +7,14 @@
 namespace identity::jwt {
 namespace {
 
-const EVP_MD* MdFor(Algorithm alg) {
+bool IsPss(Algorithm alg) {
+  return alg == Algorithm::kPS256 || alg == Algorithm::kPS384 ||
+         alg == Algorithm::kPS512;
+}
+
+}  // namespace
+
+const EVP_MD* EvpDigestFor(Algorithm alg) {
   switch (DigestFor(alg)) {
     case Digest::kSha256:
       return EVP_sha256();
@@ -21,13 +28,6 @@ const EVP_MD* MdFor(Algorithm alg) {
   return nullptr;  // EdDSA hashes internally.
 }
 
-bool IsPss(Algorithm alg) {
-  return alg == Algorithm::kPS256 || alg == Algorithm::kPS384 ||
-         alg == Algorithm::kPS512;
-}
-
-}  // namespace
-
 EvpKey::~EvpKey() {
   for (auto& slot : templates_) EVP_MD_CTX_free(slot.load());
 }
@@ -35,7 +35,7 @@ EvpKey::~EvpKey() {
 EvpMdCtxPtr EvpKey::Initialize(Algorithm alg, KeyOperation op) const {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* md = MdFor(alg);
+  const EVP_MD* md = EvpDigestFor(alg);
   const int ok =
       op == KeyOperation::kSign
           ? EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, pkey_.get())

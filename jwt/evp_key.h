@@ -13,6 +13,9 @@
 
 namespace identity::jwt {
 
+// The digest `alg` hashes with; null for EdDSA, which hashes internally.
+const EVP_MD* EvpDigestFor(Algorithm alg);
+
 // Owns an EVP_PKEY. Immutable apart from the context templates, which it
 // publishes atomically. Thread-safe.
 class EvpKey {

@@ -35,20 +35,6 @@ const uint8_t* Bytes(absl::string_view s) {
   return reinterpret_cast<const uint8_t*>(s.data());
 }
 
-const EVP_MD* MdFor(Algorithm alg) {
-  switch (DigestFor(alg)) {
-    case Digest::kSha256:
-      return EVP_sha256();
-    case Digest::kSha384:
-      return EVP_sha384();
-    case Digest::kSha512:
-      return EVP_sha512();
-    case Digest::kNone:
-      break;
-  }
-  return nullptr;
-}
-
 // Curve parameters ECDSA's JWS encoding needs: the field size (r and s are each
 // that long, RFC 7518 §3.4) and the group order, big-endian at that size.
 struct CurveInfo {
@@ -119,8 +105,8 @@ absl::StatusOr<std::string> Hmac(Algorithm alg, const Jwk& key,
                                  absl::string_view data) {
   uint8_t out[EVP_MAX_MD_SIZE];
   unsigned int out_len = 0;
-  if (HMAC(MdFor(alg), key.secret().data(), key.secret().size(), Bytes(data),
-           data.size(), out, &out_len) == nullptr) {
+  if (HMAC(EvpDigestFor(alg), key.secret().data(), key.secret().size(),
+           Bytes(data), data.size(), out, &out_len) == nullptr) {
     return CryptoError("HMAC failed");
   }
   return std::string(reinterpret_cast<char*>(out), out_len);

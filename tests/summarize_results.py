@@ -60,7 +60,7 @@ def summarize_bazel(log, testlogs, rc, failures):
             failed += counted[1]
             if counted[1]:
                 failures.append(f"{label} {status}")
-    if rc not in (0, 3) and not any(label for label in seen):
+    if rc not in (0, 3) and not seen:
         failed += 1
         failures.append(f"bazel exited {rc} before running tests ({log})")
     elif rc not in (0, 3) and failed == 0:
