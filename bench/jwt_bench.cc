@@ -121,8 +121,9 @@ const std::vector<Algorithm> kAlgorithms = {
 Fixture& FixtureFor(Algorithm alg) {
   static auto* fixtures = new std::map<Algorithm, Fixture*>;
   auto it = fixtures->find(alg);
-  if (it == fixtures->end())
+  if (it == fixtures->end()) {
     it = fixtures->emplace(alg, new Fixture(alg)).first;
+  }
   return *it->second;
 }
 
@@ -190,10 +191,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
     for (const Run& run : runs) {
       if (run.error_occurred) continue;
       const std::string& name = run.run_name.function_name;
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median")
+      if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median") {
         continue;
-      if (run.run_type == Run::RT_Iteration && seconds_.count(name) != 0)
+      }
+      if (run.run_type == Run::RT_Iteration && seconds_.count(name) != 0) {
         continue;
+      }
       seconds_[name] = run.GetAdjustedRealTime() / 1e9;  // Default unit: ns.
     }
   }

@@ -15,8 +15,9 @@ constexpr uint8_t kInvalid = 0xff;
 constexpr std::array<uint8_t, 256> MakeDecodeTable() {
   std::array<uint8_t, 256> table{};
   for (auto& entry : table) entry = kInvalid;
-  for (uint8_t i = 0; i < 64; ++i)
+  for (uint8_t i = 0; i < 64; ++i) {
     table[static_cast<uint8_t>(kAlphabet[i])] = i;
+  }
   return table;
 }
 
@@ -59,8 +60,9 @@ std::string Base64UrlEncode(absl::string_view data) {
 
 absl::StatusOr<std::string> Base64UrlDecode(absl::string_view text) {
   const size_t rest = text.size() % 4;
-  if (rest == 1)
+  if (rest == 1) {
     return MakeError(Reason::kBase64Invalid, "impossible base64url length");
+  }
   const auto* in = reinterpret_cast<const uint8_t*>(text.data());
   const size_t full = text.size() - rest;
   std::string out(full / 4 * 3 + (rest == 0 ? 0 : rest - 1), '\0');

@@ -49,12 +49,13 @@ absl::Status ReadNumericDate(const char* name, const Json& value,
                        absl::StrCat("\"", name, "\" is out of range"));
     }
     *out = static_cast<int64_t>(v);
-  } else if (value.is_number_integer()) {  // Signed: built in C++, or negative
-                                           // text.
+  } else if (value.is_number_integer()) {
+    // Signed: a value built in C++, or negative text.
     const int64_t v = value.get<int64_t>();
-    if (v < 0)
+    if (v < 0) {
       return MakeError(Reason::kClaimInvalid,
                        absl::StrCat("\"", name, "\" is negative"));
+    }
     if (v > static_cast<int64_t>(kMaxNumericDate)) {
       return MakeError(Reason::kClaimInvalid,
                        absl::StrCat("\"", name, "\" is out of range"));
@@ -103,12 +104,15 @@ absl::Status SetMember(std::string name, Json value, Claims* claims) {
     if (name == "sub") return ReadString("sub", value, &claims->sub);
     if (name == "jti") return ReadString("jti", value, &claims->jti);
     if (name == "aud") return ReadAudience(value, claims);
-    if (name == "exp")
+    if (name == "exp") {
       return ReadNumericDate("exp", value, Rounding::kDown, &claims->exp);
-    if (name == "nbf")
+    }
+    if (name == "nbf") {
       return ReadNumericDate("nbf", value, Rounding::kUp, &claims->nbf);
-    if (name == "iat")
+    }
+    if (name == "iat") {
       return ReadNumericDate("iat", value, Rounding::kUp, &claims->iat);
+    }
   }
   claims->other.emplace(std::move(name), std::move(value));
   return absl::OkStatus();
@@ -117,8 +121,9 @@ absl::Status SetMember(std::string name, Json value, Claims* claims) {
 }  // namespace
 
 absl::StatusOr<Claims> Claims::FromJson(const Json& json) {
-  if (!json.is_object())
+  if (!json.is_object()) {
     return MakeError(Reason::kJsonNotObject, "claims must be an object");
+  }
   Claims claims;
   for (const auto& [name, value] : json.items()) {
     if (absl::Status status = SetMember(name, Json(value), &claims);

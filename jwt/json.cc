@@ -143,8 +143,9 @@ class Scanner {
       // Copy the run of plain characters at once.
       size_t run = pos_;
       while (run < text_.size() &&
-             !kStringSpecial[static_cast<unsigned char>(text_[run])])
+             !kStringSpecial[static_cast<unsigned char>(text_[run])]) {
         ++run;
+      }
       if (out != nullptr) out->append(text_.data() + pos_, run - pos_);
       pos_ = run;
       if (pos_ >= text_.size()) return Fail();
@@ -153,8 +154,9 @@ class Scanner {
         ++pos_;
         return true;
       }
-      if (c < 0x20)
+      if (c < 0x20) {
         return Fail();  // RFC 8259 §7: control characters must be escaped.
+      }
       if (!ScanEscape(out)) return false;
     }
   }
@@ -321,8 +323,9 @@ class Scanner {
     if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
       integer = false;
       ++pos_;
-      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-'))
+      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) {
         ++pos_;
+      }
       if (!digit()) return Fail();
       while (digit()) ++pos_;
     }
@@ -415,8 +418,9 @@ bool IsValidUtf8(absl::string_view text) {
       if ((s[i + k] & 0xc0) != 0x80) return false;
       cp = (cp << 6) | (s[i + k] & 0x3f);
     }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
       return false;
+    }
     i += len;
   }
   return true;

@@ -41,8 +41,9 @@ absl::StatusOr<std::optional<std::string>> OptionalString(
     const Json& json, absl::string_view name) {
   auto it = json.find(std::string(name));
   if (it == json.end()) return std::optional<std::string>();
-  if (!it->is_string())
+  if (!it->is_string()) {
     return Invalid(absl::StrCat("\"", name, "\" must be a string"));
+  }
   return std::optional<std::string>(it->get<std::string>());
 }
 
@@ -50,8 +51,9 @@ absl::StatusOr<std::string> RequiredString(const Json& json,
                                            absl::string_view name) {
   auto value = OptionalString(json, name);
   if (!value.ok()) return value.status();
-  if (!value->has_value())
+  if (!value->has_value()) {
     return Invalid(absl::StrCat("\"", name, "\" is missing"));
+  }
   return **value;
 }
 
@@ -73,8 +75,9 @@ absl::StatusOr<std::string> RequiredBytes(const Json& json,
                                           absl::string_view name) {
   auto bytes = OptionalBytes(json, name);
   if (!bytes.ok()) return bytes.status();
-  if (!bytes->has_value())
+  if (!bytes->has_value()) {
     return Invalid(absl::StrCat("\"", name, "\" is missing"));
+  }
   return **bytes;
 }
 
@@ -149,13 +152,15 @@ absl::StatusOr<std::optional<std::vector<std::string>>> ParseKeyOps(
     const Json& json) {
   auto it = json.find("key_ops");
   if (it == json.end()) return std::optional<std::vector<std::string>>();
-  if (!it->is_array())
+  if (!it->is_array()) {
     return Invalid("\"key_ops\" must be an array of strings");
+  }
   std::vector<std::string> ops;
   std::set<std::string> seen;
   for (const Json& op : *it) {
-    if (!op.is_string())
+    if (!op.is_string()) {
       return Invalid("\"key_ops\" must be an array of strings");
+    }
     // RFC 7517 §4.3: duplicate key operation values MUST NOT be present.
     if (!seen.insert(op.get<std::string>()).second) {
       return Invalid("\"key_ops\" repeats a value");
@@ -197,8 +202,9 @@ absl::StatusOr<Json> PkeyMembers(EVP_PKEY* pkey, bool include_private) {
       const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(pkey);
       const EC_GROUP* group = EC_KEY_get0_group(ec);
       const absl::string_view crv = CurveName(EC_GROUP_get_curve_name(group));
-      if (crv.empty())
+      if (crv.empty()) {
         return MakeError(Reason::kJwkUnsupported, "unsupported EC curve");
+      }
       BignumPtr x(BN_new()), y(BN_new());
       if (!x || !y ||
           !EC_POINT_get_affine_coordinates_GFp(
@@ -227,10 +233,14 @@ absl::StatusOr<Json> PkeyMembers(EVP_PKEY* pkey, bool include_private) {
       json["x"] =
           Base64UrlEncode(absl::string_view(reinterpret_cast<char*>(raw), len));
       len = sizeof(raw);
-      if (include_private && EVP_PKEY_get_raw_private_key(pkey, raw, &len) &&
-          len == sizeof(raw)) {
-        json["d"] = Base64UrlEncode(
-            absl::string_view(reinterpret_cast<char*>(raw), len));
+      if (include_private) {
+        if (EVP_PKEY_get_raw_private_key(pkey, raw, &len) &&
+            len == sizeof(raw)) {
+          json["d"] = Base64UrlEncode(
+              absl::string_view(reinterpret_cast<char*>(raw), len));
+        } else {
+          ERR_clear_error();  // A public key: nothing to read, nothing queued.
+        }
       }
       return json;
     }
@@ -254,8 +264,9 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJson(const Json& json, bool* is_private) {
                      absl::StrCat("RSA modulus has ", bits,
                                   " bits; at least 2048 are required"));
   }
-  if (bits > kMaxRsaBits)
+  if (bits > kMaxRsaBits) {
     return MakeError(Reason::kJwkUnsupported, "RSA modulus too large");
+  }
   if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_num_bits(e.get()) > 33) {
     return MakeError(Reason::kJwkWeakKey,
                      "RSA public exponent must be odd, >= 3 and < 2^33");
@@ -374,8 +385,9 @@ absl::StatusOr<EvpPkeyPtr> OkpFromJson(const Json& json, absl::string_view crv,
   }
   auto x = RequiredBytes(json, "x");
   if (!x.ok()) return x.status();
-  if (x->size() != kEd25519KeySize)
+  if (x->size() != kEd25519KeySize) {
     return Invalid("Ed25519 \"x\" must be 32 bytes");
+  }
   auto d = OptionalBytes(json, "d");
   if (!d.ok()) return d.status();
   *is_private = d->has_value();
@@ -383,17 +395,20 @@ absl::StatusOr<EvpPkeyPtr> OkpFromJson(const Json& json, absl::string_view crv,
     EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(
         EVP_PKEY_ED25519, nullptr, reinterpret_cast<const uint8_t*>(x->data()),
         x->size()));
-    if (!pkey)
+    if (!pkey) {
       return MakeError(Reason::kJwkInvalidKey, "invalid Ed25519 public key");
+    }
     return pkey;
   }
-  if ((*d)->size() != kEd25519KeySize)
+  if ((*d)->size() != kEd25519KeySize) {
     return Invalid("Ed25519 \"d\" must be 32 bytes");
+  }
   EvpPkeyPtr pkey(EVP_PKEY_new_raw_private_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const uint8_t*>((*d)->data()),
       (*d)->size()));
-  if (!pkey)
+  if (!pkey) {
     return MakeError(Reason::kJwkInvalidKey, "invalid Ed25519 private key");
+  }
   uint8_t derived[kEd25519KeySize];
   size_t len = sizeof(derived);
   if (!EVP_PKEY_get_raw_public_key(pkey.get(), derived, &len) ||
@@ -594,10 +609,13 @@ absl::StatusOr<Jwk> Jwk::FromPem(absl::string_view pem,
   if (!bio) return CryptoError("out of memory");
   const bool private_pem =
       pem.find("PRIVATE KEY-----") != absl::string_view::npos;
+  // A password callback that supplies none: an encrypted key fails instead of
+  // prompting (OpenSSL's default callback reads the terminal).
+  pem_password_cb* no_password = [](char*, int, int, void*) { return 0; };
   EvpPkeyPtr pkey(
       private_pem
-          ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
-          : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+          ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr)
+          : PEM_read_bio_PUBKEY(bio.get(), nullptr, no_password, nullptr));
   if (!pkey) {
     ERR_clear_error();
     return MakeError(Reason::kPemInvalid,
@@ -648,8 +666,9 @@ Json Jwk::ToPrivateJson() const {
 }
 
 absl::StatusOr<std::string> Jwk::ToPublicPem() const {
-  if (kty_ == KeyType::kOct)
+  if (kty_ == KeyType::kOct) {
     return MakeError(Reason::kJwkUnsupported, "oct keys have no PEM");
+  }
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || !PEM_write_bio_PUBKEY(bio.get(), pkey())) {
     return CryptoError("PEM export failed");
@@ -660,10 +679,12 @@ absl::StatusOr<std::string> Jwk::ToPublicPem() const {
 }
 
 absl::StatusOr<std::string> Jwk::ToPrivatePem() const {
-  if (kty_ == KeyType::kOct)
+  if (kty_ == KeyType::kOct) {
     return MakeError(Reason::kJwkUnsupported, "oct keys have no PEM");
-  if (!is_private_)
+  }
+  if (!is_private_) {
     return MakeError(Reason::kKeyNotPrivate, "this is a public key");
+  }
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || !PEM_write_bio_PrivateKey(bio.get(), pkey(), nullptr, nullptr, 0,
                                         nullptr, nullptr)) {
@@ -690,8 +711,8 @@ Jwk Jwk::PublicKey() const {
 std::string Jwk::Thumbprint() const {
   // RFC 7638 §3.2: only the required members, in lexicographic order, no
   // whitespace. Json's object keeps members sorted, and base64url values need
-  // no escaping.
-  Json full = ToPrivateJson();
+  // no escaping. Only oct keys need a secret member ("k").
+  Json full = kty_ == KeyType::kOct ? ToPrivateJson() : ToPublicJson();
   Json required = Json::object();
   required["kty"] = full["kty"];
   switch (kty_) {

@@ -27,8 +27,9 @@ absl::Status Jwks::CheckSet(const std::vector<Jwk>& keys) {
 }
 
 absl::StatusOr<Jwks> Jwks::FromJson(const Json& json) {
-  if (!json.is_object())
+  if (!json.is_object()) {
     return MakeError(Reason::kJwksInvalid, "a JWKS must be a JSON object");
+  }
   auto it = json.find("keys");
   if (it == json.end() || !it->is_array()) {
     return MakeError(Reason::kJwksInvalid, "a JWKS needs a \"keys\" array");
@@ -87,8 +88,9 @@ Json Jwks::ToPublicJson() const {
 }
 
 const Jwk* Jwks::FindByKid(absl::string_view kid) const {
-  if (kid.empty())
+  if (kid.empty()) {
     return nullptr;  // Keys without a kid are found only by elimination.
+  }
   for (const Jwk& key : keys_) {
     if (key.kid() == kid) return &key;
   }
@@ -101,8 +103,9 @@ absl::StatusOr<const Jwk*> Jwks::SelectForVerification(
   // key that has none.
   if (kid.has_value() && !kid->empty()) {
     const Jwk* key = FindByKid(*kid);
-    if (key == nullptr)
+    if (key == nullptr) {
       return MakeError(Reason::kKidUnknown, "no key has the token's kid");
+    }
     if (absl::Status status = key->CheckUsableFor(alg, KeyOperation::kVerify);
         !status.ok()) {
       return status;

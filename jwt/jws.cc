@@ -65,8 +65,9 @@ absl::StatusOr<Jws> Jws::Parse(absl::string_view compact, size_t max_size) {
     }
     if (!status.ok()) return status;
   }
-  if (!alg_name.has_value())
+  if (!alg_name.has_value()) {
     return MakeError(Reason::kAlgMissing, "the header has no \"alg\"");
+  }
   // RFC 8725 §3.1: never accept unsecured JWS. Any spelling of "none" is
   // refused.
   if (absl::EqualsIgnoreCase(*alg_name, "none")) {

@@ -81,8 +81,9 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
       absl::ToUnixSeconds(options_.clock->Now()), 0, int64_t{1} << 53);
   const int64_t leeway = absl::ToInt64Seconds(options_.leeway);
   if (!claims->exp.has_value()) {
-    if (options_.require_exp)
+    if (options_.require_exp) {
       return MakeError(Reason::kExpMissing, "the token has no \"exp\"");
+    }
   } else if (now >= *claims->exp + leeway) {
     // RFC 7519 §4.1.4: the current time MUST be before "exp".
     return MakeError(Reason::kExpired, "the token has expired");

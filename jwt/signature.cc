@@ -176,8 +176,9 @@ absl::StatusOr<std::string> RawToDer(const Jwk& key, absl::string_view raw) {
 absl::StatusOr<std::string> SignBytes(Algorithm alg, const Jwk& key,
                                       absl::string_view data) {
   if (absl::Status status = CheckKeyType(alg, key); !status.ok()) return status;
-  if (!key.is_private())
+  if (!key.is_private()) {
     return MakeError(Reason::kKeyNotPrivate, "signing needs a private key");
+  }
   if (key.kty() == KeyType::kOct) return Hmac(alg, key, data);
 
   EvpMdCtxPtr ctx = key.evp_key()->NewContext(alg, KeyOperation::kSign);
@@ -192,8 +193,9 @@ absl::StatusOr<std::string> SignBytes(Algorithm alg, const Jwk& key,
     return CryptoError("signing failed");
   }
   sig.resize(len);
-  if (key.kty() == KeyType::kEC)
+  if (key.kty() == KeyType::kEC) {
     return DerToRaw(sig, CurveInfoFor(key.crv()).field_bytes);
+  }
   return sig;
 }
 

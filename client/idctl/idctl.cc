@@ -152,9 +152,10 @@ class Command {
 
   absl::StatusOr<std::string> ReadInput(const std::string& path) {
     if (path == "-") {
-      if (stdin_used_)
+      if (stdin_used_) {
         return absl::InvalidArgumentError(
             "standard input can be read only once");
+      }
       stdin_used_ = true;
       return std::string(std::istreambuf_iterator<char>(in_),
                          std::istreambuf_iterator<char>());
@@ -188,8 +189,9 @@ class Command {
   int KeysGenerate(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {"alg", "kid", "bits"});
     if (!args.ok()) return Usage(args.status().message());
-    if (!args->positional.empty())
+    if (!args->positional.empty()) {
       return Usage("keys generate takes no arguments");
+    }
     auto alg_name = args->Get("alg");
     if (!alg_name) return Usage("keys generate needs --alg");
     auto alg = ParseAlg(*alg_name);
@@ -208,12 +210,14 @@ class Command {
   int KeysPublic(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1)
+    if (args->positional.size() != 1) {
       return Usage("keys public needs one KEY_FILE");
+    }
     auto key = ReadKey(args->positional[0]);
     if (!key.ok()) return Fail("cannot use the key", key.status());
-    if (key->is_symmetric())
+    if (key->is_symmetric()) {
       return Usage("an oct (HMAC) key has no public part");
+    }
     PrintJson(key->ToPublicJson());
     return kExitOk;
   }
@@ -221,15 +225,18 @@ class Command {
   int KeysJwks(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.empty())
+    if (args->positional.empty()) {
       return Usage("keys jwks needs at least one KEY_FILE");
+    }
     std::vector<jwt::Jwk> keys;
     for (const std::string& path : args->positional) {
       auto key = ReadKey(path);
-      if (!key.ok())
+      if (!key.ok()) {
         return Fail(absl::StrCat("cannot use ", path), key.status());
-      if (key->is_symmetric())
+      }
+      if (key->is_symmetric()) {
         return Usage(absl::StrCat(path, " is an oct key: not published"));
+      }
       keys.push_back(key->PublicKey());
     }
     auto jwks = jwt::Jwks::FromKeys(std::move(keys));
@@ -241,8 +248,9 @@ class Command {
   int KeysToPem(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {}, {"private"});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1)
+    if (args->positional.size() != 1) {
       return Usage("keys to-pem needs one KEY_FILE");
+    }
     auto key = ReadKey(args->positional[0]);
     if (!key.ok()) return Fail("cannot use the key", key.status());
     auto pem = args->Get("private") ? key->ToPrivatePem() : key->ToPublicPem();
@@ -254,8 +262,9 @@ class Command {
   int KeysFromPem(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {"alg", "kid"});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1)
+    if (args->positional.size() != 1) {
       return Usage("keys from-pem needs one PEM_FILE");
+    }
     std::optional<jwt::Algorithm> alg;
     if (auto name = args->Get("alg")) {
       auto parsed = ParseAlg(*name);
@@ -273,17 +282,20 @@ class Command {
   int JwtSign(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {"key", "claims", "typ"});
     if (!args.ok()) return Usage(args.status().message());
-    if (!args->positional.empty())
+    if (!args->positional.empty()) {
       return Usage("jwt sign takes no positional arguments");
+    }
     auto key_path = args->Get("key");
     auto claims_text = args->Get("claims");
-    if (!key_path || !claims_text)
+    if (!key_path || !claims_text) {
       return Usage("jwt sign needs --key and --claims");
+    }
     auto key = ReadKey(*key_path);
     if (!key.ok()) return Fail("cannot use the key", key.status());
     auto claims = jwt::ParseJsonObject(*claims_text);
-    if (!claims.ok())
+    if (!claims.ok()) {
       return Fail("--claims is not a JSON object", claims.status());
+    }
     jwt::SignerOptions options;
     if (auto typ = args->Get("typ")) options.typ = *typ;
     auto signer = jwt::JwtSigner::Create(*std::move(key), options);
@@ -305,8 +317,9 @@ class Command {
   int JwtDecode(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1)
+    if (args->positional.size() != 1) {
       return Usage("jwt decode needs one TOKEN");
+    }
     auto token = ReadToken(args->positional[0]);
     if (!token.ok()) return Fail("cannot read the token", token.status());
     // Decoding is deliberately unsized and unverified: it is a debugging aid.
@@ -328,8 +341,9 @@ class Command {
     auto args = ParseArgs(
         argv, 2, {"jwks", "iss", "aud", "leeway", "typ", "alg", "max-size"});
     if (!args.ok()) return Usage(args.status().message());
-    if (args->positional.size() != 1)
+    if (args->positional.size() != 1) {
       return Usage("jwt verify needs one TOKEN");
+    }
     auto jwks_path = args->Get("jwks");
     if (!jwks_path) return Usage("jwt verify needs --jwks");
 
@@ -366,11 +380,13 @@ class Command {
     auto jwks_json = jwt::ParseJsonObject(*jwks_text);
     if (!jwks_json.ok()) return Fail("--jwks is not JSON", jwks_json.status());
     // A single JWK is accepted as a set of one.
-    if (!jwks_json->contains("keys"))
+    if (!jwks_json->contains("keys")) {
       *jwks_json = Json{{"keys", Json::array({*jwks_json})}};
+    }
     auto jwks = jwt::Jwks::FromJson(*jwks_json);
-    if (!jwks.ok())
+    if (!jwks.ok()) {
       return Fail("--jwks is not a usable key set", jwks.status());
+    }
     for (const auto& skipped : jwks->skipped()) {
       err_ << "idctl: warning: key " << skipped.index
            << (skipped.kid.empty()

@@ -15,8 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto jwks = Jwks::Parse(input); jwks.ok()) {
     auto again = Jwks::FromJson(jwks->ToPublicJson());
     size_t asymmetric = 0;
-    for (const Jwk& key : jwks->keys())
+    for (const Jwk& key : jwks->keys()) {
       asymmetric += key.is_symmetric() ? 0 : 1;
+    }
     if (!again.ok() || again->keys().size() != asymmetric) __builtin_trap();
     for (const Jwk& key : again->keys()) {
       const Jwk* original = jwks->FindByKid(key.kid());
@@ -28,8 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto key = Jwk::Parse(input); key.ok()) {
     auto again = Jwk::FromJson(key->ToPrivateJson());
-    if (!again.ok() || again->Thumbprint() != key->Thumbprint())
+    if (!again.ok() || again->Thumbprint() != key->Thumbprint()) {
       __builtin_trap();
+    }
     (void)key->ToPublicPem();
   }
   return 0;
