@@ -10,6 +10,9 @@ packages=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto pkg-config
   # Libraries.
   libabsl-dev libssl-dev android-libboringssl-dev nlohmann-json3-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libpqxx-dev
+  # The database the server keeps its state in (tests start a private instance).
+  postgresql
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing (libFuzzer ships in clang's runtime).

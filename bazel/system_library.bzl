@@ -23,10 +23,16 @@ def _split_flags(output):
 def _system_libraries_impl(ctx):
     build = ['package(default_visibility = ["//visibility:public"])', ""]
     for name, packages in sorted(ctx.attr.libraries.items()):
-        result = ctx.execute(["pkg-config", "--cflags", "--libs"] + packages.split(" "))
-        if result.return_code != 0:
-            fail("pkg-config failed for %s (%s): %s\nRun bazel/install-deps.sh." % (name, packages, result.stderr))
-        linkopts, defines, copts = _split_flags(result.stdout.replace("\n", " "))
+        # "-lfoo" entries name libraries that ship no pkg-config file.
+        pkgs = [p for p in packages.split(" ") if p and not p.startswith("-l")]
+        extra = [p for p in packages.split(" ") if p.startswith("-l")]
+        output = ""
+        if pkgs:
+            result = ctx.execute(["pkg-config", "--cflags", "--libs"] + pkgs)
+            if result.return_code != 0:
+                fail("pkg-config failed for %s (%s): %s\nRun bazel/install-deps.sh." % (name, packages, result.stderr))
+            output = result.stdout.replace("\n", " ")
+        linkopts, defines, copts = _split_flags(" ".join(extra) + " " + output)
         build.append("cc_library(")
         build.append("    name = %r," % name)
         build.append("    linkopts = %r," % linkopts)
@@ -41,5 +47,6 @@ system_libraries = repository_rule(
     implementation = _system_libraries_impl,
     attrs = {"libraries": attr.string_dict(mandatory = True)},
     local = True,
-    doc = "cc_library per entry of `libraries` (name -> space-separated pkg-config packages).",
+    doc = "cc_library per entry of `libraries` (name -> space-separated pkg-config packages, " +
+          "or -lNAME for a library without a pkg-config file).",
 )
