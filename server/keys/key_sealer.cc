@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <memory>
 #include <utility>
@@ -34,15 +33,6 @@ absl::Status CryptoError(absl::string_view what) {
 }
 
 }  // namespace
-
-RandomSource SystemRandom() {
-  return [](uint8_t* out, size_t size) {
-    if (RAND_bytes(out, static_cast<int>(size)) != 1) {
-      // Without randomness no nonce is safe: stopping beats reusing one.
-      std::abort();
-    }
-  };
-}
 
 absl::StatusOr<KeySealer> KeySealer::Create(std::string kek,
                                             RandomSource random) {

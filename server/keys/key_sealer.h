@@ -5,18 +5,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/random_source.h"
 
 namespace identity::server {
-
-// Fills a buffer with cryptographically secure random bytes. Injected so tests
-// can fix nonces; the default is the crypto library's CSPRNG.
-using RandomSource = std::function<void(uint8_t* out, size_t size)>;
-RandomSource SystemRandom();
 
 // Seals and opens byte strings with AES-256-GCM. Immutable; thread-safe.
 //
