@@ -1,0 +1,12 @@
+#include "storage/client_store.h"
+
+namespace identity::storage {
+
+bool ClientRecord::operator==(const ClientRecord& other) const {
+  return client_id == other.client_id && name == other.name &&
+         allowed_scopes == other.allowed_scopes &&
+         secret_hash == other.secret_hash && created_at == other.created_at &&
+         updated_at == other.updated_at;
+}
+
+}  // namespace identity::storage

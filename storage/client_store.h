@@ -1,0 +1,53 @@
+// Persistence of OAuth clients. No OAuth rules here (the OAuth core validates
+// what it stores); only storage, in PostgreSQL or in memory.
+#ifndef IDENTITY_STORAGE_CLIENT_STORE_H_
+#define IDENTITY_STORAGE_CLIENT_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace identity::storage {
+
+struct ClientRecord {
+  std::string client_id;
+  std::string name;
+  // Scope tokens (RFC 6749 §3.3: no spaces inside a token).
+  std::vector<std::string> allowed_scopes;
+  // The keyed hash of the secret (server/oauth/client_secret.h), never the
+  // secret itself.
+  std::string secret_hash;
+  absl::Time created_at;
+  absl::Time updated_at;
+
+  bool operator==(const ClientRecord& other) const;
+};
+
+// Implementations are thread-safe. Errors: NotFound, AlreadyExists,
+// Unavailable (the database cannot be reached; retrying later may work),
+// Internal.
+class ClientStore {
+ public:
+  virtual ~ClientStore() = default;
+
+  // AlreadyExists if the client_id is taken.
+  virtual absl::Status CreateClient(const ClientRecord& client) = 0;
+  virtual absl::StatusOr<ClientRecord> GetClient(
+      absl::string_view client_id) = 0;
+  // Up to `limit` clients with client_id > `after`, ordered by client_id.
+  virtual absl::StatusOr<std::vector<ClientRecord>> ListClients(
+      absl::string_view after, int limit) = 0;
+  // Replaces name, allowed_scopes and updated_at (not the secret or
+  // created_at). NotFound if absent.
+  virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
+  // NotFound if absent.
+  virtual absl::Status DeleteClient(absl::string_view client_id) = 0;
+};
+
+}  // namespace identity::storage
+
+#endif  // IDENTITY_STORAGE_CLIENT_STORE_H_

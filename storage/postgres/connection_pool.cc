@@ -1,0 +1,130 @@
+#include "storage/postgres/connection_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace identity::storage {
+namespace {
+
+// libpq takes connection parameters in the URL's query string.
+std::string WithParameters(const PoolOptions& options) {
+  const int64_t connect =
+      std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout));
+  const int64_t statement =
+      absl::ToInt64Milliseconds(options.statement_timeout);
+  return absl::StrCat(options.url,
+                      absl::StrContains(options.url, "?") ? "&" : "?",
+                      "connect_timeout=", connect,
+                      "&options=-c%20statement_timeout%3D", statement);
+}
+
+}  // namespace
+
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_),
+      connection_(std::move(other.connection_)),
+      discard_(other.discard_) {
+  other.pool_ = nullptr;
+}
+
+ConnectionPool::Lease::~Lease() {
+  if (pool_ != nullptr && connection_ != nullptr) {
+    pool_->Return(std::move(connection_), discard_);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(
+    PoolOptions options, OnConnect on_connect) {
+  if (options.url.empty()) {
+    return absl::InvalidArgumentError("the database URL is empty");
+  }
+  if (options.size < 1) {
+    return absl::InvalidArgumentError("the pool needs at least 1 connection");
+  }
+  if (options.acquire_timeout <= absl::ZeroDuration() ||
+      options.statement_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("pool timeouts must be positive");
+  }
+  return std::unique_ptr<ConnectionPool>(
+      new ConnectionPool(std::move(options), std::move(on_connect)));
+}
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < options_.size;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&available),
+                              options_.acquire_timeout)) {
+      return absl::UnavailableError(
+          absl::StrCat("no database connection free within ",
+                       absl::FormatDuration(options_.acquire_timeout)));
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<pqxx::connection> connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(connection));
+    }
+    ++open_;  // Reserve the slot, then connect without holding the lock.
+  }
+  try {
+    auto connection =
+        std::make_unique<pqxx::connection>(WithParameters(options_));
+    if (on_connect_) on_connect_(*connection);
+    return Lease(this, std::move(connection));
+  } catch (const std::exception& e) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    // The message names host and port, never a password (URLs carry none
+    // in our configuration; libpq does not echo passwords).
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to the database: ", e.what()));
+  }
+}
+
+void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection,
+                            bool discard) {
+  absl::MutexLock lock(&mu_);
+  if (discard || !connection->is_open()) {
+    --open_;
+    return;  // Closed as `connection` goes out of scope.
+  }
+  idle_.push_back(std::move(connection));
+}
+
+absl::Status WithConnection(
+    ConnectionPool& pool, const std::function<void(pqxx::connection&)>& body) {
+  auto lease = pool.Acquire();
+  if (!lease.ok()) return lease.status();
+  try {
+    body(**lease);
+    return absl::OkStatus();
+  } catch (const pqxx::broken_connection& e) {
+    lease->Discard();
+    return absl::UnavailableError(
+        absl::StrCat("lost the database connection: ", e.what()));
+  } catch (const pqxx::unique_violation& e) {
+    return absl::AlreadyExistsError(e.what());
+  } catch (const pqxx::sql_error& e) {
+    // 57P01 admin shutdown, 08xxx connection exceptions: the server is going
+    // away; treat like a broken connection.
+    const std::string state = e.sqlstate();
+    if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
+        state == "57P03") {
+      lease->Discard();
+      return absl::UnavailableError(e.what());
+    }
+    if (state == "57014") return absl::DeadlineExceededError(e.what());
+    return absl::InternalError(absl::StrCat("database error ", state));
+  } catch (const std::exception& e) {
+    lease->Discard();
+    return absl::InternalError(
+        absl::StrCat("database client error: ", e.what()));
+  }
+}
+
+}  // namespace identity::storage

@@ -1,0 +1,44 @@
+// ClientStore and RevocationStore on PostgreSQL.
+#ifndef IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
+#define IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
+
+#include <memory>
+
+#include "storage/client_store.h"
+#include "storage/postgres/connection_pool.h"
+#include "storage/revocation_store.h"
+
+namespace identity::storage {
+
+// Thread-safe. Every query is a prepared statement; times are kept to the
+// microsecond (PostgreSQL's timestamptz).
+class PostgresStore : public ClientStore, public RevocationStore {
+ public:
+  // Connects (lazily) and applies the schema migrations. Errors: those of
+  // ConnectionPool::Create and ApplyMigrations.
+  static absl::StatusOr<std::unique_ptr<PostgresStore>> Open(
+      PoolOptions options);
+
+  absl::Status CreateClient(const ClientRecord& client) override;
+  absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
+  absl::StatusOr<std::vector<ClientRecord>> ListClients(absl::string_view after,
+                                                        int limit) override;
+  absl::Status UpdateClient(const ClientRecord& client) override;
+  absl::Status DeleteClient(absl::string_view client_id) override;
+
+  absl::Status Revoke(absl::string_view jti, absl::Time expires_at) override;
+  absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
+  absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
+
+  ConnectionPool& pool() { return *pool_; }
+
+ private:
+  explicit PostgresStore(std::unique_ptr<ConnectionPool> pool)
+      : pool_(std::move(pool)) {}
+
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace identity::storage
+
+#endif  // IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_

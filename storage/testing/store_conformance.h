@@ -1,0 +1,36 @@
+// One behavioural test suite for every storage implementation. A backend's
+// test instantiates it:
+//
+//   INSTANTIATE_TEST_SUITE_P(Memory, StoreConformanceTest,
+//                            ::testing::Values(&MakeMemoryStores));
+#ifndef IDENTITY_STORAGE_TESTING_STORE_CONFORMANCE_H_
+#define IDENTITY_STORAGE_TESTING_STORE_CONFORMANCE_H_
+
+#include <functional>
+#include <memory>
+
+#include "gtest/gtest.h"
+#include "storage/client_store.h"
+#include "storage/revocation_store.h"
+
+namespace identity::storage::testing {
+
+// Empty stores for one test. `owner` keeps whatever backs them alive.
+struct Stores {
+  std::shared_ptr<void> owner;
+  ClientStore* clients = nullptr;
+  RevocationStore* revocations = nullptr;
+};
+
+using StoresFactory = Stores (*)();
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoresFactory> {
+ protected:
+  void SetUp() override;
+
+  Stores stores_;
+};
+
+}  // namespace identity::storage::testing
+
+#endif  // IDENTITY_STORAGE_TESTING_STORE_CONFORMANCE_H_
