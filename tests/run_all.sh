@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: the README's test command, and exactly what .ci/run runs.
 #
-#   1. bazel test //...                      every unit, RFC/Wycheproof vector, idctl and interop
-#                                            test, against OpenSSL 3 and BoringSSL;
-#   2. bazel test --config=asan ...          jwt/ and idctl again under ASan + UBSan;
-#   3. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30).
+#   1. a private PostgreSQL (tests/postgres/postgres.sh), stopped at the end;
+#   2. bazel test //...                      every unit, RFC/Wycheproof vector, storage (memory
+#                                            and PostgreSQL), idctl and interop test, the JOSE
+#                                            core against OpenSSL 3 and BoringSSL;
+#   3. bazel test --config=asan ...          jwt/, idctl, storage and server again under ASan +
+#                                            UBSan;
+#   4. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30).
 #
 # Prints "N passed, N failed" counted from the test cases' own results and exits non-zero on any
 # failure. Leaves no Bazel server running.
@@ -14,8 +17,22 @@ cd "$(dirname "$0")/.."
 bazel/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 logs=$(mktemp -d)
-trap 'bazel shutdown >/dev/null 2>&1; rm -rf "$logs"' EXIT
+pg_dir=""
+cleanup() {
+  bazel shutdown >/dev/null 2>&1
+  [[ -n "$pg_dir" ]] && tests/postgres/postgres.sh stop "$pg_dir"
+  rm -rf "$logs"
+}
+trap cleanup EXIT
 summary_args=()
+
+if pg_env=$(tests/postgres/postgres.sh start); then
+  eval "$pg_env"
+  pg_dir=$IDENTITY_TEST_PG_DIR
+else
+  echo "run_all: could not start PostgreSQL; its tests will fail" >&2
+  IDENTITY_TEST_DATABASE_URL=""
+fi
 
 # run_bazel NAME [bazel test options...] TARGETS...
 run_bazel() {
@@ -30,8 +47,9 @@ run_bazel() {
   summary_args+=(--bazel "$logs/$name.log" "$testlogs" "$rc")
 }
 
-run_bazel all //...
-run_bazel asan --config=asan //jwt/... //client/idctl/...
+db=(--test_env=IDENTITY_TEST_DATABASE_URL="$IDENTITY_TEST_DATABASE_URL")
+run_bazel all "${db[@]}" //...
+run_bazel asan --config=asan "${db[@]}" //jwt/... //client/idctl/... //storage/... //server/...
 
 : >"$logs/fuzz.txt"
 tests/fuzz/run_fuzzers.sh "$logs/fuzz.txt"

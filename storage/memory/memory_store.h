@@ -10,11 +10,14 @@
 #include "absl/synchronization/mutex.h"
 #include "storage/client_store.h"
 #include "storage/revocation_store.h"
+#include "storage/signing_key_store.h"
 
 namespace identity::storage {
 
 // Thread-safe.
-class MemoryStore : public ClientStore, public RevocationStore {
+class MemoryStore : public ClientStore,
+                    public RevocationStore,
+                    public SigningKeyStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
@@ -27,11 +30,22 @@ class MemoryStore : public ClientStore, public RevocationStore {
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
 
+  absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() override;
+  absl::Status InitializeSigningKeys(const SigningKeyRecord& current,
+                                     const SigningKeyRecord& next) override;
+  absl::Status RotateSigningKeys(absl::string_view current_kid,
+                                 absl::string_view next_kid,
+                                 const SigningKeyRecord& new_next,
+                                 absl::Time now, absl::Time remove_at) override;
+  absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
+
  private:
   absl::Mutex mu_;
   std::map<std::string, ClientRecord, std::less<>> clients_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time, std::less<>> revoked_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, SigningKeyRecord, std::less<>> keys_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace identity::storage

@@ -28,6 +28,26 @@ const std::vector<std::string>& Migrations() {
         );
         CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at);
       )sql",
+      // 2: signing keys. The partial unique indexes make "at most one CURRENT
+      // and one NEXT key" a database fact, whatever replicas do at once.
+      R"sql(
+        CREATE TABLE signing_keys (
+          kid                text PRIMARY KEY,
+          alg                text NOT NULL,
+          state              text NOT NULL
+                             CHECK (state IN ('next', 'current', 'retired')),
+          public_jwk         text NOT NULL,
+          sealed_private_jwk text NOT NULL,  -- base64url, sealed under the KEK
+          created_at         timestamptz NOT NULL,
+          activated_at       timestamptz,
+          retired_at         timestamptz,
+          remove_at          timestamptz
+        );
+        CREATE UNIQUE INDEX signing_keys_one_current ON signing_keys (state)
+          WHERE state = 'current';
+        CREATE UNIQUE INDEX signing_keys_one_next ON signing_keys (state)
+          WHERE state = 'next';
+      )sql",
   };
   return *kMigrations;
 }

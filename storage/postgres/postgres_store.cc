@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "jwt/base64url.h"
 #include "storage/postgres/migrations.h"
 
 namespace identity::storage {
@@ -38,6 +39,30 @@ void Prepare(pqxx::connection& c) {
             " ON CONFLICT (jti) DO UPDATE SET expires_at ="
             " greatest(revoked_tokens.expires_at, excluded.expires_at)");
   c.prepare("is_revoked", "SELECT 1 FROM revoked_tokens WHERE jti = $1");
+  c.prepare("list_keys",
+            "SELECT kid, alg, state, public_jwk, sealed_private_jwk,"
+            " (extract(epoch from created_at) * 1000000)::bigint,"
+            " (extract(epoch from activated_at) * 1000000)::bigint,"
+            " (extract(epoch from retired_at) * 1000000)::bigint,"
+            " (extract(epoch from remove_at) * 1000000)::bigint"
+            " FROM signing_keys ORDER BY created_at DESC, kid DESC");
+  c.prepare("insert_key",
+            "INSERT INTO signing_keys (kid, alg, state, public_jwk,"
+            " sealed_private_jwk, created_at, activated_at) VALUES ($1, $2, $3,"
+            " $4, $5, to_timestamp($6::bigint / 1000000.0),"
+            " to_timestamp($7::bigint / 1000000.0))");
+  c.prepare("retire_key",
+            "UPDATE signing_keys SET state = 'retired',"
+            " retired_at = to_timestamp($2::bigint / 1000000.0),"
+            " remove_at = to_timestamp($3::bigint / 1000000.0)"
+            " WHERE kid = $1 AND state = 'current'");
+  c.prepare("activate_key",
+            "UPDATE signing_keys SET state = 'current',"
+            " activated_at = to_timestamp($2::bigint / 1000000.0)"
+            " WHERE kid = $1 AND state = 'next'");
+  c.prepare("remove_keys",
+            "DELETE FROM signing_keys WHERE state = 'retired'"
+            " AND remove_at < to_timestamp($1::bigint / 1000000.0)");
   c.prepare("purge_revoked",
             "DELETE FROM revoked_tokens"
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
@@ -53,6 +78,60 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.created_at = absl::FromUnixMicros(row[4].as<int64_t>());
   client.updated_at = absl::FromUnixMicros(row[5].as<int64_t>());
   return client;
+}
+
+const char* StateName(KeyState state) {
+  switch (state) {
+    case KeyState::kNext:
+      return "next";
+    case KeyState::kCurrent:
+      return "current";
+    case KeyState::kRetired:
+      return "retired";
+  }
+  return "retired";
+}
+
+KeyState StateFromName(const std::string& name) {
+  if (name == "current") return KeyState::kCurrent;
+  if (name == "next") return KeyState::kNext;
+  return KeyState::kRetired;
+}
+
+std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return absl::FromUnixMicros(field.as<int64_t>());
+}
+
+SigningKeyRecord KeyFromRow(const pqxx::row& row) {
+  SigningKeyRecord key;
+  key.kid = row[0].as<std::string>();
+  key.alg = row[1].as<std::string>();
+  key.state = StateFromName(row[2].as<std::string>());
+  key.public_jwk = row[3].as<std::string>();
+  // Sealed bytes are kept as base64url text.
+  key.sealed_private_jwk =
+      jwt::Base64UrlDecode(row[4].as<std::string>()).value_or("");
+  key.created_at = absl::FromUnixMicros(row[5].as<int64_t>());
+  key.activated_at = OptionalTime(row[6]);
+  key.retired_at = OptionalTime(row[7]);
+  key.remove_at = OptionalTime(row[8]);
+  return key;
+}
+
+// Inserts `key` in `state`; activated_at is set for a CURRENT key.
+void InsertKey(pqxx::work& txn, const SigningKeyRecord& key, KeyState state) {
+  const int64_t created = absl::ToUnixMicros(key.created_at);
+  if (state == KeyState::kCurrent) {
+    txn.exec_prepared(
+        "insert_key", key.kid, key.alg, StateName(state), key.public_jwk,
+        jwt::Base64UrlEncode(key.sealed_private_jwk), created,
+        absl::ToUnixMicros(key.activated_at.value_or(key.created_at)));
+  } else {
+    txn.exec_prepared(
+        "insert_key", key.kid, key.alg, StateName(state), key.public_jwk,
+        jwt::Base64UrlEncode(key.sealed_private_jwk), created, nullptr);
+  }
 }
 
 std::string Scopes(const ClientRecord& client) {
@@ -171,6 +250,78 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
   });
   if (!status.ok()) return status;
   return purged;
+}
+
+absl::StatusOr<std::vector<SigningKeyRecord>> PostgresStore::ListSigningKeys() {
+  std::vector<SigningKeyRecord> keys;
+  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
+    pqxx::read_transaction txn(c);
+    for (const pqxx::row& row : txn.exec_prepared("list_keys")) {
+      keys.push_back(KeyFromRow(row));
+    }
+  });
+  if (!status.ok()) return status;
+  return keys;
+}
+
+absl::Status PostgresStore::InitializeSigningKeys(
+    const SigningKeyRecord& current, const SigningKeyRecord& next) {
+  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
+    pqxx::work txn(c);
+    InsertKey(txn, current, KeyState::kCurrent);
+    InsertKey(txn, next, KeyState::kNext);
+    txn.commit();
+  });
+  // The partial unique index refuses a second CURRENT key: another replica
+  // initialized first. (A duplicate kid lands here too; with random kids it
+  // means the same.)
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AbortedError("signing keys are already initialized");
+  }
+  return status;
+}
+
+absl::Status PostgresStore::RotateSigningKeys(absl::string_view current_kid,
+                                              absl::string_view next_kid,
+                                              const SigningKeyRecord& new_next,
+                                              absl::Time now,
+                                              absl::Time remove_at) {
+  bool changed_meanwhile = false;
+  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
+    pqxx::work txn(c);
+    // The first UPDATE locks the CURRENT row: a concurrent rotation waits
+    // here, then finds the row no longer CURRENT and changes nothing.
+    if (txn.exec_prepared("retire_key", std::string(current_kid),
+                          absl::ToUnixMicros(now),
+                          absl::ToUnixMicros(remove_at))
+                .affected_rows() != 1 ||
+        txn.exec_prepared("activate_key", std::string(next_kid),
+                          absl::ToUnixMicros(now))
+                .affected_rows() != 1) {
+      changed_meanwhile = true;
+      return;  // Not committed: the transaction rolls back.
+    }
+    InsertKey(txn, new_next, KeyState::kNext);
+    txn.commit();
+  });
+  if (!status.ok()) return status;
+  if (changed_meanwhile) {
+    return absl::AbortedError("the signing keys changed; reload and retry");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> PostgresStore::RemoveExpiredSigningKeys(
+    absl::Time now) {
+  int64_t removed = 0;
+  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
+    pqxx::work txn(c);
+    removed = txn.exec_prepared("remove_keys", absl::ToUnixMicros(now))
+                  .affected_rows();
+    txn.commit();
+  });
+  if (!status.ok()) return status;
+  return removed;
 }
 
 }  // namespace identity::storage

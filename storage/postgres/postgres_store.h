@@ -7,12 +7,15 @@
 #include "storage/client_store.h"
 #include "storage/postgres/connection_pool.h"
 #include "storage/revocation_store.h"
+#include "storage/signing_key_store.h"
 
 namespace identity::storage {
 
 // Thread-safe. Every query is a prepared statement; times are kept to the
 // microsecond (PostgreSQL's timestamptz).
-class PostgresStore : public ClientStore, public RevocationStore {
+class PostgresStore : public ClientStore,
+                      public RevocationStore,
+                      public SigningKeyStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
   // ConnectionPool::Create and ApplyMigrations.
@@ -29,6 +32,15 @@ class PostgresStore : public ClientStore, public RevocationStore {
   absl::Status Revoke(absl::string_view jti, absl::Time expires_at) override;
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
+
+  absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() override;
+  absl::Status InitializeSigningKeys(const SigningKeyRecord& current,
+                                     const SigningKeyRecord& next) override;
+  absl::Status RotateSigningKeys(absl::string_view current_kid,
+                                 absl::string_view next_kid,
+                                 const SigningKeyRecord& new_next,
+                                 absl::Time now, absl::Time remove_at) override;
+  absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
 
   ConnectionPool& pool() { return *pool_; }
 

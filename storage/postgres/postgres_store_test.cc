@@ -44,8 +44,8 @@ testing::Stores MakePostgresStores() {
     return {};
   }
   std::shared_ptr<PostgresStore> store = *std::move(opened);
-  Exec(*store, "TRUNCATE clients, revoked_tokens");
-  return {store, store.get(), store.get()};
+  Exec(*store, "TRUNCATE clients, revoked_tokens, signing_keys");
+  return {store, store.get(), store.get(), store.get()};
 }
 
 }  // namespace

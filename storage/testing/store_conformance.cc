@@ -24,12 +24,31 @@ ClientRecord Client(const std::string& id) {
   return c;
 }
 
+SigningKeyRecord Key(const std::string& kid, absl::Time created) {
+  SigningKeyRecord key;
+  key.kid = kid;
+  key.alg = "ES256";
+  key.public_jwk = R"({"kty":"EC","kid":")" + kid + R"("})";
+  key.sealed_private_jwk = std::string("\x01\x00sealed\xff", 9) + kid;
+  key.created_at = created;
+  return key;
+}
+
+const SigningKeyRecord* Find(const std::vector<SigningKeyRecord>& keys,
+                             const std::string& kid) {
+  for (const auto& key : keys) {
+    if (key.kid == kid) return &key;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void StoreConformanceTest::SetUp() {
   stores_ = GetParam()();
   ASSERT_NE(stores_.clients, nullptr);
   ASSERT_NE(stores_.revocations, nullptr);
+  ASSERT_NE(stores_.keys, nullptr);
 }
 
 TEST_P(StoreConformanceTest, CreatedClientReadsBackUnchanged) {
@@ -134,6 +153,104 @@ TEST_P(StoreConformanceTest, RevokingTwiceKeepsTheLaterExpiry) {
   ASSERT_TRUE(stores_.revocations->Revoke("j", kT0).ok());
   EXPECT_EQ(*stores_.revocations->PurgeExpired(kT0 + absl::Hours(1)), 0);
   EXPECT_TRUE(*stores_.revocations->IsRevoked("j"));
+}
+
+TEST_P(StoreConformanceTest, SigningKeysInitializeOnce) {
+  EXPECT_TRUE(stores_.keys->ListSigningKeys()->empty());
+  SigningKeyRecord current = Key("k1", kT0);
+  current.activated_at = kT0;
+  ASSERT_TRUE(
+      stores_.keys
+          ->InitializeSigningKeys(current, Key("k2", kT0 + absl::Seconds(1)))
+          .ok());
+  auto keys = stores_.keys->ListSigningKeys();
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].kid, "k2");  // Newest first.
+  SigningKeyRecord expected_current = current;
+  expected_current.state = KeyState::kCurrent;
+  EXPECT_EQ(*Find(*keys, "k1"), expected_current);
+  EXPECT_EQ(Find(*keys, "k2")->state, KeyState::kNext);
+  EXPECT_EQ(Find(*keys, "k2")->sealed_private_jwk,
+            Key("k2", kT0).sealed_private_jwk);
+  EXPECT_EQ(stores_.keys->InitializeSigningKeys(Key("k3", kT0), Key("k4", kT0))
+                .code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(stores_.keys->ListSigningKeys()->size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, RotationMovesEveryStateInOneStep) {
+  ASSERT_TRUE(
+      stores_.keys->InitializeSigningKeys(Key("k1", kT0), Key("k2", kT0)).ok());
+  const absl::Time now = kT0 + absl::Hours(1);
+  ASSERT_TRUE(stores_.keys
+                  ->RotateSigningKeys("k1", "k2", Key("k3", now), now,
+                                      now + absl::Minutes(10))
+                  .ok());
+  auto keys = *stores_.keys->ListSigningKeys();
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(Find(keys, "k1")->state, KeyState::kRetired);
+  EXPECT_EQ(Find(keys, "k1")->retired_at, now);
+  EXPECT_EQ(Find(keys, "k1")->remove_at, now + absl::Minutes(10));
+  EXPECT_EQ(Find(keys, "k2")->state, KeyState::kCurrent);
+  EXPECT_EQ(Find(keys, "k2")->activated_at, now);
+  EXPECT_EQ(Find(keys, "k3")->state, KeyState::kNext);
+  EXPECT_FALSE(Find(keys, "k3")->activated_at.has_value());
+}
+
+TEST_P(StoreConformanceTest, StaleRotationIsAbortedAndChangesNothing) {
+  ASSERT_TRUE(
+      stores_.keys->InitializeSigningKeys(Key("k1", kT0), Key("k2", kT0)).ok());
+  EXPECT_EQ(
+      stores_.keys->RotateSigningKeys("k2", "k1", Key("k3", kT0), kT0, kT0)
+          .code(),
+      absl::StatusCode::kAborted);
+  EXPECT_EQ(
+      stores_.keys->RotateSigningKeys("nope", "k2", Key("k3", kT0), kT0, kT0)
+          .code(),
+      absl::StatusCode::kAborted);
+  auto keys = *stores_.keys->ListSigningKeys();
+  EXPECT_EQ(keys.size(), 2u);
+  EXPECT_EQ(Find(keys, "k1")->state, KeyState::kCurrent);
+  EXPECT_EQ(Find(keys, "k2")->state, KeyState::kNext);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentRotationsHaveOneWinner) {
+  // Replicas whose timers fire together: exactly one rotation happens.
+  ASSERT_TRUE(
+      stores_.keys->InitializeSigningKeys(Key("k1", kT0), Key("k2", kT0)).ok());
+  std::atomic<int> rotated{0}, aborted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      const absl::Status s = stores_.keys->RotateSigningKeys(
+          "k1", "k2", Key(absl::StrCat("new", i), kT0), kT0, kT0);
+      if (s.ok()) {
+        ++rotated;
+      } else if (s.code() == absl::StatusCode::kAborted) {
+        ++aborted;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rotated.load(), 1);
+  EXPECT_EQ(aborted.load(), 3);
+  EXPECT_EQ(stores_.keys->ListSigningKeys()->size(), 3u);
+}
+
+TEST_P(StoreConformanceTest, RetiredKeysAreRemovedAfterTheirTime) {
+  ASSERT_TRUE(
+      stores_.keys->InitializeSigningKeys(Key("k1", kT0), Key("k2", kT0)).ok());
+  ASSERT_TRUE(stores_.keys
+                  ->RotateSigningKeys("k1", "k2", Key("k3", kT0), kT0,
+                                      kT0 + absl::Minutes(10))
+                  .ok());
+  EXPECT_EQ(*stores_.keys->RemoveExpiredSigningKeys(kT0 + absl::Minutes(5)), 0);
+  EXPECT_EQ(*stores_.keys->RemoveExpiredSigningKeys(kT0 + absl::Minutes(11)),
+            1);
+  auto keys = *stores_.keys->ListSigningKeys();
+  EXPECT_EQ(keys.size(), 2u);
+  EXPECT_EQ(Find(keys, "k1"), nullptr);
 }
 
 }  // namespace identity::storage::testing

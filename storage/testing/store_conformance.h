@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "storage/client_store.h"
 #include "storage/revocation_store.h"
+#include "storage/signing_key_store.h"
 
 namespace identity::storage::testing {
 
@@ -20,6 +21,7 @@ struct Stores {
   std::shared_ptr<void> owner;
   ClientStore* clients = nullptr;
   RevocationStore* revocations = nullptr;
+  SigningKeyStore* keys = nullptr;
 };
 
 using StoresFactory = Stores (*)();
