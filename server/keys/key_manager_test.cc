@@ -1,0 +1,185 @@
+#include "server/keys/key_manager.h"
+
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "jwt/jwt_verifier.h"
+#include "storage/memory/memory_store.h"
+
+namespace identity::server {
+namespace {
+
+using storage::KeyState;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+
+class KeyManagerTest : public ::testing::Test {
+ protected:
+  KeyManagerTest()
+      : sealer_(*KeySealer::Create(std::string(32, 'k'))), clock_(kStart) {
+    options_.rotation_period = absl::Hours(24);
+    options_.retired_key_lifetime = absl::Minutes(15);
+  }
+
+  std::unique_ptr<KeyManager> NewManager(const KeySealer* sealer = nullptr) {
+    auto manager = KeyManager::Create(&store_, sealer ? sealer : &sealer_,
+                                      &clock_, options_);
+    EXPECT_TRUE(manager.ok()) << manager.status();
+    return manager.ok() ? *std::move(manager) : nullptr;
+  }
+
+  std::string KidIn(const KeySnapshot& snapshot, KeyState state) {
+    for (const auto& key : snapshot.keys) {
+      if (key.state == state) return key.kid;
+    }
+    return "";
+  }
+
+  // Signs with the snapshot's signer and verifies against `jwks`.
+  absl::Status SignAndVerify(const KeySnapshot& signer_from,
+                             const jwt::Jwks& jwks) {
+    jwt::Claims claims;
+    claims.exp = absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5));
+    auto token = signer_from.signer->Sign(claims);
+    if (!token.ok()) return token.status();
+    jwt::VerifierOptions options;
+    options.clock = &clock_;
+    options.required_typ = "at+jwt";
+    return jwt::JwtVerifier::Create(options)->Verify(*token, jwks).status();
+  }
+
+  storage::MemoryStore store_;
+  KeySealer sealer_;
+  jwt::FakeClock clock_;
+  KeyManagerOptions options_;
+};
+
+TEST_F(KeyManagerTest, FirstStartCreatesCurrentAndNextBothPublished) {
+  auto manager = NewManager();
+  auto snapshot = manager->snapshot();
+  ASSERT_NE(snapshot->signer, nullptr);
+  EXPECT_EQ(snapshot->keys.size(), 2u);
+  EXPECT_EQ(snapshot->jwks->keys().size(), 2u);
+  const std::string current = KidIn(*snapshot, KeyState::kCurrent);
+  EXPECT_EQ(snapshot->signer->key().kid(), current);
+  EXPECT_EQ(snapshot->signer->algorithm(), jwt::Algorithm::kES256);
+  EXPECT_NE(snapshot->jwks->FindByKid(KidIn(*snapshot, KeyState::kNext)),
+            nullptr);
+  EXPECT_TRUE(SignAndVerify(*snapshot, *snapshot->jwks).ok());
+}
+
+TEST_F(KeyManagerTest, PrivateKeysAreStoredSealed) {
+  auto manager = NewManager();
+  const auto stored = store_.ListSigningKeys();
+  ASSERT_TRUE(stored.ok());
+  for (const auto& key : *stored) {
+    EXPECT_EQ(key.sealed_private_jwk.find("\"d\""), std::string::npos);
+    EXPECT_TRUE(sealer_.Open(key.sealed_private_jwk, key.kid).ok());
+    EXPECT_EQ(key.public_jwk.find("\"d\""), std::string::npos);
+  }
+  for (const auto& key : manager->snapshot()->keys) {
+    EXPECT_TRUE(key.sealed_private_jwk.empty());  // Not kept in snapshots.
+  }
+}
+
+TEST_F(KeyManagerTest, ReplicasOnOneStoreShareKeys) {
+  auto a = NewManager();
+  auto b = NewManager();
+  EXPECT_EQ(KidIn(*a->snapshot(), KeyState::kCurrent),
+            KidIn(*b->snapshot(), KeyState::kCurrent));
+  EXPECT_TRUE(SignAndVerify(*a->snapshot(), *b->snapshot()->jwks).ok());
+}
+
+TEST_F(KeyManagerTest, RotatesWhenTheCurrentKeyIsDue) {
+  auto manager = NewManager();
+  const auto before = manager->snapshot();
+  clock_.Advance(absl::Hours(23));
+  EXPECT_FALSE(*manager->Maintain());
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(*manager->Maintain());
+  const auto after = manager->snapshot();
+  // NEXT became CURRENT, CURRENT became RETIRED, a new NEXT appeared.
+  EXPECT_EQ(KidIn(*after, KeyState::kCurrent), KidIn(*before, KeyState::kNext));
+  EXPECT_EQ(KidIn(*after, KeyState::kRetired),
+            KidIn(*before, KeyState::kCurrent));
+  EXPECT_EQ(after->jwks->keys().size(), 3u);
+  EXPECT_EQ(after->signer->key().kid(), KidIn(*after, KeyState::kCurrent));
+  // Tokens signed before the rotation still verify.
+  EXPECT_TRUE(SignAndVerify(*before, *after->jwks).ok());
+  EXPECT_FALSE(*manager->Maintain());  // Not due again yet.
+}
+
+TEST_F(KeyManagerTest, VerifiersKnewTheNewSigningKeyBeforeItSigned) {
+  // SPEC: a cached JWKS already holds a key before any token is signed with
+  // it, because NEXT is published.
+  auto manager = NewManager();
+  const auto before = manager->snapshot();
+  ASSERT_TRUE(manager->RotateNow().ok());
+  EXPECT_TRUE(SignAndVerify(*manager->snapshot(), *before->jwks).ok());
+}
+
+TEST_F(KeyManagerTest, RetiredKeysLeaveAfterTheirLifetime) {
+  auto manager = NewManager();
+  ASSERT_TRUE(manager->RotateNow().ok());
+  const std::string retired = KidIn(*manager->snapshot(), KeyState::kRetired);
+  clock_.Advance(absl::Minutes(14));
+  ASSERT_TRUE(manager->Maintain().ok());
+  EXPECT_NE(manager->snapshot()->jwks->FindByKid(retired), nullptr);
+  clock_.Advance(absl::Minutes(2));
+  ASSERT_TRUE(manager->Maintain().ok());
+  EXPECT_EQ(manager->snapshot()->jwks->FindByKid(retired), nullptr);
+  EXPECT_EQ(manager->snapshot()->keys.size(), 2u);
+}
+
+TEST_F(KeyManagerTest, ReplicaSeesARotationOnRefresh) {
+  auto a = NewManager();
+  auto b = NewManager();
+  ASSERT_TRUE(a->RotateNow().ok());
+  EXPECT_NE(KidIn(*a->snapshot(), KeyState::kCurrent),
+            KidIn(*b->snapshot(), KeyState::kCurrent));  // Stale until...
+  ASSERT_TRUE(b->Refresh().ok());
+  EXPECT_EQ(KidIn(*a->snapshot(), KeyState::kCurrent),
+            KidIn(*b->snapshot(), KeyState::kCurrent));
+}
+
+TEST_F(KeyManagerTest, DueReplicasRotateOnce) {
+  auto a = NewManager();
+  auto b = NewManager();
+  clock_.Advance(absl::Hours(25));
+  // b has not seen a's rotation when it tries its own: the store refuses it.
+  const auto stale = b->snapshot();
+  EXPECT_TRUE(*a->Maintain());
+  EXPECT_FALSE(*b->Maintain());  // Refreshes first: a's rotation is current.
+  EXPECT_EQ(store_.ListSigningKeys()->size(), 3u);
+  EXPECT_EQ(KidIn(*a->snapshot(), KeyState::kCurrent),
+            KidIn(*b->snapshot(), KeyState::kCurrent));
+  EXPECT_NE(KidIn(*stale, KeyState::kCurrent),
+            KidIn(*b->snapshot(), KeyState::kCurrent));
+}
+
+TEST_F(KeyManagerTest, AnotherKekCannotOpenTheKeys) {
+  NewManager();
+  KeySealer other = *KeySealer::Create(std::string(32, 'x'));
+  auto manager = KeyManager::Create(&store_, &other, &clock_, options_);
+  EXPECT_EQ(manager.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(KeyManagerTest, OtherAlgorithmsAreConfigurable) {
+  options_.algorithm = jwt::Algorithm::kEdDSA;
+  auto manager = NewManager();
+  EXPECT_EQ(manager->snapshot()->signer->algorithm(), jwt::Algorithm::kEdDSA);
+  jwt::VerifierOptions options;
+  EXPECT_TRUE(
+      SignAndVerify(*manager->snapshot(), *manager->snapshot()->jwks).ok());
+}
+
+TEST_F(KeyManagerTest, RejectsBadOptions) {
+  options_.rotation_period = absl::ZeroDuration();
+  EXPECT_EQ(
+      KeyManager::Create(&store_, &sealer_, &clock_, options_).status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace identity::server
