@@ -1,0 +1,100 @@
+// Replicas on one PostgreSQL database agree on the signing keys: each manager
+// here has its own store and connection pool, as separate processes would.
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "server/keys/key_manager.h"
+#include "storage/postgres/postgres_store.h"
+
+namespace identity::server {
+namespace {
+
+using storage::KeyState;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+
+std::string Current(const KeySnapshot& snapshot) {
+  for (const auto& key : snapshot.keys) {
+    if (key.state == KeyState::kCurrent) return key.kid;
+  }
+  return "";
+}
+
+class KeyManagerPostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("IDENTITY_TEST_DATABASE_URL");
+    ASSERT_NE(url, nullptr) << "set IDENTITY_TEST_DATABASE_URL (docs/build.md)";
+    options_.url = url;
+    auto admin = storage::PostgresStore::Open(options_);
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_TRUE(
+        storage::WithConnection((*admin)->pool(), [](pqxx::connection& c) {
+          pqxx::work txn(c);
+          txn.exec("TRUNCATE signing_keys");
+          txn.commit();
+        }).ok());
+  }
+
+  // A replica: its own store (pool) and manager.
+  struct Replica {
+    std::unique_ptr<storage::PostgresStore> store;
+    std::unique_ptr<KeyManager> manager;
+  };
+
+  Replica Start() {
+    Replica replica;
+    auto store = storage::PostgresStore::Open(options_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    replica.store = *std::move(store);
+    auto manager = KeyManager::Create(replica.store.get(), &sealer_, &clock_,
+                                      KeyManagerOptions());
+    EXPECT_TRUE(manager.ok()) << manager.status();
+    if (manager.ok()) replica.manager = *std::move(manager);
+    return replica;
+  }
+
+  storage::PoolOptions options_;
+  KeySealer sealer_ = *KeySealer::Create(std::string(32, 'k'));
+  jwt::FakeClock clock_{kStart};
+};
+
+TEST_F(KeyManagerPostgresTest, ReplicasStartingTogetherShareOneKeySet) {
+  std::vector<Replica> replicas(4);
+  std::vector<std::thread> threads;
+  for (auto& replica : replicas) {
+    threads.emplace_back([&] { replica = Start(); });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& replica : replicas) {
+    ASSERT_NE(replica.manager, nullptr);
+    EXPECT_EQ(Current(*replica.manager->snapshot()),
+              Current(*replicas[0].manager->snapshot()));
+    EXPECT_EQ(replica.manager->snapshot()->keys.size(), 2u);
+  }
+}
+
+TEST_F(KeyManagerPostgresTest, DueReplicasRotateOnceAndConverge) {
+  Replica a = Start();
+  Replica b = Start();
+  ASSERT_NE(a.manager, nullptr);
+  ASSERT_NE(b.manager, nullptr);
+  clock_.Advance(absl::Hours(25));
+  std::atomic<int> rotated{0};
+  std::thread ta([&] { rotated += a.manager->Maintain().value_or(false); });
+  std::thread tb([&] { rotated += b.manager->Maintain().value_or(false); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(rotated.load(), 1);
+  ASSERT_TRUE(a.manager->Refresh().ok());
+  ASSERT_TRUE(b.manager->Refresh().ok());
+  EXPECT_EQ(Current(*a.manager->snapshot()), Current(*b.manager->snapshot()));
+  EXPECT_EQ(a.manager->snapshot()->keys.size(), 3u);
+}
+
+}  // namespace
+}  // namespace identity::server
