@@ -1,0 +1,23 @@
+#include "server/oauth/client_authenticator.h"
+
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+
+absl::StatusOr<storage::ClientRecord> ClientAuthenticator::Authenticate(
+    absl::string_view client_id, absl::string_view client_secret) const {
+  const absl::Status refused =
+      OAuthFailure(OAuthError::kInvalidClient, "client authentication failed");
+  if (client_id.empty() || client_secret.empty()) return refused;
+  auto client = store_->GetClient(client_id);
+  if (client.status().code() == absl::StatusCode::kNotFound) {
+    // Hash anyway so an unknown client costs what a wrong secret costs.
+    (void)hasher_->Matches(client_secret, "v1:");
+    return refused;
+  }
+  if (!client.ok()) return client.status();
+  if (!hasher_->Matches(client_secret, client->secret_hash)) return refused;
+  return client;
+}
+
+}  // namespace identity::server

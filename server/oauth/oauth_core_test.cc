@@ -1,0 +1,209 @@
+// The OAuth core for client_credentials and introspection, on the in-memory
+// store with a fake clock.
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "jwt/jws.h"
+#include "jwt/jwt_verifier.h"
+#include "server/oauth/client_credentials_grant.h"
+#include "server/oauth/introspector.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/scope.h"
+#include "storage/memory/memory_store.h"
+
+namespace identity::server {
+namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+constexpr char kIssuer[] = "https://id.example";
+
+class OAuthCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    keys_ = *KeyManager::Create(&store_, &sealer_, &clock_, {});
+    storage::ClientRecord client;
+    client.client_id = "worker";
+    client.name = "Worker";
+    client.allowed_scopes = {"orders.read", "orders.write"};
+    client.secret_hash = hasher_.Hash("worker-secret");
+    client.created_at = client.updated_at = kNow;
+    ASSERT_TRUE(store_.CreateClient(client).ok());
+    GrantOptions options;
+    options.issuer = kIssuer;
+    options.audience = "orders-api";
+    grant_ = std::make_unique<ClientCredentialsGrant>(
+        &authenticator_, keys_.get(), &clock_, SystemRandom(), options);
+    introspector_ = std::make_unique<Introspector>(*Introspector::Create(
+        &authenticator_, keys_.get(), &store_, &clock_, kIssuer));
+  }
+
+  TokenRequestFields Request(const std::string& scope = "") {
+    return {"client_credentials", "worker", "worker-secret", scope};
+  }
+
+  std::optional<OAuthError> ErrorOf(const TokenRequestFields& request) {
+    return OAuthErrorOf(grant_->Issue(request).status());
+  }
+
+  storage::MemoryStore store_;
+  KeySealer sealer_ = *KeySealer::Create(std::string(32, 'k'));
+  ClientSecretHasher hasher_ =
+      *ClientSecretHasher::Create(std::string(32, 'h'));
+  jwt::FakeClock clock_{kNow};
+  std::unique_ptr<KeyManager> keys_;
+  ClientAuthenticator authenticator_{&store_, &hasher_};
+  std::unique_ptr<ClientCredentialsGrant> grant_;
+  std::unique_ptr<Introspector> introspector_;
+};
+
+TEST_F(OAuthCoreTest, IssuesAnRfc9068AccessToken) {
+  auto issued = grant_->Issue(Request("orders.read"));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->token_type, "Bearer");
+  EXPECT_EQ(issued->expires_in, 600);
+  EXPECT_EQ(issued->scope, "orders.read");
+  auto jws = jwt::Jws::Parse(issued->access_token);
+  ASSERT_TRUE(jws.ok());
+  EXPECT_EQ(jws->header().typ, "at+jwt");
+  EXPECT_EQ(jws->header().kid, keys_->snapshot()->signer->key().kid());
+  jwt::VerifierOptions options;
+  options.issuer = kIssuer;
+  options.audiences = {"orders-api"};
+  options.required_typ = "at+jwt";
+  options.clock = &clock_;
+  auto verified = jwt::JwtVerifier::Create(options)->Verify(
+      issued->access_token, *keys_->snapshot()->jwks);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  const jwt::Claims& claims = verified->claims;
+  EXPECT_EQ(claims.sub, "worker");
+  EXPECT_EQ(claims.GetString("client_id"), "worker");
+  EXPECT_EQ(claims.GetString("scope"), "orders.read");
+  EXPECT_EQ(claims.iat, absl::ToUnixSeconds(kNow));
+  EXPECT_EQ(claims.exp, absl::ToUnixSeconds(kNow) + 600);
+  EXPECT_TRUE(claims.jti.has_value());
+}
+
+TEST_F(OAuthCoreTest, NoScopeRequestedGrantsAllAllowed) {
+  EXPECT_EQ(grant_->Issue(Request())->scope, "orders.read orders.write");
+}
+
+TEST_F(OAuthCoreTest, EveryTokenHasItsOwnJti) {
+  auto a = jwt::Jws::Parse(grant_->Issue(Request())->access_token);
+  auto b = jwt::Jws::Parse(grant_->Issue(Request())->access_token);
+  EXPECT_NE(a->payload(), b->payload());
+}
+
+TEST_F(OAuthCoreTest, ScopeBeyondTheClientsIsInvalidScope) {
+  // RFC 6749 §3.3 / SPEC: requested ⊆ allowed.
+  EXPECT_EQ(ErrorOf(Request("orders.read admin")), OAuthError::kInvalidScope);
+  EXPECT_EQ(ErrorOf(Request("bad\"scope")), OAuthError::kInvalidScope);
+}
+
+TEST_F(OAuthCoreTest, WrongOrMissingCredentialsAreInvalidClient) {
+  TokenRequestFields request = Request();
+  request.client_secret = "wrong";
+  EXPECT_EQ(ErrorOf(request), OAuthError::kInvalidClient);
+  request.client_secret.clear();
+  EXPECT_EQ(ErrorOf(request), OAuthError::kInvalidClient);
+  request = Request();
+  request.client_id = "nobody";
+  auto unknown = grant_->Issue(request).status();
+  EXPECT_EQ(OAuthErrorOf(unknown), OAuthError::kInvalidClient);
+  request = Request();
+  request.client_secret = "wrong";
+  // Same message for an unknown client and a wrong secret: no probing.
+  EXPECT_EQ(unknown.message(), grant_->Issue(request).status().message());
+}
+
+TEST_F(OAuthCoreTest, OtherGrantTypesAreUnsupported) {
+  TokenRequestFields request = Request();
+  request.grant_type = "password";
+  EXPECT_EQ(ErrorOf(request), OAuthError::kUnsupportedGrantType);
+  request.grant_type = "";
+  EXPECT_EQ(ErrorOf(request), OAuthError::kUnsupportedGrantType);
+}
+
+TEST_F(OAuthCoreTest, IntrospectsAnActiveToken) {
+  const std::string token =
+      grant_->Issue(Request("orders.write"))->access_token;
+  auto result = introspector_->Introspect("worker", "worker-secret", token);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->active);
+  EXPECT_EQ(result->scope, "orders.write");
+  EXPECT_EQ(result->client_id, "worker");
+  EXPECT_EQ(result->token_type, "Bearer");
+  EXPECT_EQ(result->sub, "worker");
+  EXPECT_EQ(result->iss, kIssuer);
+  EXPECT_EQ(result->aud, std::vector<std::string>{"orders-api"});
+  EXPECT_EQ(result->exp, absl::ToUnixSeconds(kNow) + 600);
+  EXPECT_FALSE(result->jti.empty());
+}
+
+TEST_F(OAuthCoreTest, ExpiredForgedOrRevokedTokensAreInactive) {
+  const std::string token = grant_->Issue(Request())->access_token;
+  std::string forged = token;
+  forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(
+      introspector_->Introspect("worker", "worker-secret", forged)->active);
+  EXPECT_FALSE(
+      introspector_->Introspect("worker", "worker-secret", "garbage")->active);
+
+  auto active = introspector_->Introspect("worker", "worker-secret", token);
+  ASSERT_TRUE(active->active);
+  ASSERT_TRUE(store_.Revoke(active->jti, kNow + absl::Hours(1)).ok());
+  auto revoked = introspector_->Introspect("worker", "worker-secret", token);
+  EXPECT_FALSE(revoked->active);
+  EXPECT_TRUE(revoked->scope.empty());  // Nothing else disclosed.
+
+  const std::string later = grant_->Issue(Request())->access_token;
+  clock_.Advance(absl::Minutes(10));
+  EXPECT_FALSE(
+      introspector_->Introspect("worker", "worker-secret", later)->active);
+}
+
+TEST_F(OAuthCoreTest, TokensOfAnotherIssuerAreInactive) {
+  auto other = Introspector::Create(&authenticator_, keys_.get(), &store_,
+                                    &clock_, "https://other.example");
+  const std::string token = grant_->Issue(Request())->access_token;
+  EXPECT_FALSE(other->Introspect("worker", "worker-secret", token)->active);
+}
+
+TEST_F(OAuthCoreTest, IntrospectionCallerMustAuthenticate) {
+  const std::string token = grant_->Issue(Request())->access_token;
+  EXPECT_EQ(
+      OAuthErrorOf(introspector_->Introspect("worker", "nope", token).status()),
+      OAuthError::kInvalidClient);
+  EXPECT_EQ(
+      OAuthErrorOf(
+          introspector_->Introspect("worker", "worker-secret", "").status()),
+      OAuthError::kInvalidRequest);
+}
+
+TEST_F(OAuthCoreTest, TokensSurviveARotation) {
+  const std::string token = grant_->Issue(Request())->access_token;
+  ASSERT_TRUE(keys_->RotateNow().ok());
+  EXPECT_TRUE(
+      introspector_->Introspect("worker", "worker-secret", token)->active);
+}
+
+TEST(ScopeTest, ParsesDeduplicatesAndRejectsBadCharacters) {
+  EXPECT_EQ(*ParseScope("  a b  a c "),
+            (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(ParseScope("")->empty());
+  EXPECT_EQ(OAuthErrorOf(ParseScope("a\\b").status()),
+            OAuthError::kInvalidScope);
+  EXPECT_EQ(OAuthErrorOf(ParseScope("caf\xc3\xa9").status()),
+            OAuthError::kInvalidScope);
+}
+
+TEST(OAuthErrorTest, CodesAndStatusCodes) {
+  const absl::Status status = OAuthFailure(OAuthError::kInvalidClient, "x");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(OAuthErrorCode(*OAuthErrorOf(status)), "invalid_client");
+  EXPECT_EQ(OAuthErrorOf(absl::UnavailableError("db")), std::nullopt);
+}
+
+}  // namespace
+}  // namespace identity::server
