@@ -113,7 +113,7 @@ absl::Status KeyManager::Refresh() {
 }
 
 std::shared_ptr<const KeySnapshot> KeyManager::snapshot() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);  // Hot path: many readers, rare writes.
   return snapshot_;
 }
 
