@@ -1,0 +1,28 @@
+#include "server/grpc/status_mapping.h"
+
+#include <string>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbers.
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  const std::string message(status.message());
+  const std::optional<OAuthError> error = OAuthErrorOf(status);
+  if (!error.has_value()) return grpc::Status(code, message);
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(OAuthErrorCode(*error)));
+  info.set_domain(kErrorDomain);
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(code));
+  details.set_message(message);
+  details.add_details()->PackFrom(info);
+  return grpc::Status(code, message, details.SerializeAsString());
+}
+
+}  // namespace identity::server

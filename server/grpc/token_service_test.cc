@@ -1,0 +1,218 @@
+// TokenService and IntrospectionService over real loopback gRPC, on the
+// in-memory store.
+#include "server/grpc/token_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "server/grpc/client_credentials_metadata.h"
+#include "server/grpc/status_mapping.h"
+#include "server/oauth/oauth_error.h"
+#include "storage/memory/memory_store.h"
+
+namespace identity::server {
+namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+// The ErrorInfo reason of a failed call, or "" if there is none.
+std::string ReasonOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  google::rpc::ErrorInfo info;
+  if (!details.ParseFromString(status.error_details()) ||
+      details.details_size() != 1 || !details.details(0).UnpackTo(&info)) {
+    return "";
+  }
+  EXPECT_EQ(info.domain(), kErrorDomain);
+  return info.reason();
+}
+
+class TokenServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    keys_ = *KeyManager::Create(&store_, &sealer_, &clock_, {});
+    AddClient("worker", "worker-secret");
+    AddClient("a:b c", "s%cret");
+    GrantOptions options;
+    options.issuer = "https://id.example";
+    options.audience = "orders-api";
+    grant_ = std::make_unique<ClientCredentialsGrant>(
+        &authenticator_, keys_.get(), &clock_, SystemRandom(), options);
+    introspector_ = std::make_unique<Introspector>(*Introspector::Create(
+        &authenticator_, keys_.get(), &store_, &clock_, "https://id.example"));
+    token_service_ = std::make_unique<TokenServiceImpl>(grant_.get());
+    introspection_service_ =
+        std::make_unique<IntrospectionServiceImpl>(introspector_.get());
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(token_service_.get());
+    builder.RegisterService(introspection_service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                       grpc::InsecureChannelCredentials());
+    token_stub_ = v1::TokenService::NewStub(channel);
+    introspection_stub_ = v1::IntrospectionService::NewStub(channel);
+  }
+
+  void TearDown() override { server_->Shutdown(); }
+
+  void AddClient(const std::string& id, const std::string& secret) {
+    storage::ClientRecord client;
+    client.client_id = id;
+    client.allowed_scopes = {"orders.read", "orders.write"};
+    client.secret_hash = hasher_.Hash(secret);
+    client.created_at = client.updated_at = kNow;
+    ASSERT_TRUE(store_.CreateClient(client).ok());
+  }
+
+  grpc::Status Token(const v1::TokenRequest& request, v1::TokenResponse* out,
+                     const std::string& authorization = "") {
+    grpc::ClientContext context;
+    if (!authorization.empty()) {
+      context.AddMetadata("authorization", authorization);
+    }
+    return token_stub_->Token(&context, request, out);
+  }
+
+  v1::TokenRequest Request(const std::string& scope = "") {
+    v1::TokenRequest request;
+    request.set_grant_type("client_credentials");
+    request.set_client_id("worker");
+    request.set_client_secret("worker-secret");
+    request.set_scope(scope);
+    return request;
+  }
+
+  storage::MemoryStore store_;
+  KeySealer sealer_ = *KeySealer::Create(std::string(32, 'k'));
+  ClientSecretHasher hasher_ =
+      *ClientSecretHasher::Create(std::string(32, 'h'));
+  jwt::FakeClock clock_{kNow};
+  std::unique_ptr<KeyManager> keys_;
+  ClientAuthenticator authenticator_{&store_, &hasher_};
+  std::unique_ptr<ClientCredentialsGrant> grant_;
+  std::unique_ptr<Introspector> introspector_;
+  std::unique_ptr<TokenServiceImpl> token_service_;
+  std::unique_ptr<IntrospectionServiceImpl> introspection_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::TokenService::Stub> token_stub_;
+  std::unique_ptr<v1::IntrospectionService::Stub> introspection_stub_;
+};
+
+TEST_F(TokenServiceTest, IssuesATokenThatIntrospectsActive) {
+  v1::TokenResponse response;
+  grpc::Status status = Token(Request("orders.read"), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.token_type(), "Bearer");
+  EXPECT_EQ(response.expires_in(), 600);
+  EXPECT_EQ(response.scope(), "orders.read");
+
+  grpc::ClientContext context;
+  v1::IntrospectRequest request;
+  request.set_token(response.access_token());
+  request.set_client_id("worker");
+  request.set_client_secret("worker-secret");
+  v1::IntrospectResponse introspection;
+  ASSERT_TRUE(
+      introspection_stub_->Introspect(&context, request, &introspection).ok());
+  EXPECT_TRUE(introspection.active());
+  EXPECT_EQ(introspection.client_id(), "worker");
+  EXPECT_EQ(introspection.scope(), "orders.read");
+  EXPECT_EQ(introspection.aud(0), "orders-api");
+  EXPECT_EQ(introspection.token_type(), "Bearer");
+}
+
+TEST_F(TokenServiceTest, AcceptsBasicAuthorizationMetadata) {
+  // RFC 6749 §2.3.1: id and secret are form-urlencoded, then base64.
+  v1::TokenRequest request = Request();
+  request.clear_client_id();
+  request.clear_client_secret();
+  v1::TokenResponse response;
+  const std::string basic = "Basic " + absl::Base64Escape("a%3Ab+c:s%25cret");
+  grpc::Status status = Token(request, &response, basic);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.access_token().empty());
+}
+
+TEST_F(TokenServiceTest, TwoAuthenticationMethodsAreInvalidRequest) {
+  v1::TokenResponse response;
+  grpc::Status status =
+      Token(Request(), &response,
+            "Basic " + absl::Base64Escape("worker:worker-secret"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "invalid_request");
+}
+
+TEST_F(TokenServiceTest, WrongSecretIsUnauthenticatedInvalidClient) {
+  v1::TokenRequest request = Request();
+  request.set_client_secret("nope");
+  v1::TokenResponse response;
+  grpc::Status status = Token(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(status), "invalid_client");
+  EXPECT_EQ(status.error_message().find("nope"), std::string::npos);
+  EXPECT_TRUE(response.access_token().empty());
+}
+
+TEST_F(TokenServiceTest, ErrorsCarryTheirOAuthCodes) {
+  v1::TokenResponse response;
+  grpc::Status scope = Token(Request("admin"), &response);
+  EXPECT_EQ(scope.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(scope), "invalid_scope");
+  v1::TokenRequest request = Request();
+  request.set_grant_type("password");
+  grpc::Status grant = Token(request, &response);
+  EXPECT_EQ(grant.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(grant), "unsupported_grant_type");
+  grpc::Status basic = Token(Request(), &response, "Basic !!!");
+  EXPECT_EQ(ReasonOf(basic), "invalid_request");  // Two methods, checked first.
+}
+
+TEST_F(TokenServiceTest, IntrospectionOfGarbageIsInactiveNotAnError) {
+  grpc::ClientContext context;
+  v1::IntrospectRequest request;
+  request.set_token("not-a-token");
+  request.set_client_id("worker");
+  request.set_client_secret("worker-secret");
+  v1::IntrospectResponse response;
+  ASSERT_TRUE(
+      introspection_stub_->Introspect(&context, request, &response).ok());
+  EXPECT_FALSE(response.active());
+  EXPECT_TRUE(response.client_id().empty());
+}
+
+TEST(ClientCredentialsMetadataTest, ParsesAndRefusesBasicValues) {
+  auto ok =
+      ParseBasicAuthorization("basic " + absl::Base64Escape("id:se%3Acret"));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->client_id, "id");
+  EXPECT_EQ(ok->client_secret, "se:cret");
+  for (const std::string& bad :
+       {std::string("Basic"), std::string("Bearer abc"),
+        std::string("Basic !!"), "Basic " + absl::Base64Escape("no-colon"),
+        "Basic " + absl::Base64Escape("id:bad%zz"),
+        "Basic " + absl::Base64Escape("id:trailing%")}) {
+    EXPECT_EQ(OAuthErrorOf(ParseBasicAuthorization(bad).status()),
+              OAuthError::kInvalidClient)
+        << bad;
+  }
+}
+
+TEST(StatusMappingTest, NonOAuthErrorsHaveNoErrorInfo) {
+  const grpc::Status status = ToGrpcStatus(absl::UnavailableError("db down"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(status.error_details().empty());
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
+
+}  // namespace
+}  // namespace identity::server
