@@ -1,0 +1,122 @@
+#include "server/config.h"
+
+#include <map>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace identity::server {
+namespace {
+
+const std::string kKekHex(64, 'a');
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<ServerConfig> Load(std::vector<std::string> args) {
+    return LoadConfig(
+        args,
+        [this](const std::string& name) -> std::optional<std::string> {
+          auto it = env_.find(name);
+          if (it == env_.end()) return std::nullopt;
+          return it->second;
+        },
+        [this](const std::string& path) -> absl::StatusOr<std::string> {
+          auto it = files_.find(path);
+          if (it == files_.end()) return absl::NotFoundError("no such file");
+          return it->second;
+        });
+  }
+
+  std::vector<std::string> Minimal() {
+    return {"--store=memory", "--issuer=https://id.example", "--kek-file=/kek"};
+  }
+
+  std::map<std::string, std::string> env_;
+  std::map<std::string, std::string> files_{{"/kek", kKekHex + "\n"}};
+};
+
+TEST_F(ConfigTest, MinimalConfigHasSafeDefaults) {
+  auto config = Load(Minimal());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->grpc_listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->audience, "https://id.example");
+  EXPECT_EQ(config->access_token_lifetime, absl::Minutes(10));
+  EXPECT_EQ(config->signing_algorithm, jwt::Algorithm::kES256);
+  EXPECT_EQ(config->kek, std::string(32, '\xaa'));
+}
+
+TEST_F(ConfigTest, FlagsBeatEnvironmentBeatFile) {
+  files_["/conf"] = "# comment\naccess-token-lifetime = 5m\naudience = file\n";
+  env_["IDENTITY_CONFIG"] = "/conf";
+  env_["IDENTITY_AUDIENCE"] = "env";
+  auto config = Load(Minimal());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->access_token_lifetime, absl::Minutes(5));
+  EXPECT_EQ(config->audience, "env");
+  std::vector<std::string> args = Minimal();
+  args.push_back("--audience");
+  args.push_back("flag");
+  EXPECT_EQ(Load(args)->audience, "flag");
+}
+
+TEST_F(ConfigTest, KekFromEnvironment) {
+  env_["IDENTITY_KEK"] = kKekHex;
+  auto config = Load({"--store=memory", "--issuer=https://id.example"});
+  ASSERT_TRUE(config.ok()) << config.status();
+}
+
+TEST_F(ConfigTest, ClearErrorsForBadInput) {
+  struct Case {
+    std::vector<std::string> extra;
+    std::string mentions;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--bogus=1"}, "--bogus"},
+           {{"--store=mysql"}, "--store"},
+           {{"--access-token-lifetime=soon"}, "--access-token-lifetime"},
+           {{"--access-token-lifetime=-5m"}, "--access-token-lifetime"},
+           {{"--access-token-lifetime=48h"}, "--access-token-lifetime"},
+           {{"--signing-algorithm=HS256"}, "--signing-algorithm"},
+           {{"--tls-cert-file=/c"}, "--tls-cert-file"},
+           {{"--issuer=http://id.example"}, "--issuer"},
+           {{"--database-pool-size=0"}, "--database-pool-size"},
+           {{"positional"}, "unexpected"},
+       }) {
+    std::vector<std::string> args = Minimal();
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    auto config = Load(args);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.mentions;
+    EXPECT_NE(config.status().message().find(c.mentions), std::string::npos)
+        << config.status();
+  }
+}
+
+TEST_F(ConfigTest, RequiredSettings) {
+  EXPECT_NE(Load({"--store=memory", "--kek-file=/kek"})
+                .status()
+                .message()
+                .find("--issuer"),
+            std::string::npos);
+  EXPECT_NE(Load({"--store=memory", "--issuer=https://id.example"})
+                .status()
+                .message()
+                .find("--kek-file"),
+            std::string::npos);
+  EXPECT_NE(Load({"--issuer=https://id.example", "--kek-file=/kek"})
+                .status()
+                .message()
+                .find("--database-url"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, KekErrorsNeverEchoTheKey) {
+  files_["/kek"] = "this-is-secret-material";
+  auto config = Load(Minimal());
+  EXPECT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message().find("secret-material"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace identity::server
