@@ -1,0 +1,228 @@
+// identity-server: reads the configuration, wires the parts, serves gRPC, and
+// drains on SIGTERM. No logic of its own (docs/architecture.md).
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "server/config.h"
+#include "server/grpc/token_service.h"
+#include "server/keys/key_manager.h"
+#include "server/oauth/client_secret.h"
+#include "storage/memory/memory_store.h"
+#include "storage/postgres/postgres_store.h"
+
+namespace identity::server {
+namespace {
+
+void Log(absl::string_view message) {
+  std::cerr << "identity-server: " << message << std::endl;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A subkey of the KEK for one purpose: HMAC-SHA-256(kek, label), the PRF step
+// of HKDF-Expand (RFC 5869 §2.3) for a single output block.
+std::string DeriveKey(const std::string& kek, absl::string_view label) {
+  uint8_t out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  const std::string info = std::string(label) + '\x01';
+  HMAC(EVP_sha256(), kek.data(), static_cast<int>(kek.size()),
+       reinterpret_cast<const uint8_t*>(info.data()), info.size(), out, &len);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+// Stores the bootstrap admin client when configured and absent.
+absl::Status Bootstrap(const ServerConfig& config, storage::ClientStore& store,
+                       const ClientSecretHasher& hasher,
+                       const jwt::Clock& clock) {
+  if (config.bootstrap_admin_client_id.empty()) return absl::OkStatus();
+  auto existing = store.GetClient(config.bootstrap_admin_client_id);
+  if (existing.ok()) return absl::OkStatus();
+  if (existing.status().code() != absl::StatusCode::kNotFound) {
+    return existing.status();
+  }
+  storage::ClientRecord client;
+  client.client_id = config.bootstrap_admin_client_id;
+  client.name = "bootstrap admin";
+  client.allowed_scopes = {"identity.admin"};
+  client.secret_hash = hasher.Hash(config.bootstrap_admin_client_secret);
+  client.created_at = client.updated_at = clock.Now();
+  absl::Status status = store.CreateClient(client);
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::OkStatus();  // Another replica created it first.
+  }
+  if (status.ok()) Log("created the bootstrap admin client");
+  return status;
+}
+
+int Run(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "usage: identity-server [--setting=value]...\n\n"
+                 "Each setting may also come from the environment or a file:\n";
+    for (const SettingHelp& s : SettingsHelp()) {
+      std::cout << "  --" << s.flag << "  (" << s.env << ")\n      " << s.help
+                << "\n";
+    }
+    return 0;
+  }
+  auto config = LoadConfig(
+      args,
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+      },
+      &ReadFile);
+  if (!config.ok()) {
+    Log(config.status().message());
+    return 2;
+  }
+
+  // Signals go to one thread, which starts the drain.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const jwt::Clock* clock = jwt::Clock::Real();
+  std::unique_ptr<storage::MemoryStore> memory;
+  std::unique_ptr<storage::PostgresStore> postgres;
+  storage::ClientStore* clients = nullptr;
+  storage::RevocationStore* revocations = nullptr;
+  storage::SigningKeyStore* signing_keys = nullptr;
+  if (config->store == ServerConfig::Store::kMemory) {
+    memory = std::make_unique<storage::MemoryStore>();
+    clients = memory.get();
+    revocations = memory.get();
+    signing_keys = memory.get();
+    Log("store: memory (state is lost at exit)");
+  } else {
+    storage::PoolOptions pool;
+    pool.url = config->database_url;
+    pool.size = config->database_pool_size;
+    auto opened = storage::PostgresStore::Open(pool);
+    if (!opened.ok()) {
+      Log(opened.status().message());
+      return 1;
+    }
+    postgres = *std::move(opened);
+    clients = postgres.get();
+    revocations = postgres.get();
+    signing_keys = postgres.get();
+    Log("store: postgres");
+  }
+
+  auto sealer = KeySealer::Create(config->kek);
+  auto hasher = ClientSecretHasher::Create(
+      DeriveKey(config->kek, "identity client-secret hash v1"));
+  if (!sealer.ok() || !hasher.ok()) {
+    Log("cannot use the key-encryption key");
+    return 2;
+  }
+  KeyManagerOptions key_options;
+  key_options.algorithm = config->signing_algorithm;
+  key_options.rotation_period = config->key_rotation_period;
+  key_options.retired_key_lifetime =
+      config->access_token_lifetime + config->key_refresh_interval;
+  auto keys = KeyManager::Create(signing_keys, &*sealer, clock, key_options);
+  if (!keys.ok()) {
+    Log(keys.status().message());
+    return 1;
+  }
+  if (absl::Status status = Bootstrap(*config, *clients, *hasher, *clock);
+      !status.ok()) {
+    Log(status.message());
+    return 1;
+  }
+
+  ClientAuthenticator authenticator(clients, &*hasher);
+  GrantOptions grant_options;
+  grant_options.issuer = config->issuer;
+  grant_options.audience = config->audience;
+  grant_options.access_token_lifetime = config->access_token_lifetime;
+  ClientCredentialsGrant grant(&authenticator, keys->get(), clock,
+                               SystemRandom(), grant_options);
+  auto introspector = Introspector::Create(&authenticator, keys->get(),
+                                           revocations, clock, config->issuer);
+  if (!introspector.ok()) {
+    Log(introspector.status().message());
+    return 1;
+  }
+  TokenServiceImpl token_service(&grant);
+  IntrospectionServiceImpl introspection_service(&*introspector);
+
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (config->tls_cert_file.empty()) {
+    credentials = grpc::InsecureServerCredentials();
+  } else {
+    auto cert = ReadFile(config->tls_cert_file);
+    auto key = ReadFile(config->tls_key_file);
+    if (!cert.ok() || !key.ok()) {
+      Log("cannot read the TLS certificate or key");
+      return 2;
+    }
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config->grpc_listen, credentials, &port);
+  builder.RegisterService(&token_service);
+  builder.RegisterService(&introspection_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    Log("cannot listen on " + config->grpc_listen);
+    return 1;
+  }
+  Log("serving gRPC on port " + std::to_string(port));
+
+  // Key maintenance: rotation on schedule, and bounded staleness for replicas.
+  absl::Notification stopping;
+  std::thread maintenance([&] {
+    while (!stopping.WaitForNotificationWithTimeout(
+        config->key_refresh_interval)) {
+      auto rotated = (*keys)->Maintain();
+      if (!rotated.ok()) {
+        Log("key maintenance: " + std::string(rotated.status().message()));
+      } else if (*rotated) {
+        Log("rotated the signing keys");
+      }
+    }
+  });
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  Log("draining");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  stopping.Notify();
+  maintenance.join();
+  Log("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace identity::server
+
+int main(int argc, char** argv) { return identity::server::Run(argc, argv); }
