@@ -16,6 +16,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "server/config.h"
+#include "server/grpc/key_service.h"
 #include "server/grpc/token_service.h"
 #include "server/keys/key_manager.h"
 #include "server/oauth/client_secret.h"
@@ -169,6 +170,7 @@ int Run(int argc, char** argv) {
   }
   TokenServiceImpl token_service(&grant);
   IntrospectionServiceImpl introspection_service(&*introspector);
+  KeyServiceImpl key_service(keys->get());
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (config->tls_cert_file.empty()) {
@@ -191,6 +193,7 @@ int Run(int argc, char** argv) {
   builder.AddListeningPort(config->grpc_listen, credentials, &port);
   builder.RegisterService(&token_service);
   builder.RegisterService(&introspection_service);
+  builder.RegisterService(&key_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log("cannot listen on " + config->grpc_listen);

@@ -11,7 +11,10 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "jwt/jwks.h"
+#include "jwt/jwt_verifier.h"
 #include "server/grpc/client_credentials_metadata.h"
+#include "server/grpc/key_service.h"
 #include "server/grpc/status_mapping.h"
 #include "server/oauth/oauth_error.h"
 #include "storage/memory/memory_store.h"
@@ -49,18 +52,21 @@ class TokenServiceTest : public ::testing::Test {
     token_service_ = std::make_unique<TokenServiceImpl>(grant_.get());
     introspection_service_ =
         std::make_unique<IntrospectionServiceImpl>(introspector_.get());
+    key_service_ = std::make_unique<KeyServiceImpl>(keys_.get());
     int port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
     builder.RegisterService(token_service_.get());
     builder.RegisterService(introspection_service_.get());
+    builder.RegisterService(key_service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                        grpc::InsecureChannelCredentials());
     token_stub_ = v1::TokenService::NewStub(channel);
     introspection_stub_ = v1::IntrospectionService::NewStub(channel);
+    key_stub_ = v1::KeyService::NewStub(channel);
   }
 
   void TearDown() override { server_->Shutdown(); }
@@ -103,10 +109,38 @@ class TokenServiceTest : public ::testing::Test {
   std::unique_ptr<Introspector> introspector_;
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::unique_ptr<IntrospectionServiceImpl> introspection_service_;
+  std::unique_ptr<KeyServiceImpl> key_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::TokenService::Stub> token_stub_;
   std::unique_ptr<v1::IntrospectionService::Stub> introspection_stub_;
+  std::unique_ptr<v1::KeyService::Stub> key_stub_;
 };
+
+TEST_F(TokenServiceTest, GetJwksVerifiesIssuedTokensWithoutPrivateMembers) {
+  grpc::ClientContext context;
+  v1::GetJwksResponse jwks_response;
+  ASSERT_TRUE(
+      key_stub_->GetJwks(&context, v1::GetJwksRequest(), &jwks_response).ok());
+  EXPECT_EQ(jwks_response.keys_size(), 2);  // CURRENT and NEXT.
+  EXPECT_EQ(jwks_response.jwks_json().find("\"d\""), std::string::npos);
+  for (const auto& key : jwks_response.keys()) {
+    EXPECT_EQ(key.kty(), "EC");
+    EXPECT_EQ(key.alg(), "ES256");
+    EXPECT_EQ(key.use(), "sig");
+    EXPECT_FALSE(key.x().empty());
+  }
+  auto jwks = jwt::Jwks::Parse(jwks_response.jwks_json());
+  ASSERT_TRUE(jwks.ok()) << jwks.status();
+  v1::TokenResponse token;
+  ASSERT_TRUE(Token(Request(), &token).ok());
+  jwt::VerifierOptions options;
+  options.issuer = "https://id.example";
+  options.required_typ = "at+jwt";
+  options.clock = &clock_;
+  EXPECT_TRUE(jwt::JwtVerifier::Create(options)
+                  ->Verify(token.access_token(), *jwks)
+                  .ok());
+}
 
 TEST_F(TokenServiceTest, IssuesATokenThatIntrospectsActive) {
   v1::TokenResponse response;
