@@ -130,6 +130,74 @@ TEST(ServerIntegrationTest, IssuesIntrospectsAndDrains) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+struct CommandResult {
+  int exit_code;
+  std::string output;
+};
+
+// Runs a shell command (from the runfiles root), capturing stdout and stderr.
+CommandResult RunCommand(const std::string& command) {
+  CommandResult result{-1, ""};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    result.output.append(buffer, n);
+  }
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+TEST(ServerIntegrationTest, IdctlGetsVerifiesAndIntrospectsTokens) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  ServerProcess server({"--store=memory", "--grpc-listen=" + address,
+                        "--issuer=https://id.example"});
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
+                                        std::chrono::seconds(20)));
+  const std::string idctl = "client/idctl/idctl";
+  const std::string tmp =
+      std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp";
+
+  CommandResult token =
+      RunCommand("IDENTITY_CLIENT_SECRET=admin-secret-for-tests " + idctl +
+                 " token --server " + address + " --client-id admin");
+  ASSERT_EQ(token.exit_code, 0) << token.output;
+  const size_t start = token.output.find("\"access_token\": \"");
+  ASSERT_NE(start, std::string::npos) << token.output;
+  const size_t begin = start + std::string("\"access_token\": \"").size();
+  const std::string access_token =
+      token.output.substr(begin, token.output.find('"', begin) - begin);
+
+  CommandResult jwks = RunCommand(idctl + " keys jwks --server " + address +
+                                  " > " + tmp + "/server-jwks.json");
+  ASSERT_EQ(jwks.exit_code, 0) << jwks.output;
+  CommandResult verify =
+      RunCommand(idctl + " jwt verify --jwks " + tmp +
+                 "/server-jwks.json --iss https://id.example --typ at+jwt " +
+                 access_token);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+
+  CommandResult introspect = RunCommand(
+      "IDENTITY_CLIENT_SECRET=admin-secret-for-tests " + idctl +
+      " introspect --server " + address + " --client-id admin " + access_token);
+  EXPECT_EQ(introspect.exit_code, 0) << introspect.output;
+  EXPECT_NE(introspect.output.find("\"active\": true"), std::string::npos)
+      << introspect.output;
+
+  CommandResult refused =
+      RunCommand(idctl + " token --server " + address +
+                 " --client-id admin --client-secret wrong");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("UNAUTHENTICATED invalid_client"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST(ServerIntegrationTest, BadConfigurationExitsTwoWithAClearMessage) {
   ServerProcess server({"--store=memory", "--issuer=http://id.example"});
   EXPECT_EQ(server.Wait(), 2);

@@ -1,9 +1,14 @@
 #include "client/idctl/idctl.h"
 
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -13,6 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "identity/v1/introspection.grpc.pb.h"
+#include "identity/v1/keys.grpc.pb.h"
+#include "identity/v1/token.grpc.pb.h"
 #include "jwt/algorithm.h"
 #include "jwt/base64url.h"
 #include "jwt/claims.h"
@@ -28,6 +38,7 @@ namespace identity::idctl {
 namespace {
 
 using jwt::Json;
+namespace v1 = ::identity::v1;
 
 constexpr char kUsage[] = R"(usage: idctl <command> [options]
 
@@ -43,6 +54,17 @@ Keys
   idctl keys from-pem [--alg ALG] [--kid KID] PEM_FILE
                                       Print a PEM key as a JWK (--alg is required to sign
                                       with RSA keys).
+
+Server (plaintext gRPC unless --tls-ca is given)
+  idctl token --server ADDR --client-id ID [--client-secret SECRET] [--scope S]
+              [--tls-ca PEM_FILE]
+      Get an access token with the client_credentials grant; prints the JSON response.
+      The secret may come from IDENTITY_CLIENT_SECRET instead of the command line.
+  idctl introspect --server ADDR --client-id ID [--client-secret SECRET] [--tls-ca F] TOKEN
+      Print the RFC 7662 introspection of TOKEN.
+  idctl keys jwks --server ADDR [--tls-ca PEM_FILE]
+      Print the server's JWKS (KeyService.GetJwks).
+  On a gRPC error these exit 1 and print the status code, the OAuth error and the message.
 
 Tokens
   idctl jwt sign --key PRIVATE_JWK_FILE --claims JSON [--typ TYP]
@@ -131,6 +153,8 @@ class Command {
     if (group == "keys" && verb == "generate") return KeysGenerate(argv);
     if (group == "keys" && verb == "public") return KeysPublic(argv);
     if (group == "keys" && verb == "jwks") return KeysJwks(argv);
+    if (group == "token") return Token(argv);
+    if (group == "introspect") return Introspect(argv);
     if (group == "keys" && verb == "to-pem") return KeysToPem(argv);
     if (group == "keys" && verb == "from-pem") return KeysFromPem(argv);
     if (group == "jwt" && verb == "sign") return JwtSign(argv);
@@ -207,6 +231,132 @@ class Command {
     return kExitOk;
   }
 
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(
+      const std::string& server, const std::optional<std::string>& tls_ca) {
+    if (!tls_ca.has_value()) {
+      return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+    }
+    auto pem = ReadInput(*tls_ca);
+    if (!pem.ok()) return pem.status();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = *pem;
+    return grpc::CreateChannel(server, grpc::SslCredentials(ssl));
+  }
+
+  // A failed call: the gRPC code, the OAuth error (ErrorInfo.reason) if any,
+  // and the message.
+  int CallFailed(const grpc::Status& status) {
+    std::string reason;
+    google::rpc::Status details;
+    google::rpc::ErrorInfo info;
+    if (details.ParseFromString(status.error_details()) &&
+        details.details_size() > 0 && details.details(0).UnpackTo(&info)) {
+      reason = info.reason();
+    }
+    err_ << "idctl: " << StatusCodeName(status.error_code())
+         << (reason.empty() ? "" : " " + reason) << ": "
+         << status.error_message() << "\n";
+    return kExitInvalid;
+  }
+
+  static const char* StatusCodeName(grpc::StatusCode code) {
+    switch (code) {
+      case grpc::StatusCode::INVALID_ARGUMENT:
+        return "INVALID_ARGUMENT";
+      case grpc::StatusCode::UNAUTHENTICATED:
+        return "UNAUTHENTICATED";
+      case grpc::StatusCode::PERMISSION_DENIED:
+        return "PERMISSION_DENIED";
+      case grpc::StatusCode::UNAVAILABLE:
+        return "UNAVAILABLE";
+      case grpc::StatusCode::UNIMPLEMENTED:
+        return "UNIMPLEMENTED";
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+        return "DEADLINE_EXCEEDED";
+      default:
+        return "ERROR";
+    }
+  }
+
+  // --client-secret, else IDENTITY_CLIENT_SECRET (keeps it out of `ps`).
+  std::string ClientSecret(const Args& args) {
+    if (auto secret = args.Get("client-secret")) return *secret;
+    const char* env = std::getenv("IDENTITY_CLIENT_SECRET");
+    return env == nullptr ? "" : env;
+  }
+
+  int Token(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(
+        argv, 1, {"server", "client-id", "client-secret", "scope", "tls-ca"});
+    if (!args.ok()) return Usage(args.status().message());
+    auto server = args->Get("server");
+    auto client_id = args->Get("client-id");
+    if (!server || !client_id || !args->positional.empty()) {
+      return Usage("token needs --server and --client-id");
+    }
+    auto channel = Channel(*server, args->Get("tls-ca"));
+    if (!channel.ok()) return Usage(channel.status().message());
+    v1::TokenRequest request;
+    request.set_grant_type("client_credentials");
+    request.set_client_id(*client_id);
+    request.set_client_secret(ClientSecret(*args));
+    request.set_scope(args->Get("scope").value_or(""));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    v1::TokenResponse response;
+    const grpc::Status status = v1::TokenService::NewStub(*channel)->Token(
+        &context, request, &response);
+    if (!status.ok()) return CallFailed(status);
+    PrintJson({{"access_token", response.access_token()},
+               {"token_type", response.token_type()},
+               {"expires_in", response.expires_in()},
+               {"scope", response.scope()}});
+    return kExitOk;
+  }
+
+  int Introspect(const std::vector<std::string>& argv) {
+    auto args =
+        ParseArgs(argv, 1, {"server", "client-id", "client-secret", "tls-ca"});
+    if (!args.ok()) return Usage(args.status().message());
+    auto server = args->Get("server");
+    auto client_id = args->Get("client-id");
+    if (!server || !client_id || args->positional.size() != 1) {
+      return Usage("introspect needs --server, --client-id and one TOKEN");
+    }
+    auto token = ReadToken(args->positional[0]);
+    if (!token.ok()) return Fail("cannot read the token", token.status());
+    auto channel = Channel(*server, args->Get("tls-ca"));
+    if (!channel.ok()) return Usage(channel.status().message());
+    v1::IntrospectRequest request;
+    request.set_token(*token);
+    request.set_client_id(*client_id);
+    request.set_client_secret(ClientSecret(*args));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    v1::IntrospectResponse response;
+    const grpc::Status status =
+        v1::IntrospectionService::NewStub(*channel)->Introspect(
+            &context, request, &response);
+    if (!status.ok()) return CallFailed(status);
+    Json result = {{"active", response.active()}};
+    if (response.active()) {
+      result["scope"] = response.scope();
+      result["client_id"] = response.client_id();
+      result["token_type"] = response.token_type();
+      result["exp"] = response.exp();
+      result["iat"] = response.iat();
+      result["sub"] = response.sub();
+      result["aud"] = std::vector<std::string>(response.aud().begin(),
+                                               response.aud().end());
+      result["iss"] = response.iss();
+      result["jti"] = response.jti();
+    }
+    PrintJson(result);
+    return kExitOk;
+  }
+
   int KeysPublic(const std::vector<std::string>& argv) {
     auto args = ParseArgs(argv, 2, {});
     if (!args.ok()) return Usage(args.status().message());
@@ -223,8 +373,22 @@ class Command {
   }
 
   int KeysJwks(const std::vector<std::string>& argv) {
-    auto args = ParseArgs(argv, 2, {});
+    auto args = ParseArgs(argv, 2, {"server", "tls-ca"});
     if (!args.ok()) return Usage(args.status().message());
+    if (auto server = args->Get("server")) {
+      if (!args->positional.empty()) {
+        return Usage("keys jwks takes KEY_FILEs or --server, not both");
+      }
+      auto channel = Channel(*server, args->Get("tls-ca"));
+      if (!channel.ok()) return Usage(channel.status().message());
+      grpc::ClientContext context;
+      v1::GetJwksResponse response;
+      const grpc::Status status = v1::KeyService::NewStub(*channel)->GetJwks(
+          &context, v1::GetJwksRequest(), &response);
+      if (!status.ok()) return CallFailed(status);
+      PrintJson(Json::parse(response.jwks_json(), nullptr, false));
+      return kExitOk;
+    }
     if (args->positional.empty()) {
       return Usage("keys jwks needs at least one KEY_FILE");
     }
