@@ -3,8 +3,6 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -18,7 +16,9 @@
 #include "server/config.h"
 #include "server/grpc/key_service.h"
 #include "server/grpc/token_service.h"
+#include "server/keys/key_derivation.h"
 #include "server/keys/key_manager.h"
+#include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/client_secret.h"
 #include "storage/memory/memory_store.h"
 #include "storage/postgres/postgres_store.h"
@@ -36,41 +36,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-// A subkey of the KEK for one purpose: HMAC-SHA-256(kek, label), the PRF step
-// of HKDF-Expand (RFC 5869 §2.3) for a single output block.
-std::string DeriveKey(const std::string& kek, absl::string_view label) {
-  uint8_t out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  const std::string info = std::string(label) + '\x01';
-  HMAC(EVP_sha256(), kek.data(), static_cast<int>(kek.size()),
-       reinterpret_cast<const uint8_t*>(info.data()), info.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
-}
-
-// Stores the bootstrap admin client when configured and absent.
-absl::Status Bootstrap(const ServerConfig& config, storage::ClientStore& store,
-                       const ClientSecretHasher& hasher,
-                       const jwt::Clock& clock) {
-  if (config.bootstrap_admin_client_id.empty()) return absl::OkStatus();
-  auto existing = store.GetClient(config.bootstrap_admin_client_id);
-  if (existing.ok()) return absl::OkStatus();
-  if (existing.status().code() != absl::StatusCode::kNotFound) {
-    return existing.status();
-  }
-  storage::ClientRecord client;
-  client.client_id = config.bootstrap_admin_client_id;
-  client.name = "bootstrap admin";
-  client.allowed_scopes = {"identity.admin"};
-  client.secret_hash = hasher.Hash(config.bootstrap_admin_client_secret);
-  client.created_at = client.updated_at = clock.Now();
-  absl::Status status = store.CreateClient(client);
-  if (status.code() == absl::StatusCode::kAlreadyExists) {
-    return absl::OkStatus();  // Another replica created it first.
-  }
-  if (status.ok()) Log("created the bootstrap admin client");
-  return status;
 }
 
 int Run(int argc, char** argv) {
@@ -134,7 +99,7 @@ int Run(int argc, char** argv) {
 
   auto sealer = KeySealer::Create(config->kek);
   auto hasher = ClientSecretHasher::Create(
-      DeriveKey(config->kek, "identity client-secret hash v1"));
+      DeriveSubkey(config->kek, "identity client-secret hash v1"));
   if (!sealer.ok() || !hasher.ok()) {
     Log("cannot use the key-encryption key");
     return 2;
@@ -149,10 +114,15 @@ int Run(int argc, char** argv) {
     Log(keys.status().message());
     return 1;
   }
-  if (absl::Status status = Bootstrap(*config, *clients, *hasher, *clock);
-      !status.ok()) {
-    Log(status.message());
-    return 1;
+  if (!config->bootstrap_admin_client_id.empty()) {
+    auto created = EnsureBootstrapAdmin(
+        *clients, *hasher, config->bootstrap_admin_client_id,
+        config->bootstrap_admin_client_secret, clock->Now());
+    if (!created.ok()) {
+      Log(created.status().message());
+      return 1;
+    }
+    if (*created) Log("created the bootstrap admin client");
   }
 
   ClientAuthenticator authenticator(clients, &*hasher);
