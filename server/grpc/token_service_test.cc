@@ -17,12 +17,10 @@
 #include "server/grpc/key_service.h"
 #include "server/grpc/status_mapping.h"
 #include "server/oauth/oauth_error.h"
-#include "storage/memory/memory_store.h"
+#include "server/oauth/testing/oauth_fixture.h"
 
 namespace identity::server {
 namespace {
-
-const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
 // The ErrorInfo reason of a failed call, or "" if there is none.
 std::string ReasonOf(const grpc::Status& status) {
@@ -39,27 +37,15 @@ std::string ReasonOf(const grpc::Status& status) {
 class TokenServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    keys_ = *KeyManager::Create(&store_, &sealer_, &clock_, {});
-    AddClient("worker", "worker-secret");
-    AddClient("a:b c", "s%cret");
-    GrantOptions options;
-    options.issuer = "https://id.example";
-    options.audience = "orders-api";
-    grant_ = std::make_unique<ClientCredentialsGrant>(
-        &authenticator_, keys_.get(), &clock_, SystemRandom(), options);
-    introspector_ = std::make_unique<Introspector>(*Introspector::Create(
-        &authenticator_, keys_.get(), &store_, &clock_, "https://id.example"));
-    token_service_ = std::make_unique<TokenServiceImpl>(grant_.get());
-    introspection_service_ =
-        std::make_unique<IntrospectionServiceImpl>(introspector_.get());
-    key_service_ = std::make_unique<KeyServiceImpl>(keys_.get());
+    ASSERT_TRUE(fixture_.AddClient("worker", "worker-secret").ok());
+    ASSERT_TRUE(fixture_.AddClient("a:b c", "s%cret").ok());
     int port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
-    builder.RegisterService(token_service_.get());
-    builder.RegisterService(introspection_service_.get());
-    builder.RegisterService(key_service_.get());
+    builder.RegisterService(&token_service_);
+    builder.RegisterService(&introspection_service_);
+    builder.RegisterService(&key_service_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
@@ -70,15 +56,6 @@ class TokenServiceTest : public ::testing::Test {
   }
 
   void TearDown() override { server_->Shutdown(); }
-
-  void AddClient(const std::string& id, const std::string& secret) {
-    storage::ClientRecord client;
-    client.client_id = id;
-    client.allowed_scopes = {"orders.read", "orders.write"};
-    client.secret_hash = hasher_.Hash(secret);
-    client.created_at = client.updated_at = kNow;
-    ASSERT_TRUE(store_.CreateClient(client).ok());
-  }
 
   grpc::Status Token(const v1::TokenRequest& request, v1::TokenResponse* out,
                      const std::string& authorization = "") {
@@ -98,18 +75,11 @@ class TokenServiceTest : public ::testing::Test {
     return request;
   }
 
-  storage::MemoryStore store_;
-  KeySealer sealer_ = *KeySealer::Create(std::string(32, 'k'));
-  ClientSecretHasher hasher_ =
-      *ClientSecretHasher::Create(std::string(32, 'h'));
-  jwt::FakeClock clock_{kNow};
-  std::unique_ptr<KeyManager> keys_;
-  ClientAuthenticator authenticator_{&store_, &hasher_};
-  std::unique_ptr<ClientCredentialsGrant> grant_;
-  std::unique_ptr<Introspector> introspector_;
-  std::unique_ptr<TokenServiceImpl> token_service_;
-  std::unique_ptr<IntrospectionServiceImpl> introspection_service_;
-  std::unique_ptr<KeyServiceImpl> key_service_;
+  testing::OAuthFixture fixture_;
+  jwt::FakeClock& clock_ = fixture_.clock;
+  TokenServiceImpl token_service_{&fixture_.grant};
+  IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
+  KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::TokenService::Stub> token_stub_;
   std::unique_ptr<v1::IntrospectionService::Stub> introspection_stub_;

@@ -1,6 +1,5 @@
 // The OAuth core for client_credentials and introspection, on the in-memory
 // store with a fake clock.
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -11,32 +10,18 @@
 #include "server/oauth/introspector.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/scope.h"
-#include "storage/memory/memory_store.h"
+#include "server/oauth/testing/oauth_fixture.h"
 
 namespace identity::server {
 namespace {
 
-const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
-constexpr char kIssuer[] = "https://id.example";
+const absl::Time kNow = testing::kFixtureNow;
+constexpr const char* kIssuer = testing::kFixtureIssuer;
 
 class OAuthCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    keys_ = *KeyManager::Create(&store_, &sealer_, &clock_, {});
-    storage::ClientRecord client;
-    client.client_id = "worker";
-    client.name = "Worker";
-    client.allowed_scopes = {"orders.read", "orders.write"};
-    client.secret_hash = hasher_.Hash("worker-secret");
-    client.created_at = client.updated_at = kNow;
-    ASSERT_TRUE(store_.CreateClient(client).ok());
-    GrantOptions options;
-    options.issuer = kIssuer;
-    options.audience = "orders-api";
-    grant_ = std::make_unique<ClientCredentialsGrant>(
-        &authenticator_, keys_.get(), &clock_, SystemRandom(), options);
-    introspector_ = std::make_unique<Introspector>(*Introspector::Create(
-        &authenticator_, keys_.get(), &store_, &clock_, kIssuer));
+    ASSERT_TRUE(fixture_.AddClient("worker", "worker-secret").ok());
   }
 
   TokenRequestFields Request(const std::string& scope = "") {
@@ -47,15 +32,14 @@ class OAuthCoreTest : public ::testing::Test {
     return OAuthErrorOf(grant_->Issue(request).status());
   }
 
-  storage::MemoryStore store_;
-  KeySealer sealer_ = *KeySealer::Create(std::string(32, 'k'));
-  ClientSecretHasher hasher_ =
-      *ClientSecretHasher::Create(std::string(32, 'h'));
-  jwt::FakeClock clock_{kNow};
-  std::unique_ptr<KeyManager> keys_;
-  ClientAuthenticator authenticator_{&store_, &hasher_};
-  std::unique_ptr<ClientCredentialsGrant> grant_;
-  std::unique_ptr<Introspector> introspector_;
+  testing::OAuthFixture fixture_;
+  // Short names for the parts the tests use.
+  storage::MemoryStore& store_ = fixture_.store;
+  jwt::FakeClock& clock_ = fixture_.clock;
+  KeyManager* keys_ = fixture_.keys.get();
+  ClientAuthenticator& authenticator_ = fixture_.authenticator;
+  const ClientCredentialsGrant* grant_ = &fixture_.grant;
+  const Introspector* introspector_ = &fixture_.introspector;
 };
 
 TEST_F(OAuthCoreTest, IssuesAnRfc9068AccessToken) {
@@ -164,8 +148,8 @@ TEST_F(OAuthCoreTest, ExpiredForgedOrRevokedTokensAreInactive) {
 }
 
 TEST_F(OAuthCoreTest, TokensOfAnotherIssuerAreInactive) {
-  auto other = Introspector::Create(&authenticator_, keys_.get(), &store_,
-                                    &clock_, "https://other.example");
+  auto other = Introspector::Create(&authenticator_, keys_, &store_, &clock_,
+                                    "https://other.example");
   const std::string token = grant_->Issue(Request())->access_token;
   EXPECT_FALSE(other->Introspect("worker", "worker-secret", token)->active);
 }

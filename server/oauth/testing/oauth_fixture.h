@@ -1,0 +1,60 @@
+// Test-only: the OAuth core wired on the in-memory store with a fake clock,
+// as identity-server wires it on PostgreSQL. Shared by the OAuth core tests
+// and the gRPC face tests so both exercise the same setup.
+#ifndef IDENTITY_SERVER_OAUTH_TESTING_OAUTH_FIXTURE_H_
+#define IDENTITY_SERVER_OAUTH_TESTING_OAUTH_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "jwt/clock.h"
+#include "server/keys/key_manager.h"
+#include "server/keys/key_sealer.h"
+#include "server/oauth/client_authenticator.h"
+#include "server/oauth/client_credentials_grant.h"
+#include "server/oauth/client_secret.h"
+#include "server/oauth/introspector.h"
+#include "storage/memory/memory_store.h"
+
+namespace identity::server::testing {
+
+inline const absl::Time kFixtureNow = absl::FromUnixSeconds(1'800'000'000);
+inline constexpr char kFixtureIssuer[] = "https://id.example";
+inline constexpr char kFixtureAudience[] = "orders-api";
+
+// Not movable: the parts point at each other.
+struct OAuthFixture {
+  OAuthFixture()
+      : keys(*KeyManager::Create(&store, &sealer, &clock, {})),
+        grant(
+            &authenticator, keys.get(), &clock, SystemRandom(),
+            GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)}),
+        introspector(*Introspector::Create(&authenticator, keys.get(), &store,
+                                           &clock, kFixtureIssuer)) {}
+  OAuthFixture(const OAuthFixture&) = delete;
+  OAuthFixture& operator=(const OAuthFixture&) = delete;
+
+  // A client allowed orders.read and orders.write.
+  absl::Status AddClient(const std::string& id, const std::string& secret) {
+    storage::ClientRecord client;
+    client.client_id = id;
+    client.name = "Client " + id;
+    client.allowed_scopes = {"orders.read", "orders.write"};
+    client.secret_hash = hasher.Hash(secret);
+    client.created_at = client.updated_at = clock.Now();
+    return store.CreateClient(client);
+  }
+
+  storage::MemoryStore store;
+  KeySealer sealer = *KeySealer::Create(std::string(32, 'k'));
+  ClientSecretHasher hasher = *ClientSecretHasher::Create(std::string(32, 'h'));
+  jwt::FakeClock clock{kFixtureNow};
+  std::unique_ptr<KeyManager> keys;
+  ClientAuthenticator authenticator{&store, &hasher};
+  ClientCredentialsGrant grant;
+  Introspector introspector;
+};
+
+}  // namespace identity::server::testing
+
+#endif  // IDENTITY_SERVER_OAUTH_TESTING_OAUTH_FIXTURE_H_
