@@ -21,13 +21,6 @@
 namespace identity::jwt {
 namespace {
 
-// A failure of the crypto library itself. Its error queue is emptied: TLS code
-// sharing the thread reads that queue.
-absl::Status CryptoError(absl::string_view message) {
-  ERR_clear_error();
-  return MakeError(Reason::kCryptoFailure, message);
-}
-
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 16384;
 constexpr size_t kEd25519KeySize = 32;

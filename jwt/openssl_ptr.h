@@ -1,5 +1,6 @@
 // Owning smart pointers for every OpenSSL/BoringSSL object the JOSE library
-// touches. Nothing else in jwt/ calls a *_free function. Include it from .cc
+// touches (nothing else in jwt/ calls a *_free function), and CryptoError, the
+// one way to report a failure of the crypto library. Include it from .cc
 // files only: it must not reach the headers that code outside jwt/ includes
 // (see the deprecation note below).
 //
@@ -13,11 +14,15 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
-#include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
 #include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "jwt/status.h"
 
 namespace identity::jwt {
 
@@ -30,16 +35,20 @@ template <typename T, void (*Free)(T*)>
 using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter<T, Free>>;
 
 using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
-using BnCtxPtr = OpenSslPtr<BN_CTX, BN_CTX_free>;
 using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
 using EcKeyPtr = OpenSslPtr<EC_KEY, EC_KEY_free>;
 using EcGroupPtr = OpenSslPtr<EC_GROUP, EC_GROUP_free>;
-using EcPointPtr = OpenSslPtr<EC_POINT, EC_POINT_free>;
-using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 using EvpMdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using EvpPkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpPkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using RsaPtr = OpenSslPtr<RSA, RSA_free>;
+
+// A failure of the crypto library itself (kCryptoFailure). The thread's error
+// queue is emptied: TLS code sharing the thread reads that queue.
+inline absl::Status CryptoError(absl::string_view message) {
+  ERR_clear_error();
+  return MakeError(Reason::kCryptoFailure, message);
+}
 
 }  // namespace identity::jwt
 

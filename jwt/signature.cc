@@ -24,13 +24,6 @@
 namespace identity::jwt {
 namespace {
 
-// A failure of the crypto library itself. Its error queue is emptied: TLS code
-// sharing the thread reads that queue.
-absl::Status CryptoError(absl::string_view message) {
-  ERR_clear_error();
-  return MakeError(Reason::kCryptoFailure, message);
-}
-
 const uint8_t* Bytes(absl::string_view s) {
   return reinterpret_cast<const uint8_t*>(s.data());
 }
