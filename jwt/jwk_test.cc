@@ -114,9 +114,10 @@ TEST(JwkTest, PemRoundTripsForEveryKeyType) {
   }
 }
 
-TEST(JwkTest, EncryptedPemIsRefusedWithoutPrompting) {
-  // OpenSSL's default password callback would read the terminal; we pass one
-  // that supplies none.
+TEST(JwkTest, EncryptedPemIsRefused) {
+  // An encrypted key is refused. (That no password is ever asked for, which
+  // OpenSSL's default callback would do on a terminal, cannot be observed
+  // here: tests have no terminal. jwk.cc passes a callback that supplies none.)
   constexpr char kEncrypted[] = R"(-----BEGIN ENCRYPTED PRIVATE KEY-----
 MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAgaTfsmZ2cZTQICCAAw
 DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEECZmplOQDMdw74tvnG4a4okEgZAq
