@@ -1,0 +1,73 @@
+#include "client/interceptor/call_authorizer.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace identity::interceptor {
+namespace {
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
+// "/" ) *"=".
+bool IsB64Token(absl::string_view token) {
+  size_t i = 0;
+  while (i < token.size()) {
+    const char c = token[i];
+    if (!(absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+          c == '~' || c == '+' || c == '/')) {
+      break;
+    }
+    ++i;
+  }
+  if (i == 0) return false;
+  while (i < token.size() && token[i] == '=') ++i;
+  return i == token.size();
+}
+
+}  // namespace
+
+std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
+  constexpr absl::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      !absl::StartsWithIgnoreCase(authorization, kScheme)) {
+    return std::nullopt;
+  }
+  absl::string_view token = authorization.substr(kScheme.size());
+  if (!IsB64Token(token)) return std::nullopt;
+  return token;
+}
+
+absl::Status CallAuthorizer::Authorize(
+    absl::string_view path,
+    const std::vector<absl::string_view>& authorization) const {
+  const MethodRule& rule = policy_.RuleFor(path);
+  if (!rule.requires_token) return absl::OkStatus();
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError(
+        "missing authorization metadata: this method needs "
+        "\"authorization: Bearer <access token>\"");
+  }
+  if (authorization.size() > 1) {
+    return absl::UnauthenticatedError(
+        "more than one authorization metadata value");
+  }
+  std::optional<absl::string_view> token = BearerToken(authorization.front());
+  if (!token.has_value()) {
+    return absl::UnauthenticatedError(
+        "authorization metadata is not \"Bearer <access token>\"");
+  }
+  auto verified = validator_->Validate(*token);
+  if (!verified.ok()) return verified.status();
+  for (const std::string& scope : rule.required_scopes) {
+    if (std::find(verified->scopes.begin(), verified->scopes.end(), scope) ==
+        verified->scopes.end()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("the token lacks scope \"", scope, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace identity::interceptor

@@ -1,0 +1,324 @@
+// The method policy, the bearer-token rules and the authorizer's decisions,
+// then the credentials on a real gRPC server (plaintext and TLS, sync and
+// callback handlers): a rejected call never reaches its handler.
+#include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
+#include <memory>
+
+#include "client/interceptor/call_authorizer.h"
+#include "client/interceptor/server_credentials.h"
+#include "gtest/gtest.h"
+#include "identity/v1/keys.grpc.pb.h"
+#include "jwt/clock.h"
+#include "jwt/jwk.h"
+#include "jwt/jwt_signer.h"
+
+namespace identity::interceptor {
+namespace {
+
+constexpr absl::string_view kGetJwks = "/identity.v1.KeyService/GetJwks";
+constexpr absl::string_view kRotateKeys = "/identity.v1.KeyService/RotateKeys";
+constexpr absl::string_view kListKeys = "/identity.v1.KeyService/ListKeys";
+
+TEST(MethodPolicyTest, MostSpecificRuleWins) {
+  MethodPolicy policy = MethodPolicy::RequireTokenByDefault();
+  ASSERT_TRUE(
+      policy.SetRule("/identity.v1.KeyService/*", {true, {"keys"}}).ok());
+  ASSERT_TRUE(policy.SetRule(std::string(kGetJwks), {false, {}}).ok());
+  EXPECT_FALSE(policy.RuleFor(kGetJwks).requires_token);
+  EXPECT_EQ(policy.RuleFor(kRotateKeys).required_scopes,
+            std::vector<std::string>{"keys"});
+  const MethodRule& other = policy.RuleFor("/pkg.Other/Call");
+  EXPECT_TRUE(other.requires_token);
+  EXPECT_TRUE(other.required_scopes.empty());
+  EXPECT_FALSE(MethodPolicy::OpenByDefault().RuleFor("/a.B/C").requires_token);
+}
+
+TEST(MethodPolicyTest, RejectsMalformedRules) {
+  MethodPolicy policy = MethodPolicy::OpenByDefault();
+  for (const char* pattern : {"", "/", "//M", "identity.v1.KeyService/GetJwks",
+                              "/Svc/", "/Svc/M*", "/S vc/M", "/Svc/M/x"}) {
+    EXPECT_EQ(policy.SetRule(pattern, {}).code(),
+              absl::StatusCode::kInvalidArgument)
+        << pattern;
+  }
+  EXPECT_FALSE(policy.SetRule("/a.B/C", {true, {"bad scope"}}).ok());
+  EXPECT_FALSE(policy.SetRule("/a.B/C", {true, {""}}).ok());
+  EXPECT_FALSE(policy.SetRule("/a.B/C", {false, {"admin"}}).ok());
+  ASSERT_TRUE(policy.SetRule("/a.B/C", {}).ok());
+  EXPECT_FALSE(policy.SetRule("/a.B/C", {}).ok()) << "set twice";
+}
+
+TEST(BearerTokenTest, FollowsRfc6750) {
+  EXPECT_EQ(BearerToken("Bearer abc.def-_~+/=="), "abc.def-_~+/==");
+  EXPECT_EQ(BearerToken("bearer x"), "x");
+  EXPECT_EQ(BearerToken("BEARER x"), "x");
+  for (const char* bad :
+       {"", "Bearer", "Bearer ", "Bearer  x", "Basic eA==", "Bearerx",
+        "Bearer a b", "Bearer =abc", "Bearer a=b", "Bearer a\tb", "Token x"}) {
+    EXPECT_FALSE(BearerToken(bad).has_value()) << bad;
+  }
+}
+
+// An issuer with one ES256 key, a fake clock, and an authorizer that opens
+// GetJwks, needs "admin" on RotateKeys, and any valid token elsewhere.
+class AuthorizerTest : public ::testing::Test {
+ protected:
+  AuthorizerTest() : clock_(absl::FromUnixSeconds(1'800'000'000)) {
+    jwt::Jwk key = *jwt::Jwk::Generate(jwt::Algorithm::kES256, "k1");
+    jwks_ = std::make_shared<const jwt::Jwks>(
+        *jwt::Jwks::FromKeys({key.PublicKey()}));
+    signer_ = std::make_unique<jwt::JwtSigner>(
+        *jwt::JwtSigner::Create(key, {.typ = "at+jwt"}));
+    jwt::VerifierOptions options;
+    options.issuer = "https://id.example";
+    options.required_typ = "at+jwt";
+    options.clock = &clock_;
+    auto validator = std::make_shared<JwksTokenValidator>(
+        *jwt::JwtVerifier::Create(options), [this] { return jwks_; });
+    MethodPolicy policy = MethodPolicy::RequireTokenByDefault();
+    EXPECT_TRUE(policy.SetRule(std::string(kGetJwks), {false, {}}).ok());
+    EXPECT_TRUE(
+        policy.SetRule(std::string(kRotateKeys), {true, {"admin"}}).ok());
+    authorizer_ =
+        std::make_shared<CallAuthorizer>(std::move(policy), validator);
+  }
+
+  std::string Token(absl::string_view scope,
+                    absl::string_view issuer = "https://id.example",
+                    absl::Duration lifetime = absl::Minutes(5)) {
+    jwt::Claims claims;
+    claims.iss = std::string(issuer);
+    claims.sub = "svc";
+    claims.iat = absl::ToUnixSeconds(clock_.Now());
+    claims.exp = absl::ToUnixSeconds(clock_.Now() + lifetime);
+    if (!scope.empty()) claims.other["scope"] = std::string(scope);
+    return *signer_->Sign(claims);
+  }
+
+  absl::StatusCode Decide(absl::string_view path,
+                          std::vector<std::string> values) {
+    std::vector<absl::string_view> views(values.begin(), values.end());
+    return authorizer_->Authorize(path, views).code();
+  }
+
+  jwt::FakeClock clock_;
+  std::shared_ptr<const jwt::Jwks> jwks_;
+  std::unique_ptr<jwt::JwtSigner> signer_;
+  std::shared_ptr<const CallAuthorizer> authorizer_;
+};
+
+TEST_F(AuthorizerTest, DecidesEachCall) {
+  using absl::StatusCode;
+  EXPECT_EQ(Decide(kGetJwks, {}), StatusCode::kOk);
+  EXPECT_EQ(Decide(kGetJwks, {"Bearer garbage"}), StatusCode::kOk);
+  EXPECT_EQ(Decide(kListKeys, {"Bearer " + Token("")}), StatusCode::kOk);
+  EXPECT_EQ(Decide(kRotateKeys, {"Bearer " + Token("read admin")}),
+            StatusCode::kOk);
+
+  EXPECT_EQ(Decide(kListKeys, {}), StatusCode::kUnauthenticated);
+  EXPECT_EQ(Decide(kListKeys, {"Basic YTpi"}), StatusCode::kUnauthenticated);
+  EXPECT_EQ(Decide(kListKeys, {"Bearer " + Token(""), "Bearer " + Token("")}),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(Decide(kListKeys, {"Bearer a.b.c"}), StatusCode::kUnauthenticated);
+  EXPECT_EQ(Decide(kListKeys, {"Bearer " + Token("", "https://evil.example")}),
+            StatusCode::kUnauthenticated);
+  std::string tampered = Token("admin");
+  tampered[tampered.size() - 3] ^= 1;
+  EXPECT_EQ(Decide(kRotateKeys, {"Bearer " + tampered}),
+            StatusCode::kUnauthenticated);
+  const std::string expiring =
+      Token("admin", "https://id.example", absl::Seconds(10));
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_EQ(Decide(kRotateKeys, {"Bearer " + expiring}),
+            StatusCode::kUnauthenticated);
+
+  EXPECT_EQ(Decide(kRotateKeys, {"Bearer " + Token("")}),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(Decide(kRotateKeys, {"Bearer " + Token("administrator adm")}),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(AuthorizerTest, MessagesNameTheReasonNotTheToken) {
+  const std::string token = Token("", "https://evil.example");
+  std::string header = "Bearer " + token;
+  absl::Status status = authorizer_->Authorize(kListKeys, {header});
+  EXPECT_NE(status.message().find("iss"), absl::string_view::npos)
+      << status.message();
+  EXPECT_EQ(status.message().find(token.substr(0, 20)),
+            absl::string_view::npos);
+  status = authorizer_->Authorize(kRotateKeys, {"Bearer " + Token("")});
+  EXPECT_NE(status.message().find("\"admin\""), absl::string_view::npos);
+}
+
+// A KeyService whose handlers count their runs: GetJwks and RotateKeys in
+// the sync API, ListKeys in the callback API.
+class CountingService final
+    : public v1::KeyService::WithCallbackMethod_ListKeys<
+          v1::KeyService::Service> {
+ public:
+  grpc::Status GetJwks(grpc::ServerContext*, const v1::GetJwksRequest*,
+                       v1::GetJwksResponse* response) override {
+    ++sync_runs;
+    response->set_jwks_json("{}");
+    return grpc::Status::OK;
+  }
+  grpc::Status RotateKeys(grpc::ServerContext* context,
+                          const v1::RotateKeysRequest*,
+                          v1::RotateKeysResponse*) override {
+    ++sync_runs;
+    // The authorization metadata stays visible to the handler.
+    EXPECT_EQ(context->client_metadata().count("authorization"), 1u);
+    return grpc::Status::OK;
+  }
+  grpc::ServerUnaryReactor* ListKeys(grpc::CallbackServerContext* context,
+                                     const v1::ListKeysRequest*,
+                                     v1::ListKeysResponse*) override {
+    ++callback_runs;
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  std::atomic<int> sync_runs{0};
+  std::atomic<int> callback_runs{0};
+};
+
+// A self-signed certificate for "localhost" (P-256), PEM key and cert.
+grpc::SslServerCredentialsOptions::PemKeyCertPair SelfSignedLocalhost() {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* san =
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost");
+  X509_add_ext(cert, san, -1);
+  X509_EXTENSION_free(san);
+  X509_sign(cert, key, EVP_sha256());
+  const auto pem = [](auto write) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    write(bio);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    std::string out(data, size);
+    BIO_free(bio);
+    return out;
+  };
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  pair.private_key = pem([key](BIO* bio) {
+    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  });
+  pair.cert_chain = pem([cert](BIO* bio) { PEM_write_bio_X509(bio, cert); });
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return pair;
+}
+
+struct Transport {
+  const char* name;
+  bool tls;
+};
+
+class CredentialsTest : public AuthorizerTest,
+                        public ::testing::WithParamInterface<Transport> {
+ protected:
+  void SetUp() override {
+    std::optional<grpc::SslServerCredentialsOptions> tls;
+    std::shared_ptr<grpc::ChannelCredentials> channel_creds =
+        grpc::InsecureChannelCredentials();
+    grpc::ChannelArguments args;
+    if (GetParam().tls) {
+      auto pair = SelfSignedLocalhost();
+      grpc::SslServerCredentialsOptions options;
+      options.pem_key_cert_pairs.push_back(pair);
+      tls = options;
+      grpc::SslCredentialsOptions client;
+      client.pem_root_certs = pair.cert_chain;
+      channel_creds = grpc::SslCredentials(client);
+      args.SetSslTargetNameOverride("localhost");
+    }
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort(
+        "127.0.0.1:0", AuthorizingServerCredentials(authorizer_, tls), &port);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_GT(port, 0);
+    stub_ = v1::KeyService::NewStub(grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(port), channel_creds, args));
+  }
+
+  void TearDown() override { server_->Shutdown(); }
+
+  template <typename Request, typename Response>
+  grpc::Status Call(grpc::Status (v1::KeyService::Stub::*method)(
+                        grpc::ClientContext*, const Request&, Response*),
+                    const std::string& authorization) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    if (!authorization.empty()) {
+      context.AddMetadata("authorization", authorization);
+    }
+    Request request;
+    Response response;
+    return (stub_.get()->*method)(&context, request, &response);
+  }
+
+  CountingService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::KeyService::Stub> stub_;
+};
+
+TEST_P(CredentialsTest, RejectedCallsNeverReachTheHandler) {
+  using Stub = v1::KeyService::Stub;
+  // Open method: no token needed.
+  EXPECT_TRUE(Call(&Stub::GetJwks, "").ok());
+  EXPECT_EQ(service_.sync_runs, 1);
+
+  grpc::Status status = Call(&Stub::RotateKeys, "");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(status.error_message().find("missing authorization"),
+            std::string::npos)
+      << status.error_message();
+  status = Call(&Stub::RotateKeys, "Bearer " + Token("read"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(status.error_message().find("\"admin\""), std::string::npos);
+  status = Call(&Stub::RotateKeys, "Bearer not-a-jwt");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service_.sync_runs, 1) << "a rejected sync call ran its handler";
+
+  status = Call(&Stub::ListKeys, "Basic YTpi");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service_.callback_runs, 0)
+      << "a rejected callback call ran its handler";
+
+  EXPECT_TRUE(Call(&Stub::RotateKeys, "Bearer " + Token("admin")).ok());
+  EXPECT_TRUE(Call(&Stub::ListKeys, "Bearer " + Token("")).ok());
+  EXPECT_EQ(service_.sync_runs, 2);
+  EXPECT_EQ(service_.callback_runs, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, CredentialsTest,
+                         ::testing::Values(Transport{"plaintext", false},
+                                           Transport{"tls", true}),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace identity::interceptor

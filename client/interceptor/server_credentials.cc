@@ -1,0 +1,114 @@
+#include "client/interceptor/server_credentials.h"
+
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+
+#include <string>
+#include <vector>
+
+namespace identity::interceptor {
+namespace {
+
+absl::string_view View(const grpc_slice& slice) {
+  return absl::string_view(
+      reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(slice)),
+      GRPC_SLICE_LENGTH(slice));
+}
+
+// The processor's state: one per listening port (the core destroys it with
+// the port's credentials), all sharing the authorizer.
+struct ProcessorState {
+  std::shared_ptr<const CallAuthorizer> authorizer;
+};
+
+// Runs on a gRPC core thread for every call on the port, before the call is
+// matched to a handler. The metadata holds ":path" besides the client's keys.
+// The auth context is per connection, so nothing is written into it.
+void Process(void* state, grpc_auth_context* /*connection*/,
+             const grpc_metadata* md, size_t num_md,
+             grpc_process_auth_metadata_done_cb done, void* user_data) {
+  const auto* processor = static_cast<const ProcessorState*>(state);
+  absl::string_view path;
+  std::vector<absl::string_view> authorization;
+  for (size_t i = 0; i < num_md; ++i) {
+    const absl::string_view key = View(md[i].key);
+    if (key == ":path") {
+      path = View(md[i].value);
+    } else if (key == "authorization") {
+      authorization.push_back(View(md[i].value));
+    }
+  }
+  const absl::Status status =
+      processor->authorizer->Authorize(path, authorization);
+  if (status.ok()) {
+    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
+    return;
+  }
+  // absl and gRPC share the canonical code numbers. The core copies the
+  // message before `done` returns.
+  const std::string message(status.message());
+  done(user_data, nullptr, 0, nullptr, 0,
+       static_cast<grpc_status_code>(status.code()), message.c_str());
+}
+
+void Destroy(void* state) { delete static_cast<ProcessorState*>(state); }
+
+class AuthorizingCredentials final : public grpc::ServerCredentials {
+ public:
+  AuthorizingCredentials(std::shared_ptr<const CallAuthorizer> authorizer,
+                         std::optional<grpc::SslServerCredentialsOptions> tls)
+      : authorizer_(std::move(authorizer)), tls_(std::move(tls)) {}
+
+  // The authorizer is this object's processor; another cannot be added.
+  void SetAuthMetadataProcessor(
+      const std::shared_ptr<grpc::AuthMetadataProcessor>&) override {}
+
+ private:
+  int AddPortToServer(const std::string& addr, grpc_server* server) override {
+    grpc_server_credentials* creds = CreateCoreCredentials();
+    if (creds == nullptr) return 0;
+    grpc_auth_metadata_processor processor;
+    processor.process = &Process;
+    processor.destroy = &Destroy;
+    processor.state = new ProcessorState{authorizer_};
+    grpc_server_credentials_set_auth_metadata_processor(creds, processor);
+    const int port = grpc_server_add_http2_port(server, addr.c_str(), creds);
+    grpc_server_credentials_release(creds);
+    return port;
+  }
+
+  grpc_server_credentials* CreateCoreCredentials() const {
+    if (!tls_.has_value()) return grpc_insecure_server_credentials_create();
+    std::vector<grpc_ssl_pem_key_cert_pair> pairs;
+    for (const auto& pair : tls_->pem_key_cert_pairs) {
+      pairs.push_back({pair.private_key.c_str(), pair.cert_chain.c_str()});
+    }
+    grpc_ssl_server_certificate_config* config =
+        grpc_ssl_server_certificate_config_create(
+            tls_->pem_root_certs.empty() ? nullptr
+                                         : tls_->pem_root_certs.c_str(),
+            pairs.data(), pairs.size());
+    grpc_ssl_client_certificate_request_type request =
+        tls_->force_client_auth
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : tls_->client_certificate_request;
+    return grpc_ssl_server_credentials_create_with_options(
+        grpc_ssl_server_credentials_create_options_using_config(request,
+                                                                config));
+  }
+
+  const std::shared_ptr<const CallAuthorizer> authorizer_;
+  const std::optional<grpc::SslServerCredentialsOptions> tls_;
+};
+
+}  // namespace
+
+std::shared_ptr<grpc::ServerCredentials> AuthorizingServerCredentials(
+    std::shared_ptr<const CallAuthorizer> authorizer,
+    std::optional<grpc::SslServerCredentialsOptions> tls) {
+  return std::make_shared<AuthorizingCredentials>(std::move(authorizer),
+                                                  std::move(tls));
+}
+
+}  // namespace identity::interceptor

@@ -1,0 +1,34 @@
+// Server credentials that authorize every call BEFORE its handler runs, on
+// plaintext and TLS ports alike (docs/interceptor.md has the design).
+//
+// gRPC C++ server interceptors cannot stop a call (the handler runs anyway),
+// and grpc::InsecureServerCredentials() refuses an AuthMetadataProcessor. The
+// gRPC core, though, runs an auth metadata processor on any server
+// credentials object, insecure ones included, and fails the call with the
+// processor's status before any handler is scheduled. These credentials
+// create the core credentials themselves and attach the processor, which asks
+// a CallAuthorizer about each call.
+//
+//   auto creds = interceptor::AuthorizingServerCredentials(authorizer);
+//   builder.AddListeningPort("0.0.0.0:50051", creds);
+#ifndef IDENTITY_CLIENT_INTERCEPTOR_SERVER_CREDENTIALS_H_
+#define IDENTITY_CLIENT_INTERCEPTOR_SERVER_CREDENTIALS_H_
+
+#include <grpcpp/security/server_credentials.h>
+
+#include <memory>
+#include <optional>
+
+#include "client/interceptor/call_authorizer.h"
+
+namespace identity::interceptor {
+
+// Plaintext (`tls` empty) or TLS credentials whose calls `authorizer`
+// decides. Authorization metadata stays visible to handlers.
+std::shared_ptr<grpc::ServerCredentials> AuthorizingServerCredentials(
+    std::shared_ptr<const CallAuthorizer> authorizer,
+    std::optional<grpc::SslServerCredentialsOptions> tls = std::nullopt);
+
+}  // namespace identity::interceptor
+
+#endif  // IDENTITY_CLIENT_INTERCEPTOR_SERVER_CREDENTIALS_H_
