@@ -13,12 +13,16 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "client/interceptor/server_credentials.h"
 #include "server/config.h"
+#include "server/grpc/admin_service.h"
 #include "server/grpc/key_service.h"
+#include "server/grpc/server_auth.h"
 #include "server/grpc/token_service.h"
 #include "server/keys/key_derivation.h"
 #include "server/keys/key_manager.h"
 #include "server/oauth/bootstrap_admin.h"
+#include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
 #include "storage/memory/memory_store.h"
 #include "storage/postgres/postgres_store.h"
@@ -138,14 +142,21 @@ int Run(int argc, char** argv) {
     Log(introspector.status().message());
     return 1;
   }
+  ClientRegistry registry(clients, &*hasher, clock, SystemRandom());
   TokenServiceImpl token_service(&grant);
   IntrospectionServiceImpl introspection_service(&*introspector);
   KeyServiceImpl key_service(keys->get());
+  AdminServiceImpl admin_service(&registry);
+  auto authorizer = MakeServerAuthorizer(keys->get(), config->issuer, clock);
+  if (!authorizer.ok()) {
+    Log(authorizer.status().message());
+    return 1;
+  }
 
-  std::shared_ptr<grpc::ServerCredentials> credentials;
-  if (config->tls_cert_file.empty()) {
-    credentials = grpc::InsecureServerCredentials();
-  } else {
+  // Admin calls are authorized before their handlers run, on plaintext and
+  // TLS ports alike (client/interceptor/server_credentials.h).
+  std::optional<grpc::SslServerCredentialsOptions> tls;
+  if (!config->tls_cert_file.empty()) {
     auto cert = ReadFile(config->tls_cert_file);
     auto key = ReadFile(config->tls_key_file);
     if (!cert.ok() || !key.ok()) {
@@ -154,8 +165,10 @@ int Run(int argc, char** argv) {
     }
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
-    credentials = grpc::SslServerCredentials(ssl);
+    tls = std::move(ssl);
   }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      interceptor::AuthorizingServerCredentials(*authorizer, std::move(tls));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -164,6 +177,7 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&token_service);
   builder.RegisterService(&introspection_service);
   builder.RegisterService(&key_service);
+  builder.RegisterService(&admin_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     Log("cannot listen on " + config->grpc_listen);

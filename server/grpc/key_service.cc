@@ -1,8 +1,37 @@
 #include "server/grpc/key_service.h"
 
 #include "jwt/json.h"
+#include "server/grpc/status_mapping.h"
+#include "server/grpc/timestamp.h"
 
 namespace identity::server {
+namespace {
+
+v1::KeyState ToProto(storage::KeyState state) {
+  switch (state) {
+    case storage::KeyState::kNext:
+      return v1::KEY_STATE_NEXT;
+    case storage::KeyState::kCurrent:
+      return v1::KEY_STATE_CURRENT;
+    case storage::KeyState::kRetired:
+      return v1::KEY_STATE_RETIRED;
+  }
+  return v1::KEY_STATE_UNSPECIFIED;
+}
+
+void ToProto(const storage::SigningKeyRecord& key, v1::KeyInfo* out) {
+  out->set_kid(key.kid);
+  out->set_alg(key.alg);
+  out->set_state(ToProto(key.state));
+  *out->mutable_created_at() = ToTimestamp(key.created_at);
+  if (key.activated_at) {
+    *out->mutable_activated_at() = ToTimestamp(*key.activated_at);
+  }
+  if (key.retired_at) *out->mutable_retired_at() = ToTimestamp(*key.retired_at);
+  if (key.remove_at) *out->mutable_remove_at() = ToTimestamp(*key.remove_at);
+}
+
+}  // namespace
 
 grpc::Status KeyServiceImpl::GetJwks(grpc::ServerContext*,
                                      const v1::GetJwksRequest*,
@@ -25,6 +54,41 @@ grpc::Status KeyServiceImpl::GetJwks(grpc::ServerContext*,
     out->set_y(text("y"));
     out->set_n(text("n"));
     out->set_e(text("e"));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status KeyServiceImpl::ListKeys(grpc::ServerContext*,
+                                      const v1::ListKeysRequest*,
+                                      v1::ListKeysResponse* response) {
+  // The snapshot's records carry no private parts; they are at most one
+  // refresh interval old, so reload first for an exact answer.
+  if (absl::Status s = keys_->Refresh(); !s.ok()) return ToGrpcStatus(s);
+  const std::shared_ptr<const KeySnapshot> snapshot = keys_->snapshot();
+  for (const storage::SigningKeyRecord& key : snapshot->keys) {
+    ToProto(key, response->add_keys());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status KeyServiceImpl::RotateKeys(grpc::ServerContext*,
+                                        const v1::RotateKeysRequest*,
+                                        v1::RotateKeysResponse* response) {
+  if (absl::Status s = keys_->RotateNow(); !s.ok()) {
+    if (s.code() == absl::StatusCode::kAborted) {
+      s = absl::AbortedError(
+          "another replica rotated the keys at the same moment; the keys "
+          "have rotated once, call again to rotate once more");
+    }
+    return ToGrpcStatus(s);
+  }
+  const std::shared_ptr<const KeySnapshot> snapshot = keys_->snapshot();
+  for (const storage::SigningKeyRecord& key : snapshot->keys) {
+    if (key.state == storage::KeyState::kCurrent) {
+      ToProto(key, response->mutable_current());
+    } else if (key.state == storage::KeyState::kNext) {
+      ToProto(key, response->mutable_next());
+    }
   }
   return grpc::Status::OK;
 }

@@ -1,6 +1,6 @@
 // identity.v1.KeyService. GetJwks is public; ListKeys and RotateKeys need an
-// admin token and answer UNIMPLEMENTED until the server's own interceptor
-// protects them (an unauthenticated rotation must never be possible).
+// admin token, checked before these handlers run by the server's credentials
+// (client/interceptor; server/main.cc sets the rules).
 #ifndef IDENTITY_SERVER_GRPC_KEY_SERVICE_H_
 #define IDENTITY_SERVER_GRPC_KEY_SERVICE_H_
 
@@ -12,14 +12,20 @@ namespace identity::server {
 // Thread-safe. `keys` must outlive it.
 class KeyServiceImpl final : public v1::KeyService::Service {
  public:
-  explicit KeyServiceImpl(const KeyManager* keys) : keys_(keys) {}
+  explicit KeyServiceImpl(KeyManager* keys) : keys_(keys) {}
 
   grpc::Status GetJwks(grpc::ServerContext* context,
                        const v1::GetJwksRequest* request,
                        v1::GetJwksResponse* response) override;
+  grpc::Status ListKeys(grpc::ServerContext* context,
+                        const v1::ListKeysRequest* request,
+                        v1::ListKeysResponse* response) override;
+  grpc::Status RotateKeys(grpc::ServerContext* context,
+                          const v1::RotateKeysRequest* request,
+                          v1::RotateKeysResponse* response) override;
 
  private:
-  const KeyManager* const keys_;
+  KeyManager* const keys_;
 };
 
 }  // namespace identity::server

@@ -137,7 +137,12 @@ absl::Status KeyManager::Rotate(const KeySnapshot& seen) {
   return refreshed;
 }
 
-absl::Status KeyManager::RotateNow() { return Rotate(*snapshot()); }
+absl::Status KeyManager::RotateNow() {
+  // From the store's latest state: a rotation by another replica since the
+  // last refresh is not a conflict.
+  if (absl::Status status = Refresh(); !status.ok()) return status;
+  return Rotate(*snapshot());
+}
 
 absl::StatusOr<bool> KeyManager::Maintain() {
   if (absl::Status status = Refresh(); !status.ok()) return status;

@@ -67,8 +67,8 @@ class KeyManager {
   // A replica that loses a concurrent rotation just reloads.
   absl::StatusOr<bool> Maintain();
 
-  // Rotates now (KeyService.RotateKeys). Aborted if another replica rotated
-  // at the same moment (the snapshot is reloaded either way).
+  // Reloads, then rotates (KeyService.RotateKeys). Aborted if another replica
+  // rotated between the two (the snapshot is reloaded either way).
   absl::Status RotateNow();
 
  private:

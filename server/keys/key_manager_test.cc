@@ -143,6 +143,16 @@ TEST_F(KeyManagerTest, ReplicaSeesARotationOnRefresh) {
             KidIn(*b->snapshot(), KeyState::kCurrent));
 }
 
+TEST_F(KeyManagerTest, RotateNowOnAStaleReplicaRotatesFromTheLatestKeys) {
+  auto a = NewManager();
+  auto b = NewManager();
+  ASSERT_TRUE(a->RotateNow().ok());
+  const std::string a_next = KidIn(*a->snapshot(), KeyState::kNext);
+  ASSERT_TRUE(b->RotateNow().ok()) << "b reloads before rotating";
+  EXPECT_EQ(KidIn(*b->snapshot(), KeyState::kCurrent), a_next);
+  EXPECT_EQ(store_.ListSigningKeys()->size(), 4u);
+}
+
 TEST_F(KeyManagerTest, DueReplicasRotateOnce) {
   auto a = NewManager();
   auto b = NewManager();

@@ -1,0 +1,29 @@
+#include "server/grpc/server_auth.h"
+
+#include "server/oauth/bootstrap_admin.h"
+
+namespace identity::server {
+
+absl::StatusOr<std::shared_ptr<const interceptor::CallAuthorizer>>
+MakeServerAuthorizer(const KeyManager* keys, std::string issuer,
+                     const jwt::Clock* clock) {
+  interceptor::MethodPolicy policy = interceptor::MethodPolicy::OpenByDefault();
+  const interceptor::MethodRule admin{true, {kAdminScope}};
+  for (const char* pattern :
+       {"/identity.v1.AdminService/*", "/identity.v1.KeyService/ListKeys",
+        "/identity.v1.KeyService/RotateKeys"}) {
+    if (absl::Status s = policy.SetRule(pattern, admin); !s.ok()) return s;
+  }
+  jwt::VerifierOptions options;
+  options.issuer = std::move(issuer);
+  options.required_typ = "at+jwt";  // RFC 9068 §4: access tokens only.
+  options.clock = clock;
+  auto verifier = jwt::JwtVerifier::Create(std::move(options));
+  if (!verifier.ok()) return verifier.status();
+  auto validator = std::make_shared<interceptor::JwksTokenValidator>(
+      *std::move(verifier), [keys] { return keys->snapshot()->jwks; });
+  return std::make_shared<const interceptor::CallAuthorizer>(
+      std::move(policy), std::move(validator));
+}
+
+}  // namespace identity::server

@@ -1,0 +1,186 @@
+#include "server/oauth/client_registry.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "jwt/base64url.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/scope.h"
+
+namespace identity::server {
+namespace {
+
+constexpr size_t kMaxClientIdLength = 128;
+constexpr size_t kMaxNameLength = 200;
+constexpr size_t kMaxScopes = 100;
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+absl::Status Invalid(absl::string_view message) {
+  return OAuthFailure(OAuthError::kInvalidRequest, message);
+}
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF) without C0/C1 control characters.
+bool IsPrintableUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = s[i];
+    uint32_t cp;
+    size_t len;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      cp = c & 0x1F;
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      cp = c & 0x0F;
+      len = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      cp = c & 0x07;
+      len = 4;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const unsigned char cc = s[i + k];
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// Checks the name and scopes of `spec`, dropping duplicate scopes.
+absl::Status NormalizeSpec(ClientSpec& spec) {
+  if (spec.name.size() > kMaxNameLength || !IsPrintableUtf8(spec.name)) {
+    return Invalid(absl::StrCat("name must be at most ", kMaxNameLength,
+                                " bytes of UTF-8 without control characters"));
+  }
+  if (spec.allowed_scopes.size() > kMaxScopes) {
+    return Invalid(
+        absl::StrCat("at most ", kMaxScopes, " allowed scopes per client"));
+  }
+  // One scope string through the one scope parser: each element must be a
+  // single scope token.
+  for (const std::string& scope : spec.allowed_scopes) {
+    auto parsed = ParseScope(scope);
+    if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0] != scope) {
+      return Invalid(absl::StrCat("allowed scope \"", absl::CHexEscape(scope),
+                                  "\" is not a scope token (RFC 6749 §3.3)"));
+    }
+  }
+  auto unique = ParseScope(absl::StrJoin(spec.allowed_scopes, " "));
+  if (!unique.ok()) return unique.status();
+  spec.allowed_scopes = *std::move(unique);
+  return absl::OkStatus();
+}
+
+absl::Status CheckClientId(absl::string_view client_id) {
+  if (!IsValidClientId(client_id)) {
+    return Invalid(absl::StrCat("client_id must be 1 to ", kMaxClientIdLength,
+                                " characters from [A-Za-z0-9._~-]"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsValidClientId(absl::string_view client_id) {
+  if (client_id.empty() || client_id.size() > kMaxClientIdLength) return false;
+  for (char c : client_id) {
+    if (!(absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '~' ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
+  if (spec.client_id.empty()) {
+    // 128 random bits: unguessable and collision-free in practice.
+    spec.client_id = jwt::Base64UrlEncode(RandomBytes(random_, 16));
+  } else if (absl::Status s = CheckClientId(spec.client_id); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = NormalizeSpec(spec); !s.ok()) return s;
+  CreatedClient created;
+  created.client_secret = GenerateClientSecret(random_);
+  storage::ClientRecord& client = created.client;
+  client.client_id = std::move(spec.client_id);
+  client.name = std::move(spec.name);
+  client.allowed_scopes = std::move(spec.allowed_scopes);
+  client.secret_hash = hasher_->Hash(created.client_secret);
+  client.created_at = client.updated_at = absl::FromUnixMicros(
+      absl::ToUnixMicros(clock_->Now()));  // The store keeps microseconds.
+  absl::Status stored = store_->CreateClient(client);
+  if (stored.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("client \"", client.client_id, "\" already exists"));
+  }
+  if (!stored.ok()) return stored;
+  return created;
+}
+
+absl::StatusOr<storage::ClientRecord> ClientRegistry::Get(
+    absl::string_view client_id) const {
+  if (absl::Status s = CheckClientId(client_id); !s.ok()) return s;
+  return store_->GetClient(client_id);
+}
+
+absl::StatusOr<ClientPage> ClientRegistry::List(
+    int page_size, absl::string_view page_token) const {
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return Invalid(absl::StrCat("page_size must be 0 to ", kMaxPageSize));
+  }
+  if (page_size == 0) page_size = kDefaultPageSize;
+  // The token is the last client_id of the previous page, base64url-encoded
+  // so that callers treat it as opaque.
+  std::string after;
+  if (!page_token.empty()) {
+    auto decoded = jwt::Base64UrlDecode(page_token);
+    if (!decoded.ok() || !IsValidClientId(*decoded)) {
+      return Invalid("page_token is not one this server issued");
+    }
+    after = *std::move(decoded);
+  }
+  auto clients = store_->ListClients(after, page_size + 1);
+  if (!clients.ok()) return clients.status();
+  ClientPage page;
+  page.clients = *std::move(clients);
+  if (page.clients.size() > static_cast<size_t>(page_size)) {
+    page.clients.resize(page_size);
+    page.next_page_token = jwt::Base64UrlEncode(page.clients.back().client_id);
+  }
+  return page;
+}
+
+absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
+    ClientSpec spec) const {
+  if (absl::Status s = CheckClientId(spec.client_id); !s.ok()) return s;
+  if (absl::Status s = NormalizeSpec(spec); !s.ok()) return s;
+  auto client = store_->GetClient(spec.client_id);
+  if (!client.ok()) return client.status();
+  client->name = std::move(spec.name);
+  client->allowed_scopes = std::move(spec.allowed_scopes);
+  client->updated_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
+  if (absl::Status s = store_->UpdateClient(*client); !s.ok()) return s;
+  return client;
+}
+
+absl::Status ClientRegistry::Delete(absl::string_view client_id) const {
+  if (absl::Status s = CheckClientId(client_id); !s.ok()) return s;
+  return store_->DeleteClient(client_id);
+}
+
+}  // namespace identity::server

@@ -1,0 +1,151 @@
+// Client management rules: ids, names, scopes, secrets shown once, paging,
+// and that every refused call leaves the store as it was.
+#include "server/oauth/client_registry.h"
+
+#include "gtest/gtest.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/testing/oauth_fixture.h"
+
+namespace identity::server {
+namespace {
+
+class ClientRegistryTest : public ::testing::Test {
+ protected:
+  // The number of stored clients.
+  size_t Count() { return fixture_.store.ListClients("", 10'000)->size(); }
+
+  bool IsInvalidRequest(const absl::Status& status) {
+    return OAuthErrorOf(status) == OAuthError::kInvalidRequest &&
+           status.code() == absl::StatusCode::kInvalidArgument;
+  }
+
+  testing::OAuthFixture fixture_;
+  ClientRegistry registry_{&fixture_.store, &fixture_.hasher, &fixture_.clock,
+                           SystemRandom()};
+};
+
+TEST_F(ClientRegistryTest, CreatesWithAGeneratedIdAndASecretShownOnce) {
+  auto created = registry_.Create({"", "Billing", {"orders.read"}});
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->client.client_id.size(), 22u);  // 128 bits, base64url.
+  EXPECT_TRUE(IsValidClientId(created->client.client_id));
+  EXPECT_EQ(created->client_secret.size(), 43u);  // 256 bits, base64url.
+  EXPECT_EQ(created->client.created_at, testing::kFixtureNow);
+  // Only the keyed hash is stored, and the secret authenticates.
+  auto stored = fixture_.store.GetClient(created->client.client_id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->secret_hash.find(created->client_secret),
+            std::string::npos);
+  EXPECT_TRUE(
+      fixture_.authenticator
+          .Authenticate(created->client.client_id, created->client_secret)
+          .ok());
+  auto other = registry_.Create({"", "Billing", {}});
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->client.client_id, created->client.client_id);
+  EXPECT_NE(other->client_secret, created->client_secret);
+}
+
+TEST_F(ClientRegistryTest, CreatesWithAGivenIdAndDropsDuplicateScopes) {
+  auto created =
+      registry_.Create({"billing-svc_1.v2~x", "Billing ✓", {"b", "a", "b"}});
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->client.allowed_scopes,
+            (std::vector<std::string>{"b", "a"}));
+  auto again = registry_.Create({"billing-svc_1.v2~x", "Other", {}});
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(registry_.Get("billing-svc_1.v2~x")->name, "Billing ✓");
+}
+
+TEST_F(ClientRegistryTest, RefusesBadInputAndStoresNothing) {
+  const std::vector<ClientSpec> bad = {
+      {std::string(129, 'a'), "", {}},
+      {"has space", "", {}},
+      {"slash/", "", {}},
+      {"colon:", "", {}},
+      {"é", "", {}},
+      {"ok", std::string(201, 'n'), {}},
+      {"ok", "tab\there", {}},
+      {"ok", "nul" + std::string(1, '\0'), {}},
+      {"ok", "\xC3", {}},          // Truncated UTF-8.
+      {"ok", "\xC0\xAF", {}},      // Overlong.
+      {"ok", "\xED\xA0\x80", {}},  // Surrogate.
+      {"ok", "\xC2\x85", {}},      // C1 control (NEL).
+      {"ok", "", {"two words"}},
+      {"ok", "", {""}},
+      {"ok", "", {"quote\""}},
+      {"ok", "", {"back\\slash"}},
+      {"ok", "", std::vector<std::string>(101, "s")},
+  };
+  for (const ClientSpec& spec : bad) {
+    EXPECT_TRUE(IsInvalidRequest(registry_.Create(spec).status()))
+        << spec.client_id << " / " << spec.name;
+  }
+  EXPECT_EQ(Count(), 0u);
+  EXPECT_TRUE(registry_.Create({std::string(128, 'a'), "", {}}).ok());
+}
+
+TEST_F(ClientRegistryTest, GetsUpdatesAndDeletes) {
+  auto created = registry_.Create({"svc", "Service", {"a"}});
+  ASSERT_TRUE(created.ok());
+  fixture_.clock.Advance(absl::Seconds(5));
+  auto updated = registry_.Update({"svc", "Renamed", {"b", "c"}});
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->name, "Renamed");
+  EXPECT_EQ(updated->allowed_scopes, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(updated->created_at, testing::kFixtureNow);
+  EXPECT_EQ(updated->updated_at, testing::kFixtureNow + absl::Seconds(5));
+  EXPECT_EQ(*registry_.Get("svc"), *updated);
+  // The secret survives an update.
+  EXPECT_TRUE(
+      fixture_.authenticator.Authenticate("svc", created->client_secret).ok());
+
+  EXPECT_TRUE(
+      IsInvalidRequest(registry_.Update({"svc", "", {"a b"}}).status()));
+  EXPECT_EQ(registry_.Get("svc")->name, "Renamed");
+  EXPECT_EQ(registry_.Update({"nobody", "", {}}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(registry_.Get("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(IsInvalidRequest(registry_.Get("").status()));
+  EXPECT_TRUE(IsInvalidRequest(registry_.Delete("bad id")));
+
+  EXPECT_TRUE(registry_.Delete("svc").ok());
+  EXPECT_EQ(registry_.Delete("svc").code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(
+      fixture_.authenticator.Authenticate("svc", created->client_secret).ok());
+}
+
+TEST_F(ClientRegistryTest, ListsInPages) {
+  for (const char* id : {"e", "b", "d", "a", "c"}) {
+    ASSERT_TRUE(registry_.Create({id, "", {}}).ok());
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = registry_.List(2, token);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& client : page->clients) seen.push_back(client.client_id);
+    token = page->next_page_token;
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(pages, 3);
+  auto all = registry_.List(0, "");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->clients.size(), 5u);
+  EXPECT_TRUE(all->next_page_token.empty());
+  // Exactly a page: no empty page after it.
+  auto five = registry_.List(5, "");
+  EXPECT_TRUE(five->next_page_token.empty());
+
+  EXPECT_TRUE(IsInvalidRequest(registry_.List(-1, "").status()));
+  EXPECT_TRUE(IsInvalidRequest(registry_.List(1001, "").status()));
+  EXPECT_TRUE(IsInvalidRequest(registry_.List(2, "!!").status()));
+  EXPECT_TRUE(IsInvalidRequest(registry_.List(2, "Y m").status()));
+  EXPECT_TRUE(registry_.List(1000, "").ok());
+}
+
+}  // namespace
+}  // namespace identity::server
