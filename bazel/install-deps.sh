@@ -19,6 +19,8 @@ packages=(
   clang libclang-rt-14-dev
   # Interoperability tests: an independent JOSE implementation (PyJWT on cryptography).
   python3 python3-jwt python3-cryptography
+  # The independent gRPC client test (tests/grpc_interop): Python gRPC and protobuf.
+  python3-grpcio python3-protobuf
 )
 
 missing=()

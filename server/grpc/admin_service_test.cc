@@ -1,0 +1,262 @@
+// AdminService and KeyService's admin methods over real loopback gRPC, behind
+// the server's own authorizer: no token, a foreign or expired token, or one
+// without identity.admin is refused before the handler, and changes nothing.
+#include "server/grpc/admin_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "client/interceptor/server_credentials.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "jwt/jwk.h"
+#include "jwt/jwt_signer.h"
+#include "server/grpc/key_service.h"
+#include "server/grpc/server_auth.h"
+#include "server/grpc/status_mapping.h"
+#include "server/oauth/bootstrap_admin.h"
+#include "server/oauth/testing/oauth_fixture.h"
+
+namespace identity::server {
+namespace {
+
+std::string ReasonOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  google::rpc::ErrorInfo info;
+  if (!details.ParseFromString(status.error_details()) ||
+      details.details_size() != 1 || !details.details(0).UnpackTo(&info)) {
+    return "";
+  }
+  return info.reason();
+}
+
+class AdminServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(EnsureBootstrapAdmin(fixture_.store, fixture_.hasher, "admin",
+                                     "admin-secret", fixture_.clock.Now())
+                    .ok());
+    ASSERT_TRUE(fixture_.AddClient("worker", "worker-secret").ok());
+    auto authorizer = MakeServerAuthorizer(
+        fixture_.keys.get(), testing::kFixtureIssuer, &fixture_.clock);
+    ASSERT_TRUE(authorizer.ok()) << authorizer.status();
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(
+        "127.0.0.1:0", interceptor::AuthorizingServerCredentials(*authorizer),
+        &port);
+    builder.RegisterService(&admin_service_);
+    builder.RegisterService(&key_service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                       grpc::InsecureChannelCredentials());
+    admin_ = v1::AdminService::NewStub(channel);
+    keys_ = v1::KeyService::NewStub(channel);
+    auto token = fixture_.grant.Issue(
+        {"client_credentials", "admin", "admin-secret", ""});
+    ASSERT_TRUE(token.ok()) << token.status();
+    admin_token_ = token->access_token;
+  }
+
+  void TearDown() override { server_->Shutdown(); }
+
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!token.empty())
+      context->AddMetadata("authorization", "Bearer " + token);
+    return context;
+  }
+
+  grpc::Status Create(const std::string& token,
+                      const v1::CreateClientRequest& request,
+                      v1::CreateClientResponse* response) {
+    return admin_->CreateClient(Context(token).get(), request, response);
+  }
+
+  size_t ClientCount() {
+    return fixture_.store.ListClients("", 10'000)->size();
+  }
+
+  testing::OAuthFixture fixture_;
+  ClientRegistry registry_{&fixture_.store, &fixture_.hasher, &fixture_.clock,
+                           SystemRandom()};
+  AdminServiceImpl admin_service_{&registry_};
+  KeyServiceImpl key_service_{fixture_.keys.get()};
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<v1::KeyService::Stub> keys_;
+  std::string admin_token_;
+};
+
+TEST_F(AdminServiceTest, ManagesClientsWithAnAdminToken) {
+  v1::CreateClientRequest create;
+  create.set_client_id("billing");
+  create.set_name("Billing");
+  create.add_allowed_scopes("orders.read");
+  v1::CreateClientResponse created;
+  ASSERT_TRUE(Create(admin_token_, create, &created).ok());
+  EXPECT_EQ(created.client().client_id(), "billing");
+  EXPECT_EQ(created.client().allowed_scopes(0), "orders.read");
+  EXPECT_EQ(created.client().created_at().seconds(),
+            absl::ToUnixSeconds(testing::kFixtureNow));
+  EXPECT_EQ(created.client_secret().size(), 43u);
+  // The new client can get a token with its secret.
+  EXPECT_TRUE(fixture_.grant
+                  .Issue({"client_credentials", "billing",
+                          created.client_secret(), "orders.read"})
+                  .ok());
+
+  v1::Client got;
+  v1::GetClientRequest get;
+  get.set_client_id("billing");
+  ASSERT_TRUE(admin_->GetClient(Context(admin_token_).get(), get, &got).ok());
+  EXPECT_EQ(got.name(), "Billing");
+
+  v1::UpdateClientRequest update;
+  update.set_client_id("billing");
+  update.set_name("Billing v2");
+  update.add_allowed_scopes("orders.write");
+  v1::Client updated;
+  ASSERT_TRUE(
+      admin_->UpdateClient(Context(admin_token_).get(), update, &updated).ok());
+  EXPECT_EQ(updated.allowed_scopes(0), "orders.write");
+
+  v1::ListClientsRequest list;
+  list.set_page_size(2);
+  v1::ListClientsResponse page;
+  ASSERT_TRUE(
+      admin_->ListClients(Context(admin_token_).get(), list, &page).ok());
+  ASSERT_EQ(page.clients_size(), 2);
+  EXPECT_EQ(page.clients(0).client_id(), "admin");
+  EXPECT_EQ(page.clients(1).client_id(), "billing");
+  ASSERT_FALSE(page.next_page_token().empty());
+  list.set_page_token(page.next_page_token());
+  ASSERT_TRUE(
+      admin_->ListClients(Context(admin_token_).get(), list, &page).ok());
+  ASSERT_EQ(page.clients_size(), 1);
+  EXPECT_EQ(page.clients(0).client_id(), "worker");
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  v1::DeleteClientRequest del;
+  del.set_client_id("billing");
+  v1::DeleteClientResponse deleted;
+  ASSERT_TRUE(
+      admin_->DeleteClient(Context(admin_token_).get(), del, &deleted).ok());
+  EXPECT_EQ(admin_->DeleteClient(Context(admin_token_).get(), del, &deleted)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      admin_->GetClient(Context(admin_token_).get(), get, &got).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(AdminServiceTest, RefusesBadInputWithItsReason) {
+  v1::CreateClientRequest create;
+  create.set_client_id("bad id");
+  v1::CreateClientResponse created;
+  grpc::Status status = Create(admin_token_, create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "invalid_request");
+  EXPECT_NE(status.error_message().find("client_id"), std::string::npos);
+  create.set_client_id("worker");
+  EXPECT_EQ(Create(admin_token_, create, &created).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ClientCount(), 2u);
+}
+
+TEST_F(AdminServiceTest, RefusesCallersWithoutAnAdminToken) {
+  // A valid token of this issuer without identity.admin.
+  auto worker = fixture_.grant.Issue(
+      {"client_credentials", "worker", "worker-secret", "orders.read"});
+  ASSERT_TRUE(worker.ok());
+  // A token with the admin scope signed by a key this server does not have.
+  jwt::Jwk foreign_key = *jwt::Jwk::Generate(jwt::Algorithm::kES256);
+  jwt::Claims claims;
+  claims.iss = testing::kFixtureIssuer;
+  claims.sub = "admin";
+  claims.iat = absl::ToUnixSeconds(fixture_.clock.Now());
+  claims.exp = *claims.iat + 60;
+  claims.other["scope"] = kAdminScope;
+  const std::string forged =
+      *jwt::JwtSigner::Create(foreign_key, {.typ = "at+jwt"})->Sign(claims);
+
+  v1::CreateClientRequest create;
+  create.set_client_id("intruder");
+  v1::CreateClientResponse created;
+  struct Case {
+    std::string token;
+    grpc::StatusCode code;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", grpc::StatusCode::UNAUTHENTICATED},
+           {"garbage", grpc::StatusCode::UNAUTHENTICATED},
+           {forged, grpc::StatusCode::UNAUTHENTICATED},
+           {worker->access_token, grpc::StatusCode::PERMISSION_DENIED}}) {
+    EXPECT_EQ(Create(c.token, create, &created).error_code(), c.code)
+        << c.token;
+  }
+  grpc::ClientContext basic;
+  basic.AddMetadata("authorization", "Basic YWRtaW46YWRtaW4tc2VjcmV0");
+  EXPECT_EQ(admin_->CreateClient(&basic, create, &created).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  const size_t keys_before = fixture_.store.ListSigningKeys()->size();
+  v1::RotateKeysResponse rotated;
+  EXPECT_EQ(keys_->RotateKeys(Context(worker->access_token).get(), {}, &rotated)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListKeysResponse listed;
+  EXPECT_EQ(keys_->ListKeys(Context("").get(), {}, &listed).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(fixture_.store.ListSigningKeys()->size(), keys_before);
+  // GetJwks stays public.
+  v1::GetJwksResponse jwks;
+  EXPECT_TRUE(keys_->GetJwks(Context("").get(), {}, &jwks).ok());
+
+  // The admin token stops working when it expires.
+  fixture_.clock.Advance(absl::Minutes(11));
+  EXPECT_EQ(Create(admin_token_, create, &created).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ClientCount(), 2u);
+}
+
+TEST_F(AdminServiceTest, ListsAndRotatesKeys) {
+  v1::ListKeysResponse before;
+  ASSERT_TRUE(keys_->ListKeys(Context(admin_token_).get(), {}, &before).ok());
+  ASSERT_EQ(before.keys_size(), 2);
+  std::string current, next;
+  for (const auto& key : before.keys()) {
+    EXPECT_EQ(key.alg(), "ES256");
+    if (key.state() == v1::KEY_STATE_CURRENT) current = key.kid();
+    if (key.state() == v1::KEY_STATE_NEXT) next = key.kid();
+  }
+  ASSERT_FALSE(current.empty());
+  ASSERT_FALSE(next.empty());
+
+  fixture_.clock.Advance(absl::Minutes(1));
+  v1::RotateKeysResponse rotated;
+  ASSERT_TRUE(
+      keys_->RotateKeys(Context(admin_token_).get(), {}, &rotated).ok());
+  EXPECT_EQ(rotated.current().kid(), next);
+  EXPECT_EQ(rotated.current().activated_at().seconds(),
+            absl::ToUnixSeconds(fixture_.clock.Now()));
+  EXPECT_NE(rotated.next().kid(), next);
+  EXPECT_NE(rotated.next().kid(), current);
+
+  v1::ListKeysResponse after;
+  ASSERT_TRUE(keys_->ListKeys(Context(admin_token_).get(), {}, &after).ok());
+  ASSERT_EQ(after.keys_size(), 3);
+  for (const auto& key : after.keys()) {
+    if (key.kid() != current) continue;
+    EXPECT_EQ(key.state(), v1::KEY_STATE_RETIRED);
+    EXPECT_TRUE(key.has_retired_at());
+    EXPECT_GT(key.remove_at().seconds(), key.retired_at().seconds());
+  }
+  // The admin token, signed by the now-retired key, still works.
+  v1::ListKeysResponse again;
+  EXPECT_TRUE(keys_->ListKeys(Context(admin_token_).get(), {}, &again).ok());
+}
+
+}  // namespace
+}  // namespace identity::server
