@@ -1,5 +1,6 @@
 #include "client/idctl/idctl.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
@@ -20,6 +22,7 @@
 #include "absl/strings/strip.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "identity/v1/admin.grpc.pb.h"
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
@@ -65,6 +68,19 @@ Server (plaintext gRPC unless --tls-ca is given)
   idctl keys jwks --server ADDR [--tls-ca PEM_FILE]
       Print the server's JWKS (KeyService.GetJwks).
   On a gRPC error these exit 1 and print the status code, the OAuth error and the message.
+
+Administration (needs a token with scope identity.admin: --token, or IDENTITY_ACCESS_TOKEN,
+or --client-id with the client's secret from --client-secret or IDENTITY_CLIENT_SECRET, for
+which idctl first gets a token with scope identity.admin)
+  idctl keys list --server ADDR AUTH             Every signing key with its state and dates.
+  idctl keys rotate --server ADDR AUTH           Rotate now: NEXT becomes CURRENT.
+  idctl clients create --server ADDR AUTH [--id ID] [--name NAME] [--allow-scope S]...
+      Register a client; prints it with its secret, which is shown only this once.
+  idctl clients get --server ADDR AUTH ID
+  idctl clients list --server ADDR AUTH            Every client, page by page.
+  idctl clients update --server ADDR AUTH ID [--name NAME] [--allow-scope S]...
+      Replace the name and allowed scopes.
+  idctl clients delete --server ADDR AUTH ID
 
 Tokens
   idctl jwt sign --key PRIVATE_JWK_FILE --claims JSON [--typ TYP]
@@ -160,6 +176,10 @@ class Command {
     if (group == "jwt" && verb == "sign") return JwtSign(argv);
     if (group == "jwt" && verb == "decode") return JwtDecode(argv);
     if (group == "jwt" && verb == "verify") return JwtVerify(argv);
+    if (group == "keys" && (verb == "list" || verb == "rotate")) {
+      return KeysAdmin(argv);
+    }
+    if (group == "clients") return Clients(argv);
     return Usage(absl::StrCat("unknown command \"", group,
                               verb.empty() ? "" : " ", verb, "\""));
   }
@@ -271,6 +291,14 @@ class Command {
         return "UNAVAILABLE";
       case grpc::StatusCode::UNIMPLEMENTED:
         return "UNIMPLEMENTED";
+      case grpc::StatusCode::NOT_FOUND:
+        return "NOT_FOUND";
+      case grpc::StatusCode::ALREADY_EXISTS:
+        return "ALREADY_EXISTS";
+      case grpc::StatusCode::ABORTED:
+        return "ABORTED";
+      case grpc::StatusCode::INTERNAL:
+        return "INTERNAL";
       case grpc::StatusCode::DEADLINE_EXCEEDED:
         return "DEADLINE_EXCEEDED";
       default:
@@ -312,6 +340,191 @@ class Command {
                {"token_type", response.token_type()},
                {"expires_in", response.expires_in()},
                {"scope", response.scope()}});
+    return kExitOk;
+  }
+
+  // An admin call's context: a deadline and the bearer token.
+  static std::unique_ptr<grpc::ClientContext> AdminContext(
+      const std::string& token) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(10));
+    context->AddMetadata("authorization", "Bearer " + token);
+    return context;
+  }
+
+  // Prints a response message as JSON with the proto field names.
+  int PrintMessage(const google::protobuf::Message& message) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(message, &json, options)
+             .ok()) {
+      err_ << "idctl: cannot print the response\n";
+      return kExitInvalid;
+    }
+    out_ << json;
+    return kExitOk;
+  }
+
+  // The channel and admin token of an administration command: --token or
+  // IDENTITY_ACCESS_TOKEN, else a client_credentials token for scope
+  // identity.admin. Returns an exit status when it cannot.
+  struct Admin {
+    std::shared_ptr<grpc::Channel> channel;
+    std::string token;
+  };
+  std::variant<Admin, int> ConnectAdmin(const Args& args,
+                                        absl::string_view command) {
+    auto server = args.Get("server");
+    if (!server) return Usage(absl::StrCat(command, " needs --server"));
+    auto channel = Channel(*server, args.Get("tls-ca"));
+    if (!channel.ok()) return Usage(channel.status().message());
+    Admin admin{*channel, ""};
+    if (auto token = args.Get("token")) {
+      admin.token = *token;
+    } else if (auto client_id = args.Get("client-id")) {
+      v1::TokenRequest request;
+      request.set_grant_type("client_credentials");
+      request.set_client_id(*client_id);
+      request.set_client_secret(ClientSecret(args));
+      request.set_scope("identity.admin");
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(10));
+      v1::TokenResponse response;
+      const grpc::Status status = v1::TokenService::NewStub(admin.channel)
+                                      ->Token(&context, request, &response);
+      if (!status.ok()) return CallFailed(status);
+      admin.token = response.access_token();
+    } else if (const char* env = std::getenv("IDENTITY_ACCESS_TOKEN")) {
+      admin.token = env;
+    }
+    if (admin.token.empty()) {
+      return Usage(absl::StrCat(
+          command,
+          " needs an admin token: --token, IDENTITY_ACCESS_TOKEN, or "
+          "--client-id with the client's secret"));
+    }
+    return admin;
+  }
+
+  int KeysAdmin(const std::vector<std::string>& argv) {
+    auto args = ParseArgs(
+        argv, 2, {"server", "tls-ca", "token", "client-id", "client-secret"});
+    if (!args.ok()) return Usage(args.status().message());
+    const std::string command = "keys " + argv[1];
+    if (!args->positional.empty()) {
+      return Usage(absl::StrCat(command, " takes no arguments"));
+    }
+    auto admin = ConnectAdmin(*args, command);
+    if (const int* exit = std::get_if<int>(&admin)) return *exit;
+    auto stub = v1::KeyService::NewStub(std::get<Admin>(admin).channel);
+    auto context = AdminContext(std::get<Admin>(admin).token);
+    if (argv[1] == "list") {
+      v1::ListKeysResponse response;
+      const grpc::Status status =
+          stub->ListKeys(context.get(), v1::ListKeysRequest(), &response);
+      return status.ok() ? PrintMessage(response) : CallFailed(status);
+    }
+    v1::RotateKeysResponse response;
+    const grpc::Status status =
+        stub->RotateKeys(context.get(), v1::RotateKeysRequest(), &response);
+    return status.ok() ? PrintMessage(response) : CallFailed(status);
+  }
+
+  int Clients(const std::vector<std::string>& argv) {
+    const std::string verb = argv.size() > 1 ? argv[1] : "";
+    auto args = ParseArgs(argv, 2,
+                          {"server", "tls-ca", "token", "client-id",
+                           "client-secret", "id", "name", "allow-scope"});
+    if (!args.ok()) return Usage(args.status().message());
+    const std::string command = "clients " + verb;
+    const bool takes_id = verb == "get" || verb == "update" || verb == "delete";
+    if (verb != "create" && verb != "list" && !takes_id) {
+      return Usage(absl::StrCat("unknown command \"", command, "\""));
+    }
+    if (args->positional.size() != (takes_id ? 1u : 0u)) {
+      return Usage(takes_id ? absl::StrCat(command, " needs one client ID")
+                            : absl::StrCat(command, " takes no arguments"));
+    }
+    if ((verb != "create" && args->Get("id")) ||
+        ((verb != "create" && verb != "update") &&
+         (args->Get("name") || args->Get("allow-scope")))) {
+      return Usage(absl::StrCat(command, " does not take these options"));
+    }
+    auto admin = ConnectAdmin(*args, command);
+    if (const int* exit = std::get_if<int>(&admin)) return *exit;
+    auto stub = v1::AdminService::NewStub(std::get<Admin>(admin).channel);
+    const std::string& token = std::get<Admin>(admin).token;
+    const std::vector<std::string> scopes = args->GetAll("allow-scope");
+    if (verb == "create") {
+      v1::CreateClientRequest request;
+      request.set_client_id(args->Get("id").value_or(""));
+      request.set_name(args->Get("name").value_or(""));
+      for (const std::string& scope : scopes) request.add_allowed_scopes(scope);
+      v1::CreateClientResponse response;
+      const grpc::Status status =
+          stub->CreateClient(AdminContext(token).get(), request, &response);
+      return status.ok() ? PrintMessage(response) : CallFailed(status);
+    }
+    if (verb == "list") {
+      // Every page, printed as one response.
+      v1::ListClientsResponse all;
+      v1::ListClientsRequest request;
+      request.set_page_size(1000);
+      do {
+        v1::ListClientsResponse page;
+        const grpc::Status status =
+            stub->ListClients(AdminContext(token).get(), request, &page);
+        if (!status.ok()) return CallFailed(status);
+        for (auto& client : *page.mutable_clients()) {
+          *all.add_clients() = std::move(client);
+        }
+        request.set_page_token(page.next_page_token());
+      } while (!request.page_token().empty());
+      return PrintMessage(all);
+    }
+    const std::string& id = args->positional[0];
+    if (verb == "get") {
+      v1::GetClientRequest request;
+      request.set_client_id(id);
+      v1::Client response;
+      const grpc::Status status =
+          stub->GetClient(AdminContext(token).get(), request, &response);
+      return status.ok() ? PrintMessage(response) : CallFailed(status);
+    }
+    if (verb == "update") {
+      // The API replaces name and scopes; keep what the command leaves out.
+      v1::GetClientRequest get;
+      get.set_client_id(id);
+      v1::Client current;
+      grpc::Status status =
+          stub->GetClient(AdminContext(token).get(), get, &current);
+      if (!status.ok()) return CallFailed(status);
+      v1::UpdateClientRequest request;
+      request.set_client_id(id);
+      request.set_name(args->Get("name").value_or(current.name()));
+      if (args->Get("allow-scope")) {
+        for (const std::string& scope : scopes) {
+          request.add_allowed_scopes(scope);
+        }
+      } else {
+        *request.mutable_allowed_scopes() = current.allowed_scopes();
+      }
+      v1::Client response;
+      status =
+          stub->UpdateClient(AdminContext(token).get(), request, &response);
+      return status.ok() ? PrintMessage(response) : CallFailed(status);
+    }
+    v1::DeleteClientRequest request;
+    request.set_client_id(id);
+    v1::DeleteClientResponse response;
+    const grpc::Status status =
+        stub->DeleteClient(AdminContext(token).get(), request, &response);
+    if (!status.ok()) return CallFailed(status);
+    out_ << "deleted " << id << "\n";
     return kExitOk;
   }
 

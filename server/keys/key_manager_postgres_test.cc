@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "server/keys/key_manager.h"
 #include "storage/postgres/postgres_store.h"
+#include "storage/testing/scratch_database.h"
 
 namespace identity::server {
 namespace {
@@ -27,9 +28,10 @@ std::string Current(const KeySnapshot& snapshot) {
 class KeyManagerPostgresTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* url = std::getenv("IDENTITY_TEST_DATABASE_URL");
-    ASSERT_NE(url, nullptr) << "set IDENTITY_TEST_DATABASE_URL (docs/build.md)";
-    options_.url = url;
+    auto database = storage::testing::ScratchDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
+    options_.url = database_->url();
     auto admin = storage::PostgresStore::Open(options_);
     ASSERT_TRUE(admin.ok()) << admin.status();
     ASSERT_TRUE(
@@ -58,6 +60,7 @@ class KeyManagerPostgresTest : public ::testing::Test {
     return replica;
   }
 
+  std::unique_ptr<storage::testing::ScratchDatabase> database_;
   storage::PoolOptions options_;
   KeySealer sealer_ = *KeySealer::Create(std::string(32, 'k'));
   jwt::FakeClock clock_{kStart};

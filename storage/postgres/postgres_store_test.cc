@@ -8,17 +8,25 @@
 
 #include "gtest/gtest.h"
 #include "storage/postgres/migrations.h"
+#include "storage/testing/scratch_database.h"
 #include "storage/testing/store_conformance.h"
 
 namespace identity::storage {
 namespace {
 
-// tests/run_all.sh starts a private PostgreSQL and sets this; run by hand with
+// A database of this test's own on the server tests/run_all.sh starts; run
+// by hand with
 //   eval "$(tests/postgres/postgres.sh start)"
 //   bazel test --test_env=IDENTITY_TEST_DATABASE_URL //storage/...
 std::string DatabaseUrl() {
-  const char* url = std::getenv("IDENTITY_TEST_DATABASE_URL");
-  return url == nullptr ? "" : url;
+  // Dropped at exit.
+  static const std::unique_ptr<testing::ScratchDatabase> database = [] {
+    auto created = testing::ScratchDatabase::Create();
+    if (created.ok()) return *std::move(created);
+    ADD_FAILURE() << created.status();
+    return std::unique_ptr<testing::ScratchDatabase>();
+  }();
+  return database == nullptr ? "" : database->url();
 }
 
 PoolOptions Options() {
