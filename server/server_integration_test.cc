@@ -1,14 +1,8 @@
 // The real identity-server binary, started as a process: configuration,
 // bootstrap client, Token and Introspect over gRPC, health, and a clean drain
-// on SIGTERM. Runs on the in-memory store here; PostgreSQL runs get their own
-// test with the server's remaining RPCs.
+// on SIGTERM. Runs on the in-memory store here; server_postgres_test runs
+// replicas on PostgreSQL.
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -18,66 +12,15 @@
 #include "gtest/gtest.h"
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
-
-extern char** environ;
+#include "server/testing/server_process.h"
 
 namespace identity::server {
 namespace {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::vector<std::string>& args) {
-    std::vector<std::string> env = {
-        "IDENTITY_KEK=" + std::string(64, 'a'),
-        "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin",
-        "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=admin-secret-for-tests"};
-    std::vector<char*> argv = {const_cast<char*>("server/identity-server")};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    EXPECT_EQ(
-        posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), envp.data()),
-        0);
-  }
-
-  // SIGTERM, then the exit status.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    return Wait();
-  }
-
-  // The exit status (128 + signal when killed).
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
- private:
-  pid_t pid_ = 0;
-};
+using testing::CommandResult;
+using testing::FreePort;
+using testing::RunCommand;
+using testing::ServerProcess;
 
 TEST(ServerIntegrationTest, IssuesIntrospectsAndDrains) {
   const int port = FreePort();
@@ -128,26 +71,6 @@ TEST(ServerIntegrationTest, IssuesIntrospectsAndDrains) {
               grpc::StatusCode::UNAUTHENTICATED);
   }
   EXPECT_EQ(server.Stop(), 0);
-}
-
-struct CommandResult {
-  int exit_code;
-  std::string output;
-};
-
-// Runs a shell command (from the runfiles root), capturing stdout and stderr.
-CommandResult RunCommand(const std::string& command) {
-  CommandResult result{-1, ""};
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    result.output.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 TEST(ServerIntegrationTest, IdctlGetsVerifiesAndIntrospectsTokens) {

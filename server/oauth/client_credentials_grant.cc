@@ -9,6 +9,10 @@ namespace identity::server {
 
 absl::StatusOr<IssuedToken> ClientCredentialsGrant::Issue(
     const TokenRequestFields& request) const {
+  if (request.grant_type.empty()) {
+    // RFC 6749 §5.2: a missing required parameter.
+    return OAuthFailure(OAuthError::kInvalidRequest, "grant_type is required");
+  }
   if (request.grant_type != "client_credentials") {
     return OAuthFailure(OAuthError::kUnsupportedGrantType,
                         "grant_type must be \"client_credentials\"");

@@ -48,7 +48,8 @@ class ClientCredentialsGrant {
         random_(std::move(random)),
         options_(std::move(options)) {}
 
-  // Errors: kUnsupportedGrantType unless grant_type is "client_credentials";
+  // Errors: kInvalidRequest for an empty grant_type; kUnsupportedGrantType
+  // unless it is "client_credentials";
   // kInvalidClient; kInvalidScope; storage errors unchanged.
   absl::StatusOr<IssuedToken> Issue(const TokenRequestFields& request) const;
 

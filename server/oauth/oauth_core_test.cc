@@ -105,8 +105,11 @@ TEST_F(OAuthCoreTest, OtherGrantTypesAreUnsupported) {
   TokenRequestFields request = Request();
   request.grant_type = "password";
   EXPECT_EQ(ErrorOf(request), OAuthError::kUnsupportedGrantType);
-  request.grant_type = "";
+  request.grant_type = "Client_Credentials";  // Values are case-sensitive.
   EXPECT_EQ(ErrorOf(request), OAuthError::kUnsupportedGrantType);
+  // RFC 6749 §5.2: a missing parameter is invalid_request.
+  request.grant_type = "";
+  EXPECT_EQ(ErrorOf(request), OAuthError::kInvalidRequest);
 }
 
 TEST_F(OAuthCoreTest, IntrospectsAnActiveToken) {

@@ -1,0 +1,109 @@
+// Test-only: the real identity-server binary as a child process, a free
+// loopback port, and shell commands (idctl) with their output. Shared by the
+// integration tests on the memory store and on PostgreSQL.
+#ifndef IDENTITY_SERVER_TESTING_SERVER_PROCESS_H_
+#define IDENTITY_SERVER_TESTING_SERVER_PROCESS_H_
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+extern char** environ;
+
+namespace identity::server::testing {
+
+inline constexpr char kAdminId[] = "admin";
+inline constexpr char kAdminSecret[] = "admin-secret-for-tests";
+
+inline int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// `server/identity-server ARGS` with a KEK and the bootstrap admin client
+// (kAdminId, kAdminSecret) in its environment. Killed if still running when
+// destroyed.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::vector<std::string>& args) {
+    std::vector<std::string> env = {
+        "IDENTITY_KEK=" + std::string(64, 'a'),
+        std::string("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=") + kAdminId,
+        std::string("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=") + kAdminSecret};
+    std::vector<char*> argv = {const_cast<char*>("server/identity-server")};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    EXPECT_EQ(
+        posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), envp.data()),
+        0);
+  }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // SIGTERM, then the exit status.
+  int Stop() {
+    kill(pid_, SIGTERM);
+    return Wait();
+  }
+
+  // The exit status (128 + signal when killed).
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+ private:
+  pid_t pid_ = 0;
+};
+
+struct CommandResult {
+  int exit_code;
+  std::string output;
+};
+
+// Runs a shell command (from the runfiles root), capturing stdout and stderr.
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult result{-1, ""};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    result.output.append(buffer, n);
+  }
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace identity::server::testing
+
+#endif  // IDENTITY_SERVER_TESTING_SERVER_PROCESS_H_
