@@ -1,0 +1,424 @@
+// loadgen: a closed-loop gRPC load generator for identity-server's
+// TokenService.Token (client_credentials) and IntrospectionService.Introspect.
+//
+//   IDENTITY_CLIENT_SECRET=... bazel-bin/bench/loadgen --target=127.0.0.1:50051
+//       --rpc=token --concurrency=32 --channels=4 --warmup=2 --duration=10
+//       --client-id=bench [--server-pid=PID] [--postgres-pid=PID]
+//
+// `--concurrency` callers each keep exactly one call outstanding (callback
+// API), spread round-robin over `--channels` channels (one HTTP/2 connection
+// each). For `introspect` one token is obtained with Token first and then
+// introspected over and over; the caller authenticates with the
+// client_id/client_secret fields in both cases.
+//
+// Calls that complete within the measurement window (after `--warmup`, for
+// `--duration` seconds) are counted and their latencies kept; errors are
+// counted by status code over the whole run, warm-up included (an introspect
+// answered `active: false` counts as error "INACTIVE"). With `--server-pid`
+// and `--postgres-pid` (the postmaster; its child processes are included) the
+// CPU time those processes used within the window is reported per call, as is
+// the loadgen's own.
+//
+// Prints a human-readable summary, then one JSON line for scripts. Exit
+// status: 0 when every call succeeded, 1 when any failed, 2 on bad usage.
+#include <dirent.h>
+#include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "identity/v1/introspection.grpc.pb.h"
+#include "identity/v1/token.grpc.pb.h"
+
+namespace identity::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using v1::IntrospectionService;
+using v1::TokenService;
+
+constexpr int kInactive = -1;  // Error "code" of an introspection not active.
+
+struct Options {
+  std::string target = "127.0.0.1:50051";
+  std::string rpc = "token";
+  int concurrency = 1;
+  int channels = 1;
+  double warmup = 2;
+  double duration = 10;
+  double deadline = 10;
+  std::string client_id = "bench";
+  std::string client_secret;
+  int server_pid = 0;
+  int postgres_pid = 0;
+};
+
+constexpr char kUsage[] =
+    "usage: loadgen --target=HOST:PORT --rpc=token|introspect\n"
+    "  [--concurrency=N] [--channels=K] [--warmup=S] [--duration=S]\n"
+    "  [--deadline=S] [--client-id=ID] [--client-secret=SECRET]\n"
+    "  [--server-pid=PID] [--postgres-pid=PID]\n"
+    "The secret may come from IDENTITY_CLIENT_SECRET instead.\n";
+
+// Accepts --name=value and --name value.
+std::optional<Options> ParseArgs(int argc, char** argv) {
+  Options o;
+  if (const char* secret = std::getenv("IDENTITY_CLIENT_SECRET")) {
+    o.client_secret = secret;
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    if (arg.rfind("--", 0) != 0) return std::nullopt;
+    const size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return std::nullopt;
+    }
+    bool ok = true;
+    if (arg == "--target") {
+      o.target = value;
+    } else if (arg == "--rpc") {
+      o.rpc = value;
+    } else if (arg == "--client-id") {
+      o.client_id = value;
+    } else if (arg == "--client-secret") {
+      o.client_secret = value;
+    } else if (arg == "--concurrency") {
+      ok = absl::SimpleAtoi(value, &o.concurrency) && o.concurrency > 0;
+    } else if (arg == "--channels") {
+      ok = absl::SimpleAtoi(value, &o.channels) && o.channels > 0;
+    } else if (arg == "--warmup") {
+      ok = absl::SimpleAtod(value, &o.warmup) && o.warmup >= 0;
+    } else if (arg == "--duration") {
+      ok = absl::SimpleAtod(value, &o.duration) && o.duration > 0;
+    } else if (arg == "--deadline") {
+      ok = absl::SimpleAtod(value, &o.deadline) && o.deadline > 0;
+    } else if (arg == "--server-pid") {
+      ok = absl::SimpleAtoi(value, &o.server_pid);
+    } else if (arg == "--postgres-pid") {
+      ok = absl::SimpleAtoi(value, &o.postgres_pid);
+    } else {
+      ok = false;
+    }
+    if (!ok) return std::nullopt;
+  }
+  if (o.rpc != "token" && o.rpc != "introspect") return std::nullopt;
+  if (o.client_secret.empty()) return std::nullopt;
+  return o;
+}
+
+// utime + stime of a process and its parent pid, from /proc/PID/stat.
+struct ProcStat {
+  long ticks = 0;
+  int ppid = 0;
+};
+
+std::optional<ProcStat> ReadProcStat(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  const size_t paren = line.rfind(')');  // comm may hold spaces.
+  if (paren == std::string::npos) return std::nullopt;
+  std::vector<std::string> f = absl::StrSplit(line.substr(paren + 2), ' ');
+  // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  ProcStat stat;
+  long utime = 0, stime = 0;
+  if (f.size() < 13 || !absl::SimpleAtoi(f[1], &stat.ppid) ||
+      !absl::SimpleAtoi(f[11], &utime) || !absl::SimpleAtoi(f[12], &stime)) {
+    return std::nullopt;
+  }
+  stat.ticks = utime + stime;
+  return stat;
+}
+
+// CPU seconds used so far by `pid`, and by its children if asked.
+double CpuSeconds(int pid, bool with_children) {
+  long ticks = 0;
+  if (auto own = ReadProcStat(pid)) ticks += own->ticks;
+  if (with_children) {
+    if (DIR* dir = opendir("/proc")) {
+      while (dirent* entry = readdir(dir)) {
+        int child = 0;
+        if (!absl::SimpleAtoi(entry->d_name, &child)) continue;
+        auto stat = ReadProcStat(child);
+        if (stat && stat->ppid == pid) ticks += stat->ticks;
+      }
+      closedir(dir);
+    }
+  }
+  return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+}
+
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// What all callers share.
+struct Run {
+  Options options;
+  Clock::time_point window_start, window_end;
+  std::atomic<bool> stopping{false};
+  absl::Mutex mu;
+  int running ABSL_GUARDED_BY(mu) = 0;
+};
+
+// One closed-loop caller: one call outstanding, the next started from the
+// completion callback. Only one callback of a caller runs at a time, so its
+// fields need no lock.
+class Caller {
+ public:
+  Caller(Run* run, TokenService::Stub* token, IntrospectionService::Stub* intro,
+         const std::string& access_token)
+      : run_(run), token_stub_(token), intro_stub_(intro) {
+    const Options& o = run->options;
+    token_request_.set_grant_type("client_credentials");
+    token_request_.set_client_id(o.client_id);
+    token_request_.set_client_secret(o.client_secret);
+    intro_request_.set_token(access_token);
+    intro_request_.set_token_type_hint("access_token");
+    intro_request_.set_client_id(o.client_id);
+    intro_request_.set_client_secret(o.client_secret);
+  }
+
+  void Start() {
+    context_ = std::make_unique<grpc::ClientContext>();
+    context_->set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(run_->options.deadline)));
+    started_ = Clock::now();
+    auto done = [this](grpc::Status status) { Done(status); };
+    if (run_->options.rpc == "token") {
+      token_response_.Clear();
+      token_stub_->async()->Token(context_.get(), &token_request_,
+                                  &token_response_, done);
+    } else {
+      intro_response_.Clear();
+      intro_stub_->async()->Introspect(context_.get(), &intro_request_,
+                                       &intro_response_, done);
+    }
+  }
+
+  const std::vector<uint32_t>& latencies_us() const { return latencies_us_; }
+  const std::map<int, int64_t>& errors() const { return errors_; }
+
+ private:
+  void Done(const grpc::Status& status) {
+    const Clock::time_point now = Clock::now();
+    int error = status.error_code();
+    if (status.ok() && run_->options.rpc == "token" &&
+        token_response_.access_token().empty()) {
+      error = grpc::StatusCode::INTERNAL;
+    } else if (status.ok() && run_->options.rpc == "introspect" &&
+               !intro_response_.active()) {
+      error = kInactive;
+    }
+    if (error != grpc::StatusCode::OK) {
+      ++errors_[error];
+    } else if (now >= run_->window_start && now <= run_->window_end) {
+      latencies_us_.push_back(static_cast<uint32_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(now - started_)
+              .count()));
+    }
+    if (now < run_->window_end && !run_->stopping.load()) {
+      Start();
+      return;
+    }
+    absl::MutexLock lock(&run_->mu);
+    --run_->running;
+  }
+
+  Run* const run_;
+  TokenService::Stub* const token_stub_;
+  IntrospectionService::Stub* const intro_stub_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  Clock::time_point started_;
+  v1::TokenRequest token_request_;
+  v1::TokenResponse token_response_;
+  v1::IntrospectRequest intro_request_;
+  v1::IntrospectResponse intro_response_;
+  std::vector<uint32_t> latencies_us_;
+  std::map<int, int64_t> errors_;
+};
+
+// gRPC and absl share their status codes.
+std::string CodeName(int code) {
+  if (code == kInactive) return "INACTIVE";
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+// Nearest-rank percentile of sorted values.
+uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<size_t>(std::ceil(p * sorted.size()));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+int Main(int argc, char** argv) {
+  std::optional<Options> options = ParseArgs(argc, argv);
+  if (!options.has_value()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  // Debian's absl is built without NDEBUG, so absl::Mutex (gRPC's locks
+  // included) runs its deadlock detector; the client should not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  Run run;
+  run.options = *options;
+  const Options& o = run.options;
+
+  // Distinct channel args and a local subchannel pool: K real connections.
+  std::vector<std::unique_ptr<TokenService::Stub>> token_stubs;
+  std::vector<std::unique_ptr<IntrospectionService::Stub>> intro_stubs;
+  for (int i = 0; i < o.channels; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("identity.loadgen.channel", i);
+    auto channel = grpc::CreateCustomChannel(
+        o.target, grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(10))) {
+      std::fprintf(stderr, "loadgen: cannot connect to %s\n", o.target.c_str());
+      return 1;
+    }
+    token_stubs.push_back(TokenService::NewStub(channel));
+    intro_stubs.push_back(IntrospectionService::NewStub(channel));
+  }
+
+  std::string access_token;
+  if (o.rpc == "introspect") {
+    grpc::ClientContext context;
+    v1::TokenRequest request;
+    v1::TokenResponse response;
+    request.set_grant_type("client_credentials");
+    request.set_client_id(o.client_id);
+    request.set_client_secret(o.client_secret);
+    grpc::Status status = token_stubs[0]->Token(&context, request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "loadgen: Token failed: %s %s\n",
+                   CodeName(status.error_code()).c_str(),
+                   status.error_message().c_str());
+      return 1;
+    }
+    access_token = response.access_token();
+  }
+
+  std::vector<std::unique_ptr<Caller>> callers;
+  for (int i = 0; i < o.concurrency; ++i) {
+    callers.push_back(std::make_unique<Caller>(
+        &run, token_stubs[i % o.channels].get(),
+        intro_stubs[i % o.channels].get(), access_token));
+  }
+  auto seconds = [](double s) {
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(s));
+  };
+  const Clock::time_point begin = Clock::now();
+  run.window_start = begin + seconds(o.warmup);
+  run.window_end = run.window_start + seconds(o.duration);
+  {
+    absl::MutexLock lock(&run.mu);
+    run.running = o.concurrency;
+  }
+  for (auto& caller : callers) caller->Start();
+
+  std::this_thread::sleep_until(run.window_start);
+  const double client0 = OwnCpuSeconds();
+  const double server0 = o.server_pid ? CpuSeconds(o.server_pid, false) : 0;
+  const double pg0 = o.postgres_pid ? CpuSeconds(o.postgres_pid, true) : 0;
+  std::this_thread::sleep_until(run.window_end);
+  const double client_cpu = OwnCpuSeconds() - client0;
+  const double server_cpu =
+      o.server_pid ? CpuSeconds(o.server_pid, false) - server0 : 0;
+  const double pg_cpu =
+      o.postgres_pid ? CpuSeconds(o.postgres_pid, true) - pg0 : 0;
+  run.stopping = true;
+  {
+    absl::MutexLock lock(&run.mu);
+    auto idle = [&run]() ABSL_SHARED_LOCKS_REQUIRED(run.mu) {
+      return run.running == 0;
+    };
+    run.mu.Await(absl::Condition(&idle));
+  }
+
+  std::vector<uint32_t> all;
+  std::map<int, int64_t> errors;
+  int64_t error_count = 0;
+  for (const auto& caller : callers) {
+    all.insert(all.end(), caller->latencies_us().begin(),
+               caller->latencies_us().end());
+    for (const auto& [code, n] : caller->errors()) {
+      errors[code] += n;
+      error_count += n;
+    }
+  }
+  std::sort(all.begin(), all.end());
+  const double calls = static_cast<double>(all.size());
+  const double rate = calls / o.duration;
+  const uint32_t p50 = Percentile(all, 0.50), p90 = Percentile(all, 0.90),
+                 p99 = Percentile(all, 0.99),
+                 max = all.empty() ? 0 : all.back();
+  auto per_call_us = [calls](double cpu) {
+    return calls > 0 ? cpu * 1e6 / calls : 0.0;
+  };
+
+  std::string error_text, error_json;
+  for (const auto& [code, n] : errors) {
+    absl::StrAppend(&error_text, " ", CodeName(code), "=", n);
+    absl::StrAppend(&error_json, error_json.empty() ? "" : ",", "\"",
+                    CodeName(code), "\":", n);
+  }
+  std::printf(
+      "rpc %s  concurrency %d  channels %d  window %.1f s (after %.1f s "
+      "warm-up)\n"
+      "  calls %.0f  errors %lld%s  rate %.0f calls/s\n"
+      "  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n"
+      "  cpu us/call: loadgen %.1f",
+      o.rpc.c_str(), o.concurrency, o.channels, o.duration, o.warmup, calls,
+      static_cast<long long>(error_count), error_text.c_str(), rate, p50 / 1e3,
+      p90 / 1e3, p99 / 1e3, max / 1e3, per_call_us(client_cpu));
+  if (o.server_pid) std::printf("  server %.1f", per_call_us(server_cpu));
+  if (o.postgres_pid) std::printf("  postgres %.1f", per_call_us(pg_cpu));
+  std::printf(
+      "\n{\"rpc\":\"%s\",\"concurrency\":%d,\"channels\":%d,"
+      "\"duration_s\":%g,\"calls\":%.0f,\"errors\":%lld,"
+      "\"errors_by_code\":{%s},\"rate\":%.1f,\"p50_us\":%u,\"p90_us\":%u,"
+      "\"p99_us\":%u,\"max_us\":%u,\"loadgen_cpu_us_per_call\":%.1f,"
+      "\"server_cpu_us_per_call\":%.1f,\"postgres_cpu_us_per_call\":%.1f}\n",
+      o.rpc.c_str(), o.concurrency, o.channels, o.duration, calls,
+      static_cast<long long>(error_count), error_json.c_str(), rate, p50, p90,
+      p99, max, per_call_us(client_cpu), per_call_us(server_cpu),
+      per_call_us(pg_cpu));
+  std::fflush(stdout);
+  return error_count == 0 && calls > 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace identity::bench
+
+int main(int argc, char** argv) { return identity::bench::Main(argc, argv); }
