@@ -1,45 +1,110 @@
 #!/usr/bin/env bash
-# Quick start: installs what is missing, builds idctl and walks through the JOSE core with it:
-# a key, its JWKS, a signed token, decoding, verification, and a tampered token refused.
-# (The token server and its PostgreSQL arrive with later work; this script will then start them.)
+# Quick start: installs what is missing, builds identity-server and idctl,
+# starts a private PostgreSQL (data in .quickstart/, git-ignored), starts the
+# server with a bootstrap admin and a demo client, gets and introspects a token,
+# and keeps the server running until Ctrl-C. Run it again to pick up where you
+# left off: the database, the key-encryption key and the secrets persist in
+# .quickstart/ (delete that folder to start over).
+#
+# For a demo only: the PostgreSQL runs with fsync off, trusts local
+# connections, and the secrets sit in files next to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
 bazel/install-deps.sh
-bazel build -c opt //client:idctl
-idctl="$(bazel info -c opt bazel-bin)/client/idctl/idctl"
+bazel build -c opt //server:identity-server //client:idctl
+bin="$(bazel info -c opt bazel-bin)"
+server_bin="$bin/server/identity-server"
+idctl="$bin/client/idctl/idctl"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+state="$root/.quickstart"
+mkdir -p "$state"
+chmod 700 "$state"
+# PostgreSQL runs as the postgres user, which must reach the data directory.
+chmod o+x "$state"
+secret() { /usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+[[ -f "$state/kek" ]] || (umask 077 && /usr/bin/python3 -c 'import secrets; print(secrets.token_hex(32))' >"$state/kek")
+[[ -f "$state/admin-secret" ]] || (umask 077 && secret >"$state/admin-secret")
 
-say idctl keys generate --alg ES256 --kid demo-key
-"$idctl" keys generate --alg ES256 --kid demo-key | tee "$work/key.json"
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
-say idctl keys jwks key.json
-"$idctl" keys jwks "$work/key.json" | tee "$work/jwks.json"
+say "Starting PostgreSQL (data in .quickstart/postgres)"
+eval "$(tests/postgres/postgres.sh start "$state/postgres")"
+server_pid=
+cleanup() {
+  set +e
+  if [[ -n "$server_pid" ]]; then
+    kill -TERM "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+  fi
+  tests/postgres/postgres.sh halt "$state/postgres"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
-exp=$(($(date +%s) + 600))
-claims="{\"iss\":\"https://id.example\",\"sub\":\"alice\",\"aud\":\"orders-api\",\"exp\":$exp,\"scope\":\"orders.read\"}"
-say idctl jwt sign --key key.json --typ at+jwt --claims "'$claims'"
-token=$("$idctl" jwt sign --key "$work/key.json" --typ at+jwt --claims "$claims")
-echo "$token"
+# 50051 when it is free, else any free port.
+port=$(/usr/bin/python3 -c 'import socket
+s = socket.socket()
+try: s.bind(("127.0.0.1", 50051))
+except OSError: s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+address="127.0.0.1:$port"
+say "Starting identity-server on $address"
+IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin \
+IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET="$(cat "$state/admin-secret")" \
+  "$server_bin" --store=postgres --database-url="$IDENTITY_TEST_DATABASE_URL" \
+  --grpc-listen="$address" --issuer=http://localhost --audience=orders-api \
+  --kek-file="$state/kek" &
+server_pid=$!
+for _ in $(seq 100); do
+  "$idctl" keys jwks --server "$address" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "identity-server exited" >&2; exit 1; }
+  sleep 0.2
+done
 
-say idctl jwt decode TOKEN
-"$idctl" jwt decode "$token"
-
-say idctl jwt verify --jwks jwks.json --iss https://id.example --aud orders-api --typ at+jwt TOKEN
-"$idctl" jwt verify --jwks "$work/jwks.json" --iss https://id.example --aud orders-api \
-  --typ at+jwt "$token"
-echo "exit status: 0 (valid)"
-
-say idctl jwt verify ... TAMPERED_TOKEN
-tampered="${token%?}$( [[ "${token: -1}" == A ]] && echo B || echo A )"
-if "$idctl" jwt verify --jwks "$work/jwks.json" "$tampered"; then
-  echo "a tampered token verified: this is a bug" >&2
-  exit 1
-else
-  echo "exit status: $? (invalid, as it must be)"
+export IDENTITY_CLIENT_SECRET
+IDENTITY_CLIENT_SECRET=$(cat "$state/admin-secret")
+if [[ ! -f "$state/demo-secret" ]]; then
+  say "Registering the demo client (idctl clients create, as the bootstrap admin)"
+  "$idctl" clients create --server "$address" --client-id admin \
+    --id demo --name "Quick-start demo" --allow-scope orders.read --allow-scope orders.write \
+    | tee "$state/demo-client.json"
+  /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_secret"])' \
+    "$state/demo-client.json" >"$state/demo-secret"
+  chmod 600 "$state/demo-secret" "$state/demo-client.json"
 fi
+IDENTITY_CLIENT_SECRET=$(cat "$state/demo-secret")
 
-printf '\nidctl is at %s; run "%s help" for every command.\n' "$idctl" "$idctl"
+say "\$ idctl token --server $address --client-id demo --scope orders.read"
+response=$("$idctl" token --server "$address" --client-id demo --scope orders.read)
+echo "$response"
+token=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])["access_token"])' "$response")
+
+say "\$ idctl introspect --server $address --client-id demo TOKEN"
+"$idctl" introspect --server "$address" --client-id demo "$token"
+
+say "\$ idctl keys jwks --server $address > jwks.json && idctl jwt verify --jwks jwks.json ..."
+"$idctl" keys jwks --server "$address" >"$state/jwks.json"
+"$idctl" jwt verify --jwks "$state/jwks.json" --iss http://localhost --aud orders-api \
+  --typ at+jwt "$token" >/dev/null && echo "valid (verified offline against the server's JWKS)"
+
+cat <<EOT
+
+identity-server is running on $address (PostgreSQL: $IDENTITY_TEST_DATABASE_URL).
+Try, in another shell:
+
+  idctl=$idctl
+  export IDENTITY_CLIENT_SECRET=\$(cat $state/demo-secret)
+  \$idctl token --server $address --client-id demo --scope orders.read
+  \$idctl introspect --server $address --client-id demo ACCESS_TOKEN
+
+  # Administration, as the bootstrap admin:
+  export IDENTITY_CLIENT_SECRET=\$(cat $state/admin-secret)
+  \$idctl clients list --server $address --client-id admin
+  \$idctl keys list --server $address --client-id admin
+  \$idctl keys rotate --server $address --client-id admin
+
+Ctrl-C stops the server and PostgreSQL (the data stays in .quickstart/).
+EOT
+wait "$server_pid"

@@ -2,7 +2,11 @@
 # A private, throwaway PostgreSQL for tests and local runs.
 #
 #   eval "$(tests/postgres/postgres.sh start [DIR])"   # prints export lines
-#   tests/postgres/postgres.sh stop DIR
+#   tests/postgres/postgres.sh stop DIR    # stops the server and deletes DIR
+#   tests/postgres/postgres.sh halt DIR    # stops the server, keeps the data
+#
+# `start` on a DIR that already holds a cluster (after `halt`) starts it again
+# with its data.
 #
 # `start` creates a cluster in DIR (default: a new temp dir), owned by the
 # `postgres` user because PostgreSQL refuses to run as root, listens on
@@ -30,13 +34,24 @@ case "${1:-}" in
     mkdir -p "$dir"
     chown postgres: "$dir" 2>/dev/null || true
     chmod 700 "$dir"
-    as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale \
-      >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    fresh=0
+    if [[ -f "$dir/data/PG_VERSION" ]]; then
+      # A server left running on this cluster (e.g. after a crash) is stopped
+      # first, so that it comes back on a known port.
+      as_postgres "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 &&
+        as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    else
+      fresh=1
+      as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
     port=$(free_port)
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres identity
+    if [[ $fresh == 1 ]]; then
+      as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres identity
+    fi
     echo "export IDENTITY_TEST_PG_DIR=$dir"
     echo "export IDENTITY_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:$port/identity"
     ;;
@@ -47,8 +62,14 @@ case "${1:-}" in
     fi
     rm -rf "$dir"
     ;;
+  halt)
+    dir=${2:?usage: postgres.sh halt DIR}
+    if [[ -d "$dir/data" ]]; then
+      as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    ;;
   *)
-    echo "usage: postgres.sh start [DIR] | stop DIR" >&2
+    echo "usage: postgres.sh start [DIR] | stop DIR | halt DIR" >&2
     exit 2
     ;;
 esac
