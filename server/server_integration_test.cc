@@ -5,12 +5,15 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "client/interceptor/testing/self_signed_cert.h"
 #include "gtest/gtest.h"
 #include "identity/v1/introspection.grpc.pb.h"
+#include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "server/testing/server_process.h"
 
@@ -69,6 +72,59 @@ TEST(ServerIntegrationTest, IssuesIntrospectsAndDrains) {
     request.set_client_secret("wrong");
     EXPECT_EQ(token_stub->Token(&context, request, &token).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(ServerIntegrationTest, ServesTlsAndAuthorizesAdminCallsOnIt) {
+  const std::string tmp =
+      std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp";
+  const auto pair = interceptor::testing::SelfSignedLocalhost();
+  std::ofstream(tmp + "/tls.crt") << pair.cert_chain;
+  std::ofstream(tmp + "/tls.key") << pair.private_key;
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  ServerProcess server({"--store=memory", "--grpc-listen=" + address,
+                        "--issuer=https://id.example",
+                        "--tls-cert-file=" + tmp + "/tls.crt",
+                        "--tls-key-file=" + tmp + "/tls.key"});
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pair.cert_chain;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto channel =
+      grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
+                                        std::chrono::seconds(20)))
+      << "the server did not start";
+  // A plaintext client cannot talk to the TLS port.
+  auto plaintext =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  EXPECT_FALSE(plaintext->WaitForConnected(std::chrono::system_clock::now() +
+                                           std::chrono::seconds(1)));
+
+  v1::TokenRequest request;
+  request.set_grant_type("client_credentials");
+  request.set_client_id(testing::kAdminId);
+  request.set_client_secret(testing::kAdminSecret);
+  v1::TokenResponse token;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(v1::TokenService::NewStub(channel)
+                    ->Token(&context, request, &token)
+                    .ok());
+  }
+  auto keys = v1::KeyService::NewStub(channel);
+  v1::ListKeysResponse listed;
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(keys->ListKeys(&context, {}, &listed).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token.access_token());
+    ASSERT_TRUE(keys->ListKeys(&context, {}, &listed).ok());
+    EXPECT_EQ(listed.keys_size(), 2);
   }
   EXPECT_EQ(server.Stop(), 0);
 }

@@ -15,7 +15,9 @@
 #include <sstream>
 #include <variant>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -69,17 +71,18 @@ Server (plaintext gRPC unless --tls-ca is given)
       Print the server's JWKS (KeyService.GetJwks).
   On a gRPC error these exit 1 and print the status code, the OAuth error and the message.
 
-Administration (needs a token with scope identity.admin: --token, or IDENTITY_ACCESS_TOKEN,
-or --client-id with the client's secret from --client-secret or IDENTITY_CLIENT_SECRET, for
-which idctl first gets a token with scope identity.admin)
+Administration (AUTH: a token with scope identity.admin from --token; else --client-id with
+the client's secret from --client-secret or IDENTITY_CLIENT_SECRET, for which idctl first gets a
+token with scope identity.admin; else IDENTITY_ACCESS_TOKEN)
   idctl keys list --server ADDR AUTH             Every signing key with its state and dates.
   idctl keys rotate --server ADDR AUTH           Rotate now: NEXT becomes CURRENT.
   idctl clients create --server ADDR AUTH [--id ID] [--name NAME] [--allow-scope S]...
       Register a client; prints it with its secret, which is shown only this once.
   idctl clients get --server ADDR AUTH ID
   idctl clients list --server ADDR AUTH            Every client, page by page.
-  idctl clients update --server ADDR AUTH ID [--name NAME] [--allow-scope S]...
-      Replace the name and allowed scopes.
+  idctl clients update --server ADDR AUTH ID [--name NAME] [--allow-scope S]... [--no-scopes]
+      Change the name and/or the allowed scopes (what is not given stays; --no-scopes clears
+      the scopes). Reads the client first: a concurrent change in between is overwritten.
   idctl clients delete --server ADDR AUTH ID
 
 Tokens
@@ -279,31 +282,12 @@ class Command {
     return kExitInvalid;
   }
 
-  static const char* StatusCodeName(grpc::StatusCode code) {
-    switch (code) {
-      case grpc::StatusCode::INVALID_ARGUMENT:
-        return "INVALID_ARGUMENT";
-      case grpc::StatusCode::UNAUTHENTICATED:
-        return "UNAUTHENTICATED";
-      case grpc::StatusCode::PERMISSION_DENIED:
-        return "PERMISSION_DENIED";
-      case grpc::StatusCode::UNAVAILABLE:
-        return "UNAVAILABLE";
-      case grpc::StatusCode::UNIMPLEMENTED:
-        return "UNIMPLEMENTED";
-      case grpc::StatusCode::NOT_FOUND:
-        return "NOT_FOUND";
-      case grpc::StatusCode::ALREADY_EXISTS:
-        return "ALREADY_EXISTS";
-      case grpc::StatusCode::ABORTED:
-        return "ABORTED";
-      case grpc::StatusCode::INTERNAL:
-        return "INTERNAL";
-      case grpc::StatusCode::DEADLINE_EXCEEDED:
-        return "DEADLINE_EXCEEDED";
-      default:
-        return "ERROR";
-    }
+  // The canonical name of a gRPC status code (absl shares the numbering).
+  static std::string StatusCodeName(grpc::StatusCode code) {
+    std::string name = absl::StatusCodeToString(
+        static_cast<absl::StatusCode>(static_cast<int>(code)));
+    if (name.empty()) return absl::StrCat("CODE_", static_cast<int>(code));
+    return name;  // "INVALID_ARGUMENT", ...
   }
 
   // --client-secret, else IDENTITY_CLIENT_SECRET (keeps it out of `ps`).
@@ -368,9 +352,9 @@ class Command {
     return kExitOk;
   }
 
-  // The channel and admin token of an administration command: --token or
-  // IDENTITY_ACCESS_TOKEN, else a client_credentials token for scope
-  // identity.admin. Returns an exit status when it cannot.
+  // The channel and admin token of an administration command: --token, else a
+  // client_credentials token for scope identity.admin when --client-id is
+  // given, else IDENTITY_ACCESS_TOKEN. Returns an exit status when it cannot.
   struct Admin {
     std::shared_ptr<grpc::Channel> channel;
     std::string token;
@@ -438,7 +422,8 @@ class Command {
     const std::string verb = argv.size() > 1 ? argv[1] : "";
     auto args = ParseArgs(argv, 2,
                           {"server", "tls-ca", "token", "client-id",
-                           "client-secret", "id", "name", "allow-scope"});
+                           "client-secret", "id", "name", "allow-scope"},
+                          {"no-scopes"});
     if (!args.ok()) return Usage(args.status().message());
     const std::string command = "clients " + verb;
     const bool takes_id = verb == "get" || verb == "update" || verb == "delete";
@@ -448,6 +433,10 @@ class Command {
     if (args->positional.size() != (takes_id ? 1u : 0u)) {
       return Usage(takes_id ? absl::StrCat(command, " needs one client ID")
                             : absl::StrCat(command, " takes no arguments"));
+    }
+    if (args->Get("no-scopes") &&
+        (verb != "update" || args->Get("allow-scope"))) {
+      return Usage("--no-scopes is for clients update, without --allow-scope");
     }
     if ((verb != "create" && args->Get("id")) ||
         ((verb != "create" && verb != "update") &&
@@ -506,7 +495,7 @@ class Command {
       v1::UpdateClientRequest request;
       request.set_client_id(id);
       request.set_name(args->Get("name").value_or(current.name()));
-      if (args->Get("allow-scope")) {
+      if (args->Get("allow-scope") || args->Get("no-scopes")) {
         for (const std::string& scope : scopes) {
           request.add_allowed_scopes(scope);
         }

@@ -35,6 +35,8 @@ std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
     return std::nullopt;
   }
   absl::string_view token = authorization.substr(kScheme.size());
+  // credentials = "Bearer" 1*SP b64token
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   if (!IsB64Token(token)) return std::nullopt;
   return token;
 }

@@ -37,7 +37,8 @@ class CallAuthorizer {
 };
 
 // The token of an "authorization: Bearer <token>" value (RFC 6750 §2.1: the
-// scheme is case-insensitive; the token is b64token). nullopt otherwise.
+// scheme is case-insensitive, one or more spaces follow it, the token is
+// b64token). nullopt otherwise.
 std::optional<absl::string_view> BearerToken(absl::string_view authorization);
 
 }  // namespace identity::interceptor

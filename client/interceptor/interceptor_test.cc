@@ -2,16 +2,13 @@
 // then the credentials on a real gRPC server (plaintext and TLS, sync and
 // callback handlers): a rejected call never reaches its handler.
 #include <grpcpp/grpcpp.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <atomic>
 #include <memory>
 
 #include "client/interceptor/call_authorizer.h"
 #include "client/interceptor/server_credentials.h"
+#include "client/interceptor/testing/self_signed_cert.h"
 #include "gtest/gtest.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "jwt/clock.h"
@@ -58,8 +55,9 @@ TEST(BearerTokenTest, FollowsRfc6750) {
   EXPECT_EQ(BearerToken("Bearer abc.def-_~+/=="), "abc.def-_~+/==");
   EXPECT_EQ(BearerToken("bearer x"), "x");
   EXPECT_EQ(BearerToken("BEARER x"), "x");
+  EXPECT_EQ(BearerToken("Bearer   x"), "x");  // 1*SP
   for (const char* bad :
-       {"", "Bearer", "Bearer ", "Bearer  x", "Basic eA==", "Bearerx",
+       {"", "Bearer", "Bearer ", "Bearer  ", "Basic eA==", "Bearerx",
         "Bearer a b", "Bearer =abc", "Bearer a=b", "Bearer a\tb", "Token x"}) {
     EXPECT_FALSE(BearerToken(bad).has_value()) << bad;
   }
@@ -188,47 +186,6 @@ class CountingService final
   std::atomic<int> callback_runs{0};
 };
 
-// A self-signed certificate for "localhost" (P-256), PEM key and cert.
-grpc::SslServerCredentialsOptions::PemKeyCertPair SelfSignedLocalhost() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(
-      name, "CN", MBSTRING_ASC,
-      reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* san =
-      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost");
-  X509_add_ext(cert, san, -1);
-  X509_EXTENSION_free(san);
-  X509_sign(cert, key, EVP_sha256());
-  const auto pem = [](auto write) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    write(bio);
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio, &data);
-    std::string out(data, size);
-    BIO_free(bio);
-    return out;
-  };
-  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  pair.private_key = pem([key](BIO* bio) {
-    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  });
-  pair.cert_chain = pem([cert](BIO* bio) { PEM_write_bio_X509(bio, cert); });
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return pair;
-}
-
 struct Transport {
   const char* name;
   bool tls;
@@ -243,7 +200,7 @@ class CredentialsTest : public AuthorizerTest,
         grpc::InsecureChannelCredentials();
     grpc::ChannelArguments args;
     if (GetParam().tls) {
-      auto pair = SelfSignedLocalhost();
+      auto pair = testing::SelfSignedLocalhost();
       grpc::SslServerCredentialsOptions options;
       options.pem_key_cert_pairs.push_back(pair);
       tls = options;

@@ -258,5 +258,32 @@ TEST_F(AdminServiceTest, ListsAndRotatesKeys) {
   EXPECT_TRUE(keys_->ListKeys(Context(admin_token_).get(), {}, &again).ok());
 }
 
+// Whatever asymmetric algorithm the server signs with, its own verifiers
+// (introspection and admin calls) accept its tokens.
+TEST(ServerVerifiersTest, AcceptEverySigningAlgorithm) {
+  for (jwt::Algorithm alg : ServerSigningAlgorithms()) {
+    SCOPED_TRACE(jwt::AlgorithmName(alg));
+    testing::OAuthFixture fixture(KeyManagerOptions{alg});
+    ASSERT_TRUE(EnsureBootstrapAdmin(fixture.store, fixture.hasher, "admin",
+                                     "admin-secret", fixture.clock.Now())
+                    .ok());
+    auto token = fixture.grant.Issue(
+        {"client_credentials", "admin", "admin-secret", ""});
+    ASSERT_TRUE(token.ok()) << token.status();
+    auto introspection = fixture.introspector.Introspect(
+        "admin", "admin-secret", token->access_token);
+    ASSERT_TRUE(introspection.ok());
+    EXPECT_TRUE(introspection->active);
+    auto authorizer = MakeServerAuthorizer(
+        fixture.keys.get(), testing::kFixtureIssuer, &fixture.clock);
+    ASSERT_TRUE(authorizer.ok());
+    const std::string header = "Bearer " + token->access_token;
+    EXPECT_TRUE((*authorizer)
+                    ->Authorize("/identity.v1.KeyService/RotateKeys", {header})
+                    .ok());
+  }
+  EXPECT_EQ(ServerSigningAlgorithms().size(), 10u);  // No HMAC, no "none".
+}
+
 }  // namespace
 }  // namespace identity::server

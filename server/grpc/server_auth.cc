@@ -17,6 +17,7 @@ MakeServerAuthorizer(const KeyManager* keys, std::string issuer,
   jwt::VerifierOptions options;
   options.issuer = std::move(issuer);
   options.required_typ = "at+jwt";  // RFC 9068 §4: access tokens only.
+  options.allowed_algorithms = ServerSigningAlgorithms();
   options.clock = clock;
   auto verifier = jwt::JwtVerifier::Create(std::move(options));
   if (!verifier.ok()) return verifier.status();

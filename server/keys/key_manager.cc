@@ -7,6 +7,18 @@
 #include "jwt/jwk.h"
 
 namespace identity::server {
+
+const std::vector<jwt::Algorithm>& ServerSigningAlgorithms() {
+  static const auto* const kAlgorithms = [] {
+    auto* algorithms = new std::vector<jwt::Algorithm>;
+    for (jwt::Algorithm alg : jwt::AllAlgorithms()) {
+      if (jwt::KeyTypeFor(alg) != jwt::KeyType::kOct)
+        algorithms->push_back(alg);
+    }
+    return algorithms;
+  }();
+  return *kAlgorithms;
+}
 namespace {
 
 using jwt::Json;

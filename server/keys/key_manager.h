@@ -23,6 +23,12 @@
 
 namespace identity::server {
 
+// The algorithms the server may sign with (every asymmetric JWS algorithm), so
+// the algorithms its own verifiers (introspection, admin calls) must accept:
+// a key keeps its algorithm until it is removed, whatever the configuration
+// says now.
+const std::vector<jwt::Algorithm>& ServerSigningAlgorithms();
+
 struct KeyManagerOptions {
   // Algorithm of newly generated keys.
   jwt::Algorithm algorithm = jwt::Algorithm::kES256;

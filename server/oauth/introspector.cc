@@ -11,6 +11,7 @@ absl::StatusOr<Introspector> Introspector::Create(
   jwt::VerifierOptions options;
   options.issuer = std::move(issuer);
   options.required_typ = "at+jwt";  // RFC 9068 §4: only access tokens.
+  options.allowed_algorithms = ServerSigningAlgorithms();
   options.clock = clock;
   auto verifier = jwt::JwtVerifier::Create(std::move(options));
   if (!verifier.ok()) return verifier.status();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of jwt/fuzz with clang (-fsanitize=fuzzer,address,undefined) and
+# Builds the libFuzzer targets (jwt/fuzz, server/grpc/fuzz) with clang (-fsanitize=fuzzer,address,undefined) and
 # runs each for a bounded time, starting from its committed seed corpus.
 #
 #   tests/fuzz/run_fuzzers.sh [RESULTS_FILE]
@@ -22,25 +22,58 @@ read -r -a pkg_flags <<<"$(pkg-config --cflags absl_status absl_statusor absl_st
   absl_str_format absl_time libcrypto nlohmann_json)"
 read -r -a pkg_libs <<<"$(pkg-config --libs absl_status absl_statusor absl_strings \
   absl_str_format absl_time libcrypto)"
+read -r -a grpc_flags <<<"$(pkg-config --cflags grpc++)"
+read -r -a grpc_libs <<<"$(pkg-config --libs grpc++)"
+pkg_flags+=("${grpc_flags[@]}")
 
-# The library, instrumented for coverage but without libFuzzer's main.
-objects=()
+# Compiles sources instrumented for coverage but without libFuzzer's main;
+# appends the objects to the array named by $1.
+compile() {
+  local -n out=$1
+  shift
+  local src obj
+  for src in "$@"; do
+    obj="$work/obj/${src//\//_}.o"
+    if [[ ! -f "$obj" || "$src" -nt "$obj" || \
+          -n "$(find jwt client server -name '*.h' -newer "$obj" -print -quit)" ]]; then
+      clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
+        -c "$src" -o "$obj" || { echo "fuzz: cannot compile $src" >&2; exit 1; }
+    fi
+    out+=("$obj")
+  done
+}
+
+jwt_objects=()
+jwt_sources=()
 for src in jwt/*.cc; do
-  [[ "$src" == *_test.cc ]] && continue
-  obj="$work/obj/$(basename "$src" .cc).o"
-  if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find jwt -name '*.h' -newer "$obj" -print -quit)" ]]; then
-    clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
-      -c "$src" -o "$obj" || { echo "fuzz: cannot compile $src" >&2; exit 1; }
-  fi
-  objects+=("$obj")
+  [[ "$src" == *_test.cc ]] || jwt_sources+=("$src")
 done
+compile jwt_objects "${jwt_sources[@]}"
+# The authorization target also needs the metadata parsers and the authorizer.
+auth_objects=()
+compile auth_objects client/interceptor/call_authorizer.cc client/interceptor/method_policy.cc \
+  client/interceptor/token_validator.cc server/grpc/client_credentials_metadata.cc \
+  server/oauth/oauth_error.cc
 
 status=0
-for target in token_fuzzer jwks_fuzzer; do
+# target source corpus
+targets=(
+  "token_fuzzer jwt/fuzz/token_fuzzer.cc jwt/fuzz/corpus/token"
+  "jwks_fuzzer jwt/fuzz/jwks_fuzzer.cc jwt/fuzz/corpus/jwks"
+  "authorization_fuzzer server/grpc/fuzz/authorization_fuzzer.cc server/grpc/fuzz/corpus/authorization"
+)
+for entry in "${targets[@]}"; do
+  read -r target source seeds <<<"$entry"
+  objects=("${jwt_objects[@]}")
+  libs=("${pkg_libs[@]}")
+  if [[ $target == authorization_fuzzer ]]; then
+    objects+=("${auth_objects[@]}")
+    libs+=("${grpc_libs[@]}")
+  fi
   corpus=${target%_fuzzer}
   binary="$work/$target"
   if ! clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer,address,undefined \
-      "jwt/fuzz/$target.cc" "${objects[@]}" "${pkg_libs[@]}" -o "$binary"; then
+      "$source" "${objects[@]}" "${libs[@]}" -o "$binary"; then
     echo "$target FAILED" >>"$results"
     status=1
     continue
@@ -50,7 +83,7 @@ for target in token_fuzzer jwks_fuzzer; do
   if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$binary" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$work/artifacts/$target-" \
-      "$work/corpus/$corpus" "jwt/fuzz/corpus/$corpus" >"$work/$target.log" 2>&1; then
+      "$work/corpus/$corpus" "$seeds" >"$work/$target.log" 2>&1; then
     echo "$target PASSED" >>"$results"
     grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/$target.log" | tail -2 >&2
   else

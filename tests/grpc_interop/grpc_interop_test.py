@@ -37,7 +37,8 @@ ADMIN_SCOPE = "identity.admin"  # What the bootstrap admin client is allowed.
 ERROR_DOMAIN = "identity.dev"
 KEK = secrets.token_hex(32)  # The server's key-encryption key, fresh like the database.
 PROTOS = ["google/rpc/status.proto", "google/rpc/error_details.proto",
-          "identity/v1/token.proto", "identity/v1/introspection.proto", "identity/v1/keys.proto"]
+          "identity/v1/token.proto", "identity/v1/introspection.proto", "identity/v1/keys.proto",
+          "identity/v1/admin.proto"]
 
 server = None  # The Server under test, set in main().
 
@@ -52,7 +53,9 @@ def generate_stubs(proto_root, out_dir):
     sys.path.insert(0, out_dir)  # "google" is a namespace package: google.protobuf still loads.
     global status_pb2, error_details_pb2, token_pb2, token_pb2_grpc
     global introspection_pb2, introspection_pb2_grpc, keys_pb2, keys_pb2_grpc
+    global admin_pb2, admin_pb2_grpc
     from google.rpc import error_details_pb2, status_pb2
+    from identity.v1 import admin_pb2, admin_pb2_grpc
     from identity.v1 import introspection_pb2, introspection_pb2_grpc
     from identity.v1 import keys_pb2, keys_pb2_grpc, token_pb2, token_pb2_grpc
 
@@ -65,11 +68,8 @@ def psql(database_url, sql):
 
 
 def create_database(shared_url):
-    """A fresh database on the test server, so the server under test migrates and seeds its own.
-
-    The given database is shared: the other postgres tests truncate it, and
-    //storage:postgres_store_test leaves placeholder signing keys in it that no KEK opens, which
-    would stop the server (DataLoss) depending on test order. Returns (name, url).
+    """A fresh database on the test server, so the server under test migrates and seeds its own
+    and no other test's rows (or keys sealed under another KEK) can reach it. Returns (name, url).
     """
     name = "identity_grpc_interop_" + secrets.token_hex(4)
     psql(shared_url, "CREATE DATABASE " + name)
@@ -143,6 +143,7 @@ class GrpcInteropTest(unittest.TestCase):
         cls.tokens = token_pb2_grpc.TokenServiceStub(server.channel)
         cls.introspection = introspection_pb2_grpc.IntrospectionServiceStub(server.channel)
         cls.keys = keys_pb2_grpc.KeyServiceStub(server.channel)
+        cls.admin = admin_pb2_grpc.AdminServiceStub(server.channel)
 
     @staticmethod
     def token_request(**fields):
@@ -315,6 +316,53 @@ class GrpcInteropTest(unittest.TestCase):
             token=self.get_token().access_token, client_id=server.client_id, client_secret="x")
         self.assert_oauth_error(grpc.StatusCode.UNAUTHENTICATED, "invalid_client",
                                 self.introspection.Introspect, request)
+
+
+    # --- AdminService: an admin token from Token, used by an independent client ------------
+
+    def admin_metadata(self):
+        token = self.get_token(scope=ADMIN_SCOPE).access_token
+        return (("authorization", "Bearer " + token),)
+
+    def test_admin_creates_a_client_that_gets_tokens(self):
+        client_id = "py-" + secrets.token_hex(6)
+        created = self.admin.CreateClient(
+            admin_pb2.CreateClientRequest(client_id=client_id, name="Python client",
+                                          allowed_scopes=["orders.read"]),
+            metadata=self.admin_metadata())
+        self.assertEqual(created.client.client_id, client_id)
+        self.assertEqual(list(created.client.allowed_scopes), ["orders.read"])
+        self.assertEqual(len(created.client_secret), 43)
+        token = self.tokens.Token(token_pb2.TokenRequest(
+            grant_type="client_credentials", client_id=client_id,
+            client_secret=created.client_secret, scope="orders.read"))
+        claims = self.verify_with_pyjwt(token.access_token)[1]
+        self.assertEqual((claims["sub"], claims["scope"]), (client_id, "orders.read"))
+        listed = self.admin.ListClients(admin_pb2.ListClientsRequest(),
+                                        metadata=self.admin_metadata())
+        self.assertIn(client_id, [c.client_id for c in listed.clients])
+        self.admin.DeleteClient(admin_pb2.DeleteClientRequest(client_id=client_id),
+                                metadata=self.admin_metadata())
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.admin.GetClient(admin_pb2.GetClientRequest(client_id=client_id),
+                                 metadata=self.admin_metadata())
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_admin_calls_without_an_admin_token_are_refused(self):
+        request = admin_pb2.CreateClientRequest(client_id="intruder-" + secrets.token_hex(4))
+        for metadata, code in (
+                (None, grpc.StatusCode.UNAUTHENTICATED),
+                ((("authorization", "Bearer not-a-token"),), grpc.StatusCode.UNAUTHENTICATED),
+                (basic_authorization(server.client_id, server.client_secret),
+                 grpc.StatusCode.UNAUTHENTICATED)):
+            with self.subTest(metadata=metadata and metadata[0][1][:12]):
+                with self.assertRaises(grpc.RpcError) as raised:
+                    self.admin.CreateClient(request, metadata=metadata)
+                self.assertEqual(raised.exception.code(), code, raised.exception.details())
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.admin.GetClient(admin_pb2.GetClientRequest(client_id=request.client_id),
+                                 metadata=self.admin_metadata())
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.NOT_FOUND)
 
 
 class ShutdownTest(unittest.TestCase):

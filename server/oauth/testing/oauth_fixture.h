@@ -24,8 +24,8 @@ inline constexpr char kFixtureAudience[] = "orders-api";
 
 // Not movable: the parts point at each other.
 struct OAuthFixture {
-  OAuthFixture()
-      : keys(*KeyManager::Create(&store, &sealer, &clock, {})),
+  explicit OAuthFixture(KeyManagerOptions key_options = {})
+      : keys(*KeyManager::Create(&store, &sealer, &clock, key_options)),
         grant(
             &authenticator, keys.get(), &clock, SystemRandom(),
             GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)}),
