@@ -150,14 +150,16 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
   return std::unique_ptr<PostgresStore>(new PostgresStore(*std::move(pool)));
 }
 
+// Calls of one statement run without BEGIN/COMMIT (pqxx::nontransaction: the
+// statement commits by itself), one round trip instead of three; those of
+// several statements (key initialization and rotation) use a transaction.
 absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
+    pqxx::nontransaction txn(c);
     txn.exec_prepared("create_client", client.client_id, client.name,
                       Scopes(client), client.secret_hash,
                       absl::ToUnixMicros(client.created_at),
                       absl::ToUnixMicros(client.updated_at));
-    txn.commit();
   });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -169,7 +171,7 @@ absl::StatusOr<ClientRecord> PostgresStore::GetClient(
     absl::string_view client_id) {
   std::optional<ClientRecord> found;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::read_transaction txn(c);
+    pqxx::nontransaction txn(c);
     pqxx::result rows = txn.exec_prepared("get_client", std::string(client_id));
     if (!rows.empty()) found = ClientFromRow(rows[0]);
   });
@@ -182,7 +184,7 @@ absl::StatusOr<std::vector<ClientRecord>> PostgresStore::ListClients(
     absl::string_view after, int limit) {
   std::vector<ClientRecord> clients;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::read_transaction txn(c);
+    pqxx::nontransaction txn(c);
     for (const pqxx::row& row :
          txn.exec_prepared("list_clients", std::string(after), limit)) {
       clients.push_back(ClientFromRow(row));
@@ -195,12 +197,11 @@ absl::StatusOr<std::vector<ClientRecord>> PostgresStore::ListClients(
 absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
   size_t affected = 0;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
+    pqxx::nontransaction txn(c);
     affected =
         txn.exec_prepared("update_client", client.client_id, client.name,
                           Scopes(client), absl::ToUnixMicros(client.updated_at))
             .affected_rows();
-    txn.commit();
   });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such client");
@@ -210,10 +211,9 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
 absl::Status PostgresStore::DeleteClient(absl::string_view client_id) {
   size_t affected = 0;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
+    pqxx::nontransaction txn(c);
     affected = txn.exec_prepared("delete_client", std::string(client_id))
                    .affected_rows();
-    txn.commit();
   });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such client");
@@ -223,17 +223,16 @@ absl::Status PostgresStore::DeleteClient(absl::string_view client_id) {
 absl::Status PostgresStore::Revoke(absl::string_view jti,
                                    absl::Time expires_at) {
   return WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
+    pqxx::nontransaction txn(c);
     txn.exec_prepared("revoke", std::string(jti),
                       absl::ToUnixMicros(expires_at));
-    txn.commit();
   });
 }
 
 absl::StatusOr<bool> PostgresStore::IsRevoked(absl::string_view jti) {
   bool revoked = false;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::read_transaction txn(c);
+    pqxx::nontransaction txn(c);
     revoked = !txn.exec_prepared("is_revoked", std::string(jti)).empty();
   });
   if (!status.ok()) return status;
@@ -243,10 +242,9 @@ absl::StatusOr<bool> PostgresStore::IsRevoked(absl::string_view jti) {
 absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
   int64_t purged = 0;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
+    pqxx::nontransaction txn(c);
     purged = txn.exec_prepared("purge_revoked", absl::ToUnixMicros(now))
                  .affected_rows();
-    txn.commit();
   });
   if (!status.ok()) return status;
   return purged;
@@ -255,7 +253,7 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
 absl::StatusOr<std::vector<SigningKeyRecord>> PostgresStore::ListSigningKeys() {
   std::vector<SigningKeyRecord> keys;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::read_transaction txn(c);
+    pqxx::nontransaction txn(c);
     for (const pqxx::row& row : txn.exec_prepared("list_keys")) {
       keys.push_back(KeyFromRow(row));
     }
@@ -315,10 +313,9 @@ absl::StatusOr<int64_t> PostgresStore::RemoveExpiredSigningKeys(
     absl::Time now) {
   int64_t removed = 0;
   absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
+    pqxx::nontransaction txn(c);
     removed = txn.exec_prepared("remove_keys", absl::ToUnixMicros(now))
                   .affected_rows();
-    txn.commit();
   });
   if (!status.ok()) return status;
   return removed;
