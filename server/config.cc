@@ -52,6 +52,9 @@ const std::vector<SettingHelp>& SettingsHelp() {
              {"key-rotation-period", "24h"},
              {"key-refresh-interval",
               "how stale a replica's keys may be (30s)"},
+             {"store-cache-ttl",
+              "how stale a replica's copy of a client or of the revocation "
+              "list may be (5s; 0 reads the database every time)"},
              {"signing-algorithm",
               "ES256 (default), RS256, PS256, EdDSA, ES384"},
              {"tls-cert-file", "PEM certificate chain; with --tls-key-file"},
@@ -186,6 +189,15 @@ absl::StatusOr<ServerConfig> LoadConfig(
     auto d = ParsePositiveDuration(name, get(name));
     if (!d.ok()) return d.status();
     *field = *d;
+  }
+  if (!get("store-cache-ttl").empty()) {
+    absl::Duration ttl;
+    if (!absl::ParseDuration(get("store-cache-ttl"), &ttl) ||
+        ttl < absl::ZeroDuration() || ttl > absl::Minutes(10)) {
+      return Bad("store-cache-ttl",
+                 "expected a duration from 0 to 10m, such as 5s");
+    }
+    config.store_cache_ttl = ttl;
   }
   if (config.access_token_lifetime > absl::Hours(24)) {
     return Bad("access-token-lifetime", "at most 24h");

@@ -26,6 +26,10 @@ struct ServerConfig {
   absl::Duration access_token_lifetime = absl::Minutes(10);
   absl::Duration key_rotation_period = absl::Hours(24);
   absl::Duration key_refresh_interval = absl::Seconds(30);
+  // How long a replica may answer from its copy of a client record or of the
+  // revocation list; bounds how late another replica's change takes effect
+  // here. Zero: no cache.
+  absl::Duration store_cache_ttl = absl::Seconds(5);
   jwt::Algorithm signing_algorithm = jwt::Algorithm::kES256;
   std::string tls_cert_file;
   std::string tls_key_file;

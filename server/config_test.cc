@@ -43,6 +43,15 @@ TEST_F(ConfigTest, MinimalConfigHasSafeDefaults) {
   EXPECT_EQ(config->access_token_lifetime, absl::Minutes(10));
   EXPECT_EQ(config->signing_algorithm, jwt::Algorithm::kES256);
   EXPECT_EQ(config->kek, std::string(32, '\xaa'));
+  EXPECT_EQ(config->store_cache_ttl, absl::Seconds(5));
+}
+
+TEST_F(ConfigTest, StoreCacheTtlMayBeZero) {
+  std::vector<std::string> args = Minimal();
+  args.push_back("--store-cache-ttl=0");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->store_cache_ttl, absl::ZeroDuration());
 }
 
 TEST_F(ConfigTest, FlagsBeatEnvironmentBeatFile) {
@@ -80,6 +89,9 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--tls-cert-file=/c"}, "--tls-cert-file"},
            {{"--issuer=http://id.example"}, "--issuer"},
            {{"--database-pool-size=0"}, "--database-pool-size"},
+           {{"--store-cache-ttl=-1s"}, "--store-cache-ttl"},
+           {{"--store-cache-ttl=1h"}, "--store-cache-ttl"},
+           {{"--store-cache-ttl=soon"}, "--store-cache-ttl"},
            {{"positional"}, "unexpected"},
        }) {
     std::vector<std::string> args = Minimal();

@@ -26,6 +26,7 @@
 #include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
+#include "storage/cache/caching_store.h"
 #include "storage/memory/memory_store.h"
 #include "storage/postgres/postgres_store.h"
 
@@ -106,6 +107,15 @@ int Run(int argc, char** argv) {
     signing_keys = postgres.get();
     Log("store: postgres");
   }
+
+  // Client authentication and the revocation check answer from memory,
+  // bounded by --store-cache-ttl (storage/cache/caching_store.h).
+  storage::CachingClientStore cached_clients(clients, clock,
+                                             config->store_cache_ttl);
+  storage::CachingRevocationStore cached_revocations(revocations, clock,
+                                                     config->store_cache_ttl);
+  clients = &cached_clients;
+  revocations = &cached_revocations;
 
   auto sealer = KeySealer::Create(config->kek);
   auto hasher = ClientSecretHasher::Create(

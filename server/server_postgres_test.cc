@@ -149,16 +149,19 @@ class ServerPostgresTest : public ::testing::Test {
     database_ = *std::move(database);
   }
 
-  // Starts a replica on `database_url` (the scratch database by default).
+  // Starts a replica on `database_url` (the scratch database by default);
+  // `cache_ttl` is its --store-cache-ttl.
   std::unique_ptr<ServerProcess> StartServer(std::string* address,
-                                             std::string database_url = "") {
+                                             std::string database_url = "",
+                                             std::string cache_ttl = "1s") {
     *address = "127.0.0.1:" + std::to_string(testing::FreePort());
     return std::make_unique<ServerProcess>(std::vector<std::string>{
         "--store=postgres",
         "--database-url=" +
             (database_url.empty() ? database_->url() : database_url),
         "--grpc-listen=" + *address, std::string("--issuer=") + kIssuer,
-        "--audience=orders-api", "--key-refresh-interval=1s"});
+        "--audience=orders-api", "--key-refresh-interval=1s",
+        "--store-cache-ttl=" + cache_ttl});
   }
 
   std::unique_ptr<storage::testing::ScratchDatabase> database_;
@@ -283,6 +286,17 @@ TEST_F(ServerPostgresTest,
   CommandResult deleted = RunCommand(idctl + " clients delete --server " +
                                      address_b + admin + " billing");
   EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  // B deleted it: B refuses at once; A, which cached the client, within its
+  // --store-cache-ttl (1 s).
+  EXPECT_EQ(b.Token("billing", secret, "", &token).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  const auto deleted_at = std::chrono::steady_clock::now();
+  while (a.Token("billing", secret, "", &token).ok()) {
+    ASSERT_LT(std::chrono::steady_clock::now() - deleted_at,
+              std::chrono::seconds(10))
+        << "replica A still accepts a deleted client";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_EQ(a.Token("billing", secret, "", &token).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(server_a->Stop(), 0);
@@ -609,7 +623,9 @@ TEST_F(ServerPostgresTest, DatabaseOutageIsUnavailableThenRecovers) {
       url.substr(0, colon + 1) + std::to_string(proxy_port) + url.substr(slash);
 
   std::string address;
-  auto server = StartServer(&address, proxied);
+  // No cache: every call needs the database (with one, calls answered from
+  // memory keep working through a short outage).
+  auto server = StartServer(&address, proxied, "0");
   Replica r(address);
   ASSERT_TRUE(r.WaitUntilServing());
   v1::TokenResponse token;

@@ -64,6 +64,16 @@ absl::StatusOr<bool> MemoryStore::IsRevoked(absl::string_view jti) {
   return revoked_.find(jti) != revoked_.end();
 }
 
+absl::StatusOr<std::vector<std::string>> MemoryStore::ListRevoked(
+    absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> jtis;
+  for (const auto& [jti, expires_at] : revoked_) {
+    if (expires_at >= now) jtis.push_back(jti);
+  }
+  return jtis;
+}
+
 absl::StatusOr<int64_t> MemoryStore::PurgeExpired(absl::Time now) {
   absl::MutexLock lock(&mu_);
   int64_t purged = 0;

@@ -39,6 +39,9 @@ void Prepare(pqxx::connection& c) {
             " ON CONFLICT (jti) DO UPDATE SET expires_at ="
             " greatest(revoked_tokens.expires_at, excluded.expires_at)");
   c.prepare("is_revoked", "SELECT 1 FROM revoked_tokens WHERE jti = $1");
+  c.prepare("list_revoked",
+            "SELECT jti FROM revoked_tokens"
+            " WHERE expires_at >= to_timestamp($1::bigint / 1000000.0)");
   c.prepare("list_keys",
             "SELECT kid, alg, state, public_jwk, sealed_private_jwk,"
             " (extract(epoch from created_at) * 1000000)::bigint,"
@@ -237,6 +240,20 @@ absl::StatusOr<bool> PostgresStore::IsRevoked(absl::string_view jti) {
   });
   if (!status.ok()) return status;
   return revoked;
+}
+
+absl::StatusOr<std::vector<std::string>> PostgresStore::ListRevoked(
+    absl::Time now) {
+  std::vector<std::string> jtis;
+  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
+    pqxx::nontransaction txn(c);
+    for (const pqxx::row& row :
+         txn.exec_prepared("list_revoked", absl::ToUnixMicros(now))) {
+      jtis.push_back(row[0].as<std::string>());
+    }
+  });
+  if (!status.ok()) return status;
+  return jtis;
 }
 
 absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {

@@ -31,6 +31,7 @@ class PostgresStore : public ClientStore,
 
   absl::Status Revoke(absl::string_view jti, absl::Time expires_at) override;
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
+  absl::StatusOr<std::vector<std::string>> ListRevoked(absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
 
   absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() override;

@@ -1,5 +1,6 @@
 #include "storage/testing/store_conformance.h"
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -146,6 +147,19 @@ TEST_P(StoreConformanceTest, RevocationIsRecordedAndPurgedAfterExpiry) {
   EXPECT_EQ(*stores_.revocations->PurgeExpired(kT0 + absl::Seconds(1)), 1);
   EXPECT_FALSE(*stores_.revocations->IsRevoked("jti-1"));
   EXPECT_TRUE(*stores_.revocations->IsRevoked("jti-2"));
+}
+
+TEST_P(StoreConformanceTest, ListsTheRevocationsNotYetExpired) {
+  EXPECT_TRUE(stores_.revocations->ListRevoked(kT0)->empty());
+  ASSERT_TRUE(stores_.revocations->Revoke("old", kT0).ok());
+  ASSERT_TRUE(stores_.revocations->Revoke("new", kT0 + absl::Hours(1)).ok());
+  auto at_t0 = stores_.revocations->ListRevoked(kT0);
+  ASSERT_TRUE(at_t0.ok()) << at_t0.status();
+  std::sort(at_t0->begin(), at_t0->end());
+  EXPECT_EQ(*at_t0, (std::vector<std::string>{"new", "old"}));  // >= now.
+  EXPECT_EQ(*stores_.revocations->ListRevoked(kT0 + absl::Seconds(1)),
+            std::vector<std::string>{"new"});
+  EXPECT_TRUE(stores_.revocations->ListRevoked(kT0 + absl::Hours(2))->empty());
 }
 
 TEST_P(StoreConformanceTest, RevokingTwiceKeepsTheLaterExpiry) {

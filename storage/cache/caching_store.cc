@@ -1,0 +1,127 @@
+#include "storage/cache/caching_store.h"
+
+namespace identity::storage {
+
+absl::Status CachingClientStore::CreateClient(const ClientRecord& client) {
+  absl::Status status = store_->CreateClient(client);
+  Forget(client.client_id);
+  return status;
+}
+
+absl::StatusOr<ClientRecord> CachingClientStore::GetClient(
+    absl::string_view client_id) {
+  if (ttl_ <= absl::ZeroDuration()) return store_->GetClient(client_id);
+  const absl::Time now = clock_->Now();
+  uint64_t generation;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = entries_.find(client_id);
+    if (it != entries_.end() && now - it->second.read_at < ttl_) {
+      return it->second.client;
+    }
+    generation = generation_;
+  }
+  absl::StatusOr<ClientRecord> client = store_->GetClient(client_id);
+  absl::MutexLock lock(&mu_);
+  if (client.ok() && generation == generation_) {
+    if (entries_.size() >= max_entries_) entries_.clear();
+    entries_.insert_or_assign(client->client_id, Entry{*client, now});
+  } else if (client.status().code() == absl::StatusCode::kNotFound) {
+    entries_.erase(client_id);
+  }
+  return client;
+}
+
+absl::StatusOr<std::vector<ClientRecord>> CachingClientStore::ListClients(
+    absl::string_view after, int limit) {
+  return store_->ListClients(after, limit);
+}
+
+absl::Status CachingClientStore::UpdateClient(const ClientRecord& client) {
+  absl::Status status = store_->UpdateClient(client);
+  Forget(client.client_id);
+  return status;
+}
+
+absl::Status CachingClientStore::DeleteClient(absl::string_view client_id) {
+  absl::Status status = store_->DeleteClient(client_id);
+  Forget(client_id);
+  return status;
+}
+
+void CachingClientStore::Forget(absl::string_view client_id) {
+  absl::MutexLock lock(&mu_);
+  entries_.erase(client_id);
+  ++generation_;
+}
+
+absl::Status CachingRevocationStore::Revoke(absl::string_view jti,
+                                            absl::Time expires_at) {
+  absl::Status status = store_->Revoke(jti, expires_at);
+  if (status.ok()) {
+    // Stamped after the store committed: a reread that starts later sees it.
+    const absl::Time committed = clock_->Now();
+    absl::MutexLock lock(&mu_);
+    revoked_.insert(std::string(jti));
+    recent_[jti] = committed;
+  }
+  return status;
+}
+
+absl::StatusOr<bool> CachingRevocationStore::IsRevoked(absl::string_view jti) {
+  if (ttl_ <= absl::ZeroDuration()) return store_->IsRevoked(jti);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (clock_->Now() - read_at_ < ttl_) return revoked_.contains(jti);
+  }
+  if (!refresh_mu_.TryLock()) {
+    // Another caller is rereading: the previous copy will do meanwhile.
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      if (clock_->Now() - read_at_ < 2 * ttl_) return revoked_.contains(jti);
+    }
+    refresh_mu_.Lock();
+  }
+  const absl::Status reloaded = Reload();
+  refresh_mu_.Unlock();
+  absl::ReaderMutexLock lock(&mu_);
+  if (!reloaded.ok() && clock_->Now() - read_at_ >= 2 * ttl_) return reloaded;
+  return revoked_.contains(jti);
+}
+
+absl::Status CachingRevocationStore::Reload() {
+  const absl::Time now = clock_->Now();
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (now - read_at_ < ttl_) return absl::OkStatus();  // Just reread.
+  }
+  auto listed = store_->ListRevoked(now);
+  if (!listed.ok()) return listed.status();
+  absl::flat_hash_set<std::string> revoked(
+      std::make_move_iterator(listed->begin()),
+      std::make_move_iterator(listed->end()));
+  absl::MutexLock lock(&mu_);
+  // Revocations made here after the read started may be missing from it.
+  for (auto it = recent_.begin(); it != recent_.end();) {
+    if (it->second >= now) {
+      revoked.insert(it->first);
+      ++it;
+    } else {
+      recent_.erase(it++);
+    }
+  }
+  revoked_ = std::move(revoked);
+  read_at_ = now;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> CachingRevocationStore::ListRevoked(
+    absl::Time now) {
+  return store_->ListRevoked(now);
+}
+
+absl::StatusOr<int64_t> CachingRevocationStore::PurgeExpired(absl::Time now) {
+  return store_->PurgeExpired(now);
+}
+
+}  // namespace identity::storage

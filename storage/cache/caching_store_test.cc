@@ -1,0 +1,142 @@
+// The read caches over a real (in-memory) store. "Another replica" writes to
+// the store directly; writes through the cache are this replica's.
+#include "storage/cache/caching_store.h"
+
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "storage/memory/memory_store.h"
+
+namespace identity::storage {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+constexpr absl::Duration kTtl = absl::Seconds(5);
+
+ClientRecord Client(const std::string& id, const std::string& name) {
+  ClientRecord client;
+  client.client_id = id;
+  client.name = name;
+  client.secret_hash = "v1:hash";
+  client.created_at = client.updated_at = kT0;
+  return client;
+}
+
+class CachingClientStoreTest : public ::testing::Test {
+ protected:
+  MemoryStore store_;
+  jwt::FakeClock clock_{kT0};
+  CachingClientStore cache_{&store_, &clock_, kTtl};
+};
+
+TEST_F(CachingClientStoreTest, OtherReplicasChangesShowWithinTheTtl) {
+  ASSERT_TRUE(store_.CreateClient(Client("a", "first")).ok());
+  EXPECT_EQ(cache_.GetClient("a")->name, "first");
+  ASSERT_TRUE(store_.UpdateClient(Client("a", "second")).ok());
+  clock_.Advance(kTtl - absl::Milliseconds(1));
+  EXPECT_EQ(cache_.GetClient("a")->name, "first") << "served from memory";
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(cache_.GetClient("a")->name, "second");
+  ASSERT_TRUE(store_.DeleteClient("a").ok());
+  clock_.Advance(kTtl);
+  EXPECT_EQ(cache_.GetClient("a").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CachingClientStoreTest, OwnWritesShowAtOnce) {
+  ASSERT_TRUE(cache_.CreateClient(Client("a", "first")).ok());
+  EXPECT_EQ(cache_.GetClient("a")->name, "first");
+  ASSERT_TRUE(cache_.UpdateClient(Client("a", "second")).ok());
+  EXPECT_EQ(cache_.GetClient("a")->name, "second");
+  ASSERT_TRUE(cache_.DeleteClient("a").ok());
+  EXPECT_EQ(cache_.GetClient("a").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(cache_.DeleteClient("a").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CachingClientStoreTest, AbsenceIsNotCached) {
+  EXPECT_EQ(cache_.GetClient("new").status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_.CreateClient(Client("new", "n")).ok());
+  EXPECT_TRUE(cache_.GetClient("new").ok());
+}
+
+TEST_F(CachingClientStoreTest, ZeroTtlReadsThroughAndTheSizeIsBounded) {
+  CachingClientStore uncached(&store_, &clock_, absl::ZeroDuration());
+  ASSERT_TRUE(store_.CreateClient(Client("a", "first")).ok());
+  EXPECT_EQ(uncached.GetClient("a")->name, "first");
+  ASSERT_TRUE(store_.UpdateClient(Client("a", "second")).ok());
+  EXPECT_EQ(uncached.GetClient("a")->name, "second");
+
+  CachingClientStore small(&store_, &clock_, kTtl, /*max_entries=*/2);
+  for (const char* id : {"b", "c", "d"}) {
+    ASSERT_TRUE(store_.CreateClient(Client(id, id)).ok());
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (const char* id : {"a", "b", "c", "d"}) {
+      ASSERT_TRUE(small.GetClient(id).ok()) << id;
+    }
+  }
+  EXPECT_EQ(*small.ListClients("", 10), *store_.ListClients("", 10));
+}
+
+class CachingRevocationStoreTest : public ::testing::Test {
+ protected:
+  MemoryStore store_;
+  jwt::FakeClock clock_{kT0};
+  CachingRevocationStore cache_{&store_, &clock_, kTtl};
+};
+
+TEST_F(CachingRevocationStoreTest, OtherReplicasRevocationsShowWithinTheTtl) {
+  EXPECT_FALSE(*cache_.IsRevoked("j1"));  // Loads the (empty) list.
+  ASSERT_TRUE(store_.Revoke("j1", kT0 + absl::Hours(1)).ok());
+  clock_.Advance(kTtl - absl::Milliseconds(1));
+  EXPECT_FALSE(*cache_.IsRevoked("j1")) << "served from memory";
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_TRUE(*cache_.IsRevoked("j1"));
+}
+
+TEST_F(CachingRevocationStoreTest, OwnRevocationsShowAtOnceAndSurviveRereads) {
+  EXPECT_FALSE(*cache_.IsRevoked("j1"));
+  ASSERT_TRUE(cache_.Revoke("j1", kT0 + absl::Hours(1)).ok());
+  EXPECT_TRUE(*cache_.IsRevoked("j1"));
+  EXPECT_TRUE(*store_.IsRevoked("j1"));
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(kTtl);
+    EXPECT_TRUE(*cache_.IsRevoked("j1"));
+  }
+}
+
+TEST_F(CachingRevocationStoreTest, ExpiredRevocationsLeaveTheCopy) {
+  ASSERT_TRUE(cache_.Revoke("short", kT0 + absl::Seconds(1)).ok());
+  ASSERT_TRUE(cache_.Revoke("long", kT0 + absl::Hours(1)).ok());
+  EXPECT_TRUE(*cache_.IsRevoked("short"));
+  clock_.Advance(kTtl);  // Past "short"'s expiry: its token is expired too.
+  EXPECT_FALSE(*cache_.IsRevoked("short"));
+  EXPECT_TRUE(*cache_.IsRevoked("long"));
+}
+
+TEST_F(CachingRevocationStoreTest, ZeroTtlReadsThrough) {
+  CachingRevocationStore uncached(&store_, &clock_, absl::ZeroDuration());
+  EXPECT_FALSE(*uncached.IsRevoked("j"));
+  ASSERT_TRUE(store_.Revoke("j", kT0 + absl::Hours(1)).ok());
+  EXPECT_TRUE(*uncached.IsRevoked("j"));
+}
+
+TEST_F(CachingRevocationStoreTest, ConcurrentReadersAcrossRereads) {
+  ASSERT_TRUE(store_.Revoke("j", kT0 + absl::Hours(1)).ok());
+  std::vector<std::thread> readers;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        auto revoked = cache_.IsRevoked(i % 2 == 0 ? "j" : "other");
+        if (!revoked.ok() || *revoked != (i % 2 == 0)) ++wrong;
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) clock_.Advance(kTtl);
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace
+}  // namespace identity::storage
