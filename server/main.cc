@@ -158,7 +158,10 @@ int Run(int argc, char** argv) {
     Log(introspector.status().message());
     return 1;
   }
-  ClientRegistry registry(clients, &*hasher, clock, SystemRandom());
+  // Administration reads clients fresh from the store (and writes through
+  // the cache, so this replica's copy follows at once).
+  ClientRegistry registry(cached_clients.fresh(), &*hasher, clock,
+                          SystemRandom());
   TokenServiceImpl token_service(&grant);
   IntrospectionServiceImpl introspection_service(&*introspector);
   KeyServiceImpl key_service(keys->get());

@@ -585,7 +585,9 @@ class TcpProxy {
       for (int i = 0; i < 2 && !done; ++i) {
         if (fds[i].revents == 0) continue;
         const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
-        done = n <= 0 || write(fds[1 - i].fd, buffer, n) != n;
+        // send(MSG_NOSIGNAL): a peer shut down by SetUp(false) must not
+        // raise SIGPIPE in the test process.
+        done = n <= 0 || send(fds[1 - i].fd, buffer, n, MSG_NOSIGNAL) != n;
       }
     }
     // Closed by the destructor: closing here could let a new socket reuse

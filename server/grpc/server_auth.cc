@@ -1,5 +1,6 @@
 #include "server/grpc/server_auth.h"
 
+#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/bootstrap_admin.h"
 
 namespace identity::server {
@@ -14,12 +15,7 @@ MakeServerAuthorizer(const KeyManager* keys, std::string issuer,
         "/identity.v1.KeyService/RotateKeys"}) {
     if (absl::Status s = policy.SetRule(pattern, admin); !s.ok()) return s;
   }
-  jwt::VerifierOptions options;
-  options.issuer = std::move(issuer);
-  options.required_typ = "at+jwt";  // RFC 9068 §4: access tokens only.
-  options.allowed_algorithms = ServerSigningAlgorithms();
-  options.clock = clock;
-  auto verifier = jwt::JwtVerifier::Create(std::move(options));
+  auto verifier = OwnAccessTokenVerifier(std::move(issuer), clock);
   if (!verifier.ok()) return verifier.status();
   auto validator = std::make_shared<interceptor::JwksTokenValidator>(
       *std::move(verifier), [keys] { return keys->snapshot()->jwks; });

@@ -83,6 +83,9 @@ absl::StatusOr<SigningKeyRecord> KeyManager::NewKey(absl::Time now) const {
 }
 
 absl::Status KeyManager::Refresh() {
+  // One reload at a time, read and install together: a slow reload cannot
+  // install a view older than one a later reload already installed.
+  absl::MutexLock reloading(&refresh_mu_);
   auto keys = store_->ListSigningKeys();
   if (!keys.ok()) return keys.status();
   auto snapshot = std::make_shared<KeySnapshot>();

@@ -90,6 +90,7 @@ class KeyManager {
   const jwt::Clock* const clock_;
   const KeyManagerOptions options_;
 
+  absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // Serializes Refresh.
   mutable absl::Mutex mu_;
   std::shared_ptr<const KeySnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };

@@ -22,7 +22,7 @@ absl::Status Invalid(absl::string_view message) {
 }
 
 // Well-formed UTF-8 (no overlong forms, surrogates or code points past
-// U+10FFFF) without C0/C1 control characters.
+// U+10FFFF) without C0/C1 control characters or invisible format characters.
 bool IsPrintableUtf8(absl::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -55,6 +55,13 @@ bool IsPrintableUtf8(absl::string_view s) {
       return false;
     }
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return false;
+    // Invisible and direction-changing characters, which let a name pose as
+    // another in listings: zero-width, bidirectional controls, line and
+    // paragraph separators, word joiners, the byte-order mark.
+    if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+        (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF) {
+      return false;
+    }
     i += len;
   }
   return true;
@@ -64,7 +71,8 @@ bool IsPrintableUtf8(absl::string_view s) {
 absl::Status NormalizeSpec(ClientSpec& spec) {
   if (spec.name.size() > kMaxNameLength || !IsPrintableUtf8(spec.name)) {
     return Invalid(absl::StrCat("name must be at most ", kMaxNameLength,
-                                " bytes of UTF-8 without control characters"));
+                                " bytes of UTF-8 without control or invisible "
+                                "format characters"));
   }
   if (spec.allowed_scopes.size() > kMaxScopes) {
     return Invalid(

@@ -19,9 +19,11 @@ namespace identity::server {
 struct ClientSpec {
   // 1 to 128 characters from [A-Za-z0-9._~-]. Empty on create: generated.
   std::string client_id;
-  // Up to 200 bytes of UTF-8 without control characters.
+  // Up to 200 bytes of UTF-8 without control or invisible format characters
+  // (zero-width, bidirectional controls, BOM).
   std::string name;
-  // Scope tokens (RFC 6749 §3.3), at most 100; duplicates are dropped.
+  // Scope tokens (RFC 6749 §3.3) of at most 256 bytes, at most 100;
+  // duplicates are dropped.
   std::vector<std::string> allowed_scopes;
 };
 

@@ -67,10 +67,14 @@ TEST_F(ClientRegistryTest, RefusesBadInputAndStoresNothing) {
       {"ok", std::string(201, 'n'), {}},
       {"ok", "tab\there", {}},
       {"ok", "nul" + std::string(1, '\0'), {}},
-      {"ok", "\xC3", {}},          // Truncated UTF-8.
-      {"ok", "\xC0\xAF", {}},      // Overlong.
-      {"ok", "\xED\xA0\x80", {}},  // Surrogate.
-      {"ok", "\xC2\x85", {}},      // C1 control (NEL).
+      {"ok", "\xC3", {}},               // Truncated UTF-8.
+      {"ok", "\xC0\xAF", {}},           // Overlong.
+      {"ok", "\xED\xA0\x80", {}},       // Surrogate.
+      {"ok", "\xC2\x85", {}},           // C1 control (NEL).
+      {"ok", "admin\xE2\x80\xAE", {}},  // U+202E right-to-left override.
+      {"ok", "a\xE2\x80\x8B", {}},      // U+200B zero-width space.
+      {"ok", "\xEF\xBB\xBF", {}},       // U+FEFF byte-order mark.
+      {"ok", "", {std::string(257, 's')}},
       {"ok", "", {"two words"}},
       {"ok", "", {""}},
       {"ok", "", {"quote\""}},

@@ -1,5 +1,6 @@
 #include "server/oauth/introspector.h"
 
+#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/oauth_error.h"
 
 namespace identity::server {
@@ -8,12 +9,7 @@ absl::StatusOr<Introspector> Introspector::Create(
     const ClientAuthenticator* authenticator, const KeyManager* keys,
     storage::RevocationStore* revocations, const jwt::Clock* clock,
     std::string issuer) {
-  jwt::VerifierOptions options;
-  options.issuer = std::move(issuer);
-  options.required_typ = "at+jwt";  // RFC 9068 §4: only access tokens.
-  options.allowed_algorithms = ServerSigningAlgorithms();
-  options.clock = clock;
-  auto verifier = jwt::JwtVerifier::Create(std::move(options));
+  auto verifier = OwnAccessTokenVerifier(std::move(issuer), clock);
   if (!verifier.ok()) return verifier.status();
   return Introspector(authenticator, keys, revocations, *std::move(verifier));
 }

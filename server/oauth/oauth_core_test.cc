@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "jwt/jws.h"
 #include "jwt/jwt_verifier.h"
+#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/oauth_error.h"
@@ -144,8 +145,12 @@ TEST_F(OAuthCoreTest, ExpiredForgedOrRevokedTokensAreInactive) {
   EXPECT_FALSE(revoked->active);
   EXPECT_TRUE(revoked->scope.empty());  // Nothing else disclosed.
 
+  // Expired: past exp plus the replicas' clock leeway (and not before).
   const std::string later = grant_->Issue(Request())->access_token;
-  clock_.Advance(absl::Minutes(10));
+  clock_.Advance(absl::Minutes(10) + kReplicaClockLeeway - absl::Seconds(1));
+  EXPECT_TRUE(
+      introspector_->Introspect("worker", "worker-secret", later)->active);
+  clock_.Advance(absl::Seconds(1));
   EXPECT_FALSE(
       introspector_->Introspect("worker", "worker-secret", later)->active);
 }
@@ -183,6 +188,22 @@ TEST(ScopeTest, ParsesDeduplicatesAndRejectsBadCharacters) {
             OAuthError::kInvalidScope);
   EXPECT_EQ(OAuthErrorOf(ParseScope("caf\xc3\xa9").status()),
             OAuthError::kInvalidScope);
+}
+
+TEST(ScopeTest, BoundsWhatAnUnauthenticatedRequestCanMakeItDo) {
+  EXPECT_TRUE(ParseScope(std::string(kMaxScopeTokenLength, 'a')).ok());
+  EXPECT_EQ(
+      OAuthErrorOf(
+          ParseScope(std::string(kMaxScopeTokenLength + 1, 'a')).status()),
+      OAuthError::kInvalidScope);
+  std::string many, repeated;
+  for (size_t i = 0; i <= kMaxScopeTokens; ++i) {
+    many += "s" + std::to_string(i) + " ";
+    repeated += "same ";
+  }
+  EXPECT_EQ(OAuthErrorOf(ParseScope(many).status()), OAuthError::kInvalidScope);
+  // Duplicates do not count: they are dropped.
+  EXPECT_EQ(*ParseScope(repeated), std::vector<std::string>{"same"});
 }
 
 TEST(OAuthErrorTest, CodesAndStatusCodes) {

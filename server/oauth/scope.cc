@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "server/oauth/oauth_error.h"
@@ -17,6 +18,7 @@ bool IsNqChar(unsigned char c) {
 
 absl::StatusOr<std::vector<std::string>> ParseScope(absl::string_view scope) {
   std::vector<std::string> tokens;
+  absl::flat_hash_set<absl::string_view> seen;
   for (absl::string_view token :
        absl::StrSplit(scope, ' ', absl::SkipEmpty())) {
     if (!std::all_of(token.begin(), token.end(),
@@ -25,9 +27,18 @@ absl::StatusOr<std::vector<std::string>> ParseScope(absl::string_view scope) {
                           "a scope token has a character RFC 6749 §3.3 "
                           "does not allow");
     }
-    if (std::find(tokens.begin(), tokens.end(), token) == tokens.end()) {
-      tokens.emplace_back(token);
+    if (token.size() > kMaxScopeTokenLength) {
+      return OAuthFailure(OAuthError::kInvalidScope,
+                          absl::StrCat("a scope token is longer than ",
+                                       kMaxScopeTokenLength, " bytes"));
     }
+    if (!seen.insert(token).second) continue;
+    if (seen.size() > kMaxScopeTokens) {
+      return OAuthFailure(
+          OAuthError::kInvalidScope,
+          absl::StrCat("more than ", kMaxScopeTokens, " distinct scopes"));
+    }
+    tokens.emplace_back(token);
   }
   return tokens;
 }

@@ -2,6 +2,7 @@
 #ifndef IDENTITY_SERVER_OAUTH_SCOPE_H_
 #define IDENTITY_SERVER_OAUTH_SCOPE_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -10,9 +11,14 @@
 
 namespace identity::server {
 
+// Limits on what ParseScope accepts (the input is unauthenticated).
+inline constexpr size_t kMaxScopeTokenLength = 256;
+inline constexpr size_t kMaxScopeTokens = 256;
+
 // Splits a space-delimited scope string into its tokens, without duplicates,
-// in order. Each token is 1*NQCHAR (%x21 / %x23-5B / %x5D-7E). Errors:
-// kInvalidScope (oauth_error.h) for a malformed token.
+// in order. Each token is 1*NQCHAR (%x21 / %x23-5B / %x5D-7E), at most
+// kMaxScopeTokenLength bytes; at most kMaxScopeTokens distinct tokens.
+// Errors: kInvalidScope (oauth_error.h) for a malformed token or too many.
 absl::StatusOr<std::vector<std::string>> ParseScope(absl::string_view scope);
 
 // The scopes to grant: `requested` when each is in `allowed` (else

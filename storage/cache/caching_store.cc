@@ -1,5 +1,7 @@
 #include "storage/cache/caching_store.h"
 
+#include <algorithm>
+
 namespace identity::storage {
 
 absl::Status CachingClientStore::CreateClient(const ClientRecord& client) {
@@ -11,14 +13,23 @@ absl::Status CachingClientStore::CreateClient(const ClientRecord& client) {
 absl::StatusOr<ClientRecord> CachingClientStore::GetClient(
     absl::string_view client_id) {
   if (ttl_ <= absl::ZeroDuration()) return store_->GetClient(client_id);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = entries_.find(client_id);
+    if (it != entries_.end() && clock_->Now() - it->second.read_at < ttl_) {
+      return it->second.client;
+    }
+  }
+  return Read(client_id);
+}
+
+absl::StatusOr<ClientRecord> CachingClientStore::Read(
+    absl::string_view client_id) {
+  if (ttl_ <= absl::ZeroDuration()) return store_->GetClient(client_id);
   const absl::Time now = clock_->Now();
   uint64_t generation;
   {
     absl::ReaderMutexLock lock(&mu_);
-    auto it = entries_.find(client_id);
-    if (it != entries_.end() && now - it->second.read_at < ttl_) {
-      return it->second.client;
-    }
     generation = generation_;
   }
   absl::StatusOr<ClientRecord> client = store_->GetClient(client_id);
@@ -58,12 +69,20 @@ void CachingClientStore::Forget(absl::string_view client_id) {
 absl::Status CachingRevocationStore::Revoke(absl::string_view jti,
                                             absl::Time expires_at) {
   absl::Status status = store_->Revoke(jti, expires_at);
-  if (status.ok()) {
+  if (status.ok() && ttl_ > absl::ZeroDuration()) {
     // Stamped after the store committed: a reread that starts later sees it.
     const absl::Time committed = clock_->Now();
     absl::MutexLock lock(&mu_);
     revoked_.insert(std::string(jti));
     recent_[jti] = committed;
+    // Entries older than the last reread are in the copy already.
+    for (auto it = recent_.begin(); it != recent_.end();) {
+      if (it->second < read_at_) {
+        recent_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
   }
   return status;
 }
@@ -95,8 +114,17 @@ absl::Status CachingRevocationStore::Reload() {
     absl::ReaderMutexLock lock(&mu_);
     if (now - read_at_ < ttl_) return absl::OkStatus();  // Just reread.
   }
+  // While the store fails, one attempt per retry interval: the callers
+  // queued behind a failed attempt get its error instead of each waiting for
+  // a timeout of their own.
+  if (now - failed_at_ < std::min(ttl_, kRetryInterval)) return failure_;
   auto listed = store_->ListRevoked(now);
-  if (!listed.ok()) return listed.status();
+  if (!listed.ok()) {
+    failed_at_ = clock_->Now();
+    failure_ = listed.status();
+    return failure_;
+  }
+  failed_at_ = absl::InfinitePast();
   absl::flat_hash_set<std::string> revoked(
       std::make_move_iterator(listed->begin()),
       std::make_move_iterator(listed->end()));

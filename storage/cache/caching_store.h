@@ -41,7 +41,39 @@ class CachingClientStore final : public ClientStore {
   absl::Status UpdateClient(const ClientRecord& client) override;
   absl::Status DeleteClient(absl::string_view client_id) override;
 
+  // The same store for administration: GetClient always reads the store
+  // (and refreshes the cached copy), so that a read-modify-write never starts
+  // from a stale copy; writes go through this cache.
+  ClientStore* fresh() { return &fresh_; }
+
  private:
+  class FreshView final : public ClientStore {
+   public:
+    explicit FreshView(CachingClientStore* cache) : cache_(cache) {}
+    absl::Status CreateClient(const ClientRecord& client) override {
+      return cache_->CreateClient(client);
+    }
+    absl::StatusOr<ClientRecord> GetClient(
+        absl::string_view client_id) override {
+      return cache_->Read(client_id);
+    }
+    absl::StatusOr<std::vector<ClientRecord>> ListClients(
+        absl::string_view after, int limit) override {
+      return cache_->ListClients(after, limit);
+    }
+    absl::Status UpdateClient(const ClientRecord& client) override {
+      return cache_->UpdateClient(client);
+    }
+    absl::Status DeleteClient(absl::string_view client_id) override {
+      return cache_->DeleteClient(client_id);
+    }
+
+   private:
+    CachingClientStore* const cache_;
+  };
+
+  // Reads the store and caches what it found.
+  absl::StatusOr<ClientRecord> Read(absl::string_view client_id);
   struct Entry {
     ClientRecord client;
     absl::Time read_at;
@@ -57,12 +89,17 @@ class CachingClientStore final : public ClientStore {
   // Bumped by every write: a read that started before a write does not cache
   // what it read.
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  FreshView fresh_{this};
 };
 
 // Answers IsRevoked from an in-memory copy of the unexpired revocations,
 // reread from `store` when older than `ttl`. One caller rereads; the others
 // keep answering from the previous copy meanwhile while it is younger than
-// 2 × ttl, else they wait for the reread.
+// 2 × ttl, else they wait for the reread. So another replica's revocation
+// shows here within ttl while the store answers, and within 2 × ttl at worst
+// while a reread is slow; once the copy is older than 2 × ttl and the store
+// still fails, IsRevoked fails (Unavailable), at most one store attempt per
+// second being made.
 // Thread-safe; `store` and `clock` must outlive it.
 class CachingRevocationStore final : public RevocationStore {
  public:
@@ -82,10 +119,15 @@ class CachingRevocationStore final : public RevocationStore {
   absl::Status Reload() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // While the store fails, at most one reread per this interval (or ttl).
+  static constexpr absl::Duration kRetryInterval = absl::Seconds(1);
+
   RevocationStore* const store_;
   const jwt::Clock* const clock_;
   const absl::Duration ttl_;
   absl::Mutex refresh_mu_;  // One reread at a time.
+  absl::Time failed_at_ ABSL_GUARDED_BY(refresh_mu_) = absl::InfinitePast();
+  absl::Status failure_ ABSL_GUARDED_BY(refresh_mu_);
   absl::Mutex mu_;
   absl::flat_hash_set<std::string> revoked_ ABSL_GUARDED_BY(mu_);
   // Revocations made through this object, with when they committed.

@@ -78,6 +78,66 @@ TEST_F(CachingClientStoreTest, ZeroTtlReadsThroughAndTheSizeIsBounded) {
   EXPECT_EQ(*small.ListClients("", 10), *store_.ListClients("", 10));
 }
 
+TEST_F(CachingClientStoreTest, FreshViewReadsTheStoreAndRefreshesTheCopy) {
+  ASSERT_TRUE(store_.CreateClient(Client("a", "first")).ok());
+  EXPECT_EQ(cache_.GetClient("a")->name, "first");
+  ASSERT_TRUE(store_.UpdateClient(Client("a", "second")).ok());  // Elsewhere.
+  EXPECT_EQ(cache_.fresh()->GetClient("a")->name, "second");
+  EXPECT_EQ(cache_.GetClient("a")->name, "second") << "the copy followed";
+  ASSERT_TRUE(cache_.fresh()->UpdateClient(Client("a", "third")).ok());
+  EXPECT_EQ(cache_.GetClient("a")->name, "third");
+  ASSERT_TRUE(cache_.fresh()->DeleteClient("a").ok());
+  EXPECT_EQ(cache_.GetClient("a").status().code(), absl::StatusCode::kNotFound);
+}
+
+// A real store whose revocation list can be made unreachable, counting the
+// attempts to read it.
+class FlakyRevocations final : public RevocationStore {
+ public:
+  absl::Status Revoke(absl::string_view jti, absl::Time expires_at) override {
+    return store.Revoke(jti, expires_at);
+  }
+  absl::StatusOr<bool> IsRevoked(absl::string_view jti) override {
+    return store.IsRevoked(jti);
+  }
+  absl::StatusOr<std::vector<std::string>> ListRevoked(
+      absl::Time now) override {
+    ++list_calls;
+    if (down) return absl::UnavailableError("database unreachable");
+    return store.ListRevoked(now);
+  }
+  absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override {
+    return store.PurgeExpired(now);
+  }
+  MemoryStore store;
+  std::atomic<bool> down{false};
+  std::atomic<int> list_calls{0};
+};
+
+TEST(CachingRevocationOutageTest, ServesTheCopyThenFailsFastThenRecovers) {
+  FlakyRevocations flaky;
+  jwt::FakeClock clock(kT0);
+  CachingRevocationStore cache(&flaky, &clock, kTtl);
+  ASSERT_TRUE(flaky.Revoke("j", kT0 + absl::Hours(1)).ok());
+  EXPECT_TRUE(*cache.IsRevoked("j"));
+  flaky.down = true;
+  clock.Advance(kTtl);
+  // Stale but younger than 2 × ttl: the reread fails, the copy answers.
+  EXPECT_TRUE(*cache.IsRevoked("j"));
+  clock.Advance(kTtl);
+  // Too old to use: Unavailable, and many callers make one attempt a second.
+  const int before = flaky.list_calls;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(cache.IsRevoked("j").status().code(),
+              absl::StatusCode::kUnavailable);
+  }
+  EXPECT_EQ(flaky.list_calls - before, 1);
+  flaky.down = false;
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(*cache.IsRevoked("j"));
+  EXPECT_FALSE(*cache.IsRevoked("other"));
+}
+
 class CachingRevocationStoreTest : public ::testing::Test {
  protected:
   MemoryStore store_;
