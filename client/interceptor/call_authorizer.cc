@@ -41,11 +41,9 @@ std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
   return token;
 }
 
-absl::Status CallAuthorizer::Authorize(
-    absl::string_view path,
+absl::StatusOr<std::shared_ptr<const VerifiedToken>>
+CallAuthorizer::VerifiedCaller(
     const std::vector<absl::string_view>& authorization) const {
-  const MethodRule& rule = policy_.RuleFor(path);
-  if (!rule.requires_token) return absl::OkStatus();
   if (authorization.empty()) {
     return absl::UnauthenticatedError(
         "missing authorization metadata: this method needs "
@@ -60,11 +58,19 @@ absl::Status CallAuthorizer::Authorize(
     return absl::UnauthenticatedError(
         "authorization metadata is not \"Bearer <access token>\"");
   }
-  auto verified = validator_->Validate(*token);
+  return validator_->Validate(*token);
+}
+
+absl::Status CallAuthorizer::Authorize(
+    absl::string_view path,
+    const std::vector<absl::string_view>& authorization) const {
+  const MethodRule& rule = policy_.RuleFor(path);
+  if (!rule.requires_token) return absl::OkStatus();
+  auto verified = VerifiedCaller(authorization);
   if (!verified.ok()) return verified.status();
+  const std::vector<std::string>& scopes = (*verified)->scopes;
   for (const std::string& scope : rule.required_scopes) {
-    if (std::find(verified->scopes.begin(), verified->scopes.end(), scope) ==
-        verified->scopes.end()) {
+    if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) {
       return absl::PermissionDeniedError(
           absl::StrCat("the token lacks scope \"", scope, "\""));
     }

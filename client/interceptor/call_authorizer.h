@@ -29,6 +29,14 @@ class CallAuthorizer {
       absl::string_view path,
       const std::vector<absl::string_view>& authorization) const;
 
+  // The verified token carried by `authorization` (the metadata values of a
+  // call), whatever the method's rule: what handlers read the caller's
+  // claims from (server_credentials.h has the accessor for a ServerContext).
+  // With a CachingTokenValidator this is a hash lookup for a call the
+  // authorizer has just let through. Errors: as Authorize's Unauthenticated.
+  absl::StatusOr<std::shared_ptr<const VerifiedToken>> VerifiedCaller(
+      const std::vector<absl::string_view>& authorization) const;
+
   const MethodPolicy& policy() const { return policy_; }
 
  private:

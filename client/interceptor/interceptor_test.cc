@@ -77,8 +77,13 @@ class AuthorizerTest : public ::testing::Test {
     options.issuer = "https://id.example";
     options.required_typ = "at+jwt";
     options.clock = &clock_;
-    auto validator = std::make_shared<JwksTokenValidator>(
+    uncached_ = std::make_shared<JwksTokenValidator>(
         *jwt::JwtVerifier::Create(options), [this] { return jwks_; });
+    auto validator = std::make_shared<CachingTokenValidator>(
+        uncached_, &clock_,
+        CachingTokenValidator::Options{/*capacity=*/64,
+                                       /*max_age=*/absl::Minutes(5)});
+    cache_ = validator.get();
     MethodPolicy policy = MethodPolicy::RequireTokenByDefault();
     EXPECT_TRUE(policy.SetRule(std::string(kGetJwks), {false, {}}).ok());
     EXPECT_TRUE(
@@ -107,6 +112,8 @@ class AuthorizerTest : public ::testing::Test {
 
   jwt::FakeClock clock_;
   std::shared_ptr<const jwt::Jwks> jwks_;
+  std::shared_ptr<const JwksTokenValidator> uncached_;
+  const CachingTokenValidator* cache_ = nullptr;
   std::unique_ptr<jwt::JwtSigner> signer_;
   std::shared_ptr<const CallAuthorizer> authorizer_;
 };
@@ -154,6 +161,57 @@ TEST_F(AuthorizerTest, MessagesNameTheReasonNotTheToken) {
   EXPECT_NE(status.message().find("\"admin\""), absl::string_view::npos);
 }
 
+TEST_F(AuthorizerTest, CachesVerifiedTokensWithinTheirValidity) {
+  const std::string token =
+      Token("admin", "https://id.example", absl::Seconds(30));
+  auto first = cache_->Validate(token);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ((*first)->valid_until,
+            clock_.Now() + absl::Seconds(30));  // exp + leeway (0 here).
+  auto again = cache_->Validate(token);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->get(), first->get()) << "a hit returns the cached token";
+  EXPECT_EQ(cache_->size(), 1u);
+  // Expiry is honoured on every hit.
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(cache_->Validate(token).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // Failures are not cached: a bad token costs a verification each time.
+  EXPECT_FALSE(cache_->Validate("a.b.c").ok());
+  EXPECT_EQ(cache_->size(), 1u);
+}
+
+TEST_F(AuthorizerTest, CachedTokensAreReverifiedAfterMaxAge) {
+  const std::string token = Token("", "https://id.example", absl::Hours(1));
+  ASSERT_TRUE(cache_->Validate(token).ok());
+  // The key set loses the key: cached hits continue for at most max_age.
+  jwt::Jwk other = *jwt::Jwk::Generate(jwt::Algorithm::kES256, "k2");
+  jwks_ = std::make_shared<const jwt::Jwks>(
+      *jwt::Jwks::FromKeys({other.PublicKey()}));
+  EXPECT_TRUE(cache_->Validate(token).ok());
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_EQ(cache_->Validate(token).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AuthorizerTest, TheCacheIsBounded) {
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(cache_->Validate(Token("s" + std::to_string(i))).ok());
+  }
+  EXPECT_LE(cache_->size(), 64u);
+  EXPECT_GT(cache_->size(), 0u);
+}
+
+TEST_F(AuthorizerTest, VerifiedCallerReadsTheClaims) {
+  const std::string header = "Bearer " + Token("read admin");
+  auto caller = authorizer_->VerifiedCaller({header});
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ((*caller)->claims.sub, "svc");
+  EXPECT_EQ((*caller)->scopes, (std::vector<std::string>{"read", "admin"}));
+  EXPECT_EQ(authorizer_->VerifiedCaller({}).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
 // A KeyService whose handlers count their runs: GetJwks and RotateKeys in
 // the sync API, ListKeys in the callback API.
 class CountingService final
@@ -170,8 +228,12 @@ class CountingService final
                           const v1::RotateKeysRequest*,
                           v1::RotateKeysResponse*) override {
     ++sync_runs;
-    // The authorization metadata stays visible to the handler.
+    // The authorization metadata stays visible to the handler, and the
+    // caller's claims are one call away.
     EXPECT_EQ(context->client_metadata().count("authorization"), 1u);
+    auto caller = VerifiedCaller(*context, *authorizer);
+    EXPECT_TRUE(caller.ok()) << caller.status();
+    if (caller.ok()) last_subject = *(*caller)->claims.sub;
     return grpc::Status::OK;
   }
   grpc::ServerUnaryReactor* ListKeys(grpc::CallbackServerContext* context,
@@ -182,6 +244,8 @@ class CountingService final
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+  const CallAuthorizer* authorizer = nullptr;
+  std::string last_subject;
   std::atomic<int> sync_runs{0};
   std::atomic<int> callback_runs{0};
 };
@@ -213,6 +277,7 @@ class CredentialsTest : public AuthorizerTest,
     int port = 0;
     builder.AddListeningPort(
         "127.0.0.1:0", AuthorizingServerCredentials(authorizer_, tls), &port);
+    service_.authorizer = authorizer_.get();
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -267,6 +332,7 @@ TEST_P(CredentialsTest, RejectedCallsNeverReachTheHandler) {
       << "a rejected callback call ran its handler";
 
   EXPECT_TRUE(Call(&Stub::RotateKeys, "Bearer " + Token("admin")).ok());
+  EXPECT_EQ(service_.last_subject, "svc");
   EXPECT_TRUE(Call(&Stub::ListKeys, "Bearer " + Token("")).ok());
   EXPECT_EQ(service_.sync_runs, 2);
   EXPECT_EQ(service_.callback_runs, 1);

@@ -111,4 +111,14 @@ std::shared_ptr<grpc::ServerCredentials> AuthorizingServerCredentials(
                                                   std::move(tls));
 }
 
+absl::StatusOr<std::shared_ptr<const VerifiedToken>> VerifiedCaller(
+    const grpc::ServerContextBase& context, const CallAuthorizer& authorizer) {
+  std::vector<absl::string_view> authorization;
+  const auto range = context.client_metadata().equal_range("authorization");
+  for (auto it = range.first; it != range.second; ++it) {
+    authorization.emplace_back(it->second.data(), it->second.size());
+  }
+  return authorizer.VerifiedCaller(authorization);
+}
+
 }  // namespace identity::interceptor

@@ -15,6 +15,7 @@
 #define IDENTITY_CLIENT_INTERCEPTOR_SERVER_CREDENTIALS_H_
 
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_context.h>
 
 #include <memory>
 #include <optional>
@@ -28,6 +29,20 @@ namespace identity::interceptor {
 std::shared_ptr<grpc::ServerCredentials> AuthorizingServerCredentials(
     std::shared_ptr<const CallAuthorizer> authorizer,
     std::optional<grpc::SslServerCredentialsOptions> tls = std::nullopt);
+
+// The verified token of the call a handler is serving: the one accessor for
+// the caller's claims (subject, client_id, scopes, every claim).
+//
+//   auto caller = interceptor::VerifiedCaller(*context, *authorizer);
+//   if (caller.ok()) Use((*caller)->claims.sub, (*caller)->scopes);
+//
+// The processor cannot hand per-call data to the handler (its auth context
+// is per connection), so this re-reads the call's authorization metadata and
+// asks the authorizer's validator, a hash lookup when that validator is a
+// CachingTokenValidator. Errors: Unauthenticated when the call carries no
+// valid bearer token (an open method called without one).
+absl::StatusOr<std::shared_ptr<const VerifiedToken>> VerifiedCaller(
+    const grpc::ServerContextBase& context, const CallAuthorizer& authorizer);
 
 }  // namespace identity::interceptor
 

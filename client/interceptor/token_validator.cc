@@ -1,13 +1,16 @@
 #include "client/interceptor/token_validator.h"
 
+#include <algorithm>
+
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "jwt/status.h"
 
 namespace identity::interceptor {
 
-absl::StatusOr<VerifiedToken> JwksTokenValidator::Validate(
-    absl::string_view token) const {
+absl::StatusOr<std::shared_ptr<const VerifiedToken>>
+JwksTokenValidator::Validate(absl::string_view token) const {
   std::shared_ptr<const jwt::Jwks> keys = jwks_();
   if (keys == nullptr) {
     return absl::UnavailableError("no verification keys are available");
@@ -20,17 +23,76 @@ absl::StatusOr<VerifiedToken> JwksTokenValidator::Validate(
         "invalid token (", jwt::ReasonName(jwt::ReasonOf(verified.status())),
         "): ", verified.status().message()));
   }
-  VerifiedToken result;
-  result.claims = std::move(verified->claims);
-  if (result.claims.other.contains("scope")) {
-    std::optional<std::string> scope = result.claims.GetString("scope");
+  auto result = std::make_shared<VerifiedToken>();
+  result->claims = std::move(verified->claims);
+  if (result->claims.other.contains("scope")) {
+    std::optional<std::string> scope = result->claims.GetString("scope");
     if (!scope.has_value()) {
       return absl::UnauthenticatedError(
           "invalid token: the scope claim is not a string");
     }
-    result.scopes = absl::StrSplit(*scope, ' ', absl::SkipEmpty());
+    result->scopes = absl::StrSplit(*scope, ' ', absl::SkipEmpty());
+  }
+  if (result->claims.exp.has_value()) {
+    result->valid_until =
+        absl::FromUnixSeconds(*result->claims.exp) + verifier_.options().leeway;
   }
   return result;
+}
+
+CachingTokenValidator::CachingTokenValidator(
+    std::shared_ptr<const TokenValidator> inner, const jwt::Clock* clock,
+    Options options)
+    : inner_(std::move(inner)),
+      clock_(clock),
+      options_(options),
+      shard_capacity_(std::max<size_t>(1, options.capacity / kShards)) {}
+
+CachingTokenValidator::Shard& CachingTokenValidator::ShardFor(
+    absl::string_view token) const {
+  return shards_[absl::HashOf(token) % kShards];
+}
+
+absl::StatusOr<std::shared_ptr<const VerifiedToken>>
+CachingTokenValidator::Validate(absl::string_view token) const {
+  Shard& shard = ShardFor(token);
+  const absl::Time now = clock_->Now();
+  {
+    absl::ReaderMutexLock lock(&shard.mu);
+    auto it = shard.entries.find(token);
+    if (it != shard.entries.end() && now < it->second.use_until) {
+      return it->second.token;
+    }
+  }
+  auto verified = inner_->Validate(token);
+  if (!verified.ok()) return verified.status();
+  const absl::Time use_until =
+      std::min((*verified)->valid_until, now + options_.max_age);
+  absl::MutexLock lock(&shard.mu);
+  if (shard.entries.size() >= shard_capacity_) {
+    absl::erase_if(shard.entries, [now](const auto& entry) {
+      return entry.second.use_until <= now;
+    });
+    // Still full: drop an arbitrary eighth.
+    for (size_t drop = shard.entries.size() >= shard_capacity_
+                           ? std::max<size_t>(1, shard_capacity_ / 8)
+                           : 0;
+         drop > 0 && !shard.entries.empty(); --drop) {
+      shard.entries.erase(shard.entries.begin());
+    }
+  }
+  shard.entries.insert_or_assign(std::string(token),
+                                 Entry{*verified, use_until});
+  return verified;
+}
+
+size_t CachingTokenValidator::size() const {
+  size_t total = 0;
+  for (const Shard& shard : shards_) {
+    absl::ReaderMutexLock lock(&shard.mu);
+    total += shard.entries.size();
+  }
+  return total;
 }
 
 }  // namespace identity::interceptor

@@ -4,14 +4,19 @@
 #ifndef IDENTITY_CLIENT_INTERCEPTOR_TOKEN_VALIDATOR_H_
 #define IDENTITY_CLIENT_INTERCEPTOR_TOKEN_VALIDATOR_H_
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "jwt/claims.h"
+#include "jwt/clock.h"
 #include "jwt/jwks.h"
 #include "jwt/jwt_verifier.h"
 
@@ -21,6 +26,9 @@ struct VerifiedToken {
   jwt::Claims claims;
   // The "scope" claim split on spaces (RFC 9068 §2.2.3, RFC 8693 §4.2).
   std::vector<std::string> scopes;
+  // Until when the token stays valid: "exp" plus the verifier's leeway
+  // (absl::InfiniteFuture() for a token without "exp", if accepted).
+  absl::Time valid_until = absl::InfiniteFuture();
 };
 
 // Implementations are thread-safe.
@@ -30,7 +38,7 @@ class TokenValidator {
   // The verified token, or an error whose message names the reason (never
   // the token). Errors: Unauthenticated for a token that does not verify;
   // Unavailable when no keys are at hand.
-  virtual absl::StatusOr<VerifiedToken> Validate(
+  virtual absl::StatusOr<std::shared_ptr<const VerifiedToken>> Validate(
       absl::string_view token) const = 0;
 };
 
@@ -43,12 +51,58 @@ class JwksTokenValidator final : public TokenValidator {
   JwksTokenValidator(jwt::JwtVerifier verifier, JwksSource jwks)
       : verifier_(std::move(verifier)), jwks_(std::move(jwks)) {}
 
-  absl::StatusOr<VerifiedToken> Validate(
+  absl::StatusOr<std::shared_ptr<const VerifiedToken>> Validate(
       absl::string_view token) const override;
 
  private:
   const jwt::JwtVerifier verifier_;
   const JwksSource jwks_;
+};
+
+// A bounded cache of verified tokens in front of another validator (SPEC:
+// repeated validation costs about a hash lookup). Keyed by the whole token;
+// an entry is used only while the clock is before its valid_until, and at
+// most `max_age` after it was verified (so a key set change reaches cached
+// tokens within that time). Failures are not cached. When full, expired
+// entries go first, then an arbitrary eighth of the shard.
+class CachingTokenValidator final : public TokenValidator {
+ public:
+  struct Options {
+    size_t capacity = 10'000;
+    absl::Duration max_age = absl::Minutes(5);
+  };
+
+  // `clock` must outlive the cache.
+  CachingTokenValidator(std::shared_ptr<const TokenValidator> inner,
+                        const jwt::Clock* clock, Options options);
+  CachingTokenValidator(std::shared_ptr<const TokenValidator> inner,
+                        const jwt::Clock* clock)
+      : CachingTokenValidator(std::move(inner), clock, Options()) {}
+
+  absl::StatusOr<std::shared_ptr<const VerifiedToken>> Validate(
+      absl::string_view token) const override;
+
+  // The number of cached tokens (for tests and metrics).
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const VerifiedToken> token;
+    absl::Time use_until;
+  };
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, Entry> entries ABSL_GUARDED_BY(mu);
+  };
+  static constexpr size_t kShards = 16;
+
+  Shard& ShardFor(absl::string_view token) const;
+
+  const std::shared_ptr<const TokenValidator> inner_;
+  const jwt::Clock* const clock_;
+  const Options options_;
+  const size_t shard_capacity_;
+  mutable std::array<Shard, kShards> shards_;
 };
 
 }  // namespace identity::interceptor
