@@ -17,6 +17,10 @@ JwksTokenValidator::Validate(absl::string_view token) const {
   }
   auto verified = verifier_.Verify(token, *keys);
   if (!verified.ok()) {
+    if (on_unknown_kid_ != nullptr &&
+        jwt::ReasonOf(verified.status()) == jwt::Reason::kKidUnknown) {
+      on_unknown_kid_();
+    }
     // The message of a jwt/ error names the failed rule and never contains
     // the token.
     return absl::UnauthenticatedError(absl::StrCat(

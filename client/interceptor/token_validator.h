@@ -48,8 +48,13 @@ class JwksTokenValidator final : public TokenValidator {
  public:
   using JwksSource = std::function<std::shared_ptr<const jwt::Jwks>()>;
 
-  JwksTokenValidator(jwt::JwtVerifier verifier, JwksSource jwks)
-      : verifier_(std::move(verifier)), jwks_(std::move(jwks)) {}
+  // `on_unknown_kid`, if set, runs (and must not block) when a token names
+  // a "kid" the set lacks: a JwksCache's RequestRefetch.
+  JwksTokenValidator(jwt::JwtVerifier verifier, JwksSource jwks,
+                     std::function<void()> on_unknown_kid = nullptr)
+      : verifier_(std::move(verifier)),
+        jwks_(std::move(jwks)),
+        on_unknown_kid_(std::move(on_unknown_kid)) {}
 
   absl::StatusOr<std::shared_ptr<const VerifiedToken>> Validate(
       absl::string_view token) const override;
@@ -57,6 +62,7 @@ class JwksTokenValidator final : public TokenValidator {
  private:
   const jwt::JwtVerifier verifier_;
   const JwksSource jwks_;
+  const std::function<void()> on_unknown_kid_;
 };
 
 // A bounded cache of verified tokens in front of another validator (SPEC:

@@ -1,0 +1,173 @@
+#include "client/interceptor/jwks_cache.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "identity/v1/keys.grpc.pb.h"
+
+namespace identity::interceptor {
+namespace {
+
+class KeyServiceFetcher final : public JwksFetcher {
+ public:
+  KeyServiceFetcher(std::shared_ptr<grpc::Channel> channel,
+                    absl::Duration timeout)
+      : stub_(v1::KeyService::NewStub(std::move(channel))), timeout_(timeout) {}
+
+  absl::StatusOr<std::string> Fetch() override {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+    v1::GetJwksResponse response;
+    const grpc::Status status =
+        stub_->GetJwks(&context, v1::GetJwksRequest(), &response);
+    if (!status.ok()) {
+      return absl::Status(
+          static_cast<absl::StatusCode>(status.error_code()),
+          absl::StrCat("KeyService.GetJwks: ", status.error_message()));
+    }
+    return response.jwks_json();
+  }
+
+ private:
+  const std::unique_ptr<v1::KeyService::Stub> stub_;
+  const absl::Duration timeout_;
+};
+
+class FileFetcher final : public JwksFetcher {
+ public:
+  explicit FileFetcher(std::string path) : path_(std::move(path)) {}
+
+  absl::StatusOr<std::string> Fetch() override {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return absl::UnavailableError(absl::StrCat("cannot read ", path_));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  const std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<JwksFetcher> KeyServiceJwksFetcher(
+    std::shared_ptr<grpc::Channel> channel, absl::Duration timeout) {
+  return std::make_unique<KeyServiceFetcher>(std::move(channel), timeout);
+}
+
+std::unique_ptr<JwksFetcher> FileJwksFetcher(std::string path) {
+  return std::make_unique<FileFetcher>(std::move(path));
+}
+
+absl::StatusOr<std::unique_ptr<JwksCache>> JwksCache::Create(
+    std::unique_ptr<JwksFetcher> fetcher, const jwt::Clock* clock,
+    JwksCacheOptions options) {
+  if (fetcher == nullptr || clock == nullptr ||
+      options.refresh_interval <= absl::ZeroDuration() ||
+      options.min_refetch_interval <= absl::ZeroDuration() ||
+      options.max_staleness < options.refresh_interval) {
+    return absl::InvalidArgumentError(
+        "JWKS cache: intervals must be positive and max_staleness at least "
+        "refresh_interval");
+  }
+  std::unique_ptr<JwksCache> cache(
+      new JwksCache(std::move(fetcher), clock, options));
+  cache->Fetch();
+  return cache;
+}
+
+JwksCache::~JwksCache() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void JwksCache::Start() {
+  thread_ = std::thread([this] {
+    for (;;) {
+      Tick();
+      absl::MutexLock lock(&mu_);
+      // Wakes for a refetch request or to stop; else checks every second.
+      const auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || refetch_requested_;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&woken), absl::Seconds(1));
+      if (stopping_) return;
+    }
+  });
+}
+
+std::shared_ptr<const jwt::Jwks> JwksCache::Current() const {
+  const absl::Time now = clock_->Now();
+  absl::ReaderMutexLock lock(&mu_);
+  if (now - fetched_at_ > options_.max_staleness) return nullptr;
+  return jwks_;
+}
+
+void JwksCache::RequestRefetch() {
+  absl::MutexLock lock(&mu_);
+  refetch_requested_ = true;
+}
+
+bool JwksCache::Tick() {
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&mu_);
+    const bool due = now - fetched_at_ >= options_.refresh_interval;
+    // Within the pause after the last attempt: no refetch for an unknown
+    // kid (the request waits for the pause to end), and no retry of a
+    // failed fetch.
+    const bool paused = now - attempted_at_ < options_.min_refetch_interval;
+    const bool fetch =
+        refetch_requested_ ? !paused : due && (!last_failed_ || !paused);
+    if (!fetch) return false;
+    refetch_requested_ = false;
+  }
+  Fetch();
+  return true;
+}
+
+void JwksCache::Fetch() {
+  absl::MutexLock one_at_a_time(&fetch_mu_);
+  const absl::Time started = clock_->Now();
+  absl::StatusOr<std::string> text = fetcher_->Fetch();
+  absl::StatusOr<jwt::Jwks> jwks =
+      text.ok() ? jwt::Jwks::Parse(*text) : text.status();
+  absl::MutexLock lock(&mu_);
+  ++fetches_;
+  attempted_at_ = started;
+  if (!jwks.ok()) {
+    ++failed_fetches_;
+    last_failed_ = true;
+    last_error_ = jwks.status();
+    return;
+  }
+  jwks_ = std::make_shared<const jwt::Jwks>(*std::move(jwks));
+  fetched_at_ = started;
+  last_failed_ = false;
+  last_error_ = absl::OkStatus();
+}
+
+int64_t JwksCache::fetches() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return fetches_;
+}
+
+int64_t JwksCache::failed_fetches() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return failed_fetches_;
+}
+
+absl::Status JwksCache::last_error() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return last_error_;
+}
+
+}  // namespace identity::interceptor

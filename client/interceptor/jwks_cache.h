@@ -1,0 +1,115 @@
+// The issuer's JWKS for verifiers that are not the issuer (SPEC "The
+// interceptor library"): fetched from KeyService over gRPC or read from a
+// file, kept in memory, refreshed on an interval in a background thread, and
+// refetched early when a token names an unknown "kid", at most once per
+// `min_refetch_interval` however many calls ask. Calls never wait for a fetch:
+// they verify against the set at hand. When fetches fail, the last good set
+// keeps serving until it is `max_staleness` old; after that there is no set
+// and calls fail as Unavailable until a fetch succeeds.
+#ifndef IDENTITY_CLIENT_INTERCEPTOR_JWKS_CACHE_H_
+#define IDENTITY_CLIENT_INTERCEPTOR_JWKS_CACHE_H_
+
+#include <grpcpp/channel.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "jwt/clock.h"
+#include "jwt/jwks.h"
+
+namespace identity::interceptor {
+
+// Where a JWKS comes from. Implementations are thread-safe.
+class JwksFetcher {
+ public:
+  virtual ~JwksFetcher() = default;
+  // The JWK Set as RFC 7517 JSON. Errors: Unavailable and the like.
+  virtual absl::StatusOr<std::string> Fetch() = 0;
+};
+
+// identity.v1.KeyService/GetJwks on `channel`, each call bounded by
+// `timeout`.
+std::unique_ptr<JwksFetcher> KeyServiceJwksFetcher(
+    std::shared_ptr<grpc::Channel> channel,
+    absl::Duration timeout = absl::Seconds(5));
+
+// A file holding the JWK Set (read again on each fetch, so replacing the
+// file rotates the keys).
+std::unique_ptr<JwksFetcher> FileJwksFetcher(std::string path);
+
+struct JwksCacheOptions {
+  // A fetch at least this often.
+  absl::Duration refresh_interval = absl::Minutes(5);
+  // An unknown "kid" triggers at most one fetch per this interval; also the
+  // pause between attempts after a failed fetch.
+  absl::Duration min_refetch_interval = absl::Seconds(30);
+  // How long the last good set serves while fetches fail.
+  absl::Duration max_staleness = absl::Hours(12);
+};
+
+// Thread-safe.
+class JwksCache {
+ public:
+  // Fetches once (a failure is reported but the cache is still usable: it
+  // keeps trying). `clock` must outlive the cache. Errors: InvalidArgument
+  // for options out of order (a zero interval, max_staleness below
+  // refresh_interval).
+  static absl::StatusOr<std::unique_ptr<JwksCache>> Create(
+      std::unique_ptr<JwksFetcher> fetcher, const jwt::Clock* clock,
+      JwksCacheOptions options);
+  ~JwksCache();
+
+  // Runs Tick() in a background thread until destruction, waking every
+  // second or when RequestRefetch asks.
+  void Start();
+
+  // The set to verify with, or null when there is none young enough.
+  std::shared_ptr<const jwt::Jwks> Current() const;
+
+  // A token named a kid the set lacks: fetch soon, unless a fetch happened
+  // within min_refetch_interval. Never blocks.
+  void RequestRefetch();
+
+  // One step of the background thread: fetches when due (interval elapsed,
+  // or a refetch was requested and allowed, and not within the pause after a
+  // failure). Returns whether it fetched. Tests call it directly.
+  bool Tick();
+
+  // Counters, for tests and metrics.
+  int64_t fetches() const;
+  int64_t failed_fetches() const;
+  // The status of the last fetch.
+  absl::Status last_error() const;
+
+ private:
+  JwksCache(std::unique_ptr<JwksFetcher> fetcher, const jwt::Clock* clock,
+            JwksCacheOptions options)
+      : fetcher_(std::move(fetcher)), clock_(clock), options_(options) {}
+  void Fetch() ABSL_LOCKS_EXCLUDED(mu_);
+
+  const std::unique_ptr<JwksFetcher> fetcher_;
+  const jwt::Clock* const clock_;
+  const JwksCacheOptions options_;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const jwt::Jwks> jwks_ ABSL_GUARDED_BY(mu_);
+  absl::Time fetched_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time attempted_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool last_failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool refetch_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t failed_fetches_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex fetch_mu_;  // One fetch at a time.
+  std::thread thread_;
+};
+
+}  // namespace identity::interceptor
+
+#endif  // IDENTITY_CLIENT_INTERCEPTOR_JWKS_CACHE_H_
