@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "jwt/status.h"
 
 namespace identity::interceptor {
 namespace {
@@ -41,6 +42,47 @@ std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
   return token;
 }
 
+absl::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOpen:
+      return "open";
+    case Outcome::kAllowed:
+      return "allowed";
+    case Outcome::kUnauthenticated:
+      return "unauthenticated";
+    case Outcome::kPermissionDenied:
+      return "permission_denied";
+    case Outcome::kUnavailable:
+      return "unavailable";
+  }
+  return "unknown";
+}
+
+void CountingAuthObserver::OnDecision(absl::string_view, Outcome outcome,
+                                      absl::string_view reason) {
+  absl::MutexLock lock(&mu_);
+  ++counts_[{std::string(OutcomeName(outcome)), std::string(reason)}];
+}
+
+int64_t CountingAuthObserver::Count(Outcome outcome,
+                                    absl::string_view reason) const {
+  absl::MutexLock lock(&mu_);
+  int64_t total = 0;
+  for (const auto& [key, count] : counts_) {
+    if (key.first == OutcomeName(outcome) &&
+        (reason.empty() || key.second == reason)) {
+      total += count;
+    }
+  }
+  return total;
+}
+
+std::map<std::pair<std::string, std::string>, int64_t>
+CountingAuthObserver::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return counts_;
+}
+
 absl::StatusOr<std::shared_ptr<const VerifiedToken>>
 CallAuthorizer::VerifiedCaller(
     const std::vector<absl::string_view>& authorization) const {
@@ -64,17 +106,52 @@ CallAuthorizer::VerifiedCaller(
 absl::Status CallAuthorizer::Authorize(
     absl::string_view path,
     const std::vector<absl::string_view>& authorization) const {
+  Outcome outcome;
+  std::string reason;
+  absl::Status status = Decide(path, authorization, &outcome, &reason);
+  if (observer_ != nullptr) observer_->OnDecision(path, outcome, reason);
+  return status;
+}
+
+absl::Status CallAuthorizer::Decide(
+    absl::string_view path, const std::vector<absl::string_view>& authorization,
+    Outcome* outcome, std::string* reason) const {
   const MethodRule& rule = policy_.RuleFor(path);
-  if (!rule.requires_token) return absl::OkStatus();
+  if (!rule.requires_token) {
+    *outcome = Outcome::kOpen;
+    return absl::OkStatus();
+  }
   auto verified = VerifiedCaller(authorization);
-  if (!verified.ok()) return verified.status();
+  if (!verified.ok()) {
+    const absl::Status& status = verified.status();
+    if (status.code() == absl::StatusCode::kUnavailable) {
+      *outcome = Outcome::kUnavailable;
+      *reason = "no_keys";
+    } else {
+      *outcome = Outcome::kUnauthenticated;
+      if (authorization.empty()) {
+        *reason = "missing";
+      } else if (authorization.size() > 1) {
+        *reason = "repeated";
+      } else if (!BearerToken(authorization.front()).has_value()) {
+        *reason = "not_bearer";
+      } else {
+        // The validator keeps jwt/'s reason ("expired", "kid_unknown", ...).
+        *reason = std::string(jwt::ReasonName(jwt::ReasonOf(status)));
+      }
+    }
+    return status;
+  }
   const std::vector<std::string>& scopes = (*verified)->scopes;
   for (const std::string& scope : rule.required_scopes) {
     if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) {
+      *outcome = Outcome::kPermissionDenied;
+      *reason = "scope";
       return absl::PermissionDeniedError(
           absl::StrCat("the token lacks scope \"", scope, "\""));
     }
   }
+  *outcome = Outcome::kAllowed;
   return absl::OkStatus();
 }
 

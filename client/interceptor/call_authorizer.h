@@ -5,22 +5,69 @@
 #ifndef IDENTITY_CLIENT_INTERCEPTOR_CALL_AUTHORIZER_H_
 #define IDENTITY_CLIENT_INTERCEPTOR_CALL_AUTHORIZER_H_
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "client/interceptor/method_policy.h"
 #include "client/interceptor/token_validator.h"
 
 namespace identity::interceptor {
 
+// What happened to a call, for counters (the metrics exporter plugs in here).
+enum class Outcome {
+  kOpen,              // The method needs no token.
+  kAllowed,           // A valid token with the required scopes.
+  kUnauthenticated,   // No token, or one that does not verify.
+  kPermissionDenied,  // A valid token without a required scope.
+  kUnavailable,       // No key set to verify with.
+};
+absl::string_view OutcomeName(Outcome outcome);  // "allowed", ...
+
+// Receives every decision. Implementations are thread-safe and quick: they
+// run on gRPC's threads before the call proceeds.
+class AuthObserver {
+ public:
+  virtual ~AuthObserver() = default;
+  // `reason`: for a refused call, the failed rule ("expired", "kid_unknown",
+  // "missing", "malformed", "scope", ...); empty otherwise.
+  virtual void OnDecision(absl::string_view path, Outcome outcome,
+                          absl::string_view reason) = 0;
+};
+
+// An AuthObserver that counts decisions by outcome and reason.
+class CountingAuthObserver final : public AuthObserver {
+ public:
+  void OnDecision(absl::string_view path, Outcome outcome,
+                  absl::string_view reason) override;
+  // How many decisions had this outcome (and reason, if not empty).
+  int64_t Count(Outcome outcome, absl::string_view reason = "") const;
+  // Every (outcome, reason) seen, with its count.
+  std::map<std::pair<std::string, std::string>, int64_t> Snapshot() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::pair<std::string, std::string>, int64_t> counts_
+      ABSL_GUARDED_BY(mu_);
+};
+
 // Immutable; thread-safe.
 class CallAuthorizer {
  public:
+  // `observer` may be null.
   CallAuthorizer(MethodPolicy policy,
-                 std::shared_ptr<const TokenValidator> validator)
-      : policy_(std::move(policy)), validator_(std::move(validator)) {}
+                 std::shared_ptr<const TokenValidator> validator,
+                 std::shared_ptr<AuthObserver> observer = nullptr)
+      : policy_(std::move(policy)),
+        validator_(std::move(validator)),
+        observer_(std::move(observer)) {}
 
   // `authorization`: the call's authorization metadata values (gRPC metadata
   // may repeat a key). OK, or Unauthenticated / PermissionDenied /
@@ -40,8 +87,13 @@ class CallAuthorizer {
   const MethodPolicy& policy() const { return policy_; }
 
  private:
+  absl::Status Decide(absl::string_view path,
+                      const std::vector<absl::string_view>& authorization,
+                      Outcome* outcome, std::string* reason) const;
+
   const MethodPolicy policy_;
   const std::shared_ptr<const TokenValidator> validator_;
+  const std::shared_ptr<AuthObserver> observer_;
 };
 
 // The token of an "authorization: Bearer <token>" value (RFC 6750 §2.1: the

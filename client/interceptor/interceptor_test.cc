@@ -149,6 +149,35 @@ TEST_F(AuthorizerTest, DecidesEachCall) {
             StatusCode::kPermissionDenied);
 }
 
+TEST_F(AuthorizerTest, ObserverCountsOutcomesByReason) {
+  auto observer = std::make_shared<CountingAuthObserver>();
+  MethodPolicy policy = MethodPolicy::RequireTokenByDefault();
+  ASSERT_TRUE(policy.SetRule(std::string(kGetJwks), {false, {}}).ok());
+  ASSERT_TRUE(policy.SetRule(std::string(kRotateKeys), {true, {"admin"}}).ok());
+  CallAuthorizer counted(std::move(policy), uncached_, observer);
+  const std::string good = "Bearer " + Token("admin");
+  const std::string expiring =
+      "Bearer " + Token("", "https://id.example", absl::Seconds(1));
+  (void)counted.Authorize(kGetJwks, {});
+  (void)counted.Authorize(kRotateKeys, {good});
+  (void)counted.Authorize(kRotateKeys, {});
+  (void)counted.Authorize(kRotateKeys, {"Basic YTpi"});
+  (void)counted.Authorize(kRotateKeys, {good, good});
+  (void)counted.Authorize(kListKeys, {"Bearer a.b.c"});
+  (void)counted.Authorize(kRotateKeys, {"Bearer " + Token("read")});
+  clock_.Advance(absl::Seconds(1));
+  (void)counted.Authorize(kListKeys, {expiring});
+  EXPECT_EQ(observer->Count(Outcome::kOpen), 1);
+  EXPECT_EQ(observer->Count(Outcome::kAllowed), 1);
+  EXPECT_EQ(observer->Count(Outcome::kUnauthenticated), 5);
+  EXPECT_EQ(observer->Count(Outcome::kUnauthenticated, "missing"), 1);
+  EXPECT_EQ(observer->Count(Outcome::kUnauthenticated, "not_bearer"), 1);
+  EXPECT_EQ(observer->Count(Outcome::kUnauthenticated, "repeated"), 1);
+  EXPECT_EQ(observer->Count(Outcome::kUnauthenticated, "expired"), 1);
+  EXPECT_EQ(observer->Count(Outcome::kPermissionDenied, "scope"), 1);
+  EXPECT_EQ(observer->Snapshot().size(), 8u) << "one more: a.b.c's reason";
+}
+
 TEST_F(AuthorizerTest, MessagesNameTheReasonNotTheToken) {
   const std::string token = Token("", "https://evil.example");
   std::string header = "Bearer " + token;

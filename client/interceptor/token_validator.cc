@@ -23,9 +23,15 @@ JwksTokenValidator::Validate(absl::string_view token) const {
     }
     // The message of a jwt/ error names the failed rule and never contains
     // the token.
-    return absl::UnauthenticatedError(absl::StrCat(
+    absl::Status refused = absl::UnauthenticatedError(absl::StrCat(
         "invalid token (", jwt::ReasonName(jwt::ReasonOf(verified.status())),
         "): ", verified.status().message()));
+    // Keep jwt/'s Reason payload: ReasonOf still names the rule.
+    verified.status().ForEachPayload(
+        [&refused](absl::string_view url, const absl::Cord& payload) {
+          refused.SetPayload(url, payload);
+        });
+    return refused;
   }
   auto result = std::make_shared<VerifiedToken>();
   result->claims = std::move(verified->claims);
