@@ -13,6 +13,8 @@
 #include "client/interceptor/call_authorizer.h"
 #include "client/interceptor/jwks_cache.h"
 #include "client/interceptor/server_credentials.h"
+#include "client/interceptor/testing/self_signed_cert.h"
+#include "client/interceptor/token_source.h"
 #include "gtest/gtest.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
@@ -83,9 +85,9 @@ class InterceptorIntegrationTest : public ::testing::Test {
     builder.RegisterService(&service_);
     protected_ = builder.BuildAndStart();
     ASSERT_NE(protected_, nullptr);
-    protected_stub_ = v1::KeyService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                            grpc::InsecureChannelCredentials()));
+    protected_address_ = "127.0.0.1:" + std::to_string(port);
+    protected_stub_ = v1::KeyService::NewStub(grpc::CreateChannel(
+        protected_address_, grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
@@ -124,6 +126,7 @@ class InterceptorIntegrationTest : public ::testing::Test {
   std::shared_ptr<const CallAuthorizer> authorizer_;
   ProtectedService service_;
   std::unique_ptr<grpc::Server> protected_;
+  std::string protected_address_;
   std::unique_ptr<v1::KeyService::Stub> protected_stub_;
 };
 
@@ -187,6 +190,93 @@ TEST_F(InterceptorIntegrationTest, KeyServerDownValidTokensKeepPassing) {
   EXPECT_TRUE(CallProtected(unseen).ok());
   EXPECT_EQ(CallProtected("not.a.token").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(InterceptorIntegrationTest, TokenSourceOnAPlaintextChannel) {
+  jwt::FakeClock clock(absl::Now());
+  auto tokens = TokenSource::Create(
+      issuer_channel_, {kAdminId, kAdminSecret, "identity.admin"}, &clock);
+  auto channel = CreateChannelWithTokens(
+      protected_address_, grpc::InsecureChannelCredentials(), tokens);
+  auto stub = v1::KeyService::NewStub(channel);
+  // 16 callers at once: one Token request.
+  std::vector<std::thread> callers;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 16; ++i) {
+    callers.emplace_back([&] {
+      for (int j = 0; j < 5; ++j) {
+        grpc::ClientContext context;
+        v1::ListKeysResponse response;
+        if (stub->ListKeys(&context, {}, &response).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(ok.load(), 80);
+  EXPECT_EQ(tokens->requests(), 1);
+  // Inside the refresh-ahead window (the token lives 10 min): one new
+  // request, and calls keep passing.
+  clock.Advance(absl::Minutes(10) - absl::Seconds(30));
+  grpc::ClientContext context;
+  v1::ListKeysResponse response;
+  EXPECT_TRUE(stub->ListKeys(&context, {}, &response).ok());
+  EXPECT_EQ(tokens->requests(), 2);
+}
+
+TEST_F(InterceptorIntegrationTest, TokenSourceReportsAWrongSecretOnce) {
+  jwt::FakeClock clock(absl::Now());
+  auto tokens =
+      TokenSource::Create(issuer_channel_, {kAdminId, "wrong", ""}, &clock);
+  EXPECT_EQ(tokens->Token().status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // Within the retry pause, callers get the same error without a request.
+  EXPECT_EQ(tokens->Token().status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(tokens->requests(), 1);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_FALSE(tokens->Token().ok());
+  EXPECT_EQ(tokens->requests(), 2);
+  // The call goes out without a token and the server refuses it.
+  auto stub = v1::KeyService::NewStub(CreateChannelWithTokens(
+      protected_address_, grpc::InsecureChannelCredentials(), tokens));
+  grpc::ClientContext context;
+  v1::ListKeysResponse response;
+  EXPECT_EQ(stub->ListKeys(&context, {}, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(InterceptorIntegrationTest, TokenSourceAsCallCredentialsOnTls) {
+  const auto pair = testing::SelfSignedLocalhost();
+  grpc::SslServerCredentialsOptions tls;
+  tls.pem_key_cert_pairs.push_back(pair);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(
+      "127.0.0.1:0", AuthorizingServerCredentials(authorizer_, tls), &port);
+  ProtectedService service;
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+
+  auto tokens = TokenSource::Create(issuer_channel_,
+                                    {kAdminId, kAdminSecret, "identity.admin"});
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pair.cert_chain;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto stub = v1::KeyService::NewStub(grpc::CreateCustomChannel(
+      "127.0.0.1:" + std::to_string(port),
+      grpc::CompositeChannelCredentials(grpc::SslCredentials(ssl),
+                                        TokenCallCredentials(tokens)),
+      args));
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext context;
+    v1::ListKeysResponse response;
+    EXPECT_TRUE(stub->ListKeys(&context, {}, &response).ok());
+  }
+  EXPECT_EQ(service.runs, 3);
+  EXPECT_EQ(tokens->requests(), 1);
+  server->Shutdown();
 }
 
 }  // namespace

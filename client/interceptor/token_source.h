@@ -1,0 +1,107 @@
+// The client side (SPEC "The interceptor library"): access tokens for a
+// service's outgoing calls, from TokenService's client_credentials grant,
+// without the service writing token code. One TokenSource per client
+// identity: it caches the token, gets a new one ahead of expiry, and makes one
+// request at a time however many callers want a token.
+//
+//   auto tokens = interceptor::TokenSource::Create(issuer_channel,
+//       {.client_id = "billing", .client_secret = secret, .scope =
+//       "orders.read"});
+//   // TLS channel: per-call credentials.
+//   auto creds = grpc::CompositeChannelCredentials(
+//       grpc::SslCredentials(ssl), interceptor::TokenCallCredentials(tokens));
+//   // Plaintext channel (behind a mesh sidecar): a client interceptor.
+//   auto channel = interceptor::CreateChannelWithTokens(
+//       "orders:50051", grpc::InsecureChannelCredentials(), tokens);
+#ifndef IDENTITY_CLIENT_INTERCEPTOR_TOKEN_SOURCE_H_
+#define IDENTITY_CLIENT_INTERCEPTOR_TOKEN_SOURCE_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "jwt/clock.h"
+
+namespace identity::interceptor {
+
+struct TokenSourceOptions {
+  std::string client_id;
+  std::string client_secret;
+  // Space-delimited; empty: every scope the client is allowed.
+  std::string scope;
+  // A new token is requested when the current one has less than this left
+  // (callers keep getting the current one meanwhile).
+  absl::Duration refresh_ahead = absl::Seconds(60);
+  // Deadline of each Token call.
+  absl::Duration request_timeout = absl::Seconds(5);
+  // After a failed request, callers without a valid token get that error
+  // for this long instead of each starting a request.
+  absl::Duration retry_pause = absl::Seconds(1);
+};
+
+// Thread-safe.
+class TokenSource {
+ public:
+  // `issuer`: a channel to identity-server. `clock` must outlive the source.
+  static std::shared_ptr<TokenSource> Create(
+      std::shared_ptr<grpc::Channel> issuer, TokenSourceOptions options,
+      const jwt::Clock* clock = jwt::Clock::Real());
+
+  // A valid access token: the cached one, or a new one. Blocks only when
+  // there is no valid token (the first call, or after expiry). Errors: the
+  // Token call's (Unauthenticated for a wrong secret, Unavailable...).
+  absl::StatusOr<std::string> Token();
+
+  // Token requests made so far (for tests and metrics).
+  int64_t requests() const;
+
+ private:
+  TokenSource(std::shared_ptr<grpc::Channel> issuer, TokenSourceOptions options,
+              const jwt::Clock* clock)
+      : issuer_(std::move(issuer)),
+        options_(std::move(options)),
+        clock_(clock) {}
+
+  struct Issued {
+    std::string token;
+    absl::Time expires_at;
+  };
+  absl::StatusOr<Issued> Request() const;
+
+  const std::shared_ptr<grpc::Channel> issuer_;
+  const TokenSourceOptions options_;
+  const jwt::Clock* const clock_;
+
+  mutable absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time expires_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool requesting_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
+  absl::Time failed_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Per-call credentials adding "authorization: Bearer <token>" (gRPC sends
+// call credentials on secure channels only). A call fails with the token
+// source's error when it has no token.
+std::shared_ptr<grpc::CallCredentials> TokenCallCredentials(
+    std::shared_ptr<TokenSource> tokens);
+
+// A channel whose calls carry "authorization: Bearer <token>", added by a
+// client interceptor: works on plaintext channels too. A call made while the
+// source has no token goes out without one (the server then refuses it).
+std::shared_ptr<grpc::Channel> CreateChannelWithTokens(
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    std::shared_ptr<TokenSource> tokens,
+    const grpc::ChannelArguments& args = grpc::ChannelArguments());
+
+}  // namespace identity::interceptor
+
+#endif  // IDENTITY_CLIENT_INTERCEPTOR_TOKEN_SOURCE_H_
