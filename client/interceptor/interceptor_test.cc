@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "annotated.grpc.pb.h"
 #include "client/interceptor/call_authorizer.h"
 #include "client/interceptor/server_credentials.h"
 #include "client/interceptor/testing/self_signed_cert.h"
@@ -49,6 +50,32 @@ TEST(MethodPolicyTest, RejectsMalformedRules) {
   EXPECT_FALSE(policy.SetRule("/a.B/C", {false, {"admin"}}).ok());
   ASSERT_TRUE(policy.SetRule("/a.B/C", {}).ok());
   EXPECT_FALSE(policy.SetRule("/a.B/C", {}).ok()) << "set twice";
+}
+
+TEST(MethodPolicyTest, ReadsProtoMethodOptions) {
+  MethodPolicy policy = MethodPolicy::RequireTokenByDefault();
+  ASSERT_TRUE(policy.AddRulesFromService("identity.test.Annotated").ok());
+  EXPECT_EQ(policy.RuleFor("/identity.test.Annotated/Read").required_scopes,
+            std::vector<std::string>{"orders.read"});
+  EXPECT_EQ(policy.RuleFor("/identity.test.Annotated/Write").required_scopes,
+            (std::vector<std::string>{"orders.read", "orders.write"}));
+  EXPECT_FALSE(policy.RuleFor("/identity.test.Annotated/Ping").requires_token);
+  const MethodRule& other = policy.RuleFor("/identity.test.Annotated/Other");
+  EXPECT_TRUE(other.requires_token);
+  EXPECT_TRUE(other.required_scopes.empty());
+  // Configuration and annotation both naming a method is an error, not a
+  // silent override.
+  EXPECT_FALSE(policy.AddRulesFromService("identity.test.Annotated").ok());
+  absl::Status bad = MethodPolicy::OpenByDefault().AddRulesFromService(
+      "identity.test.BadlyAnnotated");
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("identity.test.BadlyAnnotated.Both"),
+            absl::string_view::npos)
+      << bad;
+  EXPECT_EQ(MethodPolicy::OpenByDefault().AddRulesFromService("no.Such").code(),
+            absl::StatusCode::kNotFound);
+  // The generated code must be linked for the lookup by name.
+  EXPECT_NE(test::Empty::descriptor(), nullptr);
 }
 
 TEST(BearerTokenTest, FollowsRfc6750) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "identity/v1/auth.pb.h"
 
 namespace identity::interceptor {
 namespace {
@@ -71,6 +72,37 @@ absl::Status MethodPolicy::SetRule(absl::string_view pattern, MethodRule rule) {
         absl::StrCat("method pattern ", pattern, " is set twice"));
   }
   return absl::OkStatus();
+}
+
+absl::Status MethodPolicy::AddRulesFromService(
+    const google::protobuf::ServiceDescriptor& service) {
+  for (int i = 0; i < service.method_count(); ++i) {
+    const google::protobuf::MethodDescriptor& method = *service.method(i);
+    if (!method.options().HasExtension(v1::auth)) continue;
+    const v1::MethodAuth& auth = method.options().GetExtension(v1::auth);
+    MethodRule rule;
+    rule.requires_token = !auth.open();
+    rule.required_scopes.assign(auth.scopes().begin(), auth.scopes().end());
+    if (absl::Status s =
+            SetRule(absl::StrCat("/", service.full_name(), "/", method.name()),
+                    std::move(rule));
+        !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "(identity.v1.auth) of ", method.full_name(), ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MethodPolicy::AddRulesFromService(absl::string_view full_name) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          std::string(full_name));
+  if (service == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "no service \"", full_name, "\" in the generated descriptor pool"));
+  }
+  return AddRulesFromService(*service);
 }
 
 const MethodRule& MethodPolicy::RuleFor(absl::string_view path) const {

@@ -6,6 +6,8 @@
 #ifndef IDENTITY_CLIENT_INTERCEPTOR_METHOD_POLICY_H_
 #define IDENTITY_CLIENT_INTERCEPTOR_METHOD_POLICY_H_
 
+#include <google/protobuf/descriptor.h>
+
 #include <string>
 #include <vector>
 
@@ -37,6 +39,17 @@ class MethodPolicy {
   // "/package.Service/*". Errors: InvalidArgument for another shape, a
   // malformed scope, or a pattern already set.
   absl::Status SetRule(absl::string_view pattern, MethodRule rule);
+
+  // Adds a rule for every method of `service` annotated with
+  // `option (identity.v1.auth)` (proto/identity/v1/auth.proto); methods
+  // without the option keep the default rule. Errors: those of SetRule (a
+  // method also set by configuration, `open` with scopes, a bad scope).
+  absl::Status AddRulesFromService(
+      const google::protobuf::ServiceDescriptor& service);
+  // The same for a service of the generated descriptor pool, by full name
+  // ("orders.v1.Orders"): its .pb.cc must be linked in, as it is when the
+  // server registers the service. Errors: NotFound for an unknown name.
+  absl::Status AddRulesFromService(absl::string_view full_name);
 
   // The rule for a call's `:path`.
   const MethodRule& RuleFor(absl::string_view path) const;
