@@ -16,7 +16,6 @@ $XML_OUTPUT_FILE when set (Bazel convention) and exits non-zero if any test fail
 
 import base64
 import os
-import re
 import secrets
 import signal
 import socket
@@ -26,10 +25,12 @@ import tempfile
 import time
 import unittest
 import urllib.parse
-import xml.etree.ElementTree as ET
 
 import grpc
 import jwt
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import junit_report  # noqa: E402  (tests/python)
 
 ISSUER = "https://id.example"
 AUDIENCE = "orders-api"
@@ -372,46 +373,6 @@ class ShutdownTest(unittest.TestCase):
         self.assertEqual(server.stop(), 0, server.log())
 
 
-class RecordingResult(unittest.TextTestResult):
-    """Remembers every test started, in order, for the JUnit XML."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.started = []
-
-    def startTest(self, test):
-        self.started.append(test.id())
-        super().startTest(test)
-
-
-def junit_cases(result):
-    """[(test id, None | (kind, traceback))], one per test method (failed subtests included)."""
-    problems = {}
-    for kind, entries in (("error", result.errors), ("failure", result.failures)):
-        for test, text in entries:
-            test_id = getattr(test, "test_case", test).id()  # A failed subTest: its method.
-            problems.setdefault(test_id, (kind, text))
-    ids = result.started + [i for i in problems if i not in result.started]  # setUpClass
-    return [(test_id, problems.get(test_id)) for test_id in ids]
-
-
-def write_junit_xml(path, cases, seconds):
-    counts = {kind: sum(1 for _, p in cases if p and p[0] == kind) for kind in ("failure", "error")}
-    attributes = dict(tests=str(len(cases)), failures=str(counts["failure"]),
-                      errors=str(counts["error"]), time="%.3f" % seconds)
-    root = ET.Element("testsuites", **attributes)
-    suite = ET.SubElement(root, "testsuite", name="grpc_interop_test", **attributes)
-    for test_id, problem in cases:
-        classname, _, name = test_id.replace("__main__.", "grpc_interop_test.").rpartition(".")
-        case = ET.SubElement(suite, "testcase", classname=classname, name=name)
-        if problem:
-            kind, text = problem
-            lines = text.strip().splitlines()
-            raised = [line for line in lines if re.match(r"[\w.]+(Error|Exception)\b", line)]
-            ET.SubElement(case, kind, message=(raised or lines)[-1]).text = text
-    ET.ElementTree(root).write(path, encoding="UTF-8", xml_declaration=True)
-
-
 def main(argv):
     options = dict(zip(argv[::2], argv[1::2]))
     if len(argv) % 2 or not {"--server", "--proto-root"} <= set(options) <= {
@@ -430,26 +391,16 @@ def main(argv):
 
     global server
     database, private_url = create_database(database_url)
-    start = time.monotonic()
     try:
         server = Server(options["--server"], private_url, work_dir)
         server.wait_ready()
-        loader = unittest.TestLoader()
-        if "-k" in options:
-            loader.testNamePatterns = ["*%s*" % options["-k"]]
-        suite = unittest.TestSuite([loader.loadTestsFromTestCase(GrpcInteropTest),
-                                    loader.loadTestsFromTestCase(ShutdownTest)])
-        result = unittest.TextTestRunner(resultclass=RecordingResult, verbosity=2).run(suite)
+        passed = junit_report.run([GrpcInteropTest, ShutdownTest], "grpc_interop_test",
+                                  options.get("-k"))
     finally:
         if server is not None:
             server.kill()
         psql(database_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
-    cases = junit_cases(result)
-    if os.environ.get("XML_OUTPUT_FILE"):
-        write_junit_xml(os.environ["XML_OUTPUT_FILE"], cases, time.monotonic() - start)
-    failed = sum(1 for _, problem in cases if problem)
-    print("%d passed, %d failed" % (len(cases) - failed, failed))
-    return 0 if result.wasSuccessful() and result.testsRun > 0 else 1
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
