@@ -148,6 +148,24 @@ TEST_F(JwksCacheTest, AnUnknownKidReachesTheValidatorAfterOneRefetch) {
   EXPECT_TRUE(validator.Validate(Token(key1_)).ok());
 }
 
+TEST_F(JwksCacheTest, AThousandCallsWithUnknownKidsFetchOncePerInterval) {
+  auto cache = NewCache({absl::Minutes(5), absl::Seconds(30), absl::Hours(1)});
+  jwt::VerifierOptions options;
+  options.clock = &clock_;
+  JwksTokenValidator validator(
+      *jwt::JwtVerifier::Create(options), [&] { return cache->Current(); },
+      [&] { cache->RequestRefetch(); });
+  clock_.Advance(absl::Seconds(30));
+  for (int i = 0; i < 1000; ++i) {
+    // A random kid per call, as an attacker would send.
+    auto key = jwt::Jwk::Generate(jwt::Algorithm::kES256,
+                                  "random-" + std::to_string(i));
+    EXPECT_FALSE(validator.Validate(Token(*key)).ok());
+    cache->Tick();  // What the background thread does between calls.
+  }
+  EXPECT_EQ(fetches_, 2) << "one fetch at creation, one for 1000 unknown kids";
+}
+
 TEST_F(JwksCacheTest, BackgroundThreadServesRequests) {
   auto cache = NewCache({absl::Minutes(5), absl::Seconds(30), absl::Hours(1)});
   cache->Start();
