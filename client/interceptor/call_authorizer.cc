@@ -151,6 +151,26 @@ absl::Status CallAuthorizer::Decide(
           absl::StrCat("the token lacks scope \"", scope, "\""));
     }
   }
+  if (rule.online_check) {
+    absl::StatusOr<bool> active =
+        online_ == nullptr
+            ? absl::UnavailableError(
+                  "this method needs an online check and none is configured")
+            : online_->IsActive(*BearerToken(authorization.front()));
+    if (!active.ok()) {
+      *outcome = Outcome::kUnavailable;
+      *reason = "online_check";
+      return absl::UnavailableError(
+          absl::StrCat("cannot check the token with its issuer: ",
+                       active.status().message()));
+    }
+    if (!*active) {
+      *outcome = Outcome::kUnauthenticated;
+      *reason = "revoked";
+      return absl::UnauthenticatedError(
+          "the token is no longer active (revoked at its issuer)");
+    }
+  }
   *outcome = Outcome::kAllowed;
   return absl::OkStatus();
 }

@@ -27,7 +27,8 @@ enum class Outcome {
   kAllowed,           // A valid token with the required scopes.
   kUnauthenticated,   // No token, or one that does not verify.
   kPermissionDenied,  // A valid token without a required scope.
-  kUnavailable,       // No key set to verify with.
+  kUnavailable,       // No key set to verify with, or the issuer could not
+                      // be asked about a revocation-sensitive call.
 };
 absl::string_view OutcomeName(Outcome outcome);  // "allowed", ...
 
@@ -58,16 +59,34 @@ class CountingAuthObserver final : public AuthObserver {
       ABSL_GUARDED_BY(mu_);
 };
 
+// Asks the issuer whether a locally valid token is still active (for
+// revocation-sensitive methods). Implementations are thread-safe; they may
+// block (the server credentials call them off gRPC's threads).
+class OnlineChecker {
+ public:
+  virtual ~OnlineChecker() = default;
+  // Errors: Unavailable when the issuer cannot be asked.
+  virtual absl::StatusOr<bool> IsActive(absl::string_view token) = 0;
+};
+
 // Immutable; thread-safe.
 class CallAuthorizer {
  public:
-  // `observer` may be null.
+  // `observer` and `online` may be null (then a method with an online check
+  // is refused as Unavailable).
   CallAuthorizer(MethodPolicy policy,
                  std::shared_ptr<const TokenValidator> validator,
-                 std::shared_ptr<AuthObserver> observer = nullptr)
+                 std::shared_ptr<AuthObserver> observer = nullptr,
+                 std::shared_ptr<OnlineChecker> online = nullptr)
       : policy_(std::move(policy)),
         validator_(std::move(validator)),
-        observer_(std::move(observer)) {}
+        observer_(std::move(observer)),
+        online_(std::move(online)) {}
+
+  // Whether Authorize may block for `path` (an online check).
+  bool MayBlock(absl::string_view path) const {
+    return policy_.RuleFor(path).online_check;
+  }
 
   // `authorization`: the call's authorization metadata values (gRPC metadata
   // may repeat a key). OK, or Unauthenticated / PermissionDenied /
@@ -94,6 +113,7 @@ class CallAuthorizer {
   const MethodPolicy policy_;
   const std::shared_ptr<const TokenValidator> validator_;
   const std::shared_ptr<AuthObserver> observer_;
+  const std::shared_ptr<OnlineChecker> online_;
 };
 
 // The token of an "authorization: Bearer <token>" value (RFC 6750 §2.1: the

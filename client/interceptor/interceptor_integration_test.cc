@@ -12,12 +12,15 @@
 
 #include "client/interceptor/call_authorizer.h"
 #include "client/interceptor/jwks_cache.h"
+#include "client/interceptor/online_check.h"
 #include "client/interceptor/server_credentials.h"
 #include "client/interceptor/testing/self_signed_cert.h"
 #include "client/interceptor/token_source.h"
 #include "gtest/gtest.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "jwt/jwk.h"
+#include "jwt/jwt_signer.h"
 #include "server/testing/server_process.h"
 
 namespace identity::interceptor {
@@ -190,6 +193,78 @@ TEST_F(InterceptorIntegrationTest, KeyServerDownValidTokensKeepPassing) {
   EXPECT_TRUE(CallProtected(unseen).ok());
   EXPECT_EQ(CallProtected("not.a.token").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(InterceptorIntegrationTest, RevocationSensitiveMethodsAskTheIssuer) {
+  // The verifier trusts the issuer's keys and one the issuer does not know:
+  // a token signed with it passes the local checks, and only the issuer's
+  // Introspect can say it is not active.
+  const jwt::Jwk foreign = *jwt::Jwk::Generate(jwt::Algorithm::kES256, "f");
+  jwt::VerifierOptions options;
+  options.issuer = kIssuer;
+  options.audiences = {"orders-api"};
+  options.required_typ = "at+jwt";
+  auto validator = std::make_shared<JwksTokenValidator>(
+      *jwt::JwtVerifier::Create(options), [this, &foreign] {
+        std::vector<jwt::Jwk> keys = jwks_->Current()->keys();
+        keys.push_back(foreign.PublicKey());
+        return std::make_shared<const jwt::Jwks>(*jwt::Jwks::FromKeys(keys));
+      });
+  jwt::FakeClock clock(absl::Now());
+  auto checker = std::make_shared<IntrospectionChecker>(
+      issuer_channel_,
+      IntrospectionCheckerOptions{kAdminId, kAdminSecret, absl::Seconds(10)},
+      &clock);
+  MethodPolicy policy = MethodPolicy::RequireTokenByDefault();
+  ASSERT_TRUE(policy
+                  .SetRule("/identity.v1.KeyService/ListKeys",
+                           {true, {"identity.admin"}, /*online_check=*/true})
+                  .ok());
+  auto observer = std::make_shared<CountingAuthObserver>();
+  auto authorizer = std::make_shared<CallAuthorizer>(
+      std::move(policy), validator, observer, checker);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0",
+                           AuthorizingServerCredentials(authorizer), &port);
+  ProtectedService service;
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::KeyService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  const auto call = [&stub](const std::string& token) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::ListKeysResponse response;
+    return stub->ListKeys(&context, {}, &response);
+  };
+
+  const std::string token = IssuerToken();
+  EXPECT_TRUE(call(token).ok());
+  EXPECT_TRUE(call(token).ok());
+  EXPECT_EQ(checker->calls(), 1) << "the answer is cached";
+
+  jwt::Claims claims;
+  claims.iss = kIssuer;
+  claims.sub = "intruder";
+  claims.aud = {"orders-api"};
+  claims.exp = absl::ToUnixSeconds(absl::Now()) + 300;
+  claims.other["scope"] = "identity.admin";
+  const std::string forged =
+      *jwt::JwtSigner::Create(foreign, {.typ = "at+jwt"})->Sign(claims);
+  grpc::Status refused = call(forged);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(refused.error_message().find("no longer active"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(observer->Count(Outcome::kUnauthenticated, "revoked"), 1);
+
+  // The issuer gone and the cached answer stale: refused as Unavailable.
+  EXPECT_EQ(issuer_->Stop(), 0);
+  clock.Advance(absl::Seconds(10));
+  EXPECT_EQ(call(token).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(service.runs, 2) << "only the two allowed calls ran";
+  server->Shutdown();
 }
 
 TEST_F(InterceptorIntegrationTest, TokenSourceOnAPlaintextChannel) {

@@ -60,6 +60,8 @@ TEST(MethodPolicyTest, ReadsProtoMethodOptions) {
   EXPECT_EQ(policy.RuleFor("/identity.test.Annotated/Write").required_scopes,
             (std::vector<std::string>{"orders.read", "orders.write"}));
   EXPECT_FALSE(policy.RuleFor("/identity.test.Annotated/Ping").requires_token);
+  EXPECT_TRUE(policy.RuleFor("/identity.test.Annotated/Delete").online_check);
+  EXPECT_FALSE(policy.RuleFor("/identity.test.Annotated/Read").online_check);
   const MethodRule& other = policy.RuleFor("/identity.test.Annotated/Other");
   EXPECT_TRUE(other.requires_token);
   EXPECT_TRUE(other.required_scopes.empty());

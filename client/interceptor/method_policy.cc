@@ -61,6 +61,10 @@ absl::Status MethodPolicy::SetRule(absl::string_view pattern, MethodRule rule) {
           absl::StrCat("\"", scope, "\" is not a scope token (RFC 6749 §3.3)"));
     }
   }
+  if (!rule.requires_token && rule.online_check) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rule for ", pattern, " asks for an online check but no token"));
+  }
   if (!rule.requires_token && !rule.required_scopes.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("rule for ", pattern, " requires scopes but no token"));
@@ -83,6 +87,7 @@ absl::Status MethodPolicy::AddRulesFromService(
     MethodRule rule;
     rule.requires_token = !auth.open();
     rule.required_scopes.assign(auth.scopes().begin(), auth.scopes().end());
+    rule.online_check = auth.revocation_sensitive();
     if (absl::Status s =
             SetRule(absl::StrCat("/", service.full_name(), "/", method.name()),
                     std::move(rule));

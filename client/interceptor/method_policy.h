@@ -23,6 +23,10 @@ struct MethodRule {
   bool requires_token = true;
   // Every one of these must be in the token's "scope" claim.
   std::vector<std::string> required_scopes;
+  // Revocation-sensitive: after the local checks, ask the issuer whether the
+  // token is still active (Introspect, cached briefly; CallAuthorizer's
+  // OnlineChecker).
+  bool online_check = false;
 };
 
 // Immutable once built; thread-safe to read.

@@ -4,8 +4,13 @@
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
 
+#include <deque>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "absl/synchronization/mutex.h"
 
 namespace identity::interceptor {
 namespace {
@@ -16,11 +21,73 @@ absl::string_view View(const grpc_slice& slice) {
       GRPC_SLICE_LENGTH(slice));
 }
 
+// A few threads for decisions that may block (online checks), so that they
+// never hold up gRPC's own threads. Drains its queue before it goes.
+class BlockingWork {
+ public:
+  // The threads start with the first work: servers without online checks
+  // have none.
+  explicit BlockingWork(int threads) : size_(threads) {}
+  ~BlockingWork() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    for (auto& t : threads_) t.join();
+  }
+  void Add(std::function<void()> work) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(work));
+    while (static_cast<int>(threads_.size()) < size_) {
+      threads_.emplace_back([this] { Run(); });
+    }
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> work;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](BlockingWork* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return w->stopping_ || !w->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // Stopping, and nothing left.
+        work = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      work();
+    }
+  }
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  const int size_;
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+};
+
 // The processor's state: one per listening port (the core destroys it with
-// the port's credentials), all sharing the authorizer.
+// the port's credentials), all sharing the authorizer and the threads.
 struct ProcessorState {
   std::shared_ptr<const CallAuthorizer> authorizer;
+  std::shared_ptr<BlockingWork> blocking;
 };
+
+void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
+            void* user_data) {
+  if (status.ok()) {
+    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
+    return;
+  }
+  // absl and gRPC share the canonical code numbers. The core copies the
+  // message before `done` returns.
+  const std::string message(status.message());
+  done(user_data, nullptr, 0, nullptr, 0,
+       static_cast<grpc_status_code>(status.code()), message.c_str());
+}
 
 // Runs on a gRPC core thread for every call on the port, before the call is
 // matched to a handler. The metadata holds ":path" besides the client's keys.
@@ -39,17 +106,20 @@ void Process(void* state, grpc_auth_context* /*connection*/,
       authorization.push_back(View(md[i].value));
     }
   }
-  const absl::Status status =
-      processor->authorizer->Authorize(path, authorization);
-  if (status.ok()) {
-    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
+  if (!processor->authorizer->MayBlock(path)) {
+    Finish(processor->authorizer->Authorize(path, authorization), done,
+           user_data);
     return;
   }
-  // absl and gRPC share the canonical code numbers. The core copies the
-  // message before `done` returns.
-  const std::string message(status.message());
-  done(user_data, nullptr, 0, nullptr, 0,
-       static_cast<grpc_status_code>(status.code()), message.c_str());
+  // An online check: decided on another thread; the core holds the call
+  // (and its metadata) until `done` runs. Copies keep it simple anyway.
+  std::vector<std::string> values(authorization.begin(), authorization.end());
+  processor->blocking->Add([authorizer = processor->authorizer,
+                            path = std::string(path),
+                            values = std::move(values), done, user_data] {
+    std::vector<absl::string_view> views(values.begin(), values.end());
+    Finish(authorizer->Authorize(path, views), done, user_data);
+  });
 }
 
 void Destroy(void* state) { delete static_cast<ProcessorState*>(state); }
@@ -71,7 +141,7 @@ class AuthorizingCredentials final : public grpc::ServerCredentials {
     grpc_auth_metadata_processor processor;
     processor.process = &Process;
     processor.destroy = &Destroy;
-    processor.state = new ProcessorState{authorizer_};
+    processor.state = new ProcessorState{authorizer_, blocking_};
     grpc_server_credentials_set_auth_metadata_processor(creds, processor);
     const int port = grpc_server_add_http2_port(server, addr.c_str(), creds);
     grpc_server_credentials_release(creds);
@@ -100,6 +170,8 @@ class AuthorizingCredentials final : public grpc::ServerCredentials {
 
   const std::shared_ptr<const CallAuthorizer> authorizer_;
   const std::optional<grpc::SslServerCredentialsOptions> tls_;
+  const std::shared_ptr<BlockingWork> blocking_ =
+      std::make_shared<BlockingWork>(4);
 };
 
 }  // namespace
