@@ -20,8 +20,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "identity/v1/admin.grpc.pb.h"
 #include "identity/v1/introspection.grpc.pb.h"
@@ -29,11 +27,14 @@
 #include "identity/v1/token.grpc.pb.h"
 #include "jwt/jws.h"
 #include "jwt/jwt_verifier.h"
+#include "server/grpc/testing/error_reason.h"
 #include "server/testing/server_process.h"
 #include "storage/testing/scratch_database.h"
 
 namespace identity::server {
 namespace {
+
+using testing::ReasonOf;
 
 using testing::CommandResult;
 using testing::kAdminId;
@@ -46,16 +47,6 @@ constexpr auto kStartTimeout = std::chrono::seconds(30);
 
 std::chrono::system_clock::time_point In(std::chrono::milliseconds d) {
   return std::chrono::system_clock::now() + d;
-}
-
-std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  google::rpc::ErrorInfo info;
-  if (!details.ParseFromString(status.error_details()) ||
-      details.details_size() != 1 || !details.details(0).UnpackTo(&info)) {
-    return "";
-  }
-  return info.reason();
 }
 
 // A gRPC client of one replica.

@@ -6,29 +6,20 @@
 #include <grpcpp/grpcpp.h>
 
 #include "client/interceptor/server_credentials.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
 #include "server/grpc/key_service.h"
 #include "server/grpc/server_auth.h"
 #include "server/grpc/status_mapping.h"
+#include "server/grpc/testing/error_reason.h"
 #include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/testing/oauth_fixture.h"
 
 namespace identity::server {
 namespace {
 
-std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  google::rpc::ErrorInfo info;
-  if (!details.ParseFromString(status.error_details()) ||
-      details.details_size() != 1 || !details.details(0).UnpackTo(&info)) {
-    return "";
-  }
-  return info.reason();
-}
+using testing::ReasonOf;
 
 class AdminServiceTest : public ::testing::Test {
  protected:

@@ -8,31 +8,20 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "jwt/jwks.h"
 #include "jwt/jwt_verifier.h"
 #include "server/grpc/client_credentials_metadata.h"
 #include "server/grpc/key_service.h"
 #include "server/grpc/status_mapping.h"
+#include "server/grpc/testing/error_reason.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/testing/oauth_fixture.h"
 
 namespace identity::server {
 namespace {
 
-// The ErrorInfo reason of a failed call, or "" if there is none.
-std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status details;
-  google::rpc::ErrorInfo info;
-  if (!details.ParseFromString(status.error_details()) ||
-      details.details_size() != 1 || !details.details(0).UnpackTo(&info)) {
-    return "";
-  }
-  EXPECT_EQ(info.domain(), kErrorDomain);
-  return info.reason();
-}
+using testing::ReasonOf;
 
 class TokenServiceTest : public ::testing::Test {
  protected:
