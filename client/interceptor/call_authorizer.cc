@@ -160,9 +160,11 @@ absl::Status CallAuthorizer::Decide(
     if (!active.ok()) {
       *outcome = Outcome::kUnavailable;
       *reason = "online_check";
+      // The issuer's answer (which may name this service's own
+      // misconfiguration) stays out of the caller's message; the observer
+      // records the outcome.
       return absl::UnavailableError(
-          absl::StrCat("cannot check the token with its issuer: ",
-                       active.status().message()));
+          "cannot check the token with its issuer; try again later");
     }
     if (!*active) {
       *outcome = Outcome::kUnauthenticated;

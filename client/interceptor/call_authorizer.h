@@ -38,7 +38,8 @@ class AuthObserver {
  public:
   virtual ~AuthObserver() = default;
   // `reason`: for a refused call, the failed rule ("expired", "kid_unknown",
-  // "missing", "malformed", "scope", ...); empty otherwise.
+  // "missing", "not_bearer", "token_malformed", "scope", "revoked", ...); empty
+  // otherwise.
   virtual void OnDecision(absl::string_view path, Outcome outcome,
                           absl::string_view reason) = 0;
 };

@@ -94,11 +94,14 @@ void JwksCache::Start() {
     for (;;) {
       Tick();
       absl::MutexLock lock(&mu_);
-      // Wakes for a refetch request or to stop; else checks every second.
+      // Wakes for a new refetch request or to stop; else checks every
+      // second. A request that must wait out the pause stays pending in
+      // refetch_requested_ and is served by a later tick, without spinning.
       const auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || refetch_requested_;
+        return stopping_ || wake_;
       };
       mu_.AwaitWithTimeout(absl::Condition(&woken), absl::Seconds(1));
+      wake_ = false;
       if (stopping_) return;
     }
   });
@@ -113,6 +116,7 @@ std::shared_ptr<const jwt::Jwks> JwksCache::Current() const {
 
 void JwksCache::RequestRefetch() {
   absl::MutexLock lock(&mu_);
+  if (!refetch_requested_) wake_ = true;
   refetch_requested_ = true;
 }
 

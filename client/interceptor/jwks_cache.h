@@ -102,6 +102,7 @@ class JwksCache {
   absl::Time attempted_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool last_failed_ ABSL_GUARDED_BY(mu_) = false;
   bool refetch_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;  // A new request for the thread.
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_fetches_ ABSL_GUARDED_BY(mu_) = 0;

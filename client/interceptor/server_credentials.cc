@@ -35,12 +35,15 @@ class BlockingWork {
     }
     for (auto& t : threads_) t.join();
   }
-  void Add(std::function<void()> work) {
+  // False when the queue is full (the caller refuses the call instead).
+  bool Add(std::function<void()> work) {
     absl::MutexLock lock(&mu_);
+    if (queue_.size() >= kMaxQueued) return false;
     queue_.push_back(std::move(work));
     while (static_cast<int>(threads_.size()) < size_) {
       threads_.emplace_back([this] { Run(); });
     }
+    return true;
   }
 
  private:
@@ -65,6 +68,7 @@ class BlockingWork {
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  static constexpr size_t kMaxQueued = 1000;
   const int size_;
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
 };
@@ -114,12 +118,17 @@ void Process(void* state, grpc_auth_context* /*connection*/,
   // An online check: decided on another thread; the core holds the call
   // (and its metadata) until `done` runs. Copies keep it simple anyway.
   std::vector<std::string> values(authorization.begin(), authorization.end());
-  processor->blocking->Add([authorizer = processor->authorizer,
-                            path = std::string(path),
-                            values = std::move(values), done, user_data] {
-    std::vector<absl::string_view> views(values.begin(), values.end());
-    Finish(authorizer->Authorize(path, views), done, user_data);
-  });
+  const bool queued = processor->blocking->Add(
+      [authorizer = processor->authorizer, path = std::string(path),
+       values = std::move(values), done, user_data] {
+        std::vector<absl::string_view> views(values.begin(), values.end());
+        Finish(authorizer->Authorize(path, views), done, user_data);
+      });
+  if (!queued) {
+    Finish(absl::UnavailableError("too many calls waiting for an online "
+                                  "token check; try again later"),
+           done, user_data);
+  }
 }
 
 void Destroy(void* state) { delete static_cast<ProcessorState*>(state); }

@@ -57,8 +57,9 @@ absl::StatusOr<std::string> TokenSource::Token() {
           +[](bool* requesting) { return !*requesting; }, &requesting_));
       continue;
     }
-    if (!valid && !last_error_.ok() &&
-        now - failed_at_ < options_.retry_pause) {
+    if (!last_error_.ok() && now - failed_at_ < options_.retry_pause) {
+      // The last request failed moments ago: no new one yet.
+      if (valid) return token_;
       return last_error_;
     }
     requesting_ = true;

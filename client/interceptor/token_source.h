@@ -53,9 +53,11 @@ class TokenSource {
       std::shared_ptr<grpc::Channel> issuer, TokenSourceOptions options,
       const jwt::Clock* clock = jwt::Clock::Real());
 
-  // A valid access token: the cached one, or a new one. Blocks only when
-  // there is no valid token (the first call, or after expiry). Errors: the
-  // Token call's (Unauthenticated for a wrong secret, Unavailable...).
+  // A valid access token: the cached one, or a new one. Waits for a Token
+  // request when there is no valid token (the first call, after expiry), and
+  // the one caller that starts an early refresh waits for it too; every
+  // other caller gets the current token at once. Errors: the Token call's
+  // (Unauthenticated for a wrong secret, Unavailable...).
   absl::StatusOr<std::string> Token();
 
   // Token requests made so far (for tests and metrics).

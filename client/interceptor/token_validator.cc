@@ -38,8 +38,14 @@ JwksTokenValidator::Validate(absl::string_view token) const {
   if (result->claims.other.contains("scope")) {
     std::optional<std::string> scope = result->claims.GetString("scope");
     if (!scope.has_value()) {
-      return absl::UnauthenticatedError(
-          "invalid token: the scope claim is not a string");
+      absl::Status refused = absl::UnauthenticatedError(
+          "invalid token (claim_invalid): the scope claim is not a string");
+      jwt::MakeError(jwt::Reason::kClaimInvalid, "")
+          .ForEachPayload(
+              [&refused](absl::string_view url, const absl::Cord& payload) {
+                refused.SetPayload(url, payload);
+              });
+      return refused;
     }
     result->scopes = absl::StrSplit(*scope, ' ', absl::SkipEmpty());
   }
