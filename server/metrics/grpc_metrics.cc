@@ -1,0 +1,143 @@
+#include "server/metrics/grpc_metrics.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+
+namespace identity::metrics {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+using grpc::experimental::ServerRpcInfo;
+
+template <typename T>
+Family<T>* MustRegister(absl::StatusOr<Family<T>*> family) {
+  if (!family.ok()) {
+    std::cerr << "metrics: " << family.status() << "\n";
+    std::abort();
+  }
+  return *family;
+}
+
+// "/pkg.Service/Method" -> {"pkg.Service", "Method"}.
+std::pair<std::string, std::string> Split(absl::string_view method) {
+  const size_t slash = method.rfind('/');
+  if (method.empty() || method[0] != '/' || slash == 0 ||
+      slash == absl::string_view::npos) {
+    return {"unknown", std::string(method)};
+  }
+  return {std::string(method.substr(1, slash - 1)),
+          std::string(method.substr(slash + 1))};
+}
+
+Labels CallLabels(ServerRpcInfo::Type type, absl::string_view method) {
+  auto [service, name] = Split(method);
+  return {{"grpc_type", std::string(GrpcTypeName(type))},
+          {"grpc_service", std::move(service)},
+          {"grpc_method", std::move(name)}};
+}
+
+class MetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  MetricsInterceptor(GrpcServerMetrics* metrics, ServerRpcInfo* info)
+      : metrics_(metrics), type_(info->type()), method_(info->method()) {}
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      started_ = absl::Now();
+      metrics_->Started(type_, method_);
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
+      metrics_->Handled(type_, method_, methods->GetSendStatus().error_code(),
+                        absl::Now() - started_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  GrpcServerMetrics* const metrics_;
+  const ServerRpcInfo::Type type_;
+  const std::string method_;
+  absl::Time started_ = absl::Now();
+};
+
+class Factory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit Factory(GrpcServerMetrics* metrics) : metrics_(metrics) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      ServerRpcInfo* info) override {
+    return new MetricsInterceptor(metrics_, info);
+  }
+
+ private:
+  GrpcServerMetrics* const metrics_;
+};
+
+}  // namespace
+
+absl::string_view GrpcTypeName(ServerRpcInfo::Type type) {
+  switch (type) {
+    case ServerRpcInfo::Type::UNARY:
+      return "unary";
+    case ServerRpcInfo::Type::CLIENT_STREAMING:
+      return "client_stream";
+    case ServerRpcInfo::Type::SERVER_STREAMING:
+      return "server_stream";
+    case ServerRpcInfo::Type::BIDI_STREAMING:
+      return "bidi_stream";
+  }
+  return "unknown";
+}
+
+std::string GrpcCodeName(grpc::StatusCode code) {
+  // absl shares the canonical codes and their upper-case names.
+  std::string name = absl::StatusCodeToString(
+      static_cast<absl::StatusCode>(static_cast<int>(code)));
+  return name.empty() ? "UNKNOWN" : name;
+}
+
+GrpcServerMetrics::GrpcServerMetrics(Registry* registry)
+    : started_(
+          MustRegister(BuildCounter()
+                           .Name("grpc_server_started_total")
+                           .Help("Total number of RPCs started on the server.")
+                           .Register(*registry))),
+      handled_(MustRegister(
+          BuildCounter()
+              .Name("grpc_server_handled_total")
+              .Help("Total number of RPCs completed on the server, regardless "
+                    "of success or failure.")
+              .Register(*registry))),
+      seconds_(MustRegister(
+          BuildHistogram()
+              .Name("grpc_server_handling_seconds")
+              .Help("Histogram of response latency (seconds) of gRPC that had "
+                    "been application-level handled by the server.")
+              .Register(*registry))) {}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+GrpcServerMetrics::InterceptorFactory() {
+  return std::make_unique<Factory>(this);
+}
+
+void GrpcServerMetrics::Started(ServerRpcInfo::Type type,
+                                absl::string_view method) {
+  started_->Get(CallLabels(type, method)).Increment();
+}
+
+void GrpcServerMetrics::Handled(ServerRpcInfo::Type type,
+                                absl::string_view method, grpc::StatusCode code,
+                                absl::Duration latency) {
+  Labels labels = CallLabels(type, method);
+  seconds_->Get(labels).Observe(absl::ToDoubleSeconds(latency));
+  labels["grpc_code"] = GrpcCodeName(code);
+  handled_->Get(labels).Increment();
+}
+
+}  // namespace identity::metrics

@@ -1,0 +1,59 @@
+// gRPC server metrics under go-grpc-prometheus's names and labels, so that
+// existing dashboards work unchanged:
+//   grpc_server_started_total{grpc_type,grpc_service,grpc_method}
+//   grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}
+//   grpc_server_handling_seconds{grpc_type,grpc_service,grpc_method}
+//   (histogram)
+// recorded by a server interceptor (interceptors can observe calls, unlike
+// stopping them). Calls refused by an auth metadata processor
+// (client/interceptor) never reach interceptors: their count comes from the
+// authorizer's AuthObserver instead.
+//
+//   GrpcServerMetrics metrics(&registry);
+//   std::vector<std::unique_ptr<
+//       grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+//   factories.push_back(metrics.InterceptorFactory());
+//   builder.experimental().SetInterceptorCreators(std::move(factories));
+#ifndef IDENTITY_SERVER_METRICS_GRPC_METRICS_H_
+#define IDENTITY_SERVER_METRICS_GRPC_METRICS_H_
+
+#include <grpcpp/support/server_interceptor.h>
+
+#include <memory>
+
+#include "server/metrics/metrics.h"
+
+namespace identity::metrics {
+
+// Thread-safe. Must outlive the servers it is installed in.
+class GrpcServerMetrics {
+ public:
+  // Registers the three families in `registry`. Aborts if they are already
+  // registered there (a programming error).
+  explicit GrpcServerMetrics(Registry* registry);
+
+  // A new factory for ServerBuilder::experimental().SetInterceptorCreators.
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+  InterceptorFactory();
+
+  // The work of the interceptor, for a call on `method` ("/pkg.Service/M").
+  void Started(grpc::experimental::ServerRpcInfo::Type type,
+               absl::string_view method);
+  void Handled(grpc::experimental::ServerRpcInfo::Type type,
+               absl::string_view method, grpc::StatusCode code,
+               absl::Duration latency);
+
+ private:
+  Family<Counter>* started_;
+  Family<Counter>* handled_;
+  Family<Histogram>* seconds_;
+};
+
+// go-grpc-prometheus's names: "unary", "client_stream", "server_stream",
+// "bidi_stream"; and the status code's name ("OK", "NOT_FOUND", ...).
+absl::string_view GrpcTypeName(grpc::experimental::ServerRpcInfo::Type type);
+std::string GrpcCodeName(grpc::StatusCode code);
+
+}  // namespace identity::metrics
+
+#endif  // IDENTITY_SERVER_METRICS_GRPC_METRICS_H_
