@@ -1,0 +1,35 @@
+// The authorizer's decisions, counted in the registry.
+#include "server/metrics/auth_metrics.h"
+
+#include "gtest/gtest.h"
+
+namespace identity::metrics {
+namespace {
+
+TEST(AuthDecisionMetricsTest, CountsByMethodOutcomeAndReason) {
+  Registry registry;
+  AuthDecisionMetrics metrics(&registry);
+  metrics.OnDecision("/identity.v1.AdminService/CreateClient",
+                     interceptor::Outcome::kUnauthenticated, "expired");
+  metrics.OnDecision("/identity.v1.AdminService/CreateClient",
+                     interceptor::Outcome::kUnauthenticated, "expired");
+  metrics.OnDecision("/identity.v1.KeyService/GetJwks",
+                     interceptor::Outcome::kOpen, "");
+  metrics.OnDecision("", interceptor::Outcome::kUnauthenticated, "missing");
+  const std::string text = registry.Serialize();
+  EXPECT_NE(text.find("identity_auth_decisions_total{grpc_method="
+                      "\"CreateClient\",grpc_service=\"identity.v1."
+                      "AdminService\",outcome=\"unauthenticated\",reason="
+                      "\"expired\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("identity_auth_decisions_total{grpc_method=\"GetJwks\","
+                      "grpc_service=\"identity.v1.KeyService\",outcome="
+                      "\"open\",reason=\"\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("grpc_service=\"unknown\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace identity::metrics
