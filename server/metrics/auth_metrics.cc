@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "server/metrics/grpc_metrics.h"
+
 namespace identity::metrics {
 
 AuthDecisionMetrics::AuthDecisionMetrics(Registry* registry) {
@@ -22,14 +24,7 @@ AuthDecisionMetrics::AuthDecisionMetrics(Registry* registry) {
 void AuthDecisionMetrics::OnDecision(absl::string_view path,
                                      interceptor::Outcome outcome,
                                      absl::string_view reason) {
-  // "/pkg.Service/Method", as go-grpc-prometheus splits it.
-  std::string service = "unknown", method(path);
-  const size_t slash = path.rfind('/');
-  if (!path.empty() && path[0] == '/' && slash != 0 &&
-      slash != absl::string_view::npos) {
-    service = std::string(path.substr(1, slash - 1));
-    method = std::string(path.substr(slash + 1));
-  }
+  auto [service, method] = SplitMethod(path);
   decisions_
       ->Get({{"grpc_service", std::move(service)},
              {"grpc_method", std::move(method)},

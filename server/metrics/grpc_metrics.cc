@@ -21,19 +21,8 @@ Family<T>* MustRegister(absl::StatusOr<Family<T>*> family) {
   return *family;
 }
 
-// "/pkg.Service/Method" -> {"pkg.Service", "Method"}.
-std::pair<std::string, std::string> Split(absl::string_view method) {
-  const size_t slash = method.rfind('/');
-  if (method.empty() || method[0] != '/' || slash == 0 ||
-      slash == absl::string_view::npos) {
-    return {"unknown", std::string(method)};
-  }
-  return {std::string(method.substr(1, slash - 1)),
-          std::string(method.substr(slash + 1))};
-}
-
 Labels CallLabels(ServerRpcInfo::Type type, absl::string_view method) {
-  auto [service, name] = Split(method);
+  auto [service, name] = SplitMethod(method);
   return {{"grpc_type", std::string(GrpcTypeName(type))},
           {"grpc_service", std::move(service)},
           {"grpc_method", std::move(name)}};
@@ -80,6 +69,16 @@ class Factory final
 };
 
 }  // namespace
+
+std::pair<std::string, std::string> SplitMethod(absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (path.empty() || path[0] != '/' || slash == 0 ||
+      slash == absl::string_view::npos) {
+    return {"unknown", std::string(path)};
+  }
+  return {std::string(path.substr(1, slash - 1)),
+          std::string(path.substr(slash + 1))};
+}
 
 absl::string_view GrpcTypeName(ServerRpcInfo::Type type) {
   switch (type) {

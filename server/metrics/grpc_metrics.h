@@ -20,6 +20,8 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "server/metrics/metrics.h"
 
@@ -48,6 +50,10 @@ class GrpcServerMetrics {
   Family<Counter>* handled_;
   Family<Histogram>* seconds_;
 };
+
+// "/pkg.Service/Method" -> {"pkg.Service", "Method"}; {"unknown", path} for
+// anything else.
+std::pair<std::string, std::string> SplitMethod(absl::string_view path);
 
 // go-grpc-prometheus's names: "unary", "client_stream", "server_stream",
 // "bidi_stream"; and the status code's name ("OK", "NOT_FOUND", ...).

@@ -81,6 +81,11 @@ TEST(GrpcServerMetricsTest, NamesFollowGoGrpcPrometheus) {
   EXPECT_EQ(GrpcTypeName(Type::BIDI_STREAMING), "bidi_stream");
   EXPECT_EQ(GrpcCodeName(grpc::StatusCode::UNAUTHENTICATED), "UNAUTHENTICATED");
   EXPECT_EQ(GrpcCodeName(grpc::StatusCode::OK), "OK");
+  EXPECT_EQ(SplitMethod("/identity.v1.KeyService/GetJwks"),
+            std::make_pair(std::string("identity.v1.KeyService"),
+                           std::string("GetJwks")));
+  EXPECT_EQ(SplitMethod("weird").first, "unknown");
+  EXPECT_EQ(SplitMethod("/NoMethod").first, "unknown");
 }
 
 }  // namespace
