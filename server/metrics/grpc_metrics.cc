@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace identity::metrics {
@@ -125,18 +126,54 @@ GrpcServerMetrics::InterceptorFactory() {
   return std::make_unique<Factory>(this);
 }
 
+GrpcServerMetrics::Series& GrpcServerMetrics::SeriesFor(
+    ServerRpcInfo::Type type, absl::string_view method) {
+  const std::string key = absl::StrCat(static_cast<int>(type), " ", method);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = series_.find(key);
+    if (it != series_.end()) return *it->second;
+  }
+  const Labels labels = CallLabels(type, method);
+  auto series = std::make_unique<Series>();
+  series->started = &started_->Get(labels);
+  series->seconds = &seconds_->Get(labels);
+  series->handled.fill(nullptr);
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = series_.try_emplace(key, std::move(series));
+  return *it->second;
+}
+
 void GrpcServerMetrics::Started(ServerRpcInfo::Type type,
                                 absl::string_view method) {
-  started_->Get(CallLabels(type, method)).Increment();
+  SeriesFor(type, method).started->Increment();
 }
 
 void GrpcServerMetrics::Handled(ServerRpcInfo::Type type,
                                 absl::string_view method, grpc::StatusCode code,
                                 absl::Duration latency) {
-  Labels labels = CallLabels(type, method);
-  seconds_->Get(labels).Observe(absl::ToDoubleSeconds(latency));
-  labels["grpc_code"] = GrpcCodeName(code);
-  handled_->Get(labels).Increment();
+  Series& series = SeriesFor(type, method);
+  series.seconds->Observe(absl::ToDoubleSeconds(latency));
+  const int index = static_cast<int>(code);
+  if (index < 0 || index >= static_cast<int>(series.handled.size())) {
+    Labels labels = CallLabels(type, method);
+    labels["grpc_code"] = GrpcCodeName(code);
+    handled_->Get(labels).Increment();
+    return;
+  }
+  Counter* handled;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    handled = series.handled[index];
+  }
+  if (handled == nullptr) {
+    Labels labels = CallLabels(type, method);
+    labels["grpc_code"] = GrpcCodeName(code);
+    handled = &handled_->Get(labels);
+    absl::MutexLock lock(&mu_);
+    series.handled[index] = handled;
+  }
+  handled->Increment();
 }
 
 }  // namespace identity::metrics

@@ -19,10 +19,14 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/metrics/metrics.h"
 
 namespace identity::metrics {
@@ -46,9 +50,22 @@ class GrpcServerMetrics {
                absl::Duration latency);
 
  private:
+  // The series of one (type, method), resolved once: later calls find them
+  // with a shared lock and a hash lookup, then update lock-free.
+  struct Series {
+    Counter* started;
+    Histogram* seconds;
+    std::array<Counter*, 17> handled;  // By status code, created on use.
+  };
+  Series& SeriesFor(grpc::experimental::ServerRpcInfo::Type type,
+                    absl::string_view method);
+
   Family<Counter>* started_;
   Family<Counter>* handled_;
   Family<Histogram>* seconds_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Series>> series_
+      ABSL_GUARDED_BY(mu_);
 };
 
 // "/pkg.Service/Method" -> {"pkg.Service", "Method"}; {"unknown", path} for
