@@ -83,23 +83,40 @@ CountingAuthObserver::Snapshot() const {
   return counts_;
 }
 
-absl::StatusOr<std::shared_ptr<const VerifiedToken>>
-CallAuthorizer::VerifiedCaller(
-    const std::vector<absl::string_view>& authorization) const {
+namespace {
+
+// The bearer token of a call's authorization values, or the refusal with its
+// reason for the observer ("missing", "repeated", "not_bearer").
+absl::StatusOr<absl::string_view> TokenOf(
+    const std::vector<absl::string_view>& authorization, std::string* reason) {
   if (authorization.empty()) {
+    *reason = "missing";
     return absl::UnauthenticatedError(
         "missing authorization metadata: this method needs "
         "\"authorization: Bearer <access token>\"");
   }
   if (authorization.size() > 1) {
+    *reason = "repeated";
     return absl::UnauthenticatedError(
         "more than one authorization metadata value");
   }
   std::optional<absl::string_view> token = BearerToken(authorization.front());
   if (!token.has_value()) {
+    *reason = "not_bearer";
     return absl::UnauthenticatedError(
         "authorization metadata is not \"Bearer <access token>\"");
   }
+  return *token;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const VerifiedToken>>
+CallAuthorizer::VerifiedCaller(
+    const std::vector<absl::string_view>& authorization) const {
+  std::string unused;
+  absl::StatusOr<absl::string_view> token = TokenOf(authorization, &unused);
+  if (!token.ok()) return token.status();
   return validator_->Validate(*token);
 }
 
@@ -121,7 +138,12 @@ absl::Status CallAuthorizer::Decide(
     *outcome = Outcome::kOpen;
     return absl::OkStatus();
   }
-  auto verified = VerifiedCaller(authorization);
+  absl::StatusOr<absl::string_view> token = TokenOf(authorization, reason);
+  if (!token.ok()) {
+    *outcome = Outcome::kUnauthenticated;
+    return token.status();
+  }
+  auto verified = validator_->Validate(*token);
   if (!verified.ok()) {
     const absl::Status& status = verified.status();
     if (status.code() == absl::StatusCode::kUnavailable) {
@@ -129,16 +151,8 @@ absl::Status CallAuthorizer::Decide(
       *reason = "no_keys";
     } else {
       *outcome = Outcome::kUnauthenticated;
-      if (authorization.empty()) {
-        *reason = "missing";
-      } else if (authorization.size() > 1) {
-        *reason = "repeated";
-      } else if (!BearerToken(authorization.front()).has_value()) {
-        *reason = "not_bearer";
-      } else {
-        // The validator keeps jwt/'s reason ("expired", "kid_unknown", ...).
-        *reason = std::string(jwt::ReasonName(jwt::ReasonOf(status)));
-      }
+      // The validator keeps jwt/'s reason ("expired", "kid_unknown", ...).
+      *reason = std::string(jwt::ReasonName(jwt::ReasonOf(status)));
     }
     return status;
   }
@@ -156,7 +170,7 @@ absl::Status CallAuthorizer::Decide(
         online_ == nullptr
             ? absl::UnavailableError(
                   "this method needs an online check and none is configured")
-            : online_->IsActive(*BearerToken(authorization.front()));
+            : online_->IsActive(*token);
     if (!active.ok()) {
       *outcome = Outcome::kUnavailable;
       *reason = "online_check";

@@ -48,11 +48,17 @@ TEST(MethodPolicyTest, RejectsMalformedRules) {
   EXPECT_FALSE(policy.SetRule("/a.B/C", {true, {"bad scope"}}).ok());
   EXPECT_FALSE(policy.SetRule("/a.B/C", {true, {""}}).ok());
   EXPECT_FALSE(policy.SetRule("/a.B/C", {false, {"admin"}}).ok());
+  EXPECT_FALSE(
+      policy.SetRule("/a.B/C", {false, {}, /*online_check=*/true}).ok())
+      << "an online check needs a token";
   ASSERT_TRUE(policy.SetRule("/a.B/C", {}).ok());
   EXPECT_FALSE(policy.SetRule("/a.B/C", {}).ok()) << "set twice";
 }
 
 TEST(MethodPolicyTest, ReadsProtoMethodOptions) {
+  // A use of the generated code keeps it linked, so that its descriptors are
+  // in the generated pool the lookup by name reads.
+  (void)test::Empty::descriptor();
   MethodPolicy policy = MethodPolicy::RequireTokenByDefault();
   ASSERT_TRUE(policy.AddRulesFromService("identity.test.Annotated").ok());
   EXPECT_EQ(policy.RuleFor("/identity.test.Annotated/Read").required_scopes,
@@ -74,10 +80,12 @@ TEST(MethodPolicyTest, ReadsProtoMethodOptions) {
   EXPECT_NE(bad.message().find("identity.test.BadlyAnnotated.Both"),
             absl::string_view::npos)
       << bad;
+  EXPECT_EQ(MethodPolicy::OpenByDefault()
+                .AddRulesFromService("identity.test.OpenButChecked")
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(MethodPolicy::OpenByDefault().AddRulesFromService("no.Such").code(),
             absl::StatusCode::kNotFound);
-  // The generated code must be linked for the lookup by name.
-  EXPECT_NE(test::Empty::descriptor(), nullptr);
 }
 
 TEST(BearerTokenTest, FollowsRfc6750) {

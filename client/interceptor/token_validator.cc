@@ -8,6 +8,23 @@
 #include "jwt/status.h"
 
 namespace identity::interceptor {
+namespace {
+
+// A jwt/ error as the Unauthenticated refusal of a call: the message names
+// the failed rule (never the token), and jwt/'s Reason payload stays, so
+// ReasonOf still names the rule.
+absl::Status Refused(const absl::Status& jwt_error) {
+  absl::Status refused = absl::UnauthenticatedError(
+      absl::StrCat("invalid token (", jwt::ReasonName(jwt::ReasonOf(jwt_error)),
+                   "): ", jwt_error.message()));
+  jwt_error.ForEachPayload(
+      [&refused](absl::string_view url, const absl::Cord& payload) {
+        refused.SetPayload(url, payload);
+      });
+  return refused;
+}
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<const VerifiedToken>>
 JwksTokenValidator::Validate(absl::string_view token) const {
@@ -21,31 +38,15 @@ JwksTokenValidator::Validate(absl::string_view token) const {
         jwt::ReasonOf(verified.status()) == jwt::Reason::kKidUnknown) {
       on_unknown_kid_();
     }
-    // The message of a jwt/ error names the failed rule and never contains
-    // the token.
-    absl::Status refused = absl::UnauthenticatedError(absl::StrCat(
-        "invalid token (", jwt::ReasonName(jwt::ReasonOf(verified.status())),
-        "): ", verified.status().message()));
-    // Keep jwt/'s Reason payload: ReasonOf still names the rule.
-    verified.status().ForEachPayload(
-        [&refused](absl::string_view url, const absl::Cord& payload) {
-          refused.SetPayload(url, payload);
-        });
-    return refused;
+    return Refused(verified.status());
   }
   auto result = std::make_shared<VerifiedToken>();
   result->claims = std::move(verified->claims);
   if (result->claims.other.contains("scope")) {
     std::optional<std::string> scope = result->claims.GetString("scope");
     if (!scope.has_value()) {
-      absl::Status refused = absl::UnauthenticatedError(
-          "invalid token (claim_invalid): the scope claim is not a string");
-      jwt::MakeError(jwt::Reason::kClaimInvalid, "")
-          .ForEachPayload(
-              [&refused](absl::string_view url, const absl::Cord& payload) {
-                refused.SetPayload(url, payload);
-              });
-      return refused;
+      return Refused(jwt::MakeError(jwt::Reason::kClaimInvalid,
+                                    "the scope claim is not a string"));
     }
     result->scopes = absl::StrSplit(*scope, ' ', absl::SkipEmpty());
   }
