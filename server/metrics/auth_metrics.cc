@@ -1,25 +1,16 @@
 #include "server/metrics/auth_metrics.h"
 
-#include <cstdlib>
-#include <iostream>
-
 #include "server/metrics/grpc_metrics.h"
 
 namespace identity::metrics {
 
-AuthDecisionMetrics::AuthDecisionMetrics(Registry* registry) {
-  auto family = BuildCounter()
-                    .Name("identity_auth_decisions_total")
-                    .Help(
-                        "Calls decided by the token check before their "
-                        "handlers, by outcome and reason.")
-                    .Register(*registry);
-  if (!family.ok()) {
-    std::cerr << "metrics: " << family.status() << "\n";
-    std::abort();
-  }
-  decisions_ = *family;
-}
+AuthDecisionMetrics::AuthDecisionMetrics(Registry* registry)
+    : decisions_(MustRegister(
+          BuildCounter()
+              .Name("identity_auth_decisions_total")
+              .Help("Calls decided by the token check before their handlers, "
+                    "by outcome and reason.")
+              .Register(*registry))) {}
 
 void AuthDecisionMetrics::OnDecision(absl::string_view path,
                                      interceptor::Outcome outcome,

@@ -1,8 +1,5 @@
 #include "server/metrics/grpc_metrics.h"
 
-#include <cstdlib>
-#include <iostream>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -12,15 +9,6 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 using grpc::experimental::ServerRpcInfo;
-
-template <typename T>
-Family<T>* MustRegister(absl::StatusOr<Family<T>*> family) {
-  if (!family.ok()) {
-    std::cerr << "metrics: " << family.status() << "\n";
-    std::abort();
-  }
-  return *family;
-}
 
 Labels CallLabels(ServerRpcInfo::Type type, absl::string_view method) {
   auto [service, name] = SplitMethod(method);
@@ -154,15 +142,12 @@ void GrpcServerMetrics::Handled(ServerRpcInfo::Type type,
                                 absl::Duration latency) {
   Series& series = SeriesFor(type, method);
   series.seconds->Observe(absl::ToDoubleSeconds(latency));
+  // Codes 0 to 16 are remembered per series; any other is looked up.
   const int index = static_cast<int>(code);
-  if (index < 0 || index >= static_cast<int>(series.handled.size())) {
-    Labels labels = CallLabels(type, method);
-    labels["grpc_code"] = GrpcCodeName(code);
-    handled_->Get(labels).Increment();
-    return;
-  }
-  Counter* handled;
-  {
+  const bool cached =
+      index >= 0 && index < static_cast<int>(series.handled.size());
+  Counter* handled = nullptr;
+  if (cached) {
     absl::ReaderMutexLock lock(&mu_);
     handled = series.handled[index];
   }
@@ -170,8 +155,10 @@ void GrpcServerMetrics::Handled(ServerRpcInfo::Type type,
     Labels labels = CallLabels(type, method);
     labels["grpc_code"] = GrpcCodeName(code);
     handled = &handled_->Get(labels);
-    absl::MutexLock lock(&mu_);
-    series.handled[index] = handled;
+    if (cached) {
+      absl::MutexLock lock(&mu_);
+      series.handled[index] = handled;
+    }
   }
   handled->Increment();
 }

@@ -12,7 +12,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -170,6 +172,17 @@ class Builder {
   std::string help_;
   std::vector<double> bounds_ = DefaultLatencyBuckets();
 };
+
+// A family that must register (fixed names known to be valid): aborts with
+// the error otherwise, as a programming error.
+template <typename T>
+Family<T>* MustRegister(absl::StatusOr<Family<T>*> family) {
+  if (!family.ok()) {
+    std::cerr << "metrics: " << family.status() << "\n";
+    std::abort();
+  }
+  return *family;
+}
 
 inline Builder<Counter> BuildCounter() { return {}; }
 inline Builder<Gauge> BuildGauge() { return {}; }
