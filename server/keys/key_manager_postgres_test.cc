@@ -34,12 +34,13 @@ class KeyManagerPostgresTest : public ::testing::Test {
     options_.url = database_->url();
     auto admin = storage::PostgresStore::Open(options_);
     ASSERT_TRUE(admin.ok()) << admin.status();
-    ASSERT_TRUE(
-        storage::WithConnection((*admin)->pool(), [](pqxx::connection& c) {
-          pqxx::work txn(c);
-          txn.exec("TRUNCATE signing_keys");
-          txn.commit();
-        }).ok());
+    ASSERT_TRUE(storage::WithConnection((*admin)->pool(), "test",
+                                        [](pqxx::connection& c) {
+                                          pqxx::work txn(c);
+                                          txn.exec("TRUNCATE signing_keys");
+                                          txn.commit();
+                                        })
+                    .ok());
   }
 
   // A replica: its own store (pool) and manager.

@@ -58,8 +58,11 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < options_.size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&available),
-                              options_.acquire_timeout)) {
+    ++waiting_;
+    const bool got = mu_.AwaitWithTimeout(absl::Condition(&available),
+                                          options_.acquire_timeout);
+    --waiting_;
+    if (!got) {
       return absl::UnavailableError(
           absl::StrCat("no database connection free within ",
                        absl::FormatDuration(options_.acquire_timeout)));
@@ -86,6 +89,16 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   }
 }
 
+PoolStats ConnectionPool::Stats() const {
+  absl::MutexLock lock(&mu_);
+  PoolStats stats;
+  stats.size = options_.size;
+  stats.idle = static_cast<int>(idle_.size());
+  stats.in_use = open_ - stats.idle;
+  stats.waiting = waiting_;
+  return stats;
+}
+
 void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection,
                             bool discard) {
   absl::MutexLock lock(&mu_);
@@ -96,7 +109,9 @@ void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection,
   idle_.push_back(std::move(connection));
 }
 
-absl::Status WithConnection(
+namespace {
+
+absl::Status RunWithConnection(
     ConnectionPool& pool, const std::function<void(pqxx::connection&)>& body) {
   auto lease = pool.Acquire();
   if (!lease.ok()) return lease.status();
@@ -125,6 +140,19 @@ absl::Status WithConnection(
     return absl::InternalError(
         absl::StrCat("database client error: ", e.what()));
   }
+}
+
+}  // namespace
+
+absl::Status WithConnection(
+    ConnectionPool& pool, absl::string_view operation,
+    const std::function<void(pqxx::connection&)>& body) {
+  PoolObserver* observer = pool.observer();
+  if (observer == nullptr) return RunWithConnection(pool, body);
+  const absl::Time start = absl::Now();
+  absl::Status status = RunWithConnection(pool, body);
+  observer->OnQuery(operation, absl::Now() - start, status);
+  return status;
 }
 
 }  // namespace identity::storage

@@ -10,11 +10,22 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
 
 namespace identity::storage {
+
+// Told about every database call made through WithConnection, for metrics.
+// Implementations are thread-safe and quick.
+class PoolObserver {
+ public:
+  virtual ~PoolObserver() = default;
+  // `operation` names the call ("get_client", ...): a short constant.
+  virtual void OnQuery(absl::string_view operation, absl::Duration latency,
+                       const absl::Status& status) = 0;
+};
 
 struct PoolOptions {
   // libpq URL, e.g. postgresql://user@host:5432/identity.
@@ -27,6 +38,16 @@ struct PoolOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   // statement_timeout set on every connection.
   absl::Duration statement_timeout = absl::Seconds(5);
+  // Optional; must outlive the pool.
+  PoolObserver* observer = nullptr;
+};
+
+// What the pool holds at one moment.
+struct PoolStats {
+  int size = 0;     // The configured maximum.
+  int in_use = 0;   // Leased or connecting.
+  int idle = 0;     // Open and free.
+  int waiting = 0;  // Callers blocked in Acquire.
 };
 
 // Thread-safe.
@@ -65,6 +86,9 @@ class ConnectionPool {
   // cannot be reached).
   absl::StatusOr<Lease> Acquire();
 
+  PoolStats Stats() const;
+  PoolObserver* observer() const { return options_.observer; }
+
  private:
   ConnectionPool(PoolOptions options, OnConnect on_connect)
       : options_(std::move(options)), on_connect_(std::move(on_connect)) {}
@@ -72,15 +96,18 @@ class ConnectionPool {
 
   const PoolOptions options_;
   const OnConnect on_connect_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // Idle plus leased plus connecting.
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Runs `body` with a leased connection and maps libpqxx exceptions to
 // statuses: broken connections are Unavailable (and the connection is
 // discarded), unique violations AlreadyExists, other SQL errors Internal.
-absl::Status WithConnection(ConnectionPool& pool,
+// The pool's observer learns the `operation`, the time taken (waiting for a
+// connection included) and the status.
+absl::Status WithConnection(ConnectionPool& pool, absl::string_view operation,
                             const std::function<void(pqxx::connection&)>& body);
 
 }  // namespace identity::storage

@@ -61,28 +61,29 @@ int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
 
 absl::StatusOr<int> ApplyMigrations(ConnectionPool& pool) {
   int version = 0;
-  absl::Status status = WithConnection(pool, [&](pqxx::connection& c) {
-    // One transaction holding a transaction-scoped advisory lock: replicas
-    // that start together wait for each other, DDL is transactional in
-    // PostgreSQL, and the lock cannot outlive a failure.
-    pqxx::work txn(c);
-    txn.exec(
-        absl::StrCat("SELECT pg_advisory_xact_lock(", kMigrationLock, ")"));
-    txn.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version integer PRIMARY KEY,"
-        " applied_at timestamptz NOT NULL DEFAULT now())");
-    version =
+  absl::Status status =
+      WithConnection(pool, "migrate", [&](pqxx::connection& c) {
+        // One transaction holding a transaction-scoped advisory lock: replicas
+        // that start together wait for each other, DDL is transactional in
+        // PostgreSQL, and the lock cannot outlive a failure.
+        pqxx::work txn(c);
         txn.exec(
-               "SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0]
-            .as<int>();
-    for (int next = version + 1; next <= LatestSchemaVersion(); ++next) {
-      txn.exec(Migrations()[next - 1]);
-      txn.exec(absl::StrCat("INSERT INTO schema_migrations (version) VALUES (",
-                            next, ")"));
-    }
-    txn.commit();
-  });
+            absl::StrCat("SELECT pg_advisory_xact_lock(", kMigrationLock, ")"));
+        txn.exec(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY,"
+            " applied_at timestamptz NOT NULL DEFAULT now())");
+        version =
+            txn.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")
+                [0][0]
+                    .as<int>();
+        for (int next = version + 1; next <= LatestSchemaVersion(); ++next) {
+          txn.exec(Migrations()[next - 1]);
+          txn.exec(absl::StrCat(
+              "INSERT INTO schema_migrations (version) VALUES (", next, ")"));
+        }
+        txn.commit();
+      });
   if (!status.ok()) return status;
   if (version > LatestSchemaVersion()) {
     return absl::FailedPreconditionError(absl::StrCat(

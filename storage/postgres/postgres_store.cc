@@ -1,5 +1,6 @@
 #include "storage/postgres/postgres_store.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -145,25 +146,43 @@ std::string Scopes(const ClientRecord& client) {
 
 absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
     PoolOptions options) {
+  PoolOptions probe_options = options;
+  probe_options.size = 1;
+  // A probe must answer within a health-check period, whatever the database.
+  probe_options.connect_timeout =
+      std::min(probe_options.connect_timeout, absl::Seconds(2));
+  probe_options.statement_timeout =
+      std::min(probe_options.statement_timeout, absl::Seconds(2));
+  auto probe = ConnectionPool::Create(std::move(probe_options), nullptr);
+  if (!probe.ok()) return probe.status();
   auto pool = ConnectionPool::Create(std::move(options), &Prepare);
   if (!pool.ok()) return pool.status();
   if (auto version = ApplyMigrations(**pool); !version.ok()) {
     return version.status();
   }
-  return std::unique_ptr<PostgresStore>(new PostgresStore(*std::move(pool)));
+  return std::unique_ptr<PostgresStore>(
+      new PostgresStore(*std::move(pool), *std::move(probe)));
+}
+
+absl::Status PostgresStore::Ping() {
+  return WithConnection(*probe_, "ping", [](pqxx::connection& c) {
+    pqxx::nontransaction txn(c);
+    txn.exec("SELECT 1");
+  });
 }
 
 // Calls of one statement run without BEGIN/COMMIT (pqxx::nontransaction: the
 // statement commits by itself), one round trip instead of three; those of
 // several statements (key initialization and rotation) use a transaction.
 absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    txn.exec_prepared("create_client", client.client_id, client.name,
-                      Scopes(client), client.secret_hash,
-                      absl::ToUnixMicros(client.created_at),
-                      absl::ToUnixMicros(client.updated_at));
-  });
+  absl::Status status =
+      WithConnection(*pool_, "create_client", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        txn.exec_prepared("create_client", client.client_id, client.name,
+                          Scopes(client), client.secret_hash,
+                          absl::ToUnixMicros(client.created_at),
+                          absl::ToUnixMicros(client.updated_at));
+      });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
   }
@@ -173,11 +192,13 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
 absl::StatusOr<ClientRecord> PostgresStore::GetClient(
     absl::string_view client_id) {
   std::optional<ClientRecord> found;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    pqxx::result rows = txn.exec_prepared("get_client", std::string(client_id));
-    if (!rows.empty()) found = ClientFromRow(rows[0]);
-  });
+  absl::Status status =
+      WithConnection(*pool_, "get_client", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows =
+            txn.exec_prepared("get_client", std::string(client_id));
+        if (!rows.empty()) found = ClientFromRow(rows[0]);
+      });
   if (!status.ok()) return status;
   if (!found.has_value()) return absl::NotFoundError("no such client");
   return *std::move(found);
@@ -186,26 +207,28 @@ absl::StatusOr<ClientRecord> PostgresStore::GetClient(
 absl::StatusOr<std::vector<ClientRecord>> PostgresStore::ListClients(
     absl::string_view after, int limit) {
   std::vector<ClientRecord> clients;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    for (const pqxx::row& row :
-         txn.exec_prepared("list_clients", std::string(after), limit)) {
-      clients.push_back(ClientFromRow(row));
-    }
-  });
+  absl::Status status =
+      WithConnection(*pool_, "list_clients", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared("list_clients", std::string(after), limit)) {
+          clients.push_back(ClientFromRow(row));
+        }
+      });
   if (!status.ok()) return status;
   return clients;
 }
 
 absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
   size_t affected = 0;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    affected =
-        txn.exec_prepared("update_client", client.client_id, client.name,
-                          Scopes(client), absl::ToUnixMicros(client.updated_at))
-            .affected_rows();
-  });
+  absl::Status status =
+      WithConnection(*pool_, "update_client", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("update_client", client.client_id,
+                                     client.name, Scopes(client),
+                                     absl::ToUnixMicros(client.updated_at))
+                       .affected_rows();
+      });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such client");
   return absl::OkStatus();
@@ -213,11 +236,12 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
 
 absl::Status PostgresStore::DeleteClient(absl::string_view client_id) {
   size_t affected = 0;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    affected = txn.exec_prepared("delete_client", std::string(client_id))
-                   .affected_rows();
-  });
+  absl::Status status =
+      WithConnection(*pool_, "delete_client", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("delete_client", std::string(client_id))
+                       .affected_rows();
+      });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such client");
   return absl::OkStatus();
@@ -225,7 +249,7 @@ absl::Status PostgresStore::DeleteClient(absl::string_view client_id) {
 
 absl::Status PostgresStore::Revoke(absl::string_view jti,
                                    absl::Time expires_at) {
-  return WithConnection(*pool_, [&](pqxx::connection& c) {
+  return WithConnection(*pool_, "revoke", [&](pqxx::connection& c) {
     pqxx::nontransaction txn(c);
     txn.exec_prepared("revoke", std::string(jti),
                       absl::ToUnixMicros(expires_at));
@@ -234,10 +258,11 @@ absl::Status PostgresStore::Revoke(absl::string_view jti,
 
 absl::StatusOr<bool> PostgresStore::IsRevoked(absl::string_view jti) {
   bool revoked = false;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    revoked = !txn.exec_prepared("is_revoked", std::string(jti)).empty();
-  });
+  absl::Status status =
+      WithConnection(*pool_, "is_revoked", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        revoked = !txn.exec_prepared("is_revoked", std::string(jti)).empty();
+      });
   if (!status.ok()) return status;
   return revoked;
 }
@@ -245,48 +270,52 @@ absl::StatusOr<bool> PostgresStore::IsRevoked(absl::string_view jti) {
 absl::StatusOr<std::vector<std::string>> PostgresStore::ListRevoked(
     absl::Time now) {
   std::vector<std::string> jtis;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    for (const pqxx::row& row :
-         txn.exec_prepared("list_revoked", absl::ToUnixMicros(now))) {
-      jtis.push_back(row[0].as<std::string>());
-    }
-  });
+  absl::Status status =
+      WithConnection(*pool_, "list_revoked", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared("list_revoked", absl::ToUnixMicros(now))) {
+          jtis.push_back(row[0].as<std::string>());
+        }
+      });
   if (!status.ok()) return status;
   return jtis;
 }
 
 absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
   int64_t purged = 0;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    purged = txn.exec_prepared("purge_revoked", absl::ToUnixMicros(now))
-                 .affected_rows();
-  });
+  absl::Status status =
+      WithConnection(*pool_, "purge_expired", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        purged = txn.exec_prepared("purge_revoked", absl::ToUnixMicros(now))
+                     .affected_rows();
+      });
   if (!status.ok()) return status;
   return purged;
 }
 
 absl::StatusOr<std::vector<SigningKeyRecord>> PostgresStore::ListSigningKeys() {
   std::vector<SigningKeyRecord> keys;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    for (const pqxx::row& row : txn.exec_prepared("list_keys")) {
-      keys.push_back(KeyFromRow(row));
-    }
-  });
+  absl::Status status =
+      WithConnection(*pool_, "list_signing_keys", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row : txn.exec_prepared("list_keys")) {
+          keys.push_back(KeyFromRow(row));
+        }
+      });
   if (!status.ok()) return status;
   return keys;
 }
 
 absl::Status PostgresStore::InitializeSigningKeys(
     const SigningKeyRecord& current, const SigningKeyRecord& next) {
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
-    InsertKey(txn, current, KeyState::kCurrent);
-    InsertKey(txn, next, KeyState::kNext);
-    txn.commit();
-  });
+  absl::Status status = WithConnection(
+      *pool_, "initialize_signing_keys", [&](pqxx::connection& c) {
+        pqxx::work txn(c);
+        InsertKey(txn, current, KeyState::kCurrent);
+        InsertKey(txn, next, KeyState::kNext);
+        txn.commit();
+      });
   // The partial unique index refuses a second CURRENT key: another replica
   // initialized first. (A duplicate kid lands here too; with random kids it
   // means the same.)
@@ -302,23 +331,24 @@ absl::Status PostgresStore::RotateSigningKeys(absl::string_view current_kid,
                                               absl::Time now,
                                               absl::Time remove_at) {
   bool changed_meanwhile = false;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::work txn(c);
-    // The first UPDATE locks the CURRENT row: a concurrent rotation waits
-    // here, then finds the row no longer CURRENT and changes nothing.
-    if (txn.exec_prepared("retire_key", std::string(current_kid),
-                          absl::ToUnixMicros(now),
-                          absl::ToUnixMicros(remove_at))
-                .affected_rows() != 1 ||
-        txn.exec_prepared("activate_key", std::string(next_kid),
-                          absl::ToUnixMicros(now))
-                .affected_rows() != 1) {
-      changed_meanwhile = true;
-      return;  // Not committed: the transaction rolls back.
-    }
-    InsertKey(txn, new_next, KeyState::kNext);
-    txn.commit();
-  });
+  absl::Status status =
+      WithConnection(*pool_, "rotate_signing_keys", [&](pqxx::connection& c) {
+        pqxx::work txn(c);
+        // The first UPDATE locks the CURRENT row: a concurrent rotation waits
+        // here, then finds the row no longer CURRENT and changes nothing.
+        if (txn.exec_prepared("retire_key", std::string(current_kid),
+                              absl::ToUnixMicros(now),
+                              absl::ToUnixMicros(remove_at))
+                    .affected_rows() != 1 ||
+            txn.exec_prepared("activate_key", std::string(next_kid),
+                              absl::ToUnixMicros(now))
+                    .affected_rows() != 1) {
+          changed_meanwhile = true;
+          return;  // Not committed: the transaction rolls back.
+        }
+        InsertKey(txn, new_next, KeyState::kNext);
+        txn.commit();
+      });
   if (!status.ok()) return status;
   if (changed_meanwhile) {
     return absl::AbortedError("the signing keys changed; reload and retry");
@@ -329,11 +359,12 @@ absl::Status PostgresStore::RotateSigningKeys(absl::string_view current_kid,
 absl::StatusOr<int64_t> PostgresStore::RemoveExpiredSigningKeys(
     absl::Time now) {
   int64_t removed = 0;
-  absl::Status status = WithConnection(*pool_, [&](pqxx::connection& c) {
-    pqxx::nontransaction txn(c);
-    removed = txn.exec_prepared("remove_keys", absl::ToUnixMicros(now))
-                  .affected_rows();
-  });
+  absl::Status status = WithConnection(
+      *pool_, "remove_expired_signing_keys", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        removed = txn.exec_prepared("remove_keys", absl::ToUnixMicros(now))
+                      .affected_rows();
+      });
   if (!status.ok()) return status;
   return removed;
 }

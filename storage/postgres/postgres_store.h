@@ -43,13 +43,19 @@ class PostgresStore : public ClientStore,
                                  absl::Time now, absl::Time remove_at) override;
   absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
 
+  // Runs `SELECT 1` on a connection of its own (outside the pool, so a busy
+  // pool does not make the database look down). Errors: Unavailable.
+  absl::Status Ping();
+
   ConnectionPool& pool() { return *pool_; }
 
  private:
-  explicit PostgresStore(std::unique_ptr<ConnectionPool> pool)
-      : pool_(std::move(pool)) {}
+  PostgresStore(std::unique_ptr<ConnectionPool> pool,
+                std::unique_ptr<ConnectionPool> probe)
+      : pool_(std::move(pool)), probe_(std::move(probe)) {}
 
   std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<ConnectionPool> probe_;  // One connection, for Ping.
 };
 
 }  // namespace identity::storage

@@ -2,10 +2,13 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/postgres/migrations.h"
 #include "storage/testing/scratch_database.h"
@@ -37,7 +40,7 @@ PoolOptions Options() {
 }
 
 void Exec(PostgresStore& store, const std::string& sql) {
-  ASSERT_TRUE(WithConnection(store.pool(), [&](pqxx::connection& c) {
+  ASSERT_TRUE(WithConnection(store.pool(), "test", [&](pqxx::connection& c) {
                 pqxx::work txn(c);
                 txn.exec(sql);
                 txn.commit();
@@ -123,6 +126,75 @@ TEST(PostgresStoreTest, BrokenConnectionIsDiscardedAndReplaced) {
     recovered = (*store)->IsRevoked("x").ok();
   }
   EXPECT_TRUE(recovered);
+}
+
+TEST(PostgresStoreTest, StatsCountInUseIdleAndWaiting) {
+  PoolOptions options = Options();
+  options.size = 1;
+  options.acquire_timeout = absl::Seconds(10);
+  auto pool = ConnectionPool::Create(options, nullptr);
+  ASSERT_TRUE(pool.ok());
+  PoolStats stats = (*pool)->Stats();
+  EXPECT_EQ(stats.size, 1);
+  EXPECT_EQ(stats.in_use + stats.idle + stats.waiting, 0);
+  std::optional<ConnectionPool::Lease> held;
+  {
+    auto lease = (*pool)->Acquire();
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    held.emplace(*std::move(lease));
+  }
+  EXPECT_EQ((*pool)->Stats().in_use, 1);
+  std::thread waiter([&] { EXPECT_TRUE((*pool)->Acquire().ok()); });
+  while ((*pool)->Stats().waiting == 0) std::this_thread::yield();
+  EXPECT_EQ((*pool)->Stats().waiting, 1);
+  held.reset();  // The waiter gets the connection, then returns it.
+  waiter.join();
+  stats = (*pool)->Stats();
+  EXPECT_EQ(stats.in_use, 0);
+  EXPECT_EQ(stats.idle, 1);
+  EXPECT_EQ(stats.waiting, 0);
+}
+
+class RecordingObserver : public PoolObserver {
+ public:
+  void OnQuery(absl::string_view operation, absl::Duration latency,
+               const absl::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    calls_.push_back(std::string(operation) + " " +
+                     absl::StatusCodeToString(status.code()));
+    EXPECT_GE(latency, absl::ZeroDuration());
+  }
+  std::vector<std::string> calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> calls_;
+};
+
+TEST(PostgresStoreTest, ObserverSeesEveryCallWithItsOperationAndStatus) {
+  RecordingObserver observer;
+  PoolOptions options = Options();
+  options.observer = &observer;
+  auto store = PostgresStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->IsRevoked("x").ok());
+  EXPECT_EQ((*store)->GetClient("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE((*store)->Ping().ok());
+  EXPECT_EQ(WithConnection((*store)->pool(), "bad_sql",
+                           [](pqxx::connection& c) {
+                             pqxx::nontransaction txn(c);
+                             txn.exec("SELECT * FROM no_such_table");
+                           })
+                .code(),
+            absl::StatusCode::kInternal);
+  EXPECT_THAT(
+      observer.calls(),
+      ::testing::ElementsAre("migrate OK", "is_revoked OK", "get_client OK",
+                             "ping OK", "bad_sql INTERNAL"));
 }
 
 TEST(PostgresStoreTest, PoolOptionsAreValidated) {
