@@ -10,6 +10,7 @@
 #include "jwt/clock.h"
 #include "server/keys/key_manager.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/events.h"
 #include "server/random_source.h"
 
 namespace identity::server {
@@ -41,24 +42,31 @@ class ClientCredentialsGrant {
  public:
   ClientCredentialsGrant(const ClientAuthenticator* authenticator,
                          const KeyManager* keys, const jwt::Clock* clock,
-                         RandomSource random, GrantOptions options)
+                         RandomSource random, GrantOptions options,
+                         OAuthEvents* events = OAuthEvents::None())
       : authenticator_(authenticator),
         keys_(keys),
         clock_(clock),
         random_(std::move(random)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        events_(events) {}
 
   // Errors: kInvalidRequest for an empty grant_type; kUnsupportedGrantType
   // unless it is "client_credentials";
-  // kInvalidClient; kInvalidScope; storage errors unchanged.
+  // kInvalidClient; kInvalidScope; storage errors unchanged. Each result is
+  // reported to the events.
   absl::StatusOr<IssuedToken> Issue(const TokenRequestFields& request) const;
 
  private:
+  absl::StatusOr<IssuedToken> IssueToken(
+      const TokenRequestFields& request) const;
+
   const ClientAuthenticator* const authenticator_;
   const KeyManager* const keys_;
   const jwt::Clock* const clock_;
   const RandomSource random_;
   const GrantOptions options_;
+  OAuthEvents* const events_;
 };
 
 }  // namespace identity::server

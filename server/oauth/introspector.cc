@@ -1,5 +1,6 @@
 #include "server/oauth/introspector.h"
 
+#include "jwt/status.h"
 #include "server/oauth/access_token_verifier.h"
 #include "server/oauth/oauth_error.h"
 
@@ -8,10 +9,11 @@ namespace identity::server {
 absl::StatusOr<Introspector> Introspector::Create(
     const ClientAuthenticator* authenticator, const KeyManager* keys,
     storage::RevocationStore* revocations, const jwt::Clock* clock,
-    std::string issuer) {
+    std::string issuer, OAuthEvents* events) {
   auto verifier = OwnAccessTokenVerifier(std::move(issuer), clock);
   if (!verifier.ok()) return verifier.status();
-  return Introspector(authenticator, keys, revocations, *std::move(verifier));
+  return Introspector(authenticator, keys, revocations, *std::move(verifier),
+                      events);
 }
 
 absl::StatusOr<Introspection> Introspector::Introspect(
@@ -24,13 +26,22 @@ absl::StatusOr<Introspection> Introspector::Introspect(
   }
   Introspection result;
   auto verified = verifier_.Verify(token, *keys_->snapshot()->jwks);
-  if (!verified.ok()) return result;  // Inactive; the reason is not disclosed.
+  if (!verified.ok()) {
+    // Inactive; the reason goes to the events, never to the caller.
+    events_->TokenValidated(false,
+                            jwt::ReasonName(jwt::ReasonOf(verified.status())));
+    return result;
+  }
   const jwt::Claims& claims = verified->claims;
   if (claims.jti.has_value()) {
     auto revoked = revocations_->IsRevoked(*claims.jti);
     if (!revoked.ok()) return revoked.status();
-    if (*revoked) return result;
+    if (*revoked) {
+      events_->TokenValidated(false, "revoked");
+      return result;
+    }
   }
+  events_->TokenValidated(true, "ok");
   result.active = true;
   result.token_type = "Bearer";
   result.scope = claims.GetString("scope").value_or("");

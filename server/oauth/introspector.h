@@ -13,6 +13,7 @@
 #include "jwt/jwt_verifier.h"
 #include "server/keys/key_manager.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/events.h"
 #include "storage/revocation_store.h"
 
 namespace identity::server {
@@ -38,28 +39,32 @@ class Introspector {
   static absl::StatusOr<Introspector> Create(
       const ClientAuthenticator* authenticator, const KeyManager* keys,
       storage::RevocationStore* revocations, const jwt::Clock* clock,
-      std::string issuer);
+      std::string issuer, OAuthEvents* events = OAuthEvents::None());
 
   // Authenticates the caller, then introspects `token`. An invalid, expired,
   // foreign or revoked token is `active: false`, never an error (RFC 7662
   // §2.2). Errors: kInvalidClient for the caller; kInvalidRequest for an
-  // empty token; storage errors (Unavailable) unchanged.
+  // empty token; storage errors (Unavailable) unchanged. The events learn
+  // each token's result and, for an inactive one, why (never the caller).
   absl::StatusOr<Introspection> Introspect(absl::string_view caller_id,
                                            absl::string_view caller_secret,
                                            absl::string_view token) const;
 
  private:
   Introspector(const ClientAuthenticator* authenticator, const KeyManager* keys,
-               storage::RevocationStore* revocations, jwt::JwtVerifier verifier)
+               storage::RevocationStore* revocations, jwt::JwtVerifier verifier,
+               OAuthEvents* events)
       : authenticator_(authenticator),
         keys_(keys),
         revocations_(revocations),
-        verifier_(std::move(verifier)) {}
+        verifier_(std::move(verifier)),
+        events_(events) {}
 
   const ClientAuthenticator* const authenticator_;
   const KeyManager* const keys_;
   storage::RevocationStore* const revocations_;
   const jwt::JwtVerifier verifier_;
+  OAuthEvents* const events_;
 };
 
 }  // namespace identity::server

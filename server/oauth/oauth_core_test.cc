@@ -155,6 +155,46 @@ TEST_F(OAuthCoreTest, ExpiredForgedOrRevokedTokensAreInactive) {
       introspector_->Introspect("worker", "worker-secret", later)->active);
 }
 
+TEST_F(OAuthCoreTest, ReportsEachTokenRequestAndIntrospectionToTheEvents) {
+  const std::string token = grant_->Issue(Request("orders.read"))->access_token;
+  EXPECT_FALSE(
+      grant_->Issue({"client_credentials", "worker", "wrong", ""}).ok());
+  EXPECT_FALSE(grant_->Issue(Request("admin")).ok());
+  EXPECT_FALSE(grant_->Issue({"", "worker", "worker-secret", ""}).ok());
+  // The request chooses grant_type: anything unknown is one label.
+  EXPECT_FALSE(
+      grant_->Issue({"urn:x:\n\"", "worker", "worker-secret", ""}).ok());
+  EXPECT_EQ(fixture_.events.Take(),
+            (std::vector<std::string>{
+                "issued client_credentials worker",
+                "refused client_credentials invalid_client",
+                "refused client_credentials invalid_scope",
+                "refused none invalid_request",
+                "refused other unsupported_grant_type",
+            }));
+
+  ASSERT_TRUE(
+      introspector_->Introspect("worker", "worker-secret", token)->active);
+  EXPECT_FALSE(
+      introspector_->Introspect("worker", "worker-secret", "garbage")->active);
+  auto jti = introspector_->Introspect("worker", "worker-secret", token)->jti;
+  ASSERT_TRUE(store_.Revoke(jti, kNow + absl::Hours(1)).ok());
+  EXPECT_FALSE(
+      introspector_->Introspect("worker", "worker-secret", token)->active);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_FALSE(
+      introspector_->Introspect("worker", "worker-secret", token)->active);
+  // A caller that fails authentication is an error, not a validation.
+  EXPECT_FALSE(introspector_->Introspect("worker", "wrong", token).ok());
+  EXPECT_EQ(fixture_.events.Take(), (std::vector<std::string>{
+                                        "validated active ok",
+                                        "validated inactive token_malformed",
+                                        "validated active ok",
+                                        "validated inactive revoked",
+                                        "validated inactive expired",
+                                    }));
+}
+
 TEST_F(OAuthCoreTest, TokensOfAnotherIssuerAreInactive) {
   auto other = Introspector::Create(&authenticator_, keys_, &store_, &clock_,
                                     "https://other.example");

@@ -6,13 +6,18 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "jwt/clock.h"
 #include "server/keys/key_manager.h"
 #include "server/keys/key_sealer.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_secret.h"
+#include "server/oauth/events.h"
 #include "server/oauth/introspector.h"
 #include "storage/memory/memory_store.h"
 
@@ -22,15 +27,45 @@ inline const absl::Time kFixtureNow = absl::FromUnixSeconds(1'800'000'000);
 inline constexpr char kFixtureIssuer[] = "https://id.example";
 inline constexpr char kFixtureAudience[] = "orders-api";
 
+// Remembers every event as one line: "issued client_credentials worker",
+// "refused client_credentials invalid_client", "validated inactive expired".
+class RecordingEvents : public OAuthEvents {
+ public:
+  void TokenIssued(absl::string_view grant_type,
+                   absl::string_view client_id) override {
+    Add(absl::StrCat("issued ", grant_type, " ", client_id));
+  }
+  void TokenRefused(absl::string_view grant_type,
+                    absl::string_view error) override {
+    Add(absl::StrCat("refused ", grant_type, " ", error));
+  }
+  void TokenValidated(bool active, absl::string_view reason) override {
+    Add(absl::StrCat("validated ", active ? "active " : "inactive ", reason));
+  }
+  // Returns the events so far and forgets them.
+  std::vector<std::string> Take() {
+    absl::MutexLock lock(&mu_);
+    return std::exchange(events_, {});
+  }
+
+ private:
+  void Add(std::string event) {
+    absl::MutexLock lock(&mu_);
+    events_.push_back(std::move(event));
+  }
+  absl::Mutex mu_;
+  std::vector<std::string> events_ ABSL_GUARDED_BY(mu_);
+};
+
 // Not movable: the parts point at each other.
 struct OAuthFixture {
   explicit OAuthFixture(KeyManagerOptions key_options = {})
       : keys(*KeyManager::Create(&store, &sealer, &clock, key_options)),
-        grant(
-            &authenticator, keys.get(), &clock, SystemRandom(),
-            GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)}),
+        grant(&authenticator, keys.get(), &clock, SystemRandom(),
+              GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)},
+              &events),
         introspector(*Introspector::Create(&authenticator, keys.get(), &store,
-                                           &clock, kFixtureIssuer)) {}
+                                           &clock, kFixtureIssuer, &events)) {}
   OAuthFixture(const OAuthFixture&) = delete;
   OAuthFixture& operator=(const OAuthFixture&) = delete;
 
@@ -51,6 +86,7 @@ struct OAuthFixture {
   jwt::FakeClock clock{kFixtureNow};
   std::unique_ptr<KeyManager> keys;
   ClientAuthenticator authenticator{&store, &hasher};
+  RecordingEvents events;
   ClientCredentialsGrant grant;
   Introspector introspector;
 };
