@@ -73,7 +73,8 @@ class GrpcServerMetrics {
 std::pair<std::string, std::string> SplitMethod(absl::string_view path);
 
 // go-grpc-prometheus's names: "unary", "client_stream", "server_stream",
-// "bidi_stream"; and the status code's name ("OK", "NOT_FOUND", ...).
+// "bidi_stream"; and the status code's name as Go spells it
+// ("OK", "NotFound", "DeadlineExceeded", ...), like go-grpc-prometheus.
 absl::string_view GrpcTypeName(grpc::experimental::ServerRpcInfo::Type type);
 std::string GrpcCodeName(grpc::StatusCode code);
 

@@ -58,7 +58,7 @@ TEST(GrpcServerMetricsTest, CountsStartedHandledAndLatency) {
            "\"identity.v1.KeyService\",grpc_type=\"unary\"} 3\n",
            "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetJwks\","
            "grpc_service=\"identity.v1.KeyService\",grpc_type=\"unary\"} 3\n",
-           "grpc_server_handled_total{grpc_code=\"NOT_FOUND\",grpc_method="
+           "grpc_server_handled_total{grpc_code=\"NotFound\",grpc_method="
            "\"ListKeys\",grpc_service=\"identity.v1.KeyService\",grpc_type="
            "\"unary\"} 1\n",
            "grpc_server_handling_seconds_count{grpc_method=\"GetJwks\","
@@ -79,8 +79,16 @@ TEST(GrpcServerMetricsTest, NamesFollowGoGrpcPrometheus) {
   EXPECT_EQ(GrpcTypeName(Type::CLIENT_STREAMING), "client_stream");
   EXPECT_EQ(GrpcTypeName(Type::SERVER_STREAMING), "server_stream");
   EXPECT_EQ(GrpcTypeName(Type::BIDI_STREAMING), "bidi_stream");
-  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::UNAUTHENTICATED), "UNAUTHENTICATED");
+  // Go's codes.Code.String() spellings, as go-grpc-prometheus exports them.
+  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::UNAUTHENTICATED), "Unauthenticated");
   EXPECT_EQ(GrpcCodeName(grpc::StatusCode::OK), "OK");
+  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::CANCELLED), "Canceled");
+  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::DEADLINE_EXCEEDED),
+            "DeadlineExceeded");
+  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::INVALID_ARGUMENT),
+            "InvalidArgument");
+  EXPECT_EQ(GrpcCodeName(grpc::StatusCode::DATA_LOSS), "DataLoss");
+  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(42)), "Code(42)");
   EXPECT_EQ(SplitMethod("/identity.v1.KeyService/GetJwks"),
             std::make_pair(std::string("identity.v1.KeyService"),
                            std::string("GetJwks")));

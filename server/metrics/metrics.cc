@@ -260,10 +260,22 @@ absl::Status Registry::Check(const std::string& name) const {
 }
 
 std::string Registry::Serialize() const {
+  std::vector<std::function<void()>> hooks;
+  {
+    absl::MutexLock lock(&mu_);
+    hooks = hooks_;
+  }
+  // Outside the lock: a hook may update any family.
+  for (const auto& hook : hooks) hook();
   std::string out;
   absl::MutexLock lock(&mu_);
   for (const Entry& entry : entries_) entry.serialize(&out);
   return out;
+}
+
+void Registry::AddCollectHook(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  hooks_.push_back(std::move(hook));
 }
 
 template class Family<Counter>;

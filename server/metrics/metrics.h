@@ -14,12 +14,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -130,7 +132,13 @@ class Family {
 class Registry {
  public:
   // The text exposition format 0.0.4 of every family, in registration order.
+  // Runs the collect hooks first.
   std::string Serialize() const;
+
+  // `hook` runs at the start of every Serialize, to bring gauges (and
+  // counters read from elsewhere, like CPU time) up to date: values that
+  // are cheaper to read on a scrape than to track on every change.
+  void AddCollectHook(std::function<void()> hook);
 
  private:
   template <typename U>
@@ -143,6 +151,7 @@ class Registry {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
+  std::vector<std::function<void()>> hooks_ ABSL_GUARDED_BY(mu_);
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<void>> owned_ ABSL_GUARDED_BY(mu_);
 };
@@ -183,6 +192,46 @@ Family<T>* MustRegister(absl::StatusOr<Family<T>*> family) {
   }
   return *family;
 }
+
+// The series of one family by label values, for hot paths whose values
+// vary (a client id): after a value set's first use, a shared lock and a
+// hash lookup, then a lock-free update. Thread-safe; the values' cardinality
+// must be bounded by the caller.
+template <typename T>
+class SeriesByValues {
+ public:
+  SeriesByValues(Family<T>* family, std::vector<std::string> label_names)
+      : family_(family), names_(std::move(label_names)) {}
+
+  // `values` in the order of the label names.
+  T& With(std::initializer_list<absl::string_view> values) {
+    std::string key;
+    for (absl::string_view value : values) {
+      key.append(value.data(), value.size());
+      key.push_back('\0');
+    }
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto found = series_.find(key);
+      if (found != series_.end()) return *found->second;
+    }
+    Labels labels;
+    auto value = values.begin();
+    for (const std::string& name : names_) {
+      labels[name] = value == values.end() ? "" : std::string(*value++);
+    }
+    T& series = family_->Get(labels);
+    absl::MutexLock lock(&mu_);
+    series_.emplace(std::move(key), &series);
+    return series;
+  }
+
+ private:
+  Family<T>* const family_;
+  const std::vector<std::string> names_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, T*> series_ ABSL_GUARDED_BY(mu_);
+};
 
 inline Builder<Counter> BuildCounter() { return {}; }
 inline Builder<Gauge> BuildGauge() { return {}; }

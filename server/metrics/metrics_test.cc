@@ -129,5 +129,55 @@ TEST(MetricsTest, ConcurrentUpdatesLoseNothing) {
   EXPECT_EQ(h0.Sum(), 40'000 * 0.5 + 40'000 * 2.0);
 }
 
+TEST(MetricsTest, CollectHooksRunBeforeEachSerialization) {
+  Registry registry;
+  Gauge& age =
+      MustRegister(
+          BuildGauge().Name("age_seconds").Help("Age.").Register(registry))
+          ->Get({});
+  int runs = 0;
+  registry.AddCollectHook([&] { age.Set(++runs * 10); });
+  EXPECT_NE(registry.Serialize().find("age_seconds 10\n"), std::string::npos);
+  EXPECT_NE(registry.Serialize().find("age_seconds 20\n"), std::string::npos);
+  EXPECT_EQ(runs, 2);
+}
+
+TEST(MetricsTest, SeriesByValuesFindsTheSameSeriesForTheSameValues) {
+  Registry registry;
+  auto* family = MustRegister(
+      BuildCounter().Name("issued_total").Help("Issued.").Register(registry));
+  SeriesByValues<Counter> issued(family, {"grant_type", "client_id"});
+  issued.With({"client_credentials", "a"}).Increment();
+  issued.With({"client_credentials", "a"}).Increment();
+  // The separator keeps ("ab", "") and ("a", "b") apart.
+  issued.With({"client_credentials", "ab"}).Increment();
+  issued.With({"client_credentialsa", "b"}).Increment();
+  EXPECT_EQ(
+      &issued.With({"client_credentials", "a"}),
+      &family->Get({{"grant_type", "client_credentials"}, {"client_id", "a"}}));
+  EXPECT_EQ(issued.With({"client_credentials", "a"}).Value(), 2);
+  EXPECT_EQ(issued.With({"client_credentials", "ab"}).Value(), 1);
+  const std::string text = registry.Serialize();
+  EXPECT_NE(text.find("issued_total{client_id=\"a\",grant_type=\"client_"
+                      "credentials\"} 2\n"),
+            std::string::npos)
+      << text;
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10'000; ++i) {
+        issued.With({"g", std::to_string((t + i) % 7)}).Increment();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  double total = 0;
+  for (int c = 0; c < 7; ++c) {
+    total += issued.With({"g", std::to_string(c)}).Value();
+  }
+  EXPECT_EQ(total, 40'000);
+}
+
 }  // namespace
 }  // namespace identity::metrics
