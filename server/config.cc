@@ -40,6 +40,12 @@ const std::vector<SettingHelp>& SettingsHelp() {
          std::vector<std::pair<std::string, std::string>>{
              {"config", "optional file of \"name = value\" lines"},
              {"grpc-listen", "address to serve gRPC on (127.0.0.1:50051)"},
+             {"http-listen",
+              "host:port to serve /metrics, /healthz and /readyz on "
+              "(off unless set; e.g. 0.0.0.0:9464)"},
+             {"log-level", "debug, info (default), warn or error"},
+             {"health-check-interval",
+              "how often readiness probes PostgreSQL (2s)"},
              {"store", "postgres (default) or memory"},
              {"database-url", "PostgreSQL URL, for --store=postgres"},
              {"database-pool-size", "connections to PostgreSQL (8)"},
@@ -135,6 +141,30 @@ absl::StatusOr<ServerConfig> LoadConfig(
 
   ServerConfig config;
   if (!get("grpc-listen").empty()) config.grpc_listen = get("grpc-listen");
+  config.http_listen = get("http-listen");
+  if (!config.http_listen.empty()) {
+    const size_t colon = config.http_listen.rfind(':');
+    int port = -1;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(config.http_listen.substr(colon + 1), &port) ||
+        port < 0 || port > 65535) {
+      return Bad("http-listen", "expected host:port, such as 0.0.0.0:9464");
+    }
+  }
+  if (!get("log-level").empty()) {
+    auto level = logging::ParseLevel(get("log-level"));
+    if (!level.ok()) return Bad("log-level", level.status().message());
+    config.log_level = *level;
+  }
+  if (!get("health-check-interval").empty()) {
+    absl::Duration interval;
+    if (!absl::ParseDuration(get("health-check-interval"), &interval) ||
+        interval < absl::Milliseconds(100) || interval > absl::Minutes(1)) {
+      return Bad("health-check-interval",
+                 "expected a duration from 100ms to 1m, such as 2s");
+    }
+    config.health_check_interval = interval;
+  }
   const std::string store = get("store");
   if (store.empty() || store == "postgres") {
     config.store = ServerConfig::Store::kPostgres;

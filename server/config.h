@@ -12,11 +12,17 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "jwt/algorithm.h"
+#include "server/logging/log.h"
 
 namespace identity::server {
 
 struct ServerConfig {
   std::string grpc_listen = "127.0.0.1:50051";
+  // host:port of the HTTP listener (/metrics, /healthz, /readyz); empty: off.
+  std::string http_listen;
+  logging::Level log_level = logging::Level::kInfo;
+  // How often readiness probes PostgreSQL.
+  absl::Duration health_check_interval = absl::Seconds(2);
   enum class Store { kPostgres, kMemory } store = Store::kPostgres;
   std::string database_url;
   int database_pool_size = 8;

@@ -44,6 +44,21 @@ TEST_F(ConfigTest, MinimalConfigHasSafeDefaults) {
   EXPECT_EQ(config->signing_algorithm, jwt::Algorithm::kES256);
   EXPECT_EQ(config->kek, std::string(32, '\xaa'));
   EXPECT_EQ(config->store_cache_ttl, absl::Seconds(5));
+  EXPECT_EQ(config->http_listen, "");  // No HTTP listener unless asked.
+  EXPECT_EQ(config->log_level, logging::Level::kInfo);
+  EXPECT_EQ(config->health_check_interval, absl::Seconds(2));
+}
+
+TEST_F(ConfigTest, ObservabilitySettings) {
+  std::vector<std::string> args = Minimal();
+  args.push_back("--http-listen=[::]:9464");
+  args.push_back("--log-level=debug");
+  args.push_back("--health-check-interval=500ms");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http_listen, "[::]:9464");
+  EXPECT_EQ(config->log_level, logging::Level::kDebug);
+  EXPECT_EQ(config->health_check_interval, absl::Milliseconds(500));
 }
 
 TEST_F(ConfigTest, StoreCacheTtlMayBeZero) {
@@ -93,6 +108,13 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--store-cache-ttl=1h"}, "--store-cache-ttl"},
            {{"--store-cache-ttl=soon"}, "--store-cache-ttl"},
            {{"positional"}, "unexpected"},
+           {{"--http-listen=9464"}, "--http-listen"},
+           {{"--http-listen=:9464"}, "--http-listen"},
+           {{"--http-listen=host:http"}, "--http-listen"},
+           {{"--http-listen=host:70000"}, "--http-listen"},
+           {{"--log-level=trace"}, "--log-level"},
+           {{"--health-check-interval=1ms"}, "--health-check-interval"},
+           {{"--health-check-interval=1h"}, "--health-check-interval"},
        }) {
     std::vector<std::string> args = Minimal();
     args.insert(args.end(), c.extra.begin(), c.extra.end());
