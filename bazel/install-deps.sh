@@ -11,9 +11,11 @@ packages=(
   # Libraries.
   libabsl-dev libssl-dev android-libboringssl-dev nlohmann-json3-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libpqxx-dev
+  libargon2-dev libcpp-httplib-dev
   # The database the server keeps its state in (tests start a private instance).
   postgresql
-  # Tests and benchmarks.
+  # Tests and benchmarks. Prometheus: promtool checks and a real scrape in the tests.
+  prometheus
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing (libFuzzer ships in clang's runtime).
   clang libclang-rt-14-dev
