@@ -11,7 +11,7 @@ packages=(
   # Libraries.
   libabsl-dev libssl-dev android-libboringssl-dev nlohmann-json3-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libpqxx-dev
-  libargon2-dev libcpp-httplib-dev
+  libargon2-dev libboost-dev
   # The database the server keeps its state in (tests start a private instance).
   postgresql
   # Tests and benchmarks. Prometheus: promtool checks and a real scrape in the tests.

@@ -19,10 +19,19 @@
 #include "server/config.h"
 #include "server/grpc/admin_service.h"
 #include "server/grpc/key_service.h"
+#include "server/grpc/request_log.h"
 #include "server/grpc/server_auth.h"
 #include "server/grpc/token_service.h"
+#include "server/health/health_monitor.h"
+#include "server/http/http_server.h"
+#include "server/http/observability.h"
 #include "server/keys/key_derivation.h"
 #include "server/keys/key_manager.h"
+#include "server/logging/log.h"
+#include "server/metrics/auth_metrics.h"
+#include "server/metrics/grpc_metrics.h"
+#include "server/metrics/process_metrics.h"
+#include "server/metrics/server_metrics.h"
 #include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
@@ -33,8 +42,10 @@
 namespace identity::server {
 namespace {
 
-void Log(absl::string_view message) {
-  std::cerr << "identity-server: " << message << std::endl;
+// Before the configuration (and so the log level) is known.
+void EarlyLog(absl::string_view message) {
+  logging::Logger(logging::Level::kInfo, jwt::Clock::Real())
+      .Error(message, {{"component", "config"}});
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -69,9 +80,17 @@ int Run(int argc, char** argv) {
       },
       &ReadFile);
   if (!config.ok()) {
-    Log(config.status().message());
+    EarlyLog(config.status().message());
     return 2;
   }
+  const jwt::Clock* clock = jwt::Clock::Real();
+  const logging::Logger logger(config->log_level, clock);
+  auto Log = [&logger](absl::string_view message) { logger.Info(message); };
+  auto Fail = [&logger](absl::string_view message) { logger.Error(message); };
+  metrics::Registry metrics_registry;
+  metrics::RegisterProcessMetrics(&metrics_registry);
+  metrics::DatabaseMetrics database_metrics(&metrics_registry);
+  metrics::OAuthMetrics oauth_metrics(&metrics_registry);
 
   // Signals go to one thread, which starts the drain.
   sigset_t signals;
@@ -80,7 +99,6 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const jwt::Clock* clock = jwt::Clock::Real();
   std::unique_ptr<storage::MemoryStore> memory;
   std::unique_ptr<storage::PostgresStore> postgres;
   storage::ClientStore* clients = nullptr;
@@ -96,9 +114,10 @@ int Run(int argc, char** argv) {
     storage::PoolOptions pool;
     pool.url = config->database_url;
     pool.size = config->database_pool_size;
+    pool.observer = &database_metrics;
     auto opened = storage::PostgresStore::Open(pool);
     if (!opened.ok()) {
-      Log(opened.status().message());
+      Fail(opened.status().message());
       return 1;
     }
     postgres = *std::move(opened);
@@ -106,6 +125,8 @@ int Run(int argc, char** argv) {
     revocations = postgres.get();
     signing_keys = postgres.get();
     Log("store: postgres");
+    storage::ConnectionPool* connections = &postgres->pool();
+    database_metrics.WatchPool([connections] { return connections->Stats(); });
   }
 
   // Client authentication and the revocation check answer from memory,
@@ -121,7 +142,7 @@ int Run(int argc, char** argv) {
   auto hasher = ClientSecretHasher::Create(
       DeriveSubkey(config->kek, "identity client-secret hash v1"));
   if (!sealer.ok() || !hasher.ok()) {
-    Log("cannot use the key-encryption key");
+    Fail("cannot use the key-encryption key");
     return 2;
   }
   KeyManagerOptions key_options;
@@ -131,15 +152,17 @@ int Run(int argc, char** argv) {
       config->access_token_lifetime + config->key_refresh_interval;
   auto keys = KeyManager::Create(signing_keys, &*sealer, clock, key_options);
   if (!keys.ok()) {
-    Log(keys.status().message());
+    Fail(keys.status().message());
     return 1;
   }
+  metrics::KeyMetrics key_metrics(&metrics_registry, keys->get(), clock,
+                                  config->key_rotation_period);
   if (!config->bootstrap_admin_client_id.empty()) {
     auto created = EnsureBootstrapAdmin(
         *clients, *hasher, config->bootstrap_admin_client_id,
         config->bootstrap_admin_client_secret, clock->Now());
     if (!created.ok()) {
-      Log(created.status().message());
+      Fail(created.status().message());
       return 1;
     }
     if (*created) Log("created the bootstrap admin client");
@@ -151,11 +174,12 @@ int Run(int argc, char** argv) {
   grant_options.audience = config->audience;
   grant_options.access_token_lifetime = config->access_token_lifetime;
   ClientCredentialsGrant grant(&authenticator, keys->get(), clock,
-                               SystemRandom(), grant_options);
-  auto introspector = Introspector::Create(&authenticator, keys->get(),
-                                           revocations, clock, config->issuer);
+                               SystemRandom(), grant_options, &oauth_metrics);
+  auto introspector =
+      Introspector::Create(&authenticator, keys->get(), revocations, clock,
+                           config->issuer, &oauth_metrics);
   if (!introspector.ok()) {
-    Log(introspector.status().message());
+    Fail(introspector.status().message());
     return 1;
   }
   // Administration reads clients fresh from the store (and writes through
@@ -166,9 +190,15 @@ int Run(int argc, char** argv) {
   IntrospectionServiceImpl introspection_service(&*introspector);
   KeyServiceImpl key_service(keys->get());
   AdminServiceImpl admin_service(&registry);
-  auto authorizer = MakeServerAuthorizer(keys->get(), config->issuer, clock);
+  // Decisions of the authorizer (refusals never reach the interceptors):
+  // counted, and refusals logged.
+  auto authorizer = MakeServerAuthorizer(
+      keys->get(), config->issuer, clock,
+      std::make_shared<LoggingAuthObserver>(
+          &logger,
+          std::make_shared<metrics::AuthDecisionMetrics>(&metrics_registry)));
   if (!authorizer.ok()) {
-    Log(authorizer.status().message());
+    Fail(authorizer.status().message());
     return 1;
   }
 
@@ -179,7 +209,7 @@ int Run(int argc, char** argv) {
     auto cert = ReadFile(config->tls_cert_file);
     auto key = ReadFile(config->tls_key_file);
     if (!cert.ok() || !key.ok()) {
-      Log("cannot read the TLS certificate or key");
+      Fail("cannot read the TLS certificate or key");
       return 2;
     }
     grpc::SslServerCredentialsOptions ssl;
@@ -200,6 +230,14 @@ int Run(int argc, char** argv) {
       grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, cores);
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 4 * cores);
+  metrics::GrpcServerMetrics grpc_metrics(&metrics_registry);
+  RequestLog request_log(&logger);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(grpc_metrics.InterceptorFactory());
+  interceptors.push_back(request_log.InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(config->grpc_listen, credentials, &port);
   builder.RegisterService(&token_service);
@@ -208,10 +246,47 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&admin_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    Log("cannot listen on " + config->grpc_listen);
+    Fail("cannot listen on " + config->grpc_listen);
     return 1;
   }
-  Log("serving gRPC on port " + std::to_string(port));
+  logger.Info("serving gRPC", {{"port", port}});
+
+  // Readiness: PostgreSQL answers (grpc.health.v1, /readyz, identity_db_up).
+  HealthMonitor health(
+      postgres ? HealthMonitor::Probe([&] { return postgres->Ping(); })
+               : HealthMonitor::Probe());
+  health.AddListener([&](bool serving, const absl::Status& status) {
+    server->GetHealthCheckService()->SetServingStatus(serving);
+    database_metrics.SetUp(serving);
+    if (serving) {
+      logger.Info("ready");
+    } else {
+      logger.Warn("not ready: the database is unreachable",
+                  {{"error", status.message()}});
+    }
+  });
+  health.Start(config->health_check_interval);
+
+  std::unique_ptr<HttpServer> http;
+  if (!config->http_listen.empty()) {
+    HttpServerOptions http_options;
+    http_options.listen = config->http_listen;
+    http_options.tls_cert_file = config->tls_cert_file;
+    http_options.tls_key_file = config->tls_key_file;
+    auto created = HttpServer::Create(http_options);
+    if (!created.ok()) {
+      Fail(created.status().message());
+      return 1;
+    }
+    http = *std::move(created);
+    AddObservabilityRoutes(*http, &metrics_registry,
+                           [&health] { return health.serving(); });
+    if (absl::Status started = http->Start(); !started.ok()) {
+      Fail(started.message());
+      return 1;
+    }
+    logger.Info("serving HTTP", {{"port", http->port()}, {"tls", http->tls()}});
+  }
 
   // Key maintenance: rotation on schedule, and bounded staleness for replicas.
   absl::Notification stopping;
@@ -219,8 +294,10 @@ int Run(int argc, char** argv) {
     while (!stopping.WaitForNotificationWithTimeout(
         config->key_refresh_interval)) {
       auto rotated = (*keys)->Maintain();
+      key_metrics.Refreshed(rotated.status());
       if (!rotated.ok()) {
-        Log("key maintenance: " + std::string(rotated.status().message()));
+        logger.Warn("key maintenance failed",
+                    {{"error", rotated.status().message()}});
       } else if (*rotated) {
         Log("rotated the signing keys");
       }
@@ -230,7 +307,10 @@ int Run(int argc, char** argv) {
   int signal = 0;
   sigwait(&signals, &signal);
   Log("draining");
+  server->GetHealthCheckService()->SetServingStatus(false);
+  health.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (http != nullptr) http->Stop();
   stopping.Notify();
   maintenance.join();
   Log("stopped");

@@ -20,6 +20,7 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 
 constexpr size_t kMaxClientIdInLog = 128;
+constexpr absl::string_view kOwnServicesPrefix = "/identity.";
 
 absl::string_view View(grpc::string_ref ref) {
   return absl::string_view(ref.data(), ref.size());
@@ -43,7 +44,7 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) &&
-        client_id_.empty()) {
+        client_id_.empty() && OwnService()) {
       ReadClientId(methods->GetRecvMessage());
     }
     if (methods->QueryInterceptionHookPoint(
@@ -68,6 +69,13 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
       auto credentials = ParseBasicAuthorization(View(authorization->second));
       if (credentials.ok()) client_id_ = std::move(credentials->client_id);
     }
+  }
+
+  // Whether the call is to one of identity's services, whose handlers take
+  // protobuf messages. Others need not: gRPC's own health service, for one,
+  // receives a raw ByteBuffer, which must not be read as a protobuf message.
+  bool OwnService() const {
+    return absl::StartsWith(info_->method(), kOwnServicesPrefix);
   }
 
   // The request's top-level `client_id` string field, if it has one.

@@ -11,7 +11,8 @@
 // The request id comes from the caller's `x-request-id` metadata when it is
 // 1 to 64 characters of [A-Za-z0-9._:-], else it is made here; either way it
 // goes back in the response's initial metadata. client_id is the caller's
-// claim (the request's client_id field, or the id in `authorization: Basic`),
+// claim (the request's client_id field in identity's own services, whose
+// messages are protobuf, or the id in `authorization: Basic`),
 // logged for every outcome: it is an identifier, not a secret. Nothing else
 // of the request or the metadata is read.
 //
@@ -36,8 +37,8 @@ class RequestLog {
  public:
   explicit RequestLog(const logging::Logger* logger);
 
-  // For ServerBuilder::experimental().SetInterceptorCreators. Every message
-  // of the services it is installed on must be a protobuf message.
+  // For ServerBuilder::experimental().SetInterceptorCreators. Messages are
+  // read only in services named identity.*, which are protobuf.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
   InterceptorFactory();
 

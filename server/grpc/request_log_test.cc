@@ -2,6 +2,7 @@
 // request id round trip, the levels, and no secret or token in any line.
 #include "server/grpc/request_log.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/grpc/token_service.h"
@@ -32,6 +34,7 @@ class RequestLogTest : public ::testing::Test {
                                                 });
     log_ = std::make_unique<RequestLog>(logger_.get());
     int port = 0;
+    grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
@@ -48,6 +51,7 @@ class RequestLogTest : public ::testing::Test {
                                        grpc::InsecureChannelCredentials());
     token_stub_ = v1::TokenService::NewStub(channel);
     introspection_stub_ = v1::IntrospectionService::NewStub(channel);
+    generic_stub_ = std::make_unique<grpc::GenericStub>(channel);
   }
 
   void TearDown() override {
@@ -95,6 +99,7 @@ class RequestLogTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::TokenService::Stub> token_stub_;
   std::unique_ptr<v1::IntrospectionService::Stub> introspection_stub_;
+  std::unique_ptr<grpc::GenericStub> generic_stub_;
   std::string last_token_;
   absl::Mutex mu_;
   std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
@@ -171,6 +176,32 @@ TEST_F(RequestLogTest, IntrospectedTokensAreNeverLogged) {
     // No part of the token either: its signature is its last segment.
     EXPECT_THAT(line, Not(HasSubstr(token.substr(token.rfind('.') + 1))));
   }
+}
+
+TEST_F(RequestLogTest, ServicesWithRawMessagesAreLoggedWithoutReadingThem) {
+  // gRPC's default health service handles ByteBuffers, not protobuf
+  // messages: the interceptor must not read its request as one.
+  Start(logging::Level::kDebug);
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;  // An empty HealthCheckRequest: zero bytes.
+  grpc::Slice empty("", 0);
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  absl::Notification done;
+  grpc::Status status;
+  generic_stub_->UnaryCall(&context, "/grpc.health.v1.Health/Check",
+                           grpc::StubOptions(), &request, &response,
+                           [&](grpc::Status s) {
+                             status = std::move(s);
+                             done.Notify();
+                           });
+  done.WaitForNotification();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  const std::vector<std::string> lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"method\":\"/grpc.health.v1.Health/"
+                                  "Check\",\"status\":\"OK\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"client_id\":\"\""));
 }
 
 TEST(RequestIdTest, AcceptsOnlyShortSafeIds) {

@@ -7,7 +7,8 @@ namespace identity::server {
 
 absl::StatusOr<std::shared_ptr<const interceptor::CallAuthorizer>>
 MakeServerAuthorizer(const KeyManager* keys, std::string issuer,
-                     const jwt::Clock* clock) {
+                     const jwt::Clock* clock,
+                     std::shared_ptr<interceptor::AuthObserver> observer) {
   interceptor::MethodPolicy policy = interceptor::MethodPolicy::OpenByDefault();
   const interceptor::MethodRule admin{true, {kAdminScope}};
   for (const char* pattern :
@@ -20,7 +21,7 @@ MakeServerAuthorizer(const KeyManager* keys, std::string issuer,
   auto validator = std::make_shared<interceptor::JwksTokenValidator>(
       *std::move(verifier), [keys] { return keys->snapshot()->jwks; });
   return std::make_shared<const interceptor::CallAuthorizer>(
-      std::move(policy), std::move(validator));
+      std::move(policy), std::move(validator), std::move(observer));
 }
 
 }  // namespace identity::server

@@ -18,10 +18,12 @@ namespace identity::server {
 
 // Verifies admin tokens against `keys`' current snapshot (the same keys that
 // sign): "typ" at+jwt, "iss" == `issuer`, unexpired, scope identity.admin.
-// `keys` and `clock` must outlive the authorizer.
+// `keys` and `clock` must outlive the authorizer. `observer` (may be null)
+// hears every decision (metrics, logs).
 absl::StatusOr<std::shared_ptr<const interceptor::CallAuthorizer>>
-MakeServerAuthorizer(const KeyManager* keys, std::string issuer,
-                     const jwt::Clock* clock);
+MakeServerAuthorizer(
+    const KeyManager* keys, std::string issuer, const jwt::Clock* clock,
+    std::shared_ptr<interceptor::AuthObserver> observer = nullptr);
 
 }  // namespace identity::server
 

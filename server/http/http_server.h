@@ -1,80 +1,106 @@
-// identity's HTTP listener, on cpp-httplib (Debian's libcpp-httplib, built
-// with OpenSSL 3 like gRPC; docs/http.md says why this library). Today it
-// serves the operational endpoints (observability.h); the OpenID Connect
-// front door registers its routes on the same server.
+// identity's HTTP listener, on Boost.Beast (Debian's Boost 1.74, TLS through
+// Asio on OpenSSL 3 like gRPC; docs/http.md gives the measured comparison
+// behind the choice). It serves the operational endpoints (observability.h)
+// and is the base of the OpenID Connect front door.
 //
-// Every response carries the security headers below; requests are bounded
-// (headers 8 KiB, body `max_body_bytes`, read/write timeouts), so a slow or
-// oversized client cannot hold a worker for long.
+// Routes and handlers see only HttpRequest and HttpResponse: Beast stays in
+// http_server.cc. Requests are bounded: headers `max_header_bytes`, body
+// `max_body_bytes` (431 and 413 otherwise), and a deadline for reading each
+// whole request (`read_timeout`: a client trickling bytes is cut off, so
+// slow clients cannot hold the server), and one for writing each response.
+// Every response carries SecurityHeaders() unless its handler sets them.
 #ifndef IDENTITY_SERVER_HTTP_HTTP_SERVER_H_
 #define IDENTITY_SERVER_HTTP_HTTP_SERVER_H_
 
-#include <httplib.h>
-
-#include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
-#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace identity::server {
 
 struct HttpServerOptions {
-  // host:port; port 0 picks a free one (see HttpServer::port()). "[::]:80"
-  // and "0.0.0.0:80" listen on every address.
+  // host:port; port 0 picks a free one (see HttpServer::port()).
+  // "0.0.0.0:9464" or "[::]:9464" listen on every address.
   std::string listen = "127.0.0.1:0";
-  // PEM files; TLS when both are set.
+  // PEM files; TLS (1.2 and later) when both are set.
   std::string tls_cert_file;
   std::string tls_key_file;
-  int threads = 4;
+  int threads = 2;
+  size_t max_header_bytes = 8 * 1024;
   size_t max_body_bytes = 64 * 1024;
+  // The whole request, from its first byte (or the connection's idle time
+  // before it) to its last.
   absl::Duration read_timeout = absl::Seconds(5);
   absl::Duration write_timeout = absl::Seconds(5);
-  absl::Duration keep_alive_timeout = absl::Seconds(5);
 };
 
-// Headers set on every response (routes may override them).
-const httplib::Headers& SecurityHeaders();
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // The target up to '?', as sent (not decoded).
+  std::string query;   // After '?', as sent.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;  // "127.0.0.1"
+  bool tls = false;
 
-// Register routes on server() before Start. Thread-safe after Start.
+  // The first header named `name` (case-insensitive), or "".
+  std::string Header(absl::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  void SetContent(std::string content, absl::string_view content_type);
+  // Replaces any header of that name (case-insensitive).
+  void SetHeader(absl::string_view name, absl::string_view value);
+};
+
+// Handlers run on the server's threads; they must not block for long.
+using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
+
+// Headers set on every response (a handler may replace them).
+const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
+
 class HttpServer {
  public:
-  // Errors: InvalidArgument for a malformed address, or TLS files that do
-  // not load.
+  // Errors: InvalidArgument for a malformed address or options, or TLS files
+  // that do not load.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Create(
       HttpServerOptions options);
-  ~HttpServer() { Stop(); }
+  ~HttpServer();
 
-  httplib::Server& server() { return *server_; }
+  // Registers `handler` for `method` on exactly `path`, before Start. Other
+  // methods on a known path get 405 with Allow; unknown paths 404. HEAD is
+  // answered by the GET handler, without the body.
+  void Handle(absl::string_view method, absl::string_view path,
+              HttpHandler handler);
 
-  // Binds, then serves on a thread of its own. Errors: Unavailable when the
-  // address cannot be bound.
+  // Binds and serves on `threads` threads of its own. Errors: Unavailable
+  // when the address cannot be bound (a taken port included).
   absl::Status Start();
-  // Stops accepting and waits for the serving thread. Idempotent.
+  // Stops accepting, drops open connections and joins the threads.
+  // Idempotent.
   void Stop();
 
-  // The bound port, after Start.
-  int port() const { return port_; }
-  bool tls() const { return tls_; }
+  int port() const { return port_; }  // The bound port, after Start.
+  bool tls() const;
+
+  struct Impl;
 
  private:
-  HttpServer(std::unique_ptr<httplib::Server> server, std::string host,
-             int port, bool tls)
-      : server_(std::move(server)),
-        host_(std::move(host)),
-        port_(port),
-        tls_(tls) {}
-
-  std::unique_ptr<httplib::Server> server_;
-  const std::string host_;
-  int port_;
-  const bool tls_;
-  std::atomic<bool> finished_{false};
-  std::thread thread_;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
 };
 
 // Splits "host:port" ("[::1]:80" gives "::1" and 80). Errors:

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # A private, throwaway PostgreSQL for tests and local runs.
 #
-#   eval "$(tests/postgres/postgres.sh start [DIR])"   # prints export lines
+#   eval "$(tests/postgres/postgres.sh start [DIR [PORT]])"   # prints export lines
 #   tests/postgres/postgres.sh stop DIR    # stops the server and deletes DIR
 #   tests/postgres/postgres.sh halt DIR    # stops the server, keeps the data
 #
 # `start` on a DIR that already holds a cluster (after `halt`) starts it again
-# with its data.
+# with its data; give the PORT it had to bring it back where clients expect it
+# (a database outage and its end, in tests).
 #
 # `start` creates a cluster in DIR (default: a new temp dir), owned by the
 # `postgres` user because PostgreSQL refuses to run as root, listens on
@@ -45,7 +46,7 @@ case "${1:-}" in
       as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    port=$(free_port)
+    port=${3:-$(free_port)}
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
@@ -69,7 +70,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: postgres.sh start [DIR] | stop DIR | halt DIR" >&2
+    echo "usage: postgres.sh start [DIR [PORT]] | stop DIR | halt DIR" >&2
     exit 2
     ;;
 esac
