@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (jwt/fuzz, server/grpc/fuzz) with clang (-fsanitize=fuzzer,address,undefined) and
-# runs each for a bounded time, starting from its committed seed corpus.
+# Builds the libFuzzer targets (jwt/fuzz, server/grpc/fuzz, server/users/fuzz) with clang
+# (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time, starting from its
+# committed seed corpus.
 #
 #   tests/fuzz/run_fuzzers.sh [RESULTS_FILE]
 #   FUZZ_SECONDS=600 tests/fuzz/run_fuzzers.sh     # a longer campaign
@@ -22,9 +23,17 @@ read -r -a pkg_flags <<<"$(pkg-config --cflags absl_status absl_statusor absl_st
   absl_str_format absl_time libcrypto nlohmann_json)"
 read -r -a pkg_libs <<<"$(pkg-config --libs absl_status absl_statusor absl_strings \
   absl_str_format absl_time libcrypto)"
-read -r -a grpc_flags <<<"$(pkg-config --cflags grpc++)"
-read -r -a grpc_libs <<<"$(pkg-config --libs grpc++)"
+read -r -a grpc_flags <<<"$(pkg-config --cflags grpc++ protobuf)"
+read -r -a grpc_libs <<<"$(pkg-config --libs grpc++ protobuf)"
 pkg_flags+=("${grpc_flags[@]}")
+
+# The method policy reads the (identity.v1.auth) method option: generate its C++ as Bazel does.
+mkdir -p "$work/gen"
+if ! protoc -Iproto -I/usr/include --cpp_out="$work/gen" proto/identity/v1/auth.proto; then
+  echo "fuzz_build FAILED" >>"$results"
+  exit 1
+fi
+flags+=("-I$work/gen")
 
 # Compiles sources instrumented for coverage but without libFuzzer's main;
 # appends the objects to the array named by $1.
@@ -36,8 +45,13 @@ compile() {
     obj="$work/obj/${src//\//_}.o"
     if [[ ! -f "$obj" || "$src" -nt "$obj" || \
           -n "$(find jwt client server -name '*.h' -newer "$obj" -print -quit)" ]]; then
-      clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
-        -c "$src" -o "$obj" || { echo "fuzz: cannot compile $src" >&2; exit 1; }
+      if ! clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
+          -c "$src" -o "$obj"; then
+        # Counted as a failure by the test command, not lost.
+        echo "fuzz: cannot compile $src" >&2
+        echo "fuzz_build FAILED" >>"$results"
+        exit 1
+      fi
     fi
     out+=("$obj")
   done
@@ -51,9 +65,13 @@ done
 compile jwt_objects "${jwt_sources[@]}"
 # The authorization target also needs the metadata parsers and the authorizer.
 auth_objects=()
-compile auth_objects client/interceptor/call_authorizer.cc client/interceptor/method_policy.cc \
+compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
+  client/interceptor/call_authorizer.cc client/interceptor/method_policy.cc \
   client/interceptor/token_validator.cc server/grpc/client_credentials_metadata.cc \
   server/oauth/oauth_error.cc
+# The PHC target needs only the Argon2 PHC parser (no libargon2: nothing is hashed).
+phc_objects=()
+compile phc_objects server/users/argon2_phc.cc
 
 status=0
 # target source corpus
@@ -61,6 +79,7 @@ targets=(
   "token_fuzzer jwt/fuzz/token_fuzzer.cc jwt/fuzz/corpus/token"
   "jwks_fuzzer jwt/fuzz/jwks_fuzzer.cc jwt/fuzz/corpus/jwks"
   "authorization_fuzzer server/grpc/fuzz/authorization_fuzzer.cc server/grpc/fuzz/corpus/authorization"
+  "phc_fuzzer server/users/fuzz/phc_fuzzer.cc server/users/fuzz/corpus/phc"
 )
 for entry in "${targets[@]}"; do
   read -r target source seeds <<<"$entry"
@@ -69,6 +88,8 @@ for entry in "${targets[@]}"; do
   if [[ $target == authorization_fuzzer ]]; then
     objects+=("${auth_objects[@]}")
     libs+=("${grpc_libs[@]}")
+  elif [[ $target == phc_fuzzer ]]; then
+    objects+=("${phc_objects[@]}")
   fi
   corpus=${target%_fuzzer}
   binary="$work/$target"
