@@ -50,12 +50,18 @@ try: s.bind(("127.0.0.1", 50051))
 except OSError: s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
 address="127.0.0.1:$port"
-say "Starting identity-server on $address"
+# The HTTP listener (/metrics, /healthz, /readyz): 9464 when free, else any.
+http_port=$(/usr/bin/python3 -c 'import socket
+s = socket.socket()
+try: s.bind(("127.0.0.1", 9464))
+except OSError: s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+say "Starting identity-server on $address (metrics on http://127.0.0.1:$http_port/metrics)"
 IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin \
 IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET="$(cat "$state/admin-secret")" \
   "$server_bin" --store=postgres --database-url="$IDENTITY_TEST_DATABASE_URL" \
   --grpc-listen="$address" --issuer=http://localhost --audience=orders-api \
-  --kek-file="$state/kek" &
+  --kek-file="$state/kek" --http-listen="127.0.0.1:$http_port" &
 server_pid=$!
 for _ in $(seq 100); do
   "$idctl" keys jwks --server "$address" >/dev/null 2>&1 && break
@@ -104,6 +110,10 @@ Try, in another shell:
   \$idctl clients list --server $address --client-id admin
   \$idctl keys list --server $address --client-id admin
   \$idctl keys rotate --server $address --client-id admin
+
+  # Metrics, liveness and readiness (docs/observability.md):
+  curl -s http://127.0.0.1:$http_port/metrics | grep identity_tokens_issued_total
+  curl -s http://127.0.0.1:$http_port/readyz
 
 Ctrl-C stops the server and PostgreSQL (the data stays in .quickstart/).
 EOT
