@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
+
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -149,6 +151,19 @@ absl::StatusOr<ServerConfig> LoadConfig(
         !absl::SimpleAtoi(config.http_listen.substr(colon + 1), &port) ||
         port < 0 || port > 65535) {
       return Bad("http-listen", "expected host:port, such as 0.0.0.0:9464");
+    }
+    // An IP address (v6 in brackets) or localhost: no name resolution.
+    std::string host = config.http_listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    in6_addr address;
+    if (host != "localhost" &&
+        inet_pton(AF_INET, host.c_str(), &address) != 1 &&
+        inet_pton(AF_INET6, host.c_str(), &address) != 1) {
+      return Bad("http-listen",
+                 "the host must be an IP address or localhost, such as "
+                 "0.0.0.0:9464 or [::]:9464");
     }
   }
   if (!get("log-level").empty()) {

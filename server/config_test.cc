@@ -112,6 +112,7 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--http-listen=:9464"}, "--http-listen"},
            {{"--http-listen=host:http"}, "--http-listen"},
            {{"--http-listen=host:70000"}, "--http-listen"},
+           {{"--http-listen=metrics.example:9464"}, "--http-listen"},
            {{"--log-level=trace"}, "--log-level"},
            {{"--health-check-interval=1ms"}, "--health-check-interval"},
            {{"--health-check-interval=1h"}, "--health-check-interval"},

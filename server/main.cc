@@ -216,6 +216,33 @@ int Run(int argc, char** argv) {
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     tls = std::move(ssl);
   }
+  // Readiness: PostgreSQL answers (grpc.health.v1, /readyz, identity_db_up).
+  HealthMonitor health(
+      postgres ? HealthMonitor::Probe([&] { return postgres->Ping(); })
+               : HealthMonitor::Probe());
+  // The HTTP listener binds before gRPC serves: a taken port stops the
+  // start-up before any call is answered.
+  std::unique_ptr<HttpServer> http;
+  if (!config->http_listen.empty()) {
+    HttpServerOptions http_options;
+    http_options.listen = config->http_listen;
+    http_options.tls_cert_file = config->tls_cert_file;
+    http_options.tls_key_file = config->tls_key_file;
+    auto created = HttpServer::Create(http_options);
+    if (!created.ok()) {
+      Fail(created.status().message());
+      return 2;
+    }
+    http = *std::move(created);
+    AddObservabilityRoutes(*http, &metrics_registry,
+                           [&health] { return health.serving(); });
+    if (absl::Status started = http->Start(); !started.ok()) {
+      Fail(started.message());
+      return 1;
+    }
+    logger.Info("serving HTTP", {{"port", http->port()}, {"tls", http->tls()}});
+  }
+
   std::shared_ptr<grpc::ServerCredentials> credentials =
       interceptor::AuthorizingServerCredentials(*authorizer, std::move(tls));
   grpc::EnableDefaultHealthCheckService(true);
@@ -250,43 +277,16 @@ int Run(int argc, char** argv) {
     return 1;
   }
   logger.Info("serving gRPC", {{"port", port}});
-
-  // Readiness: PostgreSQL answers (grpc.health.v1, /readyz, identity_db_up).
-  HealthMonitor health(
-      postgres ? HealthMonitor::Probe([&] { return postgres->Ping(); })
-               : HealthMonitor::Probe());
   health.AddListener([&](bool serving, const absl::Status& status) {
     server->GetHealthCheckService()->SetServingStatus(serving);
     database_metrics.SetUp(serving);
     if (serving) {
       logger.Info("ready");
     } else {
-      logger.Warn("not ready: the database is unreachable",
-                  {{"error", status.message()}});
+      logger.Warn("not ready", {{"error", status.message()}});
     }
   });
   health.Start(config->health_check_interval);
-
-  std::unique_ptr<HttpServer> http;
-  if (!config->http_listen.empty()) {
-    HttpServerOptions http_options;
-    http_options.listen = config->http_listen;
-    http_options.tls_cert_file = config->tls_cert_file;
-    http_options.tls_key_file = config->tls_key_file;
-    auto created = HttpServer::Create(http_options);
-    if (!created.ok()) {
-      Fail(created.status().message());
-      return 1;
-    }
-    http = *std::move(created);
-    AddObservabilityRoutes(*http, &metrics_registry,
-                           [&health] { return health.serving(); });
-    if (absl::Status started = http->Start(); !started.ok()) {
-      Fail(started.message());
-      return 1;
-    }
-    logger.Info("serving HTTP", {{"port", http->port()}, {"tls", http->tls()}});
-  }
 
   // Key maintenance: rotation on schedule, and bounded staleness for replicas.
   absl::Notification stopping;
@@ -307,8 +307,8 @@ int Run(int argc, char** argv) {
   int signal = 0;
   sigwait(&signals, &signal);
   Log("draining");
-  server->GetHealthCheckService()->SetServingStatus(false);
-  health.Stop();
+  // NOT_SERVING on grpc.health.v1 and /readyz while calls in flight finish.
+  health.Drain();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (http != nullptr) http->Stop();
   stopping.Notify();

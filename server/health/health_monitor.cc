@@ -10,6 +10,7 @@ void HealthMonitor::AddListener(Listener listener) {
 
 bool HealthMonitor::Check() {
   absl::MutexLock lock(&check_mu_);
+  if (draining_) return false;
   const absl::Status status = probe_ ? probe_() : absl::OkStatus();
   const bool serving = status.ok();
   const bool changed = !known_ || serving != serving_.load();
@@ -26,6 +27,19 @@ void HealthMonitor::Start(absl::Duration interval) {
   thread_ = std::thread([this, interval] {
     while (!stop_.WaitForNotificationWithTimeout(interval)) Check();
   });
+}
+
+void HealthMonitor::Drain() {
+  Stop();
+  absl::MutexLock lock(&check_mu_);
+  if (draining_) return;
+  draining_ = true;
+  const bool was_serving = serving_.exchange(false);
+  if (was_serving || !known_) {
+    const absl::Status draining = absl::UnavailableError("draining");
+    for (const Listener& listener : listeners_) listener(false, draining);
+  }
+  known_ = true;
 }
 
 void HealthMonitor::Stop() {

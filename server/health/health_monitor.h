@@ -41,6 +41,11 @@ class HealthMonitor {
   void Start(absl::Duration interval);
   void Stop();
 
+  // For shutdown: stops the probes and reports NOT_SERVING for good (the
+  // listeners hear it once, with an Unavailable "draining" status), so load
+  // balancers move traffic away while calls in flight finish.
+  void Drain();
+
   bool serving() const { return serving_.load(std::memory_order_acquire); }
 
  private:
@@ -48,6 +53,7 @@ class HealthMonitor {
   std::vector<Listener> listeners_;
   absl::Mutex check_mu_;  // One probe at a time; listeners in order.
   bool known_ ABSL_GUARDED_BY(check_mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(check_mu_) = false;
   std::atomic<bool> serving_{false};
   absl::Notification stop_;
   std::thread thread_;

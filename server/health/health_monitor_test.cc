@@ -62,5 +62,19 @@ TEST(HealthMonitorTest, StartChecksAtOnceAndStopEndsTheLoop) {
   monitor.Stop();  // Idempotent; the destructor stops too.
 }
 
+TEST(HealthMonitorTest, DrainIsNotServingForGood) {
+  HealthMonitor monitor(nullptr);
+  std::vector<std::string> heard;
+  monitor.AddListener([&](bool serving, const absl::Status& status) {
+    heard.push_back(serving ? "serving" : std::string(status.message()));
+  });
+  monitor.Start(absl::Hours(1));
+  monitor.Drain();
+  EXPECT_FALSE(monitor.serving());
+  EXPECT_FALSE(monitor.Check());  // A late probe cannot bring it back.
+  monitor.Drain();                // Idempotent.
+  EXPECT_EQ(heard, (std::vector<std::string>{"serving", "draining"}));
+}
+
 }  // namespace
 }  // namespace identity::server

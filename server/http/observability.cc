@@ -24,8 +24,10 @@ void AddObservabilityRoutes(HttpServer& server,
           response.SetContent("ready\n", "text/plain; charset=utf-8");
         } else {
           response.status = 503;
-          response.SetContent("not ready: the database is unreachable\n",
-                              "text/plain; charset=utf-8");
+          response.SetContent(
+              "not ready: the database is unreachable, or the server is "
+              "draining\n",
+              "text/plain; charset=utf-8");
         }
       });
 }

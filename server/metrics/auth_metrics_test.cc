@@ -31,5 +31,22 @@ TEST(AuthDecisionMetricsTest, CountsByMethodOutcomeAndReason) {
   EXPECT_NE(text.find("grpc_service=\"unknown\""), std::string::npos);
 }
 
+TEST(AuthDecisionMetricsTest, InventedPathsShareOneSeries) {
+  // Calls are decided before routing: a caller can name any path.
+  Registry registry;
+  AuthDecisionMetrics metrics(&registry);
+  for (int i = 0; i < 1000; ++i) {
+    metrics.OnDecision("/evil.Service" + std::to_string(i) + "/M",
+                       interceptor::Outcome::kOpen, "");
+  }
+  const std::string text = registry.Serialize();
+  EXPECT_NE(text.find("identity_auth_decisions_total{grpc_method=\"unknown\","
+                      "grpc_service=\"unknown\",outcome=\"open\",reason="
+                      "\"\"} 1000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("evil"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace identity::metrics

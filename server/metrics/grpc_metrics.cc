@@ -1,5 +1,8 @@
 #include "server/metrics/grpc_metrics.h"
 
+#include <google/protobuf/descriptor.h>
+
+#include <algorithm>
 #include <iterator>
 
 #include "absl/status/status.h"
@@ -65,10 +68,23 @@ std::pair<std::string, std::string> SplitMethod(absl::string_view path) {
   const size_t slash = path.rfind('/');
   if (path.empty() || path[0] != '/' || slash == 0 ||
       slash == absl::string_view::npos) {
-    return {"unknown", std::string(path)};
+    return {"unknown", "unknown"};
   }
-  return {std::string(path.substr(1, slash - 1)),
-          std::string(path.substr(slash + 1))};
+  std::string service(path.substr(1, slash - 1));
+  std::string method(path.substr(slash + 1));
+  // The path is the caller's choice, and a call refused before routing can
+  // name any: only methods this binary knows become labels.
+  static constexpr absl::string_view kGrpcOwn[] = {
+      "/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"};
+  const bool known =
+      std::find(std::begin(kGrpcOwn), std::end(kGrpcOwn), path) !=
+          std::end(kGrpcOwn) ||
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+          absl::StrCat(service, ".", method)) != nullptr;
+  if (!known) return {"unknown", "unknown"};
+  return {std::move(service), std::move(method)};
 }
 
 absl::string_view GrpcTypeName(ServerRpcInfo::Type type) {
@@ -142,13 +158,20 @@ GrpcServerMetrics::InterceptorFactory() {
 
 GrpcServerMetrics::Series& GrpcServerMetrics::SeriesFor(
     ServerRpcInfo::Type type, absl::string_view method) {
-  const std::string key = absl::StrCat(static_cast<int>(type), " ", method);
+  std::string key = absl::StrCat(static_cast<int>(type), " ", method);
   {
     absl::ReaderMutexLock lock(&mu_);
     auto it = series_.find(key);
     if (it != series_.end()) return *it->second;
   }
   const Labels labels = CallLabels(type, method);
+  if (labels.at("grpc_service") == "unknown") {
+    // One entry per type for every unknown path: the map stays bounded.
+    key = absl::StrCat(static_cast<int>(type), " unknown");
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = series_.find(key);
+    if (it != series_.end()) return *it->second;
+  }
   auto series = std::make_unique<Series>();
   series->started = &started_->Get(labels);
   series->seconds = &seconds_->Get(labels);

@@ -68,8 +68,10 @@ class GrpcServerMetrics {
       ABSL_GUARDED_BY(mu_);
 };
 
-// "/pkg.Service/Method" -> {"pkg.Service", "Method"}; {"unknown", path} for
-// anything else.
+// "/pkg.Service/Method" -> {"pkg.Service", "Method"} for a method this
+// binary knows (its generated protobuf descriptors, gRPC's health and
+// reflection services); {"unknown", "unknown"} for anything else, so that
+// callers cannot grow the label sets with invented paths.
 std::pair<std::string, std::string> SplitMethod(absl::string_view path);
 
 // go-grpc-prometheus's names: "unary", "client_stream", "server_stream",

@@ -94,6 +94,14 @@ TEST(GrpcServerMetricsTest, NamesFollowGoGrpcPrometheus) {
                            std::string("GetJwks")));
   EXPECT_EQ(SplitMethod("weird").first, "unknown");
   EXPECT_EQ(SplitMethod("/NoMethod").first, "unknown");
+  // Invented paths do not become labels.
+  EXPECT_EQ(SplitMethod("/identity.v1.KeyService/Invented"),
+            std::make_pair(std::string("unknown"), std::string("unknown")));
+  EXPECT_EQ(SplitMethod("/x" + std::string(100, 'y') + "/z"),
+            std::make_pair(std::string("unknown"), std::string("unknown")));
+  EXPECT_EQ(SplitMethod("/grpc.health.v1.Health/Check"),
+            std::make_pair(std::string("grpc.health.v1.Health"),
+                           std::string("Check")));
 }
 
 }  // namespace
