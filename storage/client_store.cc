@@ -5,8 +5,11 @@ namespace identity::storage {
 bool ClientRecord::operator==(const ClientRecord& other) const {
   return client_id == other.client_id && name == other.name &&
          allowed_scopes == other.allowed_scopes &&
-         secret_hash == other.secret_hash && created_at == other.created_at &&
-         updated_at == other.updated_at;
+         secret_hash == other.secret_hash &&
+         redirect_uris == other.redirect_uris &&
+         grant_types == other.grant_types &&
+         public_client == other.public_client &&
+         created_at == other.created_at && updated_at == other.updated_at;
 }
 
 }  // namespace identity::storage

@@ -19,8 +19,18 @@ struct ClientRecord {
   // Scope tokens (RFC 6749 §3.3: no spaces inside a token).
   std::vector<std::string> allowed_scopes;
   // The keyed hash of the secret (server/oauth/client_secret.h), never the
-  // secret itself.
+  // secret itself. Empty for a public client.
   std::string secret_hash;
+  // Where authorization codes may be sent: absolute URIs, matched exactly
+  // (RFC 6749 §3.1.2, RFC 9700 §4.1.3). No spaces inside one.
+  std::vector<std::string> redirect_uris;
+  // The grant types the client may use ("client_credentials",
+  // "authorization_code", "refresh_token"). Clients stored before these
+  // existed have {"client_credentials"}.
+  std::vector<std::string> grant_types;
+  // A public client (RFC 6749 §2.1: a browser or native app) has no secret
+  // and must use PKCE.
+  bool public_client = false;
   absl::Time created_at;
   absl::Time updated_at;
 
@@ -41,8 +51,8 @@ class ClientStore {
   // Up to `limit` clients with client_id > `after`, ordered by client_id.
   virtual absl::StatusOr<std::vector<ClientRecord>> ListClients(
       absl::string_view after, int limit) = 0;
-  // Replaces name, allowed_scopes and updated_at (not the secret or
-  // created_at). NotFound if absent.
+  // Replaces name, allowed_scopes, redirect_uris, grant_types and updated_at
+  // (not the secret, public_client or created_at). NotFound if absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.
   virtual absl::Status DeleteClient(absl::string_view client_id) = 0;

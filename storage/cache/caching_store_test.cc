@@ -52,6 +52,20 @@ TEST_F(CachingClientStoreTest, OwnWritesShowAtOnce) {
   EXPECT_EQ(cache_.DeleteClient("a").code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(CachingClientStoreTest, CachedCopiesKeepEveryField) {
+  ClientRecord client = Client("spa", "app");
+  client.secret_hash.clear();
+  client.redirect_uris = {"https://app.example/cb"};
+  client.grant_types = {"authorization_code", "refresh_token"};
+  client.public_client = true;
+  ASSERT_TRUE(store_.CreateClient(client).ok());
+  EXPECT_EQ(*cache_.GetClient("spa"), client);  // From the store.
+  EXPECT_EQ(*cache_.GetClient("spa"), client);  // From memory.
+  client.redirect_uris.push_back("https://app.example/cb2");
+  ASSERT_TRUE(cache_.UpdateClient(client).ok());
+  EXPECT_EQ(*cache_.GetClient("spa"), client);
+}
+
 TEST_F(CachingClientStoreTest, AbsenceIsNotCached) {
   EXPECT_EQ(cache_.GetClient("new").status().code(),
             absl::StatusCode::kNotFound);

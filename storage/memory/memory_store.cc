@@ -40,6 +40,8 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   if (it == clients_.end()) return absl::NotFoundError("no such client");
   it->second.name = client.name;
   it->second.allowed_scopes = client.allowed_scopes;
+  it->second.redirect_uris = client.redirect_uris;
+  it->second.grant_types = client.grant_types;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }
@@ -160,6 +162,195 @@ absl::StatusOr<int64_t> MemoryStore::RemoveExpiredSigningKeys(absl::Time now) {
     }
   }
   return removed;
+}
+
+absl::Status MemoryStore::CreateUser(const UserRecord& user) {
+  absl::MutexLock lock(&mu_);
+  if (users_.count(user.user_id) != 0) {
+    return absl::AlreadyExistsError("a user with this user_id exists");
+  }
+  if (usernames_.count(user.username) != 0) {
+    return absl::AlreadyExistsError("a user with this username exists");
+  }
+  users_.emplace(user.user_id, user);
+  usernames_.emplace(user.username, user.user_id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UserRecord> MemoryStore::GetUser(absl::string_view user_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return absl::NotFoundError("no such user");
+  return it->second;
+}
+
+absl::StatusOr<UserRecord> MemoryStore::GetUserByUsername(
+    absl::string_view username) {
+  absl::MutexLock lock(&mu_);
+  auto name = usernames_.find(username);
+  if (name == usernames_.end()) return absl::NotFoundError("no such user");
+  return users_.at(name->second);
+}
+
+absl::StatusOr<std::vector<UserRecord>> MemoryStore::ListUsers(
+    absl::string_view after, int limit) {
+  absl::MutexLock lock(&mu_);
+  std::vector<UserRecord> out;
+  for (auto it = users_.upper_bound(after);
+       it != users_.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+absl::Status MemoryStore::UpdateUser(const UserRecord& user) {
+  absl::MutexLock lock(&mu_);
+  auto it = users_.find(user.user_id);
+  if (it == users_.end()) return absl::NotFoundError("no such user");
+  it->second.name = user.name;
+  it->second.email = user.email;
+  it->second.email_verified = user.email_verified;
+  it->second.disabled = user.disabled;
+  it->second.updated_at = user.updated_at;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::SetPasswordHash(absl::string_view user_id,
+                                          absl::string_view password_hash,
+                                          absl::Time updated_at) {
+  absl::MutexLock lock(&mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return absl::NotFoundError("no such user");
+  it->second.password_hash = std::string(password_hash);
+  it->second.updated_at = updated_at;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::CreateAuthorizationCode(
+    const AuthorizationCodeRecord& code) {
+  absl::MutexLock lock(&mu_);
+  if (!codes_.emplace(code.code_hash, code).second) {
+    return absl::AlreadyExistsError(
+        "an authorization code with this hash exists");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AuthorizationCodeRecord> MemoryStore::GetAuthorizationCode(
+    absl::string_view code_hash) {
+  absl::MutexLock lock(&mu_);
+  auto it = codes_.find(code_hash);
+  if (it == codes_.end())
+    return absl::NotFoundError("no such authorization code");
+  return it->second;
+}
+
+absl::StatusOr<AuthorizationCodeRecord> MemoryStore::RedeemAuthorizationCode(
+    absl::string_view code_hash, absl::string_view client_id, absl::Time now,
+    absl::string_view access_token_jti, absl::Time access_token_expires_at) {
+  absl::MutexLock lock(&mu_);
+  auto it = codes_.find(code_hash);
+  if (it == codes_.end() || it->second.client_id != client_id) {
+    return absl::NotFoundError("no such authorization code");
+  }
+  AuthorizationCodeRecord& code = it->second;
+  if (code.redeemed_at.has_value()) {
+    return absl::FailedPreconditionError(
+        "the authorization code was already redeemed");
+  }
+  if (code.expires_at <= now) {
+    return absl::FailedPreconditionError("the authorization code expired");
+  }
+  code.redeemed_at = now;
+  code.access_token_jti = std::string(access_token_jti);
+  code.access_token_expires_at = access_token_expires_at;
+  return code;
+}
+
+absl::StatusOr<int64_t> MemoryStore::PurgeExpiredCodes(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  int64_t purged = 0;
+  for (auto it = codes_.begin(); it != codes_.end();) {
+    if (it->second.expires_at < now) {
+      it = codes_.erase(it);
+      ++purged;
+    } else {
+      ++it;
+    }
+  }
+  return purged;
+}
+
+absl::Status MemoryStore::CreateRefreshToken(const RefreshTokenRecord& token) {
+  absl::MutexLock lock(&mu_);
+  if (!refresh_tokens_.emplace(token.token_hash, token).second) {
+    return absl::AlreadyExistsError("a refresh token with this hash exists");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RefreshTokenRecord> MemoryStore::GetRefreshToken(
+    absl::string_view token_hash) {
+  absl::MutexLock lock(&mu_);
+  auto it = refresh_tokens_.find(token_hash);
+  if (it == refresh_tokens_.end()) {
+    return absl::NotFoundError("no such refresh token");
+  }
+  return it->second;
+}
+
+absl::StatusOr<RefreshTokenRecord> MemoryStore::RotateRefreshToken(
+    absl::string_view old_hash, absl::string_view client_id, absl::Time now,
+    const RefreshTokenRecord& replacement) {
+  absl::MutexLock lock(&mu_);
+  auto it = refresh_tokens_.find(old_hash);
+  if (it == refresh_tokens_.end() || it->second.client_id != client_id) {
+    return absl::NotFoundError("no such refresh token");
+  }
+  RefreshTokenRecord& old = it->second;
+  if (old.rotated_at.has_value()) {
+    return absl::FailedPreconditionError(
+        "the refresh token was already rotated");
+  }
+  if (old.revoked) {
+    return absl::FailedPreconditionError("the refresh token was revoked");
+  }
+  if (old.idle_expires_at <= now || old.absolute_expires_at <= now) {
+    return absl::FailedPreconditionError("the refresh token expired");
+  }
+  if (refresh_tokens_.count(replacement.token_hash) != 0) {
+    return absl::AlreadyExistsError("a refresh token with this hash exists");
+  }
+  old.rotated_at = now;
+  RefreshTokenRecord rotated = old;
+  refresh_tokens_.emplace(replacement.token_hash, replacement);
+  return rotated;
+}
+
+absl::StatusOr<int64_t> MemoryStore::RevokeRefreshFamily(
+    absl::string_view family_id) {
+  absl::MutexLock lock(&mu_);
+  int64_t live = 0;
+  for (auto& [hash, token] : refresh_tokens_) {
+    if (token.family_id != family_id || token.revoked) continue;
+    if (!token.rotated_at.has_value()) ++live;
+    token.revoked = true;
+  }
+  return live;
+}
+
+absl::StatusOr<int64_t> MemoryStore::PurgeExpiredRefreshTokens(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  int64_t purged = 0;
+  for (auto it = refresh_tokens_.begin(); it != refresh_tokens_.end();) {
+    if (it->second.absolute_expires_at < now) {
+      it = refresh_tokens_.erase(it);
+      ++purged;
+    } else {
+      ++it;
+    }
+  }
+  return purged;
 }
 
 }  // namespace identity::storage

@@ -6,18 +6,23 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "storage/client_store.h"
+#include "storage/grant_store.h"
 #include "storage/revocation_store.h"
 #include "storage/signing_key_store.h"
+#include "storage/user_store.h"
 
 namespace identity::storage {
 
 // Thread-safe.
 class MemoryStore : public ClientStore,
                     public RevocationStore,
-                    public SigningKeyStore {
+                    public SigningKeyStore,
+                    public UserStore,
+                    public GrantStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
@@ -40,12 +45,50 @@ class MemoryStore : public ClientStore,
                                  absl::Time now, absl::Time remove_at) override;
   absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
 
+  absl::Status CreateUser(const UserRecord& user) override;
+  absl::StatusOr<UserRecord> GetUser(absl::string_view user_id) override;
+  absl::StatusOr<UserRecord> GetUserByUsername(
+      absl::string_view username) override;
+  absl::StatusOr<std::vector<UserRecord>> ListUsers(absl::string_view after,
+                                                    int limit) override;
+  absl::Status UpdateUser(const UserRecord& user) override;
+  absl::Status SetPasswordHash(absl::string_view user_id,
+                               absl::string_view password_hash,
+                               absl::Time updated_at) override;
+
+  absl::Status CreateAuthorizationCode(
+      const AuthorizationCodeRecord& code) override;
+  absl::StatusOr<AuthorizationCodeRecord> GetAuthorizationCode(
+      absl::string_view code_hash) override;
+  absl::StatusOr<AuthorizationCodeRecord> RedeemAuthorizationCode(
+      absl::string_view code_hash, absl::string_view client_id, absl::Time now,
+      absl::string_view access_token_jti,
+      absl::Time access_token_expires_at) override;
+  absl::StatusOr<int64_t> PurgeExpiredCodes(absl::Time now) override;
+  absl::Status CreateRefreshToken(const RefreshTokenRecord& token) override;
+  absl::StatusOr<RefreshTokenRecord> GetRefreshToken(
+      absl::string_view token_hash) override;
+  absl::StatusOr<RefreshTokenRecord> RotateRefreshToken(
+      absl::string_view old_hash, absl::string_view client_id, absl::Time now,
+      const RefreshTokenRecord& replacement) override;
+  absl::StatusOr<int64_t> RevokeRefreshFamily(
+      absl::string_view family_id) override;
+  absl::StatusOr<int64_t> PurgeExpiredRefreshTokens(absl::Time now) override;
+
  private:
   absl::Mutex mu_;
   std::map<std::string, ClientRecord, std::less<>> clients_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time, std::less<>> revoked_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, SigningKeyRecord, std::less<>> keys_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, UserRecord, std::less<>> users_ ABSL_GUARDED_BY(mu_);
+  // username -> user_id.
+  std::map<std::string, std::string, std::less<>> usernames_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, AuthorizationCodeRecord, std::less<>> codes_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, RefreshTokenRecord, std::less<>> refresh_tokens_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -48,6 +48,63 @@ const std::vector<std::string>& Migrations() {
         CREATE UNIQUE INDEX signing_keys_one_next ON signing_keys (state)
           WHERE state = 'next';
       )sql",
+      // 3: users, authorization codes, refresh tokens; clients gain redirect
+      // URIs, grant types and the public flag. Clients stored before have
+      // the client_credentials grant only. The defaults stay, so that a
+      // replica still running the previous binary during a rolling upgrade
+      // creates clients as it always did.
+      R"sql(
+        ALTER TABLE clients
+          ADD COLUMN redirect_uris text NOT NULL DEFAULT '',  -- space-separated
+          ADD COLUMN grant_types   text NOT NULL
+                                   DEFAULT 'client_credentials',  -- likewise
+          ADD COLUMN public_client boolean NOT NULL DEFAULT false;
+        CREATE TABLE users (
+          user_id        text PRIMARY KEY,
+          username       text NOT NULL UNIQUE,
+          password_hash  text NOT NULL,  -- PHC string, never the password
+          name           text NOT NULL,
+          email          text NOT NULL,
+          email_verified boolean NOT NULL,
+          disabled       boolean NOT NULL,
+          created_at     timestamptz NOT NULL,
+          updated_at     timestamptz NOT NULL
+        );
+        CREATE TABLE authorization_codes (
+          code_hash               text PRIMARY KEY,  -- never the code
+          grant_id                text NOT NULL,
+          client_id               text NOT NULL,
+          user_id                 text NOT NULL,
+          redirect_uri            text NOT NULL,
+          scope                   text NOT NULL,
+          nonce                   text NOT NULL,
+          code_challenge          text NOT NULL,
+          code_challenge_method   text NOT NULL,
+          auth_time               timestamptz NOT NULL,
+          expires_at              timestamptz NOT NULL,
+          redeemed_at             timestamptz,  -- NULL until redeemed
+          access_token_jti        text NOT NULL,
+          access_token_expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX authorization_codes_expires_at
+          ON authorization_codes (expires_at);
+        CREATE TABLE refresh_tokens (
+          token_hash          text PRIMARY KEY,  -- never the token
+          family_id           text NOT NULL,
+          client_id           text NOT NULL,
+          user_id             text NOT NULL,
+          scope               text NOT NULL,
+          auth_time           timestamptz NOT NULL,
+          created_at          timestamptz NOT NULL,
+          idle_expires_at     timestamptz NOT NULL,
+          absolute_expires_at timestamptz NOT NULL,
+          rotated_at          timestamptz,  -- NULL until replaced
+          revoked             boolean NOT NULL
+        );
+        CREATE INDEX refresh_tokens_family_id ON refresh_tokens (family_id);
+        CREATE INDEX refresh_tokens_absolute_expires_at
+          ON refresh_tokens (absolute_expires_at);
+      )sql",
   };
   return *kMigrations;
 }
@@ -60,6 +117,14 @@ constexpr int64_t kMigrationLock = 0x1d3e7171;
 int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
 
 absl::StatusOr<int> ApplyMigrations(ConnectionPool& pool) {
+  return ApplyMigrationsUpTo(pool, LatestSchemaVersion());
+}
+
+absl::StatusOr<int> ApplyMigrationsUpTo(ConnectionPool& pool, int target) {
+  if (target < 0 || target > LatestSchemaVersion()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no schema version ", target));
+  }
   int version = 0;
   absl::Status status =
       WithConnection(pool, "migrate", [&](pqxx::connection& c) {
@@ -77,7 +142,7 @@ absl::StatusOr<int> ApplyMigrations(ConnectionPool& pool) {
             txn.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")
                 [0][0]
                     .as<int>();
-        for (int next = version + 1; next <= LatestSchemaVersion(); ++next) {
+        for (int next = version + 1; next <= target; ++next) {
           txn.exec(Migrations()[next - 1]);
           txn.exec(absl::StrCat(
               "INSERT INTO schema_migrations (version) VALUES (", next, ")"));
@@ -90,7 +155,7 @@ absl::StatusOr<int> ApplyMigrations(ConnectionPool& pool) {
         "the database schema is version ", version, " but this binary knows ",
         LatestSchemaVersion(), ": upgrade the binary"));
   }
-  return std::max(version, LatestSchemaVersion());
+  return std::max(version, target);
 }
 
 }  // namespace identity::storage

@@ -15,6 +15,11 @@ namespace identity::storage {
 // does not understand.
 absl::StatusOr<int> ApplyMigrations(ConnectionPool& pool);
 
+// The same, stopping at schema version `target` (tests of upgrades: a
+// database as an older binary left it). InvalidArgument if this binary does
+// not know `target`.
+absl::StatusOr<int> ApplyMigrationsUpTo(ConnectionPool& pool, int target);
+
 // The schema version this binary brings.
 int LatestSchemaVersion();
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -16,14 +18,35 @@ namespace {
 constexpr char kClientColumns[] =
     "client_id, name, allowed_scopes, secret_hash,"
     " (extract(epoch from created_at) * 1000000)::bigint,"
+    " (extract(epoch from updated_at) * 1000000)::bigint,"
+    " redirect_uris, grant_types, public_client";
+constexpr char kUserColumns[] =
+    "user_id, username, password_hash, name, email, email_verified, disabled,"
+    " (extract(epoch from created_at) * 1000000)::bigint,"
     " (extract(epoch from updated_at) * 1000000)::bigint";
+constexpr char kCodeColumns[] =
+    "code_hash, grant_id, client_id, user_id, redirect_uri, scope, nonce,"
+    " code_challenge, code_challenge_method,"
+    " (extract(epoch from auth_time) * 1000000)::bigint,"
+    " (extract(epoch from expires_at) * 1000000)::bigint,"
+    " (extract(epoch from redeemed_at) * 1000000)::bigint,"
+    " access_token_jti,"
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint";
+constexpr char kRefreshColumns[] =
+    "token_hash, family_id, client_id, user_id, scope,"
+    " (extract(epoch from auth_time) * 1000000)::bigint,"
+    " (extract(epoch from created_at) * 1000000)::bigint,"
+    " (extract(epoch from idle_expires_at) * 1000000)::bigint,"
+    " (extract(epoch from absolute_expires_at) * 1000000)::bigint,"
+    " (extract(epoch from rotated_at) * 1000000)::bigint, revoked";
 
 void Prepare(pqxx::connection& c) {
   c.prepare("create_client",
             "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
-            " created_at, updated_at) VALUES ($1, $2, $3, $4,"
+            " created_at, updated_at, redirect_uris, grant_types,"
+            " public_client) VALUES ($1, $2, $3, $4,"
             " to_timestamp($5::bigint / 1000000.0),"
-            " to_timestamp($6::bigint / 1000000.0))");
+            " to_timestamp($6::bigint / 1000000.0), $7, $8, $9)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -31,7 +54,8 @@ void Prepare(pqxx::connection& c) {
                                 " ORDER BY client_id LIMIT $2");
   c.prepare("update_client",
             "UPDATE clients SET name = $2, allowed_scopes = $3,"
-            " updated_at = to_timestamp($4::bigint / 1000000.0)"
+            " updated_at = to_timestamp($4::bigint / 1000000.0),"
+            " redirect_uris = $5, grant_types = $6"
             " WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
@@ -70,6 +94,100 @@ void Prepare(pqxx::connection& c) {
   c.prepare("purge_revoked",
             "DELETE FROM revoked_tokens"
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+
+  c.prepare("create_user",
+            "INSERT INTO users (user_id, username, password_hash, name, email,"
+            " email_verified, disabled, created_at, updated_at) VALUES ($1,"
+            " $2, $3, $4, $5, $6, $7, to_timestamp($8::bigint / 1000000.0),"
+            " to_timestamp($9::bigint / 1000000.0))");
+  c.prepare("get_user", std::string("SELECT ") + kUserColumns +
+                            " FROM users WHERE user_id = $1");
+  c.prepare("get_user_by_username", std::string("SELECT ") + kUserColumns +
+                                        " FROM users WHERE username = $1");
+  c.prepare("list_users", std::string("SELECT ") + kUserColumns +
+                              " FROM users WHERE user_id > $1"
+                              " ORDER BY user_id LIMIT $2");
+  c.prepare("update_user",
+            "UPDATE users SET name = $2, email = $3, email_verified = $4,"
+            " disabled = $5, updated_at = to_timestamp($6::bigint / 1000000.0)"
+            " WHERE user_id = $1");
+  c.prepare("set_password_hash",
+            "UPDATE users SET password_hash = $2,"
+            " updated_at = to_timestamp($3::bigint / 1000000.0)"
+            " WHERE user_id = $1");
+
+  c.prepare("create_authorization_code",
+            "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
+            " user_id, redirect_uri, scope, nonce, code_challenge,"
+            " code_challenge_method, auth_time, expires_at, redeemed_at,"
+            " access_token_jti, access_token_expires_at) VALUES ($1, $2, $3,"
+            " $4, $5, $6, $7, $8, $9, to_timestamp($10::bigint / 1000000.0),"
+            " to_timestamp($11::bigint / 1000000.0),"
+            " to_timestamp($12::bigint / 1000000.0), $13,"
+            " to_timestamp($14::bigint / 1000000.0))");
+  c.prepare("get_authorization_code",
+            std::string("SELECT ") + kCodeColumns +
+                " FROM authorization_codes WHERE code_hash = $1");
+  // The single use of a code: of concurrent redemptions, the first to lock
+  // the row updates it; the others then re-check the WHERE clause on the
+  // updated row, find redeemed_at set, and update nothing.
+  c.prepare("redeem_authorization_code",
+            std::string("UPDATE authorization_codes SET"
+                        " redeemed_at = to_timestamp($3::bigint / 1000000.0),"
+                        " access_token_jti = $4, access_token_expires_at ="
+                        " to_timestamp($5::bigint / 1000000.0)"
+                        " WHERE code_hash = $1 AND client_id = $2"
+                        " AND redeemed_at IS NULL"
+                        " AND expires_at > to_timestamp($3::bigint / 1000000.0)"
+                        " RETURNING ") +
+                kCodeColumns);
+  // Why a redemption updated nothing.
+  c.prepare("classify_authorization_code",
+            "SELECT client_id, redeemed_at IS NOT NULL,"
+            " expires_at <= to_timestamp($2::bigint / 1000000.0)"
+            " FROM authorization_codes WHERE code_hash = $1");
+  c.prepare("purge_authorization_codes",
+            "DELETE FROM authorization_codes"
+            " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+
+  c.prepare("create_refresh_token",
+            "INSERT INTO refresh_tokens (token_hash, family_id, client_id,"
+            " user_id, scope, auth_time, created_at, idle_expires_at,"
+            " absolute_expires_at, rotated_at, revoked) VALUES ($1, $2, $3, $4,"
+            " $5, to_timestamp($6::bigint / 1000000.0),"
+            " to_timestamp($7::bigint / 1000000.0),"
+            " to_timestamp($8::bigint / 1000000.0),"
+            " to_timestamp($9::bigint / 1000000.0),"
+            " to_timestamp($10::bigint / 1000000.0), $11)");
+  c.prepare("get_refresh_token", std::string("SELECT ") + kRefreshColumns +
+                                     " FROM refresh_tokens"
+                                     " WHERE token_hash = $1");
+  // As for codes: of concurrent rotations, one updates the row; the others
+  // re-check rotated_at on the updated row and update nothing.
+  c.prepare(
+      "rotate_refresh_token",
+      std::string("UPDATE refresh_tokens SET"
+                  " rotated_at = to_timestamp($3::bigint / 1000000.0)"
+                  " WHERE token_hash = $1 AND client_id = $2"
+                  " AND rotated_at IS NULL AND NOT revoked"
+                  " AND idle_expires_at > to_timestamp($3::bigint / 1000000.0)"
+                  " AND absolute_expires_at >"
+                  " to_timestamp($3::bigint / 1000000.0)"
+                  " RETURNING ") +
+          kRefreshColumns);
+  c.prepare("classify_refresh_token",
+            "SELECT client_id FROM refresh_tokens WHERE token_hash = $1");
+  // Revokes the family's tokens; counts those revoked and, of them, those
+  // that had not been rotated (RETURNING shows the row as updated).
+  c.prepare("revoke_refresh_family",
+            "WITH revoked AS (UPDATE refresh_tokens SET revoked = true"
+            " WHERE family_id = $1 AND NOT revoked"
+            " RETURNING rotated_at IS NULL AS live)"
+            " SELECT count(*), count(*) FILTER (WHERE live) FROM revoked");
+  c.prepare(
+      "purge_refresh_tokens",
+      "DELETE FROM refresh_tokens"
+      " WHERE absolute_expires_at < to_timestamp($1::bigint / 1000000.0)");
 }
 
 ClientRecord ClientFromRow(const pqxx::row& row) {
@@ -81,7 +199,30 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.secret_hash = row[3].as<std::string>();
   client.created_at = absl::FromUnixMicros(row[4].as<int64_t>());
   client.updated_at = absl::FromUnixMicros(row[5].as<int64_t>());
+  client.redirect_uris =
+      absl::StrSplit(row[6].as<std::string>(), ' ', absl::SkipEmpty());
+  client.grant_types =
+      absl::StrSplit(row[7].as<std::string>(), ' ', absl::SkipEmpty());
+  client.public_client = row[8].as<bool>();
   return client;
+}
+
+absl::Time TimeOf(const pqxx::field& field) {
+  return absl::FromUnixMicros(field.as<int64_t>());
+}
+
+UserRecord UserFromRow(const pqxx::row& row) {
+  UserRecord user;
+  user.user_id = row[0].as<std::string>();
+  user.username = row[1].as<std::string>();
+  user.password_hash = row[2].as<std::string>();
+  user.name = row[3].as<std::string>();
+  user.email = row[4].as<std::string>();
+  user.email_verified = row[5].as<bool>();
+  user.disabled = row[6].as<bool>();
+  user.created_at = TimeOf(row[7]);
+  user.updated_at = TimeOf(row[8]);
+  return user;
 }
 
 const char* StateName(KeyState state) {
@@ -105,6 +246,62 @@ KeyState StateFromName(const std::string& name) {
 std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
   if (field.is_null()) return std::nullopt;
   return absl::FromUnixMicros(field.as<int64_t>());
+}
+
+AuthorizationCodeRecord CodeFromRow(const pqxx::row& row) {
+  AuthorizationCodeRecord code;
+  code.code_hash = row[0].as<std::string>();
+  code.grant_id = row[1].as<std::string>();
+  code.client_id = row[2].as<std::string>();
+  code.user_id = row[3].as<std::string>();
+  code.redirect_uri = row[4].as<std::string>();
+  code.scope = row[5].as<std::string>();
+  code.nonce = row[6].as<std::string>();
+  code.code_challenge = row[7].as<std::string>();
+  code.code_challenge_method = row[8].as<std::string>();
+  code.auth_time = TimeOf(row[9]);
+  code.expires_at = TimeOf(row[10]);
+  code.redeemed_at = OptionalTime(row[11]);
+  code.access_token_jti = row[12].as<std::string>();
+  code.access_token_expires_at = TimeOf(row[13]);
+  return code;
+}
+
+RefreshTokenRecord RefreshFromRow(const pqxx::row& row) {
+  RefreshTokenRecord token;
+  token.token_hash = row[0].as<std::string>();
+  token.family_id = row[1].as<std::string>();
+  token.client_id = row[2].as<std::string>();
+  token.user_id = row[3].as<std::string>();
+  token.scope = row[4].as<std::string>();
+  token.auth_time = TimeOf(row[5]);
+  token.created_at = TimeOf(row[6]);
+  token.idle_expires_at = TimeOf(row[7]);
+  token.absolute_expires_at = TimeOf(row[8]);
+  token.rotated_at = OptionalTime(row[9]);
+  token.revoked = row[10].as<bool>();
+  return token;
+}
+
+// A nullable time parameter: microseconds as text, or a null pointer (which
+// libpqxx sends as NULL). `text` holds the digits while the call runs.
+const char* OptionalMicros(const std::optional<absl::Time>& time,
+                           std::string& text) {
+  if (!time.has_value()) return nullptr;
+  text = std::to_string(absl::ToUnixMicros(*time));
+  return text.c_str();
+}
+
+void InsertRefreshToken(pqxx::transaction_base& txn,
+                        const RefreshTokenRecord& token) {
+  std::string rotated_at;
+  txn.exec_prepared(
+      "create_refresh_token", token.token_hash, token.family_id,
+      token.client_id, token.user_id, token.scope,
+      absl::ToUnixMicros(token.auth_time), absl::ToUnixMicros(token.created_at),
+      absl::ToUnixMicros(token.idle_expires_at),
+      absl::ToUnixMicros(token.absolute_expires_at),
+      OptionalMicros(token.rotated_at, rotated_at), token.revoked);
 }
 
 SigningKeyRecord KeyFromRow(const pqxx::row& row) {
@@ -140,6 +337,14 @@ void InsertKey(pqxx::work& txn, const SigningKeyRecord& key, KeyState state) {
 
 std::string Scopes(const ClientRecord& client) {
   return absl::StrJoin(client.allowed_scopes, " ");
+}
+
+std::string RedirectUris(const ClientRecord& client) {
+  return absl::StrJoin(client.redirect_uris, " ");
+}
+
+std::string GrantTypes(const ClientRecord& client) {
+  return absl::StrJoin(client.grant_types, " ");
 }
 
 }  // namespace
@@ -178,10 +383,11 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
   absl::Status status =
       WithConnection(*pool_, "create_client", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        txn.exec_prepared("create_client", client.client_id, client.name,
-                          Scopes(client), client.secret_hash,
-                          absl::ToUnixMicros(client.created_at),
-                          absl::ToUnixMicros(client.updated_at));
+        txn.exec_prepared(
+            "create_client", client.client_id, client.name, Scopes(client),
+            client.secret_hash, absl::ToUnixMicros(client.created_at),
+            absl::ToUnixMicros(client.updated_at), RedirectUris(client),
+            GrantTypes(client), client.public_client);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -226,7 +432,8 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
         pqxx::nontransaction txn(c);
         affected = txn.exec_prepared("update_client", client.client_id,
                                      client.name, Scopes(client),
-                                     absl::ToUnixMicros(client.updated_at))
+                                     absl::ToUnixMicros(client.updated_at),
+                                     RedirectUris(client), GrantTypes(client))
                        .affected_rows();
       });
   if (!status.ok()) return status;
@@ -367,6 +574,288 @@ absl::StatusOr<int64_t> PostgresStore::RemoveExpiredSigningKeys(
       });
   if (!status.ok()) return status;
   return removed;
+}
+
+absl::Status PostgresStore::CreateUser(const UserRecord& user) {
+  absl::Status status =
+      WithConnection(*pool_, "create_user", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        txn.exec_prepared("create_user", user.user_id, user.username,
+                          user.password_hash, user.name, user.email,
+                          user.email_verified, user.disabled,
+                          absl::ToUnixMicros(user.created_at),
+                          absl::ToUnixMicros(user.updated_at));
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        "a user with this user_id or username exists");
+  }
+  return status;
+}
+
+absl::StatusOr<UserRecord> PostgresStore::GetUser(absl::string_view user_id) {
+  std::optional<UserRecord> found;
+  absl::Status status =
+      WithConnection(*pool_, "get_user", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows = txn.exec_prepared("get_user", std::string(user_id));
+        if (!rows.empty()) found = UserFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such user");
+  return *std::move(found);
+}
+
+absl::StatusOr<UserRecord> PostgresStore::GetUserByUsername(
+    absl::string_view username) {
+  std::optional<UserRecord> found;
+  absl::Status status =
+      WithConnection(*pool_, "get_user_by_username", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows =
+            txn.exec_prepared("get_user_by_username", std::string(username));
+        if (!rows.empty()) found = UserFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such user");
+  return *std::move(found);
+}
+
+absl::StatusOr<std::vector<UserRecord>> PostgresStore::ListUsers(
+    absl::string_view after, int limit) {
+  std::vector<UserRecord> users;
+  absl::Status status =
+      WithConnection(*pool_, "list_users", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared("list_users", std::string(after), limit)) {
+          users.push_back(UserFromRow(row));
+        }
+      });
+  if (!status.ok()) return status;
+  return users;
+}
+
+absl::Status PostgresStore::UpdateUser(const UserRecord& user) {
+  size_t affected = 0;
+  absl::Status status =
+      WithConnection(*pool_, "update_user", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected =
+            txn.exec_prepared("update_user", user.user_id, user.name,
+                              user.email, user.email_verified, user.disabled,
+                              absl::ToUnixMicros(user.updated_at))
+                .affected_rows();
+      });
+  if (!status.ok()) return status;
+  if (affected == 0) return absl::NotFoundError("no such user");
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::SetPasswordHash(absl::string_view user_id,
+                                            absl::string_view password_hash,
+                                            absl::Time updated_at) {
+  size_t affected = 0;
+  absl::Status status =
+      WithConnection(*pool_, "set_password_hash", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("set_password_hash", std::string(user_id),
+                                     std::string(password_hash),
+                                     absl::ToUnixMicros(updated_at))
+                       .affected_rows();
+      });
+  if (!status.ok()) return status;
+  if (affected == 0) return absl::NotFoundError("no such user");
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::CreateAuthorizationCode(
+    const AuthorizationCodeRecord& code) {
+  absl::Status status = WithConnection(
+      *pool_, "create_authorization_code", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        std::string redeemed_at;
+        txn.exec_prepared("create_authorization_code", code.code_hash,
+                          code.grant_id, code.client_id, code.user_id,
+                          code.redirect_uri, code.scope, code.nonce,
+                          code.code_challenge, code.code_challenge_method,
+                          absl::ToUnixMicros(code.auth_time),
+                          absl::ToUnixMicros(code.expires_at),
+                          OptionalMicros(code.redeemed_at, redeemed_at),
+                          code.access_token_jti,
+                          absl::ToUnixMicros(code.access_token_expires_at));
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        "an authorization code with this hash exists");
+  }
+  return status;
+}
+
+absl::StatusOr<AuthorizationCodeRecord> PostgresStore::GetAuthorizationCode(
+    absl::string_view code_hash) {
+  std::optional<AuthorizationCodeRecord> found;
+  absl::Status status = WithConnection(
+      *pool_, "get_authorization_code", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows =
+            txn.exec_prepared("get_authorization_code", std::string(code_hash));
+        if (!rows.empty()) found = CodeFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) {
+    return absl::NotFoundError("no such authorization code");
+  }
+  return *std::move(found);
+}
+
+absl::StatusOr<AuthorizationCodeRecord> PostgresStore::RedeemAuthorizationCode(
+    absl::string_view code_hash, absl::string_view client_id, absl::Time now,
+    absl::string_view access_token_jti, absl::Time access_token_expires_at) {
+  std::optional<AuthorizationCodeRecord> redeemed;
+  absl::Status refused;
+  absl::Status status = WithConnection(
+      *pool_, "redeem_authorization_code", [&](pqxx::connection& c) {
+        // The UPDATE commits by itself: it alone decides who redeems.
+        pqxx::nontransaction txn(c);
+        pqxx::result rows = txn.exec_prepared(
+            "redeem_authorization_code", std::string(code_hash),
+            std::string(client_id), absl::ToUnixMicros(now),
+            std::string(access_token_jti),
+            absl::ToUnixMicros(access_token_expires_at));
+        if (!rows.empty()) {
+          redeemed = CodeFromRow(rows[0]);
+          return;
+        }
+        // Nothing redeemed: say why (a second round trip, on refusals only).
+        pqxx::result why =
+            txn.exec_prepared("classify_authorization_code",
+                              std::string(code_hash), absl::ToUnixMicros(now));
+        if (why.empty() || why[0][0].as<std::string>() != client_id) {
+          refused = absl::NotFoundError("no such authorization code");
+        } else if (why[0][1].as<bool>()) {
+          refused = absl::FailedPreconditionError(
+              "the authorization code was already redeemed");
+        } else {
+          refused =
+              absl::FailedPreconditionError("the authorization code expired");
+        }
+      });
+  if (!status.ok()) return status;
+  if (!redeemed.has_value()) return refused;
+  return *std::move(redeemed);
+}
+
+absl::StatusOr<int64_t> PostgresStore::PurgeExpiredCodes(absl::Time now) {
+  int64_t purged = 0;
+  absl::Status status =
+      WithConnection(*pool_, "purge_expired_codes", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        purged = txn.exec_prepared("purge_authorization_codes",
+                                   absl::ToUnixMicros(now))
+                     .affected_rows();
+      });
+  if (!status.ok()) return status;
+  return purged;
+}
+
+absl::Status PostgresStore::CreateRefreshToken(
+    const RefreshTokenRecord& token) {
+  absl::Status status =
+      WithConnection(*pool_, "create_refresh_token", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        InsertRefreshToken(txn, token);
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("a refresh token with this hash exists");
+  }
+  return status;
+}
+
+absl::StatusOr<RefreshTokenRecord> PostgresStore::GetRefreshToken(
+    absl::string_view token_hash) {
+  std::optional<RefreshTokenRecord> found;
+  absl::Status status =
+      WithConnection(*pool_, "get_refresh_token", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows =
+            txn.exec_prepared("get_refresh_token", std::string(token_hash));
+        if (!rows.empty()) found = RefreshFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such refresh token");
+  return *std::move(found);
+}
+
+absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
+    absl::string_view old_hash, absl::string_view client_id, absl::Time now,
+    const RefreshTokenRecord& replacement) {
+  std::optional<RefreshTokenRecord> rotated;
+  absl::Status refused;
+  absl::Status status =
+      WithConnection(*pool_, "rotate_refresh_token", [&](pqxx::connection& c) {
+        // One transaction: the old token is marked rotated only if its
+        // replacement is stored (a failed INSERT rolls the UPDATE back).
+        pqxx::work txn(c);
+        pqxx::result rows =
+            txn.exec_prepared("rotate_refresh_token", std::string(old_hash),
+                              std::string(client_id), absl::ToUnixMicros(now));
+        if (rows.empty()) {
+          pqxx::result why = txn.exec_prepared("classify_refresh_token",
+                                               std::string(old_hash));
+          if (why.empty() || why[0][0].as<std::string>() != client_id) {
+            refused = absl::NotFoundError("no such refresh token");
+          } else {
+            refused = absl::FailedPreconditionError(
+                "the refresh token is rotated, revoked or expired");
+          }
+          return;  // Nothing changed; the transaction rolls back.
+        }
+        InsertRefreshToken(txn, replacement);
+        txn.commit();
+        rotated = RefreshFromRow(rows[0]);
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("a refresh token with this hash exists");
+  }
+  if (!status.ok()) return status;
+  if (!rotated.has_value()) return refused;
+  return *std::move(rotated);
+}
+
+absl::StatusOr<int64_t> PostgresStore::RevokeRefreshFamily(
+    absl::string_view family_id) {
+  int64_t live = 0;
+  absl::Status status =
+      WithConnection(*pool_, "revoke_refresh_family", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        // A rotation committing while the UPDATE runs adds a replacement the
+        // UPDATE's snapshot does not see; so repeat, each statement with a
+        // fresh snapshot, until one finds nothing left to revoke. A revoked
+        // token cannot be rotated, so this ends.
+        for (;;) {
+          pqxx::result counts = txn.exec_prepared("revoke_refresh_family",
+                                                  std::string(family_id));
+          live += counts[0][1].as<int64_t>();
+          if (counts[0][0].as<int64_t>() == 0) break;
+        }
+      });
+  if (!status.ok()) return status;
+  return live;
+}
+
+absl::StatusOr<int64_t> PostgresStore::PurgeExpiredRefreshTokens(
+    absl::Time now) {
+  int64_t purged = 0;
+  absl::Status status = WithConnection(
+      *pool_, "purge_expired_refresh_tokens", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        purged =
+            txn.exec_prepared("purge_refresh_tokens", absl::ToUnixMicros(now))
+                .affected_rows();
+      });
+  if (!status.ok()) return status;
+  return purged;
 }
 
 }  // namespace identity::storage

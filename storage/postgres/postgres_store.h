@@ -1,13 +1,18 @@
-// ClientStore and RevocationStore on PostgreSQL.
+// ClientStore, RevocationStore, SigningKeyStore, UserStore and GrantStore on
+// PostgreSQL.
 #ifndef IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
 #define IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "storage/client_store.h"
+#include "storage/grant_store.h"
 #include "storage/postgres/connection_pool.h"
 #include "storage/revocation_store.h"
 #include "storage/signing_key_store.h"
+#include "storage/user_store.h"
 
 namespace identity::storage {
 
@@ -15,7 +20,9 @@ namespace identity::storage {
 // microsecond (PostgreSQL's timestamptz).
 class PostgresStore : public ClientStore,
                       public RevocationStore,
-                      public SigningKeyStore {
+                      public SigningKeyStore,
+                      public UserStore,
+                      public GrantStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
   // ConnectionPool::Create and ApplyMigrations.
@@ -42,6 +49,40 @@ class PostgresStore : public ClientStore,
                                  const SigningKeyRecord& new_next,
                                  absl::Time now, absl::Time remove_at) override;
   absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
+
+  absl::Status CreateUser(const UserRecord& user) override;
+  absl::StatusOr<UserRecord> GetUser(absl::string_view user_id) override;
+  absl::StatusOr<UserRecord> GetUserByUsername(
+      absl::string_view username) override;
+  absl::StatusOr<std::vector<UserRecord>> ListUsers(absl::string_view after,
+                                                    int limit) override;
+  absl::Status UpdateUser(const UserRecord& user) override;
+  absl::Status SetPasswordHash(absl::string_view user_id,
+                               absl::string_view password_hash,
+                               absl::Time updated_at) override;
+
+  absl::Status CreateAuthorizationCode(
+      const AuthorizationCodeRecord& code) override;
+  absl::StatusOr<AuthorizationCodeRecord> GetAuthorizationCode(
+      absl::string_view code_hash) override;
+  // One conditional UPDATE ... RETURNING; a refusal costs a second statement
+  // that tells NotFound from FailedPrecondition.
+  absl::StatusOr<AuthorizationCodeRecord> RedeemAuthorizationCode(
+      absl::string_view code_hash, absl::string_view client_id, absl::Time now,
+      absl::string_view access_token_jti,
+      absl::Time access_token_expires_at) override;
+  absl::StatusOr<int64_t> PurgeExpiredCodes(absl::Time now) override;
+  absl::Status CreateRefreshToken(const RefreshTokenRecord& token) override;
+  absl::StatusOr<RefreshTokenRecord> GetRefreshToken(
+      absl::string_view token_hash) override;
+  // One transaction: the conditional UPDATE ... RETURNING of the old token,
+  // then the INSERT of the replacement.
+  absl::StatusOr<RefreshTokenRecord> RotateRefreshToken(
+      absl::string_view old_hash, absl::string_view client_id, absl::Time now,
+      const RefreshTokenRecord& replacement) override;
+  absl::StatusOr<int64_t> RevokeRefreshFamily(
+      absl::string_view family_id) override;
+  absl::StatusOr<int64_t> PurgeExpiredRefreshTokens(absl::Time now) override;
 
   // Runs `SELECT 1` on a connection of its own (outside the pool, so a busy
   // pool does not make the database look down). Errors: Unavailable.

@@ -48,15 +48,21 @@ void Exec(PostgresStore& store, const std::string& sql) {
 }
 
 testing::Stores MakePostgresStores() {
-  auto opened = PostgresStore::Open(Options());
+  PoolOptions options = Options();
+  // The concurrency cases race 16 callers, each on a connection of its own.
+  options.size = 16;
+  auto opened = PostgresStore::Open(options);
   if (!opened.ok()) {
     ADD_FAILURE() << "PostgreSQL at IDENTITY_TEST_DATABASE_URL=\""
                   << DatabaseUrl() << "\": " << opened.status();
     return {};
   }
   std::shared_ptr<PostgresStore> store = *std::move(opened);
-  Exec(*store, "TRUNCATE clients, revoked_tokens, signing_keys");
-  return {store, store.get(), store.get(), store.get()};
+  Exec(*store,
+       "TRUNCATE clients, revoked_tokens, signing_keys, users,"
+       " authorization_codes, refresh_tokens");
+  return {store,       store.get(), store.get(),
+          store.get(), store.get(), store.get()};
 }
 
 }  // namespace
@@ -195,6 +201,114 @@ TEST(PostgresStoreTest, ObserverSeesEveryCallWithItsOperationAndStatus) {
       observer.calls(),
       ::testing::ElementsAre("migrate OK", "is_revoked OK", "get_client OK",
                              "ping OK", "bad_sql INTERNAL"));
+}
+
+TEST(PostgresStoreTest, UpgradeGivesExistingClientsTheClientCredentialsGrant) {
+  // A database as the schema-2 binary left it, with a client in it.
+  auto database = testing::ScratchDatabase::Create();
+  ASSERT_TRUE(database.ok()) << database.status();
+  PoolOptions options = Options();
+  options.url = (*database)->url();
+  {
+    auto pool = ConnectionPool::Create(options, nullptr);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    ASSERT_EQ(*ApplyMigrationsUpTo(**pool, 2), 2);
+    ASSERT_TRUE(WithConnection(**pool, "test", [](pqxx::connection& c) {
+                  pqxx::work txn(c);
+                  txn.exec(
+                      "INSERT INTO clients (client_id, name, allowed_scopes,"
+                      " secret_hash, created_at, updated_at) VALUES ('old',"
+                      " 'Old', 'a b', 'v1:h', to_timestamp(1800000000),"
+                      " to_timestamp(1800000001))");
+                  txn.commit();
+                }).ok());
+  }
+  auto store = PostgresStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto old = (*store)->GetClient("old");
+  ASSERT_TRUE(old.ok()) << old.status();
+  ClientRecord expected;
+  expected.client_id = "old";
+  expected.name = "Old";
+  expected.allowed_scopes = {"a", "b"};
+  expected.secret_hash = "v1:h";
+  expected.grant_types = {"client_credentials"};
+  expected.created_at = absl::FromUnixSeconds(1800000000);
+  expected.updated_at = absl::FromUnixSeconds(1800000001);
+  EXPECT_EQ(*old, expected);
+  // A replica still running the previous binary during a rolling upgrade
+  // inserts without the new columns: its clients get the same.
+  Exec(**store,
+       "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
+       " created_at, updated_at) VALUES ('older', 'O', '', 'v1:h', now(),"
+       " now())");
+  auto older = (*store)->GetClient("older");
+  ASSERT_TRUE(older.ok()) << older.status();
+  EXPECT_EQ(older->grant_types, std::vector<std::string>{"client_credentials"});
+  EXPECT_TRUE(older->redirect_uris.empty());
+  EXPECT_FALSE(older->public_client);
+  EXPECT_EQ(*ApplyMigrations((*store)->pool()), LatestSchemaVersion());
+}
+
+TEST(PostgresStoreTest, UnknownTargetSchemaIsInvalidArgument) {
+  auto store = PostgresStore::Open(Options());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(ApplyMigrationsUpTo((*store)->pool(), LatestSchemaVersion() + 1)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PostgresStoreTest, UserAndGrantCallsNameTheirOperations) {
+  RecordingObserver observer;
+  PoolOptions options = Options();
+  options.observer = &observer;
+  auto opened = PostgresStore::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  PostgresStore& store = **opened;
+  Exec(store, "TRUNCATE users, authorization_codes, refresh_tokens");
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  UserRecord user;
+  user.user_id = "u";
+  user.username = "u";
+  ASSERT_TRUE(store.CreateUser(user).ok());
+  ASSERT_TRUE(store.GetUser("u").ok());
+  ASSERT_TRUE(store.GetUserByUsername("u").ok());
+  ASSERT_TRUE(store.ListUsers("", 1).ok());
+  ASSERT_TRUE(store.UpdateUser(user).ok());
+  ASSERT_TRUE(store.SetPasswordHash("u", "h", now).ok());
+  AuthorizationCodeRecord code;
+  code.code_hash = "c";
+  code.client_id = "app";
+  code.expires_at = now + absl::Minutes(1);
+  ASSERT_TRUE(store.CreateAuthorizationCode(code).ok());
+  ASSERT_TRUE(store.GetAuthorizationCode("c").ok());
+  ASSERT_TRUE(store.RedeemAuthorizationCode("c", "app", now, "j", now).ok());
+  ASSERT_TRUE(store.PurgeExpiredCodes(now).ok());
+  RefreshTokenRecord token;
+  token.token_hash = "r";
+  token.family_id = "f";
+  token.client_id = "app";
+  token.idle_expires_at = token.absolute_expires_at = now + absl::Hours(1);
+  ASSERT_TRUE(store.CreateRefreshToken(token).ok());
+  ASSERT_TRUE(store.GetRefreshToken("r").ok());
+  RefreshTokenRecord next = token;
+  next.token_hash = "r2";
+  ASSERT_TRUE(store.RotateRefreshToken("r", "app", now, next).ok());
+  EXPECT_EQ(*store.RevokeRefreshFamily("f"), 1);
+  ASSERT_TRUE(store.PurgeExpiredRefreshTokens(now).ok());
+  std::vector<std::string> calls = observer.calls();
+  ASSERT_FALSE(calls.empty());
+  calls.erase(calls.begin(), calls.begin() + 2);  // migrate, test.
+  EXPECT_THAT(calls,
+              ::testing::ElementsAre(
+                  "create_user OK", "get_user OK", "get_user_by_username OK",
+                  "list_users OK", "update_user OK", "set_password_hash OK",
+                  "create_authorization_code OK", "get_authorization_code OK",
+                  "redeem_authorization_code OK", "purge_expired_codes OK",
+                  "create_refresh_token OK", "get_refresh_token OK",
+                  "rotate_refresh_token OK", "revoke_refresh_family OK",
+                  "purge_expired_refresh_tokens OK"));
 }
 
 TEST(PostgresStoreTest, PoolOptionsAreValidated) {

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/barrier.h"
+#include "absl/synchronization/mutex.h"
 
 namespace identity::storage::testing {
 namespace {
@@ -20,9 +22,75 @@ ClientRecord Client(const std::string& id) {
   c.name = "Client " + id + " — é";
   c.allowed_scopes = {"orders.read", "orders.write"};
   c.secret_hash = "v1:hash-of-" + id;
+  c.grant_types = {"client_credentials"};
   c.created_at = kT0;
   c.updated_at = kT0;
   return c;
+}
+
+// A browser app: no secret, PKCE, codes and refresh tokens.
+ClientRecord PublicClient(const std::string& id) {
+  ClientRecord c = Client(id);
+  c.secret_hash.clear();
+  c.redirect_uris = {"https://app.example/callback",
+                     "http://127.0.0.1:8080/cb?x=1"};
+  c.grant_types = {"authorization_code", "refresh_token"};
+  c.public_client = true;
+  return c;
+}
+
+UserRecord User(const std::string& id, const std::string& username) {
+  UserRecord u;
+  u.user_id = id;
+  u.username = username;
+  u.password_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA";
+  u.name = "Zoë " + username;
+  u.email = username + "@example.com";
+  u.email_verified = true;
+  u.disabled = false;
+  u.created_at = kT0;
+  u.updated_at = kT0;
+  return u;
+}
+
+AuthorizationCodeRecord Code(const std::string& hash) {
+  AuthorizationCodeRecord code;
+  code.code_hash = hash;
+  code.grant_id = "grant-" + hash;
+  code.client_id = "app";
+  code.user_id = "u1";
+  code.redirect_uri = "https://app.example/callback";
+  code.scope = "openid profile";
+  code.nonce = "n-0S6_WzA2Mj";
+  code.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  code.code_challenge_method = "S256";
+  code.auth_time = kT0 - absl::Minutes(1);
+  code.expires_at = kT0 + absl::Minutes(1);
+  return code;
+}
+
+RefreshTokenRecord Refresh(const std::string& hash,
+                           const std::string& family = "family-1") {
+  RefreshTokenRecord token;
+  token.token_hash = hash;
+  token.family_id = family;
+  token.client_id = "app";
+  token.user_id = "u1";
+  token.scope = "openid offline_access";
+  token.auth_time = kT0 - absl::Hours(1);
+  token.created_at = kT0 - absl::Minutes(1);
+  token.idle_expires_at = kT0 + absl::Hours(1);
+  token.absolute_expires_at = kT0 + absl::Hours(24);
+  return token;
+}
+
+// What a rotation at `now` stores in place of a token of `family`.
+RefreshTokenRecord Replacement(const std::string& hash, absl::Time now,
+                               const std::string& family = "family-1") {
+  RefreshTokenRecord token = Refresh(hash, family);
+  token.created_at = now;
+  token.idle_expires_at = now + absl::Hours(1);
+  return token;
 }
 
 SigningKeyRecord Key(const std::string& kid, absl::Time created) {
@@ -50,6 +118,8 @@ void StoreConformanceTest::SetUp() {
   ASSERT_NE(stores_.clients, nullptr);
   ASSERT_NE(stores_.revocations, nullptr);
   ASSERT_NE(stores_.keys, nullptr);
+  ASSERT_NE(stores_.users, nullptr);
+  ASSERT_NE(stores_.grants, nullptr);
 }
 
 TEST_P(StoreConformanceTest, CreatedClientReadsBackUnchanged) {
@@ -84,20 +154,62 @@ TEST_P(StoreConformanceTest, MissingClientIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
-TEST_P(StoreConformanceTest, UpdateReplacesNameScopesAndUpdatedAtOnly) {
+TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   ASSERT_TRUE(stores_.clients->CreateClient(Client("a")).ok());
   ClientRecord changed = Client("a");
   changed.name = "renamed";
   changed.allowed_scopes = {"x"};
+  changed.redirect_uris = {"https://new.example/cb"};
+  changed.grant_types = {"authorization_code", "refresh_token"};
   changed.updated_at = kT0 + absl::Seconds(5);
   changed.secret_hash = "v1:must-not-change";
+  changed.public_client = true;  // Must not change either.
   changed.created_at = kT0 + absl::Hours(1);
   ASSERT_TRUE(stores_.clients->UpdateClient(changed).ok());
   ClientRecord expected = Client("a");
   expected.name = "renamed";
   expected.allowed_scopes = {"x"};
+  expected.redirect_uris = {"https://new.example/cb"};
+  expected.grant_types = {"authorization_code", "refresh_token"};
   expected.updated_at = kT0 + absl::Seconds(5);
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
+  // And back to none.
+  changed.redirect_uris.clear();
+  changed.grant_types.clear();
+  ASSERT_TRUE(stores_.clients->UpdateClient(changed).ok());
+  expected.redirect_uris.clear();
+  expected.grant_types.clear();
+  EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
+}
+
+TEST_P(StoreConformanceTest, PublicClientReadsBackUnchanged) {
+  ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("spa")).ok());
+  auto got = stores_.clients->GetClient("spa");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, PublicClient("spa"));
+  EXPECT_TRUE(got->public_client);
+  EXPECT_TRUE(got->secret_hash.empty());
+  auto listed = stores_.clients->ListClients("", 10);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0], PublicClient("spa"));
+}
+
+TEST_P(StoreConformanceTest, ClientCredentialsClientReadsBackAsBefore) {
+  // The shape of every client stored before redirect URIs and grant types.
+  ClientRecord c = Client("svc");
+  ASSERT_TRUE(stores_.clients->CreateClient(c).ok());
+  auto got = stores_.clients->GetClient("svc");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, c);
+  EXPECT_EQ(got->grant_types, std::vector<std::string>{"client_credentials"});
+  EXPECT_TRUE(got->redirect_uris.empty());
+  EXPECT_FALSE(got->public_client);
+  // A record with none of the new fields set reads back with none.
+  ClientRecord bare = Client("bare");
+  bare.grant_types.clear();
+  ASSERT_TRUE(stores_.clients->CreateClient(bare).ok());
+  EXPECT_EQ(*stores_.clients->GetClient("bare"), bare);
 }
 
 TEST_P(StoreConformanceTest, DeleteRemoves) {
@@ -265,6 +377,594 @@ TEST_P(StoreConformanceTest, RetiredKeysAreRemovedAfterTheirTime) {
   auto keys = *stores_.keys->ListSigningKeys();
   EXPECT_EQ(keys.size(), 2u);
   EXPECT_EQ(Find(keys, "k1"), nullptr);
+}
+
+// --- Users -----------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, CreatedUserReadsBackUnchanged) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  auto by_id = stores_.users->GetUser("u1");
+  ASSERT_TRUE(by_id.ok()) << by_id.status();
+  EXPECT_EQ(*by_id, User("u1", "alice"));
+  auto by_name = stores_.users->GetUserByUsername("alice");
+  ASSERT_TRUE(by_name.ok()) << by_name.status();
+  EXPECT_EQ(*by_name, User("u1", "alice"));
+  UserRecord other = User("u2", "bob");
+  other.email.clear();
+  other.name.clear();
+  other.email_verified = false;
+  other.disabled = true;
+  ASSERT_TRUE(stores_.users->CreateUser(other).ok());
+  EXPECT_EQ(*stores_.users->GetUser("u2"), other);
+}
+
+TEST_P(StoreConformanceTest, MissingUserIsNotFound) {
+  EXPECT_EQ(stores_.users->GetUser("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.users->GetUserByUsername("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.users->UpdateUser(User("nobody", "x")).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.users->SetPasswordHash("nobody", "$argon2id$x", kT0).code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, TakenUserIdOrUsernameIsAlreadyExists) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  EXPECT_EQ(stores_.users->CreateUser(User("u1", "carol")).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(stores_.users->CreateUser(User("u2", "alice")).code(),
+            absl::StatusCode::kAlreadyExists);
+  // Neither refused user left anything behind.
+  EXPECT_EQ(stores_.users->GetUserByUsername("carol").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.users->GetUser("u2").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(*stores_.users->GetUserByUsername("alice"), User("u1", "alice"));
+  EXPECT_TRUE(stores_.users->CreateUser(User("u2", "carol")).ok());
+}
+
+TEST_P(StoreConformanceTest, UsernamesAreComparedExactly) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  ASSERT_TRUE(stores_.users->CreateUser(User("u2", "Alice")).ok());
+  EXPECT_EQ(stores_.users->GetUserByUsername("Alice")->user_id, "u2");
+  EXPECT_EQ(stores_.users->GetUserByUsername("alice")->user_id, "u1");
+  EXPECT_EQ(stores_.users->GetUserByUsername("ALICE").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.users->GetUserByUsername("alice ").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentCreatesOfOneUsernameHaveOneWinner) {
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0}, exists{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      const absl::Status s =
+          stores_.users->CreateUser(User(absl::StrCat("u", i), "race"));
+      if (s.ok()) {
+        ++created;
+      } else if (s.code() == absl::StatusCode::kAlreadyExists) {
+        ++exists;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(exists.load(), 7);
+  EXPECT_EQ(stores_.users->ListUsers("", 100)->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, UpdateUserReplacesTheProfileOnly) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  UserRecord changed = User("u1", "alice");
+  changed.name = "Alice Liddell";
+  changed.email = "alice@wonderland.example";
+  changed.email_verified = false;
+  changed.disabled = true;
+  changed.updated_at = kT0 + absl::Seconds(5);
+  changed.username = "must-not-change";
+  changed.password_hash = "$argon2id$must-not-change";
+  changed.created_at = kT0 + absl::Hours(1);
+  ASSERT_TRUE(stores_.users->UpdateUser(changed).ok());
+  UserRecord expected = User("u1", "alice");
+  expected.name = "Alice Liddell";
+  expected.email = "alice@wonderland.example";
+  expected.email_verified = false;
+  expected.disabled = true;
+  expected.updated_at = kT0 + absl::Seconds(5);
+  EXPECT_EQ(*stores_.users->GetUser("u1"), expected);
+  EXPECT_EQ(*stores_.users->GetUserByUsername("alice"), expected);
+  EXPECT_EQ(stores_.users->GetUserByUsername("must-not-change").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, SetPasswordHashReplacesTheHashAndUpdatedAtOnly) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  ASSERT_TRUE(
+      stores_.users
+          ->SetPasswordHash("u1", "$argon2id$v=19$new", kT0 + absl::Minutes(3))
+          .ok());
+  UserRecord expected = User("u1", "alice");
+  expected.password_hash = "$argon2id$v=19$new";
+  expected.updated_at = kT0 + absl::Minutes(3);
+  EXPECT_EQ(*stores_.users->GetUser("u1"), expected);
+}
+
+TEST_P(StoreConformanceTest, ListUsersPagesInUserIdOrder) {
+  EXPECT_TRUE(stores_.users->ListUsers("", 10)->empty());
+  for (const char* id : {"c", "a", "e", "b", "d"}) {
+    ASSERT_TRUE(
+        stores_.users->CreateUser(User(id, absl::StrCat("n-", id))).ok());
+  }
+  auto first = stores_.users->ListUsers("", 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0], User("a", "n-a"));
+  EXPECT_EQ((*first)[1].user_id, "b");
+  auto second = stores_.users->ListUsers("b", 2);
+  ASSERT_EQ(second->size(), 2u);
+  EXPECT_EQ((*second)[0].user_id, "c");
+  EXPECT_EQ((*second)[1].user_id, "d");
+  auto rest = stores_.users->ListUsers("d", 10);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].user_id, "e");
+  EXPECT_TRUE(stores_.users->ListUsers("e", 10)->empty());
+  EXPECT_TRUE(stores_.users->ListUsers("", 0)->empty());
+}
+
+// --- Authorization codes ---------------------------------------------------
+
+TEST_P(StoreConformanceTest, CreatedCodeReadsBackUnchanged) {
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c1")).ok());
+  auto got = stores_.grants->GetAuthorizationCode("c1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, Code("c1"));
+  EXPECT_FALSE(got->redeemed_at.has_value());
+  // Empty optional parts (no nonce, plain PKCE) read back empty too.
+  AuthorizationCodeRecord bare = Code("c2");
+  bare.nonce.clear();
+  bare.code_challenge_method = "plain";
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(bare).ok());
+  EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c2"), bare);
+}
+
+TEST_P(StoreConformanceTest, DuplicateCodeHashIsAlreadyExists) {
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c1")).ok());
+  AuthorizationCodeRecord other = Code("c1");
+  other.client_id = "impostor";
+  EXPECT_EQ(stores_.grants->CreateAuthorizationCode(other).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c1"), Code("c1"));
+}
+
+TEST_P(StoreConformanceTest, MissingCodeIsNotFound) {
+  EXPECT_EQ(stores_.grants->GetAuthorizationCode("nope").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.grants
+                ->RedeemAuthorizationCode("nope", "app", kT0, "at-1",
+                                          kT0 + absl::Hours(1))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CodeIsRedeemedOnce) {
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c1")).ok());
+  auto redeemed = stores_.grants->RedeemAuthorizationCode(
+      "c1", "app", kT0, "at-1", kT0 + absl::Hours(1));
+  ASSERT_TRUE(redeemed.ok()) << redeemed.status();
+  AuthorizationCodeRecord expected = Code("c1");
+  expected.redeemed_at = kT0;
+  expected.access_token_jti = "at-1";
+  expected.access_token_expires_at = kT0 + absl::Hours(1);
+  EXPECT_EQ(*redeemed, expected);
+  EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c1"), expected);
+  // A replay, by the same client, before expiry: refused, and what the first
+  // redemption recorded stays.
+  auto replay = stores_.grants->RedeemAuthorizationCode(
+      "c1", "app", kT0 + absl::Seconds(1), "at-2", kT0 + absl::Hours(2));
+  EXPECT_EQ(replay.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c1"), expected);
+  // Another client replaying it learns nothing.
+  EXPECT_EQ(stores_.grants
+                ->RedeemAuthorizationCode("c1", "other", kT0, "at-3",
+                                          kT0 + absl::Hours(1))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CodeOfAnotherClientIsNotFoundAndNotBurned) {
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c1")).ok());
+  EXPECT_EQ(stores_.grants
+                ->RedeemAuthorizationCode("c1", "other", kT0, "at-x",
+                                          kT0 + absl::Hours(1))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c1"), Code("c1"));
+  auto redeemed = stores_.grants->RedeemAuthorizationCode(
+      "c1", "app", kT0, "at-1", kT0 + absl::Hours(1));
+  ASSERT_TRUE(redeemed.ok()) << redeemed.status();
+  EXPECT_EQ(redeemed->access_token_jti, "at-1");
+}
+
+TEST_P(StoreConformanceTest, ExpiredCodeIsFailedPreconditionAndUnchanged) {
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c1")).ok());
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c2")).ok());
+  const absl::Time expiry = Code("c1").expires_at;
+  // expires_at <= now: expired at the very microsecond.
+  EXPECT_EQ(stores_.grants
+                ->RedeemAuthorizationCode("c1", "app", expiry, "at-1",
+                                          expiry + absl::Hours(1))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(stores_.grants
+                ->RedeemAuthorizationCode("c1", "app", expiry + absl::Hours(1),
+                                          "at-1", expiry + absl::Hours(2))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c1"), Code("c1"));
+  // Another client's expired code is still NotFound.
+  EXPECT_EQ(stores_.grants
+                ->RedeemAuthorizationCode("c1", "other", expiry, "at-1",
+                                          expiry + absl::Hours(1))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  // One microsecond before, it works.
+  EXPECT_TRUE(stores_.grants
+                  ->RedeemAuthorizationCode("c2", "app",
+                                            expiry - absl::Microseconds(1),
+                                            "at-2", expiry + absl::Hours(1))
+                  .ok());
+}
+
+TEST_P(StoreConformanceTest, ConcurrentRedemptionsHaveOneWinner) {
+  // Replicas receiving the same code at once (or an attacker racing the
+  // client): exactly one access token is issued.
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c1")).ok());
+  constexpr int kThreads = 16;
+  absl::Barrier start(kThreads);
+  std::atomic<int> redeemed{0}, refused{0}, other{0};
+  absl::Mutex mu;
+  std::string winner;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string jti = absl::StrCat("at-", i);
+      start.Block();
+      auto result = stores_.grants->RedeemAuthorizationCode(
+          "c1", "app", kT0, jti, kT0 + absl::Hours(1));
+      if (result.ok()) {
+        ++redeemed;
+        absl::MutexLock lock(&mu);
+        winner = jti;
+        EXPECT_EQ(result->access_token_jti, jti);
+      } else if (result.status().code() ==
+                 absl::StatusCode::kFailedPrecondition) {
+        ++refused;
+      } else {
+        ++other;
+        ADD_FAILURE() << result.status();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(redeemed.load(), 1);
+  EXPECT_EQ(refused.load(), kThreads - 1);
+  EXPECT_EQ(other.load(), 0);
+  auto stored = stores_.grants->GetAuthorizationCode("c1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->access_token_jti, winner);
+  EXPECT_EQ(stored->redeemed_at, kT0);
+}
+
+TEST_P(StoreConformanceTest, ExpiredCodesArePurged) {
+  AuthorizationCodeRecord old = Code("old");
+  old.expires_at = kT0;
+  AuthorizationCodeRecord redeemed_old = Code("redeemed-old");
+  redeemed_old.expires_at = kT0;
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(old).ok());
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(redeemed_old).ok());
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("new")).ok());
+  ASSERT_TRUE(stores_.grants
+                  ->RedeemAuthorizationCode("redeemed-old", "app",
+                                            kT0 - absl::Seconds(1), "at-1",
+                                            kT0 + absl::Hours(1))
+                  .ok());
+  EXPECT_EQ(*stores_.grants->PurgeExpiredCodes(kT0), 0);  // Before: strictly.
+  EXPECT_EQ(*stores_.grants->PurgeExpiredCodes(kT0 + absl::Seconds(1)), 2);
+  EXPECT_EQ(stores_.grants->GetAuthorizationCode("old").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      stores_.grants->GetAuthorizationCode("redeemed-old").status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_TRUE(stores_.grants->GetAuthorizationCode("new").ok());
+  EXPECT_EQ(*stores_.grants->PurgeExpiredCodes(kT0 + absl::Seconds(1)), 0);
+}
+
+// --- Refresh tokens --------------------------------------------------------
+
+TEST_P(StoreConformanceTest, CreatedRefreshTokenReadsBackUnchanged) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  auto got = stores_.grants->GetRefreshToken("r1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, Refresh("r1"));
+  EXPECT_FALSE(got->rotated_at.has_value());
+  EXPECT_FALSE(got->revoked);
+}
+
+TEST_P(StoreConformanceTest, DuplicateRefreshHashIsAlreadyExists) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  RefreshTokenRecord other = Refresh("r1", "family-2");
+  EXPECT_EQ(stores_.grants->CreateRefreshToken(other).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), Refresh("r1"));
+}
+
+TEST_P(StoreConformanceTest, MissingRefreshTokenIsNotFound) {
+  EXPECT_EQ(stores_.grants->GetRefreshToken("nope").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.grants
+                ->RotateRefreshToken("nope", "app", kT0, Replacement("r2", kT0))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r2").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, RefreshTokenRotatesOnce) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  auto old = stores_.grants->RotateRefreshToken("r1", "app", kT0,
+                                                Replacement("r2", kT0));
+  ASSERT_TRUE(old.ok()) << old.status();
+  RefreshTokenRecord expected_old = Refresh("r1");
+  expected_old.rotated_at = kT0;
+  EXPECT_EQ(*old, expected_old);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), expected_old);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r2"), Replacement("r2", kT0));
+  // The old token again: refused, and no second replacement is stored.
+  const absl::Time later = kT0 + absl::Seconds(1);
+  EXPECT_EQ(
+      stores_.grants
+          ->RotateRefreshToken("r1", "app", later, Replacement("r3", later))
+          .status()
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r3").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), expected_old);
+  // The replacement rotates in turn.
+  auto next = stores_.grants->RotateRefreshToken("r2", "app", later,
+                                                 Replacement("r3", later));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->token_hash, "r2");
+  EXPECT_EQ(next->rotated_at, later);
+  EXPECT_TRUE(stores_.grants->GetRefreshToken("r3").ok());
+}
+
+TEST_P(StoreConformanceTest, RefreshTokenOfAnotherClientIsNotFoundNotRotated) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  EXPECT_EQ(stores_.grants
+                ->RotateRefreshToken("r1", "other", kT0, Replacement("r2", kT0))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), Refresh("r1"));
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r2").status().code(),
+            absl::StatusCode::kNotFound);
+  // A rotated token of another client is NotFound too, not
+  // FailedPrecondition.
+  ASSERT_TRUE(stores_.grants
+                  ->RotateRefreshToken("r1", "app", kT0, Replacement("r2", kT0))
+                  .ok());
+  EXPECT_EQ(stores_.grants
+                ->RotateRefreshToken("r1", "other", kT0, Replacement("r3", kT0))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, IdleExpiredRefreshTokenIsFailedPrecondition) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  const absl::Time idle = Refresh("r1").idle_expires_at;
+  EXPECT_EQ(stores_.grants
+                ->RotateRefreshToken("r1", "app", idle, Replacement("r2", idle))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), Refresh("r1"));
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r2").status().code(),
+            absl::StatusCode::kNotFound);
+  const absl::Time just_before = idle - absl::Microseconds(1);
+  EXPECT_TRUE(stores_.grants
+                  ->RotateRefreshToken("r1", "app", just_before,
+                                       Replacement("r2", just_before))
+                  .ok());
+}
+
+TEST_P(StoreConformanceTest,
+       AbsolutelyExpiredRefreshTokenIsFailedPrecondition) {
+  // Recently used (idle expiry far ahead), but the family's lifetime is over.
+  RefreshTokenRecord token = Refresh("r1");
+  token.idle_expires_at = kT0 + absl::Hours(2);
+  token.absolute_expires_at = kT0 + absl::Hours(1);
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(token).ok());
+  const absl::Time end = token.absolute_expires_at;
+  EXPECT_EQ(stores_.grants
+                ->RotateRefreshToken("r1", "app", end, Replacement("r2", end))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), token);
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r2").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, RevokedFamilyCannotRotate) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  ASSERT_TRUE(stores_.grants
+                  ->RotateRefreshToken("r1", "app", kT0, Replacement("r2", kT0))
+                  .ok());
+  ASSERT_TRUE(
+      stores_.grants->CreateRefreshToken(Refresh("x1", "family-2")).ok());
+  // r1 was rotated; r2 is the one live token.
+  EXPECT_EQ(*stores_.grants->RevokeRefreshFamily("family-1"), 1);
+  EXPECT_TRUE(stores_.grants->GetRefreshToken("r1")->revoked);
+  EXPECT_TRUE(stores_.grants->GetRefreshToken("r2")->revoked);
+  EXPECT_FALSE(stores_.grants->GetRefreshToken("x1")->revoked);
+  EXPECT_EQ(stores_.grants
+                ->RotateRefreshToken("r2", "app", kT0, Replacement("r3", kT0))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r3").status().code(),
+            absl::StatusCode::kNotFound);
+  RefreshTokenRecord r2 = Replacement("r2", kT0);
+  r2.revoked = true;
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r2"), r2);
+  // Revoking again finds nothing live; an unknown family neither.
+  EXPECT_EQ(*stores_.grants->RevokeRefreshFamily("family-1"), 0);
+  EXPECT_EQ(*stores_.grants->RevokeRefreshFamily("no-such-family"), 0);
+  // The other family still rotates.
+  EXPECT_TRUE(stores_.grants
+                  ->RotateRefreshToken("x1", "app", kT0,
+                                       Replacement("x2", kT0, "family-2"))
+                  .ok());
+}
+
+TEST_P(StoreConformanceTest, RevokeRefreshFamilyCountsTheLiveTokens) {
+  // Two live tokens in one family (two branches), one rotated, one already
+  // revoked by hand: 2 live.
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("a")).ok());
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("b")).ok());
+  RefreshTokenRecord revoked = Refresh("c");
+  revoked.revoked = true;
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(revoked).ok());
+  ASSERT_TRUE(stores_.grants
+                  ->RotateRefreshToken("a", "app", kT0, Replacement("a2", kT0))
+                  .ok());
+  EXPECT_EQ(*stores_.grants->RevokeRefreshFamily("family-1"), 2);
+  for (const char* hash : {"a", "a2", "b", "c"}) {
+    EXPECT_TRUE(stores_.grants->GetRefreshToken(hash)->revoked) << hash;
+  }
+}
+
+TEST_P(StoreConformanceTest, TakenReplacementHashRotatesNothing) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("taken")).ok());
+  EXPECT_EQ(
+      stores_.grants
+          ->RotateRefreshToken("r1", "app", kT0, Replacement("taken", kT0))
+          .status()
+          .code(),
+      absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), Refresh("r1"));
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("taken"), Refresh("taken"));
+  EXPECT_TRUE(stores_.grants
+                  ->RotateRefreshToken("r1", "app", kT0, Replacement("r2", kT0))
+                  .ok());
+}
+
+TEST_P(StoreConformanceTest, ConcurrentRotationsHaveOneWinnerAndOneSuccessor) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
+  constexpr int kThreads = 16;
+  absl::Barrier start(kThreads);
+  std::atomic<int> rotated{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      const RefreshTokenRecord replacement =
+          Replacement(absl::StrCat("new-", i), kT0);
+      start.Block();
+      auto result =
+          stores_.grants->RotateRefreshToken("r1", "app", kT0, replacement);
+      if (result.ok()) {
+        ++rotated;
+      } else if (result.status().code() ==
+                 absl::StatusCode::kFailedPrecondition) {
+        ++refused;
+      } else {
+        ++other;
+        ADD_FAILURE() << result.status();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rotated.load(), 1);
+  EXPECT_EQ(refused.load(), kThreads - 1);
+  EXPECT_EQ(other.load(), 0);
+  int successors = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    if (stores_.grants->GetRefreshToken(absl::StrCat("new-", i)).ok()) {
+      ++successors;
+    }
+  }
+  EXPECT_EQ(successors, 1);
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r1")->rotated_at, kT0);
+}
+
+TEST_P(StoreConformanceTest, RevokingAFamilyWhileItRotatesLeavesNothingLive) {
+  // A replayed token revokes the family while the legitimate client keeps
+  // rotating: whatever interleaving, no token of the family stays usable.
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("t0")).ok());
+  constexpr int kMaxRotations = 1'000'000;  // Ends at the revocation.
+  std::atomic<int> rotations{0};
+  std::atomic<bool> revoking{false}, done{false};
+  std::thread rotator([&] {
+    for (int i = 0; i < kMaxRotations; ++i) {
+      const absl::Time now = kT0 + absl::Microseconds(i);
+      auto result = stores_.grants->RotateRefreshToken(
+          absl::StrCat("t", i), "app", now,
+          Replacement(absl::StrCat("t", i + 1), now));
+      if (!result.ok()) {
+        EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition)
+            << result.status();
+        EXPECT_TRUE(revoking.load());
+        break;
+      }
+      ++rotations;
+    }
+    done = true;
+  });
+  while (rotations.load() < 5 && !done.load()) std::this_thread::yield();
+  revoking = true;
+  auto live = stores_.grants->RevokeRefreshFamily("family-1");
+  ASSERT_TRUE(live.ok()) << live.status();
+  EXPECT_EQ(*live, 1);  // The tip of the chain, whichever it was.
+  rotator.join();
+  const int last = rotations.load();
+  EXPECT_LT(last, kMaxRotations) << "the revocation never took";
+  for (int i = 0; i <= last; ++i) {
+    auto token = stores_.grants->GetRefreshToken(absl::StrCat("t", i));
+    ASSERT_TRUE(token.ok()) << i << ": " << token.status();
+    EXPECT_TRUE(token->revoked) << "t" << i;
+  }
+}
+
+TEST_P(StoreConformanceTest, ExpiredRefreshTokensArePurged) {
+  RefreshTokenRecord old = Refresh("old");
+  old.absolute_expires_at = kT0;
+  old.idle_expires_at = kT0;
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(old).ok());
+  // Idle-expired but within its absolute lifetime: kept (the family's replay
+  // detection still needs it).
+  RefreshTokenRecord idle = Refresh("idle");
+  idle.idle_expires_at = kT0;
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(idle).ok());
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("new")).ok());
+  EXPECT_EQ(*stores_.grants->PurgeExpiredRefreshTokens(kT0), 0);
+  EXPECT_EQ(*stores_.grants->PurgeExpiredRefreshTokens(kT0 + absl::Seconds(1)),
+            1);
+  EXPECT_EQ(stores_.grants->GetRefreshToken("old").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(stores_.grants->GetRefreshToken("idle").ok());
+  EXPECT_TRUE(stores_.grants->GetRefreshToken("new").ok());
 }
 
 }  // namespace identity::storage::testing

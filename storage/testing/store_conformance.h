@@ -11,8 +11,10 @@
 
 #include "gtest/gtest.h"
 #include "storage/client_store.h"
+#include "storage/grant_store.h"
 #include "storage/revocation_store.h"
 #include "storage/signing_key_store.h"
+#include "storage/user_store.h"
 
 namespace identity::storage::testing {
 
@@ -22,6 +24,8 @@ struct Stores {
   ClientStore* clients = nullptr;
   RevocationStore* revocations = nullptr;
   SigningKeyStore* keys = nullptr;
+  UserStore* users = nullptr;
+  GrantStore* grants = nullptr;
 };
 
 using StoresFactory = Stores (*)();

@@ -1,0 +1,110 @@
+// Persistence of what a user's consent produces: authorization codes and
+// refresh tokens. Both are stored only as hashes of their values (SHA-256 of
+// 256 random bits: the core hashes, the store never sees a code or token).
+// Single use of a code and rotation of a refresh token are atomic here, also
+// across replicas sharing one PostgreSQL (conditional UPDATE ... RETURNING).
+#ifndef IDENTITY_STORAGE_GRANT_STORE_H_
+#define IDENTITY_STORAGE_GRANT_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace identity::storage {
+
+struct AuthorizationCodeRecord {
+  std::string code_hash;  // Primary key.
+  // The grant this code starts: the family id of the refresh tokens it leads
+  // to, so that a replay of the code can revoke them.
+  std::string grant_id;
+  std::string client_id;
+  std::string user_id;
+  std::string redirect_uri;
+  std::string scope;  // Granted, space-delimited.
+  std::string nonce;  // Empty when the request had none.
+  std::string code_challenge;
+  std::string code_challenge_method;  // "S256" or "plain".
+  absl::Time auth_time;
+  absl::Time expires_at;
+  // Set by the redemption: when, and the jti and expiry of the access token
+  // it issued (revoked if the code is replayed).
+  std::optional<absl::Time> redeemed_at;
+  std::string access_token_jti;
+  absl::Time access_token_expires_at;
+
+  bool operator==(const AuthorizationCodeRecord& other) const;
+};
+
+struct RefreshTokenRecord {
+  std::string token_hash;  // Primary key.
+  std::string family_id;   // The grant: every rotation keeps it.
+  std::string client_id;
+  std::string user_id;
+  std::string scope;  // Granted, space-delimited.
+  absl::Time auth_time;
+  absl::Time created_at;
+  // Unused for longer than the idle lifetime: expired. Each rotation sets
+  // the new token's idle expiry; the family's absolute expiry never moves.
+  absl::Time idle_expires_at;
+  absl::Time absolute_expires_at;
+  // Set when a newer token replaced this one.
+  std::optional<absl::Time> rotated_at;
+  bool revoked = false;
+
+  bool operator==(const RefreshTokenRecord& other) const;
+};
+
+// Thread-safe. Errors: NotFound, AlreadyExists, FailedPrecondition (below),
+// Unavailable, Internal.
+class GrantStore {
+ public:
+  virtual ~GrantStore() = default;
+
+  // AlreadyExists if the hash is taken.
+  virtual absl::Status CreateAuthorizationCode(
+      const AuthorizationCodeRecord& code) = 0;
+  // The code as stored (redeemed or not). NotFound if absent.
+  virtual absl::StatusOr<AuthorizationCodeRecord> GetAuthorizationCode(
+      absl::string_view code_hash) = 0;
+  // Atomically marks the code redeemed at `now` by `client_id`, recording the
+  // access token it issues, and returns the updated record. Of concurrent
+  // calls exactly one succeeds. Errors: NotFound (absent, or bound to
+  // another client); FailedPrecondition when already redeemed (the returned
+  // status only: call GetAuthorizationCode for what the first redemption
+  // issued) or expired (expires_at <= now).
+  virtual absl::StatusOr<AuthorizationCodeRecord> RedeemAuthorizationCode(
+      absl::string_view code_hash, absl::string_view client_id, absl::Time now,
+      absl::string_view access_token_jti,
+      absl::Time access_token_expires_at) = 0;
+  // Forgets codes that expired before `now`; returns how many.
+  virtual absl::StatusOr<int64_t> PurgeExpiredCodes(absl::Time now) = 0;
+
+  // AlreadyExists if the hash is taken.
+  virtual absl::Status CreateRefreshToken(const RefreshTokenRecord& token) = 0;
+  // NotFound if absent.
+  virtual absl::StatusOr<RefreshTokenRecord> GetRefreshToken(
+      absl::string_view token_hash) = 0;
+  // Atomically: if `old_hash` is live (not rotated, not revoked, idle and
+  // absolute expiries after `now`) and belongs to `client_id`, marks it
+  // rotated at `now` and stores `replacement`, in one transaction; returns
+  // the old record. Of concurrent calls on one token exactly one succeeds.
+  // Errors: NotFound (absent, or another client's); FailedPrecondition when
+  // it is rotated, revoked or expired (GetRefreshToken tells which).
+  virtual absl::StatusOr<RefreshTokenRecord> RotateRefreshToken(
+      absl::string_view old_hash, absl::string_view client_id, absl::Time now,
+      const RefreshTokenRecord& replacement) = 0;
+  // Revokes every token of the family; returns how many were live.
+  virtual absl::StatusOr<int64_t> RevokeRefreshFamily(
+      absl::string_view family_id) = 0;
+  // Forgets tokens whose absolute expiry is before `now`.
+  virtual absl::StatusOr<int64_t> PurgeExpiredRefreshTokens(absl::Time now) = 0;
+};
+
+}  // namespace identity::storage
+
+#endif  // IDENTITY_STORAGE_GRANT_STORE_H_
