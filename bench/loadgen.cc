@@ -45,6 +45,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "identity/v1/admin.grpc.pb.h"
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 
@@ -69,14 +70,28 @@ struct Options {
   std::string client_secret;
   int server_pid = 0;
   int postgres_pid = 0;
+  // refresh and authorize: made by Provision (a user, and a client allowed
+  // authorization_code and refresh_token).
+  std::string username;
+  std::string password;
+  std::string redirect_uri = "https://bench.example/callback";
 };
 
+// A fixed PKCE pair (RFC 7636 Appendix B): the load is on the server.
+constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+constexpr char kChallenge[] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
 constexpr char kUsage[] =
-    "usage: loadgen --target=HOST:PORT --rpc=token|introspect\n"
+    "usage: loadgen --target=HOST:PORT "
+    "--rpc=token|introspect|refresh|authorize\n"
     "  [--concurrency=N] [--channels=K] [--warmup=S] [--duration=S]\n"
     "  [--deadline=S] [--client-id=ID] [--client-secret=SECRET]\n"
     "  [--server-pid=PID] [--postgres-pid=PID]\n"
-    "The secret may come from IDENTITY_CLIENT_SECRET instead.\n";
+    "The secret may come from IDENTITY_CLIENT_SECRET instead.\n"
+    "refresh and authorize: the client must have scope identity.admin; the\n"
+    "loadgen registers a user and a client of its own with it. refresh: each\n"
+    "caller rotates its own refresh token chain; authorize: one call is\n"
+    "Authorize (an Argon2id login) then Token with the code.\n";
 
 // Accepts --name=value and --name value.
 std::optional<Options> ParseArgs(int argc, char** argv) {
@@ -84,6 +99,7 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
   if (const char* secret = std::getenv("IDENTITY_CLIENT_SECRET")) {
     o.client_secret = secret;
   }
+
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     if (arg.rfind("--", 0) != 0) return std::nullopt;
@@ -124,8 +140,12 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
     }
     if (!ok) return std::nullopt;
   }
-  if (o.rpc != "token" && o.rpc != "introspect") return std::nullopt;
+  if (o.rpc != "token" && o.rpc != "introspect" && o.rpc != "refresh" &&
+      o.rpc != "authorize") {
+    return std::nullopt;
+  }
   if (o.client_secret.empty()) return std::nullopt;
+
   return o;
 }
 
@@ -196,6 +216,14 @@ class Caller {
          const std::string& access_token)
       : run_(run), token_stub_(token), intro_stub_(intro) {
     const Options& o = run->options;
+    authorize_request_.set_response_type("code");
+    authorize_request_.set_client_id(o.client_id);
+    authorize_request_.set_redirect_uri(o.redirect_uri);
+    authorize_request_.set_scope("openid profile email");
+    authorize_request_.set_code_challenge(kChallenge);
+    authorize_request_.set_code_challenge_method("S256");
+    authorize_request_.set_username(o.username);
+    authorize_request_.set_password(o.password);
     token_request_.set_grant_type("client_credentials");
     token_request_.set_client_id(o.client_id);
     token_request_.set_client_secret(o.client_secret);
@@ -205,15 +233,35 @@ class Caller {
     intro_request_.set_client_secret(o.client_secret);
   }
 
+  // refresh: the first refresh token of this caller's chain.
+  void set_refresh_token(std::string token) {
+    token_request_.set_grant_type("refresh_token");
+    token_request_.set_refresh_token(std::move(token));
+  }
+
   void Start() {
-    context_ = std::make_unique<grpc::ClientContext>();
-    context_->set_deadline(
-        std::chrono::system_clock::now() +
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::duration<double>(run_->options.deadline)));
+    NewContext();
     started_ = Clock::now();
     auto done = [this](grpc::Status status) { Done(status); };
-    if (run_->options.rpc == "token") {
+    const std::string& rpc = run_->options.rpc;
+    if (rpc == "authorize") {
+      // Authorize, then Token with the code; the pair is one call.
+      authorize_response_.Clear();
+      token_stub_->async()->Authorize(
+          context_.get(), &authorize_request_, &authorize_response_,
+          [this](grpc::Status status) {
+            if (!status.ok()) return Done(status);
+            NewContext();
+            token_request_.set_grant_type("authorization_code");
+            token_request_.set_code(authorize_response_.code());
+            token_request_.set_redirect_uri(run_->options.redirect_uri);
+            token_request_.set_code_verifier(kVerifier);
+            token_response_.Clear();
+            token_stub_->async()->Token(
+                context_.get(), &token_request_, &token_response_,
+                [this](grpc::Status status) { Done(status); });
+          });
+    } else if (rpc == "token" || rpc == "refresh") {
       token_response_.Clear();
       token_stub_->async()->Token(context_.get(), &token_request_,
                                   &token_response_, done);
@@ -228,11 +276,23 @@ class Caller {
   const std::map<int, int64_t>& errors() const { return errors_; }
 
  private:
+  void NewContext() {
+    context_ = std::make_unique<grpc::ClientContext>();
+    context_->set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(run_->options.deadline)));
+  }
+
   void Done(const grpc::Status& status) {
     const Clock::time_point now = Clock::now();
     int error = status.error_code();
-    if (status.ok() && run_->options.rpc == "token" &&
-        token_response_.access_token().empty()) {
+    const bool token_rpc = run_->options.rpc != "introspect";
+    if (status.ok() && run_->options.rpc == "refresh") {
+      // The next call presents the token this one returned.
+      token_request_.set_refresh_token(token_response_.refresh_token());
+    }
+    if (status.ok() && token_rpc && token_response_.access_token().empty()) {
       error = grpc::StatusCode::INTERNAL;
     } else if (status.ok() && run_->options.rpc == "introspect" &&
                !intro_response_.active()) {
@@ -258,6 +318,8 @@ class Caller {
   IntrospectionService::Stub* const intro_stub_;
   std::unique_ptr<grpc::ClientContext> context_;
   Clock::time_point started_;
+  v1::AuthorizeRequest authorize_request_;
+  v1::AuthorizeResponse authorize_response_;
   v1::TokenRequest token_request_;
   v1::TokenResponse token_response_;
   v1::IntrospectRequest intro_request_;
@@ -277,6 +339,58 @@ uint32_t Percentile(const std::vector<uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   const auto rank = static_cast<size_t>(std::ceil(p * sorted.size()));
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// Registers a user and a client for the refresh and authorize loads, as
+// the admin client of `o`, and makes `o` use them.
+absl::Status Provision(const std::shared_ptr<grpc::Channel>& channel,
+                       Options& o) {
+  const std::string suffix = absl::StrCat(
+      std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
+  grpc::ClientContext token_context;
+  v1::TokenRequest token_request;
+  token_request.set_grant_type("client_credentials");
+  token_request.set_client_id(o.client_id);
+  token_request.set_client_secret(o.client_secret);
+  token_request.set_scope("identity.admin");
+  v1::TokenResponse admin;
+  grpc::Status status = TokenService::NewStub(channel)->Token(
+      &token_context, token_request, &admin);
+  if (!status.ok()) {
+    return absl::UnavailableError("an identity.admin token: " +
+                                  status.error_message());
+  }
+  auto stub = v1::AdminService::NewStub(channel);
+  auto context = [&] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->AddMetadata("authorization", "Bearer " + admin.access_token());
+    return c;
+  };
+  o.username = "bench-" + suffix;
+  o.password = "bench password " + suffix;
+  v1::CreateUserRequest user;
+  user.set_username(o.username);
+  user.set_password(o.password);
+  user.set_name("Bench User");
+  user.set_email(o.username + "@bench.example");
+  v1::User created_user;
+  status = stub->CreateUser(context().get(), user, &created_user);
+  if (!status.ok()) {
+    return absl::UnavailableError("CreateUser: " + status.error_message());
+  }
+  v1::CreateClientRequest client;
+  client.set_client_id("bench-web-" + suffix);
+  client.add_redirect_uris(o.redirect_uri);
+  client.add_grant_types("authorization_code");
+  client.add_grant_types("refresh_token");
+  v1::CreateClientResponse created_client;
+  status = stub->CreateClient(context().get(), client, &created_client);
+  if (!status.ok()) {
+    return absl::UnavailableError("CreateClient: " + status.error_message());
+  }
+  o.client_id = created_client.client().client_id();
+  o.client_secret = created_client.client_secret();
+  return absl::OkStatus();
 }
 
 int Main(int argc, char** argv) {
@@ -310,6 +424,16 @@ int Main(int argc, char** argv) {
     intro_stubs.push_back(IntrospectionService::NewStub(channel));
   }
 
+  if (o.rpc == "refresh" || o.rpc == "authorize") {
+    grpc::ChannelArguments args;
+    auto admin_channel = grpc::CreateCustomChannel(
+        o.target, grpc::InsecureChannelCredentials(), args);
+    if (absl::Status s = Provision(admin_channel, run.options); !s.ok()) {
+      std::fprintf(stderr, "loadgen: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+
   std::string access_token;
   if (o.rpc == "introspect") {
     grpc::ClientContext context;
@@ -333,6 +457,44 @@ int Main(int argc, char** argv) {
     callers.push_back(std::make_unique<Caller>(
         &run, token_stubs[i % o.channels].get(),
         intro_stubs[i % o.channels].get(), access_token));
+  }
+  if (o.rpc == "refresh") {
+    // Each caller rotates a chain of its own: log in once per caller.
+    for (int i = 0; i < o.concurrency; ++i) {
+      TokenService::Stub* stub = token_stubs[i % o.channels].get();
+      v1::AuthorizeRequest authorize;
+      authorize.set_response_type("code");
+      authorize.set_client_id(o.client_id);
+      authorize.set_redirect_uri(o.redirect_uri);
+      authorize.set_scope("openid profile email");
+      authorize.set_code_challenge(kChallenge);
+      authorize.set_code_challenge_method("S256");
+      authorize.set_username(o.username);
+      authorize.set_password(o.password);
+      v1::AuthorizeResponse code;
+      grpc::ClientContext authorize_context;
+      grpc::Status status =
+          stub->Authorize(&authorize_context, authorize, &code);
+      v1::TokenRequest exchange;
+      exchange.set_grant_type("authorization_code");
+      exchange.set_client_id(o.client_id);
+      exchange.set_client_secret(o.client_secret);
+      exchange.set_code(code.code());
+      exchange.set_redirect_uri(o.redirect_uri);
+      exchange.set_code_verifier(kVerifier);
+      v1::TokenResponse tokens;
+      if (status.ok()) {
+        grpc::ClientContext token_context;
+        status = stub->Token(&token_context, exchange, &tokens);
+      }
+      if (!status.ok() || tokens.refresh_token().empty()) {
+        std::fprintf(stderr, "loadgen: cannot get a refresh token: %s %s\n",
+                     CodeName(status.error_code()).c_str(),
+                     status.error_message().c_str());
+        return 1;
+      }
+      callers[i]->set_refresh_token(tokens.refresh_token());
+    }
   }
   auto seconds = [](double s) {
     return std::chrono::duration_cast<Clock::duration>(

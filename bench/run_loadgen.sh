@@ -7,7 +7,8 @@
 #   CONCURRENCIES="1 8" DURATION=5 REPEAT=1 bench/run_loadgen.sh
 #
 # Settings (environment): STORES ("memory postgres"), RPCS ("token
-# introspect"), CONCURRENCIES ("1 8 32 64"), CHANNELS (4, at most one per
+# introspect"; also "refresh" and "authorize", for which loadgen registers a
+# user and a client of its own with the bootstrap admin), CONCURRENCIES ("1 8 32 64"), CHANNELS (4, at most one per
 # caller), WARMUP (2 s), DURATION (10 s), REPEAT (1; the table shows medians),
 # POOL_SIZE (the server's --database-pool-size, 8), RESULTS (a file to keep
 # the JSON lines in; a temp file otherwise).

@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "server/keys/key_sealer.h"
+#include "server/users/password_hasher.h"
 
 namespace identity::server {
 namespace {
@@ -57,6 +58,15 @@ const std::vector<SettingHelp>& SettingsHelp() {
               "file holding the 32-byte key-encryption key (hex or "
               "base64url); or set IDENTITY_KEK"},
              {"access-token-lifetime", "10m"},
+             {"refresh-token-idle-lifetime",
+              "a refresh token unused this long expires (336h)"},
+             {"refresh-token-lifetime",
+              "no refresh token outlives its grant by more (720h)"},
+             {"allow-plain-pkce",
+              "true to accept PKCE method plain besides S256 (false)"},
+             {"argon2-memory-kib", "Argon2id memory for passwords (19456)"},
+             {"argon2-iterations", "Argon2id passes (2)"},
+             {"argon2-parallelism", "Argon2id lanes (1)"},
              {"key-rotation-period", "24h"},
              {"key-refresh-interval",
               "how stale a replica's keys may be (30s)"},
@@ -179,6 +189,40 @@ absl::StatusOr<ServerConfig> LoadConfig(
                  "expected a duration from 100ms to 1m, such as 2s");
     }
     config.health_check_interval = interval;
+  }
+  for (auto [name, field] :
+       {std::pair{"refresh-token-idle-lifetime",
+                  &config.refresh_token_idle_lifetime},
+        std::pair{"refresh-token-lifetime", &config.refresh_token_lifetime}}) {
+    if (get(name).empty()) continue;
+    auto d = ParsePositiveDuration(name, get(name));
+    if (!d.ok()) return d.status();
+    *field = *d;
+  }
+  if (config.refresh_token_idle_lifetime > config.refresh_token_lifetime) {
+    return Bad("refresh-token-idle-lifetime",
+               "must not exceed --refresh-token-lifetime");
+  }
+  if (const std::string plain = get("allow-plain-pkce"); !plain.empty()) {
+    if (plain != "true" && plain != "false") {
+      return Bad("allow-plain-pkce", "must be true or false");
+    }
+    config.allow_plain_pkce = plain == "true";
+  }
+  for (auto [name, field] :
+       {std::pair{"argon2-memory-kib", &config.argon2_memory_kib},
+        std::pair{"argon2-iterations", &config.argon2_iterations},
+        std::pair{"argon2-parallelism", &config.argon2_parallelism}}) {
+    if (get(name).empty()) continue;
+    if (!absl::SimpleAtoi(get(name), field)) {
+      return Bad(name, "must be a whole number");
+    }
+  }
+  if (absl::Status weak = ValidateArgon2Params({config.argon2_memory_kib,
+                                                config.argon2_iterations,
+                                                config.argon2_parallelism});
+      !weak.ok()) {
+    return Bad("argon2-memory-kib", weak.message());
   }
   const std::string store = get("store");
   if (store.empty() || store == "postgres") {

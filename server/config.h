@@ -4,6 +4,7 @@
 #ifndef IDENTITY_SERVER_CONFIG_H_
 #define IDENTITY_SERVER_CONFIG_H_
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +38,16 @@ struct ServerConfig {
   // here. Zero: no cache.
   absl::Duration store_cache_ttl = absl::Seconds(5);
   jwt::Algorithm signing_algorithm = jwt::Algorithm::kES256;
+  // Refresh tokens: unused this long, one expires; a family (a grant) never
+  // outlives refresh_token_lifetime.
+  absl::Duration refresh_token_idle_lifetime = absl::Hours(24 * 14);
+  absl::Duration refresh_token_lifetime = absl::Hours(24 * 30);
+  // PKCE "plain" (RFC 7636 §4.2) accepted as well as S256.
+  bool allow_plain_pkce = false;
+  // Argon2id for user passwords (server/users/password_hasher.h).
+  uint32_t argon2_memory_kib = 19456;
+  uint32_t argon2_iterations = 2;
+  uint32_t argon2_parallelism = 1;
   std::string tls_cert_file;
   std::string tls_key_file;
   // Created with scope identity.admin at start when set and absent.

@@ -49,6 +49,30 @@ TEST_F(ConfigTest, MinimalConfigHasSafeDefaults) {
   EXPECT_EQ(config->health_check_interval, absl::Seconds(2));
 }
 
+TEST_F(ConfigTest, UserLoginSettings) {
+  auto defaults = Load(Minimal());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->refresh_token_idle_lifetime, absl::Hours(336));
+  EXPECT_EQ(defaults->refresh_token_lifetime, absl::Hours(720));
+  EXPECT_FALSE(defaults->allow_plain_pkce);
+  EXPECT_EQ(defaults->argon2_memory_kib, 19456u);
+  std::vector<std::string> args = Minimal();
+  args.push_back("--refresh-token-idle-lifetime=1h");
+  args.push_back("--refresh-token-lifetime=2h");
+  args.push_back("--allow-plain-pkce=true");
+  args.push_back("--argon2-memory-kib=65536");
+  args.push_back("--argon2-iterations=3");
+  args.push_back("--argon2-parallelism=4");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->refresh_token_idle_lifetime, absl::Hours(1));
+  EXPECT_EQ(config->refresh_token_lifetime, absl::Hours(2));
+  EXPECT_TRUE(config->allow_plain_pkce);
+  EXPECT_EQ(config->argon2_memory_kib, 65536u);
+  EXPECT_EQ(config->argon2_iterations, 3u);
+  EXPECT_EQ(config->argon2_parallelism, 4u);
+}
+
 TEST_F(ConfigTest, ObservabilitySettings) {
   std::vector<std::string> args = Minimal();
   args.push_back("--http-listen=[::]:9464");
@@ -116,6 +140,13 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--log-level=trace"}, "--log-level"},
            {{"--health-check-interval=1ms"}, "--health-check-interval"},
            {{"--health-check-interval=1h"}, "--health-check-interval"},
+           {{"--refresh-token-idle-lifetime=0s"},
+            "--refresh-token-idle-lifetime"},
+           {{"--refresh-token-idle-lifetime=800h"},
+            "--refresh-token-idle-lifetime"},
+           {{"--allow-plain-pkce=yes"}, "--allow-plain-pkce"},
+           {{"--argon2-memory-kib=1024"}, "--argon2-memory-kib"},
+           {{"--argon2-iterations=x"}, "--argon2-iterations"},
        }) {
     std::vector<std::string> args = Minimal();
     args.insert(args.end(), c.extra.begin(), c.extra.end());

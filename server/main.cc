@@ -32,9 +32,13 @@
 #include "server/metrics/grpc_metrics.h"
 #include "server/metrics/process_metrics.h"
 #include "server/metrics/server_metrics.h"
+#include "server/oauth/access_token_verifier.h"
+#include "server/oauth/authorization.h"
 #include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
+#include "server/oauth/user_grants.h"
+#include "server/users/user_accounts.h"
 #include "storage/cache/caching_store.h"
 #include "storage/memory/memory_store.h"
 #include "storage/postgres/postgres_store.h"
@@ -104,11 +108,15 @@ int Run(int argc, char** argv) {
   storage::ClientStore* clients = nullptr;
   storage::RevocationStore* revocations = nullptr;
   storage::SigningKeyStore* signing_keys = nullptr;
+  storage::UserStore* user_store = nullptr;
+  storage::GrantStore* grant_store = nullptr;
   if (config->store == ServerConfig::Store::kMemory) {
     memory = std::make_unique<storage::MemoryStore>();
     clients = memory.get();
     revocations = memory.get();
     signing_keys = memory.get();
+    user_store = memory.get();
+    grant_store = memory.get();
     Log("store: memory (state is lost at exit)");
   } else {
     storage::PoolOptions pool;
@@ -124,6 +132,8 @@ int Run(int argc, char** argv) {
     clients = postgres.get();
     revocations = postgres.get();
     signing_keys = postgres.get();
+    user_store = postgres.get();
+    grant_store = postgres.get();
     Log("store: postgres");
     storage::ConnectionPool* connections = &postgres->pool();
     database_metrics.WatchPool([connections] { return connections->Stats(); });
@@ -186,10 +196,65 @@ int Run(int argc, char** argv) {
   // the cache, so this replica's copy follows at once).
   ClientRegistry registry(cached_clients.fresh(), &*hasher, clock,
                           SystemRandom());
-  TokenServiceImpl token_service(&grant);
+
+  // End users: Argon2id passwords, throttled logins (per replica).
+  auto password_hasher = PasswordHasher::Create(
+      {config->argon2_memory_kib, config->argon2_iterations,
+       config->argon2_parallelism},
+      SystemRandom());
+  LoginThrottleOptions throttle_options;
+  throttle_options.clock = clock;
+  auto throttle = LoginThrottle::Create(throttle_options);
+  if (!password_hasher.ok() || !throttle.ok()) {
+    Fail(!password_hasher.ok() ? password_hasher.status().message()
+                               : throttle.status().message());
+    return 2;
+  }
+  UserAccounts users(user_store, &*password_hasher, throttle->get(), clock,
+                     SystemRandom(), &oauth_metrics);
+  AuthorizationOptions authorization_options;
+  authorization_options.issuer = config->issuer;
+  authorization_options.allow_plain_pkce = config->allow_plain_pkce;
+  AuthorizationEndpoint authorization(clients, grant_store, &users, clock,
+                                      SystemRandom(), authorization_options);
+  UserTokenOptions user_token_options;
+  user_token_options.issuer = config->issuer;
+  user_token_options.audience = config->audience;
+  user_token_options.access_token_lifetime = config->access_token_lifetime;
+  user_token_options.id_token_lifetime = config->access_token_lifetime;
+  user_token_options.refresh_token_idle_lifetime =
+      config->refresh_token_idle_lifetime;
+  user_token_options.refresh_token_lifetime = config->refresh_token_lifetime;
+  UserTokenMinter minter(keys->get(), user_token_options);
+  UserGrantDeps user_grant_deps;
+  user_grant_deps.authenticator = &authenticator;
+  user_grant_deps.grants = grant_store;
+  user_grant_deps.users = user_store;
+  user_grant_deps.revocations = revocations;
+  user_grant_deps.minter = &minter;
+  user_grant_deps.clock = clock;
+  user_grant_deps.random = SystemRandom();
+  user_grant_deps.events = &oauth_metrics;
+  AuthorizationCodeGrant code_grant(user_grant_deps);
+  RefreshTokenGrant refresh_grant(user_grant_deps);
+  auto revocation_verifier = OwnAccessTokenVerifier(config->issuer, clock);
+  auto userinfo_verifier = OwnAccessTokenVerifier(config->issuer, clock);
+  if (!revocation_verifier.ok() || !userinfo_verifier.ok()) {
+    Fail("cannot build the access token verifier");
+    return 1;
+  }
+  TokenRevoker revoker(user_grant_deps, *std::move(revocation_verifier),
+                       keys->get());
+  UserInfoEndpoint userinfo(user_grant_deps, *std::move(userinfo_verifier),
+                            keys->get());
+  TokenEndpoint token_endpoint(&grant, &code_grant, &refresh_grant,
+                               &oauth_metrics);
+
+  TokenServiceImpl token_service(
+      TokenServiceParts{&token_endpoint, &authorization, &revoker, &userinfo});
   IntrospectionServiceImpl introspection_service(&*introspector);
   KeyServiceImpl key_service(keys->get());
-  AdminServiceImpl admin_service(&registry);
+  AdminServiceImpl admin_service(&registry, &users);
   // Decisions of the authorizer (refusals never reach the interceptors):
   // counted, and refusals logged.
   auto authorizer = MakeServerAuthorizer(

@@ -14,6 +14,36 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   }
   *out->mutable_created_at() = ToTimestamp(client.created_at);
   *out->mutable_updated_at() = ToTimestamp(client.updated_at);
+  for (const std::string& uri : client.redirect_uris) {
+    out->add_redirect_uris(uri);
+  }
+  for (const std::string& grant : client.grant_types) {
+    out->add_grant_types(grant);
+  }
+  out->set_public_client(client.public_client);
+}
+
+void ToProto(const storage::UserRecord& user, v1::User* out) {
+  out->set_user_id(user.user_id);
+  out->set_username(user.username);
+  out->set_name(user.name);
+  out->set_email(user.email);
+  out->set_email_verified(user.email_verified);
+  out->set_disabled(user.disabled);
+  *out->mutable_created_at() = ToTimestamp(user.created_at);
+  *out->mutable_updated_at() = ToTimestamp(user.updated_at);
+}
+
+grpc::Status Answer(const absl::StatusOr<storage::UserRecord>& user,
+                    v1::User* response) {
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  ToProto(*user, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status NoUsers() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "this server manages no users");
 }
 
 template <typename Request>
@@ -23,6 +53,10 @@ ClientSpec SpecOf(const Request& request) {
   spec.name = request.name();
   spec.allowed_scopes.assign(request.allowed_scopes().begin(),
                              request.allowed_scopes().end());
+  spec.redirect_uris.assign(request.redirect_uris().begin(),
+                            request.redirect_uris().end());
+  spec.grant_types.assign(request.grant_types().begin(),
+                          request.grant_types().end());
   return spec;
 }
 
@@ -31,7 +65,9 @@ ClientSpec SpecOf(const Request& request) {
 grpc::Status AdminServiceImpl::CreateClient(
     grpc::ServerContext*, const v1::CreateClientRequest* request,
     v1::CreateClientResponse* response) {
-  auto created = registry_->Create(SpecOf(*request));
+  ClientSpec spec = SpecOf(*request);
+  spec.public_client = request->public_client();
+  auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
   response->set_client_secret(created->client_secret);
@@ -72,6 +108,65 @@ grpc::Status AdminServiceImpl::DeleteClient(
     grpc::ServerContext*, const v1::DeleteClientRequest* request,
     v1::DeleteClientResponse*) {
   return ToGrpcStatus(registry_->Delete(request->client_id()));
+}
+
+grpc::Status AdminServiceImpl::CreateUser(grpc::ServerContext*,
+                                          const v1::CreateUserRequest* request,
+                                          v1::User* response) {
+  if (users_ == nullptr) return NoUsers();
+  UserSpec spec;
+  spec.username = request->username();
+  spec.password = request->password();
+  spec.name = request->name();
+  spec.email = request->email();
+  spec.email_verified = request->email_verified();
+  return Answer(users_->Create(std::move(spec)), response);
+}
+
+grpc::Status AdminServiceImpl::GetUser(grpc::ServerContext*,
+                                       const v1::GetUserRequest* request,
+                                       v1::User* response) {
+  if (users_ == nullptr) return NoUsers();
+  return Answer(users_->Get(request->user_id()), response);
+}
+
+grpc::Status AdminServiceImpl::ListUsers(grpc::ServerContext*,
+                                         const v1::ListUsersRequest* request,
+                                         v1::ListUsersResponse* response) {
+  if (users_ == nullptr) return NoUsers();
+  auto page = users_->List(request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const storage::UserRecord& user : page->users) {
+    ToProto(user, response->add_users());
+  }
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::UpdateUser(grpc::ServerContext*,
+                                          const v1::UpdateUserRequest* request,
+                                          v1::User* response) {
+  if (users_ == nullptr) return NoUsers();
+  return Answer(
+      users_->UpdateProfile(request->user_id(), request->name(),
+                            request->email(), request->email_verified()),
+      response);
+}
+
+grpc::Status AdminServiceImpl::DisableUser(
+    grpc::ServerContext*, const v1::DisableUserRequest* request,
+    v1::User* response) {
+  if (users_ == nullptr) return NoUsers();
+  return Answer(users_->SetDisabled(request->user_id(), request->disabled()),
+                response);
+}
+
+grpc::Status AdminServiceImpl::SetUserPassword(
+    grpc::ServerContext*, const v1::SetUserPasswordRequest* request,
+    v1::User* response) {
+  if (users_ == nullptr) return NoUsers();
+  return Answer(users_->SetPassword(request->user_id(), request->password()),
+                response);
 }
 
 }  // namespace identity::server

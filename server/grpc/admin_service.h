@@ -1,4 +1,5 @@
-// identity.v1.AdminService: converts messages to and from the ClientRegistry.
+// identity.v1.AdminService: converts messages to and from the ClientRegistry
+// and UserAccounts.
 // Authorization (an admin token) happens before these handlers run, in the
 // server's credentials (client/interceptor).
 #ifndef IDENTITY_SERVER_GRPC_ADMIN_SERVICE_H_
@@ -6,14 +7,17 @@
 
 #include "identity/v1/admin.grpc.pb.h"
 #include "server/oauth/client_registry.h"
+#include "server/users/user_accounts.h"
 
 namespace identity::server {
 
-// Thread-safe. `registry` must outlive it.
+// Thread-safe. `registry` and `users` must outlive it; without `users` the
+// user RPCs answer UNIMPLEMENTED.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  explicit AdminServiceImpl(const ClientRegistry* registry)
-      : registry_(registry) {}
+  explicit AdminServiceImpl(const ClientRegistry* registry,
+                            const UserAccounts* users = nullptr)
+      : registry_(registry), users_(users) {}
 
   grpc::Status CreateClient(grpc::ServerContext* context,
                             const v1::CreateClientRequest* request,
@@ -31,8 +35,28 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                             const v1::DeleteClientRequest* request,
                             v1::DeleteClientResponse* response) override;
 
+  grpc::Status CreateUser(grpc::ServerContext* context,
+                          const v1::CreateUserRequest* request,
+                          v1::User* response) override;
+  grpc::Status GetUser(grpc::ServerContext* context,
+                       const v1::GetUserRequest* request,
+                       v1::User* response) override;
+  grpc::Status ListUsers(grpc::ServerContext* context,
+                         const v1::ListUsersRequest* request,
+                         v1::ListUsersResponse* response) override;
+  grpc::Status UpdateUser(grpc::ServerContext* context,
+                          const v1::UpdateUserRequest* request,
+                          v1::User* response) override;
+  grpc::Status DisableUser(grpc::ServerContext* context,
+                           const v1::DisableUserRequest* request,
+                           v1::User* response) override;
+  grpc::Status SetUserPassword(grpc::ServerContext* context,
+                               const v1::SetUserPasswordRequest* request,
+                               v1::User* response) override;
+
  private:
   const ClientRegistry* const registry_;
+  const UserAccounts* const users_;
 };
 
 }  // namespace identity::server

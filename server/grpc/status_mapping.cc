@@ -18,6 +18,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(OAuthErrorCode(*error)));
   info.set_domain(kErrorDomain);
+  for (auto& [key, value] : ErrorDetailsOf(status)) {
+    (*info.mutable_metadata())[key] = value;
+  }
   google::rpc::Status details;
   details.set_code(static_cast<int>(code));
   details.set_message(message);

@@ -1,9 +1,56 @@
 #include "server/grpc/token_service.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "server/grpc/client_credentials_metadata.h"
 #include "server/grpc/status_mapping.h"
 
 namespace identity::server {
+
+namespace {
+
+grpc::Status Unimplemented() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "not served by this server");
+}
+
+}  // namespace
+
+std::string PeerAddress(absl::string_view peer) {
+  absl::ConsumePrefix(&peer, "ipv4:") || absl::ConsumePrefix(&peer, "ipv6:");
+  if (absl::StartsWith(peer, "[")) {
+    const size_t end = peer.find(']');
+    if (end != absl::string_view::npos)
+      return std::string(peer.substr(1, end - 1));
+  }
+  const size_t colon = peer.rfind(':');
+  return std::string(colon == absl::string_view::npos ? peer
+                                                      : peer.substr(0, colon));
+}
+
+grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
+                                         const v1::AuthorizeRequest* request,
+                                         v1::AuthorizeResponse* response) {
+  if (parts_.authorization == nullptr) return Unimplemented();
+  AuthorizationRequest fields;
+  fields.response_type = request->response_type();
+  fields.client_id = request->client_id();
+  fields.redirect_uri = request->redirect_uri();
+  fields.scope = request->scope();
+  fields.state = request->state();
+  fields.code_challenge = request->code_challenge();
+  fields.code_challenge_method = request->code_challenge_method();
+  fields.nonce = request->nonce();
+  auto issued = parts_.authorization->Authorize(fields, request->username(),
+                                                request->password(),
+                                                PeerAddress(context->peer()));
+  if (!issued.ok()) return ToGrpcStatus(issued.status());
+  response->set_code(issued->code);
+  response->set_state(issued->state);
+  response->set_redirect_url(issued->redirect_url);
+  return grpc::Status::OK;
+}
 
 grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
                                      const v1::TokenRequest* request,
@@ -16,12 +63,56 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.client_id = credentials->client_id;
   fields.client_secret = credentials->client_secret;
   fields.scope = request->scope();
-  auto issued = grant_->Issue(fields);
+  fields.code = request->code();
+  fields.redirect_uri = request->redirect_uri();
+  fields.code_verifier = request->code_verifier();
+  fields.refresh_token = request->refresh_token();
+  auto issued = parts_.tokens != nullptr ? parts_.tokens->Exchange(fields)
+                                         : grant_->Issue(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_access_token(issued->access_token);
   response->set_token_type(issued->token_type);
   response->set_expires_in(issued->expires_in);
   response->set_scope(issued->scope);
+  response->set_id_token(issued->id_token);
+  response->set_refresh_token(issued->refresh_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status TokenServiceImpl::Revoke(grpc::ServerContext* context,
+                                      const v1::RevokeRequest* request,
+                                      v1::RevokeResponse*) {
+  if (parts_.revoker == nullptr) return Unimplemented();
+  auto credentials =
+      CallCredentials(*context, request->client_id(), request->client_secret());
+  if (!credentials.ok()) return ToGrpcStatus(credentials.status());
+  return ToGrpcStatus(parts_.revoker->Revoke(
+      request->token(), request->token_type_hint(), credentials->client_id,
+      credentials->client_secret));
+}
+
+grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
+                                        const v1::UserInfoRequest* request,
+                                        v1::UserInfoResponse* response) {
+  if (parts_.userinfo == nullptr) return Unimplemented();
+  std::string token = request->access_token();
+  if (token.empty()) {
+    // RFC 6750 §2.1: "authorization: Bearer <token>".
+    auto header = context->client_metadata().find("authorization");
+    if (header != context->client_metadata().end()) {
+      absl::string_view value(header->second.data(), header->second.size());
+      if (value.size() > 7 && absl::StartsWithIgnoreCase(value, "bearer ")) {
+        token = std::string(absl::StripLeadingAsciiWhitespace(value.substr(7)));
+      }
+    }
+  }
+  auto info = parts_.userinfo->Get(token);
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  response->set_sub(info->sub);
+  response->set_name(info->name);
+  response->set_preferred_username(info->preferred_username);
+  response->set_email(info->email);
+  response->set_email_verified(info->email_verified);
   return grpc::Status::OK;
 }
 

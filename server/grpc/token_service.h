@@ -5,24 +5,51 @@
 
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "server/oauth/authorization.h"
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/introspector.h"
+#include "server/oauth/user_grants.h"
 
 namespace identity::server {
 
-// Thread-safe. `grant` must outlive it.
+// The parts TokenService serves; each must outlive the service.
+struct TokenServiceParts {
+  const TokenEndpoint* tokens = nullptr;
+  const AuthorizationEndpoint* authorization = nullptr;
+  const TokenRevoker* revoker = nullptr;
+  const UserInfoEndpoint* userinfo = nullptr;
+};
+
+// Thread-safe.
 class TokenServiceImpl final : public v1::TokenService::Service {
  public:
+  explicit TokenServiceImpl(TokenServiceParts parts) : parts_(parts) {}
+  // Only the client_credentials grant (tests of that grant alone); the other
+  // RPCs answer UNIMPLEMENTED.
   explicit TokenServiceImpl(const ClientCredentialsGrant* grant)
       : grant_(grant) {}
 
+  grpc::Status Authorize(grpc::ServerContext* context,
+                         const v1::AuthorizeRequest* request,
+                         v1::AuthorizeResponse* response) override;
   grpc::Status Token(grpc::ServerContext* context,
                      const v1::TokenRequest* request,
                      v1::TokenResponse* response) override;
+  grpc::Status Revoke(grpc::ServerContext* context,
+                      const v1::RevokeRequest* request,
+                      v1::RevokeResponse* response) override;
+  grpc::Status UserInfo(grpc::ServerContext* context,
+                        const v1::UserInfoRequest* request,
+                        v1::UserInfoResponse* response) override;
 
  private:
-  const ClientCredentialsGrant* const grant_;
+  const TokenServiceParts parts_;
+  const ClientCredentialsGrant* const grant_ = nullptr;
 };
+
+// The address part of a gRPC peer ("ipv4:10.0.0.1:5000" -> "10.0.0.1",
+// "ipv6:[::1]:5000" -> "::1"): the login throttle's source key.
+std::string PeerAddress(absl::string_view peer);
 
 // Thread-safe. `introspector` must outlive it.
 class IntrospectionServiceImpl final

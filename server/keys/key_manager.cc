@@ -106,11 +106,16 @@ absl::Status KeyManager::Refresh() {
       }
       auto private_key = jwt::Jwk::Parse(*opened);
       if (!private_key.ok()) return private_key.status();
-      auto signer = jwt::JwtSigner::Create(*std::move(private_key),
-                                           jwt::SignerOptions{"at+jwt"});
+      auto signer =
+          jwt::JwtSigner::Create(*private_key, jwt::SignerOptions{"at+jwt"});
       if (!signer.ok()) return signer.status();
+      auto id_token_signer = jwt::JwtSigner::Create(*std::move(private_key),
+                                                    jwt::SignerOptions{"JWT"});
+      if (!id_token_signer.ok()) return id_token_signer.status();
       snapshot->signer =
           std::make_shared<const jwt::JwtSigner>(*std::move(signer));
+      snapshot->id_token_signer =
+          std::make_shared<const jwt::JwtSigner>(*std::move(id_token_signer));
       snapshot->current_since = key.activated_at.value_or(key.created_at);
     }
     key.sealed_private_jwk.clear();

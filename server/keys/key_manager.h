@@ -41,8 +41,10 @@ struct KeyManagerOptions {
 
 // One consistent view of the keys.
 struct KeySnapshot {
-  // Signs new tokens (the CURRENT key, decrypted).
+  // Signs new access tokens, "typ" at+jwt (the CURRENT key, decrypted).
   std::shared_ptr<const jwt::JwtSigner> signer;
+  // The same key for OIDC ID tokens: "typ" JWT.
+  std::shared_ptr<const jwt::JwtSigner> id_token_signer;
   // Verifies tokens: NEXT, CURRENT and RETIRED public keys.
   std::shared_ptr<const jwt::Jwks> jwks;
   // Every key's metadata, newest first (private parts cleared).

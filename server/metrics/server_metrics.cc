@@ -6,7 +6,19 @@
 namespace identity::metrics {
 
 OAuthMetrics::OAuthMetrics(Registry* registry)
-    : issued_(MustRegister(BuildCounter()
+    : login_failures_(MustRegister(BuildCounter()
+                                       .Name("identity_login_failures_total")
+                                       .Help("Failed user logins, by reason.")
+                                       .Register(*registry)),
+                      {"reason"}),
+      reuse_(
+          MustRegister(BuildCounter()
+                           .Name("identity_refresh_token_reuse_detected_total")
+                           .Help("Rotated refresh tokens presented again (each "
+                                 "revoked its family), by client.")
+                           .Register(*registry)),
+          {"client_id"}),
+      issued_(MustRegister(BuildCounter()
                                .Name("identity_tokens_issued_total")
                                .Help("Tokens issued, by grant type and client.")
                                .Register(*registry)),
@@ -38,6 +50,14 @@ void OAuthMetrics::TokenRefused(absl::string_view grant_type,
 
 void OAuthMetrics::TokenValidated(bool active, absl::string_view reason) {
   validations_.With({active ? "active" : "inactive", reason}).Increment();
+}
+
+void OAuthMetrics::LoginFailed(absl::string_view reason) {
+  login_failures_.With({reason}).Increment();
+}
+
+void OAuthMetrics::RefreshReuseDetected(absl::string_view client_id) {
+  reuse_.With({client_id}).Increment();
 }
 
 std::vector<double> DatabaseLatencyBuckets() {

@@ -5,6 +5,8 @@
 //     identity_tokens_issued_total{grant_type,client_id}
 //     identity_token_errors_total{grant_type,error}
 //     identity_token_validations_total{outcome,reason}
+//     identity_login_failures_total{reason}
+//     identity_refresh_token_reuse_detected_total{client_id}
 //   DatabaseMetrics (storage::PoolObserver, plus pool statistics per scrape):
 //     identity_db_query_duration_seconds{operation} (histogram)
 //     identity_db_errors_total{operation}
@@ -40,8 +42,12 @@ class OAuthMetrics final : public server::OAuthEvents {
   void TokenRefused(absl::string_view grant_type,
                     absl::string_view error) override;
   void TokenValidated(bool active, absl::string_view reason) override;
+  void LoginFailed(absl::string_view reason) override;
+  void RefreshReuseDetected(absl::string_view client_id) override;
 
  private:
+  SeriesByValues<Counter> login_failures_;
+  SeriesByValues<Counter> reuse_;
   SeriesByValues<Counter> issued_;
   SeriesByValues<Counter> errors_;
   SeriesByValues<Counter> validations_;

@@ -26,7 +26,15 @@ TEST(ServerMetricsTest, OAuthEventsCountByGrantClientErrorAndReason) {
   events->TokenValidated(true, "ok");
   events->TokenValidated(false, "expired");
   events->TokenValidated(false, "expired");
+  events->LoginFailed("bad_credentials");
+  events->RefreshReuseDetected("spa");
   const std::string text = registry.Serialize();
+  EXPECT_TRUE(Has(text,
+                  "identity_login_failures_total{reason=\"bad_"
+                  "credentials\"} 1"));
+  EXPECT_TRUE(Has(text,
+                  "identity_refresh_token_reuse_detected_total{client_"
+                  "id=\"spa\"} 1"));
   EXPECT_TRUE(Has(text,
                   "identity_tokens_issued_total{client_id=\"worker\","
                   "grant_type=\"client_credentials\"} 2"))

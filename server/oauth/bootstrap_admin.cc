@@ -22,6 +22,7 @@ absl::StatusOr<bool> EnsureBootstrapAdmin(storage::ClientStore& store,
   client.client_id = std::string(client_id);
   client.name = "bootstrap admin";
   client.allowed_scopes = {kAdminScope};
+  client.grant_types = {"client_credentials"};
   client.secret_hash = hasher.Hash(client_secret);
   client.created_at = client.updated_at = now;
   absl::Status status = store.CreateClient(client);

@@ -20,4 +20,19 @@ absl::StatusOr<storage::ClientRecord> ClientAuthenticator::Authenticate(
   return client;
 }
 
+absl::StatusOr<storage::ClientRecord>
+ClientAuthenticator::AuthenticatePublicOrConfidential(
+    absl::string_view client_id, absl::string_view client_secret) const {
+  if (!client_secret.empty()) return Authenticate(client_id, client_secret);
+  const absl::Status refused =
+      OAuthFailure(OAuthError::kInvalidClient, "client authentication failed");
+  if (client_id.empty()) return refused;
+  auto client = store_->GetClient(client_id);
+  if (client.status().code() == absl::StatusCode::kNotFound) return refused;
+  if (!client.ok()) return client.status();
+  // A confidential client without its secret is not authenticated.
+  if (!client->public_client) return refused;
+  return client;
+}
+
 }  // namespace identity::server

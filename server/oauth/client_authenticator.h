@@ -23,6 +23,14 @@ class ClientAuthenticator {
   absl::StatusOr<storage::ClientRecord> Authenticate(
       absl::string_view client_id, absl::string_view client_secret) const;
 
+  // For the authorization_code and refresh_token grants and revocation,
+  // which public clients use too (RFC 6749 §2.1): a public client is
+  // identified by its client_id alone and must send no secret (PKCE and
+  // token binding protect it instead); a confidential one as Authenticate.
+  // Errors as Authenticate.
+  absl::StatusOr<storage::ClientRecord> AuthenticatePublicOrConfidential(
+      absl::string_view client_id, absl::string_view client_secret) const;
+
  private:
   storage::ClientStore* const store_;
   const ClientSecretHasher* const hasher_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_join.h"
 #include "jwt/base64url.h"
+#include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/scope.h"
 
@@ -39,6 +40,10 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::IssueToken(
   auto client =
       authenticator_->Authenticate(request.client_id, request.client_secret);
   if (!client.ok()) return client.status();
+  if (!AllowsGrant(*client, "client_credentials")) {
+    return OAuthFailure(OAuthError::kUnauthorizedClient,
+                        "the client may not use client_credentials");
+  }
   auto granted = GrantScopes(*requested, client->allowed_scopes);
   if (!granted.ok()) return granted.status();
 

@@ -28,13 +28,21 @@ struct TokenRequestFields {
   std::string client_id;
   std::string client_secret;
   std::string scope;
+  // authorization_code.
+  std::string code = {};
+  std::string redirect_uri = {};
+  std::string code_verifier = {};
+  // refresh_token.
+  std::string refresh_token = {};
 };
 
 struct IssuedToken {
   std::string access_token;
   std::string token_type = "Bearer";
   int64_t expires_in = 0;
-  std::string scope;  // Granted scopes, space-delimited.
+  std::string scope;          // Granted scopes, space-delimited.
+  std::string id_token;       // When openid was granted to a user.
+  std::string refresh_token;  // When the client may refresh.
 };
 
 // Thread-safe. Everything passed in must outlive it.

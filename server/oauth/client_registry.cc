@@ -1,11 +1,14 @@
 #include "server/oauth/client_registry.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "jwt/base64url.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/redirect_uri.h"
 #include "server/oauth/scope.h"
 
 namespace identity::server {
@@ -21,8 +24,10 @@ absl::Status Invalid(absl::string_view message) {
   return OAuthFailure(OAuthError::kInvalidRequest, message);
 }
 
-// Well-formed UTF-8 (no overlong forms, surrogates or code points past
-// U+10FFFF) without C0/C1 control characters or invisible format characters.
+constexpr size_t kMaxRedirectUris = 20;
+
+}  // namespace
+
 bool IsPrintableUtf8(absl::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -65,6 +70,64 @@ bool IsPrintableUtf8(absl::string_view s) {
     i += len;
   }
   return true;
+}
+
+bool AllowsGrant(const storage::ClientRecord& client,
+                 absl::string_view grant_type) {
+  return std::find(client.grant_types.begin(), client.grant_types.end(),
+                   grant_type) != client.grant_types.end();
+}
+
+namespace {
+
+// `values` without repeats, in first-seen order.
+std::vector<std::string> Unique(std::vector<std::string> values) {
+  std::vector<std::string> unique;
+  for (std::string& value : values) {
+    if (std::find(unique.begin(), unique.end(), value) == unique.end()) {
+      unique.push_back(std::move(value));
+    }
+  }
+  return unique;
+}
+
+// Checks grant types and redirect URIs against each other and the client
+// type; defaults the grant types.
+absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
+  spec.grant_types = Unique(std::move(spec.grant_types));
+  if (spec.grant_types.empty()) spec.grant_types = {"client_credentials"};
+  for (const std::string& grant : spec.grant_types) {
+    if (grant != "client_credentials" && grant != "authorization_code" &&
+        grant != "refresh_token") {
+      return Invalid(absl::StrCat(
+          "grant type \"", absl::CHexEscape(grant),
+          "\" is not one of client_credentials, authorization_code, "
+          "refresh_token"));
+    }
+  }
+  auto has = [&](absl::string_view grant) {
+    return std::find(spec.grant_types.begin(), spec.grant_types.end(), grant) !=
+           spec.grant_types.end();
+  };
+  if (has("refresh_token") && !has("authorization_code")) {
+    return Invalid("the refresh_token grant needs authorization_code");
+  }
+  if (public_client && has("client_credentials")) {
+    return Invalid(
+        "a public client cannot use client_credentials (it has no secret)");
+  }
+  spec.redirect_uris = Unique(std::move(spec.redirect_uris));
+  if (spec.redirect_uris.size() > kMaxRedirectUris) {
+    return Invalid(absl::StrCat("at most ", kMaxRedirectUris,
+                                " redirect URIs per client"));
+  }
+  for (const std::string& uri : spec.redirect_uris) {
+    if (absl::Status s = ValidateRedirectUri(uri); !s.ok()) return s;
+  }
+  if (has("authorization_code") && spec.redirect_uris.empty()) {
+    return Invalid("the authorization_code grant needs a redirect URI");
+  }
+  return absl::OkStatus();
 }
 
 // Checks the name and scopes of `spec`, dropping duplicate scopes.
@@ -122,13 +185,21 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
     return s;
   }
   if (absl::Status s = NormalizeSpec(spec); !s.ok()) return s;
+  if (absl::Status s = NormalizeGrants(spec, spec.public_client); !s.ok()) {
+    return s;
+  }
   CreatedClient created;
-  created.client_secret = GenerateClientSecret(random_);
   storage::ClientRecord& client = created.client;
   client.client_id = std::move(spec.client_id);
   client.name = std::move(spec.name);
   client.allowed_scopes = std::move(spec.allowed_scopes);
-  client.secret_hash = hasher_->Hash(created.client_secret);
+  client.redirect_uris = std::move(spec.redirect_uris);
+  client.grant_types = std::move(spec.grant_types);
+  client.public_client = spec.public_client;
+  if (!client.public_client) {
+    created.client_secret = GenerateClientSecret(random_);
+    client.secret_hash = hasher_->Hash(created.client_secret);
+  }
   client.created_at = client.updated_at = absl::FromUnixMicros(
       absl::ToUnixMicros(clock_->Now()));  // The store keeps microseconds.
   absl::Status stored = store_->CreateClient(client);
@@ -179,8 +250,13 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
   if (absl::Status s = NormalizeSpec(spec); !s.ok()) return s;
   auto client = store_->GetClient(spec.client_id);
   if (!client.ok()) return client.status();
+  if (absl::Status s = NormalizeGrants(spec, client->public_client); !s.ok()) {
+    return s;
+  }
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);
+  client->redirect_uris = std::move(spec.redirect_uris);
+  client->grant_types = std::move(spec.grant_types);
   client->updated_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   if (absl::Status s = store_->UpdateClient(*client); !s.ok()) return s;
   return client;

@@ -25,11 +25,21 @@ struct ClientSpec {
   // Scope tokens (RFC 6749 §3.3) of at most 256 bytes, at most 100;
   // duplicates are dropped.
   std::vector<std::string> allowed_scopes;
+  // At most 20, each valid for ValidateRedirectUri (redirect_uri.h); at
+  // least one with the authorization_code grant. Duplicates are dropped.
+  std::vector<std::string> redirect_uris = {};
+  // From "client_credentials", "authorization_code", "refresh_token";
+  // empty means {"client_credentials"}; refresh_token needs
+  // authorization_code. Duplicates are dropped.
+  std::vector<std::string> grant_types = {};
+  // Create only: no secret; may not use client_credentials.
+  bool public_client = false;
 };
 
 struct CreatedClient {
   storage::ClientRecord client;
-  // The only time the secret exists outside the caller's hands.
+  // The only time the secret exists outside the caller's hands. Empty for a
+  // public client.
   std::string client_secret;
 };
 
@@ -57,7 +67,8 @@ class ClientRegistry {
   // page's next_page_token.
   absl::StatusOr<ClientPage> List(int page_size,
                                   absl::string_view page_token) const;
-  // Replaces the name and allowed scopes; the secret stays.
+  // Replaces the name, allowed scopes, redirect URIs and grant types; the
+  // secret and public_client stay.
   absl::StatusOr<storage::ClientRecord> Update(ClientSpec spec) const;
   absl::Status Delete(absl::string_view client_id) const;
 
@@ -70,6 +81,15 @@ class ClientRegistry {
 
 // Whether `client_id` is 1 to 128 characters from [A-Za-z0-9._~-].
 bool IsValidClientId(absl::string_view client_id);
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF) without C0/C1 control characters or invisible format characters
+// (zero-width, bidirectional controls, BOM): for names shown to people.
+bool IsPrintableUtf8(absl::string_view s);
+
+// Whether `client` may use `grant_type`.
+bool AllowsGrant(const storage::ClientRecord& client,
+                 absl::string_view grant_type);
 
 }  // namespace identity::server
 

@@ -26,6 +26,12 @@ class OAuthEvents {
   // An introspected token was active ("ok") or not, and why ("expired",
   // "revoked", ...).
   virtual void TokenValidated(bool /*active*/, absl::string_view /*reason*/) {}
+  // A user login failed: "bad_credentials" (unknown user or wrong password:
+  // not told apart), "disabled", "throttled", "corrupt_hash".
+  virtual void LoginFailed(absl::string_view /*reason*/) {}
+  // An already-rotated refresh token of `client_id` was presented: its whole
+  // family was revoked.
+  virtual void RefreshReuseDetected(absl::string_view /*client_id*/) {}
 
   // The shared instance that does nothing.
   static OAuthEvents* None();

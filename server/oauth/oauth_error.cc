@@ -3,6 +3,8 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace identity::server {
 namespace {
@@ -31,7 +33,20 @@ constexpr Row kRows[] = {
      absl::StatusCode::kInvalidArgument},
     {OAuthError::kAccessDenied, "access_denied",
      absl::StatusCode::kPermissionDenied},
+    {OAuthError::kUnsupportedResponseType, "unsupported_response_type",
+     absl::StatusCode::kInvalidArgument},
+    {OAuthError::kTemporarilyUnavailable, "temporarily_unavailable",
+     absl::StatusCode::kResourceExhausted},
+    {OAuthError::kInvalidToken, "invalid_token",
+     absl::StatusCode::kUnauthenticated},
+    {OAuthError::kInsufficientScope, "insufficient_scope",
+     absl::StatusCode::kPermissionDenied},
+    {OAuthError::kUnsupportedTokenType, "unsupported_token_type",
+     absl::StatusCode::kInvalidArgument},
 };
+
+constexpr absl::string_view kDetailPrefix =
+    "type.identity.dev/identity.server.OAuthError/detail/";
 
 const Row& RowFor(OAuthError error) {
   for (const Row& row : kRows) {
@@ -47,10 +62,30 @@ absl::string_view OAuthErrorCode(OAuthError error) {
 }
 
 absl::Status OAuthFailure(OAuthError error, absl::string_view message) {
-  const Row& row = RowFor(error);
-  absl::Status status(row.status, message);
-  status.SetPayload(kPayloadUrl, absl::Cord(row.code));
+  return OAuthFailure(error, message, RowFor(error).status);
+}
+
+absl::Status OAuthFailure(OAuthError error, absl::string_view message,
+                          absl::StatusCode code) {
+  absl::Status status(code, message);
+  status.SetPayload(kPayloadUrl, absl::Cord(RowFor(error).code));
   return status;
+}
+
+absl::Status WithErrorDetail(absl::Status status, absl::string_view key,
+                             absl::string_view value) {
+  status.SetPayload(absl::StrCat(kDetailPrefix, key), absl::Cord(value));
+  return status;
+}
+
+std::map<std::string, std::string> ErrorDetailsOf(const absl::Status& status) {
+  std::map<std::string, std::string> details;
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& value) {
+    if (absl::ConsumePrefix(&url, kDetailPrefix)) {
+      details[std::string(url)] = std::string(value);
+    }
+  });
+  return details;
 }
 
 std::optional<OAuthError> OAuthErrorOf(const absl::Status& status) {

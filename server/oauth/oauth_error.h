@@ -4,7 +4,9 @@
 #ifndef IDENTITY_SERVER_OAUTH_OAUTH_ERROR_H_
 #define IDENTITY_SERVER_OAUTH_OAUTH_ERROR_H_
 
+#include <map>
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -19,14 +21,31 @@ enum class OAuthError {
   kUnsupportedGrantType,
   kInvalidScope,
   kAccessDenied,
+  kUnsupportedResponseType,  // RFC 6749 §4.1.2.1.
+  kTemporarilyUnavailable,   // RFC 6749 §4.1.2.1 (too many failed logins).
+  kInvalidToken,             // RFC 6750 §3.1.
+  kInsufficientScope,        // RFC 6750 §3.1.
+  kUnsupportedTokenType,     // RFC 7009 §2.2.1.
 };
 
 // "invalid_request", "invalid_client", ...
 absl::string_view OAuthErrorCode(OAuthError error);
 
-// An error status carrying `error`. The message is for developers and never
-// contains secrets or tokens.
+// An error status carrying `error`, with the error's usual status code. The
+// message is for developers and never contains secrets or tokens.
 absl::Status OAuthFailure(OAuthError error, absl::string_view message);
+// The same with another status code (access_denied for failed credentials is
+// kUnauthenticated, not the usual kPermissionDenied).
+absl::Status OAuthFailure(OAuthError error, absl::string_view message,
+                          absl::StatusCode code);
+
+// Attaches `key` = `value` to an OAuth error (google.rpc.ErrorInfo metadata
+// over gRPC; the HTTP face uses it too): the redirect URL an authorization
+// error is meant for, or the seconds to wait before a retry.
+absl::Status WithErrorDetail(absl::Status status, absl::string_view key,
+                             absl::string_view value);
+// Every detail attached to `status`, by key.
+std::map<std::string, std::string> ErrorDetailsOf(const absl::Status& status);
 
 // The OAuth error carried by `status`, if any (storage outages carry none).
 std::optional<OAuthError> OAuthErrorOf(const absl::Status& status);

@@ -42,6 +42,12 @@ class RecordingEvents : public OAuthEvents {
   void TokenValidated(bool active, absl::string_view reason) override {
     Add(absl::StrCat("validated ", active ? "active " : "inactive ", reason));
   }
+  void LoginFailed(absl::string_view reason) override {
+    Add(absl::StrCat("login_failed ", reason));
+  }
+  void RefreshReuseDetected(absl::string_view client_id) override {
+    Add(absl::StrCat("refresh_reuse ", client_id));
+  }
   // Returns the events so far and forgets them.
   std::vector<std::string> Take() {
     absl::MutexLock lock(&mu_);
@@ -75,6 +81,7 @@ struct OAuthFixture {
     client.client_id = id;
     client.name = "Client " + id;
     client.allowed_scopes = {"orders.read", "orders.write"};
+    client.grant_types = {"client_credentials"};
     client.secret_hash = hasher.Hash(secret);
     client.created_at = client.updated_at = clock.Now();
     return store.CreateClient(client);

@@ -1,0 +1,106 @@
+#include "server/oauth/redirect_uri.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+namespace {
+
+absl::Status Refuse(absl::string_view why) {
+  return OAuthFailure(OAuthError::kInvalidRequest,
+                      absl::StrCat("redirect_uri ", why));
+}
+
+}  // namespace
+
+absl::Status ValidateRedirectUri(absl::string_view uri) {
+  if (uri.empty() || uri.size() > 2000) {
+    return Refuse("must be 1 to 2000 characters");
+  }
+  for (char c : uri) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7F) {
+      return Refuse("must be ASCII without spaces or control characters");
+    }
+  }
+  if (absl::StrContains(uri, '#')) return Refuse("must not have a fragment");
+  const size_t colon = uri.find(':');
+  if (colon == absl::string_view::npos || colon == 0) {
+    return Refuse("must be an absolute URI");
+  }
+  const std::string scheme = absl::AsciiStrToLower(uri.substr(0, colon));
+  for (char c : scheme) {
+    if (!absl::ascii_isalnum(c) && c != '+' && c != '-' && c != '.') {
+      return Refuse("has an invalid scheme");
+    }
+  }
+  absl::string_view rest = uri.substr(colon + 1);
+  if (scheme == "https" || scheme == "http") {
+    if (!absl::ConsumePrefix(&rest, "//")) return Refuse("must have a host");
+    const size_t end = rest.find_first_of("/?");
+    absl::string_view authority = rest.substr(0, end);
+    if (authority.empty() || absl::StrContains(authority, '@')) {
+      return Refuse("must have a host and no user information");
+    }
+    if (scheme == "http") {
+      // The host without the port.
+      absl::string_view host = authority;
+      if (absl::StartsWith(host, "[")) {
+        host = host.substr(0, host.find(']') + 1);
+      } else {
+        host = host.substr(0, host.find(':'));
+      }
+      if (host != "127.0.0.1" && host != "[::1]" &&
+          !absl::EqualsIgnoreCase(host, "localhost")) {
+        return Refuse("must use https (http only on a loopback host)");
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (scheme == "javascript" || scheme == "data" || scheme == "file" ||
+      scheme == "vbscript") {
+    return Refuse("has a forbidden scheme");
+  }
+  if (!absl::StrContains(scheme, '.')) {
+    return Refuse(
+        "must be https, loopback http, or a private-use scheme with a dot "
+        "(com.example.app:/callback)");
+  }
+  return absl::OkStatus();
+}
+
+std::string FormEncode(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (absl::ascii_isalnum(c) || c == '*' || c == '-' || c == '.' ||
+        c == '_') {
+      out.push_back(c);
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      absl::StrAppendFormat(&out, "%%%02X", static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
+std::string AppendQuery(
+    absl::string_view uri,
+    const std::vector<std::pair<std::string, std::string>>& parameters) {
+  std::string out(uri);
+  char separator = absl::StrContains(uri, '?') ? '&' : '?';
+  if (!out.empty() && (out.back() == '?' || out.back() == '&')) separator = 0;
+  for (const auto& [name, value] : parameters) {
+    if (separator != 0) out.push_back(separator);
+    separator = '&';
+    out.append(FormEncode(name)).push_back('=');
+    out.append(FormEncode(value));
+  }
+  return out;
+}
+
+}  // namespace identity::server

@@ -1,0 +1,752 @@
+// The end-user flows on the in-memory store with a fake clock: authorize
+// (Steps A-B), the authorization_code grant with PKCE (C-D), refresh
+// rotation and reuse detection, revocation and UserInfo. A negative test for
+// every rule, asserting the OAuth error.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "jwt/jws.h"
+#include "jwt/jwt_verifier.h"
+#include "server/oauth/access_token_verifier.h"
+#include "server/oauth/authorization.h"
+#include "server/oauth/client_registry.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/pkce.h"
+#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/user_grants.h"
+#include "server/users/user_accounts.h"
+
+namespace identity::server {
+namespace {
+
+using testing::kFixtureIssuer;
+
+constexpr char kRedirect[] = "https://app.example/callback";
+constexpr char kVerifier[] =
+    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";  // RFC 7636 Appendix B.
+
+std::optional<OAuthError> ErrorOf(const absl::Status& status) {
+  return OAuthErrorOf(status);
+}
+
+class UserFlowsTest : public ::testing::Test {
+ protected:
+  UserFlowsTest()
+      : hasher_(*PasswordHasher::Create({7168, 5, 1}, SystemRandom())),
+        throttle_([this] {
+          LoginThrottleOptions options;
+          options.clock = &f_.clock;
+          return *LoginThrottle::Create(options);
+        }()),
+        users_(&f_.store, &hasher_, throttle_.get(), &f_.clock, SystemRandom(),
+               &f_.events),
+        authorization_(&f_.store, &f_.store, &users_, &f_.clock, SystemRandom(),
+                       {kFixtureIssuer, false, absl::Seconds(60)}),
+        minter_(f_.keys.get(),
+                {kFixtureIssuer, "orders-api", absl::Minutes(10),
+                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
+        deps_{&f_.authenticator, &f_.store, &f_.store,      &f_.store,
+              &minter_,          &f_.clock, SystemRandom(), &f_.events},
+        code_grant_(deps_),
+        refresh_grant_(deps_),
+        revoker_(deps_, *OwnAccessTokenVerifier(kFixtureIssuer, &f_.clock),
+                 f_.keys.get()),
+        userinfo_(deps_, *OwnAccessTokenVerifier(kFixtureIssuer, &f_.clock),
+                  f_.keys.get()),
+        tokens_(&f_.grant, &code_grant_, &refresh_grant_, &f_.events) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(f_.AddClient("worker", "worker-secret").ok());
+    AddClient("web", false, {"authorization_code", "refresh_token"});
+    AddClient("spa", true, {"authorization_code", "refresh_token"});
+    AddClient("nore", false, {"authorization_code"});  // No refresh.
+    auto alice = users_.Create({"Alice@Example.com", "correct horse",
+                                "Alice A.", "alice@example.com", true});
+    ASSERT_TRUE(alice.ok()) << alice.status();
+    alice_ = *alice;
+    f_.events.Take();
+  }
+
+  void AddClient(const std::string& id, bool is_public,
+                 std::vector<std::string> grants) {
+    storage::ClientRecord client;
+    client.client_id = id;
+    client.allowed_scopes = {"orders.read", "orders.write"};
+    client.grant_types = std::move(grants);
+    client.redirect_uris = {kRedirect, "http://127.0.0.1:8123/cb"};
+    client.public_client = is_public;
+    if (!is_public) client.secret_hash = f_.hasher.Hash(id + "-secret");
+    client.created_at = client.updated_at = f_.clock.Now();
+    ASSERT_TRUE(f_.store.CreateClient(client).ok());
+  }
+
+  AuthorizationRequest Request(const std::string& client = "web") {
+    AuthorizationRequest request;
+    request.response_type = "code";
+    request.client_id = client;
+    request.redirect_uri = kRedirect;
+    request.scope = "openid profile email orders.read";
+    request.state = "xyz";
+    request.code_challenge = S256Challenge(kVerifier);
+    request.code_challenge_method = "S256";
+    request.nonce = "n-0S6_WzA2Mj";
+    return request;
+  }
+
+  absl::StatusOr<IssuedCode> Authorize(
+      const AuthorizationRequest& request,
+      const std::string& password = "correct horse") {
+    return authorization_.Authorize(request, "alice@example.com", password,
+                                    "10.0.0.1");
+  }
+
+  std::string Code(const std::string& client = "web") {
+    auto issued = Authorize(Request(client));
+    EXPECT_TRUE(issued.ok()) << issued.status();
+    return issued.ok() ? issued->code : "";
+  }
+
+  TokenRequestFields Exchange(const std::string& code,
+                              const std::string& client = "web") {
+    TokenRequestFields request;
+    request.grant_type = "authorization_code";
+    request.client_id = client;
+    request.client_secret = client == "spa" ? "" : client + "-secret";
+    request.code = code;
+    request.redirect_uri = kRedirect;
+    request.code_verifier = kVerifier;
+    return request;
+  }
+
+  TokenRequestFields Refresh(const std::string& token,
+                             const std::string& client = "web",
+                             const std::string& scope = "") {
+    TokenRequestFields request;
+    request.grant_type = "refresh_token";
+    request.client_id = client;
+    request.client_secret = client == "spa" ? "" : client + "-secret";
+    request.refresh_token = token;
+    request.scope = scope;
+    return request;
+  }
+
+  jwt::Claims Verify(const std::string& token, const std::string& typ,
+                     const std::string& audience) {
+    jwt::VerifierOptions options;
+    options.clock = &f_.clock;
+    options.issuer = kFixtureIssuer;
+    options.audiences = {audience};
+    options.required_typ = typ;
+    options.allowed_algorithms = {jwt::Algorithm::kES256};
+    auto verified = jwt::JwtVerifier::Create(options)->Verify(
+        token, *f_.keys->snapshot()->jwks);
+    EXPECT_TRUE(verified.ok()) << verified.status();
+    return verified.ok() ? verified->claims : jwt::Claims();
+  }
+
+  testing::OAuthFixture f_;
+  PasswordHasher hasher_;
+  std::unique_ptr<LoginThrottle> throttle_;
+  UserAccounts users_;
+  AuthorizationEndpoint authorization_;
+  UserTokenMinter minter_;
+  UserGrantDeps deps_;
+  AuthorizationCodeGrant code_grant_;
+  RefreshTokenGrant refresh_grant_;
+  TokenRevoker revoker_;
+  UserInfoEndpoint userinfo_;
+  TokenEndpoint tokens_;
+  storage::UserRecord alice_;
+};
+
+// --- Authorize (Steps A and B) ---
+
+TEST_F(UserFlowsTest, AuthorizeIssuesACodeAndTheRedirect) {
+  auto issued = Authorize(Request());
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->code.size(), 43u);  // 256 bits, base64url.
+  EXPECT_EQ(issued->state, "xyz");
+  EXPECT_EQ(issued->redirect_url,
+            std::string(kRedirect) + "?code=" + issued->code +
+                "&state=xyz&iss=https%3A%2F%2Fid.example");
+  // Stored only as a hash.
+  auto stored = f_.store.GetAuthorizationCode(HashOpaqueToken(issued->code));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_NE(stored->code_hash, issued->code);
+  EXPECT_EQ(stored->user_id, alice_.user_id);
+  EXPECT_EQ(stored->scope, "openid profile email orders.read");
+  EXPECT_EQ(stored->expires_at - f_.clock.Now(), absl::Seconds(60));
+}
+
+TEST_F(UserFlowsTest, UnknownClientOrRedirectUriIsNeverRedirected) {
+  struct Case {
+    std::string client_id, redirect_uri;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"nobody", kRedirect},
+           {"", kRedirect},
+           {"bad id!", kRedirect},
+           {"web", ""},
+           {"web", std::string(kRedirect) + "/other"},
+           {"web", std::string(kRedirect) + "?x=1"},
+           {"web", "https://APP.example/callback"},
+           {"web", "https://evil.example/callback"},
+       }) {
+    AuthorizationRequest request = Request();
+    request.client_id = c.client_id;
+    request.redirect_uri = c.redirect_uri;
+    auto refused = Authorize(request);
+    EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kInvalidRequest)
+        << c.client_id << " " << c.redirect_uri;
+    EXPECT_EQ(ErrorDetailsOf(refused.status()).count("redirect_uri"), 0u)
+        << c.client_id << " " << c.redirect_uri;
+  }
+}
+
+TEST_F(UserFlowsTest, OtherRequestErrorsGoToTheRedirectUri) {
+  struct Case {
+    std::function<void(AuthorizationRequest&)> change;
+    OAuthError error;
+  };
+  const std::vector<Case> cases = {
+      {[](auto& r) { r.response_type = "token"; },
+       OAuthError::kUnsupportedResponseType},
+      {[](auto& r) { r.response_type = ""; },
+       OAuthError::kUnsupportedResponseType},
+      {[](auto& r) { r.scope = "openid admin"; }, OAuthError::kInvalidScope},
+      {[](auto& r) { r.scope = "bad\"scope"; }, OAuthError::kInvalidScope},
+      {[](auto& r) { r.code_challenge = ""; }, OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code_challenge_method = ""; },
+       OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code_challenge_method = "plain"; },
+       OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code_challenge = "short"; },
+       OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code_challenge.back() = '='; },
+       OAuthError::kInvalidRequest},
+      {[](auto& r) { r.nonce = std::string(513, 'n'); },
+       OAuthError::kInvalidRequest},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    AuthorizationRequest request = Request();
+    cases[i].change(request);
+    auto refused = Authorize(request);
+    EXPECT_EQ(ErrorOf(refused.status()), cases[i].error) << i;
+    const std::string redirect =
+        ErrorDetailsOf(refused.status())["redirect_uri"];
+    EXPECT_TRUE(absl::StartsWith(
+        redirect, std::string(kRedirect) +
+                      "?error=" + std::string(OAuthErrorCode(cases[i].error)) +
+                      "&error_description="))
+        << i << " " << redirect;
+    EXPECT_TRUE(
+        absl::EndsWith(redirect, "&state=xyz&iss=https%3A%2F%2Fid.example"))
+        << redirect;
+  }
+  // A client that may not use the grant.
+  AuthorizationRequest request = Request("worker");
+  storage::ClientRecord worker = *f_.store.GetClient("worker");
+  worker.redirect_uris = {kRedirect};
+  ASSERT_TRUE(f_.store.UpdateClient(worker).ok());
+  auto refused = Authorize(request);
+  EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kUnauthorizedClient);
+  EXPECT_EQ(ErrorDetailsOf(refused.status()).count("redirect_uri"), 1u);
+}
+
+TEST_F(UserFlowsTest, PlainPkceOnlyWhenConfigured) {
+  AuthorizationEndpoint lenient(&f_.store, &f_.store, &users_, &f_.clock,
+                                SystemRandom(),
+                                {kFixtureIssuer, true, absl::Seconds(60)});
+  AuthorizationRequest request = Request();
+  request.code_challenge = kVerifier;
+  request.code_challenge_method = "plain";
+  auto issued =
+      lenient.Authorize(request, "alice@example.com", "correct horse", "x");
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_TRUE(tokens_.Exchange(Exchange(issued->code)).ok());
+  EXPECT_EQ(ErrorOf(Authorize(request).status()), OAuthError::kInvalidRequest);
+}
+
+TEST_F(UserFlowsTest, BadCredentialsAreAccessDeniedWithOneMessage) {
+  std::string message;
+  for (const auto& [username, password] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"alice@example.com", "wrong"},
+           {"nobody@example.com", "correct horse"},
+           {"", "x"},
+           {"ALICE@EXAMPLE.COM", ""}}) {
+    auto refused =
+        authorization_.Authorize(Request(), username, password, "10.0.0.9");
+    EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kAccessDenied);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+    if (message.empty()) message = std::string(refused.status().message());
+    EXPECT_EQ(refused.status().message(), message);  // No enumeration.
+    // The user may retry: nothing for the redirect_uri.
+    EXPECT_EQ(ErrorDetailsOf(refused.status()).count("redirect_uri"), 0u);
+  }
+  // Case does not matter in usernames.
+  EXPECT_TRUE(authorization_
+                  .Authorize(Request(), "ALICE@example.COM", "correct horse",
+                             "10.0.0.9")
+                  .ok());
+  // A disabled user: refused like a wrong password.
+  ASSERT_TRUE(users_.SetDisabled(alice_.user_id, true).ok());
+  auto disabled = Authorize(Request());
+  EXPECT_EQ(ErrorOf(disabled.status()), OAuthError::kAccessDenied);
+  EXPECT_EQ(disabled.status().message(), message);
+  std::vector<std::string> events = f_.events.Take();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "login_failed disabled"),
+            1);
+}
+
+TEST_F(UserFlowsTest, FailedLoginsAreThrottled) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(ErrorOf(Authorize(Request(), "wrong").status()),
+              OAuthError::kAccessDenied);
+  }
+  // Locked: even the right password waits.
+  auto locked = Authorize(Request());
+  EXPECT_EQ(ErrorOf(locked.status()), OAuthError::kTemporarilyUnavailable);
+  EXPECT_EQ(locked.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorDetailsOf(locked.status())["retry_after_seconds"], "60");
+  f_.clock.Advance(absl::Seconds(61));
+  EXPECT_TRUE(Authorize(Request()).ok());
+}
+
+// --- The authorization_code grant (Steps C and D) ---
+
+TEST_F(UserFlowsTest, CodeExchangeIssuesAccessIdAndRefreshTokens) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->scope, "openid profile email orders.read");
+  EXPECT_EQ(issued->expires_in, 600);
+  EXPECT_EQ(issued->refresh_token.size(), 43u);
+
+  const jwt::Claims access =
+      Verify(issued->access_token, "at+jwt", "orders-api");
+  EXPECT_EQ(access.sub, alice_.user_id);
+  EXPECT_EQ(access.GetString("client_id"), "web");
+  EXPECT_EQ(access.GetString("scope"), "openid profile email orders.read");
+  EXPECT_EQ(access.other["auth_time"], absl::ToUnixSeconds(f_.clock.Now()));
+
+  const jwt::Claims id = Verify(issued->id_token, "JWT", "web");
+  EXPECT_EQ(id.sub, alice_.user_id);
+  EXPECT_EQ(id.GetString("azp"), "web");
+  EXPECT_EQ(id.GetString("nonce"), "n-0S6_WzA2Mj");
+  EXPECT_EQ(id.GetString("at_hash"),
+            AccessTokenHash(issued->access_token, jwt::Algorithm::kES256));
+  EXPECT_EQ(id.other["auth_time"], absl::ToUnixSeconds(f_.clock.Now()));
+  EXPECT_EQ(id.GetString("name"), "Alice A.");
+  EXPECT_EQ(id.GetString("preferred_username"), "alice@example.com");
+  EXPECT_EQ(id.GetString("email"), "alice@example.com");
+  EXPECT_EQ(id.other["email_verified"], true);
+  EXPECT_EQ(f_.events.Take(),
+            (std::vector<std::string>{"issued authorization_code web"}));
+}
+
+TEST_F(UserFlowsTest, ClaimsFollowTheGrantedScopes) {
+  AuthorizationRequest request = Request();
+  request.scope = "openid orders.read";
+  auto issued = tokens_.Exchange(Exchange(Authorize(request)->code));
+  ASSERT_TRUE(issued.ok());
+  const jwt::Claims id = Verify(issued->id_token, "JWT", "web");
+  EXPECT_FALSE(id.GetString("name").has_value());
+  EXPECT_FALSE(id.GetString("email").has_value());
+  // Without openid: no ID token.
+  request.scope = "orders.read";
+  issued = tokens_.Exchange(Exchange(Authorize(request)->code));
+  ASSERT_TRUE(issued.ok());
+  EXPECT_TRUE(issued->id_token.empty());
+  // A client not allowed refresh_token gets no refresh token.
+  issued = tokens_.Exchange(Exchange(Code("nore"), "nore"));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_TRUE(issued->refresh_token.empty());
+}
+
+TEST_F(UserFlowsTest, EveryCodeRuleHasItsError) {
+  struct Case {
+    std::function<void(TokenRequestFields&)> change;
+    OAuthError error;
+  };
+  const std::vector<Case> cases = {
+      {[](auto& r) { r.code_verifier = std::string(43, 'A'); },
+       OAuthError::kInvalidGrant},
+      {[](auto& r) { r.code_verifier = ""; }, OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code_verifier = "short"; }, OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code_verifier = std::string(129, 'a'); },
+       OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code_verifier.back() = '/'; },
+       OAuthError::kInvalidRequest},
+      {[](auto& r) { r.redirect_uri = "http://127.0.0.1:8123/cb"; },
+       OAuthError::kInvalidGrant},
+      {[](auto& r) { r.redirect_uri = ""; }, OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code = ""; }, OAuthError::kInvalidRequest},
+      {[](auto& r) { r.code = "not-a-code"; }, OAuthError::kInvalidGrant},
+      {[](auto& r) { r.client_secret = "wrong"; }, OAuthError::kInvalidClient},
+      {[](auto& r) { r.client_secret = ""; }, OAuthError::kInvalidClient},
+  };
+  const std::string code = Code();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    TokenRequestFields request = Exchange(code);
+    cases[i].change(request);
+    EXPECT_EQ(ErrorOf(tokens_.Exchange(request).status()), cases[i].error) << i;
+  }
+  // None of those burned the code.
+  EXPECT_TRUE(tokens_.Exchange(Exchange(code)).ok());
+}
+
+TEST_F(UserFlowsTest, ACodeIsBoundToItsClient) {
+  const std::string code = Code("web");
+  // Another confidential client, and a public one.
+  AddClient("other", false, {"authorization_code"});
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Exchange(code, "other")).status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Exchange(code, "spa")).status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_TRUE(tokens_.Exchange(Exchange(code, "web")).ok());
+}
+
+TEST_F(UserFlowsTest, PublicClientsUseNoSecretAndConfidentialOnesMust) {
+  TokenRequestFields request = Exchange(Code("spa"), "spa");
+  request.client_secret = "anything";
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(request).status()),
+            OAuthError::kInvalidClient);
+  request.client_secret = "";
+  auto issued = tokens_.Exchange(request);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_FALSE(issued->refresh_token.empty());
+  // The client_credentials grant is for confidential clients only.
+  TokenRequestFields cc;
+  cc.grant_type = "client_credentials";
+  cc.client_id = "spa";
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(cc).status()), OAuthError::kInvalidClient);
+  // A confidential client not allowed the grant.
+  TokenRequestFields worker = Exchange("x", "worker");
+  worker.client_secret = "worker-secret";
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(worker).status()),
+            OAuthError::kUnauthorizedClient);
+}
+
+TEST_F(UserFlowsTest, ExpiredCodesAreInvalidGrant) {
+  const std::string code = Code();
+  f_.clock.Advance(absl::Seconds(60));
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Exchange(code)).status()),
+            OAuthError::kInvalidGrant);
+}
+
+TEST_F(UserFlowsTest, AReplayedCodeRevokesWhatTheFirstRedemptionIssued) {
+  const std::string code = Code();
+  auto first = tokens_.Exchange(Exchange(code));
+  ASSERT_TRUE(first.ok());
+  auto replay = tokens_.Exchange(Exchange(code));
+  EXPECT_EQ(ErrorOf(replay.status()), OAuthError::kInvalidGrant);
+  // The first access token is revoked, and its refresh token with it.
+  const std::string jti =
+      *Verify(first->access_token, "at+jwt", "orders-api").jti;
+  EXPECT_TRUE(*f_.store.IsRevoked(jti));
+  EXPECT_FALSE(f_.introspector
+                   .Introspect("worker", "worker-secret", first->access_token)
+                   ->active);
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(first->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+}
+
+TEST_F(UserFlowsTest, ADisabledUserGetsNoTokens) {
+  const std::string code = Code();
+  ASSERT_TRUE(users_.SetDisabled(alice_.user_id, true).ok());
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Exchange(code)).status()),
+            OAuthError::kInvalidGrant);
+}
+
+TEST_F(UserFlowsTest, ConcurrentRedemptionsHaveExactlyOneWinner) {
+  const std::string code = Code();
+  std::atomic<int> won{0}, invalid_grant{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      auto issued = tokens_.Exchange(Exchange(code));
+      if (issued.ok()) ++won;
+      if (ErrorOf(issued.status()) == OAuthError::kInvalidGrant) {
+        ++invalid_grant;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(invalid_grant.load(), 19);
+}
+
+// --- The refresh_token grant ---
+
+TEST_F(UserFlowsTest, RefreshRotatesAndReuseRevokesTheFamily) {
+  auto first = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(first.ok());
+  f_.events.Take();
+  auto second = tokens_.Exchange(Refresh(first->refresh_token));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(second->refresh_token, first->refresh_token);
+  EXPECT_FALSE(second->id_token.empty());
+  const jwt::Claims id = Verify(second->id_token, "JWT", "web");
+  EXPECT_FALSE(id.GetString("nonce").has_value());  // OIDC Core §12.2.
+  // The old one again: reuse, and the whole family goes.
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(first->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(second->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_EQ(
+      f_.events.Take(),
+      (std::vector<std::string>{"issued refresh_token web", "refresh_reuse web",
+                                "refused refresh_token invalid_grant",
+                                "refused refresh_token invalid_grant"}));
+}
+
+TEST_F(UserFlowsTest, RefreshMayNarrowTheScopeButNotWidenIt) {
+  auto first = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(
+      ErrorOf(
+          tokens_.Exchange(Refresh(first->refresh_token, "web", "orders.write"))
+              .status()),
+      OAuthError::kInvalidScope);
+  auto narrow =
+      tokens_.Exchange(Refresh(first->refresh_token, "web", "orders.read"));
+  ASSERT_TRUE(narrow.ok()) << narrow.status();
+  EXPECT_EQ(narrow->scope, "orders.read");
+  EXPECT_TRUE(narrow->id_token.empty());  // No openid in the narrowed scope.
+  // The new refresh token keeps the original scope (RFC 6749 §6).
+  auto wide = tokens_.Exchange(Refresh(narrow->refresh_token));
+  ASSERT_TRUE(wide.ok());
+  EXPECT_EQ(wide->scope, "openid profile email orders.read");
+}
+
+TEST_F(UserFlowsTest, ARefreshTokenIsBoundToItsClient) {
+  auto first = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(first.ok());
+  AddClient("other", false, {"authorization_code", "refresh_token"});
+  EXPECT_EQ(
+      ErrorOf(
+          tokens_.Exchange(Refresh(first->refresh_token, "other")).status()),
+      OAuthError::kInvalidGrant);
+  EXPECT_TRUE(tokens_.Exchange(Refresh(first->refresh_token)).ok());
+}
+
+TEST_F(UserFlowsTest, EveryRefreshRuleHasItsError) {
+  auto first = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh("")).status()),
+            OAuthError::kInvalidRequest);
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh("unknown")).status()),
+            OAuthError::kInvalidGrant);
+  TokenRequestFields wrong = Refresh(first->refresh_token);
+  wrong.client_secret = "wrong";
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(wrong).status()),
+            OAuthError::kInvalidClient);
+  // "nore" may not refresh at all.
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh("x", "nore")).status()),
+            OAuthError::kUnauthorizedClient);
+  // None of those used the token up.
+  EXPECT_TRUE(tokens_.Exchange(Refresh(first->refresh_token)).ok());
+}
+
+TEST_F(UserFlowsTest, RefreshTokensExpireWhenIdleAndAbsolutely) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok());
+  // Idle lifetime 24 h: used every 20 h it lives on...
+  for (int i = 0; i < 3; ++i) {
+    f_.clock.Advance(absl::Hours(20));
+    issued = tokens_.Exchange(Refresh(issued->refresh_token));
+    ASSERT_TRUE(issued.ok()) << i << issued.status();
+  }
+  // ...until the absolute lifetime (72 h from the grant).
+  f_.clock.Advance(absl::Hours(13));
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(issued->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+  // Idle: unused for 24 h.
+  auto other = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(other.ok());
+  f_.clock.Advance(absl::Hours(24));
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(other->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+}
+
+TEST_F(UserFlowsTest, ADisabledUsersRefreshTokensStopWorking) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(users_.SetDisabled(alice_.user_id, true).ok());
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(issued->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+  ASSERT_TRUE(users_.SetDisabled(alice_.user_id, false).ok());
+  // The family was revoked, not just refused.
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(issued->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+}
+
+TEST_F(UserFlowsTest, ConcurrentRefreshesRotateOnceAndLeaveNoLiveToken) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok());
+  std::atomic<int> won{0};
+  std::vector<std::string> winners(20);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      auto refreshed = tokens_.Exchange(Refresh(issued->refresh_token));
+      if (refreshed.ok()) {
+        ++won;
+        winners[i] = refreshed->refresh_token;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  // The losers were reuse: the family is revoked, the winner's new token too.
+  for (const std::string& token : winners) {
+    if (token.empty()) continue;
+    auto stored = f_.store.GetRefreshToken(HashOpaqueToken(token));
+    ASSERT_TRUE(stored.ok());
+    EXPECT_TRUE(stored->revoked);
+    EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(token)).status()),
+              OAuthError::kInvalidGrant);
+  }
+}
+
+// --- Revoke (RFC 7009) ---
+
+TEST_F(UserFlowsTest, RevokingARefreshTokenRevokesItsFamily) {
+  auto first = tokens_.Exchange(Exchange(Code()));
+  auto second = tokens_.Exchange(Refresh(first->refresh_token));
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(
+      revoker_.Revoke(second->refresh_token, "", "web", "web-secret").ok());
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(second->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+  // Unknown tokens are not an error; neither is revoking twice.
+  EXPECT_TRUE(
+      revoker_.Revoke("unknown", "refresh_token", "web", "web-secret").ok());
+  EXPECT_TRUE(
+      revoker_.Revoke(second->refresh_token, "", "web", "web-secret").ok());
+}
+
+TEST_F(UserFlowsTest, RevokingAnAccessTokenMakesItInactive) {
+  auto issued = tokens_.Exchange(Exchange(Code("spa"), "spa"));
+  ASSERT_TRUE(issued.ok());
+  EXPECT_TRUE(userinfo_.Get(issued->access_token).ok());
+  EXPECT_TRUE(
+      revoker_.Revoke(issued->access_token, "access_token", "spa", "").ok());
+  EXPECT_FALSE(f_.introspector
+                   .Introspect("worker", "worker-secret", issued->access_token)
+                   ->active);
+  EXPECT_EQ(ErrorOf(userinfo_.Get(issued->access_token).status()),
+            OAuthError::kInvalidToken);
+  // A token that does not verify: nothing to do, not an error.
+  EXPECT_TRUE(revoker_.Revoke("a.b.c", "", "spa", "").ok());
+}
+
+TEST_F(UserFlowsTest, EveryRevocationRuleHasItsError) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ(ErrorOf(revoker_.Revoke(issued->refresh_token, "", "web", "bad")),
+            OAuthError::kInvalidClient);
+  EXPECT_EQ(ErrorOf(revoker_.Revoke(issued->refresh_token, "id_token", "web",
+                                    "web-secret")),
+            OAuthError::kUnsupportedTokenType);
+  EXPECT_EQ(ErrorOf(revoker_.Revoke("", "", "web", "web-secret")),
+            OAuthError::kInvalidRequest);
+  // Another client's tokens.
+  EXPECT_EQ(ErrorOf(revoker_.Revoke(issued->refresh_token, "", "spa", "")),
+            OAuthError::kUnauthorizedClient);
+  EXPECT_EQ(ErrorOf(revoker_.Revoke(issued->access_token, "", "spa", "")),
+            OAuthError::kUnauthorizedClient);
+  // Still alive after all that.
+  EXPECT_TRUE(tokens_.Exchange(Refresh(issued->refresh_token)).ok());
+}
+
+// --- UserInfo ---
+
+TEST_F(UserFlowsTest, UserInfoFiltersClaimsByScope) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  auto info = userinfo_.Get(issued->access_token);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->sub, alice_.user_id);
+  EXPECT_EQ(info->name, "Alice A.");
+  EXPECT_EQ(info->preferred_username, "alice@example.com");
+  EXPECT_EQ(info->email, "alice@example.com");
+  EXPECT_TRUE(info->email_verified);
+
+  AuthorizationRequest request = Request();
+  request.scope = "openid";
+  issued = tokens_.Exchange(Exchange(Authorize(request)->code));
+  info = userinfo_.Get(issued->access_token);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->sub, alice_.user_id);
+  EXPECT_TRUE(info->name.empty());
+  EXPECT_TRUE(info->email.empty());
+}
+
+TEST_F(UserFlowsTest, EveryUserInfoRuleHasItsError) {
+  EXPECT_EQ(ErrorOf(userinfo_.Get("").status()), OAuthError::kInvalidToken);
+  EXPECT_EQ(ErrorOf(userinfo_.Get("garbage").status()),
+            OAuthError::kInvalidToken);
+  // Without openid.
+  AuthorizationRequest request = Request();
+  request.scope = "orders.read";
+  auto issued = tokens_.Exchange(Exchange(Authorize(request)->code));
+  EXPECT_EQ(ErrorOf(userinfo_.Get(issued->access_token).status()),
+            OAuthError::kInsufficientScope);
+  // A client's own token, even with openid among its allowed scopes.
+  storage::ClientRecord worker = *f_.store.GetClient("worker");
+  worker.allowed_scopes.push_back("openid");
+  ASSERT_TRUE(f_.store.UpdateClient(worker).ok());
+  auto client_token = f_.grant.Issue(
+      {"client_credentials", "worker", "worker-secret", "openid"});
+  ASSERT_TRUE(client_token.ok()) << client_token.status();
+  EXPECT_EQ(ErrorOf(userinfo_.Get(client_token->access_token).status()),
+            OAuthError::kInsufficientScope);
+  // Expired.
+  auto fresh = tokens_.Exchange(Exchange(Code()));
+  f_.clock.Advance(absl::Minutes(11));
+  EXPECT_EQ(ErrorOf(userinfo_.Get(fresh->access_token).status()),
+            OAuthError::kInvalidToken);
+}
+
+TEST_F(UserFlowsTest, PasswordsAreRehashedWhenTheParametersChange) {
+  const std::string before = f_.store.GetUser(alice_.user_id)->password_hash;
+  EXPECT_NE(before.find("m=7168,t=5"), std::string::npos);
+  PasswordHasher stronger =
+      *PasswordHasher::Create({8192, 5, 1}, SystemRandom());
+  UserAccounts upgraded(&f_.store, &stronger, throttle_.get(), &f_.clock,
+                        SystemRandom());
+  ASSERT_TRUE(
+      upgraded.Authenticate("alice@example.com", "correct horse", "x").ok());
+  const std::string after = f_.store.GetUser(alice_.user_id)->password_hash;
+  EXPECT_NE(after.find("m=8192,t=5"), std::string::npos) << after;
+  EXPECT_TRUE(
+      upgraded.Authenticate("alice@example.com", "correct horse", "x").ok());
+}
+
+TEST_F(UserFlowsTest, UserRulesRefuseBadInput) {
+  for (const UserSpec& bad : std::vector<UserSpec>{
+           {"", "pw"},
+           {"has space", "pw"},
+           {std::string(65, 'a'), "pw"},
+           {"bob", ""},
+           {"bob", std::string("a\0b", 3)},
+           {"bob", "pw", "name\x01"},
+           {"bob", "pw", "", "no-at-sign"},
+           {"bob", "pw", "", "a@b@c"},
+       }) {
+    EXPECT_EQ(ErrorOf(users_.Create(bad).status()), OAuthError::kInvalidRequest)
+        << bad.username;
+  }
+  EXPECT_EQ(users_.Create({"alice@example.com", "pw"}).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  // The password is never stored in clear.
+  EXPECT_EQ(alice_.password_hash.find("correct horse"), std::string::npos);
+  EXPECT_TRUE(absl::StartsWith(alice_.password_hash, "$argon2id$v=19$"));
+}
+
+}  // namespace
+}  // namespace identity::server

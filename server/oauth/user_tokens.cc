@@ -1,0 +1,102 @@
+#include "server/oauth/user_tokens.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
+#include "jwt/base64url.h"
+
+namespace identity::server {
+
+bool HasScope(const std::vector<std::string>& scopes, absl::string_view scope) {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+std::string NewOpaqueToken(const RandomSource& random) {
+  return jwt::Base64UrlEncode(RandomBytes(random, 32));
+}
+
+std::string HashOpaqueToken(absl::string_view token) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+         digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+std::string AccessTokenHash(absl::string_view access_token,
+                            jwt::Algorithm alg) {
+  unsigned char digest[SHA512_DIGEST_LENGTH];
+  size_t size;
+  const auto* data =
+      reinterpret_cast<const unsigned char*>(access_token.data());
+  switch (alg) {
+    case jwt::Algorithm::kES384:
+    case jwt::Algorithm::kRS384:
+    case jwt::Algorithm::kPS384:
+      SHA384(data, access_token.size(), digest);
+      size = SHA384_DIGEST_LENGTH;
+      break;
+    case jwt::Algorithm::kES512:
+    case jwt::Algorithm::kRS512:
+    case jwt::Algorithm::kPS512:
+    case jwt::Algorithm::kEdDSA:
+      SHA512(data, access_token.size(), digest);
+      size = SHA512_DIGEST_LENGTH;
+      break;
+    default:
+      SHA256(data, access_token.size(), digest);
+      size = SHA256_DIGEST_LENGTH;
+  }
+  return jwt::Base64UrlEncode(
+      absl::string_view(reinterpret_cast<const char*>(digest), size / 2));
+}
+
+absl::StatusOr<std::string> UserTokenMinter::AccessToken(
+    const UserAccessClaims& c) const {
+  jwt::Claims claims;
+  claims.iss = options_.issuer;
+  claims.sub = c.user_id;
+  claims.aud = {options_.audience};
+  claims.iat = absl::ToUnixSeconds(c.now);
+  claims.exp = absl::ToUnixSeconds(c.now + options_.access_token_lifetime);
+  claims.jti = c.jti;
+  claims.other["client_id"] = c.client_id;
+  claims.other["auth_time"] = absl::ToUnixSeconds(c.auth_time);
+  if (!c.scopes.empty()) claims.other["scope"] = absl::StrJoin(c.scopes, " ");
+  return keys_->snapshot()->signer->Sign(claims);
+}
+
+absl::StatusOr<std::string> UserTokenMinter::IdToken(
+    const storage::UserRecord& user, absl::string_view client_id,
+    const std::vector<std::string>& scopes, absl::Time auth_time,
+    absl::string_view nonce, absl::string_view access_token,
+    absl::Time now) const {
+  const std::shared_ptr<const KeySnapshot> keys = keys_->snapshot();
+  jwt::Claims claims;
+  claims.iss = options_.issuer;
+  claims.sub = user.user_id;
+  claims.aud = {std::string(client_id)};
+  claims.iat = absl::ToUnixSeconds(now);
+  claims.exp = absl::ToUnixSeconds(now + options_.id_token_lifetime);
+  claims.other["azp"] = std::string(client_id);
+  claims.other["auth_time"] = absl::ToUnixSeconds(auth_time);
+  if (!nonce.empty()) claims.other["nonce"] = std::string(nonce);
+  if (!access_token.empty()) {
+    claims.other["at_hash"] =
+        AccessTokenHash(access_token, keys->id_token_signer->algorithm());
+  }
+  if (HasScope(scopes, "profile")) {
+    if (!user.name.empty()) claims.other["name"] = user.name;
+    claims.other["preferred_username"] = user.username;
+  }
+  if (HasScope(scopes, "email") && !user.email.empty()) {
+    claims.other["email"] = user.email;
+    claims.other["email_verified"] = user.email_verified;
+  }
+  return keys->id_token_signer->Sign(claims);
+}
+
+}  // namespace identity::server

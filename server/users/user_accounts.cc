@@ -1,0 +1,240 @@
+#include "server/users/user_accounts.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "jwt/base64url.h"
+#include "server/oauth/client_registry.h"
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+namespace {
+
+constexpr size_t kMaxUsername = 64;
+constexpr size_t kMaxName = 200;
+constexpr size_t kMaxEmail = 254;
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+absl::Status Invalid(absl::string_view message) {
+  return OAuthFailure(OAuthError::kInvalidRequest, message);
+}
+
+absl::Time Now(const jwt::Clock* clock) {
+  // The store keeps microseconds.
+  return absl::FromUnixMicros(absl::ToUnixMicros(clock->Now()));
+}
+
+absl::StatusOr<std::string> NormalizeUsername(absl::string_view username) {
+  std::string lower = absl::AsciiStrToLower(username);
+  bool ok = !lower.empty() && lower.size() <= kMaxUsername;
+  for (char c : lower) {
+    ok = ok && (absl::ascii_isdigit(c) || (c >= 'a' && c <= 'z') || c == '.' ||
+                c == '_' || c == '@' || c == '+' || c == '-');
+  }
+  if (!ok) {
+    return Invalid(absl::StrCat("username must be 1 to ", kMaxUsername,
+                                " characters of [a-z0-9._@+-]"));
+  }
+  return lower;
+}
+
+absl::Status CheckProfile(absl::string_view name, absl::string_view email) {
+  if (name.size() > kMaxName || !IsPrintableUtf8(name)) {
+    return Invalid(absl::StrCat("name must be at most ", kMaxName,
+                                " bytes of printable UTF-8"));
+  }
+  if (!email.empty()) {
+    const size_t at = email.find('@');
+    bool ok = email.size() <= kMaxEmail && at != absl::string_view::npos &&
+              at > 0 && at + 1 < email.size() &&
+              email.find('@', at + 1) == absl::string_view::npos;
+    for (char c : email) {
+      const unsigned char u = static_cast<unsigned char>(c);
+      ok = ok && u > 0x20 && u < 0x7F;
+    }
+    if (!ok) {
+      return Invalid(
+          "email must be local@domain, at most 254 printable ASCII "
+          "characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUserId(absl::string_view user_id) {
+  if (!IsValidUserId(user_id)) return Invalid("user_id is malformed");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsValidUserId(absl::string_view user_id) {
+  if (user_id.empty() || user_id.size() > 64) return false;
+  for (char c : user_id) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+absl::StatusOr<storage::UserRecord> UserAccounts::Create(UserSpec spec) const {
+  auto username = NormalizeUsername(spec.username);
+  if (!username.ok()) return username.status();
+  if (absl::Status s = CheckProfile(spec.name, spec.email); !s.ok()) return s;
+  if (absl::Status s = ValidatePassword(spec.password); !s.ok()) {
+    return Invalid(s.message());
+  }
+  auto hash = hasher_->Hash(spec.password);
+  if (!hash.ok()) return hash.status();
+  storage::UserRecord user;
+  // 128 random bits: the "sub", stable and not guessable.
+  user.user_id = jwt::Base64UrlEncode(RandomBytes(random_, 16));
+  user.username = *std::move(username);
+  user.password_hash = *std::move(hash);
+  user.name = std::move(spec.name);
+  user.email = std::move(spec.email);
+  user.email_verified = spec.email_verified;
+  user.created_at = user.updated_at = Now(clock_);
+  absl::Status stored = store_->CreateUser(user);
+  if (stored.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("the username \"", user.username, "\" is taken"));
+  }
+  if (!stored.ok()) return stored;
+  return user;
+}
+
+absl::StatusOr<storage::UserRecord> UserAccounts::Get(
+    absl::string_view user_id) const {
+  if (absl::Status s = CheckUserId(user_id); !s.ok()) return s;
+  auto user = store_->GetUser(user_id);
+  if (user.status().code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError("no such user");
+  }
+  return user;
+}
+
+absl::StatusOr<UserPage> UserAccounts::List(
+    int page_size, absl::string_view page_token) const {
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return Invalid(absl::StrCat("page_size must be 0 to ", kMaxPageSize));
+  }
+  if (page_size == 0) page_size = kDefaultPageSize;
+  std::string after;
+  if (!page_token.empty()) {
+    auto decoded = jwt::Base64UrlDecode(page_token);
+    if (!decoded.ok() || !IsValidUserId(*decoded)) {
+      return Invalid("page_token is not one this server issued");
+    }
+    after = *std::move(decoded);
+  }
+  auto users = store_->ListUsers(after, page_size + 1);
+  if (!users.ok()) return users.status();
+  UserPage page;
+  page.users = *std::move(users);
+  if (page.users.size() > static_cast<size_t>(page_size)) {
+    page.users.resize(page_size);
+    page.next_page_token = jwt::Base64UrlEncode(page.users.back().user_id);
+  }
+  return page;
+}
+
+absl::StatusOr<storage::UserRecord> UserAccounts::UpdateProfile(
+    absl::string_view user_id, std::string name, std::string email,
+    bool email_verified) const {
+  if (absl::Status s = CheckProfile(name, email); !s.ok()) return s;
+  auto user = Get(user_id);
+  if (!user.ok()) return user.status();
+  user->name = std::move(name);
+  user->email = std::move(email);
+  user->email_verified = email_verified;
+  user->updated_at = Now(clock_);
+  if (absl::Status s = store_->UpdateUser(*user); !s.ok()) return s;
+  return user;
+}
+
+absl::StatusOr<storage::UserRecord> UserAccounts::SetDisabled(
+    absl::string_view user_id, bool disabled) const {
+  auto user = Get(user_id);
+  if (!user.ok()) return user.status();
+  user->disabled = disabled;
+  user->updated_at = Now(clock_);
+  if (absl::Status s = store_->UpdateUser(*user); !s.ok()) return s;
+  return user;
+}
+
+absl::StatusOr<storage::UserRecord> UserAccounts::SetPassword(
+    absl::string_view user_id, absl::string_view password) const {
+  if (absl::Status s = ValidatePassword(password); !s.ok()) {
+    return Invalid(s.message());
+  }
+  auto user = Get(user_id);
+  if (!user.ok()) return user.status();
+  auto hash = hasher_->Hash(password);
+  if (!hash.ok()) return hash.status();
+  user->password_hash = *std::move(hash);
+  user->updated_at = Now(clock_);
+  if (absl::Status s = store_->SetPasswordHash(
+          user->user_id, user->password_hash, user->updated_at);
+      !s.ok()) {
+    return s;
+  }
+  return user;
+}
+
+absl::StatusOr<storage::UserRecord> UserAccounts::Authenticate(
+    absl::string_view username, absl::string_view password,
+    absl::string_view source) const {
+  const absl::Status refused =
+      OAuthFailure(OAuthError::kAccessDenied, "wrong username or password",
+                   absl::StatusCode::kUnauthenticated);
+  // A name that could never have been registered: a failed login all the
+  // same (it is throttled like any other), keyed by what was sent.
+  auto normalized = NormalizeUsername(username);
+  const std::string key =
+      normalized.ok() ? *normalized : absl::AsciiStrToLower(username);
+  if (absl::Status allowed = throttle_->Check(key, source); !allowed.ok()) {
+    events_->LoginFailed("throttled");
+    return WithErrorDetail(
+        OAuthFailure(OAuthError::kTemporarilyUnavailable,
+                     "too many failed logins; try again later"),
+        "retry_after_seconds",
+        absl::StrCat(absl::ToInt64Seconds(RetryAfter(allowed))));
+  }
+  auto fail = [&](absl::string_view reason) {
+    throttle_->RecordFailure(key, source);
+    events_->LoginFailed(reason);
+    return refused;
+  };
+  if (!normalized.ok()) {
+    hasher_->VerifyDummy(password);
+    return fail("bad_credentials");
+  }
+  auto user = store_->GetUserByUsername(*normalized);
+  if (user.status().code() == absl::StatusCode::kNotFound) {
+    hasher_->VerifyDummy(password);  // Costs what a wrong password costs.
+    return fail("bad_credentials");
+  }
+  if (!user.ok()) return user.status();
+  auto check = hasher_->Verify(password, user->password_hash);
+  if (!check.ok()) {
+    // A corrupt stored hash: the login fails, and the metric says why.
+    return fail("corrupt_hash");
+  }
+  if (!check->matches) return fail("bad_credentials");
+  // Only now, with the right password: a disabled account does not reveal
+  // itself to someone guessing.
+  if (user->disabled) return fail("disabled");
+  throttle_->RecordSuccess(key);
+  if (check->needs_rehash) {
+    // Parameters changed since the hash was made: upgrade it now that the
+    // password is at hand. A failure here does not fail the login.
+    auto rehashed = hasher_->Hash(password);
+    if (rehashed.ok() &&
+        store_->SetPasswordHash(user->user_id, *rehashed, Now(clock_)).ok()) {
+      user->password_hash = *std::move(rehashed);
+    }
+  }
+  return user;
+}
+
+}  // namespace identity::server
