@@ -77,13 +77,31 @@ token with scope identity.admin; else IDENTITY_ACCESS_TOKEN)
   idctl keys list --server ADDR AUTH             Every signing key with its state and dates.
   idctl keys rotate --server ADDR AUTH           Rotate now: NEXT becomes CURRENT.
   idctl clients create --server ADDR AUTH [--id ID] [--name NAME] [--allow-scope S]...
-      Register a client; prints it with its secret, which is shown only this once.
+                       [--redirect-uri URI]... [--grant-type G]... [--public]
+      Register a client; prints it with its secret, which is shown only this once (a --public
+      client has none). G: client_credentials (the default), authorization_code,
+      refresh_token.
   idctl clients get --server ADDR AUTH ID
   idctl clients list --server ADDR AUTH            Every client, page by page.
   idctl clients update --server ADDR AUTH ID [--name NAME] [--allow-scope S]... [--no-scopes]
-      Change the name and/or the allowed scopes (what is not given stays; --no-scopes clears
-      the scopes). Reads the client first: a concurrent change in between is overwritten.
+                       [--redirect-uri URI]... [--no-redirect-uris] [--grant-type G]...
+      Change the name, allowed scopes, redirect URIs and/or grant types (what is not given
+      stays; a list given replaces the current one; --no-scopes and --no-redirect-uris clear).
+      Reads the client first: a concurrent change in between is overwritten.
   idctl clients delete --server ADDR AUTH ID
+  idctl users create --server ADDR AUTH --username NAME [--name N] [--email E]
+                     [--email-verified] [--password-stdin]
+      Register a user. PASSWORD: never on the command line; one line of standard input with
+      --password-stdin, else IDENTITY_USER_PASSWORD.
+  idctl users get --server ADDR AUTH USER_ID
+  idctl users list --server ADDR AUTH              Every user, page by page.
+  idctl users update --server ADDR AUTH USER_ID [--name N] [--email E]
+                     [--email-verified | --no-email-verified]
+      Change the profile (what is not given stays). Reads the user first, like clients update.
+  idctl users disable --server ADDR AUTH USER_ID   The user can no longer log in.
+  idctl users enable --server ADDR AUTH USER_ID
+  idctl users set-password --server ADDR AUTH USER_ID [--password-stdin]
+      Replace the password (PASSWORD as for users create).
 
 Tokens
   idctl jwt sign --key PRIVATE_JWK_FILE --claims JSON [--typ TYP]
@@ -183,6 +201,7 @@ class Command {
       return KeysAdmin(argv);
     }
     if (group == "clients") return Clients(argv);
+    if (group == "users") return Users(argv);
     return Usage(absl::StrCat("unknown command \"", group,
                               verb.empty() ? "" : " ", verb, "\""));
   }
@@ -420,10 +439,11 @@ class Command {
 
   int Clients(const std::vector<std::string>& argv) {
     const std::string verb = argv.size() > 1 ? argv[1] : "";
-    auto args = ParseArgs(argv, 2,
-                          {"server", "tls-ca", "token", "client-id",
-                           "client-secret", "id", "name", "allow-scope"},
-                          {"no-scopes"});
+    auto args =
+        ParseArgs(argv, 2,
+                  {"server", "tls-ca", "token", "client-id", "client-secret",
+                   "id", "name", "allow-scope", "redirect-uri", "grant-type"},
+                  {"no-scopes", "no-redirect-uris", "public"});
     if (!args.ok()) return Usage(args.status().message());
     const std::string command = "clients " + verb;
     const bool takes_id = verb == "get" || verb == "update" || verb == "delete";
@@ -438,9 +458,15 @@ class Command {
         (verb != "update" || args->Get("allow-scope"))) {
       return Usage("--no-scopes is for clients update, without --allow-scope");
     }
-    if ((verb != "create" && args->Get("id")) ||
+    if (args->Get("no-redirect-uris") &&
+        (verb != "update" || args->Get("redirect-uri"))) {
+      return Usage(
+          "--no-redirect-uris is for clients update, without --redirect-uri");
+    }
+    if ((verb != "create" && (args->Get("id") || args->Get("public"))) ||
         ((verb != "create" && verb != "update") &&
-         (args->Get("name") || args->Get("allow-scope")))) {
+         (args->Get("name") || args->Get("allow-scope") ||
+          args->Get("redirect-uri") || args->Get("grant-type")))) {
       return Usage(absl::StrCat(command, " does not take these options"));
     }
     auto admin = ConnectAdmin(*args, command);
@@ -448,11 +474,20 @@ class Command {
     auto stub = v1::AdminService::NewStub(std::get<Admin>(admin).channel);
     const std::string& token = std::get<Admin>(admin).token;
     const std::vector<std::string> scopes = args->GetAll("allow-scope");
+    const std::vector<std::string> redirect_uris = args->GetAll("redirect-uri");
+    const std::vector<std::string> grant_types = args->GetAll("grant-type");
     if (verb == "create") {
       v1::CreateClientRequest request;
       request.set_client_id(args->Get("id").value_or(""));
       request.set_name(args->Get("name").value_or(""));
       for (const std::string& scope : scopes) request.add_allowed_scopes(scope);
+      for (const std::string& uri : redirect_uris) {
+        request.add_redirect_uris(uri);
+      }
+      for (const std::string& grant : grant_types) {
+        request.add_grant_types(grant);
+      }
+      request.set_public_client(args->Get("public").has_value());
       v1::CreateClientResponse response;
       const grpc::Status status =
           stub->CreateClient(AdminContext(token).get(), request, &response);
@@ -485,7 +520,9 @@ class Command {
       return status.ok() ? PrintMessage(response) : CallFailed(status);
     }
     if (verb == "update") {
-      // The API replaces name and scopes; keep what the command leaves out.
+      // The API replaces name, scopes, redirect URIs and grant types; keep
+      // what the command leaves out. (Empty grant types would mean
+      // ["client_credentials"], not "unchanged".)
       v1::GetClientRequest get;
       get.set_client_id(id);
       v1::Client current;
@@ -502,6 +539,20 @@ class Command {
       } else {
         *request.mutable_allowed_scopes() = current.allowed_scopes();
       }
+      if (args->Get("redirect-uri") || args->Get("no-redirect-uris")) {
+        for (const std::string& uri : redirect_uris) {
+          request.add_redirect_uris(uri);
+        }
+      } else {
+        *request.mutable_redirect_uris() = current.redirect_uris();
+      }
+      if (args->Get("grant-type")) {
+        for (const std::string& grant : grant_types) {
+          request.add_grant_types(grant);
+        }
+      } else {
+        *request.mutable_grant_types() = current.grant_types();
+      }
       v1::Client response;
       status =
           stub->UpdateClient(AdminContext(token).get(), request, &response);
@@ -515,6 +566,158 @@ class Command {
     if (!status.ok()) return CallFailed(status);
     out_ << "deleted " << id << "\n";
     return kExitOk;
+  }
+
+  // The password of users create / set-password: one line of standard input
+  // with --password-stdin (without its line break), else
+  // IDENTITY_USER_PASSWORD; never a command-line argument (`ps` shows those).
+  absl::StatusOr<std::string> UserPassword(const Args& args) {
+    if (args.Get("password-stdin")) {
+      if (stdin_used_) {
+        return absl::InvalidArgumentError(
+            "standard input can be read only once");
+      }
+      stdin_used_ = true;
+      std::string line;
+      if (!std::getline(in_, line)) {
+        return absl::InvalidArgumentError(
+            "no password on standard input (--password-stdin)");
+      }
+      if (line.empty()) {
+        return absl::InvalidArgumentError(
+            "the password on standard input is empty");
+      }
+      return line;
+    }
+    const char* env = std::getenv("IDENTITY_USER_PASSWORD");
+    if (env == nullptr || *env == '\0') {
+      return absl::InvalidArgumentError(
+          "no password: give --password-stdin or set IDENTITY_USER_PASSWORD "
+          "(never on the command line)");
+    }
+    return std::string(env);
+  }
+
+  int Users(const std::vector<std::string>& argv) {
+    const std::string verb = argv.size() > 1 ? argv[1] : "";
+    for (size_t i = 2; i < argv.size(); ++i) {
+      if (argv[i] == "--password" || argv[i].rfind("--password=", 0) == 0) {
+        return Usage(
+            "idctl takes no password on the command line (`ps` shows it): "
+            "use --password-stdin or IDENTITY_USER_PASSWORD");
+      }
+    }
+    auto args =
+        ParseArgs(argv, 2,
+                  {"server", "tls-ca", "token", "client-id", "client-secret",
+                   "username", "name", "email"},
+                  {"email-verified", "no-email-verified", "password-stdin"});
+    if (!args.ok()) return Usage(args.status().message());
+    const std::string command = "users " + verb;
+    const bool takes_id = verb == "get" || verb == "update" ||
+                          verb == "disable" || verb == "enable" ||
+                          verb == "set-password";
+    if (verb != "create" && verb != "list" && !takes_id) {
+      return Usage(absl::StrCat("unknown command \"", command, "\""));
+    }
+    if (args->positional.size() != (takes_id ? 1u : 0u)) {
+      return Usage(takes_id ? absl::StrCat(command, " needs one USER_ID")
+                            : absl::StrCat(command, " takes no arguments"));
+    }
+    const bool profile = verb == "create" || verb == "update";
+    if ((verb != "create" && args->Get("username")) ||
+        (!profile && (args->Get("name") || args->Get("email") ||
+                      args->Get("email-verified"))) ||
+        (verb != "update" && args->Get("no-email-verified")) ||
+        (verb != "create" && verb != "set-password" &&
+         args->Get("password-stdin"))) {
+      return Usage(absl::StrCat(command, " does not take these options"));
+    }
+    if (args->Get("email-verified") && args->Get("no-email-verified")) {
+      return Usage(
+          "--email-verified and --no-email-verified exclude each other");
+    }
+    if (verb == "create" && !args->Get("username")) {
+      return Usage("users create needs --username");
+    }
+    std::string password;
+    if (verb == "create" || verb == "set-password") {
+      auto read = UserPassword(*args);
+      if (!read.ok()) {
+        return Usage(absl::StrCat(command, ": ", read.status().message()));
+      }
+      password = *std::move(read);
+    }
+    auto admin = ConnectAdmin(*args, command);
+    if (const int* exit = std::get_if<int>(&admin)) return *exit;
+    auto stub = v1::AdminService::NewStub(std::get<Admin>(admin).channel);
+    const std::string& token = std::get<Admin>(admin).token;
+    if (verb == "create") {
+      v1::CreateUserRequest request;
+      request.set_username(*args->Get("username"));
+      request.set_password(password);
+      request.set_name(args->Get("name").value_or(""));
+      request.set_email(args->Get("email").value_or(""));
+      request.set_email_verified(args->Get("email-verified").has_value());
+      v1::User response;
+      const grpc::Status status =
+          stub->CreateUser(AdminContext(token).get(), request, &response);
+      return status.ok() ? PrintMessage(response) : CallFailed(status);
+    }
+    if (verb == "list") {
+      // Every page, printed as one response.
+      v1::ListUsersResponse all;
+      v1::ListUsersRequest request;
+      request.set_page_size(1000);
+      do {
+        v1::ListUsersResponse page;
+        const grpc::Status status =
+            stub->ListUsers(AdminContext(token).get(), request, &page);
+        if (!status.ok()) return CallFailed(status);
+        for (auto& user : *page.mutable_users()) {
+          *all.add_users() = std::move(user);
+        }
+        request.set_page_token(page.next_page_token());
+      } while (!request.page_token().empty());
+      return PrintMessage(all);
+    }
+    const std::string& id = args->positional[0];
+    v1::User response;
+    grpc::Status status;
+    if (verb == "get") {
+      v1::GetUserRequest request;
+      request.set_user_id(id);
+      status = stub->GetUser(AdminContext(token).get(), request, &response);
+    } else if (verb == "update") {
+      // The API replaces name, email and email_verified; keep what the
+      // command leaves out.
+      v1::GetUserRequest get;
+      get.set_user_id(id);
+      v1::User current;
+      status = stub->GetUser(AdminContext(token).get(), get, &current);
+      if (!status.ok()) return CallFailed(status);
+      v1::UpdateUserRequest request;
+      request.set_user_id(id);
+      request.set_name(args->Get("name").value_or(current.name()));
+      request.set_email(args->Get("email").value_or(current.email()));
+      request.set_email_verified(args->Get("email-verified") ? true
+                                 : args->Get("no-email-verified")
+                                     ? false
+                                     : current.email_verified());
+      status = stub->UpdateUser(AdminContext(token).get(), request, &response);
+    } else if (verb == "disable" || verb == "enable") {
+      v1::DisableUserRequest request;
+      request.set_user_id(id);
+      request.set_disabled(verb == "disable");
+      status = stub->DisableUser(AdminContext(token).get(), request, &response);
+    } else {
+      v1::SetUserPasswordRequest request;
+      request.set_user_id(id);
+      request.set_password(password);
+      status =
+          stub->SetUserPassword(AdminContext(token).get(), request, &response);
+    }
+    return status.ok() ? PrintMessage(response) : CallFailed(status);
   }
 
   int Introspect(const std::vector<std::string>& argv) {

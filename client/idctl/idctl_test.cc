@@ -1,14 +1,20 @@
 #include "client/idctl/idctl.h"
 
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "identity/v1/token.grpc.pb.h"
 #include "jwt/json.h"
+#include "server/testing/server_process.h"
 
 namespace identity::idctl {
 namespace {
@@ -169,6 +175,405 @@ TEST_F(IdctlTest, PemRoundTrip) {
   Json b = Json::parse(back.out);
   a.erase("alg");  // PEM does not carry the algorithm.
   EXPECT_EQ(a, b);
+}
+
+// The administration commands against a real identity-server (a child process
+// on the in-memory store), one for the whole suite.
+class IdctlServerTest : public ::testing::Test {
+ protected:
+  static constexpr char kLoginClient[] = "login-app";
+  static constexpr char kRedirectUri[] = "https://app.example/cb";
+
+  static void SetUpTestSuite() {
+    address_ = new std::string("127.0.0.1:" +
+                               std::to_string(server::testing::FreePort()));
+    server_ = new server::testing::ServerProcess(
+        {"--store=memory", "--grpc-listen=" + *address_,
+         "--issuer=https://id.example"});
+    channel_ = new std::shared_ptr<grpc::Channel>(
+        grpc::CreateChannel(*address_, grpc::InsecureChannelCredentials()));
+    token_ = new std::string();
+    if (!(*channel_)->WaitForConnected(std::chrono::system_clock::now() +
+                                       std::chrono::seconds(20))) {
+      return;  // SetUp fails every test.
+    }
+    Result token =
+        Idctl({"token", "--server", *address_, "--client-id",
+               server::testing::kAdminId, "--client-secret",
+               server::testing::kAdminSecret, "--scope", "identity.admin"});
+    if (token.code != kExitOk) return;
+    *token_ = Json::parse(token.out)["access_token"].get<std::string>();
+    // The public client Login uses to check passwords.
+    Idctl({"clients", "create", "--server", *address_, "--token", *token_,
+           "--id", kLoginClient, "--public", "--grant-type",
+           "authorization_code", "--redirect-uri", kRedirectUri});
+  }
+
+  static void TearDownTestSuite() {
+    delete channel_;
+    delete server_;
+    delete address_;
+    delete token_;
+  }
+
+  void SetUp() override {
+    ASSERT_FALSE(token_->empty()) << "the server did not start";
+    unsetenv("IDENTITY_USER_PASSWORD");
+  }
+  void TearDown() override { unsetenv("IDENTITY_USER_PASSWORD"); }
+
+  // idctl ARGS --server ADDRESS --token ADMIN_TOKEN.
+  static Result Admin(std::vector<std::string> args,
+                      const std::string& stdin_text = "") {
+    args.insert(args.end(), {"--server", *address_, "--token", *token_});
+    return Idctl(args, stdin_text);
+  }
+
+  // The JSON output of a successful admin command.
+  static Json AdminJson(const std::vector<std::string>& args,
+                        const std::string& stdin_text = "") {
+    Result r = Admin(args, stdin_text);
+    EXPECT_EQ(r.code, kExitOk) << r.err;
+    return r.code == kExitOk ? Json::parse(r.out) : Json::object();
+  }
+
+  // A user created with `password` from the environment; returns its id.
+  static std::string CreateUser(const std::string& username,
+                                const std::string& password) {
+    setenv("IDENTITY_USER_PASSWORD", password.c_str(), 1);
+    Json user = AdminJson({"users", "create", "--username", username});
+    unsetenv("IDENTITY_USER_PASSWORD");
+    return user.value("user_id", "");
+  }
+
+  // Logs the user in (TokenService.Authorize for the public client).
+  static grpc::StatusCode Login(const std::string& username,
+                                const std::string& password) {
+    v1::AuthorizeRequest request;
+    request.set_response_type("code");
+    request.set_client_id(kLoginClient);
+    request.set_redirect_uri(kRedirectUri);
+    request.set_scope("openid");
+    request.set_state("xyz");
+    // RFC 7636 Appendix B.
+    request.set_code_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    request.set_code_challenge_method("S256");
+    request.set_username(username);
+    request.set_password(password);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    v1::AuthorizeResponse response;
+    const grpc::Status status = v1::TokenService::NewStub(*channel_)->Authorize(
+        &context, request, &response);
+    return status.error_code();
+  }
+
+  static std::string* address_;
+  static server::testing::ServerProcess* server_;
+  static std::shared_ptr<grpc::Channel>* channel_;
+  static std::string* token_;
+};
+
+std::string* IdctlServerTest::address_ = nullptr;
+server::testing::ServerProcess* IdctlServerTest::server_ = nullptr;
+std::shared_ptr<grpc::Channel>* IdctlServerTest::channel_ = nullptr;
+std::string* IdctlServerTest::token_ = nullptr;
+
+TEST_F(IdctlServerTest, UsersCreateTakesThePasswordFromTheEnvironment) {
+  setenv("IDENTITY_USER_PASSWORD", "env-password-1234", 1);
+  Result r =
+      Admin({"users", "create", "--username", "Alice", "--name", "Alice A.",
+             "--email", "alice@example.com", "--email-verified"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out.find("env-password-1234"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("env-password-1234"), std::string::npos) << r.err;
+  Json user = Json::parse(r.out);
+  EXPECT_FALSE(user.value("user_id", "").empty());
+  EXPECT_EQ(user["username"], "alice");  // Stored lower-case.
+  EXPECT_EQ(user["name"], "Alice A.");
+  EXPECT_EQ(user["email"], "alice@example.com");
+  EXPECT_EQ(user["email_verified"], true);
+  EXPECT_FALSE(user.contains("password"));
+  EXPECT_EQ(Login("alice", "env-password-1234"), grpc::StatusCode::OK);
+  // A taken username (case-insensitively) is the server's ALREADY_EXISTS.
+  Result again = Admin({"users", "create", "--username", "ALICE"});
+  EXPECT_EQ(again.code, kExitInvalid);
+  EXPECT_NE(again.err.find("ALREADY_EXISTS"), std::string::npos) << again.err;
+}
+
+TEST_F(IdctlServerTest, UsersCreateReadsOneLineOfStdinWithoutItsNewline) {
+  // --password-stdin wins over the environment.
+  setenv("IDENTITY_USER_PASSWORD", "not-this-one", 1);
+  Result r = Admin({"users", "create", "--username", "bob", "--password-stdin"},
+                   "stdin password 5678\nsecond line\n");
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out.find("stdin password"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("stdin password"), std::string::npos) << r.err;
+  Json user = Json::parse(r.out);
+  EXPECT_EQ(user["username"], "bob");
+  EXPECT_FALSE(user.contains("email_verified"));  // false: left out.
+  EXPECT_EQ(Login("bob", "stdin password 5678"), grpc::StatusCode::OK);
+  EXPECT_EQ(Login("bob", "not-this-one"), grpc::StatusCode::UNAUTHENTICATED);
+
+  // The last line need not end with a newline.
+  ASSERT_EQ(Admin({"users", "create", "--username", "bob2", "--password-stdin"},
+                  "no-newline-pw")
+                .code,
+            kExitOk);
+  EXPECT_EQ(Login("bob2", "no-newline-pw"), grpc::StatusCode::OK);
+}
+
+TEST_F(IdctlServerTest, UsersCreateRefusedWithoutAPassword) {
+  // Neither the environment nor --password-stdin.
+  Result none = Admin({"users", "create", "--username", "carol"});
+  EXPECT_EQ(none.code, kExitUsage);
+  EXPECT_NE(none.err.find("IDENTITY_USER_PASSWORD"), std::string::npos)
+      << none.err;
+  setenv("IDENTITY_USER_PASSWORD", "", 1);  // Empty counts as none.
+  EXPECT_EQ(Admin({"users", "create", "--username", "carol"}).code, kExitUsage);
+  unsetenv("IDENTITY_USER_PASSWORD");
+  // --password-stdin with nothing, or an empty line, on stdin.
+  EXPECT_EQ(
+      Admin({"users", "create", "--username", "carol", "--password-stdin"}, "")
+          .code,
+      kExitUsage);
+  EXPECT_EQ(
+      Admin({"users", "create", "--username", "carol", "--password-stdin"},
+            "\n")
+          .code,
+      kExitUsage);
+  // Never on the command line, and the value is not echoed.
+  Result flag = Admin({"users", "create", "--username", "carol", "--password",
+                       "cmdline-secret"});
+  EXPECT_EQ(flag.code, kExitUsage);
+  EXPECT_EQ(flag.err.find("cmdline-secret"), std::string::npos) << flag.err;
+  EXPECT_EQ(Admin({"users", "create", "--username", "carol",
+                   "--password=cmdline-secret"})
+                .code,
+            kExitUsage);
+  // Nothing was created.
+  Json listed = AdminJson({"users", "list"});
+  for (const Json& user : listed.value("users", Json::array())) {
+    EXPECT_NE(user["username"], "carol");
+  }
+}
+
+TEST_F(IdctlServerTest, UsersGetListUpdate) {
+  const std::string id = CreateUser("dave", "dave-password");
+  ASSERT_FALSE(id.empty());
+  Json got = AdminJson({"users", "get", id});
+  EXPECT_EQ(got["user_id"], id);
+  EXPECT_EQ(got["username"], "dave");
+
+  Json listed = AdminJson({"users", "list"});
+  bool found = false;
+  for (const Json& user : listed["users"]) found |= user["user_id"] == id;
+  EXPECT_TRUE(found) << listed.dump();
+
+  // Only what is given changes.
+  Json updated = AdminJson(
+      {"users", "update", id, "--name", "Dave D.", "--email", "d@example.com"});
+  EXPECT_EQ(updated["name"], "Dave D.");
+  EXPECT_EQ(updated["email"], "d@example.com");
+  EXPECT_FALSE(updated.contains("email_verified"));
+  updated = AdminJson({"users", "update", id, "--email-verified"});
+  EXPECT_EQ(updated["name"], "Dave D.");
+  EXPECT_EQ(updated["email"], "d@example.com");
+  EXPECT_EQ(updated["email_verified"], true);
+  updated = AdminJson({"users", "update", id, "--name", "David"});
+  EXPECT_EQ(updated["name"], "David");
+  EXPECT_EQ(updated["email"], "d@example.com");
+  EXPECT_EQ(updated["email_verified"], true);
+  updated = AdminJson({"users", "update", id, "--no-email-verified"});
+  EXPECT_EQ(updated["name"], "David");
+  EXPECT_FALSE(updated.contains("email_verified"));
+  updated = AdminJson({"users", "update", id, "--name", ""});
+  EXPECT_FALSE(updated.contains("name"));
+  EXPECT_EQ(updated["email"], "d@example.com");
+  EXPECT_EQ(AdminJson({"users", "get", id}), updated);
+
+  // A gRPC error exits 1 with the code.
+  Result missing = Admin({"users", "get", "no-such-user"});
+  EXPECT_EQ(missing.code, kExitInvalid);
+  EXPECT_NE(missing.err.find("NOT_FOUND"), std::string::npos) << missing.err;
+  EXPECT_EQ(Admin({"users", "update", "no-such-user", "--name", "x"}).code,
+            kExitInvalid);
+}
+
+TEST_F(IdctlServerTest, UsersDisableAndEnable) {
+  const std::string id = CreateUser("erin", "erin-password");
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(Login("erin", "erin-password"), grpc::StatusCode::OK);
+  Json disabled = AdminJson({"users", "disable", id});
+  EXPECT_EQ(disabled["disabled"], true);
+  EXPECT_EQ(AdminJson({"users", "get", id})["disabled"], true);
+  EXPECT_EQ(Login("erin", "erin-password"), grpc::StatusCode::UNAUTHENTICATED);
+  Json enabled = AdminJson({"users", "enable", id});
+  EXPECT_FALSE(enabled.contains("disabled"));
+  EXPECT_EQ(Login("erin", "erin-password"), grpc::StatusCode::OK);
+  EXPECT_EQ(Admin({"users", "disable", "no-such-user"}).code, kExitInvalid);
+}
+
+TEST_F(IdctlServerTest, UsersSetPassword) {
+  const std::string id = CreateUser("frank", "old-password");
+  ASSERT_FALSE(id.empty());
+  Result r = Admin({"users", "set-password", id, "--password-stdin"},
+                   "new password from stdin\n");
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out.find("new password"), std::string::npos) << r.out;
+  EXPECT_EQ(Json::parse(r.out)["user_id"], id);
+  EXPECT_EQ(Login("frank", "new password from stdin"), grpc::StatusCode::OK);
+  EXPECT_EQ(Login("frank", "old-password"), grpc::StatusCode::UNAUTHENTICATED);
+
+  setenv("IDENTITY_USER_PASSWORD", "newer-env-password", 1);
+  r = Admin({"users", "set-password", id});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out.find("newer-env-password"), std::string::npos) << r.out;
+  EXPECT_EQ(Login("frank", "newer-env-password"), grpc::StatusCode::OK);
+  unsetenv("IDENTITY_USER_PASSWORD");
+
+  EXPECT_EQ(Admin({"users", "set-password", id}).code, kExitUsage);
+  EXPECT_EQ(Admin({"users", "set-password", id, "--password-stdin"}, "").code,
+            kExitUsage);
+}
+
+TEST_F(IdctlServerTest, ClientsCreateWithRedirectUrisGrantTypesAndPublic) {
+  Json created = AdminJson(
+      {"clients", "create", "--id", "spa", "--public", "--grant-type",
+       "authorization_code", "--grant-type", "refresh_token", "--redirect-uri",
+       "https://spa.example/cb", "--redirect-uri", "http://127.0.0.1:8080/cb"});
+  EXPECT_FALSE(created.contains("client_secret"));  // Public: no secret.
+  const Json& client = created["client"];
+  EXPECT_EQ(client["public_client"], true);
+  EXPECT_EQ(client["grant_types"],
+            Json::array({"authorization_code", "refresh_token"}));
+  EXPECT_EQ(client["redirect_uris"], Json::array({"https://spa.example/cb",
+                                                  "http://127.0.0.1:8080/cb"}));
+  EXPECT_EQ(AdminJson({"clients", "get", "spa"})["redirect_uris"],
+            client["redirect_uris"]);
+
+  // A confidential client gets a secret and, by default, client_credentials.
+  Json confidential = AdminJson({"clients", "create", "--id", "worker2"});
+  EXPECT_FALSE(confidential.value("client_secret", "").empty());
+  EXPECT_NE(confidential["client"].value("public_client", false), true);
+  EXPECT_EQ(confidential["client"]["grant_types"],
+            Json::array({"client_credentials"}));
+
+  // The server's rules: authorization_code needs a redirect URI.
+  Result refused = Admin({"clients", "create", "--id", "web", "--grant-type",
+                          "authorization_code"});
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("INVALID_ARGUMENT"), std::string::npos)
+      << refused.err;
+}
+
+TEST_F(IdctlServerTest, ClientsUpdateCarriesOverWhatIsNotGiven) {
+  ASSERT_EQ(Admin({"clients", "create", "--id", "webapp", "--name", "Web",
+                   "--allow-scope", "orders.read", "--grant-type",
+                   "authorization_code", "--grant-type", "refresh_token",
+                   "--redirect-uri", "https://web.example/cb"})
+                .code,
+            kExitOk);
+  // Only the name: scopes, redirect URIs and grant types stay (an empty
+  // grant_types would have made it a client_credentials client).
+  Json updated = AdminJson({"clients", "update", "webapp", "--name", "Web 2"});
+  EXPECT_EQ(updated["name"], "Web 2");
+  EXPECT_EQ(updated["allowed_scopes"], Json::array({"orders.read"}));
+  EXPECT_EQ(updated["redirect_uris"], Json::array({"https://web.example/cb"}));
+  EXPECT_EQ(updated["grant_types"],
+            Json::array({"authorization_code", "refresh_token"}));
+
+  // --redirect-uri replaces the list.
+  updated = AdminJson({"clients", "update", "webapp", "--redirect-uri",
+                       "https://web.example/a", "--redirect-uri",
+                       "https://web.example/b"});
+  EXPECT_EQ(updated["redirect_uris"],
+            Json::array({"https://web.example/a", "https://web.example/b"}));
+  EXPECT_EQ(updated["grant_types"],
+            Json::array({"authorization_code", "refresh_token"}));
+  EXPECT_EQ(updated["name"], "Web 2");
+
+  // --grant-type replaces the list; the redirect URIs stay.
+  updated = AdminJson(
+      {"clients", "update", "webapp", "--grant-type", "client_credentials"});
+  EXPECT_EQ(updated["grant_types"], Json::array({"client_credentials"}));
+  EXPECT_EQ(updated["redirect_uris"],
+            Json::array({"https://web.example/a", "https://web.example/b"}));
+
+  // --no-redirect-uris clears them.
+  updated = AdminJson({"clients", "update", "webapp", "--no-redirect-uris"});
+  EXPECT_FALSE(updated.contains("redirect_uris"));
+  EXPECT_EQ(updated["grant_types"], Json::array({"client_credentials"}));
+  EXPECT_EQ(updated["allowed_scopes"], Json::array({"orders.read"}));
+  EXPECT_EQ(AdminJson({"clients", "get", "webapp"}), updated);
+
+  // A public client stays public and keeps its grants.
+  ASSERT_EQ(
+      Admin({"clients", "create", "--id", "native", "--public", "--grant-type",
+             "authorization_code", "--redirect-uri", "com.example.app:/cb"})
+          .code,
+      kExitOk);
+  updated = AdminJson({"clients", "update", "native", "--name", "Native"});
+  EXPECT_EQ(updated["public_client"], true);
+  EXPECT_EQ(updated["grant_types"], Json::array({"authorization_code"}));
+  EXPECT_EQ(updated["redirect_uris"], Json::array({"com.example.app:/cb"}));
+}
+
+TEST(IdctlAdminUsageTest, NewCommandsAndOptionsExitTwoOnUsageErrors) {
+  const std::vector<std::string> auth = {"--server", "127.0.0.1:1", "--token",
+                                         "t"};
+  auto usage = [&](std::vector<std::string> args,
+                   const std::string& stdin_text = "") {
+    args.insert(args.end(), auth.begin(), auth.end());
+    Result r = Idctl(args, stdin_text);
+    EXPECT_NE(r.err.find("idctl help"), std::string::npos) << r.err;
+    return r.code;
+  };
+  setenv("IDENTITY_USER_PASSWORD", "pw", 1);
+  EXPECT_EQ(usage({"users"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "delete", "u1"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "create"}), kExitUsage);  // No --username.
+  EXPECT_EQ(usage({"users", "create", "--username", "a", "extra"}), kExitUsage);
+  EXPECT_EQ(
+      usage({"users", "create", "--username", "a", "--no-email-verified"}),
+      kExitUsage);
+  EXPECT_EQ(usage({"users", "get"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "get", "u1", "u2"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "get", "u1", "--name", "x"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "list", "u1"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "list", "--email", "x"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "update", "u1", "--username", "x"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "update", "u1", "--email-verified",
+                   "--no-email-verified"}),
+            kExitUsage);
+  EXPECT_EQ(usage({"users", "update", "u1", "--password-stdin"}, "pw\n"),
+            kExitUsage);
+  EXPECT_EQ(usage({"users", "disable"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "enable", "u1", "--email-verified"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "set-password"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "set-password", "u1", "--name", "x"}), kExitUsage);
+  EXPECT_EQ(usage({"users", "set-password", "u1", "--password", "x"}),
+            kExitUsage);
+  EXPECT_EQ(usage({"users", "create", "--username", "a", "--bogus"}),
+            kExitUsage);
+  unsetenv("IDENTITY_USER_PASSWORD");
+  EXPECT_EQ(usage({"users", "set-password", "u1"}), kExitUsage);
+
+  EXPECT_EQ(usage({"clients", "update", "c", "--public"}), kExitUsage);
+  EXPECT_EQ(usage({"clients", "get", "c", "--redirect-uri", "https://a/"}),
+            kExitUsage);
+  EXPECT_EQ(usage({"clients", "list", "--grant-type", "refresh_token"}),
+            kExitUsage);
+  EXPECT_EQ(usage({"clients", "delete", "c", "--public"}), kExitUsage);
+  EXPECT_EQ(usage({"clients", "create", "--no-redirect-uris"}), kExitUsage);
+  EXPECT_EQ(usage({"clients", "update", "c", "--no-redirect-uris",
+                   "--redirect-uri", "https://a/"}),
+            kExitUsage);
+  // Without --server or a token.
+  EXPECT_EQ(Idctl({"users", "list", "--token", "t"}).code, kExitUsage);
+  EXPECT_EQ(Idctl({"users", "list", "--server", "127.0.0.1:1"}).code,
+            kExitUsage);
 }
 
 }  // namespace
