@@ -20,7 +20,10 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 
 constexpr size_t kMaxClientIdInLog = 128;
-constexpr absl::string_view kOwnServicesPrefix = "/identity.";
+// The services whose requests' client_id field names the caller (in
+// AdminService it names the client being managed).
+constexpr absl::string_view kCallerClientIdServices[] = {
+    "/identity.v1.TokenService/", "/identity.v1.IntrospectionService/"};
 
 absl::string_view View(grpc::string_ref ref) {
   return absl::string_view(ref.data(), ref.size());
@@ -71,11 +74,15 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
     }
   }
 
-  // Whether the call is to one of identity's services, whose handlers take
+  // Whether the request's client_id field is the caller's: only in
+  // identity's token and introspection services, whose handlers take
   // protobuf messages. Others need not: gRPC's own health service, for one,
   // receives a raw ByteBuffer, which must not be read as a protobuf message.
   bool OwnService() const {
-    return absl::StartsWith(info_->method(), kOwnServicesPrefix);
+    for (absl::string_view prefix : kCallerClientIdServices) {
+      if (absl::StartsWith(info_->method(), prefix)) return true;
+    }
+    return false;
   }
 
   // The request's top-level `client_id` string field, if it has one.

@@ -11,8 +11,9 @@
 // The request id comes from the caller's `x-request-id` metadata when it is
 // 1 to 64 characters of [A-Za-z0-9._:-], else it is made here; either way it
 // goes back in the response's initial metadata. client_id is the caller's
-// claim (the request's client_id field in identity's own services, whose
-// messages are protobuf, or the id in `authorization: Basic`),
+// claim (the request's client_id field in TokenService and
+// IntrospectionService, or the id in `authorization: Basic`; empty for
+// admin calls, whose client_id fields name the client being managed),
 // logged for every outcome: it is an identifier, not a secret. Nothing else
 // of the request or the metadata is read.
 //
@@ -38,7 +39,7 @@ class RequestLog {
   explicit RequestLog(const logging::Logger* logger);
 
   // For ServerBuilder::experimental().SetInterceptorCreators. Messages are
-  // read only in services named identity.*, which are protobuf.
+  // read only in identity's token and introspection services (protobuf).
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
   InterceptorFactory();
 
