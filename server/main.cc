@@ -37,6 +37,7 @@
 #include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
+#include "server/oauth/purge.h"
 #include "server/oauth/user_grants.h"
 #include "server/users/user_accounts.h"
 #include "storage/cache/caching_store.h"
@@ -356,8 +357,23 @@ int Run(int argc, char** argv) {
   // Key maintenance: rotation on schedule, and bounded staleness for replicas.
   absl::Notification stopping;
   std::thread maintenance([&] {
+    absl::Time next_purge = clock->Now();
     while (!stopping.WaitForNotificationWithTimeout(
         config->key_refresh_interval)) {
+      if (clock->Now() >= next_purge) {
+        next_purge = clock->Now() + kPurgeInterval;
+        auto purged = PurgeExpired(revocations, grant_store, clock->Now());
+        if (!purged.ok()) {
+          logger.Warn("purge failed", {{"error", purged.status().message()}});
+        } else if (purged->revocations + purged->codes +
+                       purged->refresh_tokens >
+                   0) {
+          logger.Info("purged expired entries",
+                      {{"revocations", purged->revocations},
+                       {"codes", purged->codes},
+                       {"refresh_tokens", purged->refresh_tokens}});
+        }
+      }
       auto rotated = (*keys)->Maintain();
       key_metrics.Refreshed(rotated.status());
       if (!rotated.ok()) {

@@ -1,0 +1,21 @@
+#include "server/oauth/purge.h"
+
+namespace identity::server {
+
+absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
+                                         storage::GrantStore* grants,
+                                         absl::Time now) {
+  PurgeCounts counts;
+  auto revoked = revocations->PurgeExpired(now);
+  if (!revoked.ok()) return revoked.status();
+  counts.revocations = *revoked;
+  auto codes = grants->PurgeExpiredCodes(now - kExpiredCodeRetention);
+  if (!codes.ok()) return codes.status();
+  counts.codes = *codes;
+  auto refresh = grants->PurgeExpiredRefreshTokens(now);
+  if (!refresh.ok()) return refresh.status();
+  counts.refresh_tokens = *refresh;
+  return counts;
+}
+
+}  // namespace identity::server
