@@ -222,7 +222,9 @@ absl::StatusOr<ServerConfig> LoadConfig(
                                                 config.argon2_iterations,
                                                 config.argon2_parallelism});
       !weak.ok()) {
-    return Bad("argon2-memory-kib", weak.message());
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--argon2-memory-kib, --argon2-iterations, --argon2-parallelism: ",
+        weak.message()));
   }
   const std::string store = get("store");
   if (store.empty() || store == "postgres") {

@@ -262,7 +262,8 @@ int Run(int argc, char** argv) {
       keys->get(), config->issuer, clock,
       std::make_shared<LoggingAuthObserver>(
           &logger,
-          std::make_shared<metrics::AuthDecisionMetrics>(&metrics_registry)));
+          std::make_shared<metrics::AuthDecisionMetrics>(&metrics_registry)),
+      revocations);
   if (!authorizer.ok()) {
     Fail(authorizer.status().message());
     return 1;

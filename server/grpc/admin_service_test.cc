@@ -28,8 +28,9 @@ class AdminServiceTest : public ::testing::Test {
                                      "admin-secret", fixture_.clock.Now())
                     .ok());
     ASSERT_TRUE(fixture_.AddClient("worker", "worker-secret").ok());
-    auto authorizer = MakeServerAuthorizer(
-        fixture_.keys.get(), testing::kFixtureIssuer, &fixture_.clock);
+    auto authorizer =
+        MakeServerAuthorizer(fixture_.keys.get(), testing::kFixtureIssuer,
+                             &fixture_.clock, nullptr, &fixture_.store);
     ASSERT_TRUE(authorizer.ok()) << authorizer.status();
     int port = 0;
     grpc::ServerBuilder builder;
@@ -274,6 +275,25 @@ TEST(ServerVerifiersTest, AcceptEverySigningAlgorithm) {
                     .ok());
   }
   EXPECT_EQ(ServerSigningAlgorithms().size(), 10u);  // No HMAC, no "none".
+}
+
+TEST_F(AdminServiceTest, ARevokedAdminTokenIsRefused) {
+  v1::GetClientRequest request;
+  request.set_client_id("worker");
+  v1::Client client;
+  ASSERT_TRUE(
+      admin_->GetClient(Context(admin_token_).get(), request, &client).ok());
+  auto introspected =
+      fixture_.introspector.Introspect("worker", "worker-secret", admin_token_);
+  ASSERT_TRUE(introspected.ok() && introspected->active);
+  ASSERT_TRUE(
+      fixture_.store
+          .Revoke(introspected->jti, absl::FromUnixSeconds(introspected->exp))
+          .ok());
+  const grpc::Status refused =
+      admin_->GetClient(Context(admin_token_).get(), request, &client);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << refused.error_message();
 }
 
 }  // namespace

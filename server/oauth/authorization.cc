@@ -1,8 +1,11 @@
 #include "server/oauth/authorization.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "jwt/base64url.h"
+#include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
@@ -49,8 +52,12 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::Validate(
     return OAuthFailure(OAuthError::kInvalidRequest, "unknown client_id");
   }
   if (!client.ok()) return client.status();
-  if (request.redirect_uri.empty() ||
-      !HasScope(client->redirect_uris, request.redirect_uri)) {
+  const bool registered =
+      std::any_of(client->redirect_uris.begin(), client->redirect_uris.end(),
+                  [&](const std::string& uri) {
+                    return RedirectUriMatches(uri, request.redirect_uri);
+                  });
+  if (request.redirect_uri.empty() || !registered) {
     return OAuthFailure(
         OAuthError::kInvalidRequest,
         "redirect_uri is not one registered for this client (exact match)");
@@ -89,13 +96,18 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::Validate(
   }
   auto requested = ParseScope(request.scope);
   if (!requested.ok()) return redirected(requested.status());
-  std::vector<std::string> allowed = client->allowed_scopes;
+  // Administration is for clients (client_credentials), never for a user's
+  // login: identity.admin is not grantable here even when the client has it.
+  std::vector<std::string> own;
+  for (const std::string& scope : client->allowed_scopes) {
+    if (scope != kAdminScope) own.push_back(scope);
+  }
+  std::vector<std::string> allowed = own;
   allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
   // Empty: the client's own scopes (not OIDC's: an ID token is asked for).
-  auto granted =
-      requested->empty()
-          ? absl::StatusOr<std::vector<std::string>>(client->allowed_scopes)
-          : GrantScopes(*requested, allowed);
+  auto granted = requested->empty()
+                     ? absl::StatusOr<std::vector<std::string>>(own)
+                     : GrantScopes(*requested, allowed);
   if (!granted.ok()) return redirected(granted.status());
   if (absl::Status pkce = ValidateCodeChallenge(request.code_challenge,
                                                 request.code_challenge_method,

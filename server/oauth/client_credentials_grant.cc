@@ -31,8 +31,10 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::IssueToken(
     return OAuthFailure(OAuthError::kInvalidRequest, "grant_type is required");
   }
   if (request.grant_type != "client_credentials") {
-    return OAuthFailure(OAuthError::kUnsupportedGrantType,
-                        "grant_type must be \"client_credentials\"");
+    return OAuthFailure(
+        OAuthError::kUnsupportedGrantType,
+        "grant_type must be client_credentials, authorization_code or "
+        "refresh_token");
   }
   // Scope syntax first: a malformed request fails before any storage call.
   auto requested = ParseScope(request.scope);

@@ -1,7 +1,11 @@
 #include "server/oauth/redirect_uri.h"
 
+#include <optional>
+#include <string>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -9,6 +13,35 @@
 
 namespace identity::server {
 namespace {
+
+bool IsLoopbackHost(absl::string_view host) {
+  return host == "127.0.0.1" || host == "[::1]" ||
+         absl::EqualsIgnoreCase(host, "localhost");
+}
+
+struct LoopbackParts {
+  std::string host;  // Lower-case.
+  std::string rest;  // Path and query.
+};
+
+// An http URI on a loopback host, split around its port.
+std::optional<LoopbackParts> SplitLoopback(absl::string_view uri) {
+  if (!absl::ConsumePrefix(&uri, "http://")) return std::nullopt;
+  const size_t end = uri.find_first_of("/?");
+  absl::string_view authority = uri.substr(0, end);
+  LoopbackParts parts;
+  parts.rest =
+      end == absl::string_view::npos ? "" : std::string(uri.substr(end));
+  absl::string_view host = authority;
+  if (absl::StartsWith(host, "[")) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  if (!IsLoopbackHost(host)) return std::nullopt;
+  parts.host = absl::AsciiStrToLower(host);
+  return parts;
+}
 
 absl::Status Refuse(absl::string_view why) {
   return OAuthFailure(OAuthError::kInvalidRequest,
@@ -46,18 +79,32 @@ absl::Status ValidateRedirectUri(absl::string_view uri) {
     if (authority.empty() || absl::StrContains(authority, '@')) {
       return Refuse("must have a host and no user information");
     }
-    if (scheme == "http") {
-      // The host without the port.
-      absl::string_view host = authority;
-      if (absl::StartsWith(host, "[")) {
-        host = host.substr(0, host.find(']') + 1);
-      } else {
-        host = host.substr(0, host.find(':'));
+    // The host, then nothing or ":port".
+    absl::string_view host = authority;
+    absl::string_view after;
+    if (absl::StartsWith(host, "[")) {
+      const size_t close = host.find(']');
+      if (close == absl::string_view::npos) return Refuse("has a bad host");
+      after = host.substr(close + 1);
+      host = host.substr(0, close + 1);
+    } else {
+      const size_t colon = host.find(':');
+      if (colon != absl::string_view::npos) {
+        after = host.substr(colon);
+        host = host.substr(0, colon);
       }
-      if (host != "127.0.0.1" && host != "[::1]" &&
-          !absl::EqualsIgnoreCase(host, "localhost")) {
-        return Refuse("must use https (http only on a loopback host)");
+    }
+    if (host.empty()) return Refuse("must have a host");
+    if (!after.empty()) {
+      int port = 0;
+      if (after[0] != ':' || after.size() > 6 ||
+          !absl::SimpleAtoi(after.substr(1), &port) || port < 1 ||
+          port > 65535) {
+        return Refuse("has a bad port");
       }
+    }
+    if (scheme == "http" && !IsLoopbackHost(host)) {
+      return Refuse("must use https (http only on a loopback host)");
     }
     return absl::OkStatus();
   }
@@ -71,6 +118,17 @@ absl::Status ValidateRedirectUri(absl::string_view uri) {
         "(com.example.app:/callback)");
   }
   return absl::OkStatus();
+}
+
+bool RedirectUriMatches(absl::string_view registered,
+                        absl::string_view requested) {
+  if (registered == requested) return true;
+  // RFC 8252 §7.3: a native app's loopback listener gets a port from the
+  // operating system at run time, so any port matches.
+  auto a = SplitLoopback(registered);
+  auto b = SplitLoopback(requested);
+  return a.has_value() && b.has_value() && a->host == b->host &&
+         a->rest == b->rest;
 }
 
 std::string FormEncode(absl::string_view text) {

@@ -19,6 +19,12 @@ namespace identity::server {
 // Errors: kInvalidRequest naming the rule.
 absl::Status ValidateRedirectUri(absl::string_view uri);
 
+// Whether an authorization request's `requested` redirect URI is the
+// client's `registered` one: the same string, or for http on a loopback host
+// the same host, path and query on any port (RFC 8252 §7.3).
+bool RedirectUriMatches(absl::string_view registered,
+                        absl::string_view requested);
+
 // `uri` with `parameters` appended to its query, form-urlencoded.
 std::string AppendQuery(
     absl::string_view uri,

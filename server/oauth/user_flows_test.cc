@@ -318,6 +318,34 @@ TEST_F(UserFlowsTest, FailedLoginsAreThrottled) {
   EXPECT_TRUE(Authorize(Request()).ok());
 }
 
+TEST_F(UserFlowsTest, UsersCannotBeGrantedAdministration) {
+  storage::ClientRecord web = *f_.store.GetClient("web");
+  web.allowed_scopes.push_back("identity.admin");
+  ASSERT_TRUE(f_.store.UpdateClient(web).ok());
+  AuthorizationRequest request = Request();
+  request.scope = "openid identity.admin";
+  EXPECT_EQ(ErrorOf(Authorize(request).status()), OAuthError::kInvalidScope);
+  // Nor by default, when no scope is asked for.
+  request.scope = "";
+  auto issued = tokens_.Exchange(Exchange(Authorize(request)->code));
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ(issued->scope, "orders.read orders.write");
+}
+
+TEST_F(UserFlowsTest, LoopbackRedirectsMayUseAnyPort) {
+  AuthorizationRequest request = Request("spa");
+  request.redirect_uri = "http://127.0.0.1:50321/cb";  // Registered: 8123.
+  auto issued = Authorize(request);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_TRUE(absl::StartsWith(issued->redirect_url,
+                               "http://127.0.0.1:50321/cb?code="));
+  TokenRequestFields exchange = Exchange(issued->code, "spa");
+  exchange.redirect_uri = "http://127.0.0.1:50321/cb";  // The one authorized.
+  EXPECT_TRUE(tokens_.Exchange(exchange).ok());
+  request.redirect_uri = "http://127.0.0.1:50321/other";
+  EXPECT_EQ(ErrorOf(Authorize(request).status()), OAuthError::kInvalidRequest);
+}
+
 // --- The authorization_code grant (Steps C and D) ---
 
 TEST_F(UserFlowsTest, CodeExchangeIssuesAccessIdAndRefreshTokens) {
@@ -533,6 +561,16 @@ TEST_F(UserFlowsTest, ARefreshTokenIsBoundToItsClient) {
           tokens_.Exchange(Refresh(first->refresh_token, "other")).status()),
       OAuthError::kInvalidGrant);
   EXPECT_TRUE(tokens_.Exchange(Refresh(first->refresh_token)).ok());
+}
+
+TEST_F(UserFlowsTest, AClientRegisteredAgainDoesNotInheritRefreshTokens) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok());
+  ASSERT_TRUE(f_.store.DeleteClient("web").ok());
+  f_.clock.Advance(absl::Seconds(1));
+  AddClient("web", false, {"authorization_code", "refresh_token"});
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(issued->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
 }
 
 TEST_F(UserFlowsTest, EveryRefreshRuleHasItsError) {

@@ -209,6 +209,11 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
     // nothing.
     return InvalidGrant("unknown refresh token");
   }
+  if (old->created_at < client->created_at) {
+    // Issued to an earlier client of the same id, since deleted: a client
+    // registered again under that id does not inherit its grants.
+    return InvalidGrant("unknown refresh token");
+  }
   auto reuse = [&]() -> absl::Status {
     // RFC 9700 §4.14.2: a rotated token presented again means two parties
     // hold the family; revoke all of it.
@@ -356,7 +361,7 @@ absl::StatusOr<UserInfo> UserInfoEndpoint::Get(
     info.name = user->name;
     info.preferred_username = user->username;
   }
-  if (info.has_email) {
+  if (info.has_email && !user->email.empty()) {
     info.email = user->email;
     info.email_verified = user->email_verified;
   }
