@@ -163,18 +163,29 @@ void Prepare(pqxx::connection& c) {
                                      " FROM refresh_tokens"
                                      " WHERE token_hash = $1");
   // As for codes: of concurrent rotations, one updates the row; the others
-  // re-check rotated_at on the updated row and update nothing.
+  // re-check rotated_at on the updated row and update nothing. The
+  // replacement is inserted by the same statement (a data-modifying CTE),
+  // so both happen or neither, in one round trip: the INSERT only runs for
+  // the row the UPDATE returned, and a failing INSERT fails the statement.
   c.prepare(
       "rotate_refresh_token",
-      std::string("UPDATE refresh_tokens SET"
-                  " rotated_at = to_timestamp($3::bigint / 1000000.0)"
-                  " WHERE token_hash = $1 AND client_id = $2"
-                  " AND rotated_at IS NULL AND NOT revoked"
-                  " AND idle_expires_at > to_timestamp($3::bigint / 1000000.0)"
-                  " AND absolute_expires_at >"
-                  " to_timestamp($3::bigint / 1000000.0)"
-                  " RETURNING ") +
-          kRefreshColumns);
+      std::string(
+          "WITH old AS (UPDATE refresh_tokens SET"
+          " rotated_at = to_timestamp($3::bigint / 1000000.0)"
+          " WHERE token_hash = $1 AND client_id = $2"
+          " AND rotated_at IS NULL AND NOT revoked"
+          " AND idle_expires_at > to_timestamp($3::bigint / 1000000.0)"
+          " AND absolute_expires_at > to_timestamp($3::bigint / 1000000.0)"
+          " RETURNING *),"
+          " replacement AS (INSERT INTO refresh_tokens (token_hash,"
+          " family_id, client_id, user_id, scope, auth_time, created_at,"
+          " idle_expires_at, absolute_expires_at, rotated_at, revoked)"
+          " SELECT $4, $5, $6, $7, $8, to_timestamp($9::bigint / 1000000.0),"
+          " to_timestamp($10::bigint / 1000000.0),"
+          " to_timestamp($11::bigint / 1000000.0),"
+          " to_timestamp($12::bigint / 1000000.0), NULL, false FROM old)"
+          " SELECT ") +
+          kRefreshColumns + " FROM old");
   c.prepare("classify_refresh_token",
             "SELECT client_id FROM refresh_tokens WHERE token_hash = $1");
   // Revokes the family's tokens; counts those revoked and, of them, those
@@ -794,12 +805,18 @@ absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
   absl::Status refused;
   absl::Status status =
       WithConnection(*pool_, "rotate_refresh_token", [&](pqxx::connection& c) {
-        // One transaction: the old token is marked rotated only if its
-        // replacement is stored (a failed INSERT rolls the UPDATE back).
-        pqxx::work txn(c);
-        pqxx::result rows =
-            txn.exec_prepared("rotate_refresh_token", std::string(old_hash),
-                              std::string(client_id), absl::ToUnixMicros(now));
+        // One statement: the old token is marked rotated only if its
+        // replacement is stored (see the statement in Prepare).
+        pqxx::nontransaction txn(c);
+        pqxx::result rows = txn.exec_prepared(
+            "rotate_refresh_token", std::string(old_hash),
+            std::string(client_id), absl::ToUnixMicros(now),
+            replacement.token_hash, replacement.family_id,
+            replacement.client_id, replacement.user_id, replacement.scope,
+            absl::ToUnixMicros(replacement.auth_time),
+            absl::ToUnixMicros(replacement.created_at),
+            absl::ToUnixMicros(replacement.idle_expires_at),
+            absl::ToUnixMicros(replacement.absolute_expires_at));
         if (rows.empty()) {
           pqxx::result why = txn.exec_prepared("classify_refresh_token",
                                                std::string(old_hash));
@@ -809,10 +826,8 @@ absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
             refused = absl::FailedPreconditionError(
                 "the refresh token is rotated, revoked or expired");
           }
-          return;  // Nothing changed; the transaction rolls back.
+          return;  // Nothing changed.
         }
-        InsertRefreshToken(txn, replacement);
-        txn.commit();
         rotated = RefreshFromRow(rows[0]);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
