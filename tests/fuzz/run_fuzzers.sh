@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (jwt/fuzz, server/grpc/fuzz, server/users/fuzz) with clang
-# (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time, starting from its
+# Builds the libFuzzer targets (jwt/fuzz, server/grpc/fuzz, server/users/fuzz, server/oauth/fuzz)
+# with clang (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time, starting from its
 # committed seed corpus.
 #
 #   tests/fuzz/run_fuzzers.sh [RESULTS_FILE]
@@ -22,7 +22,7 @@ flags=(-std=c++17 -O1 -g -I. -DOPENSSL_SUPPRESS_DEPRECATED -fno-omit-frame-point
 read -r -a pkg_flags <<<"$(pkg-config --cflags absl_status absl_statusor absl_strings \
   absl_str_format absl_time libcrypto nlohmann_json)"
 read -r -a pkg_libs <<<"$(pkg-config --libs absl_status absl_statusor absl_strings \
-  absl_str_format absl_time libcrypto)"
+  absl_str_format absl_time absl_hash absl_raw_hash_set libcrypto)"
 read -r -a grpc_flags <<<"$(pkg-config --cflags grpc++ protobuf)"
 read -r -a grpc_libs <<<"$(pkg-config --libs grpc++ protobuf)"
 pkg_flags+=("${grpc_flags[@]}")
@@ -72,6 +72,10 @@ compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
 # The PHC target needs only the Argon2 PHC parser (no libargon2: nothing is hashed).
 phc_objects=()
 compile phc_objects server/users/argon2_phc.cc
+# The authorize target: the OAuth core's request parsers.
+authorize_objects=()
+compile authorize_objects server/oauth/pkce.cc server/oauth/redirect_uri.cc \
+  server/oauth/scope.cc server/oauth/oauth_error.cc
 
 status=0
 # target source corpus
@@ -80,6 +84,7 @@ targets=(
   "jwks_fuzzer jwt/fuzz/jwks_fuzzer.cc jwt/fuzz/corpus/jwks"
   "authorization_fuzzer server/grpc/fuzz/authorization_fuzzer.cc server/grpc/fuzz/corpus/authorization"
   "phc_fuzzer server/users/fuzz/phc_fuzzer.cc server/users/fuzz/corpus/phc"
+  "authorize_fuzzer server/oauth/fuzz/authorize_fuzzer.cc server/oauth/fuzz/corpus/authorize"
 )
 for entry in "${targets[@]}"; do
   read -r target source seeds <<<"$entry"
@@ -90,6 +95,8 @@ for entry in "${targets[@]}"; do
     libs+=("${grpc_libs[@]}")
   elif [[ $target == phc_fuzzer ]]; then
     objects+=("${phc_objects[@]}")
+  elif [[ $target == authorize_fuzzer ]]; then
+    objects+=("${authorize_objects[@]}")
   fi
   corpus=${target%_fuzzer}
   binary="$work/$target"
