@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "client/interceptor/server_credentials.h"
@@ -25,6 +26,8 @@
 #include "server/health/health_monitor.h"
 #include "server/http/http_server.h"
 #include "server/http/observability.h"
+#include "server/http/oidc_endpoints.h"
+#include "server/http/session.h"
 #include "server/keys/key_derivation.h"
 #include "server/keys/key_manager.h"
 #include "server/logging/log.h"
@@ -251,6 +254,9 @@ int Run(int argc, char** argv) {
   TokenEndpoint token_endpoint(&grant, &code_grant, &refresh_grant,
                                &oauth_metrics);
 
+  // Browser sessions of the HTTP front door: signed cookies.
+  const SessionCodec sessions(
+      DeriveSubkey(config->kek, "identity session cookie v1"));
   TokenServiceImpl token_service(
       TokenServiceParts{&token_endpoint, &authorization, &revoker, &userinfo});
   IntrospectionServiceImpl introspection_service(&*introspector);
@@ -293,6 +299,10 @@ int Run(int argc, char** argv) {
   if (!config->http_listen.empty()) {
     HttpServerOptions http_options;
     http_options.listen = config->http_listen;
+    // Handlers block on the database and on Argon2id (a login holds its
+    // thread for ~25 ms): more threads than cores.
+    http_options.threads =
+        std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
     http_options.tls_cert_file = config->tls_cert_file;
     http_options.tls_key_file = config->tls_key_file;
     auto created = HttpServer::Create(http_options);
@@ -303,6 +313,22 @@ int Run(int argc, char** argv) {
     http = *std::move(created);
     AddObservabilityRoutes(*http, &metrics_registry,
                            [&health] { return health.serving(); });
+    OidcEndpointsDeps oidc;
+    oidc.issuer = config->issuer;
+    oidc.keys = keys->get();
+    oidc.authorization = &authorization;
+    oidc.users = &users;
+    oidc.tokens = &token_endpoint;
+    oidc.introspector = &*introspector;
+    oidc.revoker = &revoker;
+    oidc.userinfo = &userinfo;
+    oidc.sessions = &sessions;
+    oidc.clock = clock;
+    oidc.random = SystemRandom();
+    oidc.allow_plain_pkce = config->allow_plain_pkce;
+    oidc.secure_cookies =
+        http->tls() || absl::StartsWith(config->issuer, "https://");
+    AddOidcRoutes(*http, std::move(oidc));
     if (absl::Status started = http->Start(); !started.ok()) {
       Fail(started.message());
       return 1;

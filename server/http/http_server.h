@@ -63,6 +63,10 @@ struct HttpResponse {
   void SetContent(std::string content, absl::string_view content_type);
   // Replaces any header of that name (case-insensitive).
   void SetHeader(absl::string_view name, absl::string_view value);
+  // Adds one more (Set-Cookie may repeat).
+  void AddHeader(absl::string_view name, absl::string_view value) {
+    headers.emplace_back(std::string(name), std::string(value));
+  }
 };
 
 // Handlers run on the server's threads; they must not block for long.

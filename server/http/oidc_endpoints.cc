@@ -1,0 +1,596 @@
+#include "server/http/oidc_endpoints.h"
+
+#include <openssl/crypto.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "jwt/base64url.h"
+#include "jwt/json.h"
+#include "server/grpc/client_credentials_metadata.h"
+#include "server/http/form.h"
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+namespace {
+
+using Deps = std::shared_ptr<const OidcEndpointsDeps>;
+using Form = std::map<std::string, std::string>;
+
+constexpr char kSessionCookie[] = "identity_session";
+constexpr char kCsrfCookie[] = "identity_csrf";
+constexpr char kJson[] = "application/json";
+constexpr char kHtml[] = "text/html; charset=utf-8";
+// The login page has inline styles and nothing else to load.
+constexpr char kPageCsp[] =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+    "base-uri 'none'";
+
+std::string Get(const Form& form, const std::string& name) {
+  auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
+void SendJson(HttpResponse& response, int status, const jwt::Json& body) {
+  response.status = status;
+  response.SetContent(jwt::DumpJson(body), kJson);
+}
+
+// RFC 6749 §5.2 error bodies.
+void SendOAuthError(HttpResponse& response, const absl::Status& status) {
+  const int code = TokenErrorStatus(status);
+  const std::optional<OAuthError> error = OAuthErrorOf(status);
+  jwt::Json body = jwt::Json::object();
+  if (error.has_value()) {
+    body["error"] = std::string(OAuthErrorCode(*error));
+    body["error_description"] = std::string(status.message());
+  } else if (code == 503) {
+    body["error"] = "temporarily_unavailable";
+    body["error_description"] = "the server cannot reach its database";
+  } else {
+    body["error"] = "server_error";
+  }
+  if (code == 401) {
+    response.SetHeader("WWW-Authenticate", "Basic realm=\"identity\"");
+  }
+  response.SetHeader("Pragma", "no-cache");
+  SendJson(response, code, body);
+}
+
+// The client's credentials: `authorization: Basic` (client_secret_basic) or
+// client_id and client_secret in the body (client_secret_post; a public
+// client sends client_id only), never both (RFC 6749 §2.3).
+absl::StatusOr<ClientCredentials> ClientOf(const HttpRequest& request,
+                                           const Form& form) {
+  const std::string authorization = request.Header("authorization");
+  if (authorization.empty()) {
+    return ClientCredentials{Get(form, "client_id"),
+                             Get(form, "client_secret")};
+  }
+  if (!absl::StartsWithIgnoreCase(authorization, "basic ")) {
+    return OAuthFailure(OAuthError::kInvalidClient,
+                        "client authentication failed");
+  }
+  auto basic = ParseBasicAuthorization(authorization);
+  if (!basic.ok()) return basic.status();
+  if (form.count("client_secret") > 0) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "the client authenticated twice (Basic and "
+                        "client_secret)");
+  }
+  if (form.count("client_id") > 0 &&
+      Get(form, "client_id") != basic->client_id) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "client_id differs from the Basic credentials");
+  }
+  return basic;
+}
+
+// The form of a POST, which must be form-encoded.
+absl::StatusOr<Form> PostForm(const HttpRequest& request) {
+  const std::string type =
+      absl::AsciiStrToLower(request.Header("content-type"));
+  if (!absl::StartsWith(type, "application/x-www-form-urlencoded")) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "the body must be application/x-www-form-urlencoded");
+  }
+  auto form = ParseForm(request.body);
+  if (!form.ok()) {
+    return OAuthFailure(OAuthError::kInvalidRequest, form.status().message());
+  }
+  return form;
+}
+
+std::string CookieHeader(const OidcEndpointsDeps& deps, absl::string_view name,
+                         absl::string_view value,
+                         absl::string_view attributes) {
+  return absl::StrCat(name, "=", value, "; ", attributes, "; HttpOnly",
+                      deps.secure_cookies ? "; Secure" : "");
+}
+
+// --- Pages -----------------------------------------------------------------
+
+std::string Page(absl::string_view title, absl::string_view body) {
+  return absl::StrCat(
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\">"
+      "<title>",
+      HtmlEscape(title),
+      "</title><style>body{font-family:sans-serif;max-width:24em;margin:4em "
+      "auto;padding:0 1em}label{display:block;margin-top:1em}input{width:"
+      "100%;padding:.4em;box-sizing:border-box}button{margin-top:1.5em;"
+      "padding:.5em 2em}.error{color:#a00}</style></head><body>",
+      body, "</body></html>\n");
+}
+
+void SendPage(HttpResponse& response, int status, absl::string_view title,
+              absl::string_view body) {
+  response.status = status;
+  response.SetHeader("Content-Security-Policy", kPageCsp);
+  response.SetContent(Page(title, body), kHtml);
+}
+
+void SendErrorPage(HttpResponse& response, int status,
+                   absl::string_view message) {
+  SendPage(
+      response, status, "Sign-in error",
+      absl::StrCat("<h1>Sign-in error</h1><p>", HtmlEscape(message), "</p>"));
+}
+
+// The hidden fields that carry an authorization request through the form.
+constexpr const char* kCarried[] = {
+    "response_type", "client_id", "redirect_uri",   "scope",
+    "state",         "nonce",     "code_challenge", "code_challenge_method",
+};
+
+void SendLoginPage(const OidcEndpointsDeps& deps, HttpResponse& response,
+                   const ValidatedAuthorization& validated, const Form& params,
+                   const std::string& csrf, int status,
+                   absl::string_view error) {
+  std::string hidden;
+  for (const char* name : kCarried) {
+    absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"", name,
+                    "\" value=\"", HtmlEscape(Get(params, name)), "\">");
+  }
+  absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"csrf\" value=\"",
+                  HtmlEscape(csrf), "\">");
+  const std::string& client = validated.client.name.empty()
+                                  ? validated.client.client_id
+                                  : validated.client.name;
+  std::string body = absl::StrCat("<h1>Sign in</h1><p>to continue to <strong>",
+                                  HtmlEscape(client), "</strong></p>");
+  if (!error.empty()) {
+    absl::StrAppend(&body, "<p class=\"error\" role=\"alert\">",
+                    HtmlEscape(error), "</p>");
+  }
+  absl::StrAppend(
+      &body, "<form method=\"post\" action=\"/authorize\">", hidden,
+      "<label for=\"username\">Username</label>"
+      "<input id=\"username\" name=\"username\" autocomplete=\"username\" "
+      "required autofocus>"
+      "<label for=\"password\">Password</label>"
+      "<input id=\"password\" name=\"password\" type=\"password\" "
+      "autocomplete=\"current-password\" required>"
+      "<button type=\"submit\">Sign in</button></form>");
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kCsrfCookie, csrf,
+                                  "Path=/authorize; SameSite=Strict"));
+  SendPage(response, status, "Sign in", body);
+}
+
+void Redirect(HttpResponse& response, absl::string_view location) {
+  response.status = 302;
+  response.SetHeader("Location", location);
+  response.SetContent("", "text/plain; charset=utf-8");
+}
+
+AuthorizationRequest RequestOf(const Form& params) {
+  AuthorizationRequest request;
+  request.response_type = Get(params, "response_type");
+  request.client_id = Get(params, "client_id");
+  request.redirect_uri = Get(params, "redirect_uri");
+  request.scope = Get(params, "scope");
+  request.state = Get(params, "state");
+  request.code_challenge = Get(params, "code_challenge");
+  request.code_challenge_method = Get(params, "code_challenge_method");
+  request.nonce = Get(params, "nonce");
+  return request;
+}
+
+// Validates; on failure answers (a redirect when the error is the client's
+// to hear, else an error page) and returns nullopt.
+std::optional<ValidatedAuthorization> ValidateOrAnswer(
+    const OidcEndpointsDeps& deps, const Form& params, HttpResponse& response) {
+  auto validated = deps.authorization->Validate(RequestOf(params));
+  if (validated.ok()) return *std::move(validated);
+  auto details = ErrorDetailsOf(validated.status());
+  auto redirect = details.find("redirect_uri");
+  if (redirect != details.end()) {
+    Redirect(response, redirect->second);
+  } else if (OAuthErrorOf(validated.status()).has_value()) {
+    // An unknown client or redirect_uri: never redirected (RFC 6749
+    // §4.1.2.1), so the server is no open redirector.
+    SendErrorPage(response, 400, validated.status().message());
+  } else {
+    SendErrorPage(response, 503, "The service is unavailable; try again.");
+  }
+  return std::nullopt;
+}
+
+// The live session of a request, if any (and its user still may log in).
+std::optional<Session> LiveSession(const OidcEndpointsDeps& deps,
+                                   const HttpRequest& request) {
+  const auto cookies = ParseCookies(request.Header("cookie"));
+  auto cookie = cookies.find(kSessionCookie);
+  if (cookie == cookies.end()) return std::nullopt;
+  auto session = deps.sessions->Decode(cookie->second, deps.clock->Now());
+  if (!session.ok()) return std::nullopt;
+  auto user = deps.users->Get(session->user_id);
+  if (!user.ok() || user->disabled) return std::nullopt;
+  return *std::move(session);
+}
+
+void IssueAndRedirect(const OidcEndpointsDeps& deps,
+                      const ValidatedAuthorization& validated,
+                      const std::string& user_id, absl::Time auth_time,
+                      HttpResponse& response) {
+  auto user = deps.users->Get(user_id);
+  if (!user.ok()) {
+    SendErrorPage(response, 503, "The service is unavailable; try again.");
+    return;
+  }
+  auto issued = deps.authorization->IssueCode(validated, *user, auth_time);
+  if (!issued.ok()) {
+    SendErrorPage(response, 503, "The service is unavailable; try again.");
+    return;
+  }
+  Redirect(response, issued->redirect_url);
+}
+
+void AuthorizeGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                  HttpResponse& response) {
+  auto params = ParseForm(request.query);
+  if (!params.ok()) {
+    SendErrorPage(response, 400, params.status().message());
+    return;
+  }
+  auto validated = ValidateOrAnswer(deps, *params, response);
+  if (!validated.has_value()) return;
+  auto error_redirect = [&](absl::string_view error,
+                            absl::string_view description) {
+    Redirect(response,
+             deps.authorization->ErrorRedirect(validated->redirect_uri, error,
+                                               description, validated->state));
+  };
+  // OIDC Core §3.1.2.1: prompt and max_age.
+  bool prompt_none = false, prompt_login = false;
+  for (absl::string_view value :
+       absl::StrSplit(Get(*params, "prompt"), ' ', absl::SkipEmpty())) {
+    if (value == "none") {
+      prompt_none = true;
+    } else if (value == "login") {
+      prompt_login = true;
+    } else if (value != "consent" && value != "select_account") {
+      error_redirect("invalid_request", "unsupported prompt value");
+      return;
+    }
+  }
+  if (prompt_none && prompt_login) {
+    error_redirect("invalid_request", "prompt=none cannot go with others");
+    return;
+  }
+  std::optional<absl::Duration> max_age;
+  if (const std::string text = Get(*params, "max_age"); !text.empty()) {
+    int64_t seconds = 0;
+    if (!absl::SimpleAtoi(text, &seconds) || seconds < 0) {
+      error_redirect("invalid_request", "max_age must be a whole number");
+      return;
+    }
+    max_age = absl::Seconds(seconds);
+  }
+  std::optional<Session> session = LiveSession(deps, request);
+  const bool fresh = session.has_value() && !prompt_login &&
+                     (!max_age.has_value() ||
+                      deps.clock->Now() - session->auth_time <= *max_age);
+  if (fresh) {
+    IssueAndRedirect(deps, *validated, session->user_id, session->auth_time,
+                     response);
+    return;
+  }
+  if (prompt_none) {
+    error_redirect("login_required", "the user must sign in");
+    return;
+  }
+  const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+  SendLoginPage(deps, response, *validated, *params, csrf, 200, "");
+}
+
+void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                   HttpResponse& response) {
+  auto form = PostForm(request);
+  if (!form.ok()) {
+    SendErrorPage(response, 400, form.status().message());
+    return;
+  }
+  // Double-submit CSRF: the cookie set with the form and the hidden field
+  // must both be there and equal.
+  const auto cookies = ParseCookies(request.Header("cookie"));
+  auto cookie = cookies.find(kCsrfCookie);
+  const std::string field = Get(*form, "csrf");
+  if (cookie == cookies.end() || field.empty() ||
+      cookie->second.size() != field.size() ||
+      CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) != 0) {
+    SendErrorPage(response, 403,
+                  "The sign-in form expired or did not come from this site. "
+                  "Go back to the application and start again.");
+    return;
+  }
+  auto validated = ValidateOrAnswer(deps, *form, response);
+  if (!validated.has_value()) return;
+  auto user = deps.users->Authenticate(
+      Get(*form, "username"), Get(*form, "password"), request.remote_address);
+  if (!user.ok()) {
+    const std::optional<OAuthError> error = OAuthErrorOf(user.status());
+    // A new CSRF token for the form shown again.
+    const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+    if (error == OAuthError::kAccessDenied) {
+      SendLoginPage(deps, response, *validated, *form, csrf, 401,
+                    "Wrong username or password.");
+    } else if (error == OAuthError::kTemporarilyUnavailable) {
+      const std::string wait =
+          ErrorDetailsOf(user.status())["retry_after_seconds"];
+      response.SetHeader("Retry-After", wait);
+      SendLoginPage(deps, response, *validated, *form, csrf, 429,
+                    absl::StrCat("Too many failed sign-ins. Try again in ",
+                                 wait, " seconds."));
+    } else {
+      SendErrorPage(response, 503, "The service is unavailable; try again.");
+    }
+    return;
+  }
+  const absl::Time now = deps.clock->Now();
+  Session session{user->user_id, now, now + kSessionLifetime};
+  response.AddHeader(
+      "Set-Cookie",
+      CookieHeader(deps, kSessionCookie, deps.sessions->Encode(session),
+                   absl::StrCat("Path=/; SameSite=Lax; Max-Age=",
+                                absl::ToInt64Seconds(kSessionLifetime))));
+  // The CSRF token has served: forget it.
+  response.AddHeader(
+      "Set-Cookie",
+      CookieHeader(deps, kCsrfCookie, "",
+                   "Path=/authorize; SameSite=Strict; Max-Age=0"));
+  IssueAndRedirect(deps, *validated, user->user_id, now, response);
+}
+
+void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
+           HttpResponse& response) {
+  auto form = PostForm(request);
+  if (!form.ok()) return SendOAuthError(response, form.status());
+  auto client = ClientOf(request, *form);
+  if (!client.ok()) return SendOAuthError(response, client.status());
+  TokenRequestFields fields;
+  fields.grant_type = Get(*form, "grant_type");
+  fields.client_id = client->client_id;
+  fields.client_secret = client->client_secret;
+  fields.scope = Get(*form, "scope");
+  fields.code = Get(*form, "code");
+  fields.redirect_uri = Get(*form, "redirect_uri");
+  fields.code_verifier = Get(*form, "code_verifier");
+  fields.refresh_token = Get(*form, "refresh_token");
+  auto issued = deps.tokens->Exchange(fields);
+  if (!issued.ok()) return SendOAuthError(response, issued.status());
+  jwt::Json body = jwt::Json::object();
+  body["access_token"] = issued->access_token;
+  body["token_type"] = issued->token_type;
+  body["expires_in"] = issued->expires_in;
+  if (!issued->scope.empty()) body["scope"] = issued->scope;
+  if (!issued->id_token.empty()) body["id_token"] = issued->id_token;
+  if (!issued->refresh_token.empty()) {
+    body["refresh_token"] = issued->refresh_token;
+  }
+  response.SetHeader("Pragma", "no-cache");
+  SendJson(response, 200, body);
+}
+
+void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                   HttpResponse& response) {
+  std::string token;
+  const std::string authorization = request.Header("authorization");
+  if (absl::StartsWithIgnoreCase(authorization, "bearer ")) {
+    token = std::string(
+        absl::StripAsciiWhitespace(absl::string_view(authorization).substr(7)));
+  } else if (request.method == "POST") {
+    // RFC 6750 §2.2: the form-encoded body parameter.
+    auto form = ParseForm(request.body);
+    if (form.ok()) token = Get(*form, "access_token");
+  }
+  if (token.empty()) {
+    // RFC 6750 §3.1: no error code when no token was sent.
+    response.SetHeader("WWW-Authenticate", "Bearer realm=\"identity\"");
+    SendJson(response, 401,
+             jwt::Json{{"error", "invalid_token"},
+                       {"error_description", "no access token"}});
+    return;
+  }
+  auto info = deps.userinfo->Get(token);
+  if (!info.ok()) {
+    const std::optional<OAuthError> error = OAuthErrorOf(info.status());
+    if (!error.has_value()) {
+      SendJson(response, 503, jwt::Json{{"error", "temporarily_unavailable"}});
+      return;
+    }
+    const std::string code(OAuthErrorCode(*error));
+    const int status = *error == OAuthError::kInsufficientScope ? 403 : 401;
+    response.SetHeader(
+        "WWW-Authenticate",
+        absl::StrCat("Bearer realm=\"identity\", error=\"", code, "\""));
+    SendJson(
+        response, status,
+        jwt::Json{{"error", code},
+                  {"error_description", std::string(info.status().message())}});
+    return;
+  }
+  jwt::Json body = jwt::Json::object();
+  body["sub"] = info->sub;
+  if (info->has_profile) {
+    if (!info->name.empty()) body["name"] = info->name;
+    body["preferred_username"] = info->preferred_username;
+  }
+  if (info->has_email && !info->email.empty()) {
+    body["email"] = info->email;
+    body["email_verified"] = info->email_verified;
+  }
+  SendJson(response, 200, body);
+}
+
+void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                     HttpResponse& response) {
+  auto form = PostForm(request);
+  if (!form.ok()) return SendOAuthError(response, form.status());
+  auto client = ClientOf(request, *form);
+  if (!client.ok()) return SendOAuthError(response, client.status());
+  auto result = deps.introspector->Introspect(
+      client->client_id, client->client_secret, Get(*form, "token"));
+  if (!result.ok()) return SendOAuthError(response, result.status());
+  jwt::Json body = jwt::Json::object();
+  body["active"] = result->active;
+  if (result->active) {
+    if (!result->scope.empty()) body["scope"] = result->scope;
+    body["client_id"] = result->client_id;
+    body["token_type"] = result->token_type;
+    body["exp"] = result->exp;
+    body["iat"] = result->iat;
+    body["sub"] = result->sub;
+    body["aud"] = result->aud;
+    body["iss"] = result->iss;
+    body["jti"] = result->jti;
+  }
+  SendJson(response, 200, body);
+}
+
+void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                 HttpResponse& response) {
+  auto form = PostForm(request);
+  if (!form.ok()) return SendOAuthError(response, form.status());
+  auto client = ClientOf(request, *form);
+  if (!client.ok()) return SendOAuthError(response, client.status());
+  absl::Status revoked =
+      deps.revoker->Revoke(Get(*form, "token"), Get(*form, "token_type_hint"),
+                           client->client_id, client->client_secret);
+  if (!revoked.ok()) return SendOAuthError(response, revoked);
+  response.SetContent("", "text/plain; charset=utf-8");
+}
+
+}  // namespace
+
+int TokenErrorStatus(const absl::Status& status) {
+  const std::optional<OAuthError> error = OAuthErrorOf(status);
+  if (error == OAuthError::kInvalidClient) return 401;
+  if (error.has_value()) return 400;
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    return 503;
+  }
+  return 500;
+}
+
+std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
+  const std::string& base = deps.issuer;
+  std::vector<std::string> algs;
+  // The key signing now first; every algorithm a published key may use.
+  const auto snapshot = deps.keys->snapshot();
+  algs.push_back(
+      std::string(jwt::AlgorithmName(snapshot->id_token_signer->algorithm())));
+  for (jwt::Algorithm alg : ServerSigningAlgorithms()) {
+    std::string name(jwt::AlgorithmName(alg));
+    if (std::find(algs.begin(), algs.end(), name) == algs.end()) {
+      algs.push_back(name);
+    }
+  }
+  std::vector<std::string> pkce = {"S256"};
+  if (deps.allow_plain_pkce) pkce.push_back("plain");
+  const std::vector<std::string> client_auth = {"client_secret_basic",
+                                                "client_secret_post", "none"};
+  jwt::Json doc = {
+      {"issuer", base},
+      {"authorization_endpoint", base + "/authorize"},
+      {"token_endpoint", base + "/token"},
+      {"userinfo_endpoint", base + "/userinfo"},
+      {"jwks_uri", base + "/jwks"},
+      {"introspection_endpoint", base + "/introspect"},
+      {"revocation_endpoint", base + "/revoke"},
+      {"response_types_supported", {"code"}},
+      {"response_modes_supported", {"query"}},
+      {"grant_types_supported",
+       {"authorization_code", "refresh_token", "client_credentials"}},
+      {"subject_types_supported", {"public"}},
+      {"id_token_signing_alg_values_supported", algs},
+      {"token_endpoint_auth_methods_supported", client_auth},
+      {"introspection_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post"}},
+      {"revocation_endpoint_auth_methods_supported", client_auth},
+      {"code_challenge_methods_supported", pkce},
+      {"scopes_supported", {"openid", "profile", "email"}},
+      {"claims_supported",
+       {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+        "azp", "name", "preferred_username", "email", "email_verified"}},
+      {"prompt_values_supported", {"none", "login"}},
+      {"authorization_response_iss_parameter_supported", true},
+      {"claims_parameter_supported", false},
+      {"request_parameter_supported", false},
+      {"request_uri_parameter_supported", false},
+  };
+  return jwt::DumpJson(doc);
+}
+
+void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
+  Deps deps = std::make_shared<const OidcEndpointsDeps>(std::move(deps_value));
+  server.Handle("GET", "/.well-known/openid-configuration",
+                [deps](const HttpRequest&, HttpResponse& response) {
+                  response.SetContent(DiscoveryDocument(*deps), kJson);
+                });
+  server.Handle(
+      "GET", "/jwks", [deps](const HttpRequest&, HttpResponse& response) {
+        response.SetContent(
+            jwt::DumpJson(deps->keys->snapshot()->jwks->ToPublicJson()),
+            "application/jwk-set+json");
+      });
+  server.Handle("GET", "/authorize",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  AuthorizeGet(*deps, request, response);
+                });
+  server.Handle("POST", "/authorize",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  AuthorizePost(*deps, request, response);
+                });
+  server.Handle("POST", "/token",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  Token(*deps, request, response);
+                });
+  for (const char* method : {"GET", "POST"}) {
+    server.Handle(method, "/userinfo",
+                  [deps](const HttpRequest& request, HttpResponse& response) {
+                    UserInfoRoute(*deps, request, response);
+                  });
+  }
+  server.Handle("POST", "/introspect",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  IntrospectRoute(*deps, request, response);
+                });
+  server.Handle("POST", "/revoke",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  RevokeRoute(*deps, request, response);
+                });
+}
+
+}  // namespace identity::server

@@ -1,0 +1,63 @@
+// The HTTP front door (SPEC "HTTP front door"): standard OpenID Connect and
+// OAuth 2.0 endpoints for browsers and off-the-shelf client libraries, over
+// the same OAuth core as the gRPC services (one implementation of each rule;
+// this file only translates HTTP to it and back):
+//   GET  /.well-known/openid-configuration   OIDC Discovery 1.0 §4
+//   GET  /jwks                               RFC 7517
+//   GET  /authorize                          login page, or a redirect
+//   POST /authorize                          the login form
+//   POST /token                              RFC 6749 §3.2 (JSON, no-store)
+//   GET/POST /userinfo                       OIDC Core §5.3 (Bearer)
+//   POST /introspect                         RFC 7662
+//   POST /revoke                             RFC 7009
+// Browser sessions are stateless signed cookies (session.h); the login form
+// is protected by a double-submit CSRF token (a cookie and a hidden field
+// that must match).
+#ifndef IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
+#define IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
+
+#include <string>
+
+#include "jwt/clock.h"
+#include "server/http/http_server.h"
+#include "server/http/session.h"
+#include "server/keys/key_manager.h"
+#include "server/oauth/authorization.h"
+#include "server/oauth/introspector.h"
+#include "server/oauth/user_grants.h"
+#include "server/random_source.h"
+#include "server/users/user_accounts.h"
+
+namespace identity::server {
+
+// Everything must outlive the server the routes are added to.
+struct OidcEndpointsDeps {
+  std::string issuer;  // The base of every endpoint URL.
+  const KeyManager* keys = nullptr;
+  const AuthorizationEndpoint* authorization = nullptr;
+  const UserAccounts* users = nullptr;
+  const TokenEndpoint* tokens = nullptr;
+  const Introspector* introspector = nullptr;
+  const TokenRevoker* revoker = nullptr;
+  const UserInfoEndpoint* userinfo = nullptr;
+  const SessionCodec* sessions = nullptr;
+  const jwt::Clock* clock = nullptr;
+  RandomSource random;
+  bool allow_plain_pkce = false;
+  // Cookies get Secure (the listener is TLS, or a proxy in front is).
+  bool secure_cookies = false;
+};
+
+void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps);
+
+// The discovery document for `deps` (exposed for tests).
+std::string DiscoveryDocument(const OidcEndpointsDeps& deps);
+
+// The HTTP status of an OAuth error at the token, introspection and
+// revocation endpoints (RFC 6749 §5.2: 401 for invalid_client, 400 for the
+// others; 503 for an unavailable store, 500 otherwise).
+int TokenErrorStatus(const absl::Status& status);
+
+}  // namespace identity::server
+
+#endif  // IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_

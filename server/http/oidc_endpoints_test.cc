@@ -1,0 +1,495 @@
+// The HTTP front door over real loopback HTTP, on the in-memory store: the
+// discovery document, the login page and its CSRF and session rules,
+// prompt and max_age, and the token, userinfo, introspection and revocation
+// endpoints with RFC 6749 §5.2 errors. Also the form, cookie and session
+// helpers they use.
+#include "server/http/oidc_endpoints.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "jwt/json.h"
+#include "server/http/form.h"
+#include "server/http/testing/raw_http.h"
+#include "server/oauth/access_token_verifier.h"
+#include "server/oauth/pkce.h"
+#include "server/oauth/redirect_uri.h"
+#include "server/oauth/testing/oauth_fixture.h"
+
+namespace identity::server {
+namespace {
+
+using testing::RawConnection;
+using testing::StatusOf;
+
+constexpr char kRedirect[] = "https://app.example/cb";
+constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+struct Response {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // Lower-case names.
+  std::vector<std::string> cookies;            // Set-Cookie values.
+  std::string body;
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+Response Parse(const std::string& raw) {
+  Response r;
+  r.status = StatusOf(raw);
+  const size_t end = raw.find("\r\n\r\n");
+  r.body = end == std::string::npos ? "" : raw.substr(end + 4);
+  std::vector<std::string> lines = absl::StrSplit(raw.substr(0, end), "\r\n");
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const size_t colon = lines[i].find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = lines[i].substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(c));
+    const std::string value = lines[i].substr(colon + 2);
+    if (name == "set-cookie") r.cookies.push_back(value);
+    r.headers[name] = value;
+  }
+  return r;
+}
+
+// The value of cookie `name` among Set-Cookie headers ("" if not set).
+std::string CookieValue(const Response& r, const std::string& name) {
+  for (const std::string& cookie : r.cookies) {
+    if (absl::StartsWith(cookie, name + "=")) {
+      return cookie.substr(name.size() + 1, cookie.find(';') - name.size() - 1);
+    }
+  }
+  return "";
+}
+
+// The value of hidden input `name` in a page.
+std::string HiddenValue(const std::string& page, const std::string& name) {
+  const std::string marker = "name=\"" + name + "\" value=\"";
+  const size_t at = page.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  return page.substr(start, page.find('"', start) - start);
+}
+
+class OidcEndpointsTest : public ::testing::Test {
+ protected:
+  OidcEndpointsTest()
+      : hasher_(*PasswordHasher::Create({7168, 5, 1}, SystemRandom())),
+        throttle_([this] {
+          LoginThrottleOptions options;
+          options.clock = &f_.clock;
+          return *LoginThrottle::Create(options);
+        }()),
+        users_(&f_.store, &hasher_, throttle_.get(), &f_.clock, SystemRandom()),
+        authorization_(&f_.store, &f_.store, &users_, &f_.clock, SystemRandom(),
+                       {"https://id.example", false, absl::Seconds(60)}),
+        minter_(f_.keys.get(),
+                {"https://id.example", "api", absl::Minutes(10),
+                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
+        deps_{&f_.authenticator, &f_.store,          &f_.store,
+              &f_.store,         &minter_,           &f_.clock,
+              SystemRandom(),    OAuthEvents::None()},
+        code_grant_(deps_),
+        refresh_grant_(deps_),
+        revoker_(deps_,
+                 *OwnAccessTokenVerifier("https://id.example", &f_.clock),
+                 f_.keys.get()),
+        userinfo_(deps_,
+                  *OwnAccessTokenVerifier("https://id.example", &f_.clock),
+                  f_.keys.get()),
+        tokens_(&f_.grant, &code_grant_, &refresh_grant_, OAuthEvents::None()),
+        sessions_(std::string(32, 's')) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(f_.AddClient("worker", "worker-secret").ok());
+    storage::ClientRecord web;
+    web.client_id = "web";
+    web.name = "Web <App>";
+    web.allowed_scopes = {"orders.read"};
+    web.grant_types = {"authorization_code", "refresh_token"};
+    web.redirect_uris = {kRedirect};
+    web.secret_hash = f_.hasher.Hash("web-secret");
+    web.created_at = web.updated_at = f_.clock.Now();
+    ASSERT_TRUE(f_.store.CreateClient(web).ok());
+    ASSERT_TRUE(users_.Create({"alice", "correct horse", "Alice"}).ok());
+    OidcEndpointsDeps deps;
+    deps.issuer = "https://id.example";
+    deps.keys = f_.keys.get();
+    deps.authorization = &authorization_;
+    deps.users = &users_;
+    deps.tokens = &tokens_;
+    deps.introspector = &f_.introspector;
+    deps.revoker = &revoker_;
+    deps.userinfo = &userinfo_;
+    deps.sessions = &sessions_;
+    deps.clock = &f_.clock;
+    deps.random = SystemRandom();
+    deps.secure_cookies = true;
+    auto server = HttpServer::Create({});
+    ASSERT_TRUE(server.ok());
+    server_ = *std::move(server);
+    AddOidcRoutes(*server_, std::move(deps));
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  Response Send(const std::string& request) {
+    RawConnection connection(server_->port());
+    connection.Send(request);
+    return Parse(connection.ReadResponse());
+  }
+
+  Response GetPath(const std::string& target, const std::string& cookie = "") {
+    return Send("GET " + target + " HTTP/1.1\r\nHost: x\r\n" +
+                (cookie.empty() ? "" : "Cookie: " + cookie + "\r\n") +
+                "Connection: close\r\n\r\n");
+  }
+
+  Response Post(const std::string& path, const std::string& body,
+                const std::string& extra_headers = "") {
+    return Send("POST " + path +
+                " HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                "application/x-www-form-urlencoded\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n" + extra_headers +
+                "Connection: close\r\n\r\n" + body);
+  }
+
+  std::string AuthorizeQuery(const std::string& extra = "") {
+    return "/authorize?response_type=code&client_id=web&redirect_uri=" +
+           FormEncode(kRedirect) + "&scope=openid+orders.read&state=st%3C" +
+           "&nonce=n1&code_challenge=" + S256Challenge(kVerifier) +
+           "&code_challenge_method=S256" + extra;
+  }
+
+  // GET the login page, then post it: the Response of the POST.
+  Response LogIn(const std::string& password = "correct horse") {
+    const Response page = GetPath(AuthorizeQuery());
+    EXPECT_EQ(page.status, 200) << page.body;
+    std::string body;
+    for (const char* name :
+         {"response_type", "client_id", "redirect_uri", "scope", "state",
+          "nonce", "code_challenge", "code_challenge_method", "csrf"}) {
+      // The page escapes values for HTML; these hold no escapable text but
+      // state's "<".
+      std::string value = HiddenValue(page.body, name);
+      absl::StrReplaceAll({{"&lt;", "<"}}, &value);
+      absl::StrAppend(&body, name, "=", FormEncode(value), "&");
+    }
+    absl::StrAppend(&body, "username=alice&password=", FormEncode(password));
+    return Post(
+        "/authorize", body,
+        "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") + "\r\n");
+  }
+
+  std::string CodeFrom(const std::string& location) {
+    auto query = ParseForm(location.substr(location.find('?') + 1));
+    return query.ok() ? (*query)["code"] : "";
+  }
+
+  jwt::Json TokenJson(const Response& r) {
+    return jwt::Json::parse(r.body, nullptr, false);
+  }
+
+  testing::OAuthFixture f_;
+  PasswordHasher hasher_;
+  std::unique_ptr<LoginThrottle> throttle_;
+  UserAccounts users_;
+  AuthorizationEndpoint authorization_;
+  UserTokenMinter minter_;
+  UserGrantDeps deps_;
+  AuthorizationCodeGrant code_grant_;
+  RefreshTokenGrant refresh_grant_;
+  TokenRevoker revoker_;
+  UserInfoEndpoint userinfo_;
+  TokenEndpoint tokens_;
+  SessionCodec sessions_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
+  const Response r = GetPath("/.well-known/openid-configuration");
+  ASSERT_EQ(r.status, 200);
+  const jwt::Json doc = TokenJson(r);
+  EXPECT_EQ(doc["issuer"], "https://id.example");
+  for (const char* endpoint :
+       {"authorization_endpoint", "token_endpoint", "userinfo_endpoint",
+        "jwks_uri", "introspection_endpoint", "revocation_endpoint"}) {
+    EXPECT_TRUE(absl::StartsWith(doc[endpoint].get<std::string>(),
+                                 "https://id.example/"))
+        << endpoint;
+  }
+  EXPECT_EQ(doc["code_challenge_methods_supported"], jwt::Json({"S256"}));
+  EXPECT_EQ(doc["id_token_signing_alg_values_supported"][0], "ES256");
+  EXPECT_EQ(doc["authorization_response_iss_parameter_supported"], true);
+  const Response jwks = GetPath("/jwks");
+  EXPECT_EQ(jwks.status, 200);
+  EXPECT_EQ(jwks.body.find("\"d\""), std::string::npos);  // Public keys only.
+}
+
+TEST_F(OidcEndpointsTest, TheLoginPageCarriesTheRequestEscapedWithACsrfToken) {
+  const Response page = GetPath(AuthorizeQuery());
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("<form method=\"post\" action=\"/authorize\">"),
+            std::string::npos);
+  EXPECT_NE(page.body.find("Web &lt;App&gt;"), std::string::npos);
+  EXPECT_EQ(page.body.find("Web <App>"), std::string::npos);
+  EXPECT_EQ(HiddenValue(page.body, "state"), "st&lt;");
+  const std::string csrf = CookieValue(page, "identity_csrf");
+  EXPECT_EQ(csrf.size(), 43u);
+  EXPECT_EQ(HiddenValue(page.body, "csrf"), csrf);
+  for (const std::string& cookie : page.cookies) {
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(cookie.find("Secure"), std::string::npos);
+    EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  }
+  EXPECT_NE(
+      page.Header("content-security-policy").find("frame-ancestors 'none'"),
+      std::string::npos);
+  EXPECT_EQ(page.Header("x-frame-options"), "DENY");
+}
+
+TEST_F(OidcEndpointsTest, SigningInRedirectsWithACodeAndSetsASession) {
+  const Response r = LogIn();
+  ASSERT_EQ(r.status, 302) << r.body;
+  const std::string location = r.Header("location");
+  EXPECT_TRUE(absl::StartsWith(location, std::string(kRedirect) + "?code="));
+  EXPECT_NE(location.find("&state=st%3C&iss=https%3A%2F%2Fid.example"),
+            std::string::npos);
+  const std::string session = CookieValue(r, "identity_session");
+  ASSERT_FALSE(session.empty());
+  bool lax = false;
+  for (const std::string& cookie : r.cookies) {
+    if (absl::StartsWith(cookie, "identity_session=")) {
+      lax = absl::StrContains(cookie, "HttpOnly") &&
+            absl::StrContains(cookie, "SameSite=Lax") &&
+            absl::StrContains(cookie, "Secure");
+    }
+  }
+  EXPECT_TRUE(lax);
+  // The code works at /token (client_secret_basic).
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&code=" + CodeFrom(location) +
+          "&redirect_uri=" + FormEncode(kRedirect) +
+          "&code_verifier=" + kVerifier,
+      "Authorization: Basic " + absl::Base64Escape("web:web-secret") + "\r\n");
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(token.Header("cache-control"), "no-store");
+  const jwt::Json body = TokenJson(token);
+  EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_TRUE(body.contains("id_token"));
+  EXPECT_TRUE(body.contains("refresh_token"));
+
+  // A live session skips the form; prompt=login and max_age=0 force it.
+  const std::string cookie = "identity_session=" + session;
+  EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 302);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), cookie).status, 302);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=login"), cookie).status, 200);
+  f_.clock.Advance(absl::Seconds(5));
+  EXPECT_EQ(GetPath(AuthorizeQuery("&max_age=2"), cookie).status, 200);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&max_age=60"), cookie).status, 302);
+  // A forged or expired session is no session.
+  EXPECT_EQ(GetPath(AuthorizeQuery(), cookie + "x").status, 200);
+  f_.clock.Advance(kSessionLifetime);
+  EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 200);
+}
+
+TEST_F(OidcEndpointsTest, PromptNoneWithoutASessionIsLoginRequired) {
+  const Response r = GetPath(AuthorizeQuery("&prompt=none"));
+  ASSERT_EQ(r.status, 302);
+  EXPECT_TRUE(absl::StartsWith(
+      r.Header("location"), std::string(kRedirect) + "?error=login_required"));
+  EXPECT_NE(r.Header("location").find("state=st%3C"), std::string::npos);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none+login")).status, 302);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&max_age=-1")).status, 302);
+}
+
+TEST_F(OidcEndpointsTest, BadClientsAndRedirectUrisGetAPageNeverARedirect) {
+  for (const std::string& query :
+       {std::string("/authorize?response_type=code&client_id=nobody&"
+                    "redirect_uri=https%3A%2F%2Fapp.example%2Fcb"),
+        std::string("/authorize?response_type=code&client_id=web&"
+                    "redirect_uri=https%3A%2F%2Fevil.example%2Fcb"),
+        std::string("/authorize?client_id=web&client_id=web"),
+        std::string("/authorize?x=%zz")}) {
+    const Response r = GetPath(query);
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(r.Header("location"), "") << query;
+  }
+  // Other errors go to the client.
+  std::string query = AuthorizeQuery();
+  query.replace(query.find("response_type=code"), 18, "response_type=token");
+  const Response r = GetPath(query);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_NE(r.Header("location").find("error=unsupported_response_type"),
+            std::string::npos);
+}
+
+TEST_F(OidcEndpointsTest, TheFormNeedsItsCsrfTokenAndTheRightPassword) {
+  const Response page = GetPath(AuthorizeQuery());
+  std::string body =
+      "response_type=code&client_id=web&redirect_uri=" + FormEncode(kRedirect) +
+      "&scope=openid&code_challenge=" + S256Challenge(kVerifier) +
+      "&code_challenge_method=S256&username=alice&password=" +
+      FormEncode("correct horse");
+  const std::string csrf = CookieValue(page, "identity_csrf");
+  // No token, no cookie, a different one: refused, never redirected.
+  EXPECT_EQ(Post("/authorize", body).status, 403);
+  EXPECT_EQ(Post("/authorize", body + "&csrf=" + csrf).status, 403);
+  EXPECT_EQ(Post("/authorize", body + "&csrf=" + csrf,
+                 "Cookie: identity_csrf=other\r\n")
+                .status,
+            403);
+  const Response ok = Post("/authorize", body + "&csrf=" + csrf,
+                           "Cookie: identity_csrf=" + csrf + "\r\n");
+  EXPECT_EQ(ok.status, 302);
+  // A wrong password shows the form again, with an error and a new token.
+  const Response wrong = LogIn("wrong");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.Header("location"), "");
+  EXPECT_NE(wrong.body.find("Wrong username or password."), std::string::npos);
+  EXPECT_FALSE(CookieValue(wrong, "identity_csrf").empty());
+  EXPECT_EQ(CookieValue(wrong, "identity_session"), "");
+}
+
+TEST_F(OidcEndpointsTest, TokenEndpointClientAuthenticationAndErrors) {
+  const std::string basic = "Authorization: Basic " +
+                            absl::Base64Escape("worker:worker-secret") + "\r\n";
+  // client_secret_basic and client_secret_post.
+  EXPECT_EQ(Post("/token", "grant_type=client_credentials", basic).status, 200);
+  EXPECT_EQ(Post("/token",
+                 "grant_type=client_credentials&client_id=worker&client_"
+                 "secret=worker-secret")
+                .status,
+            200);
+  struct Case {
+    std::string body, headers;
+    int status;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"grant_type=client_credentials&client_secret=worker-secret", basic,
+            400, "invalid_request"},
+           {"grant_type=client_credentials&client_id=other", basic, 400,
+            "invalid_request"},
+           {"grant_type=client_credentials&client_id=worker&client_secret=no",
+            "", 401, "invalid_client"},
+           {"grant_type=client_credentials", "Authorization: Bearer x\r\n", 401,
+            "invalid_client"},
+           {"grant_type=password", basic, 400, "unsupported_grant_type"},
+           {"grant_type=client_credentials&scope=admin", basic, 400,
+            "invalid_scope"},
+           {"grant_type=authorization_code&code=x&redirect_uri=x", basic, 400,
+            "unauthorized_client"},
+           {"grant_type=client_credentials&grant_type=client_credentials",
+            basic, 400, "invalid_request"},
+       }) {
+    const Response r = Post("/token", c.body, c.headers);
+    EXPECT_EQ(r.status, c.status) << c.body;
+    EXPECT_EQ(TokenJson(r)["error"], c.error) << c.body;
+    EXPECT_EQ(r.Header("cache-control"), "no-store");
+    if (c.status == 401) {
+      EXPECT_EQ(r.Header("www-authenticate"), "Basic realm=\"identity\"");
+    }
+  }
+  // Not form-encoded.
+  const Response json = Send(
+      "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+  EXPECT_EQ(json.status, 400);
+  EXPECT_EQ(TokenJson(json)["error"], "invalid_request");
+}
+
+TEST_F(OidcEndpointsTest, UserinfoIntrospectAndRevoke) {
+  const Response login = LogIn();
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+          CodeFrom(login.Header("location")) + "&redirect_uri=" +
+          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+  ASSERT_EQ(token.status, 200) << token.body;
+  const std::string access = TokenJson(token)["access_token"];
+
+  const Response info = GetPath("/userinfo");
+  EXPECT_EQ(info.status, 401);
+  EXPECT_EQ(info.Header("www-authenticate"), "Bearer realm=\"identity\"");
+  const Response bad = Send(
+      "GET /userinfo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer junk\r\n"
+      "Connection: close\r\n\r\n");
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_NE(bad.Header("www-authenticate").find("error=\"invalid_token\""),
+            std::string::npos);
+  const Response good =
+      Send("GET /userinfo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+           access + "\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(good.status, 200) << good.body;
+  EXPECT_FALSE(TokenJson(good)["sub"].get<std::string>().empty());
+  // POST with the token in the body (RFC 6750 §2.2).
+  EXPECT_EQ(Post("/userinfo", "access_token=" + access).status, 200);
+
+  const std::string worker = "client_id=worker&client_secret=worker-secret";
+  Response introspected = Post("/introspect", worker + "&token=" + access);
+  ASSERT_EQ(introspected.status, 200);
+  EXPECT_EQ(TokenJson(introspected)["active"], true);
+  EXPECT_EQ(TokenJson(introspected)["client_id"], "web");
+  // Another client's token: refused. Its own: revoked.
+  EXPECT_EQ(Post("/revoke", worker + "&token=" + access).status, 400);
+  EXPECT_EQ(
+      Post("/revoke", "client_id=web&client_secret=web-secret&token=" + access)
+          .status,
+      200);
+  introspected = Post("/introspect", worker + "&token=" + access);
+  EXPECT_EQ(TokenJson(introspected), jwt::Json({{"active", false}}));
+  EXPECT_EQ(Post("/revoke", "client_id=web&client_secret=no&token=x").status,
+            401);
+}
+
+TEST(FormTest, ParsesAndRefusesRepeatsAndBadEscapes) {
+  auto form = ParseForm("a=1&b=x+y%2Bz&c=&d&e=%C3%A9");
+  ASSERT_TRUE(form.ok());
+  EXPECT_EQ((*form)["b"], "x y+z");
+  EXPECT_EQ((*form)["c"], "");
+  EXPECT_EQ((*form)["d"], "");
+  EXPECT_EQ((*form)["e"], "é");
+  for (const char* bad : {"a=1&a=2", "a=%", "a=%2", "a=%zz", "%=1"}) {
+    EXPECT_FALSE(ParseForm(bad).ok()) << bad;
+  }
+  auto cookies = ParseCookies("a=1; b=\"two\";c=3; =x; bad; a=9");
+  EXPECT_EQ(cookies["a"], "1");
+  EXPECT_EQ(cookies["b"], "two");
+  EXPECT_EQ(cookies["c"], "3");
+  EXPECT_EQ(cookies.size(), 3u);
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+}
+
+TEST(SessionTest, OnlyUntamperedUnexpiredSessionsDecode) {
+  const SessionCodec codec(std::string(32, 'k'));
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  const std::string value = codec.Encode({"user-1", now, now + absl::Hours(1)});
+  auto session = codec.Decode(value, now);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->user_id, "user-1");
+  EXPECT_EQ(session->auth_time, now);
+  EXPECT_FALSE(codec.Decode(value, now + absl::Hours(1)).ok());
+  EXPECT_FALSE(SessionCodec(std::string(32, 'o')).Decode(value, now).ok());
+  for (size_t i = 0; i < value.size(); i += 7) {
+    std::string tampered = value;
+    tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(codec.Decode(tampered, now).ok()) << i;
+  }
+  EXPECT_FALSE(codec.Decode("", now).ok());
+  EXPECT_FALSE(codec.Decode("no-dot", now).ok());
+}
+
+}  // namespace
+}  // namespace identity::server

@@ -1,0 +1,46 @@
+// The browser session of the HTTP front door: a stateless cookie holding the
+// user's id, when they authenticated and when the session ends, with an
+// HMAC-SHA256 over it under a key derived from the KEK. Every replica can
+// check it; nothing is stored; it cannot be forged or stretched without the
+// key. Logging out everywhere at once means rotating the KEK-derived key
+// (not supported yet; sessions end at their expiry, at most
+// kSessionLifetime).
+#ifndef IDENTITY_SERVER_HTTP_SESSION_H_
+#define IDENTITY_SERVER_HTTP_SESSION_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace identity::server {
+
+inline constexpr absl::Duration kSessionLifetime = absl::Hours(12);
+
+struct Session {
+  std::string user_id;
+  absl::Time auth_time;
+  absl::Time expires_at;
+};
+
+// Thread-safe (immutable).
+class SessionCodec {
+ public:
+  // `key`: at least 32 bytes.
+  explicit SessionCodec(std::string key) : key_(std::move(key)) {}
+
+  // The cookie value for `session`: base64url(payload) "." base64url(mac).
+  std::string Encode(const Session& session) const;
+  // The session, when the value is one Encode made and it has not expired
+  // at `now`. Errors: Unauthenticated (never says which part was wrong).
+  absl::StatusOr<Session> Decode(absl::string_view value, absl::Time now) const;
+
+ private:
+  std::string Mac(absl::string_view payload) const;
+  const std::string key_;
+};
+
+}  // namespace identity::server
+
+#endif  // IDENTITY_SERVER_HTTP_SESSION_H_
