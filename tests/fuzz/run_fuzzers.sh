@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (jwt/fuzz, server/grpc/fuzz, server/users/fuzz, server/oauth/fuzz)
-# with clang (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time, starting from its
-# committed seed corpus.
+# Builds the libFuzzer targets (jwt/fuzz, server/grpc/fuzz, server/users/fuzz, server/oauth/fuzz,
+# server/http/fuzz) with clang (-fsanitize=fuzzer,address,undefined) and runs each for a bounded
+# time, starting from its committed seed corpus.
 #
 #   tests/fuzz/run_fuzzers.sh [RESULTS_FILE]
 #   FUZZ_SECONDS=600 tests/fuzz/run_fuzzers.sh     # a longer campaign
@@ -72,6 +72,9 @@ compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
 # The PHC target needs only the Argon2 PHC parser (no libargon2: nothing is hashed).
 phc_objects=()
 compile phc_objects server/users/argon2_phc.cc
+# The form target: the HTTP front door's parsers.
+form_objects=()
+compile form_objects server/http/form.cc server/http/session.cc
 # The authorize target: the OAuth core's request parsers.
 authorize_objects=()
 compile authorize_objects server/oauth/pkce.cc server/oauth/redirect_uri.cc \
@@ -85,6 +88,7 @@ targets=(
   "authorization_fuzzer server/grpc/fuzz/authorization_fuzzer.cc server/grpc/fuzz/corpus/authorization"
   "phc_fuzzer server/users/fuzz/phc_fuzzer.cc server/users/fuzz/corpus/phc"
   "authorize_fuzzer server/oauth/fuzz/authorize_fuzzer.cc server/oauth/fuzz/corpus/authorize"
+  "form_fuzzer server/http/fuzz/form_fuzzer.cc server/http/fuzz/corpus/form"
 )
 for entry in "${targets[@]}"; do
   read -r target source seeds <<<"$entry"
@@ -97,6 +101,8 @@ for entry in "${targets[@]}"; do
     objects+=("${phc_objects[@]}")
   elif [[ $target == authorize_fuzzer ]]; then
     objects+=("${authorize_objects[@]}")
+  elif [[ $target == form_fuzzer ]]; then
+    objects+=("${form_objects[@]}")
   fi
   corpus=${target%_fuzzer}
   binary="$work/$target"
