@@ -23,6 +23,9 @@ packages=(
   python3 python3-jwt python3-cryptography
   # The independent gRPC client test (tests/grpc_interop): Python gRPC and protobuf.
   python3-grpcio python3-protobuf
+  # The HTTP front door's tests (tests/oidc_http): Node (npm comes with it; the npm packages are
+  # installed by tests/run_all.sh with npm ci) and a headless browser driven by playwright-core.
+  nodejs chromium
 )
 
 missing=()

@@ -311,6 +311,23 @@ int Run(int argc, char** argv) {
       return 2;
     }
     http = *std::move(created);
+    // One log line per HTTP request: path only (queries carry states and
+    // challenges, bodies credentials), never a header or cookie.
+    http->SetObserver([&logger](const HttpRequest& request,
+                                const HttpResponse& response,
+                                absl::Duration latency) {
+      const logging::Level level =
+          response.status >= 500   ? logging::Level::kWarn
+          : response.status >= 400 ? logging::Level::kInfo
+                                   : logging::Level::kDebug;
+      if (!logger.Enabled(level)) return;
+      logger.Log(level, "http request",
+                 {{"method", request.method},
+                  {"path", absl::string_view(request.path).substr(0, 256)},
+                  {"status", response.status},
+                  {"latency_ms", absl::ToDoubleMilliseconds(latency)},
+                  {"peer", request.remote_address}});
+    });
     AddObservabilityRoutes(*http, &metrics_registry,
                            [&health] { return health.serving(); });
     OidcEndpointsDeps oidc;

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 
 namespace identity::server {
 
@@ -100,6 +101,7 @@ struct HttpServer::Impl {
 
   void Accept();
   HttpResponse Dispatch(const HttpRequest& request) const;
+  HttpResponse Route(const HttpRequest& request) const;
 
   const HttpServerOptions options;
   tcp::endpoint endpoint;
@@ -110,6 +112,7 @@ struct HttpServer::Impl {
   asio::steady_timer accept_retry{io};
   // path -> method -> handler.
   std::map<std::string, std::map<std::string, HttpHandler>> routes;
+  HttpServer::Observer observer;
   std::vector<std::thread> threads;
 };
 
@@ -236,6 +239,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 }  // namespace
 
 HttpResponse HttpServer::Impl::Dispatch(const HttpRequest& request) const {
+  if (!observer) return Route(request);
+  const absl::Time start = absl::Now();
+  HttpResponse response = Route(request);
+  observer(request, response, absl::Now() - start);
+  return response;
+}
+
+HttpResponse HttpServer::Impl::Route(const HttpRequest& request) const {
   auto path = routes.find(request.path);
   if (path == routes.end()) return ErrorResponse(404, "not found");
   const std::string method = request.method == "HEAD" ? "GET" : request.method;
@@ -340,6 +351,10 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() { Stop(); }
 
 bool HttpServer::tls() const { return impl_->ssl != nullptr; }
+
+void HttpServer::SetObserver(Observer observer) {
+  impl_->observer = std::move(observer);
+}
 
 void HttpServer::Handle(absl::string_view method, absl::string_view path,
                         HttpHandler handler) {

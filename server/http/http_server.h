@@ -89,6 +89,12 @@ class HttpServer {
   void Handle(absl::string_view method, absl::string_view path,
               HttpHandler handler);
 
+  // Told about every routed request when its answer is ready (a log line).
+  // Set before Start; runs on the server's threads.
+  using Observer = std::function<void(const HttpRequest&, const HttpResponse&,
+                                      absl::Duration latency)>;
+  void SetObserver(Observer observer);
+
   // Binds and serves on `threads` threads of its own. Errors: Unavailable
   // when the address cannot be bound (a taken port included).
   absl::Status Start();

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "client/interceptor/testing/self_signed_cert.h"
 #include "gtest/gtest.h"
 #include "server/http/observability.h"
@@ -246,6 +247,34 @@ TEST_F(HttpServerTest, ServesTls) {
   RawConnection plain(server_->port());
   plain.Send(Get("/healthz"));
   EXPECT_EQ(StatusOf(plain.ReadResponse()), 0);
+}
+
+TEST(HttpServerObserverTest, HearsEveryRoutedRequestWithItsStatus) {
+  auto server = HttpServer::Create({});
+  ASSERT_TRUE(server.ok());
+  absl::Mutex mu;
+  std::vector<std::string> heard;
+  (*server)->Handle(
+      "GET", "/x", [](const HttpRequest&, HttpResponse& r) { r.status = 204; });
+  (*server)->SetObserver([&](const HttpRequest& request,
+                             const HttpResponse& response,
+                             absl::Duration latency) {
+    EXPECT_GE(latency, absl::ZeroDuration());
+    absl::MutexLock lock(&mu);
+    heard.push_back(request.method + " " + request.path + " " +
+                    std::to_string(response.status));
+  });
+  ASSERT_TRUE((*server)->Start().ok());
+  for (const char* path : {"/x?secret=1", "/nowhere"}) {
+    RawConnection connection((*server)->port());
+    connection.Send(std::string("GET ") + path +
+                    " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    connection.ReadResponse();
+  }
+  (*server)->Stop();
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(heard,
+            (std::vector<std::string>{"GET /x 204", "GET /nowhere 404"}));
 }
 
 TEST(HttpServerCreateTest, RefusesBadAddressesOptionsAndTlsFiles) {

@@ -557,10 +557,15 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
   Deps deps = std::make_shared<const OidcEndpointsDeps>(std::move(deps_value));
   server.Handle("GET", "/.well-known/openid-configuration",
                 [deps](const HttpRequest&, HttpResponse& response) {
+                  // Relying parties may cache it (and the keys) for a while.
+                  response.SetHeader("Cache-Control", "public, max-age=300");
                   response.SetContent(DiscoveryDocument(*deps), kJson);
                 });
   server.Handle(
       "GET", "/jwks", [deps](const HttpRequest&, HttpResponse& response) {
+        // A key is published as NEXT a rotation period before it signs:
+        // five minutes of caching never hides a signer.
+        response.SetHeader("Cache-Control", "public, max-age=300");
         response.SetContent(
             jwt::DumpJson(deps->keys->snapshot()->jwks->ToPublicJson()),
             "application/jwk-set+json");
