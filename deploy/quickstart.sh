@@ -56,11 +56,11 @@ s = socket.socket()
 try: s.bind(("127.0.0.1", 9464))
 except OSError: s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
-say "Starting identity-server on $address (metrics on http://127.0.0.1:$http_port/metrics)"
+say "Starting identity-server: gRPC on $address, HTTP (OpenID Connect, /metrics) on http://localhost:$http_port"
 IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin \
 IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET="$(cat "$state/admin-secret")" \
   "$server_bin" --store=postgres --database-url="$IDENTITY_TEST_DATABASE_URL" \
-  --grpc-listen="$address" --issuer=http://localhost --audience=orders-api \
+  --grpc-listen="$address" --issuer="http://localhost:$http_port" --audience=orders-api \
   --kek-file="$state/kek" --http-listen="127.0.0.1:$http_port" &
 server_pid=$!
 for _ in $(seq 100); do
@@ -92,7 +92,7 @@ say "\$ idctl introspect --server $address --client-id demo TOKEN"
 
 say "\$ idctl keys jwks --server $address > jwks.json && idctl jwt verify --jwks jwks.json ..."
 "$idctl" keys jwks --server "$address" >"$state/jwks.json"
-"$idctl" jwt verify --jwks "$state/jwks.json" --iss http://localhost --aud orders-api \
+"$idctl" jwt verify --jwks "$state/jwks.json" --iss "http://localhost:$http_port" --aud orders-api \
   --typ at+jwt "$token" >/dev/null && echo "valid (verified offline against the server's JWKS)"
 
 cat <<EOT
@@ -110,6 +110,9 @@ Try, in another shell:
   \$idctl clients list --server $address --client-id admin
   \$idctl keys list --server $address --client-id admin
   \$idctl keys rotate --server $address --client-id admin
+
+  # The OpenID Connect front door (docs/http.md): discovery for any OIDC library.
+  curl -s http://localhost:$http_port/.well-known/openid-configuration
 
   # Metrics, liveness and readiness (docs/observability.md):
   curl -s http://127.0.0.1:$http_port/metrics | grep identity_tokens_issued_total
