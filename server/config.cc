@@ -46,6 +46,9 @@ const std::vector<SettingHelp>& SettingsHelp() {
              {"http-listen",
               "host:port to serve /metrics, /healthz and /readyz on "
               "(off unless set; e.g. 0.0.0.0:9464)"},
+             {"http-threads",
+              "threads of the HTTP listener (0, the default: max(4, 2 x "
+              "cores))"},
              {"log-level", "debug, info (default), warn or error"},
              {"health-check-interval",
               "how often readiness probes PostgreSQL (2s)"},
@@ -175,6 +178,11 @@ absl::StatusOr<ServerConfig> LoadConfig(
                  "the host must be an IP address or localhost, such as "
                  "0.0.0.0:9464 or [::]:9464");
     }
+  }
+  if (!get("http-threads").empty() &&
+      (!absl::SimpleAtoi(get("http-threads"), &config.http_threads) ||
+       config.http_threads < 0 || config.http_threads > 256)) {
+    return Bad("http-threads", "must be 0 to 256");
   }
   if (!get("log-level").empty()) {
     auto level = logging::ParseLevel(get("log-level"));

@@ -21,6 +21,8 @@ struct ServerConfig {
   std::string grpc_listen = "127.0.0.1:50051";
   // host:port of the HTTP listener (/metrics, /healthz, /readyz); empty: off.
   std::string http_listen;
+  // Threads of the HTTP listener; 0: max(4, 2 x cores).
+  int http_threads = 0;
   logging::Level log_level = logging::Level::kInfo;
   // How often readiness probes PostgreSQL.
   absl::Duration health_check_interval = absl::Seconds(2);

@@ -78,8 +78,10 @@ TEST_F(ConfigTest, ObservabilitySettings) {
   args.push_back("--http-listen=[::]:9464");
   args.push_back("--log-level=debug");
   args.push_back("--health-check-interval=500ms");
+  args.push_back("--http-threads=2");
   auto config = Load(args);
   ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http_threads, 2);
   EXPECT_EQ(config->http_listen, "[::]:9464");
   EXPECT_EQ(config->log_level, logging::Level::kDebug);
   EXPECT_EQ(config->health_check_interval, absl::Milliseconds(500));
@@ -138,6 +140,8 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--http-listen=host:70000"}, "--http-listen"},
            {{"--http-listen=metrics.example:9464"}, "--http-listen"},
            {{"--log-level=trace"}, "--log-level"},
+           {{"--http-threads=-1"}, "--http-threads"},
+           {{"--http-threads=1000"}, "--http-threads"},
            {{"--health-check-interval=1ms"}, "--health-check-interval"},
            {{"--health-check-interval=1h"}, "--health-check-interval"},
            {{"--refresh-token-idle-lifetime=0s"},

@@ -302,7 +302,10 @@ int Run(int argc, char** argv) {
     // Handlers block on the database and on Argon2id (a login holds its
     // thread for ~25 ms): more threads than cores.
     http_options.threads =
-        std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+        config->http_threads > 0
+            ? config->http_threads
+            : std::max(
+                  4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
     http_options.tls_cert_file = config->tls_cert_file;
     http_options.tls_key_file = config->tls_key_file;
     auto created = HttpServer::Create(http_options);
