@@ -110,6 +110,27 @@ absl::StatusOr<Form> PostForm(const HttpRequest& request) {
   return form;
 }
 
+// A client's form-encoded POST (token, introspection, revocation): the form
+// and the client's credentials, or the RFC 6749 §5.2 error already sent.
+struct ClientPost {
+  Form form;
+  ClientCredentials client;
+};
+std::optional<ClientPost> ReadClientPost(const HttpRequest& request,
+                                         HttpResponse& response) {
+  auto form = PostForm(request);
+  if (!form.ok()) {
+    SendOAuthError(response, form.status());
+    return std::nullopt;
+  }
+  auto client = ClientOf(request, *form);
+  if (!client.ok()) {
+    SendOAuthError(response, client.status());
+    return std::nullopt;
+  }
+  return ClientPost{*std::move(form), *std::move(client)};
+}
+
 std::string CookieHeader(const OidcEndpointsDeps& deps, absl::string_view name,
                          absl::string_view value,
                          absl::string_view attributes) {
@@ -374,19 +395,18 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
 
 void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
            HttpResponse& response) {
-  auto form = PostForm(request);
-  if (!form.ok()) return SendOAuthError(response, form.status());
-  auto client = ClientOf(request, *form);
-  if (!client.ok()) return SendOAuthError(response, client.status());
+  auto post = ReadClientPost(request, response);
+  if (!post.has_value()) return;
+  const Form& form = post->form;
   TokenRequestFields fields;
-  fields.grant_type = Get(*form, "grant_type");
-  fields.client_id = client->client_id;
-  fields.client_secret = client->client_secret;
-  fields.scope = Get(*form, "scope");
-  fields.code = Get(*form, "code");
-  fields.redirect_uri = Get(*form, "redirect_uri");
-  fields.code_verifier = Get(*form, "code_verifier");
-  fields.refresh_token = Get(*form, "refresh_token");
+  fields.grant_type = Get(form, "grant_type");
+  fields.client_id = post->client.client_id;
+  fields.client_secret = post->client.client_secret;
+  fields.scope = Get(form, "scope");
+  fields.code = Get(form, "code");
+  fields.redirect_uri = Get(form, "redirect_uri");
+  fields.code_verifier = Get(form, "code_verifier");
+  fields.refresh_token = Get(form, "refresh_token");
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
   jwt::Json body = jwt::Json::object();
@@ -455,12 +475,11 @@ void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
 
 void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                      HttpResponse& response) {
-  auto form = PostForm(request);
-  if (!form.ok()) return SendOAuthError(response, form.status());
-  auto client = ClientOf(request, *form);
-  if (!client.ok()) return SendOAuthError(response, client.status());
-  auto result = deps.introspector->Introspect(
-      client->client_id, client->client_secret, Get(*form, "token"));
+  auto post = ReadClientPost(request, response);
+  if (!post.has_value()) return;
+  auto result = deps.introspector->Introspect(post->client.client_id,
+                                              post->client.client_secret,
+                                              Get(post->form, "token"));
   if (!result.ok()) return SendOAuthError(response, result.status());
   jwt::Json body = jwt::Json::object();
   body["active"] = result->active;
@@ -480,13 +499,11 @@ void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
 
 void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                  HttpResponse& response) {
-  auto form = PostForm(request);
-  if (!form.ok()) return SendOAuthError(response, form.status());
-  auto client = ClientOf(request, *form);
-  if (!client.ok()) return SendOAuthError(response, client.status());
-  absl::Status revoked =
-      deps.revoker->Revoke(Get(*form, "token"), Get(*form, "token_type_hint"),
-                           client->client_id, client->client_secret);
+  auto post = ReadClientPost(request, response);
+  if (!post.has_value()) return;
+  absl::Status revoked = deps.revoker->Revoke(
+      Get(post->form, "token"), Get(post->form, "token_type_hint"),
+      post->client.client_id, post->client.client_secret);
   if (!revoked.ok()) return SendOAuthError(response, revoked);
   response.SetContent("", "text/plain; charset=utf-8");
 }

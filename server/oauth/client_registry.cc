@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "jwt/base64url.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/paging.h"
 #include "server/oauth/redirect_uri.h"
 #include "server/oauth/scope.h"
 
@@ -17,8 +18,6 @@ namespace {
 constexpr size_t kMaxClientIdLength = 128;
 constexpr size_t kMaxNameLength = 200;
 constexpr size_t kMaxScopes = 100;
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 
 absl::Status Invalid(absl::string_view message) {
   return OAuthFailure(OAuthError::kInvalidRequest, message);
@@ -219,27 +218,16 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Get(
 
 absl::StatusOr<ClientPage> ClientRegistry::List(
     int page_size, absl::string_view page_token) const {
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return Invalid(absl::StrCat("page_size must be 0 to ", kMaxPageSize));
-  }
-  if (page_size == 0) page_size = kDefaultPageSize;
-  // The token is the last client_id of the previous page, base64url-encoded
-  // so that callers treat it as opaque.
-  std::string after;
-  if (!page_token.empty()) {
-    auto decoded = jwt::Base64UrlDecode(page_token);
-    if (!decoded.ok() || !IsValidClientId(*decoded)) {
-      return Invalid("page_token is not one this server issued");
-    }
-    after = *std::move(decoded);
-  }
-  auto clients = store_->ListClients(after, page_size + 1);
+  auto page_request = ParsePageRequest(page_size, page_token, &IsValidClientId);
+  if (!page_request.ok()) return page_request.status();
+  auto clients =
+      store_->ListClients(page_request->after, page_request->size + 1);
   if (!clients.ok()) return clients.status();
   ClientPage page;
   page.clients = *std::move(clients);
-  if (page.clients.size() > static_cast<size_t>(page_size)) {
-    page.clients.resize(page_size);
-    page.next_page_token = jwt::Base64UrlEncode(page.clients.back().client_id);
+  if (page.clients.size() > static_cast<size_t>(page_request->size)) {
+    page.clients.resize(page_request->size);
+    page.next_page_token = NextPageToken(page.clients.back().client_id);
   }
   return page;
 }

@@ -5,6 +5,7 @@
 #include "jwt/base64url.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/paging.h"
 
 namespace identity::server {
 namespace {
@@ -12,8 +13,6 @@ namespace {
 constexpr size_t kMaxUsername = 64;
 constexpr size_t kMaxName = 200;
 constexpr size_t kMaxEmail = 254;
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 
 absl::Status Invalid(absl::string_view message) {
   return OAuthFailure(OAuthError::kInvalidRequest, message);
@@ -115,25 +114,15 @@ absl::StatusOr<storage::UserRecord> UserAccounts::Get(
 
 absl::StatusOr<UserPage> UserAccounts::List(
     int page_size, absl::string_view page_token) const {
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return Invalid(absl::StrCat("page_size must be 0 to ", kMaxPageSize));
-  }
-  if (page_size == 0) page_size = kDefaultPageSize;
-  std::string after;
-  if (!page_token.empty()) {
-    auto decoded = jwt::Base64UrlDecode(page_token);
-    if (!decoded.ok() || !IsValidUserId(*decoded)) {
-      return Invalid("page_token is not one this server issued");
-    }
-    after = *std::move(decoded);
-  }
-  auto users = store_->ListUsers(after, page_size + 1);
+  auto page_request = ParsePageRequest(page_size, page_token, &IsValidUserId);
+  if (!page_request.ok()) return page_request.status();
+  auto users = store_->ListUsers(page_request->after, page_request->size + 1);
   if (!users.ok()) return users.status();
   UserPage page;
   page.users = *std::move(users);
-  if (page.users.size() > static_cast<size_t>(page_size)) {
-    page.users.resize(page_size);
-    page.next_page_token = jwt::Base64UrlEncode(page.users.back().user_id);
+  if (page.users.size() > static_cast<size_t>(page_request->size)) {
+    page.users.resize(page_request->size);
+    page.next_page_token = NextPageToken(page.users.back().user_id);
   }
   return page;
 }
