@@ -1,20 +1,21 @@
 #!/bin/bash
-# Runs login_flow_test.py (two identity-server processes on one PostgreSQL database) under
-# Debian's Python (python3-grpcio, python3-protobuf and
+# Runs one of the Python tests that drive identity-server over gRPC (tests/grpc_interop,
+# tests/login_flow) under Debian's Python (python3-grpcio, python3-protobuf and
 # python3-jwt live in /usr/lib/python3/dist-packages; the python3 on PATH may lack them).
 #
-# Usage (from Bazel): login_flow_test.sh SERVER_PATH [unittest args...]
+# Usage (from Bazel): grpc_python_test.sh SCRIPT SERVER_PATH [unittest args...]
+# SCRIPT is the test's path from the workspace root (tests/login_flow/login_flow_test.py).
 # SERVER_PATH ($(location //server:identity-server)) is relative to the runfiles root of the
 # "identity" workspace, which is the working directory under `bazel test`.
 set -euo pipefail
 
-if [[ $# -lt 1 ]]; then
-  echo "usage: $0 SERVER_PATH [unittest args...]" >&2
+readonly PYTHON=/usr/bin/python3
+if [[ $# -lt 2 ]]; then
+  echo "usage: $0 SCRIPT SERVER_PATH [unittest args...]" >&2
   exit 2
 fi
-
-readonly PYTHON=/usr/bin/python3
-readonly SCRIPT_REL=tests/login_flow/login_flow_test.py
+readonly SCRIPT_REL="$1"
+shift
 
 # The runfiles root, or outside Bazel the source tree.
 root=""
