@@ -197,6 +197,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Write(HttpResponse response, bool keep_alive) {
+    // A header holding CR, LF or NUL would split the response (a Location
+    // built from request data, say): answer 500 instead, never send it.
+    for (const auto& [name, value] : response.headers) {
+      if (name.find_first_of(std::string("\r\n\0:", 4)) != std::string::npos ||
+          value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+        response = ErrorResponse(500, "internal error");
+        keep_alive = false;
+        break;
+      }
+    }
     response_ = {};
     response_.result(static_cast<unsigned>(response.status));
     response_.version(11);

@@ -157,6 +157,22 @@ TEST_F(HttpServerTest, EveryResponseCarriesTheSecurityHeaders) {
   }
 }
 
+TEST_F(HttpServerTest, HeadersThatWouldSplitTheResponseAreNeverSent) {
+  Start();
+  server_->Stop();
+  auto created = HttpServer::Create({});
+  ASSERT_TRUE(created.ok());
+  server_ = *std::move(created);
+  server_->Handle("GET", "/split", [](const HttpRequest&, HttpResponse& r) {
+    r.status = 302;
+    r.SetHeader("Location", "https://x/\r\nSet-Cookie: evil=1");
+  });
+  ASSERT_TRUE(server_->Start().ok());
+  const std::string response = Exchange(Get("/split"));
+  EXPECT_EQ(StatusOf(response), 500) << response;
+  EXPECT_EQ(response.find("evil"), std::string::npos);
+}
+
 TEST_F(HttpServerTest, AHandlerThatThrowsIsA500WithoutDetails) {
   Start();
   const std::string response = Exchange(Get("/throws"));

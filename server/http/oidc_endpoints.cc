@@ -277,13 +277,11 @@ void IssueAndRedirect(const OidcEndpointsDeps& deps,
   Redirect(response, issued->redirect_url);
 }
 
-void AuthorizeGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
-                  HttpResponse& response) {
-  auto params = ParseForm(request.query);
-  if (!params.ok()) {
-    SendErrorPage(response, 400, params.status().message());
-    return;
-  }
+// An authorization request (OIDC Core §3.1.2.1: GET with a query, or POST
+// with a form): a code at once for a live session, else the login page.
+void StartAuthorization(const OidcEndpointsDeps& deps,
+                        const HttpRequest& request, const Form* params,
+                        HttpResponse& response) {
   auto validated = ValidateOrAnswer(deps, *params, response);
   if (!validated.has_value()) return;
   auto error_redirect = [&](absl::string_view error,
@@ -335,11 +333,27 @@ void AuthorizeGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
   SendLoginPage(deps, response, *validated, *params, csrf, 200, "");
 }
 
+void AuthorizeGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                  HttpResponse& response) {
+  auto params = ParseForm(request.query);
+  if (!params.ok()) {
+    SendErrorPage(response, 400, params.status().message());
+    return;
+  }
+  StartAuthorization(deps, request, &*params, response);
+}
+
 void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
                    HttpResponse& response) {
   auto form = PostForm(request);
   if (!form.ok()) {
     SendErrorPage(response, 400, form.status().message());
+    return;
+  }
+  if (form->count("csrf") == 0 && form->count("username") == 0 &&
+      form->count("password") == 0) {
+    // Not the login form: an authorization request sent by form POST.
+    StartAuthorization(deps, request, &*form, response);
     return;
   }
   // Double-submit CSRF: the cookie set with the form and the hidden field
@@ -437,9 +451,7 @@ void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (token.empty()) {
     // RFC 6750 §3.1: no error code when no token was sent.
     response.SetHeader("WWW-Authenticate", "Bearer realm=\"identity\"");
-    SendJson(response, 401,
-             jwt::Json{{"error", "invalid_token"},
-                       {"error_description", "no access token"}});
+    SendJson(response, 401, jwt::Json::object());
     return;
   }
   auto info = deps.userinfo->Get(token);

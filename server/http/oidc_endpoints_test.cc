@@ -302,6 +302,15 @@ TEST_F(OidcEndpointsTest, SigningInRedirectsWithACodeAndSetsASession) {
   EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 200);
 }
 
+TEST_F(OidcEndpointsTest, AnAuthorizationRequestMayComeAsAFormPost) {
+  // OIDC Core §3.1.2.1: the same parameters, form-encoded in a POST.
+  const std::string query = AuthorizeQuery();
+  const Response r = Post("/authorize", query.substr(query.find('?') + 1));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(CookieValue(r, "identity_csrf").empty());
+  EXPECT_NE(r.body.find("name=\"password\""), std::string::npos);
+}
+
 TEST_F(OidcEndpointsTest, PromptNoneWithoutASessionIsLoginRequired) {
   const Response r = GetPath(AuthorizeQuery("&prompt=none"));
   ASSERT_EQ(r.status, 302);
@@ -422,6 +431,7 @@ TEST_F(OidcEndpointsTest, UserinfoIntrospectAndRevoke) {
   const Response info = GetPath("/userinfo");
   EXPECT_EQ(info.status, 401);
   EXPECT_EQ(info.Header("www-authenticate"), "Bearer realm=\"identity\"");
+  EXPECT_EQ(info.body, "{}");  // RFC 6750 §3.1: no error code without a token.
   const Response bad = Send(
       "GET /userinfo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer junk\r\n"
       "Connection: close\r\n\r\n");

@@ -75,6 +75,10 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::Validate(
                       error ? OAuthErrorCode(*error) : "server_error",
                       status.message(), state));
   };
+  if (request.response_type.empty()) {
+    return redirected(
+        OAuthFailure(OAuthError::kInvalidRequest, "response_type is required"));
+  }
   if (request.response_type != "code") {
     return redirected(OAuthFailure(OAuthError::kUnsupportedResponseType,
                                    "response_type must be \"code\""));

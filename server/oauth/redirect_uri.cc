@@ -32,11 +32,33 @@ std::optional<LoopbackParts> SplitLoopback(absl::string_view uri) {
   LoopbackParts parts;
   parts.rest =
       end == absl::string_view::npos ? "" : std::string(uri.substr(end));
+  // The authority is exactly a loopback host, then nothing or ":" and a
+  // port: no user information ("127.0.0.1:@evil.example" is evil.example to
+  // a browser), nothing else.
   absl::string_view host = authority;
+  absl::string_view port;
   if (absl::StartsWith(host, "[")) {
-    host = host.substr(0, host.find(']') + 1);
+    const size_t close = host.find(']');
+    if (close == absl::string_view::npos) return std::nullopt;
+    port = host.substr(close + 1);
+    host = host.substr(0, close + 1);
   } else {
-    host = host.substr(0, host.find(':'));
+    const size_t colon = host.find(':');
+    if (colon != absl::string_view::npos) {
+      port = host.substr(colon);
+      host = host.substr(0, colon);
+    }
+  }
+  if (!port.empty()) {
+    int number = 0;
+    if (port[0] != ':' || port.size() < 2 || port.size() > 6 ||
+        !absl::SimpleAtoi(port.substr(1), &number) || number < 1 ||
+        number > 65535) {
+      return std::nullopt;
+    }
+    for (char c : port.substr(1)) {
+      if (!absl::ascii_isdigit(c)) return std::nullopt;
+    }
   }
   if (!IsLoopbackHost(host)) return std::nullopt;
   parts.host = absl::AsciiStrToLower(host);
@@ -125,6 +147,9 @@ bool RedirectUriMatches(absl::string_view registered,
   if (registered == requested) return true;
   // RFC 8252 §7.3: a native app's loopback listener gets a port from the
   // operating system at run time, so any port matches.
+  // The requested URI must itself be one that could be registered (no
+  // user information, no control characters, no fragment).
+  if (!ValidateRedirectUri(requested).ok()) return false;
   auto a = SplitLoopback(registered);
   auto b = SplitLoopback(requested);
   return a.has_value() && b.has_value() && a->host == b->host &&

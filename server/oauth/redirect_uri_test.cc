@@ -62,6 +62,21 @@ TEST(RedirectUriTest, MatchingIsExactExceptTheLoopbackPort) {
       RedirectUriMatches("http://127.0.0.1/cb", "http://[::1]:53211/cb"));
   EXPECT_FALSE(RedirectUriMatches("http://127.0.0.1/cb",
                                   "http://127.0.0.1.evil.example/cb"));
+  // User information would send the browser elsewhere; a port must be one;
+  // control characters would split the Location header.
+  for (const char* hostile :
+       {"http://127.0.0.1:@evil.example/cb",
+        "http://127.0.0.1:x@evil.example/cb",
+        "http://localhost:x@evil.example/cb",
+        "http://127.0.0.1@evil.example/cb", "http://127.0.0.1:99999/cb",
+        "http://127.0.0.1:/cb", "http://127.0.0.1:80x/cb",
+        "http://127.0.0.1:\r\nSet-Cookie:x/cb", "http://127.0.0.1:1/cb#frag",
+        "http://127.0.0.1:1/c b"}) {
+    EXPECT_FALSE(RedirectUriMatches("http://127.0.0.1/cb", hostile)) << hostile;
+  }
+  EXPECT_FALSE(
+      RedirectUriMatches("http://[::1]/cb", "http://[::1]@evil.example/cb"));
+  EXPECT_FALSE(RedirectUriMatches("http://[::1]/cb", "http://[::1]:1@evil/cb"));
 }
 
 TEST(RedirectUriTest, AppendsFormEncodedParameters) {

@@ -216,8 +216,7 @@ TEST_F(UserFlowsTest, OtherRequestErrorsGoToTheRedirectUri) {
   const std::vector<Case> cases = {
       {[](auto& r) { r.response_type = "token"; },
        OAuthError::kUnsupportedResponseType},
-      {[](auto& r) { r.response_type = ""; },
-       OAuthError::kUnsupportedResponseType},
+      {[](auto& r) { r.response_type = ""; }, OAuthError::kInvalidRequest},
       {[](auto& r) { r.scope = "openid admin"; }, OAuthError::kInvalidScope},
       {[](auto& r) { r.scope = "bad\"scope"; }, OAuthError::kInvalidScope},
       {[](auto& r) { r.code_challenge = ""; }, OAuthError::kInvalidRequest},

@@ -164,6 +164,13 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   auto redeemed = d_.grants->RedeemAuthorizationCode(
       code_hash, client->client_id, now, claims.jti, access_expires_at);
   if (!redeemed.ok()) {
+    if (redeemed.status().code() == absl::StatusCode::kNotFound) {
+      // Purged (or gone) since it was read: as if never seen.
+      if (!refresh_token.empty()) {
+        (void)d_.grants->RevokeRefreshFamily(code->grant_id);
+      }
+      return InvalidGrant("unknown authorization code");
+    }
     if (redeemed.status().code() != absl::StatusCode::kFailedPrecondition) {
       return redeemed.status();
     }
