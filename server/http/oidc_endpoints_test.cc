@@ -20,7 +20,7 @@
 #include "server/oauth/access_token_verifier.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/redirect_uri.h"
-#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/testing/user_flows_fixture.h"
 
 namespace identity::server {
 namespace {
@@ -81,33 +81,6 @@ std::string HiddenValue(const std::string& page, const std::string& name) {
 
 class OidcEndpointsTest : public ::testing::Test {
  protected:
-  OidcEndpointsTest()
-      : hasher_(*PasswordHasher::Create({7168, 5, 1}, SystemRandom())),
-        throttle_([this] {
-          LoginThrottleOptions options;
-          options.clock = &f_.clock;
-          return *LoginThrottle::Create(options);
-        }()),
-        users_(&f_.store, &hasher_, throttle_.get(), &f_.clock, SystemRandom()),
-        authorization_(&f_.store, &f_.store, &users_, &f_.clock, SystemRandom(),
-                       {"https://id.example", false, absl::Seconds(60)}),
-        minter_(f_.keys.get(),
-                {"https://id.example", "api", absl::Minutes(10),
-                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
-        deps_{&f_.authenticator, &f_.store,          &f_.store,
-              &f_.store,         &minter_,           &f_.clock,
-              SystemRandom(),    OAuthEvents::None()},
-        code_grant_(deps_),
-        refresh_grant_(deps_),
-        revoker_(deps_,
-                 *OwnAccessTokenVerifier("https://id.example", &f_.clock),
-                 f_.keys.get()),
-        userinfo_(deps_,
-                  *OwnAccessTokenVerifier("https://id.example", &f_.clock),
-                  f_.keys.get()),
-        tokens_(&f_.grant, &code_grant_, &refresh_grant_, OAuthEvents::None()),
-        sessions_(std::string(32, 's')) {}
-
   void SetUp() override {
     ASSERT_TRUE(f_.AddClient("worker", "worker-secret").ok());
     storage::ClientRecord web;
@@ -123,12 +96,12 @@ class OidcEndpointsTest : public ::testing::Test {
     OidcEndpointsDeps deps;
     deps.issuer = "https://id.example";
     deps.keys = f_.keys.get();
-    deps.authorization = &authorization_;
+    deps.authorization = &u_.authorization;
     deps.users = &users_;
-    deps.tokens = &tokens_;
+    deps.tokens = &u_.tokens;
     deps.introspector = &f_.introspector;
-    deps.revoker = &revoker_;
-    deps.userinfo = &userinfo_;
+    deps.revoker = &u_.revoker;
+    deps.userinfo = &u_.userinfo;
     deps.sessions = &sessions_;
     deps.clock = &f_.clock;
     deps.random = SystemRandom();
@@ -197,19 +170,10 @@ class OidcEndpointsTest : public ::testing::Test {
     return jwt::Json::parse(r.body, nullptr, false);
   }
 
-  testing::OAuthFixture f_;
-  PasswordHasher hasher_;
-  std::unique_ptr<LoginThrottle> throttle_;
-  UserAccounts users_;
-  AuthorizationEndpoint authorization_;
-  UserTokenMinter minter_;
-  UserGrantDeps deps_;
-  AuthorizationCodeGrant code_grant_;
-  RefreshTokenGrant refresh_grant_;
-  TokenRevoker revoker_;
-  UserInfoEndpoint userinfo_;
-  TokenEndpoint tokens_;
-  SessionCodec sessions_;
+  testing::UserFlowsFixture u_;
+  testing::OAuthFixture& f_ = u_.f;
+  UserAccounts& users_ = u_.users;
+  SessionCodec sessions_{std::string(32, 's')};
   std::unique_ptr<HttpServer> server_;
 };
 

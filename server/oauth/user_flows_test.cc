@@ -18,6 +18,7 @@
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/testing/user_flows_fixture.h"
 #include "server/oauth/user_grants.h"
 #include "server/users/user_accounts.h"
 
@@ -36,30 +37,6 @@ std::optional<OAuthError> ErrorOf(const absl::Status& status) {
 
 class UserFlowsTest : public ::testing::Test {
  protected:
-  UserFlowsTest()
-      : hasher_(*PasswordHasher::Create({7168, 5, 1}, SystemRandom())),
-        throttle_([this] {
-          LoginThrottleOptions options;
-          options.clock = &f_.clock;
-          return *LoginThrottle::Create(options);
-        }()),
-        users_(&f_.store, &hasher_, throttle_.get(), &f_.clock, SystemRandom(),
-               &f_.events),
-        authorization_(&f_.store, &f_.store, &users_, &f_.clock, SystemRandom(),
-                       {kFixtureIssuer, false, absl::Seconds(60)}),
-        minter_(f_.keys.get(),
-                {kFixtureIssuer, "orders-api", absl::Minutes(10),
-                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
-        deps_{&f_.authenticator, &f_.store, &f_.store,      &f_.store,
-              &minter_,          &f_.clock, SystemRandom(), &f_.events},
-        code_grant_(deps_),
-        refresh_grant_(deps_),
-        revoker_(deps_, *OwnAccessTokenVerifier(kFixtureIssuer, &f_.clock),
-                 f_.keys.get()),
-        userinfo_(deps_, *OwnAccessTokenVerifier(kFixtureIssuer, &f_.clock),
-                  f_.keys.get()),
-        tokens_(&f_.grant, &code_grant_, &refresh_grant_, &f_.events) {}
-
   void SetUp() override {
     ASSERT_TRUE(f_.AddClient("worker", "worker-secret").ok());
     AddClient("web", false, {"authorization_code", "refresh_token"});
@@ -149,18 +126,15 @@ class UserFlowsTest : public ::testing::Test {
     return verified.ok() ? verified->claims : jwt::Claims();
   }
 
-  testing::OAuthFixture f_;
-  PasswordHasher hasher_;
-  std::unique_ptr<LoginThrottle> throttle_;
-  UserAccounts users_;
-  AuthorizationEndpoint authorization_;
-  UserTokenMinter minter_;
-  UserGrantDeps deps_;
-  AuthorizationCodeGrant code_grant_;
-  RefreshTokenGrant refresh_grant_;
-  TokenRevoker revoker_;
-  UserInfoEndpoint userinfo_;
-  TokenEndpoint tokens_;
+  testing::UserFlowsFixture u_;
+  // Short names for the parts the tests use.
+  testing::OAuthFixture& f_ = u_.f;
+  std::unique_ptr<LoginThrottle>& throttle_ = u_.throttle;
+  UserAccounts& users_ = u_.users;
+  AuthorizationEndpoint& authorization_ = u_.authorization;
+  TokenRevoker& revoker_ = u_.revoker;
+  UserInfoEndpoint& userinfo_ = u_.userinfo;
+  TokenEndpoint& tokens_ = u_.tokens;
   storage::UserRecord alice_;
 };
 

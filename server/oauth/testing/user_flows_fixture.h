@@ -1,0 +1,64 @@
+// Test-only: the end-user flows wired on OAuthFixture (in-memory store, fake
+// clock) as identity-server wires them: users with a cheap but valid Argon2id
+// setting, the authorization endpoint, the code and refresh grants,
+// revocation, UserInfo and the token endpoint. Shared by the OAuth core's
+// tests and the HTTP front door's.
+#ifndef IDENTITY_SERVER_OAUTH_TESTING_USER_FLOWS_FIXTURE_H_
+#define IDENTITY_SERVER_OAUTH_TESTING_USER_FLOWS_FIXTURE_H_
+
+#include <memory>
+
+#include "server/oauth/access_token_verifier.h"
+#include "server/oauth/authorization.h"
+#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/user_grants.h"
+#include "server/users/user_accounts.h"
+
+namespace identity::server::testing {
+
+// Not movable: the parts point at each other. Every part reports to
+// `f.events`.
+struct UserFlowsFixture {
+  UserFlowsFixture()
+      : throttle([this] {
+          LoginThrottleOptions options;
+          options.clock = &f.clock;
+          return *LoginThrottle::Create(options);
+        }()),
+        users(&f.store, &hasher, throttle.get(), &f.clock, SystemRandom(),
+              &f.events),
+        authorization(&f.store, &f.store, &users, &f.clock, SystemRandom(),
+                      {kFixtureIssuer, false, absl::Seconds(60)}),
+        minter(f.keys.get(),
+               {kFixtureIssuer, kFixtureAudience, absl::Minutes(10),
+                absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
+        deps{&f.authenticator, &f.store, &f.store,       &f.store,
+             &minter,          &f.clock, SystemRandom(), &f.events},
+        code_grant(deps),
+        refresh_grant(deps),
+        revoker(deps, *OwnAccessTokenVerifier(kFixtureIssuer, &f.clock),
+                f.keys.get()),
+        userinfo(deps, *OwnAccessTokenVerifier(kFixtureIssuer, &f.clock),
+                 f.keys.get()),
+        tokens(&f.grant, &code_grant, &refresh_grant, &f.events) {}
+  UserFlowsFixture(const UserFlowsFixture&) = delete;
+  UserFlowsFixture& operator=(const UserFlowsFixture&) = delete;
+
+  OAuthFixture f;
+  // OWASP's weakest accepted row: valid, and quick enough for tests.
+  PasswordHasher hasher = *PasswordHasher::Create({7168, 5, 1}, SystemRandom());
+  std::unique_ptr<LoginThrottle> throttle;
+  UserAccounts users;
+  AuthorizationEndpoint authorization;
+  UserTokenMinter minter;  // Refresh tokens: 24 h idle, 72 h absolute.
+  UserGrantDeps deps;
+  AuthorizationCodeGrant code_grant;
+  RefreshTokenGrant refresh_grant;
+  TokenRevoker revoker;
+  UserInfoEndpoint userinfo;
+  TokenEndpoint tokens;
+};
+
+}  // namespace identity::server::testing
+
+#endif  // IDENTITY_SERVER_OAUTH_TESTING_USER_FLOWS_FIXTURE_H_
