@@ -14,22 +14,20 @@ fresh database of its own (see create_database), dropped at the end. Writes JUni
 $XML_OUTPUT_FILE when set (Bazel convention) and exits non-zero if any test fails.
 """
 
-import base64
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.parse
 
 import grpc
 import jwt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import grpc_test_support as support  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
 ISSUER = "https://id.example"
@@ -46,12 +44,7 @@ server = None  # The Server under test, set in main().
 
 def generate_stubs(proto_root, out_dir):
     """Generates the Python stubs from the repository's .proto files and imports them."""
-    os.makedirs(out_dir)
-    subprocess.run(["/usr/bin/protoc", "-I" + proto_root, "-I/usr/include",
-                    "--python_out=" + out_dir, "--grpc_python_out=" + out_dir,
-                    "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"] + PROTOS,
-                   check=True)
-    sys.path.insert(0, out_dir)  # "google" is a namespace package: google.protobuf still loads.
+    support.compile_protos([proto_root], PROTOS, out_dir)
     global status_pb2, error_details_pb2, token_pb2, token_pb2_grpc
     global introspection_pb2, introspection_pb2_grpc, keys_pb2, keys_pb2_grpc
     global admin_pb2, admin_pb2_grpc
@@ -61,39 +54,15 @@ def generate_stubs(proto_root, out_dir):
     from identity.v1 import keys_pb2, keys_pb2_grpc, token_pb2, token_pb2_grpc
 
 
-def psql(database_url, sql):
-    done = subprocess.run(["/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                           "-d", database_url, "-c", sql], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError("psql %r failed: %s" % (sql, done.stderr.strip()))
-
-
-def create_database(shared_url):
-    """A fresh database on the test server, so the server under test migrates and seeds its own
-    and no other test's rows (or keys sealed under another KEK) can reach it. Returns (name, url).
-    """
-    name = "identity_grpc_interop_" + secrets.token_hex(4)
-    psql(shared_url, "CREATE DATABASE " + name)
-    return name, urllib.parse.urlsplit(shared_url)._replace(path="/" + name).geturl()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def basic_authorization(client_id, client_secret):
-    """RFC 6749 §2.3.1: form-urlencode id and secret, then HTTP Basic."""
-    raw = urllib.parse.quote_plus(client_id) + ":" + urllib.parse.quote_plus(client_secret)
-    return (("authorization", "Basic " + base64.b64encode(raw.encode()).decode()),)
+    return (("authorization", "Basic " + support.basic_credentials(client_id, client_secret)),)
 
 
 class Server:
     """identity-server as a child process, with a bootstrap admin client unique to this run."""
 
     def __init__(self, binary, database_url, work_dir):
-        self.address = "127.0.0.1:%d" % free_port()
+        self.address = "127.0.0.1:%d" % support.free_port()
         # ':', ' ', '+', '%' and 'é' all need form-urlencoding in Basic (RFC 6749 §2.3.1).
         self.client_id = "grpc-interop:" + secrets.token_hex(6)
         self.client_secret = "s3cret +%/é:" + secrets.token_hex(12)
@@ -390,7 +359,7 @@ def main(argv):
                      % (grpc.__version__, jwt.__version__, options["--server"]))
 
     global server
-    database, private_url = create_database(database_url)
+    database, private_url = support.create_database(database_url, "identity_grpc_interop_")
     try:
         server = Server(options["--server"], private_url, work_dir)
         server.wait_ready()
@@ -399,7 +368,7 @@ def main(argv):
     finally:
         if server is not None:
             server.kill()
-        psql(database_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
+        support.psql(database_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     return 0 if passed else 1
 
 

@@ -35,7 +35,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ import grpc
 import jwt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import grpc_test_support as support  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
 ISSUER = "https://id.example"
@@ -88,12 +88,7 @@ def remember(label, value):
 
 def generate_stubs(proto_root, out_dir):
     """Generates the Python stubs from the repository's .proto files and imports them."""
-    os.makedirs(out_dir)
-    subprocess.run(["/usr/bin/protoc", "-I" + proto_root, "-I/usr/include",
-                    "--python_out=" + out_dir, "--grpc_python_out=" + out_dir,
-                    "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"] + PROTOS,
-                   check=True)
-    sys.path.insert(0, out_dir)  # "google" is a namespace package: google.protobuf still loads.
+    support.compile_protos([proto_root], PROTOS, out_dir)
     global status_pb2, error_details_pb2, token_pb2, token_pb2_grpc
     global introspection_pb2, introspection_pb2_grpc, keys_pb2, keys_pb2_grpc
     global admin_pb2, admin_pb2_grpc
@@ -103,30 +98,8 @@ def generate_stubs(proto_root, out_dir):
     from identity.v1 import keys_pb2, keys_pb2_grpc, token_pb2, token_pb2_grpc
 
 
-def psql(url, sql):
-    """Runs one statement; returns its rows as lists of strings (unaligned, tab-separated)."""
-    done = subprocess.run(["/usr/bin/psql", "-X", "-q", "-A", "-t", "-F", "\t",
-                           "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError("psql %r failed: %s" % (sql, done.stderr.strip()))
-    return [line.split("\t") for line in done.stdout.splitlines() if line]
-
-
 def sql_literal(text):
     return "'" + text.replace("'", "''") + "'"
-
-
-def create_database(shared_url):
-    name = "identity_login_flow_" + secrets.token_hex(4)
-    psql(shared_url, "CREATE DATABASE " + name)
-    return name, urllib.parse.urlsplit(shared_url)._replace(path="/" + name).geturl()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def b64url(raw):
@@ -140,9 +113,7 @@ def opaque_hash(token):
 
 def basic_authorization(client_id, client_secret):
     """RFC 6749 §2.3.1: form-urlencode id and secret, then HTTP Basic."""
-    raw = urllib.parse.quote_plus(client_id) + ":" + urllib.parse.quote_plus(client_secret)
-    value = base64.b64encode(raw.encode()).decode()
-    remember("basic credentials", value)
+    value = remember("basic credentials", support.basic_credentials(client_id, client_secret))
     return (("authorization", "Basic " + value),)
 
 
@@ -161,7 +132,7 @@ class Server:
 
     def __init__(self, name, binary, url, work_dir, admin_id, admin_secret):
         self.name = name
-        self.address = "127.0.0.1:%d" % free_port()
+        self.address = "127.0.0.1:%d" % support.free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
         env.update(IDENTITY_KEK=KEK, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin_id,
                    IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=admin_secret)
@@ -766,14 +737,14 @@ class RaceTest(FlowTestCase):
         winner_jti = jwt.decode(winner.access_token, options={"verify_signature": False})["jti"]
 
         # The code's row: redeemed, bound to the winner's access token.
-        rows = psql(database_url,
+        rows = support.psql(database_url,
                     "SELECT redeemed_at IS NOT NULL, access_token_jti, grant_id"
                     " FROM authorization_codes WHERE code_hash = %s"
                     % sql_literal(opaque_hash(authorized.code)))
         self.assertEqual([row[:2] for row in rows], [["t", winner_jti]])
         # Every loser was a second use: what the winner got is revoked (RFC 6749 §4.1.2), and
         # no refresh token of the grant is left alive (losers' half-made ones included).
-        family = psql(database_url,
+        family = support.psql(database_url,
                       "SELECT token_hash, revoked FROM refresh_tokens WHERE family_id = %s"
                       % sql_literal(rows[0][2]))
         self.assertIn(opaque_hash(winner.refresh_token), [row[0] for row in family])
@@ -805,16 +776,16 @@ class RaceTest(FlowTestCase):
             self.assert_refresh_fails(server, world.web, original)
 
         # No half-written state: the original rotated once, one replacement, all revoked.
-        code_rows = psql(database_url,
+        code_rows = support.psql(database_url,
                          "SELECT redeemed_at IS NOT NULL, grant_id FROM authorization_codes"
                          " WHERE code_hash = %s" % sql_literal(opaque_hash(authorized.code)))
         self.assertEqual(len(code_rows), 1)
         self.assertEqual(code_rows[0][0], "t")
-        family_id = psql(database_url,
+        family_id = support.psql(database_url,
                          "SELECT family_id FROM refresh_tokens WHERE token_hash = %s"
                          % sql_literal(opaque_hash(original)))
         self.assertEqual(family_id, [[code_rows[0][1]]])
-        family = psql(database_url,
+        family = support.psql(database_url,
                       "SELECT token_hash, rotated_at IS NULL, revoked FROM refresh_tokens"
                       " WHERE family_id = %s ORDER BY created_at" % sql_literal(family_id[0][0]))
         by_hash = {row[0]: row[1:] for row in family}
@@ -868,13 +839,13 @@ class ShutdownAndLeakTest(FlowTestCase):
             self.assertEqual(leaked, [], "server %s's log holds these" % server.name)
 
     def test_5_no_secret_in_any_database_column(self):
-        tables = [row[0] for row in psql(
+        tables = [row[0] for row in support.psql(
             database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         for expected in ("users", "clients", "authorization_codes", "refresh_tokens"):
             self.assertIn(expected, tables)
         dump = "\n".join(
             "\t".join(row) for table in tables
-            for row in psql(database_url, "SELECT t::text FROM %s AS t" % table))
+            for row in support.psql(database_url, "SELECT t::text FROM %s AS t" % table))
         self.assertIn(world.user.user_id, dump)  # The dump is real.
         leaked = sorted(label for label, value in SEEN.items() if value in dump)
         self.assertEqual(leaked, [])
@@ -903,7 +874,7 @@ def main(argv):
     admin_secret = remember("admin client_secret", secrets.token_urlsafe(32))
     remember("admin basic credentials", base64.b64encode(
         (admin_id + ":" + admin_secret).encode()).decode())
-    database, database_url = create_database(shared_url)
+    database, database_url = support.create_database(shared_url, "identity_login_flow_")
     passed = False
     try:
         # Both at once on the fresh database: they race to migrate it and seed keys and admin.
@@ -918,7 +889,7 @@ def main(argv):
     finally:
         for server in servers:
             server.kill()
-        psql(shared_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
+        support.psql(shared_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     return 0 if passed else 1
 
 

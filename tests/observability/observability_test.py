@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ import urllib.request
 import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import grpc_test_support as support  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
 ISSUER = "https://id.example"
@@ -50,12 +50,6 @@ root = None
 cluster = None
 server = None
 prometheus = None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(what, predicate, seconds=30, interval=0.2):
@@ -83,13 +77,8 @@ def http_get(url, timeout=5):
 
 
 def generate_stubs(out_dir):
-    os.makedirs(out_dir)
-    subprocess.run(["/usr/bin/protoc", "-I" + os.path.join(root, "proto"),
-                    "-I" + os.path.join(root, "tests", "observability"), "-I/usr/include",
-                    "--python_out=" + out_dir, "--grpc_python_out=" + out_dir,
-                    "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
-                    "identity/v1/token.proto", "health.proto"], check=True)
-    sys.path.insert(0, out_dir)
+    support.compile_protos([os.path.join(root, "proto"), os.path.join(root, "tests", "observability")],
+                           ["identity/v1/token.proto", "health.proto"], out_dir)
     global token_pb2, token_pb2_grpc, health_pb2, health_pb2_grpc
     import health_pb2
     import health_pb2_grpc
@@ -103,7 +92,7 @@ class Cluster:
         self.script = os.path.join(root, "tests", "postgres", "postgres.sh")
         # postgres must reach the directory: not under Bazel's (root-only) output base.
         self.dir = tempfile.mkdtemp(prefix="identity-obs-pg.", dir="/tmp")
-        self.port = free_port()
+        self.port = support.free_port()
         self.url = None
         self.start()
 
@@ -123,8 +112,8 @@ class Cluster:
 
 class Server:
     def __init__(self, binary, database_url, work_dir):
-        self.grpc_address = "127.0.0.1:%d" % free_port()
-        self.http_port = free_port()
+        self.grpc_address = "127.0.0.1:%d" % support.free_port()
+        self.http_port = support.free_port()
         self.http = "http://127.0.0.1:%d" % self.http_port
         self.client_id = "obs-" + secrets.token_hex(4)
         self.client_secret = "obs-secret-" + secrets.token_hex(16)
@@ -180,7 +169,7 @@ class Server:
 
 class Prometheus:
     def __init__(self, target, work_dir):
-        self.port = free_port()
+        self.port = support.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         rules = os.path.join(work_dir, "alerts.yml")
         shutil.copy(os.path.join(root, "deploy", "prometheus", "alerts.yml"), rules)
