@@ -61,25 +61,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-random_hex() { /usr/bin/python3 -c "import secrets; print(secrets.token_hex($1))"; }
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# wait_port PORT PID: returns once PORT accepts a connection; fails if PID exits.
-wait_port() {
-  /usr/bin/python3 - "$1" "$2" <<'EOF'
-import os, socket, sys, time
-port, pid = int(sys.argv[1]), int(sys.argv[2])
-for _ in range(600):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        os.kill(pid, 0)  # raises once the server has exited
-        time.sleep(0.1)
-sys.exit("the server did not answer on port %d" % port)
-EOF
-}
+# random_hex, free_port, wait_port.
+source bench/lib.sh
 
 client_id=bench
 client_secret=$(random_hex 24)
@@ -195,7 +178,6 @@ EOF
 
 # identity-server.
 if [[ " $servers " == *" identity "* ]]; then
-  bazel/install-deps.sh
   bazel build --config=bench //server:identity-server
   store_args=(--store="$store")
   if [[ $store == postgres ]]; then

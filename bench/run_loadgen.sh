@@ -51,10 +51,8 @@ if [[ " $stores " == *" postgres "* ]]; then
   postmaster=$(head -n 1 "$pg_dir/data/postmaster.pid")
 fi
 
-random_hex() { /usr/bin/python3 -c "import secrets; print(secrets.token_hex($1))"; }
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# random_hex, free_port, wait_port.
+source bench/lib.sh
 export IDENTITY_KEK IDENTITY_CLIENT_SECRET
 IDENTITY_KEK=$(random_hex 32)
 IDENTITY_CLIENT_SECRET=$(random_hex 24)
@@ -70,18 +68,7 @@ start_server() {
     bazel-bin/server/identity-server "${store_args[@]}" \
     --grpc-listen="127.0.0.1:$port" --issuer=https://id.example &
   server_pid=$!
-  /usr/bin/python3 - "$port" "$server_pid" <<'EOF'
-import os, socket, sys, time
-port, pid = int(sys.argv[1]), int(sys.argv[2])
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        os.kill(pid, 0)  # raises once the server has exited
-        time.sleep(0.1)
-sys.exit("the server did not answer on port %d" % port)
-EOF
+  wait_port "$port" "$server_pid"
 }
 
 stop_server() {

@@ -1,0 +1,23 @@
+# Shell functions shared by the benchmark scripts (sourced, not run).
+
+random_hex() { /usr/bin/python3 -c "import secrets; print(secrets.token_hex($1))"; }
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT PID: returns once PORT accepts a connection; fails if PID exits.
+wait_port() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+for _ in range(600):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        os.kill(pid, 0)  # raises once the server has exited
+        time.sleep(0.1)
+sys.exit("the server did not answer on port %d" % port)
+PY
+}
