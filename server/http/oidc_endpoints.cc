@@ -247,9 +247,14 @@ std::optional<ValidatedAuthorization> ValidateOrAnswer(
   return std::nullopt;
 }
 
-// The live session of a request, if any (and its user still may log in).
-std::optional<Session> LiveSession(const OidcEndpointsDeps& deps,
-                                   const HttpRequest& request) {
+// The live session of a request, if any, with its user (who still may log
+// in).
+struct LiveUser {
+  Session session;
+  storage::UserRecord user;
+};
+std::optional<LiveUser> LiveSession(const OidcEndpointsDeps& deps,
+                                    const HttpRequest& request) {
   const auto cookies = ParseCookies(request.Header("cookie"));
   auto cookie = cookies.find(kSessionCookie);
   if (cookie == cookies.end()) return std::nullopt;
@@ -257,19 +262,14 @@ std::optional<Session> LiveSession(const OidcEndpointsDeps& deps,
   if (!session.ok()) return std::nullopt;
   auto user = deps.users->Get(session->user_id);
   if (!user.ok() || user->disabled) return std::nullopt;
-  return *std::move(session);
+  return LiveUser{*std::move(session), *std::move(user)};
 }
 
 void IssueAndRedirect(const OidcEndpointsDeps& deps,
                       const ValidatedAuthorization& validated,
-                      const std::string& user_id, absl::Time auth_time,
+                      const storage::UserRecord& user, absl::Time auth_time,
                       HttpResponse& response) {
-  auto user = deps.users->Get(user_id);
-  if (!user.ok()) {
-    SendErrorPage(response, 503, "The service is unavailable; try again.");
-    return;
-  }
-  auto issued = deps.authorization->IssueCode(validated, *user, auth_time);
+  auto issued = deps.authorization->IssueCode(validated, user, auth_time);
   if (!issued.ok()) {
     SendErrorPage(response, 503, "The service is unavailable; try again.");
     return;
@@ -316,12 +316,12 @@ void StartAuthorization(const OidcEndpointsDeps& deps,
     }
     max_age = absl::Seconds(seconds);
   }
-  std::optional<Session> session = LiveSession(deps, request);
-  const bool fresh = session.has_value() && !prompt_login &&
+  std::optional<LiveUser> live = LiveSession(deps, request);
+  const bool fresh = live.has_value() && !prompt_login &&
                      (!max_age.has_value() ||
-                      deps.clock->Now() - session->auth_time <= *max_age);
+                      deps.clock->Now() - live->session.auth_time <= *max_age);
   if (fresh) {
-    IssueAndRedirect(deps, *validated, session->user_id, session->auth_time,
+    IssueAndRedirect(deps, *validated, live->user, live->session.auth_time,
                      response);
     return;
   }
@@ -404,7 +404,7 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
       "Set-Cookie",
       CookieHeader(deps, kCsrfCookie, "",
                    "Path=/authorize; SameSite=Strict; Max-Age=0"));
-  IssueAndRedirect(deps, *validated, user->user_id, now, response);
+  IssueAndRedirect(deps, *validated, *user, now, response);
 }
 
 void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
@@ -478,7 +478,7 @@ void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     if (!info->name.empty()) body["name"] = info->name;
     body["preferred_username"] = info->preferred_username;
   }
-  if (info->has_email && !info->email.empty()) {
+  if (!info->email.empty()) {  // Set only with the email scope.
     body["email"] = info->email;
     body["email_verified"] = info->email_verified;
   }
