@@ -207,5 +207,13 @@ TEST(StatusMappingTest, NonOAuthErrorsHaveNoErrorInfo) {
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
 }
 
+TEST(PeerAddressTest, KeepsTheAddressWithoutThePort) {
+  EXPECT_EQ(PeerAddress("ipv4:10.0.0.1:5000"), "10.0.0.1");
+  EXPECT_EQ(PeerAddress("ipv6:[::1]:5000"), "::1");
+  EXPECT_EQ(PeerAddress("ipv6:[2001:db8::7]:443"), "2001:db8::7");
+  EXPECT_EQ(PeerAddress("unix:/tmp/socket"), "unix");
+  EXPECT_EQ(PeerAddress(""), "");
+}
+
 }  // namespace
 }  // namespace identity::server

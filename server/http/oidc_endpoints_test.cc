@@ -18,6 +18,7 @@
 #include "server/http/form.h"
 #include "server/http/testing/raw_http.h"
 #include "server/oauth/access_token_verifier.h"
+#include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/redirect_uri.h"
 #include "server/oauth/testing/user_flows_fixture.h"
@@ -425,6 +426,17 @@ TEST_F(OidcEndpointsTest, UserinfoIntrospectAndRevoke) {
   EXPECT_EQ(TokenJson(introspected), jwt::Json({{"active", false}}));
   EXPECT_EQ(Post("/revoke", "client_id=web&client_secret=no&token=x").status,
             401);
+}
+
+TEST(TokenErrorStatusTest, FollowsRfc6749Section5_2) {
+  EXPECT_EQ(TokenErrorStatus(OAuthFailure(OAuthError::kInvalidClient, "")),
+            401);
+  EXPECT_EQ(TokenErrorStatus(OAuthFailure(OAuthError::kInvalidGrant, "")), 400);
+  EXPECT_EQ(TokenErrorStatus(OAuthFailure(OAuthError::kUnauthorizedClient, "")),
+            400);
+  EXPECT_EQ(TokenErrorStatus(absl::UnavailableError("down")), 503);
+  EXPECT_EQ(TokenErrorStatus(absl::DeadlineExceededError("slow")), 503);
+  EXPECT_EQ(TokenErrorStatus(absl::InternalError("bug")), 500);
 }
 
 TEST(FormTest, ParsesAndRefusesRepeatsAndBadEscapes) {

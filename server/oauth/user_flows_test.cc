@@ -231,6 +231,19 @@ TEST_F(UserFlowsTest, OtherRequestErrorsGoToTheRedirectUri) {
   EXPECT_EQ(ErrorDetailsOf(refused.status()).count("redirect_uri"), 1u);
 }
 
+TEST_F(UserFlowsTest, AnOverlongStateIsRefusedAndNotEchoed) {
+  AuthorizationRequest request = Request();
+  request.state = std::string(1025, 's');
+  auto refused = Authorize(request);
+  EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kInvalidRequest);
+  const std::string redirect = ErrorDetailsOf(refused.status())["redirect_uri"];
+  EXPECT_TRUE(absl::StartsWith(
+      redirect, std::string(kRedirect) + "?error=invalid_request"));
+  EXPECT_EQ(redirect.find("sss"), std::string::npos);
+  request.state = std::string(1024, 's');  // The limit itself is fine.
+  EXPECT_TRUE(Authorize(request).ok());
+}
+
 TEST_F(UserFlowsTest, PlainPkceOnlyWhenConfigured) {
   AuthorizationEndpoint lenient(&f_.store, &f_.store, &users_, &f_.clock,
                                 SystemRandom(),
