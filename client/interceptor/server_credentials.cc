@@ -28,49 +28,63 @@ class BlockingWork {
   // The threads start with the first work: servers without online checks
   // have none.
   explicit BlockingWork(int threads) : size_(threads) {}
+  // The last reference may go on one of the workers (a check's `done` lets
+  // the core destroy the port's processor): that thread is detached instead
+  // of joined (joining itself throws), and finishes on the shared state.
   ~BlockingWork() {
     {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
+      absl::MutexLock lock(&state_->mu);
+      state_->stopping = true;
     }
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_) {
+      if (t.get_id() == std::this_thread::get_id()) {
+        t.detach();
+      } else {
+        t.join();
+      }
+    }
   }
   // False when the queue is full (the caller refuses the call instead).
   bool Add(std::function<void()> work) {
-    absl::MutexLock lock(&mu_);
-    if (queue_.size() >= kMaxQueued) return false;
-    queue_.push_back(std::move(work));
+    absl::MutexLock lock(&state_->mu);
+    if (state_->queue.size() >= kMaxQueued) return false;
+    state_->queue.push_back(std::move(work));
     while (static_cast<int>(threads_.size()) < size_) {
-      threads_.emplace_back([this] { Run(); });
+      threads_.emplace_back([state = state_] { Run(*state); });
     }
     return true;
   }
 
  private:
-  void Run() {
+  struct State {
+    absl::Mutex mu;
+    std::deque<std::function<void()>> queue ABSL_GUARDED_BY(mu);
+    bool stopping ABSL_GUARDED_BY(mu) = false;
+  };
+
+  static void Run(State& state) {
     for (;;) {
       std::function<void()> work;
       {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](BlockingWork* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-              return w->stopping_ || !w->queue_.empty();
+        absl::MutexLock lock(&state.mu);
+        state.mu.Await(absl::Condition(
+            +[](State* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return s->stopping || !s->queue.empty();
             },
-            this));
-        if (queue_.empty()) return;  // Stopping, and nothing left.
-        work = std::move(queue_.front());
-        queue_.pop_front();
+            &state));
+        if (state.queue.empty()) return;  // Stopping, and nothing left.
+        work = std::move(state.queue.front());
+        state.queue.pop_front();
       }
       work();
     }
   }
 
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   static constexpr size_t kMaxQueued = 1000;
   const int size_;
-  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  const std::shared_ptr<State> state_ = std::make_shared<State>();
+  // Only Add (under state_->mu) and the destructor touch it.
+  std::vector<std::thread> threads_;
 };
 
 // The processor's state: one per listening port (the core destroys it with
