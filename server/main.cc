@@ -35,13 +35,19 @@
 #include "server/metrics/grpc_metrics.h"
 #include "server/metrics/process_metrics.h"
 #include "server/metrics/server_metrics.h"
-#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/authorization.h"
+#include "server/oauth/authorization_code_grant.h"
 #include "server/oauth/bootstrap_admin.h"
+#include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
+#include "server/oauth/introspector.h"
+#include "server/oauth/own_access_tokens.h"
 #include "server/oauth/purge.h"
-#include "server/oauth/user_grants.h"
+#include "server/oauth/refresh_token_grant.h"
+#include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_revoker.h"
+#include "server/oauth/userinfo_endpoint.h"
 #include "server/users/user_accounts.h"
 #include "storage/cache/caching_store.h"
 #include "storage/memory/memory_store.h"
@@ -188,14 +194,14 @@ int Run(int argc, char** argv) {
   grant_options.audience = config->audience;
   grant_options.access_token_lifetime = config->access_token_lifetime;
   ClientCredentialsGrant grant(&authenticator, keys->get(), clock,
-                               SystemRandom(), grant_options, &oauth_metrics);
-  auto introspector =
-      Introspector::Create(&authenticator, keys->get(), revocations, clock,
-                           config->issuer, &oauth_metrics);
-  if (!introspector.ok()) {
-    Fail(introspector.status().message());
+                               SystemRandom(), grant_options);
+  auto access_tokens =
+      OwnAccessTokens::Create(config->issuer, clock, keys->get(), revocations);
+  if (!access_tokens.ok()) {
+    Fail(access_tokens.status().message());
     return 1;
   }
+  Introspector introspector(&authenticator, &*access_tokens, &oauth_metrics);
   // Administration reads clients fresh from the store (and writes through
   // the cache, so this replica's copy follows at once).
   ClientRegistry registry(cached_clients.fresh(), &*hasher, clock,
@@ -241,17 +247,12 @@ int Run(int argc, char** argv) {
   user_grant_deps.events = &oauth_metrics;
   AuthorizationCodeGrant code_grant(user_grant_deps);
   RefreshTokenGrant refresh_grant(user_grant_deps);
-  auto revocation_verifier = OwnAccessTokenVerifier(config->issuer, clock);
-  auto userinfo_verifier = OwnAccessTokenVerifier(config->issuer, clock);
-  if (!revocation_verifier.ok() || !userinfo_verifier.ok()) {
-    Fail("cannot build the access token verifier");
-    return 1;
-  }
-  TokenRevoker revoker(user_grant_deps, *std::move(revocation_verifier),
-                       keys->get());
-  UserInfoEndpoint userinfo(user_grant_deps, *std::move(userinfo_verifier),
-                            keys->get());
-  TokenEndpoint token_endpoint(&grant, &code_grant, &refresh_grant,
+  TokenRevoker revoker(&authenticator, &*access_tokens, grant_store,
+                       revocations);
+  UserInfoEndpoint userinfo(&*access_tokens, user_store);
+  TokenEndpoint token_endpoint({{"client_credentials", &grant},
+                                {"authorization_code", &code_grant},
+                                {"refresh_token", &refresh_grant}},
                                &oauth_metrics);
 
   // Browser sessions of the HTTP front door: signed cookies.
@@ -259,7 +260,7 @@ int Run(int argc, char** argv) {
       DeriveSubkey(config->kek, "identity session cookie v1"));
   TokenServiceImpl token_service(
       TokenServiceParts{&token_endpoint, &authorization, &revoker, &userinfo});
-  IntrospectionServiceImpl introspection_service(&*introspector);
+  IntrospectionServiceImpl introspection_service(&introspector);
   KeyServiceImpl key_service(keys->get());
   AdminServiceImpl admin_service(&registry, &users);
   // Decisions of the authorizer (refusals never reach the interceptors):
@@ -337,9 +338,8 @@ int Run(int argc, char** argv) {
     oidc.issuer = config->issuer;
     oidc.keys = keys->get();
     oidc.authorization = &authorization;
-    oidc.users = &users;
     oidc.tokens = &token_endpoint;
-    oidc.introspector = &*introspector;
+    oidc.introspector = &introspector;
     oidc.revoker = &revoker;
     oidc.userinfo = &userinfo;
     oidc.sessions = &sessions;

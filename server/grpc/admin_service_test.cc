@@ -45,7 +45,7 @@ class AdminServiceTest : public ::testing::Test {
                                        grpc::InsecureChannelCredentials());
     admin_ = v1::AdminService::NewStub(channel);
     keys_ = v1::KeyService::NewStub(channel);
-    auto token = fixture_.grant.Issue(
+    auto token = fixture_.tokens.Exchange(
         {"client_credentials", "admin", "admin-secret", ""});
     ASSERT_TRUE(token.ok()) << token.status();
     admin_token_ = token->access_token;
@@ -94,9 +94,9 @@ TEST_F(AdminServiceTest, ManagesClientsWithAnAdminToken) {
             absl::ToUnixSeconds(testing::kFixtureNow));
   EXPECT_EQ(created.client_secret().size(), 43u);
   // The new client can get a token with its secret.
-  EXPECT_TRUE(fixture_.grant
-                  .Issue({"client_credentials", "billing",
-                          created.client_secret(), "orders.read"})
+  EXPECT_TRUE(fixture_.tokens
+                  .Exchange({"client_credentials", "billing",
+                             created.client_secret(), "orders.read"})
                   .ok());
 
   v1::Client got;
@@ -159,7 +159,7 @@ TEST_F(AdminServiceTest, RefusesBadInputWithItsReason) {
 
 TEST_F(AdminServiceTest, RefusesCallersWithoutAnAdminToken) {
   // A valid token of this issuer without identity.admin.
-  auto worker = fixture_.grant.Issue(
+  auto worker = fixture_.tokens.Exchange(
       {"client_credentials", "worker", "worker-secret", "orders.read"});
   ASSERT_TRUE(worker.ok());
   // A token with the admin scope signed by a key this server does not have.
@@ -259,7 +259,7 @@ TEST(ServerVerifiersTest, AcceptEverySigningAlgorithm) {
     ASSERT_TRUE(EnsureBootstrapAdmin(fixture.store, fixture.hasher, "admin",
                                      "admin-secret", fixture.clock.Now())
                     .ok());
-    auto token = fixture.grant.Issue(
+    auto token = fixture.tokens.Exchange(
         {"client_credentials", "admin", "admin-secret", ""});
     ASSERT_TRUE(token.ok()) << token.status();
     auto introspection = fixture.introspector.Introspect(

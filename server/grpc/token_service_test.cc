@@ -16,7 +16,7 @@
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/testing/error_reason.h"
 #include "server/oauth/oauth_error.h"
-#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/testing/user_flows_fixture.h"
 
 namespace identity::server {
 namespace {
@@ -64,9 +64,12 @@ class TokenServiceTest : public ::testing::Test {
     return request;
   }
 
-  testing::OAuthFixture fixture_;
+  testing::UserFlowsFixture flows_;
+  testing::OAuthFixture& fixture_ = flows_.f;
   jwt::FakeClock& clock_ = fixture_.clock;
-  TokenServiceImpl token_service_{&fixture_.grant};
+  TokenServiceImpl token_service_{
+      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.revoker,
+                        &flows_.userinfo}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
