@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -18,7 +20,8 @@ namespace {
 
 using Setter = std::function<absl::Status(absl::string_view, ServerConfig&)>;
 using Getenv = std::function<std::optional<std::string>(const std::string&)>;
-using ReadFile = std::function<absl::StatusOr<std::string>(const std::string&)>;
+using FileReader =
+    std::function<absl::StatusOr<std::string>(const std::string&)>;
 
 absl::Status Bad(absl::string_view setting, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("--", setting, ": ", why));
@@ -363,7 +366,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseFile(
 
 absl::StatusOr<Sources> ReadSources(const std::vector<std::string>& args,
                                     const Getenv& getenv,
-                                    const ReadFile& read_file) {
+                                    const FileReader& read_file) {
   Sources sources;
   auto flags = ParseFlags(args);
   if (!flags.ok()) return flags.status();
@@ -400,7 +403,7 @@ std::string ValueOf(const Setting& setting, const Sources& sources,
 }
 
 // IDENTITY_KEK left the key's text in config.kek; --kek-file, when set, wins.
-absl::Status LoadKek(ServerConfig& config, const ReadFile& read_file) {
+absl::Status LoadKek(ServerConfig& config, const FileReader& read_file) {
   if (!config.kek_file.empty()) {
     auto text = read_file(config.kek_file);
     if (!text.ok()) return Bad("kek-file", text.status().message());
@@ -478,9 +481,17 @@ std::string HelpText() {
   return text;
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 absl::StatusOr<ServerConfig> LoadConfig(const std::vector<std::string>& args,
                                         const Getenv& getenv,
-                                        const ReadFile& read_file) {
+                                        const FileReader& read_file) {
   auto sources = ReadSources(args, getenv, read_file);
   if (!sources.ok()) return sources.status();
   ServerConfig config;

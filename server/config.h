@@ -101,6 +101,11 @@ absl::StatusOr<ServerConfig> LoadConfig(
     const std::function<absl::StatusOr<std::string>(const std::string&)>&
         read_file);
 
+// The whole file at `path`: what LoadConfig reads files with in the server
+// (--config, --kek-file), and the TLS files too. Errors: NotFound when it
+// cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
 }  // namespace identity::server
 
 #endif  // IDENTITY_SERVER_CONFIG_H_
