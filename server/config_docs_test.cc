@@ -79,7 +79,7 @@ std::vector<std::string> Minimal() {
   return {"--store=memory", "--issuer=https://id.example", "--kek-file=/kek"};
 }
 
-TEST(ConfigDocsTest, DocsTableIsFound) {
+TEST(ConfigDocsTest, DocsTableHasARowPerSetting) {
   // Guards the tests below against passing on an empty table.
   EXPECT_GE(DocumentedSettings().size(), Settings().size());
 }
@@ -89,7 +89,7 @@ TEST(ConfigDocsTest, EverySettingIsDocumentedAsTheTableSays) {
   for (const Setting& setting : Settings()) {
     SCOPED_TRACE(setting.env);
     auto row = docs.find(setting.env);
-    ASSERT_NE(row, docs.end()) << "missing from docs/configuration.md";
+    ASSERT_TRUE(row != docs.end()) << "missing from docs/configuration.md";
     EXPECT_EQ(row->second.flag, setting.flag.empty()
                                     ? ""
                                     : absl::StrCat("`--", setting.flag, "`"));
