@@ -79,7 +79,9 @@ class App {
   // maintenance thread stop. After a successful Start only.
   void Drain();
 
-  int grpc_port() const { return grpc_port_; }  // After Start.
+  // The bound ports, after a successful Start (0: no HTTP listener).
+  int grpc_port() const { return grpc_port_; }
+  int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
 
  private:
   // The steps of Start, in order; each builds the members it names.
