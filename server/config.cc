@@ -409,8 +409,9 @@ absl::Status LoadKek(ServerConfig& config, const FileReader& read_file) {
     if (!text.ok()) return Bad("kek-file", text.status().message());
     config.kek = *std::move(text);
   }
-  if (config.kek.empty())
+  if (config.kek.empty()) {
     return Bad("kek-file", "required (or set IDENTITY_KEK)");
+  }
   auto kek = KeySealer::ParseKek(config.kek);
   if (!kek.ok()) {
     config.kek.clear();
