@@ -1,6 +1,7 @@
 // OAuth 2.0 error codes (RFC 6749 §5.2) as absl::Status payloads. The OAuth
 // core reports every protocol failure this way; the gRPC and HTTP faces map
-// them in one place each (docs/api.md).
+// them in one place each: server/grpc/status_mapping.h and
+// server/http/oauth_http_errors.h (docs/api.md, docs/http.md).
 #ifndef IDENTITY_SERVER_OAUTH_OAUTH_ERROR_H_
 #define IDENTITY_SERVER_OAUTH_OAUTH_ERROR_H_
 
