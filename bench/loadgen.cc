@@ -200,6 +200,20 @@ double OwnCpuSeconds() {
 }
 
 // What all callers share.
+// The user's login for the client's code (Authorize).
+v1::AuthorizeRequest LoginRequest(const Options& o) {
+  v1::AuthorizeRequest request;
+  request.set_response_type("code");
+  request.set_client_id(o.client_id);
+  request.set_redirect_uri(o.redirect_uri);
+  request.set_scope("openid profile email");
+  request.set_code_challenge(kChallenge);
+  request.set_code_challenge_method("S256");
+  request.set_username(o.username);
+  request.set_password(o.password);
+  return request;
+}
+
 struct Run {
   Options options;
   Clock::time_point window_start, window_end;
@@ -217,14 +231,7 @@ class Caller {
          const std::string& access_token)
       : run_(run), token_stub_(token), intro_stub_(intro) {
     const Options& o = run->options;
-    authorize_request_.set_response_type("code");
-    authorize_request_.set_client_id(o.client_id);
-    authorize_request_.set_redirect_uri(o.redirect_uri);
-    authorize_request_.set_scope("openid profile email");
-    authorize_request_.set_code_challenge(kChallenge);
-    authorize_request_.set_code_challenge_method("S256");
-    authorize_request_.set_username(o.username);
-    authorize_request_.set_password(o.password);
+    authorize_request_ = LoginRequest(o);
     token_request_.set_grant_type("client_credentials");
     token_request_.set_client_id(o.client_id);
     token_request_.set_client_secret(o.client_secret);
@@ -439,15 +446,7 @@ absl::StatusOr<std::string> ClientToken(const Options& o,
 
 // A user's refresh token: one login and one code exchange.
 absl::StatusOr<std::string> LogIn(const Options& o, TokenService::Stub* stub) {
-  v1::AuthorizeRequest authorize;
-  authorize.set_response_type("code");
-  authorize.set_client_id(o.client_id);
-  authorize.set_redirect_uri(o.redirect_uri);
-  authorize.set_scope("openid profile email");
-  authorize.set_code_challenge(kChallenge);
-  authorize.set_code_challenge_method("S256");
-  authorize.set_username(o.username);
-  authorize.set_password(o.password);
+  const v1::AuthorizeRequest authorize = LoginRequest(o);
   v1::AuthorizeResponse code;
   grpc::ClientContext authorize_context;
   grpc::Status status = stub->Authorize(&authorize_context, authorize, &code);

@@ -10,14 +10,6 @@
 #include "server/oauth/pkce.h"
 
 namespace identity::server {
-namespace {
-
-absl::Status InvalidGrant(absl::string_view message) {
-  return OAuthFailure(OAuthError::kInvalidGrant, message);
-}
-
-}  // namespace
-
 absl::Status AuthorizationCodeGrant::RevokeWhatTheCodeIssued(
     const storage::AuthorizationCodeRecord& code) const {
   if (!code.access_token_jti.empty()) {

@@ -9,14 +9,6 @@
 #include "server/oauth/scope.h"
 
 namespace identity::server {
-namespace {
-
-absl::Status InvalidGrant(absl::string_view message) {
-  return OAuthFailure(OAuthError::kInvalidGrant, message);
-}
-
-}  // namespace
-
 absl::Status RefreshTokenGrant::Reuse(
     const storage::RefreshTokenRecord& old) const {
   d_.events->RefreshReuseDetected(old.client_id);

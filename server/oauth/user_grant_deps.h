@@ -6,6 +6,7 @@
 #include "jwt/clock.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/events.h"
+#include "server/oauth/oauth_error.h"
 #include "server/oauth/user_tokens.h"
 #include "server/random_source.h"
 #include "storage/grant_store.h"
@@ -25,6 +26,12 @@ struct UserGrantDeps {
   RandomSource random;
   OAuthEvents* events = OAuthEvents::None();
 };
+
+// RFC 6749 §5.2: the grant (code, refresh token) is invalid, expired,
+// revoked, used, or another client's.
+inline absl::Status InvalidGrant(absl::string_view message) {
+  return OAuthFailure(OAuthError::kInvalidGrant, message);
+}
 
 // `clock`'s now at the storage's precision (microseconds).
 inline absl::Time StorageNow(const jwt::Clock* clock) {
