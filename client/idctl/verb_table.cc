@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "client/idctl/admin_clients.h"
 #include "client/idctl/admin_session.h"
 #include "client/idctl/admin_users.h"
@@ -261,8 +262,9 @@ std::string Wrap(const std::vector<std::string>& words, size_t first_indent,
 // flag and one for the arguments.
 std::vector<std::string> SynopsisUnits(const Verb& verb) {
   std::vector<std::string> units = {absl::StrCat("idctl ", verb.spec.path)};
-  if (verb.kind != VerbKind::kOffline)
+  if (verb.kind != VerbKind::kOffline) {
     units.push_back(FlagSynopsis(kServerFlag));
+  }
   if (verb.kind == VerbKind::kAdmin) units.push_back("AUTH");
   for (const FlagSpec& flag : verb.spec.flags) {
     units.push_back(FlagSynopsis(flag));
@@ -276,11 +278,7 @@ std::vector<std::string> SynopsisUnits(const Verb& verb) {
 
 constexpr char kUsageHead[] = "usage: idctl <command> [options]\n";
 
-constexpr char kUsageTail[] = R"(
-Server commands talk plaintext gRPC unless --tls-ca PEM_FILE is given. Every call has a deadline:
---timeout SECONDS (1 to 3600, default 10). On a failed call they exit 1 and print the status code,
-the OAuth error and the message.
-
+constexpr char kUsageShared[] = R"(
 AUTH (administration): a token with scope identity.admin from --token TOKEN; else --client-id ID
 with the client's secret from --client-secret SECRET or IDENTITY_CLIENT_SECRET, for which idctl
 first gets a token with scope identity.admin; else IDENTITY_ACCESS_TOKEN. `token` and `introspect`
@@ -292,6 +290,20 @@ input with --password-stdin, else IDENTITY_USER_PASSWORD.
 A file argument or TOKEN of "-" is read from standard input. Exit status: 0 success, 1 invalid
 token or failed call, 2 usage error or unusable input. Every command is in docs/idctl.md.
 )";
+
+// What the verbs share; the deadline's numbers come from server_connection.h.
+std::string UsageTail() {
+  const std::string deadline = absl::StrCat(
+      "Server commands talk plaintext gRPC unless --tls-ca PEM_FILE is given. "
+      "Every call has a deadline: --timeout SECONDS (1 to ",
+      absl::ToInt64Seconds(kMaxCallTimeout), ", default ",
+      absl::ToInt64Seconds(kDefaultCallTimeout),
+      "). On a failed call they exit 1 and print the status code, the OAuth "
+      "error and the message.");
+  return absl::StrCat(
+      "\n", Wrap(absl::StrSplit(deadline, ' ', absl::SkipEmpty()), 0, 0),
+      kUsageShared);
+}
 
 }  // namespace
 
@@ -359,7 +371,7 @@ std::string UsageText() {
           Wrap(absl::StrSplit(verb.help, ' ', absl::SkipEmpty()), 6, 6));
     }
   }
-  return text + kUsageTail;
+  return text + UsageTail();
 }
 
 }  // namespace identity::idctl
