@@ -1,6 +1,7 @@
 #include "client/idctl/command_line.h"
 
-#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -71,17 +72,28 @@ absl::Status CheckPositionals(const CommandSpec& spec, size_t count) {
 
 }  // namespace
 
+void ParsedArgs::CheckDeclared(absl::string_view name) const {
+  if (declared_.find(name) == declared_.end()) {
+    std::fprintf(stderr, "idctl: bug: the verb does not declare --%.*s\n",
+                 static_cast<int>(name.size()), name.data());
+    std::abort();
+  }
+}
+
 bool ParsedArgs::Has(absl::string_view name) const {
+  CheckDeclared(name);
   return flags_.find(name) != flags_.end();
 }
 
 std::optional<std::string> ParsedArgs::Get(absl::string_view name) const {
+  CheckDeclared(name);
   auto it = flags_.find(name);
   if (it == flags_.end()) return std::nullopt;
   return it->second.back();
 }
 
 std::vector<std::string> ParsedArgs::GetAll(absl::string_view name) const {
+  CheckDeclared(name);
   auto it = flags_.find(name);
   return it == flags_.end() ? std::vector<std::string>() : it->second;
 }
@@ -89,6 +101,7 @@ std::vector<std::string> ParsedArgs::GetAll(absl::string_view name) const {
 absl::StatusOr<ParsedArgs> ParseCommandLine(
     const CommandSpec& spec, const std::vector<std::string>& args) {
   ParsedArgs parsed;
+  for (const FlagSpec& flag : spec.flags) parsed.declared_.emplace(flag.name);
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i].size() > 2 && args[i].compare(0, 2, "--") == 0) {
       absl::Status status = TakeFlag(spec, args, &i, &parsed.flags_);

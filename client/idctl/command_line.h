@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,7 +78,10 @@ struct CommandSpec {
   std::vector<RefusedFlag> refused = {};
 };
 
-// A parsed, validated command line. Switches hold "true" when given.
+// A parsed, validated command line. Switches hold "true" when given. Asking
+// for a flag the spec does not declare is a programming error (the handler
+// and the table disagree): it aborts, so every test that runs the handler
+// catches it.
 class ParsedArgs {
  public:
   // Whether --name was given (with any value, even empty).
@@ -91,6 +95,9 @@ class ParsedArgs {
  private:
   friend absl::StatusOr<ParsedArgs> ParseCommandLine(
       const CommandSpec& spec, const std::vector<std::string>& args);
+  void CheckDeclared(absl::string_view name) const;
+
+  std::set<std::string, std::less<>> declared_;
   std::map<std::string, std::vector<std::string>, std::less<>> flags_;
   std::vector<std::string> positional_;
 };

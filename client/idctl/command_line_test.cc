@@ -116,6 +116,14 @@ TEST(CommandLineTest, TheNumberOfArgumentsIsChecked) {
   EXPECT_EQ(ParseCommandLine(many, {"a", "b", "c"})->positional().size(), 3u);
 }
 
+TEST(CommandLineDeathTest, AskingForAnUndeclaredFlagIsABug) {
+  auto parsed = ParseCommandLine(UpdateSpec(), {"--server", "h:1", "id1"});
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_DEATH(parsed->Get("nmae"), "does not declare --nmae");
+  EXPECT_DEATH(parsed->Has("nmae"), "does not declare --nmae");
+  EXPECT_DEATH(parsed->GetAll("tags"), "does not declare --tags");
+}
+
 TEST(CommandLineTest, SynopsisShowsWhatIsRequiredOptionalAndRepeated) {
   EXPECT_EQ(FlagSynopsis(Required("alg", "ALG")), "--alg ALG");
   EXPECT_EQ(FlagSynopsis(Optional("kid", "KID")), "[--kid KID]");

@@ -116,31 +116,47 @@ TEST(ServerConnectionTest, TimeoutMustBeWholeSecondsFromOneToAnHour) {
   }
 }
 
-// The context of each call: the deadline is the timeout from now.
-TEST(ServerConnectionTest, NewCallSetsTheDeadlineFromTheTimeout) {
+// The connection of a command line with `flags`.
+absl::StatusOr<ServerConnection> Open(const std::vector<std::string>& flags) {
   const CommandSpec spec = {"x", {kServerFlag, kTlsCaFlag, kTimeoutFlag}};
   std::istringstream in;
   std::ostringstream out, err;
   Console console(in, out, err);
-  for (const auto& [args, timeout] :
-       std::vector<std::pair<std::vector<std::string>, absl::Duration>>{
-           {{"--server", "127.0.0.1:1"}, kDefaultCallTimeout},
-           {{"--server", "127.0.0.1:1", "--timeout", "42"}, absl::Seconds(42)},
-       }) {
-    auto parsed = ParseCommandLine(spec, args);
-    ASSERT_TRUE(parsed.ok()) << parsed.status();
-    auto server = ServerConnection::Open(*parsed, console);
-    ASSERT_TRUE(server.ok()) << server.status();
-    EXPECT_EQ(server->timeout(), timeout);
-    const auto before = std::chrono::system_clock::now();
-    const auto context = server->NewCall();
-    const auto after = std::chrono::system_clock::now();
-    const auto span = absl::ToChronoMilliseconds(timeout);
-    const auto slack = std::chrono::milliseconds(1);  // Clock conversions.
-    EXPECT_GE(context->deadline(), before + span - slack);
-    EXPECT_LE(context->deadline(), after + span + slack);
-  }
-  EXPECT_EQ(kDefaultCallTimeout, absl::Seconds(10));  // docs/idctl.md.
+  auto parsed = ParseCommandLine(spec, flags);
+  if (!parsed.ok()) return parsed.status();
+  return ServerConnection::Open(*parsed, console);
+}
+
+// The deadline of a call is the timeout from when the call's context is made.
+void ExpectDeadlineIsTimeoutFromNow(const ServerConnection& server,
+                                    absl::Duration timeout) {
+  const auto before = std::chrono::system_clock::now();
+  const auto context = server.NewCall();
+  const auto after = std::chrono::system_clock::now();
+  const auto span = absl::ToChronoMilliseconds(timeout);
+  const auto slack = std::chrono::milliseconds(1);  // Clock conversions.
+  EXPECT_GE(context->deadline(), before + span - slack);
+  EXPECT_LE(context->deadline(), after + span + slack);
+}
+
+TEST(ServerConnectionTest, TheDefaultTimeoutIsTenSeconds) {
+  auto server = Open({"--server", "127.0.0.1:1"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(server->timeout(), absl::Seconds(10));  // docs/idctl.md.
+  ExpectDeadlineIsTimeoutFromNow(*server, absl::Seconds(10));
+}
+
+TEST(ServerConnectionTest, EachCallGetsTheTimeoutOfTheFlag) {
+  auto server = Open({"--server", "127.0.0.1:1", "--timeout", "42"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(server->timeout(), absl::Seconds(42));
+  ExpectDeadlineIsTimeoutFromNow(*server, absl::Seconds(42));
+  ExpectDeadlineIsTimeoutFromNow(*server, absl::Seconds(42));  // Each call.
+}
+
+TEST(ServerConnectionTest, AnUnreadableTlsCaIsRefused) {
+  auto server = Open({"--server", "127.0.0.1:1", "--tls-ca", "/nonexistent"});
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -81,6 +81,17 @@ TEST(VerbTableTest, EveryServerCommandTakesTheServerFlagsAndATimeout) {
   }
 }
 
+TEST(VerbTableTest, EveryVerbAcceptsItsRequiredFlagsAndArguments) {
+  for (const Verb& verb : VerbTable()) {
+    std::vector<std::string> args = CompleteArgs(verb, "");
+    size_t words = 0;
+    ASSERT_EQ(FindVerb(args, &words), &verb) << verb.spec.path;
+    args.erase(args.begin(), args.begin() + words);
+    auto parsed = ParseCommandLine(FullSpec(verb), args);
+    EXPECT_TRUE(parsed.ok()) << verb.spec.path << ": " << parsed.status();
+  }
+}
+
 TEST(VerbTableTest, AFlagAVerbDoesNotDeclareIsAUsageError) {
   for (const Verb& verb : VerbTable()) {
     std::vector<std::string> args = CompleteArgs(verb, "");
