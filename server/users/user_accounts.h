@@ -5,6 +5,7 @@
 #ifndef IDENTITY_SERVER_USERS_USER_ACCOUNTS_H_
 #define IDENTITY_SERVER_USERS_USER_ACCOUNTS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,15 +43,22 @@ struct UserPage {
 // failed call changes nothing.
 class UserAccounts {
  public:
+  // Ends every grant of a user (their refresh tokens and access tokens):
+  // called when the user is disabled or gets a new password.
+  using GrantRevocation = std::function<absl::Status(absl::string_view)>;
+
+  // `revoke_user_grants` may be empty (a server without end-user grants).
   UserAccounts(storage::UserStore* store, const PasswordHasher* hasher,
                LoginThrottle* throttle, const jwt::Clock* clock,
-               RandomSource random, OAuthEvents* events = OAuthEvents::None())
+               RandomSource random, OAuthEvents* events = OAuthEvents::None(),
+               GrantRevocation revoke_user_grants = nullptr)
       : store_(store),
         hasher_(hasher),
         throttle_(throttle),
         clock_(clock),
         random_(std::move(random)),
-        events_(events) {}
+        events_(events),
+        revoke_user_grants_(std::move(revoke_user_grants)) {}
 
   absl::StatusOr<storage::UserRecord> Create(UserSpec spec) const;
   absl::StatusOr<storage::UserRecord> Get(absl::string_view user_id) const;
@@ -62,6 +70,9 @@ class UserAccounts {
                                                     std::string name,
                                                     std::string email,
                                                     bool email_verified) const;
+  // Disabling a user, or setting a password, also ends every grant the user
+  // holds (their tokens stop working at once, on every replica). If that
+  // fails the change is kept and the error returned: calling again ends them.
   absl::StatusOr<storage::UserRecord> SetDisabled(absl::string_view user_id,
                                                   bool disabled) const;
   absl::StatusOr<storage::UserRecord> SetPassword(
@@ -85,6 +96,7 @@ class UserAccounts {
   const jwt::Clock* const clock_;
   const RandomSource random_;
   OAuthEvents* const events_;
+  const GrantRevocation revoke_user_grants_;
 };
 
 // Whether `user_id` has the form this server generates (base64url, 1 to 64

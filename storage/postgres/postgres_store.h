@@ -83,6 +83,10 @@ class PostgresStore : public ClientStore,
   absl::StatusOr<int64_t> RevokeRefreshFamily(
       absl::string_view family_id) override;
   absl::StatusOr<int64_t> PurgeExpiredRefreshTokens(absl::Time now) override;
+  absl::StatusOr<std::vector<IssuedAccessToken>> GrantAccessTokens(
+      absl::string_view grant_id, absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
+                                                      absl::Time now) override;
 
   // Runs `SELECT 1` on a connection of its own (outside the pool, so a busy
   // pool does not make the database look down). Errors: Unavailable.
