@@ -35,6 +35,8 @@ if ! protoc -Iproto -I/usr/include --cpp_out="$work/gen" proto/identity/v1/auth.
 fi
 flags+=("-I$work/gen")
 
+# Flags for the sources being compiled now, on top of $flags.
+extra_flags=()
 # Compiles sources instrumented for coverage but without libFuzzer's main;
 # appends the objects to the array named by $1.
 compile() {
@@ -45,8 +47,8 @@ compile() {
     obj="$work/obj/${src//\//_}.o"
     if [[ ! -f "$obj" || "$src" -nt "$obj" || \
           -n "$(find jwt client server -name '*.h' -newer "$obj" -print -quit)" ]]; then
-      if ! clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
-          -c "$src" -o "$obj"; then
+      if ! clang++ "${flags[@]}" "${extra_flags[@]}" "${pkg_flags[@]}" \
+          -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$obj"; then
         # Counted as a failure by the test command, not lost.
         echo "fuzz: cannot compile $src" >&2
         echo "fuzz_build FAILED" >>"$results"
@@ -62,7 +64,10 @@ jwt_sources=()
 for src in jwt/*.cc; do
   [[ "$src" == *_test.cc ]] || jwt_sources+=("$src")
 done
+# jwt/'s internal headers compile only inside jwt/ (see jwt/BUILD.bazel).
+extra_flags=(-DIDENTITY_JWT_INTERNAL)
 compile jwt_objects "${jwt_sources[@]}"
+extra_flags=()
 # The authorization target also needs the metadata parsers and the authorizer.
 auth_objects=()
 compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
