@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -199,6 +200,20 @@ double OwnCpuSeconds() {
 }
 
 // What all callers share.
+// The user's login for the client's code (Authorize).
+v1::AuthorizeRequest LoginRequest(const Options& o) {
+  v1::AuthorizeRequest request;
+  request.set_response_type("code");
+  request.set_client_id(o.client_id);
+  request.set_redirect_uri(o.redirect_uri);
+  request.set_scope("openid profile email");
+  request.set_code_challenge(kChallenge);
+  request.set_code_challenge_method("S256");
+  request.set_username(o.username);
+  request.set_password(o.password);
+  return request;
+}
+
 struct Run {
   Options options;
   Clock::time_point window_start, window_end;
@@ -216,14 +231,7 @@ class Caller {
          const std::string& access_token)
       : run_(run), token_stub_(token), intro_stub_(intro) {
     const Options& o = run->options;
-    authorize_request_.set_response_type("code");
-    authorize_request_.set_client_id(o.client_id);
-    authorize_request_.set_redirect_uri(o.redirect_uri);
-    authorize_request_.set_scope("openid profile email");
-    authorize_request_.set_code_challenge(kChallenge);
-    authorize_request_.set_code_challenge_method("S256");
-    authorize_request_.set_username(o.username);
-    authorize_request_.set_password(o.password);
+    authorize_request_ = LoginRequest(o);
     token_request_.set_grant_type("client_credentials");
     token_request_.set_client_id(o.client_id);
     token_request_.set_client_secret(o.client_secret);
@@ -393,22 +401,14 @@ absl::Status Provision(const std::shared_ptr<grpc::Channel>& channel,
   return absl::OkStatus();
 }
 
-int Main(int argc, char** argv) {
-  std::optional<Options> options = ParseArgs(argc, argv);
-  if (!options.has_value()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
-  // Debian's absl is built without NDEBUG, so absl::Mutex (gRPC's locks
-  // included) runs its deadlock detector; the client should not pay for it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  Run run;
-  run.options = *options;
-  const Options& o = run.options;
+struct Stubs {
+  std::vector<std::unique_ptr<TokenService::Stub>> token;
+  std::vector<std::unique_ptr<IntrospectionService::Stub>> introspection;
+};
 
-  // Distinct channel args and a local subchannel pool: K real connections.
-  std::vector<std::unique_ptr<TokenService::Stub>> token_stubs;
-  std::vector<std::unique_ptr<IntrospectionService::Stub>> intro_stubs;
+// Distinct channel args and a local subchannel pool: K real connections.
+absl::StatusOr<Stubs> Connect(const Options& o) {
+  Stubs stubs;
   for (int i = 0; i < o.channels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
@@ -417,117 +417,123 @@ int Main(int argc, char** argv) {
         o.target, grpc::InsecureChannelCredentials(), args);
     if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                    std::chrono::seconds(10))) {
-      std::fprintf(stderr, "loadgen: cannot connect to %s\n", o.target.c_str());
-      return 1;
+      return absl::UnavailableError("cannot connect to " + o.target);
     }
-    token_stubs.push_back(TokenService::NewStub(channel));
-    intro_stubs.push_back(IntrospectionService::NewStub(channel));
+    stubs.token.push_back(TokenService::NewStub(channel));
+    stubs.introspection.push_back(IntrospectionService::NewStub(channel));
   }
+  return stubs;
+}
 
-  if (o.rpc == "refresh" || o.rpc == "authorize") {
-    grpc::ChannelArguments args;
-    auto admin_channel = grpc::CreateCustomChannel(
-        o.target, grpc::InsecureChannelCredentials(), args);
-    if (absl::Status s = Provision(admin_channel, run.options); !s.ok()) {
-      std::fprintf(stderr, "loadgen: %s\n", std::string(s.message()).c_str());
-      return 1;
-    }
+absl::Status Failed(absl::string_view what, const grpc::Status& status) {
+  return absl::UnavailableError(absl::StrCat(
+      what, ": ", CodeName(status.error_code()), " ", status.error_message()));
+}
+
+// The token the introspect callers introspect.
+absl::StatusOr<std::string> ClientToken(const Options& o,
+                                        TokenService::Stub* stub) {
+  grpc::ClientContext context;
+  v1::TokenRequest request;
+  v1::TokenResponse response;
+  request.set_grant_type("client_credentials");
+  request.set_client_id(o.client_id);
+  request.set_client_secret(o.client_secret);
+  grpc::Status status = stub->Token(&context, request, &response);
+  if (!status.ok()) return Failed("Token failed", status);
+  return response.access_token();
+}
+
+// A user's refresh token: one login and one code exchange.
+absl::StatusOr<std::string> LogIn(const Options& o, TokenService::Stub* stub) {
+  const v1::AuthorizeRequest authorize = LoginRequest(o);
+  v1::AuthorizeResponse code;
+  grpc::ClientContext authorize_context;
+  grpc::Status status = stub->Authorize(&authorize_context, authorize, &code);
+  if (!status.ok()) return Failed("cannot get a refresh token", status);
+  v1::TokenRequest exchange;
+  exchange.set_grant_type("authorization_code");
+  exchange.set_client_id(o.client_id);
+  exchange.set_client_secret(o.client_secret);
+  exchange.set_code(code.code());
+  exchange.set_redirect_uri(o.redirect_uri);
+  exchange.set_code_verifier(kVerifier);
+  v1::TokenResponse tokens;
+  grpc::ClientContext token_context;
+  status = stub->Token(&token_context, exchange, &tokens);
+  if (!status.ok() || tokens.refresh_token().empty()) {
+    return Failed("cannot get a refresh token", status);
   }
+  return tokens.refresh_token();
+}
 
+// The callers, each ready for its first call.
+absl::StatusOr<std::vector<std::unique_ptr<Caller>>> MakeCallers(
+    Run& run, const Stubs& stubs) {
+  const Options& o = run.options;
   std::string access_token;
   if (o.rpc == "introspect") {
-    grpc::ClientContext context;
-    v1::TokenRequest request;
-    v1::TokenResponse response;
-    request.set_grant_type("client_credentials");
-    request.set_client_id(o.client_id);
-    request.set_client_secret(o.client_secret);
-    grpc::Status status = token_stubs[0]->Token(&context, request, &response);
-    if (!status.ok()) {
-      std::fprintf(stderr, "loadgen: Token failed: %s %s\n",
-                   CodeName(status.error_code()).c_str(),
-                   status.error_message().c_str());
-      return 1;
-    }
-    access_token = response.access_token();
+    auto token = ClientToken(o, stubs.token[0].get());
+    if (!token.ok()) return token.status();
+    access_token = *std::move(token);
   }
-
   std::vector<std::unique_ptr<Caller>> callers;
   for (int i = 0; i < o.concurrency; ++i) {
     callers.push_back(std::make_unique<Caller>(
-        &run, token_stubs[i % o.channels].get(),
-        intro_stubs[i % o.channels].get(), access_token));
-  }
-  if (o.rpc == "refresh") {
-    // Each caller rotates a chain of its own: log in once per caller.
-    for (int i = 0; i < o.concurrency; ++i) {
-      TokenService::Stub* stub = token_stubs[i % o.channels].get();
-      v1::AuthorizeRequest authorize;
-      authorize.set_response_type("code");
-      authorize.set_client_id(o.client_id);
-      authorize.set_redirect_uri(o.redirect_uri);
-      authorize.set_scope("openid profile email");
-      authorize.set_code_challenge(kChallenge);
-      authorize.set_code_challenge_method("S256");
-      authorize.set_username(o.username);
-      authorize.set_password(o.password);
-      v1::AuthorizeResponse code;
-      grpc::ClientContext authorize_context;
-      grpc::Status status =
-          stub->Authorize(&authorize_context, authorize, &code);
-      v1::TokenRequest exchange;
-      exchange.set_grant_type("authorization_code");
-      exchange.set_client_id(o.client_id);
-      exchange.set_client_secret(o.client_secret);
-      exchange.set_code(code.code());
-      exchange.set_redirect_uri(o.redirect_uri);
-      exchange.set_code_verifier(kVerifier);
-      v1::TokenResponse tokens;
-      if (status.ok()) {
-        grpc::ClientContext token_context;
-        status = stub->Token(&token_context, exchange, &tokens);
-      }
-      if (!status.ok() || tokens.refresh_token().empty()) {
-        std::fprintf(stderr, "loadgen: cannot get a refresh token: %s %s\n",
-                     CodeName(status.error_code()).c_str(),
-                     status.error_message().c_str());
-        return 1;
-      }
-      callers[i]->set_refresh_token(tokens.refresh_token());
+        &run, stubs.token[i % o.channels].get(),
+        stubs.introspection[i % o.channels].get(), access_token));
+    if (o.rpc == "refresh") {
+      // Each caller rotates a chain of its own: log in once per caller.
+      auto refresh_token = LogIn(o, stubs.token[i % o.channels].get());
+      if (!refresh_token.ok()) return refresh_token.status();
+      callers.back()->set_refresh_token(*refresh_token);
     }
   }
+  return callers;
+}
+
+// CPU seconds of loadgen, the server and PostgreSQL over the window.
+struct CpuUse {
+  double client = 0, server = 0, postgres = 0;
+};
+
+// Starts the callers, measures over the window, and waits for them all.
+CpuUse Measure(Run& run, std::vector<std::unique_ptr<Caller>>& callers) {
+  const Options& o = run.options;
   auto seconds = [](double s) {
     return std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(s));
   };
-  const Clock::time_point begin = Clock::now();
-  run.window_start = begin + seconds(o.warmup);
+  run.window_start = Clock::now() + seconds(o.warmup);
   run.window_end = run.window_start + seconds(o.duration);
   {
     absl::MutexLock lock(&run.mu);
     run.running = o.concurrency;
   }
   for (auto& caller : callers) caller->Start();
-
+  auto sample = [&o] {
+    return CpuUse{OwnCpuSeconds(),
+                  o.server_pid ? CpuSeconds(o.server_pid, false) : 0,
+                  o.postgres_pid ? CpuSeconds(o.postgres_pid, true) : 0};
+  };
   std::this_thread::sleep_until(run.window_start);
-  const double client0 = OwnCpuSeconds();
-  const double server0 = o.server_pid ? CpuSeconds(o.server_pid, false) : 0;
-  const double pg0 = o.postgres_pid ? CpuSeconds(o.postgres_pid, true) : 0;
+  const CpuUse before = sample();
   std::this_thread::sleep_until(run.window_end);
-  const double client_cpu = OwnCpuSeconds() - client0;
-  const double server_cpu =
-      o.server_pid ? CpuSeconds(o.server_pid, false) - server0 : 0;
-  const double pg_cpu =
-      o.postgres_pid ? CpuSeconds(o.postgres_pid, true) - pg0 : 0;
+  const CpuUse after = sample();
   run.stopping = true;
-  {
-    absl::MutexLock lock(&run.mu);
-    auto idle = [&run]() ABSL_SHARED_LOCKS_REQUIRED(run.mu) {
-      return run.running == 0;
-    };
-    run.mu.Await(absl::Condition(&idle));
-  }
+  absl::MutexLock lock(&run.mu);
+  auto idle = [&run]() ABSL_SHARED_LOCKS_REQUIRED(run.mu) {
+    return run.running == 0;
+  };
+  run.mu.Await(absl::Condition(&idle));
+  return CpuUse{after.client - before.client, after.server - before.server,
+                after.postgres - before.postgres};
+}
 
+// Prints the text summary and the JSON line; the exit status.
+int Report(const Options& o,
+           const std::vector<std::unique_ptr<Caller>>& callers,
+           const CpuUse& cpu) {
   std::vector<uint32_t> all;
   std::map<int, int64_t> errors;
   int64_t error_count = 0;
@@ -545,10 +551,9 @@ int Main(int argc, char** argv) {
   const uint32_t p50 = Percentile(all, 0.50), p90 = Percentile(all, 0.90),
                  p99 = Percentile(all, 0.99),
                  max = all.empty() ? 0 : all.back();
-  auto per_call_us = [calls](double cpu) {
-    return calls > 0 ? cpu * 1e6 / calls : 0.0;
+  auto per_call_us = [calls](double seconds) {
+    return calls > 0 ? seconds * 1e6 / calls : 0.0;
   };
-
   std::string error_text, error_json;
   for (const auto& [code, n] : errors) {
     absl::StrAppend(&error_text, " ", CodeName(code), "=", n);
@@ -563,9 +568,9 @@ int Main(int argc, char** argv) {
       "  cpu us/call: loadgen %.1f",
       o.rpc.c_str(), o.concurrency, o.channels, o.duration, o.warmup, calls,
       static_cast<long long>(error_count), error_text.c_str(), rate, p50 / 1e3,
-      p90 / 1e3, p99 / 1e3, max / 1e3, per_call_us(client_cpu));
-  if (o.server_pid) std::printf("  server %.1f", per_call_us(server_cpu));
-  if (o.postgres_pid) std::printf("  postgres %.1f", per_call_us(pg_cpu));
+      p90 / 1e3, p99 / 1e3, max / 1e3, per_call_us(cpu.client));
+  if (o.server_pid) std::printf("  server %.1f", per_call_us(cpu.server));
+  if (o.postgres_pid) std::printf("  postgres %.1f", per_call_us(cpu.postgres));
   std::printf(
       "\n{\"rpc\":\"%s\",\"concurrency\":%d,\"channels\":%d,"
       "\"duration_s\":%g,\"calls\":%.0f,\"errors\":%lld,"
@@ -574,10 +579,42 @@ int Main(int argc, char** argv) {
       "\"server_cpu_us_per_call\":%.1f,\"postgres_cpu_us_per_call\":%.1f}\n",
       o.rpc.c_str(), o.concurrency, o.channels, o.duration, calls,
       static_cast<long long>(error_count), error_json.c_str(), rate, p50, p90,
-      p99, max, per_call_us(client_cpu), per_call_us(server_cpu),
-      per_call_us(pg_cpu));
+      p99, max, per_call_us(cpu.client), per_call_us(cpu.server),
+      per_call_us(cpu.postgres));
   std::fflush(stdout);
   return error_count == 0 && calls > 0 ? 0 : 1;
+}
+
+int Main(int argc, char** argv) {
+  std::optional<Options> options = ParseArgs(argc, argv);
+  if (!options.has_value()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  // Debian's absl is built without NDEBUG, so absl::Mutex (gRPC's locks
+  // included) runs its deadlock detector; the client should not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  Run run;
+  run.options = *options;
+  const Options& o = run.options;
+  auto fail = [](const absl::Status& status) {
+    std::fprintf(stderr, "loadgen: %s\n",
+                 std::string(status.message()).c_str());
+    return 1;
+  };
+  auto stubs = Connect(o);
+  if (!stubs.ok()) return fail(stubs.status());
+  if (o.rpc == "refresh" || o.rpc == "authorize") {
+    auto admin_channel = grpc::CreateCustomChannel(
+        o.target, grpc::InsecureChannelCredentials(), grpc::ChannelArguments());
+    if (absl::Status s = Provision(admin_channel, run.options); !s.ok()) {
+      return fail(s);
+    }
+  }
+  auto callers = MakeCallers(run, *stubs);
+  if (!callers.ok()) return fail(callers.status());
+  const CpuUse cpu = Measure(run, *callers);
+  return Report(o, *callers, cpu);
 }
 
 }  // namespace

@@ -2,13 +2,15 @@
 
 #include <arpa/inet.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "server/keys/key_sealer.h"
 #include "server/users/password_hasher.h"
@@ -16,87 +18,304 @@
 namespace identity::server {
 namespace {
 
+using Setter = std::function<absl::Status(absl::string_view, ServerConfig&)>;
+using Getenv = std::function<std::optional<std::string>(const std::string&)>;
+using FileReader =
+    std::function<absl::StatusOr<std::string>(const std::string&)>;
+
 absl::Status Bad(absl::string_view setting, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("--", setting, ": ", why));
 }
 
-std::string EnvName(absl::string_view flag) {
-  return absl::StrCat("IDENTITY_", absl::AsciiStrToUpper(absl::StrReplaceAll(
-                                       flag, {{"-", "_"}})));
+absl::Status Why(absl::string_view why) {
+  return absl::InvalidArgumentError(why);
 }
 
-absl::StatusOr<absl::Duration> ParsePositiveDuration(absl::string_view setting,
-                                                     const std::string& text) {
-  absl::Duration d;
-  if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
-    return Bad(setting, "expected a positive duration such as 10m or 30s");
-  }
-  return d;
+// The setters below parse one value; the table at the end of this section
+// says which setting each one serves.
+
+Setter Text(std::string ServerConfig::*field) {
+  return [field](absl::string_view value, ServerConfig& config) {
+    config.*field = std::string(value);
+    return absl::OkStatus();
+  };
 }
 
-}  // namespace
-
-const std::vector<SettingHelp>& SettingsHelp() {
-  static const auto* const kHelp = [] {
-    auto* help = new std::vector<SettingHelp>;
-    for (const auto& [flag, text] :
-         std::vector<std::pair<std::string, std::string>>{
-             {"config", "optional file of \"name = value\" lines"},
-             {"grpc-listen", "address to serve gRPC on (127.0.0.1:50051)"},
-             {"http-listen",
-              "host:port to serve /metrics, /healthz and /readyz on "
-              "(off unless set; e.g. 0.0.0.0:9464)"},
-             {"http-threads",
-              "threads of the HTTP listener (0, the default: max(4, 2 x "
-              "cores))"},
-             {"log-level", "debug, info (default), warn or error"},
-             {"health-check-interval",
-              "how often readiness probes PostgreSQL (2s)"},
-             {"store", "postgres (default) or memory"},
-             {"database-url", "PostgreSQL URL, for --store=postgres"},
-             {"database-pool-size", "connections to PostgreSQL (8)"},
-             {"issuer", "the \"iss\" of every token (required)"},
-             {"audience", "the \"aud\" of client_credentials tokens (issuer)"},
-             {"kek-file",
-              "file holding the 32-byte key-encryption key (hex or "
-              "base64url); or set IDENTITY_KEK"},
-             {"access-token-lifetime", "10m"},
-             {"refresh-token-idle-lifetime",
-              "a refresh token unused this long expires (336h)"},
-             {"refresh-token-lifetime",
-              "no refresh token outlives its grant by more (720h)"},
-             {"allow-plain-pkce",
-              "true to accept PKCE method plain besides S256 (false)"},
-             {"argon2-memory-kib", "Argon2id memory for passwords (19456)"},
-             {"argon2-iterations", "Argon2id passes (2)"},
-             {"argon2-parallelism", "Argon2id lanes (1)"},
-             {"key-rotation-period", "24h"},
-             {"key-refresh-interval",
-              "how stale a replica's keys may be (30s)"},
-             {"store-cache-ttl",
-              "how stale a replica's copy of a client or of the revocation "
-              "list may be (5s; 0 reads the database every time)"},
-             {"signing-algorithm",
-              "ES256 (default), RS256, PS256, EdDSA, ES384"},
-             {"tls-cert-file", "PEM certificate chain; with --tls-key-file"},
-             {"tls-key-file", "PEM private key; with --tls-cert-file"},
-         }) {
-      help->push_back({flag, EnvName(flag), text});
+Setter PositiveDuration(absl::Duration ServerConfig::*field) {
+  return [field](absl::string_view value, ServerConfig& config) {
+    absl::Duration d;
+    if (!absl::ParseDuration(value, &d) || d <= absl::ZeroDuration()) {
+      return Why("expected a positive duration such as 10m or 30s");
     }
-    return help;
-  }();
-  return *kHelp;
+    config.*field = d;
+    return absl::OkStatus();
+  };
 }
 
-absl::StatusOr<ServerConfig> LoadConfig(
-    const std::vector<std::string>& args,
-    const std::function<std::optional<std::string>(const std::string&)>& getenv,
-    const std::function<absl::StatusOr<std::string>(const std::string&)>&
-        read_file) {
-  std::map<std::string, std::string> known;
-  for (const SettingHelp& setting : SettingsHelp()) known[setting.flag] = "";
+// A duration in [min, max]; `why` says what is expected.
+Setter DurationIn(absl::Duration ServerConfig::*field, absl::Duration min,
+                  absl::Duration max, std::string why) {
+  return [=](absl::string_view value, ServerConfig& config) {
+    absl::Duration d;
+    if (!absl::ParseDuration(value, &d) || d < min || d > max) return Why(why);
+    config.*field = d;
+    return absl::OkStatus();
+  };
+}
 
-  // Flags.
+Setter IntIn(int ServerConfig::*field, int min, int max) {
+  return [=](absl::string_view value, ServerConfig& config) {
+    int n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < min || n > max) {
+      return Why(absl::StrCat("must be ", min, " to ", max));
+    }
+    config.*field = n;
+    return absl::OkStatus();
+  };
+}
+
+// Bounds are checked together with the other Argon2id parameters.
+Setter WholeNumber(uint32_t ServerConfig::*field) {
+  return [field](absl::string_view value, ServerConfig& config) {
+    if (!absl::SimpleAtoi(value, &(config.*field))) {
+      return Why("must be a whole number");
+    }
+    return absl::OkStatus();
+  };
+}
+
+absl::Status SetHttpListen(absl::string_view value, ServerConfig& config) {
+  config.http_listen = std::string(value);
+  if (value.empty()) return absl::OkStatus();  // Off.
+  const size_t colon = value.rfind(':');
+  int port = -1;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return Why("expected host:port, such as 0.0.0.0:9464");
+  }
+  // An IP address (v6 in brackets) or localhost: no name resolution.
+  std::string host(value.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  in6_addr address;
+  if (host != "localhost" && inet_pton(AF_INET, host.c_str(), &address) != 1 &&
+      inet_pton(AF_INET6, host.c_str(), &address) != 1) {
+    return Why(
+        "the host must be an IP address or localhost, such as 0.0.0.0:9464 "
+        "or [::]:9464");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetLogLevel(absl::string_view value, ServerConfig& config) {
+  auto level = logging::ParseLevel(value);
+  if (!level.ok()) return Why(level.status().message());
+  config.log_level = *level;
+  return absl::OkStatus();
+}
+
+absl::Status SetStore(absl::string_view value, ServerConfig& config) {
+  if (value == "postgres") {
+    config.store = ServerConfig::Store::kPostgres;
+  } else if (value == "memory") {
+    config.store = ServerConfig::Store::kMemory;
+  } else {
+    return Why("must be postgres or memory");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetIssuer(absl::string_view value, ServerConfig& config) {
+  if (value.empty()) return Why("required");
+  if (!absl::StartsWith(value, "https://") &&
+      !absl::StartsWith(value, "http://localhost") &&
+      !absl::StartsWith(value, "http://127.0.0.1")) {
+    // OIDC Core §2 / RFC 8414 §2: https; plain http only for local trials.
+    return Why("must be an https:// URL (http:// only on localhost)");
+  }
+  config.issuer = std::string(value);
+  return absl::OkStatus();
+}
+
+absl::Status SetAccessTokenLifetime(absl::string_view value,
+                                    ServerConfig& config) {
+  absl::Status parsed =
+      PositiveDuration(&ServerConfig::access_token_lifetime)(value, config);
+  if (!parsed.ok()) return parsed;
+  if (config.access_token_lifetime > absl::Hours(24)) return Why("at most 24h");
+  return absl::OkStatus();
+}
+
+absl::Status SetAllowPlainPkce(absl::string_view value, ServerConfig& config) {
+  if (value != "true" && value != "false") return Why("must be true or false");
+  config.allow_plain_pkce = value == "true";
+  return absl::OkStatus();
+}
+
+absl::Status SetSigningAlgorithm(absl::string_view value,
+                                 ServerConfig& config) {
+  auto alg = jwt::AlgorithmFromName(value);
+  if (!alg.has_value() || jwt::KeyTypeFor(*alg) == jwt::KeyType::kOct) {
+    return Why("must be an asymmetric JWS algorithm");
+  }
+  config.signing_algorithm = *alg;
+  return absl::OkStatus();
+}
+
+// Read by LoadConfig itself: which file to read the others from.
+absl::Status SetNothing(absl::string_view, ServerConfig&) {
+  return absl::OkStatus();
+}
+
+std::string EnvName(absl::string_view flag) {
+  std::string env = absl::StrCat("IDENTITY_", absl::AsciiStrToUpper(flag));
+  for (char& c : env) {
+    if (c == '-') c = '_';
+  }
+  return env;
+}
+
+// A setting with a flag; its variable is IDENTITY_ and the flag in capitals.
+Setting Flag(std::string flag, std::string default_value, std::string help,
+             Setter set) {
+  std::string env = EnvName(flag);
+  return {std::move(flag), std::move(env), std::move(default_value),
+          std::move(help), std::move(set)};
+}
+
+// A setting of the environment only: no flag, not in the file.
+Setting EnvOnly(std::string env, std::string help, Setter set) {
+  return {"", std::move(env), "", std::move(help), std::move(set)};
+}
+
+std::vector<Setting> ConnectionSettings() {
+  using C = ServerConfig;
+  return {
+      Flag("config", "",
+           "optional file of \"name = value\" lines (# comments); the "
+           "environment and flags beat it",
+           &SetNothing),
+      Flag("grpc-listen", "127.0.0.1:50051", "address to serve gRPC on",
+           Text(&C::grpc_listen)),
+      Flag("http-listen", "",
+           "host:port of the HTTP listener: the OpenID Connect front door, "
+           "/metrics, /healthz and /readyz (off unless set)",
+           &SetHttpListen),
+      Flag("http-threads", "0",
+           "threads of the HTTP listener, 0 to 256; 0: max(4, 2 x cores)",
+           IntIn(&C::http_threads, 0, 256)),
+      Flag("log-level", "info",
+           "debug, info, warn (or warning) or error; lines below it are "
+           "dropped",
+           &SetLogLevel),
+      Flag("health-check-interval", "2s",
+           "how often readiness probes PostgreSQL, 100ms to 1m",
+           DurationIn(&C::health_check_interval, absl::Milliseconds(100),
+                      absl::Minutes(1),
+                      "expected a duration from 100ms to 1m, such as 2s")),
+      Flag("store", "postgres", "postgres or memory (state lost at exit)",
+           &SetStore),
+      Flag("database-url", "",
+           "libpq URL of PostgreSQL; required with --store=postgres",
+           Text(&C::database_url)),
+      Flag("database-pool-size", "8", "connections to PostgreSQL, 1 to 1000",
+           IntIn(&C::database_pool_size, 1, 1000)),
+  };
+}
+
+std::vector<Setting> TokenSettings() {
+  using C = ServerConfig;
+  return {
+      Flag("issuer", "",
+           "the \"iss\" of every token (required): https://, or http:// on "
+           "localhost",
+           &SetIssuer),
+      Flag("audience", "",
+           "the \"aud\" of every access token, client_credentials and "
+           "users' (default: the issuer)",
+           Text(&C::audience)),
+      Flag("kek-file", "",
+           "file holding the 32-byte key-encryption key, 64 hex digits or "
+           "base64url; required unless IDENTITY_KEK is set",
+           Text(&C::kek_file)),
+      // Kept as text until LoadConfig parses it (or reads --kek-file).
+      EnvOnly("IDENTITY_KEK",
+              "the key-encryption key itself, instead of --kek-file (which "
+              "wins when both are set)",
+              Text(&C::kek)),
+      Flag("access-token-lifetime", "10m",
+           "lifetime of access and ID tokens, at most 24h",
+           &SetAccessTokenLifetime),
+      Flag("refresh-token-idle-lifetime", "336h",
+           "a refresh token unused this long expires; at most "
+           "--refresh-token-lifetime",
+           PositiveDuration(&C::refresh_token_idle_lifetime)),
+      Flag("refresh-token-lifetime", "720h",
+           "no refresh token outlives its grant by more",
+           PositiveDuration(&C::refresh_token_lifetime)),
+      Flag("allow-plain-pkce", "false",
+           "true to accept PKCE method plain besides S256", &SetAllowPlainPkce),
+      Flag("argon2-memory-kib", "19456",
+           "Argon2id memory for user passwords, in KiB",
+           WholeNumber(&C::argon2_memory_kib)),
+      Flag("argon2-iterations", "2", "Argon2id passes",
+           WholeNumber(&C::argon2_iterations)),
+      Flag("argon2-parallelism", "1", "Argon2id lanes",
+           WholeNumber(&C::argon2_parallelism)),
+  };
+}
+
+std::vector<Setting> KeyAndTlsSettings() {
+  using C = ServerConfig;
+  return {
+      Flag("key-rotation-period", "24h", "how long a key signs",
+           PositiveDuration(&C::key_rotation_period)),
+      Flag("key-refresh-interval", "30s",
+           "how stale a replica's keys may be; also the rotation check period",
+           PositiveDuration(&C::key_refresh_interval)),
+      Flag("store-cache-ttl", "5s",
+           "how stale a replica's copy of a client or of the revocation list "
+           "may be, 0 to 10m (0: the database every time)",
+           DurationIn(&C::store_cache_ttl, absl::ZeroDuration(),
+                      absl::Minutes(10),
+                      "expected a duration from 0 to 10m, such as 5s")),
+      Flag("signing-algorithm", "ES256",
+           "algorithm of new signing keys, any asymmetric JWS one: RS256, "
+           "RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA",
+           &SetSigningAlgorithm),
+      Flag("tls-cert-file", "",
+           "PEM certificate chain for gRPC and HTTP (plaintext unless set); "
+           "with --tls-key-file",
+           Text(&C::tls_cert_file)),
+      Flag("tls-key-file", "", "PEM private key; with --tls-cert-file",
+           Text(&C::tls_key_file)),
+      EnvOnly("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID",
+              "a client created with scope identity.admin at start if "
+              "absent; with IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET",
+              Text(&C::bootstrap_admin_client_id)),
+      EnvOnly("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET",
+              "that client's secret; with IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID",
+              Text(&C::bootstrap_admin_client_secret)),
+  };
+}
+
+bool IsFlag(absl::string_view name) {
+  for (const Setting& s : Settings()) {
+    if (!s.flag.empty() && s.flag == name) return true;
+  }
+  return false;
+}
+
+// Where a setting's text comes from, before parsing.
+struct Sources {
+  std::map<std::string, std::string> flags;  // By flag name.
+  std::map<std::string, std::string> file;   // By flag name.
+};
+
+absl::StatusOr<std::map<std::string, std::string>> ParseFlags(
+    const std::vector<std::string>& args) {
   std::map<std::string, std::string> flags;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
@@ -114,117 +333,99 @@ absl::StatusOr<ServerConfig> LoadConfig(
     } else {
       return Bad(arg, "needs a value");
     }
-    if (known.count(arg) == 0) return Bad(arg, "unknown setting");
+    if (!IsFlag(arg)) return Bad(arg, "unknown setting");
     flags[arg] = value;
   }
+  return flags;
+}
 
-  // File, then environment, then flags: later wins.
+// Lines "name = value"; "#" starts a comment line. --config cannot name
+// another file, and environment-only settings stay out of files.
+absl::StatusOr<std::map<std::string, std::string>> ParseFile(
+    absl::string_view text) {
   std::map<std::string, std::string> values;
-  std::optional<std::string> file = flags.count("config")
-                                        ? std::optional(flags["config"])
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t eq = line.find('=');
+    if (eq == absl::string_view::npos) {
+      return Bad("config", absl::StrCat("line ", line_number,
+                                        " is not \"name = value\""));
+    }
+    std::string name(absl::StripAsciiWhitespace(line.substr(0, eq)));
+    if (!IsFlag(name) || name == "config") {
+      return Bad("config", absl::StrCat("line ", line_number,
+                                        ": unknown setting \"", name, "\""));
+    }
+    values[name] = std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
+  }
+  return values;
+}
+
+absl::StatusOr<Sources> ReadSources(const std::vector<std::string>& args,
+                                    const Getenv& getenv,
+                                    const FileReader& read_file) {
+  Sources sources;
+  auto flags = ParseFlags(args);
+  if (!flags.ok()) return flags.status();
+  sources.flags = *std::move(flags);
+  auto named = sources.flags.find("config");
+  std::optional<std::string> file = named != sources.flags.end()
+                                        ? std::optional(named->second)
                                         : getenv(EnvName("config"));
   if (file.has_value() && !file->empty()) {
     auto text = read_file(*file);
     if (!text.ok()) return Bad("config", text.status().message());
-    int line_number = 0;
-    for (absl::string_view line : absl::StrSplit(*text, '\n')) {
-      ++line_number;
-      line = absl::StripAsciiWhitespace(line);
-      if (line.empty() || line[0] == '#') continue;
-      const size_t eq = line.find('=');
-      if (eq == absl::string_view::npos) {
-        return Bad("config", absl::StrCat("line ", line_number,
-                                          " is not \"name = value\""));
-      }
-      std::string name(absl::StripAsciiWhitespace(line.substr(0, eq)));
-      if (known.count(name) == 0 || name == "config") {
-        return Bad("config", absl::StrCat("line ", line_number,
-                                          ": unknown setting \"", name, "\""));
-      }
-      values[name] =
-          std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
-    }
+    auto values = ParseFile(*text);
+    if (!values.ok()) return values.status();
+    sources.file = *std::move(values);
   }
-  for (const auto& [name, unused] : known) {
-    if (auto env = getenv(EnvName(name)); env.has_value()) values[name] = *env;
-  }
-  for (const auto& [name, value] : flags) values[name] = value;
-  auto get = [&](const std::string& name) -> std::string {
-    auto it = values.find(name);
-    return it == values.end() ? "" : it->second;
-  };
+  return sources;
+}
 
-  ServerConfig config;
-  if (!get("grpc-listen").empty()) config.grpc_listen = get("grpc-listen");
-  config.http_listen = get("http-listen");
-  if (!config.http_listen.empty()) {
-    const size_t colon = config.http_listen.rfind(':');
-    int port = -1;
-    if (colon == std::string::npos || colon == 0 ||
-        !absl::SimpleAtoi(config.http_listen.substr(colon + 1), &port) ||
-        port < 0 || port > 65535) {
-      return Bad("http-listen", "expected host:port, such as 0.0.0.0:9464");
-    }
-    // An IP address (v6 in brackets) or localhost: no name resolution.
-    std::string host = config.http_listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);
-    }
-    in6_addr address;
-    if (host != "localhost" &&
-        inet_pton(AF_INET, host.c_str(), &address) != 1 &&
-        inet_pton(AF_INET6, host.c_str(), &address) != 1) {
-      return Bad("http-listen",
-                 "the host must be an IP address or localhost, such as "
-                 "0.0.0.0:9464 or [::]:9464");
-    }
+// Flags beat the environment, which beats the file; an empty value (a set
+// but empty variable included) means the default.
+std::string ValueOf(const Setting& setting, const Sources& sources,
+                    const Getenv& getenv) {
+  std::string value;
+  if (auto flag = sources.flags.find(setting.flag);
+      !setting.flag.empty() && flag != sources.flags.end()) {
+    value = flag->second;
+  } else if (auto env = getenv(setting.env); env.has_value()) {
+    value = *env;
+  } else if (auto line = sources.file.find(setting.flag);
+             !setting.flag.empty() && line != sources.file.end()) {
+    value = line->second;
   }
-  if (!get("http-threads").empty() &&
-      (!absl::SimpleAtoi(get("http-threads"), &config.http_threads) ||
-       config.http_threads < 0 || config.http_threads > 256)) {
-    return Bad("http-threads", "must be 0 to 256");
+  return value.empty() ? setting.default_value : value;
+}
+
+// IDENTITY_KEK left the key's text in config.kek; --kek-file, when set, wins.
+absl::Status LoadKek(ServerConfig& config, const FileReader& read_file) {
+  if (!config.kek_file.empty()) {
+    auto text = read_file(config.kek_file);
+    if (!text.ok()) return Bad("kek-file", text.status().message());
+    config.kek = *std::move(text);
   }
-  if (!get("log-level").empty()) {
-    auto level = logging::ParseLevel(get("log-level"));
-    if (!level.ok()) return Bad("log-level", level.status().message());
-    config.log_level = *level;
+  if (config.kek.empty()) {
+    return Bad("kek-file", "required (or set IDENTITY_KEK)");
   }
-  if (!get("health-check-interval").empty()) {
-    absl::Duration interval;
-    if (!absl::ParseDuration(get("health-check-interval"), &interval) ||
-        interval < absl::Milliseconds(100) || interval > absl::Minutes(1)) {
-      return Bad("health-check-interval",
-                 "expected a duration from 100ms to 1m, such as 2s");
-    }
-    config.health_check_interval = interval;
+  auto kek = KeySealer::ParseKek(config.kek);
+  if (!kek.ok()) {
+    config.kek.clear();
+    return Bad("kek-file", kek.status().message());
   }
-  for (auto [name, field] :
-       {std::pair{"refresh-token-idle-lifetime",
-                  &config.refresh_token_idle_lifetime},
-        std::pair{"refresh-token-lifetime", &config.refresh_token_lifetime}}) {
-    if (get(name).empty()) continue;
-    auto d = ParsePositiveDuration(name, get(name));
-    if (!d.ok()) return d.status();
-    *field = *d;
-  }
+  config.kek = *std::move(kek);
+  return absl::OkStatus();
+}
+
+// The rules between settings, once each is parsed on its own.
+absl::Status CheckAcrossSettings(ServerConfig& config) {
   if (config.refresh_token_idle_lifetime > config.refresh_token_lifetime) {
     return Bad("refresh-token-idle-lifetime",
                "must not exceed --refresh-token-lifetime");
-  }
-  if (const std::string plain = get("allow-plain-pkce"); !plain.empty()) {
-    if (plain != "true" && plain != "false") {
-      return Bad("allow-plain-pkce", "must be true or false");
-    }
-    config.allow_plain_pkce = plain == "true";
-  }
-  for (auto [name, field] :
-       {std::pair{"argon2-memory-kib", &config.argon2_memory_kib},
-        std::pair{"argon2-iterations", &config.argon2_iterations},
-        std::pair{"argon2-parallelism", &config.argon2_parallelism}}) {
-    if (get(name).empty()) continue;
-    if (!absl::SimpleAtoi(get(name), field)) {
-      return Bad(name, "must be a whole number");
-    }
   }
   if (absl::Status weak = ValidateArgon2Params({config.argon2_memory_kib,
                                                 config.argon2_iterations,
@@ -234,93 +435,78 @@ absl::StatusOr<ServerConfig> LoadConfig(
         "--argon2-memory-kib, --argon2-iterations, --argon2-parallelism: ",
         weak.message()));
   }
-  const std::string store = get("store");
-  if (store.empty() || store == "postgres") {
-    config.store = ServerConfig::Store::kPostgres;
-  } else if (store == "memory") {
-    config.store = ServerConfig::Store::kMemory;
-  } else {
-    return Bad("store", "must be postgres or memory");
-  }
-  config.database_url = get("database-url");
   if (config.store == ServerConfig::Store::kPostgres &&
       config.database_url.empty()) {
     return Bad("database-url",
                "required with --store=postgres (or try --store=memory)");
   }
-  if (!get("database-pool-size").empty() &&
-      (!absl::SimpleAtoi(get("database-pool-size"),
-                         &config.database_pool_size) ||
-       config.database_pool_size < 1 || config.database_pool_size > 1000)) {
-    return Bad("database-pool-size", "must be 1 to 1000");
-  }
-  config.issuer = get("issuer");
-  if (config.issuer.empty()) return Bad("issuer", "required");
-  if (!absl::StartsWith(config.issuer, "https://") &&
-      !absl::StartsWith(config.issuer, "http://localhost") &&
-      !absl::StartsWith(config.issuer, "http://127.0.0.1")) {
-    // OIDC Core §2 / RFC 8414 §2: https; plain http only for local trials.
-    return Bad("issuer", "must be an https:// URL (http:// only on localhost)");
-  }
-  config.audience = get("audience").empty() ? config.issuer : get("audience");
-
-  std::string kek_text;
-  if (auto env = getenv("IDENTITY_KEK"); env.has_value() && !env->empty()) {
-    kek_text = *env;
-  }
-  if (!get("kek-file").empty()) {
-    auto text = read_file(get("kek-file"));
-    if (!text.ok()) return Bad("kek-file", text.status().message());
-    kek_text = *text;
-  }
-  if (kek_text.empty()) {
-    return Bad("kek-file", "required (or set IDENTITY_KEK)");
-  }
-  auto kek = KeySealer::ParseKek(kek_text);
-  if (!kek.ok()) return Bad("kek-file", kek.status().message());
-  config.kek = *std::move(kek);
-
-  for (const auto& [name, field] :
-       {std::pair{"access-token-lifetime", &config.access_token_lifetime},
-        std::pair{"key-rotation-period", &config.key_rotation_period},
-        std::pair{"key-refresh-interval", &config.key_refresh_interval}}) {
-    if (get(name).empty()) continue;
-    auto d = ParsePositiveDuration(name, get(name));
-    if (!d.ok()) return d.status();
-    *field = *d;
-  }
-  if (!get("store-cache-ttl").empty()) {
-    absl::Duration ttl;
-    if (!absl::ParseDuration(get("store-cache-ttl"), &ttl) ||
-        ttl < absl::ZeroDuration() || ttl > absl::Minutes(10)) {
-      return Bad("store-cache-ttl",
-                 "expected a duration from 0 to 10m, such as 5s");
-    }
-    config.store_cache_ttl = ttl;
-  }
-  if (config.access_token_lifetime > absl::Hours(24)) {
-    return Bad("access-token-lifetime", "at most 24h");
-  }
-  if (!get("signing-algorithm").empty()) {
-    auto alg = jwt::AlgorithmFromName(get("signing-algorithm"));
-    if (!alg.has_value() || jwt::KeyTypeFor(*alg) == jwt::KeyType::kOct) {
-      return Bad("signing-algorithm", "must be an asymmetric JWS algorithm");
-    }
-    config.signing_algorithm = *alg;
-  }
-  config.tls_cert_file = get("tls-cert-file");
-  config.tls_key_file = get("tls-key-file");
+  if (config.audience.empty()) config.audience = config.issuer;
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return Bad("tls-cert-file", "TLS needs both a certificate and a key");
   }
-  config.bootstrap_admin_client_id =
-      getenv("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID").value_or("");
-  config.bootstrap_admin_client_secret =
-      getenv("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET").value_or("");
   if (config.bootstrap_admin_client_id.empty() !=
       config.bootstrap_admin_client_secret.empty()) {
     return absl::InvalidArgumentError(
         "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID and _SECRET go together");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const std::vector<Setting>& Settings() {
+  static const auto* const kSettings = [] {
+    auto* settings = new std::vector<Setting>(ConnectionSettings());
+    for (auto part : {TokenSettings(), KeyAndTlsSettings()}) {
+      for (Setting& s : part) settings->push_back(std::move(s));
+    }
+    return settings;
+  }();
+  return *kSettings;
+}
+
+std::string HelpText() {
+  std::string text =
+      "usage: identity-server [--setting=value]...\n\n"
+      "Each setting may also come from the environment or a file:\n";
+  for (const Setting& s : Settings()) {
+    if (s.flag.empty()) {
+      absl::StrAppend(&text, "  ", s.env, "  (environment only)");
+    } else {
+      absl::StrAppend(&text, "  --", s.flag, "  (", s.env,
+                      s.default_value.empty() ? "" : "; default ",
+                      s.default_value, ")");
+    }
+    absl::StrAppend(&text, "\n      ", s.help, "\n");
+  }
+  return text;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::StatusOr<ServerConfig> LoadConfig(const std::vector<std::string>& args,
+                                        const Getenv& getenv,
+                                        const FileReader& read_file) {
+  auto sources = ReadSources(args, getenv, read_file);
+  if (!sources.ok()) return sources.status();
+  ServerConfig config;
+  for (const Setting& setting : Settings()) {
+    const std::string value = ValueOf(setting, *sources, getenv);
+    if (absl::Status set = setting.set(value, config); !set.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(setting.flag.empty() ? setting.env : "--" + setting.flag,
+                       ": ", set.message()));
+    }
+  }
+  if (absl::Status kek = LoadKek(config, read_file); !kek.ok()) return kek;
+  if (absl::Status rules = CheckAcrossSettings(config); !rules.ok()) {
+    return rules;
   }
   return config;
 }

@@ -1,6 +1,11 @@
 // The server's configuration: flags, environment and an optional file, merged
 // and validated once at start-up into an immutable struct. Nothing reads the
 // environment later.
+//
+// Every setting is one entry of one table (Settings()): its flag, its
+// environment variable, its default, its help line and its parser. The
+// --help text is generated from the table, and config_test checks
+// docs/configuration.md against it.
 #ifndef IDENTITY_SERVER_CONFIG_H_
 #define IDENTITY_SERVER_CONFIG_H_
 
@@ -10,46 +15,52 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "jwt/algorithm.h"
 #include "server/logging/log.h"
 
 namespace identity::server {
 
+// Built by LoadConfig only. The defaults are in the settings table
+// (Settings(), shown by --help), so the fields here start from zero values.
 struct ServerConfig {
-  std::string grpc_listen = "127.0.0.1:50051";
-  // host:port of the HTTP listener (/metrics, /healthz, /readyz); empty: off.
+  std::string grpc_listen;
+  // host:port of the HTTP listener (/metrics, /healthz, /readyz and the
+  // OpenID Connect front door); empty: off.
   std::string http_listen;
-  // Threads of the HTTP listener; 0: max(4, 2 x cores).
+  // Threads of the HTTP listener; 0: max(4, 2 x cores) (server/app_policy.h).
   int http_threads = 0;
   logging::Level log_level = logging::Level::kInfo;
   // How often readiness probes PostgreSQL.
-  absl::Duration health_check_interval = absl::Seconds(2);
+  absl::Duration health_check_interval;
   enum class Store { kPostgres, kMemory } store = Store::kPostgres;
   std::string database_url;
-  int database_pool_size = 8;
+  int database_pool_size = 0;
   std::string issuer;
   std::string audience;  // Defaults to the issuer.
+  std::string kek_file;  // Where the KEK was read from; empty: IDENTITY_KEK.
   std::string kek;       // 32 bytes, from kek_file or IDENTITY_KEK.
-  absl::Duration access_token_lifetime = absl::Minutes(10);
-  absl::Duration key_rotation_period = absl::Hours(24);
-  absl::Duration key_refresh_interval = absl::Seconds(30);
+  absl::Duration access_token_lifetime;
+  absl::Duration key_rotation_period;
+  absl::Duration key_refresh_interval;
   // How long a replica may answer from its copy of a client record or of the
   // revocation list; bounds how late another replica's change takes effect
   // here. Zero: no cache.
-  absl::Duration store_cache_ttl = absl::Seconds(5);
+  absl::Duration store_cache_ttl;
   jwt::Algorithm signing_algorithm = jwt::Algorithm::kES256;
   // Refresh tokens: unused this long, one expires; a family (a grant) never
   // outlives refresh_token_lifetime.
-  absl::Duration refresh_token_idle_lifetime = absl::Hours(24 * 14);
-  absl::Duration refresh_token_lifetime = absl::Hours(24 * 30);
+  absl::Duration refresh_token_idle_lifetime;
+  absl::Duration refresh_token_lifetime;
   // PKCE "plain" (RFC 7636 §4.2) accepted as well as S256.
   bool allow_plain_pkce = false;
   // Argon2id for user passwords (server/users/password_hasher.h).
-  uint32_t argon2_memory_kib = 19456;
-  uint32_t argon2_iterations = 2;
-  uint32_t argon2_parallelism = 1;
+  uint32_t argon2_memory_kib = 0;
+  uint32_t argon2_iterations = 0;
+  uint32_t argon2_parallelism = 0;
   std::string tls_cert_file;
   std::string tls_key_file;
   // Created with scope identity.admin at start when set and absent.
@@ -57,13 +68,26 @@ struct ServerConfig {
   std::string bootstrap_admin_client_secret;
 };
 
-// Every setting, its flag and environment variable, for --help and docs.
-struct SettingHelp {
-  std::string flag;  // "grpc-listen"
-  std::string env;   // "IDENTITY_GRPC_LISTEN"
-  std::string help;
+// One setting of the table.
+struct Setting {
+  // "grpc-listen": accepted as --grpc-listen and as "grpc-listen = ..." in
+  // the file. Empty for a setting read from the environment only.
+  std::string flag;
+  std::string env;            // "IDENTITY_GRPC_LISTEN"
+  std::string default_value;  // Parsed when the setting is unset or empty.
+  std::string help;           // One line: --help, and the docs' table.
+  // Parses `value` (never empty unless default_value is) into `config`.
+  // Errors: InvalidArgument saying why, without the setting's name (the
+  // caller adds it) and without echoing a secret.
+  std::function<absl::Status(absl::string_view value, ServerConfig& config)>
+      set;
 };
-const std::vector<SettingHelp>& SettingsHelp();
+
+// Every setting, in the order --help lists them. Immutable; thread-safe.
+const std::vector<Setting>& Settings();
+
+// The text of `identity-server --help`, generated from Settings().
+std::string HelpText();
 
 // Builds the configuration from, in decreasing precedence: `args`
 // ("--name=value" or "--name value"), the environment (through `getenv`,
@@ -76,6 +100,11 @@ absl::StatusOr<ServerConfig> LoadConfig(
     const std::function<std::optional<std::string>(const std::string&)>& getenv,
     const std::function<absl::StatusOr<std::string>(const std::string&)>&
         read_file);
+
+// The whole file at `path`: what LoadConfig reads files with in the server
+// (--config, --kek-file), and the TLS files too. Errors: NotFound when it
+// cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 }  // namespace identity::server
 

@@ -41,11 +41,6 @@ grpc::Status Answer(const absl::StatusOr<storage::UserRecord>& user,
   return grpc::Status::OK;
 }
 
-grpc::Status NoUsers() {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "this server manages no users");
-}
-
 template <typename Request>
 ClientSpec SpecOf(const Request& request) {
   ClientSpec spec;
@@ -113,7 +108,6 @@ grpc::Status AdminServiceImpl::DeleteClient(
 grpc::Status AdminServiceImpl::CreateUser(grpc::ServerContext*,
                                           const v1::CreateUserRequest* request,
                                           v1::User* response) {
-  if (users_ == nullptr) return NoUsers();
   UserSpec spec;
   spec.username = request->username();
   spec.password = request->password();
@@ -126,14 +120,12 @@ grpc::Status AdminServiceImpl::CreateUser(grpc::ServerContext*,
 grpc::Status AdminServiceImpl::GetUser(grpc::ServerContext*,
                                        const v1::GetUserRequest* request,
                                        v1::User* response) {
-  if (users_ == nullptr) return NoUsers();
   return Answer(users_->Get(request->user_id()), response);
 }
 
 grpc::Status AdminServiceImpl::ListUsers(grpc::ServerContext*,
                                          const v1::ListUsersRequest* request,
                                          v1::ListUsersResponse* response) {
-  if (users_ == nullptr) return NoUsers();
   auto page = users_->List(request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const storage::UserRecord& user : page->users) {
@@ -146,7 +138,6 @@ grpc::Status AdminServiceImpl::ListUsers(grpc::ServerContext*,
 grpc::Status AdminServiceImpl::UpdateUser(grpc::ServerContext*,
                                           const v1::UpdateUserRequest* request,
                                           v1::User* response) {
-  if (users_ == nullptr) return NoUsers();
   return Answer(
       users_->UpdateProfile(request->user_id(), request->name(),
                             request->email(), request->email_verified()),
@@ -156,7 +147,6 @@ grpc::Status AdminServiceImpl::UpdateUser(grpc::ServerContext*,
 grpc::Status AdminServiceImpl::DisableUser(
     grpc::ServerContext*, const v1::DisableUserRequest* request,
     v1::User* response) {
-  if (users_ == nullptr) return NoUsers();
   return Answer(users_->SetDisabled(request->user_id(), request->disabled()),
                 response);
 }
@@ -164,7 +154,6 @@ grpc::Status AdminServiceImpl::DisableUser(
 grpc::Status AdminServiceImpl::SetUserPassword(
     grpc::ServerContext*, const v1::SetUserPasswordRequest* request,
     v1::User* response) {
-  if (users_ == nullptr) return NoUsers();
   return Answer(users_->SetPassword(request->user_id(), request->password()),
                 response);
 }

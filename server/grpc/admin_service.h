@@ -11,12 +11,10 @@
 
 namespace identity::server {
 
-// Thread-safe. `registry` and `users` must outlive it; without `users` the
-// user RPCs answer UNIMPLEMENTED.
+// Thread-safe. `registry` and `users` must outlive it.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  explicit AdminServiceImpl(const ClientRegistry* registry,
-                            const UserAccounts* users = nullptr)
+  AdminServiceImpl(const ClientRegistry* registry, const UserAccounts* users)
       : registry_(registry), users_(users) {}
 
   grpc::Status CreateClient(grpc::ServerContext* context,

@@ -14,7 +14,7 @@
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/testing/error_reason.h"
 #include "server/oauth/bootstrap_admin.h"
-#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/testing/user_flows_fixture.h"
 
 namespace identity::server {
 namespace {
@@ -45,7 +45,7 @@ class AdminServiceTest : public ::testing::Test {
                                        grpc::InsecureChannelCredentials());
     admin_ = v1::AdminService::NewStub(channel);
     keys_ = v1::KeyService::NewStub(channel);
-    auto token = fixture_.grant.Issue(
+    auto token = fixture_.tokens.Exchange(
         {"client_credentials", "admin", "admin-secret", ""});
     ASSERT_TRUE(token.ok()) << token.status();
     admin_token_ = token->access_token;
@@ -70,10 +70,11 @@ class AdminServiceTest : public ::testing::Test {
     return fixture_.store.ListClients("", 10'000)->size();
   }
 
-  testing::OAuthFixture fixture_;
+  testing::UserFlowsFixture flows_;
+  testing::OAuthFixture& fixture_ = flows_.f;
   ClientRegistry registry_{&fixture_.store, &fixture_.hasher, &fixture_.clock,
                            SystemRandom()};
-  AdminServiceImpl admin_service_{&registry_};
+  AdminServiceImpl admin_service_{&registry_, &flows_.users};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
@@ -94,9 +95,9 @@ TEST_F(AdminServiceTest, ManagesClientsWithAnAdminToken) {
             absl::ToUnixSeconds(testing::kFixtureNow));
   EXPECT_EQ(created.client_secret().size(), 43u);
   // The new client can get a token with its secret.
-  EXPECT_TRUE(fixture_.grant
-                  .Issue({"client_credentials", "billing",
-                          created.client_secret(), "orders.read"})
+  EXPECT_TRUE(fixture_.tokens
+                  .Exchange({"client_credentials", "billing",
+                             created.client_secret(), "orders.read"})
                   .ok());
 
   v1::Client got;
@@ -159,7 +160,7 @@ TEST_F(AdminServiceTest, RefusesBadInputWithItsReason) {
 
 TEST_F(AdminServiceTest, RefusesCallersWithoutAnAdminToken) {
   // A valid token of this issuer without identity.admin.
-  auto worker = fixture_.grant.Issue(
+  auto worker = fixture_.tokens.Exchange(
       {"client_credentials", "worker", "worker-secret", "orders.read"});
   ASSERT_TRUE(worker.ok());
   // A token with the admin scope signed by a key this server does not have.
@@ -259,7 +260,7 @@ TEST(ServerVerifiersTest, AcceptEverySigningAlgorithm) {
     ASSERT_TRUE(EnsureBootstrapAdmin(fixture.store, fixture.hasher, "admin",
                                      "admin-secret", fixture.clock.Now())
                     .ok());
-    auto token = fixture.grant.Issue(
+    auto token = fixture.tokens.Exchange(
         {"client_credentials", "admin", "admin-secret", ""});
     ASSERT_TRUE(token.ok()) << token.status();
     auto introspection = fixture.introspector.Introspect(
@@ -294,6 +295,86 @@ TEST_F(AdminServiceTest, ARevokedAdminTokenIsRefused) {
       admin_->GetClient(Context(admin_token_).get(), request, &client);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED)
       << refused.error_message();
+}
+
+// The user calls, end to end through the real service and its authorizer.
+TEST_F(AdminServiceTest, ManagesUsersWithAnAdminToken) {
+  v1::CreateUserRequest create;
+  create.set_username("Bob@Example.com");
+  create.set_password("correct horse battery");
+  create.set_name("Bob");
+  create.set_email("bob@example.com");
+  v1::User bob;
+  ASSERT_TRUE(
+      admin_->CreateUser(Context(admin_token_).get(), create, &bob).ok());
+  EXPECT_EQ(bob.username(), "bob@example.com");  // Compared lower-case.
+  EXPECT_FALSE(bob.user_id().empty());
+  EXPECT_FALSE(bob.disabled());
+
+  v1::GetUserRequest get;
+  get.set_user_id(bob.user_id());
+  v1::User got;
+  ASSERT_TRUE(admin_->GetUser(Context(admin_token_).get(), get, &got).ok());
+  EXPECT_EQ(got.name(), "Bob");
+
+  v1::UpdateUserRequest update;
+  update.set_user_id(bob.user_id());
+  update.set_name("Robert");
+  update.set_email("robert@example.com");
+  update.set_email_verified(true);
+  v1::User updated;
+  ASSERT_TRUE(
+      admin_->UpdateUser(Context(admin_token_).get(), update, &updated).ok());
+  EXPECT_EQ(updated.name(), "Robert");
+  EXPECT_TRUE(updated.email_verified());
+
+  v1::SetUserPasswordRequest password;
+  password.set_user_id(bob.user_id());
+  password.set_password("another long passphrase");
+  v1::User after_password;
+  ASSERT_TRUE(admin_
+                  ->SetUserPassword(Context(admin_token_).get(), password,
+                                    &after_password)
+                  .ok());
+  EXPECT_TRUE(flows_.users
+                  .Authenticate("bob@example.com", "another long passphrase",
+                                "10.0.0.1")
+                  .ok());
+
+  v1::DisableUserRequest disable;
+  disable.set_user_id(bob.user_id());
+  disable.set_disabled(true);
+  v1::User disabled;
+  ASSERT_TRUE(
+      admin_->DisableUser(Context(admin_token_).get(), disable, &disabled)
+          .ok());
+  EXPECT_TRUE(disabled.disabled());
+
+  v1::ListUsersResponse list;
+  ASSERT_TRUE(admin_->ListUsers(Context(admin_token_).get(), {}, &list).ok());
+  ASSERT_EQ(list.users_size(), 1);
+  EXPECT_EQ(list.users(0).user_id(), bob.user_id());
+}
+
+TEST_F(AdminServiceTest, UserCallsRefuseBadInputAndStrangers) {
+  v1::CreateUserRequest create;
+  create.set_username("has space");
+  create.set_password("correct horse battery");
+  v1::User user;
+  const grpc::Status bad =
+      admin_->CreateUser(Context(admin_token_).get(), create, &user);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(bad), "invalid_request");
+  v1::GetUserRequest get;
+  get.set_user_id("nobody");
+  EXPECT_EQ(
+      admin_->GetUser(Context(admin_token_).get(), get, &user).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  // No admin token: refused before the handler, nothing created.
+  create.set_username("mallory");
+  EXPECT_EQ(admin_->CreateUser(Context("").get(), create, &user).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(flows_.users.List(0, "")->users.empty());
 }
 
 }  // namespace

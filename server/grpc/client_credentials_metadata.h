@@ -1,5 +1,6 @@
-// Client credentials from a request: the fields, or `authorization: Basic`
-// call metadata (RFC 6749 §2.3.1), never both (RFC 6749 §2.3).
+// The client credentials of a gRPC call: `authorization` call metadata and
+// the request's client_id and client_secret fields, resolved by the core's
+// one rule (server/oauth/client_credentials.h).
 #ifndef IDENTITY_SERVER_GRPC_CLIENT_CREDENTIALS_METADATA_H_
 #define IDENTITY_SERVER_GRPC_CLIENT_CREDENTIALS_METADATA_H_
 
@@ -9,23 +10,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/oauth/client_credentials.h"
 
 namespace identity::server {
 
-struct ClientCredentials {
-  std::string client_id;
-  std::string client_secret;
-};
+// The value of the call's `authorization` metadata; empty if none.
+absl::string_view AuthorizationMetadata(const grpc::ServerContext& context);
 
-// Decodes an `authorization` header value "Basic base64(id:secret)", where id
-// and secret were form-urlencoded before base64 (RFC 6749 §2.3.1). Errors:
-// kInvalidClient (oauth_error.h) for anything malformed.
-absl::StatusOr<ClientCredentials> ParseBasicAuthorization(
-    absl::string_view value);
-
-// The credentials of a call: from `authorization: Basic` metadata when
-// present, else from the request fields. Errors: kInvalidRequest when both
-// are used; those of ParseBasicAuthorization.
+// ResolveClientCredentials over the call's metadata and fields (a field is
+// present when not empty: proto3 strings have no presence).
 absl::StatusOr<ClientCredentials> CallCredentials(
     const grpc::ServerContext& context, absl::string_view field_client_id,
     absl::string_view field_client_secret);

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
+#include <grpcpp/server_context.h>
 
 #include <utility>
 
@@ -11,7 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/grpc/client_credentials_metadata.h"
+#include "server/oauth/authorization_header.h"
 #include "server/random_source.h"
 
 namespace identity::server {

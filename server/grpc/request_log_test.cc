@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/grpc/token_service.h"
-#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/testing/user_flows_fixture.h"
 
 namespace identity::server {
 namespace {
@@ -91,8 +91,11 @@ class RequestLogTest : public ::testing::Test {
     return lines_;
   }
 
-  testing::OAuthFixture fixture_;
-  TokenServiceImpl token_service_{&fixture_.grant};
+  testing::UserFlowsFixture flows_;
+  testing::OAuthFixture& fixture_ = flows_.f;
+  TokenServiceImpl token_service_{
+      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.revoker,
+                        &flows_.userinfo}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   std::unique_ptr<logging::Logger> logger_;
   std::unique_ptr<RequestLog> log_;

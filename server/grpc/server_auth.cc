@@ -1,36 +1,32 @@
 #include "server/grpc/server_auth.h"
 
-#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/bootstrap_admin.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/own_access_tokens.h"
 
 namespace identity::server {
 
 namespace {
 
-// Whether an admin token (already verified by the authorizer) was revoked:
-// the server's own revocation list, no network call.
+// Whether an admin token (already verified by the authorizer) is still
+// active: the core's own-token check, on the server's own revocation list
+// (no network call).
 class RevocationListChecker final : public interceptor::OnlineChecker {
  public:
-  RevocationListChecker(jwt::JwtVerifier verifier, const KeyManager* keys,
-                        storage::RevocationStore* revocations)
-      : verifier_(std::move(verifier)),
-        keys_(keys),
-        revocations_(revocations) {}
+  explicit RevocationListChecker(std::shared_ptr<const OwnAccessTokens> tokens)
+      : tokens_(std::move(tokens)) {}
 
   absl::StatusOr<bool> IsActive(absl::string_view token) override {
-    auto verified = verifier_.Verify(token, *keys_->snapshot()->jwks);
-    if (!verified.ok()) return false;
-    if (!verified->claims.jti.has_value()) return true;
-    auto revoked = revocations_->IsRevoked(*verified->claims.jti);
-    if (!revoked.ok())
-      return absl::UnavailableError(revoked.status().message());
-    return !*revoked;
+    auto checked = tokens_->Check(token);
+    if (checked.ok()) return true;
+    if (OAuthErrorOf(checked.status()) == OAuthError::kInvalidToken) {
+      return false;
+    }
+    return absl::UnavailableError(checked.status().message());
   }
 
  private:
-  const jwt::JwtVerifier verifier_;
-  const KeyManager* const keys_;
-  storage::RevocationStore* const revocations_;
+  const std::shared_ptr<const OwnAccessTokens> tokens_;
 };
 
 }  // namespace
@@ -49,16 +45,15 @@ MakeServerAuthorizer(const KeyManager* keys, std::string issuer,
         "/identity.v1.KeyService/RotateKeys"}) {
     if (absl::Status s = policy.SetRule(pattern, admin); !s.ok()) return s;
   }
-  auto verifier = OwnAccessTokenVerifier(issuer, clock);
-  if (!verifier.ok()) return verifier.status();
+  auto tokens =
+      OwnAccessTokens::Create(std::move(issuer), clock, keys, revocations);
+  if (!tokens.ok()) return tokens.status();
+  auto shared = std::make_shared<const OwnAccessTokens>(*std::move(tokens));
   auto validator = std::make_shared<interceptor::JwksTokenValidator>(
-      *std::move(verifier), [keys] { return keys->snapshot()->jwks; });
+      shared->verifier(), [keys] { return keys->snapshot()->jwks; });
   std::shared_ptr<interceptor::OnlineChecker> online;
   if (revocations != nullptr) {
-    auto checker_verifier = OwnAccessTokenVerifier(std::move(issuer), clock);
-    if (!checker_verifier.ok()) return checker_verifier.status();
-    online = std::make_shared<RevocationListChecker>(
-        *std::move(checker_verifier), keys, revocations);
+    online = std::make_shared<RevocationListChecker>(std::move(shared));
   }
   return std::make_shared<const interceptor::CallAuthorizer>(
       std::move(policy), std::move(validator), std::move(observer),

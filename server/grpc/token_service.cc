@@ -1,21 +1,12 @@
 #include "server/grpc/token_service.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "server/grpc/client_credentials_metadata.h"
 #include "server/grpc/status_mapping.h"
+#include "server/oauth/authorization_header.h"
 
 namespace identity::server {
-
-namespace {
-
-grpc::Status Unimplemented() {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "not served by this server");
-}
-
-}  // namespace
 
 std::string PeerAddress(absl::string_view peer) {
   absl::ConsumePrefix(&peer, "ipv4:") || absl::ConsumePrefix(&peer, "ipv6:");
@@ -32,7 +23,6 @@ std::string PeerAddress(absl::string_view peer) {
 grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
                                          const v1::AuthorizeRequest* request,
                                          v1::AuthorizeResponse* response) {
-  if (parts_.authorization == nullptr) return Unimplemented();
   AuthorizationRequest fields;
   fields.response_type = request->response_type();
   fields.client_id = request->client_id();
@@ -42,6 +32,9 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   fields.code_challenge = request->code_challenge();
   fields.code_challenge_method = request->code_challenge_method();
   fields.nonce = request->nonce();
+  fields.prompt = request->prompt();
+  fields.max_age = request->max_age();
+  fields.login_hint = request->login_hint();
   auto issued = parts_.authorization->Authorize(fields, request->username(),
                                                 request->password(),
                                                 PeerAddress(context->peer()));
@@ -67,8 +60,7 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.redirect_uri = request->redirect_uri();
   fields.code_verifier = request->code_verifier();
   fields.refresh_token = request->refresh_token();
-  auto issued = parts_.tokens != nullptr ? parts_.tokens->Exchange(fields)
-                                         : grant_->Issue(fields);
+  auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_access_token(issued->access_token);
   response->set_token_type(issued->token_type);
@@ -82,7 +74,6 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
 grpc::Status TokenServiceImpl::Revoke(grpc::ServerContext* context,
                                       const v1::RevokeRequest* request,
                                       v1::RevokeResponse*) {
-  if (parts_.revoker == nullptr) return Unimplemented();
   auto credentials =
       CallCredentials(*context, request->client_id(), request->client_secret());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
@@ -94,17 +85,10 @@ grpc::Status TokenServiceImpl::Revoke(grpc::ServerContext* context,
 grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
                                         const v1::UserInfoRequest* request,
                                         v1::UserInfoResponse* response) {
-  if (parts_.userinfo == nullptr) return Unimplemented();
+  // RFC 6750 §2.1: the field, else "authorization: Bearer <token>".
   std::string token = request->access_token();
   if (token.empty()) {
-    // RFC 6750 §2.1: "authorization: Bearer <token>".
-    auto header = context->client_metadata().find("authorization");
-    if (header != context->client_metadata().end()) {
-      absl::string_view value(header->second.data(), header->second.size());
-      if (value.size() > 7 && absl::StartsWithIgnoreCase(value, "bearer ")) {
-        token = std::string(absl::StripLeadingAsciiWhitespace(value.substr(7)));
-      }
-    }
+    token = BearerToken(AuthorizationMetadata(*context)).value_or("");
   }
   auto info = parts_.userinfo->Get(token);
   if (!info.ok()) return ToGrpcStatus(info.status());

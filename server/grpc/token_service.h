@@ -6,9 +6,10 @@
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "server/oauth/authorization.h"
-#include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/introspector.h"
-#include "server/oauth/user_grants.h"
+#include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_revoker.h"
+#include "server/oauth/userinfo_endpoint.h"
 
 namespace identity::server {
 
@@ -23,11 +24,8 @@ struct TokenServiceParts {
 // Thread-safe.
 class TokenServiceImpl final : public v1::TokenService::Service {
  public:
+  // Every part must be set.
   explicit TokenServiceImpl(TokenServiceParts parts) : parts_(parts) {}
-  // Only the client_credentials grant (tests of that grant alone); the other
-  // RPCs answer UNIMPLEMENTED.
-  explicit TokenServiceImpl(const ClientCredentialsGrant* grant)
-      : grant_(grant) {}
 
   grpc::Status Authorize(grpc::ServerContext* context,
                          const v1::AuthorizeRequest* request,
@@ -44,7 +42,6 @@ class TokenServiceImpl final : public v1::TokenService::Service {
 
  private:
   const TokenServiceParts parts_;
-  const ClientCredentialsGrant* const grant_ = nullptr;
 };
 
 // The address part of a gRPC peer ("ipv4:10.0.0.1:5000" -> "10.0.0.1",

@@ -16,18 +16,33 @@
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/testing/error_reason.h"
 #include "server/oauth/oauth_error.h"
-#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/pkce.h"
+#include "server/oauth/testing/user_flows_fixture.h"
 
 namespace identity::server {
 namespace {
 
 using testing::ReasonOf;
 
+constexpr char kRedirect[] = "https://app.example/cb";
+constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
 class TokenServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(fixture_.AddClient("worker", "worker-secret").ok());
     ASSERT_TRUE(fixture_.AddClient("a:b c", "s%cret").ok());
+    storage::ClientRecord web;
+    web.client_id = "web";
+    web.allowed_scopes = {"orders.read"};
+    web.grant_types = {"authorization_code", "refresh_token"};
+    web.redirect_uris = {kRedirect};
+    web.secret_hash = fixture_.hasher.Hash("web-secret");
+    web.created_at = web.updated_at = clock_.Now();
+    ASSERT_TRUE(fixture_.store.CreateClient(web).ok());
+    auto alice = flows_.users.Create(
+        {"alice", "correct horse", "Alice", "alice@example.com", true});
+    ASSERT_TRUE(alice.ok()) << alice.status();
     int port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
@@ -55,6 +70,55 @@ class TokenServiceTest : public ::testing::Test {
     return token_stub_->Token(&context, request, out);
   }
 
+  v1::AuthorizeRequest Authorization() {
+    v1::AuthorizeRequest request;
+    request.set_response_type("code");
+    request.set_client_id("web");
+    request.set_redirect_uri(kRedirect);
+    request.set_scope("openid profile email orders.read");
+    request.set_state("st");
+    request.set_code_challenge(S256Challenge(kVerifier));
+    request.set_code_challenge_method("S256");
+    request.set_username("alice");
+    request.set_password("correct horse");
+    return request;
+  }
+
+  grpc::Status Authorize(const v1::AuthorizeRequest& request,
+                         v1::AuthorizeResponse* response) {
+    grpc::ClientContext context;
+    return token_stub_->Authorize(&context, request, response);
+  }
+
+  // A user's tokens through Authorize and the authorization_code grant.
+  v1::TokenResponse UserTokens() {
+    v1::AuthorizeResponse code;
+    EXPECT_TRUE(Authorize(Authorization(), &code).ok());
+    v1::TokenRequest request;
+    request.set_grant_type("authorization_code");
+    request.set_client_id("web");
+    request.set_client_secret("web-secret");
+    request.set_code(code.code());
+    request.set_redirect_uri(kRedirect);
+    request.set_code_verifier(kVerifier);
+    v1::TokenResponse tokens;
+    const grpc::Status status = Token(request, &tokens);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return tokens;
+  }
+
+  grpc::Status UserInfo(const std::string& token, v1::UserInfoResponse* out,
+                        bool in_metadata) {
+    grpc::ClientContext context;
+    v1::UserInfoRequest request;
+    if (in_metadata) {
+      context.AddMetadata("authorization", "Bearer " + token);
+    } else {
+      request.set_access_token(token);
+    }
+    return token_stub_->UserInfo(&context, request, out);
+  }
+
   v1::TokenRequest Request(const std::string& scope = "") {
     v1::TokenRequest request;
     request.set_grant_type("client_credentials");
@@ -64,9 +128,12 @@ class TokenServiceTest : public ::testing::Test {
     return request;
   }
 
-  testing::OAuthFixture fixture_;
+  testing::UserFlowsFixture flows_;
+  testing::OAuthFixture& fixture_ = flows_.f;
   jwt::FakeClock& clock_ = fixture_.clock;
-  TokenServiceImpl token_service_{&fixture_.grant};
+  TokenServiceImpl token_service_{
+      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.revoker,
+                        &flows_.userinfo}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
@@ -181,6 +248,92 @@ TEST_F(TokenServiceTest, IntrospectionOfGarbageIsInactiveNotAnError) {
       introspection_stub_->Introspect(&context, request, &response).ok());
   EXPECT_FALSE(response.active());
   EXPECT_TRUE(response.client_id().empty());
+}
+
+TEST_F(TokenServiceTest, AuthorizeIssuesACodeForTheRedirect) {
+  v1::AuthorizeResponse response;
+  const grpc::Status status = Authorize(Authorization(), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.state(), "st");
+  EXPECT_EQ(response.code().size(), 43u);
+  EXPECT_EQ(response.redirect_url().rfind(std::string(kRedirect) + "?code=", 0),
+            0u)
+      << response.redirect_url();
+}
+
+TEST_F(TokenServiceTest, AuthorizeErrorsKeepTheirReasonAndRedirect) {
+  v1::AuthorizeRequest wrong = Authorization();
+  wrong.set_password("nope");
+  v1::AuthorizeResponse response;
+  grpc::Status status = Authorize(wrong, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(status), "access_denied");
+  // OIDC Core §3.1.2.6 over gRPC: no sessions, so prompt=none is
+  // login_required, for the client (redirected).
+  v1::AuthorizeRequest none = Authorization();
+  none.set_prompt("none");
+  status = Authorize(none, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(status), "login_required");
+  EXPECT_NE(
+      testing::MetadataOf(status)["redirect_uri"].find("error=login_required"),
+      std::string::npos);
+  v1::AuthorizeRequest bad_age = Authorization();
+  bad_age.set_max_age("soon");
+  status = Authorize(bad_age, &response);
+  EXPECT_EQ(ReasonOf(status), "invalid_request");
+  v1::AuthorizeRequest no_credentials = Authorization();
+  no_credentials.clear_username();
+  no_credentials.clear_password();
+  status = Authorize(no_credentials, &response);
+  EXPECT_EQ(ReasonOf(status), "login_required");
+  EXPECT_TRUE(testing::MetadataOf(status)["redirect_uri"].empty());
+}
+
+TEST_F(TokenServiceTest, UserInfoFromTheFieldOrBearerMetadata) {
+  const v1::TokenResponse tokens = UserTokens();
+  for (bool in_metadata : {false, true}) {
+    v1::UserInfoResponse info;
+    const grpc::Status status =
+        UserInfo(tokens.access_token(), &info, in_metadata);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_FALSE(info.sub().empty());
+    EXPECT_EQ(info.name(), "Alice");
+    EXPECT_EQ(info.email(), "alice@example.com");
+  }
+  v1::UserInfoResponse info;
+  const grpc::Status refused = UserInfo("not.a.token", &info, true);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(refused), "invalid_token");
+}
+
+TEST_F(TokenServiceTest, RevokedAccessTokenStopsWorking) {
+  const v1::TokenResponse tokens = UserTokens();
+  grpc::ClientContext context;
+  v1::RevokeRequest revoke;
+  revoke.set_token(tokens.access_token());
+  revoke.set_client_id("web");
+  revoke.set_client_secret("web-secret");
+  v1::RevokeResponse revoked;
+  ASSERT_TRUE(token_stub_->Revoke(&context, revoke, &revoked).ok());
+  v1::UserInfoResponse info;
+  const grpc::Status refused = UserInfo(tokens.access_token(), &info, false);
+  EXPECT_EQ(ReasonOf(refused), "invalid_token");
+  // Another client may not revoke it, and learns so (RFC 7009 §2.1).
+  grpc::ClientContext other;
+  revoke.set_client_id("worker");
+  revoke.set_client_secret("worker-secret");
+  EXPECT_EQ(ReasonOf(token_stub_->Revoke(&other, revoke, &revoked)),
+            "unauthorized_client");
+}
+
+// The faces agree (server/oauth/client_credentials.h): authorization
+// metadata in a scheme other than Basic is invalid_client.
+TEST_F(TokenServiceTest, BearerMetadataDoesNotAuthenticateAClient) {
+  v1::TokenResponse response;
+  const grpc::Status status = Token(Request(), &response, "Bearer abc");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(status), "invalid_client");
 }
 
 TEST(ClientCredentialsMetadataTest, ParsesAndRefusesBasicValues) {

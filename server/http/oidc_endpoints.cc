@@ -10,14 +10,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "jwt/base64url.h"
 #include "jwt/json.h"
-#include "server/grpc/client_credentials_metadata.h"
 #include "server/http/form.h"
+#include "server/http/oauth_http_errors.h"
+#include "server/oauth/authorization_header.h"
+#include "server/oauth/client_credentials.h"
+#include "server/oauth/form_urlencoded.h"
 #include "server/oauth/oauth_error.h"
 
 namespace identity::server {
@@ -45,54 +45,18 @@ void SendJson(HttpResponse& response, int status, const jwt::Json& body) {
   response.SetContent(jwt::DumpJson(body), kJson);
 }
 
-// RFC 6749 §5.2 error bodies.
+// RFC 6749 §5.2 error bodies (token, introspection, revocation).
 void SendOAuthError(HttpResponse& response, const absl::Status& status) {
-  const int code = TokenErrorStatus(status);
-  const std::optional<OAuthError> error = OAuthErrorOf(status);
-  jwt::Json body = jwt::Json::object();
-  if (error.has_value()) {
-    body["error"] = std::string(OAuthErrorCode(*error));
-    body["error_description"] = std::string(status.message());
-  } else if (code == 503) {
-    body["error"] = "temporarily_unavailable";
-    body["error_description"] = "the server cannot reach its database";
-  } else {
-    body["error"] = "server_error";
+  const HttpError error = HttpErrorOf(status);
+  jwt::Json body = {{"error", error.error}};
+  if (!error.description.empty()) {
+    body["error_description"] = error.description;
   }
-  if (code == 401) {
+  if (error.status == 401) {
     response.SetHeader("WWW-Authenticate", "Basic realm=\"identity\"");
   }
   response.SetHeader("Pragma", "no-cache");
-  SendJson(response, code, body);
-}
-
-// The client's credentials: `authorization: Basic` (client_secret_basic) or
-// client_id and client_secret in the body (client_secret_post; a public
-// client sends client_id only), never both (RFC 6749 §2.3).
-absl::StatusOr<ClientCredentials> ClientOf(const HttpRequest& request,
-                                           const Form& form) {
-  const std::string authorization = request.Header("authorization");
-  if (authorization.empty()) {
-    return ClientCredentials{Get(form, "client_id"),
-                             Get(form, "client_secret")};
-  }
-  if (!absl::StartsWithIgnoreCase(authorization, "basic ")) {
-    return OAuthFailure(OAuthError::kInvalidClient,
-                        "client authentication failed");
-  }
-  auto basic = ParseBasicAuthorization(authorization);
-  if (!basic.ok()) return basic.status();
-  if (form.count("client_secret") > 0) {
-    return OAuthFailure(OAuthError::kInvalidRequest,
-                        "the client authenticated twice (Basic and "
-                        "client_secret)");
-  }
-  if (form.count("client_id") > 0 &&
-      Get(form, "client_id") != basic->client_id) {
-    return OAuthFailure(OAuthError::kInvalidRequest,
-                        "client_id differs from the Basic credentials");
-  }
-  return basic;
+  SendJson(response, error.status, body);
 }
 
 // The form of a POST, which must be form-encoded.
@@ -103,11 +67,17 @@ absl::StatusOr<Form> PostForm(const HttpRequest& request) {
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "the body must be application/x-www-form-urlencoded");
   }
-  auto form = ParseForm(request.body);
+  auto form = ParseFormUrlEncoded(request.body);
   if (!form.ok()) {
     return OAuthFailure(OAuthError::kInvalidRequest, form.status().message());
   }
   return form;
+}
+
+std::optional<std::string> Param(const Form& form, const std::string& name) {
+  auto it = form.find(name);
+  if (it == form.end()) return std::nullopt;
+  return it->second;
 }
 
 // A client's form-encoded POST (token, introspection, revocation): the form
@@ -123,7 +93,9 @@ std::optional<ClientPost> ReadClientPost(const HttpRequest& request,
     SendOAuthError(response, form.status());
     return std::nullopt;
   }
-  auto client = ClientOf(request, *form);
+  auto client = ResolveClientCredentials({request.Header("authorization"),
+                                          Param(*form, "client_id"),
+                                          Param(*form, "client_secret")});
   if (!client.ok()) {
     SendOAuthError(response, client.status());
     return std::nullopt;
@@ -197,7 +169,10 @@ void SendLoginPage(const OidcEndpointsDeps& deps, HttpResponse& response,
       &body, "<form method=\"post\" action=\"/authorize\">", hidden,
       "<label for=\"username\">Username</label>"
       "<input id=\"username\" name=\"username\" autocomplete=\"username\" "
-      "required autofocus>"
+      "value=\"",
+      HtmlEscape(params.count("username") > 0 ? Get(params, "username")
+                                              : validated.login_hint),
+      "\" required autofocus>"
       "<label for=\"password\">Password</label>"
       "<input id=\"password\" name=\"password\" type=\"password\" "
       "autocomplete=\"current-password\" required>"
@@ -224,7 +199,20 @@ AuthorizationRequest RequestOf(const Form& params) {
   request.code_challenge = Get(params, "code_challenge");
   request.code_challenge_method = Get(params, "code_challenge_method");
   request.nonce = Get(params, "nonce");
+  request.prompt = Get(params, "prompt");
+  request.max_age = Get(params, "max_age");
+  request.login_hint = Get(params, "login_hint");
   return request;
+}
+
+// The page for an authorization request that cannot go on: an unknown
+// client or redirect_uri is never redirected (RFC 6749 §4.1.2.1), so the
+// server is no open redirector; the server's own failures are its to show.
+void SendFailurePage(HttpResponse& response, const absl::Status& status) {
+  const HttpError error = HttpErrorOf(status);
+  SendErrorPage(response, error.status,
+                error.status >= 500 ? "The service is unavailable; try again."
+                                    : error.description);
 }
 
 // Validates; on failure answers (a redirect when the error is the client's
@@ -237,105 +225,66 @@ std::optional<ValidatedAuthorization> ValidateOrAnswer(
   auto redirect = details.find("redirect_uri");
   if (redirect != details.end()) {
     Redirect(response, redirect->second);
-  } else if (OAuthErrorOf(validated.status()).has_value()) {
-    // An unknown client or redirect_uri: never redirected (RFC 6749
-    // §4.1.2.1), so the server is no open redirector.
-    SendErrorPage(response, 400, validated.status().message());
   } else {
-    SendErrorPage(response, 503, "The service is unavailable; try again.");
+    SendFailurePage(response, validated.status());
   }
   return std::nullopt;
 }
 
-// The live session of a request, if any, with its user (who still may log
-// in).
-struct LiveUser {
-  Session session;
-  storage::UserRecord user;
-};
-std::optional<LiveUser> LiveSession(const OidcEndpointsDeps& deps,
-                                    const HttpRequest& request) {
+// The browser's session, if its cookie is this server's and unexpired.
+std::optional<ExistingLogin> SessionLogin(const OidcEndpointsDeps& deps,
+                                          const HttpRequest& request) {
   const auto cookies = ParseCookies(request.Header("cookie"));
   auto cookie = cookies.find(kSessionCookie);
   if (cookie == cookies.end()) return std::nullopt;
   auto session = deps.sessions->Decode(cookie->second, deps.clock->Now());
   if (!session.ok()) return std::nullopt;
-  auto user = deps.users->Get(session->user_id);
-  if (!user.ok() || user->disabled) return std::nullopt;
-  return LiveUser{*std::move(session), *std::move(user)};
-}
-
-void IssueAndRedirect(const OidcEndpointsDeps& deps,
-                      const ValidatedAuthorization& validated,
-                      const storage::UserRecord& user, absl::Time auth_time,
-                      HttpResponse& response) {
-  auto issued = deps.authorization->IssueCode(validated, user, auth_time);
-  if (!issued.ok()) {
-    SendErrorPage(response, 503, "The service is unavailable; try again.");
-    return;
-  }
-  Redirect(response, issued->redirect_url);
+  return ExistingLogin{session->user_id, session->auth_time};
 }
 
 // An authorization request (OIDC Core §3.1.2.1: GET with a query, or POST
-// with a form): a code at once for a live session, else the login page.
+// with a form): the core decides between a redirect (a code for a live
+// session, or an error) and the login page.
 void StartAuthorization(const OidcEndpointsDeps& deps,
                         const HttpRequest& request, const Form* params,
                         HttpResponse& response) {
   auto validated = ValidateOrAnswer(deps, *params, response);
   if (!validated.has_value()) return;
-  auto error_redirect = [&](absl::string_view error,
-                            absl::string_view description) {
-    Redirect(response,
-             deps.authorization->ErrorRedirect(validated->redirect_uri, error,
-                                               description, validated->state));
-  };
-  // OIDC Core §3.1.2.1: prompt and max_age.
-  bool prompt_none = false, prompt_login = false;
-  for (absl::string_view value :
-       absl::StrSplit(Get(*params, "prompt"), ' ', absl::SkipEmpty())) {
-    if (value == "none") {
-      prompt_none = true;
-    } else if (value == "login") {
-      prompt_login = true;
-    } else if (value != "consent" && value != "select_account") {
-      error_redirect("invalid_request", "unsupported prompt value");
-      return;
-    }
-  }
-  if (prompt_none && prompt_login) {
-    error_redirect("invalid_request", "prompt=none cannot go with others");
-    return;
-  }
-  std::optional<absl::Duration> max_age;
-  if (const std::string text = Get(*params, "max_age"); !text.empty()) {
-    int64_t seconds = 0;
-    if (!absl::SimpleAtoi(text, &seconds) || seconds < 0) {
-      error_redirect("invalid_request", "max_age must be a whole number");
-      return;
-    }
-    max_age = absl::Seconds(seconds);
-  }
-  std::optional<LiveUser> live = LiveSession(deps, request);
-  const bool fresh = live.has_value() && !prompt_login &&
-                     (!max_age.has_value() ||
-                      deps.clock->Now() - live->session.auth_time <= *max_age);
-  if (fresh) {
-    IssueAndRedirect(deps, *validated, live->user, live->session.auth_time,
-                     response);
-    return;
-  }
-  if (prompt_none) {
-    error_redirect("login_required", "the user must sign in");
-    return;
+  auto decision =
+      deps.authorization->Decide(*validated, SessionLogin(deps, request));
+  if (!decision.ok()) return SendFailurePage(response, decision.status());
+  if (decision->action == AuthorizationDecision::Action::kRedirect) {
+    return Redirect(response, decision->redirect_url);
   }
   const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
   SendLoginPage(deps, response, *validated, *params, csrf, 200, "");
 }
 
+// A refused sign-in: the form again with why (and a new CSRF token), or an
+// error page when the server failed.
+void SendLoginFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
+                      const ValidatedAuthorization& validated, const Form& form,
+                      const absl::Status& status) {
+  const HttpError error = HttpErrorOf(status);
+  const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+  const std::optional<OAuthError> oauth_error = OAuthErrorOf(status);
+  if (oauth_error == OAuthError::kAccessDenied) {
+    SendLoginPage(deps, response, validated, form, csrf, error.status,
+                  "Wrong username or password.");
+  } else if (oauth_error == OAuthError::kTemporarilyUnavailable) {
+    const std::string wait = ErrorDetailsOf(status)["retry_after_seconds"];
+    response.SetHeader("Retry-After", wait);
+    SendLoginPage(deps, response, validated, form, csrf, error.status,
+                  absl::StrCat("Too many failed sign-ins. Try again in ", wait,
+                               " seconds."));
+  } else {
+    SendFailurePage(response, status);
+  }
+}
+
 void AuthorizeGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
                   HttpResponse& response) {
-  auto params = ParseForm(request.query);
+  auto params = ParseFormUrlEncoded(request.query);
   if (!params.ok()) {
     SendErrorPage(response, 400, params.status().message());
     return;
@@ -371,29 +320,15 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
   }
   auto validated = ValidateOrAnswer(deps, *form, response);
   if (!validated.has_value()) return;
-  auto user = deps.users->Authenticate(
-      Get(*form, "username"), Get(*form, "password"), request.remote_address);
-  if (!user.ok()) {
-    const std::optional<OAuthError> error = OAuthErrorOf(user.status());
-    // A new CSRF token for the form shown again.
-    const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
-    if (error == OAuthError::kAccessDenied) {
-      SendLoginPage(deps, response, *validated, *form, csrf, 401,
-                    "Wrong username or password.");
-    } else if (error == OAuthError::kTemporarilyUnavailable) {
-      const std::string wait =
-          ErrorDetailsOf(user.status())["retry_after_seconds"];
-      response.SetHeader("Retry-After", wait);
-      SendLoginPage(deps, response, *validated, *form, csrf, 429,
-                    absl::StrCat("Too many failed sign-ins. Try again in ",
-                                 wait, " seconds."));
-    } else {
-      SendErrorPage(response, 503, "The service is unavailable; try again.");
-    }
-    return;
+  auto signed_in = deps.authorization->SignIn(
+      *validated, Get(*form, "username"), Get(*form, "password"),
+      request.remote_address);
+  if (!signed_in.ok()) {
+    return SendLoginFailure(deps, response, *validated, *form,
+                            signed_in.status());
   }
-  const absl::Time now = deps.clock->Now();
-  Session session{user->user_id, now, now + kSessionLifetime};
+  Session session{signed_in->user.user_id, signed_in->auth_time,
+                  signed_in->auth_time + kSessionLifetime};
   response.AddHeader(
       "Set-Cookie",
       CookieHeader(deps, kSessionCookie, deps.sessions->Encode(session),
@@ -404,7 +339,7 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
       "Set-Cookie",
       CookieHeader(deps, kCsrfCookie, "",
                    "Path=/authorize; SameSite=Strict; Max-Age=0"));
-  IssueAndRedirect(deps, *validated, *user, now, response);
+  Redirect(response, signed_in->code.redirect_url);
 }
 
 void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
@@ -436,18 +371,20 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   SendJson(response, 200, body);
 }
 
+// The access token of a UserInfo request: RFC 6750 §2.1 (the
+// Authorization header) or §2.2 (the form-encoded body of a POST).
+std::string AccessTokenOf(const HttpRequest& request) {
+  if (auto bearer = BearerToken(request.Header("authorization"))) {
+    return *std::move(bearer);
+  }
+  if (request.method != "POST") return "";
+  auto form = ParseFormUrlEncoded(request.body);
+  return form.ok() ? Get(*form, "access_token") : "";
+}
+
 void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                    HttpResponse& response) {
-  std::string token;
-  const std::string authorization = request.Header("authorization");
-  if (absl::StartsWithIgnoreCase(authorization, "bearer ")) {
-    token = std::string(
-        absl::StripAsciiWhitespace(absl::string_view(authorization).substr(7)));
-  } else if (request.method == "POST") {
-    // RFC 6750 §2.2: the form-encoded body parameter.
-    auto form = ParseForm(request.body);
-    if (form.ok()) token = Get(*form, "access_token");
-  }
+  const std::string token = AccessTokenOf(request);
   if (token.empty()) {
     // RFC 6750 §3.1: no error code when no token was sent.
     response.SetHeader("WWW-Authenticate", "Bearer realm=\"identity\"");
@@ -456,20 +393,17 @@ void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   }
   auto info = deps.userinfo->Get(token);
   if (!info.ok()) {
-    const std::optional<OAuthError> error = OAuthErrorOf(info.status());
-    if (!error.has_value()) {
-      SendJson(response, 503, jwt::Json{{"error", "temporarily_unavailable"}});
-      return;
+    const HttpError error = HttpErrorOf(info.status());
+    jwt::Json body = {{"error", error.error}};
+    if (!error.description.empty()) {
+      body["error_description"] = error.description;
     }
-    const std::string code(OAuthErrorCode(*error));
-    const int status = *error == OAuthError::kInsufficientScope ? 403 : 401;
-    response.SetHeader(
-        "WWW-Authenticate",
-        absl::StrCat("Bearer realm=\"identity\", error=\"", code, "\""));
-    SendJson(
-        response, status,
-        jwt::Json{{"error", code},
-                  {"error_description", std::string(info.status().message())}});
+    if (error.status == 401 || error.status == 403) {
+      response.SetHeader("WWW-Authenticate",
+                         absl::StrCat("Bearer realm=\"identity\", error=\"",
+                                      error.error, "\""));
+    }
+    SendJson(response, error.status, body);
     return;
   }
   jwt::Json body = jwt::Json::object();
@@ -521,17 +455,6 @@ void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
 }
 
 }  // namespace
-
-int TokenErrorStatus(const absl::Status& status) {
-  const std::optional<OAuthError> error = OAuthErrorOf(status);
-  if (error == OAuthError::kInvalidClient) return 401;
-  if (error.has_value()) return 400;
-  if (status.code() == absl::StatusCode::kUnavailable ||
-      status.code() == absl::StatusCode::kDeadlineExceeded) {
-    return 503;
-  }
-  return 500;
-}
 
 std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
   const std::string& base = deps.issuer;

@@ -24,9 +24,10 @@
 #include "server/keys/key_manager.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/introspector.h"
-#include "server/oauth/user_grants.h"
+#include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_revoker.h"
+#include "server/oauth/userinfo_endpoint.h"
 #include "server/random_source.h"
-#include "server/users/user_accounts.h"
 
 namespace identity::server {
 
@@ -35,7 +36,6 @@ struct OidcEndpointsDeps {
   std::string issuer;  // The base of every endpoint URL.
   const KeyManager* keys = nullptr;
   const AuthorizationEndpoint* authorization = nullptr;
-  const UserAccounts* users = nullptr;
   const TokenEndpoint* tokens = nullptr;
   const Introspector* introspector = nullptr;
   const TokenRevoker* revoker = nullptr;
@@ -52,11 +52,6 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps);
 
 // The discovery document for `deps` (exposed for tests).
 std::string DiscoveryDocument(const OidcEndpointsDeps& deps);
-
-// The HTTP status of an OAuth error at the token, introspection and
-// revocation endpoints (RFC 6749 §5.2: 401 for invalid_client, 400 for the
-// others; 503 for an unavailable store, 500 otherwise).
-int TokenErrorStatus(const absl::Status& status);
 
 }  // namespace identity::server
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "jwt/base64url.h"
 #include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/client_registry.h"
@@ -19,6 +21,53 @@ namespace {
 // Bounds on what an unauthenticated request may make us store and echo.
 constexpr size_t kMaxState = 1024;
 constexpr size_t kMaxNonce = 512;
+constexpr size_t kMaxLoginHint = 256;
+
+// OIDC Core §3.1.2.1: prompt and max_age.
+absl::Status ParseLoginParameters(const AuthorizationRequest& request,
+                                  ValidatedAuthorization& validated) {
+  for (absl::string_view value :
+       absl::StrSplit(request.prompt, ' ', absl::SkipEmpty())) {
+    if (value == "none") {
+      validated.prompt_none = true;
+    } else if (value == "login") {
+      validated.prompt_login = true;
+    } else if (value != "consent" && value != "select_account") {
+      return OAuthFailure(OAuthError::kInvalidRequest,
+                          "unsupported prompt value");
+    }
+  }
+  if (validated.prompt_none && validated.prompt_login) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "prompt=none cannot go with others");
+  }
+  if (!request.max_age.empty()) {
+    int64_t seconds = 0;
+    if (!absl::SimpleAtoi(request.max_age, &seconds) || seconds < 0) {
+      return OAuthFailure(OAuthError::kInvalidRequest,
+                          "max_age must be a whole number");
+    }
+    validated.max_age = absl::Seconds(seconds);
+  }
+  return absl::OkStatus();
+}
+
+// The scopes a login for `client` may grant for `scope`: the client's own
+// (never identity.admin: administration is for clients, not a user's login)
+// and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
+absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
+    absl::string_view scope, const storage::ClientRecord& client) {
+  auto requested = ParseScope(scope);
+  if (!requested.ok()) return requested.status();
+  std::vector<std::string> own;
+  for (const std::string& allowed : client.allowed_scopes) {
+    if (allowed != kAdminScope) own.push_back(allowed);
+  }
+  if (requested->empty()) return own;
+  std::vector<std::string> allowed = own;
+  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
+  return GrantScopes(*requested, allowed);
+}
 
 }  // namespace
 
@@ -64,71 +113,101 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::Validate(
   }
 
   // 2. Everything else is the client's to hear about, at its redirect_uri.
-  const std::string state = request.state.size() <= kMaxState
-                                ? request.state
-                                : std::string();  // Not echoed if too long.
-  auto redirected = [&](absl::Status status) {
-    const std::optional<OAuthError> error = OAuthErrorOf(status);
-    return WithErrorDetail(
-        status, "redirect_uri",
-        ErrorRedirect(request.redirect_uri,
-                      error ? OAuthErrorCode(*error) : "server_error",
-                      status.message(), state));
-  };
-  if (request.response_type.empty()) {
-    return redirected(
-        OAuthFailure(OAuthError::kInvalidRequest, "response_type is required"));
-  }
-  if (request.response_type != "code") {
-    return redirected(OAuthFailure(OAuthError::kUnsupportedResponseType,
-                                   "response_type must be \"code\""));
-  }
-  if (!AllowsGrant(*client, "authorization_code")) {
-    return redirected(
-        OAuthFailure(OAuthError::kUnauthorizedClient,
-                     "the client may not use the authorization_code grant"));
-  }
-  if (request.state.size() > kMaxState) {
-    return redirected(OAuthFailure(
-        OAuthError::kInvalidRequest,
-        absl::StrCat("state must be at most ", kMaxState, " bytes")));
-  }
-  if (request.nonce.size() > kMaxNonce) {
-    return redirected(OAuthFailure(
-        OAuthError::kInvalidRequest,
-        absl::StrCat("nonce must be at most ", kMaxNonce, " bytes")));
-  }
-  auto requested = ParseScope(request.scope);
-  if (!requested.ok()) return redirected(requested.status());
-  // Administration is for clients (client_credentials), never for a user's
-  // login: identity.admin is not grantable here even when the client has it.
-  std::vector<std::string> own;
-  for (const std::string& scope : client->allowed_scopes) {
-    if (scope != kAdminScope) own.push_back(scope);
-  }
-  std::vector<std::string> allowed = own;
-  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
-  // Empty: the client's own scopes (not OIDC's: an ID token is asked for).
-  auto granted = requested->empty()
-                     ? absl::StatusOr<std::vector<std::string>>(own)
-                     : GrantScopes(*requested, allowed);
-  if (!granted.ok()) return redirected(granted.status());
-  if (absl::Status pkce = ValidateCodeChallenge(request.code_challenge,
-                                                request.code_challenge_method,
-                                                options_.allow_plain_pkce);
-      !pkce.ok()) {
-    return redirected(pkce);
-  }
-
   ValidatedAuthorization validated;
-  validated.client = *std::move(client);
   validated.redirect_uri = request.redirect_uri;
-  validated.scopes = *std::move(granted);
+  // Not echoed if too long.
+  if (request.state.size() <= kMaxState) validated.state = request.state;
+  if (absl::Status checked = CheckRequest(request, *client, validated);
+      !checked.ok()) {
+    return Redirected(std::move(checked), validated);
+  }
+  validated.client = *std::move(client);
   validated.state = request.state;
   validated.code_challenge = request.code_challenge;
   validated.code_challenge_method = request.code_challenge_method;
   validated.nonce = request.nonce;
+  if (request.login_hint.size() <= kMaxLoginHint) {
+    validated.login_hint = request.login_hint;
+  }
   return validated;
+}
+
+absl::Status AuthorizationEndpoint::Redirected(
+    absl::Status status, const ValidatedAuthorization& request) const {
+  return WithErrorDetail(
+      status, "redirect_uri",
+      ErrorRedirect(request.redirect_uri, OAuthErrorCodeOf(status),
+                    status.message(), request.state));
+}
+
+absl::Status AuthorizationEndpoint::CheckRequest(
+    const AuthorizationRequest& request, const storage::ClientRecord& client,
+    ValidatedAuthorization& validated) const {
+  if (request.response_type.empty()) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "response_type is required");
+  }
+  if (request.response_type != "code") {
+    return OAuthFailure(OAuthError::kUnsupportedResponseType,
+                        "response_type must be \"code\"");
+  }
+  if (!AllowsGrant(client, "authorization_code")) {
+    return OAuthFailure(OAuthError::kUnauthorizedClient,
+                        "the client may not use the authorization_code grant");
+  }
+  if (request.state.size() > kMaxState) {
+    return OAuthFailure(
+        OAuthError::kInvalidRequest,
+        absl::StrCat("state must be at most ", kMaxState, " bytes"));
+  }
+  if (request.nonce.size() > kMaxNonce) {
+    return OAuthFailure(
+        OAuthError::kInvalidRequest,
+        absl::StrCat("nonce must be at most ", kMaxNonce, " bytes"));
+  }
+  auto granted = AuthorizableScopes(request.scope, client);
+  if (!granted.ok()) return granted.status();
+  validated.scopes = *std::move(granted);
+  if (absl::Status pkce = ValidateCodeChallenge(request.code_challenge,
+                                                request.code_challenge_method,
+                                                options_.allow_plain_pkce);
+      !pkce.ok()) {
+    return pkce;
+  }
+  return ParseLoginParameters(request, validated);
+}
+
+absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
+    const ValidatedAuthorization& request,
+    const std::optional<ExistingLogin>& login) const {
+  AuthorizationDecision decision;
+  std::optional<storage::UserRecord> user;
+  if (login.has_value() && !request.prompt_login &&
+      (!request.max_age.has_value() ||
+       clock_->Now() - login->auth_time <= *request.max_age)) {
+    auto found = users_->Get(login->user_id);
+    if (found.ok() && !found->disabled) {
+      user = *std::move(found);
+    } else if (!found.ok() &&
+               found.status().code() != absl::StatusCode::kNotFound &&
+               !OAuthErrorOf(found.status()).has_value()) {
+      return found.status();  // The store failed: not a reason to ask again.
+    }
+  }
+  if (user.has_value()) {
+    auto issued = IssueCode(request, *user, login->auth_time);
+    if (!issued.ok()) return issued.status();
+    decision.action = AuthorizationDecision::Action::kRedirect;
+    decision.redirect_url = issued->redirect_url;
+    decision.code = *std::move(issued);
+  } else if (request.prompt_none) {
+    // OIDC Core §3.1.2.6.
+    decision.action = AuthorizationDecision::Action::kRedirect;
+    decision.redirect_url =
+        ErrorRedirect(request.redirect_uri, "login_required",
+                      "the user must sign in", request.state);
+  }
+  return decision;
 }
 
 absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
@@ -167,9 +246,31 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
     absl::string_view password, absl::string_view source) const {
   auto validated = Validate(request);
   if (!validated.ok()) return validated.status();
+  if (validated->prompt_none) {
+    // No session to answer from, and no credentials may be asked for.
+    return Redirected(
+        OAuthFailure(OAuthError::kLoginRequired, "the user must sign in"),
+        *validated);
+  }
+  if (username.empty() && password.empty()) {
+    return OAuthFailure(OAuthError::kLoginRequired,
+                        "the user must sign in: send their username and "
+                        "password");
+  }
+  auto signed_in = SignIn(*validated, username, password, source);
+  if (!signed_in.ok()) return signed_in.status();
+  return std::move(signed_in->code);
+}
+
+absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
+    const ValidatedAuthorization& request, absl::string_view username,
+    absl::string_view password, absl::string_view source) const {
   auto user = users_->Authenticate(username, password, source);
   if (!user.ok()) return user.status();
-  return IssueCode(*validated, *user, clock_->Now());
+  const absl::Time now = clock_->Now();
+  auto code = IssueCode(request, *user, now);
+  if (!code.ok()) return code.status();
+  return SignedIn{*std::move(user), now, *std::move(code)};
 }
 
 }  // namespace identity::server

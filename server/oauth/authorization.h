@@ -6,6 +6,7 @@
 #ifndef IDENTITY_SERVER_OAUTH_AUTHORIZATION_H_
 #define IDENTITY_SERVER_OAUTH_AUTHORIZATION_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ struct AuthorizationRequest {
   std::string code_challenge;
   std::string code_challenge_method;
   std::string nonce;
+  // OIDC Core §3.1.2.1: space-delimited "none", "login", "consent",
+  // "select_account"; whole seconds; a username to pre-fill.
+  std::string prompt = {};
+  std::string max_age = {};
+  std::string login_hint = {};
 };
 
 // A request that passed every check: what a login page shows and what the
@@ -39,6 +45,17 @@ struct ValidatedAuthorization {
   std::string code_challenge;
   std::string code_challenge_method;
   std::string nonce;
+  bool prompt_none = false;   // Only an existing login may answer.
+  bool prompt_login = false;  // An existing login may not answer.
+  std::optional<absl::Duration> max_age;
+  std::string login_hint;  // Empty when absent or too long to show.
+};
+
+// A login the user made earlier (a browser session), which may answer a
+// request without asking again.
+struct ExistingLogin {
+  std::string user_id;
+  absl::Time auth_time;
 };
 
 struct IssuedCode {
@@ -46,6 +63,24 @@ struct IssuedCode {
   std::string state;
   // redirect_uri?code=...&state=...&iss=...
   std::string redirect_url;
+};
+
+// A login made for a request, and the code it earned.
+struct SignedIn {
+  storage::UserRecord user;
+  absl::Time auth_time;
+  IssuedCode code;
+};
+
+// What to do with a validated request given the user's existing login.
+struct AuthorizationDecision {
+  enum class Action {
+    kRedirect,   // To redirect_url: a code (in `code`) or an error.
+    kShowLogin,  // Ask the user to sign in, then IssueCode.
+  };
+  Action action = Action::kShowLogin;
+  std::string redirect_url;
+  std::optional<IssuedCode> code;
 };
 
 struct AuthorizationOptions {
@@ -75,11 +110,21 @@ class AuthorizationEndpoint {
   // Checks a request in RFC 6749 §4.1.2.1's order. An unknown client or a
   // redirect_uri not registered exactly: kInvalidRequest, never to be
   // redirected. Any later failure (unsupported_response_type,
-  // unauthorized_client, invalid_scope, invalid_request) carries the detail
-  // "redirect_uri": the URL with error, error_description, state and iss
-  // that the client should receive.
+  // unauthorized_client, invalid_scope, invalid_request, including a
+  // malformed prompt or max_age) carries the detail "redirect_uri": the URL
+  // with error, error_description, state and iss that the client should
+  // receive.
   absl::StatusOr<ValidatedAuthorization> Validate(
       const AuthorizationRequest& request) const;
+
+  // OIDC Core §3.1.2.1-3.1.2.3: whether `login` (may be absent) answers
+  // the request. It does when its user may still sign in, the request did
+  // not ask for prompt=login, and it is no older than max_age: then a code
+  // is issued. Otherwise prompt=none is redirected as login_required, and
+  // any other request needs the user to sign in. Errors: the store's.
+  absl::StatusOr<AuthorizationDecision> Decide(
+      const ValidatedAuthorization& request,
+      const std::optional<ExistingLogin>& login) const;
 
   // Stores a code for `user`, authenticated at `auth_time`, bound to the
   // validated request. Errors: the store's.
@@ -87,8 +132,19 @@ class AuthorizationEndpoint {
                                        const storage::UserRecord& user,
                                        absl::Time auth_time) const;
 
-  // Validate, authenticate the user with their credentials
-  // (UserAccounts::Authenticate: errors not redirected), IssueCode.
+  // The user signs in with `username` and `password`
+  // (UserAccounts::Authenticate; `source`, the client's address, keys its
+  // throttle), and the request gets its code. Errors: those of Authenticate
+  // (never redirected: the user may try again), the store's.
+  absl::StatusOr<SignedIn> SignIn(const ValidatedAuthorization& request,
+                                  absl::string_view username,
+                                  absl::string_view password,
+                                  absl::string_view source) const;
+
+  // For a login front end that collects the user's credentials itself (the
+  // gRPC face): Validate, then SignIn. It has no sessions: prompt=none is
+  // always login_required (redirected), and a request without credentials is
+  // kLoginRequired (not redirected: the front end must ask the user).
   absl::StatusOr<IssuedCode> Authorize(const AuthorizationRequest& request,
                                        absl::string_view username,
                                        absl::string_view password,
@@ -101,6 +157,15 @@ class AuthorizationEndpoint {
                             absl::string_view state) const;
 
  private:
+  // Validate's checks of what the request asks for, once its client and
+  // redirect_uri are known.
+  absl::Status CheckRequest(const AuthorizationRequest& request,
+                            const storage::ClientRecord& client,
+                            ValidatedAuthorization& validated) const;
+  // The error redirect for `status` (an OAuth error) to `request`'s client.
+  absl::Status Redirected(absl::Status status,
+                          const ValidatedAuthorization& request) const;
+
   storage::ClientStore* const clients_;
   storage::GrantStore* const grants_;
   const UserAccounts* const users_;

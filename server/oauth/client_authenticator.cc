@@ -1,5 +1,7 @@
 #include "server/oauth/client_authenticator.h"
 
+#include "absl/strings/str_cat.h"
+#include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
 
 namespace identity::server {
@@ -32,6 +34,19 @@ ClientAuthenticator::AuthenticatePublicOrConfidential(
   if (!client.ok()) return client.status();
   // A confidential client without its secret is not authenticated.
   if (!client->public_client) return refused;
+  return client;
+}
+
+absl::StatusOr<storage::ClientRecord> ClientAuthenticator::AuthenticateForGrant(
+    absl::string_view client_id, absl::string_view client_secret,
+    absl::string_view grant_type) const {
+  auto client = AuthenticatePublicOrConfidential(client_id, client_secret);
+  if (!client.ok()) return client.status();
+  if (!AllowsGrant(*client, grant_type)) {
+    return OAuthFailure(
+        OAuthError::kUnauthorizedClient,
+        absl::StrCat("the client may not use the ", grant_type, " grant"));
+  }
   return client;
 }
 

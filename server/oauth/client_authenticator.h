@@ -31,6 +31,12 @@ class ClientAuthenticator {
   absl::StatusOr<storage::ClientRecord> AuthenticatePublicOrConfidential(
       absl::string_view client_id, absl::string_view client_secret) const;
 
+  // AuthenticatePublicOrConfidential, then the client must be registered
+  // for `grant_type`. Errors: as Authenticate; kUnauthorizedClient.
+  absl::StatusOr<storage::ClientRecord> AuthenticateForGrant(
+      absl::string_view client_id, absl::string_view client_secret,
+      absl::string_view grant_type) const;
+
  private:
   storage::ClientStore* const store_;
   const ClientSecretHasher* const hasher_;

@@ -8,34 +8,8 @@
 
 namespace identity::server {
 
-absl::StatusOr<IssuedToken> ClientCredentialsGrant::Issue(
+absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
     const TokenRequestFields& request) const {
-  absl::StatusOr<IssuedToken> issued = IssueToken(request);
-  const absl::string_view grant_type = GrantTypeLabel(request.grant_type);
-  if (issued.ok()) {
-    // Authenticated by now: request.client_id names a registered client.
-    events_->TokenIssued(grant_type, request.client_id);
-  } else {
-    const std::optional<OAuthError> error = OAuthErrorOf(issued.status());
-    events_->TokenRefused(grant_type, error.has_value()
-                                          ? OAuthErrorCode(*error)
-                                          : absl::string_view("server_error"));
-  }
-  return issued;
-}
-
-absl::StatusOr<IssuedToken> ClientCredentialsGrant::IssueToken(
-    const TokenRequestFields& request) const {
-  if (request.grant_type.empty()) {
-    // RFC 6749 §5.2: a missing required parameter.
-    return OAuthFailure(OAuthError::kInvalidRequest, "grant_type is required");
-  }
-  if (request.grant_type != "client_credentials") {
-    return OAuthFailure(
-        OAuthError::kUnsupportedGrantType,
-        "grant_type must be client_credentials, authorization_code or "
-        "refresh_token");
-  }
   // Scope syntax first: a malformed request fails before any storage call.
   auto requested = ParseScope(request.scope);
   if (!requested.ok()) return requested.status();

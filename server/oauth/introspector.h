@@ -9,12 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "jwt/clock.h"
-#include "jwt/jwt_verifier.h"
-#include "server/keys/key_manager.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/events.h"
-#include "storage/revocation_store.h"
+#include "server/oauth/own_access_tokens.h"
 
 namespace identity::server {
 
@@ -35,11 +32,12 @@ struct Introspection {
 // Thread-safe. Everything passed in must outlive it.
 class Introspector {
  public:
-  // `issuer`: the "iss" this server puts in its tokens.
-  static absl::StatusOr<Introspector> Create(
-      const ClientAuthenticator* authenticator, const KeyManager* keys,
-      storage::RevocationStore* revocations, const jwt::Clock* clock,
-      std::string issuer, OAuthEvents* events = OAuthEvents::None());
+  Introspector(const ClientAuthenticator* authenticator,
+               const OwnAccessTokens* access_tokens,
+               OAuthEvents* events = OAuthEvents::None())
+      : authenticator_(authenticator),
+        access_tokens_(access_tokens),
+        events_(events) {}
 
   // Authenticates the caller, then introspects `token`. An invalid, expired,
   // foreign or revoked token is `active: false`, never an error (RFC 7662
@@ -51,19 +49,8 @@ class Introspector {
                                            absl::string_view token) const;
 
  private:
-  Introspector(const ClientAuthenticator* authenticator, const KeyManager* keys,
-               storage::RevocationStore* revocations, jwt::JwtVerifier verifier,
-               OAuthEvents* events)
-      : authenticator_(authenticator),
-        keys_(keys),
-        revocations_(revocations),
-        verifier_(std::move(verifier)),
-        events_(events) {}
-
   const ClientAuthenticator* const authenticator_;
-  const KeyManager* const keys_;
-  storage::RevocationStore* const revocations_;
-  const jwt::JwtVerifier verifier_;
+  const OwnAccessTokens* const access_tokens_;
   OAuthEvents* const events_;
 };
 

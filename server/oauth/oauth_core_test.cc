@@ -6,12 +6,13 @@
 #include "gtest/gtest.h"
 #include "jwt/jws.h"
 #include "jwt/jwt_verifier.h"
-#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/own_access_tokens.h"
 #include "server/oauth/scope.h"
 #include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/token_endpoint.h"
 
 namespace identity::server {
 namespace {
@@ -30,7 +31,7 @@ class OAuthCoreTest : public ::testing::Test {
   }
 
   std::optional<OAuthError> ErrorOf(const TokenRequestFields& request) {
-    return OAuthErrorOf(grant_->Issue(request).status());
+    return OAuthErrorOf(tokens_->Exchange(request).status());
   }
 
   testing::OAuthFixture fixture_;
@@ -39,12 +40,12 @@ class OAuthCoreTest : public ::testing::Test {
   jwt::FakeClock& clock_ = fixture_.clock;
   KeyManager* keys_ = fixture_.keys.get();
   ClientAuthenticator& authenticator_ = fixture_.authenticator;
-  const ClientCredentialsGrant* grant_ = &fixture_.grant;
+  const TokenEndpoint* tokens_ = &fixture_.tokens;
   const Introspector* introspector_ = &fixture_.introspector;
 };
 
 TEST_F(OAuthCoreTest, IssuesAnRfc9068AccessToken) {
-  auto issued = grant_->Issue(Request("orders.read"));
+  auto issued = tokens_->Exchange(Request("orders.read"));
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->token_type, "Bearer");
   EXPECT_EQ(issued->expires_in, 600);
@@ -71,12 +72,12 @@ TEST_F(OAuthCoreTest, IssuesAnRfc9068AccessToken) {
 }
 
 TEST_F(OAuthCoreTest, NoScopeRequestedGrantsAllAllowed) {
-  EXPECT_EQ(grant_->Issue(Request())->scope, "orders.read orders.write");
+  EXPECT_EQ(tokens_->Exchange(Request())->scope, "orders.read orders.write");
 }
 
 TEST_F(OAuthCoreTest, EveryTokenHasItsOwnJti) {
-  auto a = jwt::Jws::Parse(grant_->Issue(Request())->access_token);
-  auto b = jwt::Jws::Parse(grant_->Issue(Request())->access_token);
+  auto a = jwt::Jws::Parse(tokens_->Exchange(Request())->access_token);
+  auto b = jwt::Jws::Parse(tokens_->Exchange(Request())->access_token);
   EXPECT_NE(a->payload(), b->payload());
 }
 
@@ -94,12 +95,12 @@ TEST_F(OAuthCoreTest, WrongOrMissingCredentialsAreInvalidClient) {
   EXPECT_EQ(ErrorOf(request), OAuthError::kInvalidClient);
   request = Request();
   request.client_id = "nobody";
-  auto unknown = grant_->Issue(request).status();
+  auto unknown = tokens_->Exchange(request).status();
   EXPECT_EQ(OAuthErrorOf(unknown), OAuthError::kInvalidClient);
   request = Request();
   request.client_secret = "wrong";
   // Same message for an unknown client and a wrong secret: no probing.
-  EXPECT_EQ(unknown.message(), grant_->Issue(request).status().message());
+  EXPECT_EQ(unknown.message(), tokens_->Exchange(request).status().message());
 }
 
 TEST_F(OAuthCoreTest, OtherGrantTypesAreUnsupported) {
@@ -115,7 +116,7 @@ TEST_F(OAuthCoreTest, OtherGrantTypesAreUnsupported) {
 
 TEST_F(OAuthCoreTest, IntrospectsAnActiveToken) {
   const std::string token =
-      grant_->Issue(Request("orders.write"))->access_token;
+      tokens_->Exchange(Request("orders.write"))->access_token;
   auto result = introspector_->Introspect("worker", "worker-secret", token);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(result->active);
@@ -130,7 +131,7 @@ TEST_F(OAuthCoreTest, IntrospectsAnActiveToken) {
 }
 
 TEST_F(OAuthCoreTest, ExpiredForgedOrRevokedTokensAreInactive) {
-  const std::string token = grant_->Issue(Request())->access_token;
+  const std::string token = tokens_->Exchange(Request())->access_token;
   std::string forged = token;
   forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(
@@ -146,7 +147,7 @@ TEST_F(OAuthCoreTest, ExpiredForgedOrRevokedTokensAreInactive) {
   EXPECT_TRUE(revoked->scope.empty());  // Nothing else disclosed.
 
   // Expired: past exp plus the replicas' clock leeway (and not before).
-  const std::string later = grant_->Issue(Request())->access_token;
+  const std::string later = tokens_->Exchange(Request())->access_token;
   clock_.Advance(absl::Minutes(10) + kReplicaClockLeeway - absl::Seconds(1));
   EXPECT_TRUE(
       introspector_->Introspect("worker", "worker-secret", later)->active);
@@ -156,14 +157,15 @@ TEST_F(OAuthCoreTest, ExpiredForgedOrRevokedTokensAreInactive) {
 }
 
 TEST_F(OAuthCoreTest, ReportsEachTokenRequestAndIntrospectionToTheEvents) {
-  const std::string token = grant_->Issue(Request("orders.read"))->access_token;
+  const std::string token =
+      tokens_->Exchange(Request("orders.read"))->access_token;
   EXPECT_FALSE(
-      grant_->Issue({"client_credentials", "worker", "wrong", ""}).ok());
-  EXPECT_FALSE(grant_->Issue(Request("admin")).ok());
-  EXPECT_FALSE(grant_->Issue({"", "worker", "worker-secret", ""}).ok());
+      tokens_->Exchange({"client_credentials", "worker", "wrong", ""}).ok());
+  EXPECT_FALSE(tokens_->Exchange(Request("admin")).ok());
+  EXPECT_FALSE(tokens_->Exchange({"", "worker", "worker-secret", ""}).ok());
   // The request chooses grant_type: anything unknown is one label.
   EXPECT_FALSE(
-      grant_->Issue({"urn:x:\n\"", "worker", "worker-secret", ""}).ok());
+      tokens_->Exchange({"urn:x:\n\"", "worker", "worker-secret", ""}).ok());
   EXPECT_EQ(fixture_.events.Take(),
             (std::vector<std::string>{
                 "issued client_credentials worker",
@@ -196,14 +198,16 @@ TEST_F(OAuthCoreTest, ReportsEachTokenRequestAndIntrospectionToTheEvents) {
 }
 
 TEST_F(OAuthCoreTest, TokensOfAnotherIssuerAreInactive) {
-  auto other = Introspector::Create(&authenticator_, keys_, &store_, &clock_,
-                                    "https://other.example");
-  const std::string token = grant_->Issue(Request())->access_token;
-  EXPECT_FALSE(other->Introspect("worker", "worker-secret", token)->active);
+  auto other_tokens =
+      OwnAccessTokens::Create("https://other.example", &clock_, keys_, &store_);
+  ASSERT_TRUE(other_tokens.ok());
+  Introspector other(&authenticator_, &*other_tokens);
+  const std::string token = tokens_->Exchange(Request())->access_token;
+  EXPECT_FALSE(other.Introspect("worker", "worker-secret", token)->active);
 }
 
 TEST_F(OAuthCoreTest, IntrospectionCallerMustAuthenticate) {
-  const std::string token = grant_->Issue(Request())->access_token;
+  const std::string token = tokens_->Exchange(Request())->access_token;
   EXPECT_EQ(
       OAuthErrorOf(introspector_->Introspect("worker", "nope", token).status()),
       OAuthError::kInvalidClient);
@@ -214,7 +218,7 @@ TEST_F(OAuthCoreTest, IntrospectionCallerMustAuthenticate) {
 }
 
 TEST_F(OAuthCoreTest, TokensSurviveARotation) {
-  const std::string token = grant_->Issue(Request())->access_token;
+  const std::string token = tokens_->Exchange(Request())->access_token;
   ASSERT_TRUE(keys_->RotateNow().ok());
   EXPECT_TRUE(
       introspector_->Introspect("worker", "worker-secret", token)->active);

@@ -43,6 +43,8 @@ constexpr Row kRows[] = {
      absl::StatusCode::kPermissionDenied},
     {OAuthError::kUnsupportedTokenType, "unsupported_token_type",
      absl::StatusCode::kInvalidArgument},
+    {OAuthError::kLoginRequired, "login_required",
+     absl::StatusCode::kUnauthenticated},
 };
 
 constexpr absl::string_view kDetailPrefix =
@@ -96,6 +98,11 @@ std::optional<OAuthError> OAuthErrorOf(const absl::Status& status) {
     if (row.code == code) return row.error;
   }
   return std::nullopt;
+}
+
+absl::string_view OAuthErrorCodeOf(const absl::Status& status) {
+  const std::optional<OAuthError> error = OAuthErrorOf(status);
+  return error.has_value() ? OAuthErrorCode(*error) : "server_error";
 }
 
 }  // namespace identity::server

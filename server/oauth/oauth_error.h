@@ -1,6 +1,7 @@
 // OAuth 2.0 error codes (RFC 6749 §5.2) as absl::Status payloads. The OAuth
 // core reports every protocol failure this way; the gRPC and HTTP faces map
-// them in one place each (docs/api.md).
+// them in one place each: server/grpc/status_mapping.h and
+// server/http/oauth_http_errors.h (docs/api.md, docs/http.md).
 #ifndef IDENTITY_SERVER_OAUTH_OAUTH_ERROR_H_
 #define IDENTITY_SERVER_OAUTH_OAUTH_ERROR_H_
 
@@ -26,6 +27,7 @@ enum class OAuthError {
   kInvalidToken,             // RFC 6750 §3.1.
   kInsufficientScope,        // RFC 6750 §3.1.
   kUnsupportedTokenType,     // RFC 7009 §2.2.1.
+  kLoginRequired,            // OIDC Core §3.1.2.6 (prompt=none, no session).
 };
 
 // "invalid_request", "invalid_client", ...
@@ -49,6 +51,10 @@ std::map<std::string, std::string> ErrorDetailsOf(const absl::Status& status);
 
 // The OAuth error carried by `status`, if any (storage outages carry none).
 std::optional<OAuthError> OAuthErrorOf(const absl::Status& status);
+
+// The error code a client hears for a failed `status`: its OAuth error's
+// code, or "server_error" (RFC 6749 §4.1.2.1) when it carries none.
+absl::string_view OAuthErrorCodeOf(const absl::Status& status);
 
 }  // namespace identity::server
 

@@ -12,14 +12,14 @@
 #include "gtest/gtest.h"
 #include "jwt/jws.h"
 #include "jwt/jwt_verifier.h"
-#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/own_access_tokens.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/testing/oauth_fixture.h"
 #include "server/oauth/testing/user_flows_fixture.h"
-#include "server/oauth/user_grants.h"
+#include "server/oauth/token_endpoint.h"
 #include "server/users/user_accounts.h"
 
 namespace identity::server {
@@ -724,7 +724,7 @@ TEST_F(UserFlowsTest, EveryUserInfoRuleHasItsError) {
   storage::ClientRecord worker = *f_.store.GetClient("worker");
   worker.allowed_scopes.push_back("openid");
   ASSERT_TRUE(f_.store.UpdateClient(worker).ok());
-  auto client_token = f_.grant.Issue(
+  auto client_token = f_.tokens.Exchange(
       {"client_credentials", "worker", "worker-secret", "openid"});
   ASSERT_TRUE(client_token.ok()) << client_token.status();
   EXPECT_EQ(ErrorOf(userinfo_.Get(client_token->access_token).status()),
@@ -770,6 +770,138 @@ TEST_F(UserFlowsTest, UserRulesRefuseBadInput) {
   // The password is never stored in clear.
   EXPECT_EQ(alice_.password_hash.find("correct horse"), std::string::npos);
   EXPECT_TRUE(absl::StartsWith(alice_.password_hash, "$argon2id$v=19$"));
+}
+
+// --- The authorization endpoint's login decision (OIDC Core §3.1.2.1) ------
+
+TEST_F(UserFlowsTest, AnExistingLoginAnswersWithACode) {
+  auto validated = authorization_.Validate(Request());
+  ASSERT_TRUE(validated.ok());
+  const absl::Time signed_in = f_.clock.Now() - absl::Minutes(5);
+  auto decision = authorization_.Decide(
+      *validated, ExistingLogin{alice_.user_id, signed_in});
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->action, AuthorizationDecision::Action::kRedirect);
+  ASSERT_TRUE(decision->code.has_value());
+  EXPECT_EQ(decision->redirect_url, decision->code->redirect_url);
+  // The code carries the login's time, not now.
+  auto tokens = tokens_.Exchange(Exchange(decision->code->code));
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  EXPECT_EQ(Verify(tokens->id_token, "JWT", "web").other["auth_time"],
+            absl::ToUnixSeconds(signed_in));
+}
+
+TEST_F(UserFlowsTest, WithoutALoginTheUserMustSignIn) {
+  auto validated = authorization_.Validate(Request());
+  ASSERT_TRUE(validated.ok());
+  auto decision = authorization_.Decide(*validated, std::nullopt);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->action, AuthorizationDecision::Action::kShowLogin);
+  EXPECT_FALSE(decision->code.has_value());
+}
+
+// OIDC Core §3.1.2.6: prompt=none and no usable login: login_required at
+// the client's redirect_uri, with state and iss.
+TEST_F(UserFlowsTest, PromptNoneWithoutLoginIsLoginRequired) {
+  AuthorizationRequest request = Request();
+  request.prompt = "none";
+  auto validated = authorization_.Validate(request);
+  ASSERT_TRUE(validated.ok());
+  EXPECT_TRUE(validated->prompt_none);
+  auto decision = authorization_.Decide(*validated, std::nullopt);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->action, AuthorizationDecision::Action::kRedirect);
+  EXPECT_FALSE(decision->code.has_value());
+  EXPECT_TRUE(absl::StartsWith(
+      decision->redirect_url, std::string(kRedirect) + "?error=login_required"))
+      << decision->redirect_url;
+  EXPECT_TRUE(absl::StrContains(decision->redirect_url, "state=xyz"));
+  // A disabled user's login no longer counts.
+  ASSERT_TRUE(users_.SetDisabled(alice_.user_id, true).ok());
+  decision = authorization_.Decide(
+      *validated, ExistingLogin{alice_.user_id, f_.clock.Now()});
+  ASSERT_TRUE(decision.ok());
+  EXPECT_FALSE(decision->code.has_value());
+  EXPECT_TRUE(absl::StrContains(decision->redirect_url, "login_required"));
+}
+
+TEST_F(UserFlowsTest, PromptLoginAndMaxAgeAskAgain) {
+  const ExistingLogin login{alice_.user_id, f_.clock.Now() - absl::Seconds(61)};
+  AuthorizationRequest request = Request();
+  request.prompt = "login consent";
+  auto validated = authorization_.Validate(request);
+  ASSERT_TRUE(validated.ok());
+  EXPECT_EQ(authorization_.Decide(*validated, login)->action,
+            AuthorizationDecision::Action::kShowLogin);
+  request.prompt = "";
+  request.max_age = "60";  // The login is 61 s old.
+  validated = authorization_.Validate(request);
+  ASSERT_TRUE(validated.ok());
+  EXPECT_EQ(authorization_.Decide(*validated, login)->action,
+            AuthorizationDecision::Action::kShowLogin);
+  request.max_age = "61";
+  validated = authorization_.Validate(request);
+  ASSERT_TRUE(validated.ok());
+  EXPECT_TRUE(authorization_.Decide(*validated, login)->code.has_value());
+  // prompt=none cannot be met by an old login either.
+  request.prompt = "none";
+  request.max_age = "10";
+  validated = authorization_.Validate(request);
+  ASSERT_TRUE(validated.ok());
+  EXPECT_TRUE(
+      absl::StrContains(authorization_.Decide(*validated, login)->redirect_url,
+                        "error=login_required"));
+}
+
+TEST_F(UserFlowsTest, MalformedPromptOrMaxAgeIsRedirectedInvalidRequest) {
+  for (auto [prompt, max_age] :
+       std::vector<std::pair<std::string, std::string>>{{"bogus", ""},
+                                                        {"none login", ""},
+                                                        {"", "-1"},
+                                                        {"", "1.5"},
+                                                        {"", "soon"}}) {
+    AuthorizationRequest request = Request();
+    request.prompt = prompt;
+    request.max_age = max_age;
+    auto refused = authorization_.Validate(request);
+    EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kInvalidRequest)
+        << prompt << "/" << max_age;
+    EXPECT_TRUE(
+        absl::StrContains(ErrorDetailsOf(refused.status())["redirect_uri"],
+                          "error=invalid_request"));
+  }
+}
+
+TEST_F(UserFlowsTest, LoginHintIsKeptWhenShort) {
+  AuthorizationRequest request = Request();
+  request.login_hint = "alice@example.com";
+  EXPECT_EQ(authorization_.Validate(request)->login_hint, "alice@example.com");
+  request.login_hint = std::string(257, 'a');
+  EXPECT_EQ(authorization_.Validate(request)->login_hint, "");
+}
+
+// The credential-collecting front end (gRPC Authorize) has no sessions: the
+// same rules, met or refused at once.
+TEST_F(UserFlowsTest, AuthorizeWithCredentialsMeetsPromptLoginAndMaxAge) {
+  AuthorizationRequest request = Request();
+  request.prompt = "login";
+  request.max_age = "0";
+  EXPECT_TRUE(Authorize(request).ok());
+  request.prompt = "none";
+  request.max_age = "";
+  auto refused = Authorize(request);
+  EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kLoginRequired);
+  EXPECT_TRUE(absl::StrContains(
+      ErrorDetailsOf(refused.status())["redirect_uri"], "login_required"));
+  // No password was checked: nothing was counted against the user.
+  EXPECT_TRUE(f_.events.Take().empty());
+}
+
+TEST_F(UserFlowsTest, AuthorizeWithoutCredentialsIsLoginRequired) {
+  auto refused = authorization_.Authorize(Request(), "", "", "10.0.0.1");
+  EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kLoginRequired);
+  // Not for the client: the front end must ask the user.
+  EXPECT_EQ(ErrorDetailsOf(refused.status()).count("redirect_uri"), 0u);
 }
 
 }  // namespace

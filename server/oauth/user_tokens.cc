@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "jwt/base64url.h"
+#include "server/oauth/oauth_error.h"
 
 namespace identity::server {
 
@@ -97,6 +98,35 @@ absl::StatusOr<std::string> UserTokenMinter::IdToken(
     claims.other["email_verified"] = user.email_verified;
   }
   return keys->id_token_signer->Sign(claims);
+}
+
+absl::StatusOr<IssuedToken> UserTokenMinter::Issue(
+    const UserAccessClaims& claims, const storage::UserRecord& user,
+    absl::string_view nonce) const {
+  IssuedToken issued;
+  auto access = AccessToken(claims);
+  if (!access.ok()) return access.status();
+  issued.access_token = *std::move(access);
+  issued.expires_in = absl::ToInt64Seconds(options_.access_token_lifetime);
+  issued.scope = absl::StrJoin(claims.scopes, " ");
+  if (HasScope(claims.scopes, "openid")) {
+    auto id = IdToken(user, claims.client_id, claims.scopes, claims.auth_time,
+                      nonce, issued.access_token, claims.now);
+    if (!id.ok()) return id.status();
+    issued.id_token = *std::move(id);
+  }
+  return issued;
+}
+
+absl::StatusOr<storage::UserRecord> LiveUser(storage::UserStore& users,
+                                             absl::string_view user_id) {
+  auto user = users.GetUser(user_id);
+  if (user.status().code() == absl::StatusCode::kNotFound ||
+      (user.ok() && user->disabled)) {
+    return OAuthFailure(OAuthError::kInvalidGrant,
+                        "the user no longer exists or is disabled");
+  }
+  return user;
 }
 
 }  // namespace identity::server

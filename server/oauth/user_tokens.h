@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/keys/key_manager.h"
+#include "server/oauth/token_request.h"
 #include "server/random_source.h"
 #include "storage/user_store.h"
 
@@ -58,6 +59,13 @@ class UserTokenMinter {
                                       absl::string_view access_token,
                                       absl::Time now) const;
 
+  // The response of a grant: the access token for `claims`, and an ID token
+  // for `user` (with `nonce` when not empty) when openid is among the
+  // scopes. Errors: the signer's.
+  absl::StatusOr<IssuedToken> Issue(const UserAccessClaims& claims,
+                                    const storage::UserRecord& user,
+                                    absl::string_view nonce) const;
+
  private:
   const KeyManager* const keys_;
   const UserTokenOptions options_;
@@ -75,6 +83,12 @@ std::string HashOpaqueToken(absl::string_view token);
 std::string AccessTokenHash(absl::string_view access_token, jwt::Algorithm alg);
 
 bool HasScope(const std::vector<std::string>& scopes, absl::string_view scope);
+
+// The user a grant was for, if they may still have tokens. Errors:
+// kInvalidGrant (oauth_error.h) when the user is gone or disabled; the
+// store's.
+absl::StatusOr<storage::UserRecord> LiveUser(storage::UserStore& users,
+                                             absl::string_view user_id);
 
 }  // namespace identity::server
 

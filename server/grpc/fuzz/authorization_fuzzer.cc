@@ -17,7 +17,7 @@
 #include "jwt/clock.h"
 #include "jwt/jwk.h"
 #include "jwt/jwks.h"
-#include "server/grpc/client_credentials_metadata.h"
+#include "server/oauth/authorization_header.h"
 
 namespace identity {
 namespace {

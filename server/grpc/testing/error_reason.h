@@ -4,6 +4,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <map>
 #include <string>
 
 #include "google/rpc/error_details.pb.h"
@@ -25,6 +26,19 @@ inline std::string ReasonOf(const grpc::Status& status) {
   }
   EXPECT_EQ(info.domain(), kErrorDomain);
   return info.reason();
+}
+
+// The ErrorInfo metadata of a failed call (the redirect URL of an
+// authorization error, a retry delay), empty when it carries none.
+inline std::map<std::string, std::string> MetadataOf(
+    const grpc::Status& status) {
+  google::rpc::Status details;
+  google::rpc::ErrorInfo info;
+  if (!details.ParseFromString(status.error_details()) ||
+      details.details_size() != 1 || !details.details(0).UnpackTo(&info)) {
+    return {};
+  }
+  return {info.metadata().begin(), info.metadata().end()};
 }
 
 }  // namespace identity::server::testing

@@ -9,11 +9,12 @@
 #include "absl/strings/string_view.h"
 #include "server/http/form.h"
 #include "server/http/session.h"
+#include "server/oauth/form_urlencoded.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace identity::server;
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
-  (void)ParseForm(text);
+  (void)ParseFormUrlEncoded(text);
   (void)ParseCookies(text);
   const std::string escaped = HtmlEscape(text);
   if (escaped.find_first_of("<>\"'") != std::string::npos) __builtin_trap();

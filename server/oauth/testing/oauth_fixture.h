@@ -19,6 +19,8 @@
 #include "server/oauth/client_secret.h"
 #include "server/oauth/events.h"
 #include "server/oauth/introspector.h"
+#include "server/oauth/own_access_tokens.h"
+#include "server/oauth/token_endpoint.h"
 #include "storage/memory/memory_store.h"
 
 namespace identity::server::testing {
@@ -67,11 +69,13 @@ class RecordingEvents : public OAuthEvents {
 struct OAuthFixture {
   explicit OAuthFixture(KeyManagerOptions key_options = {})
       : keys(*KeyManager::Create(&store, &sealer, &clock, key_options)),
-        grant(&authenticator, keys.get(), &clock, SystemRandom(),
-              GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)},
-              &events),
-        introspector(*Introspector::Create(&authenticator, keys.get(), &store,
-                                           &clock, kFixtureIssuer, &events)) {}
+        grant(
+            &authenticator, keys.get(), &clock, SystemRandom(),
+            GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)}),
+        tokens({{"client_credentials", &grant}}, &events),
+        access_tokens(*OwnAccessTokens::Create(kFixtureIssuer, &clock,
+                                               keys.get(), &store)),
+        introspector(&authenticator, &access_tokens, &events) {}
   OAuthFixture(const OAuthFixture&) = delete;
   OAuthFixture& operator=(const OAuthFixture&) = delete;
 
@@ -95,6 +99,9 @@ struct OAuthFixture {
   ClientAuthenticator authenticator{&store, &hasher};
   RecordingEvents events;
   ClientCredentialsGrant grant;
+  // The token endpoint with client_credentials alone.
+  TokenEndpoint tokens;
+  OwnAccessTokens access_tokens;
   Introspector introspector;
 };
 

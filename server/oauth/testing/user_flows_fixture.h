@@ -8,10 +8,15 @@
 
 #include <memory>
 
-#include "server/oauth/access_token_verifier.h"
 #include "server/oauth/authorization.h"
+#include "server/oauth/authorization_code_grant.h"
+#include "server/oauth/refresh_token_grant.h"
 #include "server/oauth/testing/oauth_fixture.h"
-#include "server/oauth/user_grants.h"
+#include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_revoker.h"
+#include "server/oauth/user_grant_deps.h"
+#include "server/oauth/user_tokens.h"
+#include "server/oauth/userinfo_endpoint.h"
 #include "server/users/user_accounts.h"
 
 namespace identity::server::testing {
@@ -36,11 +41,12 @@ struct UserFlowsFixture {
              &minter,          &f.clock, SystemRandom(), &f.events},
         code_grant(deps),
         refresh_grant(deps),
-        revoker(deps, *OwnAccessTokenVerifier(kFixtureIssuer, &f.clock),
-                f.keys.get()),
-        userinfo(deps, *OwnAccessTokenVerifier(kFixtureIssuer, &f.clock),
-                 f.keys.get()),
-        tokens(&f.grant, &code_grant, &refresh_grant, &f.events) {}
+        revoker(&f.authenticator, &f.access_tokens, &f.store, &f.store),
+        userinfo(&f.access_tokens, &f.store),
+        tokens({{"client_credentials", &f.grant},
+                {"authorization_code", &code_grant},
+                {"refresh_token", &refresh_grant}},
+               &f.events) {}
   UserFlowsFixture(const UserFlowsFixture&) = delete;
   UserFlowsFixture& operator=(const UserFlowsFixture&) = delete;
 

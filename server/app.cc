@@ -1,0 +1,357 @@
+#include "server/app.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "client/interceptor/server_credentials.h"
+#include "server/app_policy.h"
+#include "server/grpc/server_auth.h"
+#include "server/http/observability.h"
+#include "server/http/oidc_endpoints.h"
+#include "server/keys/key_derivation.h"
+#include "server/metrics/auth_metrics.h"
+#include "server/metrics/process_metrics.h"
+#include "server/oauth/bootstrap_admin.h"
+#include "server/random_source.h"
+
+namespace identity::server {
+
+App::App(ServerConfig config, const jwt::Clock* clock,
+         const logging::Logger* logger)
+    : config_(std::move(config)), clock_(clock), logger_(logger) {
+  metrics::RegisterProcessMetrics(&metrics_);
+  database_metrics_.emplace(&metrics_);
+  oauth_metrics_.emplace(&metrics_);
+}
+
+App::~App() = default;
+
+std::optional<StartFailure> App::Start() {
+  // Each step with the exit status its failure ends the process with.
+  const std::pair<int, absl::Status (App::*)()> steps[] = {
+      {1, &App::OpenStores},       {2, &App::OpenSecrets},
+      {1, &App::LoadKeys},         {1, &App::EnsureBootstrapAdminClient},
+      {1, &App::BuildClientFlows}, {2, &App::BuildUsers},
+      {1, &App::BuildUserFlows},   {1, &App::BuildGrpcServices},
+      {2, &App::ReadTls},          {2, &App::CreateHttp},
+      {1, &App::StartHttp},        {1, &App::StartGrpc},
+  };
+  for (const auto& [exit_code, step] : steps) {
+    if (absl::Status status = (this->*step)(); !status.ok()) {
+      return StartFailure{exit_code, std::move(status)};
+    }
+  }
+  WatchHealth();
+  // Key maintenance: rotation on schedule, and bounded staleness for
+  // replicas; the purge of expired grants.
+  maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
+                       &*key_metrics_);
+  maintenance_->Start(config_.key_refresh_interval);
+  return std::nullopt;
+}
+
+void App::Drain() {
+  // NOT_SERVING on grpc.health.v1 and /readyz while calls in flight finish.
+  health_->Drain();
+  grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (http_ != nullptr) http_->Stop();
+  maintenance_->Stop();
+}
+
+absl::Status App::OpenStores() {
+  auto use = [this](auto* store) {
+    clients_ = store;
+    revocations_ = store;
+    signing_keys_ = store;
+    users_store_ = store;
+    grants_ = store;
+  };
+  if (config_.store == ServerConfig::Store::kMemory) {
+    memory_ = std::make_unique<storage::MemoryStore>();
+    use(memory_.get());
+    logger_->Info("store: memory (state is lost at exit)");
+  } else {
+    storage::PoolOptions pool;
+    pool.url = config_.database_url;
+    pool.size = config_.database_pool_size;
+    pool.observer = &*database_metrics_;
+    auto opened = storage::PostgresStore::Open(pool);
+    if (!opened.ok()) return opened.status();
+    postgres_ = *std::move(opened);
+    use(postgres_.get());
+    logger_->Info("store: postgres");
+    storage::ConnectionPool* connections = &postgres_->pool();
+    database_metrics_->WatchPool(
+        [connections] { return connections->Stats(); });
+  }
+  // Client authentication and the revocation check answer from memory,
+  // bounded by --store-cache-ttl (storage/cache/caching_store.h).
+  cached_clients_.emplace(clients_, clock_, config_.store_cache_ttl);
+  cached_revocations_.emplace(revocations_, clock_, config_.store_cache_ttl);
+  clients_ = &*cached_clients_;
+  revocations_ = &*cached_revocations_;
+  return absl::OkStatus();
+}
+
+absl::Status App::OpenSecrets() {
+  auto sealer = KeySealer::Create(config_.kek);
+  auto hasher = ClientSecretHasher::Create(
+      DeriveSubkey(config_.kek, "identity client-secret hash v1"));
+  if (!sealer.ok() || !hasher.ok()) {
+    return absl::InvalidArgumentError("cannot use the key-encryption key");
+  }
+  sealer_.emplace(*std::move(sealer));
+  secret_hasher_.emplace(*std::move(hasher));
+  return absl::OkStatus();
+}
+
+absl::Status App::LoadKeys() {
+  KeyManagerOptions options;
+  options.algorithm = config_.signing_algorithm;
+  options.rotation_period = config_.key_rotation_period;
+  options.retired_key_lifetime = RetiredKeyLifetime(
+      config_.access_token_lifetime, config_.key_refresh_interval);
+  auto keys = KeyManager::Create(signing_keys_, &*sealer_, clock_, options);
+  if (!keys.ok()) return keys.status();
+  keys_ = *std::move(keys);
+  key_metrics_.emplace(&metrics_, keys_.get(), clock_,
+                       config_.key_rotation_period);
+  return absl::OkStatus();
+}
+
+absl::Status App::EnsureBootstrapAdminClient() {
+  if (config_.bootstrap_admin_client_id.empty()) return absl::OkStatus();
+  auto created = EnsureBootstrapAdmin(
+      *clients_, *secret_hasher_, config_.bootstrap_admin_client_id,
+      config_.bootstrap_admin_client_secret, clock_->Now());
+  if (!created.ok()) return created.status();
+  if (*created) logger_->Info("created the bootstrap admin client");
+  return absl::OkStatus();
+}
+
+absl::Status App::BuildClientFlows() {
+  authenticator_.emplace(clients_, &*secret_hasher_);
+  GrantOptions options;
+  options.issuer = config_.issuer;
+  options.audience = config_.audience;
+  options.access_token_lifetime = config_.access_token_lifetime;
+  client_credentials_.emplace(&*authenticator_, keys_.get(), clock_,
+                              SystemRandom(), options);
+  // Introspection, revocation and UserInfo check access tokens by one rule.
+  auto access_tokens = OwnAccessTokens::Create(config_.issuer, clock_,
+                                               keys_.get(), revocations_);
+  if (!access_tokens.ok()) return access_tokens.status();
+  access_tokens_.emplace(*std::move(access_tokens));
+  introspector_.emplace(&*authenticator_, &*access_tokens_, &*oauth_metrics_);
+  // Administration reads clients fresh from the store (and writes through
+  // the cache, so this replica's copy follows at once).
+  registry_.emplace(cached_clients_->fresh(), &*secret_hasher_, clock_,
+                    SystemRandom());
+  return absl::OkStatus();
+}
+
+// End users: Argon2id passwords, throttled logins (per replica).
+absl::Status App::BuildUsers() {
+  auto password_hasher = PasswordHasher::Create(
+      {config_.argon2_memory_kib, config_.argon2_iterations,
+       config_.argon2_parallelism},
+      SystemRandom());
+  if (!password_hasher.ok()) return password_hasher.status();
+  LoginThrottleOptions throttle_options;
+  throttle_options.clock = clock_;
+  auto throttle = LoginThrottle::Create(throttle_options);
+  if (!throttle.ok()) return throttle.status();
+  password_hasher_.emplace(*std::move(password_hasher));
+  throttle_ = *std::move(throttle);
+  users_.emplace(users_store_, &*password_hasher_, throttle_.get(), clock_,
+                 SystemRandom(), &*oauth_metrics_);
+  return absl::OkStatus();
+}
+
+absl::Status App::BuildUserFlows() {
+  AuthorizationOptions authorization_options;
+  authorization_options.issuer = config_.issuer;
+  authorization_options.allow_plain_pkce = config_.allow_plain_pkce;
+  authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
+                         authorization_options);
+  UserTokenOptions token_options;
+  token_options.issuer = config_.issuer;
+  token_options.audience = config_.audience;
+  token_options.access_token_lifetime = config_.access_token_lifetime;
+  token_options.id_token_lifetime = config_.access_token_lifetime;
+  token_options.refresh_token_idle_lifetime =
+      config_.refresh_token_idle_lifetime;
+  token_options.refresh_token_lifetime = config_.refresh_token_lifetime;
+  minter_.emplace(keys_.get(), token_options);
+  UserGrantDeps deps;
+  deps.authenticator = &*authenticator_;
+  deps.grants = grants_;
+  deps.users = users_store_;
+  deps.revocations = revocations_;
+  deps.minter = &*minter_;
+  deps.clock = clock_;
+  deps.random = SystemRandom();
+  deps.events = &*oauth_metrics_;
+  code_grant_.emplace(deps);
+  refresh_grant_.emplace(deps);
+  revoker_.emplace(&*authenticator_, &*access_tokens_, grants_, revocations_);
+  userinfo_.emplace(&*access_tokens_, users_store_);
+  token_endpoint_.emplace(
+      std::map<std::string, const TokenGrant*>{
+          {"client_credentials", &*client_credentials_},
+          {"authorization_code", &*code_grant_},
+          {"refresh_token", &*refresh_grant_}},
+      &*oauth_metrics_);
+  return absl::OkStatus();
+}
+
+absl::Status App::BuildGrpcServices() {
+  // Browser sessions of the HTTP front door: signed cookies.
+  sessions_.emplace(DeriveSubkey(config_.kek, "identity session cookie v1"));
+  token_service_.emplace(TokenServiceParts{&*token_endpoint_, &*authorization_,
+                                           &*revoker_, &*userinfo_});
+  introspection_service_.emplace(&*introspector_);
+  key_service_.emplace(keys_.get());
+  admin_service_.emplace(&*registry_, &*users_);
+  // Decisions of the authorizer (refusals never reach the interceptors):
+  // counted, and refusals logged.
+  auto authorizer = MakeServerAuthorizer(
+      keys_.get(), config_.issuer, clock_,
+      std::make_shared<LoggingAuthObserver>(
+          logger_, std::make_shared<metrics::AuthDecisionMetrics>(&metrics_)),
+      revocations_);
+  if (!authorizer.ok()) return authorizer.status();
+  authorizer_ = *std::move(authorizer);
+  return absl::OkStatus();
+}
+
+// Admin calls are authorized before their handlers run, on plaintext and TLS
+// ports alike (client/interceptor/server_credentials.h).
+absl::Status App::ReadTls() {
+  if (config_.tls_cert_file.empty()) return absl::OkStatus();
+  auto cert = ReadFile(config_.tls_cert_file);
+  auto key = ReadFile(config_.tls_key_file);
+  if (!cert.ok() || !key.ok()) {
+    return absl::NotFoundError("cannot read the TLS certificate or key");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  tls_ = std::move(ssl);
+  return absl::OkStatus();
+}
+
+absl::Status App::CreateHttp() {
+  // Readiness: PostgreSQL answers (grpc.health.v1, /readyz, identity_db_up).
+  storage::PostgresStore* postgres = postgres_.get();
+  health_.emplace(postgres != nullptr ? HealthMonitor::Probe([postgres] {
+    return postgres->Ping();
+  })
+                                      : HealthMonitor::Probe());
+  if (config_.http_listen.empty()) return absl::OkStatus();
+  HttpServerOptions options;
+  options.listen = config_.http_listen;
+  options.threads =
+      HttpThreads(config_.http_threads, std::thread::hardware_concurrency());
+  options.tls_cert_file = config_.tls_cert_file;
+  options.tls_key_file = config_.tls_key_file;
+  auto created = HttpServer::Create(options);
+  if (!created.ok()) return created.status();
+  http_ = *std::move(created);
+  return absl::OkStatus();
+}
+
+// The HTTP listener binds before gRPC serves: a taken port stops the start-up
+// before any call is answered.
+absl::Status App::StartHttp() {
+  if (http_ == nullptr) return absl::OkStatus();
+  // One log line per HTTP request: path only (queries carry states and
+  // challenges, bodies credentials), never a header or cookie.
+  http_->SetObserver([logger = logger_](const HttpRequest& request,
+                                        const HttpResponse& response,
+                                        absl::Duration latency) {
+    const logging::Level level = HttpRequestLogLevel(response.status);
+    if (!logger->Enabled(level)) return;
+    logger->Log(level, "http request",
+                {{"method", request.method},
+                 {"path", absl::string_view(request.path).substr(0, 256)},
+                 {"status", response.status},
+                 {"latency_ms", absl::ToDoubleMilliseconds(latency)},
+                 {"peer", request.remote_address}});
+  });
+  HealthMonitor* health = &*health_;
+  AddObservabilityRoutes(*http_, &metrics_,
+                         [health] { return health->serving(); });
+  OidcEndpointsDeps oidc;
+  oidc.issuer = config_.issuer;
+  oidc.keys = keys_.get();
+  oidc.authorization = &*authorization_;
+  oidc.tokens = &*token_endpoint_;
+  oidc.introspector = &*introspector_;
+  oidc.revoker = &*revoker_;
+  oidc.userinfo = &*userinfo_;
+  oidc.sessions = &*sessions_;
+  oidc.clock = clock_;
+  oidc.random = SystemRandom();
+  oidc.allow_plain_pkce = config_.allow_plain_pkce;
+  oidc.secure_cookies = SecureCookies(http_->tls(), config_.issuer);
+  AddOidcRoutes(*http_, std::move(oidc));
+  if (absl::Status started = http_->Start(); !started.ok()) return started;
+  logger_->Info("serving HTTP",
+                {{"port", http_->port()}, {"tls", http_->tls()}});
+  return absl::OkStatus();
+}
+
+absl::Status App::StartGrpc() {
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      interceptor::AuthorizingServerCredentials(authorizer_, std::move(tls_));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const GrpcPollers pollers =
+      GrpcPollersFor(std::thread::hardware_concurrency());
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, pollers.min);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, pollers.max);
+  grpc_metrics_.emplace(&metrics_);
+  request_log_.emplace(logger_);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(grpc_metrics_->InterceptorFactory());
+  interceptors.push_back(request_log_->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  builder.AddListeningPort(config_.grpc_listen, credentials, &grpc_port_);
+  builder.RegisterService(&*token_service_);
+  builder.RegisterService(&*introspection_service_);
+  builder.RegisterService(&*key_service_);
+  builder.RegisterService(&*admin_service_);
+  grpc_ = builder.BuildAndStart();
+  if (grpc_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError("cannot listen on " + config_.grpc_listen);
+  }
+  logger_->Info("serving gRPC", {{"port", grpc_port_}});
+  return absl::OkStatus();
+}
+
+void App::WatchHealth() {
+  health_->AddListener([this](bool serving, const absl::Status& status) {
+    grpc_->GetHealthCheckService()->SetServingStatus(serving);
+    database_metrics_->SetUp(serving);
+    if (serving) {
+      logger_->Info("ready");
+    } else {
+      logger_->Warn("not ready", {{"error", status.message()}});
+    }
+  });
+  health_->Start(config_.health_check_interval);
+}
+
+}  // namespace identity::server

@@ -1,0 +1,138 @@
+// The App started in-process on free ports, on the memory store: it serves,
+// it stops, and a start that cannot complete says why with the exit status
+// main returns.
+#include "server/app.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "identity/v1/keys.grpc.pb.h"
+
+namespace identity::server {
+namespace {
+
+class AppTest : public ::testing::Test {
+ protected:
+  AppTest()
+      : logger_(logging::Level::kInfo, jwt::Clock::Real(),
+                [this](absl::string_view line) {
+                  absl::MutexLock lock(&mu_);
+                  lines_.emplace_back(line);
+                }) {}
+
+  // The memory store on free loopback ports, plus `extra` flags.
+  std::unique_ptr<App> NewApp(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        "--store=memory", "--issuer=http://localhost",
+        "--grpc-listen=127.0.0.1:0", "--http-listen=127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto config = LoadConfig(
+        args,
+        [](const std::string& name) -> std::optional<std::string> {
+          if (name == "IDENTITY_KEK") return std::string(64, 'a');
+          return std::nullopt;
+        },
+        &ReadFile);
+    EXPECT_TRUE(config.ok()) << config.status();
+    if (!config.ok()) return nullptr;
+    return std::make_unique<App>(*std::move(config), jwt::Clock::Real(),
+                                 &logger_);
+  }
+
+  // The messages logged so far, in order.
+  std::vector<std::string> Messages() {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::string> messages;
+    for (const std::string& line : lines_) {
+      const size_t start = line.find("\"msg\":\"");
+      if (start == std::string::npos) continue;
+      const size_t end = line.find('"', start + 7);
+      messages.push_back(line.substr(start + 7, end - start - 7));
+    }
+    return messages;
+  }
+
+  grpc::Status GetJwks(int port, v1::GetJwksResponse* response) {
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                       grpc::InsecureChannelCredentials());
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    return v1::KeyService::NewStub(channel)->GetJwks(
+        &context, v1::GetJwksRequest(), response);
+  }
+
+  absl::Mutex mu_;
+  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
+  logging::Logger logger_;
+};
+
+TEST_F(AppTest, ServesGrpcAndHttpOnFreePortsUntilDrained) {
+  std::unique_ptr<App> app = NewApp();
+  ASSERT_NE(app, nullptr);
+  std::optional<StartFailure> failure = app->Start();
+  ASSERT_FALSE(failure.has_value()) << failure->status;
+  EXPECT_GT(app->grpc_port(), 0);
+  EXPECT_GT(app->http_port(), 0);
+
+  v1::GetJwksResponse jwks;
+  grpc::Status status = GetJwks(app->grpc_port(), &jwks);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(jwks.keys_size(), 2);  // The first CURRENT and NEXT keys.
+
+  app->Drain();
+  EXPECT_FALSE(GetJwks(app->grpc_port(), &jwks).ok());
+}
+
+TEST_F(AppTest, HttpBindsBeforeGrpcServes) {
+  std::unique_ptr<App> app = NewApp();
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->Start().has_value());
+  app->Drain();
+  const std::vector<std::string> messages = Messages();
+  std::vector<std::string> serving;
+  for (const std::string& m : messages) {
+    if (absl::StartsWith(m, "serving") || absl::StartsWith(m, "store")) {
+      serving.push_back(m);
+    }
+  }
+  EXPECT_EQ(serving,
+            (std::vector<std::string>{"store: memory (state is lost at exit)",
+                                      "serving HTTP", "serving gRPC"}));
+}
+
+TEST_F(AppTest, UnreadableTlsFilesAreAConfigurationError) {
+  std::unique_ptr<App> app = NewApp({"--tls-cert-file=/nonexistent/cert.pem",
+                                     "--tls-key-file=/nonexistent/key.pem"});
+  ASSERT_NE(app, nullptr);
+  std::optional<StartFailure> failure = app->Start();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->exit_code, 2);
+  EXPECT_EQ(failure->status.message(),
+            "cannot read the TLS certificate or key");
+}
+
+TEST_F(AppTest, ATakenHttpPortStopsTheStartWithExitStatus1) {
+  std::unique_ptr<App> first = NewApp();
+  ASSERT_NE(first, nullptr);
+  ASSERT_FALSE(first->Start().has_value());
+
+  std::unique_ptr<App> second =
+      NewApp({absl::StrCat("--http-listen=127.0.0.1:", first->http_port())});
+  ASSERT_NE(second, nullptr);
+  std::optional<StartFailure> failure = second->Start();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->exit_code, 1);
+  EXPECT_EQ(second->grpc_port(), 0);  // gRPC never started.
+  first->Drain();
+}
+
+}  // namespace
+}  // namespace identity::server

@@ -1,0 +1,49 @@
+#include "server/http/oauth_http_errors.h"
+
+#include <optional>
+
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+namespace {
+
+int StatusFor(OAuthError error) {
+  switch (error) {
+    case OAuthError::kInvalidClient:
+    case OAuthError::kInvalidToken:
+    case OAuthError::kAccessDenied:
+    case OAuthError::kLoginRequired:
+      return 401;
+    case OAuthError::kInsufficientScope:
+      return 403;
+    case OAuthError::kTemporarilyUnavailable:
+      return 429;
+    case OAuthError::kInvalidRequest:
+    case OAuthError::kInvalidGrant:
+    case OAuthError::kUnauthorizedClient:
+    case OAuthError::kUnsupportedGrantType:
+    case OAuthError::kInvalidScope:
+    case OAuthError::kUnsupportedResponseType:
+    case OAuthError::kUnsupportedTokenType:
+      return 400;
+  }
+  return 400;
+}
+
+}  // namespace
+
+HttpError HttpErrorOf(const absl::Status& status) {
+  const std::optional<OAuthError> error = OAuthErrorOf(status);
+  if (error.has_value()) {
+    return HttpError{StatusFor(*error), std::string(OAuthErrorCode(*error)),
+                     std::string(status.message())};
+  }
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    return HttpError{503, "temporarily_unavailable",
+                     "the server cannot reach its database"};
+  }
+  return HttpError{500, "server_error", ""};
+}
+
+}  // namespace identity::server

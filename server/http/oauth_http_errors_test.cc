@@ -1,0 +1,59 @@
+// The one table from the core's errors to HTTP statuses and error codes.
+#include "server/http/oauth_http_errors.h"
+
+#include "gtest/gtest.h"
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+namespace {
+
+int StatusOf(OAuthError error) {
+  return HttpErrorOf(OAuthFailure(error, "why")).status;
+}
+
+// RFC 6749 §5.2: invalid_client is 401, other request errors 400.
+TEST(HttpErrorOfTest, TokenEndpointErrorsFollowRfc6749Section5_2) {
+  EXPECT_EQ(StatusOf(OAuthError::kInvalidClient), 401);
+  for (OAuthError error :
+       {OAuthError::kInvalidRequest, OAuthError::kInvalidGrant,
+        OAuthError::kUnauthorizedClient, OAuthError::kUnsupportedGrantType,
+        OAuthError::kInvalidScope, OAuthError::kUnsupportedTokenType}) {
+    EXPECT_EQ(StatusOf(error), 400) << OAuthErrorCode(error);
+  }
+  const HttpError error =
+      HttpErrorOf(OAuthFailure(OAuthError::kInvalidGrant, "code used"));
+  EXPECT_EQ(error.error, "invalid_grant");
+  EXPECT_EQ(error.description, "code used");
+}
+
+// RFC 6750 §3.1.
+TEST(HttpErrorOfTest, BearerErrorsFollowRfc6750Section3_1) {
+  EXPECT_EQ(StatusOf(OAuthError::kInvalidToken), 401);
+  EXPECT_EQ(StatusOf(OAuthError::kInsufficientScope), 403);
+}
+
+TEST(HttpErrorOfTest, LoginOutcomes) {
+  EXPECT_EQ(StatusOf(OAuthError::kAccessDenied), 401);
+  EXPECT_EQ(StatusOf(OAuthError::kLoginRequired), 401);
+  EXPECT_EQ(StatusOf(OAuthError::kTemporarilyUnavailable), 429);
+}
+
+// Every route maps the server's own failures alike: 503 when the store is
+// out of reach, 500 otherwise, and never the internal message.
+TEST(HttpErrorOfTest, ServerFailuresHideTheirMessage) {
+  for (const absl::Status& status :
+       {absl::UnavailableError("db down at 10.0.0.1"),
+        absl::DeadlineExceededError("slow")}) {
+    const HttpError error = HttpErrorOf(status);
+    EXPECT_EQ(error.status, 503);
+    EXPECT_EQ(error.error, "temporarily_unavailable");
+    EXPECT_EQ(error.description.find("10.0.0.1"), std::string::npos);
+  }
+  const HttpError internal = HttpErrorOf(absl::InternalError("bug at x.cc"));
+  EXPECT_EQ(internal.status, 500);
+  EXPECT_EQ(internal.error, "server_error");
+  EXPECT_EQ(internal.description, "");
+}
+
+}  // namespace
+}  // namespace identity::server

@@ -1,0 +1,58 @@
+#include "server/maintenance.h"
+
+namespace identity::server {
+
+Maintenance::Maintenance(KeyManager* keys,
+                         storage::RevocationStore* revocations,
+                         storage::GrantStore* grants, const jwt::Clock* clock,
+                         const logging::Logger* logger,
+                         metrics::KeyMetrics* key_metrics)
+    : keys_(keys),
+      revocations_(revocations),
+      grants_(grants),
+      clock_(clock),
+      logger_(logger),
+      key_metrics_(key_metrics),
+      next_purge_(clock->Now()) {}
+
+Maintenance::~Maintenance() { Stop(); }
+
+MaintenanceRound Maintenance::RunRound() {
+  MaintenanceRound round;
+  if (clock_->Now() >= next_purge_) {
+    next_purge_ = clock_->Now() + kPurgeInterval;
+    round.purged = PurgeExpired(revocations_, grants_, clock_->Now());
+    const absl::StatusOr<PurgeCounts>& purged = *round.purged;
+    if (!purged.ok()) {
+      logger_->Warn("purge failed", {{"error", purged.status().message()}});
+    } else if (purged->revocations + purged->codes + purged->refresh_tokens >
+               0) {
+      logger_->Info("purged expired entries",
+                    {{"revocations", purged->revocations},
+                     {"codes", purged->codes},
+                     {"refresh_tokens", purged->refresh_tokens}});
+    }
+  }
+  round.rotated = keys_->Maintain();
+  key_metrics_->Refreshed(round.rotated.status());
+  if (!round.rotated.ok()) {
+    logger_->Warn("key maintenance failed",
+                  {{"error", round.rotated.status().message()}});
+  } else if (*round.rotated) {
+    logger_->Info("rotated the signing keys");
+  }
+  return round;
+}
+
+void Maintenance::Start(absl::Duration interval) {
+  thread_ = std::thread([this, interval] {
+    while (!stopping_.WaitForNotificationWithTimeout(interval)) RunRound();
+  });
+}
+
+void Maintenance::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace identity::server

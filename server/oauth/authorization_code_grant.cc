@@ -1,0 +1,151 @@
+#include "server/oauth/authorization_code_grant.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_split.h"
+#include "jwt/base64url.h"
+#include "server/oauth/client_registry.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/pkce.h"
+
+namespace identity::server {
+absl::Status AuthorizationCodeGrant::RevokeWhatTheCodeIssued(
+    const storage::AuthorizationCodeRecord& code) const {
+  if (!code.access_token_jti.empty()) {
+    absl::Status revoked = d_.revocations->Revoke(code.access_token_jti,
+                                                  code.access_token_expires_at);
+    if (!revoked.ok()) return revoked;
+  }
+  return d_.grants->RevokeRefreshFamily(code.grant_id).status();
+}
+
+absl::StatusOr<storage::AuthorizationCodeRecord>
+AuthorizationCodeGrant::RedeemableCode(const TokenRequestFields& request,
+                                       absl::string_view client_id,
+                                       absl::Time now) const {
+  if (request.code.empty()) {
+    return OAuthFailure(OAuthError::kInvalidRequest, "code is required");
+  }
+  if (request.redirect_uri.empty()) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "redirect_uri is required");
+  }
+  auto code = d_.grants->GetAuthorizationCode(HashOpaqueToken(request.code));
+  if (code.status().code() == absl::StatusCode::kNotFound) {
+    return InvalidGrant("unknown authorization code");
+  }
+  if (!code.ok()) return code.status();
+  // Another client's code: refused, and left alone (no burning it).
+  if (code->client_id != client_id) {
+    return InvalidGrant("unknown authorization code");
+  }
+  if (code->redeemed_at.has_value()) {
+    // RFC 6749 §4.1.2: a second use revokes what the first one issued.
+    if (absl::Status s = RevokeWhatTheCodeIssued(*code); !s.ok()) return s;
+    return InvalidGrant("the authorization code was already used");
+  }
+  if (code->expires_at <= now) {
+    return InvalidGrant("the authorization code expired");
+  }
+  if (request.redirect_uri != code->redirect_uri) {
+    return InvalidGrant("redirect_uri differs from the authorization request");
+  }
+  if (absl::Status pkce =
+          VerifyCodeVerifier(request.code_verifier, code->code_challenge,
+                             code->code_challenge_method);
+      !pkce.ok()) {
+    return pkce;
+  }
+  return code;
+}
+
+absl::StatusOr<std::string> AuthorizationCodeGrant::StoreRefreshToken(
+    const storage::ClientRecord& client,
+    const storage::AuthorizationCodeRecord& code, absl::Time now) const {
+  if (!AllowsGrant(client, "refresh_token")) return std::string();
+  const UserTokenOptions& options = d_.minter->options();
+  std::string refresh_token = NewOpaqueToken(d_.random);
+  storage::RefreshTokenRecord record;
+  record.token_hash = HashOpaqueToken(refresh_token);
+  record.family_id = code.grant_id;
+  record.client_id = client.client_id;
+  record.user_id = code.user_id;
+  record.scope = code.scope;
+  record.auth_time = code.auth_time;
+  record.created_at = now;
+  record.absolute_expires_at = now + options.refresh_token_lifetime;
+  record.idle_expires_at = std::min(now + options.refresh_token_idle_lifetime,
+                                    record.absolute_expires_at);
+  if (absl::Status s = d_.grants->CreateRefreshToken(record); !s.ok()) {
+    return s;
+  }
+  return refresh_token;
+}
+
+absl::Status AuthorizationCodeGrant::Redeem(
+    const storage::AuthorizationCodeRecord& code, absl::string_view jti,
+    bool has_refresh_token, absl::Time now) const {
+  const absl::Time access_expires_at =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(now)) +
+      d_.minter->options().access_token_lifetime;
+  auto redeemed = d_.grants->RedeemAuthorizationCode(
+      code.code_hash, code.client_id, now, std::string(jti), access_expires_at);
+  if (redeemed.ok()) return absl::OkStatus();
+  const auto forget_refresh_token = [&] {
+    if (has_refresh_token) (void)d_.grants->RevokeRefreshFamily(code.grant_id);
+  };
+  if (redeemed.status().code() == absl::StatusCode::kNotFound) {
+    // Purged (or gone) since it was read: as if never seen.
+    forget_refresh_token();
+    return InvalidGrant("unknown authorization code");
+  }
+  if (redeemed.status().code() != absl::StatusCode::kFailedPrecondition) {
+    return redeemed.status();
+  }
+  // Another redemption won (or the code just expired): this one is the
+  // second use. Revoke what the winner issued, and this attempt's refresh
+  // token with it (same family).
+  auto now_stored = d_.grants->GetAuthorizationCode(code.code_hash);
+  if (now_stored.ok() && now_stored->redeemed_at.has_value()) {
+    if (absl::Status s = RevokeWhatTheCodeIssued(*now_stored); !s.ok()) {
+      return s;
+    }
+    return InvalidGrant("the authorization code was already used");
+  }
+  forget_refresh_token();
+  return InvalidGrant("the authorization code expired");
+}
+
+absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
+    const TokenRequestFields& request) const {
+  auto client = d_.authenticator->AuthenticateForGrant(
+      request.client_id, request.client_secret, "authorization_code");
+  if (!client.ok()) return client.status();
+  const absl::Time now = StorageNow(d_.clock);
+  auto code = RedeemableCode(request, client->client_id, now);
+  if (!code.ok()) return code.status();
+  auto user = LiveUser(*d_.users, code->user_id);
+  if (!user.ok()) return user.status();
+  // The refresh token goes in before the redemption: a concurrent second
+  // redemption, which fails and revokes the family, then always finds it.
+  auto refresh_token = StoreRefreshToken(*client, *code, now);
+  if (!refresh_token.ok()) return refresh_token.status();
+  UserAccessClaims claims;
+  claims.client_id = client->client_id;
+  claims.user_id = user->user_id;
+  claims.scopes = absl::StrSplit(code->scope, ' ', absl::SkipEmpty());
+  claims.auth_time = code->auth_time;
+  claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
+  claims.now = now;
+  if (absl::Status s = Redeem(*code, claims.jti, !refresh_token->empty(), now);
+      !s.ok()) {
+    return s;
+  }
+  auto issued = d_.minter->Issue(claims, *user, code->nonce);
+  if (!issued.ok()) return issued.status();
+  issued->refresh_token = *std::move(refresh_token);
+  return issued;
+}
+
+}  // namespace identity::server

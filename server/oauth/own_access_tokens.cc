@@ -1,0 +1,65 @@
+#include "server/oauth/own_access_tokens.h"
+
+#include "absl/strings/str_cat.h"
+#include "jwt/status.h"
+#include "server/oauth/oauth_error.h"
+
+namespace identity::server {
+namespace {
+
+constexpr char kReasonDetail[] = "reason";
+
+absl::Status Invalid(absl::string_view reason, absl::string_view message) {
+  return WithErrorDetail(OAuthFailure(OAuthError::kInvalidToken, message),
+                         kReasonDetail, reason);
+}
+
+}  // namespace
+
+absl::StatusOr<jwt::JwtVerifier> OwnAccessTokenVerifier(
+    std::string issuer, const jwt::Clock* clock) {
+  jwt::VerifierOptions options;
+  options.issuer = std::move(issuer);
+  options.required_typ = "at+jwt";
+  options.allowed_algorithms = ServerSigningAlgorithms();
+  options.leeway = kReplicaClockLeeway;
+  options.require_exp = true;
+  options.clock = clock;
+  return jwt::JwtVerifier::Create(std::move(options));
+}
+
+absl::StatusOr<OwnAccessTokens> OwnAccessTokens::Create(
+    std::string issuer, const jwt::Clock* clock, const KeyManager* keys,
+    storage::RevocationStore* revocations) {
+  auto verifier = OwnAccessTokenVerifier(std::move(issuer), clock);
+  if (!verifier.ok()) return verifier.status();
+  return OwnAccessTokens(*std::move(verifier), keys, revocations);
+}
+
+absl::StatusOr<jwt::VerifiedJwt> OwnAccessTokens::Verify(
+    absl::string_view token) const {
+  return verifier_.Verify(token, *keys_->snapshot()->jwks);
+}
+
+absl::StatusOr<jwt::VerifiedJwt> OwnAccessTokens::Check(
+    absl::string_view token) const {
+  auto verified = Verify(token);
+  if (!verified.ok()) {
+    const absl::string_view reason =
+        jwt::ReasonName(jwt::ReasonOf(verified.status()));
+    return Invalid(reason,
+                   absl::StrCat("the access token is not valid: ", reason));
+  }
+  if (verified->claims.jti.has_value()) {
+    auto revoked = revocations_->IsRevoked(*verified->claims.jti);
+    if (!revoked.ok()) return revoked.status();
+    if (*revoked) return Invalid("revoked", "the access token was revoked");
+  }
+  return verified;
+}
+
+std::string OwnAccessTokens::ReasonOf(const absl::Status& status) {
+  return ErrorDetailsOf(status)[kReasonDetail];
+}
+
+}  // namespace identity::server

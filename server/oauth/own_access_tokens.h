@@ -1,0 +1,65 @@
+// How the server checks an access token it issued (RFC 9068): the signature
+// and claims against its own keys, then its revocation list. One rule, used
+// by introspection, UserInfo, revocation and the admin methods' guard.
+#ifndef IDENTITY_SERVER_OAUTH_OWN_ACCESS_TOKENS_H_
+#define IDENTITY_SERVER_OAUTH_OWN_ACCESS_TOKENS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "jwt/clock.h"
+#include "jwt/jwt_verifier.h"
+#include "server/keys/key_manager.h"
+#include "storage/revocation_store.h"
+
+namespace identity::server {
+
+// Clock skew tolerated between the replica that issued a token and the one
+// verifying it (exp, nbf, iat).
+inline constexpr absl::Duration kReplicaClockLeeway = absl::Seconds(5);
+
+// The verifier rule: "typ" at+jwt (RFC 9068 §4), "iss" == `issuer`, "exp"
+// required, any algorithm the server may sign with (never HMAC or "none"),
+// leeway kReplicaClockLeeway. The audience is not checked: every token of
+// this server names the configured audience. `clock` must outlive it.
+absl::StatusOr<jwt::JwtVerifier> OwnAccessTokenVerifier(
+    std::string issuer, const jwt::Clock* clock);
+
+// Thread-safe. `keys` and `revocations` must outlive it.
+class OwnAccessTokens {
+ public:
+  static absl::StatusOr<OwnAccessTokens> Create(
+      std::string issuer, const jwt::Clock* clock, const KeyManager* keys,
+      storage::RevocationStore* revocations);
+
+  // Signature and claims against the keys' current snapshot; no storage.
+  // Errors: those of jwt::JwtVerifier::Verify (jwt/status.h reasons).
+  absl::StatusOr<jwt::VerifiedJwt> Verify(absl::string_view token) const;
+
+  // Verify, then the token's jti is not on the revocation list. Errors:
+  // kInvalidToken (oauth_error.h) with the detail "reason": the
+  // jwt::ReasonName of a failed verification, or "revoked"; the store's
+  // errors (Unavailable) unchanged.
+  absl::StatusOr<jwt::VerifiedJwt> Check(absl::string_view token) const;
+
+  // Why Check refused: the detail "reason" of its error ("" for others).
+  static std::string ReasonOf(const absl::Status& status);
+
+  const jwt::JwtVerifier& verifier() const { return verifier_; }
+
+ private:
+  OwnAccessTokens(jwt::JwtVerifier verifier, const KeyManager* keys,
+                  storage::RevocationStore* revocations)
+      : verifier_(std::move(verifier)),
+        keys_(keys),
+        revocations_(revocations) {}
+
+  jwt::JwtVerifier verifier_;
+  const KeyManager* keys_;
+  storage::RevocationStore* revocations_;
+};
+
+}  // namespace identity::server
+
+#endif  // IDENTITY_SERVER_OAUTH_OWN_ACCESS_TOKENS_H_

@@ -1,0 +1,116 @@
+#include "server/oauth/refresh_token_grant.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_split.h"
+#include "jwt/base64url.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/scope.h"
+
+namespace identity::server {
+absl::Status RefreshTokenGrant::Reuse(
+    const storage::RefreshTokenRecord& old) const {
+  d_.events->RefreshReuseDetected(old.client_id);
+  auto revoked = d_.grants->RevokeRefreshFamily(old.family_id);
+  if (!revoked.ok()) return revoked.status();
+  return InvalidGrant("the refresh token was already used");
+}
+
+absl::StatusOr<storage::RefreshTokenRecord> RefreshTokenGrant::RotatableToken(
+    absl::string_view token_hash, const storage::ClientRecord& client,
+    absl::Time now) const {
+  auto old = d_.grants->GetRefreshToken(token_hash);
+  if (old.status().code() == absl::StatusCode::kNotFound) {
+    return InvalidGrant("unknown refresh token");
+  }
+  if (!old.ok()) return old.status();
+  if (old->client_id != client.client_id) {
+    // Bound to its client: another client learns nothing and changes
+    // nothing.
+    return InvalidGrant("unknown refresh token");
+  }
+  if (old->created_at < client.created_at) {
+    // Issued to an earlier client of the same id, since deleted: a client
+    // registered again under that id does not inherit its grants.
+    return InvalidGrant("unknown refresh token");
+  }
+  if (old->revoked) return InvalidGrant("the refresh token was revoked");
+  if (old->rotated_at.has_value()) return Reuse(*old);
+  if (old->idle_expires_at <= now || old->absolute_expires_at <= now) {
+    return InvalidGrant("the refresh token expired");
+  }
+  return old;
+}
+
+absl::StatusOr<std::string> RefreshTokenGrant::Rotate(
+    const storage::RefreshTokenRecord& old, absl::Time now) const {
+  std::string refresh_token = NewOpaqueToken(d_.random);
+  storage::RefreshTokenRecord replacement = old;
+  replacement.token_hash = HashOpaqueToken(refresh_token);
+  replacement.created_at = now;
+  replacement.idle_expires_at =
+      std::min(now + d_.minter->options().refresh_token_idle_lifetime,
+               old.absolute_expires_at);
+  replacement.rotated_at.reset();
+  replacement.revoked = false;
+  auto rotated = d_.grants->RotateRefreshToken(old.token_hash, old.client_id,
+                                               now, replacement);
+  if (rotated.ok()) return refresh_token;
+  if (rotated.status().code() == absl::StatusCode::kFailedPrecondition) {
+    // Rotated by a concurrent request a moment ago: the same token used
+    // twice, so the reuse policy applies.
+    return Reuse(old);
+  }
+  if (rotated.status().code() == absl::StatusCode::kNotFound) {
+    return InvalidGrant("unknown refresh token");
+  }
+  return rotated.status();
+}
+
+absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
+    const TokenRequestFields& request) const {
+  auto client = d_.authenticator->AuthenticateForGrant(
+      request.client_id, request.client_secret, "refresh_token");
+  if (!client.ok()) return client.status();
+  if (request.refresh_token.empty()) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "refresh_token is required");
+  }
+  auto requested = ParseScope(request.scope);
+  if (!requested.ok()) return requested.status();
+  const absl::Time now = StorageNow(d_.clock);
+  auto old =
+      RotatableToken(HashOpaqueToken(request.refresh_token), *client, now);
+  if (!old.ok()) return old.status();
+  std::vector<std::string> scopes =
+      absl::StrSplit(old->scope, ' ', absl::SkipEmpty());
+  if (!requested->empty()) {
+    auto narrowed = GrantScopes(*requested, scopes);
+    if (!narrowed.ok()) return narrowed.status();
+    scopes = *std::move(narrowed);
+  }
+  auto user = LiveUser(*d_.users, old->user_id);
+  if (!user.ok()) {
+    if (OAuthErrorOf(user.status()).has_value()) {
+      (void)d_.grants->RevokeRefreshFamily(old->family_id);
+    }
+    return user.status();
+  }
+  auto refresh_token = Rotate(*old, now);
+  if (!refresh_token.ok()) return refresh_token.status();
+  UserAccessClaims claims;
+  claims.client_id = client->client_id;
+  claims.user_id = user->user_id;
+  claims.scopes = std::move(scopes);
+  claims.auth_time = old->auth_time;
+  claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
+  claims.now = now;
+  // OIDC Core §12.2: no nonce in an ID token from a refresh.
+  auto issued = d_.minter->Issue(claims, *user, "");
+  if (!issued.ok()) return issued.status();
+  issued->refresh_token = *std::move(refresh_token);
+  return issued;
+}
+
+}  // namespace identity::server

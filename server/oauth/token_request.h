@@ -1,0 +1,47 @@
+// What a token endpoint request carries (RFC 6749 §4.1.3, §4.4.2, §6) and
+// what a successful one returns (§5.1), whichever face received it.
+#ifndef IDENTITY_SERVER_OAUTH_TOKEN_REQUEST_H_
+#define IDENTITY_SERVER_OAUTH_TOKEN_REQUEST_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace identity::server {
+
+struct TokenRequestFields {
+  std::string grant_type;
+  // Resolved by the face (client_credentials.h).
+  std::string client_id;
+  std::string client_secret;
+  std::string scope;
+  // authorization_code.
+  std::string code = {};
+  std::string redirect_uri = {};
+  std::string code_verifier = {};
+  // refresh_token.
+  std::string refresh_token = {};
+};
+
+struct IssuedToken {
+  std::string access_token;
+  std::string token_type = "Bearer";
+  int64_t expires_in = 0;
+  std::string scope;          // Granted scopes, space-delimited.
+  std::string id_token;       // When openid was granted to a user.
+  std::string refresh_token;  // When the client may refresh.
+};
+
+// One grant type of the token endpoint. Implementations are thread-safe.
+class TokenGrant {
+ public:
+  virtual ~TokenGrant() = default;
+  // Errors: OAuth errors (oauth_error.h) and the store's.
+  virtual absl::StatusOr<IssuedToken> Exchange(
+      const TokenRequestFields& request) const = 0;
+};
+
+}  // namespace identity::server
+
+#endif  // IDENTITY_SERVER_OAUTH_TOKEN_REQUEST_H_

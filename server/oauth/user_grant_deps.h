@@ -1,0 +1,43 @@
+// What the grants of a user's session (authorization_code, refresh_token)
+// share.
+#ifndef IDENTITY_SERVER_OAUTH_USER_GRANT_DEPS_H_
+#define IDENTITY_SERVER_OAUTH_USER_GRANT_DEPS_H_
+
+#include "jwt/clock.h"
+#include "server/oauth/client_authenticator.h"
+#include "server/oauth/events.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/user_tokens.h"
+#include "server/random_source.h"
+#include "storage/grant_store.h"
+#include "storage/revocation_store.h"
+#include "storage/user_store.h"
+
+namespace identity::server {
+
+// Pointers must outlive the grants.
+struct UserGrantDeps {
+  const ClientAuthenticator* authenticator = nullptr;
+  storage::GrantStore* grants = nullptr;
+  storage::UserStore* users = nullptr;
+  storage::RevocationStore* revocations = nullptr;
+  const UserTokenMinter* minter = nullptr;
+  const jwt::Clock* clock = nullptr;
+  RandomSource random;
+  OAuthEvents* events = OAuthEvents::None();
+};
+
+// RFC 6749 §5.2: the grant (code, refresh token) is invalid, expired,
+// revoked, used, or another client's.
+inline absl::Status InvalidGrant(absl::string_view message) {
+  return OAuthFailure(OAuthError::kInvalidGrant, message);
+}
+
+// `clock`'s now at the storage's precision (microseconds).
+inline absl::Time StorageNow(const jwt::Clock* clock) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(clock->Now()));
+}
+
+}  // namespace identity::server
+
+#endif  // IDENTITY_SERVER_OAUTH_USER_GRANT_DEPS_H_
