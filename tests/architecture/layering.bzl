@@ -4,6 +4,10 @@ layer_deps computes, with genquery at build time, everything a layer depends on;
 checks those lists against a table of forbidden edges (check_forbidden_edges.sh). A test cannot
 run `bazel query` itself, and genquery accepts neither recursive patterns (//client/...) nor
 labels outside its scope, hence the explicit package and target lists.
+
+genquery also requires every target of its scope to be visible to the package that declares it.
+For targets visible to //server only, either make them visible to //tests/architecture or load
+this file from a BUILD file under //server and declare the layer_deps and layering_test there.
 """
 
 def layer_deps(name, targets, packages = [], with_tests = False):
@@ -63,7 +67,7 @@ def layering_test(name, forbidden_edges, **kwargs):
         args += [layer, "$(location %s)" % deps, forbidden, "'%s'" % why]
     native.sh_test(
         name = name,
-        srcs = ["check_forbidden_edges.sh"],
+        srcs = ["//tests/architecture:check_forbidden_edges.sh"],
         args = args,
         data = data,
         **kwargs
