@@ -148,7 +148,8 @@ class SummarizeResultsTest(unittest.TestCase):
     def test_timeouts_and_unbuilt_targets_fail_and_targets_bazel_skipped_are_skipped(self):
         counter = self.count(bazel("statuses", rc=3))
         self.assertCounted(counter, "1 passed, 4 failed, 1 skipped", 1)
-        for failed in ("//server:server_postgres_test TIMEOUT", "//server:config_test FAILED TO BUILD",
+        for failed in ("//server:server_postgres_test TIMEOUT",
+                       "//server:config_test FAILED TO BUILD",
                        "//storage:postgres_store_test NO STATUS",
                        "//tests/login_flow:login_flow_test INCOMPLETE"):
             self.assertIn("FAILED: " + failed, counter.lines)

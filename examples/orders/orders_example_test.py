@@ -2,9 +2,10 @@
 """The Orders example end to end, and the interceptor against an independent JOSE implementation.
 
 1. With identity-server as the issuer, on a scratch database of its own on the test PostgreSQL
-   (IDENTITY_TEST_DATABASE_URL; the test fails without it): idctl registers two clients; orders_client,
-   using the interceptor library's token source, calls orders_server, which fetches the JWKS from
-   KeyService; the scopes of each method come from its (identity.v1.auth) option.
+   (IDENTITY_TEST_DATABASE_URL; the test fails without it): idctl registers two clients;
+   orders_client, using the interceptor library's token source, calls orders_server, which
+   fetches the JWKS from KeyService; the scopes of each method come from its (identity.v1.auth)
+   option.
 2. With a JWKS file whose key this test holds: PyJWT (python3-jwt) signs tokens that break one rule
    each (alg none, HMAC with the public key, wrong key, unknown kid, expired, future nbf, wrong
    audience, wrong issuer, wrong typ, missing scope). Each is refused with the right gRPC code,
