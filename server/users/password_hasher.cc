@@ -24,11 +24,15 @@ argon2_type LibraryType(Argon2Type type) {
   return Argon2_id;
 }
 
-// Raw Argon2 of `password`, `hash_bytes` long, under the type, version,
-// parameters and salt that `phc` states (its hash is ignored).
-absl::StatusOr<std::string> ComputeHash(absl::string_view password,
-                                        const Argon2Phc& phc,
-                                        size_t hash_bytes) {
+void Wipe(std::string& secret) {
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PasswordHasher::ComputeHash(
+    absl::string_view password, const Argon2Phc& phc, size_t hash_bytes) const {
+  if (on_argon2_) on_argon2_();
   std::string out(hash_bytes, '\0');
   const int rc = argon2_hash(phc.iterations, phc.memory_kib, phc.parallelism,
                              password.data(), password.size(), phc.salt.data(),
@@ -43,12 +47,6 @@ absl::StatusOr<std::string> ComputeHash(absl::string_view password,
   return absl::InternalError(
       absl::StrCat("argon2: ", argon2_error_message(rc)));
 }
-
-void Wipe(std::string& secret) {
-  OPENSSL_cleanse(secret.data(), secret.size());
-}
-
-}  // namespace
 
 absl::Status ValidateArgon2Params(const Argon2Params& params) {
   if (params.memory_kib < kMinMemoryKib ||
@@ -88,8 +86,8 @@ absl::Status ValidatePassword(absl::string_view password) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PasswordHasher> PasswordHasher::Create(Argon2Params params,
-                                                      RandomSource random) {
+absl::StatusOr<PasswordHasher> PasswordHasher::Create(
+    Argon2Params params, RandomSource random, Argon2Observer on_argon2) {
   if (absl::Status status = ValidateArgon2Params(params); !status.ok()) {
     return status;
   }
@@ -100,7 +98,8 @@ absl::StatusOr<PasswordHasher> PasswordHasher::Create(Argon2Params params,
   dummy.parallelism = params.parallelism;
   dummy.salt = RandomBytes(random, kPasswordSaltBytes);
   dummy.hash = RandomBytes(random, kPasswordHashBytes);
-  return PasswordHasher(params, std::move(random), FormatArgon2Phc(dummy));
+  return PasswordHasher(params, std::move(random), std::move(on_argon2),
+                        FormatArgon2Phc(dummy));
 }
 
 absl::StatusOr<std::string> PasswordHasher::Hash(
