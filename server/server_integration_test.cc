@@ -45,7 +45,8 @@ TEST(ServerIntegrationTest, IssuesIntrospectsAndDrains) {
     grpc::ClientContext context;
     context.AddMetadata(
         "authorization",
-        "Basic " + absl::Base64Escape("admin:admin-secret-for-tests"));
+        "Basic " + absl::Base64Escape(
+                       "admin:admin-secret-for-tests-0123456789abcdef"));
     grpc::Status status = token_stub->Token(&context, request, &token);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
@@ -55,7 +56,7 @@ TEST(ServerIntegrationTest, IssuesIntrospectsAndDrains) {
   v1::IntrospectRequest introspect;
   introspect.set_token(token.access_token());
   introspect.set_client_id("admin");
-  introspect.set_client_secret("admin-secret-for-tests");
+  introspect.set_client_secret("admin-secret-for-tests-0123456789abcdef");
   v1::IntrospectResponse result;
   {
     grpc::ClientContext context;
@@ -141,9 +142,9 @@ TEST(ServerIntegrationTest, IdctlGetsVerifiesAndIntrospectsTokens) {
   const std::string tmp =
       std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp";
 
-  CommandResult token =
-      RunCommand("IDENTITY_CLIENT_SECRET=admin-secret-for-tests " + idctl +
-                 " token --server " + address + " --client-id admin");
+  CommandResult token = RunCommand(
+      "IDENTITY_CLIENT_SECRET=admin-secret-for-tests-0123456789abcdef " +
+      idctl + " token --server " + address + " --client-id admin");
   ASSERT_EQ(token.exit_code, 0) << token.output;
   const size_t start = token.output.find("\"access_token\": \"");
   ASSERT_NE(start, std::string::npos) << token.output;
@@ -161,8 +162,9 @@ TEST(ServerIntegrationTest, IdctlGetsVerifiesAndIntrospectsTokens) {
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
 
   CommandResult introspect = RunCommand(
-      "IDENTITY_CLIENT_SECRET=admin-secret-for-tests " + idctl +
-      " introspect --server " + address + " --client-id admin " + access_token);
+      "IDENTITY_CLIENT_SECRET=admin-secret-for-tests-0123456789abcdef " +
+      idctl + " introspect --server " + address + " --client-id admin " +
+      access_token);
   EXPECT_EQ(introspect.exit_code, 0) << introspect.output;
   EXPECT_NE(introspect.output.find("\"active\": true"), std::string::npos)
       << introspect.output;

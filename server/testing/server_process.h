@@ -22,7 +22,7 @@ extern char** environ;
 namespace identity::server::testing {
 
 inline constexpr char kAdminId[] = "admin";
-inline constexpr char kAdminSecret[] = "admin-secret-for-tests";
+inline constexpr char kAdminSecret[] = "admin-secret-for-tests-0123456789abcdef";
 
 inline int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
