@@ -184,5 +184,19 @@ TEST(ServerIntegrationTest, BadConfigurationExitsTwoWithAClearMessage) {
   EXPECT_EQ(server.Wait(), 2);
 }
 
+// Issue 13 item 11: a prefix check let this pass as a local issuer.
+TEST(ServerIntegrationTest, IssuerThatOnlyStartsLikeLocalhostExitsTwo) {
+  ServerProcess server(
+      {"--store=memory", "--issuer=http://localhost.evil.example"});
+  EXPECT_EQ(server.Wait(), 2);
+}
+
+// Issue 13 item 4: "a" gave a client identity.admin.
+TEST(ServerIntegrationTest, ShortBootstrapAdminSecretExitsTwo) {
+  ServerProcess server({"--store=memory", "--issuer=https://id.example"},
+                       {"IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=a"});
+  EXPECT_EQ(server.Wait(), 2);
+}
+
 }  // namespace
 }  // namespace identity::server

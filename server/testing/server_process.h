@@ -22,7 +22,8 @@ extern char** environ;
 namespace identity::server::testing {
 
 inline constexpr char kAdminId[] = "admin";
-inline constexpr char kAdminSecret[] = "admin-secret-for-tests-0123456789abcdef";
+inline constexpr char kAdminSecret[] =
+    "admin-secret-for-tests-0123456789abcdef";
 
 inline int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -37,15 +38,23 @@ inline int FreePort() {
 }
 
 // `server/identity-server ARGS` with a KEK and the bootstrap admin client
-// (kAdminId, kAdminSecret) in its environment. Killed if still running when
-// destroyed.
+// (kAdminId, kAdminSecret) in its environment, each replaced by the entry of
+// `env_overrides` ("NAME=value") of the same name. Killed if still running
+// when destroyed.
 class ServerProcess {
  public:
-  explicit ServerProcess(const std::vector<std::string>& args) {
+  explicit ServerProcess(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env_overrides = {}) {
     std::vector<std::string> env = {
         "IDENTITY_KEK=" + std::string(64, 'a'),
         std::string("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=") + kAdminId,
         std::string("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=") + kAdminSecret};
+    for (const std::string& replacement : env_overrides) {
+      const std::string name = replacement.substr(0, replacement.find('=') + 1);
+      for (std::string& entry : env) {
+        if (entry.compare(0, name.size(), name) == 0) entry = replacement;
+      }
+    }
     std::vector<char*> argv = {const_cast<char*>("server/identity-server")};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
