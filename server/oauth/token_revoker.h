@@ -28,10 +28,13 @@ class TokenRevoker {
   // optimization: both kinds are tried). An unknown or invalid token is
   // success (§2.2). Errors: kInvalidClient; kUnsupportedTokenType for
   // another hint; kInvalidRequest for an empty token; kUnauthorizedClient
-  // when the token is another client's; the store's.
+  // when the token is another client's; kTemporarilyUnavailable while the
+  // client's failures are throttled (`source`, its address:
+  // ClientAuthenticator); the store's.
   absl::Status Revoke(absl::string_view token, absl::string_view hint,
                       absl::string_view client_id,
-                      absl::string_view client_secret) const;
+                      absl::string_view client_secret,
+                      absl::string_view source = {}) const;
 
  private:
   absl::Status RevokeRefreshToken(absl::string_view token,
