@@ -36,7 +36,7 @@ HttpError HttpErrorOf(const absl::Status& status) {
   const std::optional<OAuthError> error = OAuthErrorOf(status);
   if (error.has_value()) {
     return HttpError{StatusFor(*error), std::string(OAuthErrorCode(*error)),
-                     std::string(status.message())};
+                     ErrorDescription(status.message())};
   }
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
