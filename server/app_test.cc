@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "identity/v1/keys.grpc.pb.h"
+#include "identity/v1/token.grpc.pb.h"
 #include "server/http/testing/raw_http.h"
 
 namespace identity::server {
@@ -175,6 +176,36 @@ TEST_F(AppTest, AnHttpCapAboveItsShareOfTheOpenFileLimitIsRefused) {
   EXPECT_TRUE(absl::StartsWith(failure->status.message(),
                                "--http-max-connections: at most "))
       << failure->status;
+}
+
+// The gRPC server's own bounds (server/app_policy.h, GrpcLimits): a request
+// message over 64 KiB, or metadata over 8 KiB, is refused before any handler.
+TEST_F(AppTest, OversizedGrpcRequestsAreRefused) {
+  std::unique_ptr<App> app = NewApp();
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->Start().has_value());
+  auto tokens = v1::TokenService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", app->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
+  auto call = [&](size_t secret_bytes, size_t metadata_bytes) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    if (metadata_bytes > 0) {
+      context.AddMetadata("x-padding", std::string(metadata_bytes, 'm'));
+    }
+    v1::TokenRequest request;
+    request.set_grant_type("client_credentials");
+    request.set_client_id("nobody");
+    request.set_client_secret(std::string(secret_bytes, 's'));
+    v1::TokenResponse response;
+    return tokens->Token(&context, request, &response).error_code();
+  };
+  // Within the bounds: the handler answers (an unknown client).
+  EXPECT_EQ(call(1024, 1024), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call(100 * 1024, 0), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(call(1024, 16 * 1024), grpc::StatusCode::UNAUTHENTICATED);
+  app->Drain();
 }
 
 TEST_F(AppTest, UnreadableTlsFilesAreAConfigurationError) {
