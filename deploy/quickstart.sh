@@ -43,25 +43,25 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-# 50051 when it is free, else any free port.
-port=$(/usr/bin/python3 -c 'import socket
+# The port given when it is free, else any free port.
+free_port() { /usr/bin/python3 -c 'import socket, sys
 s = socket.socket()
-try: s.bind(("127.0.0.1", 50051))
+try: s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError: s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-address="127.0.0.1:$port"
-# The HTTP listener (/metrics, /healthz, /readyz): 9464 when free, else any.
-http_port=$(/usr/bin/python3 -c 'import socket
-s = socket.socket()
-try: s.bind(("127.0.0.1", 9464))
-except OSError: s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-say "Starting identity-server: gRPC on $address, HTTP (OpenID Connect, /metrics) on http://localhost:$http_port"
+print(s.getsockname()[1])' "$1"; }
+address="127.0.0.1:$(free_port 50051)"
+# The HTTP front door (OpenID Connect).
+http_port=$(free_port 9464)
+# The management listener (/metrics, /healthz, /readyz; Keycloak's port 9000):
+# loopback only, off the front door.
+management_port=$(free_port 9000)
+say "Starting identity-server: gRPC on $address, HTTP (OpenID Connect) on http://localhost:$http_port, management (/metrics, /readyz) on http://127.0.0.1:$management_port"
 IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin \
 IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET="$(cat "$state/admin-secret")" \
   "$server_bin" --store=postgres --database-url="$IDENTITY_TEST_DATABASE_URL" \
   --grpc-listen="$address" --issuer="http://localhost:$http_port" --audience=orders-api \
-  --kek-file="$state/kek" --http-listen="127.0.0.1:$http_port" &
+  --kek-file="$state/kek" --http-listen="127.0.0.1:$http_port" \
+  --management-listen="127.0.0.1:$management_port" &
 server_pid=$!
 for _ in $(seq 100); do
   "$idctl" keys jwks --server "$address" >/dev/null 2>&1 && break
@@ -114,9 +114,10 @@ Try, in another shell:
   # The OpenID Connect front door (docs/http.md): discovery for any OIDC library.
   curl -s http://localhost:$http_port/.well-known/openid-configuration
 
-  # Metrics, liveness and readiness (docs/observability.md):
-  curl -s http://127.0.0.1:$http_port/metrics | grep identity_tokens_issued_total
-  curl -s http://127.0.0.1:$http_port/readyz
+  # Metrics, liveness and readiness, on the management listener only
+  # (docs/observability.md); Prometheus: deploy/prometheus/prometheus.yml.
+  curl -s http://127.0.0.1:$management_port/metrics | grep identity_tokens_issued_total
+  curl -s http://127.0.0.1:$management_port/readyz
 
 Ctrl-C stops the server and PostgreSQL (the data stays in .quickstart/).
 EOT

@@ -2,8 +2,11 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <string>
 #include <thread>
@@ -11,7 +14,6 @@
 #include <vector>
 
 #include "client/interceptor/server_credentials.h"
-#include "server/app_policy.h"
 #include "server/grpc/server_auth.h"
 #include "server/http/observability.h"
 #include "server/http/oidc_endpoints.h"
@@ -19,6 +21,7 @@
 #include "server/metrics/auth_metrics.h"
 #include "server/metrics/process_metrics.h"
 #include "server/oauth/bootstrap_admin.h"
+#include "server/open_file_limit.h"
 #include "server/random_source.h"
 
 namespace identity::server {
@@ -36,12 +39,19 @@ App::~App() = default;
 std::optional<StartFailure> App::Start() {
   // Each step with the exit status its failure ends the process with.
   const std::pair<int, absl::Status (App::*)()> steps[] = {
-      {1, &App::OpenStores},       {2, &App::OpenSecrets},
-      {1, &App::LoadKeys},         {1, &App::EnsureBootstrapAdminClient},
-      {1, &App::BuildClientFlows}, {2, &App::BuildUsers},
-      {1, &App::BuildUserFlows},   {1, &App::BuildGrpcServices},
-      {2, &App::ReadTls},          {2, &App::CreateHttp},
-      {1, &App::StartHttp},        {1, &App::StartGrpc},
+      {2, &App::BudgetDescriptors},
+      {1, &App::OpenStores},
+      {2, &App::OpenSecrets},
+      {1, &App::LoadKeys},
+      {1, &App::EnsureBootstrapAdminClient},
+      {1, &App::BuildClientFlows},
+      {2, &App::BuildUsers},
+      {1, &App::BuildUserFlows},
+      {1, &App::BuildGrpcServices},
+      {2, &App::ReadTls},
+      {2, &App::CreateHttp},
+      {1, &App::StartHttp},
+      {1, &App::StartGrpc},
   };
   for (const auto& [exit_code, step] : steps) {
     if (absl::Status status = (this->*step)(); !status.ok()) {
@@ -62,7 +72,32 @@ void App::Drain() {
   health_->Drain();
   grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (http_ != nullptr) http_->Stop();
+  if (management_ != nullptr) management_->Stop();
   maintenance_->Stop();
+}
+
+// Raises the soft open-file limit to the hard one and shares it: a flood of
+// HTTP connections must never take the descriptors gRPC accepts with.
+absl::Status App::BudgetDescriptors() {
+  auto limit = RaiseOpenFileLimit();
+  if (!limit.ok()) return limit.status();
+  auto count = [](uint64_t n) {  // RLIM_INFINITY as the largest int64.
+    return static_cast<int64_t>(
+        std::min<uint64_t>(n, std::numeric_limits<int64_t>::max()));
+  };
+  logger_->Info("open-file limit", {{"soft_before", count(limit->soft_before)},
+                                    {"soft", count(limit->soft)},
+                                    {"hard", count(limit->hard)}});
+  auto budget = ConnectionBudgetFor(
+      limit->soft, !config_.http_listen.empty(), config_.http_max_connections,
+      !config_.management_listen.empty(), config_.database_pool_size);
+  if (!budget.ok()) return budget.status();
+  budget_ = *budget;
+  logger_->Info("connection budget",
+                {{"http_max_connections", budget_.http},
+                 {"management_max_connections", budget_.management},
+                 {"grpc_descriptors", budget_.grpc}});
+  return absl::OkStatus();
 }
 
 absl::Status App::OpenStores() {
@@ -267,22 +302,52 @@ absl::Status App::CreateHttp() {
     return postgres->Ping();
   })
                                       : HealthMonitor::Probe());
-  if (config_.http_listen.empty()) return absl::OkStatus();
-  HttpServerOptions options;
-  options.listen = config_.http_listen;
-  options.threads =
-      HttpThreads(config_.http_threads, std::thread::hardware_concurrency());
-  options.tls_cert_file = config_.tls_cert_file;
-  options.tls_key_file = config_.tls_key_file;
-  auto created = HttpServer::Create(options);
-  if (!created.ok()) return created.status();
-  http_ = *std::move(created);
+  if (!config_.http_listen.empty()) {
+    auto created = NewHttpServer(
+        config_.http_listen,
+        HttpThreads(config_.http_threads, std::thread::hardware_concurrency()),
+        budget_.http);
+    if (!created.ok()) return created.status();
+    http_ = *std::move(created);
+  }
+  if (!config_.management_listen.empty()) {
+    // Scrapes and probes: one thread, a few connections of its own, so a
+    // busy front door does not hold them up.
+    auto created =
+        NewHttpServer(config_.management_listen, 1, budget_.management);
+    if (!created.ok()) return created.status();
+    management_ = *std::move(created);
+  }
   return absl::OkStatus();
 }
 
-// The HTTP listener binds before gRPC serves: a taken port stops the start-up
-// before any call is answered.
+absl::StatusOr<std::unique_ptr<HttpServer>> App::NewHttpServer(
+    const std::string& listen, int threads, int max_connections) const {
+  HttpServerOptions options;
+  options.listen = listen;
+  options.threads = threads;
+  options.max_connections = max_connections;
+  options.idle_timeout = config_.http_idle_timeout;
+  options.tls_cert_file = config_.tls_cert_file;
+  options.tls_key_file = config_.tls_key_file;
+  return HttpServer::Create(options);
+}
+
+// The HTTP listeners bind before gRPC serves: a taken port stops the start-up
+// before any call is answered. /metrics, /healthz and /readyz are on the
+// management listener when there is one, else on the front door as before
+// --management-listen existed (docs/observability.md).
 absl::Status App::StartHttp() {
+  HealthMonitor* health = &*health_;
+  if (management_ != nullptr) {
+    AddObservabilityRoutes(*management_, &metrics_,
+                           [health] { return health->serving(); });
+    if (absl::Status started = management_->Start(); !started.ok()) {
+      return started;
+    }
+    logger_->Info("serving management",
+                  {{"port", management_->port()}, {"tls", management_->tls()}});
+  }
   if (http_ == nullptr) return absl::OkStatus();
   // One log line per HTTP request: path only (queries carry states and
   // challenges, bodies credentials), never a header or cookie.
@@ -298,9 +363,13 @@ absl::Status App::StartHttp() {
                  {"latency_ms", absl::ToDoubleMilliseconds(latency)},
                  {"peer", request.remote_address}});
   });
-  HealthMonitor* health = &*health_;
-  AddObservabilityRoutes(*http_, &metrics_,
-                         [health] { return health->serving(); });
+  if (management_ == nullptr) {
+    logger_->Warn(
+        "/metrics, /healthz and /readyz are served on --http-listen; set "
+        "--management-listen to keep them off the front door");
+    AddObservabilityRoutes(*http_, &metrics_,
+                           [health] { return health->serving(); });
+  }
   OidcEndpointsDeps oidc;
   oidc.issuer = config_.issuer;
   oidc.keys = keys_.get();
@@ -327,12 +396,22 @@ absl::Status App::StartGrpc() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  const GrpcPollers pollers =
-      GrpcPollersFor(std::thread::hardware_concurrency());
+  const GrpcLimits limits = GrpcLimitsFor(config_.grpc_max_threads,
+                                          std::thread::hardware_concurrency());
+  grpc::ResourceQuota quota("identity-server");
+  quota.SetMaxThreads(limits.max_threads);
+  builder.SetResourceQuota(quota);
   builder.SetSyncServerOption(
-      grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, pollers.min);
+      grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, limits.pollers.min);
   builder.SetSyncServerOption(
-      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, pollers.max);
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, limits.pollers.max);
+  builder.SetMaxReceiveMessageSize(limits.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             limits.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
+                             limits.max_metadata_bytes);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             limits.handshake_timeout_ms);
   grpc_metrics_.emplace(&metrics_);
   request_log_.emplace(logger_);
   std::vector<

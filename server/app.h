@@ -11,10 +11,12 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "client/interceptor/call_authorizer.h"
 #include "jwt/clock.h"
+#include "server/app_policy.h"
 #include "server/config.h"
 #include "server/grpc/admin_service.h"
 #include "server/grpc/key_service.h"
@@ -75,10 +77,12 @@ class App {
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  // Builds the parts in dependency order and serves: the HTTP listener binds
-  // and serves before gRPC does (a taken port stops the start-up before any
-  // call is answered), then readiness probing and maintenance start. At
-  // most once. On failure, what was built is torn down by the destructor.
+  // Builds the parts in dependency order and serves: first the open-file
+  // limit is raised and shared between the listeners (ConnectionBudgetFor),
+  // the HTTP listeners bind and serve before gRPC does (a taken port stops
+  // the start-up before any call is answered), then readiness probing and
+  // maintenance start. At most once. On failure, what was built is torn
+  // down by the destructor.
   std::optional<StartFailure> Start();
 
   // The shutdown on SIGTERM: NOT_SERVING (grpc.health.v1, /readyz) at once,
@@ -86,12 +90,16 @@ class App {
   // maintenance thread stop. After a successful Start only.
   void Drain();
 
-  // The bound ports, after a successful Start (0: no HTTP listener).
+  // The bound ports, after a successful Start (0: no such listener).
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
+  int management_port() const {
+    return management_ == nullptr ? 0 : management_->port();
+  }
 
  private:
   // The steps of Start, in order; each builds the members it names.
+  absl::Status BudgetDescriptors();
   absl::Status OpenStores();
   absl::Status OpenSecrets();
   absl::Status LoadKeys();
@@ -102,6 +110,8 @@ class App {
   absl::Status BuildGrpcServices();
   absl::Status ReadTls();
   absl::Status CreateHttp();
+  absl::StatusOr<std::unique_ptr<HttpServer>> NewHttpServer(
+      const std::string& listen, int threads, int max_connections) const;
   absl::Status StartHttp();
   absl::Status StartGrpc();
   void WatchHealth();
@@ -162,7 +172,11 @@ class App {
   std::shared_ptr<const interceptor::CallAuthorizer> authorizer_;
   std::optional<grpc::SslServerCredentialsOptions> tls_;
   std::optional<HealthMonitor> health_;
+  // How the open-file limit is shared (server/app_policy.h).
+  ConnectionBudget budget_;
   std::unique_ptr<HttpServer> http_;
+  // /metrics, /healthz and /readyz when --management-listen is set.
+  std::unique_ptr<HttpServer> management_;
   std::optional<metrics::GrpcServerMetrics> grpc_metrics_;
   std::optional<RequestLog> request_log_;
   std::unique_ptr<grpc::Server> grpc_;

@@ -4,6 +4,7 @@
 #include "server/app.h"
 
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
 #include <memory>
 #include <string>
@@ -14,6 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "identity/v1/keys.grpc.pb.h"
+#include "identity/v1/token.grpc.pb.h"
+#include "server/http/testing/raw_http.h"
 
 namespace identity::server {
 namespace {
@@ -106,6 +109,103 @@ TEST_F(AppTest, HttpBindsBeforeGrpcServes) {
   EXPECT_EQ(serving,
             (std::vector<std::string>{"store: memory (state is lost at exit)",
                                       "serving HTTP", "serving gRPC"}));
+}
+
+// The status of GET `path` on `port` (0 when nothing answers).
+int HttpStatus(int port, const std::string& path) {
+  testing::RawConnection connection(port);
+  connection.Send("GET " + path +
+                  " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  return testing::StatusOf(connection.ReadResponse());
+}
+
+// Issue 13: the public front door named the admin client in /metrics.
+TEST_F(AppTest, TheManagementListenerTakesTheOperationalEndpoints) {
+  std::unique_ptr<App> app = NewApp({"--management-listen=127.0.0.1:0"});
+  ASSERT_NE(app, nullptr);
+  std::optional<StartFailure> failure = app->Start();
+  ASSERT_FALSE(failure.has_value()) << failure->status;
+  ASSERT_GT(app->management_port(), 0);
+  for (const char* path : {"/metrics", "/healthz", "/readyz"}) {
+    EXPECT_EQ(HttpStatus(app->management_port(), path), 200) << path;
+    EXPECT_EQ(HttpStatus(app->http_port(), path), 404) << path;
+  }
+  // The front door is still the front door; the management port is not.
+  EXPECT_EQ(HttpStatus(app->http_port(), "/jwks"), 200);
+  EXPECT_EQ(HttpStatus(app->management_port(), "/jwks"), 404);
+  app->Drain();
+}
+
+// Compatibility: without --management-listen they stay where they were, and
+// the start-up says so.
+TEST_F(AppTest, WithoutAManagementListenerTheFrontDoorKeepsThem) {
+  std::unique_ptr<App> app = NewApp();
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->Start().has_value());
+  EXPECT_EQ(app->management_port(), 0);
+  for (const char* path : {"/metrics", "/healthz", "/readyz"}) {
+    EXPECT_EQ(HttpStatus(app->http_port(), path), 200) << path;
+  }
+  app->Drain();
+  bool warned = false;
+  for (const std::string& m : Messages()) {
+    warned |= absl::StartsWith(m, "/metrics, /healthz and /readyz are served");
+  }
+  EXPECT_TRUE(warned);
+}
+
+TEST_F(AppTest, AManagementListenerWithoutTheFrontDoorServesAlone) {
+  std::unique_ptr<App> app =
+      NewApp({"--http-listen=", "--management-listen=127.0.0.1:0"});
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->Start().has_value());
+  EXPECT_EQ(app->http_port(), 0);
+  EXPECT_EQ(HttpStatus(app->management_port(), "/readyz"), 200);
+  app->Drain();
+}
+
+TEST_F(AppTest, AnHttpCapAboveItsShareOfTheOpenFileLimitIsRefused) {
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_max / 2 >= 1000000) GTEST_SKIP() << "a huge hard limit";
+  std::unique_ptr<App> app = NewApp({"--http-max-connections=1000000"});
+  ASSERT_NE(app, nullptr);
+  std::optional<StartFailure> failure = app->Start();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->exit_code, 2);
+  EXPECT_TRUE(absl::StartsWith(failure->status.message(),
+                               "--http-max-connections: at most "))
+      << failure->status;
+}
+
+// The gRPC server's own bounds (server/app_policy.h, GrpcLimits): a request
+// message over 64 KiB, or metadata over 8 KiB, is refused before any handler.
+TEST_F(AppTest, OversizedGrpcRequestsAreRefused) {
+  std::unique_ptr<App> app = NewApp();
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->Start().has_value());
+  auto tokens = v1::TokenService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", app->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
+  auto call = [&](size_t secret_bytes, size_t metadata_bytes) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    if (metadata_bytes > 0) {
+      context.AddMetadata("x-padding", std::string(metadata_bytes, 'm'));
+    }
+    v1::TokenRequest request;
+    request.set_grant_type("client_credentials");
+    request.set_client_id("nobody");
+    request.set_client_secret(std::string(secret_bytes, 's'));
+    v1::TokenResponse response;
+    return tokens->Token(&context, request, &response).error_code();
+  };
+  // Within the bounds: the handler answers (an unknown client).
+  EXPECT_EQ(call(1024, 1024), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call(100 * 1024, 0), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(call(1024, 16 * 1024), grpc::StatusCode::UNAUTHENTICATED);
+  app->Drain();
 }
 
 TEST_F(AppTest, UnreadableTlsFilesAreAConfigurationError) {

@@ -84,8 +84,7 @@ Setter WholeNumber(uint32_t ServerConfig::*field) {
   };
 }
 
-absl::Status SetHttpListen(absl::string_view value, ServerConfig& config) {
-  config.http_listen = std::string(value);
+absl::Status CheckHostPort(absl::string_view value) {
   if (value.empty()) return absl::OkStatus();  // Off.
   const size_t colon = value.rfind(':');
   int port = -1;
@@ -107,6 +106,14 @@ absl::Status SetHttpListen(absl::string_view value, ServerConfig& config) {
         "or [::]:9464");
   }
   return absl::OkStatus();
+}
+
+// host:port of a listener, or empty: off.
+Setter Listener(std::string ServerConfig::*field) {
+  return [field](absl::string_view value, ServerConfig& config) {
+    config.*field = std::string(value);
+    return CheckHostPort(value);
+  };
 }
 
 absl::Status SetLogLevel(absl::string_view value, ServerConfig& config) {
@@ -262,11 +269,30 @@ std::vector<Setting> ConnectionSettings() {
            Text(&C::grpc_listen)),
       Flag("http-listen", "",
            "host:port of the HTTP listener: the OpenID Connect front door, "
-           "/metrics, /healthz and /readyz (off unless set)",
-           &SetHttpListen),
+           "and /metrics, /healthz and /readyz unless --management-listen is "
+           "set (off unless set)",
+           Listener(&C::http_listen)),
       Flag("http-threads", "0",
            "threads of the HTTP listener, 0 to 256; 0: max(4, 2 x cores)",
            IntIn(&C::http_threads, 0, 256)),
+      Flag("http-max-connections", "0",
+           "open connections of the HTTP listener at most, 0 to 1000000; 0: "
+           "half of what the open-file limit leaves, at most 4096",
+           IntIn(&C::http_max_connections, 0, 1000000)),
+      Flag(
+          "http-idle-timeout", "5s",
+          "an HTTP connection without a request for this long is closed, "
+          "1s to 10m",
+          DurationIn(&C::http_idle_timeout, absl::Seconds(1), absl::Minutes(10),
+                     "expected a duration from 1s to 10m, such as 5s")),
+      Flag("management-listen", "",
+           "host:port of the management listener: /metrics, /healthz and "
+           "/readyz, then not on --http-listen (off unless set)",
+           Listener(&C::management_listen)),
+      Flag("grpc-max-threads", "256",
+           "threads gRPC runs calls on, 4 to 65536; a call beyond them is "
+           "refused with RESOURCE_EXHAUSTED",
+           IntIn(&C::grpc_max_threads, 4, 65536)),
       Flag("log-level", "info",
            "debug, info, warn (or warning) or error; lines below it are "
            "dropped",

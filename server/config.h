@@ -33,6 +33,17 @@ struct ServerConfig {
   std::string http_listen;
   // Threads of the HTTP listener; 0: max(4, 2 x cores) (server/app_policy.h).
   int http_threads = 0;
+  // Open HTTP connections at most; 0: a share of the open-file limit
+  // (server/app_policy.h, ConnectionBudgetFor).
+  int http_max_connections = 0;
+  // An HTTP connection with no request for this long is closed.
+  absl::Duration http_idle_timeout;
+  // host:port of the management listener (/metrics, /healthz, /readyz, then
+  // not on http_listen); empty: off, and they stay on http_listen.
+  std::string management_listen;
+  // Threads gRPC runs calls on (grpc::ResourceQuota); calls beyond them are
+  // refused with RESOURCE_EXHAUSTED.
+  int grpc_max_threads = 0;
   logging::Level log_level = logging::Level::kInfo;
   // How often readiness probes PostgreSQL.
   absl::Duration health_check_interval;

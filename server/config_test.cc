@@ -87,6 +87,26 @@ TEST_F(ConfigTest, ObservabilitySettings) {
   EXPECT_EQ(config->health_check_interval, absl::Milliseconds(500));
 }
 
+TEST_F(ConfigTest, ListenerBoundsSettings) {
+  auto defaults = Load(Minimal());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->management_listen, "");    // Off: compatibility.
+  EXPECT_EQ(defaults->http_max_connections, 0);  // A share of the limit.
+  EXPECT_EQ(defaults->http_idle_timeout, absl::Seconds(5));
+  EXPECT_EQ(defaults->grpc_max_threads, 256);
+  std::vector<std::string> args = Minimal();
+  args.push_back("--management-listen=127.0.0.1:9000");
+  args.push_back("--http-max-connections=500");
+  args.push_back("--http-idle-timeout=30s");
+  args.push_back("--grpc-max-threads=64");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->management_listen, "127.0.0.1:9000");
+  EXPECT_EQ(config->http_max_connections, 500);
+  EXPECT_EQ(config->http_idle_timeout, absl::Seconds(30));
+  EXPECT_EQ(config->grpc_max_threads, 64);
+}
+
 TEST_F(ConfigTest, StoreCacheTtlMayBeZero) {
   std::vector<std::string> args = Minimal();
   args.push_back("--store-cache-ttl=0");
@@ -139,6 +159,12 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--http-listen=host:http"}, "--http-listen"},
            {{"--http-listen=host:70000"}, "--http-listen"},
            {{"--http-listen=metrics.example:9464"}, "--http-listen"},
+           {{"--management-listen=9000"}, "--management-listen"},
+           {{"--management-listen=mgmt.example:9000"}, "--management-listen"},
+           {{"--http-max-connections=-1"}, "--http-max-connections"},
+           {{"--http-idle-timeout=0s"}, "--http-idle-timeout"},
+           {{"--http-idle-timeout=1h"}, "--http-idle-timeout"},
+           {{"--grpc-max-threads=2"}, "--grpc-max-threads"},
            {{"--log-level=trace"}, "--log-level"},
            {{"--http-threads=-1"}, "--http-threads"},
            {{"--http-threads=1000"}, "--http-threads"},

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
 namespace identity::server {
@@ -100,13 +101,26 @@ struct HttpServer::Impl {
   explicit Impl(HttpServerOptions o) : options(std::move(o)) {}
 
   void Accept();
+  // Starts a session on an accepted socket, counted as an open connection.
+  void Serve(tcp::socket socket);
+  // Whether to accept the next connection now; false at the cap, which
+  // pauses accepting until ReleaseConnection.
+  bool MayAcceptMore();
+  // A session ended: one connection fewer, and accepting resumes if the cap
+  // had paused it.
+  void ReleaseConnection();
   HttpResponse Dispatch(const HttpRequest& request) const;
   HttpResponse Route(const HttpRequest& request) const;
 
   const HttpServerOptions options;
   tcp::endpoint endpoint;
-  // Before `io`, so it outlives the connections `io` destroys last.
+  // Before `io`, so they outlive the connections `io` destroys last (their
+  // sessions release their connection on destruction).
   std::unique_ptr<asio::ssl::context> ssl;
+  mutable absl::Mutex mu;
+  int open ABSL_GUARDED_BY(mu) = 0;
+  bool accept_paused ABSL_GUARDED_BY(mu) = false;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer accept_retry{io};
@@ -118,15 +132,17 @@ struct HttpServer::Impl {
 
 namespace {
 
-// One connection: read a request (with a deadline for the whole of it),
-// answer, and read the next while the client keeps it alive.
+// One connection: wait for a request's first byte (idle deadline), read the
+// whole request (read deadline), answer, and wait for the next while the
+// client keeps it alive. Counted as an open connection until destroyed.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(const HttpServer::Impl* server, Stream stream, std::string remote)
+  Session(HttpServer::Impl* server, Stream stream, std::string remote)
       : server_(server),
         stream_(std::move(stream)),
         remote_(std::move(remote)) {}
+  ~Session() { server_->ReleaseConnection(); }
 
   void Start() {
     if constexpr (kTls) {
@@ -144,14 +160,31 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr std::size_t kFirstRead = 4096;
 
   beast::tcp_stream& Socket() { return beast::get_lowest_layer(stream_); }
 
+  // Waits for the first bytes of the next request, unless a pipelined one
+  // is already buffered. Idle past idle_timeout: closed without an answer.
   void Read() {
     parser_.emplace();
     parser_->header_limit(
         static_cast<std::uint32_t>(server_->options.max_header_bytes));
     parser_->body_limit(server_->options.max_body_bytes);
+    if (buffer_.size() > 0) return ReadRequest();
+    Socket().expires_after(ToChrono(server_->options.idle_timeout));
+    stream_.async_read_some(
+        buffer_.prepare(kFirstRead),
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec) return self->Close();
+          self->buffer_.commit(n);
+          self->ReadRequest();
+        });
+  }
+
+  // The rest of the request, within read_timeout of its first byte: a
+  // client trickling its headers (slowloris) is cut off.
+  void ReadRequest() {
     Socket().expires_after(ToChrono(server_->options.read_timeout));
     http::async_read(
         stream_, buffer_, *parser_,
@@ -237,7 +270,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Socket().close();
   }
 
-  const HttpServer::Impl* const server_;
+  HttpServer::Impl* const server_;
   Stream stream_;
   const std::string remote_;
   beast::flat_buffer buffer_;
@@ -291,23 +324,48 @@ void HttpServer::Impl::Accept() {
           accept_retry.async_wait([this](beast::error_code) { Accept(); });
           return;
         }
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        const auto remote = socket.remote_endpoint(ignored);
-        std::string address = remote.address().to_string(ignored);
-        if (ssl != nullptr) {
-          using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-          std::make_shared<Session<TlsStream>>(
-              this, TlsStream(beast::tcp_stream(std::move(socket)), *ssl),
-              std::move(address))
-              ->Start();
-        } else {
-          std::make_shared<Session<beast::tcp_stream>>(
-              this, beast::tcp_stream(std::move(socket)), std::move(address))
-              ->Start();
-        }
-        Accept();
+        Serve(std::move(socket));
+        if (MayAcceptMore()) Accept();
       });
+}
+
+void HttpServer::Impl::Serve(tcp::socket socket) {
+  {
+    absl::MutexLock lock(&mu);
+    ++open;
+  }
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  const auto remote = socket.remote_endpoint(ignored);
+  std::string address = remote.address().to_string(ignored);
+  if (ssl != nullptr) {
+    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+    std::make_shared<Session<TlsStream>>(
+        this, TlsStream(beast::tcp_stream(std::move(socket)), *ssl),
+        std::move(address))
+        ->Start();
+  } else {
+    std::make_shared<Session<beast::tcp_stream>>(
+        this, beast::tcp_stream(std::move(socket)), std::move(address))
+        ->Start();
+  }
+}
+
+bool HttpServer::Impl::MayAcceptMore() {
+  absl::MutexLock lock(&mu);
+  if (open < options.max_connections) return true;
+  accept_paused = true;
+  return false;
+}
+
+void HttpServer::Impl::ReleaseConnection() {
+  absl::MutexLock lock(&mu);
+  --open;
+  // Never once Stop began: `io` may be destroying this very session.
+  if (accept_paused && !stopping) {
+    accept_paused = false;
+    asio::post(io, [this] { Accept(); });
+  }
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(
@@ -315,7 +373,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(
   auto address = SplitHostPort(options.listen);
   if (!address.ok()) return address.status();
   if (options.threads < 1 || options.max_body_bytes == 0 ||
-      options.max_header_bytes == 0 ||
+      options.max_header_bytes == 0 || options.max_connections < 1 ||
+      options.idle_timeout <= absl::ZeroDuration() ||
       options.read_timeout <= absl::ZeroDuration() ||
       options.write_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("bad HTTP server options");
@@ -362,6 +421,11 @@ HttpServer::~HttpServer() { Stop(); }
 
 bool HttpServer::tls() const { return impl_->ssl != nullptr; }
 
+int HttpServer::open_connections() const {
+  absl::MutexLock lock(&impl_->mu);
+  return impl_->open;
+}
+
 void HttpServer::SetObserver(Observer observer) {
   impl_->observer = std::move(observer);
 }
@@ -395,6 +459,10 @@ absl::Status HttpServer::Start() {
 }
 
 void HttpServer::Stop() {
+  {
+    absl::MutexLock lock(&impl_->mu);
+    impl_->stopping = true;
+  }
   if (impl_->threads.empty()) return;
   impl_->io.stop();
   for (std::thread& thread : impl_->threads) thread.join();

@@ -8,7 +8,10 @@
 // `max_body_bytes` (431 and 413 otherwise), and a deadline for reading each
 // whole request (`read_timeout`: a client trickling bytes is cut off, so
 // slow clients cannot hold the server), and one for writing each response.
-// Every response carries SecurityHeaders() unless its handler sets them.
+// Connections are bounded too: at most `max_connections` open (the others
+// wait in the kernel's accept queue, holding no descriptor of ours), and a
+// connection idle for `idle_timeout` is closed. Every response carries
+// SecurityHeaders() unless its handler sets them.
 #ifndef IDENTITY_SERVER_HTTP_HTTP_SERVER_H_
 #define IDENTITY_SERVER_HTTP_HTTP_SERVER_H_
 
@@ -36,8 +39,14 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_header_bytes = 8 * 1024;
   size_t max_body_bytes = 64 * 1024;
-  // The whole request, from its first byte (or the connection's idle time
-  // before it) to its last.
+  // Open connections at most. At the cap the listener stops accepting until
+  // one closes: a flood of connections cannot take every file descriptor of
+  // the process (which would stop the gRPC listener, docs/http.md).
+  int max_connections = 1024;
+  // A connection with no byte of a request for this long is closed: a new
+  // one before its first request, a keep-alive one between requests.
+  absl::Duration idle_timeout = absl::Seconds(5);
+  // Each whole request (headers and body), from its first byte to its last.
   absl::Duration read_timeout = absl::Seconds(5);
   absl::Duration write_timeout = absl::Seconds(5);
 };
@@ -104,6 +113,8 @@ class HttpServer {
 
   int port() const { return port_; }  // The bound port, after Start.
   bool tls() const;
+  // Connections open now (at most max_connections). Thread-safe.
+  int open_connections() const;
 
   struct Impl;
 

@@ -13,6 +13,7 @@
 #include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -229,6 +230,67 @@ TEST_F(HttpServerTest, SlowClientsAreCutOffAndDoNotStarveOthers) {
   trickle.join();
 }
 
+// The cap on open connections: the rest wait in the kernel's accept queue,
+// holding no descriptor of the server's, and are served once one closes.
+TEST_F(HttpServerTest, ConnectionsBeyondTheCapWaitUntilOneCloses) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  options.idle_timeout = absl::Seconds(30);
+  Start(options);
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_TRUE(held.back()->Send(Get("/healthz")));
+    ASSERT_EQ(StatusOf(held.back()->ReadResponse()), 200) << i;
+  }
+  // Connected (the kernel completes the handshake) but not accepted.
+  RawConnection waiting(server_->port());
+  ASSERT_TRUE(waiting.connected());
+  ASSERT_TRUE(waiting.Send(Get("/healthz")));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_LE(server_->open_connections(), 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(server_->open_connections(), 2);
+  held.pop_back();  // One closes: the waiting one is accepted and answered.
+  EXPECT_EQ(StatusOf(waiting.ReadResponse()), 200);
+  EXPECT_EQ(server_->open_connections(), 2);
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionsAreClosed) {
+  HttpServerOptions options;
+  options.idle_timeout = absl::Milliseconds(300);
+  Start(options);
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Send(Get("/healthz")));
+  ASSERT_EQ(StatusOf(connection.ReadResponse()), 200);
+  // Nothing more is sent: the server closes it (the receive timeout is 10 s).
+  EXPECT_TRUE(connection.ClosedByServer());
+  // So does a connection that never sends a byte.
+  RawConnection silent(server_->port());
+  EXPECT_TRUE(silent.ClosedByServer());
+  // Closed connections give their places back.
+  for (int i = 0; i < 100 && server_->open_connections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(server_->open_connections(), 0);
+}
+
+// The read deadline runs from a request's first byte: idle time before it
+// counts against idle_timeout only.
+TEST_F(HttpServerTest, IdleTimeBetweenRequestsIsNotReadTime) {
+  HttpServerOptions options;
+  options.idle_timeout = absl::Seconds(30);
+  options.read_timeout = absl::Milliseconds(200);
+  Start(options);
+  RawConnection connection(server_->port());
+  for (int i = 0; i < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    ASSERT_TRUE(connection.Send(Get("/healthz")));
+    EXPECT_EQ(StatusOf(connection.ReadResponse()), 200) << i;
+  }
+}
+
 TEST_F(HttpServerTest, ServesTls) {
   const auto pair = interceptor::testing::SelfSignedLocalhost();
   const std::string dir = ::testing::TempDir();
@@ -310,6 +372,14 @@ TEST(HttpServerCreateTest, RefusesBadAddressesOptionsAndTlsFiles) {
   HttpServerOptions no_threads;
   no_threads.threads = 0;
   EXPECT_EQ(HttpServer::Create(no_threads).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  HttpServerOptions no_connections;
+  no_connections.max_connections = 0;
+  EXPECT_EQ(HttpServer::Create(no_connections).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  HttpServerOptions no_idle;
+  no_idle.idle_timeout = absl::ZeroDuration();
+  EXPECT_EQ(HttpServer::Create(no_idle).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(*SplitHostPort("[::1]:8080"),
             std::make_pair(std::string("::1"), 8080));

@@ -1,4 +1,5 @@
-// The operational endpoints of the HTTP listener:
+// The operational endpoints, on the management listener (--management-listen)
+// or, when there is none, on the front door (server/app.cc, StartHttp):
 //   GET /metrics  Prometheus text format 0.0.4.
 //   GET /healthz  liveness: 200 while the process serves HTTP at all.
 //   GET /readyz   readiness: 200 when `ready()`, else 503; the same state

@@ -3,13 +3,15 @@
 
 - A private PostgreSQL cluster of this test's own (tests/postgres/postgres.sh), so the test can
   stop it and start it again: an outage of the database, not of a proxy.
-- identity-server on it, with --http-listen and the log level at debug.
+- identity-server on it, with --http-listen (the front door), --management-listen (/metrics,
+  /healthz, /readyz) and the log level at debug.
 - Debian's Prometheus 2.42 scraping the server every second, with the project's alert rules
   (deploy/prometheus/alerts.yml) loaded, and its `promtool`.
 - A Python gRPC client (python3-grpcio, stubs generated here from //proto and from the standard
   grpc.health.v1 protocol).
 
-Checks: `promtool check metrics` on a live scrape; after N Token requests (and M refused), PromQL
+Checks: the operational endpoints are on the management listener and not on the front door;
+`promtool check metrics` on a live scrape; after N Token requests (and M refused), PromQL
 over Prometheus's own scrapes returns N (and M) in the domain and go-grpc-prometheus series; the
 alert rules evaluate without error on live data; grpc.health.v1 and /readyz go NOT_SERVING while
 PostgreSQL is stopped and SERVING again after it restarts, while /healthz stays up; every log line
@@ -115,7 +117,9 @@ class Server:
     def __init__(self, binary, database_url, work_dir):
         self.grpc_address = "127.0.0.1:%d" % support.free_port()
         self.http_port = support.free_port()
-        self.http = "http://127.0.0.1:%d" % self.http_port
+        self.http = "http://127.0.0.1:%d" % self.http_port  # The front door.
+        self.management_port = support.free_port()
+        self.management = "http://127.0.0.1:%d" % self.management_port
         self.client_id = "obs-" + secrets.token_hex(4)
         self.client_secret = "obs-secret-" + secrets.token_hex(16)
         env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
@@ -126,7 +130,9 @@ class Server:
             self.process = subprocess.Popen(
                 [binary, "--store=postgres", "--database-url=" + database_url,
                  "--grpc-listen=" + self.grpc_address, "--issuer=" + ISSUER,
-                 "--http-listen=127.0.0.1:%d" % self.http_port, "--log-level=debug",
+                 "--http-listen=127.0.0.1:%d" % self.http_port,
+                 "--management-listen=127.0.0.1:%d" % self.management_port,
+                 "--log-level=debug",
                  "--health-check-interval=200ms",
                  # Every call reads the database: an outage shows at once.
                  "--store-cache-ttl=0"],
@@ -140,7 +146,7 @@ class Server:
         if self.process.poll() is not None:
             raise SystemExit("identity-server exited with %d:\n%s"
                              % (self.process.returncode, self.log()))
-        return http_get(self.http + "/readyz", timeout=1)[0] == 200
+        return http_get(self.management + "/readyz", timeout=1)[0] == 200
 
     def log(self):
         with open(self.log_path, errors="replace") as f:
@@ -207,9 +213,15 @@ class Prometheus:
 class ObservabilityTest(unittest.TestCase):
     """In order: metrics, Prometheus, health through an outage, logs."""
 
+    def test_0_operational_endpoints_are_off_the_front_door(self):
+        for path in ("/metrics", "/healthz", "/readyz"):
+            self.assertEqual(http_get(server.management + path)[0], 200, path)
+            self.assertEqual(http_get(server.http + path)[0], 404, path)
+        self.assertEqual(http_get(server.http + "/jwks")[0], 200)  # The front door serves.
+
     def test_1_promtool_accepts_a_live_scrape(self):
         server.token(server.client_secret)  # Some series with labels.
-        status, body = http_get(server.http + "/metrics")
+        status, body = http_get(server.management + "/metrics")
         self.assertEqual(status, 200)
         done = subprocess.run(["/usr/bin/promtool", "check", "metrics"], input=body,
                               capture_output=True, text=True)
@@ -266,21 +278,22 @@ class ObservabilityTest(unittest.TestCase):
         serving = health_pb2.HealthCheckResponse.SERVING
         not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
         self.assertEqual(server.health_status(), serving)
-        self.assertEqual(http_get(server.http + "/readyz")[0], 200)
+        self.assertEqual(http_get(server.management + "/readyz")[0], 200)
         cluster.halt()
         try:
             wait_until("NOT_SERVING", lambda: server.health_status() == not_serving)
-            self.assertEqual(http_get(server.http + "/readyz")[0], 503)
-            self.assertEqual(http_get(server.http + "/healthz")[0], 200)  # Alive all the same.
-            self.assertIn("\nidentity_db_up 0\n", http_get(server.http + "/metrics")[1])
+            self.assertEqual(http_get(server.management + "/readyz")[0], 503)
+            # Alive all the same.
+            self.assertEqual(http_get(server.management + "/healthz")[0], 200)
+            self.assertIn("\nidentity_db_up 0\n", http_get(server.management + "/metrics")[1])
             with self.assertRaises(grpc.RpcError) as down:
                 server.token(server.client_secret)
             self.assertEqual(down.exception.code(), grpc.StatusCode.UNAVAILABLE)
         finally:
             cluster.start()
         wait_until("SERVING again", lambda: server.health_status() == serving)
-        self.assertEqual(http_get(server.http + "/readyz")[0], 200)
-        self.assertIn("\nidentity_db_up 1\n", http_get(server.http + "/metrics")[1])
+        self.assertEqual(http_get(server.management + "/readyz")[0], 200)
+        self.assertIn("\nidentity_db_up 1\n", http_get(server.management + "/metrics")[1])
         wait_until("a token again", lambda: server.token(server.client_secret).access_token)
 
     def test_5_logs_are_json_lines_without_secrets(self):
@@ -325,7 +338,7 @@ def main(argv):
     try:
         cluster = Cluster(work_dir)
         server = Server(options["--server"], cluster.url, work_dir)
-        prometheus = Prometheus("127.0.0.1:%d" % server.http_port, work_dir)
+        prometheus = Prometheus("127.0.0.1:%d" % server.management_port, work_dir)
         wait_until("Prometheus to scrape identity",
                    lambda: prometheus.query('up{job="identity"}') == [1.0], seconds=60)
         passed = junit_report.run([ObservabilityTest, ShutdownTest], "observability_test",
