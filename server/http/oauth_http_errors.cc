@@ -25,6 +25,8 @@ int StatusFor(OAuthError error) {
     case OAuthError::kInvalidScope:
     case OAuthError::kUnsupportedResponseType:
     case OAuthError::kUnsupportedTokenType:
+    case OAuthError::kConsentRequired:
+    case OAuthError::kAccountSelectionRequired:
       return 400;
   }
   return 400;

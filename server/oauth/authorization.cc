@@ -32,7 +32,15 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
       validated.prompt_none = true;
     } else if (value == "login") {
       validated.prompt_login = true;
-    } else if (value != "consent" && value != "select_account") {
+    } else if (value == "consent") {
+      // OIDC Core §3.1.2.1: consent the server cannot obtain is an error,
+      // not something to skip; this server has no consent step.
+      return OAuthFailure(OAuthError::kConsentRequired,
+                          "this server has no consent step");
+    } else if (value == "select_account") {
+      return OAuthFailure(OAuthError::kAccountSelectionRequired,
+                          "this server has no account selection step");
+    } else {
       return OAuthFailure(OAuthError::kInvalidRequest,
                           "unsupported prompt value");
     }

@@ -28,8 +28,9 @@ struct AuthorizationRequest {
   std::string code_challenge;
   std::string code_challenge_method;
   std::string nonce;
-  // OIDC Core §3.1.2.1: space-delimited "none", "login", "consent",
-  // "select_account"; whole seconds; a username to pre-fill.
+  // OIDC Core §3.1.2.1: space-delimited "none" and "login" ("consent" and
+  // "select_account" are refused: no such step here); whole seconds; a
+  // username to pre-fill.
   std::string prompt = {};
   std::string max_age = {};
   std::string login_hint = {};

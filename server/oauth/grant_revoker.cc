@@ -10,8 +10,8 @@ absl::Status GrantRevoker::RevokeGrant(absl::string_view grant_id) const {
     return revoked.status();
   }
   // Tokens that expire within the leeway still verify: ask from now minus it.
-  auto issued = grants_->GrantAccessTokens(
-      grant_id, clock_->Now() - kReplicaClockLeeway);
+  auto issued =
+      grants_->GrantAccessTokens(grant_id, clock_->Now() - kReplicaClockLeeway);
   if (!issued.ok()) return issued.status();
   for (const storage::IssuedAccessToken& token : *issued) {
     if (absl::Status s = access_tokens_->Revoke(token.jti, token.expires_at);

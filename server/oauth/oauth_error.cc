@@ -45,6 +45,10 @@ constexpr Row kRows[] = {
      absl::StatusCode::kInvalidArgument},
     {OAuthError::kLoginRequired, "login_required",
      absl::StatusCode::kUnauthenticated},
+    {OAuthError::kConsentRequired, "consent_required",
+     absl::StatusCode::kFailedPrecondition},
+    {OAuthError::kAccountSelectionRequired, "account_selection_required",
+     absl::StatusCode::kFailedPrecondition},
 };
 
 constexpr absl::string_view kDetailPrefix =

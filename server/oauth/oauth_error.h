@@ -22,12 +22,14 @@ enum class OAuthError {
   kUnsupportedGrantType,
   kInvalidScope,
   kAccessDenied,
-  kUnsupportedResponseType,  // RFC 6749 §4.1.2.1.
-  kTemporarilyUnavailable,   // RFC 6749 §4.1.2.1 (too many failed logins).
-  kInvalidToken,             // RFC 6750 §3.1.
-  kInsufficientScope,        // RFC 6750 §3.1.
-  kUnsupportedTokenType,     // RFC 7009 §2.2.1.
-  kLoginRequired,            // OIDC Core §3.1.2.6 (prompt=none, no session).
+  kUnsupportedResponseType,   // RFC 6749 §4.1.2.1.
+  kTemporarilyUnavailable,    // RFC 6749 §4.1.2.1 (too many failed logins).
+  kInvalidToken,              // RFC 6750 §3.1.
+  kInsufficientScope,         // RFC 6750 §3.1.
+  kUnsupportedTokenType,      // RFC 7009 §2.2.1.
+  kLoginRequired,             // OIDC Core §3.1.2.6 (prompt=none, no session).
+  kConsentRequired,           // OIDC Core §3.1.2.6 (prompt=consent).
+  kAccountSelectionRequired,  // OIDC Core §3.1.2.6 (prompt=select_account).
 };
 
 // "invalid_request", "invalid_client", ...

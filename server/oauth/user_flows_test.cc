@@ -17,6 +17,7 @@
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/pkce.h"
+#include "server/oauth/purge.h"
 #include "server/oauth/testing/oauth_fixture.h"
 #include "server/oauth/testing/user_flows_fixture.h"
 #include "server/oauth/token_endpoint.h"
@@ -851,7 +852,7 @@ TEST_F(UserFlowsTest, PromptNoneWithoutLoginIsLoginRequired) {
 TEST_F(UserFlowsTest, PromptLoginAndMaxAgeAskAgain) {
   const ExistingLogin login{alice_.user_id, f_.clock.Now() - absl::Seconds(61)};
   AuthorizationRequest request = Request();
-  request.prompt = "login consent";
+  request.prompt = "login";
   auto validated = authorization_.Validate(request);
   ASSERT_TRUE(validated.ok());
   EXPECT_EQ(authorization_.Decide(*validated, login)->action,
@@ -895,6 +896,24 @@ TEST_F(UserFlowsTest, MalformedPromptOrMaxAgeIsRedirectedInvalidRequest) {
   }
 }
 
+// OIDC Core §3.1.2.1: a prompt the server cannot honour is an error for the
+// client, not ignored.
+TEST_F(UserFlowsTest, PromptConsentAndSelectAccountAreRefusedAsSuch) {
+  for (auto [prompt, error] : std::vector<std::pair<std::string, OAuthError>>{
+           {"consent", OAuthError::kConsentRequired},
+           {"login consent", OAuthError::kConsentRequired},
+           {"select_account", OAuthError::kAccountSelectionRequired}}) {
+    AuthorizationRequest request = Request();
+    request.prompt = prompt;
+    auto refused = authorization_.Validate(request);
+    EXPECT_EQ(ErrorOf(refused.status()), error) << prompt;
+    EXPECT_TRUE(
+        absl::StrContains(ErrorDetailsOf(refused.status())["redirect_uri"],
+                          "error=" + std::string(OAuthErrorCode(error))))
+        << prompt;
+  }
+}
+
 TEST_F(UserFlowsTest, LoginHintIsKeptWhenShort) {
   AuthorizationRequest request = Request();
   request.login_hint = "alice@example.com";
@@ -925,6 +944,123 @@ TEST_F(UserFlowsTest, AuthorizeWithoutCredentialsIsLoginRequired) {
   EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kLoginRequired);
   // Not for the client: the front end must ask the user.
   EXPECT_EQ(ErrorDetailsOf(refused.status()).count("redirect_uri"), 0u);
+}
+
+// --- Revocation that revokes (issue 13 items 5-8) ---------------------------
+
+class GrantRevocationTest : public UserFlowsTest {
+ protected:
+  bool Active(const std::string& token, const std::string& caller = "web") {
+    auto result = f_.introspector.Introspect(caller, caller + "-secret", token);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() && result->active;
+  }
+};
+
+// RFC 9700 §4.14.2: reuse means two parties hold the grant; the access token
+// a refresh minted goes with it, not only the refresh tokens.
+TEST_F(GrantRevocationTest,
+       ReusedRefreshTokenRevokesEveryAccessTokenOfTheGrant) {
+  auto first = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(first.ok());
+  auto refreshed = tokens_.Exchange(Refresh(first->refresh_token));
+  ASSERT_TRUE(refreshed.ok());
+  ASSERT_TRUE(Active(refreshed->access_token));
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(first->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_FALSE(Active(first->access_token));
+  EXPECT_FALSE(Active(refreshed->access_token));
+  EXPECT_EQ(ErrorOf(userinfo_.Get(refreshed->access_token).status()),
+            OAuthError::kInvalidToken);
+}
+
+// RFC 6749 §4.1.2: a replayed code revokes what the grant issued, the
+// tokens of later refreshes included.
+TEST_F(GrantRevocationTest, ReplayedCodeRevokesTokensMintedByRefresh) {
+  const std::string code = Code();
+  auto first = tokens_.Exchange(Exchange(code));
+  ASSERT_TRUE(first.ok());
+  auto refreshed = tokens_.Exchange(Refresh(first->refresh_token));
+  ASSERT_TRUE(refreshed.ok());
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Exchange(code)).status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_FALSE(Active(refreshed->access_token));
+  EXPECT_EQ(
+      ErrorOf(tokens_.Exchange(Refresh(refreshed->refresh_token)).status()),
+      OAuthError::kInvalidGrant);
+}
+
+// RFC 7009 §2.1: revoking a refresh token revokes the grant's access tokens.
+TEST_F(GrantRevocationTest, RevokingARefreshTokenRevokesItsAccessTokens) {
+  auto first = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(first.ok());
+  auto refreshed = tokens_.Exchange(Refresh(first->refresh_token));
+  ASSERT_TRUE(refreshed.ok());
+  auto other_grant = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(other_grant.ok());
+  ASSERT_TRUE(revoker_
+                  .Revoke(refreshed->refresh_token, "refresh_token", "web",
+                          "web-secret")
+                  .ok());
+  EXPECT_FALSE(Active(first->access_token));
+  EXPECT_FALSE(Active(refreshed->access_token));
+  EXPECT_TRUE(Active(other_grant->access_token));  // Another grant: kept.
+}
+
+TEST_F(GrantRevocationTest, NewPasswordOrDisablingEndsEveryGrantOfTheUser) {
+  auto one = tokens_.Exchange(Exchange(Code()));
+  auto two = tokens_.Exchange(Exchange(Code("spa"), "spa"));
+  ASSERT_TRUE(one.ok() && two.ok());
+  ASSERT_TRUE(users_.SetPassword(alice_.user_id, "another long phrase").ok());
+  EXPECT_FALSE(Active(one->access_token));
+  EXPECT_EQ(ErrorOf(userinfo_.Get(two->access_token).status()),
+            OAuthError::kInvalidToken);
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(one->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_EQ(
+      ErrorOf(tokens_.Exchange(Refresh(two->refresh_token, "spa")).status()),
+      OAuthError::kInvalidGrant);
+  // A login with the new password starts a grant that works.
+  auto issued = authorization_.Authorize(Request(), "alice@example.com",
+                                         "another long phrase", "10.0.0.1");
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  auto three = tokens_.Exchange(Exchange(issued->code));
+  ASSERT_TRUE(three.ok());
+  EXPECT_TRUE(Active(three->access_token));
+  ASSERT_TRUE(users_.SetDisabled(alice_.user_id, true).ok());
+  EXPECT_FALSE(Active(three->access_token));
+}
+
+// A revocation kept only until exp would let the token verify again for
+// the verifiers' leeway (kReplicaClockLeeway) once the purge ran.
+TEST_F(GrantRevocationTest, ARevocationOutlivesExpiryByTheLeeway) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok());
+  ASSERT_TRUE(
+      revoker_.Revoke(issued->access_token, "", "web", "web-secret").ok());
+  f_.clock.Advance(absl::Seconds(issued->expires_in) + kReplicaClockLeeway / 2);
+  ASSERT_TRUE(PurgeExpired(&f_.store, &f_.store, f_.clock.Now()).ok());
+  EXPECT_FALSE(Active(issued->access_token));
+  EXPECT_EQ(ErrorOf(userinfo_.Get(issued->access_token).status()),
+            OAuthError::kInvalidToken);
+}
+
+// RFC 7662 §2.1: a refresh token introspects as one, to its own client.
+TEST_F(GrantRevocationTest, RefreshTokensIntrospectToTheirOwnClientOnly) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok());
+  auto result =
+      f_.introspector.Introspect("web", "web-secret", issued->refresh_token);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->active);
+  EXPECT_EQ(result->token_type, "refresh_token");
+  EXPECT_EQ(result->client_id, "web");
+  EXPECT_EQ(result->sub, alice_.user_id);
+  EXPECT_EQ(result->iss, kFixtureIssuer);
+  EXPECT_GT(result->exp, absl::ToUnixSeconds(f_.clock.Now()));
+  EXPECT_FALSE(Active(issued->refresh_token, "worker"));
+  ASSERT_TRUE(tokens_.Exchange(Refresh(issued->refresh_token)).ok());
+  EXPECT_FALSE(Active(issued->refresh_token));  // Rotated.
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -853,6 +854,81 @@ TEST_P(StoreConformanceTest, RevokeRefreshFamilyCountsTheLiveTokens) {
   for (const char* hash : {"a", "a2", "b", "c"}) {
     EXPECT_TRUE(stores_.grants->GetRefreshToken(hash)->revoked) << hash;
   }
+}
+
+// Each refresh token keeps the access token minted with it; a grant's
+// access tokens are its code's and its refresh tokens', while unexpired.
+TEST_P(StoreConformanceTest, GrantAccessTokensAreTheCodesAndEachRotations) {
+  AuthorizationCodeRecord code = Code("c1");
+  code.grant_id = "family-1";
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(code).ok());
+  ASSERT_TRUE(stores_.grants
+                  ->RedeemAuthorizationCode("c1", "app", kT0, "jti-code",
+                                            kT0 + absl::Minutes(10))
+                  .ok());
+  RefreshTokenRecord first = Refresh("r1");
+  first.access_token_jti = "jti-code";
+  first.access_token_expires_at = kT0 + absl::Minutes(10);
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(first).ok());
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), first);
+  RefreshTokenRecord second = Replacement("r2", kT0 + absl::Minutes(20));
+  second.access_token_jti = "jti-refresh";
+  second.access_token_expires_at = kT0 + absl::Minutes(30);
+  ASSERT_TRUE(
+      stores_.grants
+          ->RotateRefreshToken("r1", "app", kT0 + absl::Minutes(20), second)
+          .ok());
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r2"), second);
+  // Another family's token is not the grant's.
+  RefreshTokenRecord other = Refresh("x1", "family-2");
+  other.access_token_jti = "jti-other";
+  other.access_token_expires_at = kT0 + absl::Minutes(10);
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(other).ok());
+
+  auto jtis = [&](absl::Time now) {
+    std::set<std::string> found;
+    auto tokens = stores_.grants->GrantAccessTokens("family-1", now);
+    EXPECT_TRUE(tokens.ok()) << tokens.status();
+    if (!tokens.ok()) return found;
+    for (const IssuedAccessToken& token : *tokens) found.insert(token.jti);
+    return found;
+  };
+  EXPECT_EQ(jtis(kT0),
+            (std::set<std::string>{std::string("jti-code"), "jti-refresh"}));
+  // Expired ones are of no more use to the revocation list.
+  EXPECT_EQ(jtis(kT0 + absl::Minutes(15)),
+            (std::set<std::string>{std::string("jti-refresh")}));
+  EXPECT_TRUE(stores_.grants->GrantAccessTokens("nope", kT0)->empty());
+}
+
+TEST_P(StoreConformanceTest, UserGrantsAreThoseThatMayStillHoldATokenValid) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1", "fam-a")).ok());
+  RefreshTokenRecord expired = Refresh("r2", "fam-old");
+  expired.absolute_expires_at = kT0 - absl::Minutes(1);
+  expired.idle_expires_at = kT0 - absl::Minutes(2);
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(expired).ok());
+  RefreshTokenRecord someone_else = Refresh("r3", "fam-b");
+  someone_else.user_id = "u2";
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(someone_else).ok());
+  // A redeemed code without refresh tokens: its access token counts.
+  AuthorizationCodeRecord code = Code("c1");
+  code.grant_id = "fam-code";
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(code).ok());
+  ASSERT_TRUE(stores_.grants
+                  ->RedeemAuthorizationCode("c1", "app", kT0, "jti",
+                                            kT0 + absl::Minutes(10))
+                  .ok());
+  // An unredeemed one issued nothing.
+  AuthorizationCodeRecord unused = Code("c2");
+  unused.grant_id = "fam-unused";
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(unused).ok());
+
+  auto grants = stores_.grants->UserGrants("u1", kT0);
+  ASSERT_TRUE(grants.ok()) << grants.status();
+  EXPECT_EQ(std::set<std::string>(grants->begin(), grants->end()),
+            (std::set<std::string>{std::string("fam-a"), "fam-code"}));
+  EXPECT_EQ(grants->size(), 2u);  // Distinct.
+  EXPECT_TRUE(stores_.grants->UserGrants("nobody", kT0)->empty());
 }
 
 TEST_P(StoreConformanceTest, TakenReplacementHashRotatesNothing) {
