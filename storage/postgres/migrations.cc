@@ -105,6 +105,21 @@ const std::vector<std::string>& Migrations() {
         CREATE INDEX refresh_tokens_absolute_expires_at
           ON refresh_tokens (absolute_expires_at);
       )sql",
+      // 4: the login throttle's counters, shared by the replicas
+      // (storage/login_attempt_store.h). Keys are digests, never usernames
+      // or addresses.
+      R"sql(
+        CREATE TABLE login_attempts (
+          key          text PRIMARY KEY,
+          failures     integer NOT NULL,
+          lockouts     integer NOT NULL,
+          window_start timestamptz NOT NULL,
+          last_failure timestamptz NOT NULL,
+          locked_until timestamptz NOT NULL,
+          expires_at   timestamptz NOT NULL
+        );
+        CREATE INDEX login_attempts_expires_at ON login_attempts (expires_at);
+      )sql",
   };
   return *kMigrations;
 }
