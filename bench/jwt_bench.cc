@@ -10,6 +10,7 @@
 #include <openssl/rsa.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,7 +21,6 @@
 #include "jwt/algorithm.h"
 #include "jwt/claims.h"
 #include "jwt/clock.h"
-#include "jwt/evp_key.h"
 #include "jwt/jwk.h"
 #include "jwt/jwks.h"
 #include "jwt/jws.h"
@@ -33,6 +33,25 @@ namespace {
 constexpr int64_t kNow = 1'800'000'000;
 
 bool IsPss(Algorithm alg) { return alg == Algorithm::kPS256; }
+
+// The digest of each benchmarked algorithm (RFC 7518 §3, RFC 8037 §3.1),
+// written out here rather than taken from jwt/'s internal evp_key.h: the
+// baseline is the plain EVP call, independent of the library it measures.
+const EVP_MD* BaselineDigest(Algorithm alg) {
+  switch (alg) {
+    case Algorithm::kES256:
+    case Algorithm::kRS256:
+    case Algorithm::kPS256:
+      return EVP_sha256();
+    case Algorithm::kES384:
+      return EVP_sha384();
+    case Algorithm::kEdDSA:
+      return nullptr;  // Ed25519 hashes internally.
+    default:
+      std::fprintf(stderr, "no baseline digest for this algorithm\n");
+      std::abort();
+  }
+}
 
 // Everything one algorithm's benchmarks share: a key, a signer, a verifier, a
 // token, and the raw-EVP signature (DER for ECDSA, as EVP produces it) over the
@@ -67,7 +86,7 @@ struct Fixture {
   std::string RawSign() const {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX* pctx = nullptr;
-    EVP_DigestSignInit(ctx, &pctx, EvpDigestFor(alg), nullptr, key.pkey());
+    EVP_DigestSignInit(ctx, &pctx, BaselineDigest(alg), nullptr, key.pkey());
     if (IsPss(alg)) {
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, -1);
@@ -87,7 +106,7 @@ struct Fixture {
   bool RawVerify() const {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX* pctx = nullptr;
-    EVP_DigestVerifyInit(ctx, &pctx, EvpDigestFor(alg), nullptr,
+    EVP_DigestVerifyInit(ctx, &pctx, BaselineDigest(alg), nullptr,
                          jwks.keys()[0].pkey());
     if (IsPss(alg)) {
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);

@@ -4,6 +4,13 @@
 #ifndef IDENTITY_JWT_EVP_KEY_H_
 #define IDENTITY_JWT_EVP_KEY_H_
 
+// Internal to jwt/: jwt/BUILD.bazel defines IDENTITY_JWT_INTERNAL for the
+// library and its own tests only, so code elsewhere that includes this header
+// fails to compile instead of depending on the crypto plumbing.
+#ifndef IDENTITY_JWT_INTERNAL
+#error "jwt/evp_key.h is internal to jwt/: use the public headers"
+#endif
+
 #include <array>
 #include <atomic>
 

@@ -381,6 +381,90 @@ absl::Status ScanError(const Scanner& scanner) {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// One step of UTF-8 decoding: a well-formed sequence (RFC 3629 §4, Unicode
+// Table 3-7: no overlongs, no surrogates, at most U+10FFFF) and its code point,
+// or the maximal ill-formed subpart at the start of the input (Unicode §3.9,
+// "U+FFFD Substitution of Maximal Subparts"), which a writer replaces with one
+// U+FFFD.
+struct Utf8Step {
+  size_t length;  // >= 1.
+  bool valid;
+  uint32_t code_point;
+};
+
+// `n` >= 1.
+Utf8Step DecodeUtf8(const uint8_t* s, size_t n) {
+  const uint8_t lead = s[0];
+  if (lead < 0x80) return {1, true, lead};
+  size_t trail;
+  uint32_t cp;
+  // The range of the second byte; later ones are always 80..BF.
+  uint8_t lo = 0x80, hi = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    trail = 1, cp = lead & 0x1f;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    trail = 2, cp = lead & 0x0f;
+    if (lead == 0xe0) lo = 0xa0;  // Overlong below U+0800.
+    if (lead == 0xed) hi = 0x9f;  // Surrogates U+D800..U+DFFF.
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    trail = 3, cp = lead & 0x07;
+    if (lead == 0xf0) lo = 0x90;  // Overlong below U+10000.
+    if (lead == 0xf4) hi = 0x8f;  // Above U+10FFFF.
+  } else {
+    return {1, false, 0};  // A continuation byte, C0, C1 or F5..FF.
+  }
+  for (size_t i = 1; i <= trail; ++i) {
+    if (i >= n || s[i] < lo || s[i] > hi) return {i, false, 0};
+    cp = (cp << 6) | (s[i] & 0x3f);
+    lo = 0x80, hi = 0xbf;
+  }
+  return {trail + 1, true, cp};
+}
+
+// Bytes the writer cannot copy as they are: '"', '\\', the controls, DEL, and
+// the lead of every non-ASCII sequence (checked, and U+2028/U+2029 escaped).
+constexpr std::array<bool, 256> MakeWriteSpecial() {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  for (int c = 0x7f; c < 0x100; ++c) table[c] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kWriteSpecial = MakeWriteSpecial();
+
+// Appends the escape for the ASCII byte `c` (a quote, a backslash, a control
+// or DEL): RFC 8259 §7's two-character forms where they exist, else \u00XX.
+void AppendAsciiEscape(uint8_t c, std::string* out) {
+  switch (c) {
+    case '"':
+      out->append("\\\"");
+      return;
+    case '\\':
+      out->append("\\\\");
+      return;
+    case '\b':
+      out->append("\\b");
+      return;
+    case '\f':
+      out->append("\\f");
+      return;
+    case '\n':
+      out->append("\\n");
+      return;
+    case '\r':
+      out->append("\\r");
+      return;
+    case '\t':
+      out->append("\\t");
+      return;
+    default:
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xf]);
+  }
+}
+
 }  // namespace
 
 bool IsValidUtf8(absl::string_view text) {
@@ -396,32 +480,13 @@ bool IsValidUtf8(absl::string_view text) {
       i += 8;
     }
     if (i >= n) break;
-    const uint8_t c = s[i];
-    if (c < 0x80) {
+    if (s[i] < 0x80) {
       ++i;
       continue;
     }
-    size_t len;
-    uint32_t min;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2, min = 0x80, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3, min = 0x800, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += len;
+    const Utf8Step step = DecodeUtf8(s + i, n - i);
+    if (!step.valid) return false;
+    i += step.length;
   }
   return true;
 }
@@ -507,49 +572,43 @@ absl::StatusOr<Json> ParseJsonObject(absl::string_view text, int max_depth) {
 }
 
 void AppendJsonString(absl::string_view text, std::string* out) {
-  if (!IsValidUtf8(text)) {
-    // Not ours to repair silently in signed data, but never emit invalid JSON:
-    // U+FFFD, as nlohmann's "replace" handler does.
-    out->append(Json(std::string(text))
-                    .dump(-1, ' ', false, Json::error_handler_t::replace));
-    return;
-  }
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
   out->push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = text[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(text.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 0xf]);
+  size_t run = 0;  // The first byte not yet written.
+  size_t i = 0;
+  while (i < n) {
+    const uint8_t c = s[i];
+    if (!kWriteSpecial[c]) {
+      ++i;
+      continue;
     }
+    size_t length = 1;
+    const char* escape = nullptr;
+    if (c >= 0x80) {
+      const Utf8Step step = DecodeUtf8(s + i, n - i);
+      length = step.length;
+      if (!step.valid) {
+        escape = "\\ufffd";
+      } else if (step.code_point == 0x2028) {
+        escape = "\\u2028";
+      } else if (step.code_point == 0x2029) {
+        escape = "\\u2029";
+      } else {
+        i += length;  // Well-formed UTF-8 is written as it is.
+        continue;
+      }
+    }
+    out->append(text.data() + run, i - run);
+    if (escape != nullptr) {
+      out->append(escape);
+    } else {
+      AppendAsciiEscape(c, out);
+    }
+    i += length;
+    run = i;
   }
-  out->append(text.data() + run, text.size() - run);
+  out->append(text.data() + run, n - run);
   out->push_back('"');
 }
 

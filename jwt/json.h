@@ -66,10 +66,26 @@ absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
 bool IsValidUtf8(absl::string_view text);
 
 // Compact serialization (no whitespace; object members in nlohmann's sorted
-// order). Invalid UTF-8 in strings is replaced with U+FFFD. Never throws.
+// order); strings (names and values) as AppendJsonString writes them. Never
+// throws.
 std::string DumpJson(const Json& value);
 void AppendJson(const Json& value, std::string* out);
-// Appends `text` as a JSON string literal (quotes included).
+
+// Appends `text` as a JSON string literal (RFC 8259 §7), quotes included. The
+// project's one JSON string writer: JOSE headers and claims here, log lines in
+// server/logging. Never fails; the result is always valid JSON on one line:
+//   - '"' and '\\' are escaped; \b \f \n \r \t use their two-character
+//     forms, the other controls U+0000..U+001F and DEL are written \u00XX;
+//   - U+2028 and U+2029 are written \u2028 and \u2029 (JavaScript before
+//     ES2019 and some log tools take them for line breaks);
+//   - each maximal ill-formed subpart of the UTF-8 (Unicode §3.9; e.g. a lone
+//     continuation byte, an overlong lead, a truncated sequence) becomes one
+//     \ufffd. RFC 8259 §8.1 requires UTF-8, and the writer repairs rather than
+//     refuses so that no log line and no serialization is lost; the escaped
+//     form keeps a repair visible in the raw text. A caller for which a
+//     replaced character would change meaning checks IsValidUtf8 first.
+//   - everything else, well-formed UTF-8 included, is copied as it is.
+// Thread-safe.
 void AppendJsonString(absl::string_view text, std::string* out);
 
 }  // namespace identity::jwt

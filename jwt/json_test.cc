@@ -166,16 +166,84 @@ TEST(JsonTest, WriterRoundTrips) {
   EXPECT_EQ(*again, *json);
 }
 
-TEST(JsonTest, WriterReplacesInvalidUtf8) {
+// AppendJsonString: the one JSON string writer (JOSE and log lines).
+std::string JsonString(absl::string_view text) {
   std::string out;
-  AppendJsonString(
-      "a\xff"
-      "b",
-      &out);
-  EXPECT_EQ(out,
-            "\"a\xef\xbf\xbd"
-            "b\"");
-  EXPECT_TRUE(ParseJsonObject("{\"k\":" + out + "}").ok());
+  AppendJsonString(text, &out);
+  return out;
+}
+
+// Every string the writer produces is one valid JSON string that reads back.
+void ExpectReadsBack(const std::string& literal) {
+  auto json = ParseJsonObject("{\"k\":" + literal + "}");
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_TRUE((*json)["k"].is_string());
+}
+
+TEST(JsonStringWriterTest, EscapesQuoteAndBackslash) {
+  // RFC 8259 §7: quotation mark and reverse solidus must be escaped.
+  EXPECT_EQ(JsonString("a\"b\\c"), R"("a\"b\\c")");
+  ExpectReadsBack(JsonString("a\"b\\c"));
+}
+
+TEST(JsonStringWriterTest, EscapesEveryControlCharacterAndDel) {
+  // RFC 8259 §7: U+0000..U+001F must be escaped; the short forms where they
+  // exist. DEL is escaped too so that a log line shows it.
+  EXPECT_EQ(JsonString("\b\f\n\r\t"), R"("\b\f\n\r\t")");
+  EXPECT_EQ(JsonString(std::string("\0\x01\x1f\x7f", 4)),
+            R"("\u0000\u0001\u001f\u007f")");
+  std::string all;
+  for (int c = 0; c < 0x20; ++c) all.push_back(static_cast<char>(c));
+  const std::string literal = JsonString(all);
+  for (char c : literal) EXPECT_GE(static_cast<unsigned char>(c), 0x20);
+  auto json = ParseJsonObject("{\"k\":" + literal + "}");
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ((*json)["k"], all);
+}
+
+TEST(JsonStringWriterTest, EscapesLineAndParagraphSeparators) {
+  // U+2028 and U+2029 are valid in JSON strings but end a line in JavaScript
+  // before ES2019 and in some log tools.
+  EXPECT_EQ(JsonString("a\xe2\x80\xa8"
+                       "b\xe2\x80\xa9"),
+            R"("a\u2028b\u2029")");
+  // Their neighbours are ordinary characters.
+  EXPECT_EQ(JsonString("\xe2\x80\xa7\xe2\x80\xaa"),
+            "\"\xe2\x80\xa7\xe2\x80\xaa\"");
+}
+
+TEST(JsonStringWriterTest, CopiesWellFormedUtf8) {
+  const std::string text = "é✓😀\xef\xbf\xbf\xf4\x8f\xbf\xbf";
+  EXPECT_EQ(JsonString(text), "\"" + text + "\"");
+}
+
+TEST(JsonStringWriterTest, ReplacesEachMaximalIllFormedSubpart) {
+  // RFC 8259 §8.1 requires UTF-8; each maximal subpart (Unicode §3.9) becomes
+  // one escaped U+FFFD, so the repair shows in the raw text.
+  EXPECT_EQ(JsonString("a\xff"
+                       "b"),
+            R"("a\ufffdb")");
+  // A lone continuation byte; an overlong '/' (C0 is never a lead: two).
+  EXPECT_EQ(JsonString("\x80"), R"("\ufffd")");
+  EXPECT_EQ(JsonString("\xc0\xaf"), R"("\ufffd\ufffd")");
+  // A surrogate: ED A0 is ill-formed at its second byte, so three.
+  EXPECT_EQ(JsonString("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");
+  // A truncated sequence is one subpart, and the byte after it survives.
+  EXPECT_EQ(JsonString("\xe2\x82"
+                       "x"),
+            R"("\ufffdx")");
+  EXPECT_EQ(JsonString("\xf0\x9f\x98"), R"("\ufffd")");
+  // Above U+10FFFF.
+  EXPECT_EQ(JsonString("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");
+  for (const char* bad :
+       {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"}) {
+    ExpectReadsBack(JsonString(bad));
+  }
+}
+
+TEST(JsonStringWriterTest, DumpJsonWritesStringsTheSameWay) {
+  const Json value = {{"k\n", "v\xe2\x80\xa8\xff"}};
+  EXPECT_EQ(DumpJson(value), R"({"k\n":"v\u2028\ufffd"})");
 }
 
 }  // namespace

@@ -11,6 +11,13 @@
 #ifndef IDENTITY_JWT_OPENSSL_PTR_H_
 #define IDENTITY_JWT_OPENSSL_PTR_H_
 
+// Internal to jwt/: jwt/BUILD.bazel defines IDENTITY_JWT_INTERNAL for the
+// library and its own tests only, so code elsewhere that includes this header
+// fails to compile instead of depending on the crypto plumbing.
+#ifndef IDENTITY_JWT_INTERNAL
+#error "jwt/openssl_ptr.h is internal to jwt/: use the public headers"
+#endif
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>

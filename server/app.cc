@@ -151,7 +151,9 @@ absl::Status App::BuildClientFlows() {
                                                keys_.get(), revocations_);
   if (!access_tokens.ok()) return access_tokens.status();
   access_tokens_.emplace(*std::move(access_tokens));
-  introspector_.emplace(&*authenticator_, &*access_tokens_, &*oauth_metrics_);
+  grant_revoker_.emplace(grants_, &*access_tokens_, clock_);
+  introspector_.emplace(&*authenticator_, &*access_tokens_, grants_,
+                        &*oauth_metrics_);
   // Administration reads clients fresh from the store (and writes through
   // the cache, so this replica's copy follows at once).
   registry_.emplace(cached_clients_->fresh(), &*secret_hasher_, clock_,
@@ -187,8 +189,14 @@ absl::Status App::BuildUsers() {
   throttle_ = *std::move(throttle);
   password_hashes_ = *std::move(hashes);
   proxies_.emplace(*std::move(proxies));
-  users_.emplace(users_store_, &*password_hasher_, throttle_.get(), clock_,
-                 SystemRandom(), &*oauth_metrics_, password_hashes_.get());
+  // Disabling a user or setting a password ends the user's grants.
+  users_.emplace(
+      users_store_, &*password_hasher_, throttle_.get(), clock_, SystemRandom(),
+      &*oauth_metrics_,
+      [this](absl::string_view user_id) {
+        return grant_revoker_->RevokeUserGrants(user_id);
+      },
+      password_hashes_.get());
   return absl::OkStatus();
 }
 
@@ -211,14 +219,15 @@ absl::Status App::BuildUserFlows() {
   deps.authenticator = &*authenticator_;
   deps.grants = grants_;
   deps.users = users_store_;
-  deps.revocations = revocations_;
+  deps.revoker = &*grant_revoker_;
   deps.minter = &*minter_;
   deps.clock = clock_;
   deps.random = SystemRandom();
   deps.events = &*oauth_metrics_;
   code_grant_.emplace(deps);
   refresh_grant_.emplace(deps);
-  revoker_.emplace(&*authenticator_, &*access_tokens_, grants_, revocations_);
+  revoker_.emplace(&*authenticator_, &*access_tokens_, &*grant_revoker_,
+                   grants_);
   userinfo_.emplace(&*access_tokens_, users_store_);
   token_endpoint_.emplace(
       std::map<std::string, const TokenGrant*>{

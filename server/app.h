@@ -36,6 +36,7 @@
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
+#include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/refresh_token_grant.h"
@@ -138,6 +139,7 @@ class App {
   std::optional<ClientAuthenticator> authenticator_;
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;
+  std::optional<GrantRevoker> grant_revoker_;
   std::optional<Introspector> introspector_;
   std::optional<ClientRegistry> registry_;
   std::optional<PasswordHasher> password_hasher_;

@@ -1,7 +1,8 @@
 // The real identity-server binary, started as a process: configuration,
 // bootstrap client, Token and Introspect over gRPC, health, and a clean drain
-// on SIGTERM. Runs on the in-memory store here; server_postgres_test runs
-// replicas on PostgreSQL.
+// on SIGTERM. One server per test, on a scratch PostgreSQL database of its
+// own (IDENTITY_TEST_DATABASE_URL; the test fails without it);
+// server_postgres_test runs replicas sharing one database.
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
@@ -28,9 +29,11 @@ using testing::ServerProcess;
 TEST(ServerIntegrationTest, IssuesIntrospectsAndDrains) {
   const int port = FreePort();
   const std::string address = "127.0.0.1:" + std::to_string(port);
-  ServerProcess server({"--store=memory", "--grpc-listen=" + address,
-                        "--issuer=https://id.example",
-                        "--audience=orders-api"});
+  auto started = ServerProcess::OnScratchDatabase(
+      {"--grpc-listen=" + address, "--issuer=https://id.example",
+       "--audience=orders-api"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ServerProcess& server = **started;
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
@@ -83,10 +86,12 @@ TEST(ServerIntegrationTest, ServesTlsAndAuthorizesAdminCallsOnIt) {
   std::ofstream(tmp + "/tls.crt") << pair.cert_chain;
   std::ofstream(tmp + "/tls.key") << pair.private_key;
   const std::string address = "127.0.0.1:" + std::to_string(FreePort());
-  ServerProcess server({"--store=memory", "--grpc-listen=" + address,
-                        "--issuer=https://id.example",
-                        "--tls-cert-file=" + tmp + "/tls.crt",
-                        "--tls-key-file=" + tmp + "/tls.key"});
+  auto started = ServerProcess::OnScratchDatabase(
+      {"--grpc-listen=" + address, "--issuer=https://id.example",
+       "--tls-cert-file=" + tmp + "/tls.crt",
+       "--tls-key-file=" + tmp + "/tls.key"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ServerProcess& server = **started;
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = pair.cert_chain;
   grpc::ChannelArguments args;
@@ -131,8 +136,10 @@ TEST(ServerIntegrationTest, ServesTlsAndAuthorizesAdminCallsOnIt) {
 
 TEST(ServerIntegrationTest, IdctlGetsVerifiesAndIntrospectsTokens) {
   const std::string address = "127.0.0.1:" + std::to_string(FreePort());
-  ServerProcess server({"--store=memory", "--grpc-listen=" + address,
-                        "--issuer=https://id.example"});
+  auto started = ServerProcess::OnScratchDatabase(
+      {"--grpc-listen=" + address, "--issuer=https://id.example"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ServerProcess& server = **started;
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
@@ -178,7 +185,10 @@ TEST(ServerIntegrationTest, IdctlGetsVerifiesAndIntrospectsTokens) {
 }
 
 TEST(ServerIntegrationTest, BadConfigurationExitsTwoWithAClearMessage) {
-  ServerProcess server({"--store=memory", "--issuer=http://id.example"});
+  auto started =
+      ServerProcess::OnScratchDatabase({"--issuer=http://id.example"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ServerProcess& server = **started;
   EXPECT_EQ(server.Wait(), 2);
 }
 

@@ -118,6 +118,37 @@ struct Replica {
   std::unique_ptr<v1::AdminService::Stub> admin;
 };
 
+// Polls `done` every 5 ms until it holds or `timeout` passes; whether it held.
+// Every wait in these tests is bounded: reaching the bound is a failure.
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// Sets `stop` and joins `thread` when it goes out of scope, so that a failed
+// assertion ends the test instead of destroying a joinable std::thread.
+class StopAndJoin {
+ public:
+  StopAndJoin(std::atomic<bool>* stop, std::thread* thread)
+      : stop_(stop), thread_(thread) {}
+  StopAndJoin(const StopAndJoin&) = delete;
+  StopAndJoin& operator=(const StopAndJoin&) = delete;
+  ~StopAndJoin() { Now(); }
+  void Now() {
+    *stop_ = true;
+    if (thread_->joinable()) thread_->join();
+  }
+
+ private:
+  std::atomic<bool>* const stop_;
+  std::thread* const thread_;
+};
+
 std::string KidOf(const std::string& token) {
   auto jws = jwt::Jws::Parse(token, token.size());
   return jws.ok() ? jws->header().kid.value_or("") : "";
@@ -227,8 +258,10 @@ TEST_F(ServerPostgresTest,
       }
     }
   });
-  while (verified < 20)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  StopAndJoin stop_verifier(&stop, &verifier_thread);
+  ASSERT_TRUE(WaitFor([&] { return verified >= 20 || failures > 0; }))
+      << "no token verified: " << verified << " verified, " << failures
+      << " failures";
   CommandResult rotated =
       RunCommand(idctl + " keys rotate --server " + address_a + admin);
   ASSERT_EQ(rotated.exit_code, 0) << rotated.output;
@@ -261,11 +294,9 @@ TEST_F(ServerPostgresTest,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const int target = verified + 20;
-  while (verified < target && failures == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  stop = true;
-  verifier_thread.join();
+  ASSERT_TRUE(WaitFor([&] { return verified >= target || failures > 0; }))
+      << "verification stalled at " << verified << " tokens";
+  stop_verifier.Now();
   EXPECT_EQ(failures.load(), 0) << first_failure;
   EXPECT_GT(kids_seen["a:" + new_kid], 0);
   EXPECT_GT(kids_seen["a:" + old_kid] + kids_seen["b:" + old_kid], 0);

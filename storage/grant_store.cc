@@ -22,7 +22,9 @@ bool RefreshTokenRecord::operator==(const RefreshTokenRecord& other) const {
          created_at == other.created_at &&
          idle_expires_at == other.idle_expires_at &&
          absolute_expires_at == other.absolute_expires_at &&
-         rotated_at == other.rotated_at && revoked == other.revoked;
+         rotated_at == other.rotated_at && revoked == other.revoked &&
+         access_token_jti == other.access_token_jti &&
+         access_token_expires_at == other.access_token_expires_at;
 }
 
 }  // namespace identity::storage

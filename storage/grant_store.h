@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,8 +56,22 @@ struct RefreshTokenRecord {
   // Set when a newer token replaced this one.
   std::optional<absl::Time> rotated_at;
   bool revoked = false;
+  // The access token issued with this refresh token (by the code exchange
+  // or the rotation that created it): revoked with the grant.
+  std::string access_token_jti = {};
+  absl::Time access_token_expires_at = absl::UnixEpoch();
 
   bool operator==(const RefreshTokenRecord& other) const;
+};
+
+// An access token a grant issued, as the revocation list needs it.
+struct IssuedAccessToken {
+  std::string jti;
+  absl::Time expires_at;
+
+  bool operator==(const IssuedAccessToken& other) const {
+    return jti == other.jti && expires_at == other.expires_at;
+  }
 };
 
 // Thread-safe. Errors: NotFound, AlreadyExists, FailedPrecondition (below),
@@ -103,6 +118,18 @@ class GrantStore {
       absl::string_view family_id) = 0;
   // Forgets tokens whose absolute expiry is before `now`.
   virtual absl::StatusOr<int64_t> PurgeExpiredRefreshTokens(absl::Time now) = 0;
+
+  // Every access token the grant `grant_id` issued that expires after `now`:
+  // its code's (recorded by the redemption) and each of its refresh tokens'.
+  // In no particular order; a jti may appear twice.
+  virtual absl::StatusOr<std::vector<IssuedAccessToken>> GrantAccessTokens(
+      absl::string_view grant_id, absl::Time now) = 0;
+  // The grants of `user_id` that may still yield or hold a valid token at
+  // `now`: those with a refresh token whose absolute expiry is after `now`,
+  // or a redeemed code whose access token expires after `now`. Distinct, in
+  // no particular order.
+  virtual absl::StatusOr<std::vector<std::string>> UserGrants(
+      absl::string_view user_id, absl::Time now) = 0;
 };
 
 }  // namespace identity::storage

@@ -9,12 +9,14 @@
 #                                            UBSan;
 #   4. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30).
 #
-# Prints "N passed, N failed" counted from the test cases' own results and exits non-zero on any
-# failure. Leaves no Bazel server running.
+# Ends with "N passed, N failed, N skipped" counted from the test cases' own results, after a
+# summary of what ran (the cases of each Bazel run, the ASan re-runs among them, the distinct
+# cases, the fuzz targets), and exits non-zero on any failure, including any step's non-zero exit
+# that no counted failure explains (tests/summarize_results.py). Leaves no Bazel server running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bazel/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+bazel/install-deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 # npm test helpers (openid-client, playwright-core) from the committed lockfile.
 (cd tests/oidc_http && npm ci --no-audit --no-fund >&2) ||
   echo "run_all: npm ci failed in tests/oidc_http; //tests/oidc_http:oidc_http_test will fail" >&2
@@ -37,25 +39,29 @@ else
   IDENTITY_TEST_DATABASE_URL=""
 fi
 
-# run_bazel NAME [bazel test options...] TARGETS...
+# run_bazel LOG_NAME TITLE [bazel test options...] TARGETS...
 run_bazel() {
-  local name=$1
-  shift
+  local name=$1 title=$2
+  shift 2
   bazel test "$@" 2>&1 | tee "$logs/$name.log"
   local rc=${PIPESTATUS[0]}
   local options=()
   for arg in "$@"; do [[ "$arg" == --config=* ]] && options+=("$arg"); done
   local testlogs
   testlogs=$(bazel info "${options[@]}" bazel-testlogs 2>/dev/null)
-  summary_args+=(--bazel "$logs/$name.log" "$testlogs" "$rc")
+  summary_args+=(--bazel "$title" "$logs/$name.log" "$testlogs" "$rc")
 }
 
 db=(--test_env=IDENTITY_TEST_DATABASE_URL="$IDENTITY_TEST_DATABASE_URL")
-run_bazel all "${db[@]}" //...
-run_bazel asan --config=asan "${db[@]}" //jwt/... //client/... //storage/... //server/...
+run_bazel all "bazel test //..." "${db[@]}" //...
+asan_targets=(//jwt/... //oauth_common/... //client/... //storage/... //server/...)
+run_bazel asan "bazel test --config=asan (ASan + UBSan) ${asan_targets[*]}" --config=asan \
+  "${db[@]}" "${asan_targets[@]}"
 
 : >"$logs/fuzz.txt"
 tests/fuzz/run_fuzzers.sh "$logs/fuzz.txt"
-summary_args+=(--results "$logs/fuzz.txt")
+fuzz_rc=$?
+summary_args+=(--results "fuzz targets, ${FUZZ_SECONDS:-30} s each (tests/fuzz/run_fuzzers.sh)" \
+  "$logs/fuzz.txt" "$fuzz_rc")
 
 /usr/bin/python3 tests/summarize_results.py "${summary_args[@]}"

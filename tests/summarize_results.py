@@ -1,45 +1,129 @@
 #!/usr/bin/python3
-"""Counts test cases from the real results of one suite run and prints "N passed, N failed".
+"""Counts test cases from the real results of one suite run; its last line of output is
+"N passed, N failed, N skipped".
 
-Usage: summarize_results.py --bazel LOG TESTLOGS_DIR RC [--bazel ...] [--results FILE ...]
+Usage: summarize_results.py [--bazel NAME LOG TESTLOGS_DIR RC ...] [--results NAME FILE RC ...]
 
---bazel: the console output of one `bazel test` run, the bazel-testlogs directory of that run's
-configuration, and its exit code. Every target named in Bazel's summary is counted by the test
-cases in its test.xml (GoogleTest and the interop test write one <testcase> per case); a target
-without a readable test.xml counts as one case with the target's status. A failed Bazel run that
-reports no target (analysis or build error) counts as one failure.
---results: a file of "<name> PASSED|FAILED" lines (the fuzzers).
+--bazel: one `bazel test` run: a name for it ("bazel test //...", "... --config=asan ..."), its
+console output, the bazel-testlogs directory of that run's configuration, and its exit code.
+Every target in Bazel's summary is counted by the test cases in its test.xml (GoogleTest, the
+Python tests through tests/python/junit_report.py, and Bazel's own XML for other tests write one
+<testcase> per case; with --runs_per_test or shards, each run's or shard's test.xml):
+  - a case with <failure> or <error> failed; one that was skipped or not run (<skipped>,
+    status="notrun", result="skipped"/"suppressed") is skipped, never passed, so a target whose
+    cases were all skipped passes nothing;
+  - a target without a readable test.xml counts as one case with the target's status;
+  - FAILED with no failed case (a crash after the cases passed) and FLAKY (failed, then passed on
+    a retry) add one failure: neither is a pass;
+  - TIMEOUT, FAILED TO BUILD, NO STATUS, INCOMPLETE: one failure; SKIPPED (Bazel did not run the
+    target, e.g. incompatible with the platform): one skipped case;
+  - a non-zero exit code that no counted failure explains (a build or analysis error, tests that
+    failed without a summary line Bazel printed or we parsed) is one failure, and so is a zero
+    exit with no target in the summary (nothing ran that we can see).
+--results: the fuzzers: a name, a file of "<target> PASSED|FAILED" lines, and the exit code of
+the script that wrote it. A non-zero exit without a FAILED line, or no line at all, is one failure.
+
+Before the last line it names what ran: the targets and cases of each Bazel run, how many cases
+were re-runs of cases already counted (the ASan run repeats the unit tests), the distinct cases,
+and the fuzz targets; then a line per failure and per skipped case. Exits 1 when anything failed
+or nothing passed, 0 otherwise (skips alone do not fail the run, but they are reported).
 """
+import collections
+import glob
 import os
 import re
 import sys
 import xml.etree.ElementTree as ET
 
 SUMMARY = re.compile(
-    r"^(//\S+)\s+(?:\(cached\)\s+)?(PASSED|FAILED TO BUILD|FAILED|FLAKY|TIMEOUT|NO STATUS|INCOMPLETE|SKIPPED)\b")
+    r"^(//\S+)\s+(?:\(cached\)\s+)?"
+    r"(PASSED|FAILED TO BUILD|FAILED|FLAKY|TIMEOUT|NO STATUS|INCOMPLETE|SKIPPED)\b")
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+# One Bazel summary status without a usable test.xml -> the outcome of its one case.
+STATUS_OUTCOME = {"PASSED": PASSED, "SKIPPED": SKIPPED}
 
 
-def count_xml(path):
-    """Returns (passed, failed) test cases in a JUnit/GoogleTest XML file, or None."""
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return None
-    passed = failed = 0
-    for case in root.iter("testcase"):
-        if case.get("status") == "notrun" or case.find("skipped") is not None:
-            continue
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed += 1
-        else:
-            passed += 1
-    if passed + failed == 0:
-        return None
-    return passed, failed
+class Tally:
+    """Case outcomes of one run, with the identity of each case."""
+
+    def __init__(self, name, kind):
+        self.name = name
+        self.kind = kind  # "bazel" or "results".
+        self.counts = collections.Counter()
+        self.targets = 0
+        self.keys = []  # (target, case) per counted case, for the distinct count.
+        self.failures = []
+        self.skips = []
+
+    def add(self, outcome, key, description):
+        self.counts[outcome] += 1
+        self.keys.append(key)
+        if outcome == FAILED:
+            self.failures.append(description)
+        elif outcome == SKIPPED:
+            self.skips.append(description)
+
+    def add_failure(self, description):
+        """A failure that is no test case (a crash, a flaky pass, an exit code)."""
+        self.counts[FAILED] += 1
+        self.failures.append(description)
 
 
-def summarize_bazel(log, testlogs, rc, failures):
-    passed = failed = 0
+def case_outcome(case):
+    if case.find("failure") is not None or case.find("error") is not None:
+        return FAILED
+    if (case.find("skipped") is not None or case.get("status") == "notrun"
+            or case.get("result") in ("skipped", "suppressed")):
+        return SKIPPED
+    return PASSED
+
+
+def read_cases(xml_paths):
+    """[(case name, outcome)] from JUnit/GoogleTest XML files, or None if any is unreadable or
+    none holds a case."""
+    cases = []
+    for path in xml_paths:
+        try:
+            root = ET.parse(path).getroot()
+        except (OSError, ET.ParseError):
+            return None
+        for case in root.iter("testcase"):
+            name = "%s.%s" % (case.get("classname", ""), case.get("name", ""))
+            cases.append((name, case_outcome(case)))
+    return cases or None
+
+
+def target_xml_paths(testlogs, label):
+    """The test.xml of a target, or those of its runs and shards (run_1_of_20/test.xml, ...)."""
+    package, _, name = label[2:].partition(":")
+    directory = os.path.join(testlogs, package, name)
+    single = os.path.join(directory, "test.xml")
+    if os.path.isfile(single):
+        return [single]
+    return sorted(glob.glob(os.path.join(directory, "*", "test.xml")))
+
+
+def count_target(tally, label, status, testlogs):
+    cases = None
+    if status in ("PASSED", "FAILED", "FLAKY"):
+        cases = read_cases(target_xml_paths(testlogs, label))
+    if cases is None:
+        outcome = STATUS_OUTCOME.get(status, FAILED)
+        tally.add(outcome, (label, ""), "%s %s" % (label, status))
+        return
+    for name, outcome in cases:
+        tally.add(outcome, (label, name), "%s %s" % (label, name))
+    failed_cases = sum(1 for _, outcome in cases if outcome == FAILED)
+    if status == "FAILED" and failed_cases == 0:
+        tally.add_failure("%s FAILED after its cases passed (a crash or a leak)" % label)
+    elif status == "FLAKY":
+        tally.add_failure("%s FLAKY: failed, then passed on a retry" % label)
+
+
+def summarize_bazel(name, log, testlogs, rc):
+    tally = Tally(name, "bazel")
     seen = set()
     with open(log, errors="replace") as f:
         for line in f:
@@ -48,56 +132,97 @@ def summarize_bazel(log, testlogs, rc, failures):
                 continue
             label, status = match.groups()
             seen.add(label)
-            package, _, name = label[2:].partition(":")
-            counted = None
-            if status in ("PASSED", "FAILED", "FLAKY"):
-                counted = count_xml(os.path.join(testlogs, package, name, "test.xml"))
-            if counted is None:
-                counted = (1, 0) if status in ("PASSED", "FLAKY") else (0, 1)
-            if status == "FAILED" and counted[1] == 0:
-                counted = (counted[0], 1)  # Crashed after its cases passed.
-            passed += counted[0]
-            failed += counted[1]
-            if counted[1]:
-                failures.append(f"{label} {status}")
-    if rc not in (0, 3) and not seen:
-        failed += 1
-        failures.append(f"bazel exited {rc} before running tests ({log})")
-    elif rc not in (0, 3) and failed == 0:
-        failed += 1
-        failures.append(f"bazel exited {rc} ({log})")
-    return passed, failed
+            tally.targets += 1
+            count_target(tally, label, status, testlogs)
+    if rc != 0 and not seen:
+        tally.add_failure("%s: bazel exited %d before running tests (%s)" % (name, rc, log))
+    elif rc != 0 and tally.counts[FAILED] == 0:
+        tally.add_failure("%s: bazel exited %d, and no failed test explains it (%s)"
+                          % (name, rc, log))
+    elif not seen:
+        tally.add_failure("%s: no test target in bazel's summary (%s)" % (name, log))
+    return tally
+
+
+def summarize_results(name, path, rc):
+    tally = Tally(name, "results")
+    try:
+        with open(path, errors="replace") as results:
+            lines = [line.split() for line in results]
+    except OSError:
+        lines = []
+    for parts in lines:
+        if len(parts) != 2:
+            continue
+        tally.targets += 1
+        outcome = PASSED if parts[1] == "PASSED" else FAILED
+        tally.add(outcome, (name, parts[0]), " ".join(parts))
+    if rc != 0 and tally.counts[FAILED] == 0:
+        tally.add_failure("%s: exited %d, and no failed target explains it" % (name, rc))
+    elif tally.targets == 0:
+        tally.add_failure("%s: no result in %s" % (name, path))
+    return tally
+
+
+def describe(tallies):
+    """The lines that name what ran, before the totals."""
+    lines = []
+    counted = set()
+    fuzz_targets = 0
+    for tally in tallies:
+        c = tally.counts
+        outcomes = "%d passed, %d failed, %d skipped" % (c[PASSED], c[FAILED], c[SKIPPED])
+        if tally.kind == "results":
+            fuzz_targets += tally.targets
+            lines.append("%s: %d fuzz targets (%s)" % (tally.name, tally.targets, outcomes))
+            continue
+        reruns = 0
+        for key in tally.keys:
+            if key in counted:
+                reruns += 1
+            counted.add(key)
+        text = "%s: %d targets, %d test cases (%s)" % (tally.name, tally.targets,
+                                                       len(tally.keys), outcomes)
+        if reruns:
+            text += ", %d of them re-runs of cases counted before" % reruns
+        lines.append(text)
+    lines.append("%d distinct test cases and %d fuzz targets; the totals count every run of each"
+                 % (len(counted), fuzz_targets))
+    return lines
+
+
+def parse_args(argv):
+    tallies = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--bazel" and i + 4 < len(argv):
+            tallies.append(summarize_bazel(argv[i + 1], argv[i + 2], argv[i + 3],
+                                           int(argv[i + 4])))
+            i += 5
+        elif argv[i] == "--results" and i + 3 < len(argv):
+            tallies.append(summarize_results(argv[i + 1], argv[i + 2], int(argv[i + 3])))
+            i += 4
+        else:
+            sys.exit("usage: %s [--bazel NAME LOG TESTLOGS RC] [--results NAME FILE RC] "
+                     "(at %r)" % (sys.argv[0], argv[i]))
+    return tallies
 
 
 def main(argv):
-    passed = failed = 0
-    failures = []
-    i = 0
-    while i < len(argv):
-        if argv[i] == "--bazel":
-            p, f = summarize_bazel(argv[i + 1], argv[i + 2], int(argv[i + 3]), failures)
-            i += 4
-        elif argv[i] == "--results":
-            p = f = 0
-            with open(argv[i + 1]) as results:
-                for line in results:
-                    parts = line.split()
-                    if len(parts) != 2:
-                        continue
-                    if parts[1] == "PASSED":
-                        p += 1
-                    else:
-                        f += 1
-                        failures.append(" ".join(parts))
-            i += 2
-        else:
-            sys.exit(f"unknown argument {argv[i]}")
-        passed += p
-        failed += f
-    for failure in failures:
-        print(f"FAILED: {failure}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed or passed == 0 else 0
+    tallies = parse_args(argv)
+    totals = collections.Counter()
+    for tally in tallies:
+        totals.update(tally.counts)
+    for line in describe(tallies):
+        print(line)
+    for tally in tallies:
+        for skip in tally.skips:
+            print("SKIPPED: %s" % skip)
+    for tally in tallies:
+        for failure in tally.failures:
+            print("FAILED: %s" % failure)
+    print("%d passed, %d failed, %d skipped" % (totals[PASSED], totals[FAILED], totals[SKIPPED]))
+    return 1 if totals[FAILED] or totals[PASSED] == 0 else 0
 
 
 if __name__ == "__main__":

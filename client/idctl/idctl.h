@@ -1,5 +1,6 @@
 // idctl: the command-line tool for identity. main.cc only forwards to RunIdctl
-// so tests can drive every command in-process.
+// so tests can drive every command in-process. The verbs, their flags and
+// their handlers are in verb_table.h.
 #ifndef IDENTITY_CLIENT_IDCTL_IDCTL_H_
 #define IDENTITY_CLIENT_IDCTL_IDCTL_H_
 
@@ -7,15 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "client/idctl/exit_code.h"
+
 namespace identity::idctl {
 
-// Exit codes, stable for scripts.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitInvalid = 1;  // `jwt verify`: the token is not valid.
-inline constexpr int kExitUsage = 2;  // Bad arguments or unusable input files.
-
 // Runs one command. `args` excludes the program name. Reads stdin only for "-"
-// arguments.
+// arguments and --password-stdin. Returns kExitOk, kExitInvalid or kExitUsage.
+// Runs may be concurrent if their streams differ; they share only the
+// environment, which they read.
 int RunIdctl(const std::vector<std::string>& args, std::istream& in,
              std::ostream& out, std::ostream& err);
 

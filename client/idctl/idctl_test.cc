@@ -178,7 +178,8 @@ TEST_F(IdctlTest, PemRoundTrip) {
 }
 
 // The administration commands against a real identity-server (a child process
-// on the in-memory store), one for the whole suite.
+// on a scratch PostgreSQL database; IDENTITY_TEST_DATABASE_URL), one for the
+// whole suite.
 class IdctlServerTest : public ::testing::Test {
  protected:
   static constexpr char kLoginClient[] = "login-app";
@@ -187,12 +188,17 @@ class IdctlServerTest : public ::testing::Test {
   static void SetUpTestSuite() {
     address_ = new std::string("127.0.0.1:" +
                                std::to_string(server::testing::FreePort()));
-    server_ = new server::testing::ServerProcess(
-        {"--store=memory", "--grpc-listen=" + *address_,
-         "--issuer=https://id.example"});
+    token_ = new std::string();
+    start_error_ = new std::string("the server did not start");
+    auto server = server::testing::ServerProcess::OnScratchDatabase(
+        {"--grpc-listen=" + *address_, "--issuer=https://id.example"});
+    if (!server.ok()) {
+      *start_error_ = server.status().ToString();
+      return;  // SetUp fails every test.
+    }
+    server_ = server->release();
     channel_ = new std::shared_ptr<grpc::Channel>(
         grpc::CreateChannel(*address_, grpc::InsecureChannelCredentials()));
-    token_ = new std::string();
     if (!(*channel_)->WaitForConnected(std::chrono::system_clock::now() +
                                        std::chrono::seconds(20))) {
       return;  // SetUp fails every test.
@@ -214,10 +220,11 @@ class IdctlServerTest : public ::testing::Test {
     delete server_;
     delete address_;
     delete token_;
+    delete start_error_;
   }
 
   void SetUp() override {
-    ASSERT_FALSE(token_->empty()) << "the server did not start";
+    ASSERT_FALSE(token_->empty()) << *start_error_;
     unsetenv("IDENTITY_USER_PASSWORD");
   }
   void TearDown() override { unsetenv("IDENTITY_USER_PASSWORD"); }
@@ -273,12 +280,14 @@ class IdctlServerTest : public ::testing::Test {
   static server::testing::ServerProcess* server_;
   static std::shared_ptr<grpc::Channel>* channel_;
   static std::string* token_;
+  static std::string* start_error_;
 };
 
 std::string* IdctlServerTest::address_ = nullptr;
 server::testing::ServerProcess* IdctlServerTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* IdctlServerTest::channel_ = nullptr;
 std::string* IdctlServerTest::token_ = nullptr;
+std::string* IdctlServerTest::start_error_ = nullptr;
 
 TEST_F(IdctlServerTest, UsersCreateTakesThePasswordFromTheEnvironment) {
   setenv("IDENTITY_USER_PASSWORD", "env-password-1234", 1);

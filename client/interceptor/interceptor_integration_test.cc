@@ -1,11 +1,13 @@
 // The interceptor in front of a service, with the JWKS fetched from a real
-// identity-server over gRPC: tokens from that server pass, a key rotation on
+// identity-server over gRPC (on a scratch PostgreSQL database; the test needs
+// IDENTITY_TEST_DATABASE_URL): tokens from that server pass, a key rotation on
 // the server under continuous traffic rejects none, and with the server
 // stopped the tokens already issued keep passing on the last good key set.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,6 +33,19 @@ using server::testing::kAdminSecret;
 
 constexpr char kIssuer[] = "https://id.example";
 
+// Polls `done` every 5 ms until it holds or `timeout` passes; whether it held.
+// A bound generous for a loaded machine under ASan: reaching it is a failure,
+// never a wait forever.
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 // The protected service: ListKeys stands in for any method; it counts runs.
 class ProtectedService final : public v1::KeyService::Service {
  public:
@@ -42,15 +57,47 @@ class ProtectedService final : public v1::KeyService::Service {
   std::atomic<int> runs{0};
 };
 
+// Makes `call` in a loop on a thread of its own, counting the calls that
+// passed and those rejected, until Stop or destruction (so that a failed
+// assertion leaves no thread running).
+class Traffic {
+ public:
+  explicit Traffic(std::function<bool()> call)
+      : thread_([this, call = std::move(call)] {
+          while (!stop_) {
+            if (call()) {
+              ++passed_;
+            } else {
+              ++rejected_;
+            }
+          }
+        }) {}
+  ~Traffic() { Stop(); }
+
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int passed() const { return passed_; }
+  int rejected() const { return rejected_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> passed_{0}, rejected_{0};
+  std::thread thread_;  // Last: starts once the counters exist.
+};
+
 class InterceptorIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     issuer_address_ =
         "127.0.0.1:" + std::to_string(server::testing::FreePort());
-    issuer_ = std::make_unique<server::testing::ServerProcess>(
-        std::vector<std::string>{
-            "--store=memory", "--grpc-listen=" + issuer_address_,
-            std::string("--issuer=") + kIssuer, "--audience=orders-api"});
+    // On a scratch PostgreSQL database (IDENTITY_TEST_DATABASE_URL).
+    auto issuer = server::testing::ServerProcess::OnScratchDatabase(
+        {"--grpc-listen=" + issuer_address_, std::string("--issuer=") + kIssuer,
+         "--audience=orders-api"});
+    ASSERT_TRUE(issuer.ok()) << issuer.status();
+    issuer_ = *std::move(issuer);
     issuer_channel_ = grpc::CreateChannel(issuer_address_,
                                           grpc::InsecureChannelCredentials());
     ASSERT_TRUE(issuer_channel_->WaitForConnected(
@@ -133,44 +180,46 @@ class InterceptorIntegrationTest : public ::testing::Test {
   std::unique_ptr<v1::KeyService::Stub> protected_stub_;
 };
 
+// A rotation makes the published NEXT key CURRENT and publishes a new NEXT.
+// A verifier that holds the NEXT key before it signs rejects no token: the
+// test waits (bounded) for the cache to hold each new NEXT key before the
+// following rotation, instead of hoping a refresh lands inside a time window.
 TEST_F(InterceptorIntegrationTest, RotationUnderTrafficRejectsNothing) {
   EXPECT_EQ(CallProtected("").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(service_.runs, 0);
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> passed{0}, rejected{0};
-  std::thread traffic([&] {
-    while (!stop) {
-      // A fresh token each time: signed by whichever key is current now.
-      if (CallProtected(IssuerToken()).ok()) {
-        ++passed;
-      } else {
-        ++rejected;
-      }
-    }
-  });
-  while (passed < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // A fresh token each call: signed by whichever key is current now.
+  Traffic traffic([this] { return CallProtected(IssuerToken()).ok(); });
+  ASSERT_TRUE(WaitFor([&] { return traffic.passed() >= 20; }))
+      << "traffic did not start: " << traffic.passed() << " passed, "
+      << traffic.rejected() << " rejected";
   for (int rotation = 0; rotation < 2; ++rotation) {
     grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     context.AddMetadata("authorization", "Bearer " + IssuerToken());
     v1::RotateKeysResponse rotated;
     ASSERT_TRUE(v1::KeyService::NewStub(issuer_channel_)
                     ->RotateKeys(&context, {}, &rotated)
                     .ok());
-    // Let the cache's interval refresh (1 s) publish the new NEXT key before
+    const std::string next_kid = rotated.next().kid();
+    ASSERT_FALSE(next_kid.empty());
+    // The cache's interval refresh (1 s) publishes the new NEXT key before
     // the next rotation makes it current.
-    const int target = passed + 50;
-    const auto until =
-        std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (passed < target || std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    ASSERT_TRUE(WaitFor([&] {
+      const auto jwks = jwks_->Current();
+      return jwks != nullptr && jwks->FindByKid(next_kid) != nullptr;
+    })) << "the cache never fetched the new NEXT key "
+        << next_kid << "; last fetch: " << jwks_->last_error();
+    // Traffic under the key that is current now.
+    const int target = traffic.passed() + 50;
+    ASSERT_TRUE(WaitFor(
+        [&] { return traffic.passed() >= target || traffic.rejected() > 0; }));
   }
-  stop = true;
-  traffic.join();
-  EXPECT_EQ(rejected.load(), 0);
-  EXPECT_GT(passed.load(), 100);
-  EXPECT_EQ(service_.runs, passed.load());
+  traffic.Stop();
+  EXPECT_EQ(traffic.rejected(), 0);
+  EXPECT_GT(traffic.passed(), 100);
+  EXPECT_EQ(service_.runs, traffic.passed());
 }
 
 TEST_F(InterceptorIntegrationTest, KeyServerDownValidTokensKeepPassing) {

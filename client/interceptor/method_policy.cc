@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "identity/v1/auth.pb.h"
+#include "oauth_common/scope_syntax.h"
 
 namespace identity::interceptor {
 namespace {
@@ -17,15 +18,6 @@ bool IsName(absl::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
     if (!IsNameChar(c)) return false;
-  }
-  return true;
-}
-
-// RFC 6749 §3.3: scope-token = 1*NQCHAR.
-bool IsScopeToken(absl::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (c < 0x21 || c == 0x22 || c == 0x5C || c > 0x7E) return false;
   }
   return true;
 }
@@ -55,8 +47,10 @@ absl::Status MethodPolicy::SetRule(absl::string_view pattern, MethodRule rule) {
     return absl::InvalidArgumentError(absl::StrCat(
         "method pattern \"", pattern, "\" has a malformed method name"));
   }
+  // RFC 6749 §3.3: each required scope is one scope-token (1*NQCHAR), the
+  // same rule the server applies to the scopes it grants.
   for (const std::string& scope : rule.required_scopes) {
-    if (!IsScopeToken(scope)) {
+    if (!oauth_common::IsScopeToken(scope)) {
       return absl::InvalidArgumentError(
           absl::StrCat("\"", scope, "\" is not a scope token (RFC 6749 §3.3)"));
     }

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """The Orders example end to end, and the interceptor against an independent JOSE implementation.
 
-1. With identity-server (memory store) as the issuer: idctl registers two clients; orders_client,
-   using the interceptor library's token source, calls orders_server, which fetches the JWKS from
-   KeyService; the scopes of each method come from its (identity.v1.auth) option.
+1. With identity-server as the issuer, on a scratch database of its own on the test PostgreSQL
+   (IDENTITY_TEST_DATABASE_URL; the test fails without it): idctl registers two clients;
+   orders_client, using the interceptor library's token source, calls orders_server, which
+   fetches the JWKS from KeyService; the scopes of each method come from its (identity.v1.auth)
+   option.
 2. With a JWKS file whose key this test holds: PyJWT (python3-jwt) signs tokens that break one rule
    each (alg none, HMAC with the public key, wrong key, unknown kid, expired, future nbf, wrong
    audience, wrong issuer, wrong typ, missing scope). Each is refused with the right gRPC code,
@@ -33,12 +35,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 ROOT = os.path.abspath(sys.argv[1])
 sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
+import grpc_test_support as support  # noqa: E402
 import junit_report  # noqa: E402
 
 ISSUER = "https://id.example"
 AUDIENCE = "orders-api"
 WORK = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
 PROCESSES = []
+DATABASE_URL = None  # The scratch database main() creates for identity-server.
 
 
 def free_port():
@@ -89,7 +93,8 @@ class WithIdentityServer(unittest.TestCase):
         cls.issuer_address = "127.0.0.1:%d" % free_port()
         env = dict(os.environ, IDENTITY_KEK="ab" * 32, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID="admin",
                    IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET="admin-secret")
-        issuer = start([os.path.join(ROOT, "server/identity-server"), "--store=memory",
+        issuer = start([os.path.join(ROOT, "server/identity-server"), "--store=postgres",
+                        "--database-url=" + DATABASE_URL,
                         "--grpc-listen=" + cls.issuer_address, "--issuer=" + ISSUER,
                         "--audience=" + AUDIENCE], env, "identity-server.log")
         wait_serving(cls.issuer_address, issuer)
@@ -244,8 +249,15 @@ class ForgedTokens(unittest.TestCase):
 
 
 def main():
+    global DATABASE_URL
+    shared_url = os.environ.get("IDENTITY_TEST_DATABASE_URL")
+    if not shared_url:
+        sys.stderr.write("IDENTITY_TEST_DATABASE_URL is not set: this test needs a PostgreSQL "
+                         "(tests/run_all.sh starts one; docs/build.md)\n")
+        return 1
     generate_stubs()
     pattern = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "-k" else None
+    database, DATABASE_URL = support.create_database(shared_url, "identity_orders_")
     try:
         passed = junit_report.run([WithIdentityServer, ForgedTokens], "orders_example_test",
                                   pattern)
@@ -257,6 +269,7 @@ def main():
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        support.psql(shared_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     if not passed:
         for name in sorted(os.listdir(WORK)):
             if name.endswith(".log"):

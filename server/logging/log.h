@@ -2,8 +2,10 @@
 //   {"time":"2026-11-28T10:00:00.123Z","level":"info","msg":"...",...}
 // with the level chosen at start-up (--log-level). Callers pass fields they
 // know to be safe: secrets, authorization codes and tokens are never given
-// to a logger (docs/security.md); values are JSON-escaped, so a field taken
-// from a request cannot forge a line or a field.
+// to a logger (docs/security.md); keys, messages and string values are
+// written by jwt::AppendJsonString (jwt/json.h: controls, U+2028/U+2029
+// escaped, ill-formed UTF-8 as \ufffd), so a field taken from a request
+// cannot forge a line or a field.
 #ifndef IDENTITY_SERVER_LOGGING_LOG_H_
 #define IDENTITY_SERVER_LOGGING_LOG_H_
 
@@ -78,10 +80,6 @@ class Logger {
   const jwt::Clock* const clock_;
   const Sink sink_;
 };
-
-// Appends `text` to `out` as a JSON string (quotes included). Control
-// characters are escaped, and bytes that are not UTF-8 become U+FFFD.
-void AppendJsonString(absl::string_view text, std::string* out);
 
 }  // namespace identity::logging
 

@@ -66,6 +66,19 @@ TEST_F(LogTest, HostileValuesStayInsideTheirField) {
   EXPECT_EQ(lines_[0].find('\n'), lines_[0].size() - 1);
 }
 
+TEST_F(LogTest, SeparatorsAndTruncatedUtf8CannotSplitALine) {
+  // U+2028/U+2029 end a line for some log tools: escaped. A truncated UTF-8
+  // sequence is one U+FFFD and does not swallow the quote after it.
+  Logger logger = MakeLogger(Level::kInfo);
+  logger.Info(
+      "m", {{"v", "a\xe2\x80\xa8{\"level\":\"error\"}\xe2\x80\xa9\xe2\x82"}});
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_EQ(lines_[0],
+            "{\"time\":\"2026-11-18T11:06:40.123Z\",\"level\":\"info\","
+            "\"msg\":\"m\",\"v\":\"a\\u2028{\\\"level\\\":\\\"error\\\"}"
+            "\\u2029\\ufffd\"}\n");
+}
+
 TEST_F(LogTest, NonFiniteNumbersAreNull) {
   Logger logger = MakeLogger(Level::kInfo);
   logger.Info("x", {{"v", 1.0 / 0.0}});

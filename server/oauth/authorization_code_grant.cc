@@ -12,12 +12,7 @@
 namespace identity::server {
 absl::Status AuthorizationCodeGrant::RevokeWhatTheCodeIssued(
     const storage::AuthorizationCodeRecord& code) const {
-  if (!code.access_token_jti.empty()) {
-    absl::Status revoked = d_.revocations->Revoke(code.access_token_jti,
-                                                  code.access_token_expires_at);
-    if (!revoked.ok()) return revoked;
-  }
-  return d_.grants->RevokeRefreshFamily(code.grant_id).status();
+  return d_.revoker->RevokeGrant(code.grant_id);
 }
 
 absl::StatusOr<storage::AuthorizationCodeRecord>
@@ -62,7 +57,9 @@ AuthorizationCodeGrant::RedeemableCode(const TokenRequestFields& request,
 
 absl::StatusOr<std::string> AuthorizationCodeGrant::StoreRefreshToken(
     const storage::ClientRecord& client,
-    const storage::AuthorizationCodeRecord& code, absl::Time now) const {
+    const storage::AuthorizationCodeRecord& code,
+    const UserAccessClaims& claims) const {
+  const absl::Time now = claims.now;
   if (!AllowsGrant(client, "refresh_token")) return std::string();
   const UserTokenOptions& options = d_.minter->options();
   std::string refresh_token = NewOpaqueToken(d_.random);
@@ -77,6 +74,8 @@ absl::StatusOr<std::string> AuthorizationCodeGrant::StoreRefreshToken(
   record.absolute_expires_at = now + options.refresh_token_lifetime;
   record.idle_expires_at = std::min(now + options.refresh_token_idle_lifetime,
                                     record.absolute_expires_at);
+  record.access_token_jti = claims.jti;
+  record.access_token_expires_at = d_.AccessTokenExpiry(now);
   if (absl::Status s = d_.grants->CreateRefreshToken(record); !s.ok()) {
     return s;
   }
@@ -86,11 +85,9 @@ absl::StatusOr<std::string> AuthorizationCodeGrant::StoreRefreshToken(
 absl::Status AuthorizationCodeGrant::Redeem(
     const storage::AuthorizationCodeRecord& code, absl::string_view jti,
     bool has_refresh_token, absl::Time now) const {
-  const absl::Time access_expires_at =
-      absl::FromUnixSeconds(absl::ToUnixSeconds(now)) +
-      d_.minter->options().access_token_lifetime;
   auto redeemed = d_.grants->RedeemAuthorizationCode(
-      code.code_hash, code.client_id, now, std::string(jti), access_expires_at);
+      code.code_hash, code.client_id, now, std::string(jti),
+      d_.AccessTokenExpiry(now));
   if (redeemed.ok()) return absl::OkStatus();
   const auto forget_refresh_token = [&] {
     if (has_refresh_token) (void)d_.grants->RevokeRefreshFamily(code.grant_id);
@@ -127,10 +124,6 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   if (!code.ok()) return code.status();
   auto user = LiveUser(*d_.users, code->user_id);
   if (!user.ok()) return user.status();
-  // The refresh token goes in before the redemption: a concurrent second
-  // redemption, which fails and revokes the family, then always finds it.
-  auto refresh_token = StoreRefreshToken(*client, *code, now);
-  if (!refresh_token.ok()) return refresh_token.status();
   UserAccessClaims claims;
   claims.client_id = client->client_id;
   claims.user_id = user->user_id;
@@ -138,6 +131,11 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   claims.auth_time = code->auth_time;
   claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
   claims.now = now;
+  // The refresh token goes in before the redemption: a concurrent second
+  // redemption, which fails and revokes the family, then always finds it
+  // (and the access token it records).
+  auto refresh_token = StoreRefreshToken(*client, *code, claims);
+  if (!refresh_token.ok()) return refresh_token.status();
   if (absl::Status s = Redeem(*code, claims.jti, !refresh_token->empty(), now);
       !s.ok()) {
     return s;

@@ -33,14 +33,17 @@ class AuthorizationCodeGrant final : public TokenGrant {
       absl::Time now) const;
   // A refresh token for the code's grant, stored (empty when the client may
   // not refresh).
+  // It records the access token `claims` describe.
   absl::StatusOr<std::string> StoreRefreshToken(
       const storage::ClientRecord& client,
-      const storage::AuthorizationCodeRecord& code, absl::Time now) const;
+      const storage::AuthorizationCodeRecord& code,
+      const UserAccessClaims& claims) const;
   // Marks the code used by the access token `jti`; on losing a race or
   // finding the code gone, undoes `refresh_token` and says why.
   absl::Status Redeem(const storage::AuthorizationCodeRecord& code,
                       absl::string_view jti, bool has_refresh_token,
                       absl::Time now) const;
+  // The grant the code started: its refresh tokens and every access token.
   absl::Status RevokeWhatTheCodeIssued(
       const storage::AuthorizationCodeRecord& code) const;
 

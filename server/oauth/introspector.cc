@@ -1,6 +1,9 @@
 #include "server/oauth/introspector.h"
 
+#include <algorithm>
+
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/user_tokens.h"
 
 namespace identity::server {
 
@@ -11,6 +14,10 @@ absl::StatusOr<Introspection> Introspector::Introspect(
   if (!caller.ok()) return caller.status();
   if (token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "token is empty");
+  }
+  // A JWT has dots; a refresh token (base64url) has none.
+  if (token.find('.') == absl::string_view::npos) {
+    return IntrospectRefreshToken(caller->client_id, token);
   }
   Introspection result;
   auto verified = access_tokens_->Check(token);
@@ -35,6 +42,39 @@ absl::StatusOr<Introspection> Introspector::Introspect(
   result.aud = claims.aud;
   result.iss = claims.iss.value_or("");
   result.jti = claims.jti.value_or("");
+  return result;
+}
+
+absl::StatusOr<Introspection> Introspector::IntrospectRefreshToken(
+    absl::string_view caller_id, absl::string_view token) const {
+  Introspection result;
+  auto stored = grants_->GetRefreshToken(HashOpaqueToken(token));
+  if (stored.status().code() == absl::StatusCode::kNotFound) {
+    events_->TokenValidated(false, "token_malformed");  // No such token.
+    return result;
+  }
+  if (!stored.ok()) return stored.status();
+  const absl::Time now = access_tokens_->clock()->Now();
+  const absl::Time expires_at =
+      std::min(stored->idle_expires_at, stored->absolute_expires_at);
+  if (stored->client_id != caller_id) {
+    // Another client's: it learns nothing (RFC 7662 §2.1).
+    events_->TokenValidated(false, "other_client");
+    return result;
+  }
+  if (stored->revoked || stored->rotated_at.has_value() || expires_at <= now) {
+    events_->TokenValidated(false, stored->revoked ? "revoked" : "expired");
+    return result;
+  }
+  events_->TokenValidated(true, "ok");
+  result.active = true;
+  result.token_type = "refresh_token";
+  result.scope = stored->scope;
+  result.client_id = stored->client_id;
+  result.sub = stored->user_id;
+  result.iat = absl::ToUnixSeconds(stored->created_at);
+  result.exp = absl::ToUnixSeconds(expires_at);
+  result.iss = access_tokens_->issuer();
   return result;
 }
 

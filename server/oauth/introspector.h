@@ -12,6 +12,7 @@
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/events.h"
 #include "server/oauth/own_access_tokens.h"
+#include "storage/grant_store.h"
 
 namespace identity::server {
 
@@ -34,23 +35,33 @@ class Introspector {
  public:
   Introspector(const ClientAuthenticator* authenticator,
                const OwnAccessTokens* access_tokens,
+               storage::GrantStore* grants,
                OAuthEvents* events = OAuthEvents::None())
       : authenticator_(authenticator),
         access_tokens_(access_tokens),
+        grants_(grants),
         events_(events) {}
 
-  // Authenticates the caller, then introspects `token`. An invalid, expired,
-  // foreign or revoked token is `active: false`, never an error (RFC 7662
-  // §2.2). Errors: kInvalidClient for the caller; kInvalidRequest for an
-  // empty token; storage errors (Unavailable) unchanged. The events learn
-  // each token's result and, for an inactive one, why (never the caller).
+  // Authenticates the caller, then introspects `token`: an access token of
+  // this server (a JWT), or a refresh token (opaque), which is described
+  // only to the client it was issued to (RFC 7662 §2.1: token_type
+  // "refresh_token", exp its idle or absolute expiry, whichever is first).
+  // An invalid, expired, foreign or revoked token is `active: false`, never
+  // an error (RFC 7662 §2.2). Errors: kInvalidClient for the caller;
+  // kInvalidRequest for an empty token; storage errors (Unavailable) unchanged.
+  // The events learn each token's result and, for an inactive one, why (never
+  // the caller).
   absl::StatusOr<Introspection> Introspect(absl::string_view caller_id,
                                            absl::string_view caller_secret,
                                            absl::string_view token) const;
 
  private:
   const ClientAuthenticator* const authenticator_;
+  absl::StatusOr<Introspection> IntrospectRefreshToken(
+      absl::string_view caller_id, absl::string_view token) const;
+
   const OwnAccessTokens* const access_tokens_;
+  storage::GrantStore* const grants_;
   OAuthEvents* const events_;
 };
 

@@ -201,7 +201,7 @@ TEST_F(OAuthCoreTest, TokensOfAnotherIssuerAreInactive) {
   auto other_tokens =
       OwnAccessTokens::Create("https://other.example", &clock_, keys_, &store_);
   ASSERT_TRUE(other_tokens.ok());
-  Introspector other(&authenticator_, &*other_tokens);
+  Introspector other(&authenticator_, &*other_tokens, &store_);
   const std::string token = tokens_->Exchange(Request())->access_token;
   EXPECT_FALSE(other.Introspect("worker", "worker-secret", token)->active);
 }

@@ -31,9 +31,10 @@ absl::StatusOr<jwt::JwtVerifier> OwnAccessTokenVerifier(
 absl::StatusOr<OwnAccessTokens> OwnAccessTokens::Create(
     std::string issuer, const jwt::Clock* clock, const KeyManager* keys,
     storage::RevocationStore* revocations) {
-  auto verifier = OwnAccessTokenVerifier(std::move(issuer), clock);
+  auto verifier = OwnAccessTokenVerifier(issuer, clock);
   if (!verifier.ok()) return verifier.status();
-  return OwnAccessTokens(*std::move(verifier), keys, revocations);
+  return OwnAccessTokens(std::move(issuer), clock, *std::move(verifier), keys,
+                         revocations);
 }
 
 absl::StatusOr<jwt::VerifiedJwt> OwnAccessTokens::Verify(
@@ -56,6 +57,11 @@ absl::StatusOr<jwt::VerifiedJwt> OwnAccessTokens::Check(
     if (*revoked) return Invalid("revoked", "the access token was revoked");
   }
   return verified;
+}
+
+absl::Status OwnAccessTokens::Revoke(absl::string_view jti,
+                                     absl::Time expires_at) const {
+  return revocations_->Revoke(jti, expires_at + kReplicaClockLeeway);
 }
 
 std::string OwnAccessTokens::ReasonOf(const absl::Status& status) {

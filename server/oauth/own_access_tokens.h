@@ -43,18 +43,32 @@ class OwnAccessTokens {
   // errors (Unavailable) unchanged.
   absl::StatusOr<jwt::VerifiedJwt> Check(absl::string_view token) const;
 
+  // Puts `jti`, a token of this server that expires at `expires_at`, on the
+  // revocation list until its verifiers would refuse it anyway: expires_at
+  // plus kReplicaClockLeeway (a revocation kept only until exp would let the
+  // token work again for the leeway). Errors: the store's.
+  absl::Status Revoke(absl::string_view jti, absl::Time expires_at) const;
+
   // Why Check refused: the detail "reason" of its error ("" for others).
   static std::string ReasonOf(const absl::Status& status);
 
   const jwt::JwtVerifier& verifier() const { return verifier_; }
+  // The "iss" of this server's tokens, and the clock that judges them.
+  const std::string& issuer() const { return issuer_; }
+  const jwt::Clock* clock() const { return clock_; }
 
  private:
-  OwnAccessTokens(jwt::JwtVerifier verifier, const KeyManager* keys,
+  OwnAccessTokens(std::string issuer, const jwt::Clock* clock,
+                  jwt::JwtVerifier verifier, const KeyManager* keys,
                   storage::RevocationStore* revocations)
-      : verifier_(std::move(verifier)),
+      : issuer_(std::move(issuer)),
+        clock_(clock),
+        verifier_(std::move(verifier)),
         keys_(keys),
         revocations_(revocations) {}
 
+  std::string issuer_;
+  const jwt::Clock* clock_;
   jwt::JwtVerifier verifier_;
   const KeyManager* keys_;
   storage::RevocationStore* revocations_;

@@ -12,8 +12,9 @@ namespace identity::server {
 absl::Status RefreshTokenGrant::Reuse(
     const storage::RefreshTokenRecord& old) const {
   d_.events->RefreshReuseDetected(old.client_id);
-  auto revoked = d_.grants->RevokeRefreshFamily(old.family_id);
-  if (!revoked.ok()) return revoked.status();
+  if (absl::Status s = d_.revoker->RevokeGrant(old.family_id); !s.ok()) {
+    return s;
+  }
   return InvalidGrant("the refresh token was already used");
 }
 
@@ -44,7 +45,8 @@ absl::StatusOr<storage::RefreshTokenRecord> RefreshTokenGrant::RotatableToken(
 }
 
 absl::StatusOr<std::string> RefreshTokenGrant::Rotate(
-    const storage::RefreshTokenRecord& old, absl::Time now) const {
+    const storage::RefreshTokenRecord& old, absl::string_view access_jti,
+    absl::Time now) const {
   std::string refresh_token = NewOpaqueToken(d_.random);
   storage::RefreshTokenRecord replacement = old;
   replacement.token_hash = HashOpaqueToken(refresh_token);
@@ -54,6 +56,8 @@ absl::StatusOr<std::string> RefreshTokenGrant::Rotate(
                old.absolute_expires_at);
   replacement.rotated_at.reset();
   replacement.revoked = false;
+  replacement.access_token_jti = std::string(access_jti);
+  replacement.access_token_expires_at = d_.AccessTokenExpiry(now);
   auto rotated = d_.grants->RotateRefreshToken(old.token_hash, old.client_id,
                                                now, replacement);
   if (rotated.ok()) return refresh_token;
@@ -93,12 +97,10 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   auto user = LiveUser(*d_.users, old->user_id);
   if (!user.ok()) {
     if (OAuthErrorOf(user.status()).has_value()) {
-      (void)d_.grants->RevokeRefreshFamily(old->family_id);
+      (void)d_.revoker->RevokeGrant(old->family_id);
     }
     return user.status();
   }
-  auto refresh_token = Rotate(*old, now);
-  if (!refresh_token.ok()) return refresh_token.status();
   UserAccessClaims claims;
   claims.client_id = client->client_id;
   claims.user_id = user->user_id;
@@ -106,6 +108,9 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   claims.auth_time = old->auth_time;
   claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
   claims.now = now;
+  // The new refresh token records the access token minted with it.
+  auto refresh_token = Rotate(*old, claims.jti, now);
+  if (!refresh_token.ok()) return refresh_token.status();
   // OIDC Core §12.2: no nonce in an ID token from a refresh.
   auto issued = d_.minter->Issue(claims, *user, "");
   if (!issued.ok()) return issued.status();

@@ -35,11 +35,13 @@ class RefreshTokenGrant final : public TokenGrant {
   absl::StatusOr<storage::RefreshTokenRecord> RotatableToken(
       absl::string_view token_hash, const storage::ClientRecord& client,
       absl::Time now) const;
-  // Replaces `old` by a new token of the same family; returns the new token.
+  // Replaces `old` by a new token of the same family, recording the access
+  // token `access_jti` minted with it; returns the new token.
   absl::StatusOr<std::string> Rotate(const storage::RefreshTokenRecord& old,
+                                     absl::string_view access_jti,
                                      absl::Time now) const;
   // RFC 9700 §4.14.2: a rotated token presented again means two parties
-  // hold the family; revokes all of it.
+  // hold the family; revokes all of it and every access token it issued.
   absl::Status Reuse(const storage::RefreshTokenRecord& old) const;
 
   const UserGrantDeps d_;

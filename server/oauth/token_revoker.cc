@@ -20,11 +20,7 @@ absl::Status TokenRevoker::Revoke(absl::string_view token,
   auto client = authenticator_->AuthenticatePublicOrConfidential(client_id,
                                                                  client_secret);
   if (!client.ok()) return client.status();
-  if (!hint.empty() && hint != "access_token" && hint != "refresh_token") {
-    return OAuthFailure(OAuthError::kUnsupportedTokenType,
-                        "token_type_hint must be access_token or "
-                        "refresh_token");
-  }
+  (void)hint;  // Only an optimization (RFC 7009 §2.1); the shape decides.
   if (token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "token is required");
   }
@@ -43,7 +39,7 @@ absl::Status TokenRevoker::RevokeRefreshToken(
   }
   if (!refresh.ok()) return refresh.status();
   if (refresh->client_id != client_id) return NotYours();
-  return grants_->RevokeRefreshFamily(refresh->family_id).status();
+  return grant_revoker_->RevokeGrant(refresh->family_id);
 }
 
 absl::Status TokenRevoker::RevokeAccessToken(
@@ -58,7 +54,8 @@ absl::Status TokenRevoker::RevokeAccessToken(
   if (!claims.jti.has_value() || !claims.exp.has_value()) {
     return absl::OkStatus();
   }
-  return revocations_->Revoke(*claims.jti, absl::FromUnixSeconds(*claims.exp));
+  return access_tokens_->Revoke(*claims.jti,
+                                absl::FromUnixSeconds(*claims.exp));
 }
 
 }  // namespace identity::server

@@ -6,9 +6,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/grant_revoker.h"
 #include "server/oauth/own_access_tokens.h"
 #include "storage/grant_store.h"
-#include "storage/revocation_store.h"
 
 namespace identity::server {
 
@@ -17,18 +17,19 @@ class TokenRevoker {
  public:
   TokenRevoker(const ClientAuthenticator* authenticator,
                const OwnAccessTokens* access_tokens,
-               storage::GrantStore* grants,
-               storage::RevocationStore* revocations)
+               const GrantRevoker* grant_revoker, storage::GrantStore* grants)
       : authenticator_(authenticator),
         access_tokens_(access_tokens),
-        grants_(grants),
-        revocations_(revocations) {}
+        grant_revoker_(grant_revoker),
+        grants_(grants) {}
 
-  // RFC 7009 §2.1. `hint` is "", "access_token" or "refresh_token" (only an
-  // optimization: both kinds are tried). An unknown or invalid token is
-  // success (§2.2). Errors: kInvalidClient; kUnsupportedTokenType for
-  // another hint; kInvalidRequest for an empty token; kUnauthorizedClient
-  // when the token is another client's; the store's.
+  // RFC 7009 §2.1: a refresh token revokes its whole grant (the family and
+  // every access token it issued); an access token goes on the revocation
+  // list. `hint` is ignored (the token's shape says which it is; §2.1: an
+  // unknown hint must not stop the search). An unknown or invalid token is
+  // success (§2.2). Errors: kInvalidClient; kInvalidRequest for an empty
+  // token; kUnauthorizedClient when the token is another client's; the
+  // stores'.
   absl::Status Revoke(absl::string_view token, absl::string_view hint,
                       absl::string_view client_id,
                       absl::string_view client_secret) const;
@@ -41,8 +42,8 @@ class TokenRevoker {
 
   const ClientAuthenticator* const authenticator_;
   const OwnAccessTokens* const access_tokens_;
+  const GrantRevoker* const grant_revoker_;
   storage::GrantStore* const grants_;
-  storage::RevocationStore* const revocations_;
 };
 
 }  // namespace identity::server

@@ -674,9 +674,6 @@ TEST_F(UserFlowsTest, EveryRevocationRuleHasItsError) {
   ASSERT_TRUE(issued.ok());
   EXPECT_EQ(ErrorOf(revoker_.Revoke(issued->refresh_token, "", "web", "bad")),
             OAuthError::kInvalidClient);
-  EXPECT_EQ(ErrorOf(revoker_.Revoke(issued->refresh_token, "id_token", "web",
-                                    "web-secret")),
-            OAuthError::kUnsupportedTokenType);
   EXPECT_EQ(ErrorOf(revoker_.Revoke("", "", "web", "web-secret")),
             OAuthError::kInvalidRequest);
   // Another client's tokens.
@@ -686,6 +683,17 @@ TEST_F(UserFlowsTest, EveryRevocationRuleHasItsError) {
             OAuthError::kUnauthorizedClient);
   // Still alive after all that.
   EXPECT_TRUE(tokens_.Exchange(Refresh(issued->refresh_token)).ok());
+}
+
+// RFC 7009 §2.1: the hint only helps the search; an unknown one is ignored.
+TEST_F(UserFlowsTest, AnUnknownTokenTypeHintIsIgnored) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok());
+  EXPECT_TRUE(
+      revoker_.Revoke(issued->refresh_token, "id_token", "web", "web-secret")
+          .ok());
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(Refresh(issued->refresh_token)).status()),
+            OAuthError::kInvalidGrant);
 }
 
 // --- UserInfo ---

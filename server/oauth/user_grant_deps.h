@@ -6,11 +6,11 @@
 #include "jwt/clock.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/events.h"
+#include "server/oauth/grant_revoker.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/user_tokens.h"
 #include "server/random_source.h"
 #include "storage/grant_store.h"
-#include "storage/revocation_store.h"
 #include "storage/user_store.h"
 
 namespace identity::server {
@@ -20,11 +20,18 @@ struct UserGrantDeps {
   const ClientAuthenticator* authenticator = nullptr;
   storage::GrantStore* grants = nullptr;
   storage::UserStore* users = nullptr;
-  storage::RevocationStore* revocations = nullptr;
+  const GrantRevoker* revoker = nullptr;
   const UserTokenMinter* minter = nullptr;
   const jwt::Clock* clock = nullptr;
   RandomSource random;
   OAuthEvents* events = OAuthEvents::None();
+
+  // When an access token minted at `now` expires (whole seconds, as in
+  // its exp claim).
+  absl::Time AccessTokenExpiry(absl::Time now) const {
+    return absl::FromUnixSeconds(absl::ToUnixSeconds(now)) +
+           minter->options().access_token_lifetime;
+  }
 };
 
 // RFC 6749 §5.2: the grant (code, refresh token) is invalid, expired,

@@ -1,6 +1,8 @@
 // Test-only: the real identity-server binary as a child process, a free
 // loopback port, and shell commands (idctl) with their output. Shared by the
-// integration tests on the memory store and on PostgreSQL.
+// integration tests, which run the binary on PostgreSQL as production does
+// (each on a scratch database of its own); the memory store is for unit
+// tests.
 #ifndef IDENTITY_SERVER_TESTING_SERVER_PROCESS_H_
 #define IDENTITY_SERVER_TESTING_SERVER_PROCESS_H_
 
@@ -12,10 +14,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "storage/testing/scratch_database.h"
 
 extern char** environ;
 
@@ -38,9 +44,27 @@ inline int FreePort() {
 
 // `server/identity-server ARGS` with a KEK and the bootstrap admin client
 // (kAdminId, kAdminSecret) in its environment. Killed if still running when
-// destroyed.
+// destroyed. Not thread-safe.
 class ServerProcess {
  public:
+  // `server/identity-server --store=postgres --database-url=URL ARGS`, on a
+  // database created empty for this process on the server that
+  // IDENTITY_TEST_DATABASE_URL names, and dropped after the process is gone.
+  // Errors: those of storage::testing::ScratchDatabase::Create, among them
+  // FailedPrecondition when IDENTITY_TEST_DATABASE_URL is unset: the caller
+  // fails its test with the status (a test needing PostgreSQL fails, it does
+  // not skip, when none is given; docs/build.md).
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> OnScratchDatabase(
+      std::vector<std::string> args) {
+    auto database = storage::testing::ScratchDatabase::Create();
+    if (!database.ok()) return database.status();
+    args.insert(args.begin(),
+                {"--store=postgres", "--database-url=" + (*database)->url()});
+    auto process = std::make_unique<ServerProcess>(args);
+    process->database_ = *std::move(database);
+    return process;
+  }
+
   explicit ServerProcess(const std::vector<std::string>& args) {
     std::vector<std::string> env = {
         "IDENTITY_KEK=" + std::string(64, 'a'),
@@ -78,10 +102,13 @@ class ServerProcess {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
+    // database_ goes after the process (a member outlives this body).
   }
 
  private:
   pid_t pid_ = 0;
+  // OnScratchDatabase's database, or null.
+  std::unique_ptr<storage::testing::ScratchDatabase> database_;
 };
 
 struct CommandResult {

@@ -39,11 +39,15 @@ int MapHashMemory(uint8_t** memory, size_t bytes) {
 
 void UnmapHashMemory(uint8_t* memory, size_t bytes) { munmap(memory, bytes); }
 
-// Raw Argon2 of `password`, `hash_bytes` long, under the type, version,
-// parameters and salt that `phc` states (its hash is ignored).
-absl::StatusOr<std::string> ComputeHash(absl::string_view password,
-                                        const Argon2Phc& phc,
-                                        size_t hash_bytes) {
+void Wipe(std::string& secret) {
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PasswordHasher::ComputeHash(
+    absl::string_view password, const Argon2Phc& phc, size_t hash_bytes) const {
+  if (on_argon2_) on_argon2_();
   std::string out(hash_bytes, '\0');
   // argon2_hash() with our allocator; libargon2 reads, never writes, pwd and
   // salt without ARGON2_FLAG_CLEAR_PASSWORD.
@@ -71,12 +75,6 @@ absl::StatusOr<std::string> ComputeHash(absl::string_view password,
   return absl::InternalError(
       absl::StrCat("argon2: ", argon2_error_message(rc)));
 }
-
-void Wipe(std::string& secret) {
-  OPENSSL_cleanse(secret.data(), secret.size());
-}
-
-}  // namespace
 
 absl::Status ValidateArgon2Params(const Argon2Params& params) {
   if (params.memory_kib < kMinMemoryKib ||
@@ -116,8 +114,8 @@ absl::Status ValidatePassword(absl::string_view password) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PasswordHasher> PasswordHasher::Create(Argon2Params params,
-                                                      RandomSource random) {
+absl::StatusOr<PasswordHasher> PasswordHasher::Create(
+    Argon2Params params, RandomSource random, Argon2Observer on_argon2) {
   if (absl::Status status = ValidateArgon2Params(params); !status.ok()) {
     return status;
   }
@@ -128,7 +126,8 @@ absl::StatusOr<PasswordHasher> PasswordHasher::Create(Argon2Params params,
   dummy.parallelism = params.parallelism;
   dummy.salt = RandomBytes(random, kPasswordSaltBytes);
   dummy.hash = RandomBytes(random, kPasswordHashBytes);
-  return PasswordHasher(params, std::move(random), FormatArgon2Phc(dummy));
+  return PasswordHasher(params, std::move(random), std::move(on_argon2),
+                        FormatArgon2Phc(dummy));
 }
 
 absl::StatusOr<std::string> PasswordHasher::Hash(

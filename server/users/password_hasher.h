@@ -30,14 +30,19 @@
 //     is wrong; callers should treat it as a failed login and alert.
 //   - Comparison in constant time (CRYPTO_memcmp) over the whole hash.
 //   - Nothing here logs, and no message contains a password, salt or hash.
+//   - An optional observer is told of each Argon2 run, so that what costs
+//     CPU and memory can be counted (a metric, or a test asserting that a
+//     refused input ran no hash) without timing it.
 //
-// Immutable after Create; thread-safe (the RandomSource must be, as
-// random_source.h requires). With p > 1 libargon2 runs p threads per call.
+// Immutable after Create; thread-safe (the RandomSource and the observer must
+// be, as random_source.h requires of the former). With p > 1 libargon2 runs p
+// threads per call.
 #ifndef IDENTITY_SERVER_USERS_PASSWORD_HASHER_H_
 #define IDENTITY_SERVER_USERS_PASSWORD_HASHER_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -47,6 +52,8 @@
 #include "server/random_source.h"
 
 namespace identity::server {
+
+struct Argon2Phc;  // argon2_phc.h
 
 // Argon2id cost parameters (RFC 9106 §3.1).
 struct Argon2Params {
@@ -77,11 +84,17 @@ struct PasswordCheck {
   bool needs_rehash = false;
 };
 
+// Called once before each Argon2 computation (in Hash, Verify and
+// VerifyDummy), on the calling thread. Must be thread-safe and cheap.
+using Argon2Observer = std::function<void()>;
+
 class PasswordHasher {
  public:
   // Errors: InvalidArgument when ValidateArgon2Params refuses `params`.
-  static absl::StatusOr<PasswordHasher> Create(Argon2Params params,
-                                               RandomSource random);
+  // `on_argon2` may be empty.
+  static absl::StatusOr<PasswordHasher> Create(
+      Argon2Params params, RandomSource random,
+      Argon2Observer on_argon2 = nullptr);
 
   // The PHC string to store, e.g.
   // "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>", with a fresh salt each
@@ -105,13 +118,21 @@ class PasswordHasher {
 
  private:
   PasswordHasher(Argon2Params params, RandomSource random,
-                 std::string dummy_phc)
+                 Argon2Observer on_argon2, std::string dummy_phc)
       : params_(params),
         random_(std::move(random)),
+        on_argon2_(std::move(on_argon2)),
         dummy_phc_(std::move(dummy_phc)) {}
+
+  // Raw Argon2 of `password` under `phc`'s type, version, parameters and
+  // salt, `hash_bytes` long; tells the observer first.
+  absl::StatusOr<std::string> ComputeHash(absl::string_view password,
+                                          const Argon2Phc& phc,
+                                          size_t hash_bytes) const;
 
   Argon2Params params_;
   RandomSource random_;
+  Argon2Observer on_argon2_;
   // A well-formed string with the current parameters, a random salt and a
   // random hash, which no password matches (but for 2^-256).
   std::string dummy_phc_;

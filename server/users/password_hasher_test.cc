@@ -219,22 +219,48 @@ TEST(PasswordHasherTest, MalformedStoredStringIsAnError) {
   }
 }
 
+// Stored parameters beyond argon2_phc.h's bounds would let one row make a
+// login allocate gigabytes or loop for hours: they are refused before any
+// Argon2 runs, which the hasher's observer counts (no clock involved).
 TEST(PasswordHasherTest, OversizedStoredParametersAreRefusedBeforeHashing) {
-  const PasswordHasher hasher = Hasher();
-  const std::string stored = *hasher.Hash(kPassword);
+  std::atomic<int> argon2_runs{0};
+  auto hasher = PasswordHasher::Create({}, SystemRandom(),
+                                       [&argon2_runs] { ++argon2_runs; });
+  ASSERT_TRUE(hasher.ok()) << hasher.status();
+  const std::string stored = *hasher->Hash(kPassword);
+  ASSERT_EQ(argon2_runs, 1) << "the observer sees each hash";
   for (absl::string_view params :
        {"m=4194304,t=2,p=1", "m=4294967295,t=2,p=1", "m=1048577,t=2,p=1",
         "m=19456,t=4294967295,p=1", "m=19456,t=33,p=1", "m=19456,t=2,p=255",
         "m=19456,t=2,p=17"}) {
     const std::string text =
         absl::StrReplaceAll(stored, {{"m=19456,t=2,p=1", params}});
-    const absl::Time start = absl::Now();
-    EXPECT_EQ(hasher.Verify(kPassword, text).status().code(),
+    EXPECT_EQ(hasher->Verify(kPassword, text).status().code(),
               absl::StatusCode::kInvalidArgument)
         << params;
-    // No Argon2 ran: refused in far less than one hash takes.
-    EXPECT_LT(absl::Now() - start, absl::Milliseconds(5)) << params;
+    EXPECT_EQ(argon2_runs, 1) << params << ": Argon2 ran";
   }
+  // The same string within the bounds does run Argon2.
+  EXPECT_TRUE(hasher->Verify(kPassword, stored)->matches);
+  EXPECT_EQ(argon2_runs, 2);
+}
+
+// A password Hash refuses cannot match any stored hash: Verify says so
+// without running Argon2, and VerifyDummy runs exactly one, like a Verify.
+TEST(PasswordHasherTest, ObserverCountsEachArgon2Run) {
+  std::atomic<int> argon2_runs{0};
+  auto hasher = PasswordHasher::Create({}, SystemRandom(),
+                                       [&argon2_runs] { ++argon2_runs; });
+  ASSERT_TRUE(hasher.ok()) << hasher.status();
+  const std::string stored = *hasher->Hash(kPassword);
+  EXPECT_FALSE(hasher->Hash("").ok());
+  EXPECT_EQ(argon2_runs, 1);
+  EXPECT_FALSE(hasher->Verify(std::string("a\0b", 3), stored)->matches);
+  EXPECT_EQ(argon2_runs, 1);
+  EXPECT_FALSE(hasher->Verify("wrong", stored)->matches);
+  EXPECT_EQ(argon2_runs, 2);
+  hasher->VerifyDummy("wrong");
+  EXPECT_EQ(argon2_runs, 3);
 }
 
 TEST(PasswordHasherTest, NeedsRehashWhenTheParametersChanged) {

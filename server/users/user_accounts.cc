@@ -189,6 +189,9 @@ absl::StatusOr<storage::UserRecord> UserAccounts::SetDisabled(
   user->disabled = disabled;
   user->updated_at = Now(clock_);
   if (absl::Status s = store_->UpdateUser(*user); !s.ok()) return s;
+  if (disabled && revoke_user_grants_) {
+    if (absl::Status s = revoke_user_grants_(user->user_id); !s.ok()) return s;
+  }
   return user;
 }
 
@@ -209,6 +212,10 @@ absl::StatusOr<storage::UserRecord> UserAccounts::SetPassword(
           user->user_id, user->password_hash, user->updated_at);
       !s.ok()) {
     return s;
+  }
+  // Whoever knew the old password may hold tokens: they end now.
+  if (revoke_user_grants_) {
+    if (absl::Status s = revoke_user_grants_(user->user_id); !s.ok()) return s;
   }
   return user;
 }

@@ -5,6 +5,7 @@
 #ifndef IDENTITY_SERVER_USERS_USER_ACCOUNTS_H_
 #define IDENTITY_SERVER_USERS_USER_ACCOUNTS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,9 +49,15 @@ struct UserPage {
 // ("the server is busy").
 class UserAccounts {
  public:
+  // Ends every grant of a user (their refresh tokens and access tokens):
+  // called when the user is disabled or gets a new password.
+  using GrantRevocation = std::function<absl::Status(absl::string_view)>;
+
+  // `revoke_user_grants` may be empty (a server without end-user grants).
   UserAccounts(storage::UserStore* store, const PasswordHasher* hasher,
                LoginThrottle* throttle, const jwt::Clock* clock,
                RandomSource random, OAuthEvents* events = OAuthEvents::None(),
+               GrantRevocation revoke_user_grants = nullptr,
                HashLimiter* hashes = nullptr)
       : store_(store),
         hasher_(hasher),
@@ -58,6 +65,7 @@ class UserAccounts {
         clock_(clock),
         random_(std::move(random)),
         events_(events),
+        revoke_user_grants_(std::move(revoke_user_grants)),
         hashes_(hashes) {}
 
   absl::StatusOr<storage::UserRecord> Create(UserSpec spec) const;
@@ -70,6 +78,9 @@ class UserAccounts {
                                                     std::string name,
                                                     std::string email,
                                                     bool email_verified) const;
+  // Disabling a user, or setting a password, also ends every grant the user
+  // holds (their tokens stop working at once, on every replica). If that
+  // fails the change is kept and the error returned: calling again ends them.
   absl::StatusOr<storage::UserRecord> SetDisabled(absl::string_view user_id,
                                                   bool disabled) const;
   absl::StatusOr<storage::UserRecord> SetPassword(
@@ -98,6 +109,7 @@ class UserAccounts {
   const jwt::Clock* const clock_;
   const RandomSource random_;
   OAuthEvents* const events_;
+  const GrantRevocation revoke_user_grants_;
   HashLimiter* const hashes_;  // May be null.
 };
 

@@ -55,7 +55,8 @@ std::optional<OAuthError> ErrorOf(const absl::Status& status) {
 // 24 are refused, and the right password after them is refused too.
 TEST_F(UserAccountsTest, ConcurrentGuessesDoNotPassTheThrottle) {
   UserAccounts users(&store_, &hasher_, throttle_.get(), &clock_,
-                     SystemRandom(), OAuthEvents::None(), hashes_.get());
+                     SystemRandom(), OAuthEvents::None(), nullptr,
+                     hashes_.get());
   constexpr int kGuesses = 29;
   absl::Barrier start(kGuesses);
   std::atomic<int> denied{0}, throttled{0}, other{0};
@@ -118,7 +119,8 @@ TEST_F(UserAccountsTest, ASuccessIsNotCountedAgainstTheSource) {
 TEST_F(UserAccountsTest, WithoutAHashSlotTheLoginIsRefusedAsBusy) {
   auto hashes = Limiter(1, absl::ZeroDuration());
   UserAccounts users(&store_, &hasher_, throttle_.get(), &clock_,
-                     SystemRandom(), OAuthEvents::None(), hashes.get());
+                     SystemRandom(), OAuthEvents::None(), nullptr,
+                     hashes.get());
   {
     auto held = hashes->Acquire();
     ASSERT_TRUE(held.ok());
@@ -154,7 +156,8 @@ TEST_F(UserAccountsTest, WithoutAHashSlotTheLoginIsRefusedAsBusy) {
 TEST_F(UserAccountsTest, AThrottledLoginTakesNoHashSlot) {
   auto hashes = Limiter(1, absl::ZeroDuration());
   UserAccounts users(&store_, &hasher_, throttle_.get(), &clock_,
-                     SystemRandom(), OAuthEvents::None(), hashes.get());
+                     SystemRandom(), OAuthEvents::None(), nullptr,
+                     hashes.get());
   for (int i = 0; i < 5; ++i) {
     (void)users.Authenticate("alice", "wrong", "10.0.0.1");
   }

@@ -1,6 +1,9 @@
 #include "storage/memory/memory_store.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -351,6 +354,43 @@ absl::StatusOr<int64_t> MemoryStore::PurgeExpiredRefreshTokens(absl::Time now) {
     }
   }
   return purged;
+}
+
+absl::StatusOr<std::vector<IssuedAccessToken>> MemoryStore::GrantAccessTokens(
+    absl::string_view grant_id, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  std::vector<IssuedAccessToken> tokens;
+  for (const auto& [hash, code] : codes_) {
+    if (code.grant_id == grant_id && code.redeemed_at.has_value() &&
+        code.access_token_expires_at > now) {
+      tokens.push_back({code.access_token_jti, code.access_token_expires_at});
+    }
+  }
+  for (const auto& [hash, token] : refresh_tokens_) {
+    if (token.family_id == grant_id && !token.access_token_jti.empty() &&
+        token.access_token_expires_at > now) {
+      tokens.push_back({token.access_token_jti, token.access_token_expires_at});
+    }
+  }
+  return tokens;
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryStore::UserGrants(
+    absl::string_view user_id, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  std::set<std::string> grants;
+  for (const auto& [hash, code] : codes_) {
+    if (code.user_id == user_id && code.redeemed_at.has_value() &&
+        code.access_token_expires_at > now) {
+      grants.insert(code.grant_id);
+    }
+  }
+  for (const auto& [hash, token] : refresh_tokens_) {
+    if (token.user_id == user_id && token.absolute_expires_at > now) {
+      grants.insert(token.family_id);
+    }
+  }
+  return std::vector<std::string>(grants.begin(), grants.end());
 }
 
 absl::StatusOr<LoginAttemptStore::Counters> MemoryStore::GetLoginAttempts(

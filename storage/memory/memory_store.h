@@ -76,6 +76,10 @@ class MemoryStore : public ClientStore,
   absl::StatusOr<int64_t> RevokeRefreshFamily(
       absl::string_view family_id) override;
   absl::StatusOr<int64_t> PurgeExpiredRefreshTokens(absl::Time now) override;
+  absl::StatusOr<std::vector<IssuedAccessToken>> GrantAccessTokens(
+      absl::string_view grant_id, absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
+                                                      absl::Time now) override;
 
   absl::StatusOr<Counters> GetLoginAttempts(
       const std::vector<std::string>& keys) override;

@@ -105,7 +105,22 @@ const std::vector<std::string>& Migrations() {
         CREATE INDEX refresh_tokens_absolute_expires_at
           ON refresh_tokens (absolute_expires_at);
       )sql",
-      // 4: the login throttle's counters, shared by the replicas
+      // 4: each refresh token records the access token issued with it, so
+      // that revoking a grant (replay, reuse, RFC 7009, a user disabled or
+      // given a new password) revokes every access token it issued; the
+      // indexes find a grant's codes and a user's grants.
+      R"sql(
+        ALTER TABLE refresh_tokens
+          ADD COLUMN access_token_jti text NOT NULL DEFAULT '',
+          ADD COLUMN access_token_expires_at timestamptz NOT NULL
+            DEFAULT 'epoch';
+        CREATE INDEX refresh_tokens_user_id ON refresh_tokens (user_id);
+        CREATE INDEX authorization_codes_grant_id
+          ON authorization_codes (grant_id);
+        CREATE INDEX authorization_codes_user_id
+          ON authorization_codes (user_id);
+      )sql",
+      // 5: the login throttle's counters, shared by the replicas
       // (storage/login_attempt_store.h). Keys are digests, never usernames
       // or addresses.
       R"sql(

@@ -38,7 +38,9 @@ constexpr char kRefreshColumns[] =
     " (extract(epoch from created_at) * 1000000)::bigint,"
     " (extract(epoch from idle_expires_at) * 1000000)::bigint,"
     " (extract(epoch from absolute_expires_at) * 1000000)::bigint,"
-    " (extract(epoch from rotated_at) * 1000000)::bigint, revoked";
+    " (extract(epoch from rotated_at) * 1000000)::bigint, revoked,"
+    " access_token_jti,"
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint";
 
 void Prepare(pqxx::connection& c) {
   c.prepare("create_client",
@@ -153,12 +155,14 @@ void Prepare(pqxx::connection& c) {
   c.prepare("create_refresh_token",
             "INSERT INTO refresh_tokens (token_hash, family_id, client_id,"
             " user_id, scope, auth_time, created_at, idle_expires_at,"
-            " absolute_expires_at, rotated_at, revoked) VALUES ($1, $2, $3, $4,"
+            " absolute_expires_at, rotated_at, revoked, access_token_jti,"
+            " access_token_expires_at) VALUES ($1, $2, $3, $4,"
             " $5, to_timestamp($6::bigint / 1000000.0),"
             " to_timestamp($7::bigint / 1000000.0),"
             " to_timestamp($8::bigint / 1000000.0),"
             " to_timestamp($9::bigint / 1000000.0),"
-            " to_timestamp($10::bigint / 1000000.0), $11)");
+            " to_timestamp($10::bigint / 1000000.0), $11, $12,"
+            " to_timestamp($13::bigint / 1000000.0))");
   c.prepare("get_refresh_token", std::string("SELECT ") + kRefreshColumns +
                                      " FROM refresh_tokens"
                                      " WHERE token_hash = $1");
@@ -179,11 +183,13 @@ void Prepare(pqxx::connection& c) {
           " RETURNING *),"
           " replacement AS (INSERT INTO refresh_tokens (token_hash,"
           " family_id, client_id, user_id, scope, auth_time, created_at,"
-          " idle_expires_at, absolute_expires_at, rotated_at, revoked)"
+          " idle_expires_at, absolute_expires_at, rotated_at, revoked,"
+          " access_token_jti, access_token_expires_at)"
           " SELECT $4, $5, $6, $7, $8, to_timestamp($9::bigint / 1000000.0),"
           " to_timestamp($10::bigint / 1000000.0),"
           " to_timestamp($11::bigint / 1000000.0),"
-          " to_timestamp($12::bigint / 1000000.0), NULL, false FROM old)"
+          " to_timestamp($12::bigint / 1000000.0), NULL, false, $13,"
+          " to_timestamp($14::bigint / 1000000.0) FROM old)"
           " SELECT ") +
           kRefreshColumns + " FROM old");
   c.prepare("classify_refresh_token",
@@ -195,6 +201,24 @@ void Prepare(pqxx::connection& c) {
             " WHERE family_id = $1 AND NOT revoked"
             " RETURNING rotated_at IS NULL AS live)"
             " SELECT count(*), count(*) FILTER (WHERE live) FROM revoked");
+  c.prepare(
+      "grant_access_tokens",
+      "SELECT access_token_jti,"
+      " (extract(epoch from access_token_expires_at) * 1000000)::bigint"
+      " FROM authorization_codes WHERE grant_id = $1"
+      " AND redeemed_at IS NOT NULL"
+      " AND access_token_expires_at > to_timestamp($2::bigint / 1000000.0)"
+      " UNION ALL SELECT access_token_jti,"
+      " (extract(epoch from access_token_expires_at) * 1000000)::bigint"
+      " FROM refresh_tokens WHERE family_id = $1 AND access_token_jti <> ''"
+      " AND access_token_expires_at > to_timestamp($2::bigint / 1000000.0)");
+  c.prepare(
+      "user_grants",
+      "SELECT grant_id FROM authorization_codes WHERE user_id = $1"
+      " AND redeemed_at IS NOT NULL"
+      " AND access_token_expires_at > to_timestamp($2::bigint / 1000000.0)"
+      " UNION SELECT family_id FROM refresh_tokens WHERE user_id = $1"
+      " AND absolute_expires_at > to_timestamp($2::bigint / 1000000.0)");
   c.prepare(
       "purge_refresh_tokens",
       "DELETE FROM refresh_tokens"
@@ -291,6 +315,8 @@ RefreshTokenRecord RefreshFromRow(const pqxx::row& row) {
   token.absolute_expires_at = TimeOf(row[8]);
   token.rotated_at = OptionalTime(row[9]);
   token.revoked = row[10].as<bool>();
+  token.access_token_jti = row[11].as<std::string>();
+  token.access_token_expires_at = TimeOf(row[12]);
   return token;
 }
 
@@ -306,13 +332,15 @@ const char* OptionalMicros(const std::optional<absl::Time>& time,
 void InsertRefreshToken(pqxx::transaction_base& txn,
                         const RefreshTokenRecord& token) {
   std::string rotated_at;
-  txn.exec_prepared(
-      "create_refresh_token", token.token_hash, token.family_id,
-      token.client_id, token.user_id, token.scope,
-      absl::ToUnixMicros(token.auth_time), absl::ToUnixMicros(token.created_at),
-      absl::ToUnixMicros(token.idle_expires_at),
-      absl::ToUnixMicros(token.absolute_expires_at),
-      OptionalMicros(token.rotated_at, rotated_at), token.revoked);
+  txn.exec_prepared("create_refresh_token", token.token_hash, token.family_id,
+                    token.client_id, token.user_id, token.scope,
+                    absl::ToUnixMicros(token.auth_time),
+                    absl::ToUnixMicros(token.created_at),
+                    absl::ToUnixMicros(token.idle_expires_at),
+                    absl::ToUnixMicros(token.absolute_expires_at),
+                    OptionalMicros(token.rotated_at, rotated_at), token.revoked,
+                    token.access_token_jti,
+                    absl::ToUnixMicros(token.access_token_expires_at));
 }
 
 SigningKeyRecord KeyFromRow(const pqxx::row& row) {
@@ -867,7 +895,9 @@ absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
             absl::ToUnixMicros(replacement.auth_time),
             absl::ToUnixMicros(replacement.created_at),
             absl::ToUnixMicros(replacement.idle_expires_at),
-            absl::ToUnixMicros(replacement.absolute_expires_at));
+            absl::ToUnixMicros(replacement.absolute_expires_at),
+            replacement.access_token_jti,
+            absl::ToUnixMicros(replacement.access_token_expires_at));
         if (rows.empty()) {
           pqxx::result why = txn.exec_prepared("classify_refresh_token",
                                                std::string(old_hash));
@@ -922,6 +952,40 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredRefreshTokens(
       });
   if (!status.ok()) return status;
   return purged;
+}
+
+absl::StatusOr<std::vector<IssuedAccessToken>> PostgresStore::GrantAccessTokens(
+    absl::string_view grant_id, absl::Time now) {
+  std::vector<IssuedAccessToken> tokens;
+  absl::Status status =
+      WithConnection(*pool_, "grant_access_tokens", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        tokens.clear();
+        for (const pqxx::row& row :
+             txn.exec_prepared("grant_access_tokens", std::string(grant_id),
+                               absl::ToUnixMicros(now))) {
+          tokens.push_back({row[0].as<std::string>(), TimeOf(row[1])});
+        }
+      });
+  if (!status.ok()) return status;
+  return tokens;
+}
+
+absl::StatusOr<std::vector<std::string>> PostgresStore::UserGrants(
+    absl::string_view user_id, absl::Time now) {
+  std::vector<std::string> grants;
+  absl::Status status =
+      WithConnection(*pool_, "user_grants", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        grants.clear();
+        for (const pqxx::row& row :
+             txn.exec_prepared("user_grants", std::string(user_id),
+                               absl::ToUnixMicros(now))) {
+          grants.push_back(row[0].as<std::string>());
+        }
+      });
+  if (!status.ok()) return status;
+  return grants;
 }
 
 absl::StatusOr<LoginAttemptStore::Counters> PostgresStore::GetLoginAttempts(

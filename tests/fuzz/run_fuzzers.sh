@@ -35,6 +35,8 @@ if ! protoc -Iproto -I/usr/include --cpp_out="$work/gen" proto/identity/v1/auth.
 fi
 flags+=("-I$work/gen")
 
+# Flags for the sources being compiled now, on top of $flags.
+extra_flags=()
 # Compiles sources instrumented for coverage but without libFuzzer's main;
 # appends the objects to the array named by $1.
 compile() {
@@ -43,10 +45,10 @@ compile() {
   local src obj
   for src in "$@"; do
     obj="$work/obj/${src//\//_}.o"
-    if [[ ! -f "$obj" || "$src" -nt "$obj" || \
-          -n "$(find jwt client server -name '*.h' -newer "$obj" -print -quit)" ]]; then
-      if ! clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
-          -c "$src" -o "$obj"; then
+    if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find jwt oauth_common client server \
+          -name '*.h' -newer "$obj" -print -quit)" ]]; then
+      if ! clang++ "${flags[@]}" "${extra_flags[@]}" "${pkg_flags[@]}" \
+          -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$obj"; then
         # Counted as a failure by the test command, not lost.
         echo "fuzz: cannot compile $src" >&2
         echo "fuzz_build FAILED" >>"$results"
@@ -62,13 +64,16 @@ jwt_sources=()
 for src in jwt/*.cc; do
   [[ "$src" == *_test.cc ]] || jwt_sources+=("$src")
 done
+# jwt/'s internal headers compile only inside jwt/ (see jwt/BUILD.bazel).
+extra_flags=(-DIDENTITY_JWT_INTERNAL)
 compile jwt_objects "${jwt_sources[@]}"
+extra_flags=()
 # The authorization target also needs the metadata parsers and the authorizer.
 auth_objects=()
 compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
   client/interceptor/call_authorizer.cc client/interceptor/method_policy.cc \
   client/interceptor/token_validator.cc server/grpc/client_credentials_metadata.cc \
-  server/oauth/oauth_error.cc
+  server/oauth/oauth_error.cc oauth_common/scope_syntax.cc
 # The PHC target needs only the Argon2 PHC parser (no libargon2: nothing is hashed).
 phc_objects=()
 compile phc_objects server/users/argon2_phc.cc
@@ -78,7 +83,7 @@ compile form_objects server/http/form.cc server/http/session.cc
 # The authorize target: the OAuth core's request parsers.
 authorize_objects=()
 compile authorize_objects server/oauth/pkce.cc server/oauth/redirect_uri.cc \
-  server/oauth/scope.cc server/oauth/oauth_error.cc
+  server/oauth/scope.cc server/oauth/oauth_error.cc oauth_common/scope_syntax.cc
 
 status=0
 # target source corpus

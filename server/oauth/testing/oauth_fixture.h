@@ -18,6 +18,7 @@
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_secret.h"
 #include "server/oauth/events.h"
+#include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/token_endpoint.h"
@@ -75,7 +76,8 @@ struct OAuthFixture {
         tokens({{"client_credentials", &grant}}, &events),
         access_tokens(*OwnAccessTokens::Create(kFixtureIssuer, &clock,
                                                keys.get(), &store)),
-        introspector(&authenticator, &access_tokens, &events) {}
+        grant_revoker(&store, &access_tokens, &clock),
+        introspector(&authenticator, &access_tokens, &store, &events) {}
   OAuthFixture(const OAuthFixture&) = delete;
   OAuthFixture& operator=(const OAuthFixture&) = delete;
 
@@ -102,6 +104,7 @@ struct OAuthFixture {
   // The token endpoint with client_credentials alone.
   TokenEndpoint tokens;
   OwnAccessTokens access_tokens;
+  GrantRevoker grant_revoker;
   Introspector introspector;
 };
 

@@ -31,17 +31,20 @@ struct UserFlowsFixture {
           return *LoginThrottle::Create(options);
         }()),
         users(&f.store, &hasher, throttle.get(), &f.clock, SystemRandom(),
-              &f.events),
+              &f.events,
+              [this](absl::string_view user_id) {
+                return f.grant_revoker.RevokeUserGrants(user_id);
+              }),
         authorization(&f.store, &f.store, &users, &f.clock, SystemRandom(),
                       {kFixtureIssuer, false, absl::Seconds(60)}),
         minter(f.keys.get(),
                {kFixtureIssuer, kFixtureAudience, absl::Minutes(10),
                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
-        deps{&f.authenticator, &f.store, &f.store,       &f.store,
+        deps{&f.authenticator, &f.store, &f.store,       &f.grant_revoker,
              &minter,          &f.clock, SystemRandom(), &f.events},
         code_grant(deps),
         refresh_grant(deps),
-        revoker(&f.authenticator, &f.access_tokens, &f.store, &f.store),
+        revoker(&f.authenticator, &f.access_tokens, &f.grant_revoker, &f.store),
         userinfo(&f.access_tokens, &f.store),
         tokens({{"client_credentials", &f.grant},
                 {"authorization_code", &code_grant},

@@ -1,0 +1,112 @@
+#include "client/idctl/admin_clients.h"
+
+#include <string>
+#include <variant>
+
+#include "client/idctl/admin_session.h"
+#include "client/idctl/exit_code.h"
+#include "client/idctl/paging.h"
+#include "client/idctl/server_connection.h"
+#include "google/protobuf/repeated_field.h"
+#include "identity/v1/admin.grpc.pb.h"
+
+namespace identity::idctl {
+namespace {
+
+namespace v1 = ::identity::v1;
+using Strings = google::protobuf::RepeatedPtrField<std::string>;
+
+// Every value of repeated --flag.
+Strings Values(const ParsedArgs& args, absl::string_view flag) {
+  Strings values;
+  for (const std::string& value : args.GetAll(flag)) *values.Add() = value;
+  return values;
+}
+
+// The values of repeated --flag when it, or --clear_flag, is given; else
+// `current` (the API replaces the whole list).
+Strings ListOrCurrent(const ParsedArgs& args, absl::string_view flag,
+                      absl::string_view clear_flag, const Strings& current) {
+  if (!args.Has(flag) && (clear_flag.empty() || !args.Has(clear_flag))) {
+    return current;
+  }
+  return Values(args, flag);
+}
+
+}  // namespace
+
+int ClientsCreate(const ParsedArgs& args, Console& console) {
+  v1::CreateClientRequest request;
+  request.set_client_id(args.Get("id").value_or(""));
+  request.set_name(args.Get("name").value_or(""));
+  *request.mutable_allowed_scopes() = Values(args, "allow-scope");
+  *request.mutable_redirect_uris() = Values(args, "redirect-uri");
+  *request.mutable_grant_types() = Values(args, "grant-type");
+  request.set_public_client(args.Has("public"));
+  return CallAdminService<v1::CreateClientResponse>(
+      args, console, [&](auto& stub, const auto& admin, auto* response) {
+        return stub.CreateClient(admin.NewCall().get(), request, response);
+      });
+}
+
+int ClientsGet(const ParsedArgs& args, Console& console) {
+  v1::GetClientRequest request;
+  request.set_client_id(args.positional()[0]);
+  return CallAdminService<v1::Client>(
+      args, console, [&](auto& stub, const auto& admin, auto* response) {
+        return stub.GetClient(admin.NewCall().get(), request, response);
+      });
+}
+
+int ClientsList(const ParsedArgs& args, Console& console) {
+  return CallAdminService<v1::ListClientsResponse>(
+      args, console, [](auto& stub, const auto& admin, auto* all) {
+        return ListAllPages<v1::ListClientsRequest, v1::ListClientsResponse>(
+            [&](const auto& request, auto* page) {
+              return stub.ListClients(admin.NewCall().get(), request, page);
+            },
+            v1::ListClientsRequest(), all);
+      });
+}
+
+int ClientsUpdate(const ParsedArgs& args, Console& console) {
+  return CallAdminService<v1::Client>(
+      args, console, [&](auto& stub, const auto& admin, auto* response) {
+        // The API replaces name, scopes, redirect URIs and grant types; keep
+        // what the command leaves out. (Empty grant types would mean
+        // ["client_credentials"], not "unchanged".)
+        v1::GetClientRequest get;
+        get.set_client_id(args.positional()[0]);
+        v1::Client current;
+        grpc::Status status =
+            stub.GetClient(admin.NewCall().get(), get, &current);
+        if (!status.ok()) return status;
+        v1::UpdateClientRequest request;
+        request.set_client_id(get.client_id());
+        request.set_name(args.Get("name").value_or(current.name()));
+        *request.mutable_allowed_scopes() = ListOrCurrent(
+            args, "allow-scope", "no-scopes", current.allowed_scopes());
+        *request.mutable_redirect_uris() = ListOrCurrent(
+            args, "redirect-uri", "no-redirect-uris", current.redirect_uris());
+        *request.mutable_grant_types() =
+            ListOrCurrent(args, "grant-type", "", current.grant_types());
+        return stub.UpdateClient(admin.NewCall().get(), request, response);
+      });
+}
+
+int ClientsDelete(const ParsedArgs& args, Console& console) {
+  auto session = OpenAdminSession(args, console);
+  if (const int* exit = std::get_if<int>(&session)) return *exit;
+  const AdminSession& admin = std::get<AdminSession>(session);
+  v1::DeleteClientRequest request;
+  request.set_client_id(args.positional()[0]);
+  v1::DeleteClientResponse response;
+  const grpc::Status status =
+      v1::AdminService::NewStub(admin.server.channel())
+          ->DeleteClient(admin.NewCall().get(), request, &response);
+  if (!status.ok()) return CallFailed(status, console);
+  console.out() << "deleted " << request.client_id() << "\n";
+  return kExitOk;
+}
+
+}  // namespace identity::idctl

@@ -1,0 +1,32 @@
+#include "client/idctl/client_credentials.h"
+
+#include <cstdlib>
+
+#include "identity/v1/token.grpc.pb.h"
+
+namespace identity::idctl {
+
+ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
+                                       absl::string_view client_id) {
+  ClientCredentials client{std::string(client_id), ""};
+  if (auto secret = args.Get(kClientSecretFlag.name)) {
+    client.client_secret = *secret;
+  } else if (const char* env = std::getenv("IDENTITY_CLIENT_SECRET")) {
+    client.client_secret = env;
+  }
+  return client;
+}
+
+grpc::Status RequestClientCredentialsToken(
+    const ServerConnection& server, const ClientCredentials& client,
+    absl::string_view scope, identity::v1::TokenResponse* response) {
+  identity::v1::TokenRequest request;
+  request.set_grant_type("client_credentials");
+  request.set_client_id(client.client_id);
+  request.set_client_secret(client.client_secret);
+  request.set_scope(std::string(scope));
+  return identity::v1::TokenService::NewStub(server.channel())
+      ->Token(server.NewCall().get(), request, response);
+}
+
+}  // namespace identity::idctl

@@ -1,0 +1,40 @@
+// The client_credentials token request, used by `idctl token` and by the
+// administration commands to get their admin token.
+#ifndef IDENTITY_CLIENT_IDCTL_CLIENT_CREDENTIALS_H_
+#define IDENTITY_CLIENT_IDCTL_CLIENT_CREDENTIALS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "client/idctl/command_line.h"
+#include "client/idctl/server_connection.h"
+#include "identity/v1/token.pb.h"
+
+namespace identity::idctl {
+
+inline constexpr FlagSpec kClientSecretFlag =
+    Optional("client-secret", "SECRET");
+
+// A client's id and secret.
+struct ClientCredentials {
+  std::string client_id;
+  std::string client_secret;
+};
+
+// `client_id`, and the secret from --client-secret or, without it, from
+// IDENTITY_CLIENT_SECRET (which keeps it out of `ps`); empty when neither.
+ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
+                                       absl::string_view client_id);
+
+// RFC 6749 §4.4: TokenService.Token with grant_type=client_credentials, the
+// client authenticating with its id and secret, for `scope` (empty: the
+// client's default). One call, with the connection's deadline.
+grpc::Status RequestClientCredentialsToken(
+    const ServerConnection& server, const ClientCredentials& client,
+    absl::string_view scope, identity::v1::TokenResponse* response);
+
+}  // namespace identity::idctl
+
+#endif  // IDENTITY_CLIENT_IDCTL_CLIENT_CREDENTIALS_H_

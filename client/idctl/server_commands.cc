@@ -1,0 +1,112 @@
+#include "client/idctl/server_commands.h"
+
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "client/idctl/admin_session.h"
+#include "client/idctl/client_credentials.h"
+#include "client/idctl/exit_code.h"
+#include "client/idctl/server_connection.h"
+#include "identity/v1/introspection.grpc.pb.h"
+#include "identity/v1/keys.grpc.pb.h"
+#include "jwt/json.h"
+
+namespace identity::idctl {
+namespace {
+
+namespace v1 = ::identity::v1;
+using jwt::Json;
+
+// RFC 7662 §2.2: the members of an active token's response; an inactive one
+// is only {"active": false}.
+Json IntrospectionJson(const v1::IntrospectResponse& response) {
+  Json result = {{"active", response.active()}};
+  if (!response.active()) return result;
+  result["scope"] = response.scope();
+  result["client_id"] = response.client_id();
+  result["token_type"] = response.token_type();
+  result["exp"] = response.exp();
+  result["iat"] = response.iat();
+  result["sub"] = response.sub();
+  result["aud"] =
+      std::vector<std::string>(response.aud().begin(), response.aud().end());
+  result["iss"] = response.iss();
+  result["jti"] = response.jti();
+  return result;
+}
+
+}  // namespace
+
+int Token(const ParsedArgs& args, Console& console) {
+  auto server = ServerConnection::Open(args, console);
+  if (!server.ok()) return console.Usage(server.status().message());
+  v1::TokenResponse response;
+  const grpc::Status status = RequestClientCredentialsToken(
+      *server, ClientCredentialsFor(args, *args.Get("client-id")),
+      args.Get("scope").value_or(""), &response);
+  if (!status.ok()) return CallFailed(status, console);
+  console.PrintJson({{"access_token", response.access_token()},
+                     {"token_type", response.token_type()},
+                     {"expires_in", response.expires_in()},
+                     {"scope", response.scope()}});
+  return kExitOk;
+}
+
+int Introspect(const ParsedArgs& args, Console& console) {
+  auto token = console.ReadToken(args.positional()[0]);
+  if (!token.ok()) return console.Fail("cannot read the token", token.status());
+  auto server = ServerConnection::Open(args, console);
+  if (!server.ok()) return console.Usage(server.status().message());
+  const ClientCredentials client =
+      ClientCredentialsFor(args, *args.Get("client-id"));
+  v1::IntrospectRequest request;
+  request.set_token(*token);
+  request.set_client_id(client.client_id);
+  request.set_client_secret(client.client_secret);
+  v1::IntrospectResponse response;
+  const grpc::Status status =
+      v1::IntrospectionService::NewStub(server->channel())
+          ->Introspect(server->NewCall().get(), request, &response);
+  if (!status.ok()) return CallFailed(status, console);
+  console.PrintJson(IntrospectionJson(response));
+  return kExitOk;
+}
+
+int KeysJwksFromServer(const ParsedArgs& args, Console& console) {
+  auto server = ServerConnection::Open(args, console);
+  if (!server.ok()) return console.Usage(server.status().message());
+  v1::GetJwksResponse response;
+  const grpc::Status status =
+      v1::KeyService::NewStub(server->channel())
+          ->GetJwks(server->NewCall().get(), v1::GetJwksRequest(), &response);
+  if (!status.ok()) return CallFailed(status, console);
+  console.PrintJson(Json::parse(response.jwks_json(), nullptr, false));
+  return kExitOk;
+}
+
+int KeysList(const ParsedArgs& args, Console& console) {
+  auto session = OpenAdminSession(args, console);
+  if (const int* exit = std::get_if<int>(&session)) return *exit;
+  const AdminSession& admin = std::get<AdminSession>(session);
+  v1::ListKeysResponse response;
+  const grpc::Status status =
+      v1::KeyService::NewStub(admin.server.channel())
+          ->ListKeys(admin.NewCall().get(), v1::ListKeysRequest(), &response);
+  return PrintResponse(status, response, console);
+}
+
+int KeysRotate(const ParsedArgs& args, Console& console) {
+  auto session = OpenAdminSession(args, console);
+  if (const int* exit = std::get_if<int>(&session)) return *exit;
+  const AdminSession& admin = std::get<AdminSession>(session);
+  v1::RotateKeysResponse response;
+  const grpc::Status status =
+      v1::KeyService::NewStub(admin.server.channel())
+          ->RotateKeys(admin.NewCall().get(), v1::RotateKeysRequest(),
+                       &response);
+  return PrintResponse(status, response, console);
+}
+
+}  // namespace identity::idctl

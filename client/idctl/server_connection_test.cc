@@ -1,0 +1,163 @@
+// The deadline every call of idctl gets (ServerConnection::NewCall), seen from
+// the command line: a server that accepts the connection and never answers
+// makes a command fail at its deadline instead of hanging.
+#include "client/idctl/server_connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "client/idctl/idctl.h"
+#include "gtest/gtest.h"
+
+namespace identity::idctl {
+namespace {
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result Idctl(const std::vector<std::string>& args) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  const int code = RunIdctl(args, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+// A TCP listener on 127.0.0.1 that never answers: the kernel completes each
+// connection's handshake and queues it, and nothing ever reads or writes, so
+// a gRPC client waits for the server's HTTP/2 SETTINGS frame. (Without a
+// deadline, gRPC gives up on such a connection only after its 20 s connect
+// timeout.)
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (fd_ < 0 ||
+        bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    address_ = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  }
+  ~SilentListener() {
+    if (fd_ >= 0) close(fd_);
+  }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  // Empty if the listener could not be set up.
+  const std::string& address() const { return address_; }
+
+ private:
+  int fd_ = -1;
+  std::string address_;
+};
+
+// Runs idctl against `listener` with --timeout 1; expects the deadline to
+// end it: exit 1 with DEADLINE_EXCEEDED, between 1 s and well under gRPC's
+// own 20 s.
+void ExpectFailsAtTheDeadline(std::vector<std::string> args) {
+  args.insert(args.end(), {"--timeout", "1"});
+  const absl::Time start = absl::Now();
+  Result r = Idctl(args);
+  const absl::Duration elapsed = absl::Now() - start;
+  EXPECT_EQ(r.code, kExitInvalid) << r.err;
+  EXPECT_NE(r.err.find("DEADLINE_EXCEEDED"), std::string::npos) << r.err;
+  EXPECT_GE(elapsed, absl::Milliseconds(900));
+  EXPECT_LT(elapsed, absl::Seconds(8));
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(ServerConnectionTest, KeysJwksFromASilentServerFailsAtTheDeadline) {
+  SilentListener listener;
+  ASSERT_FALSE(listener.address().empty());
+  ExpectFailsAtTheDeadline({"keys", "jwks", "--server", listener.address()});
+}
+
+TEST(ServerConnectionTest, TheAdminTokenRequestHasTheDeadlineToo) {
+  SilentListener listener;
+  ASSERT_FALSE(listener.address().empty());
+  // --client-id: idctl first asks for a client_credentials token.
+  ExpectFailsAtTheDeadline({"clients", "list", "--server", listener.address(),
+                            "--client-id", "admin", "--client-secret", "s"});
+}
+
+TEST(ServerConnectionTest, EveryPageOfAListHasTheDeadline) {
+  SilentListener listener;
+  ASSERT_FALSE(listener.address().empty());
+  ExpectFailsAtTheDeadline(
+      {"users", "list", "--server", listener.address(), "--token", "t"});
+}
+
+TEST(ServerConnectionTest, TimeoutMustBeWholeSecondsFromOneToAnHour) {
+  for (const char* bad : {"0", "-1", "1.5", "abc", "", "3601"}) {
+    Result r =
+        Idctl({"keys", "jwks", "--server", "127.0.0.1:1", "--timeout", bad});
+    EXPECT_EQ(r.code, kExitUsage) << bad;
+    EXPECT_NE(r.err.find("--timeout must be a whole number of seconds"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+// The connection of a command line with `flags`.
+absl::StatusOr<ServerConnection> Open(const std::vector<std::string>& flags) {
+  const CommandSpec spec = {"x", {kServerFlag, kTlsCaFlag, kTimeoutFlag}};
+  std::istringstream in;
+  std::ostringstream out, err;
+  Console console(in, out, err);
+  auto parsed = ParseCommandLine(spec, flags);
+  if (!parsed.ok()) return parsed.status();
+  return ServerConnection::Open(*parsed, console);
+}
+
+// The deadline of a call is the timeout from when the call's context is made.
+void ExpectDeadlineIsTimeoutFromNow(const ServerConnection& server,
+                                    absl::Duration timeout) {
+  const auto before = std::chrono::system_clock::now();
+  const auto context = server.NewCall();
+  const auto after = std::chrono::system_clock::now();
+  const auto span = absl::ToChronoMilliseconds(timeout);
+  const auto slack = std::chrono::milliseconds(1);  // Clock conversions.
+  EXPECT_GE(context->deadline(), before + span - slack);
+  EXPECT_LE(context->deadline(), after + span + slack);
+}
+
+TEST(ServerConnectionTest, TheDefaultTimeoutIsTenSeconds) {
+  auto server = Open({"--server", "127.0.0.1:1"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(server->timeout(), absl::Seconds(10));  // docs/idctl.md.
+  ExpectDeadlineIsTimeoutFromNow(*server, absl::Seconds(10));
+}
+
+TEST(ServerConnectionTest, EachCallGetsTheTimeoutOfTheFlag) {
+  auto server = Open({"--server", "127.0.0.1:1", "--timeout", "42"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(server->timeout(), absl::Seconds(42));
+  ExpectDeadlineIsTimeoutFromNow(*server, absl::Seconds(42));
+  ExpectDeadlineIsTimeoutFromNow(*server, absl::Seconds(42));  // Each call.
+}
+
+TEST(ServerConnectionTest, AnUnreadableTlsCaIsRefused) {
+  auto server = Open({"--server", "127.0.0.1:1", "--tls-ca", "/nonexistent"});
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace identity::idctl

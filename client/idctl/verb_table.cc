@@ -1,0 +1,377 @@
+#include "client/idctl/verb_table.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "client/idctl/admin_clients.h"
+#include "client/idctl/admin_session.h"
+#include "client/idctl/admin_users.h"
+#include "client/idctl/client_credentials.h"
+#include "client/idctl/offline_commands.h"
+#include "client/idctl/server_commands.h"
+#include "client/idctl/server_connection.h"
+
+namespace identity::idctl {
+namespace {
+
+constexpr size_t kHelpWidth = 100;
+
+const std::vector<RefusedFlag> kNoPassword = {{"password", kNoPasswordFlag}};
+
+std::vector<Verb> OfflineVerbs() {
+  constexpr VerbKind kOffline = VerbKind::kOffline;
+  return {
+      {kOffline,
+       {"keys generate",
+        {Required("alg", "ALG"), Optional("kid", "KID"),
+         Optional("bits", "N")}},
+       "Print a new private JWK. ALG: ES256 ES384 ES512 RS256 RS384 RS512 "
+       "PS256 PS384 PS512 EdDSA HS256 HS384 HS512. --bits: the RSA modulus "
+       "size (default 2048). Without --kid the kid is the RFC 7638 thumbprint.",
+       &KeysGenerate},
+      {kOffline,
+       {"keys public", {}, One("KEY_FILE")},
+       "Print the public JWK of a (private) JWK.",
+       &KeysPublic},
+      {kOffline,
+       {"keys jwks", {}, OneOrMore("KEY_FILE")},
+       "Print a JWKS of the public parts of the given JWKs.",
+       &KeysJwksFromFiles},
+      {kOffline,
+       {"keys to-pem", {Switch("private")}, One("KEY_FILE")},
+       "Print a JWK as PEM (SPKI, or PKCS#8 with --private).",
+       &KeysToPem},
+      {kOffline,
+       {"keys from-pem",
+        {Optional("alg", "ALG"), Optional("kid", "KID")},
+        One("PEM_FILE")},
+       "Print a PEM key as a JWK (--alg is required to sign with RSA keys).",
+       &KeysFromPem},
+      {kOffline,
+       {"jwt sign",
+        {Required("key", "PRIVATE_JWK_FILE"), Required("claims", "JSON"),
+         Optional("typ", "TYP")}},
+       "Print a compact JWS of the claims (header typ defaults to JWT; "
+       "--typ \"\" omits it).",
+       &JwtSign},
+      {kOffline,
+       {"jwt decode", {}, One("TOKEN")},
+       "Print {\"header\": ..., \"claims\": ...} WITHOUT verifying anything.",
+       &JwtDecode},
+      {kOffline,
+       {"jwt verify",
+        {Required("jwks", "JWKS_FILE"), Optional("iss", "ISS"),
+         Repeated("aud", "AUD"), Optional("leeway", "SECONDS"),
+         Optional("typ", "TYP"), Repeated("alg", "ALG"),
+         Optional("max-size", "BYTES")},
+        One("TOKEN")},
+       "Exit 0 and print the claims when TOKEN is valid; exit 1 and print the "
+       "reason on stderr when it is not. --alg restricts the algorithms "
+       "(default: ES256 ES384 RS256 PS256 EdDSA). JWKS_FILE may hold one JWK.",
+       &JwtVerify},
+  };
+}
+
+std::vector<Verb> ServerVerbs() {
+  constexpr VerbKind kServer = VerbKind::kServer;
+  return {
+      {kServer,
+       {"token",
+        {Required("client-id", "ID"), kClientSecretFlag,
+         Optional("scope", "S")}},
+       "Get an access token with the client_credentials grant; print the JSON "
+       "response.",
+       &Token},
+      {kServer,
+       {"introspect",
+        {Required("client-id", "ID"), kClientSecretFlag},
+        One("TOKEN")},
+       "Print the RFC 7662 introspection of TOKEN.",
+       &Introspect},
+      {kServer,
+       {"keys jwks"},
+       "Print the server's JWKS (KeyService.GetJwks).",
+       &KeysJwksFromServer,
+       kServerFlag.name},
+  };
+}
+
+std::vector<Verb> ClientVerbs() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      {kAdmin,
+       {"clients create",
+        {Optional("id", "ID"), Optional("name", "NAME"),
+         Repeated("allow-scope", "S"), Repeated("redirect-uri", "URI"),
+         Repeated("grant-type", "G"), Switch("public")}},
+       "Register a client; print it with its secret, shown only this once (a "
+       "--public client has none). G: client_credentials (the default), "
+       "authorization_code, refresh_token.",
+       &ClientsCreate},
+      {kAdmin,
+       {"clients get", {}, One("ID")},
+       "Print the client.",
+       &ClientsGet},
+      {kAdmin,
+       {"clients list"},
+       "Print every client, page by page.",
+       &ClientsList},
+      {kAdmin,
+       {"clients update",
+        {Optional("name", "NAME"), Repeated("allow-scope", "S"),
+         Switch("no-scopes"), Repeated("redirect-uri", "URI"),
+         Switch("no-redirect-uris"), Repeated("grant-type", "G")},
+        One("ID"),
+        {{"no-scopes", "allow-scope"}, {"no-redirect-uris", "redirect-uri"}}},
+       "Change what is given (a list given replaces the current one; "
+       "--no-scopes and --no-redirect-uris clear). Reads the client first: a "
+       "concurrent change in between is overwritten.",
+       &ClientsUpdate},
+      {kAdmin,
+       {"clients delete", {}, One("ID")},
+       "Delete the client.",
+       &ClientsDelete},
+  };
+}
+
+std::vector<Verb> UserVerbs() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      {kAdmin,
+       {"users create",
+        {Required("username", "NAME"), Optional("name", "N"),
+         Optional("email", "E"), Switch("email-verified"),
+         Switch("password-stdin")},
+        NoArguments(),
+        {},
+        kNoPassword},
+       "Register a user with PASSWORD.",
+       &UsersCreate},
+      {kAdmin,
+       {"users get", {}, One("USER_ID"), {}, kNoPassword},
+       "Print the user.",
+       &UsersGet},
+      {kAdmin,
+       {"users list", {}, NoArguments(), {}, kNoPassword},
+       "Print every user, page by page.",
+       &UsersList},
+      {kAdmin,
+       {"users update",
+        {Optional("name", "N"), Optional("email", "E"),
+         Switch("email-verified"), Switch("no-email-verified")},
+        One("USER_ID"),
+        {{"email-verified", "no-email-verified"}},
+        kNoPassword},
+       "Change the profile (what is not given stays). Reads the user first, "
+       "like clients update.",
+       &UsersUpdate},
+      {kAdmin,
+       {"users disable", {}, One("USER_ID"), {}, kNoPassword},
+       "The user can no longer log in.",
+       &UsersDisable},
+      {kAdmin,
+       {"users enable", {}, One("USER_ID"), {}, kNoPassword},
+       "The user can log in again.",
+       &UsersEnable},
+      {kAdmin,
+       {"users set-password",
+        {Switch("password-stdin")},
+        One("USER_ID"),
+        {},
+        kNoPassword},
+       "Replace the password with PASSWORD.",
+       &UsersSetPassword},
+  };
+}
+
+std::vector<Verb> KeyAdminVerbs() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      {kAdmin,
+       {"keys list"},
+       "Every signing key with its state and dates.",
+       &KeysList},
+      {kAdmin,
+       {"keys rotate"},
+       "Rotate now: NEXT becomes CURRENT.",
+       &KeysRotate},
+  };
+}
+
+std::vector<Verb> BuildTable() {
+  std::vector<Verb> table;
+  for (auto part :
+       {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs, UserVerbs}) {
+    for (Verb& verb : part()) table.push_back(std::move(verb));
+  }
+  return table;
+}
+
+// How many words of `args` `verb`'s path is; 0 when `args` does not start
+// with it.
+size_t PathWords(const Verb& verb, const std::vector<std::string>& args) {
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(verb.spec.path, ' ');
+  if (words.size() > args.size()) return 0;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] != args[i]) return 0;
+  }
+  return words.size();
+}
+
+// Whether `args`, after the path's words, has --flag or --flag=VALUE.
+bool HasFlag(const std::vector<std::string>& args, size_t start,
+             absl::string_view flag) {
+  const std::string name = absl::StrCat("--", flag);
+  for (size_t i = start; i < args.size(); ++i) {
+    if (args[i] == name || absl::StartsWith(args[i], name + "=")) return true;
+  }
+  return false;
+}
+
+// `words` joined by spaces into lines of at most kHelpWidth columns (a
+// longer word gets a line of its own), the first line indented by
+// `first_indent` spaces, the others by `indent`.
+std::string Wrap(const std::vector<std::string>& words, size_t first_indent,
+                 size_t indent) {
+  std::string wrapped(first_indent, ' ');
+  size_t column = first_indent;
+  bool line_empty = true;
+  for (const std::string& word : words) {
+    if (!line_empty && column + 1 + word.size() > kHelpWidth) {
+      absl::StrAppend(&wrapped, "\n", std::string(indent, ' '));
+      column = indent;
+      line_empty = true;
+    }
+    if (!line_empty) {
+      wrapped += ' ';
+      ++column;
+    }
+    absl::StrAppend(&wrapped, word);
+    column += word.size();
+    line_empty = false;
+  }
+  return wrapped + "\n";
+}
+
+// The synopsis in units that stay on one line: "idctl PATH", then one per
+// flag and one for the arguments.
+std::vector<std::string> SynopsisUnits(const Verb& verb) {
+  std::vector<std::string> units = {absl::StrCat("idctl ", verb.spec.path)};
+  if (verb.kind != VerbKind::kOffline) {
+    units.push_back(FlagSynopsis(kServerFlag));
+  }
+  if (verb.kind == VerbKind::kAdmin) units.push_back("AUTH");
+  for (const FlagSpec& flag : verb.spec.flags) {
+    units.push_back(FlagSynopsis(flag));
+  }
+  if (std::string args = PositionalSynopsis(verb.spec.positionals);
+      !args.empty()) {
+    units.push_back(std::move(args));
+  }
+  return units;
+}
+
+constexpr char kUsageHead[] = "usage: idctl <command> [options]\n";
+
+constexpr char kUsageShared[] = R"(
+AUTH (administration): a token with scope identity.admin from --token TOKEN; else --client-id ID
+with the client's secret from --client-secret SECRET or IDENTITY_CLIENT_SECRET, for which idctl
+first gets a token with scope identity.admin; else IDENTITY_ACCESS_TOKEN. `token` and `introspect`
+also take the secret from IDENTITY_CLIENT_SECRET.
+
+PASSWORD (users create, users set-password): never on the command line; one line of standard
+input with --password-stdin, else IDENTITY_USER_PASSWORD.
+
+A file argument or TOKEN of "-" is read from standard input. Exit status: 0 success, 1 invalid
+token or failed call, 2 usage error or unusable input. Every command is in docs/idctl.md.
+)";
+
+// What the verbs share; the deadline's numbers come from server_connection.h.
+std::string UsageTail() {
+  const std::string deadline = absl::StrCat(
+      "Server commands talk plaintext gRPC unless --tls-ca PEM_FILE is given. "
+      "Every call has a deadline: --timeout SECONDS (1 to ",
+      absl::ToInt64Seconds(kMaxCallTimeout), ", default ",
+      absl::ToInt64Seconds(kDefaultCallTimeout),
+      "). On a failed call they exit 1 and print the status code, the OAuth "
+      "error and the message.");
+  return absl::StrCat(
+      "\n", Wrap(absl::StrSplit(deadline, ' ', absl::SkipEmpty()), 0, 0),
+      kUsageShared);
+}
+
+}  // namespace
+
+const std::vector<Verb>& VerbTable() {
+  static const std::vector<Verb>* const table =
+      new std::vector<Verb>(BuildTable());
+  return *table;
+}
+
+CommandSpec FullSpec(const Verb& verb) {
+  CommandSpec spec = verb.spec;
+  if (verb.kind == VerbKind::kOffline) return spec;
+  spec.flags.insert(spec.flags.end(), {kServerFlag, kTlsCaFlag, kTimeoutFlag});
+  if (verb.kind == VerbKind::kAdmin) {
+    spec.flags.insert(spec.flags.end(),
+                      {kTokenFlag, kAdminClientIdFlag, kClientSecretFlag});
+  }
+  return spec;
+}
+
+const Verb* FindVerb(const std::vector<std::string>& args, size_t* path_words) {
+  const Verb* unselected = nullptr;
+  size_t unselected_words = 0;
+  for (const Verb& verb : VerbTable()) {
+    const size_t words = PathWords(verb, args);
+    if (words == 0) continue;
+    if (verb.selector.empty()) {
+      if (unselected == nullptr) {
+        unselected = &verb;
+        unselected_words = words;
+      }
+    } else if (HasFlag(args, words, verb.selector)) {
+      *path_words = words;
+      return &verb;
+    }
+  }
+  *path_words = unselected_words;
+  return unselected;
+}
+
+std::string Synopsis(const Verb& verb) {
+  return absl::StrJoin(SynopsisUnits(verb), " ");
+}
+
+std::string UsageText() {
+  struct Section {
+    VerbKind kind;
+    const char* title;
+  };
+  constexpr Section kSections[] = {
+      {VerbKind::kOffline, "Keys and tokens, offline"},
+      {VerbKind::kServer,
+       "Server (each also takes [--tls-ca PEM_FILE] [--timeout SECONDS])"},
+      {VerbKind::kAdmin,
+       "Administration (AUTH below; each also takes [--tls-ca PEM_FILE] "
+       "[--timeout SECONDS])"},
+  };
+  std::string text = kUsageHead;
+  for (const Section& section : kSections) {
+    absl::StrAppend(&text, "\n", section.title, "\n");
+    for (const Verb& verb : VerbTable()) {
+      if (verb.kind != section.kind) continue;
+      absl::StrAppend(
+          &text, Wrap(SynopsisUnits(verb), 2, 8),
+          Wrap(absl::StrSplit(verb.help, ' ', absl::SkipEmpty()), 6, 6));
+    }
+  }
+  return text + UsageTail();
+}
+
+}  // namespace identity::idctl
