@@ -139,7 +139,13 @@ absl::Status App::EnsureBootstrapAdminClient() {
 }
 
 absl::Status App::BuildClientFlows() {
-  authenticator_.emplace(clients_, &*secret_hasher_);
+  ClientAuthThrottleOptions throttle_options;
+  throttle_options.clock = clock_;
+  auto throttle = ClientAuthThrottle::Create(throttle_options);
+  if (!throttle.ok()) return throttle.status();
+  client_auth_throttle_ = *std::move(throttle);
+  authenticator_.emplace(clients_, &*secret_hasher_,
+                         client_auth_throttle_.get());
   GrantOptions options;
   options.issuer = config_.issuer;
   options.audience = config_.audience;

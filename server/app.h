@@ -32,6 +32,7 @@
 #include "server/metrics/server_metrics.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/authorization_code_grant.h"
+#include "server/oauth/client_auth_throttle.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_registry.h"
@@ -136,6 +137,8 @@ class App {
   std::optional<metrics::KeyMetrics> key_metrics_;
 
   // The OAuth core.
+  // Back-off for failed client authentication (per replica).
+  std::unique_ptr<ClientAuthThrottle> client_auth_throttle_;
   std::optional<ClientAuthenticator> authenticator_;
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;

@@ -128,13 +128,62 @@ absl::Status SetStore(absl::string_view value, ServerConfig& config) {
   return absl::OkStatus();
 }
 
+// RFC 3986 §3.2.2: a reg-name of dot-separated labels of letters, digits
+// and inner hyphens, or an IPv6 literal in brackets (issue 13 item 11).
+bool IsHost(absl::string_view host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    in6_addr address;
+    return inet_pton(AF_INET6,
+                     std::string(host.substr(1, host.size() - 2)).c_str(),
+                     &address) == 1;
+  }
+  if (host.empty()) return false;
+  for (absl::string_view label : absl::StrSplit(host, '.')) {
+    if (label.empty() || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!absl::ascii_isalnum(c) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+// The issuer is an exact URL, not a prefix (issue 13 item 11): OIDC
+// Discovery §3 and RFC 8414 §2 make it an https URL with scheme, host,
+// optional port and path, and no query or fragment; RFC 3986 §3.2.1
+// userinfo has no place in it. Plain http only for a loopback host spelled
+// exactly localhost, 127.0.0.1 or [::1], for local trials.
 absl::Status SetIssuer(absl::string_view value, ServerConfig& config) {
   if (value.empty()) return Why("required");
-  if (!absl::StartsWith(value, "https://") &&
-      !absl::StartsWith(value, "http://localhost") &&
-      !absl::StartsWith(value, "http://127.0.0.1")) {
-    // OIDC Core §2 / RFC 8414 §2: https; plain http only for local trials.
-    return Why("must be an https:// URL (http:// only on localhost)");
+  const absl::Status wrong =
+      Why("must be an https:// URL (http:// only on localhost, 127.0.0.1 "
+          "or [::1]) with a host, an optional port and path, and no query, "
+          "fragment or user");
+  absl::string_view rest = value;
+  const bool https = absl::ConsumePrefix(&rest, "https://");
+  if (!https && !absl::ConsumePrefix(&rest, "http://")) return wrong;
+  for (unsigned char c : rest) {
+    // No query, fragment or userinfo; no spaces, controls or non-ASCII.
+    if (c == '?' || c == '#' || c == '@' || c == '\\' || c <= ' ' ||
+        c >= 0x7f) {
+      return wrong;
+    }
+  }
+  const absl::string_view authority = rest.substr(0, rest.find('/'));
+  absl::string_view host = authority;
+  const size_t colon = authority.rfind(':');
+  if (colon != absl::string_view::npos && authority.back() != ']') {
+    host = authority.substr(0, colon);
+    int port = 0;
+    if (!absl::SimpleAtoi(authority.substr(colon + 1), &port) || port < 1 ||
+        port > 65535 || authority[colon + 1] == '+') {
+      return wrong;
+    }
+  }
+  if (!IsHost(host)) return wrong;
+  if (!https && host != "localhost" && host != "127.0.0.1" && host != "[::1]") {
+    return wrong;
   }
   config.issuer = std::string(value);
   return absl::OkStatus();
@@ -169,6 +218,18 @@ absl::Status SetTrustedProxies(absl::string_view value, ServerConfig& config) {
   auto proxies = TrustedProxies::Parse(value);
   if (!proxies.ok()) return Why(proxies.status().message());
   config.trusted_proxies = std::string(value);
+  return absl::OkStatus();
+}
+
+// The bootstrap client gets identity.admin, so its secret must not be
+// guessable (issue 13 item 4: "a" was accepted). 32 bytes, like the secrets
+// the server generates for clients; never echoed.
+absl::Status SetBootstrapAdminSecret(absl::string_view value,
+                                     ServerConfig& config) {
+  if (!value.empty() && value.size() < 32) {
+    return Why("must be at least 32 characters (e.g. openssl rand -base64 32)");
+  }
+  config.bootstrap_admin_client_secret = std::string(value);
   return absl::OkStatus();
 }
 
@@ -317,8 +378,9 @@ std::vector<Setting> KeyAndTlsSettings() {
               "absent; with IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET",
               Text(&C::bootstrap_admin_client_id)),
       EnvOnly("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET",
-              "that client's secret; with IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID",
-              Text(&C::bootstrap_admin_client_secret)),
+              "that client's secret, at least 32 characters; with "
+              "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID",
+              &SetBootstrapAdminSecret),
   };
 }
 

@@ -180,8 +180,10 @@ TEST(ConfigDocsTest, BootstrapAdminNeedsBothVariables) {
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(config.status().message().find("IDENTITY_BOOTSTRAP_ADMIN"),
             std::string::npos);
-  config = Load(Minimal(), {{"IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID", "admin"},
-                            {"IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET", "s3"}});
+  config =
+      Load(Minimal(),
+           {{"IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID", "admin"},
+            {"IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET", std::string(32, 's')}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->bootstrap_admin_client_id, "admin");
 }

@@ -195,6 +195,92 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
   }
 }
 
+// Issue 13 item 11: the issuer is parsed as a URL and its host compared
+// exactly; a prefix check let http://localhost.evil.example pass as local.
+TEST_F(ConfigTest, IssuerIsAnExactHttpsUrl) {
+  for (const std::string issuer :
+       {"https://id.example", "https://id.example:8443/tenant/a",
+        "https://[2001:db8::1]:443", "http://localhost",
+        "http://localhost:8080", "http://127.0.0.1:9000/base",
+        "http://[::1]:8080"}) {
+    std::vector<std::string> args = Minimal();
+    args.push_back("--issuer=" + issuer);
+    auto config = Load(args);
+    ASSERT_TRUE(config.ok()) << issuer << ": " << config.status();
+    EXPECT_EQ(config->issuer, issuer);
+  }
+}
+
+TEST_F(ConfigTest, IssuerShapesThatAreRefused) {
+  for (const std::string issuer : {
+           // Plain http on a host that only starts like a loopback one.
+           "http://localhost.evil.example",
+           "http://localhost.evil.example:8080/",
+           "http://127.0.0.1.evil.example",
+           "http://localhostevil.example",
+           "http://127.0.0.10",
+           "http://id.example",
+           "http://LOCALHOST",
+           // Userinfo: the host is what follows the @.
+           "http://localhost@evil.example",
+           "http://localhost:80@evil.example",
+           "https://user:pass@id.example",
+           // Query and fragment (OIDC Discovery §3, RFC 8414 §2).
+           "https://id.example?tenant=a",
+           "https://id.example/#frag",
+           // No host, a bad host or a bad port.
+           "https://",
+           "https:///path",
+           "https://:443",
+           "https://id..example",
+           "https://-id.example",
+           "https://id_example.com",
+           "https://[::1",
+           "https://[not-an-address]",
+           "https://id.example:",
+           "https://id.example:0",
+           "https://id.example:65536",
+           "https://id.example:+443",
+           "https://id.example:http",
+           // Not http(s), or not a URL at all.
+           "HTTPS://id.example",
+           "ftp://id.example",
+           "id.example",
+           "https://id.example/a b",
+           "https://id.example\\@evil.example",
+       }) {
+    std::vector<std::string> args = Minimal();
+    args.push_back("--issuer=" + issuer);
+    auto config = Load(args);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << issuer;
+    EXPECT_NE(config.status().message().find("--issuer"), std::string::npos)
+        << issuer;
+  }
+}
+
+// Issue 13 item 4: the bootstrap client gets identity.admin, so a short,
+// guessable secret ("a" was accepted) stops the server at start, naming
+// the variable and not echoing the secret.
+TEST_F(ConfigTest, BootstrapAdminSecretOfUnder32CharactersIsRefused) {
+  env_["IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID"] = "admin";
+  for (const std::string& secret :
+       std::vector<std::string>{"a", "change-me", std::string(31, 'x')}) {
+    env_["IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET"] = secret;
+    auto config = Load(Minimal());
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(config.status().message().find(
+                  "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET"),
+              std::string::npos)
+        << config.status();
+    EXPECT_EQ(config.status().message().find("change-me"), std::string::npos);
+  }
+  env_["IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET"] = std::string(32, 'x');
+  auto config = Load(Minimal());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->bootstrap_admin_client_secret, std::string(32, 'x'));
+}
+
 TEST_F(ConfigTest, RequiredSettings) {
   EXPECT_NE(Load({"--store=memory", "--kek-file=/kek"})
                 .status()

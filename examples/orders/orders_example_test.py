@@ -40,6 +40,8 @@ import junit_report  # noqa: E402
 
 ISSUER = "https://id.example"
 AUDIENCE = "orders-api"
+# At least 32 characters, or the server refuses it at start.
+ADMIN_SECRET = "admin-secret-for-the-orders-example"
 WORK = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
 PROCESSES = []
 DATABASE_URL = None  # The scratch database main() creates for identity-server.
@@ -92,7 +94,7 @@ class WithIdentityServer(unittest.TestCase):
     def setUpClass(cls):
         cls.issuer_address = "127.0.0.1:%d" % free_port()
         env = dict(os.environ, IDENTITY_KEK="ab" * 32, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID="admin",
-                   IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET="admin-secret")
+                   IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=ADMIN_SECRET)
         issuer = start([os.path.join(ROOT, "server/identity-server"), "--store=postgres",
                         "--database-url=" + DATABASE_URL,
                         "--grpc-listen=" + cls.issuer_address, "--issuer=" + ISSUER,
@@ -102,7 +104,7 @@ class WithIdentityServer(unittest.TestCase):
         for client, scopes in (("shop", ["orders.read", "orders.write"]), ("viewer", ["orders.read"])):
             args = [os.path.join(ROOT, "client/idctl/idctl"), "clients", "create",
                     "--server", cls.issuer_address, "--client-id", "admin",
-                    "--client-secret", "admin-secret", "--id", client]
+                    "--client-secret", ADMIN_SECRET, "--id", client]
             for scope in scopes:
                 args += ["--allow-scope", scope]
             created = subprocess.run(args, capture_output=True, text=True, check=True)

@@ -73,6 +73,7 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.redirect_uri = request->redirect_uri();
   fields.code_verifier = request->code_verifier();
   fields.refresh_token = request->refresh_token();
+  fields.source = PeerAddress(context->peer());
   auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_access_token(issued->access_token);
@@ -92,7 +93,7 @@ grpc::Status TokenServiceImpl::Revoke(grpc::ServerContext* context,
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   return ToGrpcStatus(parts_.revoker->Revoke(
       request->token(), request->token_type_hint(), credentials->client_id,
-      credentials->client_secret));
+      credentials->client_secret, PeerAddress(context->peer())));
 }
 
 grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
@@ -120,7 +121,8 @@ grpc::Status IntrospectionServiceImpl::Introspect(
       CallCredentials(*context, request->client_id(), request->client_secret());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   auto result = introspector_->Introspect(
-      credentials->client_id, credentials->client_secret, request->token());
+      credentials->client_id, credentials->client_secret, request->token(),
+      PeerAddress(context->peer()));
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_active(result->active);
   if (!result->active) return grpc::Status::OK;

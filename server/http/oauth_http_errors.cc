@@ -43,7 +43,7 @@ HttpError HttpErrorOf(const absl::Status& status) {
       http_status = 503;
     }
     return HttpError{http_status, std::string(OAuthErrorCode(*error)),
-                     std::string(status.message())};
+                     ErrorDescription(status.message())};
   }
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {

@@ -14,6 +14,8 @@ struct HttpError {
   // The error code a client reads (RFC 6749 §5.2, RFC 6750 §3.1).
   std::string error;
   // For developers; never secrets (the core's messages never carry any).
+  // The error_description: only the characters RFC 6749 §5.2 allows
+  // (ErrorDescription in server/oauth/oauth_error.h).
   std::string description;
 };
 

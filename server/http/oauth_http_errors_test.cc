@@ -54,6 +54,17 @@ TEST(HttpErrorOfTest, ABusyServerIs503AndAThrottledLogin429) {
   EXPECT_EQ(throttled.status, 429);
 }
 
+// RFC 6749 §5.2 (issue 13 item 9): the description has only %x20-21 /
+// %x23-5B / %x5D-7E, whatever the core's message holds.
+TEST(HttpErrorOfTest, DescriptionHasOnlyTheCharactersRfc6749Allows) {
+  const HttpError error = HttpErrorOf(
+      OAuthFailure(OAuthError::kInvalidScope,
+                   "scope \"a\\b\" has a character RFC 6749 \xc2\xa7"
+                   "3.3 forbids"));
+  EXPECT_EQ(error.description,
+            "scope 'a/b' has a character RFC 6749 section 3.3 forbids");
+}
+
 // Every route maps the server's own failures alike: 503 when the store is
 // out of reach, 500 otherwise, and never the internal message.
 TEST(HttpErrorOfTest, ServerFailuresHideTheirMessage) {

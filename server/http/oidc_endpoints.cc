@@ -55,6 +55,11 @@ void SendOAuthError(HttpResponse& response, const absl::Status& status) {
   if (error.status == 401) {
     response.SetHeader("WWW-Authenticate", "Basic realm=\"identity\"");
   }
+  // RFC 6585 §4: a throttled client (429) hears when to come back.
+  if (const auto details = ErrorDetailsOf(status);
+      details.count("retry_after_seconds") > 0) {
+    response.SetHeader("Retry-After", details.at("retry_after_seconds"));
+  }
   response.SetHeader("Pragma", "no-cache");
   SendJson(response, error.status, body);
 }
@@ -373,6 +378,7 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.redirect_uri = Get(form, "redirect_uri");
   fields.code_verifier = Get(form, "code_verifier");
   fields.refresh_token = Get(form, "refresh_token");
+  fields.source = request.remote_address;
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
   jwt::Json body = jwt::Json::object();
@@ -440,9 +446,9 @@ void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                      HttpResponse& response) {
   auto post = ReadClientPost(request, response);
   if (!post.has_value()) return;
-  auto result = deps.introspector->Introspect(post->client.client_id,
-                                              post->client.client_secret,
-                                              Get(post->form, "token"));
+  auto result = deps.introspector->Introspect(
+      post->client.client_id, post->client.client_secret,
+      Get(post->form, "token"), request.remote_address);
   if (!result.ok()) return SendOAuthError(response, result.status());
   jwt::Json body = jwt::Json::object();
   body["active"] = result->active;
@@ -466,7 +472,8 @@ void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (!post.has_value()) return;
   absl::Status revoked = deps.revoker->Revoke(
       Get(post->form, "token"), Get(post->form, "token_type_hint"),
-      post->client.client_id, post->client.client_secret);
+      post->client.client_id, post->client.client_secret,
+      request.remote_address);
   if (!revoked.ok()) return SendOAuthError(response, revoked);
   response.SetContent("", "text/plain; charset=utf-8");
 }

@@ -82,7 +82,7 @@ std::string AuthorizationEndpoint::ErrorRedirect(
     absl::string_view description, absl::string_view state) const {
   std::vector<std::pair<std::string, std::string>> parameters = {
       {"error", std::string(error)},
-      {"error_description", std::string(description)}};
+      {"error_description", ErrorDescription(description)}};
   if (!state.empty()) parameters.emplace_back("state", std::string(state));
   parameters.emplace_back("iss", options_.issuer);
   return AppendQuery(redirect_uri, parameters);

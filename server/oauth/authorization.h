@@ -150,7 +150,8 @@ class AuthorizationEndpoint {
                                        absl::string_view password,
                                        absl::string_view source) const;
 
-  // The redirect URL telling the client about `error` (RFC 6749 §4.1.2.1).
+  // The redirect URL telling the client about `error` (RFC 6749 §4.1.2.1);
+  // its error_description is ErrorDescription(description) (§5.2).
   std::string ErrorRedirect(const std::string& redirect_uri,
                             absl::string_view error,
                             absl::string_view description,

@@ -5,42 +5,79 @@
 #include "server/oauth/oauth_error.h"
 
 namespace identity::server {
+namespace {
 
-absl::StatusOr<storage::ClientRecord> ClientAuthenticator::Authenticate(
+absl::Status Refused() {
+  return OAuthFailure(OAuthError::kInvalidClient,
+                      "client authentication failed");
+}
+
+}  // namespace
+
+absl::StatusOr<storage::ClientRecord> ClientAuthenticator::Throttled(
+    absl::string_view client_id, absl::string_view source, Check check) const {
+  if (throttle_ == nullptr) return check();
+  // Before the secret is looked at: a refused attempt learns nothing.
+  if (absl::Status admitted = throttle_->Admit(client_id, source);
+      !admitted.ok()) {
+    return admitted;
+  }
+  auto client = check();
+  if (client.ok()) {
+    throttle_->RecordSuccess(client_id, source);
+  } else if (OAuthErrorOf(client.status()) == OAuthError::kInvalidClient) {
+    throttle_->RecordFailure(client_id, source);
+  }
+  return client;
+}
+
+absl::StatusOr<storage::ClientRecord> ClientAuthenticator::CheckSecret(
     absl::string_view client_id, absl::string_view client_secret) const {
-  const absl::Status refused =
-      OAuthFailure(OAuthError::kInvalidClient, "client authentication failed");
-  if (client_id.empty() || client_secret.empty()) return refused;
+  if (client_id.empty() || client_secret.empty()) return Refused();
   auto client = store_->GetClient(client_id);
   if (client.status().code() == absl::StatusCode::kNotFound) {
     // Hash anyway so an unknown client costs what a wrong secret costs.
     (void)hasher_->Matches(client_secret, "v1:");
-    return refused;
+    return Refused();
   }
   if (!client.ok()) return client.status();
-  if (!hasher_->Matches(client_secret, client->secret_hash)) return refused;
+  if (!hasher_->Matches(client_secret, client->secret_hash)) return Refused();
   return client;
+}
+
+absl::StatusOr<storage::ClientRecord> ClientAuthenticator::CheckPublic(
+    absl::string_view client_id) const {
+  if (client_id.empty()) return Refused();
+  auto client = store_->GetClient(client_id);
+  if (client.status().code() == absl::StatusCode::kNotFound) return Refused();
+  if (!client.ok()) return client.status();
+  // A confidential client without its secret is not authenticated.
+  if (!client->public_client) return Refused();
+  return client;
+}
+
+absl::StatusOr<storage::ClientRecord> ClientAuthenticator::Authenticate(
+    absl::string_view client_id, absl::string_view client_secret,
+    absl::string_view source) const {
+  return Throttled(client_id, source,
+                   [&] { return CheckSecret(client_id, client_secret); });
 }
 
 absl::StatusOr<storage::ClientRecord>
 ClientAuthenticator::AuthenticatePublicOrConfidential(
-    absl::string_view client_id, absl::string_view client_secret) const {
-  if (!client_secret.empty()) return Authenticate(client_id, client_secret);
-  const absl::Status refused =
-      OAuthFailure(OAuthError::kInvalidClient, "client authentication failed");
-  if (client_id.empty()) return refused;
-  auto client = store_->GetClient(client_id);
-  if (client.status().code() == absl::StatusCode::kNotFound) return refused;
-  if (!client.ok()) return client.status();
-  // A confidential client without its secret is not authenticated.
-  if (!client->public_client) return refused;
-  return client;
+    absl::string_view client_id, absl::string_view client_secret,
+    absl::string_view source) const {
+  return Throttled(client_id, source, [&] {
+    return client_secret.empty() ? CheckPublic(client_id)
+                                 : CheckSecret(client_id, client_secret);
+  });
 }
 
 absl::StatusOr<storage::ClientRecord> ClientAuthenticator::AuthenticateForGrant(
     absl::string_view client_id, absl::string_view client_secret,
-    absl::string_view grant_type) const {
-  auto client = AuthenticatePublicOrConfidential(client_id, client_secret);
+    absl::string_view grant_type, absl::string_view source) const {
+  auto client =
+      AuthenticatePublicOrConfidential(client_id, client_secret, source);
   if (!client.ok()) return client.status();
   if (!AllowsGrant(*client, grant_type)) {
     return OAuthFailure(

@@ -1,27 +1,41 @@
-// Client authentication (RFC 6749 §2.3.1) against the client store.
+// Client authentication (RFC 6749 §2.3.1) against the client store, with
+// failures throttled per (client_id, source) and per source
+// (client_auth_throttle.h).
 #ifndef IDENTITY_SERVER_OAUTH_CLIENT_AUTHENTICATOR_H_
 #define IDENTITY_SERVER_OAUTH_CLIENT_AUTHENTICATOR_H_
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/oauth/client_auth_throttle.h"
 #include "server/oauth/client_secret.h"
 #include "storage/client_store.h"
 
 namespace identity::server {
 
-// Thread-safe. `store` and `hasher` must outlive it.
+// Thread-safe. `store`, `hasher` and `throttle` must outlive it. Without a
+// throttle (null), failures are not throttled: the server always passes one
+// (server/app.cc); tests of other rules may not.
+//
+// `source` is the address the request came from (the gRPC peer, the HTTP
+// remote address), which keys the throttle; empty when unknown (then all
+// unknown sources count as one).
 class ClientAuthenticator {
  public:
   ClientAuthenticator(storage::ClientStore* store,
-                      const ClientSecretHasher* hasher)
-      : store_(store), hasher_(hasher) {}
+                      const ClientSecretHasher* hasher,
+                      ClientAuthThrottle* throttle = nullptr)
+      : store_(store), hasher_(hasher), throttle_(throttle) {}
 
   // The client, when `client_secret` is its secret. Errors: kInvalidClient
   // (oauth_error.h) for an empty id or secret, an unknown client or a wrong
   // secret, all with the same message so callers cannot probe which client
-  // ids exist; storage errors (Unavailable) unchanged.
+  // ids exist; kTemporarilyUnavailable with "retry_after_seconds" while
+  // (client_id, source) or the source is in back-off after failures (the
+  // secret is then not checked); storage errors (Unavailable) unchanged.
   absl::StatusOr<storage::ClientRecord> Authenticate(
-      absl::string_view client_id, absl::string_view client_secret) const;
+      absl::string_view client_id, absl::string_view client_secret,
+      absl::string_view source = {}) const;
 
   // For the authorization_code and refresh_token grants and revocation,
   // which public clients use too (RFC 6749 §2.1): a public client is
@@ -29,17 +43,29 @@ class ClientAuthenticator {
   // token binding protect it instead); a confidential one as Authenticate.
   // Errors as Authenticate.
   absl::StatusOr<storage::ClientRecord> AuthenticatePublicOrConfidential(
-      absl::string_view client_id, absl::string_view client_secret) const;
+      absl::string_view client_id, absl::string_view client_secret,
+      absl::string_view source = {}) const;
 
   // AuthenticatePublicOrConfidential, then the client must be registered
   // for `grant_type`. Errors: as Authenticate; kUnauthorizedClient.
   absl::StatusOr<storage::ClientRecord> AuthenticateForGrant(
       absl::string_view client_id, absl::string_view client_secret,
-      absl::string_view grant_type) const;
+      absl::string_view grant_type, absl::string_view source = {}) const;
 
  private:
+  using Check = absl::FunctionRef<absl::StatusOr<storage::ClientRecord>()>;
+  // `check` if the throttle admits the attempt; its outcome recorded.
+  absl::StatusOr<storage::ClientRecord> Throttled(absl::string_view client_id,
+                                                  absl::string_view source,
+                                                  Check check) const;
+  absl::StatusOr<storage::ClientRecord> CheckSecret(
+      absl::string_view client_id, absl::string_view client_secret) const;
+  absl::StatusOr<storage::ClientRecord> CheckPublic(
+      absl::string_view client_id) const;
+
   storage::ClientStore* const store_;
   const ClientSecretHasher* const hasher_;
+  ClientAuthThrottle* const throttle_;
 };
 
 }  // namespace identity::server

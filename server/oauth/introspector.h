@@ -48,12 +48,15 @@ class Introspector {
   // "refresh_token", exp its idle or absolute expiry, whichever is first).
   // An invalid, expired, foreign or revoked token is `active: false`, never
   // an error (RFC 7662 §2.2). Errors: kInvalidClient for the caller;
-  // kInvalidRequest for an empty token; storage errors (Unavailable) unchanged.
-  // The events learn each token's result and, for an inactive one, why (never
-  // the caller).
+  // kInvalidRequest for an empty token; kTemporarilyUnavailable while the
+  // caller's failures are throttled (`source`, its address:
+  // ClientAuthenticator); storage errors (Unavailable) unchanged. The events
+  // learn each token's result and, for an inactive one, why (never the
+  // caller).
   absl::StatusOr<Introspection> Introspect(absl::string_view caller_id,
                                            absl::string_view caller_secret,
-                                           absl::string_view token) const;
+                                           absl::string_view token,
+                                           absl::string_view source = {}) const;
 
  private:
   const ClientAuthenticator* const authenticator_;

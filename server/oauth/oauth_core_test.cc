@@ -217,6 +217,49 @@ TEST_F(OAuthCoreTest, IntrospectionCallerMustAuthenticate) {
       OAuthError::kInvalidRequest);
 }
 
+// Issue 13 item 4, the core's part: every client authentication goes
+// through the throttle with its source (the token endpoint's grants via
+// TokenRequestFields::source, introspection), and a throttled attempt is
+// temporarily_unavailable with retry_after_seconds, even with the right
+// secret, while the same client from another source is not held back.
+TEST_F(OAuthCoreTest, FailedClientAuthenticationBacksOffPerSource) {
+  ClientAuthThrottleOptions options;
+  options.clock = &clock_;
+  auto throttle = ClientAuthThrottle::Create(options);
+  ASSERT_TRUE(throttle.ok());
+  ClientAuthenticator authenticator(&store_, &fixture_.hasher, throttle->get());
+  ClientCredentialsGrant grant(
+      &authenticator, keys_, &clock_, SystemRandom(),
+      GrantOptions{kIssuer, testing::kFixtureAudience, absl::Minutes(10)});
+  Introspector introspector(&authenticator, &fixture_.access_tokens,
+                            &fixture_.store);
+  TokenRequestFields wrong = Request();
+  wrong.client_secret = "guess";
+  wrong.source = "203.0.113.7";
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(OAuthErrorOf(grant.Exchange(wrong).status()),
+              OAuthError::kInvalidClient)
+        << i;
+  }
+  TokenRequestFields right = Request();
+  right.source = "203.0.113.7";
+  const absl::Status throttled = grant.Exchange(right).status();
+  EXPECT_EQ(OAuthErrorOf(throttled), OAuthError::kTemporarilyUnavailable);
+  EXPECT_EQ(throttled.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorDetailsOf(throttled)["retry_after_seconds"], "1");
+  const std::string token = tokens_->Exchange(Request())->access_token;
+  EXPECT_EQ(OAuthErrorOf(
+                introspector
+                    .Introspect("worker", "worker-secret", token, "203.0.113.7")
+                    .status()),
+            OAuthError::kTemporarilyUnavailable);
+  right.source = "198.51.100.1";
+  EXPECT_TRUE(grant.Exchange(right).ok());
+  EXPECT_TRUE(
+      introspector.Introspect("worker", "worker-secret", token, "198.51.100.1")
+          ->active);
+}
+
 TEST_F(OAuthCoreTest, TokensSurviveARotation) {
   const std::string token = tokens_->Exchange(Request())->access_token;
   ASSERT_TRUE(keys_->RotateNow().ok());

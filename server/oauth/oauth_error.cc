@@ -100,6 +100,51 @@ std::optional<OAuthError> OAuthErrorOf(const absl::Status& status) {
   return std::nullopt;
 }
 
+namespace {
+
+// The length of the UTF-8 sequence `lead` starts (2 to 4), or 1 for a byte
+// that starts none.
+size_t Utf8Length(unsigned char lead) {
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 1;
+}
+
+bool IsContinuation(unsigned char c) { return (c & 0xc0) == 0x80; }
+
+}  // namespace
+
+std::string ErrorDescription(absl::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (size_t i = 0; i < message.size();) {
+    const unsigned char c = message[i];
+    if (c < 0x80) {
+      ++i;
+      if (c == '"') {
+        out.push_back('\'');
+      } else if (c == '\\') {
+        out.push_back('/');
+      } else if (c < 0x20 || c == 0x7f) {
+        out.push_back(' ');
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+      continue;
+    }
+    // One '?' for a whole well-formed sequence; a stray byte is one too.
+    size_t length = Utf8Length(c);
+    if (i + length > message.size()) length = 1;
+    for (size_t k = 1; k < length; ++k) {
+      if (!IsContinuation(message[i + k])) length = 1;
+    }
+    out.append(message.substr(i, length) == "\xc2\xa7" ? "section " : "?");
+    i += length;
+  }
+  return out;
+}
+
 absl::string_view OAuthErrorCodeOf(const absl::Status& status) {
   const std::optional<OAuthError> error = OAuthErrorOf(status);
   return error.has_value() ? OAuthErrorCode(*error) : "server_error";

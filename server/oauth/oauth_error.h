@@ -49,6 +49,17 @@ absl::Status WithErrorDetail(absl::Status status, absl::string_view key,
 // Every detail attached to `status`, by key.
 std::map<std::string, std::string> ErrorDetailsOf(const absl::Status& status);
 
+// RFC 6749 §5.2 limits error_description to %x20-21 / %x23-5B / %x5D-7E:
+// printable ASCII without '"' and '\\'. `message` made so, the one builder of
+// every error_description the server sends (the HTTP JSON bodies and the
+// authorization error redirect): '"' becomes '\'', '\\' becomes '/', "§"
+// becomes "section ", another non-ASCII character (each UTF-8 sequence, or
+// each stray byte) '?', a control character a space. A clean message is
+// returned unchanged. gRPC status messages keep the core's text as it is:
+// gRPC percent-encodes grpc-message, and RFC 6749 §5.2 binds only the
+// OAuth wire forms (docs/api.md).
+std::string ErrorDescription(absl::string_view message);
+
 // The OAuth error carried by `status`, if any (storage outages carry none).
 std::optional<OAuthError> OAuthErrorOf(const absl::Status& status);
 

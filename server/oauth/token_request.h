@@ -22,6 +22,9 @@ struct TokenRequestFields {
   std::string code_verifier = {};
   // refresh_token.
   std::string refresh_token = {};
+  // The address the request came from (the gRPC peer, the HTTP remote
+  // address): keys the client authentication throttle (client_auth_throttle.h).
+  std::string source = {};
 };
 
 struct IssuedToken {

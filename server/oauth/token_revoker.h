@@ -28,11 +28,13 @@ class TokenRevoker {
   // list. `hint` is ignored (the token's shape says which it is; §2.1: an
   // unknown hint must not stop the search). An unknown or invalid token is
   // success (§2.2). Errors: kInvalidClient; kInvalidRequest for an empty
-  // token; kUnauthorizedClient when the token is another client's; the
-  // stores'.
+  // token; kUnauthorizedClient when the token is another client's;
+  // kTemporarilyUnavailable while the client's failures are throttled
+  // (`source`, its address: ClientAuthenticator); the stores'.
   absl::Status Revoke(absl::string_view token, absl::string_view hint,
                       absl::string_view client_id,
-                      absl::string_view client_secret) const;
+                      absl::string_view client_secret,
+                      absl::string_view source = {}) const;
 
  private:
   absl::Status RevokeRefreshToken(absl::string_view token,

@@ -231,6 +231,21 @@ TEST_F(UserFlowsTest, OtherRequestErrorsGoToTheRedirectUri) {
   EXPECT_EQ(ErrorDetailsOf(refused.status()).count("redirect_uri"), 1u);
 }
 
+// RFC 6749 §4.1.2.1 and §5.2 (issue 13 item 9): the redirect's
+// error_description has only the characters §5.2 allows, however the
+// core's message was written (this one quotes "code").
+TEST_F(UserFlowsTest, RedirectedErrorDescriptionIsRfc6749Clean) {
+  AuthorizationRequest request = Request();
+  request.response_type = "token";
+  auto refused = Authorize(request);
+  ASSERT_EQ(ErrorOf(refused.status()), OAuthError::kUnsupportedResponseType);
+  const std::string redirect = ErrorDetailsOf(refused.status())["redirect_uri"];
+  EXPECT_NE(redirect.find("error_description=response_type+must+be+%27code%27"),
+            std::string::npos)
+      << redirect;
+  EXPECT_EQ(redirect.find("%22"), std::string::npos) << redirect;
+}
+
 TEST_F(UserFlowsTest, AnOverlongStateIsRefusedAndNotEchoed) {
   AuthorizationRequest request = Request();
   request.state = std::string(1025, 's');

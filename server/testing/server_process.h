@@ -28,7 +28,8 @@ extern char** environ;
 namespace identity::server::testing {
 
 inline constexpr char kAdminId[] = "admin";
-inline constexpr char kAdminSecret[] = "admin-secret-for-tests";
+inline constexpr char kAdminSecret[] =
+    "admin-secret-for-tests-0123456789abcdef";
 
 inline int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -43,8 +44,9 @@ inline int FreePort() {
 }
 
 // `server/identity-server ARGS` with a KEK and the bootstrap admin client
-// (kAdminId, kAdminSecret) in its environment. Killed if still running when
-// destroyed. Not thread-safe.
+// (kAdminId, kAdminSecret) in its environment, each replaced by the entry of
+// `env_overrides` ("NAME=value") of the same name. Killed if still running
+// when destroyed. Not thread-safe.
 class ServerProcess {
  public:
   // `server/identity-server --store=postgres --database-url=URL ARGS`, on a
@@ -55,21 +57,29 @@ class ServerProcess {
   // fails its test with the status (a test needing PostgreSQL fails, it does
   // not skip, when none is given; docs/build.md).
   static absl::StatusOr<std::unique_ptr<ServerProcess>> OnScratchDatabase(
-      std::vector<std::string> args) {
+      std::vector<std::string> args,
+      const std::vector<std::string>& env_overrides = {}) {
     auto database = storage::testing::ScratchDatabase::Create();
     if (!database.ok()) return database.status();
     args.insert(args.begin(),
                 {"--store=postgres", "--database-url=" + (*database)->url()});
-    auto process = std::make_unique<ServerProcess>(args);
+    auto process = std::make_unique<ServerProcess>(args, env_overrides);
     process->database_ = *std::move(database);
     return process;
   }
 
-  explicit ServerProcess(const std::vector<std::string>& args) {
+  explicit ServerProcess(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env_overrides = {}) {
     std::vector<std::string> env = {
         "IDENTITY_KEK=" + std::string(64, 'a'),
         std::string("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=") + kAdminId,
         std::string("IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=") + kAdminSecret};
+    for (const std::string& replacement : env_overrides) {
+      const std::string name = replacement.substr(0, replacement.find('=') + 1);
+      for (std::string& entry : env) {
+        if (entry.compare(0, name.size(), name) == 0) entry = replacement;
+      }
+    }
     std::vector<char*> argv = {const_cast<char*>("server/identity-server")};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);

@@ -470,25 +470,37 @@ class SeedFlowTest(FlowTestCase):
         self.assertNotEqual(new_access["jti"], access["jti"])
         self.check_id_token(a, refreshed, client, new_access, None)
 
-        # The old refresh token again, on B: invalid_grant, and the reuse revokes the family:
-        # the replacement fails too (on A).
+        # The old refresh token again, on B: invalid_grant, and the reuse revokes the grant:
+        # the replacement fails too (on A), and every access token of the grant, the one
+        # the refresh minted included, is inactive on both (RFC 9700 §4.14.2).
+        self.assertTrue(self.introspect(b, refreshed.access_token).active)
         self.assert_refresh_fails(b, client, tokens.refresh_token)
         self.assert_refresh_fails(a, client, refreshed.refresh_token)
-
-        # Revoking an access token (on A): inactive at once on both, and refused by UserInfo.
-        self.assertTrue(self.introspect(b, refreshed.access_token).active)
-        self.revoke(a, client, refreshed.access_token, "access_token")
         for server in (a, b):
-            self.assertEqual(self.introspect(server, refreshed.access_token),
+            for access_token in (tokens.access_token, refreshed.access_token):
+                self.assertFalse(self.introspect(server, access_token).active, server.name)
+
+        # Revoking an access token (a second login, on A): inactive at once on both, and
+        # refused by UserInfo; its refresh token still works.
+        _, second = self.login(a, client)
+        self.assertTrue(self.introspect(b, second.access_token).active)
+        self.revoke(a, client, second.access_token, "access_token")
+        for server in (a, b):
+            self.assertEqual(self.introspect(server, second.access_token),
                              introspection_pb2.IntrospectResponse(active=False), server.name)
         self.assert_oauth_error(UNAUTHENTICATED, "invalid_token", b.tokens.UserInfo,
-                                token_pb2.UserInfoRequest(access_token=refreshed.access_token))
+                                token_pb2.UserInfoRequest(access_token=second.access_token))
+        second_refreshed = self.refresh(b, client, second.refresh_token)
 
-        # Revoking a refresh token (a second login, on B; no hint): it no longer refreshes.
-        _, second = self.login(b, client)
-        self.revoke(b, client, second.refresh_token)
-        self.assert_refresh_fails(a, client, second.refresh_token)
-        self.assert_refresh_fails(b, client, second.refresh_token)
+        # Revoking a refresh token (on B; no hint): it no longer refreshes, and the access
+        # tokens of its grant are inactive (RFC 7009 §2.1).
+        self.assertTrue(self.introspect(a, second_refreshed.access_token).active)
+        self.revoke(b, client, second_refreshed.refresh_token)
+        self.assert_refresh_fails(a, client, second_refreshed.refresh_token)
+        self.assert_refresh_fails(b, client, second_refreshed.refresh_token)
+        for server in (a, b):
+            self.assertFalse(self.introspect(server, second_refreshed.access_token).active,
+                             server.name)
 
     def test_seed_flow_confidential_client(self):
         self.run_seed_flow(world.web)
