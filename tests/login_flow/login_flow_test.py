@@ -18,6 +18,11 @@ PyJWT (python3-jwt) to verify access and ID tokens against the servers' JWKS. It
     of one refresh token, with the rows they leave checked with psql;
   - that no password, client secret, PKCE verifier, code or token appears in either server's log
     (every line of which must be JSON) or in any database column;
+  - issue 13: 29 parallel wrong passwords spread over both servers check only 5 (the counters
+    are in PostgreSQL), and the source is what the trusted proxy (the test, on 127.0.0.1) forwards
+    in x-forwarded-for; a third server on the same database, with 2 password-hash slots, takes
+    64 parallel logins with its peak RSS (VmHWM) growing by about 2 hashes, refusing the rest
+    fast as busy;
   - a clean exit 0 on SIGTERM of both.
 
 Usage: /usr/bin/python3 login_flow_test.py --server BINARY --proto-root DIR [-k PATTERN]
