@@ -107,6 +107,7 @@ absl::Status App::OpenStores() {
     signing_keys_ = store;
     users_store_ = store;
     grants_ = store;
+    login_attempts_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();
@@ -200,7 +201,9 @@ absl::Status App::BuildClientFlows() {
   return absl::OkStatus();
 }
 
-// End users: Argon2id passwords, throttled logins (per replica).
+// End users: Argon2id passwords, at most --password-hash-concurrency at
+// once; logins throttled with the counters in the store (shared by the
+// replicas), per source as trusted proxies name it.
 absl::Status App::BuildUsers() {
   auto password_hasher = PasswordHasher::Create(
       {config_.argon2_memory_kib, config_.argon2_iterations,
@@ -208,17 +211,32 @@ absl::Status App::BuildUsers() {
       SystemRandom());
   if (!password_hasher.ok()) return password_hasher.status();
   LoginThrottleOptions throttle_options;
+  throttle_options.store = login_attempts_;
   throttle_options.clock = clock_;
   auto throttle = LoginThrottle::Create(throttle_options);
   if (!throttle.ok()) return throttle.status();
+  HashLimiterOptions hash_options;
+  hash_options.max_concurrent =
+      config_.password_hash_concurrency > 0
+          ? config_.password_hash_concurrency
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  hash_options.max_wait = config_.password_hash_wait;
+  auto hashes = HashLimiter::Create(hash_options);
+  if (!hashes.ok()) return hashes.status();
+  auto proxies = TrustedProxies::Parse(config_.trusted_proxies);
+  if (!proxies.ok()) return proxies.status();
   password_hasher_.emplace(*std::move(password_hasher));
   throttle_ = *std::move(throttle);
+  password_hashes_ = *std::move(hashes);
+  proxies_.emplace(*std::move(proxies));
   // Disabling a user or setting a password ends the user's grants.
-  users_.emplace(users_store_, &*password_hasher_, throttle_.get(), clock_,
-                 SystemRandom(), &*oauth_metrics_,
-                 [this](absl::string_view user_id) {
-                   return grant_revoker_->RevokeUserGrants(user_id);
-                 });
+  users_.emplace(
+      users_store_, &*password_hasher_, throttle_.get(), clock_, SystemRandom(),
+      &*oauth_metrics_,
+      [this](absl::string_view user_id) {
+        return grant_revoker_->RevokeUserGrants(user_id);
+      },
+      password_hashes_.get());
   return absl::OkStatus();
 }
 
@@ -264,7 +282,8 @@ absl::Status App::BuildGrpcServices() {
   // Browser sessions of the HTTP front door: signed cookies.
   sessions_.emplace(DeriveSubkey(config_.kek, "identity session cookie v1"));
   token_service_.emplace(TokenServiceParts{&*token_endpoint_, &*authorization_,
-                                           &*revoker_, &*userinfo_});
+                                           &*revoker_, &*userinfo_,
+                                           &*proxies_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
   admin_service_.emplace(&*registry_, &*users_);
@@ -383,6 +402,7 @@ absl::Status App::StartHttp() {
   oidc.random = SystemRandom();
   oidc.allow_plain_pkce = config_.allow_plain_pkce;
   oidc.secure_cookies = SecureCookies(http_->tls(), config_.issuer);
+  oidc.proxies = &*proxies_;
   AddOidcRoutes(*http_, std::move(oidc));
   if (absl::Status started = http_->Start(); !started.ok()) return started;
   logger_->Info("serving HTTP",

@@ -47,8 +47,10 @@
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/user_tokens.h"
 #include "server/oauth/userinfo_endpoint.h"
+#include "server/users/hash_limiter.h"
 #include "server/users/login_throttle.h"
 #include "server/users/password_hasher.h"
+#include "server/users/trusted_proxies.h"
 #include "server/users/user_accounts.h"
 #include "storage/cache/caching_store.h"
 #include "storage/memory/memory_store.h"
@@ -135,6 +137,7 @@ class App {
   storage::SigningKeyStore* signing_keys_ = nullptr;
   storage::UserStore* users_store_ = nullptr;
   storage::GrantStore* grants_ = nullptr;
+  storage::LoginAttemptStore* login_attempts_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
@@ -154,6 +157,8 @@ class App {
   std::optional<ClientRegistry> registry_;
   std::optional<PasswordHasher> password_hasher_;
   std::unique_ptr<LoginThrottle> throttle_;
+  std::unique_ptr<HashLimiter> password_hashes_;
+  std::optional<TrustedProxies> proxies_;  // Whose X-Forwarded-For counts.
   std::optional<UserAccounts> users_;
   std::optional<AuthorizationEndpoint> authorization_;
   std::optional<UserTokenMinter> minter_;

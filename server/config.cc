@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "server/keys/key_sealer.h"
 #include "server/users/password_hasher.h"
+#include "server/users/trusted_proxies.h"
 
 namespace identity::server {
 namespace {
@@ -220,6 +221,13 @@ absl::Status SetSigningAlgorithm(absl::string_view value,
   return absl::OkStatus();
 }
 
+absl::Status SetTrustedProxies(absl::string_view value, ServerConfig& config) {
+  auto proxies = TrustedProxies::Parse(value);
+  if (!proxies.ok()) return Why(proxies.status().message());
+  config.trusted_proxies = std::string(value);
+  return absl::OkStatus();
+}
+
 // The bootstrap client gets identity.admin, so its secret must not be
 // guessable (issue 13 item 4: "a" was accepted). 32 bytes, like the secrets
 // the server generates for clients; never echoed.
@@ -351,6 +359,19 @@ std::vector<Setting> TokenSettings() {
            WholeNumber(&C::argon2_iterations)),
       Flag("argon2-parallelism", "1", "Argon2id lanes",
            WholeNumber(&C::argon2_parallelism)),
+      Flag("password-hash-concurrency", "0",
+           "password hashes at once, 0 to 1024; 0: the number of cores",
+           IntIn(&C::password_hash_concurrency, 0, 1024)),
+      Flag("password-hash-wait", "100ms",
+           "how long a login waits for a hash slot before it is refused as "
+           "busy, 0 to 10s",
+           DurationIn(&C::password_hash_wait, absl::ZeroDuration(),
+                      absl::Seconds(10),
+                      "expected a duration from 0 to 10s, such as 100ms")),
+      Flag("trusted-proxies", "",
+           "comma-separated IP addresses and CIDR blocks of reverse proxies "
+           "whose X-Forwarded-For names a login's source (none unless set)",
+           &SetTrustedProxies),
   };
 }
 

@@ -72,6 +72,15 @@ struct ServerConfig {
   uint32_t argon2_memory_kib = 0;
   uint32_t argon2_iterations = 0;
   uint32_t argon2_parallelism = 0;
+  // Password hashes at once (server/users/hash_limiter.h); 0: the number of
+  // cores. A login waits up to password_hash_wait for a slot, then is
+  // refused as busy.
+  int password_hash_concurrency = 0;
+  absl::Duration password_hash_wait;
+  // Comma-separated addresses and CIDR blocks of reverse proxies whose
+  // X-Forwarded-For names a login's source (server/users/trusted_proxies.h);
+  // validated by TrustedProxies::Parse. Empty: none.
+  std::string trusted_proxies;
   std::string tls_cert_file;
   std::string tls_key_file;
   // Created with scope identity.admin at start when set and absent.

@@ -73,6 +73,39 @@ TEST_F(ConfigTest, UserLoginSettings) {
   EXPECT_EQ(config->argon2_parallelism, 4u);
 }
 
+// Issue 13: the bound on concurrent password hashes, and the proxies whose
+// X-Forwarded-For names a login's source (none unless set).
+TEST_F(ConfigTest, LoginBurstAndProxySettings) {
+  auto defaults = Load(Minimal());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->password_hash_concurrency, 0);  // The core count.
+  EXPECT_EQ(defaults->password_hash_wait, absl::Milliseconds(100));
+  EXPECT_EQ(defaults->trusted_proxies, "");
+  std::vector<std::string> args = Minimal();
+  args.push_back("--password-hash-concurrency=3");
+  args.push_back("--password-hash-wait=0");
+  args.push_back("--trusted-proxies=10.0.0.0/8, ::1");
+  auto set = Load(args);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->password_hash_concurrency, 3);
+  EXPECT_EQ(set->password_hash_wait, absl::ZeroDuration());
+  EXPECT_EQ(set->trusted_proxies, "10.0.0.0/8, ::1");
+  for (const char* bad :
+       {"--password-hash-concurrency=-1", "--password-hash-concurrency=1025",
+        "--password-hash-wait=11s", "--password-hash-wait=-1ms",
+        "--trusted-proxies=10.0.0.0/8,proxy.example"}) {
+    std::vector<std::string> refused = Minimal();
+    refused.push_back(bad);
+    auto config = Load(refused);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    const std::string flag(absl::string_view(bad).substr(
+        0, absl::string_view(bad).find('=')));
+    EXPECT_NE(config.status().message().find(flag), absl::string_view::npos)
+        << config.status();
+  }
+}
+
 TEST_F(ConfigTest, ObservabilitySettings) {
   std::vector<std::string> args = Minimal();
   args.push_back("--http-listen=[::]:9464");

@@ -10,10 +10,15 @@ namespace identity::server {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  // absl and gRPC share the canonical code numbers.
-  const auto code = static_cast<grpc::StatusCode>(status.code());
-  const std::string message(status.message());
   const std::optional<OAuthError> error = OAuthErrorOf(status);
+  // absl and gRPC share the canonical code numbers. temporarily_unavailable
+  // (throttled, or the server busy) is always RESOURCE_EXHAUSTED: clients
+  // back off on it with retry_after_seconds, where retry policies would
+  // retry UNAVAILABLE at once and add to the load.
+  const auto code = error == OAuthError::kTemporarilyUnavailable
+                        ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                        : static_cast<grpc::StatusCode>(status.code());
+  const std::string message(status.message());
   if (!error.has_value()) return grpc::Status(code, message);
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(OAuthErrorCode(*error)));

@@ -20,6 +20,16 @@ std::string PeerAddress(absl::string_view peer) {
                                                       : peer.substr(0, colon));
 }
 
+std::string ForwardedFor(const grpc::ServerContext& context) {
+  std::string joined;
+  const auto values = context.client_metadata().equal_range("x-forwarded-for");
+  for (auto it = values.first; it != values.second; ++it) {
+    if (!joined.empty()) joined += ",";
+    joined.append(it->second.data(), it->second.size());
+  }
+  return joined;
+}
+
 grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
                                          const v1::AuthorizeRequest* request,
                                          v1::AuthorizeResponse* response) {
@@ -35,9 +45,12 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   fields.prompt = request->prompt();
   fields.max_age = request->max_age();
   fields.login_hint = request->login_hint();
+  std::string source = PeerAddress(context->peer());
+  if (parts_.proxies != nullptr) {
+    source = parts_.proxies->SourceOf(source, ForwardedFor(*context));
+  }
   auto issued = parts_.authorization->Authorize(fields, request->username(),
-                                                request->password(),
-                                                PeerAddress(context->peer()));
+                                                request->password(), source);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_code(issued->code);
   response->set_state(issued->state);

@@ -10,6 +10,7 @@
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/userinfo_endpoint.h"
+#include "server/users/trusted_proxies.h"
 
 namespace identity::server {
 
@@ -19,6 +20,9 @@ struct TokenServiceParts {
   const AuthorizationEndpoint* authorization = nullptr;
   const TokenRevoker* revoker = nullptr;
   const UserInfoEndpoint* userinfo = nullptr;
+  // Whose "x-forwarded-for" metadata names a login's source
+  // (trusted_proxies.h); null: the peer always is.
+  const TrustedProxies* proxies = nullptr;
 };
 
 // Thread-safe.
@@ -45,8 +49,12 @@ class TokenServiceImpl final : public v1::TokenService::Service {
 };
 
 // The address part of a gRPC peer ("ipv4:10.0.0.1:5000" -> "10.0.0.1",
-// "ipv6:[::1]:5000" -> "::1"): the login throttle's source key.
+// "ipv6:[::1]:5000" -> "::1"): the login throttle's source key, unless it
+// is a trusted proxy (TokenServiceParts::proxies).
 std::string PeerAddress(absl::string_view peer);
+
+// Every "x-forwarded-for" value of a call, in order, joined by commas.
+std::string ForwardedFor(const grpc::ServerContext& context);
 
 // Thread-safe. `introspector` must outlive it.
 class IntrospectionServiceImpl final

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "jwt/jwks.h"
 #include "jwt/jwt_verifier.h"
@@ -358,6 +359,23 @@ TEST(StatusMappingTest, NonOAuthErrorsHaveNoErrorInfo) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(status.error_details().empty());
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
+
+// A throttled login (ResourceExhausted) and a busy server (Unavailable) are
+// both RESOURCE_EXHAUSTED / temporarily_unavailable with retry_after_seconds:
+// clients back off either way.
+TEST(StatusMappingTest, TemporarilyUnavailableIsAlwaysResourceExhausted) {
+  for (absl::StatusCode code :
+       {absl::StatusCode::kResourceExhausted, absl::StatusCode::kUnavailable}) {
+    const grpc::Status status = ToGrpcStatus(WithErrorDetail(
+        OAuthFailure(OAuthError::kTemporarilyUnavailable, "wait", code),
+        "retry_after_seconds", "1"));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_EQ(ReasonOf(status), "temporarily_unavailable");
+    google::rpc::Status details;
+    ASSERT_TRUE(details.ParseFromString(status.error_details()));
+    EXPECT_EQ(details.code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
 }
 
 TEST(PeerAddressTest, KeepsTheAddressWithoutThePort) {

@@ -37,7 +37,14 @@ int StatusFor(OAuthError error) {
 HttpError HttpErrorOf(const absl::Status& status) {
   const std::optional<OAuthError> error = OAuthErrorOf(status);
   if (error.has_value()) {
-    return HttpError{StatusFor(*error), std::string(OAuthErrorCode(*error)),
+    int http_status = StatusFor(*error);
+    // A busy server's temporarily_unavailable is its own state, not this
+    // client's doing: 503 (RFC 9110 §15.6.4), not 429 (RFC 6585 §4).
+    if (*error == OAuthError::kTemporarilyUnavailable &&
+        status.code() == absl::StatusCode::kUnavailable) {
+      http_status = 503;
+    }
+    return HttpError{http_status, std::string(OAuthErrorCode(*error)),
                      ErrorDescription(status.message())};
   }
   if (status.code() == absl::StatusCode::kUnavailable ||

@@ -22,7 +22,9 @@ struct HttpError {
 // RFC 6749 §5.2: invalid_client is 401, other request errors 400. RFC 6750
 // §3.1: invalid_token 401, insufficient_scope 403. A refused login
 // (access_denied) or one that is needed (login_required) is 401, a
-// throttled one (temporarily_unavailable) 429. An error without an OAuth
+// throttled one (temporarily_unavailable) 429, or 503 when the server is
+// busy (temporarily_unavailable with code Unavailable: no password-hash
+// slot, server/users/hash_limiter.h). An error without an OAuth
 // code is the server's: 503 "temporarily_unavailable" when the store is
 // unreachable or slow (Unavailable, DeadlineExceeded), else 500
 // "server_error"; neither shows the internal message.

@@ -38,6 +38,22 @@ TEST(HttpErrorOfTest, LoginOutcomes) {
   EXPECT_EQ(StatusOf(OAuthError::kTemporarilyUnavailable), 429);
 }
 
+// Too many failed logins is the client's doing (429, RFC 6585 §4); a server
+// without a free password-hash slot is busy (503, RFC 9110 §15.6.4). Both
+// are temporarily_unavailable (RFC 6749 §4.1.2.1), told apart by the code.
+TEST(HttpErrorOfTest, ABusyServerIs503AndAThrottledLogin429) {
+  const HttpError busy = HttpErrorOf(
+      OAuthFailure(OAuthError::kTemporarilyUnavailable, "the server is busy",
+                   absl::StatusCode::kUnavailable));
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.error, "temporarily_unavailable");
+  EXPECT_EQ(busy.description, "the server is busy");
+  const HttpError throttled =
+      HttpErrorOf(OAuthFailure(OAuthError::kTemporarilyUnavailable, "too many",
+                               absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(throttled.status, 429);
+}
+
 // RFC 6749 §5.2 (issue 13 item 9): the description has only %x20-21 /
 // %x23-5B / %x5D-7E, whatever the core's message holds.
 TEST(HttpErrorOfTest, DescriptionHasOnlyTheCharactersRfc6749Allows) {

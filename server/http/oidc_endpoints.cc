@@ -236,6 +236,20 @@ std::optional<ValidatedAuthorization> ValidateOrAnswer(
   return std::nullopt;
 }
 
+// Where a sign-in comes from (trusted_proxies.h): the peer, or the client a
+// trusted proxy names in X-Forwarded-For (every such header, in order).
+std::string LoginSource(const OidcEndpointsDeps& deps,
+                        const HttpRequest& request) {
+  if (deps.proxies == nullptr) return request.remote_address;
+  std::string forwarded_for;
+  for (const auto& [name, value] : request.headers) {
+    if (!absl::EqualsIgnoreCase(name, "x-forwarded-for")) continue;
+    if (!forwarded_for.empty()) forwarded_for += ",";
+    forwarded_for += value;
+  }
+  return deps.proxies->SourceOf(request.remote_address, forwarded_for);
+}
+
 // The browser's session, if its cookie is this server's and unexpired.
 std::optional<ExistingLogin> SessionLogin(const OidcEndpointsDeps& deps,
                                           const HttpRequest& request) {
@@ -277,11 +291,14 @@ void SendLoginFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
     SendLoginPage(deps, response, validated, form, csrf, error.status,
                   "Wrong username or password.");
   } else if (oauth_error == OAuthError::kTemporarilyUnavailable) {
+    // RFC 9110 §10.2.3: with 429 (throttled) and 503 (busy) alike.
     const std::string wait = ErrorDetailsOf(status)["retry_after_seconds"];
     response.SetHeader("Retry-After", wait);
     SendLoginPage(deps, response, validated, form, csrf, error.status,
-                  absl::StrCat("Too many failed sign-ins. Try again in ", wait,
-                               " seconds."));
+                  absl::StrCat(error.status == 503
+                                   ? "The server is busy. Try again in "
+                                   : "Too many failed sign-ins. Try again in ",
+                               wait, " seconds."));
   } else {
     SendFailurePage(response, status);
   }
@@ -327,7 +344,7 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (!validated.has_value()) return;
   auto signed_in = deps.authorization->SignIn(
       *validated, Get(*form, "username"), Get(*form, "password"),
-      request.remote_address);
+      LoginSource(deps, request));
   if (!signed_in.ok()) {
     return SendLoginFailure(deps, response, *validated, *form,
                             signed_in.status());

@@ -28,6 +28,7 @@
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/userinfo_endpoint.h"
 #include "server/random_source.h"
+#include "server/users/trusted_proxies.h"
 
 namespace identity::server {
 
@@ -46,6 +47,9 @@ struct OidcEndpointsDeps {
   bool allow_plain_pkce = false;
   // Cookies get Secure (the listener is TLS, or a proxy in front is).
   bool secure_cookies = false;
+  // Whose X-Forwarded-For names a login's source (trusted_proxies.h); null:
+  // the peer always is.
+  const TrustedProxies* proxies = nullptr;
 };
 
 void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps);

@@ -106,6 +106,7 @@ class OidcEndpointsTest : public ::testing::Test {
     deps.clock = &f_.clock;
     deps.random = SystemRandom();
     deps.secure_cookies = true;
+    deps.proxies = &proxies_;
     auto server = HttpServer::Create({});
     ASSERT_TRUE(server.ok());
     server_ = *std::move(server);
@@ -142,7 +143,9 @@ class OidcEndpointsTest : public ::testing::Test {
   }
 
   // GET the login page, then post it: the Response of the POST.
-  Response LogIn(const std::string& password = "correct horse") {
+  Response LogIn(const std::string& password = "correct horse",
+                 const std::string& extra_headers = "",
+                 const std::string& username = "alice") {
     const Response page = GetPath(AuthorizeQuery());
     EXPECT_EQ(page.status, 200) << page.body;
     std::string body;
@@ -155,10 +158,11 @@ class OidcEndpointsTest : public ::testing::Test {
       absl::StrReplaceAll({{"&lt;", "<"}}, &value);
       absl::StrAppend(&body, name, "=", FormEncode(value), "&");
     }
-    absl::StrAppend(&body, "username=alice&password=", FormEncode(password));
-    return Post(
-        "/authorize", body,
-        "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") + "\r\n");
+    absl::StrAppend(&body, "username=", FormEncode(username),
+                    "&password=", FormEncode(password));
+    return Post("/authorize", body,
+                "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") +
+                    "\r\n" + extra_headers);
   }
 
   std::string CodeFrom(const std::string& location) {
@@ -174,8 +178,28 @@ class OidcEndpointsTest : public ::testing::Test {
   testing::OAuthFixture& f_ = u_.f;
   UserAccounts& users_ = u_.users;
   SessionCodec sessions_{std::string(32, 's')};
+  // The test client plays a reverse proxy on loopback.
+  TrustedProxies proxies_ = *TrustedProxies::Parse("127.0.0.1, ::1");
   std::unique_ptr<HttpServer> server_;
 };
+
+// Issue 13: behind a trusted proxy the login throttle's source is the
+// X-Forwarded-For client. 20 failures from one forwarded address (4 each for
+// 5 unknown names: no username locks) lock that address, not the proxy's
+// other clients nor the proxy itself.
+TEST_F(OidcEndpointsTest, ATrustedProxysForwardedClientIsTheLoginSource) {
+  const std::string from_a = "X-Forwarded-For: 198.51.100.7\r\n";
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(LogIn("wrong", from_a, absl::StrCat("nobody", i / 4)).status, 401)
+        << i;
+  }
+  const Response locked = LogIn("correct horse", from_a);
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_EQ(locked.Header("retry-after"), "60");
+  EXPECT_EQ(LogIn("correct horse", "X-Forwarded-For: 198.51.100.8\r\n").status,
+            302);
+  EXPECT_EQ(LogIn().status, 302);
+}
 
 TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
   const Response r = GetPath("/.well-known/openid-configuration");

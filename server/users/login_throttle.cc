@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <iterator>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -17,12 +19,29 @@ namespace {
 constexpr absl::string_view kRetryAfterUrl =
     "type.identity.dev/identity.server.RetryAfterSeconds";
 
-// Fixed-size keys whatever the input, and no user names kept in memory.
-std::string Digest(absl::string_view key) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const uint8_t*>(key.data()), key.size(),
-         reinterpret_cast<uint8_t*>(out.data()));
-  return out;
+// Fixed-size keys whatever the input, and no user names or addresses in the
+// store: "user:" or "source:" and the hex SHA-256.
+std::string Key(absl::string_view kind, absl::string_view name) {
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const uint8_t*>(name.data()), name.size(), digest);
+  return absl::StrCat(
+      kind, ":",
+      absl::BytesToHexString(absl::string_view(
+          reinterpret_cast<const char*>(digest), sizeof(digest))));
+}
+
+std::vector<std::string> Keys(absl::string_view user,
+                              absl::string_view source) {
+  return {Key("user", user), Key("source", source)};
+}
+
+absl::Status Refusal(absl::Duration wait) {
+  const int64_t seconds = std::max<int64_t>(
+      1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+  absl::Status status = absl::ResourceExhaustedError(absl::StrCat(
+      "too many failed logins; retry after ", seconds, " seconds"));
+  status.SetPayload(kRetryAfterUrl, absl::Cord(absl::StrCat(seconds)));
+  return status;
 }
 
 }  // namespace
@@ -40,118 +59,114 @@ absl::StatusOr<std::unique_ptr<LoginThrottle>> LoginThrottle::Create(
         "login throttle durations must be positive, max_lockout at least "
         "base_lockout");
   }
-  if (options.max_tracked_keys < 1) {
-    return absl::InvalidArgumentError(
-        "login throttle must track at least one key");
-  }
   if (options.clock == nullptr) {
     return absl::InvalidArgumentError("login throttle needs a clock");
   }
-  return std::unique_ptr<LoginThrottle>(new LoginThrottle(std::move(options)));
+  std::unique_ptr<storage::MemoryStore> own_store;
+  if (options.store == nullptr) {
+    own_store = std::make_unique<storage::MemoryStore>();
+  }
+  return std::unique_ptr<LoginThrottle>(
+      new LoginThrottle(std::move(options), std::move(own_store)));
 }
 
-bool LoginThrottle::Stale(const Entry& entry, absl::Time now) const {
-  return now >=
-         std::max(entry.last_failure, entry.locked_until) + options_.window;
+LoginThrottle::LoginThrottle(LoginThrottleOptions options,
+                             std::unique_ptr<storage::MemoryStore> own_store)
+    : options_(std::move(options)),
+      own_store_(std::move(own_store)),
+      store_(options_.store != nullptr ? options_.store : own_store_.get()) {}
+
+bool LoginThrottle::Stale(const storage::LoginAttempts& counter,
+                          absl::Time now) const {
+  return now >= counter.expires_at;
 }
 
-absl::Duration LoginThrottle::LockedFor(const Table& table,
-                                        const std::string& key,
+absl::Duration LoginThrottle::LockedFor(const Counter& counter,
                                         absl::Time now) const {
-  auto it = table.entries.find(key);
-  if (it == table.entries.end() || now >= it->second.locked_until) {
+  if (!counter.has_value() || now >= counter->locked_until) {
     return absl::ZeroDuration();
   }
-  return it->second.locked_until - now;
+  return counter->locked_until - now;
+}
+
+void LoginThrottle::Fail(Counter& counter, int threshold,
+                         absl::Time now) const {
+  if (!counter.has_value() || Stale(*counter, now)) {
+    counter = storage::LoginAttempts{};
+    counter->window_start = now;
+  }
+  storage::LoginAttempts& c = *counter;
+  if (now - c.window_start >= options_.window) {
+    c.failures = 0;
+    c.window_start = now;
+  }
+  ++c.failures;
+  c.last_failure = now;
+  if (c.failures >= threshold) {
+    ++c.lockouts;
+    absl::Duration lockout = options_.base_lockout;
+    for (int i = 1; i < c.lockouts && lockout < options_.max_lockout; ++i) {
+      lockout *= 2;
+    }
+    lockout = std::min(lockout, options_.max_lockout);
+    c.locked_until = std::max(c.locked_until, now + lockout);
+    c.failures = 0;
+    c.window_start = now;
+  }
+  // Quiet for a whole window after the last failure and any lock: forgotten.
+  c.expires_at = std::max(c.last_failure, c.locked_until) + options_.window;
 }
 
 absl::Status LoginThrottle::Check(absl::string_view user,
                                   absl::string_view source) const {
   const absl::Time now = options_.clock->Now();
-  const std::string user_key = Digest(user);
-  const std::string source_key = Digest(source);
-  absl::Duration wait;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    wait = std::max(LockedFor(users_, user_key, now),
-                    LockedFor(sources_, source_key, now));
+  auto counters = store_->GetLoginAttempts(Keys(user, source));
+  if (!counters.ok()) return counters.status();
+  absl::Duration wait = absl::ZeroDuration();
+  for (const Counter& counter : *counters) {
+    wait = std::max(wait, LockedFor(counter, now));
   }
-  if (wait <= absl::ZeroDuration()) return absl::OkStatus();
-  const int64_t seconds = std::max<int64_t>(
-      1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
-  absl::Status status = absl::ResourceExhaustedError(absl::StrCat(
-      "too many failed logins; retry after ", seconds, " seconds"));
-  status.SetPayload(kRetryAfterUrl, absl::Cord(absl::StrCat(seconds)));
-  return status;
+  return wait > absl::ZeroDuration() ? Refusal(wait) : absl::OkStatus();
 }
 
-void LoginThrottle::Fail(Table& table, const std::string& key, int threshold,
-                         absl::Time now) {
-  auto it = table.entries.find(key);
-  if (it == table.entries.end()) {
-    if (table.entries.size() >= options_.max_tracked_keys) {
-      table.entries.erase(table.order.front());
-      table.order.pop_front();
-    }
-    table.order.push_back(key);
-    it = table.entries.emplace(key, Entry{}).first;
-    it->second.order = std::prev(table.order.end());
-    it->second.window_start = now;
-  } else {
-    if (Stale(it->second, now)) {
-      const auto order = it->second.order;
-      it->second = Entry{};
-      it->second.order = order;
-      it->second.window_start = now;
-    }
-    table.order.splice(table.order.end(), table.order, it->second.order);
-  }
-  Entry& entry = it->second;
-  if (now - entry.window_start >= options_.window) {
-    entry.failures = 0;
-    entry.window_start = now;
-  }
-  ++entry.failures;
-  entry.last_failure = now;
-  if (entry.failures < threshold) return;
-  ++entry.lockouts;
-  absl::Duration lockout = options_.base_lockout;
-  for (int i = 1; i < entry.lockouts && lockout < options_.max_lockout; ++i) {
-    lockout *= 2;
-  }
-  lockout = std::min(lockout, options_.max_lockout);
-  entry.locked_until = std::max(entry.locked_until, now + lockout);
-  entry.failures = 0;
-  entry.window_start = now;
-}
-
-void LoginThrottle::RecordFailure(absl::string_view user,
-                                  absl::string_view source) {
+absl::Status LoginThrottle::Reserve(absl::string_view user,
+                                    absl::string_view source) {
   const absl::Time now = options_.clock->Now();
-  const std::string user_key = Digest(user);
-  const std::string source_key = Digest(source);
-  absl::MutexLock lock(&mu_);
-  Fail(users_, user_key, options_.max_user_failures, now);
-  Fail(sources_, source_key, options_.max_source_failures, now);
+  absl::Status reserved = store_->UpdateLoginAttempts(
+      Keys(user, source), [&](storage::LoginAttemptStore::Counters& c) {
+        const absl::Duration wait =
+            std::max(LockedFor(c[0], now), LockedFor(c[1], now));
+        if (wait > absl::ZeroDuration()) return Refusal(wait);
+        Fail(c[0], options_.max_user_failures, now);
+        Fail(c[1], options_.max_source_failures, now);
+        return absl::OkStatus();
+      });
+  MaybePurge(now);
+  return reserved;
 }
 
-void LoginThrottle::RecordSuccess(absl::string_view user) {
-  const std::string key = Digest(user);
-  absl::MutexLock lock(&mu_);
-  auto it = users_.entries.find(key);
-  if (it == users_.entries.end()) return;
-  users_.order.erase(it->second.order);
-  users_.entries.erase(it);
+absl::Status LoginThrottle::RecordSuccess(absl::string_view user,
+                                          absl::string_view source) {
+  const absl::Time now = options_.clock->Now();
+  return store_->UpdateLoginAttempts(
+      Keys(user, source), [&](storage::LoginAttemptStore::Counters& c) {
+        c[0].reset();
+        if (c[1].has_value() && !Stale(*c[1], now) && c[1]->failures > 0) {
+          --c[1]->failures;
+        }
+        return absl::OkStatus();
+      });
 }
 
-size_t LoginThrottle::tracked_users() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return users_.entries.size();
-}
-
-size_t LoginThrottle::tracked_sources() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return sources_.entries.size();
+void LoginThrottle::MaybePurge(absl::Time now) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (now < next_purge_) return;
+    next_purge_ = now + options_.window;
+  }
+  // A failed purge is retried a window later; the counters it left are
+  // stale, so they change no decision meanwhile.
+  (void)store_->PurgeExpiredLoginAttempts(now);
 }
 
 absl::Duration RetryAfter(const absl::Status& status) {

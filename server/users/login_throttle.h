@@ -1,5 +1,13 @@
 // Throttling of failed logins (SPEC "Users": throttled failed logins), per
-// user name and per source (the client's address), in memory.
+// user name and per source (the client's address), with the counters in a
+// storage::LoginAttemptStore: PostgreSQL when replicas share it, so the
+// limits hold across replicas (not N times looser with N replicas).
+//
+// An attempt is reserved before the password is checked: Reserve checks the
+// locks and counts the attempt as a failure in one atomic step of the store,
+// so concurrent attempts (from one process or from several replicas) each
+// count, and no more than the threshold get to check a password in a window.
+// A success then gives its attempt back (RecordSuccess).
 //
 // Policy, for each key (a user name, or a source) separately:
 //   - Failures are counted in a fixed window that starts at the first failure
@@ -11,45 +19,42 @@
 //     capped at max_lockout (15 minutes). The cap bounds how long an attacker
 //     can keep a victim's account locked with a few wrong passwords, while
 //     still limiting guessing to about `threshold` tries per max_lockout.
+//   - While a key is locked, attempts are refused and not counted.
 //   - A key is forgotten (count and lockout history) once a whole `window`
-//     has passed with neither a failure nor an active lockout.
-//   - A successful login forgets the user's key, and only the user's: a
-//     success does not clear its source, or an attacker holding one valid
-//     account could reset its address between guesses at other accounts.
-//   - Failures during a lockout (logins that passed Check concurrently) still
-//     count towards the next lockout.
+//     has passed with neither a failure nor an active lockout; the store may
+//     then delete it (the throttle purges such counters at most once per
+//     window).
+//   - A successful login forgets the user's key. Its source only gets the
+//     attempt back (one failure less, if the count has any): a success does
+//     not clear its source, or an attacker holding one valid account could
+//     reset its address between guesses at other accounts.
 //   - Unknown user names are tracked like known ones, so a lockout does not
-//     reveal whether an account exists; Check's message names neither the
-//     user nor the source, nor which of them is locked.
-// Memory is bounded: at most max_tracked_keys user keys and as many source
-// keys, each stored as its SHA-256 (32 bytes, whatever the input length; the
-// table holds no user names). When a table is full, the key with the oldest
-// failure is evicted. An attacker who floods failures under fresh names can
-// therefore push out another key's history; the per-source limit is what
-// slows that flood, and the default of 100000 keys per table (some tens of
-// MB when both are full) makes it costly. Sources should be normalized by the
-// caller (e.g. an IPv6 /64).
+//     reveal whether an account exists; refusals name neither the user nor
+//     the source, nor which of them is locked.
+// Keys are stored as "user:" or "source:" and the hex SHA-256 of the name or
+// address: fixed size, and the store holds no user names or addresses.
+// Sources should be normalized by the caller (e.g. an IPv6 /64).
 //
-// Not persisted, and per replica: with N replicas behind a load balancer the
-// limits are up to N times looser. That is the documented trade-off of an
-// in-memory throttle; Argon2 remains the real cost of each guess.
+// Memory (with the in-memory store) and rows (in PostgreSQL) are bounded by
+// the purge: keys live at most `window` past their last failure or lockout,
+// and every counted attempt cost a password hash, which the hash bound
+// (hash_limiter.h) rate-limits.
 //
 // Thread-safe.
 #ifndef IDENTITY_SERVER_USERS_LOGIN_THROTTLE_H_
 #define IDENTITY_SERVER_USERS_LOGIN_THROTTLE_H_
 
-#include <cstddef>
-#include <list>
 #include <memory>
-#include <string>
+#include <optional>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "jwt/clock.h"
+#include "storage/login_attempt_store.h"
+#include "storage/memory/memory_store.h"
 
 namespace identity::server {
 
@@ -59,68 +64,57 @@ struct LoginThrottleOptions {
   absl::Duration window = absl::Minutes(15);
   absl::Duration base_lockout = absl::Minutes(1);
   absl::Duration max_lockout = absl::Minutes(15);
-  size_t max_tracked_keys = 100000;  // Per table (users, sources).
+  // Where the counters live. Null: a private in-memory store (the limits
+  // then hold for this process only). Must outlive the throttle.
+  storage::LoginAttemptStore* store = nullptr;
   // Never null; must outlive the throttle.
   const jwt::Clock* clock = jwt::Clock::Real();
 };
 
 class LoginThrottle {
  public:
-  // Errors: InvalidArgument when a threshold or max_tracked_keys is below 1,
-  // a duration is not positive, max_lockout < base_lockout, or clock is null.
+  // Errors: InvalidArgument when a threshold is below 1, a duration is not
+  // positive, max_lockout < base_lockout, or clock is null.
   static absl::StatusOr<std::unique_ptr<LoginThrottle>> Create(
       LoginThrottleOptions options);
 
-  // Whether a login for `user` from `source` may be attempted now. Call it
-  // before verifying the password (and before VerifyDummy for unknown users).
+  // Whether `user` or `source` is locked out now, without counting anything:
+  // a cheap refusal before any work. Reserve decides.
   // Errors: ResourceExhausted while the user or the source is locked out,
   // with RetryAfter(status) the time until both locks have expired (whole
-  // seconds, at least one).
+  // seconds, at least one); the store's (Unavailable).
   absl::Status Check(absl::string_view user, absl::string_view source) const;
 
-  // A login for `user` from `source` failed (wrong password, unknown user,
-  // disabled account: anything the caller reports as a failed login).
-  void RecordFailure(absl::string_view user, absl::string_view source);
+  // Check and count in one atomic step: refused as Check while the user or
+  // the source is locked out (nothing counted); otherwise the attempt counts
+  // as a failure of both keys from now on (it may be the one that locks
+  // them). Call it before verifying the password (and before VerifyDummy for
+  // unknown users); a failed login then needs nothing more.
+  // Errors: as Check.
+  absl::Status Reserve(absl::string_view user, absl::string_view source);
 
-  // A login for `user` succeeded: forgets the user's failures and lockouts.
-  // The source's are kept (see above).
-  void RecordSuccess(absl::string_view user);
-
-  // Number of user and source keys tracked; for tests and metrics.
-  size_t tracked_users() const;
-  size_t tracked_sources() const;
+  // The login reserved for `user` from `source` succeeded: forgets the
+  // user's failures and lockouts, and gives the source its attempt back.
+  // Errors: the store's (the counters then stay stricter than needed).
+  absl::Status RecordSuccess(absl::string_view user, absl::string_view source);
 
  private:
-  struct Entry {
-    int failures = 0;  // In the current window.
-    int lockouts = 0;  // In a row, for the backoff.
-    absl::Time window_start;
-    absl::Time last_failure;
-    absl::Time locked_until = absl::InfinitePast();
-    std::list<std::string>::iterator order;  // Position in Table::order.
-  };
-  // Keys are SHA-256 digests; `order` runs from the oldest failure to the
-  // newest.
-  struct Table {
-    absl::flat_hash_map<std::string, Entry> entries;
-    std::list<std::string> order;
-  };
+  using Counter = std::optional<storage::LoginAttempts>;
 
-  explicit LoginThrottle(LoginThrottleOptions options)
-      : options_(std::move(options)) {}
+  LoginThrottle(LoginThrottleOptions options,
+                std::unique_ptr<storage::MemoryStore> own_store);
 
-  // The time until `key`'s lock expires, or zero.
-  absl::Duration LockedFor(const Table& table, const std::string& key,
-                           absl::Time now) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  void Fail(Table& table, const std::string& key, int threshold, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool Stale(const Entry& entry, absl::Time now) const;
+  absl::Duration LockedFor(const Counter& counter, absl::Time now) const;
+  void Fail(Counter& counter, int threshold, absl::Time now) const;
+  bool Stale(const storage::LoginAttempts& counter, absl::Time now) const;
+  // At most once per window: deletes the counters that have gone stale.
+  void MaybePurge(absl::Time now);
 
   const LoginThrottleOptions options_;
-  mutable absl::Mutex mu_;
-  Table users_ ABSL_GUARDED_BY(mu_);
-  Table sources_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<storage::MemoryStore> own_store_;  // May be null.
+  storage::LoginAttemptStore* const store_;
+  absl::Mutex mu_;
+  absl::Time next_purge_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 // The retry-after duration carried by a status from LoginThrottle::Check, or

@@ -1,5 +1,6 @@
 #include "server/users/login_throttle.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "jwt/clock.h"
+#include "storage/memory/memory_store.h"
 
 namespace identity::server {
 namespace {
@@ -32,9 +34,13 @@ class LoginThrottleTest : public ::testing::Test {
     return RetryAfter(status);
   }
 
+  // `times` failed logins: each reserved (and so counted) before its
+  // password would be checked.
   static void Fail(LoginThrottle& throttle, absl::string_view user,
                    absl::string_view source, int times) {
-    for (int i = 0; i < times; ++i) throttle.RecordFailure(user, source);
+    for (int i = 0; i < times; ++i) {
+      EXPECT_TRUE(throttle.Reserve(user, source).ok()) << i;
+    }
   }
 
   jwt::FakeClock clock_{absl::FromUnixSeconds(1'700'000'000)};
@@ -47,16 +53,17 @@ TEST_F(LoginThrottleTest, DefaultsAreFivePerUserAndTwentyPerSourceIn15Min) {
   EXPECT_EQ(defaults.window, absl::Minutes(15));
   EXPECT_EQ(defaults.base_lockout, absl::Minutes(1));
   EXPECT_EQ(defaults.max_lockout, absl::Minutes(15));
+  EXPECT_EQ(defaults.store, nullptr);  // A private in-memory one.
   EXPECT_EQ(defaults.clock, jwt::Clock::Real());
 }
 
 TEST_F(LoginThrottleTest, UserIsLockedOutAtTheFifthFailure) {
   auto throttle = Make();
   for (int i = 0; i < 4; ++i) {
-    throttle->RecordFailure("alice", "10.0.0.1");
+    Fail(*throttle, "alice", "10.0.0.1", 1);
     EXPECT_TRUE(throttle->Check("alice", "10.0.0.1").ok()) << i;
   }
-  throttle->RecordFailure("alice", "10.0.0.1");
+  Fail(*throttle, "alice", "10.0.0.1", 1);
   const absl::Status status = throttle->Check("alice", "10.0.0.1");
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(RetryAfter(status), absl::Minutes(1));
@@ -103,7 +110,7 @@ TEST_F(LoginThrottleTest, BackoffDoublesUpToTheCap) {
         absl::Minutes(15), absl::Minutes(15), absl::Minutes(15)}) {
     Fail(*throttle, "alice", "s", 4);
     EXPECT_TRUE(throttle->Check("alice", "s").ok());
-    throttle->RecordFailure("alice", "s");
+    Fail(*throttle, "alice", "s", 1);
     EXPECT_EQ(Locked(*throttle, "alice", "s"), expected);
     clock_.Advance(expected);
     EXPECT_TRUE(throttle->Check("alice", "s").ok());
@@ -117,22 +124,27 @@ TEST_F(LoginThrottleTest, BackoffDoesNotOverflowAfterManyLockouts) {
   options.base_lockout = absl::Seconds(1);
   options.max_lockout = absl::Hours(24 * 365);
   auto throttle = Make(options);
-  for (int i = 0; i < 200; ++i) throttle->RecordFailure("alice", "s");
-  const absl::Duration locked = Locked(*throttle, "alice", "s");
-  EXPECT_GT(locked, absl::ZeroDuration());
-  EXPECT_LE(locked, options.max_lockout);
+  // 200 lockouts in a row: each failure locks, and the next comes as the
+  // lock ends.
+  for (int i = 0; i < 200; ++i) {
+    Fail(*throttle, "alice", "s", 1);
+    const absl::Duration locked = Locked(*throttle, "alice", "s");
+    ASSERT_GT(locked, absl::ZeroDuration()) << i;
+    ASSERT_LE(locked, options.max_lockout) << i;
+    clock_.Advance(locked);
+  }
 }
 
 TEST_F(LoginThrottleTest, FailuresOutsideTheWindowAreForgotten) {
   auto throttle = Make();
   Fail(*throttle, "alice", "s", 4);
   clock_.Advance(absl::Minutes(15));
-  throttle->RecordFailure("alice", "s");
+  Fail(*throttle, "alice", "s", 1);
   EXPECT_TRUE(throttle->Check("alice", "s").ok());
   // The window restarted at that failure: four more lock.
   Fail(*throttle, "alice", "s", 3);
   EXPECT_TRUE(throttle->Check("alice", "s").ok());
-  throttle->RecordFailure("alice", "s");
+  Fail(*throttle, "alice", "s", 1);
   EXPECT_EQ(Locked(*throttle, "alice", "s"), absl::Minutes(1));
 }
 
@@ -140,7 +152,7 @@ TEST_F(LoginThrottleTest, FailuresJustInsideTheWindowCount) {
   auto throttle = Make();
   Fail(*throttle, "alice", "s", 4);
   clock_.Advance(absl::Minutes(15) - absl::Seconds(1));
-  throttle->RecordFailure("alice", "s");
+  Fail(*throttle, "alice", "s", 1);
   EXPECT_EQ(Locked(*throttle, "alice", "s"), absl::Minutes(1));
 }
 
@@ -161,28 +173,59 @@ TEST_F(LoginThrottleTest, LockoutHistoryIsKeptWithinTheWindow) {
   EXPECT_EQ(Locked(*throttle, "alice", "s"), absl::Minutes(2));
 }
 
-TEST_F(LoginThrottleTest, FailuresDuringALockoutCountTowardsTheNext) {
+TEST_F(LoginThrottleTest, AttemptsDuringALockoutAreRefusedAndNotCounted) {
   auto throttle = Make();
   Fail(*throttle, "alice", "s", 5);
-  // Logins that passed Check before the lock and failed after it.
-  Fail(*throttle, "alice", "s", 4);
+  for (int i = 0; i < 10; ++i) {
+    const absl::Status refused = throttle->Reserve("alice", "s");
+    EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(RetryAfter(refused), absl::Minutes(1));
+  }
   clock_.Advance(absl::Minutes(1));
+  Fail(*throttle, "alice", "s", 4);
   EXPECT_TRUE(throttle->Check("alice", "s").ok());
-  throttle->RecordFailure("alice", "s");
+  Fail(*throttle, "alice", "s", 1);  // The second lockout in a row.
   EXPECT_EQ(Locked(*throttle, "alice", "s"), absl::Minutes(2));
+}
+
+// The race of issue 13: 29 concurrent wrong passwords, then the right one.
+// Each attempt is counted when it is reserved, before any password is
+// checked, so no more than the threshold get past the throttle.
+TEST_F(LoginThrottleTest, ConcurrentReservationsNeverExceedTheThreshold) {
+  auto throttle = Make();
+  constexpr int kThreads = 29;
+  std::atomic<int> reserved{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const absl::Status status =
+          throttle->Reserve("alice", absl::StrCat("10.0.0.", t % 2));
+      if (status.ok()) {
+        ++reserved;
+      } else if (status.code() == absl::StatusCode::kResourceExhausted) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(reserved.load(), 5);
+  EXPECT_EQ(refused.load(), kThreads - 5);
+  EXPECT_EQ(throttle->Reserve("alice", "10.0.0.1").code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(LoginThrottleTest, SuccessResetsTheUser) {
   auto throttle = Make();
   Fail(*throttle, "alice", "s", 4);
-  throttle->RecordSuccess("alice");
+  Fail(*throttle, "alice", "s", 1);  // Reserved, then the right password.
+  ASSERT_TRUE(throttle->RecordSuccess("alice", "s").ok());
   Fail(*throttle, "alice", "s", 4);
   EXPECT_TRUE(throttle->Check("alice", "s").ok());
   // And its lockout history: the next lockout is the first again.
-  throttle->RecordFailure("alice", "s");
+  Fail(*throttle, "alice", "s", 1);
   clock_.Advance(absl::Minutes(1));
-  throttle->RecordSuccess("alice");
-  EXPECT_EQ(throttle->tracked_users(), 0u);
+  Fail(*throttle, "alice", "s2", 1);
+  ASSERT_TRUE(throttle->RecordSuccess("alice", "s2").ok());
   Fail(*throttle, "alice", "s", 5);
   EXPECT_EQ(Locked(*throttle, "alice", "s"), absl::Minutes(1));
 }
@@ -190,8 +233,9 @@ TEST_F(LoginThrottleTest, SuccessResetsTheUser) {
 TEST_F(LoginThrottleTest, SuccessOfOneUserDoesNotResetAnother) {
   auto throttle = Make();
   Fail(*throttle, "alice", "s", 4);
-  throttle->RecordSuccess("bob");
-  throttle->RecordFailure("alice", "s");
+  Fail(*throttle, "bob", "s", 1);
+  ASSERT_TRUE(throttle->RecordSuccess("bob", "s").ok());
+  Fail(*throttle, "alice", "s", 1);
   EXPECT_EQ(Locked(*throttle, "alice", "s"), absl::Minutes(1));
 }
 
@@ -207,18 +251,22 @@ TEST_F(LoginThrottleTest, SourceIsLockedOutAtTheTwentiethFailure) {
   EXPECT_TRUE(throttle->Check("user0", "198.51.100.1").ok());
 }
 
-TEST_F(LoginThrottleTest, SuccessDoesNotResetTheSource) {
+TEST_F(LoginThrottleTest, SuccessGivesTheSourceItsAttemptBackOnly) {
   auto throttle = Make();
   for (int u = 0; u < 4; ++u) {
     Fail(*throttle, absl::StrCat("victim", u), "203.0.113.9", 4);
   }
-  Fail(*throttle, "mallory", "203.0.113.9", 3);  // 19 failures.
-  // The attacker logs in to its own account from the same address.
-  throttle->RecordSuccess("mallory");
-  throttle->RecordFailure("victim4", "203.0.113.9");
-  EXPECT_EQ(Locked(*throttle, "victim4", "203.0.113.9"), absl::Minutes(1));
+  Fail(*throttle, "mallory", "203.0.113.9", 2);  // 18 failures.
+  // The attacker logs in to its own account from the same address: the
+  // attempt counted while it was checked (19), then given back (18).
+  Fail(*throttle, "mallory", "203.0.113.9", 1);
+  ASSERT_TRUE(throttle->RecordSuccess("mallory", "203.0.113.9").ok());
+  Fail(*throttle, "victim4", "203.0.113.9", 1);  // 19.
+  EXPECT_TRUE(throttle->Check("victim4", "203.0.113.9").ok());
+  Fail(*throttle, "victim4", "203.0.113.9", 1);  // 20: locked.
   EXPECT_EQ(Locked(*throttle, "mallory", "203.0.113.9"), absl::Minutes(1));
-  throttle->RecordSuccess("mallory");
+  // Nor does a success lift the source's lock.
+  ASSERT_TRUE(throttle->RecordSuccess("mallory", "203.0.113.9").ok());
   EXPECT_EQ(Locked(*throttle, "mallory", "203.0.113.9"), absl::Minutes(1));
 }
 
@@ -256,43 +304,31 @@ TEST_F(LoginThrottleTest, MessageNamesNeitherUserNorSource) {
       << status;
 }
 
-TEST_F(LoginThrottleTest, MemoryIsBoundedByEvictingTheOldestFailure) {
+TEST_F(LoginThrottleTest, StaleCountersArePurgedAtMostOncePerWindow) {
+  storage::MemoryStore store;
   LoginThrottleOptions options;
-  options.max_user_failures = 2;
-  options.max_source_failures = 1000;
-  options.max_tracked_keys = 3;
+  options.store = &store;
   auto throttle = Make(options);
-  throttle->RecordFailure("u1", "s1");
-  clock_.Advance(absl::Seconds(1));
-  throttle->RecordFailure("u2", "s2");
-  clock_.Advance(absl::Seconds(1));
-  throttle->RecordFailure("u3", "s3");
-  clock_.Advance(absl::Seconds(1));
-  throttle->RecordFailure("u1", "s1");  // u1 locked; now the newest.
-  EXPECT_EQ(Locked(*throttle, "u1", "x"), absl::Minutes(1));
-  throttle->RecordFailure("u4", "s4");  // Evicts u2, the oldest failure.
-  EXPECT_EQ(throttle->tracked_users(), 3u);
-  EXPECT_EQ(throttle->tracked_sources(), 3u);
-  throttle->RecordFailure("u2", "s2");  // Evicts u3: u2 starts again at one.
-  EXPECT_TRUE(throttle->Check("u2", "x").ok());
-  throttle->RecordFailure("u3", "s3");  // Evicts u1.
-  EXPECT_TRUE(throttle->Check("u3", "x").ok());
-  EXPECT_TRUE(throttle->Check("u1", "x").ok());  // Its lock went with it.
-  throttle->RecordFailure("u2", "s2");           // Still tracked: locks.
-  EXPECT_EQ(Locked(*throttle, "u2", "x"), absl::Minutes(1));
-  EXPECT_EQ(throttle->tracked_users(), 3u);
+  Fail(*throttle, "u1", "s1", 1);  // Purges (nothing) and waits a window.
+  clock_.Advance(absl::Minutes(15) + absl::Seconds(1));
+  Fail(*throttle, "u2", "s2", 1);  // Purges u1 and s1, stale since 1 s.
+  clock_.Advance(absl::Minutes(14));
+  Fail(*throttle, "u3", "s3", 1);  // Too soon to purge u2 and s2 (stale).
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(*store.PurgeExpiredLoginAttempts(clock_.Now()), 4);
 }
 
-TEST_F(LoginThrottleTest, FloodOfNamesStaysWithinTheCap) {
+TEST_F(LoginThrottleTest, ReplicasSharingAStoreShareTheLimits) {
+  storage::MemoryStore store;
   LoginThrottleOptions options;
-  options.max_tracked_keys = 100;
-  auto throttle = Make(options);
-  for (int i = 0; i < 10'000; ++i) {
-    throttle->RecordFailure(absl::StrCat("user", i),
-                            absl::StrCat("10.0.", i / 256, ".", i % 256));
-  }
-  EXPECT_EQ(throttle->tracked_users(), 100u);
-  EXPECT_EQ(throttle->tracked_sources(), 100u);
+  options.store = &store;
+  auto a = Make(options);
+  auto b = Make(options);
+  Fail(*a, "alice", "s", 3);
+  Fail(*b, "alice", "s", 2);
+  EXPECT_EQ(Locked(*a, "alice", "s"), absl::Minutes(1));
+  EXPECT_EQ(b->Reserve("alice", "t").code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(LoginThrottleTest, LongKeysAreStoredAsDigestsAndStayDistinct) {
@@ -316,15 +352,14 @@ TEST_F(LoginThrottleTest, ConcurrentFailuresAreAllCounted) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&throttle, t] {
       for (int i = 0; i < 100; ++i) {
-        throttle->RecordFailure("alice", absl::StrCat("s", t));
+        Fail(*throttle, "alice", absl::StrCat("s", t), 1);
         (void)throttle->Check("alice", "s");
-        if (i % 10 == 0) throttle->RecordSuccess("bob");
+        if (i % 10 == 0) (void)throttle->RecordSuccess("bob", "elsewhere");
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(Locked(*throttle, "alice", "s"), absl::Minutes(1));
-  EXPECT_EQ(throttle->tracked_sources(), 8u);
 }
 
 TEST_F(LoginThrottleTest, OptionsAreValidated) {
@@ -347,7 +382,6 @@ TEST_F(LoginThrottleTest, OptionsAreValidated) {
               o.max_lockout = absl::Minutes(1);
             }),
             invalid);
-  EXPECT_EQ(code([](auto& o) { o.max_tracked_keys = 0; }), invalid);
   EXPECT_EQ(code([](auto& o) { o.clock = nullptr; }), invalid);
 }
 

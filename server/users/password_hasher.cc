@@ -2,6 +2,7 @@
 
 #include <argon2.h>
 #include <openssl/crypto.h>
+#include <sys/mman.h>
 
 #include <string>
 #include <utility>
@@ -24,6 +25,20 @@ argon2_type LibraryType(Argon2Type type) {
   return Argon2_id;
 }
 
+// The hash's memory (m KiB) straight from the kernel and back at once:
+// through malloc, a freed block stays resident in the thread's arena, and
+// with one arena per thread the process would keep up to one block per
+// arena however few hashes run at once (hash_limiter.h bounds those).
+int MapHashMemory(uint8_t** memory, size_t bytes) {
+  void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED) return ARGON2_MEMORY_ALLOCATION_ERROR;
+  *memory = static_cast<uint8_t*>(mapped);
+  return ARGON2_OK;
+}
+
+void UnmapHashMemory(uint8_t* memory, size_t bytes) { munmap(memory, bytes); }
+
 void Wipe(std::string& secret) {
   OPENSSL_cleanse(secret.data(), secret.size());
 }
@@ -34,11 +49,24 @@ absl::StatusOr<std::string> PasswordHasher::ComputeHash(
     absl::string_view password, const Argon2Phc& phc, size_t hash_bytes) const {
   if (on_argon2_) on_argon2_();
   std::string out(hash_bytes, '\0');
-  const int rc = argon2_hash(phc.iterations, phc.memory_kib, phc.parallelism,
-                             password.data(), password.size(), phc.salt.data(),
-                             phc.salt.size(), out.data(), out.size(),
-                             /*encoded=*/nullptr, /*encodedlen=*/0,
-                             LibraryType(phc.type), phc.version);
+  // argon2_hash() with our allocator; libargon2 reads, never writes, pwd and
+  // salt without ARGON2_FLAG_CLEAR_PASSWORD.
+  argon2_context context{};
+  context.out = reinterpret_cast<uint8_t*>(out.data());
+  context.outlen = static_cast<uint32_t>(out.size());
+  context.pwd = reinterpret_cast<uint8_t*>(const_cast<char*>(password.data()));
+  context.pwdlen = static_cast<uint32_t>(password.size());
+  context.salt = reinterpret_cast<uint8_t*>(const_cast<char*>(phc.salt.data()));
+  context.saltlen = static_cast<uint32_t>(phc.salt.size());
+  context.t_cost = phc.iterations;
+  context.m_cost = phc.memory_kib;
+  context.lanes = phc.parallelism;
+  context.threads = phc.parallelism;
+  context.version = phc.version;
+  context.allocate_cbk = &MapHashMemory;
+  context.free_cbk = &UnmapHashMemory;
+  context.flags = ARGON2_DEFAULT_FLAGS;
+  const int rc = argon2_ctx(&context, LibraryType(phc.type));
   if (rc == ARGON2_OK) return out;
   if (rc == ARGON2_MEMORY_ALLOCATION_ERROR) {
     return absl::ResourceExhaustedError(

@@ -1,5 +1,8 @@
 #include "server/users/user_accounts.h"
 
+#include <optional>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "jwt/base64url.h"
@@ -65,6 +68,42 @@ absl::Status CheckUserId(absl::string_view user_id) {
   return absl::OkStatus();
 }
 
+// A slot for one password hash, or none when there is no bound.
+using HashSlot = std::optional<HashLimiter::Slot>;
+absl::StatusOr<HashSlot> TakeHashSlot(HashLimiter* hashes) {
+  if (hashes == nullptr) return HashSlot();
+  auto slot = hashes->Acquire();
+  if (!slot.ok()) return slot.status();
+  return HashSlot(*std::move(slot));
+}
+
+// RFC 6749 §4.1.2.1: temporarily_unavailable, "due to a temporary
+// overloading". The throttle's refusal is ResourceExhausted (this client
+// used up its tries); a busy server's is Unavailable, so the HTTP face can
+// answer 503 rather than 429 (server/http/oauth_http_errors.h).
+absl::Status Throttled(const absl::Status& refusal) {
+  return WithErrorDetail(
+      OAuthFailure(OAuthError::kTemporarilyUnavailable,
+                   "too many failed logins; try again later"),
+      "retry_after_seconds",
+      absl::StrCat(absl::ToInt64Seconds(RetryAfter(refusal))));
+}
+
+absl::Status Busy() {
+  return WithErrorDetail(OAuthFailure(OAuthError::kTemporarilyUnavailable,
+                                      "the server is busy; try again later",
+                                      absl::StatusCode::kUnavailable),
+                         "retry_after_seconds", "1");
+}
+
+// A refusal of the throttle as the caller hears it; other errors (the
+// store's) as they are.
+absl::Status FromThrottle(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kResourceExhausted
+             ? Throttled(status)
+             : status;
+}
+
 }  // namespace
 
 bool IsValidUserId(absl::string_view user_id) {
@@ -82,6 +121,8 @@ absl::StatusOr<storage::UserRecord> UserAccounts::Create(UserSpec spec) const {
   if (absl::Status s = ValidatePassword(spec.password); !s.ok()) {
     return Invalid(s.message());
   }
+  auto slot = TakeHashSlot(hashes_);
+  if (!slot.ok()) return slot.status();
   auto hash = hasher_->Hash(spec.password);
   if (!hash.ok()) return hash.status();
   storage::UserRecord user;
@@ -161,6 +202,8 @@ absl::StatusOr<storage::UserRecord> UserAccounts::SetPassword(
   }
   auto user = Get(user_id);
   if (!user.ok()) return user.status();
+  auto slot = TakeHashSlot(hashes_);
+  if (!slot.ok()) return slot.status();
   auto hash = hasher_->Hash(password);
   if (!hash.ok()) return hash.status();
   user->password_hash = *std::move(hash);
@@ -188,29 +231,41 @@ absl::StatusOr<storage::UserRecord> UserAccounts::Authenticate(
   auto normalized = NormalizeUsername(username);
   const std::string key =
       normalized.ok() ? *normalized : absl::AsciiStrToLower(username);
+  // A locked-out key is refused before anything costs: no hash slot, no
+  // lookup. Reserve below decides, atomically.
   if (absl::Status allowed = throttle_->Check(key, source); !allowed.ok()) {
-    events_->LoginFailed("throttled");
-    return WithErrorDetail(
-        OAuthFailure(OAuthError::kTemporarilyUnavailable,
-                     "too many failed logins; try again later"),
-        "retry_after_seconds",
-        absl::StrCat(absl::ToInt64Seconds(RetryAfter(allowed))));
+    if (allowed.code() == absl::StatusCode::kResourceExhausted) {
+      events_->LoginFailed("throttled");
+    }
+    return FromThrottle(allowed);
   }
+  absl::StatusOr<storage::UserRecord> user =
+      absl::NotFoundError("malformed username");
+  if (normalized.ok()) user = store_->GetUserByUsername(*normalized);
+  if (!user.ok() && user.status().code() != absl::StatusCode::kNotFound) {
+    return user.status();
+  }
+  // The unknown user's dummy hash takes a slot too: it costs the same.
+  auto slot = TakeHashSlot(hashes_);
+  if (!slot.ok()) {
+    events_->LoginFailed("busy");
+    return Busy();
+  }
+  if (absl::Status reserved = throttle_->Reserve(key, source); !reserved.ok()) {
+    if (reserved.code() == absl::StatusCode::kResourceExhausted) {
+      events_->LoginFailed("throttled");
+    }
+    return FromThrottle(reserved);
+  }
+  // From here the attempt counts as a failure unless it succeeds.
   auto fail = [&](absl::string_view reason) {
-    throttle_->RecordFailure(key, source);
     events_->LoginFailed(reason);
     return refused;
   };
-  if (!normalized.ok()) {
-    hasher_->VerifyDummy(password);
-    return fail("bad_credentials");
-  }
-  auto user = store_->GetUserByUsername(*normalized);
-  if (user.status().code() == absl::StatusCode::kNotFound) {
+  if (!user.ok()) {
     hasher_->VerifyDummy(password);  // Costs what a wrong password costs.
     return fail("bad_credentials");
   }
-  if (!user.ok()) return user.status();
   auto check = hasher_->Verify(password, user->password_hash);
   if (!check.ok()) {
     // A corrupt stored hash: the login fails, and the metric says why.
@@ -220,10 +275,13 @@ absl::StatusOr<storage::UserRecord> UserAccounts::Authenticate(
   // Only now, with the right password: a disabled account does not reveal
   // itself to someone guessing.
   if (user->disabled) return fail("disabled");
-  throttle_->RecordSuccess(key);
+  // A failure to give the attempt back leaves the counters stricter, not
+  // looser: the login stands.
+  (void)throttle_->RecordSuccess(key, source);
   if (check->needs_rehash) {
     // Parameters changed since the hash was made: upgrade it now that the
-    // password is at hand. A failure here does not fail the login.
+    // password is at hand (under the same hash slot). A failure here does
+    // not fail the login.
     auto rehashed = hasher_->Hash(password);
     if (rehashed.ok() &&
         store_->SetPasswordHash(user->user_id, *rehashed, Now(clock_)).ok()) {

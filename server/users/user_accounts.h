@@ -14,6 +14,7 @@
 #include "jwt/clock.h"
 #include "server/oauth/events.h"
 #include "server/random_source.h"
+#include "server/users/hash_limiter.h"
 #include "server/users/login_throttle.h"
 #include "server/users/password_hasher.h"
 #include "storage/user_store.h"
@@ -41,6 +42,11 @@ struct UserPage {
 // Thread-safe. Everything passed in must outlive it. Errors: kInvalidRequest
 // (oauth_error.h) for bad input, NotFound, AlreadyExists, the store's. A
 // failed call changes nothing.
+//
+// Every password hash (logins, unknown users' included, and Create and
+// SetPassword) takes a slot of `hashes` first, when given (null: no bound).
+// Without a slot in time, Create and SetPassword fail with Unavailable
+// ("the server is busy").
 class UserAccounts {
  public:
   // Ends every grant of a user (their refresh tokens and access tokens):
@@ -51,14 +57,16 @@ class UserAccounts {
   UserAccounts(storage::UserStore* store, const PasswordHasher* hasher,
                LoginThrottle* throttle, const jwt::Clock* clock,
                RandomSource random, OAuthEvents* events = OAuthEvents::None(),
-               GrantRevocation revoke_user_grants = nullptr)
+               GrantRevocation revoke_user_grants = nullptr,
+               HashLimiter* hashes = nullptr)
       : store_(store),
         hasher_(hasher),
         throttle_(throttle),
         clock_(clock),
         random_(std::move(random)),
         events_(events),
-        revoke_user_grants_(std::move(revoke_user_grants)) {}
+        revoke_user_grants_(std::move(revoke_user_grants)),
+        hashes_(hashes) {}
 
   absl::StatusOr<storage::UserRecord> Create(UserSpec spec) const;
   absl::StatusOr<storage::UserRecord> Get(absl::string_view user_id) const;
@@ -79,12 +87,17 @@ class UserAccounts {
       absl::string_view user_id, absl::string_view password) const;
 
   // The user, when `password` is theirs and they are not disabled.
-  // `source` (the client's address) keys the per-source throttle.
+  // `source` (the client's address) keys the per-source throttle. The
+  // attempt is reserved with the throttle (LoginThrottle::Reserve) before
+  // the password is checked, so concurrent guesses count as they start.
   // Errors: kAccessDenied with code Unauthenticated for an unknown user, a
   // wrong password or a disabled user, all with one message (no account
   // enumeration, and an unknown user costs one Argon2id like a known one);
-  // kTemporarilyUnavailable (ResourceExhausted) while throttled, with the
-  // detail "retry_after_seconds"; the store's errors (Unavailable).
+  // kTemporarilyUnavailable with the detail "retry_after_seconds": with code
+  // ResourceExhausted while throttled, with code Unavailable when no hash
+  // slot came free in time (the server is busy: retry after 1 second; not
+  // counted as a failed login); the store's errors (Unavailable, without an
+  // OAuth error).
   absl::StatusOr<storage::UserRecord> Authenticate(
       absl::string_view username, absl::string_view password,
       absl::string_view source) const;
@@ -97,6 +110,7 @@ class UserAccounts {
   const RandomSource random_;
   OAuthEvents* const events_;
   const GrantRevocation revoke_user_grants_;
+  HashLimiter* const hashes_;  // May be null.
 };
 
 // Whether `user_id` has the form this server generates (base64url, 1 to 64

@@ -393,4 +393,53 @@ absl::StatusOr<std::vector<std::string>> MemoryStore::UserGrants(
   return std::vector<std::string>(grants.begin(), grants.end());
 }
 
+absl::StatusOr<LoginAttemptStore::Counters> MemoryStore::GetLoginAttempts(
+    const std::vector<std::string>& keys) {
+  absl::MutexLock lock(&attempts_mu_);
+  Counters counters;
+  for (const std::string& key : keys) {
+    auto it = login_attempts_.find(key);
+    counters.push_back(it == login_attempts_.end()
+                           ? std::nullopt
+                           : std::optional<LoginAttempts>(it->second));
+  }
+  return counters;
+}
+
+absl::Status MemoryStore::UpdateLoginAttempts(
+    const std::vector<std::string>& keys,
+    absl::FunctionRef<absl::Status(Counters&)> update) {
+  absl::MutexLock lock(&attempts_mu_);
+  Counters counters;
+  for (const std::string& key : keys) {
+    auto it = login_attempts_.find(key);
+    counters.push_back(it == login_attempts_.end()
+                           ? std::nullopt
+                           : std::optional<LoginAttempts>(it->second));
+  }
+  if (absl::Status status = update(counters); !status.ok()) return status;
+  for (size_t i = 0; i < keys.size() && i < counters.size(); ++i) {
+    if (counters[i].has_value()) {
+      login_attempts_[keys[i]] = *counters[i];
+    } else {
+      login_attempts_.erase(keys[i]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> MemoryStore::PurgeExpiredLoginAttempts(absl::Time now) {
+  absl::MutexLock lock(&attempts_mu_);
+  int64_t purged = 0;
+  for (auto it = login_attempts_.begin(); it != login_attempts_.end();) {
+    if (it->second.expires_at < now) {
+      it = login_attempts_.erase(it);
+      ++purged;
+    } else {
+      ++it;
+    }
+  }
+  return purged;
+}
+
 }  // namespace identity::storage

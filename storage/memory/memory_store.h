@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "storage/client_store.h"
 #include "storage/grant_store.h"
+#include "storage/login_attempt_store.h"
 #include "storage/revocation_store.h"
 #include "storage/signing_key_store.h"
 #include "storage/user_store.h"
@@ -22,7 +23,8 @@ class MemoryStore : public ClientStore,
                     public RevocationStore,
                     public SigningKeyStore,
                     public UserStore,
-                    public GrantStore {
+                    public GrantStore,
+                    public LoginAttemptStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
@@ -79,6 +81,14 @@ class MemoryStore : public ClientStore,
   absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
                                                       absl::Time now) override;
 
+  absl::StatusOr<Counters> GetLoginAttempts(
+      const std::vector<std::string>& keys) override;
+  // `update` runs under a mutex of the login counters' own.
+  absl::Status UpdateLoginAttempts(
+      const std::vector<std::string>& keys,
+      absl::FunctionRef<absl::Status(Counters&)> update) override;
+  absl::StatusOr<int64_t> PurgeExpiredLoginAttempts(absl::Time now) override;
+
  private:
   absl::Mutex mu_;
   std::map<std::string, ClientRecord, std::less<>> clients_
@@ -94,6 +104,9 @@ class MemoryStore : public ClientStore,
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, RefreshTokenRecord, std::less<>> refresh_tokens_
       ABSL_GUARDED_BY(mu_);
+  absl::Mutex attempts_mu_;
+  std::map<std::string, LoginAttempts, std::less<>> login_attempts_
+      ABSL_GUARDED_BY(attempts_mu_);
 };
 
 }  // namespace identity::storage

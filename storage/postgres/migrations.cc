@@ -120,6 +120,21 @@ const std::vector<std::string>& Migrations() {
         CREATE INDEX authorization_codes_user_id
           ON authorization_codes (user_id);
       )sql",
+      // 5: the login throttle's counters, shared by the replicas
+      // (storage/login_attempt_store.h). Keys are digests, never usernames
+      // or addresses.
+      R"sql(
+        CREATE TABLE login_attempts (
+          key          text PRIMARY KEY,
+          failures     integer NOT NULL,
+          lockouts     integer NOT NULL,
+          window_start timestamptz NOT NULL,
+          last_failure timestamptz NOT NULL,
+          locked_until timestamptz NOT NULL,
+          expires_at   timestamptz NOT NULL
+        );
+        CREATE INDEX login_attempts_expires_at ON login_attempts (expires_at);
+      )sql",
   };
   return *kMigrations;
 }

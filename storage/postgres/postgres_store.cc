@@ -386,6 +386,57 @@ std::string GrantTypes(const ClientRecord& client) {
   return absl::StrJoin(client.grant_types, " ");
 }
 
+constexpr char kLoginAttemptColumns[] =
+    "failures, lockouts,"
+    " (extract(epoch from window_start) * 1000000)::bigint,"
+    " (extract(epoch from last_failure) * 1000000)::bigint,"
+    " (extract(epoch from locked_until) * 1000000)::bigint,"
+    " (extract(epoch from expires_at) * 1000000)::bigint";
+
+// The login throttle's statements (storage/login_attempt_store.h).
+void PrepareLoginAttempts(pqxx::connection& c) {
+  c.prepare("get_login_attempt", std::string("SELECT ") + kLoginAttemptColumns +
+                                     " FROM login_attempts WHERE key = $1");
+  // Creates the row if absent and locks it either way; `inserted` tells a
+  // placeholder from a stored counter.
+  c.prepare("lock_login_attempt",
+            std::string("INSERT INTO login_attempts (key, failures, lockouts,"
+                        " window_start, last_failure, locked_until,"
+                        " expires_at) VALUES ($1, 0, 0, to_timestamp(0),"
+                        " to_timestamp(0), to_timestamp(0), to_timestamp(0))"
+                        " ON CONFLICT (key) DO UPDATE SET key = excluded.key"
+                        " RETURNING ") +
+                kLoginAttemptColumns + ", xmax = 0 AS inserted");
+  c.prepare("put_login_attempt",
+            "UPDATE login_attempts SET failures = $2, lockouts = $3,"
+            " window_start = to_timestamp($4::bigint / 1000000.0),"
+            " last_failure = to_timestamp($5::bigint / 1000000.0),"
+            " locked_until = to_timestamp($6::bigint / 1000000.0),"
+            " expires_at = to_timestamp($7::bigint / 1000000.0)"
+            " WHERE key = $1");
+  c.prepare("delete_login_attempt",
+            "DELETE FROM login_attempts WHERE key = $1");
+  c.prepare("purge_login_attempts",
+            "DELETE FROM login_attempts"
+            " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+}
+
+LoginAttempts LoginAttemptsFromRow(const pqxx::row& row) {
+  LoginAttempts attempts;
+  attempts.failures = row[0].as<int32_t>();
+  attempts.lockouts = row[1].as<int32_t>();
+  attempts.window_start = absl::FromUnixMicros(row[2].as<int64_t>());
+  attempts.last_failure = absl::FromUnixMicros(row[3].as<int64_t>());
+  attempts.locked_until = absl::FromUnixMicros(row[4].as<int64_t>());
+  attempts.expires_at = absl::FromUnixMicros(row[5].as<int64_t>());
+  return attempts;
+}
+
+void PrepareAll(pqxx::connection& c) {
+  Prepare(c);
+  PrepareLoginAttempts(c);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
@@ -399,7 +450,7 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
       std::min(probe_options.statement_timeout, absl::Seconds(2));
   auto probe = ConnectionPool::Create(std::move(probe_options), nullptr);
   if (!probe.ok()) return probe.status();
-  auto pool = ConnectionPool::Create(std::move(options), &Prepare);
+  auto pool = ConnectionPool::Create(std::move(options), &PrepareAll);
   if (!pool.ok()) return pool.status();
   if (auto version = ApplyMigrations(**pool); !version.ok()) {
     return version.status();
@@ -935,6 +986,76 @@ absl::StatusOr<std::vector<std::string>> PostgresStore::UserGrants(
       });
   if (!status.ok()) return status;
   return grants;
+}
+
+absl::StatusOr<LoginAttemptStore::Counters> PostgresStore::GetLoginAttempts(
+    const std::vector<std::string>& keys) {
+  Counters counters;
+  absl::Status status =
+      WithConnection(*pool_, "get_login_attempts", [&](pqxx::connection& c) {
+        counters.clear();
+        pqxx::nontransaction txn(c);
+        for (const std::string& key : keys) {
+          pqxx::result rows = txn.exec_prepared("get_login_attempt", key);
+          counters.push_back(rows.empty() ? std::nullopt
+                                          : std::optional<LoginAttempts>(
+                                                LoginAttemptsFromRow(rows[0])));
+        }
+      });
+  if (!status.ok()) return status;
+  return counters;
+}
+
+absl::Status PostgresStore::UpdateLoginAttempts(
+    const std::vector<std::string>& keys,
+    absl::FunctionRef<absl::Status(Counters&)> update) {
+  // Rows are locked in sorted key order: two calls sharing keys take their
+  // locks in the same order and cannot deadlock.
+  std::vector<size_t> order(keys.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+  absl::Status refused;
+  absl::Status status =
+      WithConnection(*pool_, "update_login_attempts", [&](pqxx::connection& c) {
+        pqxx::work txn(c);
+        Counters counters(keys.size());
+        for (size_t i : order) {
+          pqxx::row row = txn.exec_prepared1("lock_login_attempt", keys[i]);
+          if (!row[6].as<bool>()) counters[i] = LoginAttemptsFromRow(row);
+        }
+        refused = update(counters);
+        if (!refused.ok()) return;  // Rolled back: nothing stored.
+        for (size_t i : order) {
+          if (i >= counters.size() || !counters[i].has_value()) {
+            txn.exec_prepared("delete_login_attempt", keys[i]);
+            continue;
+          }
+          const LoginAttempts& a = *counters[i];
+          txn.exec_prepared("put_login_attempt", keys[i], a.failures,
+                            a.lockouts, absl::ToUnixMicros(a.window_start),
+                            absl::ToUnixMicros(a.last_failure),
+                            absl::ToUnixMicros(a.locked_until),
+                            absl::ToUnixMicros(a.expires_at));
+        }
+        txn.commit();
+      });
+  if (!status.ok()) return status;
+  return refused;
+}
+
+absl::StatusOr<int64_t> PostgresStore::PurgeExpiredLoginAttempts(
+    absl::Time now) {
+  int64_t purged = 0;
+  absl::Status status = WithConnection(
+      *pool_, "purge_expired_login_attempts", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        purged =
+            txn.exec_prepared("purge_login_attempts", absl::ToUnixMicros(now))
+                .affected_rows();
+      });
+  if (!status.ok()) return status;
+  return purged;
 }
 
 }  // namespace identity::storage

@@ -1,5 +1,5 @@
-// ClientStore, RevocationStore, SigningKeyStore, UserStore and GrantStore on
-// PostgreSQL.
+// ClientStore, RevocationStore, SigningKeyStore, UserStore, GrantStore and
+// LoginAttemptStore on PostgreSQL.
 #ifndef IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
 #define IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
 
@@ -9,6 +9,7 @@
 
 #include "storage/client_store.h"
 #include "storage/grant_store.h"
+#include "storage/login_attempt_store.h"
 #include "storage/postgres/connection_pool.h"
 #include "storage/revocation_store.h"
 #include "storage/signing_key_store.h"
@@ -22,7 +23,8 @@ class PostgresStore : public ClientStore,
                       public RevocationStore,
                       public SigningKeyStore,
                       public UserStore,
-                      public GrantStore {
+                      public GrantStore,
+                      public LoginAttemptStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
   // ConnectionPool::Create and ApplyMigrations.
@@ -87,6 +89,18 @@ class PostgresStore : public ClientStore,
       absl::string_view grant_id, absl::Time now) override;
   absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
                                                       absl::Time now) override;
+
+  absl::StatusOr<Counters> GetLoginAttempts(
+      const std::vector<std::string>& keys) override;
+  // One transaction: each key's row is created if absent and locked (an
+  // INSERT ... ON CONFLICT DO UPDATE ... RETURNING), in sorted key order so
+  // that concurrent calls cannot deadlock; then `update` runs and the rows
+  // are written back or deleted. Other replicas' calls on a shared key wait
+  // for the row lock.
+  absl::Status UpdateLoginAttempts(
+      const std::vector<std::string>& keys,
+      absl::FunctionRef<absl::Status(Counters&)> update) override;
+  absl::StatusOr<int64_t> PurgeExpiredLoginAttempts(absl::Time now) override;
 
   // Runs `SELECT 1` on a connection of its own (outside the pool, so a busy
   // pool does not make the database look down). Errors: Unavailable.

@@ -60,8 +60,8 @@ testing::Stores MakePostgresStores() {
   std::shared_ptr<PostgresStore> store = *std::move(opened);
   Exec(*store,
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
-       " authorization_codes, refresh_tokens");
-  return {store,       store.get(), store.get(),
+       " authorization_codes, refresh_tokens, login_attempts");
+  return {store,       store.get(), store.get(), store.get(),
           store.get(), store.get(), store.get()};
 }
 
@@ -309,6 +309,35 @@ TEST(PostgresStoreTest, UserAndGrantCallsNameTheirOperations) {
                   "create_refresh_token OK", "get_refresh_token OK",
                   "rotate_refresh_token OK", "revoke_refresh_family OK",
                   "purge_expired_refresh_tokens OK"));
+}
+
+// Two replicas: each its own store (own pool) on one database. The row
+// lock, not a mutex of the process, is what keeps every update.
+TEST(PostgresStoreTest, LoginAttemptUpdatesOfTwoReplicasAreAllCounted) {
+  auto a = PostgresStore::Open(Options());
+  auto b = PostgresStore::Open(Options());
+  ASSERT_TRUE(a.ok() && b.ok());
+  Exec(**a, "DELETE FROM login_attempts WHERE key = 'user:both'");
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  for (PostgresStore* store : {a->get(), b->get(), a->get(), b->get()}) {
+    threads.emplace_back([store] {
+      for (int i = 0; i < kEach; ++i) {
+        EXPECT_TRUE(
+            store
+                ->UpdateLoginAttempts({"user:both"},
+                                      [](LoginAttemptStore::Counters& c) {
+                                        if (!c[0].has_value())
+                                          c[0] = LoginAttempts{};
+                                        ++c[0]->failures;
+                                        return absl::OkStatus();
+                                      })
+                .ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ((*(*b)->GetLoginAttempts({"user:both"}))[0]->failures, 4 * kEach);
 }
 
 TEST(PostgresStoreTest, PoolOptionsAreValidated) {

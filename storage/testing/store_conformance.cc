@@ -16,6 +16,7 @@ namespace {
 
 // Whole microseconds: what both backends keep.
 const absl::Time kT0 = absl::FromUnixMicros(1'800'000'000'123'456);
+const absl::Duration kMicro = absl::Microseconds(1);
 
 ClientRecord Client(const std::string& id) {
   ClientRecord c;
@@ -121,6 +122,7 @@ void StoreConformanceTest::SetUp() {
   ASSERT_NE(stores_.keys, nullptr);
   ASSERT_NE(stores_.users, nullptr);
   ASSERT_NE(stores_.grants, nullptr);
+  ASSERT_NE(stores_.login_attempts, nullptr);
 }
 
 TEST_P(StoreConformanceTest, CreatedClientReadsBackUnchanged) {
@@ -1041,6 +1043,134 @@ TEST_P(StoreConformanceTest, ExpiredRefreshTokensArePurged) {
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(stores_.grants->GetRefreshToken("idle").ok());
   EXPECT_TRUE(stores_.grants->GetRefreshToken("new").ok());
+}
+
+// The login throttle's counters (storage/login_attempt_store.h).
+
+namespace {
+
+LoginAttempts Attempts(int failures, absl::Time expires_at) {
+  LoginAttempts a;
+  a.failures = failures;
+  a.lockouts = 2;
+  a.window_start = kT0;
+  a.last_failure = kT0 + absl::Seconds(1);
+  a.locked_until = kT0 + absl::Minutes(2);
+  a.expires_at = expires_at;
+  return a;
+}
+
+}  // namespace
+
+TEST_P(StoreConformanceTest, LoginAttemptsStartAbsentAndReadBackUnchanged) {
+  LoginAttemptStore& store = *stores_.login_attempts;
+  std::vector<LoginAttemptStore::Counters> seen;
+  ASSERT_TRUE(store
+                  .UpdateLoginAttempts({"user:a", "source:b"},
+                                       [&](LoginAttemptStore::Counters& c) {
+                                         seen.push_back(c);
+                                         c[0] = Attempts(3, kT0);
+                                         return absl::OkStatus();
+                                       })
+                  .ok());
+  ASSERT_EQ(seen.size(), 1u);  // Called once.
+  EXPECT_EQ(seen[0], LoginAttemptStore::Counters(2));
+  auto got = store.GetLoginAttempts({"source:b", "user:a", "user:c"});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, (LoginAttemptStore::Counters{std::nullopt, Attempts(3, kT0),
+                                               std::nullopt}));
+}
+
+TEST_P(StoreConformanceTest, LoginAttemptsUpdateSeesTheStoredCounters) {
+  LoginAttemptStore& store = *stores_.login_attempts;
+  auto set = [&](const std::vector<std::string>& keys,
+                 LoginAttemptStore::Counters to) {
+    return store.UpdateLoginAttempts(keys, [&](LoginAttemptStore::Counters& c) {
+      c = to;
+      return absl::OkStatus();
+    });
+  };
+  ASSERT_TRUE(set({"k1", "k2"}, {Attempts(1, kT0), Attempts(2, kT0)}).ok());
+  LoginAttemptStore::Counters seen;
+  ASSERT_TRUE(store
+                  .UpdateLoginAttempts({"k2", "k1"},
+                                       [&](LoginAttemptStore::Counters& c) {
+                                         seen = c;
+                                         c[0].reset();  // Deletes k2.
+                                         return absl::OkStatus();
+                                       })
+                  .ok());
+  EXPECT_EQ(seen,
+            (LoginAttemptStore::Counters{Attempts(2, kT0), Attempts(1, kT0)}));
+  EXPECT_EQ(*store.GetLoginAttempts({"k1", "k2"}),
+            (LoginAttemptStore::Counters{Attempts(1, kT0), std::nullopt}));
+}
+
+TEST_P(StoreConformanceTest, LoginAttemptsRefusedUpdateStoresNothing) {
+  LoginAttemptStore& store = *stores_.login_attempts;
+  const absl::Status refused = absl::ResourceExhaustedError("locked");
+  EXPECT_EQ(store.UpdateLoginAttempts({"k1"},
+                                      [&](LoginAttemptStore::Counters& c) {
+                                        c[0] = Attempts(1, kT0);
+                                        return refused;
+                                      }),
+            refused);
+  EXPECT_EQ(*store.GetLoginAttempts({"k1"}),
+            LoginAttemptStore::Counters{std::nullopt});
+}
+
+// The throttle's limits rest on this: concurrent read-modify-writes of one
+// key lose no update.
+TEST_P(StoreConformanceTest, ConcurrentLoginAttemptUpdatesAreAllCounted) {
+  LoginAttemptStore& store = *stores_.login_attempts;
+  constexpr int kThreads = 16;
+  constexpr int kEach = 10;
+  absl::Barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Half name the keys in the other order: no deadlock either way.
+      const std::vector<std::string> keys =
+          t % 2 == 0 ? std::vector<std::string>{"user:x", "source:y"}
+                     : std::vector<std::string>{"source:y", "user:x"};
+      start.Block();
+      for (int i = 0; i < kEach; ++i) {
+        absl::Status status =
+            store.UpdateLoginAttempts(keys, [](LoginAttemptStore::Counters& c) {
+              for (auto& counter : c) {
+                if (!counter.has_value()) counter = Attempts(0, kT0);
+                ++counter->failures;
+              }
+              return absl::OkStatus();
+            });
+        EXPECT_TRUE(status.ok()) << status;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto got = store.GetLoginAttempts({"user:x", "source:y"});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)[0]->failures, kThreads * kEach);
+  EXPECT_EQ((*got)[1]->failures, kThreads * kEach);
+}
+
+TEST_P(StoreConformanceTest, ExpiredLoginAttemptsArePurged) {
+  LoginAttemptStore& store = *stores_.login_attempts;
+  ASSERT_TRUE(store
+                  .UpdateLoginAttempts({"old", "now", "new"},
+                                       [](LoginAttemptStore::Counters& c) {
+                                         c[0] = Attempts(1, kT0 - kMicro);
+                                         c[1] = Attempts(1, kT0);
+                                         c[2] = Attempts(1, kT0 + kMicro);
+                                         return absl::OkStatus();
+                                       })
+                  .ok());
+  EXPECT_EQ(*store.PurgeExpiredLoginAttempts(kT0), 1);
+  auto got = store.GetLoginAttempts({"old", "now", "new"});
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE((*got)[0].has_value());
+  EXPECT_TRUE((*got)[1].has_value());
+  EXPECT_TRUE((*got)[2].has_value());
 }
 
 }  // namespace identity::storage::testing

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "storage/client_store.h"
 #include "storage/grant_store.h"
+#include "storage/login_attempt_store.h"
 #include "storage/revocation_store.h"
 #include "storage/signing_key_store.h"
 #include "storage/user_store.h"
@@ -26,6 +27,7 @@ struct Stores {
   SigningKeyStore* keys = nullptr;
   UserStore* users = nullptr;
   GrantStore* grants = nullptr;
+  LoginAttemptStore* login_attempts = nullptr;
 };
 
 using StoresFactory = Stores (*)();

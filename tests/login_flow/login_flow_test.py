@@ -18,6 +18,11 @@ PyJWT (python3-jwt) to verify access and ID tokens against the servers' JWKS. It
     of one refresh token, with the rows they leave checked with psql;
   - that no password, client secret, PKCE verifier, code or token appears in either server's log
     (every line of which must be JSON) or in any database column;
+  - issue 13: 29 parallel wrong passwords spread over both servers check only 5 (the counters
+    are in PostgreSQL), and the source is what the trusted proxy (the test, on 127.0.0.1) forwards
+    in x-forwarded-for; a third server on the same database, with 2 password-hash slots, takes
+    64 parallel logins with its peak RSS (VmHWM) growing by about 2 hashes, refusing the rest
+    fast as busy;
   - a clean exit 0 on SIGTERM of both.
 
 Usage: /usr/bin/python3 login_flow_test.py --server BINARY --proto-root DIR [-k PATTERN]
@@ -67,6 +72,7 @@ INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
 UNAUTHENTICATED = grpc.StatusCode.UNAUTHENTICATED
 
 servers = []      # [Server A, Server B], set in main().
+burst_server = None  # Server C, on the same database: 2 password hashes at a time.
 database_url = None  # The private database both servers use.
 world = None      # The admin-made user and clients (World), made once.
 
@@ -130,7 +136,7 @@ def pkce_pair():
 class Server:
     """identity-server as a child process; stdout and stderr go to its own log file."""
 
-    def __init__(self, name, binary, url, work_dir, admin_id, admin_secret):
+    def __init__(self, name, binary, url, work_dir, admin_id, admin_secret, extra_args=()):
         self.name = name
         self.address = "127.0.0.1:%d" % support.free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
@@ -144,7 +150,7 @@ class Server:
             self.process = subprocess.Popen(
                 [binary, "--store=postgres", "--database-url=" + url,
                  "--grpc-listen=" + self.address, "--issuer=" + ISSUER, "--audience=" + AUDIENCE,
-                 "--log-level=debug", "--store-cache-ttl=0"],
+                 "--log-level=debug", "--store-cache-ttl=0"] + list(extra_args),
                 env=env, stdout=log, stderr=log)
         self.channel = grpc.insecure_channel(self.address)
         self.tokens = token_pb2_grpc.TokenServiceStub(self.channel)
@@ -808,6 +814,142 @@ class RaceTest(FlowTestCase):
                          "the replacement: rotated_at NULL, revoked")
 
 
+class GuessingTest(FlowTestCase):
+    """Issue 13, item 3: the login throttle (5 failures per username, 20 per source, in 15 min)
+    holds for concurrent guesses spread over both servers, whose counters are in PostgreSQL; the
+    source is what the trusted proxy (127.0.0.1, --trusted-proxies) forwards."""
+
+    GUESSES = 29
+
+    @staticmethod
+    def forwarded(source):
+        """The metadata a reverse proxy at 127.0.0.1 adds for a client at `source`."""
+        return (("x-forwarded-for", source),)
+
+    def login(self, server, username, password, source):
+        """Authorize for world.web: 'OK' or 'CODE/reason'."""
+        _, challenge = pkce_pair()
+        request = self.authorize_request(world.web, challenge, username=username,
+                                         password=password)
+        try:
+            server.tokens.Authorize(request, metadata=self.forwarded(source),
+                                    timeout=RPC_TIMEOUT)
+            return "OK"
+        except grpc.RpcError as error:
+            return "%s/%s" % outcome(error)
+
+    def test_parallel_guesses_on_both_servers_do_not_pass_the_throttle(self):
+        """29 wrong passwords at once, alternating between the servers, then the right one:
+        without the reservation all 29 were checked and the right one logged in."""
+        admin = bearer(world.admin_token(self.a))
+        username = "victim." + secrets.token_hex(4)
+        password = remember("password", "pw-" + secrets.token_urlsafe(18))
+        self.a.admin.CreateUser(admin_pb2.CreateUserRequest(username=username, password=password),
+                                metadata=admin, timeout=RPC_TIMEOUT)
+        wrong = remember("wrong password", "wrong-" + secrets.token_urlsafe(12))
+        # Each guess from its own address: only the per-user limit is in play.
+        results = race([lambda i=i: self.login(servers[i % 2], username, wrong,
+                                               "127.2.0.%d" % (i + 1))
+                        for i in range(self.GUESSES)])
+        tally = {}
+        for ok, value in results:
+            key = value if ok else repr(value)
+            tally[key] = tally.get(key, 0) + 1
+        self.assertEqual(tally, {"UNAUTHENTICATED/access_denied": 5,
+                                 "RESOURCE_EXHAUSTED/temporarily_unavailable": self.GUESSES - 5})
+        for server in (self.a, self.b):
+            self.assertEqual(self.login(server, username, password, "127.2.1.1"),
+                             "RESOURCE_EXHAUSTED/temporarily_unavailable", server.name)
+        rows = support.psql(database_url, "SELECT count(*) FROM login_attempts"
+                                          " WHERE key LIKE 'user:%' AND locked_until > now()")
+        self.assertGreaterEqual(int(rows[0][0]), 1)
+
+    def test_the_source_is_what_the_trusted_proxy_forwards(self):
+        """20 failures from one forwarded address (4 each for 5 unknown names, so no username
+        locks) lock that address on both servers; another address, and the proxy itself, are
+        not locked."""
+        wrong = remember("wrong password", "wrong-" + secrets.token_urlsafe(12))
+        names = ["nobody.%s.%d" % (secrets.token_hex(3), i) for i in range(6)]
+        source = "127.3.0.%d" % secrets.randbelow(250)
+        for i in range(20):
+            self.assertEqual(self.login(servers[i % 2], names[i // 4], wrong, source),
+                             "UNAUTHENTICATED/access_denied", i)
+        for server in (self.a, self.b):
+            self.assertEqual(self.login(server, names[5], wrong, source),
+                             "RESOURCE_EXHAUSTED/temporarily_unavailable", server.name)
+        self.assertEqual(self.login(self.b, names[5], wrong, "127.4.0.1"),
+                         "UNAUTHENTICATED/access_denied")
+        # A client's own header is not believed when it does not come from the proxy: only the
+        # right-most (proxy-added) entry counts.
+        self.assertEqual(self.login(self.a, names[5], wrong, source + ", 127.4.0.2"),
+                         "UNAUTHENTICATED/access_denied")
+
+
+class LoginBurstTest(FlowTestCase):
+    """Issue 13, item 2: 64 concurrent logins against a server allowing 2 password hashes at a
+    time (--password-hash-concurrency=2, default Argon2id: 19 MiB each). The others wait up to
+    100 ms, then are refused at once; the process's peak resident memory grows by about 2 hashes,
+    not 64 (before the bound: about 16.5 MiB per concurrent login)."""
+
+    BURST = 64
+    HASH_MIB = 19
+    SLOTS = 2
+    SLACK_MIB = 64  # Threads' stacks, gRPC buffers, allocator: generous, far below 64 hashes.
+
+    @staticmethod
+    def status_kib(pid, field):
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise AssertionError("no %s in /proc/%d/status" % (field, pid))
+
+    def test_64_parallel_logins_stay_within_the_hash_bound(self):
+        server = burst_server
+        pid = server.process.pid
+        _, challenge = pkce_pair()
+        wrong = remember("wrong password", "wrong-" + secrets.token_urlsafe(12))
+
+        def call(i):
+            # Unknown names (a dummy hash each, as costly as a real one), each from its own
+            # forwarded address: no throttle in play, only the hash bound.
+            request = self.authorize_request(world.web, challenge,
+                                             username="burst.%d.%s" % (i, secrets.token_hex(3)),
+                                             password=wrong)
+            return server.tokens.Authorize(request, timeout=RPC_TIMEOUT,
+                                           metadata=(("x-forwarded-for", "127.5.0.%d" % (i + 1)),))
+
+        # Warm up (threads, first hash), then reset the peak to what is resident now.
+        race([lambda i=i: call(100 + i) for i in range(4)])
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")  # Linux: resets VmHWM to the current RSS.
+        before = self.status_kib(pid, "VmRSS")
+        started = time.monotonic()
+        results = race([lambda i=i: call(i) for i in range(self.BURST)])
+        elapsed = time.monotonic() - started
+        peak = self.status_kib(pid, "VmHWM")
+        tally = {}
+        for ok, value in results:
+            key = "OK" if ok else ("%s/%s" % outcome(value) if isinstance(value, grpc.RpcError)
+                                   else repr(value))
+            tally[key] = tally.get(key, 0) + 1
+        growth_mib = (peak - before) / 1024.0
+        sys.stderr.write("login burst: %d calls in %.1f s, %s; RSS %.0f MiB before, peak growth "
+                         "%.0f MiB (bound %d x %d MiB + %d MiB slack)\n"
+                         % (self.BURST, elapsed, tally, before / 1024.0, growth_mib, self.SLOTS,
+                            self.HASH_MIB, self.SLACK_MIB))
+        self.assertEqual(set(tally) - {"UNAUTHENTICATED/access_denied",
+                                       "RESOURCE_EXHAUSTED/temporarily_unavailable"}, set(), tally)
+        self.assertGreater(tally.get("RESOURCE_EXHAUSTED/temporarily_unavailable", 0), 0, tally)
+        self.assertGreater(tally.get("UNAUTHENTICATED/access_denied", 0), 0, tally)
+        self.assertLessEqual(growth_mib, self.SLOTS * self.HASH_MIB + self.SLACK_MIB)
+        # The refusal is the busy one: retry after 1 s, not the throttle's lockout.
+        for ok, value in results:
+            if not ok and outcome(value)[0] == "RESOURCE_EXHAUSTED":
+                self.assertEqual(error_info(value).metadata["retry_after_seconds"], "1")
+                self.assertEqual(value.details(), "the server is busy; try again later")
+
+
 class ShutdownAndLeakTest(FlowTestCase):
     """Runs last (in name order): SIGTERM both, then the logs and the database are searched."""
 
@@ -881,7 +1023,7 @@ def main(argv):
     sys.stderr.write("grpcio %s, PyJWT %s, server %s, logs in %s\n"
                      % (grpc.__version__, jwt.__version__, options["--server"], log_dir))
 
-    global database_url, world
+    global database_url, world, burst_server
     admin_id = "login-flow-admin." + secrets.token_hex(4)
     admin_secret = remember("admin client_secret", secrets.token_urlsafe(32))
     remember("admin basic credentials", base64.b64encode(
@@ -890,16 +1032,25 @@ def main(argv):
     passed = False
     try:
         # Both at once on the fresh database: they race to migrate it and seed keys and admin.
+        # The test client plays a reverse proxy at 127.0.0.1 (GuessingTest); the wait for a
+        # hash slot is long, so that no concurrent login is refused as busy here.
         for name in ("a", "b"):
             servers.append(Server(name, options["--server"], database_url, log_dir,
-                                  admin_id, admin_secret))
+                                  admin_id, admin_secret,
+                                  ["--trusted-proxies=127.0.0.1", "--password-hash-wait=10s"]))
         for server in servers:
             server.wait_ready()
         world = World(admin_id, admin_secret)
-        passed = junit_report.run([SeedFlowTest, NegativeTest, RaceTest, ShutdownAndLeakTest],
+        burst_server = Server("c", options["--server"], database_url, log_dir, admin_id,
+                              admin_secret, ["--trusted-proxies=127.0.0.1",
+                                             "--password-hash-concurrency=2",
+                                             "--password-hash-wait=100ms", "--log-level=info"])
+        burst_server.wait_ready()
+        passed = junit_report.run([SeedFlowTest, NegativeTest, RaceTest, GuessingTest,
+                                   LoginBurstTest, ShutdownAndLeakTest],
                                   "login_flow_test", options.get("-k"))
     finally:
-        for server in servers:
+        for server in servers + ([burst_server] if burst_server else []):
             server.kill()
         support.psql(shared_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     return 0 if passed else 1
