@@ -633,6 +633,11 @@ class NegativeTest(FlowTestCase):
             world.web, challenge, username=username, password=password), timeout=RPC_TIMEOUT)
         remember("authorization code", authorized.code)
         tokens = self.redeem(b, world.web, authorized.code, verifier)
+        # RFC 7662 §2.1: the refresh token introspects as one, to its own client.
+        refresh = self.introspect(a, tokens.refresh_token)
+        self.assertEqual((refresh.active, refresh.token_type, refresh.sub, refresh.client_id),
+                         (True, "refresh_token", bob.user_id, world.web.client_id))
+        self.assertTrue(self.introspect(a, tokens.access_token).active)
 
         disabled = b.admin.DisableUser(admin_pb2.DisableUserRequest(
             user_id=bob.user_id, disabled=True), metadata=bearer(world.admin_token(b)),
@@ -647,6 +652,35 @@ class NegativeTest(FlowTestCase):
         self.assert_refresh_fails(a, world.web, tokens.refresh_token)
         self.assert_oauth_error(UNAUTHENTICATED, "invalid_token", b.tokens.UserInfo,
                                 token_pb2.UserInfoRequest(), bearer(tokens.access_token))
+        # Issue 13 item 7: the access token is inactive at once on both replicas (what
+        # revocation-sensitive methods ask), and so is the refresh token.
+        for server in (a, b):
+            self.assertFalse(self.introspect(server, tokens.access_token).active, server.name)
+            self.assertFalse(self.introspect(server, tokens.refresh_token).active, server.name)
+
+    def test_new_password_ends_the_users_grants_on_every_replica(self):
+        a, b = self.a, self.b
+        username = "carol." + secrets.token_hex(4)
+        password = remember("password", "pw-" + secrets.token_urlsafe(18))
+        carol = a.admin.CreateUser(admin_pb2.CreateUserRequest(
+            username=username, password=password, name="Carol"),
+            metadata=bearer(world.admin_token(a)), timeout=RPC_TIMEOUT)
+        verifier, challenge = pkce_pair()
+        authorized = a.tokens.Authorize(self.authorize_request(
+            world.web, challenge, username=username, password=password), timeout=RPC_TIMEOUT)
+        remember("authorization code", authorized.code)
+        tokens = self.redeem(a, world.web, authorized.code, verifier)
+        refreshed = self.refresh(b, world.web, tokens.refresh_token)
+        self.assertTrue(self.introspect(a, refreshed.access_token).active)
+
+        new_password = remember("password", "pw-" + secrets.token_urlsafe(18))
+        b.admin.SetUserPassword(admin_pb2.SetUserPasswordRequest(
+            user_id=carol.user_id, password=new_password),
+            metadata=bearer(world.admin_token(b)), timeout=RPC_TIMEOUT)
+        for server in (a, b):
+            for token in (tokens.access_token, refreshed.access_token):
+                self.assertFalse(self.introspect(server, token).active, server.name)
+        self.assert_refresh_fails(a, world.web, refreshed.refresh_token)
 
     def test_code_replay_is_invalid_grant_and_revokes_the_first_tokens(self):
         _, authorized, verifier = self.authorize(self.a, world.web)
