@@ -459,9 +459,9 @@ void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     body["exp"] = result->exp;
     body["iat"] = result->iat;
     body["sub"] = result->sub;
-    body["aud"] = result->aud;
+    if (!result->aud.empty()) body["aud"] = result->aud;
     body["iss"] = result->iss;
-    body["jti"] = result->jti;
+    if (!result->jti.empty()) body["jti"] = result->jti;
   }
   SendJson(response, 200, body);
 }

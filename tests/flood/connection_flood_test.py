@@ -2,7 +2,7 @@
 """An HTTP connection flood cannot take gRPC down (issue 13, item 1; docs/http.md, "Bounds").
 
 The real identity-server runs under a file-descriptor limit of 256 (RLIMIT_NOFILE 256:256, set
-for the child only), on the memory store, with the HTTP listener on. The test opens more
+for the child only), on a PostgreSQL database of its own, with the HTTP listener on. The test opens more
 keep-alive HTTP connections to /healthz than the process has descriptors, each with a request
 sent, and holds them (--http-idle-timeout=1m keeps the server from reclaiming them meanwhile).
 gRPC 1.51 stops accepting on a listening socket for good once accept4 fails with EMFILE, so
@@ -12,6 +12,7 @@ of its own) answers KeyService/GetJwks during the flood and after it, the HTTP l
 at most its cap of those connections at a time, and it answers again once the flood ends.
 
 Usage: /usr/bin/python3 connection_flood_test.py --server BINARY [-k PATTERN]
+(IDENTITY_TEST_DATABASE_URL names the PostgreSQL the test creates its database on.)
 Writes JUnit XML to $XML_OUTPUT_FILE when set and exits non-zero if a test fails.
 """
 
@@ -58,7 +59,7 @@ def wait_until(what, predicate, seconds=30, interval=0.1):
 
 
 class Server:
-    def __init__(self, binary, work_dir):
+    def __init__(self, binary, work_dir, database_url):
         self.grpc_address = "127.0.0.1:%d" % support.free_port()
         self.http_port = support.free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
@@ -74,7 +75,8 @@ class Server:
 
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [binary, "--store=memory", "--issuer=http://localhost",
+                [binary, "--store=postgres", "--database-url=" + database_url,
+                 "--issuer=http://localhost",
                  "--grpc-listen=" + self.grpc_address,
                  "--http-listen=127.0.0.1:%d" % self.http_port],
                 env=env, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=limit_descriptors)
@@ -202,9 +204,14 @@ class ConnectionFloodTest(unittest.TestCase):
 
 def main(argv):
     options = dict(zip(argv[::2], argv[1::2]))
-    if len(argv) % 2 or not {"--server"} <= set(options) <= {"--server", "-k"}:
+    # --proto-root comes from the shared wrapper (tests/python/grpc_python_test.sh); unused.
+    if len(argv) % 2 or not {"--server"} <= set(options) <= {"--server", "--proto-root", "-k"}:
         sys.stderr.write(__doc__)
         return 2
+    shared_url = os.environ.get("IDENTITY_TEST_DATABASE_URL")
+    if not shared_url:
+        sys.stderr.write("IDENTITY_TEST_DATABASE_URL is not set: this test needs a PostgreSQL\n")
+        return 1
     # This process holds the flood's sockets: more than a default soft limit may allow.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < 4 * FLOOD:
@@ -212,8 +219,9 @@ def main(argv):
     global server
     work_dir = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
     passed = False
+    database, database_url = support.create_database(shared_url, "identity_flood_")
     try:
-        server = Server(options["--server"], work_dir)
+        server = Server(options["--server"], work_dir, database_url)
         passed = junit_report.run([ConnectionFloodTest], "connection_flood_test",
                                   options.get("-k"))
     finally:
@@ -221,6 +229,7 @@ def main(argv):
             server.kill()
             if not os.environ.get("XML_OUTPUT_FILE"):
                 sys.stderr.write("--- identity-server log (tail)\n" + server.log()[-3000:])
+        support.psql(shared_url, "DROP DATABASE IF EXISTS " + database)
     return 0 if passed else 1
 
 
