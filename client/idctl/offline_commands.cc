@@ -1,5 +1,6 @@
 #include "client/idctl/offline_commands.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,6 +65,14 @@ absl::StatusOr<jwt::VerifierOptions> VerifierOptionsFrom(
   }
   options.required_typ = args.Get("typ").value_or("");
   options.skip_typ_check = !args.Get("typ").has_value();
+  const bool empty_aud =
+      std::find(options.audiences.begin(), options.audiences.end(), "") !=
+      options.audiences.end();
+  if (args.Get("iss") == "" || args.Get("typ") == "" || empty_aud) {
+    return absl::InvalidArgumentError(
+        "--iss, --aud and --typ take a non-empty value (leave a flag out to "
+        "skip its check)");
+  }
   if (auto max_size = args.Get("max-size")) {
     if (!absl::SimpleAtoi(*max_size, &options.max_token_size) ||
         options.max_token_size == 0) {
