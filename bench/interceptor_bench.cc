@@ -41,6 +41,7 @@ struct Setup {
         *jwt::Jwks::FromKeys({key.PublicKey()}));
     jwt::VerifierOptions options;
     options.issuer = kIssuer;
+    options.audiences = {"orders-api"};
     options.required_typ = "at+jwt";
     auto verifier = std::make_shared<JwksTokenValidator>(
         *jwt::JwtVerifier::Create(options), [jwks] { return jwks; });

@@ -19,6 +19,45 @@ absl::string_view StripApplication(absl::string_view typ) {
   return typ;
 }
 
+// A required check must be configured, or skipped in so many words, never
+// both (RFC 8725 §3.11: a verifier that leaves "typ", "iss" or "aud"
+// unchecked accepts one kind of JWT as another).
+absl::Status CheckRequiredField(bool is_set, bool skipped,
+                                absl::string_view field,
+                                absl::string_view skip_flag) {
+  if (!is_set && !skipped) {
+    return MakeError(Reason::kOptionsInvalid,
+                     absl::StrCat(field, " is empty: set it, or set ",
+                                  skip_flag, " to accept any"));
+  }
+  if (is_set && skipped) {
+    return MakeError(
+        Reason::kOptionsInvalid,
+        absl::StrCat(field, " is set and so is ", skip_flag, "; choose one"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRequiredFields(const VerifierOptions& options) {
+  absl::Status status =
+      CheckRequiredField(!options.issuer.empty(), options.skip_issuer_check,
+                         "issuer", "skip_issuer_check");
+  if (!status.ok()) return status;
+  status = CheckRequiredField(!options.audiences.empty(),
+                              options.skip_audience_check, "audiences",
+                              "skip_audience_check");
+  if (!status.ok()) return status;
+  // An empty accepted audience would match a token whose "aud" is "".
+  if (std::find(options.audiences.begin(), options.audiences.end(), "") !=
+      options.audiences.end()) {
+    return MakeError(Reason::kOptionsInvalid,
+                     "audiences holds an empty audience");
+  }
+  return CheckRequiredField(!options.required_typ.empty(),
+                            options.skip_typ_check, "required_typ",
+                            "skip_typ_check");
+}
+
 }  // namespace
 
 bool TypMatches(absl::string_view typ, absl::string_view expected) {
@@ -27,6 +66,9 @@ bool TypMatches(absl::string_view typ, absl::string_view expected) {
 }
 
 absl::StatusOr<JwtVerifier> JwtVerifier::Create(VerifierOptions options) {
+  if (absl::Status status = CheckRequiredFields(options); !status.ok()) {
+    return status;
+  }
   if (options.leeway < absl::ZeroDuration() || options.leeway > kMaxLeeway ||
       options.leeway != absl::Seconds(absl::ToInt64Seconds(options.leeway))) {
     return MakeError(Reason::kOptionsInvalid,
@@ -53,17 +95,17 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
 
   // RFC 8725 §3.11: explicit typing keeps one kind of JWT from being replayed
   // as another.
-  if (options_.required_typ.has_value()) {
+  if (!options_.skip_typ_check) {
     const auto& typ = jws->header().typ;
     if (!typ.has_value()) {
       return MakeError(Reason::kTypMissing,
                        absl::StrCat("the header has no \"typ\"; \"",
-                                    *options_.required_typ, "\" is required"));
+                                    options_.required_typ, "\" is required"));
     }
-    if (!TypMatches(*typ, *options_.required_typ)) {
+    if (!TypMatches(*typ, options_.required_typ)) {
       return MakeError(
           Reason::kTypMismatch,
-          absl::StrCat("\"typ\" must be \"", *options_.required_typ, "\""));
+          absl::StrCat("\"typ\" must be \"", options_.required_typ, "\""));
     }
   }
 
@@ -96,7 +138,7 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
     return MakeError(Reason::kIssuedInFuture,
                      "the token was issued in the future (\"iat\")");
   }
-  if (!options_.issuer.empty()) {
+  if (!options_.skip_issuer_check) {
     if (!claims->iss.has_value()) {
       return MakeError(Reason::kIssuerMissing, "the token has no \"iss\"");
     }
@@ -105,7 +147,7 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
                        "\"iss\" is not the expected issuer");
     }
   }
-  if (!options_.audiences.empty()) {
+  if (!options_.skip_audience_check) {
     if (claims->aud.empty()) {
       return MakeError(Reason::kAudienceMissing, "the token has no \"aud\"");
     }

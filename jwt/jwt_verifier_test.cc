@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "jwt/base64url.h"
@@ -14,13 +15,21 @@ namespace {
 
 constexpr int64_t kNow = 1'800'000'000;
 
+// Options of an access-token verifier: every required field set.
+VerifierOptions AccessTokenOptions() {
+  VerifierOptions options;
+  options.issuer = "https://id.example";
+  options.audiences = {"api", "other-api"};
+  options.required_typ = "at+jwt";
+  return options;
+}
+
 class JwtVerifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
     key_ = *Jwk::Generate(Algorithm::kES256, "k1");
     jwks_ = *Jwks::FromKeys({key_.PublicKey()});
-    options_.issuer = "https://id.example";
-    options_.audiences = {"api", "other-api"};
+    options_ = AccessTokenOptions();
     options_.clock = &clock_;
   }
 
@@ -155,13 +164,102 @@ TEST_F(JwtVerifierTest, AudienceStringOrArray) {
       Reason::kAudienceMissing);
 }
 
-TEST_F(JwtVerifierTest, UncheckedIssuerAndAudienceWhenNotConfigured) {
+TEST_F(JwtVerifierTest, CreateRefusesEachEmptyRequiredFieldNamingIt) {
+  // RFC 8725 §3.11, RFC 9068 §4: an empty field never means "not checked".
+  VerifierOptions options = AccessTokenOptions();
+  options.issuer.clear();
+  absl::Status status = JwtVerifier::Create(options).status();
+  EXPECT_EQ(ReasonOf(status), Reason::kOptionsInvalid);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(status.message(), "issuer")) << status;
+  options = AccessTokenOptions();
+  options.audiences.clear();
+  status = JwtVerifier::Create(options).status();
+  EXPECT_EQ(ReasonOf(status), Reason::kOptionsInvalid);
+  EXPECT_TRUE(absl::StrContains(status.message(), "audiences")) << status;
+  options = AccessTokenOptions();
+  options.required_typ.clear();
+  status = JwtVerifier::Create(options).status();
+  EXPECT_EQ(ReasonOf(status), Reason::kOptionsInvalid);
+  EXPECT_TRUE(absl::StrContains(status.message(), "required_typ")) << status;
+}
+
+TEST_F(JwtVerifierTest, DefaultOptionsAreRefused) {
+  EXPECT_EQ(ReasonOf(JwtVerifier::Create(VerifierOptions()).status()),
+            Reason::kOptionsInvalid);
+}
+
+TEST_F(JwtVerifierTest, CreateRefusesAFieldSetTogetherWithItsOptOut) {
+  VerifierOptions options = AccessTokenOptions();
+  options.skip_issuer_check = true;
+  EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
+            Reason::kOptionsInvalid);
+  options = AccessTokenOptions();
+  options.skip_audience_check = true;
+  EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
+            Reason::kOptionsInvalid);
+  options = AccessTokenOptions();
+  options.skip_typ_check = true;
+  EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
+            Reason::kOptionsInvalid);
+}
+
+TEST_F(JwtVerifierTest, CreateRefusesAnEmptyAudience) {
+  // It would accept a token whose "aud" is "".
+  VerifierOptions options = AccessTokenOptions();
+  options.audiences = {"api", ""};
+  EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
+            Reason::kOptionsInvalid);
+}
+
+TEST_F(JwtVerifierTest, SkipIssuerCheckSkipsOnlyTheIssuer) {
   options_.issuer.clear();
-  options_.audiences.clear();
+  options_.skip_issuer_check = true;
   Claims claims = GoodClaims();
+  claims.iss = "https://other.example";
+  EXPECT_EQ(Verify(Sign(claims)), Reason::kOk);
   claims.iss.reset();
+  EXPECT_EQ(Verify(Sign(claims)), Reason::kOk);
+  claims.aud = {"elsewhere"};
+  EXPECT_EQ(Verify(Sign(claims)), Reason::kAudienceMismatch);
+  EXPECT_EQ(Verify(Sign(GoodClaims(), "JWT")), Reason::kTypMismatch);
+}
+
+TEST_F(JwtVerifierTest, SkipAudienceCheckSkipsOnlyTheAudience) {
+  options_.audiences.clear();
+  options_.skip_audience_check = true;
+  Claims claims = GoodClaims();
+  claims.aud = {"elsewhere"};
+  EXPECT_EQ(Verify(Sign(claims)), Reason::kOk);
   claims.aud.clear();
   EXPECT_EQ(Verify(Sign(claims)), Reason::kOk);
+  claims.iss = "https://other.example";
+  EXPECT_EQ(Verify(Sign(claims)), Reason::kIssuerMismatch);
+  EXPECT_EQ(Verify(Sign(GoodClaims(), "JWT")), Reason::kTypMismatch);
+}
+
+TEST_F(JwtVerifierTest, SkipTypCheckSkipsOnlyTheTyp) {
+  options_.required_typ.clear();
+  options_.skip_typ_check = true;
+  EXPECT_EQ(Verify(Sign(GoodClaims(), "JWT")), Reason::kOk);
+  EXPECT_EQ(Verify(Sign(GoodClaims(), "")), Reason::kOk);
+  Claims claims = GoodClaims();
+  claims.iss = "https://other.example";
+  EXPECT_EQ(Verify(Sign(claims, "JWT")), Reason::kIssuerMismatch);
+  claims = GoodClaims();
+  claims.aud = {"elsewhere"};
+  EXPECT_EQ(Verify(Sign(claims, "JWT")), Reason::kAudienceMismatch);
+}
+
+TEST_F(JwtVerifierTest, IdTokenIsRefusedAsAnAccessToken) {
+  // RFC 9068 §4, RFC 8725 §3.11: an OpenID Connect ID token of the same
+  // issuer, even one whose "aud" names this resource server (a client id
+  // equal to the API's audience), is not an access token: its "typ" is JWT.
+  Claims id_token = GoodClaims();
+  id_token.other.clear();
+  id_token.other["nonce"] = "n-0S6_WzA2Mj";
+  EXPECT_EQ(Verify(Sign(id_token, "JWT")), Reason::kTypMismatch);
+  EXPECT_EQ(Verify(Sign(id_token, "")), Reason::kTypMissing);
 }
 
 TEST_F(JwtVerifierTest, RegisteredClaimsMustHaveTheirTypes) {
@@ -238,24 +336,24 @@ TEST_F(JwtVerifierTest, SignatureCheckedBeforeClaims) {
 TEST_F(JwtVerifierTest, CreateRejectsBadOptions) {
   for (absl::Duration leeway : {absl::Seconds(-1), absl::Milliseconds(1500),
                                 absl::Hours(25), absl::InfiniteDuration()}) {
-    VerifierOptions options;
+    VerifierOptions options = AccessTokenOptions();
     options.leeway = leeway;
     EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
               Reason::kOptionsInvalid);
   }
-  VerifierOptions options;
+  VerifierOptions options = AccessTokenOptions();
   options.allowed_algorithms.clear();
   EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
             Reason::kOptionsInvalid);
-  options = VerifierOptions();
+  options = AccessTokenOptions();
   options.clock = nullptr;
   EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
             Reason::kOptionsInvalid);
-  options = VerifierOptions();
+  options = AccessTokenOptions();
   options.max_token_size = 0;
   EXPECT_EQ(ReasonOf(JwtVerifier::Create(options).status()),
             Reason::kOptionsInvalid);
-  options = VerifierOptions();
+  options = AccessTokenOptions();
   options.leeway = kMaxLeeway;
   EXPECT_TRUE(JwtVerifier::Create(options).ok());
 }
@@ -304,7 +402,12 @@ TEST(JwtSignerTest, SignsWithEveryAlgorithmAndVerifies) {
     auto token = signer->Sign(claims);
     ASSERT_TRUE(token.ok());
     FakeClock clock(absl::FromUnixSeconds(kNow));
+    // Only the signature is under test: the claims name no issuer or
+    // audience, and "typ" is the signer's default.
     VerifierOptions options;
+    options.skip_issuer_check = true;
+    options.skip_audience_check = true;
+    options.required_typ = "JWT";
     options.allowed_algorithms = {alg};
     options.clock = &clock;
     auto jwks = Jwks::FromKeys({key->is_symmetric() ? *key : key->PublicKey()});

@@ -229,6 +229,7 @@ TEST_F(ServerPostgresTest,
   ASSERT_TRUE(jwks.ok());
   jwt::VerifierOptions options;
   options.issuer = kIssuer;
+  options.audiences = {"orders-api"};
   options.required_typ = "at+jwt";
   auto verifier = jwt::JwtVerifier::Create(options);
   ASSERT_TRUE(verifier.ok());

@@ -132,6 +132,28 @@ TEST_F(IdctlTest, TypAndAlgFlags) {
   EXPECT_NE(alg.err.find("alg_not_allowed"), std::string::npos);
 }
 
+TEST_F(IdctlTest, VerifyNamesTheChecksItWasNotAskedFor) {
+  // RFC 8725 §3.11: a check left out is an explicit opt-out, said aloud.
+  const std::string token =
+      Sign(R"({"iss":"me","aud":"api","exp":4000000000})");
+  Result none = Idctl({"jwt", "verify", "--jwks", jwks_file_, token});
+  EXPECT_EQ(none.code, kExitOk) << none.err;
+  EXPECT_NE(none.err.find("not checked (no flag given): --iss --aud --typ"),
+            std::string::npos)
+      << none.err;
+  Result all = Idctl({"jwt", "verify", "--jwks", jwks_file_, "--iss", "me",
+                      "--aud", "api", "--typ", "JWT", token});
+  EXPECT_EQ(all.code, kExitOk) << all.err;
+  EXPECT_EQ(all.err.find("not checked"), std::string::npos) << all.err;
+  // An empty value is not a way to skip a check.
+  EXPECT_EQ(
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--iss", "", token}).code,
+      kExitUsage);
+  EXPECT_EQ(
+      Idctl({"jwt", "verify", "--jwks", jwks_file_, "--aud", "", token}).code,
+      kExitUsage);
+}
+
 TEST_F(IdctlTest, DecodeSaysItDidNotVerify) {
   Result r = Idctl({"jwt", "decode", Sign(R"({"exp":1,"sub":"x"})")});
   ASSERT_EQ(r.code, kExitOk);

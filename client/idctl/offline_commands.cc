@@ -1,5 +1,6 @@
 #include "client/idctl/offline_commands.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/idctl/exit_code.h"
 #include "jwt/algorithm.h"
 #include "jwt/base64url.h"
@@ -42,12 +44,17 @@ absl::StatusOr<jwt::Jwk> ReadKey(const std::string& path, Console& console) {
 }
 
 // The verifier options of `jwt verify` from its flags; InvalidArgument with a
-// message for the user when one is unusable.
+// message for the user when one is unusable. `jwt verify` is an inspection
+// tool: a check whose flag is absent (--iss, --aud, --typ) is skipped, an
+// explicit opt-out that JwtVerifier requires, and JwtVerify says so on
+// stderr. A service must not verify like this (RFC 8725 §3.11).
 absl::StatusOr<jwt::VerifierOptions> VerifierOptionsFrom(
     const ParsedArgs& args) {
   jwt::VerifierOptions options;
   options.issuer = args.Get("iss").value_or("");
+  options.skip_issuer_check = !args.Get("iss").has_value();
   options.audiences = args.GetAll("aud");
+  options.skip_audience_check = options.audiences.empty();
   if (auto leeway = args.Get("leeway")) {
     int64_t seconds = 0;
     if (!absl::SimpleAtoi(*leeway, &seconds) || seconds < 0) {
@@ -56,7 +63,16 @@ absl::StatusOr<jwt::VerifierOptions> VerifierOptionsFrom(
     }
     options.leeway = absl::Seconds(seconds);
   }
-  if (auto typ = args.Get("typ")) options.required_typ = *typ;
+  options.required_typ = args.Get("typ").value_or("");
+  options.skip_typ_check = !args.Get("typ").has_value();
+  const bool empty_aud =
+      std::find(options.audiences.begin(), options.audiences.end(), "") !=
+      options.audiences.end();
+  if (args.Get("iss") == "" || args.Get("typ") == "" || empty_aud) {
+    return absl::InvalidArgumentError(
+        "--iss, --aud and --typ take a non-empty value (leave a flag out to "
+        "skip its check)");
+  }
   if (auto max_size = args.Get("max-size")) {
     if (!absl::SimpleAtoi(*max_size, &options.max_token_size) ||
         options.max_token_size == 0) {
@@ -73,6 +89,15 @@ absl::StatusOr<jwt::VerifierOptions> VerifierOptionsFrom(
     }
   }
   return options;
+}
+
+// The checks `options` skips, as their flags ("--iss --aud"), or "".
+std::string SkippedChecks(const jwt::VerifierOptions& options) {
+  std::vector<absl::string_view> flags;
+  if (options.skip_issuer_check) flags.push_back("--iss");
+  if (options.skip_audience_check) flags.push_back("--aud");
+  if (options.skip_typ_check) flags.push_back("--typ");
+  return absl::StrJoin(flags, " ");
 }
 
 // The key set of `jwt verify --jwks`; a single JWK is a set of one. Unusable
@@ -214,6 +239,9 @@ int JwtVerify(const ParsedArgs& args, Console& console) {
   if (!options.ok()) return console.Usage(options.status().message());
   auto verifier = jwt::JwtVerifier::Create(*options);
   if (!verifier.ok()) return console.Usage(verifier.status().message());
+  if (const std::string skipped = SkippedChecks(*options); !skipped.empty()) {
+    console.err() << "idctl: not checked (no flag given): " << skipped << "\n";
+  }
   auto jwks = ReadJwks(*args.Get("jwks"), console);
   if (const int* exit = std::get_if<int>(&jwks)) return *exit;
   auto token = console.ReadToken(args.positional()[0]);

@@ -70,7 +70,9 @@ std::vector<Verb> OfflineVerbs() {
          Optional("max-size", "BYTES")},
         One("TOKEN")},
        "Exit 0 and print the claims when TOKEN is valid; exit 1 and print the "
-       "reason on stderr when it is not. --alg restricts the algorithms "
+       "reason on stderr when it is not. --iss, --aud and --typ are checked "
+       "when given; stderr names those not given. --alg restricts the "
+       "algorithms "
        "(default: ES256 ES384 RS256 PS256 EdDSA). JWKS_FILE may hold one JWK.",
        &JwtVerify},
   };

@@ -105,13 +105,13 @@ TEST(BearerTokenTest, FollowsRfc6750) {
 class AuthorizerTest : public ::testing::Test {
  protected:
   AuthorizerTest() : clock_(absl::FromUnixSeconds(1'800'000'000)) {
-    jwt::Jwk key = *jwt::Jwk::Generate(jwt::Algorithm::kES256, "k1");
     jwks_ = std::make_shared<const jwt::Jwks>(
-        *jwt::Jwks::FromKeys({key.PublicKey()}));
+        *jwt::Jwks::FromKeys({key_.PublicKey()}));
     signer_ = std::make_unique<jwt::JwtSigner>(
-        *jwt::JwtSigner::Create(key, {.typ = "at+jwt"}));
+        *jwt::JwtSigner::Create(key_, {.typ = "at+jwt"}));
     jwt::VerifierOptions options;
     options.issuer = "https://id.example";
+    options.audiences = {"orders-api"};
     options.required_typ = "at+jwt";
     options.clock = &clock_;
     uncached_ = std::make_shared<JwksTokenValidator>(
@@ -134,6 +134,7 @@ class AuthorizerTest : public ::testing::Test {
                     absl::Duration lifetime = absl::Minutes(5)) {
     jwt::Claims claims;
     claims.iss = std::string(issuer);
+    claims.aud = {"orders-api"};
     claims.sub = "svc";
     claims.iat = absl::ToUnixSeconds(clock_.Now());
     claims.exp = absl::ToUnixSeconds(clock_.Now() + lifetime);
@@ -148,6 +149,7 @@ class AuthorizerTest : public ::testing::Test {
   }
 
   jwt::FakeClock clock_;
+  jwt::Jwk key_ = *jwt::Jwk::Generate(jwt::Algorithm::kES256, "k1");
   std::shared_ptr<const jwt::Jwks> jwks_;
   std::shared_ptr<const JwksTokenValidator> uncached_;
   const CachingTokenValidator* cache_ = nullptr;
@@ -184,6 +186,44 @@ TEST_F(AuthorizerTest, DecidesEachCall) {
             StatusCode::kPermissionDenied);
   EXPECT_EQ(Decide(kRotateKeys, {"Bearer " + Token("administrator adm")}),
             StatusCode::kPermissionDenied);
+}
+
+TEST_F(AuthorizerTest, RefusesAnIdTokenOfTheSameIssuer) {
+  // RFC 9068 §4, RFC 8725 §3.11: an OpenID Connect ID token of the issuer,
+  // signed by the same key and naming this service's audience (a client id
+  // that equals it), is not an access token: its "typ" is JWT.
+  jwt::Claims claims;
+  claims.iss = "https://id.example";
+  claims.aud = {"orders-api"};
+  claims.sub = "alice";
+  claims.iat = absl::ToUnixSeconds(clock_.Now());
+  claims.exp = absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5));
+  claims.other["nonce"] = "n-0S6_WzA2Mj";
+  const std::string id_token =
+      *jwt::JwtSigner::Create(key_, {.typ = "JWT"})->Sign(claims);
+  absl::Status status =
+      authorizer_->Authorize(kListKeys, {"Bearer " + id_token});
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(status.message().find("typ_mismatch"), absl::string_view::npos)
+      << status.message();
+  // The same claims as an access token pass: only the type differs.
+  EXPECT_TRUE(
+      authorizer_->Authorize(kListKeys, {"Bearer " + *signer_->Sign(claims)})
+          .ok());
+}
+
+TEST_F(AuthorizerTest, RefusesATokenForAnotherAudience) {
+  // RFC 9068 §4: the resource server checks that "aud" names it.
+  jwt::Claims claims;
+  claims.iss = "https://id.example";
+  claims.aud = {"billing-api"};
+  claims.sub = "svc";
+  claims.exp = absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5));
+  absl::Status status =
+      authorizer_->Authorize(kListKeys, {"Bearer " + *signer_->Sign(claims)});
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(status.message().find("audience_mismatch"), absl::string_view::npos)
+      << status.message();
 }
 
 TEST_F(AuthorizerTest, ObserverCountsOutcomesByReason) {

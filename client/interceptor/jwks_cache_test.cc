@@ -68,8 +68,19 @@ class JwksCacheTest : public ::testing::Test {
   std::string Token(const jwt::Jwk& key) {
     jwt::Claims claims;
     claims.iss = "https://id.example";
+    claims.aud = {"orders-api"};
     claims.exp = absl::ToUnixSeconds(clock_.Now()) + 3600;
     return *jwt::JwtSigner::Create(key, {.typ = "at+jwt"})->Sign(claims);
+  }
+
+  // A resource server's verifier of the tokens above.
+  jwt::VerifierOptions VerifierOptions() {
+    jwt::VerifierOptions options;
+    options.issuer = "https://id.example";
+    options.audiences = {"orders-api"};
+    options.required_typ = "at+jwt";
+    options.clock = &clock_;
+    return options;
   }
 
   const std::string path_;
@@ -133,11 +144,9 @@ TEST_F(JwksCacheTest, LastGoodSetServesThroughAnOutageUpToItsBound) {
 
 TEST_F(JwksCacheTest, AnUnknownKidReachesTheValidatorAfterOneRefetch) {
   auto cache = NewCache({absl::Minutes(5), absl::Seconds(30), absl::Hours(1)});
-  jwt::VerifierOptions options;
-  options.clock = &clock_;
   JwksTokenValidator validator(
-      *jwt::JwtVerifier::Create(options), [&] { return cache->Current(); },
-      [&] { cache->RequestRefetch(); });
+      *jwt::JwtVerifier::Create(VerifierOptions()),
+      [&] { return cache->Current(); }, [&] { cache->RequestRefetch(); });
   EXPECT_TRUE(validator.Validate(Token(key1_)).ok());
   Publish({key1_, key2_});  // The issuer rotated in a new key.
   EXPECT_EQ(validator.Validate(Token(key2_)).status().code(),
@@ -150,11 +159,9 @@ TEST_F(JwksCacheTest, AnUnknownKidReachesTheValidatorAfterOneRefetch) {
 
 TEST_F(JwksCacheTest, AThousandCallsWithUnknownKidsFetchOncePerInterval) {
   auto cache = NewCache({absl::Minutes(5), absl::Seconds(30), absl::Hours(1)});
-  jwt::VerifierOptions options;
-  options.clock = &clock_;
   JwksTokenValidator validator(
-      *jwt::JwtVerifier::Create(options), [&] { return cache->Current(); },
-      [&] { cache->RequestRefetch(); });
+      *jwt::JwtVerifier::Create(VerifierOptions()),
+      [&] { return cache->Current(); }, [&] { cache->RequestRefetch(); });
   clock_.Advance(absl::Seconds(30));
   for (int i = 0; i < 1000; ++i) {
     // A random kid per call, as an attacker would send.

@@ -162,6 +162,7 @@ TEST_F(TokenServiceTest, GetJwksVerifiesIssuedTokensWithoutPrivateMembers) {
   ASSERT_TRUE(Token(Request(), &token).ok());
   jwt::VerifierOptions options;
   options.issuer = "https://id.example";
+  options.audiences = {"orders-api"};
   options.required_typ = "at+jwt";
   options.clock = &clock_;
   EXPECT_TRUE(jwt::JwtVerifier::Create(options)

@@ -21,6 +21,13 @@ absl::StatusOr<jwt::JwtVerifier> OwnAccessTokenVerifier(
   jwt::VerifierOptions options;
   options.issuer = std::move(issuer);
   options.required_typ = "at+jwt";
+  // Deliberately not the audience: the token is checked by the server that
+  // minted it, not by a resource server. Introspection reports "aud" for the
+  // resource server to judge (RFC 7662 §2.2), and a token minted before a
+  // change of --audience stays introspectable and revocable until it
+  // expires. The issuer and "typ" checks still keep other issuers' tokens
+  // and this server's ID tokens out (RFC 9068 §4, RFC 8725 §3.11).
+  options.skip_audience_check = true;
   options.allowed_algorithms = ServerSigningAlgorithms();
   options.leeway = kReplicaClockLeeway;
   options.require_exp = true;

@@ -21,8 +21,9 @@ inline constexpr absl::Duration kReplicaClockLeeway = absl::Seconds(5);
 
 // The verifier rule: "typ" at+jwt (RFC 9068 §4), "iss" == `issuer`, "exp"
 // required, any algorithm the server may sign with (never HMAC or "none"),
-// leeway kReplicaClockLeeway. The audience is not checked: every token of
-// this server names the configured audience. `clock` must outlive it.
+// leeway kReplicaClockLeeway. The audience is not checked (an explicit
+// skip_audience_check, reasons in the .cc): the server judges tokens it
+// minted, whatever audience they name. `clock` must outlive it.
 absl::StatusOr<jwt::JwtVerifier> OwnAccessTokenVerifier(
     std::string issuer, const jwt::Clock* clock);
 
