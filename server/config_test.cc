@@ -99,8 +99,8 @@ TEST_F(ConfigTest, LoginBurstAndProxySettings) {
     auto config = Load(refused);
     EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
         << bad;
-    const std::string flag(absl::string_view(bad).substr(
-        0, absl::string_view(bad).find('=')));
+    const std::string flag(
+        absl::string_view(bad).substr(0, absl::string_view(bad).find('=')));
     EXPECT_NE(config.status().message().find(flag), absl::string_view::npos)
         << config.status();
   }
