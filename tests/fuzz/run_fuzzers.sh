@@ -73,13 +73,15 @@ auth_objects=()
 compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
   client/interceptor/call_authorizer.cc client/interceptor/method_policy.cc \
   client/interceptor/token_validator.cc server/grpc/client_credentials_metadata.cc \
-  server/oauth/oauth_error.cc oauth_common/scope_syntax.cc
+  server/oauth/authorization_header.cc server/oauth/client_credentials.cc \
+  server/oauth/form_urlencoded.cc server/oauth/oauth_error.cc oauth_common/scope_syntax.cc
 # The PHC target needs only the Argon2 PHC parser (no libargon2: nothing is hashed).
 phc_objects=()
 compile phc_objects server/users/argon2_phc.cc
 # The form target: the HTTP front door's parsers.
 form_objects=()
-compile form_objects server/http/form.cc server/http/session.cc
+compile form_objects server/http/form.cc server/http/session.cc \
+  server/oauth/form_urlencoded.cc
 # The authorize target: the OAuth core's request parsers.
 authorize_objects=()
 compile authorize_objects server/oauth/pkce.cc server/oauth/redirect_uri.cc \
