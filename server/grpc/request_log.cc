@@ -69,7 +69,7 @@ class RequestLogInterceptor final : public grpc::experimental::Interceptor {
     }
     auto authorization = metadata.find("authorization");
     if (authorization != metadata.end() &&
-        absl::StartsWithIgnoreCase(View(authorization->second), "basic ")) {
+        HasAuthScheme(View(authorization->second), "Basic")) {
       auto credentials = ParseBasicAuthorization(View(authorization->second));
       if (credentials.ok()) client_id_ = std::move(credentials->client_id);
     }
