@@ -14,14 +14,13 @@ absl::Status NotYours() {
 }  // namespace
 
 absl::Status TokenRevoker::Revoke(absl::string_view token,
-                                  absl::string_view hint,
+                                  absl::string_view /*hint*/,
                                   absl::string_view client_id,
                                   absl::string_view client_secret,
                                   absl::string_view source) const {
   auto client = authenticator_->AuthenticatePublicOrConfidential(
       client_id, client_secret, source);
   if (!client.ok()) return client.status();
-  (void)hint;  // Only an optimization (RFC 7009 §2.1); the shape decides.
   if (token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "token is required");
   }

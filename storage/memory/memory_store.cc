@@ -8,6 +8,24 @@
 #include "absl/strings/str_cat.h"
 
 namespace identity::storage {
+namespace {
+
+// Erases the entries of `map` for which `expired` holds; returns how many.
+template <typename Map, typename Predicate>
+int64_t EraseIf(Map& map, Predicate expired) {
+  int64_t erased = 0;
+  for (auto it = map.begin(); it != map.end();) {
+    if (expired(*it)) {
+      it = map.erase(it);
+      ++erased;
+    } else {
+      ++it;
+    }
+  }
+  return erased;
+}
+
+}  // namespace
 
 absl::Status MemoryStore::CreateClient(const ClientRecord& client) {
   absl::MutexLock lock(&mu_);
@@ -81,16 +99,8 @@ absl::StatusOr<std::vector<std::string>> MemoryStore::ListRevoked(
 
 absl::StatusOr<int64_t> MemoryStore::PurgeExpired(absl::Time now) {
   absl::MutexLock lock(&mu_);
-  int64_t purged = 0;
-  for (auto it = revoked_.begin(); it != revoked_.end();) {
-    if (it->second < now) {
-      it = revoked_.erase(it);
-      ++purged;
-    } else {
-      ++it;
-    }
-  }
-  return purged;
+  return EraseIf(revoked_,
+                 [&](const auto& entry) { return entry.second < now; });
 }
 
 absl::StatusOr<std::vector<SigningKeyRecord>> MemoryStore::ListSigningKeys() {
@@ -154,17 +164,10 @@ absl::Status MemoryStore::RotateSigningKeys(absl::string_view current_kid,
 
 absl::StatusOr<int64_t> MemoryStore::RemoveExpiredSigningKeys(absl::Time now) {
   absl::MutexLock lock(&mu_);
-  int64_t removed = 0;
-  for (auto it = keys_.begin(); it != keys_.end();) {
-    if (it->second.state == KeyState::kRetired && it->second.remove_at &&
-        *it->second.remove_at < now) {
-      it = keys_.erase(it);
-      ++removed;
-    } else {
-      ++it;
-    }
-  }
-  return removed;
+  return EraseIf(keys_, [&](const auto& entry) {
+    return entry.second.state == KeyState::kRetired && entry.second.remove_at &&
+           *entry.second.remove_at < now;
+  });
 }
 
 absl::Status MemoryStore::CreateUser(const UserRecord& user) {
@@ -272,16 +275,8 @@ absl::StatusOr<AuthorizationCodeRecord> MemoryStore::RedeemAuthorizationCode(
 
 absl::StatusOr<int64_t> MemoryStore::PurgeExpiredCodes(absl::Time now) {
   absl::MutexLock lock(&mu_);
-  int64_t purged = 0;
-  for (auto it = codes_.begin(); it != codes_.end();) {
-    if (it->second.expires_at < now) {
-      it = codes_.erase(it);
-      ++purged;
-    } else {
-      ++it;
-    }
-  }
-  return purged;
+  return EraseIf(
+      codes_, [&](const auto& entry) { return entry.second.expires_at < now; });
 }
 
 absl::Status MemoryStore::CreateRefreshToken(const RefreshTokenRecord& token) {
@@ -344,16 +339,9 @@ absl::StatusOr<int64_t> MemoryStore::RevokeRefreshFamily(
 
 absl::StatusOr<int64_t> MemoryStore::PurgeExpiredRefreshTokens(absl::Time now) {
   absl::MutexLock lock(&mu_);
-  int64_t purged = 0;
-  for (auto it = refresh_tokens_.begin(); it != refresh_tokens_.end();) {
-    if (it->second.absolute_expires_at < now) {
-      it = refresh_tokens_.erase(it);
-      ++purged;
-    } else {
-      ++it;
-    }
-  }
-  return purged;
+  return EraseIf(refresh_tokens_, [&](const auto& entry) {
+    return entry.second.absolute_expires_at < now;
+  });
 }
 
 absl::StatusOr<std::vector<IssuedAccessToken>> MemoryStore::GrantAccessTokens(
@@ -430,16 +418,9 @@ absl::Status MemoryStore::UpdateLoginAttempts(
 
 absl::StatusOr<int64_t> MemoryStore::PurgeExpiredLoginAttempts(absl::Time now) {
   absl::MutexLock lock(&attempts_mu_);
-  int64_t purged = 0;
-  for (auto it = login_attempts_.begin(); it != login_attempts_.end();) {
-    if (it->second.expires_at < now) {
-      it = login_attempts_.erase(it);
-      ++purged;
-    } else {
-      ++it;
-    }
-  }
-  return purged;
+  return EraseIf(login_attempts_, [&](const auto& entry) {
+    return entry.second.expires_at < now;
+  });
 }
 
 }  // namespace identity::storage

@@ -9,11 +9,9 @@
 namespace identity::storage {
 namespace {
 
-// Append only: never edit a migration that has shipped.
-const std::vector<std::string>& Migrations() {
-  static const auto* const kMigrations = new std::vector<std::string>{
-      // 1: clients and the revocation list.
-      R"sql(
+// The migrations, in order. Append only: never edit one that has shipped.
+// 1: clients and the revocation list.
+constexpr char kMigration1[] = R"sql(
         CREATE TABLE clients (
           client_id      text PRIMARY KEY,
           name           text NOT NULL,
@@ -27,10 +25,11 @@ const std::vector<std::string>& Migrations() {
           expires_at timestamptz NOT NULL
         );
         CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at);
-      )sql",
-      // 2: signing keys. The partial unique indexes make "at most one CURRENT
-      // and one NEXT key" a database fact, whatever replicas do at once.
-      R"sql(
+      )sql";
+
+// 2: signing keys. The partial unique indexes make "at most one CURRENT
+// and one NEXT key" a database fact, whatever replicas do at once.
+constexpr char kMigration2[] = R"sql(
         CREATE TABLE signing_keys (
           kid                text PRIMARY KEY,
           alg                text NOT NULL,
@@ -47,13 +46,14 @@ const std::vector<std::string>& Migrations() {
           WHERE state = 'current';
         CREATE UNIQUE INDEX signing_keys_one_next ON signing_keys (state)
           WHERE state = 'next';
-      )sql",
-      // 3: users, authorization codes, refresh tokens; clients gain redirect
-      // URIs, grant types and the public flag. Clients stored before have
-      // the client_credentials grant only. The defaults stay, so that a
-      // replica still running the previous binary during a rolling upgrade
-      // creates clients as it always did.
-      R"sql(
+      )sql";
+
+// 3: users, authorization codes, refresh tokens; clients gain redirect
+// URIs, grant types and the public flag. Clients stored before have
+// the client_credentials grant only. The defaults stay, so that a
+// replica still running the previous binary during a rolling upgrade
+// creates clients as it always did.
+constexpr char kMigration3[] = R"sql(
         ALTER TABLE clients
           ADD COLUMN redirect_uris text NOT NULL DEFAULT '',  -- space-separated
           ADD COLUMN grant_types   text NOT NULL
@@ -104,12 +104,13 @@ const std::vector<std::string>& Migrations() {
         CREATE INDEX refresh_tokens_family_id ON refresh_tokens (family_id);
         CREATE INDEX refresh_tokens_absolute_expires_at
           ON refresh_tokens (absolute_expires_at);
-      )sql",
-      // 4: each refresh token records the access token issued with it, so
-      // that revoking a grant (replay, reuse, RFC 7009, a user disabled or
-      // given a new password) revokes every access token it issued; the
-      // indexes find a grant's codes and a user's grants.
-      R"sql(
+      )sql";
+
+// 4: each refresh token records the access token issued with it, so
+// that revoking a grant (replay, reuse, RFC 7009, a user disabled or
+// given a new password) revokes every access token it issued; the
+// indexes find a grant's codes and a user's grants.
+constexpr char kMigration4[] = R"sql(
         ALTER TABLE refresh_tokens
           ADD COLUMN access_token_jti text NOT NULL DEFAULT '',
           ADD COLUMN access_token_expires_at timestamptz NOT NULL
@@ -119,11 +120,12 @@ const std::vector<std::string>& Migrations() {
           ON authorization_codes (grant_id);
         CREATE INDEX authorization_codes_user_id
           ON authorization_codes (user_id);
-      )sql",
-      // 5: the login throttle's counters, shared by the replicas
-      // (storage/login_attempt_store.h). Keys are digests, never usernames
-      // or addresses.
-      R"sql(
+      )sql";
+
+// 5: the login throttle's counters, shared by the replicas
+// (storage/login_attempt_store.h). Keys are digests, never usernames
+// or addresses.
+constexpr char kMigration5[] = R"sql(
         CREATE TABLE login_attempts (
           key          text PRIMARY KEY,
           failures     integer NOT NULL,
@@ -134,8 +136,11 @@ const std::vector<std::string>& Migrations() {
           expires_at   timestamptz NOT NULL
         );
         CREATE INDEX login_attempts_expires_at ON login_attempts (expires_at);
-      )sql",
-  };
+      )sql";
+
+const std::vector<std::string>& Migrations() {
+  static const auto* const kMigrations = new std::vector<std::string>{
+      kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
   return *kMigrations;
 }
 

@@ -42,7 +42,8 @@ constexpr char kRefreshColumns[] =
     " access_token_jti,"
     " (extract(epoch from access_token_expires_at) * 1000000)::bigint";
 
-void Prepare(pqxx::connection& c) {
+// Clients and the revocation list.
+void PrepareClientsAndRevocations(pqxx::connection& c) {
   c.prepare("create_client",
             "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
             " created_at, updated_at, redirect_uris, grant_types,"
@@ -69,6 +70,13 @@ void Prepare(pqxx::connection& c) {
   c.prepare("list_revoked",
             "SELECT jti FROM revoked_tokens"
             " WHERE expires_at >= to_timestamp($1::bigint / 1000000.0)");
+  c.prepare("purge_revoked",
+            "DELETE FROM revoked_tokens"
+            " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+}
+
+// Signing keys.
+void PrepareSigningKeys(pqxx::connection& c) {
   c.prepare("list_keys",
             "SELECT kid, alg, state, public_jwk, sealed_private_jwk,"
             " (extract(epoch from created_at) * 1000000)::bigint,"
@@ -93,10 +101,10 @@ void Prepare(pqxx::connection& c) {
   c.prepare("remove_keys",
             "DELETE FROM signing_keys WHERE state = 'retired'"
             " AND remove_at < to_timestamp($1::bigint / 1000000.0)");
-  c.prepare("purge_revoked",
-            "DELETE FROM revoked_tokens"
-            " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+}
 
+// Users.
+void PrepareUsers(pqxx::connection& c) {
   c.prepare("create_user",
             "INSERT INTO users (user_id, username, password_hash, name, email,"
             " email_verified, disabled, created_at, updated_at) VALUES ($1,"
@@ -117,7 +125,10 @@ void Prepare(pqxx::connection& c) {
             "UPDATE users SET password_hash = $2,"
             " updated_at = to_timestamp($3::bigint / 1000000.0)"
             " WHERE user_id = $1");
+}
 
+// Authorization codes.
+void PrepareAuthorizationCodes(pqxx::connection& c) {
   c.prepare("create_authorization_code",
             "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
             " user_id, redirect_uri, scope, nonce, code_challenge,"
@@ -151,7 +162,10 @@ void Prepare(pqxx::connection& c) {
   c.prepare("purge_authorization_codes",
             "DELETE FROM authorization_codes"
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+}
 
+// Refresh tokens and what a grant issued.
+void PrepareRefreshTokens(pqxx::connection& c) {
   c.prepare("create_refresh_token",
             "INSERT INTO refresh_tokens (token_hash, family_id, client_id,"
             " user_id, scope, auth_time, created_at, idle_expires_at,"
@@ -223,6 +237,15 @@ void Prepare(pqxx::connection& c) {
       "purge_refresh_tokens",
       "DELETE FROM refresh_tokens"
       " WHERE absolute_expires_at < to_timestamp($1::bigint / 1000000.0)");
+}
+
+// Every statement, prepared once per connection.
+void Prepare(pqxx::connection& c) {
+  PrepareClientsAndRevocations(c);
+  PrepareSigningKeys(c);
+  PrepareUsers(c);
+  PrepareAuthorizationCodes(c);
+  PrepareRefreshTokens(c);
 }
 
 ClientRecord ClientFromRow(const pqxx::row& row) {

@@ -36,6 +36,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import grpc_test_support as support  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
+wait_until = support.wait_until
+
 FD_LIMIT = 256
 FLOOD = 300  # Keep-alive HTTP connections: more than the server has descriptors.
 PROBES = 6  # New gRPC connections tried during the flood, and again after it.
@@ -43,19 +45,6 @@ CALL_TIMEOUT = 10  # Seconds per GetJwks call: wide, for a loaded machine.
 
 server = None
 
-
-def wait_until(what, predicate, seconds=30, interval=0.1):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except Exception as e:  # noqa: BLE001 (a poll: any failure means "not yet")
-            last = e
-        time.sleep(interval)
-    raise AssertionError("timed out after %ds waiting for %s (last: %r)" % (seconds, what, last))
 
 
 class Server:

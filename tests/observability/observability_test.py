@@ -43,6 +43,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import grpc_test_support as support  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
+wait_until = support.wait_until
+
 ISSUER = "https://id.example"
 KEK = secrets.token_hex(32)
 N_ISSUED = 25  # Token requests that succeed.
@@ -54,20 +56,6 @@ cluster = None
 server = None
 prometheus = None
 
-
-def wait_until(what, predicate, seconds=30, interval=0.2):
-    """Polls `predicate` until it returns a true value, which it returns; fails after `seconds`."""
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except Exception as e:  # noqa: BLE001 (a poll: any failure means "not yet")
-            last = e
-        time.sleep(interval)
-    raise AssertionError("timed out after %ds waiting for %s (last: %r)" % (seconds, what, last))
 
 
 def http_get(url, timeout=5):

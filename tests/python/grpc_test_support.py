@@ -8,6 +8,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 import urllib.parse
 
 
@@ -51,3 +52,19 @@ def basic_credentials(client_id, client_secret):
     """RFC 6749 §2.3.1: form-urlencode id and secret, then base64 for HTTP Basic."""
     raw = urllib.parse.quote_plus(client_id) + ":" + urllib.parse.quote_plus(client_secret)
     return base64.b64encode(raw.encode()).decode()
+
+
+def wait_until(what, predicate, seconds=30, interval=0.1):
+    """Polls `predicate` until it returns a true value, which it returns; fails after `seconds`
+    (a poll: an exception from `predicate` means "not yet")."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001
+            last = e
+        time.sleep(interval)
+    raise AssertionError("timed out after %ds waiting for %s (last: %r)" % (seconds, what, last))
