@@ -4,7 +4,8 @@
 # schemas (kubernetes-models) plus unknown fields, our own schemas of the custom resources,
 # ports, references, security settings and probes; then that each planted defect
 # (mutations.js) and each fixture of testdata/ is refused. Also runs the dev overlay's
-# generate-secrets.sh (twice: the second run must keep the first run's KEK).
+# generate-secrets.sh (twice: the second run must keep the first run's KEK), and checks that
+# the committed PrometheusRule is what generate_prometheusrule.sh makes from alerts.yml.
 #
 # Not hermetic, like //tests/oidc_http: kubectl (1.27 or later, for Kustomize 5) and node
 # (>= 20) on PATH, and the npm packages pinned by package-lock.json installed with `npm ci` in
@@ -58,6 +59,16 @@ kek_before=$(sha256sum <"$work/kubernetes/overlays/dev/secrets/kek")
   { echo "generate-secrets.sh changed the KEK on its second run" >&2; exit 1; }
 [[ "$(stat -c %a "$work/kubernetes/overlays/dev/secrets/kek")" == 600 ]] ||
   { echo "generate-secrets.sh left the KEK readable by others" >&2; exit 1; }
+
+# The committed PrometheusRule is what its generator makes from alerts.yml, byte for byte
+# (check_manifests.js compares the groups as data too, and says what to run).
+mkdir -p "$work/prometheus"
+cp "$root/deploy/prometheus/alerts.yml" "$work/prometheus/alerts.yml"
+"$work/kubernetes/components/monitoring/generate_prometheusrule.sh" >/dev/null
+cmp -s "$work/kubernetes/components/monitoring/prometheusrule.yaml" \
+  "$root/deploy/kubernetes/components/monitoring/prometheusrule.yaml" ||
+  { echo "components/monitoring/prometheusrule.yaml is not what generate_prometheusrule.sh makes" \
+         "from deploy/prometheus/alerts.yml: run the script" >&2; exit 1; }
 
 # Each tree, and the Secrets it references without containing (created by the operator with
 # kubectl, docs/deploy-kubernetes.md; identity-db-app comes from CloudNativePG when the
