@@ -41,23 +41,31 @@ if [[ "${1:-}" == "--results" ]]; then
   results=$2
   shift 2
 fi
-idctl=$(readlink -f "${1:-bazel-bin/client/idctl/idctl}")
+idctl_arg=${1:-bazel-bin/client/idctl/idctl}
+idctl=$(readlink -f "$idctl_arg" || true)
 image=${IDENTITY_IMAGE:-localhost/identity-server:latest}
 pg_image=${POSTGRES_IMAGE:-localhost/identity-k8s-postgres:15}
 readonly READY_SECONDS=120
 
+cases=()
+# record CASE PASSED|FAILED [DETAIL]: CASE is one word (tests/summarize_results.py's format).
+record() { cases+=("$1 $2"); echo "play_test: $1 $2${3:+ ($3)}"; }
+write_results() {
+  [[ -n "$results" ]] || return 0
+  ((${#cases[@]})) || cases+=("play_test_setup FAILED")
+  printf '%s\n' "${cases[@]}" >"$results"
+}
+# Until the full clean-up below is in place, a failed check still leaves a results file.
+trap write_results EXIT
 fail() { echo "play_test: $*" >&2; exit 1; }
 command -v podman >/dev/null || fail "podman is not installed (apt-get install podman runc)"
 command -v kubectl >/dev/null || fail "kubectl is not on PATH"
-[[ -x "$idctl" ]] || fail "no idctl at $idctl (bazel build //client/idctl)"
+[[ -n "$idctl" && -x "$idctl" ]] || fail "no idctl at $idctl_arg (bazel build //client/idctl)"
 podman image exists "$image" || fail "no image $image (deploy/container/ builds it; or set IDENTITY_IMAGE)"
 
 work=$(mktemp -d /tmp/identity-play.XXXXXX)
 run_id=$(basename "$work" | tr 'A-Z.' 'a-z-')
 network="$run_id"
-cases=()
-record() { cases+=("$1 $2"); echo "play_test: $1 $2"; }
-
 # runc, and open-file/process limits this kind of machine allows (shared/notes: crun fails
 # here); an existing CONTAINERS_CONF wins.
 if [[ -z "${CONTAINERS_CONF:-}" ]]; then
@@ -86,10 +94,7 @@ cleanup() {
     podman secret rm "$secret" >/dev/null 2>&1 || true
   done
   podman network rm -f "$network" >/dev/null 2>&1 || true
-  if [[ -n "$results" ]]; then
-    ((${#cases[@]})) || cases+=("play_test setup FAILED")
-    printf '%s\n' "${cases[@]}" >"$results"
-  fi
+  write_results
   rm -rf "$work"
   exit "$rc"
 }
@@ -150,7 +155,10 @@ spec:
           exec runuser -u postgres -- \$bin/postgres -D /tmp/data -c listen_addresses='*' \
             -c unix_socket_directories=/tmp
 EOF
-podman kube play --network "$network" "$work/postgres.yaml" >/dev/null
+if ! podman kube play --network "$network" "$work/postgres.yaml" >/dev/null; then
+  record postgres_pod_ready FAILED "podman kube play failed"
+  fail "podman kube play of the PostgreSQL pod failed"
+fi
 pg_container="${run_id}-postgres-postgres"
 pg_ready=""
 for _ in $(seq 1 60); do
@@ -160,13 +168,13 @@ for _ in $(seq 1 60); do
   fi
   sleep 0.5
 done
-[[ -n "$pg_ready" ]] || { record "postgres pod ready within 30 s" FAILED; fail "PostgreSQL did not start"; }
+[[ -n "$pg_ready" ]] || { record postgres_pod_ready FAILED "not within 30 s"; fail "PostgreSQL did not start"; }
 podman exec "$pg_container" /usr/lib/postgresql/15/bin/psql -q -h /tmp -U identity -d postgres \
   -c 'CREATE DATABASE identity' >/dev/null
 pg_ip=$(podman inspect "$pg_container" \
   --format "{{(index .NetworkSettings.Networks \"$network\").IPAddress}}")
 [[ "$pg_ip" =~ ^[0-9.]+$ ]] || fail "no address for PostgreSQL on $network: $pg_ip"
-record "postgres pod ready" PASSED
+record postgres_pod_ready PASSED
 
 # 2. The base, rendered through an overlay podman can play.
 cp -r deploy/kubernetes/base "$work/base"
@@ -202,7 +210,7 @@ configMapGenerator:
     literals:
       - IDENTITY_ISSUER=http://localhost:8080
 images:
-  - name: identity-server
+  - name: localhost/identity-server
     newName: ${image_name}
     newTag: "${image_tag}"
 patches:
@@ -270,9 +278,12 @@ EOF
   drop networking.k8s.io/v1 NetworkPolicy identity
 } >"$work/play/kustomization.yaml"
 kubectl kustomize "$work/play" >"$work/identity.yaml"
-record "base rendered for podman" PASSED
+record base_rendered_for_podman PASSED
 
-podman kube play --network "$network" "$work/identity.yaml" >/dev/null
+if ! podman kube play --network "$network" "$work/identity.yaml" >/dev/null; then
+  record identity_pod_started FAILED "podman kube play failed"
+  fail "podman kube play of the rendered base failed"
+fi
 ready=""
 deadline=$((SECONDS + READY_SECONDS))
 while ((SECONDS < deadline)); do
@@ -283,17 +294,17 @@ while ((SECONDS < deadline)); do
   sleep 1
 done
 if [[ -z "$ready" ]]; then
-  record "identity pod ready (/readyz) within ${READY_SECONDS} s" FAILED
+  record identity_pod_ready FAILED "no /readyz within ${READY_SECONDS} s"
   fail "the identity pod did not become ready"
 fi
-record "identity pod ready (/readyz) after $((SECONDS + READY_SECONDS - deadline)) s" PASSED
+record identity_pod_ready PASSED "/readyz after $((SECONDS + READY_SECONDS - deadline)) s"
 
 # Every published port is on 127.0.0.1.
 published=$(podman port "${run_id}-identity-pod-0-identity-server" 2>/dev/null || true)
 if [[ -n "$published" ]] && ! grep -qv ' -> 127\.0\.0\.1:' <<<"$published"; then
-  record "ports published on 127.0.0.1 only" PASSED
+  record ports_on_loopback_only PASSED
 else
-  record "ports published on 127.0.0.1 only ($(tr '\n' ' ' <<<"$published"))" FAILED
+  record ports_on_loopback_only FAILED "$(tr '\n' ' ' <<<"$published")"
   exit 1
 fi
 
@@ -302,9 +313,9 @@ server_container="${run_id}-identity-pod-0-identity-server"
 security=$(podman inspect "$server_container" \
   --format '{{.Config.User}} {{.HostConfig.ReadonlyRootfs}} {{len .EffectiveCaps}}')
 if [[ "$security" == "65532:65532 true 0" || "$security" == "65532 true 0" ]]; then
-  record "runs as 65532, read-only root, no capabilities" PASSED
+  record non_root_read_only_no_capabilities PASSED
 else
-  record "runs as 65532, read-only root, no capabilities (user, read-only, capabilities: $security)" FAILED
+  record non_root_read_only_no_capabilities FAILED "user, read-only, capabilities: $security"
   exit 1
 fi
 
@@ -312,17 +323,17 @@ fi
 export IDENTITY_CLIENT_SECRET="$admin_secret"
 if ! "$idctl" token --server "127.0.0.1:$grpc_port" --client-id admin --scope identity.admin \
     --timeout 10 >"$work/token.json"; then
-  record "client_credentials token through 127.0.0.1:$grpc_port" FAILED
+  record client_credentials_token FAILED "through 127.0.0.1:$grpc_port"
   fail "idctl token failed"
 fi
-record "client_credentials token" PASSED
+record client_credentials_token PASSED
 token=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$work/token.json")
 "$idctl" keys jwks --server "127.0.0.1:$grpc_port" --timeout 10 >"$work/jwks.json"
 if "$idctl" jwt verify --jwks "$work/jwks.json" --iss http://localhost:8080 \
     --aud http://localhost:8080 --typ at+jwt "$token" >/dev/null; then
-  record "token verifies against the served JWKS" PASSED
+  record token_verifies_against_jwks PASSED
 else
-  record "token verifies against the served JWKS" FAILED
+  record token_verifies_against_jwks FAILED
   exit 1
 fi
 echo "play_test: passed"

@@ -105,8 +105,9 @@ export async function checkObjects(objects, context, problems = []) {
   return problems;
 }
 
+// Prints the case; `lines` gets it as one word and a status (tests/summarize_results.py).
 function report(lines, name, passed, details) {
-  lines.push(`${name} ${passed ? "PASSED" : "FAILED"}`);
+  lines.push(`${name.replace(/[^A-Za-z0-9_.:=-]+/g, "_")} ${passed ? "PASSED" : "FAILED"}`);
   console.log(`${name} ${passed ? "PASSED" : "FAILED"}`);
   for (const d of passed ? [] : details) console.log(`    ${d}`);
 }

@@ -129,6 +129,10 @@ function checkSecurity(owner, pod, problems) {
       ["startupProbe", c.startupProbe]]) {
       checkProbe(owner, c, kind, probe, problems);
     }
+    // A registry and a tag or digest: a bare name is resolved by each node's runtime its own way.
+    if (!/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._\/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(c.image ?? "")) {
+      problems.push(`${where}: image "${c.image}" has no registry, or no tag or digest`);
+    }
     const names = (c.ports ?? []).map((p) => p.name);
     if (new Set(names).size !== names.length) problems.push(`${where}: duplicate port names`);
   }

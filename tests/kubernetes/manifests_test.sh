@@ -85,6 +85,17 @@ for entry in "${overlays[@]}"; do
   dir=${rest%%:*}
   external=${rest#*:}
   kubectl kustomize "$work/kubernetes/$dir" >"$work/$name.yaml"
+  # Kustomize ignores an `images:` entry whose name matches no image: the overlay's registry
+  # and tag must be what the rendered Deployment runs.
+  kustomization="$work/kubernetes/$dir/kustomization.yaml"
+  if grep -q '^images:' "$kustomization"; then
+    want_name=$(awk '/^images:/ {on = 1} on && $1 == "newName:" {print $2; exit}' "$kustomization")
+    want_tag=$(awk '/^images:/ {on = 1} on && $1 == "newTag:" {gsub(/"/, "", $2); print $2; exit}' "$kustomization")
+    want="${want_name:-localhost/identity-server}:$want_tag"
+    grep -qx "        image: $want" "$work/$name.yaml" ||
+      { echo "$dir: its images: entry ($want) is not the image the Deployment runs:" \
+             "$(grep 'image:' "$work/$name.yaml" | tr -s ' ')" >&2; exit 1; }
+  fi
   args+=(--overlay "$name=$work/$name.yaml${external:+:$external}")
 done
 

@@ -37,6 +37,8 @@ export const MUTATIONS = [
   { name: "a misspelled probe port name", target: { kind: "Deployment", name: "identity" },
     path: [...server, "livenessProbe", "httpGet", "port"], op: "set", value: "managment",
     expect: "livenessProbe: port managment is not one of" },
+  { name: "an image without registry and tag", target: { kind: "Deployment", name: "identity" },
+    path: [...server, "image"], op: "set", value: "identity-server", expect: "has no registry, or no tag" },
   { name: "a writable root filesystem", target: { kind: "Deployment", name: "identity" },
     path: [...server, "securityContext", "readOnlyRootFilesystem"], op: "set", value: false,
     expect: "readOnlyRootFilesystem is not true" },
