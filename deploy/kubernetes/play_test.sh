@@ -81,7 +81,7 @@ fi
 cleanup() {
   local rc=$?
   if ((rc != 0)) && [[ -f "$work/identity.yaml" ]]; then
-    podman ps -a --format '{{.Names}} {{.Ports}}' >&2 || true
+    podman ps -a --filter "name=$run_id" --format '{{.Names}} {{.Status}} {{.Ports}}' >&2 || true
     echo "play_test: the server's log:" >&2
     podman logs --tail 40 "${run_id}-identity-pod-0-identity-server" >&2 2>/dev/null || true
     podman logs --tail 20 "${run_id}-postgres-postgres" >&2 2>/dev/null || true
