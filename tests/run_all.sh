@@ -20,6 +20,9 @@ bazel/install-deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 # npm test helpers (openid-client, playwright-core) from the committed lockfile.
 (cd tests/oidc_http && npm ci --no-audit --no-fund >&2) ||
   echo "run_all: npm ci failed in tests/oidc_http; //tests/oidc_http:oidc_http_test will fail" >&2
+# npm test helper of the Kubernetes manifests check (kubernetes-models, yaml).
+(cd tests/kubernetes && npm ci --no-audit --no-fund >&2) ||
+  echo "run_all: npm ci failed in tests/kubernetes; //tests/kubernetes:manifests_test will fail" >&2
 
 logs=$(mktemp -d)
 pg_dir=""
