@@ -45,6 +45,8 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   fields.prompt = request->prompt();
   fields.max_age = request->max_age();
   fields.login_hint = request->login_hint();
+  if (request->has_request()) fields.request = request->request();
+  if (request->has_request_uri()) fields.request_uri = request->request_uri();
   std::string source = PeerAddress(context->peer());
   if (parts_.proxies != nullptr) {
     source = parts_.proxies->SourceOf(source, ForwardedFor(*context));

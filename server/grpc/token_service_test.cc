@@ -280,6 +280,19 @@ TEST_F(TokenServiceTest, AuthorizeErrorsKeepTheirReasonAndRedirect) {
   EXPECT_NE(
       testing::MetadataOf(status)["redirect_uri"].find("error=login_required"),
       std::string::npos);
+  // OIDC Core §6.1-6.2: Request Objects, set even empty, are refused.
+  v1::AuthorizeRequest by_value = Authorization();
+  by_value.set_request("");
+  status = Authorize(by_value, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "request_not_supported");
+  EXPECT_NE(testing::MetadataOf(status)["redirect_uri"].find(
+                "error=request_not_supported"),
+            std::string::npos);
+  v1::AuthorizeRequest by_reference = Authorization();
+  by_reference.set_request_uri("https://rp.example/request.jwt");
+  status = Authorize(by_reference, &response);
+  EXPECT_EQ(ReasonOf(status), "request_uri_not_supported");
   v1::AuthorizeRequest bad_age = Authorization();
   bad_age.set_max_age("soon");
   status = Authorize(bad_age, &response);

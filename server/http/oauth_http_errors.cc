@@ -27,6 +27,8 @@ int StatusFor(OAuthError error) {
     case OAuthError::kUnsupportedTokenType:
     case OAuthError::kConsentRequired:
     case OAuthError::kAccountSelectionRequired:
+    case OAuthError::kRequestNotSupported:
+    case OAuthError::kRequestUriNotSupported:
       return 400;
   }
   return 400;

@@ -40,6 +40,14 @@ std::string Get(const Form& form, const std::string& name) {
   return it == form.end() ? std::string() : it->second;
 }
 
+// A parameter that means something when present, even empty.
+std::optional<std::string> GetIfPresent(const Form& form,
+                                        const std::string& name) {
+  auto it = form.find(name);
+  if (it == form.end()) return std::nullopt;
+  return it->second;
+}
+
 void SendJson(HttpResponse& response, int status, const jwt::Json& body) {
   response.status = status;
   response.SetContent(jwt::DumpJson(body), kJson);
@@ -207,6 +215,8 @@ AuthorizationRequest RequestOf(const Form& params) {
   request.prompt = Get(params, "prompt");
   request.max_age = Get(params, "max_age");
   request.login_hint = Get(params, "login_hint");
+  request.request = GetIfPresent(params, "request");
+  request.request_uri = GetIfPresent(params, "request_uri");
   return request;
 }
 

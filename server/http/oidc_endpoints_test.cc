@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -307,6 +309,23 @@ TEST_F(OidcEndpointsTest, PromptNoneWithoutASessionIsLoginRequired) {
   EXPECT_NE(r.Header("location").find("state=st%3C"), std::string::npos);
   EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none+login")).status, 302);
   EXPECT_EQ(GetPath(AuthorizeQuery("&max_age=-1")).status, 302);
+}
+
+// OIDC Core §6.1-6.2: present, even empty, a Request Object is refused at
+// the client's redirect_uri; it never reaches the login page.
+TEST_F(OidcEndpointsTest, RequestObjectsAreRefusedAsNotSupported) {
+  for (const auto& [parameter, error] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"&request=eyJhbGciOiJub25lIn0.e30.", "request_not_supported"},
+           {"&request=", "request_not_supported"},
+           {"&request_uri=https%3A%2F%2Frp%2Freq", "request_uri_not_supported"},
+       }) {
+    const Response r = GetPath(AuthorizeQuery(parameter));
+    ASSERT_EQ(r.status, 302) << parameter;
+    EXPECT_TRUE(absl::StartsWith(r.Header("location"),
+                                 std::string(kRedirect) + "?error=" + error))
+        << r.Header("location");
+  }
 }
 
 TEST_F(OidcEndpointsTest, BadClientsAndRedirectUrisGetAPageNeverARedirect) {

@@ -163,6 +163,15 @@ absl::Status AuthorizationEndpoint::CheckRequest(
     return OAuthFailure(OAuthError::kUnauthorizedClient,
                         "the client may not use the authorization_code grant");
   }
+  if (request.request.has_value()) {
+    return OAuthFailure(OAuthError::kRequestNotSupported,
+                        "Request Objects (request) are not supported");
+  }
+  if (request.request_uri.has_value()) {
+    return OAuthFailure(OAuthError::kRequestUriNotSupported,
+                        "Request Objects by reference (request_uri) are not "
+                        "supported");
+  }
   if (request.state.size() > kMaxState) {
     return OAuthFailure(
         OAuthError::kInvalidRequest,

@@ -34,6 +34,12 @@ struct AuthorizationRequest {
   std::string prompt = {};
   std::string max_age = {};
   std::string login_hint = {};
+  // OIDC Core §6: Request Objects, by value and by reference. Not
+  // supported: present (even empty), the request is refused as
+  // request_not_supported / request_uri_not_supported rather than served
+  // without the parameters the object may hold.
+  std::optional<std::string> request = {};
+  std::optional<std::string> request_uri = {};
 };
 
 // A request that passed every check: what a login page shows and what the

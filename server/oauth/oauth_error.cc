@@ -49,6 +49,10 @@ constexpr Row kRows[] = {
      absl::StatusCode::kFailedPrecondition},
     {OAuthError::kAccountSelectionRequired, "account_selection_required",
      absl::StatusCode::kFailedPrecondition},
+    {OAuthError::kRequestNotSupported, "request_not_supported",
+     absl::StatusCode::kInvalidArgument},
+    {OAuthError::kRequestUriNotSupported, "request_uri_not_supported",
+     absl::StatusCode::kInvalidArgument},
 };
 
 constexpr absl::string_view kDetailPrefix =

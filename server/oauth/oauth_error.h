@@ -30,6 +30,8 @@ enum class OAuthError {
   kLoginRequired,             // OIDC Core §3.1.2.6 (prompt=none, no session).
   kConsentRequired,           // OIDC Core §3.1.2.6 (prompt=consent).
   kAccountSelectionRequired,  // OIDC Core §3.1.2.6 (prompt=select_account).
+  kRequestNotSupported,       // OIDC Core §6.1 (a Request Object).
+  kRequestUriNotSupported,    // OIDC Core §6.2 (a Request Object by URI).
 };
 
 // "invalid_request", "invalid_client", ...

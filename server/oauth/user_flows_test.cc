@@ -914,6 +914,34 @@ TEST_F(UserFlowsTest, PromptConsentAndSelectAccountAreRefusedAsSuch) {
   }
 }
 
+// OIDC Core §6.1-6.2: an OP without Request Objects refuses them, at the
+// client's redirect_uri with the outer state, rather than losing the state
+// and nonce they may carry.
+TEST_F(UserFlowsTest, RequestObjectsAreRefusedAsNotSupported) {
+  for (const std::string value : {"eyJhbGciOiJub25lIn0.e30.", ""}) {
+    AuthorizationRequest by_value = Request();
+    by_value.state = "outer-state";
+    by_value.request = value;
+    auto refused = authorization_.Validate(by_value);
+    EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kRequestNotSupported);
+    const std::string redirect =
+        ErrorDetailsOf(refused.status())["redirect_uri"];
+    EXPECT_TRUE(absl::StrContains(redirect, "error=request_not_supported"))
+        << redirect;
+    EXPECT_TRUE(absl::StrContains(redirect, "state=outer-state")) << redirect;
+
+    AuthorizationRequest by_reference = Request();
+    by_reference.request_uri = value.empty() ? value : "https://rp/req.jwt";
+    refused = authorization_.Validate(by_reference);
+    EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kRequestUriNotSupported);
+    EXPECT_TRUE(absl::StrContains(
+        ErrorDetailsOf(refused.status())["redirect_uri"],
+        "error=request_uri_not_supported"));
+  }
+  // Absent, the same request is served.
+  EXPECT_TRUE(authorization_.Validate(Request()).ok());
+}
+
 TEST_F(UserFlowsTest, LoginHintIsKeptWhenShort) {
   AuthorizationRequest request = Request();
   request.login_hint = "alice@example.com";
