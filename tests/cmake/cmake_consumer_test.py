@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """The CMake build and install, and a service outside the tree built against the installed package.
 
-1. InstalledPackage: the repository's CMakeLists.txt configured, built and installed into a
+1. SourceLists: the source lists of the root CMakeLists.txt name the files Bazel builds, and
+   every identity/v1 proto whose generated header the interceptor includes.
+2. InstalledPackage: the repository's CMakeLists.txt configured, built and installed into a
    temporary prefix (-Werror on identity's own sources): the public headers, the static libraries,
    the CMake package and the pkg-config files are there, and jwt/'s internal headers are not.
-2. OutOfTreeGreeter: examples/greeter copied out of the tree and built twice against that prefix,
+3. OutOfTreeGreeter: examples/greeter copied out of the tree and built twice against that prefix,
    once by its own CMakeLists.txt (find_package(identity CONFIG REQUIRED)) and once with
    pkg-config alone; each greeter_server runs against a real identity-server (a scratch database
    on the test PostgreSQL, IDENTITY_TEST_DATABASE_URL; the test fails without it), with the JWKS
@@ -13,12 +15,13 @@
    before the handler (its count, read through an open method, does not move); an issued token
    passes; a token without the method's scope is PERMISSION_DENIED.
 
-Usage: cmake_consumer_test.py [-k PATTERN]   (from the Bazel runfiles root, or the repository)
+Usage: cmake_consumer_test.py [-k PATTERN]   (Bazel runs it from the runfiles root)
 """
 
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -90,13 +93,58 @@ def install():
             _INSTALL["error"] = str(e)[:200]
             raise
         _INSTALL["seconds"] = time.monotonic() - start
-        sys.stderr.write("identity built and installed in %.0f s\n" % _INSTALL["seconds"])
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sys.stderr.write("identity built and installed in %.0f s (%.0f s of CPU)\n" % (
+            _INSTALL["seconds"], used.ru_utime + used.ru_stime))
     return PREFIX
 
 
 def pkg_config(*args):
     env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(PREFIX, "lib", "pkgconfig"))
     return run(["/usr/bin/pkg-config"] + list(args), env=env).split()
+
+
+def cmake_list(name):
+    """The entries of `set(NAME ...)` in the root CMakeLists.txt (one per line, # comments)."""
+    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+        text = f.read()
+    body = re.search(r"^set\(%s\n(.*?)^\)" % name, text, re.M | re.S).group(1)
+    return sorted(line.split("#")[0].strip() for line in body.splitlines()
+                  if line.split("#")[0].strip())
+
+
+def files_in(folder, suffix):
+    """The files of `folder` (relative to ROOT) ending in `suffix`, not tests: the runfiles hold
+    exactly what the Bazel targets list (jwt/) or glob (client/interceptor/)."""
+    return sorted(os.path.join(folder, f) for f in os.listdir(os.path.join(ROOT, folder))
+                  if f.endswith(suffix) and not f.endswith("_test" + suffix))
+
+
+class SourceLists(unittest.TestCase):
+    """CMakeLists.txt lists the files Bazel builds (a file added on one side only fails here)."""
+
+    def test_jwt_sources_match_bazel(self):
+        self.assertEqual(cmake_list("IDENTITY_JWT_SOURCES"), files_in("jwt", ".cc"))
+        self.assertEqual(cmake_list("IDENTITY_JWT_PUBLIC_HEADERS"),
+                         sorted(set(files_in("jwt", ".h")) - set(INTERNAL_HEADERS)))
+
+    def test_interceptor_sources_match_bazel(self):
+        self.assertEqual(cmake_list("IDENTITY_INTERCEPTOR_SOURCES"),
+                         sorted(files_in("client/interceptor", ".cc") +
+                                ["oauth_common/scope_syntax.cc"]))
+        self.assertEqual(cmake_list("IDENTITY_INTERCEPTOR_PUBLIC_HEADERS"),
+                         files_in("client/interceptor", ".h"))
+
+    def test_every_proto_the_interceptor_includes_is_built(self):
+        protos = set(cmake_list("IDENTITY_PROTOS"))
+        services = set(cmake_list("IDENTITY_PROTO_SERVICES"))
+        for source in cmake_list("IDENTITY_INTERCEPTOR_SOURCES"):
+            with open(os.path.join(ROOT, source)) as f:
+                for generated, grpc in re.findall(r'#include "(identity/v1/\w+)\.(grpc\.)?pb\.h"',
+                                                  f.read()):
+                    self.assertIn(generated + ".proto", protos, source)
+                    if grpc:
+                        self.assertIn(generated + ".proto", services, source)
 
 
 class InstalledPackage(unittest.TestCase):
@@ -199,6 +247,9 @@ class OutOfTreeGreeter(unittest.TestCase):
         shutil.copytree(os.path.join(ROOT, "examples", "greeter"), source)
         cmake_server, cls.client_binary, cls.identity_dir = build_with_cmake(source)
         pkg_config_server = build_with_pkg_config(source)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sys.stderr.write("identity and both greeter builds: %.0f s of CPU\n" % (
+            used.ru_utime + used.ru_stime))
 
         cls.issuer_address = "127.0.0.1:%d" % support.free_port()
         env = dict(os.environ, IDENTITY_KEK="cd" * 32, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID="admin",
@@ -244,13 +295,15 @@ class OutOfTreeGreeter(unittest.TestCase):
         done = cls.client(address, "--handled")
         return int(done.stdout) if done.returncode == 0 else None
 
-    def assert_refused(self, code, *args, client_id="greeter-user"):
+    def assert_refused(self, code, why, *args, client_id="greeter-user"):
+        """The call gets `code` with a message containing `why`, and no handler runs."""
         for name, address in self.servers.items():
             with self.subTest(build=name):
                 before = self.handled_at(address)
                 done = self.client(address, *args, client_id=client_id)
                 self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
                 self.assertTrue(done.stdout.startswith("error %d: " % code), done.stdout)
+                self.assertIn(why, done.stdout)
                 self.assertEqual(self.handled_at(address), before,
                                  "a refused call reached the handler")
 
@@ -259,14 +312,14 @@ class OutOfTreeGreeter(unittest.TestCase):
                          os.path.realpath(os.path.join(PREFIX, "lib/cmake/identity")))
 
     def test_call_without_a_token_is_refused_before_the_handler(self):
-        self.assert_refused(16, "--token=none")  # UNAUTHENTICATED
+        self.assert_refused(16, "missing authorization metadata", "--token=none")
 
     def test_forged_token_is_refused_before_the_handler(self):
         # The issued token's header and claims under the issuer's kid, another key's signature.
-        self.assert_refused(16, "--token=forged")
+        self.assert_refused(16, "signature_invalid", "--token=forged")  # UNAUTHENTICATED
 
     def test_token_without_the_method_scope_is_permission_denied(self):
-        self.assert_refused(7, "--token=issued", client_id="stranger")
+        self.assert_refused(7, "greeter.hello", "--token=issued", client_id="stranger")
 
     def test_issued_token_passes(self):
         for name, address in self.servers.items():
@@ -298,7 +351,8 @@ def main():
     pattern = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
     database, DATABASE_URL = support.create_database(shared_url, "identity_cmake_")
     try:
-        passed = junit_report.run([InstalledPackage, OutOfTreeGreeter], "cmake_consumer_test",
+        passed = junit_report.run([SourceLists, InstalledPackage, OutOfTreeGreeter],
+                                  "cmake_consumer_test",
                                   pattern)
     finally:
         stop_processes()
