@@ -40,8 +40,8 @@ namespace jwt = identity::jwt;
 absl::StatusOr<std::string> Forge(const std::string& token) {
   absl::StatusOr<jwt::Jws> jws = jwt::Jws::Parse(token);
   if (!jws.ok()) return jws.status();
-  absl::StatusOr<jwt::Jwk> key = jwt::Jwk::Generate(
-      jws->header().alg, jws->header().kid.value_or(""));
+  absl::StatusOr<jwt::Jwk> key =
+      jwt::Jwk::Generate(jws->header().alg, jws->header().kid.value_or(""));
   if (!key.ok()) return key.status();
   absl::StatusOr<jwt::JwtSigner> signer = jwt::JwtSigner::Create(
       *std::move(key), jwt::SignerOptions{jws->header().typ.value_or("")});
@@ -63,9 +63,8 @@ int Report(const grpc::Status& status, const std::string& reply) {
 
 int Hello(std::map<std::string, std::string>& flags) {
   const std::string kind = flags.count("token") ? flags["token"] : "issued";
-  auto plain = grpc::CreateChannel(flags["greeter"],
-                                   grpc::InsecureChannelCredentials());
-  std::shared_ptr<grpc::Channel> channel = plain;
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(flags["greeter"], grpc::InsecureChannelCredentials());
   std::string bearer;
   if (kind == "issued" || kind == "forged") {
     const char* secret = std::getenv("IDENTITY_CLIENT_SECRET");

@@ -44,8 +44,8 @@ class GreeterService final : public greeter::v1::Greeter::Service {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                           std::string(caller.status().message()));
     }
-    reply->set_message(
-        "hello " + (*caller)->claims.GetString("client_id").value_or(""));
+    reply->set_message("hello " +
+                       (*caller)->claims.GetString("client_id").value_or(""));
     return grpc::Status::OK;
   }
 
@@ -88,8 +88,8 @@ absl::StatusOr<std::shared_ptr<const ic::CallAuthorizer>> MakeAuthorizer(
           [keys] { keys->RequestRefetch(); }),
       jwt::Clock::Real());
   ic::MethodPolicy policy = ic::MethodPolicy::RequireTokenByDefault();
-  if (absl::Status s = policy.AddRulesFromService(
-          greeter::v1::Greeter::service_full_name());
+  if (absl::Status s =
+          policy.AddRulesFromService(greeter::v1::Greeter::service_full_name());
       !s.ok()) {
     return s;
   }
@@ -130,8 +130,8 @@ int Run(int argc, char** argv) {
   GreeterService service(authorizer->get());
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(flags["listen"],
-                           ic::AuthorizingServerCredentials(*authorizer), &port);
+  builder.AddListeningPort(
+      flags["listen"], ic::AuthorizingServerCredentials(*authorizer), &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -224,7 +224,8 @@ def build_with_pkg_config(source):
     flags = pkg_config("--cflags", "--libs", "identity-interceptor")
     server = os.path.join(out, "greeter_server")
     # The installed headers come in with -I here (not -isystem): -Werror covers them too.
-    run(["/usr/bin/c++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I" + out, "-o", server,
+    run(["/usr/bin/c++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I" + out,
+         "-o", server,
          os.path.join(source, "greeter_server.cc"), os.path.join(out, "greeter.pb.cc"),
          os.path.join(out, "greeter.grpc.pb.cc")] + flags, log_name="greeter-pkg-config.log")
     return server
