@@ -8,6 +8,8 @@ set -euo pipefail
 packages=(
   # Build: Debian's Bazel 4.2.3 and the rule sets it loads implicitly.
   bazel-bootstrap bazel-rules-java bazel-rules-proto pkg-config
+  # The CMake build of the libraries other services link (CMakeLists.txt; tests/cmake).
+  cmake ninja-build
   # Libraries.
   libabsl-dev libssl-dev android-libboringssl-dev nlohmann-json3-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libpqxx-dev

@@ -1,0 +1,150 @@
+// greeter_server: a service outside identity's repository, built against the
+// installed package (CMakeLists.txt here, or pkg-config), protected by the
+// interceptor with identity-server as the issuer.
+//
+//   greeter_server --listen=127.0.0.1:50071 --issuer=https://id.example
+//       --audience=greeter-api --key-server=127.0.0.1:50051
+//
+// Calls are authorized before their handlers: a valid access token of the
+// issuer, for the audience, with the scopes greeter.proto's (identity.v1.auth)
+// options name. The JWKS comes from the issuer's KeyService.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "client/interceptor/call_authorizer.h"
+#include "client/interceptor/jwks_cache.h"
+#include "client/interceptor/server_credentials.h"
+#include "greeter.grpc.pb.h"
+#include "jwt/clock.h"
+#include "jwt/jwt_verifier.h"
+
+namespace {
+
+namespace ic = identity::interceptor;
+namespace jwt = identity::jwt;
+
+class GreeterService final : public greeter::v1::Greeter::Service {
+ public:
+  explicit GreeterService(const ic::CallAuthorizer* authorizer)
+      : authorizer_(authorizer) {}
+
+  grpc::Status Hello(grpc::ServerContext* context,
+                     const greeter::v1::HelloRequest*,
+                     greeter::v1::HelloReply* reply) override {
+    ++hello_calls_;
+    auto caller = ic::VerifiedCaller(*context, *authorizer_);
+    if (!caller.ok()) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          std::string(caller.status().message()));
+    }
+    reply->set_message("hello " +
+                       (*caller)->claims.GetString("client_id").value_or(""));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Handled(grpc::ServerContext*, const greeter::v1::HandledRequest*,
+                       greeter::v1::HandledReply* reply) override {
+    reply->set_hello_calls(hello_calls_);
+    return grpc::Status::OK;
+  }
+
+ private:
+  const ic::CallAuthorizer* const authorizer_;
+  std::atomic<int64_t> hello_calls_{0};
+};
+
+// The authorizer for greeter.v1.Greeter: tokens of `issuer` for `audience`,
+// keys from the KeyService at `key_server`, verified tokens cached.
+absl::StatusOr<std::shared_ptr<const ic::CallAuthorizer>> MakeAuthorizer(
+    const std::string& issuer, const std::string& audience,
+    const std::string& key_server, std::unique_ptr<ic::JwksCache>* jwks) {
+  auto cache = ic::JwksCache::Create(
+      ic::KeyServiceJwksFetcher(
+          grpc::CreateChannel(key_server, grpc::InsecureChannelCredentials())),
+      jwt::Clock::Real(),
+      {absl::Minutes(1), absl::Seconds(5), absl::Hours(12)});
+  if (!cache.ok()) return cache.status();
+  *jwks = *std::move(cache);
+  ic::JwksCache* keys = jwks->get();
+  keys->Start();
+
+  jwt::VerifierOptions options;
+  options.issuer = issuer;
+  options.audiences = {audience};
+  options.required_typ = "at+jwt";
+  options.leeway = absl::Seconds(5);
+  auto verifier = jwt::JwtVerifier::Create(options);
+  if (!verifier.ok()) return verifier.status();
+  auto validator = std::make_shared<ic::CachingTokenValidator>(
+      std::make_shared<ic::JwksTokenValidator>(
+          *std::move(verifier), [keys] { return keys->Current(); },
+          [keys] { keys->RequestRefetch(); }),
+      jwt::Clock::Real());
+  ic::MethodPolicy policy = ic::MethodPolicy::RequireTokenByDefault();
+  if (absl::Status s =
+          policy.AddRulesFromService(greeter::v1::Greeter::service_full_name());
+      !s.ok()) {
+    return s;
+  }
+  return std::make_shared<const ic::CallAuthorizer>(std::move(policy),
+                                                    validator);
+}
+
+int Run(int argc, char** argv) {
+  // Before any thread starts: SIGTERM and SIGINT go to sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::map<std::string, std::string> flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) != 0 || eq == std::string::npos) {
+      std::cerr << "greeter_server: expected --name=value, got " << arg << "\n";
+      return 2;
+    }
+    flags[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+  }
+  for (const char* required : {"listen", "issuer", "audience", "key-server"}) {
+    if (flags[required].empty()) {
+      std::cerr << "greeter_server: --" << required << " is required\n";
+      return 2;
+    }
+  }
+  std::unique_ptr<ic::JwksCache> jwks;  // Outlives the server.
+  auto authorizer = MakeAuthorizer(flags["issuer"], flags["audience"],
+                                   flags["key-server"], &jwks);
+  if (!authorizer.ok()) {
+    std::cerr << "greeter_server: " << authorizer.status() << "\n";
+    return 2;
+  }
+  GreeterService service(authorizer->get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(
+      flags["listen"], ic::AuthorizingServerCredentials(*authorizer), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::cerr << "greeter_server: cannot listen on " << flags["listen"] << "\n";
+    return 1;
+  }
+  std::cerr << "greeter_server: serving on port " << port << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  server->Shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }
