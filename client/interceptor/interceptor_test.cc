@@ -437,11 +437,33 @@ TEST_P(CredentialsTest, RejectedCallsNeverReachTheHandler) {
   EXPECT_EQ(service_.callback_runs, 0)
       << "a rejected callback call ran its handler";
 
-  EXPECT_TRUE(Call(&Stub::RotateKeys, "Bearer " + Token("admin")).ok());
+  // A refusal reaches the client in ASCII, whatever the reason's text.
+  const std::string token = Token("admin");
+  status = Call(&Stub::RotateKeys,
+                "Bearer " + token.substr(0, token.rfind('.') + 1) + "AAAA");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(status.error_message(), AsciiStatusMessage(status.error_message()));
+  EXPECT_EQ(service_.sync_runs, 1);
+
+  EXPECT_TRUE(Call(&Stub::RotateKeys, "Bearer " + token).ok());
   EXPECT_EQ(service_.last_subject, "svc");
   EXPECT_TRUE(Call(&Stub::ListKeys, "Bearer " + Token("")).ok());
   EXPECT_EQ(service_.sync_runs, 2);
   EXPECT_EQ(service_.callback_runs, 1);
+}
+
+TEST(AsciiStatusMessageTest, ReplacesWhatIsNotPrintableAscii) {
+  EXPECT_EQ(AsciiStatusMessage("token expired at 12:00"),
+            "token expired at 12:00");
+  EXPECT_EQ(AsciiStatusMessage("r\xe2\x80\x96s"), "r?s");  // U+2016.
+  EXPECT_EQ(AsciiStatusMessage("\xf0\x9f\x94\x91"
+                               " key"),
+            "? key");  // 4 bytes.
+  EXPECT_EQ(AsciiStatusMessage("a\x80\x80"
+                               "b"),
+            "a??b");  // Stray bytes.
+  EXPECT_EQ(AsciiStatusMessage("line\nbreak\x7f"), "line break ");
+  EXPECT_EQ(AsciiStatusMessage(""), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, CredentialsTest,

@@ -3,6 +3,7 @@
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
+#include <grpcpp/version_info.h>
 
 #include <deque>
 #include <functional>
@@ -11,6 +12,17 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+
+// AuthorizingCredentials overrides AddPortToServer, a private virtual of
+// grpc::ServerCredentials, and builds the port's credentials with C-core
+// calls (grpc_insecure_server_credentials_create is marked experimental).
+// Verified with gRPC 1.51 by //client/interceptor:interceptor_test
+// (CredentialsTest: refused calls never reach the handler, plaintext and
+// TLS). Another gRPC must pass that test before this check is widened
+// (docs/interceptor.md, "Upgrading gRPC").
+static_assert(GRPC_CPP_VERSION_MAJOR == 1 && GRPC_CPP_VERSION_MINOR == 51,
+              "AuthorizingServerCredentials is verified with gRPC 1.51 only: "
+              "see docs/interceptor.md, \"Upgrading gRPC\"");
 
 namespace identity::interceptor {
 namespace {
@@ -102,7 +114,7 @@ void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
   }
   // absl and gRPC share the canonical code numbers. The core copies the
   // message before `done` returns.
-  const std::string message(status.message());
+  const std::string message = AsciiStatusMessage(status.message());
   done(user_data, nullptr, 0, nullptr, 0,
        static_cast<grpc_status_code>(status.code()), message.c_str());
 }
@@ -204,6 +216,31 @@ std::shared_ptr<grpc::ServerCredentials> AuthorizingServerCredentials(
     std::optional<grpc::SslServerCredentialsOptions> tls) {
   return std::make_shared<AuthorizingCredentials>(std::move(authorizer),
                                                   std::move(tls));
+}
+
+std::string AsciiStatusMessage(absl::string_view message) {
+  std::string ascii;
+  ascii.reserve(message.size());
+  size_t i = 0;
+  while (i < message.size()) {
+    const auto byte = static_cast<unsigned char>(message[i]);
+    if (byte < 0x80) {
+      ascii.push_back(byte < 0x20 || byte == 0x7f ? ' ' : message[i]);
+      ++i;
+      continue;
+    }
+    // A UTF-8 lead byte and its continuation bytes become one '?'; a stray
+    // continuation byte is one too.
+    ascii.push_back('?');
+    ++i;
+    if (byte >= 0xc0) {
+      while (i < message.size() &&
+             (static_cast<unsigned char>(message[i]) & 0xc0) == 0x80) {
+        ++i;
+      }
+    }
+  }
+  return ascii;
 }
 
 absl::StatusOr<std::shared_ptr<const VerifiedToken>> VerifiedCaller(

@@ -30,6 +30,13 @@ std::shared_ptr<grpc::ServerCredentials> AuthorizingServerCredentials(
     std::shared_ptr<const CallAuthorizer> authorizer,
     std::optional<grpc::SslServerCredentialsOptions> tls = std::nullopt);
 
+// What the client of a refused call reads: `message` with each character
+// outside printable ASCII replaced by '?' (one '?' per UTF-8 sequence, or
+// per stray byte) and each control character by a space. gRPC
+// percent-encodes grpc-message, but not every client decodes it back
+// (grpc-js shows such a message garbled), so refusals stay ASCII.
+std::string AsciiStatusMessage(absl::string_view message);
+
 // The verified token of the call a handler is serving: the one accessor for
 // the caller's claims (subject, client_id, scopes, every claim).
 //
