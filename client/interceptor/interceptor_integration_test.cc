@@ -2,7 +2,8 @@
 // identity-server over gRPC (on a scratch PostgreSQL database; the test needs
 // IDENTITY_TEST_DATABASE_URL): tokens from that server pass, a key rotation on
 // the server under continuous traffic rejects none, and with the server
-// stopped the tokens already issued keep passing on the last good key set.
+// stopped the tokens already issued keep passing on the last good key set;
+// Interceptor::Create with KeyService keys and introspection.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "client/interceptor/call_authorizer.h"
+#include "client/interceptor/interceptor.h"
 #include "client/interceptor/jwks_cache.h"
 #include "client/interceptor/online_check.h"
 #include "client/interceptor/server_credentials.h"
@@ -313,6 +315,66 @@ TEST_F(InterceptorIntegrationTest, RevocationSensitiveMethodsAskTheIssuer) {
   clock.Advance(absl::Seconds(10));
   EXPECT_EQ(call(token).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(service.runs, 2) << "only the two allowed calls ran";
+  server->Shutdown();
+}
+
+// The one call, Interceptor::Create, with the issuer's KeyService as the key
+// source and its IntrospectionService for a revocation-sensitive method: a
+// token passes until the issuer revokes it (RFC 7009), then is refused as no
+// longer active before the handler.
+TEST_F(InterceptorIntegrationTest, OneCallWithKeyServiceAndIntrospection) {
+  InterceptorOptions options;
+  options.issuers = {{.issuer = kIssuer,
+                      .audiences = {"orders-api"},
+                      .keys = KeyServiceKeys{.address = issuer_address_}}};
+  options.rules = {
+      {"/identity.v1.KeyService/ListKeys",
+       MethodRule{true, {"identity.admin"}, /*online_check=*/true}}};
+  options.introspection = IntrospectionEndpoint{
+      .address = issuer_address_,
+      .client_id = kAdminId,
+      .client_secret = kAdminSecret,
+      .cache_ttl = absl::ZeroDuration()};  // Every call asks the issuer.
+  absl::StatusOr<Interceptor> auth = Interceptor::Create(std::move(options));
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  ASSERT_EQ(auth->keys(kIssuer)->failed_fetches(), 0)
+      << auth->keys(kIssuer)->last_error();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", auth->credentials(), &port);
+  ProtectedService service;
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::KeyService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  const auto call = [&stub](const std::string& token) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::ListKeysResponse response;
+    return stub->ListKeys(&context, {}, &response);
+  };
+
+  const std::string token = IssuerToken();
+  EXPECT_TRUE(call(token).ok());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::RevokeRequest revoke;
+  revoke.set_token(token);
+  revoke.set_client_id(kAdminId);
+  revoke.set_client_secret(kAdminSecret);
+  v1::RevokeResponse revoked;
+  ASSERT_TRUE(v1::TokenService::NewStub(issuer_channel_)
+                  ->Revoke(&context, revoke, &revoked)
+                  .ok());
+  grpc::Status refused = call(token);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(refused.error_message().find("no longer active"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(service.runs, 1) << "only the call before the revocation ran";
   server->Shutdown();
 }
 

@@ -1,15 +1,14 @@
 // The issuer's JWKS for verifiers that are not the issuer (SPEC "The
-// interceptor library"): fetched from KeyService over gRPC or read from a
-// file, kept in memory, refreshed on an interval in a background thread, and
-// refetched early when a token names an unknown "kid", at most once per
-// `min_refetch_interval` however many calls ask. Calls never wait for a fetch:
-// they verify against the set at hand. When fetches fail, the last good set
-// keeps serving until it is `max_staleness` old; after that there is no set
-// and calls fail as Unavailable until a fetch succeeds.
+// interceptor library"): fetched through a JwksFetcher (key_source.h: from
+// KeyService over gRPC, or read from a file), kept in memory, refreshed on an
+// interval in a background thread, and refetched early when a token names an
+// unknown "kid", at most once per `min_refetch_interval` however many calls
+// ask. Calls never wait for a fetch: they verify against the set at hand. When
+// fetches fail, the last good set keeps serving until it is `max_staleness`
+// old; after that there is no set and calls fail as Unavailable until a fetch
+// succeeds.
 #ifndef IDENTITY_CLIENT_INTERCEPTOR_JWKS_CACHE_H_
 #define IDENTITY_CLIENT_INTERCEPTOR_JWKS_CACHE_H_
-
-#include <grpcpp/channel.h>
 
 #include <cstdint>
 #include <memory>
@@ -19,28 +18,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "client/interceptor/key_source.h"
 #include "jwt/clock.h"
 #include "jwt/jwks.h"
 
 namespace identity::interceptor {
-
-// Where a JWKS comes from. Implementations are thread-safe.
-class JwksFetcher {
- public:
-  virtual ~JwksFetcher() = default;
-  // The JWK Set as RFC 7517 JSON. Errors: Unavailable and the like.
-  virtual absl::StatusOr<std::string> Fetch() = 0;
-};
-
-// identity.v1.KeyService/GetJwks on `channel`, each call bounded by
-// `timeout`.
-std::unique_ptr<JwksFetcher> KeyServiceJwksFetcher(
-    std::shared_ptr<grpc::Channel> channel,
-    absl::Duration timeout = absl::Seconds(5));
-
-// A file holding the JWK Set (read again on each fetch, so replacing the
-// file rotates the keys).
-std::unique_ptr<JwksFetcher> FileJwksFetcher(std::string path);
 
 struct JwksCacheOptions {
   // A fetch at least this often.
@@ -83,6 +65,8 @@ class JwksCache {
   // Counters, for tests and metrics.
   int64_t fetches() const;
   int64_t failed_fetches() const;
+  // RequestRefetch calls (tokens that named an unknown kid).
+  int64_t refetch_requests() const;
   // The status of the last fetch.
   absl::Status last_error() const;
 
@@ -106,6 +90,7 @@ class JwksCache {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_fetches_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t refetch_requests_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status last_error_ ABSL_GUARDED_BY(mu_);
   absl::Mutex fetch_mu_;  // One fetch at a time.
   std::thread thread_;

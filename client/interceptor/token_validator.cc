@@ -5,6 +5,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "jwt/jws.h"
 #include "jwt/status.h"
 
 namespace identity::interceptor {
@@ -55,6 +56,25 @@ JwksTokenValidator::Validate(absl::string_view token) const {
         absl::FromUnixSeconds(*result->claims.exp) + verifier_.options().leeway;
   }
   return result;
+}
+
+absl::StatusOr<std::shared_ptr<const VerifiedToken>>
+IssuerSelectingValidator::Validate(absl::string_view token) const {
+  // Parsed, not verified: only to choose whose keys and rules apply.
+  absl::StatusOr<jwt::Jws> jws = jwt::Jws::Parse(token, max_token_size_);
+  if (!jws.ok()) return Refused(jws.status());
+  absl::StatusOr<jwt::Claims> claims = jwt::Claims::Parse(jws->payload());
+  if (!claims.ok()) return Refused(claims.status());
+  if (!claims->iss.has_value()) {
+    return Refused(jwt::MakeError(jwt::Reason::kIssuerMissing,
+                                  "the token has no \"iss\""));
+  }
+  auto it = by_issuer_.find(*claims->iss);
+  if (it == by_issuer_.end()) {
+    return Refused(jwt::MakeError(jwt::Reason::kIssuerMismatch,
+                                  "\"iss\" names no trusted issuer"));
+  }
+  return it->second->Validate(token);
 }
 
 CachingTokenValidator::CachingTokenValidator(

@@ -65,6 +65,33 @@ class JwksTokenValidator final : public TokenValidator {
   const std::function<void()> on_unknown_kid_;
 };
 
+// Several trusted issuers at once (a migration from another IdP): each token
+// goes to the validator of the issuer its "iss" names, read from the payload
+// BEFORE any signature work (the payload is parsed strictly, jwt/'s Jws and
+// Claims parsers, but not trusted: the chosen validator verifies everything,
+// "iss" included). A token whose "iss" names no trusted issuer is refused
+// without touching any issuer's keys, so it cannot trigger a JWKS refetch.
+// Errors: those of the chosen validator; Unauthenticated with jwt/'s reason
+// for a token that does not parse, has no "iss" (issuer_missing) or names an
+// unknown one (issuer_mismatch).
+class IssuerSelectingValidator final : public TokenValidator {
+ public:
+  using ByIssuer =
+      absl::flat_hash_map<std::string, std::shared_ptr<const TokenValidator>>;
+
+  // `by_issuer`: exact "iss" value (RFC 7519 §4.1.1) -> its validator.
+  // `max_token_size` bounds the parse, as the verifiers' option does.
+  IssuerSelectingValidator(ByIssuer by_issuer, size_t max_token_size)
+      : by_issuer_(std::move(by_issuer)), max_token_size_(max_token_size) {}
+
+  absl::StatusOr<std::shared_ptr<const VerifiedToken>> Validate(
+      absl::string_view token) const override;
+
+ private:
+  const ByIssuer by_issuer_;
+  const size_t max_token_size_;
+};
+
 // A bounded cache of verified tokens in front of another validator (SPEC:
 // repeated validation costs about a hash lookup). Keyed by the whole token;
 // an entry is used only while the clock is before its valid_until, and at

@@ -5,7 +5,7 @@
 //
 // Every call is authorized before its handler: a valid access token of the
 // issuer, for the audience, with the scopes the method's (identity.v1.auth)
-// option names. Handlers read the caller through interceptor::VerifiedCaller.
+// option names. Handlers read the caller through Interceptor::Caller.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -15,19 +15,16 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "client/interceptor/call_authorizer.h"
-#include "client/interceptor/jwks_cache.h"
-#include "client/interceptor/server_credentials.h"
+#include "client/interceptor/interceptor.h"
 #include "orders.grpc.pb.h"
 
 namespace {
 
-using identity::interceptor::CallAuthorizer;
+namespace ic = identity::interceptor;
 
 class OrdersService final : public orders::v1::Orders::Service {
  public:
-  explicit OrdersService(const CallAuthorizer* authorizer)
-      : authorizer_(authorizer) {}
+  explicit OrdersService(const ic::Interceptor* auth) : auth_(auth) {}
 
   grpc::Status GetOrder(grpc::ServerContext* context,
                         const orders::v1::GetOrderRequest* request,
@@ -57,7 +54,7 @@ class OrdersService final : public orders::v1::Orders::Service {
   // The verified caller's client_id, into the reply.
   grpc::Status Caller(const grpc::ServerContext& context,
                       orders::v1::Order* order) {
-    auto caller = identity::interceptor::VerifiedCaller(context, *authorizer_);
+    auto caller = auth_->Caller(context);
     if (!caller.ok()) {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                           std::string(caller.status().message()));
@@ -66,9 +63,30 @@ class OrdersService final : public orders::v1::Orders::Service {
     return grpc::Status::OK;
   }
 
-  const CallAuthorizer* const authorizer_;
+  const ic::Interceptor* const auth_;
   std::atomic<int64_t> handled_{0};
 };
+
+// --name=value flags; false (after a message) for anything else.
+bool ParseFlags(int argc, char** argv,
+                std::map<std::string, std::string>* flags) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    if (!absl::StartsWith(arg, "--") || eq == std::string::npos) {
+      std::cerr << "orders_server: expected --name=value, got " << arg << "\n";
+      return false;
+    }
+    (*flags)[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
+  }
+  if (flags->count("listen") == 0 ||
+      flags->count("key-server") == flags->count("jwks-file")) {
+    std::cerr << "orders_server: give --listen, --issuer, --audience and "
+                 "--key-server or --jwks-file\n";
+    return false;
+  }
+  return true;
+}
 
 int Run(int argc, char** argv) {
   // Before any thread starts: SIGTERM and SIGINT go to sigwait below.
@@ -78,70 +96,27 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::map<std::string, std::string> flags;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const size_t eq = arg.find('=');
-    if (!absl::StartsWith(arg, "--") || eq == std::string::npos) {
-      std::cerr << "orders_server: expected --name=value, got " << arg << "\n";
-      return 2;
-    }
-    flags[arg.substr(2, eq - 2)] = arg.substr(eq + 1);
-  }
-  for (const char* required : {"listen", "issuer", "audience"}) {
-    if (flags[required].empty()) {
-      std::cerr << "orders_server: --" << required << " is required\n";
-      return 2;
-    }
-  }
-  if (flags["key-server"].empty() == flags["jwks-file"].empty()) {
-    std::cerr << "orders_server: give --key-server or --jwks-file\n";
+  if (!ParseFlags(argc, argv, &flags)) return 2;
+
+  // The one call: an empty --issuer or --audience is refused by Create.
+  ic::InterceptorOptions options;
+  options.issuers = {{.issuer = flags["issuer"],
+                      .audiences = {flags["audience"]},
+                      .keys = flags["jwks-file"].empty()
+                                  ? ic::KeySource(ic::KeyServiceKeys{
+                                        .address = flags["key-server"]})
+                                  : ic::JwksFileKeys{flags["jwks-file"]}}};
+  options.services = {orders::v1::Orders::service_full_name()};
+  absl::StatusOr<ic::Interceptor> auth = ic::Interceptor::Create(options);
+  if (!auth.ok()) {
+    std::cerr << "orders_server: " << auth.status() << "\n";
     return 2;
   }
 
-  namespace ic = identity::interceptor;
-  auto cache = ic::JwksCache::Create(
-      flags["jwks-file"].empty()
-          ? ic::KeyServiceJwksFetcher(grpc::CreateChannel(
-                flags["key-server"], grpc::InsecureChannelCredentials()))
-          : ic::FileJwksFetcher(flags["jwks-file"]),
-      identity::jwt::Clock::Real(),
-      {absl::Minutes(1), absl::Seconds(5), absl::Hours(12)});
-  if (!cache.ok()) {
-    std::cerr << "orders_server: " << cache.status() << "\n";
-    return 2;
-  }
-  ic::JwksCache* jwks = cache->get();
-  jwks->Start();
-
-  identity::jwt::VerifierOptions options;
-  options.issuer = flags["issuer"];
-  options.audiences = {flags["audience"]};
-  options.required_typ = "at+jwt";
-  options.leeway = absl::Seconds(5);
-  auto verifier = identity::jwt::JwtVerifier::Create(options);
-  if (!verifier.ok()) {
-    std::cerr << "orders_server: " << verifier.status() << "\n";
-    return 2;
-  }
-  auto validator = std::make_shared<ic::CachingTokenValidator>(
-      std::make_shared<ic::JwksTokenValidator>(
-          *std::move(verifier), [jwks] { return jwks->Current(); },
-          [jwks] { jwks->RequestRefetch(); }),
-      identity::jwt::Clock::Real());
-  ic::MethodPolicy policy = ic::MethodPolicy::RequireTokenByDefault();
-  if (absl::Status s = policy.AddRulesFromService("orders.v1.Orders");
-      !s.ok()) {
-    std::cerr << "orders_server: " << s << "\n";
-    return 2;
-  }
-  auto authorizer =
-      std::make_shared<const CallAuthorizer>(std::move(policy), validator);
-
-  OrdersService service(authorizer.get());
+  OrdersService service(&*auth);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(flags["listen"],
-                           ic::AuthorizingServerCredentials(authorizer), &port);
+  builder.AddListeningPort(flags["listen"], auth->credentials(), &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
