@@ -42,14 +42,16 @@ make_image() {
   echo "images.sh: made $tag" >&2
 }
 
-# PostgreSQL: initdb on first start (password from a mounted file), then postgres.
-mkdir -p "$work/extra-postgres/usr/local/bin" "$work/extra-postgres/var/lib/postgresql" \
+# PostgreSQL: initdb on first start (password from a mounted file), then postgres. initdb runs
+# postgres through popen, which needs /bin/sh.
+# The volume mounted on .../data takes the owner of the directory it covers.
+mkdir -p "$work/extra-postgres/usr/local/bin" "$work/extra-postgres/var/lib/postgresql/data" \
   "$work/extra-postgres/var/run/postgresql"
-chown 999:999 "$work/extra-postgres/var/lib/postgresql" "$work/extra-postgres/var/run/postgresql"
+chown -R 999:999 "$work/extra-postgres/var/lib/postgresql" "$work/extra-postgres/var/run/postgresql"
 install -m 0555 deploy/compose/postgres-entrypoint.sh "$work/extra-postgres/usr/local/bin/"
 pg=/usr/lib/postgresql/15
-make_image postgres "postgresql-15 bash tzdata" '["/usr/local/bin/postgres-entrypoint.sh"]' 999:999 \
-  /bin/bash "$pg/bin/postgres" "$pg/bin/initdb" "$pg/bin/pg_isready" \
+make_image postgres "postgresql-15 bash dash tzdata" '["/usr/local/bin/postgres-entrypoint.sh"]' 999:999 \
+  /bin/bash /bin/sh "$pg/bin/postgres" "$pg/bin/initdb" "$pg/bin/pg_isready" \
   "$pg/lib/plpgsql.so" "$pg/lib/dict_snowball.so" /usr/share/postgresql/15 /usr/share/zoneinfo \
   /usr/share/postgresql/15/man! /usr/share/zoneinfo/right!
 

@@ -10,9 +10,10 @@
 set -euo pipefail
 
 packages=(
-  # The engine, daemonless, and its network stack (netavark, aardvark-dns come as dependencies).
+  # The engine, daemonless, and its network stack: netavark, and aardvark-dns (a Recommends, not
+  # installed by default) for the compose network's name resolution.
   # runc, not crun: crun's setrlimit is refused on cgroup v1 hybrid hosts like these.
-  podman runc buildah uidmap slirp4netns fuse-overlayfs
+  podman runc buildah uidmap slirp4netns fuse-overlayfs netavark aardvark-dns
   # The stack: podman-compose reads deploy/compose/compose.yaml.
   podman-compose
   # The base image from Debian's packages, offline from any registry; skopeo exports archives.
