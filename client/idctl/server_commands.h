@@ -1,7 +1,8 @@
 // The commands that call identity-server's TokenService, IntrospectionService,
-// KeyService and grpc.health.v1.Health. Each is a verb table handler (verb_table.h); every call has
-// the connection's deadline (server_connection.h). On a failed call they
-// print the status (CallFailed) and return kExitInvalid. Not thread-safe.
+// KeyService and grpc.health.v1.Health. Each is a verb table handler
+// (verb_table.h); every call has the connection's deadline
+// (server_connection.h). On a failed call they print the status (CallFailed)
+// and return kExitInvalid. Not thread-safe.
 #ifndef IDENTITY_CLIENT_IDCTL_SERVER_COMMANDS_H_
 #define IDENTITY_CLIENT_IDCTL_SERVER_COMMANDS_H_
 

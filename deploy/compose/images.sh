@@ -16,7 +16,7 @@ rebuild=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# make_image NAME PACKAGES ENTRYPOINT_JSON USER PATH...: the image localhost/identity-stack-NAME,
+# make_image NAME PACKAGES ENTRYPOINT_JSON USER PATH... (STOPSIGNAL from $stop_signal): the image localhost/identity-stack-NAME,
 # tagged with a digest of the package versions and this script.
 make_image() {
   local name=$1 packages=$2 entrypoint=$3 user=$4
@@ -36,7 +36,7 @@ make_image() {
   printf 'root:x:0:\npostgres:x:999:\nhaproxy:x:998:\nprometheus:x:997:\n' >"$rootfs/etc/group"
   [[ -d "$work/extra-$name" ]] && cp -a "$work/extra-$name/." "$rootfs/"
   tar -C "$rootfs" --numeric-owner -cf - . |
-    podman import --quiet --change "ENTRYPOINT $entrypoint" --change "USER $user" \
+    podman import --quiet --change "ENTRYPOINT $entrypoint" --change "USER $user" --change "STOPSIGNAL ${stop_signal:-SIGTERM}" \
       --change "ENV TZ=UTC" --message "identity stack: $name from Debian packages" - "$tag" >/dev/null
   podman tag "$tag" "localhost/identity-stack-$name:latest"
   echo "images.sh: made $tag" >&2
@@ -50,7 +50,7 @@ mkdir -p "$work/extra-postgres/usr/local/bin" "$work/extra-postgres/var/lib/post
 chown -R 999:999 "$work/extra-postgres/var/lib/postgresql" "$work/extra-postgres/var/run/postgresql"
 install -m 0555 deploy/compose/postgres-entrypoint.sh "$work/extra-postgres/usr/local/bin/"
 pg=/usr/lib/postgresql/15
-make_image postgres "postgresql-15 bash dash tzdata" '["/usr/local/bin/postgres-entrypoint.sh"]' 999:999 \
+stop_signal=SIGINT make_image postgres "postgresql-15 bash dash tzdata" '["/usr/local/bin/postgres-entrypoint.sh"]' 999:999 \
   /bin/bash /bin/sh "$pg/bin/postgres" "$pg/bin/initdb" "$pg/bin/pg_isready" \
   "$pg/lib/plpgsql.so" "$pg/lib/dict_snowball.so" /usr/share/postgresql/15 /usr/share/zoneinfo \
   /usr/share/postgresql/15/man! /usr/share/zoneinfo/right!
