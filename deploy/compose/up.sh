@@ -89,14 +89,14 @@ done
 [[ $ready -eq 1 ]] || { log "PostgreSQL did not accept connections within 60 s"; exit 1; }
 compose up -d
 
-bin=$(bazel info -c opt bazel-bin 2>/dev/null)
-idctl="$bin/client/idctl/idctl"
 grpc="127.0.0.1:$IDENTITY_GRPC_PORT"
-log "waiting for a token through haproxy ($grpc)"
+http="127.0.0.1:$IDENTITY_HTTP_PORT"
+log "waiting for a token through haproxy (POST http://$http/token)"
 served=0
 for _ in $(seq 120); do
-  if IDENTITY_CLIENT_SECRET=$(cat "$state/admin-secret") "$idctl" token --server "$grpc" \
-       --client-id admin --timeout 2 >/dev/null 2>&1; then
+  # The secret through curl's config on stdin, not its command line.
+  if curl -sf --max-time 2 -K - -d grant_type=client_credentials "http://$http/token" \
+       <<<"user = \"admin:$(cat "$state/admin-secret")\"" >/dev/null; then
     served=1
     break
   fi
@@ -112,8 +112,8 @@ The identity stack "$project" is up (podman-compose; containers ${project}_*):
   Prometheus (alerts from deploy/prometheus)      http://127.0.0.1:$IDENTITY_PROMETHEUS_PORT
   haproxy statistics                              http://127.0.0.1:$IDENTITY_HAPROXY_STATS_PORT/
 
-Try:
-  idctl=$idctl
+Try (idctl: bazel build -c opt //client:idctl, then bazel-bin/client/idctl/idctl):
+  idctl=$root/bazel-bin/client/idctl/idctl
   export IDENTITY_CLIENT_SECRET=\$(cat $state/admin-secret)
   \$idctl token --server $grpc --client-id admin --scope identity.admin
   \$idctl health --server $grpc

@@ -5,12 +5,14 @@
 # Containerfile with `podman build --network=none --pull=never`. Nothing but Debian packages is
 # downloaded. docs/deploy.md.
 #
-#   deploy/container/build.sh [--archive FILE] [--rebuild-base] [--tag IMAGE]
+#   deploy/container/build.sh [--archive FILE] [--rebuild-base] [--tag IMAGE] [--fastbuild]
 #
 #   --archive FILE   also write the image as a docker-archive FILE (`docker load -i FILE`,
 #                    `podman load -i FILE`)
 #   --rebuild-base   make the base again even when container storage holds one
 #   --tag IMAGE      the image's name (default localhost/identity-server:latest)
+#   --fastbuild      Bazel's default compilation mode instead of -c opt: the binaries
+#                    `bazel test //...` already built (tests/run_all.sh), no second compile
 #
 # Prints the image name on stdout, its size and timings on stderr. Runs as root (mmdebstrap in
 # root mode, podman's system storage).
@@ -18,13 +20,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/container/env.sh
 
-archive="" rebuild_base=0
+archive="" rebuild_base=0 mode=(-c opt)
 while [[ $# -gt 0 ]]; do
   case $1 in
     --archive) archive=$(realpath -m "$2"); shift 2 ;;
     --rebuild-base) rebuild_base=1; shift ;;
     --tag) IDENTITY_IMAGE=$2; shift 2 ;;
-    *) echo "usage: $0 [--archive FILE] [--rebuild-base] [--tag IMAGE]" >&2; exit 2 ;;
+    --fastbuild) mode=(); shift ;;
+    *) echo "usage: $0 [--archive FILE] [--rebuild-base] [--tag IMAGE] [--fastbuild]" >&2; exit 2 ;;
   esac
 done
 
@@ -33,8 +36,8 @@ start=$SECONDS
 bazel/install-deps.sh
 deploy/container/install-tools.sh
 
-bazel build -c opt //server:identity-server //client:idctl >&2
-bin=$(bazel info -c opt bazel-bin 2>/dev/null)
+bazel build "${mode[@]}" //server:identity-server //client:idctl >&2
+bin=$(bazel info "${mode[@]}" bazel-bin 2>/dev/null)
 binaries=("$bin/server/identity-server" "$bin/client/idctl/idctl")
 
 work=$(mktemp -d)

@@ -21,6 +21,8 @@ packages=(
   # The load balancer and an init for it inside the haproxy image (haproxy as PID 1 ignores
   # SIGTERM).
   haproxy catatonit
+  # deploy/compose/up.sh asks for a token through the stack's HTTP front door.
+  curl
 )
 
 missing=()
