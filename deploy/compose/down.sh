@@ -27,3 +27,7 @@ if [[ $purge -eq 1 ]]; then
 else
   "${compose[@]}" down >&2
 fi
+# podman-compose 1.0.3 leaves the project's network behind.
+if podman network exists "${project}_default"; then
+  podman network rm --force "${project}_default" >/dev/null
+fi
