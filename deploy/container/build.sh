@@ -51,11 +51,12 @@ sonames() {
 # Makes the base: the Debian packages of runtime-packages.txt (with what they depend on) extracted
 # without a shell or package manager, then pruned to the files the binaries' libraries are. Its tag
 # names a digest of the package list, the sonames and this recipe, so storage that holds it already
-# is reused and a new library makes a new base.
+# is reused and a new library makes a new base. IDENTITY_DEBIAN_MIRROR: another Debian mirror
+# (default http://deb.debian.org).
 ensure_base() {
   local key tag
-  key=$( (cat deploy/container/runtime-packages.txt; sonames; sed -n '/^ensure_base()/,/^}/p' "$0") |
-    sha256sum | cut -c1-12)
+  key=$( (cat deploy/container/runtime-packages.txt deploy/container/prune_rootfs.py; sonames
+    sed -n '/^ensure_base()/,/^}/p' "$0") | sha256sum | cut -c1-12)
   tag="$IDENTITY_BASE_REPO:bookworm-$key"
   if [[ $rebuild_base -eq 0 ]] && podman image exists "$tag"; then
     log "reusing base $tag"
