@@ -11,7 +11,7 @@
 # a step that breaks before the cases run appends `ha_stack FAILED`. Exit 0 when every case
 # passed. --fastbuild: the binaries of `bazel test //...` (tests/run_all.sh) instead of -c opt.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 source deploy/container/env.sh
 
 results=$(realpath -m "${1:?usage: $0 RESULTS_FILE [--fastbuild] [--report FILE]}")

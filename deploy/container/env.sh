@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Sourced by the container scripts: podman reads deploy/container/containers.conf (runc, ulimits
 # these hosts allow, no systemd) instead of the system's. Defines the image names.
 container_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
