@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "client/interceptor/server_credentials.h"
 #include "server/grpc/server_auth.h"
 #include "server/http/observability.h"
@@ -70,6 +71,14 @@ std::optional<StartFailure> App::Start() {
 void App::Drain() {
   // NOT_SERVING on grpc.health.v1 and /readyz while calls in flight finish.
   health_->Drain();
+  // Serving on for the drain delay lets load balancers see NOT_SERVING and
+  // send new calls elsewhere before the listeners refuse them.
+  if (config_.drain_delay > absl::ZeroDuration()) {
+    logger_->Info(
+        "draining: serving on, NOT_SERVING, for the drain delay",
+        {{"drain_delay_ms", absl::ToInt64Milliseconds(config_.drain_delay)}});
+    absl::SleepFor(config_.drain_delay);
+  }
   grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (http_ != nullptr) http_->Stop();
   if (management_ != nullptr) management_->Stop();

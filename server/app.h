@@ -88,6 +88,7 @@ class App {
   std::optional<StartFailure> Start();
 
   // The shutdown on SIGTERM: NOT_SERVING (grpc.health.v1, /readyz) at once,
+  // every listener serving on for --drain-delay (blocks that long), then
   // gRPC calls in flight get up to 10 s, then the HTTP listener and the
   // maintenance thread stop. After a successful Start only.
   void Drain();

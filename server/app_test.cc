@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -117,6 +118,27 @@ int HttpStatus(int port, const std::string& path) {
   connection.Send("GET " + path +
                   " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   return testing::StatusOf(connection.ReadResponse());
+}
+
+// --drain-delay: from SIGTERM the server says NOT_SERVING (so load balancers
+// take it out) but still answers calls until the delay is over; then it stops.
+TEST_F(AppTest, ServesOnThroughTheDrainDelayWhileNotServing) {
+  std::unique_ptr<App> app = NewApp({"--drain-delay=8s"});
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->Start().has_value());
+  ASSERT_EQ(HttpStatus(app->http_port(), "/readyz"), 200);
+  std::thread drain([&app] { app->Drain(); });
+  // NOT_SERVING at once (bounded poll: the delay is far longer).
+  int readyz = 200;
+  for (int i = 0; i < 50 && readyz == 200; ++i) {
+    readyz = HttpStatus(app->http_port(), "/readyz");
+  }
+  EXPECT_EQ(readyz, 503);
+  v1::GetJwksResponse jwks;
+  grpc::Status during = GetJwks(app->grpc_port(), &jwks);
+  EXPECT_TRUE(during.ok()) << during.error_message();
+  drain.join();
+  EXPECT_FALSE(GetJwks(app->grpc_port(), &jwks).ok());
 }
 
 // Issue 13: the public front door named the admin client in /metrics.

@@ -310,6 +310,11 @@ std::vector<Setting> ConnectionSettings() {
            DurationIn(&C::health_check_interval, absl::Milliseconds(100),
                       absl::Minutes(1),
                       "expected a duration from 100ms to 1m, such as 2s")),
+      Flag("drain-delay", "0s",
+           "on SIGTERM, how long to keep serving while already NOT_SERVING, "
+           "0 to 1m",
+           DurationIn(&C::drain_delay, absl::ZeroDuration(), absl::Minutes(1),
+                      "expected a duration from 0s to 1m, such as 2s")),
       Flag("store", "postgres", "postgres or memory (state lost at exit)",
            &SetStore),
       Flag("database-url", "",

@@ -47,6 +47,9 @@ struct ServerConfig {
   logging::Level log_level = logging::Level::kInfo;
   // How often readiness probes PostgreSQL.
   absl::Duration health_check_interval;
+  // On SIGTERM, how long the server keeps serving while it already says
+  // NOT_SERVING, so that load balancers take it out before it stops.
+  absl::Duration drain_delay;
   enum class Store { kPostgres, kMemory } store = Store::kPostgres;
   std::string database_url;
   int database_pool_size = 0;

@@ -7,7 +7,10 @@
 #                                            core against OpenSSL 3 and BoringSSL;
 #   3. bazel test --config=asan ...          jwt/, idctl, storage and server again under ASan +
 #                                            UBSan;
-#   4. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30).
+#   4. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30);
+#   5. deploy/compose/ha_test.sh             the container image and the compose stack (podman),
+#                                            load through haproxy while a replica is killed, every
+#                                            replica restarted, PostgreSQL restarted (~4-6 min).
 #
 # Ends with "N passed, N failed, N skipped" counted from the test cases' own results, after a
 # summary of what ran (the cases of each Bazel run, the ASan re-runs among them, the distinct
@@ -66,5 +69,13 @@ tests/fuzz/run_fuzzers.sh "$logs/fuzz.txt"
 fuzz_rc=$?
 summary_args+=(--results "fuzz targets, ${FUZZ_SECONDS:-30} s each (tests/fuzz/run_fuzzers.sh)" \
   "$logs/fuzz.txt" "$fuzz_rc")
+
+# The image from the binaries step 2 built (--fastbuild: no second compile), a stack of its own
+# on free loopback ports, removed at the end.
+: >"$logs/ha.txt"
+deploy/compose/ha_test.sh "$logs/ha.txt" --fastbuild
+ha_rc=$?
+summary_args+=(--cases "high availability on the compose stack (deploy/compose/ha_test.sh)" \
+  "$logs/ha.txt" "$ha_rc")
 
 /usr/bin/python3 tests/summarize_results.py "${summary_args[@]}"

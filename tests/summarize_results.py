@@ -3,6 +3,7 @@
 "N passed, N failed, N skipped".
 
 Usage: summarize_results.py [--bazel NAME LOG TESTLOGS_DIR RC ...] [--results NAME FILE RC ...]
+                            [--cases NAME FILE RC ...]
 
 --bazel: one `bazel test` run: a name for it ("bazel test //...", "... --config=asan ..."), its
 console output, the bazel-testlogs directory of that run's configuration, and its exit code.
@@ -22,6 +23,8 @@ Python tests through tests/python/junit_report.py, and Bazel's own XML for other
     exit with no target in the summary (nothing ran that we can see).
 --results: the fuzzers: a name, a file of "<target> PASSED|FAILED" lines, and the exit code of
 the script that wrote it. A non-zero exit without a FAILED line, or no line at all, is one failure.
+--cases: the same for a script of test cases outside Bazel (deploy/compose/ha_test.sh): a file of
+"<case> PASSED|FAILED" lines, counted as test cases rather than fuzz targets.
 
 Before the last line it names what ran: the targets and cases of each Bazel run, how many cases
 were re-runs of cases already counted (the ASan run repeats the unit tests), the distinct cases,
@@ -50,7 +53,7 @@ class Tally:
 
     def __init__(self, name, kind):
         self.name = name
-        self.kind = kind  # "bazel" or "results".
+        self.kind = kind  # "bazel", "results" (fuzz targets) or "cases".
         self.counts = collections.Counter()
         self.targets = 0
         self.keys = []  # (target, case) per counted case, for the distinct count.
@@ -144,8 +147,8 @@ def summarize_bazel(name, log, testlogs, rc):
     return tally
 
 
-def summarize_results(name, path, rc):
-    tally = Tally(name, "results")
+def summarize_results(name, path, rc, kind="results"):
+    tally = Tally(name, kind)
     try:
         with open(path, errors="replace") as results:
             lines = [line.split() for line in results]
@@ -176,6 +179,10 @@ def describe(tallies):
             fuzz_targets += tally.targets
             lines.append("%s: %d fuzz targets (%s)" % (tally.name, tally.targets, outcomes))
             continue
+        if tally.kind == "cases":
+            counted.update(tally.keys)
+            lines.append("%s: %d test cases (%s)" % (tally.name, tally.targets, outcomes))
+            continue
         reruns = 0
         for key in tally.keys:
             if key in counted:
@@ -202,9 +209,13 @@ def parse_args(argv):
         elif argv[i] == "--results" and i + 3 < len(argv):
             tallies.append(summarize_results(argv[i + 1], argv[i + 2], int(argv[i + 3])))
             i += 4
+        elif argv[i] == "--cases" and i + 3 < len(argv):
+            tallies.append(summarize_results(argv[i + 1], argv[i + 2], int(argv[i + 3]),
+                                             kind="cases"))
+            i += 4
         else:
             sys.exit("usage: %s [--bazel NAME LOG TESTLOGS RC] [--results NAME FILE RC] "
-                     "(at %r)" % (sys.argv[0], argv[i]))
+                     "[--cases NAME FILE RC] (at %r)" % (sys.argv[0], argv[i]))
     return tallies
 
 

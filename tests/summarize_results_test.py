@@ -77,6 +77,14 @@ class SummarizeResultsTest(unittest.TestCase):
                       counter.lines)
         self.assertTrue(counter.has_line("4 distinct test cases and 2 fuzz targets"))
 
+    def test_cases_outside_bazel_count_as_test_cases_not_fuzz_targets(self):
+        # deploy/compose/ha_test.sh writes the fuzzers' format; --cases counts them as cases.
+        counter = self.count(bazel("passing"),
+                             ["--cases", "ha", fixture("fuzz", "one_failed.txt"), "1"])
+        self.assertEqual((counter.totals, counter.rc), ("5 passed, 1 failed, 0 skipped", 1))
+        self.assertIn("ha: 2 test cases (1 passed, 1 failed, 0 skipped)", counter.lines)
+        self.assertTrue(counter.has_line("6 distinct test cases and 0 fuzz targets"))
+
     def test_skipped_and_disabled_gtest_cases_are_skipped_not_passed(self):
         # GTEST_SKIP (result="skipped", <skipped>) and DISABLED_ (status="notrun").
         counter = self.count(bazel("gtest_skips"))

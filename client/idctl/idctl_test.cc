@@ -311,6 +311,20 @@ std::shared_ptr<grpc::Channel>* IdctlServerTest::channel_ = nullptr;
 std::string* IdctlServerTest::token_ = nullptr;
 std::string* IdctlServerTest::start_error_ = nullptr;
 
+// grpc.health.v1 (doc/health-checking.md): the whole server ("") is SERVING
+// once PostgreSQL answers; a service the server does not know is NOT_FOUND.
+// The container image's HEALTHCHECK relies on the exit status.
+TEST_F(IdctlServerTest, HealthExitsZeroOnlyWhenServing) {
+  Result serving = Idctl({"health", "--server", *address_});
+  EXPECT_EQ(serving.code, kExitOk) << serving.err;
+  EXPECT_EQ(Json::parse(serving.out), Json({{"status", "SERVING"}}));
+
+  Result unknown =
+      Idctl({"health", "--server", *address_, "--service", "no.Such"});
+  EXPECT_EQ(unknown.code, kExitInvalid);
+  EXPECT_NE(unknown.err.find("NOT_FOUND"), std::string::npos) << unknown.err;
+}
+
 TEST_F(IdctlServerTest, UsersCreateTakesThePasswordFromTheEnvironment) {
   setenv("IDENTITY_USER_PASSWORD", "env-password-1234", 1);
   Result r =

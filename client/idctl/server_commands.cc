@@ -9,6 +9,7 @@
 #include "client/idctl/client_credentials.h"
 #include "client/idctl/exit_code.h"
 #include "client/idctl/server_connection.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "jwt/json.h"
@@ -84,6 +85,24 @@ int KeysJwksFromServer(const ParsedArgs& args, Console& console) {
   if (!status.ok()) return CallFailed(status, console);
   console.PrintJson(Json::parse(response.jwks_json(), nullptr, false));
   return kExitOk;
+}
+
+int Health(const ParsedArgs& args, Console& console) {
+  namespace health = ::grpc::health::v1;
+  auto server = ServerConnection::Open(args, console);
+  if (!server.ok()) return console.Usage(server.status().message());
+  health::HealthCheckRequest request;
+  request.set_service(args.Get("service").value_or(""));
+  health::HealthCheckResponse response;
+  const grpc::Status status =
+      health::Health::NewStub(server->channel())
+          ->Check(server->NewCall().get(), request, &response);
+  if (!status.ok()) return CallFailed(status, console);
+  console.PrintJson({{"status", health::HealthCheckResponse::ServingStatus_Name(
+                                    response.status())}});
+  return response.status() == health::HealthCheckResponse::SERVING
+             ? kExitOk
+             : kExitInvalid;
 }
 
 int KeysList(const ParsedArgs& args, Console& console) {

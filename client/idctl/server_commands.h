@@ -1,7 +1,8 @@
-// The commands that call identity-server's TokenService, IntrospectionService
-// and KeyService. Each is a verb table handler (verb_table.h); every call has
-// the connection's deadline (server_connection.h). On a failed call they
-// print the status (CallFailed) and return kExitInvalid. Not thread-safe.
+// The commands that call identity-server's TokenService, IntrospectionService,
+// KeyService and grpc.health.v1.Health. Each is a verb table handler
+// (verb_table.h); every call has the connection's deadline
+// (server_connection.h). On a failed call they print the status (CallFailed)
+// and return kExitInvalid. Not thread-safe.
 #ifndef IDENTITY_CLIENT_IDCTL_SERVER_COMMANDS_H_
 #define IDENTITY_CLIENT_IDCTL_SERVER_COMMANDS_H_
 
@@ -16,6 +17,10 @@ int Token(const ParsedArgs& args, Console& console);
 int Introspect(const ParsedArgs& args, Console& console);
 // keys jwks --server ADDR: the server's JWKS (KeyService.GetJwks).
 int KeysJwksFromServer(const ParsedArgs& args, Console& console);
+// health --server ADDR [--service NAME]: grpc.health.v1 Check; prints
+// {"status": NAME} and exits 0 when it is SERVING, 1 otherwise (a container
+// health check, needing no shell).
+int Health(const ParsedArgs& args, Console& console);
 // keys list AUTH: every signing key (KeyService.ListKeys, admin).
 int KeysList(const ParsedArgs& args, Console& console);
 // keys rotate AUTH: NEXT becomes CURRENT (KeyService.RotateKeys, admin).

@@ -99,6 +99,11 @@ std::vector<Verb> ServerVerbs() {
        "Print the server's JWKS (KeyService.GetJwks).",
        &KeysJwksFromServer,
        kServerFlag.name},
+      {kServer,
+       {"health", {Optional("service", "NAME")}},
+       "grpc.health.v1 Check of NAME (default: the whole server); print "
+       "{\"status\": ...}; exit 0 only when SERVING.",
+       &Health},
   };
 }
 

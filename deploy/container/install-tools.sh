@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the container image and the compose stack need (podman with runc,
+# podman-compose, mmdebstrap, skopeo, haproxy, catatonit) and writes the containers.conf these
+# machines need. Kept apart from bazel/install-deps.sh so a plain build does not pull in a
+# container engine; every entry point that builds or runs containers (deploy/container/build.sh,
+# deploy/compose/up.sh, deploy/compose/ha_test.sh, tests/run_all.sh) calls it. Idempotent: when
+# everything is present it only asks dpkg (well under a second).
+#
+# Prints nothing on stdout. Callers export CONTAINERS_CONF themselves (deploy/container/env.sh).
+set -euo pipefail
+
+packages=(
+  # The engine, daemonless, and its network stack: netavark, and aardvark-dns (a Recommends, not
+  # installed by default) for the compose network's name resolution.
+  # runc, not crun: crun's setrlimit is refused on cgroup v1 hybrid hosts like these.
+  podman runc buildah uidmap slirp4netns fuse-overlayfs netavark aardvark-dns
+  # The stack: podman-compose reads deploy/compose/compose.yaml.
+  podman-compose
+  # The base image from Debian's packages, offline from any registry; skopeo exports archives.
+  mmdebstrap skopeo
+  # The load balancer and an init for it inside the haproxy image (haproxy as PID 1 ignores
+  # SIGTERM).
+  haproxy catatonit
+  # deploy/compose/up.sh asks for a token through the stack's HTTP front door.
+  curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-tools: installing ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
+  $sudo apt-get update >&2
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2
+fi
