@@ -128,9 +128,12 @@ absl::Status App::OpenStores() {
         [connections] { return connections->Stats(); });
   }
   // Client authentication and the revocation check answer from memory,
-  // bounded by --store-cache-ttl (storage/cache/caching_store.h).
-  cached_clients_.emplace(clients_, clock_, config_.store_cache_ttl);
-  cached_revocations_.emplace(revocations_, clock_, config_.store_cache_ttl);
+  // bounded by --store-cache-ttl, and by --store-stale-if-error more while
+  // the database is unreachable (storage/cache/caching_store.h).
+  cached_clients_.emplace(clients_, clock_, config_.store_cache_ttl,
+                          config_.store_stale_if_error);
+  cached_revocations_.emplace(revocations_, clock_, config_.store_cache_ttl,
+                              config_.store_stale_if_error);
   clients_ = &*cached_clients_;
   revocations_ = &*cached_revocations_;
   return absl::OkStatus();
