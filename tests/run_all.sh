@@ -7,12 +7,16 @@
 #                                            core against OpenSSL 3 and BoringSSL;
 #   3. bazel test --config=asan ...          jwt/, idctl, storage and server again under ASan +
 #                                            UBSan;
-#   4. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30).
+#   4. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30);
+#   5. tests/ha/run_failover.sh              a PostgreSQL failover under load: a Patroni cluster
+#                                            (deploy/patroni/cluster.sh), two servers, SIGKILL of
+#                                            the primary (about 1.5 minutes).
 #
 # Ends with "N passed, N failed, N skipped" counted from the test cases' own results, after a
 # summary of what ran (the cases of each Bazel run, the ASan re-runs among them, the distinct
-# cases, the fuzz targets), and exits non-zero on any failure, including any step's non-zero exit
-# that no counted failure explains (tests/summarize_results.py). Leaves no Bazel server running.
+# cases, the fuzz targets, the failover cases), and exits non-zero on any failure, including any
+# step's non-zero exit that no counted failure explains (tests/summarize_results.py). Leaves no
+# Bazel server running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,5 +70,11 @@ tests/fuzz/run_fuzzers.sh "$logs/fuzz.txt"
 fuzz_rc=$?
 summary_args+=(--results "fuzz targets, ${FUZZ_SECONDS:-30} s each (tests/fuzz/run_fuzzers.sh)" \
   "$logs/fuzz.txt" "$fuzz_rc")
+
+: >"$logs/ha.txt"
+tests/ha/run_failover.sh "$logs/ha.txt"
+ha_rc=$?
+summary_args+=(--results "PostgreSQL failover under load (tests/ha/run_failover.sh)" \
+  "$logs/ha.txt" "$ha_rc")
 
 /usr/bin/python3 tests/summarize_results.py "${summary_args[@]}"
