@@ -320,10 +320,16 @@ absl::Status App::ReadTls() {
 absl::Status App::CreateHttp() {
   // Readiness: PostgreSQL answers (grpc.health.v1, /readyz, identity_db_up).
   storage::PostgresStore* postgres = postgres_.get();
+  // While the read caches can answer through an outage, readiness holds
+  // (health_monitor.h): --store-stale-if-error when the caches are on.
+  const absl::Duration grace = config_.store_cache_ttl > absl::ZeroDuration()
+                                   ? config_.store_stale_if_error
+                                   : absl::ZeroDuration();
   health_.emplace(postgres != nullptr ? HealthMonitor::Probe([postgres] {
     return postgres->Ping();
   })
-                                      : HealthMonitor::Probe());
+                                      : HealthMonitor::Probe(),
+                  grace);
   if (!config_.http_listen.empty()) {
     auto created = NewHttpServer(
         config_.http_listen,

@@ -3,12 +3,12 @@
 Two identity-server processes share a Patroni cluster (deploy/patroni/cluster.sh: one etcd, a
 primary and a synchronous replica, TTL 10 s) through a multi-host URL with
 target_session_attrs=read-write. Bounded load on both over HTTP (loopback only): client_credentials
-Token, Introspect and JWKS, which need no write, and Revoke, which writes. Then SIGKILL of the
-primary's Patroni and PostgreSQL. Measured: failed calls per kind, how long a failed write took,
-the time from the kill until writes succeed again on both servers. Proved afterwards: every token
-issued verifies against the JWKS of both servers, the signing keys are those from before the kill
-(none lost, none added, one current and one next), every acknowledged revocation is in the new
-primary.
+Token, Introspect and JWKS, which need no write, readiness (/readyz), and Revoke, which writes.
+Then SIGKILL of the primary's Patroni and PostgreSQL. Measured: failed calls per kind, how long a
+failed write took, the time from the kill until writes succeed again on both servers. Proved
+afterwards: every token issued verifies against the JWKS of both servers, the signing keys are
+those from before the kill (none lost, none added, one current and one next), every acknowledged
+revocation is in the new primary.
 
 Writes one line per case, "<case> PASSED|FAILED", to --results (tests/summarize_results.py), and
 the figures as JSON to --figures when given. Exit status: 0 when every case passed.
@@ -132,7 +132,7 @@ class Server:
 class Load:
     """Workers per server and kind; every call recorded as (kind, server, start, ok, status, s)."""
 
-    KINDS = ("token", "introspect", "jwks", "revoke")
+    KINDS = ("token", "introspect", "jwks", "readyz", "revoke")
 
     def __init__(self, servers):
         self.servers = servers
@@ -150,9 +150,10 @@ class Load:
             self.standing[server.name] = json.loads(body)["access_token"]
             self.tokens.append(self.standing[server.name])
 
-    def record(self, kind, server, start, ok, status, seconds):
+    def record(self, kind, server, start, ok, status, seconds, body):
         with self.lock:
-            self.calls.append((kind, server.name, start, ok, status, seconds))
+            self.calls.append((kind, server.name, start, ok, status, seconds,
+                               "" if ok else body[:200]))
 
     def worker(self, server, kind):
         for _ in range(MAX_CALLS_PER_WORKER):
@@ -171,6 +172,9 @@ class Load:
             elif kind == "jwks":
                 status, body, seconds = server.jwks()
                 ok = status == 200 and len(json.loads(body).get("keys", [])) >= 1
+            elif kind == "readyz":
+                status, body, seconds = http("GET", server.management + "/readyz")
+                ok = status == 200
             else:
                 # A token to revoke comes from the standing one's kind of call, not counted:
                 # only the revocation, a write, is.
@@ -181,13 +185,13 @@ class Load:
                 token = json.loads(body)["access_token"]
                 with self.lock:
                     self.tokens.append(token)
-                status, _, seconds = server.revoke(token)
+                status, body, seconds = server.revoke(token)
                 ok = status == 200
                 if ok:
                     jti = jwt.decode(token, options={"verify_signature": False})["jti"]
                     with self.lock:
                         self.revoked.append(jti)
-            self.record(kind, server, start, ok, status, seconds)
+            self.record(kind, server, start, ok, status, seconds, body)
             time.sleep(PAUSE)
 
     def start(self):
@@ -255,6 +259,7 @@ def summarize(calls, kill_at, ttl):
             "max_seconds": round(max((c[5] for c in mine), default=0), 3),
             "max_failed_seconds": round(max((c[5] for c in failed), default=0), 3),
             "calls_after_kill": len([c for c in mine if c[2] >= kill_at]),
+            "failure_samples": sorted({c[6] for c in failed})[:3],
         }
     # Writes: per server, the first success after the last failure, from the kill.
     recovery = {}
@@ -320,7 +325,7 @@ def run(args, results):
         figures.update(summarize(calls, kill_at, ttl))
 
         for kind, label in (("token", "client_credentials Token"), ("introspect", "Introspect"),
-                            ("jwks", "JWKS")):
+                            ("jwks", "JWKS"), ("readyz", "readiness (/readyz)")):
             f = figures[kind]
             results.case("ha: %s, zero failed calls through the failover (%d calls, %d after "
                          "the kill)" % (label, f["calls"], f["calls_after_kill"]),
@@ -376,7 +381,10 @@ def run(args, results):
             for server in servers:
                 print("--- %s log (tail) ---\n%s" % (server.name, server.log()[-3000:]),
                       file=sys.stderr)
-        shutil.rmtree(work_dir, ignore_errors=True)
+        if os.environ.get("IDENTITY_HA_KEEP_LOGS"):
+            print("server logs kept in " + work_dir, file=sys.stderr)
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
         try:
             cluster(args.cluster, "stop", cluster_dir)
         except Exception as e:  # pylint: disable=broad-except
