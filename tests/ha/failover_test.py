@@ -327,8 +327,7 @@ def run(args, results):
         for kind, label in (("token", "client_credentials Token"), ("introspect", "Introspect"),
                             ("jwks", "JWKS"), ("readyz", "readiness (/readyz)")):
             f = figures[kind]
-            results.case("ha: %s, zero failed calls through the failover (%d calls, %d after "
-                         "the kill)" % (label, f["calls"], f["calls_after_kill"]),
+            results.case("ha: %s, zero failed calls through the failover" % label,
                          f["failed"] == 0 and f["calls_after_kill"] > 0, f)
         w = figures["revoke"]
         results.case("ha: writes (Revoke) fail fast during the failover: 503, each within %g s"
@@ -347,8 +346,8 @@ def run(args, results):
             jwks[server.name] = json.loads(body) if status == 200 else {"keys": []}
         bad = verify_all(load.tokens, jwks)
         figures["tokens_verified"] = len(load.tokens)
-        results.case("ha: every token issued (%d) verifies against the JWKS of both servers"
-                     % len(load.tokens), not bad and len(load.tokens) > 0, bad[:5])
+        results.case("ha: every token issued verifies against the JWKS of both servers",
+                     not bad and len(load.tokens) > 0, {"tokens": len(load.tokens), "bad": bad[:5]})
 
         keys_after = signing_keys(url)
         published = [sorted(k["kid"] for k in j["keys"]) for j in jwks.values()]
@@ -367,8 +366,8 @@ def run(args, results):
             chunk = ",".join("'%s'" % jti for jti in revoked[i:i + 500])
             found += int(psql(url, "SELECT count(*) FROM revoked_tokens WHERE jti IN (%s)"
                               % chunk)[0])
-        results.case("ha: every acknowledged revocation (%d) survived the failover"
-                     % len(revoked), len(revoked) > 0 and found == len(revoked),
+        results.case("ha: every acknowledged revocation survived the failover",
+                     len(revoked) > 0 and found == len(revoked),
                      {"acknowledged": len(revoked), "found": found})
     except Exception as e:  # pylint: disable=broad-except
         results.error(e)
@@ -399,7 +398,7 @@ class Results:
 
     def case(self, name, passed, detail=None):
         line = "%s %s" % (name, "PASSED" if passed else "FAILED")
-        print(line + ("" if passed or detail is None else "  %s" % json.dumps(detail)))
+        print(line + ("" if detail is None else "  %s" % json.dumps(detail)))
         self.lines.append(line)
 
     def error(self, e):

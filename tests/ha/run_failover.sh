@@ -9,7 +9,7 @@
 # The server binary: $IDENTITY_SERVER if set, else `bazel build //server:identity-server` (cached
 # after the suite's `bazel test //...`). Takes about 1.5 minutes; every wait is bounded.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 results=${1:?usage: run_failover.sh RESULTS_FILE [FIGURES_JSON]}
 figures=${2:-}
 
