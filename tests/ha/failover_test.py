@@ -292,7 +292,8 @@ def run(args, results):
         url = next(line.split("=", 1)[1] for line in env.splitlines()
                    if line.startswith("export IDENTITY_HA_DATABASE_URL="))
         figures["cluster_start_s"] = round(time.monotonic() - started, 1)
-        results.case("ha: Patroni cluster up (etcd, primary, synchronous replica)", True)
+        results.case("ha.cluster_up", "Patroni cluster up (etcd, primary, synchronous replica)",
+                     True)
 
         client = ("ha-" + secrets.token_hex(4), "ha-secret-" + secrets.token_hex(16))
         kek = secrets.token_hex(32)
@@ -327,16 +328,19 @@ def run(args, results):
         for kind, label in (("token", "client_credentials Token"), ("introspect", "Introspect"),
                             ("jwks", "JWKS"), ("readyz", "readiness (/readyz)")):
             f = figures[kind]
-            results.case("ha: %s, zero failed calls through the failover" % label,
+            results.case("ha.%s_zero_failures" % kind,
+                         "%s, zero failed calls through the failover" % label,
                          f["failed"] == 0 and f["calls_after_kill"] > 0, f)
         w = figures["revoke"]
-        results.case("ha: writes (Revoke) fail fast during the failover: 503, each within %g s"
+        results.case("ha.writes_fail_fast",
+                     "writes (Revoke) fail fast during the failover: 503, each within %g s"
                      % FAIL_FAST_BOUND,
                      set(w["failed_statuses"]) <= {503} and w["max_seconds"] < FAIL_FAST_BOUND,
                      w)
         recovered = [r["recovered_s"] for r in figures["write_recovery"].values()]
-        results.case("ha: writes succeed again on both servers within %d s of the kill, "
-                     "no restart" % (RECOVERY_BOUND_TTLS * ttl),
+        results.case("ha.writes_recover",
+                     "writes succeed again on both servers within %d s of the kill, no restart"
+                     % (RECOVERY_BOUND_TTLS * ttl),
                      all(r is not None and r < RECOVERY_BOUND_TTLS * ttl for r in recovered) and
                      all(s.process.poll() is None for s in servers), figures["write_recovery"])
 
@@ -346,13 +350,15 @@ def run(args, results):
             jwks[server.name] = json.loads(body) if status == 200 else {"keys": []}
         bad = verify_all(load.tokens, jwks)
         figures["tokens_verified"] = len(load.tokens)
-        results.case("ha: every token issued verifies against the JWKS of both servers",
+        results.case("ha.tokens_verify",
+                     "every token issued verifies against the JWKS of both servers",
                      not bad and len(load.tokens) > 0, {"tokens": len(load.tokens), "bad": bad[:5]})
 
         keys_after = signing_keys(url)
         published = [sorted(k["kid"] for k in j["keys"]) for j in jwks.values()]
         states = sorted(state for _, state in keys_after)
-        results.case("ha: no signing key lost or doubled (the same keys before and after, "
+        results.case("ha.signing_keys_kept",
+                     "no signing key lost or doubled (the same keys before and after, "
                      "one current, one next, all published)",
                      keys_after == keys_before and states.count("current") == 1 and
                      states.count("next") == 1 and
@@ -366,7 +372,8 @@ def run(args, results):
             chunk = ",".join("'%s'" % jti for jti in revoked[i:i + 500])
             found += int(psql(url, "SELECT count(*) FROM revoked_tokens WHERE jti IN (%s)"
                               % chunk)[0])
-        results.case("ha: every acknowledged revocation survived the failover",
+        results.case("ha.revocations_kept",
+                     "every acknowledged revocation survived the failover",
                      len(revoked) > 0 and found == len(revoked),
                      {"acknowledged": len(revoked), "found": found})
     except Exception as e:  # pylint: disable=broad-except
@@ -396,14 +403,16 @@ class Results:
         self.path = path
         self.lines = []
 
-    def case(self, name, passed, detail=None):
-        line = "%s %s" % (name, "PASSED" if passed else "FAILED")
-        print(line + ("" if detail is None else "  %s" % json.dumps(detail)))
+    def case(self, key, description, passed, detail=None):
+        """`key`: one word, as tests/summarize_results.py reads "<case> PASSED|FAILED" lines."""
+        line = "%s %s" % (key, "PASSED" if passed else "FAILED")
+        print("%s  %s%s" % (line, description, "" if detail is None else "  " + json.dumps(detail)))
         self.lines.append(line)
 
     def error(self, e):
         print("error: %s" % e, file=sys.stderr)
-        self.case("ha: failover under load ran to the end (%s)" % type(e).__name__, False)
+        self.case("ha.ran_to_the_end", "the test ran to the end (%s)" % type(e).__name__,
+                  False)
 
     def write(self):
         with open(self.path, "w") as f:

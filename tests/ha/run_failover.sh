@@ -15,7 +15,7 @@ figures=${2:-}
 
 fail() {
   echo "run_failover: $*" >&2
-  echo "ha: failover under load could run ($*) FAILED" >>"$results"
+  echo "ha.could_run FAILED" >>"$results"
   exit 1
 }
 
