@@ -16,6 +16,8 @@ packages=(
   libargon2-dev libboost-dev
   # The database the server keeps its state in (tests start a private instance).
   postgresql
+  # PostgreSQL high availability (deploy/patroni/cluster.sh, tests/ha): Patroni with one etcd.
+  patroni etcd-server
   # Tests and benchmarks. Prometheus: promtool checks and a real scrape in the tests.
   prometheus
   libgtest-dev libgmock-dev libbenchmark-dev

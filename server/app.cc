@@ -137,9 +137,12 @@ absl::Status App::OpenStores() {
         [connections] { return connections->Stats(); });
   }
   // Client authentication and the revocation check answer from memory,
-  // bounded by --store-cache-ttl (storage/cache/caching_store.h).
-  cached_clients_.emplace(clients_, clock_, config_.store_cache_ttl);
-  cached_revocations_.emplace(revocations_, clock_, config_.store_cache_ttl);
+  // bounded by --store-cache-ttl, and by --store-stale-if-error more while
+  // the database is unreachable (storage/cache/caching_store.h).
+  cached_clients_.emplace(clients_, clock_, config_.store_cache_ttl,
+                          config_.store_stale_if_error);
+  cached_revocations_.emplace(revocations_, clock_, config_.store_cache_ttl,
+                              config_.store_stale_if_error);
   clients_ = &*cached_clients_;
   revocations_ = &*cached_revocations_;
   return absl::OkStatus();
@@ -326,10 +329,16 @@ absl::Status App::ReadTls() {
 absl::Status App::CreateHttp() {
   // Readiness: PostgreSQL answers (grpc.health.v1, /readyz, identity_db_up).
   storage::PostgresStore* postgres = postgres_.get();
+  // While the read caches can answer through an outage, readiness holds
+  // (health_monitor.h): --store-stale-if-error when the caches are on.
+  const absl::Duration grace = config_.store_cache_ttl > absl::ZeroDuration()
+                                   ? config_.store_stale_if_error
+                                   : absl::ZeroDuration();
   health_.emplace(postgres != nullptr ? HealthMonitor::Probe([postgres] {
     return postgres->Ping();
   })
-                                      : HealthMonitor::Probe());
+                                      : HealthMonitor::Probe(),
+                  grace);
   if (!config_.http_listen.empty()) {
     auto created = NewHttpServer(
         config_.http_listen,

@@ -394,6 +394,13 @@ std::vector<Setting> KeyAndTlsSettings() {
            DurationIn(&C::store_cache_ttl, absl::ZeroDuration(),
                       absl::Minutes(10),
                       "expected a duration from 0 to 10m, such as 5s")),
+      Flag("store-stale-if-error", "30s",
+           "while the database is unreachable, how much longer than "
+           "--store-cache-ttl a replica's copy of a client or of the "
+           "revocation list keeps answering, 0 to 10m",
+           DurationIn(&C::store_stale_if_error, absl::ZeroDuration(),
+                      absl::Minutes(10),
+                      "expected a duration from 0 to 10m, such as 30s")),
       Flag("signing-algorithm", "ES256",
            "algorithm of new signing keys, any asymmetric JWS one: RS256, "
            "RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA",

@@ -64,6 +64,9 @@ struct ServerConfig {
   // revocation list; bounds how late another replica's change takes effect
   // here. Zero: no cache.
   absl::Duration store_cache_ttl;
+  // While the database is unreachable, how much longer those copies keep
+  // answering (storage/cache/caching_store.h, "stale if error").
+  absl::Duration store_stale_if_error;
   jwt::Algorithm signing_algorithm = jwt::Algorithm::kES256;
   // Refresh tokens: unused this long, one expires; a family (a grant) never
   // outlives refresh_token_lifetime.

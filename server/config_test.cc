@@ -44,6 +44,7 @@ TEST_F(ConfigTest, MinimalConfigHasSafeDefaults) {
   EXPECT_EQ(config->signing_algorithm, jwt::Algorithm::kES256);
   EXPECT_EQ(config->kek, std::string(32, '\xaa'));
   EXPECT_EQ(config->store_cache_ttl, absl::Seconds(5));
+  EXPECT_EQ(config->store_stale_if_error, absl::Seconds(30));
   EXPECT_EQ(config->http_listen, "");  // No HTTP listener unless asked.
   EXPECT_EQ(config->log_level, logging::Level::kInfo);
   EXPECT_EQ(config->health_check_interval, absl::Seconds(2));
@@ -186,6 +187,8 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--store-cache-ttl=-1s"}, "--store-cache-ttl"},
            {{"--store-cache-ttl=1h"}, "--store-cache-ttl"},
            {{"--store-cache-ttl=soon"}, "--store-cache-ttl"},
+           {{"--store-stale-if-error=-1s"}, "--store-stale-if-error"},
+           {{"--store-stale-if-error=11m"}, "--store-stale-if-error"},
            {{"positional"}, "unexpected"},
            {{"--http-listen=9464"}, "--http-listen"},
            {{"--http-listen=:9464"}, "--http-listen"},

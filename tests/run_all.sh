@@ -11,11 +11,15 @@
 #   5. deploy/compose/ha_test.sh             the container image and the compose stack (podman),
 #                                            load through haproxy while a replica is killed, every
 #                                            replica restarted, PostgreSQL restarted (~4-6 min).
+#   6. tests/ha/run_failover.sh              a PostgreSQL failover under load: a Patroni cluster
+#                                            (deploy/patroni/cluster.sh), two servers, SIGKILL of
+#                                            the primary (about 1.5 minutes).
 #
 # Ends with "N passed, N failed, N skipped" counted from the test cases' own results, after a
 # summary of what ran (the cases of each Bazel run, the ASan re-runs among them, the distinct
-# cases, the fuzz targets), and exits non-zero on any failure, including any step's non-zero exit
-# that no counted failure explains (tests/summarize_results.py). Leaves no Bazel server running.
+# cases, the fuzz targets, the failover cases), and exits non-zero on any failure, including any
+# step's non-zero exit that no counted failure explains (tests/summarize_results.py). Leaves no
+# Bazel server running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,5 +81,11 @@ deploy/compose/ha_test.sh "$logs/ha.txt" --fastbuild
 ha_rc=$?
 summary_args+=(--cases "high availability on the compose stack (deploy/compose/ha_test.sh)" \
   "$logs/ha.txt" "$ha_rc")
+
+: >"$logs/failover.txt"
+tests/ha/run_failover.sh "$logs/failover.txt"
+failover_rc=$?
+summary_args+=(--cases "PostgreSQL failover under load (tests/ha/run_failover.sh)" \
+  "$logs/failover.txt" "$failover_rc")
 
 /usr/bin/python3 tests/summarize_results.py "${summary_args[@]}"

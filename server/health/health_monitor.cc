@@ -12,7 +12,11 @@ bool HealthMonitor::Check() {
   absl::MutexLock lock(&check_mu_);
   if (draining_) return false;
   const absl::Status status = probe_ ? probe_() : absl::OkStatus();
-  const bool serving = status.ok();
+  const absl::Time now = now_();
+  if (status.ok()) last_success_ = now;
+  // Within the grace, a failing probe does not take a serving replica out.
+  const bool serving =
+      status.ok() || (known_ && serving_.load() && now - last_success_ < grace_);
   const bool changed = !known_ || serving != serving_.load();
   known_ = true;
   serving_.store(serving, std::memory_order_release);

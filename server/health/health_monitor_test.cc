@@ -32,6 +32,42 @@ TEST(HealthMonitorTest, FollowsTheProbeAndReportsEachChangeOnce) {
                        "serving", "not serving: cannot connect", "serving"}));
 }
 
+TEST(HealthMonitorTest, GraceKeepsAServingReplicaServingThatLong) {
+  absl::Status next = absl::OkStatus();
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  HealthMonitor monitor([&] { return next; }, absl::Seconds(30),
+                        [&] { return now; });
+  std::vector<bool> heard;
+  monitor.AddListener(
+      [&](bool serving, const absl::Status&) { heard.push_back(serving); });
+  EXPECT_TRUE(monitor.Check());
+  next = absl::UnavailableError("failing over");
+  now += absl::Seconds(2);
+  EXPECT_TRUE(monitor.Check()) << "within the grace";
+  now += absl::Seconds(27);
+  EXPECT_TRUE(monitor.Check());
+  next = absl::OkStatus();  // Back: the grace starts again from here.
+  now += absl::Seconds(2);
+  EXPECT_TRUE(monitor.Check());
+  next = absl::UnavailableError("down");
+  now += absl::Seconds(30);
+  EXPECT_FALSE(monitor.Check()) << "30 s since the last success";
+  now += absl::Seconds(1);
+  EXPECT_FALSE(monitor.Check());
+  next = absl::OkStatus();
+  EXPECT_TRUE(monitor.Check());
+  EXPECT_EQ(heard, (std::vector<bool>{true, false, true}));
+}
+
+TEST(HealthMonitorTest, GraceNeverMakesAReplicaReadyThatWasNot) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  HealthMonitor monitor([] { return absl::UnavailableError("down"); },
+                        absl::Seconds(30), [&] { return now; });
+  EXPECT_FALSE(monitor.Check()) << "never served: not ready at start";
+  now += absl::Seconds(1);
+  EXPECT_FALSE(monitor.Check());
+}
+
 TEST(HealthMonitorTest, FirstResultIsReportedEvenWhenFailing) {
   HealthMonitor monitor([] { return absl::UnavailableError("down"); });
   int calls = 0;

@@ -3,6 +3,19 @@
 #include <algorithm>
 
 namespace identity::storage {
+namespace {
+
+// While the store fails, at most one reread of an entry per this interval.
+constexpr absl::Duration kClientRetryInterval = absl::Seconds(1);
+
+// The store cannot be reached (down, failing over, pool exhausted), as
+// opposed to answering with an error.
+bool Unreachable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+}  // namespace
 
 absl::Status CachingClientStore::CreateClient(const ClientRecord& client) {
   absl::Status status = store_->CreateClient(client);
@@ -15,16 +28,33 @@ absl::StatusOr<ClientRecord> CachingClientStore::GetClient(
   if (ttl_ <= absl::ZeroDuration()) return store_->GetClient(client_id);
   {
     absl::ReaderMutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
     auto it = entries_.find(client_id);
-    if (it != entries_.end() && clock_->Now() - it->second.read_at < ttl_) {
+    if (it != entries_.end() && now - it->second.read_at < ttl_) {
       return it->second.client;
     }
+    // The store failed a moment ago: answer from the copy without waiting.
+    if (const ClientRecord* stale = Stale(client_id, now, /*failed=*/false)) {
+      return *stale;
+    }
   }
-  return Read(client_id);
+  return Read(client_id, /*allow_stale=*/true);
+}
+
+const ClientRecord* CachingClientStore::Stale(absl::string_view client_id,
+                                              absl::Time now,
+                                              bool failed) const {
+  if (stale_if_error_ <= absl::ZeroDuration()) return nullptr;
+  auto it = entries_.find(client_id);
+  if (it == entries_.end()) return nullptr;
+  const Entry& entry = it->second;
+  if (now - entry.read_at >= ttl_ + stale_if_error_) return nullptr;
+  if (!failed && now - entry.failed_at >= kClientRetryInterval) return nullptr;
+  return &entry.client;
 }
 
 absl::StatusOr<ClientRecord> CachingClientStore::Read(
-    absl::string_view client_id) {
+    absl::string_view client_id, bool allow_stale) {
   if (ttl_ <= absl::ZeroDuration()) return store_->GetClient(client_id);
   const absl::Time now = clock_->Now();
   uint64_t generation;
@@ -39,6 +69,14 @@ absl::StatusOr<ClientRecord> CachingClientStore::Read(
     entries_.insert_or_assign(client->client_id, Entry{*client, now});
   } else if (client.status().code() == absl::StatusCode::kNotFound) {
     entries_.erase(client_id);
+  } else if (Unreachable(client.status())) {
+    const absl::Time failed = clock_->Now();
+    auto it = entries_.find(client_id);
+    if (it != entries_.end()) it->second.failed_at = failed;
+    if (!allow_stale) return client;
+    if (const ClientRecord* stale = Stale(client_id, failed, /*failed=*/true)) {
+      return *stale;
+    }
   }
   return client;
 }
@@ -97,14 +135,14 @@ absl::StatusOr<bool> CachingRevocationStore::IsRevoked(absl::string_view jti) {
     // Another caller is rereading: the previous copy will do meanwhile.
     {
       absl::ReaderMutexLock lock(&mu_);
-      if (clock_->Now() - read_at_ < 2 * ttl_) return revoked_.contains(jti);
+      if (clock_->Now() - read_at_ < Limit()) return revoked_.contains(jti);
     }
     refresh_mu_.Lock();
   }
   const absl::Status reloaded = Reload();
   refresh_mu_.Unlock();
   absl::ReaderMutexLock lock(&mu_);
-  if (!reloaded.ok() && clock_->Now() - read_at_ >= 2 * ttl_) return reloaded;
+  if (!reloaded.ok() && clock_->Now() - read_at_ >= Limit()) return reloaded;
   return revoked_.contains(jti);
 }
 
@@ -122,6 +160,8 @@ absl::Status CachingRevocationStore::Reload() {
   if (!listed.ok()) {
     failed_at_ = clock_->Now();
     failure_ = listed.status();
+    absl::MutexLock lock(&mu_);
+    unreachable_ = Unreachable(failure_);
     return failure_;
   }
   failed_at_ = absl::InfinitePast();
@@ -140,6 +180,7 @@ absl::Status CachingRevocationStore::Reload() {
   }
   revoked_ = std::move(revoked);
   read_at_ = now;
+  unreachable_ = false;
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 // the store directly; writes through the cache are this replica's.
 #include "storage/cache/caching_store.h"
 
+#include <atomic>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -80,7 +81,8 @@ TEST_F(CachingClientStoreTest, ZeroTtlReadsThroughAndTheSizeIsBounded) {
   ASSERT_TRUE(store_.UpdateClient(Client("a", "second")).ok());
   EXPECT_EQ(uncached.GetClient("a")->name, "second");
 
-  CachingClientStore small(&store_, &clock_, kTtl, /*max_entries=*/2);
+  CachingClientStore small(&store_, &clock_, kTtl, absl::ZeroDuration(),
+                           /*max_entries=*/2);
   for (const char* id : {"b", "c", "d"}) {
     ASSERT_TRUE(store_.CreateClient(Client(id, id)).ok());
   }
@@ -150,6 +152,106 @@ TEST(CachingRevocationOutageTest, ServesTheCopyThenFailsFastThenRecovers) {
   clock.Advance(absl::Seconds(1));
   EXPECT_TRUE(*cache.IsRevoked("j"));
   EXPECT_FALSE(*cache.IsRevoked("other"));
+}
+
+TEST(CachingRevocationOutageTest, StaleIfErrorServesLongerOnlyWhileUnreachable) {
+  FlakyRevocations flaky;
+  jwt::FakeClock clock(kT0);
+  const absl::Duration stale = absl::Seconds(30);
+  CachingRevocationStore cache(&flaky, &clock, kTtl, stale);
+  ASSERT_TRUE(flaky.Revoke("j", kT0 + absl::Hours(1)).ok());
+  EXPECT_TRUE(*cache.IsRevoked("j"));
+  flaky.down = true;
+  clock.Advance(kTtl + stale - absl::Milliseconds(1));
+  EXPECT_TRUE(*cache.IsRevoked("j")) << "the copy answers through the outage";
+  EXPECT_FALSE(*cache.IsRevoked("other"));
+  clock.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(cache.IsRevoked("j").status().code(),
+            absl::StatusCode::kUnavailable)
+      << "never past ttl + stale_if_error";
+  flaky.down = false;
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(*cache.IsRevoked("j"));
+}
+
+// A real store whose client reads can be made to fail, counting them.
+class FlakyClients final : public ClientStore {
+ public:
+  absl::Status CreateClient(const ClientRecord& client) override {
+    return store.CreateClient(client);
+  }
+  absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override {
+    ++get_calls;
+    if (failure.load() != absl::StatusCode::kOk) {
+      return absl::Status(failure.load(), "store failing");
+    }
+    return store.GetClient(client_id);
+  }
+  absl::StatusOr<std::vector<ClientRecord>> ListClients(absl::string_view after,
+                                                        int limit) override {
+    return store.ListClients(after, limit);
+  }
+  absl::Status UpdateClient(const ClientRecord& client) override {
+    return store.UpdateClient(client);
+  }
+  absl::Status DeleteClient(absl::string_view client_id) override {
+    return store.DeleteClient(client_id);
+  }
+  MemoryStore store;
+  std::atomic<absl::StatusCode> failure{absl::StatusCode::kOk};
+  std::atomic<int> get_calls{0};
+};
+
+TEST(CachingClientOutageTest, ServesStaleCopiesOnlyWhileUnreachable) {
+  FlakyClients flaky;
+  jwt::FakeClock clock(kT0);
+  const absl::Duration stale = absl::Seconds(30);
+  CachingClientStore cache(&flaky, &clock, kTtl, stale);
+  ASSERT_TRUE(flaky.CreateClient(Client("a", "first")).ok());
+  ASSERT_TRUE(cache.GetClient("a").ok());
+
+  flaky.failure = absl::StatusCode::kUnavailable;
+  clock.Advance(kTtl);
+  EXPECT_EQ(cache.GetClient("a")->name, "first") << "stale if error";
+  // While failing: one store attempt a second, the copy answering at once.
+  const int before = flaky.get_calls;
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(cache.GetClient("a").ok());
+  EXPECT_EQ(flaky.get_calls - before, 0);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(cache.GetClient("a").ok());
+  EXPECT_EQ(flaky.get_calls - before, 1);
+  // The administrative view never answers from a stale copy.
+  EXPECT_EQ(cache.fresh()->GetClient("a").status().code(),
+            absl::StatusCode::kUnavailable);
+  // Never unknown clients, never past ttl + stale_if_error.
+  EXPECT_EQ(cache.GetClient("b").status().code(),
+            absl::StatusCode::kUnavailable);
+  clock.Advance(kTtl + stale);
+  EXPECT_EQ(cache.GetClient("a").status().code(),
+            absl::StatusCode::kUnavailable);
+
+  // Other errors are not an outage: no stale copy.
+  flaky.failure = absl::StatusCode::kOk;
+  ASSERT_TRUE(cache.GetClient("a").ok());
+  flaky.failure = absl::StatusCode::kInternal;
+  clock.Advance(kTtl);
+  EXPECT_EQ(cache.GetClient("a").status().code(), absl::StatusCode::kInternal);
+  // The store back: fresh copies again.
+  flaky.failure = absl::StatusCode::kOk;
+  ASSERT_TRUE(flaky.store.UpdateClient(Client("a", "second")).ok());
+  EXPECT_EQ(cache.GetClient("a")->name, "second");
+}
+
+TEST(CachingClientOutageTest, ZeroStaleIfErrorFailsAtTheTtl) {
+  FlakyClients flaky;
+  jwt::FakeClock clock(kT0);
+  CachingClientStore cache(&flaky, &clock, kTtl);
+  ASSERT_TRUE(flaky.CreateClient(Client("a", "first")).ok());
+  ASSERT_TRUE(cache.GetClient("a").ok());
+  flaky.failure = absl::StatusCode::kUnavailable;
+  clock.Advance(kTtl);
+  EXPECT_EQ(cache.GetClient("a").status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 class CachingRevocationStoreTest : public ::testing::Test {

@@ -126,12 +126,20 @@ absl::Status RunWithConnection(
     return absl::AlreadyExistsError(e.what());
   } catch (const pqxx::sql_error& e) {
     // 57P01 admin shutdown, 08xxx connection exceptions: the server is going
-    // away; treat like a broken connection.
+    // away; treat like a broken connection. 25006 read_only_sql_transaction:
+    // the server this connection reached is (now) a standby, e.g. a primary
+    // demoted by a failover; dropping the connection makes the next one go
+    // through libpq's host list again (target_session_attrs=read-write picks
+    // the new primary).
     const std::string state = e.sqlstate();
     if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
-        state == "57P03") {
+        state == "57P03" || state == "25006") {
       lease->Discard();
-      return absl::UnavailableError(e.what());
+      return absl::UnavailableError(
+          state == "25006"
+              ? "the database connection reached a read-only server "
+                "(a standby, or a primary being demoted)"
+              : e.what());
     }
     if (state == "57014") return absl::DeadlineExceededError(e.what());
     return absl::InternalError(absl::StrCat("database error ", state));

@@ -103,8 +103,10 @@ class ConnectionPool {
 };
 
 // Runs `body` with a leased connection and maps libpqxx exceptions to
-// statuses: broken connections are Unavailable (and the connection is
-// discarded), unique violations AlreadyExists, other SQL errors Internal.
+// statuses: broken connections, a server shutting down and a read-only
+// server (SQLSTATE 25006: the primary was demoted) are Unavailable and the
+// connection is discarded; unique violations AlreadyExists, other SQL errors
+// Internal.
 // The pool's observer learns the `operation`, the time taken (waiting for a
 // connection included) and the status.
 absl::Status WithConnection(ConnectionPool& pool, absl::string_view operation,

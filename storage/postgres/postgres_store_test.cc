@@ -134,6 +134,30 @@ TEST(PostgresStoreTest, BrokenConnectionIsDiscardedAndReplaced) {
   EXPECT_TRUE(recovered);
 }
 
+TEST(PostgresStoreTest, ConnectionToAReadOnlyServerIsDiscardedAndReplaced) {
+  // A pooled connection whose server turned read-only (a primary demoted by a
+  // failover) refuses writes with SQLSTATE 25006. Here the session itself is
+  // made read-only, as a standby's would be.
+  PoolOptions options = Options();
+  options.size = 1;
+  auto pool = ConnectionPool::Create(options, nullptr);
+  ASSERT_TRUE(pool.ok());
+  ASSERT_TRUE(WithConnection(**pool, "test", [](pqxx::connection& c) {
+                c.set_variable("default_transaction_read_only", "on");
+              }).ok());
+  auto write = [](pqxx::connection& c) {
+    pqxx::work txn(c);
+    txn.exec("CREATE TEMP TABLE IF NOT EXISTS read_only_probe (x int)");
+    txn.exec("INSERT INTO read_only_probe VALUES (1)");
+    txn.commit();
+  };
+  const absl::Status refused = WithConnection(**pool, "test", write);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_EQ((*pool)->Stats().idle, 0) << "the read-only connection is closed";
+  // The next call gets a new connection, writable again.
+  EXPECT_TRUE(WithConnection(**pool, "test", write).ok());
+}
+
 TEST(PostgresStoreTest, StatsCountInUseIdleAndWaiting) {
   PoolOptions options = Options();
   options.size = 1;
