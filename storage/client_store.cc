@@ -9,6 +9,7 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
          redirect_uris == other.redirect_uris &&
          grant_types == other.grant_types &&
          public_client == other.public_client &&
+         pkce_optional == other.pkce_optional &&
          created_at == other.created_at && updated_at == other.updated_at;
 }
 

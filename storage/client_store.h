@@ -31,6 +31,10 @@ struct ClientRecord {
   // A public client (RFC 6749 §2.1: a browser or native app) has no secret
   // and must use PKCE.
   bool public_client = false;
+  // A confidential client that may leave PKCE out of an OpenID Connect
+  // authorization request carrying a nonce (RFC 9700 §2.1.1). False (PKCE
+  // required) unless registered so.
+  bool pkce_optional = false;
   absl::Time created_at;
   absl::Time updated_at;
 
@@ -51,8 +55,9 @@ class ClientStore {
   // Up to `limit` clients with client_id > `after`, ordered by client_id.
   virtual absl::StatusOr<std::vector<ClientRecord>> ListClients(
       absl::string_view after, int limit) = 0;
-  // Replaces name, allowed_scopes, redirect_uris, grant_types and updated_at
-  // (not the secret, public_client or created_at). NotFound if absent.
+  // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional
+  // and updated_at (not the secret, public_client or created_at). NotFound if
+  // absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.
   virtual absl::Status DeleteClient(absl::string_view client_id) = 0;

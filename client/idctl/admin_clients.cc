@@ -43,6 +43,7 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   *request.mutable_redirect_uris() = Values(args, "redirect-uri");
   *request.mutable_grant_types() = Values(args, "grant-type");
   request.set_public_client(args.Has("public"));
+  request.set_pkce_optional(args.Has("pkce-optional"));
   return CallAdminService<v1::CreateClientResponse>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         return stub.CreateClient(admin.NewCall().get(), request, response);
@@ -90,6 +91,8 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
             args, "redirect-uri", "no-redirect-uris", current.redirect_uris());
         *request.mutable_grant_types() =
             ListOrCurrent(args, "grant-type", "", current.grant_types());
+        if (args.Has("pkce-optional")) request.set_pkce_optional(true);
+        if (args.Has("pkce-required")) request.set_pkce_optional(false);
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });
 }

@@ -513,6 +513,31 @@ TEST_F(IdctlServerTest, ClientsCreateWithRedirectUrisGrantTypesAndPublic) {
       << refused.err;
 }
 
+// RFC 9700 §2.1.1: --pkce-optional, for confidential clients only.
+TEST_F(IdctlServerTest, ClientsPkceOptional) {
+  Json created = AdminJson({"clients", "create", "--id", "rp", "--grant-type",
+                            "authorization_code", "--redirect-uri",
+                            "https://rp.example/cb", "--pkce-optional"});
+  EXPECT_EQ(created["client"]["pkce_optional"], true);
+  // Unchanged by an update that does not name it; then switched back.
+  EXPECT_EQ(AdminJson({"clients", "update", "rp", "--name", "RP"})
+                .value("pkce_optional", false),
+            true);
+  EXPECT_FALSE(AdminJson({"clients", "update", "rp", "--pkce-required"})
+                   .value("pkce_optional", false));
+  EXPECT_EQ(
+      Admin({"clients", "update", "rp", "--pkce-required", "--pkce-optional"})
+          .code,
+      kExitUsage);
+  Result refused =
+      Admin({"clients", "create", "--id", "spa2", "--public", "--grant-type",
+             "authorization_code", "--redirect-uri", "https://spa.example/cb",
+             "--pkce-optional"});
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("public client must use PKCE"), std::string::npos)
+      << refused.err;
+}
+
 TEST_F(IdctlServerTest, ClientsUpdateCarriesOverWhatIsNotGiven) {
   ASSERT_EQ(Admin({"clients", "create", "--id", "webapp", "--name", "Web",
                    "--allow-scope", "orders.read", "--grant-type",

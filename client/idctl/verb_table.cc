@@ -114,10 +114,12 @@ std::vector<Verb> ClientVerbs() {
        {"clients create",
         {Optional("id", "ID"), Optional("name", "NAME"),
          Repeated("allow-scope", "S"), Repeated("redirect-uri", "URI"),
-         Repeated("grant-type", "G"), Switch("public")}},
+         Repeated("grant-type", "G"), Switch("public"),
+         Switch("pkce-optional")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
-       "authorization_code, refresh_token.",
+       "authorization_code, refresh_token. --pkce-optional: a confidential "
+       "client may leave PKCE out of an openid request with a nonce.",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -131,12 +133,16 @@ std::vector<Verb> ClientVerbs() {
        {"clients update",
         {Optional("name", "NAME"), Repeated("allow-scope", "S"),
          Switch("no-scopes"), Repeated("redirect-uri", "URI"),
-         Switch("no-redirect-uris"), Repeated("grant-type", "G")},
+         Switch("no-redirect-uris"), Repeated("grant-type", "G"),
+         Switch("pkce-optional"), Switch("pkce-required")},
         One("ID"),
-        {{"no-scopes", "allow-scope"}, {"no-redirect-uris", "redirect-uri"}}},
+        {{"no-scopes", "allow-scope"},
+         {"no-redirect-uris", "redirect-uri"},
+         {"pkce-optional", "pkce-required"}}},
        "Change what is given (a list given replaces the current one; "
-       "--no-scopes and --no-redirect-uris clear). Reads the client first: a "
-       "concurrent change in between is overwritten.",
+       "--no-scopes and --no-redirect-uris clear; --pkce-optional or "
+       "--pkce-required). Reads the client first: a concurrent change in "
+       "between is overwritten.",
        &ClientsUpdate},
       {kAdmin,
        {"clients delete", {}, One("ID")},

@@ -189,7 +189,8 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
   EXPECT_EQ(Synopsis(*update),
             "idctl clients update --server ADDR AUTH [--name NAME] "
             "[--allow-scope S]... [--no-scopes] [--redirect-uri URI]... "
-            "[--no-redirect-uris] [--grant-type G]... ID");
+            "[--no-redirect-uris] [--grant-type G]... [--pkce-optional] "
+            "[--pkce-required] ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(Synopsis(*verify),

@@ -21,6 +21,7 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
     out->add_grant_types(grant);
   }
   out->set_public_client(client.public_client);
+  out->set_pkce_optional(client.pkce_optional);
 }
 
 void ToProto(const storage::UserRecord& user, v1::User* out) {
@@ -62,6 +63,7 @@ grpc::Status AdminServiceImpl::CreateClient(
     v1::CreateClientResponse* response) {
   ClientSpec spec = SpecOf(*request);
   spec.public_client = request->public_client();
+  spec.pkce_optional = request->pkce_optional();
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -93,7 +95,10 @@ grpc::Status AdminServiceImpl::ListClients(
 grpc::Status AdminServiceImpl::UpdateClient(
     grpc::ServerContext*, const v1::UpdateClientRequest* request,
     v1::Client* response) {
-  auto client = registry_->Update(SpecOf(*request));
+  ClientSpec spec = SpecOf(*request);
+  if (request->has_pkce_optional())
+    spec.pkce_optional = request->pkce_optional();
+  auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());
   ToProto(*client, response);
   return grpc::Status::OK;

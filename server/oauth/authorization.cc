@@ -23,6 +23,28 @@ constexpr size_t kMaxState = 1024;
 constexpr size_t kMaxNonce = 512;
 constexpr size_t kMaxLoginHint = 256;
 
+// RFC 7636, with RFC 9700 §2.1.1's exception: a confidential client
+// registered with pkce_optional may leave PKCE out of an OpenID Connect
+// request that carries a nonce (the ID token's nonce then binds the code to
+// the client's session). A challenge it does send is checked as any other.
+absl::Status CheckPkce(const AuthorizationRequest& request,
+                       const storage::ClientRecord& client,
+                       const std::vector<std::string>& scopes,
+                       bool allow_plain) {
+  const bool without_pkce =
+      request.code_challenge.empty() && request.code_challenge_method.empty();
+  if (without_pkce && client.pkce_optional && !client.public_client) {
+    const bool openid =
+        std::find(scopes.begin(), scopes.end(), "openid") != scopes.end();
+    if (openid && !request.nonce.empty()) return absl::OkStatus();
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "code_challenge is required (PKCE, RFC 7636) unless "
+                        "an openid request carries a nonce");
+  }
+  return ValidateCodeChallenge(request.code_challenge,
+                               request.code_challenge_method, allow_plain);
+}
+
 // OIDC Core §3.1.2.1: prompt and max_age.
 absl::Status ParseLoginParameters(const AuthorizationRequest& request,
                                   ValidatedAuthorization& validated) {
@@ -185,9 +207,8 @@ absl::Status AuthorizationEndpoint::CheckRequest(
   auto granted = AuthorizableScopes(request.scope, client);
   if (!granted.ok()) return granted.status();
   validated.scopes = *std::move(granted);
-  if (absl::Status pkce = ValidateCodeChallenge(request.code_challenge,
-                                                request.code_challenge_method,
-                                                options_.allow_plain_pkce);
+  if (absl::Status pkce = CheckPkce(request, client, validated.scopes,
+                                    options_.allow_plain_pkce);
       !pkce.ok()) {
     return pkce;
   }

@@ -46,6 +46,16 @@ AuthorizationCodeGrant::RedeemableCode(const TokenRequestFields& request,
   if (request.redirect_uri != code->redirect_uri) {
     return InvalidGrant("redirect_uri differs from the authorization request");
   }
+  if (code->code_challenge.empty()) {
+    // Issued without PKCE (a pkce_optional client's nonce-bound request). A
+    // verifier now would be a PKCE downgrade (RFC 9700 §2.1.1): refused.
+    if (!request.code_verifier.empty()) {
+      return OAuthFailure(OAuthError::kInvalidGrant,
+                          "code_verifier sent for a code issued without "
+                          "code_challenge");
+    }
+    return code;
+  }
   if (absl::Status pkce =
           VerifyCodeVerifier(request.code_verifier, code->code_challenge,
                              code->code_challenge_method);

@@ -92,6 +92,16 @@ std::vector<std::string> Unique(std::vector<std::string> values) {
 
 // Checks grant types and redirect URIs against each other and the client
 // type; defaults the grant types.
+// RFC 9700 §2.1.1: only a confidential client may go without PKCE.
+absl::Status CheckPkceOptional(const ClientSpec& spec, bool public_client) {
+  if (public_client && spec.pkce_optional.value_or(false)) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "a public client must use PKCE: pkce_optional is for "
+                        "confidential clients only");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
   spec.grant_types = Unique(std::move(spec.grant_types));
   if (spec.grant_types.empty()) spec.grant_types = {"client_credentials"};
@@ -187,6 +197,9 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   if (absl::Status s = NormalizeGrants(spec, spec.public_client); !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckPkceOptional(spec, spec.public_client); !s.ok()) {
+    return s;
+  }
   CreatedClient created;
   storage::ClientRecord& client = created.client;
   client.client_id = std::move(spec.client_id);
@@ -195,6 +208,7 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.redirect_uris = std::move(spec.redirect_uris);
   client.grant_types = std::move(spec.grant_types);
   client.public_client = spec.public_client;
+  client.pkce_optional = spec.pkce_optional.value_or(false);
   if (!client.public_client) {
     created.client_secret = GenerateClientSecret(random_);
     client.secret_hash = hasher_->Hash(created.client_secret);
@@ -240,6 +254,13 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
   if (!client.ok()) return client.status();
   if (absl::Status s = NormalizeGrants(spec, client->public_client); !s.ok()) {
     return s;
+  }
+  if (absl::Status s = CheckPkceOptional(spec, client->public_client);
+      !s.ok()) {
+    return s;
+  }
+  if (spec.pkce_optional.has_value()) {
+    client->pkce_optional = *spec.pkce_optional;
   }
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);

@@ -4,6 +4,7 @@
 #ifndef IDENTITY_SERVER_OAUTH_CLIENT_REGISTRY_H_
 #define IDENTITY_SERVER_OAUTH_CLIENT_REGISTRY_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct ClientSpec {
   std::vector<std::string> grant_types = {};
   // Create only: no secret; may not use client_credentials.
   bool public_client = false;
+  // RFC 9700 §2.1.1: true lets a confidential client leave PKCE out of an
+  // OpenID Connect request with a nonce; refused for a public client. Unset:
+  // false on create, unchanged on update.
+  std::optional<bool> pkce_optional = std::nullopt;
 };
 
 struct CreatedClient {

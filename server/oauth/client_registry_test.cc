@@ -120,6 +120,45 @@ TEST_F(ClientRegistryTest, GetsUpdatesAndDeletes) {
       fixture_.authenticator.Authenticate("svc", created->client_secret).ok());
 }
 
+// RFC 9700 §2.1.1: pkce_optional is for confidential clients; unset, an
+// update keeps it.
+TEST_F(ClientRegistryTest, PkceOptionalIsForConfidentialClientsOnly) {
+  ClientSpec web{"web",
+                 "Web",
+                 {"openid"},
+                 {"https://web.example/cb"},
+                 {"authorization_code"}};
+  web.pkce_optional = true;
+  auto created = registry_.Create(web);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->client.pkce_optional);
+  ClientSpec rename{"web",
+                    "Renamed",
+                    {"openid"},
+                    {"https://web.example/cb"},
+                    {"authorization_code"}};
+  EXPECT_TRUE(registry_.Update(rename)->pkce_optional);  // Unset: kept.
+  rename.pkce_optional = false;
+  EXPECT_FALSE(registry_.Update(rename)->pkce_optional);
+  EXPECT_FALSE(registry_.Get("web")->pkce_optional);
+
+  ClientSpec spa{"spa",
+                 "SPA",
+                 {"openid"},
+                 {"https://spa.example/cb"},
+                 {"authorization_code"}};
+  spa.public_client = true;
+  spa.pkce_optional = true;
+  EXPECT_TRUE(IsInvalidRequest(registry_.Create(spa).status()));
+  EXPECT_EQ(registry_.Get("spa").status().code(), absl::StatusCode::kNotFound);
+  spa.pkce_optional = std::nullopt;
+  ASSERT_TRUE(registry_.Create(spa).ok());
+  EXPECT_FALSE(registry_.Get("spa")->pkce_optional);
+  spa.pkce_optional = true;
+  EXPECT_TRUE(IsInvalidRequest(registry_.Update(spa).status()));
+  EXPECT_FALSE(registry_.Get("spa")->pkce_optional);
+}
+
 TEST_F(ClientRegistryTest, ListsInPages) {
   for (const char* id : {"e", "b", "d", "a", "c"}) {
     ASSERT_TRUE(registry_.Create({id, "", {}}).ok());

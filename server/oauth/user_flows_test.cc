@@ -274,6 +274,60 @@ TEST_F(UserFlowsTest, PlainPkceOnlyWhenConfigured) {
   EXPECT_EQ(ErrorOf(Authorize(request).status()), OAuthError::kInvalidRequest);
 }
 
+// RFC 9700 §2.1.1: PKCE stays required unless a confidential client is
+// registered with pkce_optional, and then only an openid request with a
+// nonce may go without it.
+TEST_F(UserFlowsTest, PkceIsOptionalOnlyForRegisteredConfidentialClients) {
+  AuthorizationRequest without = Request();
+  without.code_challenge.clear();
+  without.code_challenge_method.clear();
+  EXPECT_EQ(ErrorOf(Authorize(without).status()), OAuthError::kInvalidRequest);
+
+  storage::ClientRecord web = *f_.store.GetClient("web");
+  web.pkce_optional = true;
+  ASSERT_TRUE(f_.store.UpdateClient(web).ok());
+  auto issued = Authorize(without);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  // The code is redeemed without a verifier; with one it would be a PKCE
+  // downgrade, refused.
+  TokenRequestFields with_verifier = Exchange(issued->code);
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(with_verifier).status()),
+            OAuthError::kInvalidGrant);
+  TokenRequestFields exchange = Exchange(Authorize(without)->code);
+  exchange.code_verifier.clear();
+  EXPECT_TRUE(tokens_.Exchange(exchange).ok());
+
+  // No nonce, or no openid scope: PKCE is required again.
+  AuthorizationRequest no_nonce = without;
+  no_nonce.nonce.clear();
+  EXPECT_EQ(ErrorOf(Authorize(no_nonce).status()), OAuthError::kInvalidRequest);
+  AuthorizationRequest not_openid = without;
+  not_openid.scope = "orders.read";
+  EXPECT_EQ(ErrorOf(Authorize(not_openid).status()),
+            OAuthError::kInvalidRequest);
+  // A method without a challenge is still malformed PKCE.
+  AuthorizationRequest method_only = without;
+  method_only.code_challenge_method = "S256";
+  EXPECT_EQ(ErrorOf(Authorize(method_only).status()),
+            OAuthError::kInvalidRequest);
+  // PKCE sent by such a client is checked as any other.
+  auto with_pkce = Authorize(Request());
+  ASSERT_TRUE(with_pkce.ok());
+  TokenRequestFields wrong = Exchange(with_pkce->code);
+  wrong.code_verifier = std::string(43, 'x');
+  EXPECT_EQ(ErrorOf(tokens_.Exchange(wrong).status()),
+            OAuthError::kInvalidGrant);
+
+  // A public client never goes without PKCE, even if its record says so.
+  storage::ClientRecord spa = *f_.store.GetClient("spa");
+  spa.pkce_optional = true;
+  ASSERT_TRUE(f_.store.UpdateClient(spa).ok());
+  AuthorizationRequest spa_without = without;
+  spa_without.client_id = "spa";
+  EXPECT_EQ(ErrorOf(Authorize(spa_without).status()),
+            OAuthError::kInvalidRequest);
+}
+
 TEST_F(UserFlowsTest, BadCredentialsAreAccessDeniedWithOneMessage) {
   std::string message;
   for (const auto& [username, password] :
@@ -934,9 +988,9 @@ TEST_F(UserFlowsTest, RequestObjectsAreRefusedAsNotSupported) {
     by_reference.request_uri = value.empty() ? value : "https://rp/req.jwt";
     refused = authorization_.Validate(by_reference);
     EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kRequestUriNotSupported);
-    EXPECT_TRUE(absl::StrContains(
-        ErrorDetailsOf(refused.status())["redirect_uri"],
-        "error=request_uri_not_supported"));
+    EXPECT_TRUE(
+        absl::StrContains(ErrorDetailsOf(refused.status())["redirect_uri"],
+                          "error=request_uri_not_supported"));
   }
   // Absent, the same request is served.
   EXPECT_TRUE(authorization_.Validate(Request()).ok());

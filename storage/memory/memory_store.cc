@@ -63,6 +63,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.allowed_scopes = client.allowed_scopes;
   it->second.redirect_uris = client.redirect_uris;
   it->second.grant_types = client.grant_types;
+  it->second.pkce_optional = client.pkce_optional;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }

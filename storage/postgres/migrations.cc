@@ -138,9 +138,17 @@ constexpr char kMigration5[] = R"sql(
         CREATE INDEX login_attempts_expires_at ON login_attempts (expires_at);
       )sql";
 
+// 6: clients registered to leave PKCE out of nonce-protected OpenID Connect
+// requests (storage/client_store.h).
+constexpr char kMigration6[] = R"sql(
+        ALTER TABLE clients
+          ADD COLUMN pkce_optional boolean NOT NULL DEFAULT false;
+      )sql";
+
 const std::vector<std::string>& Migrations() {
-  static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
+  static const auto* const kMigrations =
+      new std::vector<std::string>{kMigration1, kMigration2, kMigration3,
+                                   kMigration4, kMigration5, kMigration6};
   return *kMigrations;
 }
 

@@ -19,7 +19,7 @@ constexpr char kClientColumns[] =
     "client_id, name, allowed_scopes, secret_hash,"
     " (extract(epoch from created_at) * 1000000)::bigint,"
     " (extract(epoch from updated_at) * 1000000)::bigint,"
-    " redirect_uris, grant_types, public_client";
+    " redirect_uris, grant_types, public_client, pkce_optional";
 constexpr char kUserColumns[] =
     "user_id, username, password_hash, name, email, email_verified, disabled,"
     " (extract(epoch from created_at) * 1000000)::bigint,"
@@ -47,9 +47,9 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
   c.prepare("create_client",
             "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
             " created_at, updated_at, redirect_uris, grant_types,"
-            " public_client) VALUES ($1, $2, $3, $4,"
+            " public_client, pkce_optional) VALUES ($1, $2, $3, $4,"
             " to_timestamp($5::bigint / 1000000.0),"
-            " to_timestamp($6::bigint / 1000000.0), $7, $8, $9)");
+            " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -58,7 +58,7 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
   c.prepare("update_client",
             "UPDATE clients SET name = $2, allowed_scopes = $3,"
             " updated_at = to_timestamp($4::bigint / 1000000.0),"
-            " redirect_uris = $5, grant_types = $6"
+            " redirect_uris = $5, grant_types = $6, pkce_optional = $7"
             " WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
@@ -262,6 +262,7 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.grant_types =
       absl::StrSplit(row[7].as<std::string>(), ' ', absl::SkipEmpty());
   client.public_client = row[8].as<bool>();
+  client.pkce_optional = row[9].as<bool>();
   return client;
 }
 
@@ -500,7 +501,7 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             "create_client", client.client_id, client.name, Scopes(client),
             client.secret_hash, absl::ToUnixMicros(client.created_at),
             absl::ToUnixMicros(client.updated_at), RedirectUris(client),
-            GrantTypes(client), client.public_client);
+            GrantTypes(client), client.public_client, client.pkce_optional);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -546,7 +547,8 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
         affected = txn.exec_prepared("update_client", client.client_id,
                                      client.name, Scopes(client),
                                      absl::ToUnixMicros(client.updated_at),
-                                     RedirectUris(client), GrantTypes(client))
+                                     RedirectUris(client), GrantTypes(client),
+                                     client.pkce_optional)
                        .affected_rows();
       });
   if (!status.ok()) return status;

@@ -164,6 +164,7 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   changed.allowed_scopes = {"x"};
   changed.redirect_uris = {"https://new.example/cb"};
   changed.grant_types = {"authorization_code", "refresh_token"};
+  changed.pkce_optional = true;
   changed.updated_at = kT0 + absl::Seconds(5);
   changed.secret_hash = "v1:must-not-change";
   changed.public_client = true;  // Must not change either.
@@ -174,14 +175,17 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   expected.allowed_scopes = {"x"};
   expected.redirect_uris = {"https://new.example/cb"};
   expected.grant_types = {"authorization_code", "refresh_token"};
+  expected.pkce_optional = true;
   expected.updated_at = kT0 + absl::Seconds(5);
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
   // And back to none.
   changed.redirect_uris.clear();
   changed.grant_types.clear();
+  changed.pkce_optional = false;
   ASSERT_TRUE(stores_.clients->UpdateClient(changed).ok());
   expected.redirect_uris.clear();
   expected.grant_types.clear();
+  expected.pkce_optional = false;
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
 }
 
@@ -208,6 +212,7 @@ TEST_P(StoreConformanceTest, ClientCredentialsClientReadsBackAsBefore) {
   EXPECT_EQ(got->grant_types, std::vector<std::string>{"client_credentials"});
   EXPECT_TRUE(got->redirect_uris.empty());
   EXPECT_FALSE(got->public_client);
+  EXPECT_FALSE(got->pkce_optional);  // PKCE stays required unless set.
   // A record with none of the new fields set reads back with none.
   ClientRecord bare = Client("bare");
   bare.grant_types.clear();
