@@ -11,7 +11,8 @@
 #   5. deploy/compose/ha_test.sh             the container image and the compose stack (podman),
 #                                            load through haproxy while a replica is killed, every
 #                                            replica restarted, PostgreSQL restarted (~4-6 min).
-#   6. tests/ha/run_failover.sh              a PostgreSQL failover under load: a Patroni cluster
+#   6. deploy/kubernetes/play_test.sh        the Kubernetes base under `podman kube play` (~30 s);
+#   7. tests/ha/run_failover.sh              a PostgreSQL failover under load: a Patroni cluster
 #                                            (deploy/patroni/cluster.sh), two servers, SIGKILL of
 #                                            the primary (about 1.5 minutes).
 #
@@ -81,6 +82,14 @@ deploy/compose/ha_test.sh "$logs/ha.txt" --fastbuild
 ha_rc=$?
 summary_args+=(--cases "high availability on the compose stack (deploy/compose/ha_test.sh)" \
   "$logs/ha.txt" "$ha_rc")
+
+# The Kubernetes base run for real with `podman kube play` (the image step 5 built, PostgreSQL
+# in a pod of the compose stack's image): pods ready, a token issued and verified.
+: >"$logs/kube_play.txt"
+deploy/kubernetes/play_test.sh --results "$logs/kube_play.txt" bazel-bin/client/idctl/idctl
+kube_play_rc=$?
+summary_args+=(--cases "Kubernetes manifests under podman kube play (deploy/kubernetes/play_test.sh)" \
+  "$logs/kube_play.txt" "$kube_play_rc")
 
 : >"$logs/failover.txt"
 tests/ha/run_failover.sh "$logs/failover.txt"

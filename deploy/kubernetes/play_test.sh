@@ -26,15 +26,21 @@
 #   IDCTL                  idctl binary (default bazel-bin/client/idctl/idctl)
 #   IDENTITY_IMAGE         the server image (default localhost/identity-server:latest, as
 #                          deploy/container/ builds it)
-#   POSTGRES_IMAGE         an image with Debian's postgresql-15 (default
-#                          localhost/identity-k8s-postgres:15; built here once with mmdebstrap
-#                          from the machine's apt sources if absent: several minutes)
+#   POSTGRES_IMAGE         the compose stack's PostgreSQL 15 image (default
+#                          localhost/identity-stack-postgres:latest, made by
+#                          deploy/compose/images.sh from the machine's Debian packages, in
+#                          seconds, if absent): its entrypoint makes the cluster and database
 #   --results FILE         also write "<case> PASSED|FAILED" lines (tests/summarize_results.py)
 #
 # Needs podman (runc), kubectl 1.27+, curl, and /usr/bin/python3 (free ports). All traffic stays on
 # 127.0.0.1 and on the podman network the script creates. Exit status 0 when every step passed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The same podman settings as the image and the compose stack (runc, the ulimits these hosts
+# allow, cgroupfs, netavark): deploy/container/env.sh. An existing CONTAINERS_CONF wins.
+conf=${CONTAINERS_CONF:-}
+source deploy/container/env.sh
+[[ -z "$conf" ]] || export CONTAINERS_CONF=$conf
 
 results=""
 if [[ "${1:-}" == "--results" ]]; then
@@ -44,7 +50,7 @@ fi
 idctl_arg=${1:-bazel-bin/client/idctl/idctl}
 idctl=$(readlink -f "$idctl_arg" || true)
 image=${IDENTITY_IMAGE:-localhost/identity-server:latest}
-pg_image=${POSTGRES_IMAGE:-localhost/identity-k8s-postgres:15}
+pg_image=${POSTGRES_IMAGE:-localhost/identity-stack-postgres:latest}
 readonly READY_SECONDS=120
 
 cases=()
@@ -66,17 +72,6 @@ podman image exists "$image" || fail "no image $image (deploy/container/ builds 
 work=$(mktemp -d /tmp/identity-play.XXXXXX)
 run_id=$(basename "$work" | tr 'A-Z.' 'a-z-')
 network="$run_id"
-# runc, and open-file/process limits this kind of machine allows (shared/notes: crun fails
-# here); an existing CONTAINERS_CONF wins.
-if [[ -z "${CONTAINERS_CONF:-}" ]]; then
-  cat >"$work/containers.conf" <<'EOF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-EOF
-  export CONTAINERS_CONF="$work/containers.conf"
-fi
 
 cleanup() {
   local rc=$?
@@ -100,19 +95,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# PostgreSQL 15 from Debian's packages, made offline from the machine's apt sources.
-build_postgres_image() {
-  command -v mmdebstrap >/dev/null || fail "no image $pg_image, and mmdebstrap is missing to build one"
-  echo "play_test: building $pg_image with mmdebstrap (once; several minutes)" >&2
-  local sources=()
-  [[ -f /etc/apt/sources.list.d/debian.sources ]] && sources=(/etc/apt/sources.list.d/debian.sources)
-  mmdebstrap --variant=minbase --include=postgresql-15 \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' bookworm "$work/pg.tar" "${sources[@]}" >&2
-  podman import "$work/pg.tar" "$pg_image" >/dev/null
-  rm -f "$work/pg.tar"
-}
-podman image exists "$pg_image" || build_postgres_image
+# The compose stack's PostgreSQL image, made from the machine's own Debian packages.
+podman image exists "$pg_image" || deploy/compose/images.sh >&2 ||
+  fail "no image $pg_image, and deploy/compose/images.sh could not make it"
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -126,7 +111,12 @@ admin_secret=$(random_text 32)
 
 podman network create "$network" >/dev/null
 
-# 1. PostgreSQL: a Pod manifest, its data in the container (thrown away with it).
+# 1. PostgreSQL: a Pod manifest running the image's own entrypoint, which makes the cluster (the
+# superuser identity, its password from /run/secrets/db-password, scram-sha-256 from the
+# network) and the database identity; its data stay in the container, thrown away with it.
+printf '%s' "$pg_password" >"$work/db-password"
+chown 999:999 "$work/db-password"
+chmod 0400 "$work/db-password"
 cat >"$work/postgres.yaml" <<EOF
 apiVersion: v1
 kind: Pod
@@ -137,23 +127,15 @@ spec:
   containers:
     - name: postgres
       image: ${pg_image}
-      env:
-        - name: PG_PASSWORD
-          value: "${pg_password}"
-      command:
-        - /bin/bash
-        - -c
-        - |
-          set -e
-          bin=/usr/lib/postgresql/15/bin
-          install -d -o postgres -m 700 /tmp/data
-          printf '%s' "\$PG_PASSWORD" > /tmp/pw && chown postgres /tmp/pw
-          runuser -u postgres -- \$bin/initdb -D /tmp/data -U identity --pwfile=/tmp/pw \
-            --auth-local=trust --auth-host=scram-sha-256 >/dev/null
-          rm /tmp/pw
-          echo "host all all 0.0.0.0/0 scram-sha-256" >> /tmp/data/pg_hba.conf
-          exec runuser -u postgres -- \$bin/postgres -D /tmp/data -c listen_addresses='*' \
-            -c unix_socket_directories=/tmp
+      volumeMounts:
+        - name: db-password
+          mountPath: /run/secrets/db-password
+          readOnly: true
+  volumes:
+    - name: db-password
+      hostPath:
+        path: ${work}/db-password
+        type: File
 EOF
 if ! podman kube play --network "$network" "$work/postgres.yaml" >/dev/null; then
   record postgres_pod_ready FAILED "podman kube play failed"
@@ -162,15 +144,15 @@ fi
 pg_container="${run_id}-postgres-postgres"
 pg_ready=""
 for _ in $(seq 1 60); do
-  if podman exec "$pg_container" /usr/lib/postgresql/15/bin/pg_isready -q -h /tmp 2>/dev/null; then
+  # Ready once the entrypoint's own start (after initdb and CREATE DATABASE) accepts connections.
+  if podman exec "$pg_container" /usr/lib/postgresql/15/bin/pg_isready -q \
+    -h /var/run/postgresql -d identity -U identity 2>/dev/null; then
     pg_ready=1
     break
   fi
   sleep 0.5
 done
 [[ -n "$pg_ready" ]] || { record postgres_pod_ready FAILED "not within 30 s"; fail "PostgreSQL did not start"; }
-podman exec "$pg_container" /usr/lib/postgresql/15/bin/psql -q -h /tmp -U identity -d postgres \
-  -c 'CREATE DATABASE identity' >/dev/null
 pg_ip=$(podman inspect "$pg_container" \
   --format "{{(index .NetworkSettings.Networks \"$network\").IPAddress}}")
 [[ "$pg_ip" =~ ^[0-9.]+$ ]] || fail "no address for PostgreSQL on $network: $pg_ip"
