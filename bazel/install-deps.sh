@@ -34,18 +34,5 @@ packages=(
   nodejs chromium
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
-
-echo "install-deps: installing ${missing[*]}" >&2
-sudo=""
-[[ $(id -u) -eq 0 ]] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
-  $sudo apt-get update >&2
-  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/apt_install.sh"
+install_missing install-deps "${packages[@]}"
