@@ -27,6 +27,7 @@
 #include "server/http/session.h"
 #include "server/keys/key_manager.h"
 #include "server/keys/key_sealer.h"
+#include "server/keys/server_secrets.h"
 #include "server/logging/log.h"
 #include "server/maintenance.h"
 #include "server/metrics/grpc_metrics.h"
@@ -104,6 +105,8 @@ class App {
   absl::Status BudgetDescriptors();
   absl::Status OpenStores();
   absl::Status OpenSecrets();
+  absl::Status CheckKeks();
+  absl::Status LoadSecrets();
   absl::Status LoadKeys();
   absl::Status EnsureBootstrapAdminClient();
   absl::Status BuildClientFlows();
@@ -142,6 +145,7 @@ class App {
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
   std::optional<KeySealer> sealer_;
+  std::optional<ServerSecrets> server_secrets_;
   std::optional<ClientSecretHasher> secret_hasher_;
   std::unique_ptr<KeyManager> keys_;
   std::optional<metrics::KeyMetrics> key_metrics_;

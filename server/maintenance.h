@@ -29,7 +29,13 @@ struct MaintenanceRound {
   std::optional<absl::StatusOr<PurgeCounts>> purged;
   // KeyManager::Maintain: whether this round rotated, or its error.
   absl::StatusOr<bool> rotated = false;
+  // KeyManager::ResealUnderCurrentKek: what is sealed under which KEK.
+  absl::StatusOr<KekCensus> kek = KekCensus();
 };
+
+// Logs a KEK survey: a warning when something opens under no configured
+// KEK, an info line when it re-sealed something.
+void LogKekCensus(const logging::Logger& logger, const KekCensus& census);
 
 // Not thread-safe: one owner calls Start and Stop. RunRound runs on Start's
 // thread, or is called by a test that does not Start.
@@ -46,7 +52,8 @@ class Maintenance {
 
   // One round: a purge when kPurgeInterval has passed on the clock since the
   // last one (the first round purges), then the keys' maintenance, counted
-  // in `key_metrics`. Logs failures (warn), rotations and purges that removed
+  // in `key_metrics`, then the KEK re-sealing pass (logged when it re-sealed
+  // something, warned when something opens under no configured KEK). Logs failures (warn), rotations and purges that removed
   // something (info).
   MaintenanceRound RunRound();
 
