@@ -147,10 +147,12 @@ class KekRotationPostgresTest : public ::testing::Test {
   // The KEK ids of every sealed value in the database ("" for version 1).
   std::vector<std::string> SealedKekIds() {
     std::vector<std::string> ids;
-    for (const auto& key : *store_->ListSigningKeys()) {
+    const auto keys = store_->ListSigningKeys().value();
+    for (const auto& key : keys) {
       ids.push_back(KeySealer::SealedKekId(key.sealed_private_jwk).value_or("?"));
     }
-    for (const auto& secret : *store_->ListSealedSecrets()) {
+    const auto secrets = store_->ListSealedSecrets().value();
+    for (const auto& secret : secrets) {
       ids.push_back(KeySealer::SealedKekId(secret.sealed).value_or("?"));
     }
     return ids;

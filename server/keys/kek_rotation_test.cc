@@ -39,10 +39,12 @@ class KekRotationTest : public ::testing::Test {
 
   std::vector<std::string> KekIds() {
     std::vector<std::string> ids;
-    for (const auto& key : *store_.ListSigningKeys()) {
+    const auto keys = store_.ListSigningKeys().value();
+    for (const auto& key : keys) {
       ids.push_back(*KeySealer::SealedKekId(key.sealed_private_jwk));
     }
-    for (const auto& secret : *store_.ListSealedSecrets()) {
+    const auto secrets = store_.ListSealedSecrets().value();
+    for (const auto& secret : secrets) {
       ids.push_back(*KeySealer::SealedKekId(secret.sealed));
     }
     return ids;
@@ -181,7 +183,8 @@ TEST_F(KekRotationTest, ConcurrentReSealsKeepOneWinner) {
   auto census = SurveySealedValues(&store_, rotating, true);
   ASSERT_TRUE(census.ok());
   EXPECT_EQ(census->resealed, 4);
-  for (const auto& k : *store_.ListSigningKeys()) {
+  const auto keys = store_.ListSigningKeys().value();
+  for (const auto& k : keys) {
     if (k.kid == key.kid) {
       EXPECT_EQ(k.sealed_private_jwk, winner);
     }
