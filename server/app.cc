@@ -153,8 +153,7 @@ absl::Status App::OpenSecrets() {
 absl::Status App::CheckKeks() {
   auto census = SurveySealedValues(signing_keys_, *sealer_, /*reseal=*/false);
   if (!census.ok()) return census.status();
-  if (absl::Status all = RequireEveryValueOpens(*census, *sealer_);
-      !all.ok()) {
+  if (absl::Status all = RequireEveryValueOpens(*census, *sealer_); !all.ok()) {
     return all;
   }
   logger_->Info("key-encryption keys",
@@ -170,8 +169,8 @@ absl::Status App::CheckKeks() {
 // The client-secret hashing keys and the session cookie key live sealed in
 // the store, not derived from the KEK, so a KEK rotation keeps them.
 absl::Status App::LoadSecrets() {
-  auto secrets = LoadServerSecrets(signing_keys_, *sealer_, SystemRandom(),
-                                   clock_->Now());
+  auto secrets =
+      LoadServerSecrets(signing_keys_, *sealer_, SystemRandom(), clock_->Now());
   if (!secrets.ok()) return secrets.status();
   auto hasher = ClientSecretHasher::Create(secrets->client_secret_key_v2,
                                            secrets->client_secret_key_v1);

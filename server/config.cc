@@ -548,11 +548,11 @@ absl::Status LoadOtherKeks(ServerConfig& config, const FileReader& read_file) {
       auto text = read_file(file);
       if (!text.ok()) return Bad(flag, text.status().message());
       auto kek = KeySealer::ParseKek(*text);
-      if (!kek.ok()) return Bad(flag, absl::StrCat(file, ": ",
-                                                   kek.status().message()));
+      if (!kek.ok()) {
+        return Bad(flag, absl::StrCat(file, ": ", kek.status().message()));
+      }
       if (!seen.insert(*kek).second) {
-        return Bad(flag, absl::StrCat(file, " holds a key-encryption key "
-                                            "configured already"));
+        return Bad(flag, absl::StrCat(file, " repeats a key-encryption key"));
       }
       keks->push_back(*std::move(kek));
     }

@@ -135,9 +135,9 @@ class KekRotationPostgresTest : public ::testing::Test {
                                        std::string* address) {
     *address = "127.0.0.1:" + std::to_string(testing::FreePort());
     std::vector<std::string> args = {
-        "--store=postgres", "--database-url=" + database_->url(),
+        "--store=postgres",          "--database-url=" + database_->url(),
         "--grpc-listen=" + *address, std::string("--issuer=") + kIssuer,
-        "--audience=orders-api", "--key-refresh-interval=1s",
+        "--audience=orders-api",     "--key-refresh-interval=1s",
         "--store-cache-ttl=1s"};
     args.insert(args.end(), flags.begin(), flags.end());
     return std::make_unique<ServerProcess>(
@@ -149,7 +149,8 @@ class KekRotationPostgresTest : public ::testing::Test {
     std::vector<std::string> ids;
     const auto keys = store_->ListSigningKeys().value();
     for (const auto& key : keys) {
-      ids.push_back(KeySealer::SealedKekId(key.sealed_private_jwk).value_or("?"));
+      ids.push_back(
+          KeySealer::SealedKekId(key.sealed_private_jwk).value_or("?"));
     }
     const auto secrets = store_->ListSealedSecrets().value();
     for (const auto& secret : secrets) {
@@ -180,14 +181,14 @@ TEST_F(KekRotationPostgresTest, RotatesTheKekUnderLoadWithoutAFailedCall) {
   for (int i = 0; i < 2; ++i) {
     servers[i] = Start(kOldKekHex, {}, &addresses[i]);
     auto replica = std::make_shared<Replica>(addresses[i]);
-    ASSERT_TRUE(replica->channel->WaitForConnected(In(std::chrono::seconds(30))));
+    ASSERT_TRUE(
+        replica->channel->WaitForConnected(In(std::chrono::seconds(30))));
     up[i] = replica;
   }
   // A client whose secret was hashed as the server did before KEK rotation
   // existed: "v1:" under a key derived from the (old) KEK.
-  auto legacy_hasher = ClientSecretHasher::Create(
-      DeriveSubkey(absl::HexStringToBytes(kOldKekHex),
-                   "identity client-secret hash v1"));
+  auto legacy_hasher = ClientSecretHasher::Create(DeriveSubkey(
+      absl::HexStringToBytes(kOldKekHex), "identity client-secret hash v1"));
   ASSERT_TRUE(legacy_hasher.ok());
   storage::ClientRecord legacy;
   legacy.client_id = "legacy";
@@ -223,20 +224,20 @@ TEST_F(KekRotationPostgresTest, RotatesTheKekUnderLoadWithoutAFailedCall) {
       }
       const bool legacy_client = i % 4 < 2;
       v1::TokenResponse t;
-      grpc::Status s = legacy_client ? issuer->Token("legacy", kLegacySecret, &t)
-                                     : issuer->Token(kAdminId, kAdminSecret, &t);
+      grpc::Status s = legacy_client
+                           ? issuer->Token("legacy", kLegacySecret, &t)
+                           : issuer->Token(kAdminId, kAdminSecret, &t);
       v1::IntrospectResponse r;
       grpc::Status si;
-      const bool ok = s.ok() &&
-                      verifier->Verify(t.access_token(), *jwks).ok() &&
-                      (si = checker->Introspect(t.access_token(), &r)).ok() &&
-                      r.active();
+      const bool ok =
+          s.ok() && verifier->Verify(t.access_token(), *jwks).ok() &&
+          (si = checker->Introspect(t.access_token(), &r)).ok() && r.active();
       calls += 2;
       std::lock_guard<std::mutex> lock(mu);
       if (ok) {
         ++verified;
       } else if (failures++ == 0) {
-        first_failure = !s.ok() ? "Token: " + s.error_message()
+        first_failure = !s.ok()    ? "Token: " + s.error_message()
                         : !si.ok() ? "Introspect: " + si.error_message()
                                    : "verification or inactive";
       }
@@ -252,8 +253,8 @@ TEST_F(KekRotationPostgresTest, RotatesTheKekUnderLoadWithoutAFailedCall) {
   } joiner{&stop, &load};
   auto wait_verified = [&](int more) {
     const int target = verified + more;
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::seconds(60);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (verified < target && failures == 0 &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -273,7 +274,8 @@ TEST_F(KekRotationPostgresTest, RotatesTheKekUnderLoadWithoutAFailedCall) {
     // As a load balancer does: no new calls, the ones under way finish.
     const auto drained_by =
         std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (old.use_count() > 1 && std::chrono::steady_clock::now() < drained_by) {
+    while (old.use_count() > 1 &&
+           std::chrono::steady_clock::now() < drained_by) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     EXPECT_EQ(servers[i]->Stop(), 0);
@@ -306,8 +308,8 @@ TEST_F(KekRotationPostgresTest, RotatesTheKekUnderLoadWithoutAFailedCall) {
     ASSERT_TRUE(restart(i, kNewKekHex, {previous_flag})) << "phase 2, " << i;
     ASSERT_TRUE(wait_verified(20)) << first_failure;
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!AllSealedUnder(kNewKekHex)) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline)
         << "values still sealed under the old KEK";

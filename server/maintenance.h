@@ -1,6 +1,7 @@
 // A replica's periodic upkeep, on one thread of its own: every
 // --key-refresh-interval it maintains the signing keys (rotation on schedule,
-// and bounded staleness of its snapshot: KeyManager::Maintain), and every
+// and bounded staleness of its snapshot: KeyManager::Maintain) and re-seals
+// what a previous KEK sealed (KEK rotation, docs/operations.md), and every
 // kPurgeInterval of the injected clock it purges expired revocations, codes
 // and refresh tokens (server/oauth/purge.h). Failures are logged and counted
 // and the next round tries again; nothing here stops the server.
@@ -52,9 +53,10 @@ class Maintenance {
 
   // One round: a purge when kPurgeInterval has passed on the clock since the
   // last one (the first round purges), then the keys' maintenance, counted
-  // in `key_metrics`, then the KEK re-sealing pass (logged when it re-sealed
-  // something, warned when something opens under no configured KEK). Logs failures (warn), rotations and purges that removed
-  // something (info).
+  // in `key_metrics`, then the KEK re-sealing pass (KeyManager::
+  // ResealUnderCurrentKek, exported in `key_metrics`). Logs failures (warn),
+  // rotations, purges that removed something and re-sealing that re-sealed
+  // something (info), values that open under no configured KEK (warn).
   MaintenanceRound RunRound();
 
   // Runs RunRound every `interval` of real time on a thread of its own, the

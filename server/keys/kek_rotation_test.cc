@@ -78,8 +78,8 @@ TEST_F(KekRotationTest, ReSealsWhatThePreviousKekSealedAndIsIdempotent) {
   auto after = SurveySealedValues(&store_, retired, /*reseal=*/false);
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(RequireEveryValueOpens(*after, retired).ok());
-  EXPECT_TRUE(LoadServerSecrets(&store_, retired, SystemRandom(), clock_.Now())
-                  .ok());
+  EXPECT_TRUE(
+      LoadServerSecrets(&store_, retired, SystemRandom(), clock_.Now()).ok());
   EXPECT_TRUE(KeyManager::Create(&store_, &retired, &clock_, {}).ok());
 }
 
@@ -155,10 +155,9 @@ TEST_F(KekRotationTest, ATamperedValueIsReportedNotReSealed) {
   auto keys = *store_.ListSigningKeys();
   std::string tampered = keys[0].sealed_private_jwk;
   tampered[tampered.size() - 1] ^= 1;
-  ASSERT_TRUE(store_
-                  .ResealSigningKey(keys[0].kid, keys[0].sealed_private_jwk,
-                                    tampered)
-                  .ok());
+  ASSERT_TRUE(
+      store_.ResealSigningKey(keys[0].kid, keys[0].sealed_private_jwk, tampered)
+          .ok());
   auto census = SurveySealedValues(&store_, Ring('n', {'o'}), true);
   ASSERT_TRUE(census.ok());
   ASSERT_EQ(census->unopenable.size(), 1u);
@@ -173,13 +172,13 @@ TEST_F(KekRotationTest, ConcurrentReSealsKeepOneWinner) {
   StartWith('o');
   auto key = (*store_.ListSigningKeys())[0];
   KeySealer rotating = Ring('n', {'o'});
-  const std::string winner = *rotating.Seal(
-      *rotating.Open(key.sealed_private_jwk, key.kid), key.kid);
+  const std::string winner =
+      *rotating.Seal(*rotating.Open(key.sealed_private_jwk, key.kid), key.kid);
   ASSERT_TRUE(
       store_.ResealSigningKey(key.kid, key.sealed_private_jwk, winner).ok());
-  EXPECT_EQ(store_.ResealSigningKey(key.kid, key.sealed_private_jwk, "late")
-                .code(),
-            absl::StatusCode::kAborted);
+  EXPECT_EQ(
+      store_.ResealSigningKey(key.kid, key.sealed_private_jwk, "late").code(),
+      absl::StatusCode::kAborted);
   auto census = SurveySealedValues(&store_, rotating, true);
   ASSERT_TRUE(census.ok());
   EXPECT_EQ(census->resealed, 4);

@@ -38,7 +38,8 @@ absl::Status CryptoError(absl::string_view what) {
 }
 
 std::string RawKekId(absl::string_view kek) {
-  return DeriveSubkey(kek, "identity kek id v1").substr(0, KeySealer::kKekIdSize);
+  return DeriveSubkey(kek, "identity kek id v1")
+      .substr(0, KeySealer::kKekIdSize);
 }
 
 // AES-256-GCM decryption of nonce ‖ ciphertext ‖ tag (`body`). Errors:
@@ -98,8 +99,7 @@ absl::StatusOr<KeySealer> KeySealer::Create(std::string kek,
   return Create(std::move(ring), std::move(random));
 }
 
-absl::StatusOr<KeySealer> KeySealer::Create(KekRing ring,
-                                            RandomSource random) {
+absl::StatusOr<KeySealer> KeySealer::Create(KekRing ring, RandomSource random) {
   if (!random) return absl::InvalidArgumentError("no random source");
   std::vector<Kek> keks;
   absl::flat_hash_set<std::string> ids;
@@ -110,9 +110,9 @@ absl::StatusOr<KeySealer> KeySealer::Create(KekRing ring,
     }
     std::string id = RawKekId(key);
     if (!ids.insert(id).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the key-encryption key ", absl::BytesToHexString(id),
-          " is configured twice"));
+      return absl::InvalidArgumentError(absl::StrCat("the key-encryption key ",
+                                                     absl::BytesToHexString(id),
+                                                     " is configured twice"));
     }
     keks.push_back(Kek{std::move(key), std::move(id), role});
     return absl::OkStatus();
@@ -174,8 +174,8 @@ absl::StatusOr<std::string> KeySealer::Seal(
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   if (!ctx ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
-                         Bytes(kek.key), nonce) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(kek.key),
+                         nonce) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad),
                         static_cast<int>(aad.size())) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nonce + kNonceSize, &len, Bytes(plaintext),
@@ -244,8 +244,7 @@ absl::StatusOr<std::string> KeySealer::DeriveFromSealingKek(
     absl::string_view label) const {
   auto found = OpenAndFind(sealed, associated_data);
   if (!found.ok()) return found.status();
-  OPENSSL_cleanse(found->first.plaintext.data(),
-                  found->first.plaintext.size());
+  OPENSSL_cleanse(found->first.plaintext.data(), found->first.plaintext.size());
   return DeriveSubkey(found->second->key, label);
 }
 

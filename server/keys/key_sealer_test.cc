@@ -44,8 +44,7 @@ std::string SealVersion1(const std::string& kek, const std::string& plaintext,
                     reinterpret_cast<const uint8_t*>(plaintext.data()),
                     static_cast<int>(plaintext.size()));
   EVP_EncryptFinal_ex(ctx.get(), o + 13 + len, &len);
-  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16,
-                      o + out.size() - 16);
+  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, o + out.size() - 16);
   return out;
 }
 
@@ -122,7 +121,8 @@ TEST(KeySealerTest, RefusesAValueOfAKekNotConfiguredNamingIt) {
 TEST(KeySealerTest, RefusesAValueRelabelledWithAnotherKeksId) {
   KeySealer ring = Ring('a', {'b'});
   std::string sealed = *MakeSealer('b').Seal("secret", "kid");
-  const std::string a_id(*KeySealer::SealedKekId(*MakeSealer('a').Seal("", "")));
+  const std::string a_id(
+      *KeySealer::SealedKekId(*MakeSealer('a').Seal("", "")));
   ASSERT_EQ(a_id, KeySealer::KekId(Kek('a')));
   std::string relabelled = sealed;
   relabelled.replace(1, 8, MakeSealer('a').Seal("", "")->substr(1, 8));

@@ -77,9 +77,10 @@ std::string SecretContext(absl::string_view name) {
   return absl::StrCat("identity sealed secret ", name);
 }
 
-absl::StatusOr<ServerSecrets> LoadServerSecrets(
-    storage::SigningKeyStore* store, const KeySealer& sealer,
-    const RandomSource& random, absl::Time now) {
+absl::StatusOr<ServerSecrets> LoadServerSecrets(storage::SigningKeyStore* store,
+                                                const KeySealer& sealer,
+                                                const RandomSource& random,
+                                                absl::Time now) {
   auto sealed = ListSealed(store);
   if (!sealed.ok()) return sealed.status();
   if (sealed->size() < 3) {
@@ -96,8 +97,8 @@ absl::StatusOr<ServerSecrets> LoadServerSecrets(
   for (const auto& [name, out] : wanted) {
     auto found = sealed->find(name);
     if (found == sealed->end()) {
-      return absl::InternalError(absl::StrCat("sealed secret ", name,
-                                              " missing after creation"));
+      return absl::InternalError(
+          absl::StrCat("sealed secret ", name, " missing after creation"));
     }
     auto opened = sealer.Open(found->second, SecretContext(name));
     if (!opened.ok()) {

@@ -43,9 +43,10 @@ struct ServerSecrets {
 // when there are none. Errors: those of the store; those of
 // KeySealer::OpenWithRole for a secret that does not open (FailedPrecondition:
 // sealed under a KEK not configured).
-absl::StatusOr<ServerSecrets> LoadServerSecrets(
-    storage::SigningKeyStore* store, const KeySealer& sealer,
-    const RandomSource& random, absl::Time now);
+absl::StatusOr<ServerSecrets> LoadServerSecrets(storage::SigningKeyStore* store,
+                                                const KeySealer& sealer,
+                                                const RandomSource& random,
+                                                absl::Time now);
 
 }  // namespace identity::server
 

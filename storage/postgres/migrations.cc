@@ -150,9 +150,9 @@ constexpr char kMigration6[] = R"sql(
       )sql";
 
 const std::vector<std::string>& Migrations() {
-  static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
-      kMigration6};
+  static const auto* const kMigrations =
+      new std::vector<std::string>{kMigration1, kMigration2, kMigration3,
+                                   kMigration4, kMigration5, kMigration6};
   return *kMigrations;
 }
 

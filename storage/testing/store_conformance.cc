@@ -388,8 +388,7 @@ TEST_P(StoreConformanceTest, ResealReplacesTheSealedKeyOnlyIfUnchanged) {
       stores_.keys->InitializeSigningKeys(Key("k1", kT0), Key("k2", kT0)).ok());
   const std::string old_sealed = Key("k1", kT0).sealed_private_jwk;
   const std::string resealed("\x02\x00resealed\xfe", 11);
-  EXPECT_TRUE(
-      stores_.keys->ResealSigningKey("k1", old_sealed, resealed).ok());
+  EXPECT_TRUE(stores_.keys->ResealSigningKey("k1", old_sealed, resealed).ok());
   auto keys = *stores_.keys->ListSigningKeys();
   ASSERT_NE(Find(keys, "k1"), nullptr);
   EXPECT_EQ(Find(keys, "k1")->sealed_private_jwk, resealed);
