@@ -61,8 +61,9 @@ namespace identity::server {
 
 // Why Start failed, and the exit status of the process for it
 // (docs/configuration.md): 2 when the configuration cannot be used (the KEK,
-// the Argon2id parameters, the TLS files, the HTTP listener's options), 1
-// otherwise (the database, the keys in it, a port taken).
+// a KEK missing for what the store holds sealed, the Argon2id parameters,
+// the TLS files, the HTTP listener's options), 1 otherwise (the database,
+// the keys in it, a port taken).
 struct StartFailure {
   int exit_code;
   absl::Status status;
