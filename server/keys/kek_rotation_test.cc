@@ -10,6 +10,7 @@
 #include "jwt/clock.h"
 #include "server/keys/key_manager.h"
 #include "server/keys/server_secrets.h"
+#include "server/keys/testing/legacy_seal.h"
 #include "storage/memory/memory_store.h"
 
 namespace identity::server {
@@ -128,6 +129,62 @@ TEST_F(KekRotationTest, AReplicaBehindNeverReSealsAwayFromTheNextKek) {
   }
   // And it still signs: it opens the keys sealed under the next KEK.
   EXPECT_TRUE(KeyManager::Create(&store_, &behind, &clock_, {}).ok());
+}
+
+// Backward compatibility: a database written before KEK rotation existed
+// (version-1 values, no KEK id) upgraded and rotated in one restart. The
+// legacy client-secret key comes from the KEK that sealed the old keys, not
+// from the new current one, and the old values are re-sealed in version 2.
+TEST_F(KekRotationTest, Version1ValuesOpenAndAreReSealedWithTheirKeksKey) {
+  storage::SigningKeyRecord current, next;
+  current.kid = "old-current";
+  next.kid = "old-next";
+  for (storage::SigningKeyRecord* key : {&current, &next}) {
+    key->alg = "ES256";
+    key->public_jwk = "{}";
+    key->sealed_private_jwk =
+        testing::SealVersion1(Kek('o'), "private " + key->kid, key->kid);
+    key->created_at = clock_.Now();
+  }
+  ASSERT_TRUE(store_.InitializeSigningKeys(current, next).ok());
+  KeySealer upgraded = Ring('n', {'o'});
+  auto secrets =
+      LoadServerSecrets(&store_, upgraded, SystemRandom(), clock_.Now());
+  ASSERT_TRUE(secrets.ok()) << secrets.status();
+  EXPECT_EQ(secrets->client_secret_key_v1,
+            Ring('o').DeriveFromCurrentKek("identity client-secret hash v1"));
+  auto census = SurveySealedValues(&store_, upgraded, /*reseal=*/true);
+  ASSERT_TRUE(census.ok());
+  EXPECT_EQ(census->legacy_format, 2);
+  EXPECT_EQ(census->resealed, 2);  // The secrets were sealed under 'n'.
+  EXPECT_EQ(census->under_current, 5);
+  for (const std::string& id : KekIds()) {
+    EXPECT_EQ(id, KeySealer::KekId(Kek('n')));
+  }
+  const auto keys = store_.ListSigningKeys().value();
+  for (const auto& key : keys) {
+    EXPECT_EQ(*Ring('n').Open(key.sealed_private_jwk, key.kid),
+              "private " + key.kid);
+  }
+}
+
+// Version-1 values sealed under the current KEK are left as they are (a
+// replica of the previous version may still read them).
+TEST_F(KekRotationTest, Version1ValuesUnderTheCurrentKekStay) {
+  storage::SigningKeyRecord current, next;
+  current.kid = "c";
+  next.kid = "n";
+  for (storage::SigningKeyRecord* key : {&current, &next}) {
+    key->sealed_private_jwk =
+        testing::SealVersion1(Kek('o'), "private", key->kid);
+    key->created_at = clock_.Now();
+  }
+  ASSERT_TRUE(store_.InitializeSigningKeys(current, next).ok());
+  auto census = SurveySealedValues(&store_, Ring('o'), /*reseal=*/true);
+  ASSERT_TRUE(census.ok());
+  EXPECT_EQ(census->under_current, 2);
+  EXPECT_EQ(census->legacy_format, 2);
+  EXPECT_EQ(census->resealed, 0);
 }
 
 // Retiring the old KEK before the re-sealing is refused, naming the KEK.

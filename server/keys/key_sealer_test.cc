@@ -1,12 +1,11 @@
 #include "server/keys/key_sealer.h"
 
-#include <openssl/evp.h>
-
 #include <cstring>
 #include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "server/keys/testing/legacy_seal.h"
 
 namespace identity::server {
 namespace {
@@ -24,29 +23,7 @@ KeySealer Ring(char current, std::vector<char> previous,
   return *KeySealer::Create(std::move(ring));
 }
 
-// The version-1 form as the server wrote it before KEK rotation existed:
-// 0x01 ‖ nonce ‖ AES-256-GCM(kek, nonce, aad = context) ‖ tag.
-std::string SealVersion1(const std::string& kek, const std::string& plaintext,
-                         const std::string& context) {
-  std::string out(1 + 12 + plaintext.size() + 16, '\0');
-  auto* o = reinterpret_cast<uint8_t*>(out.data());
-  o[0] = 0x01;
-  std::memset(o + 1, 0x5a, 12);
-  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(
-      EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
-  int len = 0;
-  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
-                     reinterpret_cast<const uint8_t*>(kek.data()), o + 1);
-  EVP_EncryptUpdate(ctx.get(), nullptr, &len,
-                    reinterpret_cast<const uint8_t*>(context.data()),
-                    static_cast<int>(context.size()));
-  EVP_EncryptUpdate(ctx.get(), o + 13, &len,
-                    reinterpret_cast<const uint8_t*>(plaintext.data()),
-                    static_cast<int>(plaintext.size()));
-  EVP_EncryptFinal_ex(ctx.get(), o + 13 + len, &len);
-  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, o + out.size() - 16);
-  return out;
-}
+using testing::SealVersion1;
 
 TEST(KeySealerTest, OpensWhatItSealed) {
   KeySealer sealer = MakeSealer();
