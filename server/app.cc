@@ -18,7 +18,6 @@
 #include "server/grpc/server_auth.h"
 #include "server/http/observability.h"
 #include "server/http/oidc_endpoints.h"
-#include "server/keys/key_derivation.h"
 #include "server/metrics/auth_metrics.h"
 #include "server/metrics/process_metrics.h"
 #include "server/oauth/bootstrap_admin.h"
@@ -43,6 +42,8 @@ std::optional<StartFailure> App::Start() {
       {2, &App::BudgetDescriptors},
       {1, &App::OpenStores},
       {2, &App::OpenSecrets},
+      {2, &App::CheckKeks},
+      {1, &App::LoadSecrets},
       {1, &App::LoadKeys},
       {1, &App::EnsureBootstrapAdminClient},
       {1, &App::BuildClientFlows},
@@ -149,14 +150,45 @@ absl::Status App::OpenStores() {
 }
 
 absl::Status App::OpenSecrets() {
-  auto sealer = KeySealer::Create(config_.kek);
-  auto hasher = ClientSecretHasher::Create(
-      DeriveSubkey(config_.kek, "identity client-secret hash v1"));
-  if (!sealer.ok() || !hasher.ok()) {
-    return absl::InvalidArgumentError("cannot use the key-encryption key");
-  }
+  KekRing ring;
+  ring.current = config_.kek;
+  ring.previous = config_.previous_keks;
+  ring.next = config_.next_keks;
+  auto sealer = KeySealer::Create(std::move(ring));
+  if (!sealer.ok()) return sealer.status();
   sealer_.emplace(*std::move(sealer));
+  return absl::OkStatus();
+}
+
+// Refuses to start when something in the store opens under no configured
+// KEK: one was retired too early, or is missing (docs/operations.md).
+absl::Status App::CheckKeks() {
+  auto census = SurveySealedValues(signing_keys_, *sealer_, /*reseal=*/false);
+  if (!census.ok()) return census.status();
+  if (absl::Status all = RequireEveryValueOpens(*census, *sealer_); !all.ok()) {
+    return all;
+  }
+  logger_->Info("key-encryption keys",
+                {{"current", sealer_->current_kek_id()},
+                 {"previous", static_cast<int>(config_.previous_keks.size())},
+                 {"next", static_cast<int>(config_.next_keks.size())},
+                 {"sealed_under_current", census->under_current},
+                 {"sealed_under_previous", census->under_previous},
+                 {"sealed_under_next", census->under_next}});
+  return absl::OkStatus();
+}
+
+// The client-secret hashing keys and the session cookie key live sealed in
+// the store, not derived from the KEK, so a KEK rotation keeps them.
+absl::Status App::LoadSecrets() {
+  auto secrets =
+      LoadServerSecrets(signing_keys_, *sealer_, SystemRandom(), clock_->Now());
+  if (!secrets.ok()) return secrets.status();
+  auto hasher = ClientSecretHasher::Create(secrets->client_secret_key_v2,
+                                           secrets->client_secret_key_v1);
+  if (!hasher.ok()) return hasher.status();
   secret_hasher_.emplace(*std::move(hasher));
+  server_secrets_.emplace(*std::move(secrets));
   return absl::OkStatus();
 }
 
@@ -171,6 +203,11 @@ absl::Status App::LoadKeys() {
   keys_ = *std::move(keys);
   key_metrics_.emplace(&metrics_, keys_.get(), clock_,
                        config_.key_rotation_period);
+  // What a previous KEK sealed is re-sealed now; maintenance carries on.
+  auto census = keys_->ResealUnderCurrentKek();
+  if (!census.ok()) return census.status();
+  key_metrics_->KekSurveyed(*census);
+  LogKekCensus(*logger_, *census);
   return absl::OkStatus();
 }
 
@@ -292,7 +329,7 @@ absl::Status App::BuildUserFlows() {
 
 absl::Status App::BuildGrpcServices() {
   // Browser sessions of the HTTP front door: signed cookies.
-  sessions_.emplace(DeriveSubkey(config_.kek, "identity session cookie v1"));
+  sessions_.emplace(server_secrets_->session_key);
   token_service_.emplace(TokenServiceParts{&*token_endpoint_, &*authorization_,
                                            &*revoker_, &*userinfo_,
                                            &*proxies_});

@@ -27,6 +27,7 @@
 #include "server/http/session.h"
 #include "server/keys/key_manager.h"
 #include "server/keys/key_sealer.h"
+#include "server/keys/server_secrets.h"
 #include "server/logging/log.h"
 #include "server/maintenance.h"
 #include "server/metrics/grpc_metrics.h"
@@ -60,8 +61,9 @@ namespace identity::server {
 
 // Why Start failed, and the exit status of the process for it
 // (docs/configuration.md): 2 when the configuration cannot be used (the KEK,
-// the Argon2id parameters, the TLS files, the HTTP listener's options), 1
-// otherwise (the database, the keys in it, a port taken).
+// a KEK missing for what the store holds sealed, the Argon2id parameters,
+// the TLS files, the HTTP listener's options), 1 otherwise (the database,
+// the keys in it, a port taken).
 struct StartFailure {
   int exit_code;
   absl::Status status;
@@ -105,6 +107,8 @@ class App {
   absl::Status BudgetDescriptors();
   absl::Status OpenStores();
   absl::Status OpenSecrets();
+  absl::Status CheckKeks();
+  absl::Status LoadSecrets();
   absl::Status LoadKeys();
   absl::Status EnsureBootstrapAdminClient();
   absl::Status BuildClientFlows();
@@ -143,6 +147,7 @@ class App {
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
   std::optional<KeySealer> sealer_;
+  std::optional<ServerSecrets> server_secrets_;
   std::optional<ClientSecretHasher> secret_hasher_;
   std::unique_ptr<KeyManager> keys_;
   std::optional<metrics::KeyMetrics> key_metrics_;

@@ -4,7 +4,9 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -38,6 +40,18 @@ absl::Status Why(absl::string_view why) {
 Setter Text(std::string ServerConfig::*field) {
   return [field](absl::string_view value, ServerConfig& config) {
     config.*field = std::string(value);
+    return absl::OkStatus();
+  };
+}
+
+// Comma-separated paths; blanks around them and empty entries are dropped.
+Setter Paths(std::vector<std::string> ServerConfig::*field) {
+  return [field](absl::string_view value, ServerConfig& config) {
+    (config.*field).clear();
+    for (absl::string_view path : absl::StrSplit(value, ',')) {
+      path = absl::StripAsciiWhitespace(path);
+      if (!path.empty()) (config.*field).emplace_back(path);
+    }
     return absl::OkStatus();
   };
 }
@@ -345,6 +359,16 @@ std::vector<Setting> TokenSettings() {
               "the key-encryption key itself, instead of --kek-file (which "
               "wins when both are set)",
               Text(&C::kek)),
+      Flag("previous-kek-files", "",
+           "comma-separated files of key-encryption keys being rotated "
+           "away from: they open what they sealed, which is re-sealed under "
+           "--kek-file (docs/operations.md, KEK rotation)",
+           Paths(&C::previous_kek_files)),
+      Flag("next-kek-files", "",
+           "comma-separated files of key-encryption keys being rotated to: "
+           "they open what they sealed and are never re-sealed away from "
+           "(docs/operations.md, KEK rotation)",
+           Paths(&C::next_kek_files)),
       Flag("access-token-lifetime", "10m",
            "lifetime of access and ID tokens, at most 24h",
            &SetAccessTokenLifetime),
@@ -523,6 +547,31 @@ std::string ValueOf(const Setting& setting, const Sources& sources,
   return value.empty() ? setting.default_value : value;
 }
 
+// The KEKs of --previous-kek-files and --next-kek-files; none may repeat
+// another (KeySealer::Create checks that too, this names the flag).
+absl::Status LoadOtherKeks(ServerConfig& config, const FileReader& read_file) {
+  std::set<std::string> seen = {config.kek};
+  for (auto [flag, files, keks] :
+       {std::make_tuple("previous-kek-files", &config.previous_kek_files,
+                        &config.previous_keks),
+        std::make_tuple("next-kek-files", &config.next_kek_files,
+                        &config.next_keks)}) {
+    for (const std::string& file : *files) {
+      auto text = read_file(file);
+      if (!text.ok()) return Bad(flag, text.status().message());
+      auto kek = KeySealer::ParseKek(*text);
+      if (!kek.ok()) {
+        return Bad(flag, absl::StrCat(file, ": ", kek.status().message()));
+      }
+      if (!seen.insert(*kek).second) {
+        return Bad(flag, absl::StrCat(file, " repeats a key-encryption key"));
+      }
+      keks->push_back(*std::move(kek));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // IDENTITY_KEK left the key's text in config.kek; --kek-file, when set, wins.
 absl::Status LoadKek(ServerConfig& config, const FileReader& read_file) {
   if (!config.kek_file.empty()) {
@@ -539,7 +588,7 @@ absl::Status LoadKek(ServerConfig& config, const FileReader& read_file) {
     return Bad("kek-file", kek.status().message());
   }
   config.kek = *std::move(kek);
-  return absl::OkStatus();
+  return LoadOtherKeks(config, read_file);
 }
 
 // The rules between settings, once each is parsed on its own.

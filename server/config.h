@@ -57,6 +57,14 @@ struct ServerConfig {
   std::string audience;  // Defaults to the issuer.
   std::string kek_file;  // Where the KEK was read from; empty: IDENTITY_KEK.
   std::string kek;       // 32 bytes, from kek_file or IDENTITY_KEK.
+  // KEK rotation (docs/operations.md): KEKs that only open what they sealed.
+  // Previous ones are being rotated away from (what they sealed is
+  // re-sealed under `kek`); next ones are being rotated to, held by every
+  // replica before any seals under them.
+  std::vector<std::string> previous_kek_files;
+  std::vector<std::string> next_kek_files;
+  std::vector<std::string> previous_keks;  // 32 bytes each, as the files.
+  std::vector<std::string> next_keks;
   absl::Duration access_token_lifetime;
   absl::Duration key_rotation_period;
   absl::Duration key_refresh_interval;

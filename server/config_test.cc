@@ -169,6 +169,43 @@ TEST_F(ConfigTest, KekFromEnvironment) {
   ASSERT_TRUE(config.ok()) << config.status();
 }
 
+// KEK rotation: the previous and next KEKs come from files, comma-separated.
+TEST_F(ConfigTest, PreviousAndNextKeksAreReadFromTheirFiles) {
+  files_["/old"] = std::string(64, 'b');
+  files_["/new1"] = std::string(64, 'c');
+  files_["/new2"] = std::string(64, 'd');
+  std::vector<std::string> args = Minimal();
+  args.push_back("--previous-kek-files=/old");
+  args.push_back("--next-kek-files= /new1 , /new2,");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->previous_keks,
+            std::vector<std::string>{std::string(32, '\xbb')});
+  EXPECT_EQ(config->next_keks,
+            (std::vector<std::string>{std::string(32, '\xcc'),
+                                      std::string(32, '\xdd')}));
+  EXPECT_TRUE(Load(Minimal())->previous_keks.empty());
+}
+
+TEST_F(ConfigTest, AKekGivenTwiceOrUnreadableIsRefusedNamingTheFlag) {
+  files_["/same"] = kKekHex;
+  files_["/bad"] = "not a key";
+  std::vector<std::string> twice = Minimal();
+  twice.push_back("--previous-kek-files=/same");
+  EXPECT_NE(Load(twice).status().message().find("--previous-kek-files"),
+            std::string::npos);
+  std::vector<std::string> bad = Minimal();
+  bad.push_back("--next-kek-files=/bad");
+  auto refused = Load(bad);
+  EXPECT_NE(refused.status().message().find("--next-kek-files"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_EQ(refused.status().message().find("not a key"), std::string::npos);
+  std::vector<std::string> missing = Minimal();
+  missing.push_back("--previous-kek-files=/nowhere");
+  EXPECT_FALSE(Load(missing).ok());
+}
+
 TEST_F(ConfigTest, ClearErrorsForBadInput) {
   struct Case {
     std::vector<std::string> extra;

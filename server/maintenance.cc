@@ -17,6 +17,19 @@ Maintenance::Maintenance(KeyManager* keys,
 
 Maintenance::~Maintenance() { Stop(); }
 
+void LogKekCensus(const logging::Logger& logger, const KekCensus& census) {
+  if (!census.unopenable.empty()) {
+    logger.Warn("sealed values open under no configured KEK",
+                {{"count", static_cast<int>(census.unopenable.size())},
+                 {"first", census.unopenable.front()}});
+  }
+  if (census.resealed > 0) {
+    logger.Info("re-sealed under the current KEK",
+                {{"resealed", census.resealed},
+                 {"under_previous", census.under_previous}});
+  }
+}
+
 MaintenanceRound Maintenance::RunRound() {
   MaintenanceRound round;
   if (clock_->Now() >= next_purge_) {
@@ -40,6 +53,14 @@ MaintenanceRound Maintenance::RunRound() {
                   {{"error", round.rotated.status().message()}});
   } else if (*round.rotated) {
     logger_->Info("rotated the signing keys");
+  }
+  round.kek = keys_->ResealUnderCurrentKek();
+  if (!round.kek.ok()) {
+    logger_->Warn("KEK re-sealing failed",
+                  {{"error", round.kek.status().message()}});
+  } else {
+    key_metrics_->KekSurveyed(*round.kek);
+    LogKekCensus(*logger_, *round.kek);
   }
   return round;
 }

@@ -1,6 +1,7 @@
 // A replica's periodic upkeep, on one thread of its own: every
 // --key-refresh-interval it maintains the signing keys (rotation on schedule,
-// and bounded staleness of its snapshot: KeyManager::Maintain), and every
+// and bounded staleness of its snapshot: KeyManager::Maintain) and re-seals
+// what a previous KEK sealed (KEK rotation, docs/operations.md), and every
 // kPurgeInterval of the injected clock it purges expired revocations, codes
 // and refresh tokens (server/oauth/purge.h). Failures are logged and counted
 // and the next round tries again; nothing here stops the server.
@@ -29,7 +30,13 @@ struct MaintenanceRound {
   std::optional<absl::StatusOr<PurgeCounts>> purged;
   // KeyManager::Maintain: whether this round rotated, or its error.
   absl::StatusOr<bool> rotated = false;
+  // KeyManager::ResealUnderCurrentKek: what is sealed under which KEK.
+  absl::StatusOr<KekCensus> kek = KekCensus();
 };
+
+// Logs a KEK survey: a warning when something opens under no configured
+// KEK, an info line when it re-sealed something.
+void LogKekCensus(const logging::Logger& logger, const KekCensus& census);
 
 // Not thread-safe: one owner calls Start and Stop. RunRound runs on Start's
 // thread, or is called by a test that does not Start.
@@ -46,8 +53,10 @@ class Maintenance {
 
   // One round: a purge when kPurgeInterval has passed on the clock since the
   // last one (the first round purges), then the keys' maintenance, counted
-  // in `key_metrics`. Logs failures (warn), rotations and purges that removed
-  // something (info).
+  // in `key_metrics`, then the KEK re-sealing pass (KeyManager::
+  // ResealUnderCurrentKek, exported in `key_metrics`). Logs failures (warn),
+  // rotations, purges that removed something and re-sealing that re-sealed
+  // something (info), values that open under no configured KEK (warn).
   MaintenanceRound RunRound();
 
   // Runs RunRound every `interval` of real time on a thread of its own, the

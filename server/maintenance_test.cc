@@ -62,6 +62,36 @@ class MaintenanceTest : public ::testing::Test {
   std::unique_ptr<Maintenance> maintenance_;
 };
 
+// KEK rotation: each round re-seals under the current KEK what a previous
+// one sealed, logs it and counts it; the next round has nothing to do.
+TEST_F(MaintenanceTest, RoundReSealsWhatAPreviousKekSealed) {
+  KekRing ring;
+  ring.current = std::string(32, 'n');
+  ring.previous = {std::string(32, 'k')};  // The fixture's KEK.
+  KeySealer rotating = *KeySealer::Create(std::move(ring));
+  auto keys = KeyManager::Create(&store_, &rotating, &clock_, {});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  metrics::Registry registry;
+  metrics::KeyMetrics key_metrics(&registry, keys->get(), &clock_,
+                                  absl::Hours(24));
+  Maintenance maintenance(keys->get(), &store_, &store_, &clock_, &logger_,
+                          &key_metrics);
+
+  MaintenanceRound round = maintenance.RunRound();
+
+  ASSERT_TRUE(round.kek.ok()) << round.kek.status();
+  EXPECT_EQ(round.kek->resealed, 2);  // CURRENT and NEXT.
+  EXPECT_EQ(round.kek->under_previous, 0);
+  EXPECT_TRUE(Logged("re-sealed under the current KEK"));
+  EXPECT_TRUE(
+      absl::StrContains(registry.Serialize(), "identity_kek_resealed_total 2"));
+  EXPECT_TRUE(absl::StrContains(
+      registry.Serialize(), "identity_kek_sealed_values{kek=\"previous\"} 0"));
+  EXPECT_EQ(maintenance.RunRound().kek->resealed, 0);
+  // The fixture's replica, holding only the old KEK, no longer opens them.
+  EXPECT_FALSE(keys_->Refresh().ok());
+}
+
 TEST_F(MaintenanceTest, FirstRoundPurgesWhatExpired) {
   ASSERT_TRUE(store_.Revoke("old", kStart - absl::Seconds(1)).ok());
   ASSERT_TRUE(store_.Revoke("live", kStart + absl::Minutes(5)).ok());

@@ -10,4 +10,9 @@ bool SigningKeyRecord::operator==(const SigningKeyRecord& other) const {
          retired_at == other.retired_at && remove_at == other.remove_at;
 }
 
+bool SealedSecretRecord::operator==(const SealedSecretRecord& other) const {
+  return name == other.name && sealed == other.sealed &&
+         created_at == other.created_at;
+}
+
 }  // namespace identity::storage

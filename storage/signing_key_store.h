@@ -34,6 +34,17 @@ struct SigningKeyRecord {
   bool operator==(const SigningKeyRecord& other) const;
 };
 
+// A secret of the server's own (a hashing key, a cookie key), sealed under
+// the KEK (server/keys/server_secrets.h). Created once, never changed but
+// for re-sealing under another KEK.
+struct SealedSecretRecord {
+  std::string name;
+  std::string sealed;  // Never in clear.
+  absl::Time created_at;
+
+  bool operator==(const SealedSecretRecord& other) const;
+};
+
 // Thread-safe. Replicas share one store; every transition is conditional, so
 // of two replicas rotating at once exactly one succeeds (the other gets
 // Aborted and reloads). Errors: Unavailable, Internal, and those named below.
@@ -63,6 +74,27 @@ class SigningKeyStore {
 
   // Removes RETIRED keys whose remove_at is before `now`; returns how many.
   virtual absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) = 0;
+
+  // KEK rotation: key `kid`'s sealed private key becomes `resealed` if it is
+  // still `expected` (compare-and-set, so replicas re-sealing at once do not
+  // undo each other). Aborted when it changed meanwhile (nothing changes),
+  // NotFound when no such key remains.
+  virtual absl::Status ResealSigningKey(absl::string_view kid,
+                                        absl::string_view expected,
+                                        absl::string_view resealed) = 0;
+
+  // Every sealed secret, by name.
+  virtual absl::StatusOr<std::vector<SealedSecretRecord>>
+  ListSealedSecrets() = 0;
+
+  // AlreadyExists when a secret of that name exists (another replica
+  // created it first).
+  virtual absl::Status CreateSealedSecret(const SealedSecretRecord& secret) = 0;
+
+  // As ResealSigningKey, for the secret `name`.
+  virtual absl::Status ResealSecret(absl::string_view name,
+                                    absl::string_view expected,
+                                    absl::string_view resealed) = 0;
 };
 
 }  // namespace identity::storage

@@ -1,10 +1,11 @@
 // The browser session of the HTTP front door: a stateless cookie holding the
 // user's id, when they authenticated and when the session ends, with an
-// HMAC-SHA256 over it under a key derived from the KEK. Every replica can
-// check it; nothing is stored; it cannot be forged or stretched without the
-// key. Logging out everywhere at once means rotating the KEK-derived key
-// (not supported yet; sessions end at their expiry, at most
-// kSessionLifetime).
+// HMAC-SHA256 over it under a random key created once per database and kept
+// sealed under the KEK (server/keys/server_secrets.h; a KEK rotation keeps
+// it). Every replica can check it; nothing is stored; it cannot be forged or
+// stretched without the key. Logging out everywhere at once would mean
+// replacing that key (not supported yet; sessions end at their expiry, at
+// most kSessionLifetime).
 #ifndef IDENTITY_SERVER_HTTP_SESSION_H_
 #define IDENTITY_SERVER_HTTP_SESSION_H_
 

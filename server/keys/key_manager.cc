@@ -102,7 +102,8 @@ absl::Status KeyManager::Refresh() {
       if (!opened.ok()) {
         return absl::DataLossError(absl::StrCat(
             "the private key ", key.kid,
-            " does not open under the configured key-encryption key"));
+            " does not open under the configured key-encryption keys: ",
+            opened.status().message()));
       }
       auto private_key = jwt::Jwk::Parse(*opened);
       if (!private_key.ok()) return private_key.status();
@@ -162,6 +163,10 @@ absl::Status KeyManager::RotateNow() {
   // last refresh is not a conflict.
   if (absl::Status status = Refresh(); !status.ok()) return status;
   return Rotate(*snapshot());
+}
+
+absl::StatusOr<KekCensus> KeyManager::ResealUnderCurrentKek() {
+  return SurveySealedValues(store_, *sealer_, /*reseal=*/true);
 }
 
 absl::StatusOr<bool> KeyManager::Maintain() {

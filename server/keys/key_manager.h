@@ -18,6 +18,7 @@
 #include "jwt/clock.h"
 #include "jwt/jwks.h"
 #include "jwt/jwt_signer.h"
+#include "server/keys/kek_rotation.h"
 #include "server/keys/key_sealer.h"
 #include "storage/signing_key_store.h"
 
@@ -78,6 +79,11 @@ class KeyManager {
   // Reloads, then rotates (KeyService.RotateKeys). Aborted if another replica
   // rotated between the two (the snapshot is reloaded either way).
   absl::Status RotateNow();
+
+  // KEK rotation: re-seals under the current KEK what a previous KEK sealed
+  // (SurveySealedValues), and says what is sealed under which KEK. Safe on
+  // every replica at once.
+  absl::StatusOr<KekCensus> ResealUnderCurrentKek();
 
  private:
   KeyManager(storage::SigningKeyStore* store, const KeySealer* sealer,

@@ -153,6 +153,31 @@ KeyMetrics::KeyMetrics(Registry* registry, const server::KeyManager* keys,
     age->Set(
         absl::ToDoubleSeconds(clock->Now() - keys->snapshot()->current_since));
   });
+  Family<Gauge>* sealed = MustRegister(
+      BuildGauge()
+          .Name("identity_kek_sealed_values")
+          .Help("Sealed values (private signing keys, server secrets) by the "
+                "KEK that sealed them, at the last survey; previous must be "
+                "0 before a previous KEK is retired.")
+          .Register(*registry));
+  sealed_current_ = &sealed->Get({{"kek", "current"}});
+  sealed_previous_ = &sealed->Get({{"kek", "previous"}});
+  sealed_next_ = &sealed->Get({{"kek", "next"}});
+  sealed_unopenable_ = &sealed->Get({{"kek", "unopenable"}});
+  resealed_ = &MustRegister(BuildCounter()
+                                .Name("identity_kek_resealed_total")
+                                .Help("Sealed values this replica re-sealed "
+                                      "under the current KEK.")
+                                .Register(*registry))
+                   ->Get({});
+}
+
+void KeyMetrics::KekSurveyed(const server::KekCensus& census) {
+  sealed_current_->Set(census.under_current);
+  sealed_previous_->Set(census.under_previous);
+  sealed_next_->Set(census.under_next);
+  sealed_unopenable_->Set(static_cast<double>(census.unopenable.size()));
+  resealed_->Increment(census.resealed);
 }
 
 void KeyMetrics::Refreshed(const absl::Status& status) {

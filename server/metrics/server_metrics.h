@@ -16,6 +16,8 @@
 //     identity_jwks_refreshes_total{result="ok"|"error"}
 //     identity_signing_key_age_seconds,
 //     identity_signing_key_rotation_period_seconds
+//     identity_kek_sealed_values{kek="current"|"previous"|"next"|"unopenable"}
+//     identity_kek_resealed_total
 // All are thread-safe; each registers its families in the given registry and
 // aborts if a name is taken there (a programming error).
 #ifndef IDENTITY_SERVER_METRICS_SERVER_METRICS_H_
@@ -84,7 +86,16 @@ class KeyMetrics {
   // One reload of the key set from the store (KeyManager::Maintain).
   void Refreshed(const absl::Status& status);
 
+  // One KEK survey (KeyManager::ResealUnderCurrentKek): how many sealed
+  // values each KEK of the ring sealed, and how many it re-sealed.
+  void KekSurveyed(const server::KekCensus& census);
+
  private:
+  Gauge* sealed_current_;
+  Gauge* sealed_previous_;
+  Gauge* sealed_next_;
+  Gauge* sealed_unopenable_;
+  Counter* resealed_;
   Counter* refreshed_ok_;
   Counter* refreshed_error_;
 };

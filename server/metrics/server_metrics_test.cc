@@ -116,5 +116,32 @@ TEST(ServerMetricsTest, KeyAgeFollowsTheClockAndRotations) {
                   "identity_jwks_refreshes_total{result=\"error\"} 1"));
 }
 
+// KEK rotation: what each survey found is exported, so that an operator sees
+// when nothing is left under a previous KEK.
+TEST(ServerMetricsTest, KekSurveysSetTheSealedValuesAndCountReSeals) {
+  storage::MemoryStore store;
+  auto sealer = server::KeySealer::Create(std::string(32, 'k'));
+  jwt::FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  auto keys = server::KeyManager::Create(&store, &*sealer, &clock, {});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  Registry registry;
+  KeyMetrics metrics(&registry, keys->get(), &clock, absl::Hours(24));
+  server::KekCensus census;
+  census.under_current = 3;
+  census.under_previous = 2;
+  census.resealed = 3;
+  census.unopenable = {"signing key x: gone"};
+  metrics.KekSurveyed(census);
+  census.resealed = 2;
+  metrics.KekSurveyed(census);
+  const std::string text = registry.Serialize();
+  EXPECT_TRUE(Has(text, "identity_kek_sealed_values{kek=\"current\"} 3"))
+      << text;
+  EXPECT_TRUE(Has(text, "identity_kek_sealed_values{kek=\"previous\"} 2"));
+  EXPECT_TRUE(Has(text, "identity_kek_sealed_values{kek=\"next\"} 0"));
+  EXPECT_TRUE(Has(text, "identity_kek_sealed_values{kek=\"unopenable\"} 1"));
+  EXPECT_TRUE(Has(text, "identity_kek_resealed_total 5"));
+}
+
 }  // namespace
 }  // namespace identity::metrics

@@ -37,7 +37,7 @@ absl::StatusOr<storage::ClientRecord> ClientAuthenticator::CheckSecret(
   auto client = store_->GetClient(client_id);
   if (client.status().code() == absl::StatusCode::kNotFound) {
     // Hash anyway so an unknown client costs what a wrong secret costs.
-    (void)hasher_->Matches(client_secret, "v1:");
+    (void)hasher_->Matches(client_secret, "v2:");
     return Refused();
   }
   if (!client.ok()) return client.status();

@@ -13,7 +13,8 @@
 namespace identity::server {
 namespace {
 
-constexpr absl::string_view kPrefix = "v1:";
+constexpr absl::string_view kPrefix = "v2:";
+constexpr absl::string_view kLegacyPrefix = "v1:";
 constexpr size_t kSecretBytes = 32;
 constexpr size_t kMinKeyBytes = 32;
 
@@ -23,28 +24,45 @@ std::string GenerateClientSecret(const RandomSource& random) {
   return jwt::Base64UrlEncode(RandomBytes(random, kSecretBytes));
 }
 
-absl::StatusOr<ClientSecretHasher> ClientSecretHasher::Create(std::string key) {
-  if (key.size() < kMinKeyBytes) {
+absl::StatusOr<ClientSecretHasher> ClientSecretHasher::Create(
+    std::string key, std::string legacy_key) {
+  if (key.size() < kMinKeyBytes ||
+      (!legacy_key.empty() && legacy_key.size() < kMinKeyBytes)) {
     return absl::InvalidArgumentError(
         "the client-secret hashing key must have at least 32 bytes");
   }
-  return ClientSecretHasher(std::move(key));
+  return ClientSecretHasher(std::move(key), std::move(legacy_key));
 }
 
-std::string ClientSecretHasher::Hash(absl::string_view secret) const {
+namespace {
+
+std::string KeyedHash(absl::string_view prefix, absl::string_view key,
+                      absl::string_view secret) {
   uint8_t mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), mac,
        &len);
-  return absl::StrCat(kPrefix, jwt::Base64UrlEncode(absl::string_view(
-                                   reinterpret_cast<char*>(mac), len)));
+  return absl::StrCat(prefix, jwt::Base64UrlEncode(absl::string_view(
+                                  reinterpret_cast<char*>(mac), len)));
+}
+
+}  // namespace
+
+std::string ClientSecretHasher::Hash(absl::string_view secret) const {
+  return KeyedHash(kPrefix, key_, secret);
 }
 
 bool ClientSecretHasher::Matches(absl::string_view secret,
                                  absl::string_view stored) const {
-  if (!absl::StartsWith(stored, kPrefix)) return false;
-  const std::string expected = Hash(secret);
+  std::string expected;
+  if (absl::StartsWith(stored, kPrefix)) {
+    expected = Hash(secret);
+  } else if (absl::StartsWith(stored, kLegacyPrefix) && !legacy_key_.empty()) {
+    expected = KeyedHash(kLegacyPrefix, legacy_key_, secret);
+  } else {
+    return false;
+  }
   // Both are fixed-length for a well-formed `stored`; only the length of a
   // malformed one can leak, which says nothing about any secret.
   return expected.size() == stored.size() &&

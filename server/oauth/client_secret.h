@@ -22,20 +22,28 @@ std::string GenerateClientSecret(const RandomSource& random);
 // Immutable; thread-safe.
 class ClientSecretHasher {
  public:
-  // `key`: at least 32 bytes. Errors: InvalidArgument.
-  static absl::StatusOr<ClientSecretHasher> Create(std::string key);
+  // `key` makes and checks "v2:" hashes; `legacy_key`, unless empty, checks
+  // "v1:" ones, made before KEK rotation existed with a key then derived
+  // from the KEK (server/keys/server_secrets.h keeps it). Each at least 32
+  // bytes. Errors: InvalidArgument.
+  static absl::StatusOr<ClientSecretHasher> Create(std::string key,
+                                                   std::string legacy_key = "");
 
-  // The value to store: "v1:" followed by base64url(HMAC-SHA-256(key, secret)).
+  // The value to store: "v2:" followed by base64url(HMAC-SHA-256(key,
+  // secret)).
   std::string Hash(absl::string_view secret) const;
 
-  // Whether `secret` hashes to `stored`. Constant time in the secret and the
-  // hash; false for a malformed `stored`.
+  // Whether `secret` hashes to `stored` ("v2:", or "v1:" under the legacy
+  // key). Constant time in the secret and the hash; false for a malformed
+  // `stored` or a "v1:" one without a legacy key.
   bool Matches(absl::string_view secret, absl::string_view stored) const;
 
  private:
-  explicit ClientSecretHasher(std::string key) : key_(std::move(key)) {}
+  ClientSecretHasher(std::string key, std::string legacy_key)
+      : key_(std::move(key)), legacy_key_(std::move(legacy_key)) {}
 
   std::string key_;
+  std::string legacy_key_;
 };
 
 }  // namespace identity::server

@@ -44,12 +44,36 @@ TEST(ClientSecretTest, MatchesOnlyTheRightSecret) {
 TEST(ClientSecretTest, StoredValueIsKeyedAndNeverTheSecret) {
   const std::string stored = Hasher('a').Hash("s3cret");
   EXPECT_EQ(stored.find("s3cret"), std::string::npos);
-  EXPECT_EQ(stored.rfind("v1:", 0), 0u);
+  EXPECT_EQ(stored.rfind("v2:", 0), 0u);
   EXPECT_NE(stored, Hasher('b').Hash("s3cret"));
   EXPECT_FALSE(Hasher('b').Matches("s3cret", stored));
 }
 
+// KEK rotation: hashes made before it existed ("v1:", under the key then
+// derived from the KEK) keep verifying with that key kept aside.
+TEST(ClientSecretTest, LegacyHashesVerifyUnderTheLegacyKeyOnly) {
+  const std::string legacy_key(32, 'L');
+  // A "v1:" hash as the server wrote it before: HMAC under the legacy key.
+  const std::string v1 =
+      "v1:" + Hasher('L').Hash("s3cret").substr(3);  // Same HMAC, old prefix.
+  auto hasher = ClientSecretHasher::Create(std::string(32, 'n'), legacy_key);
+  ASSERT_TRUE(hasher.ok());
+  EXPECT_TRUE(hasher->Matches("s3cret", v1));
+  EXPECT_FALSE(hasher->Matches("s3creT", v1));
+  // New hashes are v2 under the new key; the legacy key does not check them.
+  const std::string v2 = hasher->Hash("s3cret");
+  EXPECT_EQ(v2.rfind("v2:", 0), 0u);
+  EXPECT_TRUE(hasher->Matches("s3cret", v2));
+  EXPECT_FALSE(hasher->Matches("s3cret", "v2:" + v1.substr(3)));
+  // Without the legacy key a v1 hash never matches.
+  EXPECT_FALSE(Hasher('n').Matches("s3cret", v1));
+  EXPECT_FALSE(hasher->Matches("s3cret", "v3:" + v2.substr(3)));
+}
+
 TEST(ClientSecretTest, KeyMustHave32Bytes) {
+  EXPECT_FALSE(
+      ClientSecretHasher::Create(std::string(32, 'k'), std::string(31, 'l'))
+          .ok());
   EXPECT_FALSE(ClientSecretHasher::Create(std::string(31, 'k')).ok());
   EXPECT_TRUE(ClientSecretHasher::Create(std::string(64, 'k')).ok());
 }

@@ -171,6 +171,48 @@ absl::StatusOr<int64_t> MemoryStore::RemoveExpiredSigningKeys(absl::Time now) {
   });
 }
 
+absl::Status MemoryStore::ResealSigningKey(absl::string_view kid,
+                                           absl::string_view expected,
+                                           absl::string_view resealed) {
+  absl::MutexLock lock(&mu_);
+  auto key = keys_.find(kid);
+  if (key == keys_.end()) return absl::NotFoundError("no such signing key");
+  if (key->second.sealed_private_jwk != expected) {
+    return absl::AbortedError("the sealed key changed meanwhile");
+  }
+  key->second.sealed_private_jwk = std::string(resealed);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<SealedSecretRecord>>
+MemoryStore::ListSealedSecrets() {
+  absl::MutexLock lock(&mu_);
+  std::vector<SealedSecretRecord> secrets;
+  for (const auto& [name, secret] : secrets_) secrets.push_back(secret);
+  return secrets;
+}
+
+absl::Status MemoryStore::CreateSealedSecret(const SealedSecretRecord& secret) {
+  absl::MutexLock lock(&mu_);
+  if (!secrets_.emplace(secret.name, secret).second) {
+    return absl::AlreadyExistsError("a sealed secret of this name exists");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::ResealSecret(absl::string_view name,
+                                       absl::string_view expected,
+                                       absl::string_view resealed) {
+  absl::MutexLock lock(&mu_);
+  auto secret = secrets_.find(name);
+  if (secret == secrets_.end()) return absl::NotFoundError("no such secret");
+  if (secret->second.sealed != expected) {
+    return absl::AbortedError("the sealed secret changed meanwhile");
+  }
+  secret->second.sealed = std::string(resealed);
+  return absl::OkStatus();
+}
+
 absl::Status MemoryStore::CreateUser(const UserRecord& user) {
   absl::MutexLock lock(&mu_);
   if (users_.count(user.user_id) != 0) {

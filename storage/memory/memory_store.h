@@ -46,6 +46,13 @@ class MemoryStore : public ClientStore,
                                  const SigningKeyRecord& new_next,
                                  absl::Time now, absl::Time remove_at) override;
   absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
+  absl::Status ResealSigningKey(absl::string_view kid,
+                                absl::string_view expected,
+                                absl::string_view resealed) override;
+  absl::StatusOr<std::vector<SealedSecretRecord>> ListSealedSecrets() override;
+  absl::Status CreateSealedSecret(const SealedSecretRecord& secret) override;
+  absl::Status ResealSecret(absl::string_view name, absl::string_view expected,
+                            absl::string_view resealed) override;
 
   absl::Status CreateUser(const UserRecord& user) override;
   absl::StatusOr<UserRecord> GetUser(absl::string_view user_id) override;
@@ -95,6 +102,8 @@ class MemoryStore : public ClientStore,
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time, std::less<>> revoked_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, SigningKeyRecord, std::less<>> keys_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, SealedSecretRecord, std::less<>> secrets_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, UserRecord, std::less<>> users_ ABSL_GUARDED_BY(mu_);
   // username -> user_id.

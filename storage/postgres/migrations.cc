@@ -138,17 +138,28 @@ constexpr char kMigration5[] = R"sql(
         CREATE INDEX login_attempts_expires_at ON login_attempts (expires_at);
       )sql";
 
-// 6: clients registered to leave PKCE out of nonce-protected OpenID Connect
-// requests (storage/client_store.h).
+// 6: the server's own secrets (the client-secret hashing keys, the session
+// cookie key), sealed under the KEK, so that they do not change when the
+// KEK does (KEK rotation, docs/operations.md).
 constexpr char kMigration6[] = R"sql(
+        CREATE TABLE sealed_secrets (
+          name       text PRIMARY KEY,
+          sealed     text NOT NULL,  -- base64url, sealed under the KEK
+          created_at timestamptz NOT NULL
+        );
+      )sql";
+
+// 7: clients registered to leave PKCE out of nonce-protected OpenID Connect
+// requests (storage/client_store.h).
+constexpr char kMigration7[] = R"sql(
         ALTER TABLE clients
           ADD COLUMN pkce_optional boolean NOT NULL DEFAULT false;
       )sql";
 
 const std::vector<std::string>& Migrations() {
-  static const auto* const kMigrations =
-      new std::vector<std::string>{kMigration1, kMigration2, kMigration3,
-                                   kMigration4, kMigration5, kMigration6};
+  static const auto* const kMigrations = new std::vector<std::string>{
+      kMigration1, kMigration2, kMigration3, kMigration4,
+      kMigration5, kMigration6, kMigration7};
   return *kMigrations;
 }
 

@@ -101,6 +101,22 @@ void PrepareSigningKeys(pqxx::connection& c) {
   c.prepare("remove_keys",
             "DELETE FROM signing_keys WHERE state = 'retired'"
             " AND remove_at < to_timestamp($1::bigint / 1000000.0)");
+  // Compare-and-set: the row lock of the UPDATE orders re-sealing replicas.
+  c.prepare("reseal_key",
+            "UPDATE signing_keys SET sealed_private_jwk = $3"
+            " WHERE kid = $1 AND sealed_private_jwk = $2");
+  c.prepare("key_exists", "SELECT 1 FROM signing_keys WHERE kid = $1");
+  c.prepare("list_secrets",
+            "SELECT name, sealed,"
+            " (extract(epoch from created_at) * 1000000)::bigint"
+            " FROM sealed_secrets ORDER BY name");
+  c.prepare("insert_secret",
+            "INSERT INTO sealed_secrets (name, sealed, created_at)"
+            " VALUES ($1, $2, to_timestamp($3::bigint / 1000000.0))");
+  c.prepare("reseal_secret",
+            "UPDATE sealed_secrets SET sealed = $3"
+            " WHERE name = $1 AND sealed = $2");
+  c.prepare("secret_exists", "SELECT 1 FROM sealed_secrets WHERE name = $1");
 }
 
 // Users.
@@ -689,6 +705,76 @@ absl::StatusOr<int64_t> PostgresStore::RemoveExpiredSigningKeys(
       });
   if (!status.ok()) return status;
   return removed;
+}
+
+namespace {
+
+// One compare-and-set UPDATE (`reseal`), then whether the row exists
+// (`exists`) to tell Aborted from NotFound. Sealed bytes are stored as
+// base64url text.
+absl::Status CompareAndReseal(ConnectionPool& pool, const char* reseal,
+                              const char* exists, absl::string_view id,
+                              absl::string_view expected,
+                              absl::string_view resealed) {
+  bool updated = false;
+  bool found = false;
+  absl::Status status = WithConnection(pool, reseal, [&](pqxx::connection& c) {
+    pqxx::nontransaction txn(c);
+    updated = txn.exec_prepared(reseal, std::string(id),
+                                jwt::Base64UrlEncode(expected),
+                                jwt::Base64UrlEncode(resealed))
+                  .affected_rows() == 1;
+    if (!updated) found = !txn.exec_prepared(exists, std::string(id)).empty();
+  });
+  if (!status.ok()) return status;
+  if (updated) return absl::OkStatus();
+  if (!found) return absl::NotFoundError("nothing of that name to re-seal");
+  return absl::AbortedError("the sealed value changed meanwhile");
+}
+
+}  // namespace
+
+absl::Status PostgresStore::ResealSigningKey(absl::string_view kid,
+                                             absl::string_view expected,
+                                             absl::string_view resealed) {
+  return CompareAndReseal(*pool_, "reseal_key", "key_exists", kid, expected,
+                          resealed);
+}
+
+absl::StatusOr<std::vector<SealedSecretRecord>>
+PostgresStore::ListSealedSecrets() {
+  std::vector<SealedSecretRecord> secrets;
+  absl::Status status =
+      WithConnection(*pool_, "list_secrets", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row : txn.exec_prepared("list_secrets")) {
+          SealedSecretRecord secret;
+          secret.name = row[0].as<std::string>();
+          secret.sealed =
+              jwt::Base64UrlDecode(row[1].as<std::string>()).value_or("");
+          secret.created_at = absl::FromUnixMicros(row[2].as<int64_t>());
+          secrets.push_back(std::move(secret));
+        }
+      });
+  if (!status.ok()) return status;
+  return secrets;
+}
+
+absl::Status PostgresStore::CreateSealedSecret(
+    const SealedSecretRecord& secret) {
+  return WithConnection(*pool_, "insert_secret", [&](pqxx::connection& c) {
+    pqxx::nontransaction txn(c);
+    txn.exec_prepared("insert_secret", secret.name,
+                      jwt::Base64UrlEncode(secret.sealed),
+                      absl::ToUnixMicros(secret.created_at));
+  });
+}
+
+absl::Status PostgresStore::ResealSecret(absl::string_view name,
+                                         absl::string_view expected,
+                                         absl::string_view resealed) {
+  return CompareAndReseal(*pool_, "reseal_secret", "secret_exists", name,
+                          expected, resealed);
 }
 
 absl::Status PostgresStore::CreateUser(const UserRecord& user) {

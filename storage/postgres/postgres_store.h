@@ -51,6 +51,13 @@ class PostgresStore : public ClientStore,
                                  const SigningKeyRecord& new_next,
                                  absl::Time now, absl::Time remove_at) override;
   absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
+  absl::Status ResealSigningKey(absl::string_view kid,
+                                absl::string_view expected,
+                                absl::string_view resealed) override;
+  absl::StatusOr<std::vector<SealedSecretRecord>> ListSealedSecrets() override;
+  absl::Status CreateSealedSecret(const SealedSecretRecord& secret) override;
+  absl::Status ResealSecret(absl::string_view name, absl::string_view expected,
+                            absl::string_view resealed) override;
 
   absl::Status CreateUser(const UserRecord& user) override;
   absl::StatusOr<UserRecord> GetUser(absl::string_view user_id) override;

@@ -60,7 +60,8 @@ testing::Stores MakePostgresStores() {
   std::shared_ptr<PostgresStore> store = *std::move(opened);
   Exec(*store,
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
-       " authorization_codes, refresh_tokens, login_attempts");
+       " authorization_codes, refresh_tokens, login_attempts,"
+       " sealed_secrets");
   return {store,       store.get(), store.get(), store.get(),
           store.get(), store.get(), store.get()};
 }

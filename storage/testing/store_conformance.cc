@@ -387,6 +387,55 @@ TEST_P(StoreConformanceTest, RetiredKeysAreRemovedAfterTheirTime) {
   EXPECT_EQ(Find(keys, "k1"), nullptr);
 }
 
+// KEK rotation re-seals in place, compare-and-set, whatever else changes.
+TEST_P(StoreConformanceTest, ResealReplacesTheSealedKeyOnlyIfUnchanged) {
+  ASSERT_TRUE(
+      stores_.keys->InitializeSigningKeys(Key("k1", kT0), Key("k2", kT0)).ok());
+  const std::string old_sealed = Key("k1", kT0).sealed_private_jwk;
+  const std::string resealed("\x02\x00resealed\xfe", 11);
+  EXPECT_TRUE(stores_.keys->ResealSigningKey("k1", old_sealed, resealed).ok());
+  auto keys = *stores_.keys->ListSigningKeys();
+  ASSERT_NE(Find(keys, "k1"), nullptr);
+  EXPECT_EQ(Find(keys, "k1")->sealed_private_jwk, resealed);
+  EXPECT_EQ(Find(keys, "k1")->state, KeyState::kCurrent);
+  // A second replica that read the old value loses, and changes nothing.
+  EXPECT_EQ(stores_.keys->ResealSigningKey("k1", old_sealed, "other").code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(Find(*stores_.keys->ListSigningKeys(), "k1")->sealed_private_jwk,
+            resealed);
+  EXPECT_EQ(stores_.keys->ResealSigningKey("nope", old_sealed, "x").code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, SealedSecretsAreCreatedOnceAndReadBack) {
+  EXPECT_TRUE(stores_.keys->ListSealedSecrets()->empty());
+  SealedSecretRecord b{"b-secret", std::string("\x02\x00b\xff", 4), kT0};
+  SealedSecretRecord a{"a-secret", std::string("\x02\x01a\x00", 4),
+                       kT0 + kMicro};
+  ASSERT_TRUE(stores_.keys->CreateSealedSecret(b).ok());
+  ASSERT_TRUE(stores_.keys->CreateSealedSecret(a).ok());
+  SealedSecretRecord again = b;
+  again.sealed = "other";
+  EXPECT_EQ(stores_.keys->CreateSealedSecret(again).code(),
+            absl::StatusCode::kAlreadyExists);
+  auto secrets = stores_.keys->ListSealedSecrets();
+  ASSERT_TRUE(secrets.ok()) << secrets.status();
+  ASSERT_EQ(secrets->size(), 2u);
+  EXPECT_EQ((*secrets)[0], a);  // By name.
+  EXPECT_EQ((*secrets)[1], b);
+}
+
+TEST_P(StoreConformanceTest, ResealSecretIsCompareAndSet) {
+  SealedSecretRecord s{"s", "old", kT0};
+  ASSERT_TRUE(stores_.keys->CreateSealedSecret(s).ok());
+  EXPECT_TRUE(stores_.keys->ResealSecret("s", "old", "new").ok());
+  EXPECT_EQ(stores_.keys->ResealSecret("s", "old", "newer").code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ((*stores_.keys->ListSealedSecrets())[0].sealed, "new");
+  EXPECT_EQ(stores_.keys->ResealSecret("missing", "old", "new").code(),
+            absl::StatusCode::kNotFound);
+}
+
 // --- Users -----------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, CreatedUserReadsBackUnchanged) {
