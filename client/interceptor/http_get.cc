@@ -97,8 +97,8 @@ class Exchange {
                tcp::resolver::results_type results) {
           if (Failed(error, "resolve")) return;
           beast::get_lowest_layer(stream_).async_connect(
-              results, [this](boost::system::error_code error,
-                              const tcp::endpoint&) {
+              results,
+              [this](boost::system::error_code error, const tcp::endpoint&) {
                 if (Failed(error, "connect")) return;
                 Handshake();
               });
@@ -124,16 +124,15 @@ class Exchange {
   }
 
   void Write() {
-    http::async_write(stream_, request_,
-                      [this](boost::system::error_code error, size_t) {
-                        if (Failed(error, "write")) return;
-                        http::async_read(
-                            stream_, buffer_, parser_,
-                            [this](boost::system::error_code error, size_t) {
-                              if (Failed(error, "read")) return;
-                              done_ = true;
-                            });
-                      });
+    http::async_write(
+        stream_, request_, [this](boost::system::error_code error, size_t) {
+          if (Failed(error, "write")) return;
+          http::async_read(stream_, buffer_, parser_,
+                           [this](boost::system::error_code error, size_t) {
+                             if (Failed(error, "read")) return;
+                             done_ = true;
+                           });
+        });
   }
 
   bool Failed(boost::system::error_code error, absl::string_view step) {
@@ -168,9 +167,9 @@ absl::StatusOr<HttpGetResult> Run(asio::io_context& io, Stream& stream,
   io.run_for(budget);
   if (!exchange.done()) {
     if (exchange.error().empty() || exchange.timed_out()) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "GET ", url_text, ": no response within ",
-          absl::FormatDuration(options.timeout)));
+      return absl::DeadlineExceededError(
+          absl::StrCat("GET ", url_text, ": no response within ",
+                       absl::FormatDuration(options.timeout)));
     }
     return Unavailable(url_text, exchange.error());
   }
@@ -214,9 +213,8 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url,
   rest = rest.substr(0, rest.find('#'));
   const size_t slash = rest.find_first_of("/?");
   absl::string_view authority = rest.substr(0, slash);
-  parsed.target = slash == absl::string_view::npos
-                      ? "/"
-                      : std::string(rest.substr(slash));
+  parsed.target =
+      slash == absl::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (parsed.target[0] == '?') parsed.target.insert(0, "/");
   if (absl::StrContains(authority, '@')) return wrong("userinfo not allowed");
   absl::string_view port = parsed.tls ? "443" : "80";

@@ -105,8 +105,7 @@ TEST_F(HttpGetTest, RefusesAStatusOtherThan200) {
   absl::StatusOr<HttpGetResult> got =
       HttpGet(Url("/missing"), Trusting(ip_cert_.cert_chain));
   EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(got.status().message().find("HTTP status 404"),
-            std::string::npos);
+  EXPECT_NE(got.status().message().find("HTTP status 404"), std::string::npos);
 }
 
 TEST_F(HttpGetTest, FollowsNoRedirect) {
@@ -114,8 +113,7 @@ TEST_F(HttpGetTest, FollowsNoRedirect) {
   absl::StatusOr<HttpGetResult> got =
       HttpGet(Url("/moved"), Trusting(ip_cert_.cert_chain));
   EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(got.status().message().find("HTTP status 302"),
-            std::string::npos);
+  EXPECT_NE(got.status().message().find("HTTP status 302"), std::string::npos);
   EXPECT_EQ(server_.requests(), 1);
 }
 
@@ -138,8 +136,8 @@ TEST_F(HttpGetTest, ASilentServerRunsIntoTheTimeout) {
 TEST_F(HttpGetTest, PlainHttpOnLoopbackWorks) {
   HttpTestServer plain;
   plain.Set("/jwks", {200, jwks_, {{"Cache-Control", "max-age=120"}}});
-  absl::StatusOr<HttpGetResult> got = HttpGet(
-      "http://127.0.0.1:" + std::to_string(plain.port()) + "/jwks", {});
+  absl::StatusOr<HttpGetResult> got =
+      HttpGet("http://127.0.0.1:" + std::to_string(plain.port()) + "/jwks", {});
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->body, jwks_);
   EXPECT_EQ(got->max_age, absl::Minutes(2));

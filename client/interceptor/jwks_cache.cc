@@ -101,11 +101,11 @@ void JwksCache::Fetch() {
   }
   jwks_ = std::make_shared<const jwt::Jwks>(*std::move(jwks));
   fetched_at_ = started;
-  refresh_after_ = fetched->max_age.has_value()
-                       ? std::clamp(*fetched->max_age,
-                                    options_.min_refresh_interval,
-                                    options_.max_refresh_interval)
-                       : options_.refresh_interval;
+  refresh_after_ =
+      fetched->max_age.has_value()
+          ? std::clamp(*fetched->max_age, options_.min_refresh_interval,
+                       options_.max_refresh_interval)
+          : options_.refresh_interval;
   last_failed_ = false;
   last_error_ = absl::OkStatus();
 }

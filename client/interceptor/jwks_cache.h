@@ -1,12 +1,12 @@
 // The issuer's JWKS for verifiers that are not the issuer (SPEC "The
 // interceptor library"): fetched through a JwksFetcher (key_source.h: from
 // KeyService over gRPC, a file, or HTTPS), kept in memory, refreshed on an
-// interval (or the source's clamped max-age) in a background thread, and refetched early when a token names an
-// unknown "kid", at most once per `min_refetch_interval` however many calls
-// ask. Calls never wait for a fetch: they verify against the set at hand. When
-// fetches fail, the last good set keeps serving until it is `max_staleness`
-// old; after that there is no set and calls fail as Unavailable until a fetch
-// succeeds.
+// interval (or the source's clamped max-age) in a background thread, and
+// refetched early when a token names an unknown "kid", at most once per
+// `min_refetch_interval` however many calls ask. Calls never wait for a fetch:
+// they verify against the set at hand. When fetches fail, the last good set
+// keeps serving until it is `max_staleness` old; after that there is no set and
+// calls fail as Unavailable until a fetch succeeds.
 #ifndef IDENTITY_CLIENT_INTERCEPTOR_JWKS_CACHE_H_
 #define IDENTITY_CLIENT_INTERCEPTOR_JWKS_CACHE_H_
 

@@ -79,9 +79,8 @@ class DiscoveryFetcher final : public JwksFetcher {
   absl::StatusOr<FetchedJwks> Fetch() override {
     // OIDC Discovery §4: the issuer without a trailing "/", then the
     // well-known path.
-    const std::string url =
-        absl::StrCat(absl::StripSuffix(issuer_, "/"),
-                     "/.well-known/openid-configuration");
+    const std::string url = absl::StrCat(absl::StripSuffix(issuer_, "/"),
+                                         "/.well-known/openid-configuration");
     absl::StatusOr<HttpGetResult> document = HttpGet(url, http_);
     if (!document.ok()) return document.status();
     absl::StatusOr<jwt::Json> json = jwt::ParseJsonObject(document->body);
@@ -193,8 +192,7 @@ absl::StatusOr<std::unique_ptr<JwksFetcher>> OidcDiscoveryJwksFetcher(
     return absl::InvalidArgumentError(
         "HTTP options: timeout and max_body_bytes must be positive");
   }
-  return std::make_unique<DiscoveryFetcher>(std::move(issuer),
-                                            std::move(http));
+  return std::make_unique<DiscoveryFetcher>(std::move(issuer), std::move(http));
 }
 
 absl::StatusOr<std::unique_ptr<JwksFetcher>> CreateJwksFetcher(

@@ -53,9 +53,9 @@ class ProviderProcess {
     std::vector<char*> argv;
     for (auto& a : all) argv.push_back(a.data());
     argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawnp(&pid_, "node", &actions, nullptr, argv.data(),
-                           environ),
-              0);
+    EXPECT_EQ(
+        posix_spawnp(&pid_, "node", &actions, nullptr, argv.data(), environ),
+        0);
     posix_spawn_file_actions_destroy(&actions);
     close(pipe_fds[0]);
     stdin_ = pipe_fds[1];
@@ -112,8 +112,8 @@ class OidcProviderInteropTest : public ::testing::TestWithParam<bool> {
       cert_ = testing::SelfSignedCert("IP:127.0.0.1");
       std::ofstream(base + "key.pem") << cert_.private_key;
       std::ofstream(base + "cert.pem") << cert_.cert_chain;
-      args.insert(args.end(), {"--key", base + "key.pem", "--cert",
-                               base + "cert.pem"});
+      args.insert(args.end(),
+                  {"--key", base + "key.pem", "--cert", base + "cert.pem"});
     }
     provider_ = std::make_unique<ProviderProcess>(args);
     const auto deadline =
