@@ -31,6 +31,9 @@ bazel/install-deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 # npm test helper of the Kubernetes manifests check (kubernetes-models, yaml).
 (cd tests/kubernetes && npm ci --no-audit --no-fund >&2) ||
   echo "run_all: npm ci failed in tests/kubernetes; //tests/kubernetes:manifests_test will fail" >&2
+# oidc-provider, the OpenID provider that is not identity (tests/oidc_provider).
+(cd tests/oidc_provider && npm ci --no-audit --no-fund >&2) ||
+  echo "run_all: npm ci failed in tests/oidc_provider; its interop test will fail" >&2
 
 logs=$(mktemp -d)
 pg_dir=""

@@ -319,13 +319,16 @@ TEST_F(AdoptionTest, RefusesUnsafeOrIncompleteOptions) {
        StatusCode::kInvalidArgument, "path is empty"},
       {"no address", [](auto& o) { o.issuers[0].keys = KeyServiceKeys{}; },
        StatusCode::kInvalidArgument, "address is empty"},
-      {"jwks_uri",
+      {"jwks_uri over plain http",
        [](auto& o) {
-         o.issuers[0].keys = JwksUriKeys{"https://a.example/jwks", ""};
+         o.issuers[0].keys = JwksUriKeys{"http://a.example/jwks"};
        },
-       StatusCode::kUnimplemented, "not implemented"},
-      {"discovery", [](auto& o) { o.issuers[0].keys = OidcDiscoveryKeys{}; },
-       StatusCode::kUnimplemented, "not implemented"},
+       StatusCode::kInvalidArgument, "allow_insecure_http"},
+      {"discovery over plain http",
+       [](auto& o) {
+         o.issuers[0].keys = OidcDiscoveryKeys{"http://a.example"};
+       },
+       StatusCode::kInvalidArgument, "allow_insecure_http"},
       {"refresh",
        [](auto& o) {
          o.issuers[0].key_refresh.refresh_interval = absl::ZeroDuration();

@@ -117,9 +117,10 @@ class Interceptor {
   // as UNAVAILABLE until it succeeds). Errors: InvalidArgument for no
   // issuer, an empty or repeated issuer, an empty audience list, required_typ
   // or issuer without its skip_*_check (and a skip with its field set), a
-  // bad leeway, an empty key source address or path, a rule jwt/ or the
-  // policy refuses; NotFound for a service not in the generated pool;
-  // Unimplemented for a key source not implemented yet.
+  // bad leeway, an empty key source address, path or URL, a plain http://
+  // key URL to a non-loopback host without allow_insecure_http, a rule
+  // jwt/ or the policy refuses; NotFound for a service not in the generated
+  // pool.
   static absl::StatusOr<Interceptor> Create(InterceptorOptions options);
 
   // For grpc::ServerBuilder::AddListeningPort: calls on the port are

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "client/interceptor/call_authorizer.h"
+#include "client/interceptor/http_get.h"
 #include "client/interceptor/interceptor.h"
 #include "client/interceptor/jwks_cache.h"
 #include "client/interceptor/online_check.h"
@@ -95,9 +96,12 @@ class InterceptorIntegrationTest : public ::testing::Test {
     issuer_address_ =
         "127.0.0.1:" + std::to_string(server::testing::FreePort());
     // On a scratch PostgreSQL database (IDENTITY_TEST_DATABASE_URL).
+    issuer_http_address_ =
+        "127.0.0.1:" + std::to_string(server::testing::FreePort());
     auto issuer = server::testing::ServerProcess::OnScratchDatabase(
-        {"--grpc-listen=" + issuer_address_, std::string("--issuer=") + kIssuer,
-         "--audience=orders-api"});
+        {"--grpc-listen=" + issuer_address_,
+         "--http-listen=" + issuer_http_address_,
+         std::string("--issuer=") + kIssuer, "--audience=orders-api"});
     ASSERT_TRUE(issuer.ok()) << issuer.status();
     issuer_ = *std::move(issuer);
     issuer_channel_ = grpc::CreateChannel(issuer_address_,
@@ -176,6 +180,7 @@ class InterceptorIntegrationTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> issuer_channel_;
   std::unique_ptr<JwksCache> jwks_;
   std::shared_ptr<const CallAuthorizer> authorizer_;
+  std::string issuer_http_address_;
   ProtectedService service_;
   std::unique_ptr<grpc::Server> protected_;
   std::string protected_address_;
@@ -375,6 +380,55 @@ TEST_F(InterceptorIntegrationTest, OneCallWithKeyServiceAndIntrospection) {
   EXPECT_NE(refused.error_message().find("no longer active"), std::string::npos)
       << refused.error_message();
   EXPECT_EQ(service.runs, 1) << "only the call before the revocation ran";
+  server->Shutdown();
+}
+
+// Keys over HTTP from identity-server's own OpenID Connect face (/jwks on
+// --http-listen, plain http on loopback): its tokens pass, a tampered one is
+// refused before the handler.
+TEST_F(InterceptorIntegrationTest, OneCallWithTheIssuersHttpJwks) {
+  const std::string jwks_uri = "http://" + issuer_http_address_ + "/jwks";
+  // The HTTP listener may come up after gRPC: a bounded wait for it.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!HttpGet(jwks_uri, {}).ok() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  InterceptorOptions options;
+  options.issuers = {{.issuer = kIssuer,
+                      .audiences = {"orders-api"},
+                      .keys = JwksUriKeys{jwks_uri}}};
+  options.rules = {{"/identity.v1.KeyService/ListKeys",
+                    MethodRule{true, {"identity.admin"}}}};
+  absl::StatusOr<Interceptor> auth = Interceptor::Create(std::move(options));
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  ASSERT_EQ(auth->keys(kIssuer)->failed_fetches(), 0)
+      << auth->keys(kIssuer)->last_error();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", auth->credentials(), &port);
+  ProtectedService service;
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::KeyService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  const auto call = [&stub](const std::string& token) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::ListKeysResponse response;
+    return stub->ListKeys(&context, {}, &response);
+  };
+  const std::string token = IssuerToken();
+  EXPECT_TRUE(call(token).ok());
+  std::string tampered = token;
+  const size_t at = tampered.find('.') + 5;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(call(tampered).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service.runs, 1) << "a tampered token reached the handler";
   server->Shutdown();
 }
 

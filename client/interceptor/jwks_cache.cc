@@ -1,5 +1,6 @@
 #include "client/interceptor/jwks_cache.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace identity::interceptor {
@@ -10,10 +11,14 @@ absl::StatusOr<std::unique_ptr<JwksCache>> JwksCache::Create(
   if (fetcher == nullptr || clock == nullptr ||
       options.refresh_interval <= absl::ZeroDuration() ||
       options.min_refetch_interval <= absl::ZeroDuration() ||
-      options.max_staleness < options.refresh_interval) {
+      options.min_refresh_interval <= absl::ZeroDuration() ||
+      options.max_refresh_interval < options.min_refresh_interval ||
+      options.max_staleness < options.refresh_interval ||
+      options.max_staleness < options.max_refresh_interval) {
     return absl::InvalidArgumentError(
-        "JWKS cache: intervals must be positive and max_staleness at least "
-        "refresh_interval");
+        "JWKS cache: intervals must be positive, min_refresh_interval at "
+        "most max_refresh_interval, and max_staleness at least "
+        "refresh_interval and max_refresh_interval");
   }
   std::unique_ptr<JwksCache> cache(
       new JwksCache(std::move(fetcher), clock, options));
@@ -65,7 +70,7 @@ bool JwksCache::Tick() {
   const absl::Time now = clock_->Now();
   {
     absl::MutexLock lock(&mu_);
-    const bool due = now - fetched_at_ >= options_.refresh_interval;
+    const bool due = now - fetched_at_ >= refresh_after_;
     // Within the pause after the last attempt: no refetch for an unknown
     // kid (the request waits for the pause to end), and no retry of a
     // failed fetch.
@@ -82,9 +87,9 @@ bool JwksCache::Tick() {
 void JwksCache::Fetch() {
   absl::MutexLock one_at_a_time(&fetch_mu_);
   const absl::Time started = clock_->Now();
-  absl::StatusOr<std::string> text = fetcher_->Fetch();
+  absl::StatusOr<FetchedJwks> fetched = fetcher_->Fetch();
   absl::StatusOr<jwt::Jwks> jwks =
-      text.ok() ? jwt::Jwks::Parse(*text) : text.status();
+      fetched.ok() ? jwt::Jwks::Parse(fetched->json) : fetched.status();
   absl::MutexLock lock(&mu_);
   ++fetches_;
   attempted_at_ = started;
@@ -96,8 +101,18 @@ void JwksCache::Fetch() {
   }
   jwks_ = std::make_shared<const jwt::Jwks>(*std::move(jwks));
   fetched_at_ = started;
+  refresh_after_ =
+      fetched->max_age.has_value()
+          ? std::clamp(*fetched->max_age, options_.min_refresh_interval,
+                       options_.max_refresh_interval)
+          : options_.refresh_interval;
   last_failed_ = false;
   last_error_ = absl::OkStatus();
+}
+
+absl::Duration JwksCache::current_refresh_interval() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return refresh_after_;
 }
 
 int64_t JwksCache::fetches() const {

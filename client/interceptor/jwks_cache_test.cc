@@ -25,10 +25,14 @@ class CountingFetcher final : public JwksFetcher {
  public:
   CountingFetcher(std::unique_ptr<JwksFetcher> inner, std::atomic<int>* count)
       : inner_(std::move(inner)), count_(count) {}
-  absl::StatusOr<std::string> Fetch() override {
+  absl::StatusOr<FetchedJwks> Fetch() override {
     ++*count_;
-    return inner_->Fetch();
+    absl::StatusOr<FetchedJwks> fetched = inner_->Fetch();
+    if (fetched.ok()) fetched->max_age = max_age_;
+    return fetched;
   }
+  // The freshness hint the next fetches carry.
+  std::optional<absl::Duration> max_age_;
 
  private:
   std::unique_ptr<JwksFetcher> inner_;

@@ -13,8 +13,11 @@
 
 namespace identity::interceptor::testing {
 
-// A self-signed certificate for "localhost" (P-256), PEM key and cert.
-inline grpc::SslServerCredentialsOptions::PemKeyCertPair SelfSignedLocalhost() {
+// A self-signed certificate (P-256), PEM key and cert, with CN "localhost"
+// and the subjectAltName `san` (OpenSSL's syntax: "DNS:localhost",
+// "IP:127.0.0.1"). Being self-signed, the certificate is its own CA.
+inline grpc::SslServerCredentialsOptions::PemKeyCertPair SelfSignedCert(
+    const char* san) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   X509_set_version(cert, 2);
@@ -30,10 +33,10 @@ inline grpc::SslServerCredentialsOptions::PemKeyCertPair SelfSignedLocalhost() {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* san =
-      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost");
-  X509_add_ext(cert, san, -1);
-  X509_EXTENSION_free(san);
+  X509_EXTENSION* alt_name =
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san);
+  X509_add_ext(cert, alt_name, -1);
+  X509_EXTENSION_free(alt_name);
   X509_sign(cert, key, EVP_sha256());
   const auto pem = [](auto write) {
     BIO* bio = BIO_new(BIO_s_mem());
@@ -52,6 +55,11 @@ inline grpc::SslServerCredentialsOptions::PemKeyCertPair SelfSignedLocalhost() {
   X509_free(cert);
   EVP_PKEY_free(key);
   return pair;
+}
+
+// A self-signed certificate for "localhost" (P-256), PEM key and cert.
+inline grpc::SslServerCredentialsOptions::PemKeyCertPair SelfSignedLocalhost() {
+  return SelfSignedCert("DNS:localhost");
 }
 
 }  // namespace identity::interceptor::testing
