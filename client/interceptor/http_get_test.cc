@@ -8,7 +8,7 @@
 #include <string>
 
 #include "client/interceptor/jwks_cache.h"
-#include "client/interceptor/key_source.h"
+#include "client/interceptor/key_sources.h"
 #include "client/interceptor/testing/http_test_server.h"
 #include "client/interceptor/testing/self_signed_cert.h"
 #include "gtest/gtest.h"

@@ -37,7 +37,7 @@
 #include "absl/time/time.h"
 #include "client/interceptor/call_authorizer.h"
 #include "client/interceptor/jwks_cache.h"
-#include "client/interceptor/key_source.h"
+#include "client/interceptor/key_sources.h"
 #include "client/interceptor/method_policy.h"
 #include "client/interceptor/token_validator.h"
 #include "jwt/clock.h"

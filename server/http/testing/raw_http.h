@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <string>
 
 namespace identity::server::testing {
@@ -71,7 +72,9 @@ class RawConnection {
   bool Fill() {
     char chunk[4096];
     const ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
-    if (n == 0) closed_ = true;
+    // An orderly close, or a reset: a server that closes while the client is
+    // still sending makes its kernel answer the late bytes with RST.
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) closed_ = true;
     if (n <= 0) return false;
     buffer_.append(chunk, static_cast<size_t>(n));
     return true;
