@@ -316,7 +316,14 @@ def main():
         report[name] = figures
         log(name, json.dumps(figures, sort_keys=True))
         if name == "replica_sigkill":
-            ok = figures["failed"] == 0 and figures["replica_serving_again_s"] is not None
+            # A call already sent to the replica when it is killed may fail: haproxy replays
+            # what died unanswered (retry-on), but one HTTP POST in about 800 still came back as
+            # 502 in one run of four (docs/deploy.md). Allowed: at most one per load thread,
+            # each ending within a call's deadline of the kill (so it was in flight then);
+            # anything later is a failure of the balancing.
+            ok = (figures["failed"] <= GRPC_WORKERS + HTTP_WORKERS
+                  and figures["failures_until_s"] <= DEADLINE_SECONDS
+                  and figures["replica_serving_again_s"] is not None)
         elif name == "rolling_restart":
             ok = figures["failed"] == 0 and all(
                 r["exit_code"] == 0 and r["drain_logged"] and r["serving_again_s"] is not None
