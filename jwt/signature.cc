@@ -135,8 +135,9 @@ absl::StatusOr<std::string> RawToDer(const Jwk& key, absl::string_view raw) {
   const CurveInfo& curve = CurveInfoFor(key.crv());
   const size_t size = curve.field_bytes;
   if (raw.size() != 2 * size) {
-    return MakeError(Reason::kSignatureLengthInvalid,
-                     "ECDSA signature is not exactly r || s of the curve's size");
+    return MakeError(
+        Reason::kSignatureLengthInvalid,
+        "ECDSA signature is not exactly r || s of the curve's size");
   }
   const absl::string_view r = raw.substr(0, size);
   const absl::string_view s = raw.substr(size);

@@ -371,11 +371,9 @@ absl::Status App::CreateHttp() {
   const absl::Duration grace = config_.store_cache_ttl > absl::ZeroDuration()
                                    ? config_.store_stale_if_error
                                    : absl::ZeroDuration();
-  health_.emplace(postgres != nullptr ? HealthMonitor::Probe([postgres] {
-    return postgres->Ping();
-  })
-                                      : HealthMonitor::Probe(),
-                  grace);
+  HealthMonitor::Probe probe;
+  if (postgres != nullptr) probe = [postgres] { return postgres->Ping(); };
+  health_.emplace(std::move(probe), grace);
   if (!config_.http_listen.empty()) {
     auto created = NewHttpServer(
         config_.http_listen,

@@ -15,8 +15,8 @@ bool HealthMonitor::Check() {
   const absl::Time now = now_();
   if (status.ok()) last_success_ = now;
   // Within the grace, a failing probe does not take a serving replica out.
-  const bool serving =
-      status.ok() || (known_ && serving_.load() && now - last_success_ < grace_);
+  const bool serving = status.ok() || (known_ && serving_.load() &&
+                                       now - last_success_ < grace_);
   const bool changed = !known_ || serving != serving_.load();
   known_ = true;
   serving_.store(serving, std::memory_order_release);

@@ -154,7 +154,8 @@ TEST(CachingRevocationOutageTest, ServesTheCopyThenFailsFastThenRecovers) {
   EXPECT_FALSE(*cache.IsRevoked("other"));
 }
 
-TEST(CachingRevocationOutageTest, StaleIfErrorServesLongerOnlyWhileUnreachable) {
+TEST(CachingRevocationOutageTest,
+     StaleIfErrorServesLongerOnlyWhileUnreachable) {
   FlakyRevocations flaky;
   jwt::FakeClock clock(kT0);
   const absl::Duration stale = absl::Seconds(30);
