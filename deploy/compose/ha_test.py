@@ -62,7 +62,9 @@ def podman(*args, check=True, timeout=120):
     done = subprocess.run(["podman"] + list(args), capture_output=True, text=True,
                           timeout=timeout)
     if check and done.returncode != 0:
-        raise RuntimeError("podman %s: %s" % (" ".join(args), done.stderr.strip()))
+        # Secrets passed as NAME=value (podman exec -e) stay out of the message.
+        shown = [a.split("=", 1)[0] + "=<redacted>" if "SECRET=" in a else a for a in args]
+        raise RuntimeError("podman %s: %s" % (" ".join(shown), done.stderr.strip()))
     return done
 
 
@@ -338,13 +340,19 @@ def main():
     log("tokens_verify", json.dumps(report["tokens_verify"]))
     results.append(("tokens_verify", bool(tokens) and not failures))
 
-    listed = json.loads(stack.idctl("identity-1", "keys", "list", "--client-id", "admin").stdout)
+    try:
+        listed = json.loads(
+            stack.idctl("identity-1", "keys", "list", "--client-id", "admin").stdout)
+    except Exception as e:  # noqa: BLE001 (reported as this case's failure)
+        log("signing_keys_single: keys list failed:", e)
+        listed = {"error": str(e)}
     current = [k["kid"] for k in listed.get("keys", []) if k.get("state") == "KEY_STATE_CURRENT"]
     kid_lists = [sorted(k["kid"] for k in j["keys"]) for j in jwks_by_replica.values()]
     same = all(k == kid_lists[0] for k in kid_lists)
     unique = all(len(k) == len(set(k)) for k in kid_lists)
     report["signing_keys_single"] = {"current": current, "jwks_kids": kid_lists[0],
-                                     "same_on_every_replica": same}
+                                     "same_on_every_replica": same,
+                                     "error": listed.get("error")}
     log("signing_keys_single", json.dumps(report["signing_keys_single"]))
     results.append(("signing_keys_single", len(current) == 1 and same and unique))
 

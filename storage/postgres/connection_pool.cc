@@ -1,5 +1,7 @@
 #include "storage/postgres/connection_pool.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -19,6 +21,18 @@ std::string WithParameters(const PoolOptions& options) {
                       absl::StrContains(options.url, "?") ? "&" : "?",
                       "connect_timeout=", connect,
                       "&options=-c%20statement_timeout%3D", statement);
+}
+
+// Whether an idle connection is unusable: its socket is gone, or the server
+// has closed it or written to it. An idle session receives nothing unless
+// the server is ending it (an ErrorResponse such as FATAL 57P01, then EOF);
+// a rare ParameterStatus after a configuration reload also counts, costing
+// one reconnect. One poll(2) with no wait: no round trip to the server.
+bool LooksDead(const pqxx::connection& connection) {
+  if (!connection.is_open()) return true;
+  struct pollfd watched = {connection.sock(), POLLIN, 0};
+  if (watched.fd < 0) return true;
+  return poll(&watched, 1, 0) != 0;
 }
 
 }  // namespace
@@ -53,6 +67,7 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  std::vector<std::unique_ptr<pqxx::connection>> dead;  // Closed unlocked.
   {
     absl::MutexLock lock(&mu_);
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -67,10 +82,14 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
           absl::StrCat("no database connection free within ",
                        absl::FormatDuration(options_.acquire_timeout)));
     }
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       std::unique_ptr<pqxx::connection> connection = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(connection));
+      if (!LooksDead(*connection)) {
+        return Lease(this, std::move(connection));
+      }
+      --open_;
+      dead.push_back(std::move(connection));
     }
     ++open_;  // Reserve the slot, then connect without holding the lock.
   }
@@ -99,6 +118,13 @@ PoolStats ConnectionPool::Stats() const {
   return stats;
 }
 
+void ConnectionPool::DropIdle() {
+  std::vector<std::unique_ptr<pqxx::connection>> dropped;
+  absl::MutexLock lock(&mu_);
+  open_ -= static_cast<int>(idle_.size());
+  dropped.swap(idle_);
+}
+
 void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection,
                             bool discard) {
   absl::MutexLock lock(&mu_);
@@ -120,6 +146,9 @@ absl::Status RunWithConnection(
     return absl::OkStatus();
   } catch (const pqxx::broken_connection& e) {
     lease->Discard();
+    // Found dead only on use: the server vanished without closing its
+    // sessions (killed, or its network gone), so the idle ones are dead too.
+    pool.DropIdle();
     return absl::UnavailableError(
         absl::StrCat("lost the database connection: ", e.what()));
   } catch (const pqxx::unique_violation& e) {

@@ -83,8 +83,15 @@ class ConnectionPool {
 
   // A connection: idle, new (if under `size`), or the first one returned
   // within acquire_timeout. Errors: Unavailable (timeout, or the database
-  // cannot be reached).
+  // cannot be reached). An idle connection the server has closed or written
+  // to meanwhile (a restart's FATAL 57P01, a terminated backend) is closed
+  // here instead of being handed out; another one is taken.
   absl::StatusOr<Lease> Acquire();
+
+  // Closes every idle connection: one of them was found dead without notice
+  // (the server vanished), so the others, opened to the same server, are
+  // suspect. Leased ones go on; they are checked when they fail.
+  void DropIdle();
 
   PoolStats Stats() const;
   PoolObserver* observer() const { return options_.observer; }

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -133,6 +134,79 @@ TEST(PostgresStoreTest, BrokenConnectionIsDiscardedAndReplaced) {
     recovered = (*store)->IsRevoked("x").ok();
   }
   EXPECT_TRUE(recovered);
+}
+
+// Leases `n` connections at once and returns their backends' pids; the
+// connections go back to the pool idle.
+std::vector<int> FillPool(ConnectionPool& pool, int n) {
+  std::vector<ConnectionPool::Lease> leases;
+  std::vector<int> pids;
+  for (int i = 0; i < n; ++i) {
+    auto lease = pool.Acquire();
+    if (!lease.ok()) {
+      ADD_FAILURE() << lease.status();
+      return pids;
+    }
+    pids.push_back((**lease).backendpid());
+    leases.push_back(*std::move(lease));
+  }
+  return pids;
+}
+
+TEST(PostgresStoreTest, IdleConnectionsTheServerEndedAreNotHandedOut) {
+  // A restarted or failed-over server ends every session (FATAL 57P01, then
+  // EOF): the pool must not hand those out, or the first call after the
+  // restart fails for each of them.
+  PoolOptions options = Options();
+  options.size = 3;
+  auto pool = ConnectionPool::Create(options, nullptr);
+  ASSERT_TRUE(pool.ok());
+  const std::vector<int> pids = FillPool(**pool, 3);
+  ASSERT_EQ(pids.size(), 3u);
+  ASSERT_EQ((*pool)->Stats().idle, 3);
+  pqxx::connection admin(DatabaseUrl());
+  pqxx::nontransaction txn(admin);
+  const std::string list = absl::StrJoin(pids, ",");
+  txn.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+           " WHERE pid IN (" + list + ")");
+  // Bounded wait for the three backends to exit (they have sent their FATAL
+  // by then).
+  int left = 3;
+  for (int i = 0; i < 5000 && left > 0; ++i) {
+    left = txn.exec("SELECT count(*) FROM pg_stat_activity WHERE pid IN (" +
+                    list + ")")[0][0]
+               .as<int>();
+  }
+  ASSERT_EQ(left, 0);
+  // Every call succeeds the first time, on a new connection.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(WithConnection(**pool, "test", [](pqxx::connection& c) {
+                  pqxx::nontransaction(c).exec("SELECT 1");
+                }).ok());
+  }
+  const PoolStats stats = (*pool)->Stats();
+  EXPECT_EQ(stats.idle, 1);
+  EXPECT_EQ(stats.in_use, 0);
+}
+
+TEST(PostgresStoreTest, ConnectionLostInUseClosesTheIdleOnes) {
+  // A connection found dead only on use means the server vanished without
+  // ending its sessions: the idle ones, opened to it too, are dropped.
+  PoolOptions options = Options();
+  options.size = 3;
+  auto pool = ConnectionPool::Create(options, nullptr);
+  ASSERT_TRUE(pool.ok());
+  ASSERT_EQ(FillPool(**pool, 3).size(), 3u);
+  const absl::Status lost =
+      WithConnection(**pool, "test", [](pqxx::connection&) {
+        throw pqxx::broken_connection("the server vanished");
+      });
+  EXPECT_EQ(lost.code(), absl::StatusCode::kUnavailable) << lost;
+  PoolStats stats = (*pool)->Stats();
+  EXPECT_EQ(stats.idle, 0);
+  EXPECT_EQ(stats.in_use, 0);
+  // All three slots are free for new connections.
+  EXPECT_EQ(FillPool(**pool, 3).size(), 3u);
 }
 
 TEST(PostgresStoreTest, ConnectionToAReadOnlyServerIsDiscardedAndReplaced) {
