@@ -167,8 +167,10 @@ TEST(PostgresStoreTest, IdleConnectionsTheServerEndedAreNotHandedOut) {
   pqxx::connection admin(DatabaseUrl());
   pqxx::nontransaction txn(admin);
   const std::string list = absl::StrJoin(pids, ",");
-  txn.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-           " WHERE pid IN (" + list + ")");
+  txn.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+      " WHERE pid IN (" +
+      list + ")");
   // Bounded wait for the three backends to exit (they have sent their FATAL
   // by then).
   int left = 3;
