@@ -4,8 +4,27 @@ Bazel 4.2.3 has no gRPC C++ rule and its proto rules would download protobuf's s
 genrule runs /usr/bin/protoc directly. Import paths are relative to the package that calls the
 macro (`proto/`), so files import each other as "identity/v1/x.proto" and "google/rpc/x.proto",
 like every other gRPC toolchain does, and the generated headers are included the same way
-("identity/v1/token.grpc.pb.h").
+("identity/v1/token.grpc.pb.h"). It works in this repository and from another workspace that
+loads it as @identity (docs/interceptor.md, "Outside this repository (Bazel)").
 """
+
+def _source_root(repository, package):
+    """Where a package's sources are, relative to the execution root."""
+    parts = []
+    if repository not in ("", "@"):
+        parts = ["external", repository.lstrip("@")]
+    if package:
+        parts.append(package)
+    return "/".join(parts) if parts else "."
+
+def _import_root(label):
+    """The source folder of the package of `label` ("//proto:x.proto", "@identity//proto:x")."""
+    repository = native.repository_name()
+    if label.startswith("@"):
+        repository, label = label.split("//", 1)
+    else:
+        label = label[2:]
+    return _source_root(repository, label.split(":")[0])
 
 def cc_proto_grpc_library(
         name,
@@ -32,24 +51,24 @@ def cc_proto_grpc_library(
         outs += [base + ".pb.h", base + ".pb.cc"]
         if proto in services:
             outs += [base + ".grpc.pb.h", base + ".grpc.pb.cc"]
-    package = native.package_name()
+    root = _source_root(native.repository_name(), native.package_name())
     import_roots = []
     for label in imports:
-        root = label[2:].split(":")[0]
-        if root not in import_roots:
-            import_roots.append(root)
+        import_root = _import_root(label)
+        if import_root not in import_roots:
+            import_roots.append(import_root)
     native.genrule(
         name = name + "_generate",
         srcs = protos + imports,
         outs = outs,
         cmd = " ".join([
             "/usr/bin/protoc",
-            "--proto_path=" + package,
-        ] + ["--proto_path=" + root for root in import_roots] + [
-            "--cpp_out=$(GENDIR)/" + package,
-            "--grpc_out=$(GENDIR)/" + package,
+            "--proto_path=" + root,
+        ] + ["--proto_path=" + r for r in import_roots] + [
+            "--cpp_out=$(RULEDIR)",
+            "--grpc_out=$(RULEDIR)",
             "--plugin=protoc-gen-grpc=/usr/bin/grpc_cpp_plugin",
-        ] + [package + "/" + p for p in protos]),
+        ] + [p if root == "." else root + "/" + p for p in protos]),
     )
     native.cc_library(
         name = name,
@@ -57,7 +76,9 @@ def cc_proto_grpc_library(
         hdrs = [o for o in outs if o.endswith(".h")],
         # Generated code is not ours to hold to -Werror.
         copts = ["-Wno-unused-parameter", "-Wno-error"],
-        includes = ["."],
+        # The generated headers are included by their path from here. At a workspace's root
+        # Bazel refuses "." and needs nothing: the output root is already on the include path.
+        includes = ["."] if native.package_name() else [],
         deps = ["@system//:grpc"] + deps,
         visibility = visibility,
     )

@@ -5,14 +5,16 @@
 #   2. bazel test //...                      every unit, RFC/Wycheproof vector, storage (memory
 #                                            and PostgreSQL), idctl and interop test, the JOSE
 #                                            core against OpenSSL 3 and BoringSSL;
-#   3. bazel test --config=asan ...          jwt/, idctl, storage and server again under ASan +
+#   3. tests/bazel_consumer/*_test.py        examples/greeter built by another Bazel workspace
+#                                            from @identity, run against identity-server (~4 min);
+#   4. bazel test --config=asan ...          jwt/, idctl, storage and server again under ASan +
 #                                            UBSan;
-#   4. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30);
-#   5. deploy/compose/ha_test.sh             the container image and the compose stack (podman),
+#   5. tests/fuzz/run_fuzzers.sh             each libFuzzer target for FUZZ_SECONDS (default 30);
+#   6. deploy/compose/ha_test.sh             the container image and the compose stack (podman),
 #                                            load through haproxy while a replica is killed, every
 #                                            replica restarted, PostgreSQL restarted (~4-6 min).
-#   6. deploy/kubernetes/play_test.sh        the Kubernetes base under `podman kube play` (~30 s);
-#   7. tests/ha/run_failover.sh              a PostgreSQL failover under load: a Patroni cluster
+#   7. deploy/kubernetes/play_test.sh        the Kubernetes base under `podman kube play` (~30 s);
+#   8. tests/ha/run_failover.sh              a PostgreSQL failover under load: a Patroni cluster
 #                                            (deploy/patroni/cluster.sh), two servers, SIGKILL of
 #                                            the primary (about 1.5 minutes).
 #
@@ -68,6 +70,16 @@ run_bazel() {
 
 db=(--test_env=IDENTITY_TEST_DATABASE_URL="$IDENTITY_TEST_DATABASE_URL")
 run_bazel all "bazel test //..." "${db[@]}" //...
+# Another Bazel workspace using identity's libraries (examples/greeter as WORKSPACE.consumer
+# documents it), built by a Bazel server of its own and run against the identity-server step 2
+# built (before the ASan run moves bazel-bin).
+: >"$logs/bazel_consumer.txt"
+IDENTITY_TEST_DATABASE_URL="$IDENTITY_TEST_DATABASE_URL" \
+  tests/bazel_consumer/bazel_consumer_test.py "$logs/bazel_consumer.txt"
+bazel_consumer_rc=$?
+summary_args+=(--cases "another Bazel workspace using @identity (tests/bazel_consumer)" \
+  "$logs/bazel_consumer.txt" "$bazel_consumer_rc")
+
 asan_targets=(//jwt/... //oauth_common/... //client/... //storage/... //server/...)
 run_bazel asan "bazel test --config=asan (ASan + UBSan) ${asan_targets[*]}" --config=asan \
   "${db[@]}" "${asan_targets[@]}"
@@ -86,7 +98,7 @@ ha_rc=$?
 summary_args+=(--cases "high availability on the compose stack (deploy/compose/ha_test.sh)" \
   "$logs/ha.txt" "$ha_rc")
 
-# The Kubernetes base run for real with `podman kube play` (the image step 5 built, PostgreSQL
+# The Kubernetes base run for real with `podman kube play` (the image step 6 built, PostgreSQL
 # in a pod of the compose stack's image): pods ready, a token issued and verified.
 : >"$logs/kube_play.txt"
 deploy/kubernetes/play_test.sh --results "$logs/kube_play.txt" bazel-bin/client/idctl/idctl

@@ -18,28 +18,22 @@
 #include <memory>
 #include <string>
 
-#include "client/interceptor/call_authorizer.h"
-#include "client/interceptor/jwks_cache.h"
-#include "client/interceptor/server_credentials.h"
+#include "client/interceptor/interceptor.h"
 #include "greeter.grpc.pb.h"
-#include "jwt/clock.h"
-#include "jwt/jwt_verifier.h"
 
 namespace {
 
 namespace ic = identity::interceptor;
-namespace jwt = identity::jwt;
 
 class GreeterService final : public greeter::v1::Greeter::Service {
  public:
-  explicit GreeterService(const ic::CallAuthorizer* authorizer)
-      : authorizer_(authorizer) {}
+  explicit GreeterService(const ic::Interceptor* auth) : auth_(auth) {}
 
   grpc::Status Hello(grpc::ServerContext* context,
                      const greeter::v1::HelloRequest*,
                      greeter::v1::HelloReply* reply) override {
     ++hello_calls_;
-    auto caller = ic::VerifiedCaller(*context, *authorizer_);
+    auto caller = auth_->Caller(*context);
     if (!caller.ok()) {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                           std::string(caller.status().message()));
@@ -56,46 +50,9 @@ class GreeterService final : public greeter::v1::Greeter::Service {
   }
 
  private:
-  const ic::CallAuthorizer* const authorizer_;
+  const ic::Interceptor* const auth_;
   std::atomic<int64_t> hello_calls_{0};
 };
-
-// The authorizer for greeter.v1.Greeter: tokens of `issuer` for `audience`,
-// keys from the KeyService at `key_server`, verified tokens cached.
-absl::StatusOr<std::shared_ptr<const ic::CallAuthorizer>> MakeAuthorizer(
-    const std::string& issuer, const std::string& audience,
-    const std::string& key_server, std::unique_ptr<ic::JwksCache>* jwks) {
-  auto cache = ic::JwksCache::Create(
-      ic::KeyServiceJwksFetcher(
-          grpc::CreateChannel(key_server, grpc::InsecureChannelCredentials())),
-      jwt::Clock::Real(),
-      {absl::Minutes(1), absl::Seconds(5), absl::Hours(12)});
-  if (!cache.ok()) return cache.status();
-  *jwks = *std::move(cache);
-  ic::JwksCache* keys = jwks->get();
-  keys->Start();
-
-  jwt::VerifierOptions options;
-  options.issuer = issuer;
-  options.audiences = {audience};
-  options.required_typ = "at+jwt";
-  options.leeway = absl::Seconds(5);
-  auto verifier = jwt::JwtVerifier::Create(options);
-  if (!verifier.ok()) return verifier.status();
-  auto validator = std::make_shared<ic::CachingTokenValidator>(
-      std::make_shared<ic::JwksTokenValidator>(
-          *std::move(verifier), [keys] { return keys->Current(); },
-          [keys] { keys->RequestRefetch(); }),
-      jwt::Clock::Real());
-  ic::MethodPolicy policy = ic::MethodPolicy::RequireTokenByDefault();
-  if (absl::Status s =
-          policy.AddRulesFromService(greeter::v1::Greeter::service_full_name());
-      !s.ok()) {
-    return s;
-  }
-  return std::make_shared<const ic::CallAuthorizer>(std::move(policy),
-                                                    validator);
-}
 
 int Run(int argc, char** argv) {
   // Before any thread starts: SIGTERM and SIGINT go to sigwait below.
@@ -120,18 +77,24 @@ int Run(int argc, char** argv) {
       return 2;
     }
   }
-  std::unique_ptr<ic::JwksCache> jwks;  // Outlives the server.
-  auto authorizer = MakeAuthorizer(flags["issuer"], flags["audience"],
-                                   flags["key-server"], &jwks);
-  if (!authorizer.ok()) {
-    std::cerr << "greeter_server: " << authorizer.status() << "\n";
+  // The whole adoption: tokens of the issuer for the audience, keys from its
+  // KeyService, rules from greeter.proto's (identity.v1.auth) options.
+  ic::TrustedIssuer issuer;
+  issuer.issuer = flags["issuer"];
+  issuer.audiences = {flags["audience"]};
+  issuer.keys = ic::KeyServiceKeys{flags["key-server"]};
+  ic::InterceptorOptions options;
+  options.issuers = {issuer};
+  options.services = {greeter::v1::Greeter::service_full_name()};
+  absl::StatusOr<ic::Interceptor> auth = ic::Interceptor::Create(options);
+  if (!auth.ok()) {
+    std::cerr << "greeter_server: " << auth.status() << "\n";
     return 2;
   }
-  GreeterService service(authorizer->get());
+  GreeterService service(&*auth);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(
-      flags["listen"], ic::AuthorizingServerCredentials(*authorizer), &port);
+  builder.AddListeningPort(flags["listen"], auth->credentials(), &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

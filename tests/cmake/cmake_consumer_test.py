@@ -18,12 +18,10 @@
 Usage: cmake_consumer_test.py [-k PATTERN]   (Bazel runs it from the runfiles root)
 """
 
-import json
 import os
 import re
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,17 +30,13 @@ import unittest
 
 ROOT = os.getcwd()
 sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
+import greeter_checks  # noqa: E402
 import grpc_test_support as support  # noqa: E402
 import junit_report  # noqa: E402
 
 CMAKE = "/usr/bin/cmake"
-ISSUER = "https://id.example"
-AUDIENCE = "greeter-api"
-# At least 32 characters, or the server refuses it at start.
-ADMIN_SECRET = "admin-secret-for-the-cmake-consumer"
 WORK = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
 PREFIX = os.path.join(WORK, "prefix")
-PROCESSES = []
 DATABASE_URL = None  # The scratch database main() creates for identity-server.
 # Small and fast: both cores, -O1, no debug information.
 BUILD_ARGS = ["-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG",
@@ -231,115 +225,28 @@ def build_with_pkg_config(source):
     return server
 
 
-def start(args, env=None, log_name="log"):
-    log = open(os.path.join(WORK, log_name), "wb")
-    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    PROCESSES.append(process)
-    return process
-
-
-class OutOfTreeGreeter(unittest.TestCase):
-    """examples/greeter, built outside the tree against the install, with identity-server."""
+class OutOfTreeGreeter(greeter_checks.GreeterChecks):
+    """examples/greeter, built outside the tree against the install, with identity-server
+    (the cases are tests/python/greeter_checks.py's)."""
 
     @classmethod
     def setUpClass(cls):
         install()
         source = os.path.join(WORK, "greeter-source")  # Outside the repository: only the prefix.
         shutil.copytree(os.path.join(ROOT, "examples", "greeter"), source)
-        cmake_server, cls.client_binary, cls.identity_dir = build_with_cmake(source)
+        cmake_server, client_binary, cls.identity_dir = build_with_cmake(source)
         pkg_config_server = build_with_pkg_config(source)
         used = resource.getrusage(resource.RUSAGE_CHILDREN)
         sys.stderr.write("identity and both greeter builds: %.0f s of CPU\n" % (
             used.ru_utime + used.ru_stime))
 
-        cls.issuer_address = "127.0.0.1:%d" % support.free_port()
-        env = dict(os.environ, IDENTITY_KEK="cd" * 32, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID="admin",
-                   IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=ADMIN_SECRET)
-        issuer = start([os.path.join(ROOT, "server/identity-server"), "--store=postgres",
-                        "--database-url=" + DATABASE_URL, "--grpc-listen=" + cls.issuer_address,
-                        "--issuer=" + ISSUER, "--audience=" + AUDIENCE], env,
-                       "identity-server.log")
-        support.wait_until("identity-server", lambda: issuer.poll() is None and subprocess.run(
-            [os.path.join(ROOT, "client/idctl/idctl"), "keys", "jwks", "--server",
-             cls.issuer_address, "--timeout", "1"], capture_output=True).returncode == 0)
-        cls.secrets = {}
-        for client, scope in (("greeter-user", "greeter.hello"), ("stranger", "other.read")):
-            created = subprocess.run(
-                [os.path.join(ROOT, "client/idctl/idctl"), "clients", "create", "--server",
-                 cls.issuer_address, "--client-id", "admin", "--client-secret", ADMIN_SECRET,
-                 "--id", client, "--allow-scope", scope],
-                capture_output=True, text=True, timeout=30)
-            if created.returncode != 0:
-                raise AssertionError("idctl clients create: " + created.stdout + created.stderr)
-            cls.secrets[client] = json.loads(created.stdout)["client_secret"]
-        cls.servers = {}
-        for name, binary in (("cmake", cmake_server), ("pkg-config", pkg_config_server)):
-            address = "127.0.0.1:%d" % support.free_port()
-            server = start([binary, "--listen=" + address, "--issuer=" + ISSUER,
-                            "--audience=" + AUDIENCE, "--key-server=" + cls.issuer_address],
-                           log_name="greeter-server-%s.log" % name)
-            cls.servers[name] = address
-            support.wait_until("greeter_server (%s)" % name, lambda: server.poll() is None and
-                               cls.handled_at(address) is not None)
-
-    @classmethod
-    def client(cls, address, *args, client_id="greeter-user"):
-        env = dict(os.environ, IDENTITY_CLIENT_SECRET=cls.secrets[client_id])
-        return subprocess.run([cls.client_binary, "--greeter=" + address,
-                               "--issuer-address=" + cls.issuer_address,
-                               "--client-id=" + client_id] + list(args),
-                              env=env, capture_output=True, text=True, timeout=30)
-
-    @classmethod
-    def handled_at(cls, address):
-        """Hello calls that reached the handler (the open Handled method), or None."""
-        done = cls.client(address, "--handled")
-        return int(done.stdout) if done.returncode == 0 else None
-
-    def assert_refused(self, code, why, *args, client_id="greeter-user"):
-        """The call gets `code` with a message containing `why`, and no handler runs."""
-        for name, address in self.servers.items():
-            with self.subTest(build=name):
-                before = self.handled_at(address)
-                done = self.client(address, *args, client_id=client_id)
-                self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
-                self.assertTrue(done.stdout.startswith("error %d: " % code), done.stdout)
-                self.assertIn(why, done.stdout)
-                self.assertEqual(self.handled_at(address), before,
-                                 "a refused call reached the handler")
+        cls.start_greeters(WORK, {"cmake": cmake_server, "pkg-config": pkg_config_server},
+                           client_binary, os.path.join(ROOT, "server/identity-server"),
+                           os.path.join(ROOT, "client/idctl/idctl"), DATABASE_URL)
 
     def test_consumer_found_the_package_in_the_temporary_prefix(self):
         self.assertEqual(os.path.realpath(self.identity_dir),
                          os.path.realpath(os.path.join(PREFIX, "lib/cmake/identity")))
-
-    def test_call_without_a_token_is_refused_before_the_handler(self):
-        self.assert_refused(16, "missing authorization metadata", "--token=none")
-
-    def test_forged_token_is_refused_before_the_handler(self):
-        # The issued token's header and claims under the issuer's kid, another key's signature.
-        self.assert_refused(16, "signature_invalid", "--token=forged")  # UNAUTHENTICATED
-
-    def test_token_without_the_method_scope_is_permission_denied(self):
-        self.assert_refused(7, "greeter.hello", "--token=issued", client_id="stranger")
-
-    def test_issued_token_passes(self):
-        for name, address in self.servers.items():
-            with self.subTest(build=name):
-                before = self.handled_at(address)
-                done = self.client(address, "--token=issued")
-                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
-                self.assertEqual(done.stdout.strip(), "hello greeter-user")
-                self.assertEqual(self.handled_at(address), before + 1)
-
-
-def stop_processes():
-    for process in PROCESSES:
-        process.send_signal(signal.SIGTERM)
-    for process in PROCESSES:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def main():
@@ -356,7 +263,7 @@ def main():
                                   "cmake_consumer_test",
                                   pattern)
     finally:
-        stop_processes()
+        OutOfTreeGreeter.stop_processes()
         support.psql(shared_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     if not passed:
         for name in sorted(os.listdir(WORK)):

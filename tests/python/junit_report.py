@@ -85,8 +85,17 @@ def planned_ids(suite):
             yield test.id()
 
 
-def run(test_classes, suite_name, name_pattern=None):
-    """Runs the classes' tests in order, writes the XML, prints "N passed, N failed, N skipped".
+def write_results(path, cases):
+    """One "<test method> PASSED|FAILED" line per case (tests/summarize_results.py's format for a
+    step outside Bazel); a skipped case is FAILED there: nothing is skipped silently."""
+    with open(path, "w") as f:
+        for test_id, problem in cases:
+            f.write("%s %s\n" % (test_id.rpartition(".")[2], "FAILED" if problem else "PASSED"))
+
+
+def run(test_classes, suite_name, name_pattern=None, results_path=None):
+    """Runs the classes' tests in order, writes the XML (and `results_path`, write_results),
+    prints "N passed, N failed, N skipped".
     True when nothing failed and at least one test passed (all skipped is not a pass)."""
     loader = unittest.TestLoader()
     if name_pattern:
@@ -98,6 +107,8 @@ def run(test_classes, suite_name, name_pattern=None):
     cases = junit_cases(result, planned)
     if os.environ.get("XML_OUTPUT_FILE"):
         write_junit_xml(os.environ["XML_OUTPUT_FILE"], cases, time.monotonic() - start, suite_name)
+    if results_path:
+        write_results(results_path, cases)
     counts = count(cases)
     print("%(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
     return result.wasSuccessful() and counts["failed"] == 0 and counts["passed"] > 0
