@@ -450,6 +450,8 @@ absl::Status App::StartHttp() {
   oidc.introspector = &*introspector_;
   oidc.revoker = &*revoker_;
   oidc.userinfo = &*userinfo_;
+  cors_.emplace(clients_);
+  oidc.cors = &*cors_;
   oidc.sessions = &*sessions_;
   oidc.clock = clock_;
   oidc.random = SystemRandom();

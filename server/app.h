@@ -36,6 +36,7 @@
 #include "server/oauth/authorization.h"
 #include "server/oauth/authorization_code_grant.h"
 #include "server/oauth/client_auth_throttle.h"
+#include "server/oauth/cors_policy.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_registry.h"
@@ -172,6 +173,7 @@ class App {
   std::optional<RefreshTokenGrant> refresh_grant_;
   std::optional<TokenRevoker> revoker_;
   std::optional<UserInfoEndpoint> userinfo_;
+  std::optional<CorsPolicy> cors_;  // Which pages may read HTTP answers.
   std::optional<TokenEndpoint> token_endpoint_;
 
   // The faces.

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "jwt/base64url.h"
 #include "jwt/json.h"
 #include "server/http/form.h"
@@ -121,6 +123,44 @@ std::string CookieHeader(const OidcEndpointsDeps& deps, absl::string_view name,
                          absl::string_view attributes) {
   return absl::StrCat(name, "=", value, "; ", attributes, "; HttpOnly",
                       deps.secure_cookies ? "; Secure" : "");
+}
+
+// --- CORS (cors_policy.h) ----------------------------------------------------
+
+// Lets the page that sent `request` read the answer given to `client_id`
+// when the client registered a redirect URI of the page's origin.
+void AllowOriginOf(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                   absl::string_view client_id, HttpResponse& response) {
+  const std::string origin = request.Header("origin");
+  if (origin.empty()) return;  // Not a cross-origin fetch.
+  response.AddHeader("Vary", "Origin");
+  if (deps.cors != nullptr && deps.cors->Allows(client_id, origin)) {
+    response.SetHeader("Access-Control-Allow-Origin", origin);
+  }
+}
+
+// The preflight of a cross-origin fetch to an endpoint answering `methods`
+// ("POST" or "GET, POST"). The client is not known before the request
+// itself, so any well-formed origin may send (a form POST needs no
+// preflight anyway); whether it may read the answer is decided then.
+void Preflight(const HttpRequest& request, HttpResponse& response,
+               absl::string_view methods) {
+  response.status = 204;
+  response.AddHeader("Vary",
+                     "Origin, Access-Control-Request-Method, "
+                     "Access-Control-Request-Headers");
+  const std::string origin = request.Header("origin");
+  const std::string method = request.Header("access-control-request-method");
+  const std::vector<absl::string_view> allowed = absl::StrSplit(methods, ", ");
+  if (!IsSerializedWebOrigin(origin) ||
+      std::find(allowed.begin(), allowed.end(), method) == allowed.end()) {
+    return;  // No permission: the browser does not send the request.
+  }
+  response.SetHeader("Access-Control-Allow-Origin", origin);
+  response.SetHeader("Access-Control-Allow-Methods", methods);
+  response.SetHeader("Access-Control-Allow-Headers",
+                     "Authorization, Content-Type");
+  response.SetHeader("Access-Control-Max-Age", "600");
 }
 
 // --- Pages -----------------------------------------------------------------
@@ -378,6 +418,7 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
            HttpResponse& response) {
   auto post = ReadClientPost(request, response);
   if (!post.has_value()) return;
+  AllowOriginOf(deps, request, post->client.client_id, response);
   const Form& form = post->form;
   TokenRequestFields fields;
   fields.grant_type = Get(form, "grant_type");
@@ -439,6 +480,7 @@ void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     SendJson(response, error.status, body);
     return;
   }
+  AllowOriginOf(deps, request, info->client_id, response);
   jwt::Json body = jwt::Json::object();
   body["sub"] = info->sub;
   if (info->has_profile) {
@@ -480,6 +522,7 @@ void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                  HttpResponse& response) {
   auto post = ReadClientPost(request, response);
   if (!post.has_value()) return;
+  AllowOriginOf(deps, request, post->client.client_id, response);
   absl::Status revoked = deps.revoker->Revoke(
       Get(post->form, "token"), Get(post->form, "token_type_hint"),
       post->client.client_id, post->client.client_secret,
@@ -545,6 +588,8 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                 [deps](const HttpRequest&, HttpResponse& response) {
                   // Relying parties may cache it (and the keys) for a while.
                   response.SetHeader("Cache-Control", "public, max-age=300");
+                  // Public: any page may read it (no credentials involved).
+                  response.SetHeader("Access-Control-Allow-Origin", "*");
                   response.SetContent(DiscoveryDocument(*deps), kJson);
                 });
   server.Handle(
@@ -552,6 +597,7 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
         // A key is published as NEXT a rotation period before it signs:
         // five minutes of caching never hides a signer.
         response.SetHeader("Cache-Control", "public, max-age=300");
+        response.SetHeader("Access-Control-Allow-Origin", "*");
         response.SetContent(
             jwt::DumpJson(deps->keys->snapshot()->jwks->ToPublicJson()),
             "application/jwk-set+json");
@@ -581,6 +627,18 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
   server.Handle("POST", "/revoke",
                 [deps](const HttpRequest& request, HttpResponse& response) {
                   RevokeRoute(*deps, request, response);
+                });
+  // CORS preflights; /introspect gets none: a browser app is a public
+  // client, and introspection is for confidential ones.
+  for (const char* path : {"/token", "/revoke"}) {
+    server.Handle("OPTIONS", path,
+                  [](const HttpRequest& request, HttpResponse& response) {
+                    Preflight(request, response, "POST");
+                  });
+  }
+  server.Handle("OPTIONS", "/userinfo",
+                [](const HttpRequest& request, HttpResponse& response) {
+                  Preflight(request, response, "GET, POST");
                 });
 }
 

@@ -10,6 +10,10 @@
 //   GET/POST /userinfo                       OIDC Core §5.3 (Bearer)
 //   POST /introspect                         RFC 7662
 //   POST /revoke                             RFC 7009
+//   OPTIONS /token, /revoke, /userinfo       CORS preflight (Fetch standard)
+// The token, revocation and UserInfo answers are readable by a page of an
+// origin of the client's redirect URIs (cors_policy.h); discovery and the
+// JWKS by any page. No answer allows credentials (cookies) cross-origin.
 // Browser sessions are stateless signed cookies (session.h); the login form
 // is protected by a double-submit CSRF token (a cookie and a hidden field
 // that must match).
@@ -23,6 +27,7 @@
 #include "server/http/session.h"
 #include "server/keys/key_manager.h"
 #include "server/oauth/authorization.h"
+#include "server/oauth/cors_policy.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_revoker.h"
@@ -41,6 +46,9 @@ struct OidcEndpointsDeps {
   const Introspector* introspector = nullptr;
   const TokenRevoker* revoker = nullptr;
   const UserInfoEndpoint* userinfo = nullptr;
+  // Which pages may read the token, revocation and UserInfo answers; null:
+  // none (the public documents stay readable by any page).
+  const CorsPolicy* cors = nullptr;
   const SessionCodec* sessions = nullptr;
   const jwt::Clock* clock = nullptr;
   RandomSource random;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -104,6 +105,7 @@ class OidcEndpointsTest : public ::testing::Test {
     deps.introspector = &f_.introspector;
     deps.revoker = &u_.revoker;
     deps.userinfo = &u_.userinfo;
+    deps.cors = &cors_;
     deps.sessions = &sessions_;
     deps.clock = &f_.clock;
     deps.random = SystemRandom();
@@ -179,6 +181,7 @@ class OidcEndpointsTest : public ::testing::Test {
   testing::UserFlowsFixture u_;
   testing::OAuthFixture& f_ = u_.f;
   UserAccounts& users_ = u_.users;
+  CorsPolicy cors_{&f_.store};
   SessionCodec sessions_{std::string(32, 's')};
   // The test client plays a reverse proxy on loopback.
   TrustedProxies proxies_ = *TrustedProxies::Parse("127.0.0.1, ::1");
@@ -468,6 +471,132 @@ TEST_F(OidcEndpointsTest, UserinfoIntrospectAndRevoke) {
   EXPECT_EQ(TokenJson(introspected), jwt::Json({{"active", false}}));
   EXPECT_EQ(Post("/revoke", "client_id=web&client_secret=no&token=x").status,
             401);
+}
+
+// --- CORS
+// ----------------------------------------------------------------------
+
+constexpr char kAppOrigin[] = "https://app.example";  // kRedirect's origin.
+
+TEST_F(OidcEndpointsTest, AnyPageMayReadDiscoveryAndTheJwks) {
+  for (const char* path : {"/.well-known/openid-configuration", "/jwks"}) {
+    const Response r =
+        Send(std::string("GET ") + path +
+             " HTTP/1.1\r\nHost: x\r\nOrigin: "
+             "https://anyone.example\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.Header("access-control-allow-origin"), "*") << path;
+    EXPECT_EQ(r.Header("access-control-allow-credentials"), "") << path;
+  }
+}
+
+TEST_F(OidcEndpointsTest, TokenAnswersAreReadableOnlyByTheClientsOrigins) {
+  // An error (a bad code) is an answer the app must read too.
+  const std::string body =
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=nope&redirect_uri=" +
+      FormEncode(kRedirect) + "&code_verifier=" + kVerifier;
+  Response r =
+      Post("/token", body, std::string("Origin: ") + kAppOrigin + "\r\n");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Header("access-control-allow-origin"), kAppOrigin);
+  EXPECT_EQ(r.Header("vary"), "Origin");
+  EXPECT_EQ(r.Header("access-control-allow-credentials"), "");
+  // Another origin, or the origin with another port or scheme: no permission.
+  for (const char* origin : {"https://evil.example", "https://app.example:8443",
+                             "http://app.example", "null"}) {
+    r = Post("/token", body, std::string("Origin: ") + origin + "\r\n");
+    EXPECT_EQ(r.status, 400) << origin;
+    EXPECT_EQ(r.Header("access-control-allow-origin"), "") << origin;
+    EXPECT_EQ(r.Header("vary"), "Origin") << origin;
+  }
+  // A client without that redirect URI (worker has none).
+  r = Post("/token",
+           "grant_type=client_credentials&client_id=worker"
+           "&client_secret=worker-secret",
+           std::string("Origin: ") + kAppOrigin + "\r\n");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("access-control-allow-origin"), "");
+  // No Origin (not a browser's cross-origin fetch): no CORS headers at all.
+  r = Post("/token", body);
+  EXPECT_EQ(r.Header("access-control-allow-origin"), "");
+  EXPECT_EQ(r.Header("vary"), "");
+}
+
+TEST_F(OidcEndpointsTest, UserinfoAndRevokeAnswersFollowTheTokensClient) {
+  const Response login = LogIn();
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+          CodeFrom(login.Header("location")) + "&redirect_uri=" +
+          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+  ASSERT_EQ(token.status, 200) << token.body;
+  const std::string access = TokenJson(token)["access_token"];
+  auto userinfo = [&](const std::string& origin) {
+    return Send("GET /userinfo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                access + "\r\nOrigin: " + origin +
+                "\r\nConnection: close\r\n\r\n");
+  };
+  Response r = userinfo(kAppOrigin);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("access-control-allow-origin"), kAppOrigin);
+  r = userinfo("https://evil.example");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("access-control-allow-origin"), "");
+  r = Post("/revoke", "client_id=web&client_secret=web-secret&token=" + access,
+           std::string("Origin: ") + kAppOrigin + "\r\n");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("access-control-allow-origin"), kAppOrigin);
+  // Introspection is for confidential clients: never readable cross-origin.
+  r = Post("/introspect",
+           "client_id=web&client_secret=web-secret&token=" + access,
+           std::string("Origin: ") + kAppOrigin + "\r\n");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("access-control-allow-origin"), "");
+}
+
+TEST_F(OidcEndpointsTest,
+       PreflightsAllowWellFormedOriginsAndTheEndpointsMethods) {
+  auto preflight = [&](const std::string& path, const std::string& origin,
+                       const std::string& method) {
+    return Send("OPTIONS " + path + " HTTP/1.1\r\nHost: x\r\nOrigin: " +
+                origin + "\r\nAccess-Control-Request-Method: " + method +
+                "\r\nAccess-Control-Request-Headers: authorization\r\n"
+                "Connection: close\r\n\r\n");
+  };
+  for (const auto& [path, method, methods] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/token", "POST", "POST"},
+           {"/revoke", "POST", "POST"},
+           {"/userinfo", "GET", "GET, POST"},
+           {"/userinfo", "POST", "GET, POST"}}) {
+    const Response r = preflight(path, kAppOrigin, method);
+    EXPECT_EQ(r.status, 204) << path;
+    EXPECT_EQ(r.Header("access-control-allow-origin"), kAppOrigin) << path;
+    EXPECT_EQ(r.Header("access-control-allow-methods"), methods) << path;
+    EXPECT_EQ(r.Header("access-control-allow-headers"),
+              "Authorization, Content-Type")
+        << path;
+    EXPECT_EQ(r.Header("access-control-max-age"), "600") << path;
+    EXPECT_EQ(r.Header("access-control-allow-credentials"), "") << path;
+  }
+  // A method the endpoint does not answer, a malformed or "null" origin: no
+  // permission, so the browser never sends the request.
+  for (const auto& [path, origin, method] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/token", kAppOrigin, "GET"},
+           {"/token", kAppOrigin, "DELETE"},
+           {"/token", "null", "POST"},
+           {"/token", "https://app.example/cb", "POST"},
+           {"/userinfo", "", "GET"}}) {
+    const Response r = preflight(path, origin, method);
+    EXPECT_EQ(r.status, 204) << path << " " << origin << " " << method;
+    EXPECT_EQ(r.Header("access-control-allow-origin"), "")
+        << path << " " << origin << " " << method;
+  }
+  // Introspection has no preflight.
+  EXPECT_EQ(preflight("/introspect", kAppOrigin, "POST").status, 405);
 }
 
 TEST(FormTest, ParsesCookiesAndEscapesHtml) {

@@ -32,6 +32,7 @@ absl::StatusOr<UserInfo> UserInfoEndpoint::Get(
   if (!user.ok()) return user.status();
   UserInfo info;
   info.sub = user->user_id;
+  info.client_id = claims.GetString("client_id").value_or("");
   info.has_profile = HasScope(scopes, "profile");
   info.has_email = HasScope(scopes, "email");
   if (info.has_profile) {

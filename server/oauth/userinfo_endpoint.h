@@ -13,6 +13,7 @@ namespace identity::server {
 
 struct UserInfo {
   std::string sub;
+  std::string client_id;  // The client the access token was issued to.
   std::string name;
   std::string preferred_username;
   std::string email;
