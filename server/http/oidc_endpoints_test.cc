@@ -8,8 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <utility>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
