@@ -594,6 +594,88 @@ test('browser: Chromium logs in on the page, lands on the redirect_uri, the code
   }
 }, { timeoutMs: 120_000 });
 
+// --- CORS: a single-page app on another origin -------------------------------------------------
+
+test('browser: CORS lets only the client\'s origin read /token and /userinfo; discovery is public', async () => {
+  const userDataDir = fs.mkdtempSync(path.join(workDir, 'chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  // The spa client's redirect URI is on the callback server, http://127.0.0.1:PORT: its page
+  // there is the app. The same server named localhost is another origin, not registered.
+  const appOrigin = new URL(REDIRECT).origin;
+  const strangerOrigin = appOrigin.replace('127.0.0.1', 'localhost');
+  // Runs in the page: the fetches a single-page app makes, each reported as its status and
+  // body, or the TypeError a browser gives when CORS does not let the page read the answer.
+  const calls = async ({ issuer, clientId, code, verifier, redirectUri, token }) => {
+    const read = async (promise) => {
+      try {
+        const r = await promise;
+        return { status: r.status, body: await r.text() };
+      } catch (e) {
+        return { blocked: `${e.name}: ${e.message}` };
+      }
+    };
+    const form = (fields) => ({ method: 'POST', body: new URLSearchParams(fields),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const out = {};
+    out.discovery = await read(fetch(`${issuer}/.well-known/openid-configuration`));
+    out.jwks = await read(fetch(`${issuer}/jwks`));
+    if (code) {
+      out.token = await read(fetch(`${issuer}/token`, form({ grant_type: 'authorization_code',
+        client_id: clientId, code, code_verifier: verifier, redirect_uri: redirectUri })));
+      try { token = JSON.parse(out.token.body).access_token; } catch { /* reported below */ }
+    }
+    if (token) {
+      out.userinfo = await read(fetch(`${issuer}/userinfo`,
+        { headers: { authorization: `Bearer ${token}` } }));
+      out.introspect = await read(fetch(`${issuer}/introspect`,
+        form({ client_id: clientId, token })));
+    }
+    out.badToken = await read(fetch(`${issuer}/token`, form({ grant_type: 'authorization_code',
+      client_id: clientId, code: 'not-a-code', code_verifier: verifier ?? 'x'.repeat(43),
+      redirect_uri: redirectUri })));
+    return out;
+  };
+  try {
+    const auth = await startAuthorization(configs.spa);
+    const { callbackUrl } = await loginWithForm(auth, users.bob);
+    assertCodeRedirect(callbackUrl, auth);
+    const page = await context.newPage();
+    await page.goto(`${appOrigin}/app`);
+    const app = await page.evaluate(calls, { issuer: server.issuer, clientId: clients.spa.id,
+      code: callbackUrl.searchParams.get('code'), verifier: auth.verifier, redirectUri: REDIRECT });
+    const seen = JSON.stringify(app, null, 1);
+    assert.equal(app.discovery.status, 200, seen);
+    assert.equal(JSON.parse(app.discovery.body).issuer, server.issuer);
+    assert.equal(app.jwks.status, 200, seen);
+    assert.equal(app.token.status, 200, seen);
+    const tokens = JSON.parse(app.token.body);
+    assert.ok(tokens.access_token && tokens.id_token, seen);
+    assert.equal(app.userinfo.status, 200, seen);  // After a preflight (the Authorization header).
+    assert.equal(JSON.parse(app.userinfo.body).sub, users.bob.user_id);
+    assert.equal(app.badToken.status, 400, seen);  // The app reads the error too.
+    assert.equal(JSON.parse(app.badToken.body).error, 'invalid_grant');
+    assert.match(app.introspect.blocked ?? '', /^TypeError/, `introspection read cross-origin: ${seen}`);
+
+    // Another origin: the public documents only. Its own fetch of /token with the app's client
+    // and of /userinfo with the app's (valid) token cannot be read.
+    const other = await context.newPage();
+    await other.goto(`${strangerOrigin}/stranger`);
+    const stranger = await other.evaluate(calls, { issuer: server.issuer,
+      clientId: clients.spa.id, redirectUri: REDIRECT, token: tokens.access_token });
+    const shown = JSON.stringify(stranger, null, 1);
+    assert.equal(stranger.discovery.status, 200, shown);
+    assert.equal(stranger.jwks.status, 200, shown);
+    assert.match(stranger.userinfo.blocked ?? '', /^TypeError/, `userinfo read by another origin: ${shown}`);
+    assert.match(stranger.badToken.blocked ?? '', /^TypeError/, `token answer read by another origin: ${shown}`);
+  } finally {
+    await context.close();
+  }
+}, { timeoutMs: 120_000 });
+
 // --- authorization endpoint errors ----------------------------------------------------------------
 
 test('authorize: an unregistered redirect_uri is a 400 page, never a redirect (RFC 6749 §4.1.2.1)', async () => {
