@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -273,10 +272,7 @@ def main():
                 process.kill()
         support.psql(shared_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     if not passed:
-        for name in sorted(os.listdir(WORK)):
-            if name.endswith(".log"):
-                with open(os.path.join(WORK, name), errors="replace") as f:
-                    sys.stderr.write("--- %s\n%s\n" % (name, f.read()[-3000:]))
+        support.print_logs(WORK)
     return 0 if passed else 1
 
 

@@ -178,6 +178,19 @@ class OidcEndpointsTest : public ::testing::Test {
     return jwt::Json::parse(r.body, nullptr, false);
   }
 
+  // alice logs in at web; the access token its code is exchanged for.
+  std::string AccessTokenOfALogin() {
+    const Response login = LogIn();
+    const Response token = Post(
+        "/token",
+        "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+        "&code=" +
+            CodeFrom(login.Header("location")) + "&redirect_uri=" +
+            FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+    EXPECT_EQ(token.status, 200) << token.body;
+    return TokenJson(token).value("access_token", "");
+  }
+
   testing::UserFlowsFixture u_;
   testing::OAuthFixture& f_ = u_.f;
   UserAccounts& users_ = u_.users;
@@ -428,15 +441,8 @@ TEST_F(OidcEndpointsTest, TokenEndpointClientAuthenticationAndErrors) {
 }
 
 TEST_F(OidcEndpointsTest, UserinfoIntrospectAndRevoke) {
-  const Response login = LogIn();
-  const Response token = Post(
-      "/token",
-      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-      "&code=" +
-          CodeFrom(login.Header("location")) + "&redirect_uri=" +
-          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
-  ASSERT_EQ(token.status, 200) << token.body;
-  const std::string access = TokenJson(token)["access_token"];
+  const std::string access = AccessTokenOfALogin();
+  ASSERT_FALSE(access.empty());
 
   const Response info = GetPath("/userinfo");
   EXPECT_EQ(info.status, 401);
@@ -524,15 +530,8 @@ TEST_F(OidcEndpointsTest, TokenAnswersAreReadableOnlyByTheClientsOrigins) {
 }
 
 TEST_F(OidcEndpointsTest, UserinfoAndRevokeAnswersFollowTheTokensClient) {
-  const Response login = LogIn();
-  const Response token = Post(
-      "/token",
-      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-      "&code=" +
-          CodeFrom(login.Header("location")) + "&redirect_uri=" +
-          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
-  ASSERT_EQ(token.status, 200) << token.body;
-  const std::string access = TokenJson(token)["access_token"];
+  const std::string access = AccessTokenOfALogin();
+  ASSERT_FALSE(access.empty());
   auto userinfo = [&](const std::string& origin) {
     return Send("GET /userinfo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                 access + "\r\nOrigin: " + origin +

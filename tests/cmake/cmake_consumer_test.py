@@ -266,10 +266,7 @@ def main():
         OutOfTreeGreeter.stop_processes()
         support.psql(shared_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
     if not passed:
-        for name in sorted(os.listdir(WORK)):
-            if name.endswith(".log"):
-                with open(os.path.join(WORK, name), errors="replace") as f:
-                    sys.stderr.write("--- %s\n%s\n" % (name, f.read()[-3000:]))
+        support.print_logs(WORK)
     return 0 if passed else 1
 
 

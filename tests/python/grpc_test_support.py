@@ -68,3 +68,11 @@ def wait_until(what, predicate, seconds=30, interval=0.1):
             last = e
         time.sleep(interval)
     raise AssertionError("timed out after %ds waiting for %s (last: %r)" % (seconds, what, last))
+
+
+def print_logs(folder, tail_chars=3000):
+    """Writes the end of every *.log file of `folder` to stderr (after a failure)."""
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".log"):
+            with open(os.path.join(folder, name), errors="replace") as f:
+                sys.stderr.write("--- %s\n%s\n" % (name, f.read()[-tail_chars:]))
