@@ -136,6 +136,16 @@ async function makeWorld() {
 
 // --- flow helpers ------------------------------------------------------------------------------
 
+/** Headless Chromium with a fresh profile of its own (close the context when done). */
+async function launchChromium() {
+  const userDataDir = fs.mkdtempSync(path.join(workDir, 'chromium-'));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
 /** A new authorization request of `config`'s client: { url, verifier, state, nonce }. */
 async function startAuthorization(config, extra = {}) {
   const verifier = remember('code_verifier', client.randomPKCECodeVerifier());
@@ -542,12 +552,7 @@ test('token endpoint: the raw success response (RFC 6749 §5.1: JSON, Cache-Cont
 // --- a person in Chromium ------------------------------------------------------------------------
 
 test('browser: Chromium logs in on the page, lands on the redirect_uri, the code is exchanged; SSO', async () => {
-  const userDataDir = fs.mkdtempSync(path.join(workDir, 'chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const context = await launchChromium();
   const consoleErrors = [];
   try {
     const page = await context.newPage();
@@ -597,12 +602,7 @@ test('browser: Chromium logs in on the page, lands on the redirect_uri, the code
 // --- CORS: a single-page app on another origin -------------------------------------------------
 
 test('browser: CORS lets only the client\'s origin read /token and /userinfo; discovery is public', async () => {
-  const userDataDir = fs.mkdtempSync(path.join(workDir, 'chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const context = await launchChromium();
   // The spa client's redirect URI is on the callback server, http://127.0.0.1:PORT: its page
   // there is the app. The same server named localhost is another origin, not registered.
   const appOrigin = new URL(REDIRECT).origin;
