@@ -5,6 +5,7 @@
 #
 #   tests/fuzz/run_fuzzers.sh [RESULTS_FILE]
 #   FUZZ_SECONDS=600 tests/fuzz/run_fuzzers.sh     # a longer campaign
+#   FUZZ_JOBS=1 tests/fuzz/run_fuzzers.sh          # one campaign at a time (default: one per core)
 #
 # Outside Bazel on purpose: Debian's Bazel toolchain is gcc, which has no libFuzzer. Work files go
 # to .fuzz/ (git-ignored): objects, the growing corpus, and crash reproducers in .fuzz/artifacts.
@@ -97,6 +98,29 @@ targets=(
   "authorize_fuzzer server/oauth/fuzz/authorize_fuzzer.cc server/oauth/fuzz/corpus/authorize"
   "form_fuzzer server/http/fuzz/form_fuzzer.cc server/http/fuzz/corpus/form"
 )
+
+# run_one TARGET SEEDS: one fuzzing campaign; its verdict goes to $work/TARGET.verdict.
+run_one() {
+  local target=$1 seeds=$2
+  local corpus=${target%_fuzzer}
+  mkdir -p "$work/corpus/$corpus"
+  echo "fuzz: running $target for ${seconds}s" >&2
+  if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$work/$target" \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$work/artifacts/$target-" \
+      "$work/corpus/$corpus" "$seeds" >"$work/$target.log" 2>&1; then
+    echo PASSED >"$work/$target.verdict"
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/$target.log" | tail -2 >&2
+  else
+    echo FAILED >"$work/$target.verdict"
+    tail -40 "$work/$target.log" >&2
+  fi
+}
+
+# Link every target first, then fuzz FUZZ_JOBS at a time (default: one per core; each campaign
+# is one process on one core, so two cores halve the wall time without shortening any).
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+running=0
 for entry in "${targets[@]}"; do
   read -r target source seeds <<<"$entry"
   objects=("${jwt_objects[@]}")
@@ -111,26 +135,24 @@ for entry in "${targets[@]}"; do
   elif [[ $target == form_fuzzer ]]; then
     objects+=("${form_objects[@]}")
   fi
-  corpus=${target%_fuzzer}
-  binary="$work/$target"
+  rm -f "$work/$target.verdict"
   if ! clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer,address,undefined \
-      "$source" "${objects[@]}" "${libs[@]}" -o "$binary"; then
-    echo "$target FAILED" >>"$results"
-    status=1
+      "$source" "${objects[@]}" "${libs[@]}" -o "$work/$target"; then
+    echo FAILED >"$work/$target.verdict"
     continue
   fi
-  mkdir -p "$work/corpus/$corpus"
-  echo "fuzz: running $target for ${seconds}s" >&2
-  if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$binary" \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$work/artifacts/$target-" \
-      "$work/corpus/$corpus" "$seeds" >"$work/$target.log" 2>&1; then
-    echo "$target PASSED" >>"$results"
-    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/$target.log" | tail -2 >&2
-  else
-    echo "$target FAILED" >>"$results"
-    tail -40 "$work/$target.log" >&2
-    status=1
+  if ((running >= jobs_max)); then
+    wait -n
+    running=$((running - 1))
   fi
+  run_one "$target" "$seeds" &
+  running=$((running + 1))
+done
+wait
+for entry in "${targets[@]}"; do
+  read -r target _ <<<"$entry"
+  verdict=$(cat "$work/$target.verdict" 2>/dev/null || echo FAILED)
+  echo "$target $verdict" >>"$results"
+  [[ $verdict == PASSED ]] || status=1
 done
 exit $status
