@@ -21,7 +21,7 @@ class ClientRegistryTest : public ::testing::Test {
 
   testing::OAuthFixture fixture_;
   ClientRegistry registry_{&fixture_.store, &fixture_.hasher, &fixture_.clock,
-                           SystemRandom()};
+                           SystemRandom(), {"ES256", "RS256"}};
 };
 
 TEST_F(ClientRegistryTest, CreatesWithAGeneratedIdAndASecretShownOnce) {
