@@ -60,8 +60,8 @@ class ClientStore {
   virtual absl::StatusOr<std::vector<ClientRecord>> ListClients(
       absl::string_view after, int limit) = 0;
   // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional,
-  // id_token_signed_response_alg and updated_at (not the secret, public_client or created_at). NotFound if
-  // absent.
+  // id_token_signed_response_alg and updated_at (not the secret, public_client
+  // or created_at). NotFound if absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.
   virtual absl::Status DeleteClient(absl::string_view client_id) = 0;

@@ -63,11 +63,11 @@ class SigningKeyStore {
   virtual absl::Status InitializeSigningKeys(const SigningKeyRecord& current,
                                              const SigningKeyRecord& next) = 0;
 
-  // In one step, for one algorithm: the CURRENT key `current_kid` becomes RETIRED (retired_at =
-  // `now`, remove_at = `remove_at`), the NEXT key `next_kid` becomes CURRENT
-  // (activated_at = `now`), and `new_next` is stored as NEXT. Aborted when
-  // `current_kid`/`next_kid` are no longer CURRENT/NEXT (another replica
-  // rotated first); nothing changes then.
+  // In one step, for one algorithm: the CURRENT key `current_kid` becomes
+  // RETIRED (retired_at = `now`, remove_at = `remove_at`), the NEXT key
+  // `next_kid` becomes CURRENT (activated_at = `now`), and `new_next` is stored
+  // as NEXT. Aborted when `current_kid`/`next_kid` are no longer CURRENT/NEXT
+  // (another replica rotated first); nothing changes then.
   virtual absl::Status RotateSigningKeys(absl::string_view current_kid,
                                          absl::string_view next_kid,
                                          const SigningKeyRecord& new_next,

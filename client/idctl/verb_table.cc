@@ -114,8 +114,8 @@ std::vector<Verb> ClientVerbs() {
        {"clients create",
         {Optional("id", "ID"), Optional("name", "NAME"),
          Repeated("allow-scope", "S"), Repeated("redirect-uri", "URI"),
-         Repeated("grant-type", "G"), Switch("public"),
-         Switch("pkce-optional"), Optional("id-token-alg", "ALG")}},
+         Repeated("grant-type", "G"), Switch("public"), Switch("pkce-optional"),
+         Optional("id-token-alg", "ALG")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "

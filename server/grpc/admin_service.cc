@@ -101,8 +101,7 @@ grpc::Status AdminServiceImpl::UpdateClient(
   if (request->has_pkce_optional())
     spec.pkce_optional = request->pkce_optional();
   if (request->has_id_token_signed_response_alg()) {
-    spec.id_token_signed_response_alg =
-        request->id_token_signed_response_alg();
+    spec.id_token_signed_response_alg = request->id_token_signed_response_alg();
   }
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());

@@ -5,9 +5,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
 #include "client/interceptor/server_credentials.h"
 #include "gtest/gtest.h"
-#include "absl/strings/str_cat.h"
 #include "jwt/claims.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
@@ -74,8 +74,11 @@ class AdminServiceTest : public ::testing::Test {
 
   testing::UserFlowsFixture flows_;
   testing::OAuthFixture& fixture_ = flows_.f;
-  ClientRegistry registry_{&fixture_.store, &fixture_.hasher, &fixture_.clock,
-                           SystemRandom(), {"ES256"}};
+  ClientRegistry registry_{&fixture_.store,
+                           &fixture_.hasher,
+                           &fixture_.clock,
+                           SystemRandom(),
+                           {"ES256"}};
   AdminServiceImpl admin_service_{&registry_, &flows_.users};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
@@ -284,8 +287,9 @@ TEST(ServerVerifiersTest, AcceptEverySigningAlgorithm) {
 // CURRENT keys passes introspection, the admin methods' guard (the
 // interceptor) and OwnAccessTokens, whichever signs access tokens now.
 TEST(ServerVerifiersTest, AcceptTokensOfEveryConfiguredAlgorithm) {
-  testing::OAuthFixture fixture(KeyManagerOptions{
-      {jwt::Algorithm::kES256, jwt::Algorithm::kRS256, jwt::Algorithm::kEdDSA}});
+  testing::OAuthFixture fixture(
+      KeyManagerOptions{{jwt::Algorithm::kES256, jwt::Algorithm::kRS256,
+                         jwt::Algorithm::kEdDSA}});
   ASSERT_TRUE(EnsureBootstrapAdmin(fixture.store, fixture.hasher, "admin",
                                    "admin-secret", fixture.clock.Now())
                   .ok());

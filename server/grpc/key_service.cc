@@ -95,8 +95,8 @@ grpc::Status KeyServiceImpl::RotateKeys(grpc::ServerContext*,
     return ToGrpcStatus(s);
   }
   const std::shared_ptr<const KeySnapshot> snapshot = keys_->snapshot();
-  const std::string shown(jwt::AlgorithmName(
-      alg.value_or(snapshot->signing.front().algorithm)));
+  const std::string shown(
+      jwt::AlgorithmName(alg.value_or(snapshot->signing.front().algorithm)));
   for (const storage::SigningKeyRecord& key : snapshot->keys) {
     if (key.state == storage::KeyState::kRetired) continue;
     ToProto(key, response->add_signing_keys());

@@ -498,7 +498,8 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
   const auto snapshot = deps.keys->snapshot();
   std::vector<std::string> algs = {
       std::string(jwt::AlgorithmName(snapshot->id_token_signer->algorithm()))};
-  for (const std::string& name : AlgorithmNames(snapshot->SigningAlgorithms())) {
+  for (const std::string& name :
+       AlgorithmNames(snapshot->SigningAlgorithms())) {
     if (name != algs.front()) algs.push_back(name);
   }
   std::vector<std::string> pkce = {"S256"};

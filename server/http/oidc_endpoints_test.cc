@@ -217,8 +217,7 @@ TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
         << endpoint;
   }
   EXPECT_EQ(doc["code_challenge_methods_supported"], jwt::Json({"S256"}));
-  EXPECT_EQ(doc["id_token_signing_alg_values_supported"],
-            jwt::Json({"ES256"}));
+  EXPECT_EQ(doc["id_token_signing_alg_values_supported"], jwt::Json({"ES256"}));
   EXPECT_EQ(doc["authorization_response_iss_parameter_supported"], true);
   const Response jwks = GetPath("/jwks");
   EXPECT_EQ(jwks.status, 200);

@@ -55,8 +55,9 @@ absl::Status CheckOptions(const KeyManagerOptions& options) {
     const jwt::Algorithm alg = options.algorithms[i];
     if (jwt::KeyTypeFor(alg) == jwt::KeyType::kOct) {
       return absl::InvalidArgumentError(
-          absl::StrCat(jwt::AlgorithmName(alg), " is not a signing algorithm "
-                                                "a public key can verify"));
+          absl::StrCat(jwt::AlgorithmName(alg),
+                       " is not a signing algorithm "
+                       "a public key can verify"));
     }
     for (size_t j = 0; j < i; ++j) {
       if (options.algorithms[j] == alg) {
@@ -268,9 +269,8 @@ absl::StatusOr<bool> KeyManager::Rotate(
     bool due_only) {
   const AlgorithmKeys found = KeysOf(keys, alg);
   if (found.current == nullptr || found.next == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("no CURRENT or NEXT ", jwt::AlgorithmName(alg),
-                     " key to rotate"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no CURRENT or NEXT ", jwt::AlgorithmName(alg), " key to rotate"));
   }
   const absl::Time now = clock_->Now();
   const absl::Time since =
@@ -278,16 +278,15 @@ absl::StatusOr<bool> KeyManager::Rotate(
   if (due_only && now < since + options_.rotation_period) return false;
   auto new_next = NewKey(alg, now);
   if (!new_next.ok()) return new_next.status();
-  absl::Status status = store_->RotateSigningKeys(
-      found.current->kid, found.next->kid, *new_next, now,
-      now + options_.retired_key_lifetime);
+  absl::Status status =
+      store_->RotateSigningKeys(found.current->kid, found.next->kid, *new_next,
+                                now, now + options_.retired_key_lifetime);
   if (!status.ok()) return status;
   return true;
 }
 
 absl::Status KeyManager::RotateNow(std::optional<jwt::Algorithm> algorithm) {
-  if (algorithm.has_value() &&
-      !Configured(jwt::AlgorithmName(*algorithm))) {
+  if (algorithm.has_value() && !Configured(jwt::AlgorithmName(*algorithm))) {
     return absl::InvalidArgumentError(
         absl::StrCat(jwt::AlgorithmName(*algorithm),
                      " is not a configured signing algorithm"));

@@ -95,9 +95,10 @@ struct KeySnapshot {
 class KeyManager {
  public:
   // Loads the keys, creating the first CURRENT and NEXT keys of each
-  // configured algorithm the store has none of. `store`, `sealer` and `clock` must outlive the manager. Errors:
-  // those of the store (Unavailable...), DataLoss when a stored key does not
-  // open under the configured KEK, InvalidArgument for bad options.
+  // configured algorithm the store has none of. `store`, `sealer` and `clock`
+  // must outlive the manager. Errors: those of the store (Unavailable...),
+  // DataLoss when a stored key does not open under the configured KEK,
+  // InvalidArgument for bad options.
   static absl::StatusOr<std::unique_ptr<KeyManager>> Create(
       storage::SigningKeyStore* store, const KeySealer* sealer,
       const jwt::Clock* clock, KeyManagerOptions options);
@@ -120,7 +121,8 @@ class KeyManager {
   // nullopt (KeyService.RotateKeys). InvalidArgument for an algorithm not
   // configured; Aborted if another replica rotated between the two (the
   // snapshot is reloaded either way).
-  absl::Status RotateNow(std::optional<jwt::Algorithm> algorithm = std::nullopt);
+  absl::Status RotateNow(
+      std::optional<jwt::Algorithm> algorithm = std::nullopt);
 
   const KeyManagerOptions& options() const { return options_; }
 
@@ -143,8 +145,9 @@ class KeyManager {
       const std::vector<storage::SigningKeyRecord>& keys);
   // Rotates `alg` from the view `keys`, if `due_only` only when its period
   // has passed; false when it did not.
-  absl::StatusOr<bool> Rotate(const std::vector<storage::SigningKeyRecord>& keys,
-                              jwt::Algorithm alg, bool due_only);
+  absl::StatusOr<bool> Rotate(
+      const std::vector<storage::SigningKeyRecord>& keys, jwt::Algorithm alg,
+      bool due_only);
   absl::Status AddSigners(const storage::SigningKeyRecord& key,
                           KeySnapshot& snapshot) const;
 

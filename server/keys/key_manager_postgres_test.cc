@@ -54,8 +54,8 @@ class KeyManagerPostgresTest : public ::testing::Test {
     auto store = storage::PostgresStore::Open(options_);
     EXPECT_TRUE(store.ok()) << store.status();
     replica.store = *std::move(store);
-    auto manager = KeyManager::Create(replica.store.get(), &sealer_, &clock_,
-                                      key_options);
+    auto manager =
+        KeyManager::Create(replica.store.get(), &sealer_, &clock_, key_options);
     EXPECT_TRUE(manager.ok()) << manager.status();
     if (manager.ok()) replica.manager = *std::move(manager);
     return replica;
@@ -116,10 +116,13 @@ TEST_F(KeyManagerPostgresTest, ReplicasAgreeOnEachAlgorithmsKeys) {
     ASSERT_TRUE(replica.manager->Refresh().ok());
     EXPECT_EQ(replica.manager->snapshot()->keys.size(), 4u);
     for (size_t i = 0; i < 2; ++i) {
-      EXPECT_EQ(replica.manager->snapshot()->signing[i]
+      EXPECT_EQ(replica.manager->snapshot()
+                    ->signing[i]
                     .access_token_signer->key()
                     .kid(),
-                replicas[0].manager->snapshot()->signing[i]
+                replicas[0]
+                    .manager->snapshot()
+                    ->signing[i]
                     .access_token_signer->key()
                     .kid());
     }

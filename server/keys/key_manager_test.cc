@@ -244,12 +244,12 @@ TEST_F(KeyManagerTest, EachAlgorithmHasItsOwnCurrentAndNextKey) {
 }
 
 TEST_F(KeyManagerTest, IdTokensUseTheFirstAlgorithmWithoutRs256) {
-  EXPECT_EQ(DefaultIdTokenAlgorithm(
-                {jwt::Algorithm::kEdDSA, jwt::Algorithm::kES256}),
-            jwt::Algorithm::kEdDSA);
-  EXPECT_EQ(DefaultIdTokenAlgorithm(
-                {jwt::Algorithm::kES256, jwt::Algorithm::kRS256}),
-            jwt::Algorithm::kRS256);
+  EXPECT_EQ(
+      DefaultIdTokenAlgorithm({jwt::Algorithm::kEdDSA, jwt::Algorithm::kES256}),
+      jwt::Algorithm::kEdDSA);
+  EXPECT_EQ(
+      DefaultIdTokenAlgorithm({jwt::Algorithm::kES256, jwt::Algorithm::kRS256}),
+      jwt::Algorithm::kRS256);
 }
 
 TEST_F(KeyManagerTest, AlgorithmsRotateOnTheirOwnSchedules) {
@@ -293,9 +293,9 @@ TEST_F(KeyManagerTest, AnAlgorithmRemovedIsRetiredThenRemoved) {
   auto old_config = NewManager();
   jwt::Claims claims;
   claims.exp = absl::ToUnixSeconds(clock_.Now() + absl::Minutes(10));
-  auto eddsa_token =
-      old_config->snapshot()->IdTokenSigner(jwt::Algorithm::kEdDSA)->Sign(
-          claims);
+  auto eddsa_token = old_config->snapshot()
+                         ->IdTokenSigner(jwt::Algorithm::kEdDSA)
+                         ->Sign(claims);
   ASSERT_TRUE(eddsa_token.ok());
   options_.algorithms = {jwt::Algorithm::kES256};
   auto manager = NewManager();

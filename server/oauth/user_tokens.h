@@ -57,14 +57,11 @@ class UserTokenMinter {
   // `alg` (the server's default when empty); FailedPrecondition when `alg`
   // is no longer a configured signing algorithm (OIDC Dynamic Client
   // Registration §2: the client's ID tokens MUST use it).
-  absl::StatusOr<std::string> IdToken(const storage::UserRecord& user,
-                                      absl::string_view client_id,
-                                      const std::vector<std::string>& scopes,
-                                      absl::Time auth_time,
-                                      absl::string_view nonce,
-                                      absl::string_view access_token,
-                                      absl::Time now,
-                                      absl::string_view alg = "") const;
+  absl::StatusOr<std::string> IdToken(
+      const storage::UserRecord& user, absl::string_view client_id,
+      const std::vector<std::string>& scopes, absl::Time auth_time,
+      absl::string_view nonce, absl::string_view access_token, absl::Time now,
+      absl::string_view alg = "") const;
 
   // The response of a grant: the access token for `claims`, and an ID token
   // for `user` (with `nonce` when not empty) when openid is among the

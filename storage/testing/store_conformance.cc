@@ -394,8 +394,8 @@ TEST_P(StoreConformanceTest, RetiringAnUnusedAlgorithmsKeys) {
                   ->InitializeSigningKeys(Key("r3", now, "RS256"),
                                           Key("r4", now, "RS256"))
                   .ok());
-  EXPECT_EQ(*stores_.keys->RemoveExpiredSigningKeys(remove_at + absl::Seconds(1)),
-            2);
+  EXPECT_EQ(
+      *stores_.keys->RemoveExpiredSigningKeys(remove_at + absl::Seconds(1)), 2);
   EXPECT_EQ(stores_.keys->ListSigningKeys()->size(), 2u);
 }
 
