@@ -194,7 +194,7 @@ absl::Status App::LoadSecrets() {
 
 absl::Status App::LoadKeys() {
   KeyManagerOptions options;
-  options.algorithm = config_.signing_algorithm;
+  options.algorithms = config_.signing_algorithms;
   options.rotation_period = config_.key_rotation_period;
   options.retired_key_lifetime = RetiredKeyLifetime(
       config_.access_token_lifetime, config_.key_refresh_interval);
@@ -246,7 +246,7 @@ absl::Status App::BuildClientFlows() {
   // Administration reads clients fresh from the store (and writes through
   // the cache, so this replica's copy follows at once).
   registry_.emplace(cached_clients_->fresh(), &*secret_hasher_, clock_,
-                    SystemRandom());
+                    SystemRandom(), AlgorithmNames(config_.signing_algorithms));
   return absl::OkStatus();
 }
 

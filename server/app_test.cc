@@ -91,7 +91,8 @@ TEST_F(AppTest, ServesGrpcAndHttpOnFreePortsUntilDrained) {
   v1::GetJwksResponse jwks;
   grpc::Status status = GetJwks(app->grpc_port(), &jwks);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(jwks.keys_size(), 2);  // The first CURRENT and NEXT keys.
+  // The first CURRENT and NEXT keys of each default algorithm (ES256, RS256).
+  EXPECT_EQ(jwks.keys_size(), 4);
 
   app->Drain();
   EXPECT_FALSE(GetJwks(app->grpc_port(), &jwks).ok());

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -225,13 +226,46 @@ absl::Status SetAllowPlainPkce(absl::string_view value, ServerConfig& config) {
   return absl::OkStatus();
 }
 
-absl::Status SetSigningAlgorithm(absl::string_view value,
-                                 ServerConfig& config) {
-  auto alg = jwt::AlgorithmFromName(value);
-  if (!alg.has_value() || jwt::KeyTypeFor(*alg) == jwt::KeyType::kOct) {
-    return Why("must be an asymmetric JWS algorithm");
+// ES256 signs access tokens (30x faster than RS256: issuance is sign-bound);
+// RS256 signs ID tokens by default, as OIDC Core §15.1 requires of an OP
+// (docs/configuration.md).
+constexpr char kDefaultSigningAlgorithms[] = "ES256,RS256";
+
+absl::StatusOr<std::vector<jwt::Algorithm>> ParseSigningAlgorithms(
+    absl::string_view value) {
+  std::vector<jwt::Algorithm> algorithms;
+  for (absl::string_view name : absl::StrSplit(value, ',')) {
+    auto alg = jwt::AlgorithmFromName(absl::StripAsciiWhitespace(name));
+    if (!alg.has_value() || jwt::KeyTypeFor(*alg) == jwt::KeyType::kOct) {
+      return Why(
+          "must be a comma-separated list of asymmetric JWS algorithms "
+          "(RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, "
+          "EdDSA); not none, not HMAC");
+    }
+    if (std::find(algorithms.begin(), algorithms.end(), *alg) !=
+        algorithms.end()) {
+      return Why(absl::StrCat(jwt::AlgorithmName(*alg), " is listed twice"));
+    }
+    algorithms.push_back(*alg);
   }
-  config.signing_algorithm = *alg;
+  return algorithms;
+}
+
+absl::Status SetSigningAlgorithms(absl::string_view value,
+                                  ServerConfig& config) {
+  auto algorithms = ParseSigningAlgorithms(value);
+  if (!algorithms.ok()) return algorithms.status();
+  config.signing_algorithms = *std::move(algorithms);
+  return absl::OkStatus();
+}
+
+absl::Status SetSigningAlgorithmAlias(absl::string_view value,
+                                      ServerConfig& config) {
+  if (value.empty()) return absl::OkStatus();
+  auto algorithms = ParseSigningAlgorithms(value);
+  if (!algorithms.ok()) return algorithms.status();
+  if (algorithms->size() != 1) return Why("one algorithm only");
+  config.signing_algorithm_alias = algorithms->front();
   return absl::OkStatus();
 }
 
@@ -425,10 +459,17 @@ std::vector<Setting> KeyAndTlsSettings() {
            DurationIn(&C::store_stale_if_error, absl::ZeroDuration(),
                       absl::Minutes(10),
                       "expected a duration from 0 to 10m, such as 30s")),
-      Flag("signing-algorithm", "ES256",
-           "algorithm of new signing keys, any asymmetric JWS one: RS256, "
-           "RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA",
-           &SetSigningAlgorithm),
+      Flag("signing-algorithms", kDefaultSigningAlgorithms,
+           "the algorithms that sign, each with its own keys and rotation, "
+           "any asymmetric JWS ones: RS256, RS384, RS512, PS256, PS384, "
+           "PS512, ES256, ES384, ES512, EdDSA. The first signs access "
+           "tokens; ID tokens use the client's id_token_signed_response_alg, "
+           "else RS256 if listed, else the first",
+           &SetSigningAlgorithms),
+      Flag("signing-algorithm", "",
+           "former name, one algorithm: the same as --signing-algorithms "
+           "with only that one",
+           &SetSigningAlgorithmAlias),
       Flag("tls-cert-file", "",
            "PEM certificate chain for gRPC and HTTP (plaintext unless set); "
            "with --tls-key-file",
@@ -611,6 +652,14 @@ absl::Status CheckAcrossSettings(ServerConfig& config) {
                "required with --store=postgres (or try --store=memory)");
   }
   if (config.audience.empty()) config.audience = config.issuer;
+  if (config.signing_algorithm_alias.has_value()) {
+    if (config.signing_algorithms !=
+        *ParseSigningAlgorithms(kDefaultSigningAlgorithms)) {
+      return Bad("signing-algorithm",
+                 "is the former name of --signing-algorithms: set only one");
+    }
+    config.signing_algorithms = {*config.signing_algorithm_alias};
+  }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return Bad("tls-cert-file", "TLS needs both a certificate and a key");
   }

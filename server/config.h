@@ -75,7 +75,14 @@ struct ServerConfig {
   // While the database is unreachable, how much longer those copies keep
   // answering (storage/cache/caching_store.h, "stale if error").
   absl::Duration store_stale_if_error;
-  jwt::Algorithm signing_algorithm = jwt::Algorithm::kES256;
+  // The signing algorithms, each with its own keys (server/keys/
+  // key_manager.h): the first signs access tokens; ID tokens use the
+  // client's id_token_signed_response_alg, else RS256 when listed, else the
+  // first.
+  std::vector<jwt::Algorithm> signing_algorithms;
+  // --signing-algorithm, the former single-algorithm setting: when set, the
+  // list is that one algorithm (CheckAcrossSettings).
+  std::optional<jwt::Algorithm> signing_algorithm_alias;
   // Refresh tokens: unused this long, one expires; a family (a grant) never
   // outlives refresh_token_lifetime.
   absl::Duration refresh_token_idle_lifetime;

@@ -41,7 +41,11 @@ TEST_F(ConfigTest, MinimalConfigHasSafeDefaults) {
   EXPECT_EQ(config->grpc_listen, "127.0.0.1:50051");
   EXPECT_EQ(config->audience, "https://id.example");
   EXPECT_EQ(config->access_token_lifetime, absl::Minutes(10));
-  EXPECT_EQ(config->signing_algorithm, jwt::Algorithm::kES256);
+  // ES256 signs access tokens; RS256 is there for ID tokens (OIDC Core
+  // §15.1).
+  EXPECT_EQ(config->signing_algorithms,
+            (std::vector<jwt::Algorithm>{jwt::Algorithm::kES256,
+                                         jwt::Algorithm::kRS256}));
   EXPECT_EQ(config->kek, std::string(32, '\xaa'));
   EXPECT_EQ(config->store_cache_ttl, absl::Seconds(5));
   EXPECT_EQ(config->store_stale_if_error, absl::Seconds(30));
@@ -149,6 +153,24 @@ TEST_F(ConfigTest, StoreCacheTtlMayBeZero) {
   EXPECT_EQ(config->store_cache_ttl, absl::ZeroDuration());
 }
 
+TEST_F(ConfigTest, SigningAlgorithmsListInOrderAndTheFormerFlagIsOneOfThem) {
+  std::vector<std::string> args = Minimal();
+  args.push_back("--signing-algorithms=EdDSA, RS256,PS256");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->signing_algorithms,
+            (std::vector<jwt::Algorithm>{jwt::Algorithm::kEdDSA,
+                                         jwt::Algorithm::kRS256,
+                                         jwt::Algorithm::kPS256}));
+  // --signing-algorithm, the single-algorithm setting of old: that one only.
+  args = Minimal();
+  args.push_back("--signing-algorithm=EdDSA");
+  config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->signing_algorithms,
+            std::vector<jwt::Algorithm>{jwt::Algorithm::kEdDSA});
+}
+
 TEST_F(ConfigTest, FlagsBeatEnvironmentBeatFile) {
   files_["/conf"] = "# comment\naccess-token-lifetime = 5m\naudience = file\n";
   env_["IDENTITY_CONFIG"] = "/conf";
@@ -218,6 +240,12 @@ TEST_F(ConfigTest, ClearErrorsForBadInput) {
            {{"--access-token-lifetime=-5m"}, "--access-token-lifetime"},
            {{"--access-token-lifetime=48h"}, "--access-token-lifetime"},
            {{"--signing-algorithm=HS256"}, "--signing-algorithm"},
+           {{"--signing-algorithms=HS256"}, "--signing-algorithms"},
+           {{"--signing-algorithms=none"}, "--signing-algorithms"},
+           {{"--signing-algorithms=ES256,ES256"}, "--signing-algorithms"},
+           {{"--signing-algorithm=ES256,RS256"}, "--signing-algorithm"},
+           {{"--signing-algorithm=EdDSA", "--signing-algorithms=RS256"},
+            "--signing-algorithm"},
            {{"--tls-cert-file=/c"}, "--tls-cert-file"},
            {{"--issuer=http://id.example"}, "--issuer"},
            {{"--database-pool-size=0"}, "--database-pool-size"},

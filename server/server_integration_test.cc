@@ -139,7 +139,7 @@ TEST(ServerIntegrationTest, ServesTlsAndAuthorizesAdminCallsOnIt) {
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + token.access_token());
     ASSERT_TRUE(keys->ListKeys(&context, {}, &listed).ok());
-    EXPECT_EQ(listed.keys_size(), 2);
+    EXPECT_EQ(listed.keys_size(), 4);  // ES256 and RS256: CURRENT and NEXT.
   }
   EXPECT_EQ(server.Stop(), 0);
 }

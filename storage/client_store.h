@@ -35,6 +35,10 @@ struct ClientRecord {
   // authorization request carrying a nonce (RFC 9700 §2.1.1). False (PKCE
   // required) unless registered so.
   bool pkce_optional = false;
+  // The JWS algorithm of the client's ID tokens (OIDC Dynamic Client
+  // Registration §2 id_token_signed_response_alg), "RS256", ...; empty for
+  // the server's default.
+  std::string id_token_signed_response_alg;
   absl::Time created_at;
   absl::Time updated_at;
 
@@ -55,9 +59,9 @@ class ClientStore {
   // Up to `limit` clients with client_id > `after`, ordered by client_id.
   virtual absl::StatusOr<std::vector<ClientRecord>> ListClients(
       absl::string_view after, int limit) = 0;
-  // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional
-  // and updated_at (not the secret, public_client or created_at). NotFound if
-  // absent.
+  // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional,
+  // id_token_signed_response_alg and updated_at (not the secret, public_client
+  // or created_at). NotFound if absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.
   virtual absl::Status DeleteClient(absl::string_view client_id) = 0;

@@ -55,22 +55,32 @@ class SigningKeyStore {
   // Every key not yet removed, newest first.
   virtual absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() = 0;
 
-  // First start: stores `current` (state CURRENT) and `next` (state NEXT) if
-  // the store holds no CURRENT key. Aborted if another replica initialized
-  // it first.
+  // First start of an algorithm: stores `current` (state CURRENT) and `next`
+  // (state NEXT), both of the algorithm `current.alg`, if the store holds no
+  // CURRENT key of that algorithm (each algorithm has at most one CURRENT and
+  // one NEXT key). Aborted if another replica initialized it first;
+  // InvalidArgument when the two algorithms differ.
   virtual absl::Status InitializeSigningKeys(const SigningKeyRecord& current,
                                              const SigningKeyRecord& next) = 0;
 
-  // In one step: the CURRENT key `current_kid` becomes RETIRED (retired_at =
-  // `now`, remove_at = `remove_at`), the NEXT key `next_kid` becomes CURRENT
-  // (activated_at = `now`), and `new_next` is stored as NEXT. Aborted when
-  // `current_kid`/`next_kid` are no longer CURRENT/NEXT (another replica
-  // rotated first); nothing changes then.
+  // In one step, for one algorithm: the CURRENT key `current_kid` becomes
+  // RETIRED (retired_at = `now`, remove_at = `remove_at`), the NEXT key
+  // `next_kid` becomes CURRENT (activated_at = `now`), and `new_next` is stored
+  // as NEXT. Aborted when `current_kid`/`next_kid` are no longer CURRENT/NEXT
+  // (another replica rotated first); nothing changes then.
   virtual absl::Status RotateSigningKeys(absl::string_view current_kid,
                                          absl::string_view next_kid,
                                          const SigningKeyRecord& new_next,
                                          absl::Time now,
                                          absl::Time remove_at) = 0;
+
+  // An algorithm leaves the configuration: the CURRENT or NEXT key `kid`
+  // becomes RETIRED (retired_at = `now`, remove_at = `remove_at`), so it
+  // stops signing but still verifies what it signed until removed. Aborted
+  // when `kid` is no longer CURRENT or NEXT (another replica retired or
+  // rotated it, or it is gone); nothing changes then.
+  virtual absl::Status RetireSigningKey(absl::string_view kid, absl::Time now,
+                                        absl::Time remove_at) = 0;
 
   // Removes RETIRED keys whose remove_at is before `now`; returns how many.
   virtual absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) = 0;

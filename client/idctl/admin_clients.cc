@@ -44,6 +44,8 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   *request.mutable_grant_types() = Values(args, "grant-type");
   request.set_public_client(args.Has("public"));
   request.set_pkce_optional(args.Has("pkce-optional"));
+  request.set_id_token_signed_response_alg(
+      args.Get("id-token-alg").value_or(""));
   return CallAdminService<v1::CreateClientResponse>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         return stub.CreateClient(admin.NewCall().get(), request, response);
@@ -93,6 +95,12 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
             ListOrCurrent(args, "grant-type", "", current.grant_types());
         if (args.Has("pkce-optional")) request.set_pkce_optional(true);
         if (args.Has("pkce-required")) request.set_pkce_optional(false);
+        if (args.Has("id-token-alg")) {
+          request.set_id_token_signed_response_alg(*args.Get("id-token-alg"));
+        }
+        if (args.Has("default-id-token-alg")) {
+          request.set_id_token_signed_response_alg("");
+        }
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });
 }

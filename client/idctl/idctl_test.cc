@@ -513,6 +513,47 @@ TEST_F(IdctlServerTest, ClientsCreateWithRedirectUrisGrantTypesAndPublic) {
       << refused.err;
 }
 
+// OIDC Dynamic Client Registration §2: --id-token-alg names one of the
+// server's signing algorithms (ES256 and RS256 by default), never none.
+TEST_F(IdctlServerTest, ClientsIdTokenAlg) {
+  Json created =
+      AdminJson({"clients", "create", "--id", "rp-es", "--grant-type",
+                 "authorization_code", "--redirect-uri",
+                 "https://rp.example/cb", "--id-token-alg", "ES256"});
+  EXPECT_EQ(created["client"]["id_token_signed_response_alg"], "ES256");
+  EXPECT_EQ(AdminJson({"clients", "update", "rp-es", "--name", "RP"})
+                .value("id_token_signed_response_alg", ""),
+            "ES256");
+  EXPECT_EQ(AdminJson({"clients", "update", "rp-es", "--default-id-token-alg"})
+                .value("id_token_signed_response_alg", ""),
+            "");
+  EXPECT_EQ(Admin({"clients", "update", "rp-es", "--id-token-alg", "RS256",
+                   "--default-id-token-alg"})
+                .code,
+            kExitUsage);
+  for (const char* alg : {"none", "HS256", "PS256"}) {
+    Result refused =
+        Admin({"clients", "update", "rp-es", "--id-token-alg", alg});
+    EXPECT_EQ(refused.code, kExitInvalid) << alg;
+    EXPECT_NE(refused.err.find("id_token_signed_response_alg"),
+              std::string::npos)
+        << refused.err;
+  }
+}
+
+// Each signing algorithm rotates on its own; an algorithm the server does not
+// sign with is INVALID_ARGUMENT.
+TEST_F(IdctlServerTest, KeysRotateOneAlgorithm) {
+  Json rotated = AdminJson({"keys", "rotate", "--alg", "RS256"});
+  EXPECT_EQ(rotated["current"]["alg"], "RS256");
+  EXPECT_EQ(rotated["next"]["alg"], "RS256");
+  ASSERT_EQ(rotated["signing_keys"].size(), 4u) << rotated.dump();
+  Result refused = Admin({"keys", "rotate", "--alg", "PS256"});
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("INVALID_ARGUMENT"), std::string::npos)
+      << refused.err;
+}
+
 // RFC 9700 §2.1.1: --pkce-optional, for confidential clients only.
 TEST_F(IdctlServerTest, ClientsPkceOptional) {
   Json created = AdminJson({"clients", "create", "--id", "rp", "--grant-type",

@@ -120,11 +120,12 @@ int KeysRotate(const ParsedArgs& args, Console& console) {
   auto session = OpenAdminSession(args, console);
   if (const int* exit = std::get_if<int>(&session)) return *exit;
   const AdminSession& admin = std::get<AdminSession>(session);
+  v1::RotateKeysRequest request;
+  request.set_alg(args.Get("alg").value_or(""));
   v1::RotateKeysResponse response;
   const grpc::Status status =
       v1::KeyService::NewStub(admin.server.channel())
-          ->RotateKeys(admin.NewCall().get(), v1::RotateKeysRequest(),
-                       &response);
+          ->RotateKeys(admin.NewCall().get(), request, &response);
   return PrintResponse(status, response, console);
 }
 

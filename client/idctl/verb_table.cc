@@ -114,12 +114,14 @@ std::vector<Verb> ClientVerbs() {
        {"clients create",
         {Optional("id", "ID"), Optional("name", "NAME"),
          Repeated("allow-scope", "S"), Repeated("redirect-uri", "URI"),
-         Repeated("grant-type", "G"), Switch("public"),
-         Switch("pkce-optional")}},
+         Repeated("grant-type", "G"), Switch("public"), Switch("pkce-optional"),
+         Optional("id-token-alg", "ALG")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "
-       "client may leave PKCE out of an openid request with a nonce.",
+       "client may leave PKCE out of an openid request with a nonce. "
+       "--id-token-alg: its ID tokens' algorithm, one the server signs with "
+       "(default: the server's, RS256 when configured).",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -134,14 +136,17 @@ std::vector<Verb> ClientVerbs() {
         {Optional("name", "NAME"), Repeated("allow-scope", "S"),
          Switch("no-scopes"), Repeated("redirect-uri", "URI"),
          Switch("no-redirect-uris"), Repeated("grant-type", "G"),
-         Switch("pkce-optional"), Switch("pkce-required")},
+         Switch("pkce-optional"), Switch("pkce-required"),
+         Optional("id-token-alg", "ALG"), Switch("default-id-token-alg")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
-         {"pkce-optional", "pkce-required"}}},
+         {"pkce-optional", "pkce-required"},
+         {"id-token-alg", "default-id-token-alg"}}},
        "Change what is given (a list given replaces the current one; "
        "--no-scopes and --no-redirect-uris clear; --pkce-optional or "
-       "--pkce-required). Reads the client first: a concurrent change in "
+       "--pkce-required; --id-token-alg ALG or --default-id-token-alg). "
+       "Reads the client first: a concurrent change in "
        "between is overwritten.",
        &ClientsUpdate},
       {kAdmin,
@@ -209,8 +214,9 @@ std::vector<Verb> KeyAdminVerbs() {
        "Every signing key with its state and dates.",
        &KeysList},
       {kAdmin,
-       {"keys rotate"},
-       "Rotate now: NEXT becomes CURRENT.",
+       {"keys rotate", {Optional("alg", "ALG")}},
+       "Rotate now, each signing algorithm or only ALG: its NEXT key becomes "
+       "CURRENT.",
        &KeysRotate},
   };
 }

@@ -190,7 +190,8 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "idctl clients update --server ADDR AUTH [--name NAME] "
             "[--allow-scope S]... [--no-scopes] [--redirect-uri URI]... "
             "[--no-redirect-uris] [--grant-type G]... [--pkce-optional] "
-            "[--pkce-required] ID");
+            "[--pkce-required] [--id-token-alg ALG] [--default-id-token-alg] "
+            "ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(Synopsis(*verify),

@@ -22,6 +22,7 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   }
   out->set_public_client(client.public_client);
   out->set_pkce_optional(client.pkce_optional);
+  out->set_id_token_signed_response_alg(client.id_token_signed_response_alg);
 }
 
 void ToProto(const storage::UserRecord& user, v1::User* out) {
@@ -64,6 +65,7 @@ grpc::Status AdminServiceImpl::CreateClient(
   ClientSpec spec = SpecOf(*request);
   spec.public_client = request->public_client();
   spec.pkce_optional = request->pkce_optional();
+  spec.id_token_signed_response_alg = request->id_token_signed_response_alg();
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -98,6 +100,9 @@ grpc::Status AdminServiceImpl::UpdateClient(
   ClientSpec spec = SpecOf(*request);
   if (request->has_pkce_optional())
     spec.pkce_optional = request->pkce_optional();
+  if (request->has_id_token_signed_response_alg()) {
+    spec.id_token_signed_response_alg = request->id_token_signed_response_alg();
+  }
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());
   ToProto(*client, response);

@@ -5,8 +5,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
 #include "client/interceptor/server_credentials.h"
 #include "gtest/gtest.h"
+#include "jwt/claims.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
 #include "server/grpc/key_service.h"
@@ -72,8 +74,11 @@ class AdminServiceTest : public ::testing::Test {
 
   testing::UserFlowsFixture flows_;
   testing::OAuthFixture& fixture_ = flows_.f;
-  ClientRegistry registry_{&fixture_.store, &fixture_.hasher, &fixture_.clock,
-                           SystemRandom()};
+  ClientRegistry registry_{&fixture_.store,
+                           &fixture_.hasher,
+                           &fixture_.clock,
+                           SystemRandom(),
+                           {"ES256"}};
   AdminServiceImpl admin_service_{&registry_, &flows_.users};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
@@ -256,7 +261,7 @@ TEST_F(AdminServiceTest, ListsAndRotatesKeys) {
 TEST(ServerVerifiersTest, AcceptEverySigningAlgorithm) {
   for (jwt::Algorithm alg : ServerSigningAlgorithms()) {
     SCOPED_TRACE(jwt::AlgorithmName(alg));
-    testing::OAuthFixture fixture(KeyManagerOptions{alg});
+    testing::OAuthFixture fixture(KeyManagerOptions{{alg}});
     ASSERT_TRUE(EnsureBootstrapAdmin(fixture.store, fixture.hasher, "admin",
                                      "admin-secret", fixture.clock.Now())
                     .ok());
@@ -276,6 +281,87 @@ TEST(ServerVerifiersTest, AcceptEverySigningAlgorithm) {
                     .ok());
   }
   EXPECT_EQ(ServerSigningAlgorithms().size(), 10u);  // No HMAC, no "none".
+}
+
+// Several algorithms configured at once: a token signed by any of their
+// CURRENT keys passes introspection, the admin methods' guard (the
+// interceptor) and OwnAccessTokens, whichever signs access tokens now.
+TEST(ServerVerifiersTest, AcceptTokensOfEveryConfiguredAlgorithm) {
+  testing::OAuthFixture fixture(
+      KeyManagerOptions{{jwt::Algorithm::kES256, jwt::Algorithm::kRS256,
+                         jwt::Algorithm::kEdDSA}});
+  ASSERT_TRUE(EnsureBootstrapAdmin(fixture.store, fixture.hasher, "admin",
+                                   "admin-secret", fixture.clock.Now())
+                  .ok());
+  auto authorizer = MakeServerAuthorizer(
+      fixture.keys.get(), testing::kFixtureIssuer, &fixture.clock);
+  ASSERT_TRUE(authorizer.ok());
+  const auto snapshot = fixture.keys->snapshot();
+  ASSERT_EQ(snapshot->signing.size(), 3u);
+  EXPECT_EQ(snapshot->signer->algorithm(), jwt::Algorithm::kES256);
+  for (const AlgorithmSigners& signers : snapshot->signing) {
+    SCOPED_TRACE(jwt::AlgorithmName(signers.algorithm));
+    jwt::Claims claims;
+    claims.iss = testing::kFixtureIssuer;
+    claims.sub = "admin";
+    claims.aud = {testing::kFixtureAudience};
+    claims.iat = absl::ToUnixSeconds(fixture.clock.Now());
+    claims.exp = absl::ToUnixSeconds(fixture.clock.Now()) + 600;
+    claims.jti = absl::StrCat("jti-", jwt::AlgorithmName(signers.algorithm));
+    claims.other["client_id"] = "admin";
+    claims.other["scope"] = "identity.admin";
+    auto token = signers.access_token_signer->Sign(claims);
+    ASSERT_TRUE(token.ok()) << token.status();
+    auto introspection =
+        fixture.introspector.Introspect("admin", "admin-secret", *token);
+    ASSERT_TRUE(introspection.ok()) << introspection.status();
+    EXPECT_TRUE(introspection->active);
+    EXPECT_TRUE((*authorizer)
+                    ->Authorize("/identity.v1.KeyService/RotateKeys",
+                                {"Bearer " + *token})
+                    .ok());
+  }
+}
+
+// OIDC Dynamic Client Registration §2: id_token_signed_response_alg names
+// one of the server's signing algorithms; never "none" (OIDC Core §2: ID
+// tokens are signed here), never HMAC, never one not configured.
+TEST_F(AdminServiceTest, IdTokenAlgorithmMustBeAConfiguredSigningAlgorithm) {
+  for (const char* alg : {"none", "HS256", "RS256", "es256", "ES256 "}) {
+    SCOPED_TRACE(alg);
+    v1::CreateClientRequest create;
+    create.set_client_id("rp");
+    create.set_id_token_signed_response_alg(alg);
+    v1::CreateClientResponse created;
+    grpc::Status status = Create(admin_token_, create, &created);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(ReasonOf(status), "invalid_request");
+    EXPECT_NE(status.error_message().find("id_token_signed_response_alg"),
+              std::string::npos);
+  }
+  v1::CreateClientRequest create;
+  create.set_client_id("rp");
+  create.set_id_token_signed_response_alg("ES256");
+  v1::CreateClientResponse created;
+  ASSERT_TRUE(Create(admin_token_, create, &created).ok());
+  EXPECT_EQ(created.client().id_token_signed_response_alg(), "ES256");
+  // Update: unset leaves it, "none" is refused, empty goes back to default.
+  v1::UpdateClientRequest update;
+  update.set_client_id("rp");
+  update.set_name("RP");
+  v1::Client updated;
+  ASSERT_TRUE(
+      admin_->UpdateClient(Context(admin_token_).get(), update, &updated).ok());
+  EXPECT_EQ(updated.id_token_signed_response_alg(), "ES256");
+  update.set_id_token_signed_response_alg("none");
+  EXPECT_EQ(admin_->UpdateClient(Context(admin_token_).get(), update, &updated)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  update.set_id_token_signed_response_alg("");
+  ASSERT_TRUE(
+      admin_->UpdateClient(Context(admin_token_).get(), update, &updated).ok());
+  EXPECT_EQ(updated.id_token_signed_response_alg(), "");
+  EXPECT_EQ(fixture_.store.GetClient("rp")->id_token_signed_response_alg, "");
 }
 
 TEST_F(AdminServiceTest, ARevokedAdminTokenIsRefused) {

@@ -1,5 +1,9 @@
 #include "server/grpc/key_service.h"
 
+#include <optional>
+#include <string>
+
+#include "jwt/algorithm.h"
 #include "jwt/json.h"
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/timestamp.h"
@@ -72,9 +76,17 @@ grpc::Status KeyServiceImpl::ListKeys(grpc::ServerContext*,
 }
 
 grpc::Status KeyServiceImpl::RotateKeys(grpc::ServerContext*,
-                                        const v1::RotateKeysRequest*,
+                                        const v1::RotateKeysRequest* request,
                                         v1::RotateKeysResponse* response) {
-  if (absl::Status s = keys_->RotateNow(); !s.ok()) {
+  std::optional<jwt::Algorithm> alg;
+  if (!request->alg().empty()) {
+    alg = jwt::AlgorithmFromName(request->alg());
+    if (!alg.has_value()) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          "alg: not a JWS algorithm this server knows"));
+    }
+  }
+  if (absl::Status s = keys_->RotateNow(alg); !s.ok()) {
     if (s.code() == absl::StatusCode::kAborted) {
       s = absl::AbortedError(
           "another replica rotated the keys at the same moment; the keys "
@@ -83,12 +95,15 @@ grpc::Status KeyServiceImpl::RotateKeys(grpc::ServerContext*,
     return ToGrpcStatus(s);
   }
   const std::shared_ptr<const KeySnapshot> snapshot = keys_->snapshot();
+  const std::string shown(
+      jwt::AlgorithmName(alg.value_or(snapshot->signing.front().algorithm)));
   for (const storage::SigningKeyRecord& key : snapshot->keys) {
-    if (key.state == storage::KeyState::kCurrent) {
-      ToProto(key, response->mutable_current());
-    } else if (key.state == storage::KeyState::kNext) {
-      ToProto(key, response->mutable_next());
-    }
+    if (key.state == storage::KeyState::kRetired) continue;
+    ToProto(key, response->add_signing_keys());
+    if (key.alg != shown) continue;
+    ToProto(key, key.state == storage::KeyState::kCurrent
+                     ? response->mutable_current()
+                     : response->mutable_next());
   }
   return grpc::Status::OK;
 }

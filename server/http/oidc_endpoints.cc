@@ -535,16 +535,15 @@ void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
 
 std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
   const std::string& base = deps.issuer;
-  std::vector<std::string> algs;
-  // The key signing now first; every algorithm a published key may use.
+  // Exactly the algorithms that sign ID tokens, each with a CURRENT key in
+  // the JWKS (OIDC Discovery §3); the default for clients that ask for none
+  // first (OIDC Core §15.1: RS256 when configured).
   const auto snapshot = deps.keys->snapshot();
-  algs.push_back(
-      std::string(jwt::AlgorithmName(snapshot->id_token_signer->algorithm())));
-  for (jwt::Algorithm alg : ServerSigningAlgorithms()) {
-    std::string name(jwt::AlgorithmName(alg));
-    if (std::find(algs.begin(), algs.end(), name) == algs.end()) {
-      algs.push_back(name);
-    }
+  std::vector<std::string> algs = {
+      std::string(jwt::AlgorithmName(snapshot->id_token_signer->algorithm()))};
+  for (const std::string& name :
+       AlgorithmNames(snapshot->SigningAlgorithms())) {
+    if (name != algs.front()) algs.push_back(name);
   }
   std::vector<std::string> pkce = {"S256"};
   if (deps.allow_plain_pkce) pkce.push_back("plain");

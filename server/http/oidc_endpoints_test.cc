@@ -5,6 +5,7 @@
 // helpers they use.
 #include "server/http/oidc_endpoints.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -232,11 +233,53 @@ TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
         << endpoint;
   }
   EXPECT_EQ(doc["code_challenge_methods_supported"], jwt::Json({"S256"}));
-  EXPECT_EQ(doc["id_token_signing_alg_values_supported"][0], "ES256");
+  EXPECT_EQ(doc["id_token_signing_alg_values_supported"], jwt::Json({"ES256"}));
   EXPECT_EQ(doc["authorization_response_iss_parameter_supported"], true);
   const Response jwks = GetPath("/jwks");
   EXPECT_EQ(jwks.status, 200);
   EXPECT_EQ(jwks.body.find("\"d\""), std::string::npos);  // Public keys only.
+  // What discovery lists, /jwks can verify.
+  const jwt::Json set = TokenJson(jwks);
+  for (const auto& alg : doc["id_token_signing_alg_values_supported"]) {
+    bool published = false;
+    for (const auto& key : set["keys"]) published |= key["alg"] == alg;
+    EXPECT_TRUE(published) << alg;
+  }
+}
+
+// OIDC Discovery §3: id_token_signing_alg_values_supported lists exactly the
+// algorithms that sign, each with a CURRENT key in the JWKS; the default
+// (RS256 when configured, else the first) comes first.
+TEST(DiscoveryDocumentTest, ListsExactlyTheAlgorithmsWithACurrentKey) {
+  for (const std::vector<jwt::Algorithm>& algorithms :
+       std::vector<std::vector<jwt::Algorithm>>{
+           {jwt::Algorithm::kEdDSA, jwt::Algorithm::kES256},
+           {jwt::Algorithm::kES256, jwt::Algorithm::kRS256}}) {
+    testing::OAuthFixture fixture(KeyManagerOptions{algorithms});
+    OidcEndpointsDeps deps;
+    deps.issuer = "https://id.example";
+    deps.keys = fixture.keys.get();
+    const jwt::Json doc = jwt::Json::parse(DiscoveryDocument(deps));
+    std::vector<std::string> expected = AlgorithmNames(algorithms);
+    if (algorithms.back() == jwt::Algorithm::kRS256) {
+      std::reverse(expected.begin(), expected.end());  // RS256 first.
+    }
+    EXPECT_EQ(doc["id_token_signing_alg_values_supported"],
+              jwt::Json(expected));
+    const auto snapshot = fixture.keys->snapshot();
+    for (const std::string& alg : expected) {
+      int current = 0;
+      for (const storage::SigningKeyRecord& key : snapshot->keys) {
+        if (key.alg != alg || key.state != storage::KeyState::kCurrent) {
+          continue;
+        }
+        ++current;
+        const jwt::Jwk* published = snapshot->jwks->FindByKid(key.kid);
+        ASSERT_NE(published, nullptr) << alg;
+      }
+      EXPECT_EQ(current, 1) << alg;
+    }
+  }
 }
 
 TEST_F(OidcEndpointsTest, TheLoginPageCarriesTheRequestEscapedWithACsrfToken) {

@@ -49,13 +49,13 @@ class KeyManagerPostgresTest : public ::testing::Test {
     std::unique_ptr<KeyManager> manager;
   };
 
-  Replica Start() {
+  Replica Start(KeyManagerOptions key_options = {}) {
     Replica replica;
     auto store = storage::PostgresStore::Open(options_);
     EXPECT_TRUE(store.ok()) << store.status();
     replica.store = *std::move(store);
-    auto manager = KeyManager::Create(replica.store.get(), &sealer_, &clock_,
-                                      KeyManagerOptions());
+    auto manager =
+        KeyManager::Create(replica.store.get(), &sealer_, &clock_, key_options);
     EXPECT_TRUE(manager.ok()) << manager.status();
     if (manager.ok()) replica.manager = *std::move(manager);
     return replica;
@@ -98,6 +98,47 @@ TEST_F(KeyManagerPostgresTest, DueReplicasRotateOnceAndConverge) {
   ASSERT_TRUE(b.manager->Refresh().ok());
   EXPECT_EQ(Current(*a.manager->snapshot()), Current(*b.manager->snapshot()));
   EXPECT_EQ(a.manager->snapshot()->keys.size(), 3u);
+}
+
+// Several algorithms: replicas starting together create one CURRENT and one
+// NEXT key per algorithm between them (migration 8's per-algorithm unique
+// indexes), and each algorithm rotates once however many replicas are due.
+TEST_F(KeyManagerPostgresTest, ReplicasAgreeOnEachAlgorithmsKeys) {
+  const KeyManagerOptions two{{jwt::Algorithm::kES256, jwt::Algorithm::kEdDSA}};
+  std::vector<Replica> replicas(4);
+  std::vector<std::thread> threads;
+  for (auto& replica : replicas) {
+    threads.emplace_back([&] { replica = Start(two); });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& replica : replicas) {
+    ASSERT_NE(replica.manager, nullptr);
+    ASSERT_TRUE(replica.manager->Refresh().ok());
+    EXPECT_EQ(replica.manager->snapshot()->keys.size(), 4u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(replica.manager->snapshot()
+                    ->signing[i]
+                    .access_token_signer->key()
+                    .kid(),
+                replicas[0]
+                    .manager->snapshot()
+                    ->signing[i]
+                    .access_token_signer->key()
+                    .kid());
+    }
+  }
+  clock_.Advance(absl::Hours(25));
+  threads.clear();
+  for (auto& replica : replicas) {
+    threads.emplace_back([&] { (void)replica.manager->Maintain(); });
+  }
+  for (auto& t : threads) t.join();
+  auto keys = replicas[0].store->ListSigningKeys();
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(keys->size(), 6u);  // Each: one RETIRED, one CURRENT, one NEXT.
+  int retired = 0;
+  for (const auto& key : *keys) retired += key.state == KeyState::kRetired;
+  EXPECT_EQ(retired, 2);
 }
 
 }  // namespace

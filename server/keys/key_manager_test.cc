@@ -180,7 +180,7 @@ TEST_F(KeyManagerTest, AnotherKekCannotOpenTheKeys) {
 }
 
 TEST_F(KeyManagerTest, OtherAlgorithmsAreConfigurable) {
-  options_.algorithm = jwt::Algorithm::kEdDSA;
+  options_.algorithms = {jwt::Algorithm::kEdDSA};
   auto manager = NewManager();
   EXPECT_EQ(manager->snapshot()->signer->algorithm(), jwt::Algorithm::kEdDSA);
   EXPECT_TRUE(
@@ -192,6 +192,150 @@ TEST_F(KeyManagerTest, RejectsBadOptions) {
   EXPECT_EQ(
       KeyManager::Create(&store_, &sealer_, &clock_, options_).status().code(),
       absl::StatusCode::kInvalidArgument);
+  options_.rotation_period = absl::Hours(1);
+  for (const std::vector<jwt::Algorithm>& algorithms :
+       std::vector<std::vector<jwt::Algorithm>>{
+           {},
+           {jwt::Algorithm::kHS256},
+           {jwt::Algorithm::kES256, jwt::Algorithm::kES256}}) {
+    options_.algorithms = algorithms;
+    EXPECT_EQ(KeyManager::Create(&store_, &sealer_, &clock_, options_)
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(store_.ListSigningKeys()->empty());
+}
+
+// The keys of one algorithm in `snapshot`, by state.
+std::vector<std::string> KidsOf(const KeySnapshot& snapshot,
+                                absl::string_view alg, KeyState state) {
+  std::vector<std::string> kids;
+  for (const auto& key : snapshot.keys) {
+    if (key.alg == alg && key.state == state) kids.push_back(key.kid);
+  }
+  return kids;
+}
+
+// OIDC Core §15.1: RS256 for ID tokens beside a faster access-token
+// algorithm; each configured algorithm has its own CURRENT and NEXT key.
+TEST_F(KeyManagerTest, EachAlgorithmHasItsOwnCurrentAndNextKey) {
+  options_.algorithms = {jwt::Algorithm::kES256, jwt::Algorithm::kRS256};
+  auto manager = NewManager();
+  const auto snapshot = manager->snapshot();
+  EXPECT_EQ(snapshot->keys.size(), 4u);
+  EXPECT_EQ(snapshot->jwks->keys().size(), 4u);
+  for (const char* alg : {"ES256", "RS256"}) {
+    EXPECT_EQ(KidsOf(*snapshot, alg, KeyState::kCurrent).size(), 1u) << alg;
+    EXPECT_EQ(KidsOf(*snapshot, alg, KeyState::kNext).size(), 1u) << alg;
+  }
+  // Access tokens: the first; ID tokens: RS256, the OIDC default.
+  EXPECT_EQ(snapshot->signer->algorithm(), jwt::Algorithm::kES256);
+  EXPECT_EQ(snapshot->id_token_signer->algorithm(), jwt::Algorithm::kRS256);
+  EXPECT_EQ(snapshot->IdTokenSigner(jwt::Algorithm::kES256)->algorithm(),
+            jwt::Algorithm::kES256);
+  EXPECT_EQ(snapshot->IdTokenSigner(jwt::Algorithm::kPS256), nullptr);
+  EXPECT_EQ(snapshot->SigningAlgorithms(), options_.algorithms);
+  EXPECT_EQ(snapshot->signing[1].access_token_signer->key().kid(),
+            KidsOf(*snapshot, "RS256", KeyState::kCurrent)[0]);
+  // A second replica finds them and creates none.
+  auto b = NewManager();
+  EXPECT_EQ(store_.ListSigningKeys()->size(), 4u);
+}
+
+TEST_F(KeyManagerTest, IdTokensUseTheFirstAlgorithmWithoutRs256) {
+  EXPECT_EQ(
+      DefaultIdTokenAlgorithm({jwt::Algorithm::kEdDSA, jwt::Algorithm::kES256}),
+      jwt::Algorithm::kEdDSA);
+  EXPECT_EQ(
+      DefaultIdTokenAlgorithm({jwt::Algorithm::kES256, jwt::Algorithm::kRS256}),
+      jwt::Algorithm::kRS256);
+}
+
+TEST_F(KeyManagerTest, AlgorithmsRotateOnTheirOwnSchedules) {
+  options_.algorithms = {jwt::Algorithm::kES256, jwt::Algorithm::kEdDSA};
+  auto manager = NewManager();
+  const auto before = manager->snapshot();
+  // Rotating one algorithm on demand moves only its keys.
+  clock_.Advance(absl::Hours(12));
+  ASSERT_TRUE(manager->RotateNow(jwt::Algorithm::kEdDSA).ok());
+  auto after = manager->snapshot();
+  EXPECT_EQ(KidsOf(*after, "ES256", KeyState::kCurrent),
+            KidsOf(*before, "ES256", KeyState::kCurrent));
+  EXPECT_EQ(KidsOf(*after, "EdDSA", KeyState::kCurrent),
+            KidsOf(*before, "EdDSA", KeyState::kNext));
+  EXPECT_EQ(KidsOf(*after, "EdDSA", KeyState::kRetired),
+            KidsOf(*before, "EdDSA", KeyState::kCurrent));
+  // 24 h after start only ES256 is due; EdDSA became current 12 h ago.
+  clock_.Advance(absl::Hours(12));
+  EXPECT_TRUE(*manager->Maintain());
+  const auto due = manager->snapshot();
+  EXPECT_EQ(KidsOf(*due, "ES256", KeyState::kCurrent),
+            KidsOf(*before, "ES256", KeyState::kNext));
+  EXPECT_EQ(KidsOf(*due, "EdDSA", KeyState::kCurrent),
+            KidsOf(*after, "EdDSA", KeyState::kCurrent));
+  // Not configured: refused, nothing rotates.
+  EXPECT_EQ(manager->RotateNow(jwt::Algorithm::kRS256).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Every algorithm at once.
+  ASSERT_TRUE(manager->RotateNow().ok());
+  EXPECT_EQ(KidsOf(*manager->snapshot(), "ES256", KeyState::kRetired).size(),
+            1u + KidsOf(*due, "ES256", KeyState::kRetired).size());
+  EXPECT_EQ(KidsOf(*manager->snapshot(), "EdDSA", KeyState::kCurrent),
+            KidsOf(*due, "EdDSA", KeyState::kNext));
+}
+
+// An algorithm left out of the configuration stops signing at once; its
+// keys are retired by maintenance and stay published for
+// retired_key_lifetime, so tokens it signed still verify until then.
+TEST_F(KeyManagerTest, AnAlgorithmRemovedIsRetiredThenRemoved) {
+  options_.algorithms = {jwt::Algorithm::kES256, jwt::Algorithm::kEdDSA};
+  auto old_config = NewManager();
+  jwt::Claims claims;
+  claims.exp = absl::ToUnixSeconds(clock_.Now() + absl::Minutes(10));
+  auto eddsa_token = old_config->snapshot()
+                         ->IdTokenSigner(jwt::Algorithm::kEdDSA)
+                         ->Sign(claims);
+  ASSERT_TRUE(eddsa_token.ok());
+  options_.algorithms = {jwt::Algorithm::kES256};
+  auto manager = NewManager();
+  EXPECT_EQ(manager->snapshot()->SigningAlgorithms(), options_.algorithms);
+  EXPECT_EQ(manager->snapshot()->IdTokenSigner(jwt::Algorithm::kEdDSA),
+            nullptr);
+  ASSERT_TRUE(manager->Maintain().ok());
+  const auto retired = manager->snapshot();
+  EXPECT_TRUE(KidsOf(*retired, "EdDSA", KeyState::kCurrent).empty());
+  EXPECT_TRUE(KidsOf(*retired, "EdDSA", KeyState::kNext).empty());
+  EXPECT_EQ(KidsOf(*retired, "EdDSA", KeyState::kRetired).size(), 2u);
+  jwt::VerifierOptions options;
+  options.clock = &clock_;
+  options.skip_issuer_check = true;
+  options.skip_audience_check = true;
+  options.required_typ = "JWT";
+  auto verifier = jwt::JwtVerifier::Create(options);
+  EXPECT_TRUE(verifier->Verify(*eddsa_token, *retired->jwks).ok());
+  clock_.Advance(absl::Minutes(16));
+  ASSERT_TRUE(manager->Maintain().ok());
+  EXPECT_TRUE(
+      KidsOf(*manager->snapshot(), "EdDSA", KeyState::kRetired).empty());
+  EXPECT_EQ(manager->snapshot()->keys.size(), 2u);
+}
+
+// A replica configured with an algorithm the store has no key for (it was
+// added to the configuration, or another replica retired it) creates it.
+TEST_F(KeyManagerTest, MaintenanceCreatesKeysForAConfiguredAlgorithm) {
+  auto es256_only = NewManager();
+  options_.algorithms = {jwt::Algorithm::kES256, jwt::Algorithm::kEdDSA};
+  auto both = NewManager();
+  EXPECT_EQ(store_.ListSigningKeys()->size(), 4u);
+  // The ES256-only replica retires EdDSA's keys...
+  ASSERT_TRUE(es256_only->Maintain().ok());
+  EXPECT_EQ(both->Refresh().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(both->snapshot()->IdTokenSigner(jwt::Algorithm::kEdDSA), nullptr)
+      << "the last good snapshot keeps serving";
+  // ...and the other's maintenance makes new ones.
+  ASSERT_TRUE(both->Maintain().ok());
+  EXPECT_EQ(KidsOf(*both->snapshot(), "EdDSA", KeyState::kCurrent).size(), 1u);
 }
 
 }  // namespace

@@ -139,8 +139,8 @@ KeyMetrics::KeyMetrics(Registry* registry, const server::KeyManager* keys,
   refreshed_error_ = &refreshes->Get({{"result", "error"}});
   Gauge* age = &MustRegister(BuildGauge()
                                  .Name("identity_signing_key_age_seconds")
-                                 .Help("How long the key now signing has "
-                                       "been current.")
+                                 .Help("How long the oldest key now signing "
+                                       "(one per algorithm) has been current.")
                                  .Register(*registry))
                     ->Get({});
   MustRegister(BuildGauge()

@@ -142,6 +142,7 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   claims.auth_time = code->auth_time;
   claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
   claims.now = now;
+  claims.id_token_alg = client->id_token_signed_response_alg;
   // The refresh token goes in before the redemption: a concurrent second
   // redemption, which fails and revokes the family, then always finds it
   // (and the access token it records).

@@ -102,6 +102,26 @@ absl::Status CheckPkceOptional(const ClientSpec& spec, bool public_client) {
   return absl::OkStatus();
 }
 
+}  // namespace
+
+absl::Status ClientRegistry::CheckIdTokenAlg(const ClientSpec& spec) const {
+  const std::string alg = spec.id_token_signed_response_alg.value_or("");
+  if (alg.empty()) return absl::OkStatus();
+  if (std::find(signing_algorithms_.begin(), signing_algorithms_.end(), alg) !=
+      signing_algorithms_.end()) {
+    return absl::OkStatus();
+  }
+  // OIDC Core §2: an ID token MUST be signed; "none" is never allowed here,
+  // nor HMAC (the server signs with private keys only).
+  return OAuthFailure(
+      OAuthError::kInvalidRequest,
+      absl::StrCat("id_token_signed_response_alg \"", alg.substr(0, 32),
+                   "\" is not one of the server's signing algorithms (",
+                   absl::StrJoin(signing_algorithms_, ", "), ")"));
+}
+
+namespace {
+
 absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
   spec.grant_types = Unique(std::move(spec.grant_types));
   if (spec.grant_types.empty()) spec.grant_types = {"client_credentials"};
@@ -200,6 +220,7 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   if (absl::Status s = CheckPkceOptional(spec, spec.public_client); !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckIdTokenAlg(spec); !s.ok()) return s;
   CreatedClient created;
   storage::ClientRecord& client = created.client;
   client.client_id = std::move(spec.client_id);
@@ -209,6 +230,8 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.grant_types = std::move(spec.grant_types);
   client.public_client = spec.public_client;
   client.pkce_optional = spec.pkce_optional.value_or(false);
+  client.id_token_signed_response_alg =
+      spec.id_token_signed_response_alg.value_or("");
   if (!client.public_client) {
     created.client_secret = GenerateClientSecret(random_);
     client.secret_hash = hasher_->Hash(created.client_secret);
@@ -259,8 +282,12 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = CheckIdTokenAlg(spec); !s.ok()) return s;
   if (spec.pkce_optional.has_value()) {
     client->pkce_optional = *spec.pkce_optional;
+  }
+  if (spec.id_token_signed_response_alg.has_value()) {
+    client->id_token_signed_response_alg = *spec.id_token_signed_response_alg;
   }
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);

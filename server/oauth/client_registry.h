@@ -39,6 +39,11 @@ struct ClientSpec {
   // OpenID Connect request with a nonce; refused for a public client. Unset:
   // false on create, unchanged on update.
   std::optional<bool> pkce_optional = std::nullopt;
+  // OIDC Dynamic Client Registration §2: the JWS algorithm of the client's
+  // ID tokens, one of the server's signing algorithms ("none" and HMAC are
+  // never among them); "" for the server's default. Unset: "" on create,
+  // unchanged on update.
+  std::optional<std::string> id_token_signed_response_alg = std::nullopt;
 };
 
 struct CreatedClient {
@@ -59,12 +64,16 @@ struct ClientPage {
 // (Unavailable...). A failed call changes nothing.
 class ClientRegistry {
  public:
+  // `signing_algorithms`: what id_token_signed_response_alg may name (the
+  // server's configured signing algorithms, "RS256", ...).
   ClientRegistry(storage::ClientStore* store, const ClientSecretHasher* hasher,
-                 const jwt::Clock* clock, RandomSource random)
+                 const jwt::Clock* clock, RandomSource random,
+                 std::vector<std::string> signing_algorithms)
       : store_(store),
         hasher_(hasher),
         clock_(clock),
-        random_(std::move(random)) {}
+        random_(std::move(random)),
+        signing_algorithms_(std::move(signing_algorithms)) {}
 
   absl::StatusOr<CreatedClient> Create(ClientSpec spec) const;
   absl::StatusOr<storage::ClientRecord> Get(absl::string_view client_id) const;
@@ -82,6 +91,9 @@ class ClientRegistry {
   const ClientSecretHasher* const hasher_;
   const jwt::Clock* const clock_;
   const RandomSource random_;
+  const std::vector<std::string> signing_algorithms_;
+
+  absl::Status CheckIdTokenAlg(const ClientSpec& spec) const;
 };
 
 // Whether `client_id` is 1 to 128 characters from [A-Za-z0-9._~-].

@@ -20,8 +20,11 @@ class ClientRegistryTest : public ::testing::Test {
   }
 
   testing::OAuthFixture fixture_;
-  ClientRegistry registry_{&fixture_.store, &fixture_.hasher, &fixture_.clock,
-                           SystemRandom()};
+  ClientRegistry registry_{&fixture_.store,
+                           &fixture_.hasher,
+                           &fixture_.clock,
+                           SystemRandom(),
+                           {"ES256", "RS256"}};
 };
 
 TEST_F(ClientRegistryTest, CreatesWithAGeneratedIdAndASecretShownOnce) {

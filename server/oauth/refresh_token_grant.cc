@@ -109,6 +109,7 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   claims.auth_time = old->auth_time;
   claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
   claims.now = now;
+  claims.id_token_alg = client->id_token_signed_response_alg;
   // The new refresh token records the access token minted with it.
   auto refresh_token = Rotate(*old, claims.jti, now);
   if (!refresh_token.ok()) return refresh_token.status();

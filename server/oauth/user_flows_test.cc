@@ -38,6 +38,9 @@ std::optional<OAuthError> ErrorOf(const absl::Status& status) {
 
 class UserFlowsTest : public ::testing::Test {
  protected:
+  explicit UserFlowsTest(KeyManagerOptions key_options = {})
+      : u_(std::move(key_options)) {}
+
   void SetUp() override {
     ASSERT_TRUE(f_.AddClient("worker", "worker-secret").ok());
     AddClient("web", false, {"authorization_code", "refresh_token"});
@@ -120,7 +123,7 @@ class UserFlowsTest : public ::testing::Test {
     options.issuer = kFixtureIssuer;
     options.audiences = {audience};
     options.required_typ = typ;
-    options.allowed_algorithms = {jwt::Algorithm::kES256};
+    options.allowed_algorithms = f_.keys->snapshot()->SigningAlgorithms();
     auto verified = jwt::JwtVerifier::Create(options)->Verify(
         token, *f_.keys->snapshot()->jwks);
     EXPECT_TRUE(verified.ok()) << verified.status();
@@ -1143,6 +1146,61 @@ TEST_F(GrantRevocationTest, RefreshTokensIntrospectToTheirOwnClientOnly) {
   EXPECT_FALSE(Active(issued->refresh_token, "worker"));
   ASSERT_TRUE(tokens_.Exchange(Refresh(issued->refresh_token)).ok());
   EXPECT_FALSE(Active(issued->refresh_token));  // Rotated.
+}
+
+// --- Several signing algorithms (OIDC Core §15.1) ---
+
+class SeveralAlgorithmsTest : public UserFlowsTest {
+ protected:
+  SeveralAlgorithmsTest()
+      : UserFlowsTest(KeyManagerOptions{
+            {jwt::Algorithm::kES256, jwt::Algorithm::kRS256}}) {}
+
+  static jwt::Algorithm AlgOf(const std::string& token) {
+    auto jws = jwt::Jws::Parse(token);
+    EXPECT_TRUE(jws.ok()) << jws.status();
+    return jws.ok() ? jws->header().alg : jwt::Algorithm::kHS256;
+  }
+
+  void SetIdTokenAlg(const std::string& client_id, const std::string& alg) {
+    storage::ClientRecord client = *f_.store.GetClient(client_id);
+    client.id_token_signed_response_alg = alg;
+    ASSERT_TRUE(f_.store.UpdateClient(client).ok());
+  }
+};
+
+// OIDC Core §15.1 and Dynamic Client Registration §2: RS256 is the default
+// for ID tokens; access tokens keep the first configured algorithm.
+TEST_F(SeveralAlgorithmsTest, IdTokensDefaultToRs256AccessTokensToTheFirst) {
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(AlgOf(issued->access_token), jwt::Algorithm::kES256);
+  EXPECT_EQ(AlgOf(issued->id_token), jwt::Algorithm::kRS256);
+  const jwt::Claims id = Verify(issued->id_token, "JWT", "web");
+  EXPECT_EQ(id.GetString("at_hash"),
+            AccessTokenHash(issued->access_token, jwt::Algorithm::kRS256));
+}
+
+TEST_F(SeveralAlgorithmsTest, AClientGetsIdTokensInItsRegisteredAlgorithm) {
+  SetIdTokenAlg("web", "ES256");
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(AlgOf(issued->id_token), jwt::Algorithm::kES256);
+  EXPECT_EQ(Verify(issued->id_token, "JWT", "web").GetString("nonce"),
+            "n-0S6_WzA2Mj");
+  // And on refresh (OIDC Core §12.2).
+  auto refreshed = tokens_.Exchange(Refresh(issued->refresh_token));
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+  EXPECT_EQ(AlgOf(refreshed->id_token), jwt::Algorithm::kES256);
+}
+
+// A registration naming an algorithm the server no longer signs with (the
+// configuration changed): no ID token in another algorithm, a clear error.
+TEST_F(SeveralAlgorithmsTest, AnAlgorithmNoLongerConfiguredIsAnError) {
+  SetIdTokenAlg("web", "PS256");
+  auto issued = tokens_.Exchange(Exchange(Code()));
+  EXPECT_EQ(issued.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(issued.status().message(), "PS256"));
 }
 
 }  // namespace

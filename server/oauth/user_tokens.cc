@@ -3,9 +3,12 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "jwt/algorithm.h"
 #include "jwt/base64url.h"
 #include "server/oauth/oauth_error.h"
 
@@ -73,9 +76,19 @@ absl::StatusOr<std::string> UserTokenMinter::AccessToken(
 absl::StatusOr<std::string> UserTokenMinter::IdToken(
     const storage::UserRecord& user, absl::string_view client_id,
     const std::vector<std::string>& scopes, absl::Time auth_time,
-    absl::string_view nonce, absl::string_view access_token,
-    absl::Time now) const {
+    absl::string_view nonce, absl::string_view access_token, absl::Time now,
+    absl::string_view alg) const {
   const std::shared_ptr<const KeySnapshot> keys = keys_->snapshot();
+  std::shared_ptr<const jwt::JwtSigner> signer = keys->id_token_signer;
+  if (!alg.empty()) {
+    const std::optional<jwt::Algorithm> wanted = jwt::AlgorithmFromName(alg);
+    if (wanted.has_value()) signer = keys->IdTokenSigner(*wanted);
+    if (!wanted.has_value() || signer == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the client's id_token_signed_response_alg ", alg,
+          " is not a configured signing algorithm; update the client"));
+    }
+  }
   jwt::Claims claims;
   claims.iss = options_.issuer;
   claims.sub = user.user_id;
@@ -87,7 +100,7 @@ absl::StatusOr<std::string> UserTokenMinter::IdToken(
   if (!nonce.empty()) claims.other["nonce"] = std::string(nonce);
   if (!access_token.empty()) {
     claims.other["at_hash"] =
-        AccessTokenHash(access_token, keys->id_token_signer->algorithm());
+        AccessTokenHash(access_token, signer->algorithm());
   }
   if (HasScope(scopes, "profile")) {
     if (!user.name.empty()) claims.other["name"] = user.name;
@@ -97,7 +110,7 @@ absl::StatusOr<std::string> UserTokenMinter::IdToken(
     claims.other["email"] = user.email;
     claims.other["email_verified"] = user.email_verified;
   }
-  return keys->id_token_signer->Sign(claims);
+  return signer->Sign(claims);
 }
 
 absl::StatusOr<IssuedToken> UserTokenMinter::Issue(
@@ -110,8 +123,9 @@ absl::StatusOr<IssuedToken> UserTokenMinter::Issue(
   issued.expires_in = absl::ToInt64Seconds(options_.access_token_lifetime);
   issued.scope = absl::StrJoin(claims.scopes, " ");
   if (HasScope(claims.scopes, "openid")) {
-    auto id = IdToken(user, claims.client_id, claims.scopes, claims.auth_time,
-                      nonce, issued.access_token, claims.now);
+    auto id =
+        IdToken(user, claims.client_id, claims.scopes, claims.auth_time, nonce,
+                issued.access_token, claims.now, claims.id_token_alg);
     if (!id.ok()) return id.status();
     issued.id_token = *std::move(id);
   }

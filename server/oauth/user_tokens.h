@@ -36,6 +36,9 @@ struct UserAccessClaims {
   absl::Time auth_time;
   std::string jti;
   absl::Time now;
+  // The client's id_token_signed_response_alg: the algorithm of its ID
+  // tokens; empty for the server's default (KeySnapshot::id_token_signer).
+  std::string id_token_alg;
 };
 
 // Thread-safe. `keys` must outlive it.
@@ -50,14 +53,15 @@ class UserTokenMinter {
 
   // iss, sub, aud (the client), azp, exp, iat, auth_time, nonce (if not
   // empty), at_hash of `access_token`; name and preferred_username with
-  // scope profile, email and email_verified with scope email.
-  absl::StatusOr<std::string> IdToken(const storage::UserRecord& user,
-                                      absl::string_view client_id,
-                                      const std::vector<std::string>& scopes,
-                                      absl::Time auth_time,
-                                      absl::string_view nonce,
-                                      absl::string_view access_token,
-                                      absl::Time now) const;
+  // scope profile, email and email_verified with scope email. Signed in
+  // `alg` (the server's default when empty); FailedPrecondition when `alg`
+  // is no longer a configured signing algorithm (OIDC Dynamic Client
+  // Registration §2: the client's ID tokens MUST use it).
+  absl::StatusOr<std::string> IdToken(
+      const storage::UserRecord& user, absl::string_view client_id,
+      const std::vector<std::string>& scopes, absl::Time auth_time,
+      absl::string_view nonce, absl::string_view access_token, absl::Time now,
+      absl::string_view alg = "") const;
 
   // The response of a grant: the access token for `claims`, and an ID token
   // for `user` (with `nonce` when not empty) when openid is among the

@@ -64,6 +64,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.redirect_uris = client.redirect_uris;
   it->second.grant_types = client.grant_types;
   it->second.pkce_optional = client.pkce_optional;
+  it->second.id_token_signed_response_alg = client.id_token_signed_response_alg;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }
@@ -118,9 +119,12 @@ absl::StatusOr<std::vector<SigningKeyRecord>> MemoryStore::ListSigningKeys() {
 
 absl::Status MemoryStore::InitializeSigningKeys(const SigningKeyRecord& current,
                                                 const SigningKeyRecord& next) {
+  if (current.alg != next.alg) {
+    return absl::InvalidArgumentError("CURRENT and NEXT of different algs");
+  }
   absl::MutexLock lock(&mu_);
   for (const auto& [kid, key] : keys_) {
-    if (key.state == KeyState::kCurrent) {
+    if (key.state == KeyState::kCurrent && key.alg == current.alg) {
       return absl::AbortedError("signing keys are already initialized");
     }
   }
@@ -160,6 +164,20 @@ absl::Status MemoryStore::RotateSigningKeys(absl::string_view current_kid,
   SigningKeyRecord n = new_next;
   n.state = KeyState::kNext;
   keys_.emplace(n.kid, std::move(n));
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::RetireSigningKey(absl::string_view kid,
+                                           absl::Time now,
+                                           absl::Time remove_at) {
+  absl::MutexLock lock(&mu_);
+  auto key = keys_.find(kid);
+  if (key == keys_.end() || key->second.state == KeyState::kRetired) {
+    return absl::AbortedError("the signing keys changed; reload and retry");
+  }
+  key->second.state = KeyState::kRetired;
+  key->second.retired_at = now;
+  key->second.remove_at = remove_at;
   return absl::OkStatus();
 }
 

@@ -45,6 +45,8 @@ class MemoryStore : public ClientStore,
                                  absl::string_view next_kid,
                                  const SigningKeyRecord& new_next,
                                  absl::Time now, absl::Time remove_at) override;
+  absl::Status RetireSigningKey(absl::string_view kid, absl::Time now,
+                                absl::Time remove_at) override;
   absl::StatusOr<int64_t> RemoveExpiredSigningKeys(absl::Time now) override;
   absl::Status ResealSigningKey(absl::string_view kid,
                                 absl::string_view expected,

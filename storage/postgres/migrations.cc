@@ -156,10 +156,25 @@ constexpr char kMigration7[] = R"sql(
           ADD COLUMN pkce_optional boolean NOT NULL DEFAULT false;
       )sql";
 
+// 8: several signing algorithms at once (OIDC Core §15.1: RS256 for ID
+// tokens beside ES256 for access tokens): "at most one CURRENT and one NEXT
+// key" becomes per algorithm; clients may ask for the algorithm of their ID
+// tokens ('' = the server's default).
+constexpr char kMigration8[] = R"sql(
+        DROP INDEX signing_keys_one_current;
+        DROP INDEX signing_keys_one_next;
+        CREATE UNIQUE INDEX signing_keys_one_current_per_alg
+          ON signing_keys (alg) WHERE state = 'current';
+        CREATE UNIQUE INDEX signing_keys_one_next_per_alg
+          ON signing_keys (alg) WHERE state = 'next';
+        ALTER TABLE clients
+          ADD COLUMN id_token_signed_response_alg text NOT NULL DEFAULT '';
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
       kMigration1, kMigration2, kMigration3, kMigration4,
-      kMigration5, kMigration6, kMigration7};
+      kMigration5, kMigration6, kMigration7, kMigration8};
   return *kMigrations;
 }
 

@@ -19,7 +19,8 @@ constexpr char kClientColumns[] =
     "client_id, name, allowed_scopes, secret_hash,"
     " (extract(epoch from created_at) * 1000000)::bigint,"
     " (extract(epoch from updated_at) * 1000000)::bigint,"
-    " redirect_uris, grant_types, public_client, pkce_optional";
+    " redirect_uris, grant_types, public_client, pkce_optional,"
+    " id_token_signed_response_alg";
 constexpr char kUserColumns[] =
     "user_id, username, password_hash, name, email, email_verified, disabled,"
     " (extract(epoch from created_at) * 1000000)::bigint,"
@@ -47,9 +48,9 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
   c.prepare("create_client",
             "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
             " created_at, updated_at, redirect_uris, grant_types,"
-            " public_client, pkce_optional) VALUES ($1, $2, $3, $4,"
-            " to_timestamp($5::bigint / 1000000.0),"
-            " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10)");
+            " public_client, pkce_optional, id_token_signed_response_alg)"
+            " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
+            " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -58,8 +59,8 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
   c.prepare("update_client",
             "UPDATE clients SET name = $2, allowed_scopes = $3,"
             " updated_at = to_timestamp($4::bigint / 1000000.0),"
-            " redirect_uris = $5, grant_types = $6, pkce_optional = $7"
-            " WHERE client_id = $1");
+            " redirect_uris = $5, grant_types = $6, pkce_optional = $7,"
+            " id_token_signed_response_alg = $8 WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
             "INSERT INTO revoked_tokens (jti, expires_at)"
@@ -98,6 +99,11 @@ void PrepareSigningKeys(pqxx::connection& c) {
             "UPDATE signing_keys SET state = 'current',"
             " activated_at = to_timestamp($2::bigint / 1000000.0)"
             " WHERE kid = $1 AND state = 'next'");
+  c.prepare("retire_unused_key",
+            "UPDATE signing_keys SET state = 'retired',"
+            " retired_at = to_timestamp($2::bigint / 1000000.0),"
+            " remove_at = to_timestamp($3::bigint / 1000000.0)"
+            " WHERE kid = $1 AND state IN ('current', 'next')");
   c.prepare("remove_keys",
             "DELETE FROM signing_keys WHERE state = 'retired'"
             " AND remove_at < to_timestamp($1::bigint / 1000000.0)");
@@ -279,6 +285,7 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
       absl::StrSplit(row[7].as<std::string>(), ' ', absl::SkipEmpty());
   client.public_client = row[8].as<bool>();
   client.pkce_optional = row[9].as<bool>();
+  client.id_token_signed_response_alg = row[10].as<std::string>();
   return client;
 }
 
@@ -517,7 +524,8 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             "create_client", client.client_id, client.name, Scopes(client),
             client.secret_hash, absl::ToUnixMicros(client.created_at),
             absl::ToUnixMicros(client.updated_at), RedirectUris(client),
-            GrantTypes(client), client.public_client, client.pkce_optional);
+            GrantTypes(client), client.public_client, client.pkce_optional,
+            client.id_token_signed_response_alg);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -564,7 +572,8 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                                      client.name, Scopes(client),
                                      absl::ToUnixMicros(client.updated_at),
                                      RedirectUris(client), GrantTypes(client),
-                                     client.pkce_optional)
+                                     client.pkce_optional,
+                                     client.id_token_signed_response_alg)
                        .affected_rows();
       });
   if (!status.ok()) return status;
@@ -647,6 +656,9 @@ absl::StatusOr<std::vector<SigningKeyRecord>> PostgresStore::ListSigningKeys() {
 
 absl::Status PostgresStore::InitializeSigningKeys(
     const SigningKeyRecord& current, const SigningKeyRecord& next) {
+  if (current.alg != next.alg) {
+    return absl::InvalidArgumentError("CURRENT and NEXT of different algs");
+  }
   absl::Status status = WithConnection(
       *pool_, "initialize_signing_keys", [&](pqxx::connection& c) {
         pqxx::work txn(c);
@@ -654,7 +666,8 @@ absl::Status PostgresStore::InitializeSigningKeys(
         InsertKey(txn, next, KeyState::kNext);
         txn.commit();
       });
-  // The partial unique index refuses a second CURRENT key: another replica
+  // The partial unique index refuses a second CURRENT key of the algorithm
+  // (migration 8): another replica
   // initialized first. (A duplicate kid lands here too; with random kids it
   // means the same.)
   if (status.code() == absl::StatusCode::kAlreadyExists) {
@@ -689,6 +702,25 @@ absl::Status PostgresStore::RotateSigningKeys(absl::string_view current_kid,
       });
   if (!status.ok()) return status;
   if (changed_meanwhile) {
+    return absl::AbortedError("the signing keys changed; reload and retry");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::RetireSigningKey(absl::string_view kid,
+                                             absl::Time now,
+                                             absl::Time remove_at) {
+  bool retired = false;
+  absl::Status status =
+      WithConnection(*pool_, "retire_signing_key", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        retired = txn.exec_prepared("retire_unused_key", std::string(kid),
+                                    absl::ToUnixMicros(now),
+                                    absl::ToUnixMicros(remove_at))
+                      .affected_rows() == 1;
+      });
+  if (!status.ok()) return status;
+  if (!retired) {
     return absl::AbortedError("the signing keys changed; reload and retry");
   }
   return absl::OkStatus();

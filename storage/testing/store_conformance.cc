@@ -95,10 +95,11 @@ RefreshTokenRecord Replacement(const std::string& hash, absl::Time now,
   return token;
 }
 
-SigningKeyRecord Key(const std::string& kid, absl::Time created) {
+SigningKeyRecord Key(const std::string& kid, absl::Time created,
+                     const std::string& alg = "ES256") {
   SigningKeyRecord key;
   key.kid = kid;
-  key.alg = "ES256";
+  key.alg = alg;
   key.public_jwk = R"({"kty":"EC","kid":")" + kid + R"("})";
   key.sealed_private_jwk = std::string("\x01\x00sealed\xff", 9) + kid;
   key.created_at = created;
@@ -165,6 +166,7 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   changed.redirect_uris = {"https://new.example/cb"};
   changed.grant_types = {"authorization_code", "refresh_token"};
   changed.pkce_optional = true;
+  changed.id_token_signed_response_alg = "RS256";
   changed.updated_at = kT0 + absl::Seconds(5);
   changed.secret_hash = "v1:must-not-change";
   changed.public_client = true;  // Must not change either.
@@ -176,16 +178,19 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   expected.redirect_uris = {"https://new.example/cb"};
   expected.grant_types = {"authorization_code", "refresh_token"};
   expected.pkce_optional = true;
+  expected.id_token_signed_response_alg = "RS256";
   expected.updated_at = kT0 + absl::Seconds(5);
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
   // And back to none.
   changed.redirect_uris.clear();
   changed.grant_types.clear();
   changed.pkce_optional = false;
+  changed.id_token_signed_response_alg.clear();
   ASSERT_TRUE(stores_.clients->UpdateClient(changed).ok());
   expected.redirect_uris.clear();
   expected.grant_types.clear();
   expected.pkce_optional = false;
+  expected.id_token_signed_response_alg.clear();
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
 }
 
@@ -213,6 +218,7 @@ TEST_P(StoreConformanceTest, ClientCredentialsClientReadsBackAsBefore) {
   EXPECT_TRUE(got->redirect_uris.empty());
   EXPECT_FALSE(got->public_client);
   EXPECT_FALSE(got->pkce_optional);  // PKCE stays required unless set.
+  EXPECT_TRUE(got->id_token_signed_response_alg.empty());  // The default.
   // A record with none of the new fields set reads back with none.
   ClientRecord bare = Client("bare");
   bare.grant_types.clear();
@@ -310,6 +316,86 @@ TEST_P(StoreConformanceTest, SigningKeysInitializeOnce) {
   EXPECT_EQ(stores_.keys->InitializeSigningKeys(Key("k3", kT0), Key("k4", kT0))
                 .code(),
             absl::StatusCode::kAborted);
+  EXPECT_EQ(stores_.keys->ListSigningKeys()->size(), 2u);
+}
+
+// Several algorithms at once (OIDC Core §15.1 wants RS256 for ID tokens
+// beside another algorithm): one CURRENT and one NEXT key per algorithm.
+TEST_P(StoreConformanceTest, EachAlgorithmInitializesOnce) {
+  ASSERT_TRUE(
+      stores_.keys->InitializeSigningKeys(Key("e1", kT0), Key("e2", kT0)).ok());
+  ASSERT_TRUE(stores_.keys
+                  ->InitializeSigningKeys(Key("r1", kT0, "RS256"),
+                                          Key("r2", kT0, "RS256"))
+                  .ok());
+  EXPECT_EQ(stores_.keys
+                ->InitializeSigningKeys(Key("r3", kT0, "RS256"),
+                                        Key("r4", kT0, "RS256"))
+                .code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(stores_.keys
+                ->InitializeSigningKeys(Key("p1", kT0, "PS256"),
+                                        Key("p2", kT0, "ES256"))
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  auto keys = *stores_.keys->ListSigningKeys();
+  ASSERT_EQ(keys.size(), 4u);
+  EXPECT_EQ(Find(keys, "e1")->state, KeyState::kCurrent);
+  EXPECT_EQ(Find(keys, "r1")->state, KeyState::kCurrent);
+  EXPECT_EQ(Find(keys, "r1")->alg, "RS256");
+  EXPECT_EQ(Find(keys, "r2")->state, KeyState::kNext);
+}
+
+TEST_P(StoreConformanceTest, RotatingOneAlgorithmLeavesTheOthers) {
+  ASSERT_TRUE(
+      stores_.keys->InitializeSigningKeys(Key("e1", kT0), Key("e2", kT0)).ok());
+  ASSERT_TRUE(stores_.keys
+                  ->InitializeSigningKeys(Key("r1", kT0, "RS256"),
+                                          Key("r2", kT0, "RS256"))
+                  .ok());
+  const absl::Time now = kT0 + absl::Hours(1);
+  ASSERT_TRUE(stores_.keys
+                  ->RotateSigningKeys("r1", "r2", Key("r3", now, "RS256"), now,
+                                      now + absl::Minutes(10))
+                  .ok());
+  auto keys = *stores_.keys->ListSigningKeys();
+  ASSERT_EQ(keys.size(), 5u);
+  EXPECT_EQ(Find(keys, "e1")->state, KeyState::kCurrent);
+  EXPECT_EQ(Find(keys, "e2")->state, KeyState::kNext);
+  EXPECT_EQ(Find(keys, "r1")->state, KeyState::kRetired);
+  EXPECT_EQ(Find(keys, "r2")->state, KeyState::kCurrent);
+  EXPECT_EQ(Find(keys, "r3")->state, KeyState::kNext);
+}
+
+// An algorithm removed from the configuration: its keys stop signing and
+// stay published until remove_at, then go.
+TEST_P(StoreConformanceTest, RetiringAnUnusedAlgorithmsKeys) {
+  ASSERT_TRUE(stores_.keys
+                  ->InitializeSigningKeys(Key("r1", kT0, "RS256"),
+                                          Key("r2", kT0, "RS256"))
+                  .ok());
+  const absl::Time now = kT0 + absl::Hours(1);
+  const absl::Time remove_at = now + absl::Minutes(10);
+  ASSERT_TRUE(stores_.keys->RetireSigningKey("r1", now, remove_at).ok());
+  ASSERT_TRUE(stores_.keys->RetireSigningKey("r2", now, remove_at).ok());
+  EXPECT_EQ(stores_.keys->RetireSigningKey("r1", now, remove_at).code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(stores_.keys->RetireSigningKey("nope", now, remove_at).code(),
+            absl::StatusCode::kAborted);
+  auto keys = *stores_.keys->ListSigningKeys();
+  ASSERT_EQ(keys.size(), 2u);
+  for (const SigningKeyRecord& key : keys) {
+    EXPECT_EQ(key.state, KeyState::kRetired) << key.kid;
+    EXPECT_EQ(key.retired_at, now) << key.kid;
+    EXPECT_EQ(key.remove_at, remove_at) << key.kid;
+  }
+  // The algorithm can come back: its retired keys are no obstacle.
+  EXPECT_TRUE(stores_.keys
+                  ->InitializeSigningKeys(Key("r3", now, "RS256"),
+                                          Key("r4", now, "RS256"))
+                  .ok());
+  EXPECT_EQ(
+      *stores_.keys->RemoveExpiredSigningKeys(remove_at + absl::Seconds(1)), 2);
   EXPECT_EQ(stores_.keys->ListSigningKeys()->size(), 2u);
 }
 

@@ -2,7 +2,8 @@
 # Backup and restore of identity's database (docs/deploy.md, "Backup and restore"), run for real:
 #
 #   1. identity-server on a database of its own: a client registered, a token issued, the keys
-#      rotated once (a RETIRED, a CURRENT and a NEXT key);
+#      rotated once (a RETIRED, a CURRENT and a NEXT key of each default algorithm, ES256 and
+#      RS256);
 #   2. pg_dump -Fc of that database while the server runs (a consistent snapshot), then the server
 #      stopped; pg_restore --no-owner into a new database;
 #   3. a server on the restore with the same KEK: the same keys, the client's secret still works,
@@ -75,7 +76,7 @@ svc_secret=$(field client_secret <<<"$created")
 token=$(IDENTITY_CLIENT_SECRET=$svc_secret "$IDCTL" token --server "$address" --client-id svc \
   --scope orders.read | field access_token)
 keys_before=$("$IDCTL" keys list "${admin[@]}" | kids)
-[[ $(wc -w <<<"$keys_before") -eq 3 ]] || fail "expected 3 keys before the backup: $keys_before"
+[[ $(wc -w <<<"$keys_before") -eq 6 ]] || fail "expected 6 keys (ES256 and RS256) before the backup: $keys_before"
 
 # 2. The backup, taken live, and the restore.
 pg_dump -Fc -d "$(url_of "$SOURCE_DB")" -f "$work/identity.dump" ||

@@ -407,8 +407,10 @@ class FlowTestCase(unittest.TestCase):
         else:
             self.assertEqual(claims["nonce"], nonce)
         self.assertEqual(claims["auth_time"], access_claims["auth_time"])
-        # at_hash: the left half of SHA-256 (the hash of ES256/RS256/PS256) of the token's ASCII.
-        self.assertIn(header["alg"], ("ES256", "RS256", "PS256"))
+        # OIDC Core §15.1: the default server signs ID tokens with RS256 (its access tokens with
+        # ES256), verified above by PyJWT against the JWKS. at_hash: the left half of SHA-256
+        # (RS256's hash) of the token's ASCII.
+        self.assertEqual(header["alg"], "RS256")
         digest = hashlib.sha256(response.access_token.encode("ascii")).digest()
         self.assertEqual(claims["at_hash"], b64url(digest[:len(digest) // 2]))
         self.assertEqual((claims["name"], claims["preferred_username"]),

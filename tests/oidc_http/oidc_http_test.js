@@ -7,6 +7,9 @@
 //     client_credentials grant; client_secret_basic, client_secret_post and a public client;
 //   - Debian's Chromium driven by playwright-core: a person's login on the HTML page, the
 //     redirect to a loopback redirect_uri served here, single sign-on with the session cookie;
+//   - jose (panva's JOSE library) verifying ID and access tokens of each signing algorithm against
+//     /jwks on its own: RS256 ID tokens by default (OIDC Core §15.1), ES256 access tokens, and
+//     ES256 ID tokens for a client registered with id_token_signed_response_alg ES256;
 //   - raw HTTP (Node's fetch) for what a library hides: the login form as a browser posts it
 //     (hidden fields, the CSRF cookie and field), error pages that must not redirect, redirected
 //     errors (RFC 6749 §4.1.2.1, RFC 9207 iss), prompt and max_age (OIDC Core §3.1.2.1), the
@@ -26,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import * as jose from 'jose';
 import * as client from 'openid-client';
 import { chromium } from 'playwright-core';
 
@@ -359,6 +363,77 @@ test('jwks: public keys only, each with kid, matching the advertised algorithms'
     if (key.alg) assert.ok(algs.includes(key.alg), `key alg ${key.alg} not in ${algs}`);
     if (key.use) assert.equal(key.use, 'sig');
     crypto.createPublicKey({ key, format: 'jwk' }); // Node can import it.
+  }
+});
+
+// --- signing algorithms (OIDC Core §15.1, Dynamic Client Registration §2) -----------------------
+
+/** jose's verification of `token` against the server's /jwks, allowing only `alg`. */
+async function verifyWithJose(token, alg, { audience, typ }) {
+  const jwks = jose.createRemoteJWKSet(new URL(`${server.issuer}/jwks`));
+  const { payload, protectedHeader } = await jose.jwtVerify(token, jwks, {
+    issuer: server.issuer, audience, algorithms: [alg], typ,
+  });
+  assert.equal(protectedHeader.alg, alg);
+  return payload;
+}
+
+test('discovery lists exactly the signing algorithms /jwks holds a CURRENT key of, RS256 first', async () => {
+  const m = (await request(`${server.issuer}/.well-known/openid-configuration`)).json;
+  // The default configuration: ES256 signs access tokens, RS256 ID tokens.
+  assert.deepEqual(m.id_token_signing_alg_values_supported, ['RS256', 'ES256']);
+  const keys = (await request(`${server.issuer}/jwks`)).json.keys;
+  for (const alg of m.id_token_signing_alg_values_supported) {
+    // One CURRENT and one NEXT key per algorithm, both published (SPEC "Keys").
+    assert.equal(keys.filter((k) => k.alg === alg).length, 2, `keys of ${alg}: ${JSON.stringify(keys)}`);
+  }
+  assert.deepEqual([...new Set(keys.map((k) => k.alg))].sort(),
+    [...m.id_token_signing_alg_values_supported].sort());
+});
+
+test('RS256 ID token by default, ES256 access token: both verified by jose against /jwks', async () => {
+  const config = configs.webPost;
+  const auth = await startAuthorization(config);
+  const { callbackUrl } = await loginWithForm(auth, users.bob);
+  assertCodeRedirect(callbackUrl, auth);
+  const tokens = await exchange(config, callbackUrl, auth);
+  checkTokens(tokens, config, users.bob, { nonce: auth.nonce });
+  const id = await verifyWithJose(tokens.id_token, 'RS256', { audience: clients.webPost.id, typ: 'JWT' });
+  assert.equal(id.sub, users.bob.user_id);
+  assert.equal(id.nonce, auth.nonce);
+  const access = await verifyWithJose(tokens.access_token, 'ES256', { audience: server.issuer, typ: 'at+jwt' });
+  assert.equal(access.client_id, clients.webPost.id);
+});
+
+test('a client registered with id_token_signed_response_alg ES256 gets ES256 ID tokens', async () => {
+  const created = idctl(args.idctl, server, ['clients', 'create', '--id', 'web-es256',
+    '--name', 'Web app (ES256 ID tokens)', '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code',
+    '--grant-type', 'refresh_token', '--id-token-alg', 'ES256']);
+  assert.equal(created.client.id_token_signed_response_alg, 'ES256');
+  const secret = remember('web-es256 secret', created.client_secret);
+  // openid-client (oauth4webapi) then accepts only ES256 ID tokens for this client.
+  const config = await client.discovery(new URL(server.issuer), 'web-es256',
+    { client_secret: secret, id_token_signed_response_alg: 'ES256' }, client.ClientSecretBasic(secret),
+    insecure);
+  const auth = await startAuthorization(config);
+  const { callbackUrl } = await loginWithForm(auth, users.alice);
+  const tokens = await exchange(config, callbackUrl, auth);
+  assert.equal(decodeJwt(tokens.id_token).header.alg, 'ES256');
+  checkTokens(tokens, config, users.alice, { nonce: auth.nonce });
+  await verifyWithJose(tokens.id_token, 'ES256', { audience: 'web-es256', typ: 'JWT' });
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+  await verifyWithJose(refreshed.id_token, 'ES256', { audience: 'web-es256', typ: 'JWT' });
+  // Back to the server's default: RS256.
+  const updated = idctl(args.idctl, server, ['clients', 'update', 'web-es256', '--default-id-token-alg']);
+  assert.equal(updated.id_token_signed_response_alg ?? '', '');
+});
+
+test('id_token_signed_response_alg none, HS256 or one not configured is refused (INVALID_ARGUMENT)', async () => {
+  for (const alg of ['none', 'HS256', 'PS256']) {
+    assert.throws(() => idctl(args.idctl, server, ['clients', 'create', '--id', `bad-${alg}`,
+      '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code', '--id-token-alg', alg]),
+    (e) => /INVALID_ARGUMENT/.test(e.message) && /id_token_signed_response_alg/.test(e.message),
+    `alg ${alg} accepted`);
   }
 });
 

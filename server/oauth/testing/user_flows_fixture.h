@@ -24,8 +24,9 @@ namespace identity::server::testing {
 // Not movable: the parts point at each other. Every part reports to
 // `f.events`.
 struct UserFlowsFixture {
-  UserFlowsFixture()
-      : throttle([this] {
+  explicit UserFlowsFixture(KeyManagerOptions key_options = {})
+      : f(std::move(key_options)),
+        throttle([this] {
           LoginThrottleOptions options;
           options.clock = &f.clock;
           return *LoginThrottle::Create(options);
