@@ -352,7 +352,7 @@ TEST(PostgresStoreTest, UpgradeGivesExistingClientsTheClientCredentialsGrant) {
   EXPECT_EQ(*ApplyMigrations((*store)->pool()), LatestSchemaVersion());
 }
 
-TEST(PostgresStoreTest, UpgradeGivesExistingUsersNoClaimsUpdatedWhenTheyWere) {
+TEST(PostgresStoreTest, UpgradeKeepsExistingUsersWithNoClaims) {
   // A database as the schema-7 binary left it, with a user in it.
   auto database = testing::ScratchDatabase::Create();
   ASSERT_TRUE(database.ok()) << database.status();
