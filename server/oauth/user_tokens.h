@@ -49,8 +49,9 @@ class UserTokenMinter {
   absl::StatusOr<std::string> AccessToken(const UserAccessClaims& c) const;
 
   // iss, sub, aud (the client), azp, exp, iat, auth_time, nonce (if not
-  // empty), at_hash of `access_token`; name and preferred_username with
-  // scope profile, email and email_verified with scope email.
+  // empty), at_hash of `access_token`; the claims the scopes release to ID
+  // tokens (claim_release.h: name and preferred_username with profile,
+  // email and email_verified with email).
   absl::StatusOr<std::string> IdToken(const storage::UserRecord& user,
                                       absl::string_view client_id,
                                       const std::vector<std::string>& scopes,
