@@ -9,9 +9,9 @@ bool PostalAddress::empty() const {
 
 bool PostalAddress::operator==(const PostalAddress& other) const {
   return formatted == other.formatted &&
-         street_address == other.street_address &&
-         locality == other.locality && region == other.region &&
-         postal_code == other.postal_code && country == other.country;
+         street_address == other.street_address && locality == other.locality &&
+         region == other.region && postal_code == other.postal_code &&
+         country == other.country;
 }
 
 bool StandardClaims::operator==(const StandardClaims& other) const {

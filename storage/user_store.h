@@ -15,7 +15,7 @@ namespace identity::storage {
 
 // A postal address (OIDC Core §5.1.1). An empty string: not set.
 struct PostalAddress {
-  std::string formatted;  // May hold line breaks ("\n" or "\r\n").
+  std::string formatted;       // May hold line breaks ("\n" or "\r\n").
   std::string street_address;  // Likewise.
   std::string locality;
   std::string region;

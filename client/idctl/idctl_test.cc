@@ -450,17 +450,47 @@ TEST_F(IdctlServerTest, UsersGetListUpdate) {
 // only what is given ("" clears), an address part keeps the other parts.
 TEST_F(IdctlServerTest, UsersStandardClaimFlags) {
   setenv("IDENTITY_USER_PASSWORD", "fay-password", 1);
-  Json fay = AdminJson(
-      {"users", "create", "--username", "fay", "--given-name", "Fay",
-       "--family-name", "Wray", "--middle-name", "M", "--nickname", "fw",
-       "--profile", "https://example.com/fay", "--picture",
-       "https://example.com/fay.png", "--website", "https://fay.example",
-       "--gender", "female", "--birthdate", "1907-09-15", "--zoneinfo",
-       "America/Los_Angeles", "--locale", "en-US", "--phone-number",
-       "+13105550100", "--phone-number-verified", "--address-formatted",
-       "1 Vine St\nHollywood", "--address-street", "1 Vine St",
-       "--address-locality", "Los Angeles", "--address-region", "CA",
-       "--address-postal-code", "90028", "--address-country", "US"});
+  Json fay = AdminJson({"users",
+                        "create",
+                        "--username",
+                        "fay",
+                        "--given-name",
+                        "Fay",
+                        "--family-name",
+                        "Wray",
+                        "--middle-name",
+                        "M",
+                        "--nickname",
+                        "fw",
+                        "--profile",
+                        "https://example.com/fay",
+                        "--picture",
+                        "https://example.com/fay.png",
+                        "--website",
+                        "https://fay.example",
+                        "--gender",
+                        "female",
+                        "--birthdate",
+                        "1907-09-15",
+                        "--zoneinfo",
+                        "America/Los_Angeles",
+                        "--locale",
+                        "en-US",
+                        "--phone-number",
+                        "+13105550100",
+                        "--phone-number-verified",
+                        "--address-formatted",
+                        "1 Vine St\nHollywood",
+                        "--address-street",
+                        "1 Vine St",
+                        "--address-locality",
+                        "Los Angeles",
+                        "--address-region",
+                        "CA",
+                        "--address-postal-code",
+                        "90028",
+                        "--address-country",
+                        "US"});
   unsetenv("IDENTITY_USER_PASSWORD");
   const std::string id = fay.value("user_id", "");
   ASSERT_FALSE(id.empty()) << fay.dump();
@@ -477,9 +507,9 @@ TEST_F(IdctlServerTest, UsersStandardClaimFlags) {
                   "region": "CA", "postal_code": "90028", "country": "US"}})");
   EXPECT_EQ(fay["claims"], expected) << fay.dump();
 
-  Json updated = AdminJson({"users", "update", id, "--nickname", "",
-                            "--address-locality", "Burbank",
-                            "--no-phone-number-verified"});
+  Json updated =
+      AdminJson({"users", "update", id, "--nickname", "", "--address-locality",
+                 "Burbank", "--no-phone-number-verified"});
   Json changed = expected;
   changed.erase("nickname");
   changed["address"]["locality"] = "Burbank";

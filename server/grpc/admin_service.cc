@@ -5,7 +5,6 @@
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
-
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/timestamp.h"
 
@@ -81,8 +80,8 @@ void Apply(const v1::UserClaims& request, storage::StandardClaims& claims) {
   if (request.has_address()) {
     const v1::Address& address = request.address();
     for (const auto& [name, member] : kAddressParts) {
-      claims.address.*member = address.GetReflection()->GetString(
-          address, &Field(address, name));
+      claims.address.*member =
+          address.GetReflection()->GetString(address, &Field(address, name));
     }
   }
 }
@@ -227,13 +226,13 @@ grpc::Status AdminServiceImpl::ListUsers(grpc::ServerContext*,
 grpc::Status AdminServiceImpl::UpdateUser(grpc::ServerContext*,
                                           const v1::UpdateUserRequest* request,
                                           v1::User* response) {
-  return Answer(users_->UpdateProfile(
-                    request->user_id(), request->name(), request->email(),
-                    request->email_verified(),
-                    [request](storage::StandardClaims& claims) {
-                      Apply(request->claims(), claims);
-                    }),
-                response);
+  return Answer(
+      users_->UpdateProfile(request->user_id(), request->name(),
+                            request->email(), request->email_verified(),
+                            [request](storage::StandardClaims& claims) {
+                              Apply(request->claims(), claims);
+                            }),
+      response);
 }
 
 grpc::Status AdminServiceImpl::DisableUser(

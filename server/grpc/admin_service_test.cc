@@ -425,8 +425,8 @@ TEST_F(AdminServiceTest, UserClaimsAreStoredAndUpdatedFieldByField) {
 
   v1::UpdateUserRequest update;
   update.set_user_id(bob.user_id());
-  update.mutable_claims()->set_nickname("");        // Cleared.
-  update.mutable_claims()->set_locale("en-US");     // Replaced.
+  update.mutable_claims()->set_nickname("");     // Cleared.
+  update.mutable_claims()->set_locale("en-US");  // Replaced.
   update.mutable_claims()->mutable_address()->set_country("US");
   v1::User updated;
   ASSERT_TRUE(
@@ -457,7 +457,8 @@ TEST_F(AdminServiceTest, ABadClaimIsInvalidArgumentNamingIt) {
       admin_->CreateUser(Context(admin_token_).get(), create, &user);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ReasonOf(bad), "invalid_request");
-  EXPECT_EQ(bad.error_message().rfind("website ", 0), 0u) << bad.error_message();
+  EXPECT_EQ(bad.error_message().rfind("website ", 0), 0u)
+      << bad.error_message();
   EXPECT_TRUE(flows_.users.List(0, "")->users.empty());
 }
 

@@ -16,8 +16,8 @@
 #include "server/grpc/key_service.h"
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/testing/error_reason.h"
-#include "server/oauth/oauth_error.h"
 #include "server/oauth/claim_release.h"
+#include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/testing/user_flows_fixture.h"
 

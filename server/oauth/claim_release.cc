@@ -90,9 +90,9 @@ const std::vector<std::string>& ClaimScopes() {
 
 std::vector<std::string> SupportedClaims() {
   // OIDC Core §2 and §3.1.3.6: what every ID token of this server holds.
-  std::vector<std::string> names = {"sub",       "iss",   "aud",
-                                    "exp",       "iat",   "auth_time",
-                                    "nonce",     "at_hash", "azp"};
+  std::vector<std::string> names = {"sub",   "iss",     "aud",
+                                    "exp",   "iat",     "auth_time",
+                                    "nonce", "at_hash", "azp"};
   for (const ReleasableClaim& claim : ReleasableClaims()) {
     names.push_back(claim.name);
   }

@@ -50,13 +50,15 @@ std::set<std::string> Names(const jwt::Json& claims) {
 }
 
 const std::set<std::string> kProfile = {
-    "name",    "family_name", "given_name", "middle_name", "nickname",
-    "preferred_username", "profile", "picture", "website", "gender",
-    "birthdate", "zoneinfo", "locale", "updated_at"};
+    "name",        "family_name", "given_name",
+    "middle_name", "nickname",    "preferred_username",
+    "profile",     "picture",     "website",
+    "gender",      "birthdate",   "zoneinfo",
+    "locale",      "updated_at"};
 
 TEST(ClaimReleaseTest, ProfileReleasesTheProfileClaimsOnly) {
-  const jwt::Json c =
-      ReleaseClaims(Everything(), {"openid", "profile"}, ClaimTarget::kUserInfo);
+  const jwt::Json c = ReleaseClaims(Everything(), {"openid", "profile"},
+                                    ClaimTarget::kUserInfo);
   EXPECT_EQ(Names(c), kProfile);
   EXPECT_EQ(c["given_name"], "Zoë");
   EXPECT_EQ(c["preferred_username"], "zoe");
@@ -68,14 +70,14 @@ TEST(ClaimReleaseTest, ProfileReleasesTheProfileClaimsOnly) {
 TEST(ClaimReleaseTest, EmailReleasesEmailAndItsVerification) {
   const jwt::Json c =
       ReleaseClaims(Everything(), {"openid", "email"}, ClaimTarget::kUserInfo);
-  EXPECT_EQ(c, jwt::Json({{"email", "zoe@example.com"},
-                          {"email_verified", true}}));
+  EXPECT_EQ(
+      c, jwt::Json({{"email", "zoe@example.com"}, {"email_verified", true}}));
 }
 
 // OIDC Core §5.1.1: address is a JSON object.
 TEST(ClaimReleaseTest, AddressReleasesTheStructuredAddress) {
-  const jwt::Json c =
-      ReleaseClaims(Everything(), {"openid", "address"}, ClaimTarget::kUserInfo);
+  const jwt::Json c = ReleaseClaims(Everything(), {"openid", "address"},
+                                    ClaimTarget::kUserInfo);
   EXPECT_EQ(c, jwt::Json({{"address",
                            {{"formatted", "1 rue X\n75001 Paris"},
                             {"street_address", "1 rue X"},
@@ -101,10 +103,9 @@ TEST(ClaimReleaseTest, OpenidAloneReleasesNothing) {
 }
 
 TEST(ClaimReleaseTest, AllScopesReleaseEveryClaimOfTheTable) {
-  const jwt::Json c =
-      ReleaseClaims(Everything(), {"openid", "profile", "email", "address",
-                                   "phone"},
-                    ClaimTarget::kUserInfo);
+  const jwt::Json c = ReleaseClaims(
+      Everything(), {"openid", "profile", "email", "address", "phone"},
+      ClaimTarget::kUserInfo);
   std::set<std::string> expected = kProfile;
   expected.insert({"email", "email_verified", "address", "phone_number",
                    "phone_number_verified"});
@@ -119,9 +120,9 @@ TEST(ClaimReleaseTest, AbsentValuesAreOmitted) {
   bare.username = "bare";
   bare.claims_updated_at = absl::FromUnixSeconds(1'800'000'000);
   bare.claims.address.locality = "Paris";  // The only part of the address.
-  const jwt::Json c = ReleaseClaims(
-      bare, {"openid", "profile", "email", "address", "phone"},
-      ClaimTarget::kUserInfo);
+  const jwt::Json c =
+      ReleaseClaims(bare, {"openid", "profile", "email", "address", "phone"},
+                    ClaimTarget::kUserInfo);
   EXPECT_EQ(c, jwt::Json({{"preferred_username", "bare"},
                           {"updated_at", 1'800'000'000},
                           {"address", {{"locality", "Paris"}}}}));
@@ -133,10 +134,9 @@ TEST(ClaimReleaseTest, AbsentValuesAreOmitted) {
 // OIDC Core §5.4: with an access token issued, the scopes' claims come from
 // UserInfo; the ID token keeps the small set it always had.
 TEST(ClaimReleaseTest, IdTokensCarryTheSmallSetOnly) {
-  const jwt::Json c =
-      ReleaseClaims(Everything(), {"openid", "profile", "email", "address",
-                                   "phone"},
-                    ClaimTarget::kIdToken);
+  const jwt::Json c = ReleaseClaims(
+      Everything(), {"openid", "profile", "email", "address", "phone"},
+      ClaimTarget::kIdToken);
   EXPECT_EQ(Names(c), (std::set<std::string>{"name", "preferred_username",
                                              "email", "email_verified"}));
 }
@@ -147,13 +147,12 @@ TEST(ClaimReleaseTest, SupportedClaimsNameEveryReleasableClaimOnce) {
   EXPECT_EQ(unique.size(), supported.size());
   for (const ReleasableClaim& claim : ReleasableClaims()) {
     EXPECT_EQ(unique.count(claim.name), 1u) << claim.name;
-    EXPECT_EQ(std::count(ClaimScopes().begin(), ClaimScopes().end(),
-                         claim.scope),
-              1)
+    EXPECT_EQ(
+        std::count(ClaimScopes().begin(), ClaimScopes().end(), claim.scope), 1)
         << claim.scope;
   }
-  for (const char* registered : {"sub", "iss", "aud", "exp", "iat",
-                                 "auth_time", "nonce", "at_hash", "azp"}) {
+  for (const char* registered : {"sub", "iss", "aud", "exp", "iat", "auth_time",
+                                 "nonce", "at_hash", "azp"}) {
     EXPECT_EQ(unique.count(registered), 1u) << registered;
   }
 }

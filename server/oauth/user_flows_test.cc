@@ -791,14 +791,14 @@ TEST_F(UserFlowsTest, UserInfoFiltersClaimsByScope) {
 // (no client registers them), released by UserInfo, and kept out of the ID
 // token, which has the small set only.
 TEST_F(UserFlowsTest, AddressAndPhoneScopesReleaseTheirClaimsFromUserInfo) {
-  auto updated = users_.UpdateProfile(
-      alice_.user_id, alice_.name, alice_.email, alice_.email_verified,
-      [](storage::StandardClaims& c) {
-        c.phone_number = "+15555550100";
-        c.phone_number_verified = true;
-        c.address.country = "US";
-        c.given_name = "Alice";
-      });
+  auto updated = users_.UpdateProfile(alice_.user_id, alice_.name, alice_.email,
+                                      alice_.email_verified,
+                                      [](storage::StandardClaims& c) {
+                                        c.phone_number = "+15555550100";
+                                        c.phone_number_verified = true;
+                                        c.address.country = "US";
+                                        c.given_name = "Alice";
+                                      });
   ASSERT_TRUE(updated.ok()) << updated.status();
   AuthorizationRequest request = Request();
   request.scope = "openid address phone";

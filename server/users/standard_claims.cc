@@ -64,7 +64,8 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
   const bool ok = value.size() <= max &&
                   (lines ? IsPrintableLines(value) : IsPrintableUtf8(value));
   if (ok) return absl::OkStatus();
-  return Invalid(field, absl::StrCat("at most ", max, " bytes of printable "
+  return Invalid(field, absl::StrCat("at most ", max,
+                                     " bytes of printable "
                                      "UTF-8",
                                      lines ? " (line breaks allowed)" : ""));
 }
@@ -92,7 +93,8 @@ absl::Status CheckAddress(const storage::PostalAddress& address) {
       {"address.country", address.country, 100, false},
   };
   for (const Part& part : parts) {
-    if (absl::Status s = CheckText(part.field, part.value, part.max, part.lines);
+    if (absl::Status s =
+            CheckText(part.field, part.value, part.max, part.lines);
         !s.ok()) {
       return s;
     }
@@ -134,7 +136,8 @@ bool IsBirthdate(absl::string_view birthdate) {
   if (parts.size() == 1) return year != 0;
   if (parts.size() != 3 || parts[1].size() != 2 || parts[2].size() != 2 ||
       !AllDigits(parts[1]) || !AllDigits(parts[2]) ||
-      !absl::SimpleAtoi(parts[1], &month) || !absl::SimpleAtoi(parts[2], &day)) {
+      !absl::SimpleAtoi(parts[1], &month) ||
+      !absl::SimpleAtoi(parts[2], &day)) {
     return false;
   }
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30,
@@ -169,8 +172,7 @@ bool IsLanguageTag(absl::string_view locale) {
   if (locale.empty() || locale.size() > kMaxLocale) return false;
   const std::vector<absl::string_view> subtags = absl::StrSplit(locale, '-');
   // RFC 5646 §2.1: language = 2*3ALPHA [-extlang] / 4ALPHA / 5*8ALPHA.
-  if (subtags[0].size() < 2 || subtags[0].size() > 8 ||
-      !AllAlpha(subtags[0])) {
+  if (subtags[0].size() < 2 || subtags[0].size() > 8 || !AllAlpha(subtags[0])) {
     return false;
   }
   bool after_singleton = false;
@@ -252,8 +254,8 @@ absl::Status ValidateStandardClaims(const storage::StandardClaims& claims) {
        "and up to 10 digits"},
   };
   for (const Shape& shape : shapes) {
-    if (absl::Status s = CheckShape(shape.field, shape.value, shape.rule,
-                                    shape.description);
+    if (absl::Status s =
+            CheckShape(shape.field, shape.value, shape.rule, shape.description);
         !s.ok()) {
       return s;
     }

@@ -74,9 +74,8 @@ TEST(StandardClaimsTest, NamesAreBoundedPrintableUtf8) {
 
 // OIDC Core §5.1: profile, picture and website are URLs.
 TEST(StandardClaimsTest, UrlsAreAbsoluteHttpOrHttps) {
-  for (const char* good :
-       {"https://a.example", "http://a.example/p?q=1#f", "https://[::1]:8443/",
-        "https://a.example?x"}) {
+  for (const char* good : {"https://a.example", "http://a.example/p?q=1#f",
+                           "https://[::1]:8443/", "https://a.example?x"}) {
     EXPECT_TRUE(IsHttpUrl(good)) << good;
   }
   for (const char* bad :
@@ -105,8 +104,7 @@ TEST(StandardClaimsTest, BirthdateIsYearDateOrDateWithoutYear) {
         "1990-01-31T00:00", "+990-01-01", "1990-01-3a", "-"}) {
     EXPECT_FALSE(IsBirthdate(bad)) << bad;
   }
-  ExpectRefused(With([](auto& c) { c.birthdate = "31.12.1990"; }),
-                "birthdate");
+  ExpectRefused(With([](auto& c) { c.birthdate = "31.12.1990"; }), "birthdate");
 }
 
 TEST(StandardClaimsTest, ZoneinfoHasTheShapeOfATzName) {
@@ -132,8 +130,8 @@ TEST(StandardClaimsTest, LocaleHasTheShapeOfALanguageTag) {
     EXPECT_TRUE(IsLanguageTag(good)) << good;
   }
   for (const char* bad :
-       {"e", "en_US", "en-", "-en", "en--US", "en-US-u", "en-a-b-c",
-        "123", "en-toolongsubtag", "en US", "en-US-\xC3\xA9"}) {
+       {"e", "en_US", "en-", "-en", "en--US", "en-US-u", "en-a-b-c", "123",
+        "en-toolongsubtag", "en US", "en-US-\xC3\xA9"}) {
     EXPECT_FALSE(IsLanguageTag(bad)) << bad;
   }
   EXPECT_FALSE(IsLanguageTag("en-" + std::string(33, 'a')));
@@ -142,14 +140,13 @@ TEST(StandardClaimsTest, LocaleHasTheShapeOfALanguageTag) {
 
 // OIDC Core §5.1 phone_number: E.164 recommended, RFC 3966 extensions.
 TEST(StandardClaimsTest, PhoneNumberIsE164WithAnOptionalExtension) {
-  for (const char* good :
-       {"+14155550100", "+33123456789", "+12", "+123456789012345",
-        "+14155550100;ext=5678"}) {
+  for (const char* good : {"+14155550100", "+33123456789", "+12",
+                           "+123456789012345", "+14155550100;ext=5678"}) {
     EXPECT_TRUE(IsPhoneNumber(good)) << good;
   }
   for (const char* bad :
-       {"14155550100", "+1 415 555 0100", "+1-415-555-0100", "+0123456",
-        "+1", "+1234567890123456", "+14155550100;ext=", "+14155550100;x=1",
+       {"14155550100", "+1 415 555 0100", "+1-415-555-0100", "+0123456", "+1",
+        "+1234567890123456", "+14155550100;ext=", "+14155550100;x=1",
         "+14155550100;ext=12345678901", "+1415555010a", "+"}) {
     EXPECT_FALSE(IsPhoneNumber(bad)) << bad;
   }

@@ -229,11 +229,9 @@ TEST_F(UserAccountsTest, UpdateRefusesABadClaimAndChangesNothing) {
   auto carol = *accounts_.Create(WithClaims("carol"));
   const absl::Status refused =
       accounts_
-          .UpdateProfile(carol.user_id, "New name", carol.email,
-                         carol.email_verified,
-                         [](storage::StandardClaims& c) {
-                           c.birthdate = "1990-02-30";
-                         })
+          .UpdateProfile(
+              carol.user_id, "New name", carol.email, carol.email_verified,
+              [](storage::StandardClaims& c) { c.birthdate = "1990-02-30"; })
           .status();
   EXPECT_EQ(OAuthErrorOf(refused), OAuthError::kInvalidRequest);
   EXPECT_TRUE(absl::StartsWith(refused.message(), "birthdate ")) << refused;

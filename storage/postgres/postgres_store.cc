@@ -74,7 +74,8 @@ std::vector<std::string> ClaimTexts(StandardClaims claims) {
 // "$first, ..., $(first + count - 1)".
 std::string Placeholders(int first, int count) {
   std::vector<std::string> out;
-  for (int i = first; i < first + count; ++i) out.push_back(absl::StrCat("$", i));
+  for (int i = first; i < first + count; ++i)
+    out.push_back(absl::StrCat("$", i));
   return absl::StrJoin(out, ", ");
 }
 
@@ -84,7 +85,8 @@ std::string ClaimAssignments(int first) {
   int i = first;
   for (absl::string_view column :
        absl::StrSplit(kClaimTextColumns, ", ", absl::SkipWhitespace())) {
-    out.push_back(absl::StrCat(absl::StripAsciiWhitespace(column), " = $", i++));
+    out.push_back(
+        absl::StrCat(absl::StripAsciiWhitespace(column), " = $", i++));
   }
   return absl::StrJoin(out, ", ");
 }
@@ -860,15 +862,14 @@ absl::Status PostgresStore::CreateUser(const UserRecord& user) {
   absl::Status status =
       WithConnection(*pool_, "create_user", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        txn.exec_prepared("create_user", user.user_id, user.username,
-                          user.password_hash, user.name, user.email,
-                          user.email_verified, user.disabled,
-                          absl::ToUnixMicros(user.created_at),
-                          absl::ToUnixMicros(user.updated_at),
-                          user.claims.phone_number_verified,
-                          absl::ToUnixMicros(user.claims_updated_at),
-                          pqxx::prepare::make_dynamic_params(
-                              ClaimTexts(user.claims)));
+        txn.exec_prepared(
+            "create_user", user.user_id, user.username, user.password_hash,
+            user.name, user.email, user.email_verified, user.disabled,
+            absl::ToUnixMicros(user.created_at),
+            absl::ToUnixMicros(user.updated_at),
+            user.claims.phone_number_verified,
+            absl::ToUnixMicros(user.claims_updated_at),
+            pqxx::prepare::make_dynamic_params(ClaimTexts(user.claims)));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -926,13 +927,13 @@ absl::Status PostgresStore::UpdateUser(const UserRecord& user) {
       WithConnection(*pool_, "update_user", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
         affected =
-            txn.exec_prepared("update_user", user.user_id, user.name,
-                              user.email, user.email_verified, user.disabled,
-                              absl::ToUnixMicros(user.updated_at),
-                              user.claims.phone_number_verified,
-                              absl::ToUnixMicros(user.claims_updated_at),
-                              pqxx::prepare::make_dynamic_params(
-                                  ClaimTexts(user.claims)))
+            txn.exec_prepared(
+                   "update_user", user.user_id, user.name, user.email,
+                   user.email_verified, user.disabled,
+                   absl::ToUnixMicros(user.updated_at),
+                   user.claims.phone_number_verified,
+                   absl::ToUnixMicros(user.claims_updated_at),
+                   pqxx::prepare::make_dynamic_params(ClaimTexts(user.claims)))
                 .affected_rows();
       });
   if (!status.ok()) return status;
