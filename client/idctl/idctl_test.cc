@@ -446,6 +446,89 @@ TEST_F(IdctlServerTest, UsersGetListUpdate) {
             kExitInvalid);
 }
 
+// admin.proto UserClaims through the flags: create sets them; update sends
+// only what is given ("" clears), an address part keeps the other parts.
+TEST_F(IdctlServerTest, UsersStandardClaimFlags) {
+  setenv("IDENTITY_USER_PASSWORD", "fay-password", 1);
+  Json fay = AdminJson({"users",
+                        "create",
+                        "--username",
+                        "fay",
+                        "--given-name",
+                        "Fay",
+                        "--family-name",
+                        "Wray",
+                        "--middle-name",
+                        "M",
+                        "--nickname",
+                        "fw",
+                        "--profile",
+                        "https://example.com/fay",
+                        "--picture",
+                        "https://example.com/fay.png",
+                        "--website",
+                        "https://fay.example",
+                        "--gender",
+                        "female",
+                        "--birthdate",
+                        "1907-09-15",
+                        "--zoneinfo",
+                        "America/Los_Angeles",
+                        "--locale",
+                        "en-US",
+                        "--phone-number",
+                        "+13105550100",
+                        "--phone-number-verified",
+                        "--address-formatted",
+                        "1 Vine St\nHollywood",
+                        "--address-street",
+                        "1 Vine St",
+                        "--address-locality",
+                        "Los Angeles",
+                        "--address-region",
+                        "CA",
+                        "--address-postal-code",
+                        "90028",
+                        "--address-country",
+                        "US"});
+  unsetenv("IDENTITY_USER_PASSWORD");
+  const std::string id = fay.value("user_id", "");
+  ASSERT_FALSE(id.empty()) << fay.dump();
+  const Json expected = Json::parse(R"({
+      "given_name": "Fay", "family_name": "Wray", "middle_name": "M",
+      "nickname": "fw", "profile": "https://example.com/fay",
+      "picture": "https://example.com/fay.png",
+      "website": "https://fay.example", "gender": "female",
+      "birthdate": "1907-09-15", "zoneinfo": "America/Los_Angeles",
+      "locale": "en-US", "phone_number": "+13105550100",
+      "phone_number_verified": true,
+      "address": {"formatted": "1 Vine St\nHollywood",
+                  "street_address": "1 Vine St", "locality": "Los Angeles",
+                  "region": "CA", "postal_code": "90028", "country": "US"}})");
+  EXPECT_EQ(fay["claims"], expected) << fay.dump();
+
+  Json updated =
+      AdminJson({"users", "update", id, "--nickname", "", "--address-locality",
+                 "Burbank", "--no-phone-number-verified"});
+  Json changed = expected;
+  changed.erase("nickname");
+  changed["address"]["locality"] = "Burbank";
+  changed["phone_number_verified"] = false;
+  EXPECT_EQ(updated["claims"], changed) << updated.dump();
+  updated = AdminJson({"users", "update", id, "--name", "Fay Wray"});
+  EXPECT_EQ(updated["claims"], changed) << updated.dump();
+  EXPECT_EQ(AdminJson({"users", "get", id}), updated);
+
+  // The server's rule, named: exit 1.
+  Result bad = Admin({"users", "update", id, "--birthdate", "15/09/1907"});
+  EXPECT_EQ(bad.code, kExitInvalid);
+  EXPECT_NE(bad.err.find("birthdate"), std::string::npos) << bad.err;
+  EXPECT_EQ(Admin({"users", "update", id, "--phone-number-verified",
+                   "--no-phone-number-verified"})
+                .code,
+            kExitUsage);
+}
+
 TEST_F(IdctlServerTest, UsersDisableAndEnable) {
   const std::string id = CreateUser("erin", "erin-password");
   ASSERT_FALSE(id.empty());

@@ -1,10 +1,90 @@
 #include "server/grpc/admin_service.h"
 
+#include <string>
+#include <utility>
+
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/timestamp.h"
 
 namespace identity::server {
 namespace {
+
+// The text claims of v1::UserClaims (by field name) and where StandardClaims
+// keeps each; the address's parts likewise. Reflection keeps the copy one
+// table: proto3 optional fields know whether a request set them.
+const std::pair<const char*, std::string storage::StandardClaims::*>
+    kTextClaims[] = {
+        {"given_name", &storage::StandardClaims::given_name},
+        {"family_name", &storage::StandardClaims::family_name},
+        {"middle_name", &storage::StandardClaims::middle_name},
+        {"nickname", &storage::StandardClaims::nickname},
+        {"profile", &storage::StandardClaims::profile},
+        {"picture", &storage::StandardClaims::picture},
+        {"website", &storage::StandardClaims::website},
+        {"gender", &storage::StandardClaims::gender},
+        {"birthdate", &storage::StandardClaims::birthdate},
+        {"zoneinfo", &storage::StandardClaims::zoneinfo},
+        {"locale", &storage::StandardClaims::locale},
+        {"phone_number", &storage::StandardClaims::phone_number},
+};
+const std::pair<const char*, std::string storage::PostalAddress::*>
+    kAddressParts[] = {
+        {"formatted", &storage::PostalAddress::formatted},
+        {"street_address", &storage::PostalAddress::street_address},
+        {"locality", &storage::PostalAddress::locality},
+        {"region", &storage::PostalAddress::region},
+        {"postal_code", &storage::PostalAddress::postal_code},
+        {"country", &storage::PostalAddress::country},
+};
+
+const google::protobuf::FieldDescriptor& Field(
+    const google::protobuf::Message& message, const char* name) {
+  return *message.GetDescriptor()->FindFieldByName(name);
+}
+
+// The claims the user has, as set fields.
+void ToProto(const storage::StandardClaims& claims, v1::UserClaims* out) {
+  const google::protobuf::Reflection& reflection = *out->GetReflection();
+  for (const auto& [name, member] : kTextClaims) {
+    if (!(claims.*member).empty()) {
+      reflection.SetString(out, &Field(*out, name), claims.*member);
+    }
+  }
+  if (!claims.phone_number.empty()) {
+    out->set_phone_number_verified(claims.phone_number_verified);
+  }
+  if (!claims.address.empty()) {
+    v1::Address* address = out->mutable_address();
+    for (const auto& [name, member] : kAddressParts) {
+      address->GetReflection()->SetString(address, &Field(*address, name),
+                                          claims.address.*member);
+    }
+  }
+}
+
+// The fields `request` sets, onto `claims` (v1::UserClaims: a set field
+// replaces, address replaces the whole address).
+void Apply(const v1::UserClaims& request, storage::StandardClaims& claims) {
+  const google::protobuf::Reflection& reflection = *request.GetReflection();
+  for (const auto& [name, member] : kTextClaims) {
+    const google::protobuf::FieldDescriptor& field = Field(request, name);
+    if (reflection.HasField(request, &field)) {
+      claims.*member = reflection.GetString(request, &field);
+    }
+  }
+  if (request.has_phone_number_verified()) {
+    claims.phone_number_verified = request.phone_number_verified();
+  }
+  if (request.has_address()) {
+    const v1::Address& address = request.address();
+    for (const auto& [name, member] : kAddressParts) {
+      claims.address.*member =
+          address.GetReflection()->GetString(address, &Field(address, name));
+    }
+  }
+}
 
 void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_client_id(client.client_id);
@@ -34,6 +114,8 @@ void ToProto(const storage::UserRecord& user, v1::User* out) {
   out->set_disabled(user.disabled);
   *out->mutable_created_at() = ToTimestamp(user.created_at);
   *out->mutable_updated_at() = ToTimestamp(user.updated_at);
+  ToProto(user.claims, out->mutable_claims());
+  *out->mutable_claims_updated_at() = ToTimestamp(user.claims_updated_at);
 }
 
 grpc::Status Answer(const absl::StatusOr<storage::UserRecord>& user,
@@ -124,6 +206,7 @@ grpc::Status AdminServiceImpl::CreateUser(grpc::ServerContext*,
   spec.name = request->name();
   spec.email = request->email();
   spec.email_verified = request->email_verified();
+  Apply(request->claims(), spec.claims);
   return Answer(users_->Create(std::move(spec)), response);
 }
 
@@ -150,7 +233,10 @@ grpc::Status AdminServiceImpl::UpdateUser(grpc::ServerContext*,
                                           v1::User* response) {
   return Answer(
       users_->UpdateProfile(request->user_id(), request->name(),
-                            request->email(), request->email_verified()),
+                            request->email(), request->email_verified(),
+                            [request](storage::StandardClaims& claims) {
+                              Apply(request->claims(), claims);
+                            }),
       response);
 }
 

@@ -463,5 +463,90 @@ TEST_F(AdminServiceTest, UserCallsRefuseBadInputAndStrangers) {
   EXPECT_TRUE(flows_.users.List(0, "")->users.empty());
 }
 
+v1::UserClaims EveryClaim() {
+  v1::UserClaims c;
+  c.set_given_name("Bob");
+  c.set_family_name("Builder");
+  c.set_middle_name("the");
+  c.set_nickname("bobby");
+  c.set_profile("https://example.com/bob");
+  c.set_picture("https://example.com/bob.png");
+  c.set_website("https://bob.example");
+  c.set_gender("male");
+  c.set_birthdate("1990-05-17");
+  c.set_zoneinfo("Europe/London");
+  c.set_locale("en-GB");
+  c.set_phone_number("+442071838750");
+  c.set_phone_number_verified(true);
+  c.mutable_address()->set_formatted("1 High St\nLondon");
+  c.mutable_address()->set_street_address("1 High St");
+  c.mutable_address()->set_locality("London");
+  c.mutable_address()->set_region("Greater London");
+  c.mutable_address()->set_postal_code("SW1A 1AA");
+  c.mutable_address()->set_country("GB");
+  return c;
+}
+
+std::string Text(const google::protobuf::Message& message) {
+  return message.DebugString();
+}
+
+// admin.proto UserClaims: every claim round-trips; on update a set field
+// replaces, "" clears, an unset one stays, address is replaced whole.
+TEST_F(AdminServiceTest, UserClaimsAreStoredAndUpdatedFieldByField) {
+  v1::CreateUserRequest create;
+  create.set_username("bob");
+  create.set_password("correct horse battery");
+  *create.mutable_claims() = EveryClaim();
+  v1::User bob;
+  ASSERT_TRUE(
+      admin_->CreateUser(Context(admin_token_).get(), create, &bob).ok());
+  EXPECT_EQ(Text(bob.claims()), Text(EveryClaim()));
+  EXPECT_EQ(bob.claims_updated_at().seconds(), bob.created_at().seconds());
+  v1::GetUserRequest get;
+  get.set_user_id(bob.user_id());
+  v1::User got;
+  ASSERT_TRUE(admin_->GetUser(Context(admin_token_).get(), get, &got).ok());
+  EXPECT_EQ(Text(got.claims()), Text(EveryClaim()));
+
+  v1::UpdateUserRequest update;
+  update.set_user_id(bob.user_id());
+  update.mutable_claims()->set_nickname("");     // Cleared.
+  update.mutable_claims()->set_locale("en-US");  // Replaced.
+  update.mutable_claims()->mutable_address()->set_country("US");
+  v1::User updated;
+  ASSERT_TRUE(
+      admin_->UpdateUser(Context(admin_token_).get(), update, &updated).ok());
+  v1::UserClaims expected = EveryClaim();
+  expected.clear_nickname();
+  expected.set_locale("en-US");
+  expected.clear_address();
+  expected.mutable_address()->set_country("US");
+  EXPECT_EQ(Text(updated.claims()), Text(expected));
+  ASSERT_TRUE(admin_->GetUser(Context(admin_token_).get(), get, &got).ok());
+  EXPECT_EQ(Text(got.claims()), Text(expected));
+
+  // A request without claims leaves them all.
+  update.clear_claims();
+  ASSERT_TRUE(
+      admin_->UpdateUser(Context(admin_token_).get(), update, &updated).ok());
+  EXPECT_EQ(Text(updated.claims()), Text(expected));
+}
+
+TEST_F(AdminServiceTest, ABadClaimIsInvalidArgumentNamingIt) {
+  v1::CreateUserRequest create;
+  create.set_username("bob");
+  create.set_password("correct horse battery");
+  create.mutable_claims()->set_website("javascript:alert(1)");
+  v1::User user;
+  const grpc::Status bad =
+      admin_->CreateUser(Context(admin_token_).get(), create, &user);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(bad), "invalid_request");
+  EXPECT_EQ(bad.error_message().rfind("website ", 0), 0u)
+      << bad.error_message();
+  EXPECT_TRUE(flows_.users.List(0, "")->users.empty());
+}
+
 }  // namespace
 }  // namespace identity::server

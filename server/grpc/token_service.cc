@@ -2,6 +2,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/util/json_util.h"
+#include "jwt/json.h"
 #include "server/grpc/client_credentials_metadata.h"
 #include "server/grpc/status_mapping.h"
 #include "server/oauth/authorization_header.h"
@@ -108,11 +110,19 @@ grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
   }
   auto info = parts_.userinfo->Get(token);
   if (!info.ok()) return ToGrpcStatus(info.status());
-  response->set_sub(info->sub);
-  response->set_name(info->name);
-  response->set_preferred_username(info->preferred_username);
-  response->set_email(info->email);
-  response->set_email_verified(info->email_verified);
+  // UserInfoResponse's fields have the claims' names (OIDC Core §5.1), so
+  // the released claims copy over as the HTTP face's JSON does; a claim
+  // without its field fails here rather than going missing.
+  jwt::Json claims = info->claims;
+  claims["sub"] = info->sub;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (!google::protobuf::util::JsonStringToMessage(jwt::DumpJson(claims),
+                                                   response, options)
+           .ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        "a released claim has no UserInfoResponse field");
+  }
   return grpc::Status::OK;
 }
 

@@ -16,6 +16,7 @@
 #include "server/grpc/key_service.h"
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/testing/error_reason.h"
+#include "server/oauth/claim_release.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/testing/user_flows_fixture.h"
@@ -92,9 +93,10 @@ class TokenServiceTest : public ::testing::Test {
   }
 
   // A user's tokens through Authorize and the authorization_code grant.
-  v1::TokenResponse UserTokens() {
+  v1::TokenResponse UserTokens() { return UserTokens(Authorization()); }
+  v1::TokenResponse UserTokens(const v1::AuthorizeRequest& authorization) {
     v1::AuthorizeResponse code;
-    EXPECT_TRUE(Authorize(Authorization(), &code).ok());
+    EXPECT_TRUE(Authorize(authorization, &code).ok());
     v1::TokenRequest request;
     request.set_grant_type("authorization_code");
     request.set_client_id("web");
@@ -320,6 +322,62 @@ TEST_F(TokenServiceTest, UserInfoFromTheFieldOrBearerMetadata) {
   const grpc::Status refused = UserInfo("not.a.token", &info, true);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(ReasonOf(refused), "invalid_token");
+}
+
+// The gRPC face copies the one release table (claim_release.h): every
+// releasable claim has its UserInfoResponse field, set when released.
+TEST_F(TokenServiceTest, UserInfoCarriesEveryClaimTheScopesRelease) {
+  const storage::UserRecord alice = *flows_.users.List(0, "")->users.begin();
+  ASSERT_TRUE(flows_.users
+                  .UpdateProfile(alice.user_id, alice.name, alice.email, true,
+                                 [](storage::StandardClaims& c) {
+                                   c.given_name = "Alice";
+                                   c.family_name = "Liddell";
+                                   c.middle_name = "P.";
+                                   c.nickname = "al";
+                                   c.profile = "https://example.com/alice";
+                                   c.picture = "https://example.com/a.png";
+                                   c.website = "https://alice.example";
+                                   c.gender = "female";
+                                   c.birthdate = "1852-05-04";
+                                   c.zoneinfo = "Europe/London";
+                                   c.locale = "en-GB";
+                                   c.phone_number = "+441865270000";
+                                   c.phone_number_verified = true;
+                                   c.address.locality = "Oxford";
+                                   c.address.country = "GB";
+                                 })
+                  .ok());
+  v1::AuthorizeRequest all = Authorization();
+  all.set_scope("openid profile email address phone");
+  v1::UserInfoResponse info;
+  ASSERT_TRUE(UserInfo(UserTokens(all).access_token(), &info, true).ok());
+  const google::protobuf::Descriptor& fields = *info.GetDescriptor();
+  for (const ReleasableClaim& claim : ReleasableClaims()) {
+    const google::protobuf::FieldDescriptor* field =
+        fields.FindFieldByName(claim.name);
+    ASSERT_NE(field, nullptr) << claim.name;
+    if (field->has_presence()) {
+      EXPECT_TRUE(info.GetReflection()->HasField(info, field)) << claim.name;
+    }
+  }
+  EXPECT_EQ(info.given_name(), "Alice");
+  EXPECT_EQ(info.birthdate(), "1852-05-04");
+  EXPECT_EQ(info.address().locality(), "Oxford");
+  EXPECT_EQ(info.address().formatted(), "");
+  EXPECT_EQ(info.phone_number(), "+441865270000");
+  EXPECT_TRUE(info.phone_number_verified());
+  EXPECT_GT(info.updated_at(), 0);
+
+  v1::AuthorizeRequest email = Authorization();
+  email.set_scope("openid email");
+  v1::UserInfoResponse only;
+  ASSERT_TRUE(UserInfo(UserTokens(email).access_token(), &only, true).ok());
+  v1::UserInfoResponse expected;
+  expected.set_sub(alice.user_id);
+  expected.set_email("alice@example.com");
+  expected.set_email_verified(true);
+  EXPECT_EQ(only.DebugString(), expected.DebugString());
 }
 
 TEST_F(TokenServiceTest, RevokedAccessTokenStopsWorking) {

@@ -18,6 +18,7 @@
 #include "server/http/form.h"
 #include "server/http/oauth_http_errors.h"
 #include "server/oauth/authorization_header.h"
+#include "server/oauth/claim_release.h"
 #include "server/oauth/client_credentials.h"
 #include "server/oauth/form_urlencoded.h"
 #include "server/oauth/oauth_error.h"
@@ -481,16 +482,8 @@ void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     return;
   }
   AllowOriginOf(deps, request, info->client_id, response);
-  jwt::Json body = jwt::Json::object();
-  body["sub"] = info->sub;
-  if (info->has_profile) {
-    if (!info->name.empty()) body["name"] = info->name;
-    body["preferred_username"] = info->preferred_username;
-  }
-  if (!info->email.empty()) {  // Set only with the email scope.
-    body["email"] = info->email;
-    body["email_verified"] = info->email_verified;
-  }
+  jwt::Json body = {{"sub", info->sub}};
+  body.update(info->claims);
   SendJson(response, 200, body);
 }
 
@@ -568,10 +561,8 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
        {"client_secret_basic", "client_secret_post"}},
       {"revocation_endpoint_auth_methods_supported", client_auth},
       {"code_challenge_methods_supported", pkce},
-      {"scopes_supported", {"openid", "profile", "email"}},
-      {"claims_supported",
-       {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
-        "azp", "name", "preferred_username", "email", "email_verified"}},
+      {"scopes_supported", OpenIdScopes()},
+      {"claims_supported", SupportedClaims()},
       {"prompt_values_supported", {"none", "login"}},
       {"authorization_response_iss_parameter_supported", true},
       {"claims_parameter_supported", false},

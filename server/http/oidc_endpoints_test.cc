@@ -21,6 +21,7 @@
 #include "jwt/json.h"
 #include "server/http/form.h"
 #include "server/http/testing/raw_http.h"
+#include "server/oauth/claim_release.h"
 #include "server/oauth/form_urlencoded.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
@@ -235,6 +236,11 @@ TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
   EXPECT_EQ(doc["code_challenge_methods_supported"], jwt::Json({"S256"}));
   EXPECT_EQ(doc["id_token_signing_alg_values_supported"], jwt::Json({"ES256"}));
   EXPECT_EQ(doc["authorization_response_iss_parameter_supported"], true);
+  // OIDC Discovery §3: the scopes and claims this server releases, no more.
+  EXPECT_EQ(doc["scopes_supported"],
+            jwt::Json({"openid", "profile", "email", "address", "phone"}));
+  EXPECT_EQ(doc["claims_supported"], jwt::Json(SupportedClaims()));
+  EXPECT_EQ(doc["claims_supported"].size(), 9u + ReleasableClaims().size());
   const Response jwks = GetPath("/jwks");
   EXPECT_EQ(jwks.status, 200);
   EXPECT_EQ(jwks.body.find("\"d\""), std::string::npos);  // Public keys only.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "jwt/base64url.h"
 #include "server/oauth/bootstrap_admin.h"
+#include "server/oauth/claim_release.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
@@ -102,8 +103,11 @@ absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
 }  // namespace
 
 const std::vector<std::string>& OpenIdScopes() {
-  static const auto* const scopes =
-      new std::vector<std::string>{"openid", "profile", "email"};
+  static const auto* const scopes = [] {
+    auto* all = new std::vector<std::string>{"openid"};
+    all->insert(all->end(), ClaimScopes().begin(), ClaimScopes().end());
+    return all;
+  }();
   return *scopes;
 }
 

@@ -97,7 +97,9 @@ struct AuthorizationOptions {
 };
 
 // The scopes any client allowed the authorization_code grant may request,
-// beyond its own allowed scopes: OIDC's.
+// beyond its own allowed scopes: OIDC's, openid and the scopes that release
+// claims (claim_release.h: profile, email, address, phone). A relying party
+// gets a user's address or phone number only by asking for its scope.
 const std::vector<std::string>& OpenIdScopes();
 
 // Thread-safe. Everything passed in must outlive it.

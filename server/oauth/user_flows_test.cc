@@ -776,10 +776,10 @@ TEST_F(UserFlowsTest, UserInfoFiltersClaimsByScope) {
   auto info = userinfo_.Get(issued->access_token);
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->sub, alice_.user_id);
-  EXPECT_EQ(info->name, "Alice A.");
-  EXPECT_EQ(info->preferred_username, "alice@example.com");
-  EXPECT_EQ(info->email, "alice@example.com");
-  EXPECT_TRUE(info->email_verified);
+  EXPECT_EQ(info->claims["name"], "Alice A.");
+  EXPECT_EQ(info->claims["preferred_username"], "alice@example.com");
+  EXPECT_EQ(info->claims["email"], "alice@example.com");
+  EXPECT_EQ(info->claims["email_verified"], true);
 
   AuthorizationRequest request = Request();
   request.scope = "openid";
@@ -787,8 +787,35 @@ TEST_F(UserFlowsTest, UserInfoFiltersClaimsByScope) {
   info = userinfo_.Get(issued->access_token);
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->sub, alice_.user_id);
-  EXPECT_TRUE(info->name.empty());
-  EXPECT_TRUE(info->email.empty());
+  EXPECT_EQ(info->claims, jwt::Json::object());
+}
+
+// OIDC Core §5.4: address and phone are requested like profile and email
+// (no client registers them), released by UserInfo, and kept out of the ID
+// token, which has the small set only.
+TEST_F(UserFlowsTest, AddressAndPhoneScopesReleaseTheirClaimsFromUserInfo) {
+  auto updated = users_.UpdateProfile(alice_.user_id, alice_.name, alice_.email,
+                                      alice_.email_verified,
+                                      [](storage::StandardClaims& c) {
+                                        c.phone_number = "+15555550100";
+                                        c.phone_number_verified = true;
+                                        c.address.country = "US";
+                                        c.given_name = "Alice";
+                                      });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  AuthorizationRequest request = Request();
+  request.scope = "openid address phone";
+  auto issued = tokens_.Exchange(Exchange(Authorize(request)->code));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->scope, "openid address phone");
+  auto info = userinfo_.Get(issued->access_token);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->claims, jwt::Json({{"address", {{"country", "US"}}},
+                                     {"phone_number", "+15555550100"},
+                                     {"phone_number_verified", true}}));
+  const jwt::Claims id = Verify(issued->id_token, "JWT", "web");
+  EXPECT_FALSE(id.other.contains("address"));
+  EXPECT_FALSE(id.other.contains("phone_number"));
 }
 
 TEST_F(UserFlowsTest, EveryUserInfoRuleHasItsError) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "jwt/algorithm.h"
 #include "jwt/base64url.h"
+#include "server/oauth/claim_release.h"
 #include "server/oauth/oauth_error.h"
 
 namespace identity::server {
@@ -102,14 +103,7 @@ absl::StatusOr<std::string> UserTokenMinter::IdToken(
     claims.other["at_hash"] =
         AccessTokenHash(access_token, signer->algorithm());
   }
-  if (HasScope(scopes, "profile")) {
-    if (!user.name.empty()) claims.other["name"] = user.name;
-    claims.other["preferred_username"] = user.username;
-  }
-  if (HasScope(scopes, "email") && !user.email.empty()) {
-    claims.other["email"] = user.email;
-    claims.other["email_verified"] = user.email_verified;
-  }
+  claims.other.update(ReleaseClaims(user, scopes, ClaimTarget::kIdToken));
   return signer->Sign(claims);
 }
 

@@ -52,11 +52,12 @@ class UserTokenMinter {
   absl::StatusOr<std::string> AccessToken(const UserAccessClaims& c) const;
 
   // iss, sub, aud (the client), azp, exp, iat, auth_time, nonce (if not
-  // empty), at_hash of `access_token`; name and preferred_username with
-  // scope profile, email and email_verified with scope email. Signed in
-  // `alg` (the server's default when empty); FailedPrecondition when `alg`
-  // is no longer a configured signing algorithm (OIDC Dynamic Client
-  // Registration §2: the client's ID tokens MUST use it).
+  // empty), at_hash of `access_token`; the claims the scopes release to ID
+  // tokens (claim_release.h: name and preferred_username with profile,
+  // email and email_verified with email). Signed in `alg` (the server's
+  // default when empty); FailedPrecondition when `alg` is no longer a
+  // configured signing algorithm (OIDC Dynamic Client Registration §2: the
+  // client's ID tokens MUST use it).
   absl::StatusOr<std::string> IdToken(
       const storage::UserRecord& user, absl::string_view client_id,
       const std::vector<std::string>& scopes, absl::Time auth_time,

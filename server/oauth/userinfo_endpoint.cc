@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "server/oauth/claim_release.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/user_tokens.h"
 
@@ -33,16 +34,7 @@ absl::StatusOr<UserInfo> UserInfoEndpoint::Get(
   UserInfo info;
   info.sub = user->user_id;
   info.client_id = claims.GetString("client_id").value_or("");
-  info.has_profile = HasScope(scopes, "profile");
-  info.has_email = HasScope(scopes, "email");
-  if (info.has_profile) {
-    info.name = user->name;
-    info.preferred_username = user->username;
-  }
-  if (info.has_email && !user->email.empty()) {
-    info.email = user->email;
-    info.email_verified = user->email_verified;
-  }
+  info.claims = ReleaseClaims(*user, scopes, ClaimTarget::kUserInfo);
   return info;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "jwt/json.h"
 #include "server/oauth/own_access_tokens.h"
 #include "storage/user_store.h"
 
@@ -14,12 +15,9 @@ namespace identity::server {
 struct UserInfo {
   std::string sub;
   std::string client_id;  // The client the access token was issued to.
-  std::string name;
-  std::string preferred_username;
-  std::string email;
-  bool email_verified = false;
-  bool has_profile = false;  // The profile scope was granted.
-  bool has_email = false;    // The email scope was granted.
+  // The claims the token's scopes release (claim_release.h, kUserInfo): the
+  // members of a JSON object, without "sub". Both faces copy them.
+  jwt::Json claims;
 };
 
 // Thread-safe. Everything passed in must outlive it.

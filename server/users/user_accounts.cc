@@ -9,6 +9,7 @@
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/paging.h"
+#include "server/users/standard_claims.h"
 
 namespace identity::server {
 namespace {
@@ -118,6 +119,7 @@ absl::StatusOr<storage::UserRecord> UserAccounts::Create(UserSpec spec) const {
   auto username = NormalizeUsername(spec.username);
   if (!username.ok()) return username.status();
   if (absl::Status s = CheckProfile(spec.name, spec.email); !s.ok()) return s;
+  if (absl::Status s = ValidateStandardClaims(spec.claims); !s.ok()) return s;
   if (absl::Status s = ValidatePassword(spec.password); !s.ok()) {
     return Invalid(s.message());
   }
@@ -133,7 +135,11 @@ absl::StatusOr<storage::UserRecord> UserAccounts::Create(UserSpec spec) const {
   user.name = std::move(spec.name);
   user.email = std::move(spec.email);
   user.email_verified = spec.email_verified;
-  user.created_at = user.updated_at = Now(clock_);
+  user.claims = std::move(spec.claims);
+  if (user.claims.phone_number.empty()) {
+    user.claims.phone_number_verified = false;
+  }
+  user.created_at = user.updated_at = user.claims_updated_at = Now(clock_);
   absl::Status stored = store_->CreateUser(user);
   if (stored.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -170,14 +176,24 @@ absl::StatusOr<UserPage> UserAccounts::List(
 
 absl::StatusOr<storage::UserRecord> UserAccounts::UpdateProfile(
     absl::string_view user_id, std::string name, std::string email,
-    bool email_verified) const {
+    bool email_verified, const ClaimsEdit& edit_claims) const {
   if (absl::Status s = CheckProfile(name, email); !s.ok()) return s;
   auto user = Get(user_id);
   if (!user.ok()) return user.status();
+  storage::StandardClaims claims = user->claims;
+  if (edit_claims) edit_claims(claims);
+  // A number that is gone cannot stay verified.
+  if (claims.phone_number.empty()) claims.phone_number_verified = false;
+  if (absl::Status s = ValidateStandardClaims(claims); !s.ok()) return s;
+  const bool changed = user->name != name || user->email != email ||
+                       user->email_verified != email_verified ||
+                       !(user->claims == claims);
   user->name = std::move(name);
   user->email = std::move(email);
   user->email_verified = email_verified;
+  user->claims = std::move(claims);
   user->updated_at = Now(clock_);
+  if (changed) user->claims_updated_at = user->updated_at;
   if (absl::Status s = store_->UpdateUser(*user); !s.ok()) return s;
   return user;
 }

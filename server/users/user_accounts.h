@@ -32,6 +32,8 @@ struct UserSpec {
   // control characters.
   std::string email = {};
   bool email_verified = false;
+  // The other standard claims: ValidateStandardClaims (standard_claims.h).
+  storage::StandardClaims claims = {};
 };
 
 struct UserPage {
@@ -73,11 +75,16 @@ class UserAccounts {
   // `page_size`: 1 to 1000, 0 means 100.
   absl::StatusOr<UserPage> List(int page_size,
                                 absl::string_view page_token) const;
-  // Replaces name, email and email_verified.
-  absl::StatusOr<storage::UserRecord> UpdateProfile(absl::string_view user_id,
-                                                    std::string name,
-                                                    std::string email,
-                                                    bool email_verified) const;
+  // Edits the standard claims as stored (AdminService: the fields a request
+  // sets).
+  using ClaimsEdit = std::function<void(storage::StandardClaims&)>;
+  // Replaces name, email and email_verified, and applies `edit_claims` (when
+  // given) to the stored claims; the result is validated as Create's. A
+  // phone_number left empty has phone_number_verified false. When any of
+  // them changes, claims_updated_at (the "updated_at" claim) is now.
+  absl::StatusOr<storage::UserRecord> UpdateProfile(
+      absl::string_view user_id, std::string name, std::string email,
+      bool email_verified, const ClaimsEdit& edit_claims = nullptr) const;
   // Disabling a user, or setting a password, also ends every grant the user
   // holds (their tokens stop working at once, on every replica). If that
   // fails the change is kept and the error returned: calling again ends them.

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/barrier.h"
 #include "gtest/gtest.h"
 #include "jwt/clock.h"
@@ -167,6 +168,84 @@ TEST_F(UserAccountsTest, AThrottledLoginTakesNoHashSlot) {
       users.Authenticate("alice", kPassword, "10.0.0.1").status();
   EXPECT_EQ(locked.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(ErrorDetailsOf(locked)["retry_after_seconds"], "60");
+}
+
+UserSpec WithClaims(const std::string& username) {
+  UserSpec spec{username, kPassword};
+  spec.claims.given_name = "Carol";
+  spec.claims.locale = "en-GB";
+  spec.claims.phone_number = "+442071838750";
+  spec.claims.phone_number_verified = true;
+  spec.claims.address.country = "UK";
+  return spec;
+}
+
+TEST_F(UserAccountsTest, CreateStoresTheClaimsAndWhenTheyChanged) {
+  auto carol = accounts_.Create(WithClaims("carol"));
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  EXPECT_EQ(carol->claims, WithClaims("carol").claims);
+  EXPECT_EQ(carol->claims_updated_at, clock_.Now());
+  EXPECT_EQ(*store_.GetUser(carol->user_id), *carol);
+}
+
+TEST_F(UserAccountsTest, CreateRefusesABadClaimNamingIt) {
+  UserSpec spec = WithClaims("carol");
+  spec.claims.zoneinfo = "not a zone";
+  const absl::Status refused = accounts_.Create(spec).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OAuthErrorOf(refused), OAuthError::kInvalidRequest);
+  EXPECT_TRUE(absl::StartsWith(refused.message(), "zoneinfo ")) << refused;
+  EXPECT_EQ(store_.GetUserByUsername("carol").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// OIDC Core §5.1 updated_at: when the information last changed. A profile
+// update that changes nothing, or a disable, leaves it.
+TEST_F(UserAccountsTest, ClaimsUpdatedAtMovesOnlyWhenAClaimChanges) {
+  auto carol = *accounts_.Create(WithClaims("carol"));
+  const absl::Time created = clock_.Now();
+  clock_.Advance(absl::Minutes(1));
+  auto same = accounts_.UpdateProfile(carol.user_id, carol.name, carol.email,
+                                      carol.email_verified,
+                                      [](storage::StandardClaims&) {});
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->claims_updated_at, created);
+  EXPECT_EQ(same->updated_at, clock_.Now());
+  clock_.Advance(absl::Minutes(1));
+  auto disabled = accounts_.SetDisabled(carol.user_id, true);
+  EXPECT_EQ(disabled->claims_updated_at, created);
+  clock_.Advance(absl::Minutes(1));
+  auto edited = accounts_.UpdateProfile(
+      carol.user_id, carol.name, carol.email, carol.email_verified,
+      [](storage::StandardClaims& c) { c.nickname = "caz"; });
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_EQ(edited->claims.nickname, "caz");
+  EXPECT_EQ(edited->claims.given_name, "Carol");  // Left as it was.
+  EXPECT_EQ(edited->claims_updated_at, clock_.Now());
+  EXPECT_EQ(*store_.GetUser(carol.user_id), *edited);
+}
+
+TEST_F(UserAccountsTest, UpdateRefusesABadClaimAndChangesNothing) {
+  auto carol = *accounts_.Create(WithClaims("carol"));
+  const absl::Status refused =
+      accounts_
+          .UpdateProfile(
+              carol.user_id, "New name", carol.email, carol.email_verified,
+              [](storage::StandardClaims& c) { c.birthdate = "1990-02-30"; })
+          .status();
+  EXPECT_EQ(OAuthErrorOf(refused), OAuthError::kInvalidRequest);
+  EXPECT_TRUE(absl::StartsWith(refused.message(), "birthdate ")) << refused;
+  EXPECT_EQ(*store_.GetUser(carol.user_id), carol);
+}
+
+TEST_F(UserAccountsTest, AClearedPhoneNumberIsNoLongerVerified) {
+  auto carol = *accounts_.Create(WithClaims("carol"));
+  auto cleared = accounts_.UpdateProfile(
+      carol.user_id, carol.name, carol.email, carol.email_verified,
+      [](storage::StandardClaims& c) { c.phone_number.clear(); });
+  ASSERT_TRUE(cleared.ok()) << cleared.status();
+  EXPECT_EQ(cleared->claims.phone_number, "");
+  EXPECT_FALSE(cleared->claims.phone_number_verified);
 }
 
 }  // namespace

@@ -277,6 +277,8 @@ absl::Status MemoryStore::UpdateUser(const UserRecord& user) {
   it->second.name = user.name;
   it->second.email = user.email;
   it->second.email_verified = user.email_verified;
+  it->second.claims = user.claims;
+  it->second.claims_updated_at = user.claims_updated_at;
   it->second.disabled = user.disabled;
   it->second.updated_at = user.updated_at;
   return absl::OkStatus();

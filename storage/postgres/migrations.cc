@@ -171,10 +171,39 @@ constexpr char kMigration8[] = R"sql(
           ADD COLUMN id_token_signed_response_alg text NOT NULL DEFAULT '';
       )sql";
 
+// 9: the users' standard claims (OIDC Core §5.1) beyond name and email, and
+// when a claim last changed (the updated_at claim; users stored before take
+// their updated_at). The defaults stay for replicas still running the
+// previous binary during a rolling upgrade.
+constexpr char kMigration9[] = R"sql(
+        ALTER TABLE users
+          ADD COLUMN given_name             text NOT NULL DEFAULT '',
+          ADD COLUMN family_name            text NOT NULL DEFAULT '',
+          ADD COLUMN middle_name            text NOT NULL DEFAULT '',
+          ADD COLUMN nickname               text NOT NULL DEFAULT '',
+          ADD COLUMN profile                text NOT NULL DEFAULT '',
+          ADD COLUMN picture                text NOT NULL DEFAULT '',
+          ADD COLUMN website                text NOT NULL DEFAULT '',
+          ADD COLUMN gender                 text NOT NULL DEFAULT '',
+          ADD COLUMN birthdate              text NOT NULL DEFAULT '',
+          ADD COLUMN zoneinfo               text NOT NULL DEFAULT '',
+          ADD COLUMN locale                 text NOT NULL DEFAULT '',
+          ADD COLUMN phone_number           text NOT NULL DEFAULT '',
+          ADD COLUMN address_formatted      text NOT NULL DEFAULT '',
+          ADD COLUMN address_street_address text NOT NULL DEFAULT '',
+          ADD COLUMN address_locality       text NOT NULL DEFAULT '',
+          ADD COLUMN address_region         text NOT NULL DEFAULT '',
+          ADD COLUMN address_postal_code    text NOT NULL DEFAULT '',
+          ADD COLUMN address_country        text NOT NULL DEFAULT '',
+          ADD COLUMN phone_number_verified  boolean NOT NULL DEFAULT false,
+          ADD COLUMN claims_updated_at      timestamptz NOT NULL DEFAULT now();
+        UPDATE users SET claims_updated_at = updated_at;
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1, kMigration2, kMigration3, kMigration4,
-      kMigration5, kMigration6, kMigration7, kMigration8};
+      kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
+      kMigration6, kMigration7, kMigration8, kMigration9};
   return *kMigrations;
 }
 

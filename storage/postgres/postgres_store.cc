@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "jwt/base64url.h"
@@ -21,10 +23,74 @@ constexpr char kClientColumns[] =
     " (extract(epoch from updated_at) * 1000000)::bigint,"
     " redirect_uris, grant_types, public_client, pkce_optional,"
     " id_token_signed_response_alg";
+// The text columns of a user's StandardClaims, in ClaimFields' order.
+constexpr char kClaimTextColumns[] =
+    "given_name, family_name, middle_name, nickname, profile, picture,"
+    " website, gender, birthdate, zoneinfo, locale, phone_number,"
+    " address_formatted, address_street_address, address_locality,"
+    " address_region, address_postal_code, address_country";
+constexpr int kClaimTextCount = 18;
 constexpr char kUserColumns[] =
     "user_id, username, password_hash, name, email, email_verified, disabled,"
     " (extract(epoch from created_at) * 1000000)::bigint,"
-    " (extract(epoch from updated_at) * 1000000)::bigint";
+    " (extract(epoch from updated_at) * 1000000)::bigint,"
+    " phone_number_verified,"
+    " (extract(epoch from claims_updated_at) * 1000000)::bigint,"
+    " given_name, family_name, middle_name, nickname, profile, picture,"
+    " website, gender, birthdate, zoneinfo, locale, phone_number,"
+    " address_formatted, address_street_address, address_locality,"
+    " address_region, address_postal_code, address_country";
+constexpr int kFirstClaimTextColumn = 11;
+
+// The text fields of `claims`, in kClaimTextColumns' order.
+std::vector<std::string*> ClaimFields(StandardClaims& c) {
+  return {&c.given_name,
+          &c.family_name,
+          &c.middle_name,
+          &c.nickname,
+          &c.profile,
+          &c.picture,
+          &c.website,
+          &c.gender,
+          &c.birthdate,
+          &c.zoneinfo,
+          &c.locale,
+          &c.phone_number,
+          &c.address.formatted,
+          &c.address.street_address,
+          &c.address.locality,
+          &c.address.region,
+          &c.address.postal_code,
+          &c.address.country};
+}
+
+std::vector<std::string> ClaimTexts(StandardClaims claims) {
+  std::vector<std::string> texts;
+  for (std::string* field : ClaimFields(claims)) {
+    texts.push_back(std::move(*field));
+  }
+  return texts;
+}
+
+// "$first, ..., $(first + count - 1)".
+std::string Placeholders(int first, int count) {
+  std::vector<std::string> out;
+  for (int i = first; i < first + count; ++i)
+    out.push_back(absl::StrCat("$", i));
+  return absl::StrJoin(out, ", ");
+}
+
+// "column = $first, ..." for kClaimTextColumns.
+std::string ClaimAssignments(int first) {
+  std::vector<std::string> out;
+  int i = first;
+  for (absl::string_view column :
+       absl::StrSplit(kClaimTextColumns, ", ", absl::SkipWhitespace())) {
+    out.push_back(
+        absl::StrCat(absl::StripAsciiWhitespace(column), " = $", i++));
+  }
+  return absl::StrJoin(out, ", ");
+}
 constexpr char kCodeColumns[] =
     "code_hash, grant_id, client_id, user_id, redirect_uri, scope, nonce,"
     " code_challenge, code_challenge_method,"
@@ -128,10 +194,16 @@ void PrepareSigningKeys(pqxx::connection& c) {
 // Users.
 void PrepareUsers(pqxx::connection& c) {
   c.prepare("create_user",
-            "INSERT INTO users (user_id, username, password_hash, name, email,"
-            " email_verified, disabled, created_at, updated_at) VALUES ($1,"
-            " $2, $3, $4, $5, $6, $7, to_timestamp($8::bigint / 1000000.0),"
-            " to_timestamp($9::bigint / 1000000.0))");
+            absl::StrCat("INSERT INTO users (user_id, username, password_hash,"
+                         " name, email, email_verified, disabled, created_at,"
+                         " updated_at, phone_number_verified,"
+                         " claims_updated_at, ",
+                         kClaimTextColumns,
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                         " to_timestamp($8::bigint / 1000000.0),"
+                         " to_timestamp($9::bigint / 1000000.0), $10,"
+                         " to_timestamp($11::bigint / 1000000.0), ",
+                         Placeholders(12, kClaimTextCount), ")"));
   c.prepare("get_user", std::string("SELECT ") + kUserColumns +
                             " FROM users WHERE user_id = $1");
   c.prepare("get_user_by_username", std::string("SELECT ") + kUserColumns +
@@ -140,9 +212,12 @@ void PrepareUsers(pqxx::connection& c) {
                               " FROM users WHERE user_id > $1"
                               " ORDER BY user_id LIMIT $2");
   c.prepare("update_user",
-            "UPDATE users SET name = $2, email = $3, email_verified = $4,"
-            " disabled = $5, updated_at = to_timestamp($6::bigint / 1000000.0)"
-            " WHERE user_id = $1");
+            absl::StrCat("UPDATE users SET name = $2, email = $3,"
+                         " email_verified = $4, disabled = $5,"
+                         " updated_at = to_timestamp($6::bigint / 1000000.0),"
+                         " phone_number_verified = $7, claims_updated_at ="
+                         " to_timestamp($8::bigint / 1000000.0), ",
+                         ClaimAssignments(9), " WHERE user_id = $1"));
   c.prepare("set_password_hash",
             "UPDATE users SET password_hash = $2,"
             " updated_at = to_timestamp($3::bigint / 1000000.0)"
@@ -304,6 +379,12 @@ UserRecord UserFromRow(const pqxx::row& row) {
   user.disabled = row[6].as<bool>();
   user.created_at = TimeOf(row[7]);
   user.updated_at = TimeOf(row[8]);
+  user.claims.phone_number_verified = row[9].as<bool>();
+  user.claims_updated_at = TimeOf(row[10]);
+  int column = kFirstClaimTextColumn;
+  for (std::string* field : ClaimFields(user.claims)) {
+    *field = row[column++].as<std::string>();
+  }
   return user;
 }
 
@@ -813,11 +894,14 @@ absl::Status PostgresStore::CreateUser(const UserRecord& user) {
   absl::Status status =
       WithConnection(*pool_, "create_user", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        txn.exec_prepared("create_user", user.user_id, user.username,
-                          user.password_hash, user.name, user.email,
-                          user.email_verified, user.disabled,
-                          absl::ToUnixMicros(user.created_at),
-                          absl::ToUnixMicros(user.updated_at));
+        txn.exec_prepared(
+            "create_user", user.user_id, user.username, user.password_hash,
+            user.name, user.email, user.email_verified, user.disabled,
+            absl::ToUnixMicros(user.created_at),
+            absl::ToUnixMicros(user.updated_at),
+            user.claims.phone_number_verified,
+            absl::ToUnixMicros(user.claims_updated_at),
+            pqxx::prepare::make_dynamic_params(ClaimTexts(user.claims)));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -875,9 +959,13 @@ absl::Status PostgresStore::UpdateUser(const UserRecord& user) {
       WithConnection(*pool_, "update_user", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
         affected =
-            txn.exec_prepared("update_user", user.user_id, user.name,
-                              user.email, user.email_verified, user.disabled,
-                              absl::ToUnixMicros(user.updated_at))
+            txn.exec_prepared(
+                   "update_user", user.user_id, user.name, user.email,
+                   user.email_verified, user.disabled,
+                   absl::ToUnixMicros(user.updated_at),
+                   user.claims.phone_number_verified,
+                   absl::ToUnixMicros(user.claims_updated_at),
+                   pqxx::prepare::make_dynamic_params(ClaimTexts(user.claims)))
                 .affected_rows();
       });
   if (!status.ok()) return status;

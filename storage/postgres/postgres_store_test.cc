@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -349,6 +350,42 @@ TEST(PostgresStoreTest, UpgradeGivesExistingClientsTheClientCredentialsGrant) {
   EXPECT_TRUE(older->redirect_uris.empty());
   EXPECT_FALSE(older->public_client);
   EXPECT_EQ(*ApplyMigrations((*store)->pool()), LatestSchemaVersion());
+}
+
+TEST(PostgresStoreTest, UpgradeKeepsExistingUsersWithNoClaims) {
+  // A database as the schema-8 binary left it, with a user in it.
+  auto database = testing::ScratchDatabase::Create();
+  ASSERT_TRUE(database.ok()) << database.status();
+  PoolOptions options = Options();
+  options.url = (*database)->url();
+  const char* const kInsertUser =
+      "INSERT INTO users (user_id, username, password_hash, name, email,"
+      " email_verified, disabled, created_at, updated_at) VALUES ('%s', '%s',"
+      " 'h', 'Old', 'old@example.com', true, false, to_timestamp(1800000000),"
+      " to_timestamp(1800000001))";
+  {
+    auto pool = ConnectionPool::Create(options, nullptr);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    ASSERT_EQ(*ApplyMigrationsUpTo(**pool, 8), 8);
+    ASSERT_TRUE(WithConnection(**pool, "test", [&](pqxx::connection& c) {
+                  pqxx::work txn(c);
+                  txn.exec(absl::StrFormat(kInsertUser, "u1", "old"));
+                  txn.commit();
+                }).ok());
+  }
+  auto store = PostgresStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto old = (*store)->GetUser("u1");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->name, "Old");
+  EXPECT_EQ(old->claims, StandardClaims());
+  EXPECT_EQ(old->claims_updated_at, absl::FromUnixSeconds(1800000001));
+  // A replica still running the previous binary inserts without the new
+  // columns: its users read back with no claims.
+  Exec(**store, absl::StrFormat(kInsertUser, "u2", "older"));
+  auto older = (*store)->GetUser("u2");
+  ASSERT_TRUE(older.ok()) << older.status();
+  EXPECT_EQ(older->claims, StandardClaims());
 }
 
 TEST(PostgresStoreTest, UnknownTargetSchemaIsInvalidArgument) {

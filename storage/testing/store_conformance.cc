@@ -52,7 +52,33 @@ UserRecord User(const std::string& id, const std::string& username) {
   u.disabled = false;
   u.created_at = kT0;
   u.updated_at = kT0;
+  u.claims_updated_at = kT0;
   return u;
+}
+
+// Every standard claim set, with characters a careless store would mangle.
+StandardClaims AllClaims(const std::string& tag) {
+  StandardClaims c;
+  c.given_name = "Zoë " + tag;
+  c.family_name = "O'Brien-\u00e9";
+  c.middle_name = "Ünal";
+  c.nickname = "z; DROP TABLE users";
+  c.profile = "https://example.com/" + tag;
+  c.picture = "https://example.com/p.png?s=1&t=2";
+  c.website = "http://zoe.example";
+  c.gender = "non-binary";
+  c.birthdate = "0000-02-29";
+  c.zoneinfo = "America/Argentina/Buenos_Aires";
+  c.locale = "fr-CA";
+  c.phone_number = "+15555550100;ext=42";
+  c.phone_number_verified = true;
+  c.address.formatted = "1 Main St\r\nSpringfield";
+  c.address.street_address = "1 Main St\nApt 2";
+  c.address.locality = "Springfield";
+  c.address.region = "IL";
+  c.address.postal_code = "62701";
+  c.address.country = "US";
+  return c;
 }
 
 AuthorizationCodeRecord Code(const std::string& hash) {
@@ -541,6 +567,16 @@ TEST_P(StoreConformanceTest, CreatedUserReadsBackUnchanged) {
   EXPECT_EQ(*stores_.users->GetUser("u2"), other);
 }
 
+TEST_P(StoreConformanceTest, UserWithEveryStandardClaimReadsBackUnchanged) {
+  UserRecord user = User("u1", "alice");
+  user.claims = AllClaims("alice");
+  user.claims_updated_at = kT0 + absl::Microseconds(7);
+  ASSERT_TRUE(stores_.users->CreateUser(user).ok());
+  EXPECT_EQ(*stores_.users->GetUser("u1"), user);
+  EXPECT_EQ(*stores_.users->GetUserByUsername("alice"), user);
+  EXPECT_EQ(stores_.users->ListUsers("", 10)->at(0), user);
+}
+
 TEST_P(StoreConformanceTest, MissingUserIsNotFound) {
   EXPECT_EQ(stores_.users->GetUser("nobody").status().code(),
             absl::StatusCode::kNotFound);
@@ -604,6 +640,8 @@ TEST_P(StoreConformanceTest, UpdateUserReplacesTheProfileOnly) {
   changed.name = "Alice Liddell";
   changed.email = "alice@wonderland.example";
   changed.email_verified = false;
+  changed.claims = AllClaims("changed");
+  changed.claims_updated_at = kT0 + absl::Seconds(4);
   changed.disabled = true;
   changed.updated_at = kT0 + absl::Seconds(5);
   changed.username = "must-not-change";
@@ -614,10 +652,16 @@ TEST_P(StoreConformanceTest, UpdateUserReplacesTheProfileOnly) {
   expected.name = "Alice Liddell";
   expected.email = "alice@wonderland.example";
   expected.email_verified = false;
+  expected.claims = AllClaims("changed");
+  expected.claims_updated_at = kT0 + absl::Seconds(4);
   expected.disabled = true;
   expected.updated_at = kT0 + absl::Seconds(5);
   EXPECT_EQ(*stores_.users->GetUser("u1"), expected);
   EXPECT_EQ(*stores_.users->GetUserByUsername("alice"), expected);
+  // And back to none: every claim can be cleared.
+  expected.claims = StandardClaims();
+  ASSERT_TRUE(stores_.users->UpdateUser(expected).ok());
+  EXPECT_EQ(*stores_.users->GetUser("u1"), expected);
   EXPECT_EQ(stores_.users->GetUserByUsername("must-not-change").status().code(),
             absl::StatusCode::kNotFound);
 }

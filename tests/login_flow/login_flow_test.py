@@ -214,8 +214,13 @@ class World:
         self.password = remember("password", "pw-" + secrets.token_urlsafe(18))
         self.user = a.admin.CreateUser(admin_pb2.CreateUserRequest(
             username=self.username, password=self.password, name="Alice Example",
-            email="alice@example.com", email_verified=True), metadata=metadata,
-            timeout=RPC_TIMEOUT)
+            email="alice@example.com", email_verified=True,
+            # Standard claims beyond name and email (admin.proto UserClaims).
+            claims=admin_pb2.UserClaims(
+                given_name="Alice", locale="en-GB", phone_number="+441865270000",
+                phone_number_verified=True,
+                address=token_pb2.Address(locality="Oxford", country="GB"))),
+            metadata=metadata, timeout=RPC_TIMEOUT)
         grants = ["authorization_code", "refresh_token"]
         web = a.admin.CreateClient(admin_pb2.CreateClientRequest(
             client_id="web", name="Web app", redirect_uris=[WEB_REDIRECT], grant_types=grants),
@@ -454,9 +459,11 @@ class SeedFlowTest(FlowTestCase):
         # E: UserInfo with `authorization: Bearer`, on server A.
         info = a.tokens.UserInfo(token_pb2.UserInfoRequest(), metadata=bearer(tokens.access_token),
                                  timeout=RPC_TIMEOUT)
+        # OIDC Core §5.4: profile and email release theirs; address and phone were not asked for.
         self.assertEqual(info, token_pb2.UserInfoResponse(
             sub=world.user.user_id, name="Alice Example", preferred_username=world.username,
-            email="alice@example.com", email_verified=True))
+            email="alice@example.com", email_verified=True, given_name="Alice", locale="en-GB",
+            updated_at=world.user.claims_updated_at.seconds))
 
         # Introspect on both servers: active, with the token's claims.
         for server in (a, b):

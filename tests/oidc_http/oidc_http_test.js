@@ -41,6 +41,26 @@ import {
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const SCOPE = 'openid profile email';
+// idctl flags of carol's standard claims, and what UserInfo returns for them.
+const CAROL_FLAGS = {
+  'given-name': 'Carol', 'family-name': 'Example', 'middle-name': 'Quinn', nickname: 'caz',
+  profile: 'https://example.com/carol', picture: 'https://example.com/carol.png',
+  website: 'https://carol.example', gender: 'female', birthdate: '0000-04-01',
+  zoneinfo: 'Europe/Berlin', locale: 'de-DE', 'phone-number': '+4930123456;ext=7',
+  'address-formatted': 'Unter den Linden 1\n10117 Berlin', 'address-street': 'Unter den Linden 1',
+  'address-locality': 'Berlin', 'address-region': 'BE', 'address-postal-code': '10117',
+  'address-country': 'DE',
+};
+const CAROL_PROFILE = {
+  name: 'Carol Q. Example', given_name: 'Carol', family_name: 'Example', middle_name: 'Quinn',
+  nickname: 'caz', profile: 'https://example.com/carol', picture: 'https://example.com/carol.png',
+  website: 'https://carol.example', gender: 'female', birthdate: '0000-04-01',
+  zoneinfo: 'Europe/Berlin', locale: 'de-DE',
+};
+const CAROL_ADDRESS = {
+  formatted: 'Unter den Linden 1\n10117 Berlin', street_address: 'Unter den Linden 1',
+  locality: 'Berlin', region: 'BE', postal_code: '10117', country: 'DE',
+};
 const SECURITY_HEADERS = {
   'x-content-type-options': (v) => v.toLowerCase() === 'nosniff',
   'x-frame-options': (v) => v.toUpperCase() === 'DENY',
@@ -109,6 +129,15 @@ async function makeWorld() {
       name, '--email', `${key}@example.com`, '--email-verified'], { IDENTITY_USER_PASSWORD: password });
     users[key] = { username, password, user_id: user.user_id, name, email: `${key}@example.com` };
   }
+  // carol has every standard claim (OIDC Core §5.1), set through idctl's flags.
+  const carolName = `carol.${crypto.randomBytes(3).toString('hex')}`;
+  const carolPassword = remember('carol password', `pw-${crypto.randomBytes(15).toString('base64url')}`);
+  const flags = Object.entries(CAROL_FLAGS).flatMap(([flag, value]) => [`--${flag}`, value]);
+  const carol = idctl(args.idctl, server, ['users', 'create', '--username', carolName,
+    '--name', 'Carol Q. Example', '--email', 'carol@example.com', '--email-verified',
+    '--phone-number-verified', ...flags], { IDENTITY_USER_PASSWORD: carolPassword });
+  users.carol = { username: carolName, password: carolPassword, user_id: carol.user_id,
+    claimsUpdatedAt: Date.parse(carol.claims_updated_at) / 1000 };
   const code = ['--redirect-uri', REDIRECT, '--grant-type', 'authorization_code',
     '--grant-type', 'refresh_token'];
   // Ids with '-', '.', '~': openid-client's client_secret_basic percent-encodes each of them
@@ -334,9 +363,12 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
   assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(),
     ['client_secret_basic', 'client_secret_post', 'none']);
-  for (const s of ['openid', 'profile', 'email']) assert.ok(m.scopes_supported?.includes(s), `scopes_supported lacks ${s}`);
+  for (const s of ['openid', 'profile', 'email', 'address', 'phone']) {
+    assert.ok(m.scopes_supported?.includes(s), `scopes_supported lacks ${s}`);
+  }
   for (const c of ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name',
-    'preferred_username', 'email', 'email_verified']) {
+    'preferred_username', 'email', 'email_verified', ...Object.keys(CAROL_PROFILE), 'updated_at',
+    'address', 'phone_number', 'phone_number_verified']) {
     assert.ok(m.claims_supported?.includes(c), `claims_supported lacks ${c}: ${m.claims_supported}`);
   }
   assert.ok(Array.isArray(m.id_token_signing_alg_values_supported) &&
@@ -580,6 +612,49 @@ test('code flow + PKCE, public client (token_endpoint_auth_method none)', async 
   await client.tokenRevocation(config, refreshed.refresh_token);
   await rejectsWith(client.refreshTokenGrant(config, refreshed.refresh_token), 'invalid_grant', 400);
   await rejectsWith(client.tokenIntrospection(config, refreshed.access_token), 'invalid_client', 401);
+});
+
+// OIDC Core §5.4: each scope releases its claims from UserInfo; §5.3.2: absent ones are left out.
+test('standard claims: openid profile email address phone releases every claim from UserInfo', async () => {
+  const config = configs.webBasic;
+  const scope = 'openid profile email address phone';
+  const auth = await startAuthorization(config, { scope });
+  const { callbackUrl } = await loginWithForm(auth, users.carol);
+  assertCodeRedirect(callbackUrl, auth);
+  const tokens = await exchange(config, callbackUrl, auth);
+  assert.deepEqual(tokens.scope.split(' ').sort(), scope.split(' ').sort());
+  const info = await client.fetchUserInfo(config, tokens.access_token, users.carol.user_id);
+  const { updated_at: updatedAt, ...rest } = info;
+  assert.deepEqual(rest, {
+    sub: users.carol.user_id, preferred_username: users.carol.username, ...CAROL_PROFILE,
+    email: 'carol@example.com', email_verified: true, address: CAROL_ADDRESS,
+    phone_number: '+4930123456;ext=7', phone_number_verified: true,
+  });
+  assert.equal(updatedAt, Math.floor(users.carol.claimsUpdatedAt), 'updated_at: seconds of the last change');
+  const advertised = (await request(`${server.issuer}/.well-known/openid-configuration`)).json.claims_supported;
+  for (const name of Object.keys(info)) assert.ok(advertised.includes(name), `${name} not in claims_supported`);
+  // The ID token keeps its small set (docs/http.md): the rest comes from UserInfo.
+  const id = tokens.claims();
+  assert.equal(id.name, CAROL_PROFILE.name);
+  assert.equal(id.email, 'carol@example.com');
+  for (const absent of ['given_name', 'address', 'phone_number', 'birthdate', 'updated_at']) {
+    assert.equal(id[absent], undefined, `${absent} in the ID token`);
+  }
+});
+
+test('standard claims: openid email releases only sub, email and email_verified', async () => {
+  const config = configs.webPost;
+  const auth = await startAuthorization(config, { scope: 'openid email' });
+  const { callbackUrl } = await loginWithForm(auth, users.carol);
+  const tokens = await exchange(config, callbackUrl, auth);
+  assert.equal(tokens.scope, 'openid email');
+  const info = await client.fetchUserInfo(config, tokens.access_token, users.carol.user_id);
+  assert.deepEqual(info, { sub: users.carol.user_id, email: 'carol@example.com', email_verified: true });
+  // The same over POST (RFC 6750 §2.2), raw.
+  const post = await request(`${server.base}/userinfo`, { method: 'POST',
+    form: { access_token: tokens.access_token } });
+  assert.equal(post.status, 200, show(post));
+  assert.deepEqual(post.json, info);
 });
 
 test('client_credentials grant (confidential client, client_secret_basic)', async () => {
