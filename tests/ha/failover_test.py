@@ -7,8 +7,8 @@ Token, Introspect and JWKS, which need no write, readiness (/readyz), and Revoke
 Then SIGKILL of the primary's Patroni and PostgreSQL. Measured: failed calls per kind, how long a
 failed write took, the time from the kill until writes succeed again on both servers. Proved
 afterwards: every token issued verifies against the JWKS of both servers, the signing keys are
-those from before the kill (none lost, none added, one current and one next), every acknowledged
-revocation is in the new primary.
+those from before the kill (none lost, none added, one current and one next per algorithm), every
+acknowledged revocation is in the new primary.
 
 Writes one line per case, "<case> PASSED|FAILED", to --results (tests/summarize_results.py), and
 the figures as JSON to --figures when given. Exit status: 0 when every case passed.
@@ -227,8 +227,9 @@ def psql(url, sql):
 
 
 def signing_keys(url):
+    """(kid, state, alg) of every signing key in the store."""
     return sorted(tuple(row.split("|")) for row in psql(
-        url, "SELECT kid, state FROM signing_keys ORDER BY kid"))
+        url, "SELECT kid, state, alg FROM signing_keys ORDER BY kid"))
 
 
 def verify_all(tokens, jwks_by_server):
@@ -356,13 +357,15 @@ def run(args, results):
 
         keys_after = signing_keys(url)
         published = [sorted(k["kid"] for k in j["keys"]) for j in jwks.values()]
-        states = sorted(state for _, state in keys_after)
+        algs = sorted({alg for _, _, alg in keys_after})
+        per_alg = {alg: sorted(state for _, state, a in keys_after if a == alg) for alg in algs}
         results.case("ha.signing_keys_kept",
                      "no signing key lost or doubled (the same keys before and after, "
-                     "one current, one next, all published)",
-                     keys_after == keys_before and states.count("current") == 1 and
-                     states.count("next") == 1 and
-                     all(p == sorted(kid for kid, _ in keys_after) for p in published),
+                     "one current and one next per algorithm, all published)",
+                     keys_after == keys_before and bool(algs) and
+                     all(states.count("current") == 1 and states.count("next") == 1
+                         for states in per_alg.values()) and
+                     all(p == sorted(kid for kid, _, _ in keys_after) for p in published),
                      {"before": keys_before, "after": keys_after, "published": published})
 
         revoked = sorted(set(load.revoked))
