@@ -41,8 +41,9 @@ def cc_proto_grpc_library(
       services: the subset of `protos` that declare services.
       deps: extra cc_library dependencies (the C++ code of imported protos).
       imports: .proto files of other packages that `protos` import, as labels
-        of the form "//proto:identity/v1/auth.proto"; their package becomes an
-        import root (so the import reads "identity/v1/auth.proto").
+        of the form "//proto:identity/v1/auth.proto" (or, from another
+        workspace, "@identity//proto:identity/v1/auth.proto"); their package
+        becomes an import root (so the import reads "identity/v1/auth.proto").
       visibility: of the cc_library.
     """
     outs = []
