@@ -33,6 +33,7 @@
 #include "server/keys/key_derivation.h"
 #include "server/keys/key_sealer.h"
 #include "server/oauth/client_secret.h"
+#include "server/testing/replica_client.h"
 #include "server/testing/server_process.h"
 #include "storage/postgres/postgres_store.h"
 #include "storage/testing/scratch_database.h"
@@ -53,50 +54,7 @@ std::chrono::system_clock::time_point In(std::chrono::seconds d) {
   return std::chrono::system_clock::now() + d;
 }
 
-// A gRPC client of one replica.
-struct Replica {
-  explicit Replica(const std::string& address)
-      : channel(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
-        tokens(v1::TokenService::NewStub(channel)),
-        introspection(v1::IntrospectionService::NewStub(channel)),
-        keys(v1::KeyService::NewStub(channel)) {}
-
-  grpc::Status Token(const std::string& id, const std::string& secret,
-                     v1::TokenResponse* out) {
-    grpc::ClientContext context;
-    context.set_deadline(In(std::chrono::seconds(10)));
-    v1::TokenRequest request;
-    request.set_grant_type("client_credentials");
-    request.set_client_id(id);
-    request.set_client_secret(secret);
-    return tokens->Token(&context, request, out);
-  }
-
-  grpc::Status Introspect(const std::string& token,
-                          v1::IntrospectResponse* out) {
-    grpc::ClientContext context;
-    context.set_deadline(In(std::chrono::seconds(10)));
-    v1::IntrospectRequest request;
-    request.set_token(token);
-    request.set_client_id(kAdminId);
-    request.set_client_secret(kAdminSecret);
-    return introspection->Introspect(&context, request, out);
-  }
-
-  std::string Jwks() {
-    grpc::ClientContext context;
-    context.set_deadline(In(std::chrono::seconds(10)));
-    v1::GetJwksResponse response;
-    EXPECT_TRUE(keys->GetJwks(&context, {}, &response).ok());
-    return response.jwks_json();
-  }
-
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::TokenService::Stub> tokens;
-  std::unique_ptr<v1::IntrospectionService::Stub> introspection;
-  std::unique_ptr<v1::KeyService::Stub> keys;
-};
+using Replica = testing::ReplicaClient;
 
 // The exit status of `process` if it exits within `timeout`.
 std::optional<int> ExitWithin(ServerProcess& process,
@@ -225,8 +183,8 @@ TEST_F(KekRotationPostgresTest, RotatesTheKekUnderLoadWithoutAFailedCall) {
       const bool legacy_client = i % 4 < 2;
       v1::TokenResponse t;
       grpc::Status s = legacy_client
-                           ? issuer->Token("legacy", kLegacySecret, &t)
-                           : issuer->Token(kAdminId, kAdminSecret, &t);
+                           ? issuer->Token("legacy", kLegacySecret, "", &t)
+                           : issuer->Token(kAdminId, kAdminSecret, "", &t);
       v1::IntrospectResponse r;
       grpc::Status si;
       const bool ok =

@@ -28,6 +28,7 @@
 #include "jwt/jws.h"
 #include "jwt/jwt_verifier.h"
 #include "server/grpc/testing/error_reason.h"
+#include "server/testing/replica_client.h"
 #include "server/testing/server_process.h"
 #include "storage/testing/scratch_database.h"
 
@@ -43,80 +44,9 @@ using testing::RunCommand;
 using testing::ServerProcess;
 
 constexpr char kIssuer[] = "https://id.example";
-constexpr auto kStartTimeout = std::chrono::seconds(30);
-
-std::chrono::system_clock::time_point In(std::chrono::milliseconds d) {
-  return std::chrono::system_clock::now() + d;
-}
 
 // A gRPC client of one replica.
-struct Replica {
-  explicit Replica(const std::string& address)
-      : address(address),
-        channel(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
-        tokens(v1::TokenService::NewStub(channel)),
-        introspection(v1::IntrospectionService::NewStub(channel)),
-        keys(v1::KeyService::NewStub(channel)),
-        admin(v1::AdminService::NewStub(channel)) {}
-
-  bool WaitUntilServing() {
-    return channel->WaitForConnected(std::chrono::system_clock::now() +
-                                     kStartTimeout);
-  }
-
-  grpc::Status Token(const std::string& id, const std::string& secret,
-                     const std::string& scope, v1::TokenResponse* out) {
-    grpc::ClientContext context;
-    context.set_deadline(In(std::chrono::seconds(10)));
-    v1::TokenRequest request;
-    request.set_grant_type("client_credentials");
-    request.set_client_id(id);
-    request.set_client_secret(secret);
-    request.set_scope(scope);
-    return tokens->Token(&context, request, out);
-  }
-
-  grpc::Status Introspect(const std::string& token,
-                          v1::IntrospectResponse* out) {
-    grpc::ClientContext context;
-    context.set_deadline(In(std::chrono::seconds(10)));
-    v1::IntrospectRequest request;
-    request.set_token(token);
-    request.set_client_id(kAdminId);
-    request.set_client_secret(kAdminSecret);
-    return introspection->Introspect(&context, request, out);
-  }
-
-  std::string AdminToken() {
-    v1::TokenResponse response;
-    EXPECT_TRUE(
-        Token(kAdminId, kAdminSecret, "identity.admin", &response).ok());
-    return response.access_token();
-  }
-
-  std::unique_ptr<grpc::ClientContext> AdminContext(const std::string& token) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(In(std::chrono::seconds(10)));
-    context->AddMetadata("authorization", "Bearer " + token);
-    return context;
-  }
-
-  std::string Jwks() {
-    grpc::ClientContext context;
-    context.set_deadline(In(std::chrono::seconds(10)));
-    v1::GetJwksResponse response;
-    EXPECT_TRUE(keys->GetJwks(&context, {}, &response).ok());
-    return response.jwks_json();
-  }
-
-  std::string address;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::TokenService::Stub> tokens;
-  std::unique_ptr<v1::IntrospectionService::Stub> introspection;
-  std::unique_ptr<v1::KeyService::Stub> keys;
-  std::unique_ptr<v1::AdminService::Stub> admin;
-};
+using Replica = testing::ReplicaClient;
 
 // Polls `done` every 5 ms until it holds or `timeout` passes; whether it held.
 // Every wait in these tests is bounded: reaching the bound is a failure.
