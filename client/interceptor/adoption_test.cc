@@ -20,6 +20,7 @@
 #include "jwt/jws.h"
 #include "jwt/jwt_signer.h"
 #include "jwt/status.h"
+#include "tests/support/loopback_server.h"
 
 namespace identity::interceptor {
 namespace {
@@ -390,14 +391,10 @@ class CountingAnnotated final : public test::Annotated::Service {
 
 TEST_F(AdoptionTest, TheCredentialsRefuseBeforeTheHandler) {
   CountingAnnotated service(auth_.get());
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", auth_->credentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = test::Annotated::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  test_support::LoopbackServer served =
+      test_support::ServeOnLoopback(auth_->credentials(), &service);
+  ASSERT_NE(served.server, nullptr);
+  auto stub = test::Annotated::NewStub(served.channel);
   const auto call = [&stub](const std::string& token) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -417,7 +414,7 @@ TEST_F(AdoptionTest, TheCredentialsRefuseBeforeTheHandler) {
   EXPECT_TRUE(call(TokenA()).ok());
   EXPECT_EQ(service.last_issuer, kIssuerA);
   EXPECT_EQ(service.runs, 2);
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
 #include "server/testing/server_process.h"
+#include "tests/support/loopback_server.h"
 
 namespace identity::interceptor {
 namespace {
@@ -279,16 +280,11 @@ TEST_F(InterceptorIntegrationTest, RevocationSensitiveMethodsAskTheIssuer) {
   auto observer = std::make_shared<CountingAuthObserver>();
   auto authorizer = std::make_shared<CallAuthorizer>(
       std::move(policy), validator, observer, checker);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0",
-                           AuthorizingServerCredentials(authorizer), &port);
   ProtectedService service;
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = v1::KeyService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  test_support::LoopbackServer served = test_support::ServeOnLoopback(
+      AuthorizingServerCredentials(authorizer), &service);
+  ASSERT_NE(served.server, nullptr);
+  auto stub = v1::KeyService::NewStub(served.channel);
   const auto call = [&stub](const std::string& token) {
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + token);
@@ -320,7 +316,7 @@ TEST_F(InterceptorIntegrationTest, RevocationSensitiveMethodsAskTheIssuer) {
   clock.Advance(absl::Seconds(10));
   EXPECT_EQ(call(token).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(service.runs, 2) << "only the two allowed calls ran";
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 // The one call, Interceptor::Create, with the issuer's KeyService as the key
@@ -344,15 +340,11 @@ TEST_F(InterceptorIntegrationTest, OneCallWithKeyServiceAndIntrospection) {
   ASSERT_TRUE(auth.ok()) << auth.status();
   ASSERT_EQ(auth->keys(kIssuer)->failed_fetches(), 0)
       << auth->keys(kIssuer)->last_error();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", auth->credentials(), &port);
   ProtectedService service;
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = v1::KeyService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  test_support::LoopbackServer served =
+      test_support::ServeOnLoopback(auth->credentials(), &service);
+  ASSERT_NE(served.server, nullptr);
+  auto stub = v1::KeyService::NewStub(served.channel);
   const auto call = [&stub](const std::string& token) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -380,7 +372,7 @@ TEST_F(InterceptorIntegrationTest, OneCallWithKeyServiceAndIntrospection) {
   EXPECT_NE(refused.error_message().find("no longer active"), std::string::npos)
       << refused.error_message();
   EXPECT_EQ(service.runs, 1) << "only the call before the revocation ran";
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 // Keys over HTTP from identity-server's own OpenID Connect face (/jwks on
@@ -405,15 +397,11 @@ TEST_F(InterceptorIntegrationTest, OneCallWithTheIssuersHttpJwks) {
   ASSERT_TRUE(auth.ok()) << auth.status();
   ASSERT_EQ(auth->keys(kIssuer)->failed_fetches(), 0)
       << auth->keys(kIssuer)->last_error();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", auth->credentials(), &port);
   ProtectedService service;
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = v1::KeyService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  test_support::LoopbackServer served =
+      test_support::ServeOnLoopback(auth->credentials(), &service);
+  ASSERT_NE(served.server, nullptr);
+  auto stub = v1::KeyService::NewStub(served.channel);
   const auto call = [&stub](const std::string& token) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -429,7 +417,7 @@ TEST_F(InterceptorIntegrationTest, OneCallWithTheIssuersHttpJwks) {
   tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
   EXPECT_EQ(call(tampered).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(service.runs, 1) << "a tampered token reached the handler";
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 TEST_F(InterceptorIntegrationTest, TokenSourceOnAPlaintextChannel) {

@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 #include "jwt/base64url.h"
 #include "jwt/json.h"
+#include "tests/support/loopback_server.h"
 
 extern char** environ;
 
@@ -162,14 +163,10 @@ TEST_P(OidcProviderInteropTest, AcceptsItsTokensAndRefusesATamperedOne) {
   EXPECT_EQ(auth->keys(issuer_)->failed_fetches(), 0)
       << auth->keys(issuer_)->last_error();
   CountingAnnotated service;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", auth->credentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = test::Annotated::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  test_support::LoopbackServer served =
+      test_support::ServeOnLoopback(auth->credentials(), &service);
+  ASSERT_NE(served.server, nullptr);
+  auto stub = test::Annotated::NewStub(served.channel);
   const auto call = [&stub](const std::string& token) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -189,7 +186,7 @@ TEST_P(OidcProviderInteropTest, AcceptsItsTokensAndRefusesATamperedOne) {
             std::string::npos)
       << refused.error_message();
   EXPECT_EQ(service.runs, 1) << "a tampered token reached the handler";
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 // The discovery document names the provider's issuer; a configured issuer
@@ -207,14 +204,10 @@ TEST_P(OidcProviderInteropTest, AnIssuerSpelledDifferentlyGetsNoKeys) {
             std::string::npos)
       << keys->last_error();
   CountingAnnotated service;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", auth->credentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  auto stub = test::Annotated::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  test_support::LoopbackServer served =
+      test_support::ServeOnLoopback(auth->credentials(), &service);
+  ASSERT_NE(served.server, nullptr);
+  auto stub = test::Annotated::NewStub(served.channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
@@ -222,7 +215,7 @@ TEST_P(OidcProviderInteropTest, AnIssuerSpelledDifferentlyGetsNoKeys) {
   test::Empty reply;
   EXPECT_FALSE(stub->Read(&context, test::Empty(), &reply).ok());
   EXPECT_EQ(service.runs, 0);
-  server->Shutdown();
+  served.server->Shutdown();
 }
 
 INSTANTIATE_TEST_SUITE_P(OverHttpAndHttps, OidcProviderInteropTest,
