@@ -319,6 +319,17 @@ TEST_F(InterceptorIntegrationTest, RevocationSensitiveMethodsAskTheIssuer) {
   served.server->Shutdown();
 }
 
+// A protected call (ListKeys) with `token` as its bearer token.
+grpc::Status ListKeysWith(v1::KeyService::Stub& stub,
+                          const std::string& token) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  context.AddMetadata("authorization", "Bearer " + token);
+  v1::ListKeysResponse response;
+  return stub.ListKeys(&context, {}, &response);
+}
+
 // The one call, Interceptor::Create, with the issuer's KeyService as the key
 // source and its IntrospectionService for a revocation-sensitive method: a
 // token passes until the issuer revokes it (RFC 7009), then is refused as no
@@ -346,12 +357,7 @@ TEST_F(InterceptorIntegrationTest, OneCallWithKeyServiceAndIntrospection) {
   ASSERT_NE(served.server, nullptr);
   auto stub = v1::KeyService::NewStub(served.channel);
   const auto call = [&stub](const std::string& token) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
-    context.AddMetadata("authorization", "Bearer " + token);
-    v1::ListKeysResponse response;
-    return stub->ListKeys(&context, {}, &response);
+    return ListKeysWith(*stub, token);
   };
 
   const std::string token = IssuerToken();
@@ -403,12 +409,7 @@ TEST_F(InterceptorIntegrationTest, OneCallWithTheIssuersHttpJwks) {
   ASSERT_NE(served.server, nullptr);
   auto stub = v1::KeyService::NewStub(served.channel);
   const auto call = [&stub](const std::string& token) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
-    context.AddMetadata("authorization", "Bearer " + token);
-    v1::ListKeysResponse response;
-    return stub->ListKeys(&context, {}, &response);
+    return ListKeysWith(*stub, token);
   };
   const std::string token = IssuerToken();
   EXPECT_TRUE(call(token).ok());
