@@ -32,7 +32,7 @@ struct ClientRecord {
   // and must use PKCE.
   bool public_client = false;
   // A confidential client that may leave PKCE out of an OpenID Connect
-  // authorization request carrying a nonce (RFC 9700 §2.1.1). False (PKCE
+  // authorization request (RFC 9700 §2.1.1). False (PKCE
   // required) unless registered so.
   bool pkce_optional = false;
   // The JWS algorithm of the client's ID tokens (OIDC Dynamic Client

@@ -119,7 +119,7 @@ std::vector<Verb> ClientVerbs() {
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "
-       "client may leave PKCE out of an openid request with a nonce. "
+       "client may leave PKCE out of an openid request. "
        "--id-token-alg: its ID tokens' algorithm, one the server signs with "
        "(default: the server's, RS256 when configured).",
        &ClientsCreate},

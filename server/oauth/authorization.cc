@@ -26,8 +26,10 @@ constexpr size_t kMaxLoginHint = 256;
 
 // RFC 7636, with RFC 9700 §2.1.1's exception: a confidential client
 // registered with pkce_optional may leave PKCE out of an OpenID Connect
-// request that carries a nonce (the ID token's nonce then binds the code to
-// the client's session). A challenge it does send is checked as any other.
+// request (the nonce it should send and check in the ID token then binds the
+// code to its session; OIDC Core makes the nonce optional for the code flow,
+// so it is not required here). A challenge it does send is checked as any
+// other.
 absl::Status CheckPkce(const AuthorizationRequest& request,
                        const storage::ClientRecord& client,
                        const std::vector<std::string>& scopes,
@@ -37,10 +39,10 @@ absl::Status CheckPkce(const AuthorizationRequest& request,
   if (without_pkce && client.pkce_optional && !client.public_client) {
     const bool openid =
         std::find(scopes.begin(), scopes.end(), "openid") != scopes.end();
-    if (openid && !request.nonce.empty()) return absl::OkStatus();
+    if (openid) return absl::OkStatus();
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "code_challenge is required (PKCE, RFC 7636) unless "
-                        "an openid request carries a nonce");
+                        "the request is an OpenID Connect one (scope openid)");
   }
   return ValidateCodeChallenge(request.code_challenge,
                                request.code_challenge_method, allow_plain);

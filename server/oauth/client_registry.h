@@ -36,7 +36,7 @@ struct ClientSpec {
   // Create only: no secret; may not use client_credentials.
   bool public_client = false;
   // RFC 9700 §2.1.1: true lets a confidential client leave PKCE out of an
-  // OpenID Connect request with a nonce; refused for a public client. Unset:
+  // OpenID Connect request; refused for a public client. Unset:
   // false on create, unchanged on update.
   std::optional<bool> pkce_optional = std::nullopt;
   // OIDC Dynamic Client Registration §2: the JWS algorithm of the client's
