@@ -2,7 +2,9 @@
 # Runs oidc_http_test.js under the machine's Node.js (>= 20) with the npm packages that
 # `npm ci` installed in the source tree's tests/oidc_http/node_modules.
 #
-# Usage (from Bazel): oidc_http_test.sh SERVER_PATH IDCTL_PATH [--filter TEXT]
+# Usage (from Bazel): oidc_http_test.sh [--script NAME.js] SERVER_PATH IDCTL_PATH [--filter TEXT]
+# NAME.js is a test script of this folder (default oidc_http_test.js; basic_op_test.js is the
+# Basic OP certification plan's modules).
 # Both paths ($(location ...)) are relative to the runfiles root of the "identity" workspace,
 # which is the working directory under `bazel test`.
 #
@@ -16,12 +18,17 @@
 # package.json pins, and says to run `npm ci` when they are not.
 set -euo pipefail
 
-if [[ $# -lt 2 ]]; then
-  echo "usage: $0 SERVER_PATH IDCTL_PATH [--filter TEXT]" >&2
+script_name=oidc_http_test.js
+if [[ "${1:-}" == "--script" ]]; then
+  script_name="$2"
+  shift 2
+fi
+if [[ $# -lt 2 || ! "$script_name" =~ ^[a-z_]+\.js$ ]]; then
+  echo "usage: $0 [--script NAME.js] SERVER_PATH IDCTL_PATH [--filter TEXT]" >&2
   exit 2
 fi
 
-readonly SCRIPT_REL=tests/oidc_http/oidc_http_test.js
+readonly SCRIPT_REL="tests/oidc_http/$script_name"
 
 # The runfiles root, or outside Bazel the source tree.
 root=""
