@@ -41,8 +41,20 @@ bool IsIpAddress(const std::string& host) {
   return !error;
 }
 
-absl::Status Unavailable(absl::string_view url, absl::string_view why) {
-  return absl::UnavailableError(absl::StrCat("GET ", url, ": ", why));
+// What one exchange sends besides the URL's target and host.
+struct Outgoing {
+  http::verb method = http::verb::get;
+  std::string content_type = {};  // POST only.
+  std::string body = {};
+  const char* method_name() const {
+    return method == http::verb::get ? "GET" : "POST";
+  }
+};
+
+absl::Status Unavailable(const Outgoing& out, absl::string_view url,
+                         absl::string_view why) {
+  return absl::UnavailableError(
+      absl::StrCat(out.method_name(), " ", url, ": ", why));
 }
 
 // The TLS context: peer verification against the given roots, TLS >= 1.2.
@@ -74,19 +86,24 @@ template <typename Stream>
 class Exchange {
  public:
   Exchange(asio::io_context& io, Stream& stream, const HttpUrl& url,
-           size_t max_body_bytes)
+           const Outgoing& out, size_t max_body_bytes)
       : resolver_(io), stream_(stream), url_(url) {
     parser_.body_limit(max_body_bytes);
     parser_.header_limit(16 * 1024);
     request_.version(11);
-    request_.method(http::verb::get);
+    request_.method(out.method);
     request_.target(url.target);
+    if (out.method != http::verb::get) {
+      request_.set(http::field::content_type, out.content_type);
+      request_.body() = out.body;
+      request_.prepare_payload();
+    }
     request_.set(http::field::host,
                  absl::StrContains(url.host, ':')
                      ? absl::StrCat("[", url.host, "]:", url.port)
                      : absl::StrCat(url.host, ":", url.port));
     request_.set(http::field::accept, "application/json");
-    request_.set(http::field::user_agent, "identity-interceptor");
+    request_.set(http::field::user_agent, "identity");
     request_.set(http::field::connection, "close");
   }
 
@@ -146,7 +163,7 @@ class Exchange {
   tcp::resolver resolver_;
   Stream& stream_;
   const HttpUrl& url_;
-  http::request<http::empty_body> request_;
+  http::request<http::string_body> request_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
   bool done_ = false;
@@ -154,41 +171,59 @@ class Exchange {
   std::string error_;
 };
 
-// Runs the exchange on `stream` for at most `timeout`.
+// Runs the exchange on `stream` for at most `timeout`: the response, of any
+// status.
 template <typename Stream>
-absl::StatusOr<HttpGetResult> Run(asio::io_context& io, Stream& stream,
-                                  absl::string_view url_text,
-                                  const HttpUrl& url,
-                                  const HttpGetOptions& options) {
+absl::StatusOr<http::response<http::string_body>> Run(
+    asio::io_context& io, Stream& stream, absl::string_view url_text,
+    const HttpUrl& url, const Outgoing& out, const HttpGetOptions& options) {
   const auto budget = absl::ToChronoMilliseconds(options.timeout);
   beast::get_lowest_layer(stream).expires_after(budget);
-  Exchange<Stream> exchange(io, stream, url, options.max_body_bytes);
+  Exchange<Stream> exchange(io, stream, url, out, options.max_body_bytes);
   exchange.Start();
   io.run_for(budget);
   if (!exchange.done()) {
     if (exchange.error().empty() || exchange.timed_out()) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("GET ", url_text, ": no response within ",
-                       absl::FormatDuration(options.timeout)));
+      return absl::DeadlineExceededError(absl::StrCat(
+          out.method_name(), " ", url_text, ": no response within ",
+          absl::FormatDuration(options.timeout)));
     }
-    return Unavailable(url_text, exchange.error());
+    return Unavailable(out, url_text, exchange.error());
   }
-  const auto& response = exchange.parser().get();
-  if (response.result() != http::status::ok) {
-    // No redirects followed: a jwks_uri or discovery URL is configured
-    // exactly, and following one would widen where keys come from.
-    return Unavailable(url_text,
-                       absl::StrCat("HTTP status ", response.result_int()));
+  return exchange.parser().release();
+}
+
+// One exchange with `url_text` over plain TCP or TLS as its scheme says.
+absl::StatusOr<http::response<http::string_body>> Send(
+    absl::string_view url_text, const Outgoing& out,
+    const HttpGetOptions& options) {
+  absl::StatusOr<HttpUrl> url = ParseHttpUrl(url_text, options);
+  if (!url.ok()) return url.status();
+  if (options.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("HTTP timeout must be positive");
   }
-  HttpGetResult result;
-  result.body = response.body();
-  const auto cache_control = response.find(http::field::cache_control);
-  if (cache_control != response.end()) {
-    const auto value = cache_control->value();
-    result.max_age =
-        CacheControlMaxAge(absl::string_view(value.data(), value.size()));
+  asio::io_context io;
+  if (!url->tls) {
+    beast::tcp_stream stream(io);
+    return Run(io, stream, url_text, *url, out, options);
   }
-  return result;
+  absl::StatusOr<std::unique_ptr<asio::ssl::context>> context =
+      TlsContext(options);
+  if (!context.ok()) return context.status();
+  beast::ssl_stream<beast::tcp_stream> stream(io, **context);
+  SSL* ssl = stream.native_handle();
+  if (IsIpAddress(url->host)) {
+    // RFC 6125 §1.7.2 / RFC 5280: an IP address is matched against the
+    // certificate's iPAddress SANs.
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url->host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl, url->host.c_str());  // SNI
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (SSL_set1_host(ssl, url->host.c_str()) != 1) {
+      return absl::InternalError("TLS: cannot set the expected host name");
+    }
+  }
+  return Run(io, stream, url_text, *url, out, options);
 }
 
 }  // namespace
@@ -272,33 +307,40 @@ std::optional<absl::Duration> CacheControlMaxAge(
 
 absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url_text,
                                       const HttpGetOptions& options) {
-  absl::StatusOr<HttpUrl> url = ParseHttpUrl(url_text, options);
-  if (!url.ok()) return url.status();
-  if (options.timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("HTTP timeout must be positive");
+  const Outgoing out;
+  auto response = Send(url_text, out, options);
+  if (!response.ok()) return response.status();
+  if (response->result() != http::status::ok) {
+    // No redirects followed: a jwks_uri or discovery URL is configured
+    // exactly, and following one would widen where keys come from.
+    return Unavailable(out, url_text,
+                       absl::StrCat("HTTP status ", response->result_int()));
   }
-  asio::io_context io;
-  if (!url->tls) {
-    beast::tcp_stream stream(io);
-    return Run(io, stream, url_text, *url, options);
+  HttpGetResult result;
+  result.body = std::move(response->body());
+  const auto cache_control = response->find(http::field::cache_control);
+  if (cache_control != response->end()) {
+    const auto value = cache_control->value();
+    result.max_age =
+        CacheControlMaxAge(absl::string_view(value.data(), value.size()));
   }
-  absl::StatusOr<std::unique_ptr<asio::ssl::context>> context =
-      TlsContext(options);
-  if (!context.ok()) return context.status();
-  beast::ssl_stream<beast::tcp_stream> stream(io, **context);
-  SSL* ssl = stream.native_handle();
-  if (IsIpAddress(url->host)) {
-    // RFC 6125 §1.7.2 / RFC 5280: an IP address is matched against the
-    // certificate's iPAddress SANs.
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url->host.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl, url->host.c_str());  // SNI
-    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (SSL_set1_host(ssl, url->host.c_str()) != 1) {
-      return absl::InternalError("TLS: cannot set the expected host name");
-    }
-  }
-  return Run(io, stream, url_text, *url, options);
+  return result;
+}
+
+absl::StatusOr<HttpPostResult> HttpPost(absl::string_view url_text,
+                                        absl::string_view content_type,
+                                        absl::string_view body,
+                                        const HttpGetOptions& options) {
+  Outgoing out;
+  out.method = http::verb::post;
+  out.content_type = std::string(content_type);
+  out.body = std::string(body);
+  auto response = Send(url_text, out, options);
+  if (!response.ok()) return response.status();
+  HttpPostResult result;
+  result.status = response->result_int();
+  result.body = std::move(response->body());
+  return result;
 }
 
 }  // namespace identity::interceptor

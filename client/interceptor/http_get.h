@@ -1,9 +1,10 @@
 // One bounded HTTP GET, for keys over HTTPS (key_source.h: a jwks_uri, or
-// OpenID Connect discovery). Boost.Beast over Boost.Asio with OpenSSL: in
-// Debian's Boost 1.74 both are header-only, they use the same OpenSSL 3 that
-// gRPC links, and identity-server's HTTP face already builds with them, so
-// the interceptor gains no new package (docs/interceptor.md, "Keys over
-// HTTPS").
+// OpenID Connect discovery), and one bounded POST (identity-server's
+// back-channel logout notices, server/oauth/backchannel_logout.h). Boost.Beast
+// over Boost.Asio with OpenSSL: in Debian's Boost 1.74 both are header-only,
+// they use the same OpenSSL 3 that gRPC links, and identity-server's HTTP face
+// already builds with them, so the interceptor gains no new package
+// (docs/interceptor.md, "Keys over HTTPS").
 //
 // Bounded in every way an issuer could hold a resource server hostage: one
 // deadline over the whole exchange (resolve, connect, TLS, request,
@@ -67,6 +68,22 @@ struct HttpGetResult {
 // call has its own I/O context).
 absl::StatusOr<HttpGetResult> HttpGet(absl::string_view url,
                                       const HttpGetOptions& options);
+
+// A response to a POST, whatever its status.
+struct HttpPostResult {
+  int status = 0;
+  std::string body = {};
+};
+
+// POSTs `body` as `content_type` to `url`, under the same bounds as HttpGet
+// (one deadline, the body limit on the response, no redirects followed,
+// TLS verified). Returns the response of any status: the caller decides
+// what success is. Errors: InvalidArgument (the URL), DeadlineExceeded,
+// Unavailable (resolution, connection, TLS, a response body over the limit).
+absl::StatusOr<HttpPostResult> HttpPost(absl::string_view url,
+                                        absl::string_view content_type,
+                                        absl::string_view body,
+                                        const HttpGetOptions& options);
 
 // The freshness lifetime a Cache-Control header value gives (see
 // HttpGetResult::max_age). Exposed for tests.

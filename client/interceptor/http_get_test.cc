@@ -143,6 +143,43 @@ TEST_F(HttpGetTest, PlainHttpOnLoopbackWorks) {
   EXPECT_EQ(got->max_age, absl::Minutes(2));
 }
 
+// POST (back-channel logout notices): the body and its type arrive; any
+// status is the caller's to judge; TLS is verified as for GET.
+TEST_F(HttpGetTest, PostSendsTheBodyAndReturnsAnyStatus) {
+  HttpTestServer plain;
+  plain.Set("/logout", {200, "", {}});
+  plain.Set("/bad", {400, "{\"error\":\"invalid_request\"}", {}});
+  const std::string base = "http://127.0.0.1:" + std::to_string(plain.port());
+  absl::StatusOr<HttpPostResult> ok =
+      HttpPost(base + "/logout", "application/x-www-form-urlencoded",
+               "logout_token=abc", {});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->status, 200);
+  absl::StatusOr<HttpPostResult> bad =
+      HttpPost(base + "/bad", "application/x-www-form-urlencoded", "x=1", {});
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(bad->body, "{\"error\":\"invalid_request\"}");
+  const auto received = plain.received();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0].method, "POST");
+  EXPECT_EQ(received[0].target, "/logout");
+  EXPECT_EQ(received[0].content_type, "application/x-www-form-urlencoded");
+  EXPECT_EQ(received[0].body, "logout_token=abc");
+
+  server_.Set("/logout", {204, "", {}});
+  absl::StatusOr<HttpPostResult> tls = HttpPost(
+      Url("/logout"), "text/plain", "x", Trusting(ip_cert_.cert_chain));
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  EXPECT_EQ(tls->status, 204);
+  const auto other = SelfSignedCert("IP:127.0.0.1");
+  EXPECT_EQ(
+      HttpPost(Url("/logout"), "text/plain", "x", Trusting(other.cert_chain))
+          .status()
+          .code(),
+      absl::StatusCode::kUnavailable);
+}
+
 // Checked when the options are built: nothing is ever sent to these hosts.
 TEST(HttpUrlTest, PlainHttpToANonLoopbackHostIsRefusedUnlessAllowed) {
   absl::StatusOr<std::unique_ptr<JwksFetcher>> fetcher =

@@ -1,8 +1,8 @@
 // Test-only: an HTTP/1.1 server on 127.0.0.1 (an ephemeral port), plain or
-// TLS with a given key and certificate, answering GETs from a table of
-// canned responses that the test may change between requests. One
-// connection at a time, served on the server's own thread; Stop() (or the
-// destructor) ends it.
+// TLS with a given key and certificate, answering requests (GET or POST)
+// from a table of canned responses by target, and keeping what it received,
+// that the test may change between requests. One connection at a time, served
+// on the server's own thread; Stop() (or the destructor) ends it.
 #ifndef IDENTITY_CLIENT_INTERCEPTOR_TESTING_HTTP_TEST_SERVER_H_
 #define IDENTITY_CLIENT_INTERCEPTOR_TESTING_HTTP_TEST_SERVER_H_
 
@@ -66,6 +66,18 @@ class HttpTestServer {
     return requests_;
   }
 
+  // What a request carried.
+  struct Received {
+    std::string method;
+    std::string target;
+    std::string content_type;
+    std::string body;
+  };
+  std::vector<Received> received() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return received_;
+  }
+
  private:
   void Accept() {
     acceptor_.async_accept([this](boost::system::error_code error,
@@ -106,6 +118,9 @@ class HttpTestServer {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++requests_;
+      received_.push_back(
+          {std::string(request.method_string()), std::string(request.target()),
+           std::string(request[http::field::content_type]), request.body()});
       const auto found = responses_.find(std::string(request.target()));
       if (found != responses_.end()) canned = found->second;
     }
@@ -127,6 +142,7 @@ class HttpTestServer {
   mutable std::mutex mu_;
   std::map<std::string, Response> responses_;
   int requests_ = 0;
+  std::vector<Received> received_;
   std::thread thread_;
 };
 
