@@ -36,7 +36,15 @@ OAuthMetrics::OAuthMetrics(Registry* registry)
                            .Help("Introspected tokens, by outcome (active, "
                                  "inactive) and reason.")
                            .Register(*registry)),
-          {"outcome", "reason"}) {}
+          {"outcome", "reason"}),
+      backchannel_logouts_(
+          MustRegister(BuildCounter()
+                           .Name("identity_backchannel_logout_total")
+                           .Help("Back-channel logout notices, by outcome "
+                                 "(delivered, retried, failed, dropped) and "
+                                 "client.")
+                           .Register(*registry)),
+          {"outcome", "client_id"}) {}
 
 void OAuthMetrics::TokenIssued(absl::string_view grant_type,
                                absl::string_view client_id) {
@@ -58,6 +66,11 @@ void OAuthMetrics::LoginFailed(absl::string_view reason) {
 
 void OAuthMetrics::RefreshReuseDetected(absl::string_view client_id) {
   reuse_.With({client_id}).Increment();
+}
+
+void OAuthMetrics::BackchannelLogout(absl::string_view outcome,
+                                     absl::string_view client_id) {
+  backchannel_logouts_.With({outcome, client_id}).Increment();
 }
 
 std::vector<double> DatabaseLatencyBuckets() {

@@ -46,6 +46,8 @@ class OAuthMetrics final : public server::OAuthEvents {
   void TokenValidated(bool active, absl::string_view reason) override;
   void LoginFailed(absl::string_view reason) override;
   void RefreshReuseDetected(absl::string_view client_id) override;
+  void BackchannelLogout(absl::string_view outcome,
+                         absl::string_view client_id) override;
 
  private:
   SeriesByValues<Counter> login_failures_;
@@ -53,6 +55,7 @@ class OAuthMetrics final : public server::OAuthEvents {
   SeriesByValues<Counter> issued_;
   SeriesByValues<Counter> errors_;
   SeriesByValues<Counter> validations_;
+  SeriesByValues<Counter> backchannel_logouts_;
 };
 
 class DatabaseMetrics final : public storage::PoolObserver {

@@ -28,7 +28,13 @@ TEST(ServerMetricsTest, OAuthEventsCountByGrantClientErrorAndReason) {
   events->TokenValidated(false, "expired");
   events->LoginFailed("bad_credentials");
   events->RefreshReuseDetected("spa");
+  events->BackchannelLogout("retried", "web");
+  events->BackchannelLogout("delivered", "web");
   const std::string text = registry.Serialize();
+  EXPECT_TRUE(Has(text,
+                  "identity_backchannel_logout_total{client_id=\"web\","
+                  "outcome=\"delivered\"} 1"))
+      << text;
   EXPECT_TRUE(Has(text,
                   "identity_login_failures_total{reason=\"bad_"
                   "credentials\"} 1"));

@@ -32,6 +32,11 @@ class OAuthEvents {
   // An already-rotated refresh token of `client_id` was presented: its whole
   // family was revoked.
   virtual void RefreshReuseDetected(absl::string_view /*client_id*/) {}
+  // A back-channel logout notice to `client_id` (backchannel_logout.h):
+  // "delivered", "retried" (an attempt failed, another is scheduled),
+  // "failed" (no more attempts), "dropped" (the queue was full).
+  virtual void BackchannelLogout(absl::string_view /*outcome*/,
+                                 absl::string_view /*client_id*/) {}
 
   // The shared instance that does nothing.
   static OAuthEvents* None();

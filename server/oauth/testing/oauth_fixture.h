@@ -51,6 +51,10 @@ class RecordingEvents : public OAuthEvents {
   void RefreshReuseDetected(absl::string_view client_id) override {
     Add(absl::StrCat("refresh_reuse ", client_id));
   }
+  void BackchannelLogout(absl::string_view outcome,
+                         absl::string_view client_id) override {
+    Add(absl::StrCat("backchannel_logout ", outcome, " ", client_id));
+  }
   // Returns the events so far and forgets them.
   std::vector<std::string> Take() {
     absl::MutexLock lock(&mu_);
