@@ -487,6 +487,36 @@ std::vector<Setting> KeyAndTlsSettings() {
   };
 }
 
+// A theme field, checked by `check` (server/http/page_theme.h).
+Setter ThemeField(std::string PageTheme::*field,
+                  absl::Status (*check)(absl::string_view)) {
+  return [field, check](absl::string_view value, ServerConfig& config) {
+    if (absl::Status checked = check(value); !checked.ok()) return checked;
+    config.theme.*field = std::string(value);
+    return absl::OkStatus();
+  };
+}
+
+// The pages people see (docs/http.md, "Pages").
+std::vector<Setting> PageSettings() {
+  return {
+      Flag("theme-product-name", kDefaultProductName,
+           "the product name on the login, error and confirmation pages and "
+           "in their titles, 1 to 64 bytes",
+           ThemeField(&PageTheme::product_name, &CheckProductName)),
+      Flag("theme-logo-url", "",
+           "a logo shown beside the product name: an https:// URL or a "
+           "data:image/...;base64, URI of at most 32 KiB (none unless set)",
+           ThemeField(&PageTheme::logo_url, &CheckLogoUrl)),
+      Flag("theme-primary-color", kDefaultPrimaryColor,
+           "the colour of the pages' buttons and focus rings, #rrggbb",
+           ThemeField(&PageTheme::primary_color, &CheckColor)),
+      Flag("theme-background-color", kDefaultBackgroundColor,
+           "the colour around the pages' card, #rrggbb",
+           ThemeField(&PageTheme::background_color, &CheckColor)),
+  };
+}
+
 bool IsFlag(absl::string_view name) {
   for (const Setting& s : Settings()) {
     if (!s.flag.empty() && s.flag == name) return true;
@@ -676,7 +706,7 @@ absl::Status CheckAcrossSettings(ServerConfig& config) {
 const std::vector<Setting>& Settings() {
   static const auto* const kSettings = [] {
     auto* settings = new std::vector<Setting>(ConnectionSettings());
-    for (auto part : {TokenSettings(), KeyAndTlsSettings()}) {
+    for (auto part : {TokenSettings(), KeyAndTlsSettings(), PageSettings()}) {
       for (Setting& s : part) settings->push_back(std::move(s));
     }
     return settings;
