@@ -2,7 +2,7 @@
 # Runs oidc_http_test.js under the machine's Node.js (>= 20) with the npm packages that
 # `npm ci` installed in the source tree's tests/oidc_http/node_modules.
 #
-# Usage (from Bazel): oidc_http_test.sh SERVER_PATH IDCTL_PATH [--filter TEXT]
+# Usage (from Bazel): oidc_http_test.sh SERVER_PATH IDCTL_PATH [--page-preview PATH] [--filter TEXT]
 # Both paths ($(location ...)) are relative to the runfiles root of the "identity" workspace,
 # which is the working directory under `bazel test`.
 #
