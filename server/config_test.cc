@@ -421,6 +421,37 @@ TEST_F(ConfigTest, ThemeSettingsAreValidatedAtStart) {
   }
 }
 
+// --theme-template-dir: layout.html is required and checked at start,
+// style.css is optional.
+TEST_F(ConfigTest, TheTemplateDirectoryIsReadAndCheckedAtStart) {
+  const std::string layout =
+      "<!doctype html><html lang=\"{{lang}}\"><title>{{title}}</title>"
+      "<style>{{style}}</style><main>{{content}}</main></html>";
+  files_["/theme/layout.html"] = layout;
+  std::vector<std::string> args = Minimal();
+  args.push_back("--theme-template-dir=/theme");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->theme.layout_template, layout);
+  EXPECT_EQ(config->theme.stylesheet, "");  // The built-in one.
+  files_["/theme/style.css"] = "main{color:#000}";
+  config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->theme.stylesheet, "main{color:#000}");
+
+  files_["/theme/style.css"] = "</STYLE><script>";
+  EXPECT_EQ(Load(args).status().message(),
+            "--theme-template-dir: /theme/style.css: must not hold </style");
+  files_["/theme/layout.html"] = "<main>{{content}}</main>{{secret}}";
+  EXPECT_EQ(Load(args).status().message(),
+            "--theme-template-dir: /theme/layout.html: unknown placeholder "
+            "{{secret}}; known: lang, title, product_name, logo_url, brand, "
+            "style, content");
+  files_.erase("/theme/layout.html");
+  EXPECT_EQ(Load(args).status().message(),
+            "--theme-template-dir: no such file");
+}
+
 TEST_F(ConfigTest, RequiredSettings) {
   EXPECT_NE(Load({"--store=memory", "--kek-file=/kek"})
                 .status()

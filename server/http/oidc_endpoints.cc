@@ -175,8 +175,8 @@ Locale LocaleOf(const HttpRequest& request, const Form* params) {
                       request.Header("accept-language"));
 }
 
-void SendPage(const OidcEndpointsDeps& deps, HttpResponse& response,
-              int status, std::string html) {
+void SendPage(const OidcEndpointsDeps& deps, HttpResponse& response, int status,
+              std::string html) {
   response.status = status;
   response.SetHeader("Content-Security-Policy",
                      PagesOf(deps).content_security_policy());
@@ -190,10 +190,8 @@ void SendErrorPage(const OidcEndpointsDeps& deps, HttpResponse& response,
 
 // The hidden fields that carry an authorization request through the form.
 constexpr const char* kCarried[] = {
-    "response_type",  "client_id",
-    "redirect_uri",   "scope",
-    "state",          "nonce",
-    "code_challenge", "code_challenge_method",
+    "response_type", "client_id", "redirect_uri",   "scope",
+    "state",         "nonce",     "code_challenge", "code_challenge_method",
     "ui_locales",
 };
 
@@ -341,11 +339,11 @@ void SendLoginFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
     // RFC 9110 §10.2.3: with 429 (throttled) and 503 (busy) alike.
     const std::string wait = ErrorDetailsOf(status)["retry_after_seconds"];
     response.SetHeader("Retry-After", wait);
-    SendLoginPage(deps, response, validated, form, csrf, error.status, locale,
-                  Format(locale,
-                         error.status == 503 ? Msg::kServerBusy
-                                             : Msg::kTooManyAttempts,
-                         {wait}));
+    SendLoginPage(
+        deps, response, validated, form, csrf, error.status, locale,
+        Format(locale,
+               error.status == 503 ? Msg::kServerBusy : Msg::kTooManyAttempts,
+               {wait}));
   } else {
     SendFailurePage(deps, response, locale, status);
   }

@@ -336,8 +336,8 @@ TEST_F(OidcEndpointsTest, PagesSpeakTheUiLocalesElseTheBrowsersLanguage) {
   for (const char* name :
        {"response_type", "client_id", "redirect_uri", "scope", "nonce",
         "code_challenge", "code_challenge_method", "ui_locales", "csrf"}) {
-    absl::StrAppend(&body, name, "=", FormEncode(HiddenValue(german.body, name)),
-                    "&");
+    absl::StrAppend(&body, name, "=",
+                    FormEncode(HiddenValue(german.body, name)), "&");
   }
   absl::StrAppend(&body, "state=st&username=alice&password=wrong");
   const Response wrong =
@@ -350,10 +350,12 @@ TEST_F(OidcEndpointsTest, PagesSpeakTheUiLocalesElseTheBrowsersLanguage) {
       << wrong.body;
   const Response french = Send(
       "GET /authorize?client_id=nobody HTTP/1.1\r\nHost: x\r\n"
-      "Accept-Language: es, fr-FR;q=0.9, de;q=0.8\r\nConnection: close\r\n\r\n");
+      "Accept-Language: es, fr-FR;q=0.9, de;q=0.8\r\nConnection: "
+      "close\r\n\r\n");
   EXPECT_EQ(french.status, 400);
   EXPECT_NE(french.body.find("<html lang=\"fr\">"), std::string::npos);
-  EXPECT_NE(french.body.find("<h1>Erreur de connexion</h1>"), std::string::npos);
+  EXPECT_NE(french.body.find("<h1>Erreur de connexion</h1>"),
+            std::string::npos);
   const Response english = GetPath(AuthorizeQuery("&ui_locales=ja"));
   EXPECT_NE(english.body.find("<html lang=\"en\">"), std::string::npos);
 }

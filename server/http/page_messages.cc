@@ -86,7 +86,8 @@ constexpr Row kCatalogue[] = {
   {Msg::kScopeOfflineAccess, "Keep access while you are signed out",
    "Zugriff behalten, während Sie abgemeldet sind",
    "Garder l’accès quand vous êtes déconnecté"},
-  {Msg::kScopeOther, "Use “{0}”", "„{0}“ verwenden", "Utiliser «\u00a0{0}\u00a0»"},
+  {Msg::kScopeOther, "Use “{0}”", "„{0}“ verwenden",
+   "Utiliser «\u00a0{0}\u00a0»"},
 };
 // clang-format on
 
@@ -139,15 +140,17 @@ std::vector<std::string> RankedLanguages(absl::string_view header) {
     double q = 1.0;
     for (size_t i = 1; i < parts.size(); ++i) {
       absl::string_view param = absl::StripAsciiWhitespace(parts[i]);
-      if (absl::ConsumePrefix(&param, "q=") || absl::ConsumePrefix(&param, "Q=")) {
+      if (absl::ConsumePrefix(&param, "q=") ||
+          absl::ConsumePrefix(&param, "Q=")) {
         if (!absl::SimpleAtod(param, &q) || q < 0 || q > 1) q = 0;
       }
     }
     if (tag.empty() || q <= 0) continue;
     ranked.emplace_back(q, std::string(tag));
   }
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(
+      ranked.begin(), ranked.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::string> tags;
   for (auto& [q, tag] : ranked) tags.push_back(std::move(tag));
   return tags;
@@ -156,8 +159,8 @@ std::vector<std::string> RankedLanguages(absl::string_view header) {
 }  // namespace
 
 const std::vector<Locale>& AllLocales() {
-  static const auto* const kAll =
-      new std::vector<Locale>{Locale::kEnglish, Locale::kGerman, Locale::kFrench};
+  static const auto* const kAll = new std::vector<Locale>{
+      Locale::kEnglish, Locale::kGerman, Locale::kFrench};
   return *kAll;
 }
 
@@ -179,8 +182,8 @@ std::string Format(Locale locale, Msg msg,
   const absl::string_view text = TextOf(locale, msg);
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{' && i + 2 < text.size() && absl::ascii_isdigit(text[i + 1]) &&
-        text[i + 2] == '}') {
+    if (text[i] == '{' && i + 2 < text.size() &&
+        absl::ascii_isdigit(text[i + 1]) && text[i + 2] == '}') {
       const size_t n = static_cast<size_t>(text[i + 1] - '0');
       if (n < args.size()) {
         out += args[n];

@@ -19,7 +19,8 @@ std::set<std::string> Placeholders(const std::string& text) {
   return found;
 }
 
-TEST(PageMessagesTest, EveryMessageHasATextInEveryLanguageWithTheSameArguments) {
+TEST(PageMessagesTest,
+     EveryMessageHasATextInEveryLanguageWithTheSameArguments) {
   for (int i = 0; i < static_cast<int>(Msg::kCount); ++i) {
     const Msg msg = static_cast<Msg>(i);
     const std::string english = Format(Locale::kEnglish, msg);

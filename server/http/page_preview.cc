@@ -4,6 +4,8 @@
 //
 //   page_preview OUT_DIR [--product-name=NAME] [--logo-url=URL]
 //                [--primary-color=#rrggbb] [--background-color=#rrggbb]
+//                [--template-dir=DIR]   (layout.html, style.css: as
+//                                        --theme-template-dir)
 //
 // Writes content-security-policy.txt (the header every page is sent with)
 // and, for each language tag T, login.T.html, login-error.T.html,
@@ -11,6 +13,8 @@
 // 1 when a file cannot be written, 2 on bad arguments or theme.
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,14 +27,25 @@
 namespace identity::server {
 namespace {
 
+// The whole of `path`, or nullopt when it cannot be read.
+std::optional<std::string> Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 // The theme of the arguments after OUT_DIR, or an error message.
 bool ParseTheme(const std::vector<std::string>& args, PageTheme& theme,
                 std::string& error) {
+  std::string template_dir;
   const std::vector<std::pair<std::string, std::string*>> flags = {
       {"--product-name=", &theme.product_name},
       {"--logo-url=", &theme.logo_url},
       {"--primary-color=", &theme.primary_color},
       {"--background-color=", &theme.background_color},
+      {"--template-dir=", &template_dir},
   };
   for (const std::string& arg : args) {
     bool known = false;
@@ -45,36 +60,47 @@ bool ParseTheme(const std::vector<std::string>& args, PageTheme& theme,
       return false;
     }
   }
+  if (template_dir.empty()) return true;
+  auto layout = Read(template_dir + "/layout.html");
+  if (!layout.has_value()) {
+    error = absl::StrCat("cannot read ", template_dir, "/layout.html");
+    return false;
+  }
+  theme.layout_template = *std::move(layout);
+  theme.stylesheet = Read(template_dir + "/style.css").value_or("");
   return true;
 }
 
 // The pages for one language, by file name stem.
 std::vector<std::pair<std::string, std::string>> PagesIn(const Pages& pages,
                                                          Locale locale) {
-  const HiddenFields request = {{"client_id", "web"},
-                                {"state", "af0ifjsldkj"}};
+  const HiddenFields request = {{"client_id", "web"}, {"state", "af0ifjsldkj"}};
   const std::string csrf = "preview-csrf-token";
   LoginView login{"Example Web App", request, csrf, "", "", false};
   LoginView failed = login;
   failed.username = "alice";
   failed.error = Format(locale, Msg::kWrongCredentials);
   failed.credentials_rejected = true;
-  ConfirmView logout{"/logout", Msg::kLogoutTitle,
-                     Format(locale, Msg::kLogoutMessage,
-                            {pages.theme().product_name}),
-                     {}, request, csrf, Msg::kLogoutConfirm,
-                     Msg::kLogoutCancel};
-  ConfirmView consent{"/consent",
-                      Msg::kConsentTitle,
-                      Format(locale, Msg::kConsentMessage, {"Example Web App"}),
-                      {Format(locale, Msg::kScopeOpenid),
-                       Format(locale, Msg::kScopeProfile),
-                       Format(locale, Msg::kScopeEmail),
-                       Format(locale, Msg::kScopeOther, {"orders.read"})},
-                      request,
-                      csrf,
-                      Msg::kConsentAllow,
-                      Msg::kConsentDeny};
+  ConfirmView logout{
+      "/logout",
+      Msg::kLogoutTitle,
+      Format(locale, Msg::kLogoutMessage, {pages.theme().product_name}),
+      {},
+      request,
+      csrf,
+      Msg::kLogoutConfirm,
+      Msg::kLogoutCancel};
+  ConfirmView consent{
+      "/consent",
+      Msg::kConsentTitle,
+      Format(locale, Msg::kConsentMessage, {"Example Web App"}),
+      {Format(locale, Msg::kScopeOpenid), Format(locale, Msg::kScopeProfile),
+       Format(locale, Msg::kScopeEmail),
+       Format(locale, Msg::kScopeOther, {"orders.read"})},
+      request,
+      csrf,
+      Msg::kConsentAllow,
+      Msg::kConsentDeny};
   ErrorView error{Format(locale, Msg::kErrorCannotContinue),
                   "redirect_uri is not registered for the client"};
   return {{"login", pages.Login(locale, login)},

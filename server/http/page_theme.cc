@@ -13,6 +13,7 @@ namespace {
 constexpr size_t kMaxProductName = 64;
 constexpr size_t kMaxLogoUrl = 2048;
 constexpr size_t kMaxLogoDataUri = 32 * 1024;
+constexpr size_t kMaxTemplate = 64 * 1024;
 // Pure black: with white, one of the two is always at least 4.58:1 away
 // from any colour (a softer black would fall to 4.2:1 on mid tones).
 constexpr char kBlack[] = "#000000";
@@ -57,9 +58,10 @@ absl::Status CheckDataLogo(absl::string_view url) {
     return Why("a data: URI is sent with every page: at most 32 KiB");
   }
   bool known_type = false;
-  for (const char* type : {"image/png", "image/jpeg", "image/gif",
-                           "image/webp", "image/svg+xml"}) {
-    known_type |= absl::StartsWith(url, absl::StrCat("data:", type, ";base64,"));
+  for (const char* type : {"image/png", "image/jpeg", "image/gif", "image/webp",
+                           "image/svg+xml"}) {
+    known_type |=
+        absl::StartsWith(url, absl::StrCat("data:", type, ";base64,"));
   }
   if (!known_type) {
     return Why(
@@ -76,11 +78,10 @@ absl::Status CheckDataLogo(absl::string_view url) {
 double Luminance(absl::string_view color) {
   double channels[3];
   for (int i = 0; i < 3; ++i) {
-    const int value = std::stoi(std::string(color.substr(1 + 2 * i, 2)),
-                                nullptr, 16);
+    const int value =
+        std::stoi(std::string(color.substr(1 + 2 * i, 2)), nullptr, 16);
     const double c = value / 255.0;
-    channels[i] =
-        c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+    channels[i] = c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
   }
   return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
 }
@@ -116,10 +117,50 @@ absl::Status CheckColor(absl::string_view color) {
   return absl::OkStatus();
 }
 
+absl::Status CheckLayoutTemplate(absl::string_view layout) {
+  if (layout.size() > kMaxTemplate) return Why("at most 64 KiB");
+  int content = 0;
+  int style = 0;
+  for (size_t open = layout.find("{{"); open != absl::string_view::npos;
+       open = layout.find("{{", open + 2)) {
+    const size_t close = layout.find("}}", open + 2);
+    if (close == absl::string_view::npos) return Why("a {{ without its }}");
+    const absl::string_view name = layout.substr(open + 2, close - open - 2);
+    bool known = false;
+    for (const char* placeholder : kLayoutPlaceholders) {
+      known |= name == placeholder;
+    }
+    if (!known) {
+      return Why(absl::StrCat("unknown placeholder {{", name.substr(0, 40),
+                              "}}; known: lang, title, product_name, "
+                              "logo_url, brand, style, content"));
+    }
+    content += name == "content";
+    style += name == "style";
+  }
+  if (content != 1) return Why("needs {{content}} exactly once");
+  if (style != 1 || !absl::StrContains(layout, "<style>{{style}}</style>")) {
+    return Why("needs <style>{{style}}</style> exactly once");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckStylesheet(absl::string_view css) {
+  if (css.size() > kMaxTemplate) return Why("at most 64 KiB");
+  if (absl::StrContains(absl::AsciiStrToLower(css), "</style")) {
+    return Why("must not hold </style");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckTheme(const PageTheme& theme) {
   for (absl::Status status :
        {CheckProductName(theme.product_name), CheckLogoUrl(theme.logo_url),
-        CheckColor(theme.primary_color), CheckColor(theme.background_color)}) {
+        CheckColor(theme.primary_color), CheckColor(theme.background_color),
+        theme.layout_template.empty()
+            ? absl::OkStatus()
+            : CheckLayoutTemplate(theme.layout_template),
+        CheckStylesheet(theme.stylesheet)}) {
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

@@ -25,6 +25,19 @@ struct PageTheme {
   std::string logo_url;
   std::string primary_color = kDefaultPrimaryColor;        // "#rrggbb"
   std::string background_color = kDefaultBackgroundColor;  // "#rrggbb"
+  // From --theme-template-dir: the document around every page's content
+  // (layout.html; CheckLayoutTemplate) and the stylesheet (style.css;
+  // CheckStylesheet). Empty: the built-in ones.
+  std::string layout_template;
+  std::string stylesheet;
+};
+
+// The placeholders of a layout template. {{content}} (the page's own
+// markup: h1, message, form) and {{style}} (the stylesheet) are inserted as
+// they are; {{brand}} is the server's logo and product name markup; the
+// others are text, HTML-escaped.
+inline constexpr const char* kLayoutPlaceholders[] = {
+    "lang", "title", "product_name", "logo_url", "brand", "style", "content",
 };
 
 // 1 to 64 bytes of UTF-8 text without control characters. Errors:
@@ -40,6 +53,17 @@ absl::Status CheckLogoUrl(absl::string_view url);
 
 // "#rrggbb", six hex digits in either case. Errors: InvalidArgument.
 absl::Status CheckColor(absl::string_view color);
+
+// A layout template: at most 64 KiB; {{content}} exactly once;
+// "<style>{{style}}</style>" exactly once and no other {{style}} (the
+// Content-Security-Policy allows the stylesheet by its hash, so it must be
+// the whole of one <style> element); only the placeholders of
+// kLayoutPlaceholders. Errors: InvalidArgument saying why.
+absl::Status CheckLayoutTemplate(absl::string_view layout);
+
+// A stylesheet: at most 64 KiB, and no "</style" (any case), which would
+// end its element. Errors: InvalidArgument saying why.
+absl::Status CheckStylesheet(absl::string_view css);
 
 // All of the above for `theme`.
 absl::Status CheckTheme(const PageTheme& theme);

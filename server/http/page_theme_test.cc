@@ -24,34 +24,35 @@ TEST(PageThemeTest, ColoursAreSixHexDigits) {
 
 TEST(PageThemeTest, TheLogoIsAnHttpsUrlOrADataImage) {
   for (const char* good :
-       {"", "https://cdn.example/logo.png", "https://cdn.example:8443/a/b.svg?v=2",
+       {"", "https://cdn.example/logo.png",
+        "https://cdn.example:8443/a/b.svg?v=2",
         "https://[2001:db8::1]/logo.png", "data:image/png;base64,iVBORw0KGgo=",
         "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="}) {
     EXPECT_TRUE(CheckLogoUrl(good).ok()) << good << ": " << CheckLogoUrl(good);
   }
   for (const char* bad : {
-           "http://cdn.example/logo.png",       // Not https.
-           "javascript:alert(1)",               // Not a URL of an image.
-           "//cdn.example/logo.png",            // Relative.
-           "https://",                          // No host.
-           "https://user@cdn.example/logo.png",  // A user part.
-           "https://cdn.example/a b.png",       // Would split the CSP.
-           "https://cdn.example/a;b.png",       // Ends the CSP directive.
-           "https://cdn.example/a,b.png",       // Ends the CSP policy.
-           "https://cdn.example/a'b.png",       // A CSP keyword quote.
-           "https://cdn.example/a\"b.png",      // Ends the attribute.
-           "https://cdn.example/a\r\nb.png",    // Splits the header.
+           "http://cdn.example/logo.png",         // Not https.
+           "javascript:alert(1)",                 // Not a URL of an image.
+           "//cdn.example/logo.png",              // Relative.
+           "https://",                            // No host.
+           "https://user@cdn.example/logo.png",   // A user part.
+           "https://cdn.example/a b.png",         // Would split the CSP.
+           "https://cdn.example/a;b.png",         // Ends the CSP directive.
+           "https://cdn.example/a,b.png",         // Ends the CSP policy.
+           "https://cdn.example/a'b.png",         // A CSP keyword quote.
+           "https://cdn.example/a\"b.png",        // Ends the attribute.
+           "https://cdn.example/a\r\nb.png",      // Splits the header.
            "data:text/html;base64,PHNjcmlwdD4=",  // Not an image.
-           "data:image/png,rawbytes",           // Not base64.
-           "data:image/png;base64,abc def",     // Not base64.
+           "data:image/png,rawbytes",             // Not base64.
+           "data:image/png;base64,abc def",       // Not base64.
        }) {
     EXPECT_EQ(CheckLogoUrl(bad).code(), absl::StatusCode::kInvalidArgument)
         << bad;
   }
   EXPECT_FALSE(
       CheckLogoUrl("https://cdn.example/" + std::string(2100, 'a')).ok());
-  EXPECT_FALSE(CheckLogoUrl("data:image/png;base64," + std::string(33000, 'A'))
-                   .ok());
+  EXPECT_FALSE(
+      CheckLogoUrl("data:image/png;base64," + std::string(33000, 'A')).ok());
 }
 
 TEST(PageThemeTest, TheProductNameIsShortTextWithoutControls) {
@@ -60,6 +61,38 @@ TEST(PageThemeTest, TheProductNameIsShortTextWithoutControls) {
   EXPECT_FALSE(CheckProductName(std::string(65, 'a')).ok());
   EXPECT_FALSE(CheckProductName("Acme\nIdentity").ok());
   EXPECT_FALSE(CheckProductName(std::string("Acme\0", 5)).ok());
+}
+
+TEST(PageThemeTest, ALayoutTemplateHoldsContentAndTheStyleElementOnce) {
+  EXPECT_TRUE(CheckLayoutTemplate(
+                  "<html lang=\"{{lang}}\"><title>{{title}} {{product_name}}"
+                  "</title><style>{{style}}</style>{{brand}}<img src=\""
+                  "{{logo_url}}\" alt=\"\"><main>{{content}}</main></html>")
+                  .ok());
+  for (const char* bad : {
+           "<style>{{style}}</style>",                        // No content.
+           "{{content}}{{content}}<style>{{style}}</style>",  // Twice.
+           "{{content}}",                                     // No style.
+           "{{content}}<style> {{style}}</style>",  // Not the whole element.
+           "{{content}}<style>{{style}}</style>{{style}}",     // Style twice.
+           "{{content}}<style>{{style}}</style>{{password}}",  // Unknown.
+           "{{content}}<style>{{style}}</style>{{",            // Unclosed.
+       }) {
+    EXPECT_EQ(CheckLayoutTemplate(bad).code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_FALSE(CheckLayoutTemplate("{{content}}<style>{{style}}</style>" +
+                                   std::string(65 * 1024, ' '))
+                   .ok());
+}
+
+TEST(PageThemeTest, AStylesheetCannotEndItsElement) {
+  EXPECT_TRUE(CheckStylesheet("main{color:#111}").ok());
+  EXPECT_TRUE(CheckStylesheet("").ok());
+  EXPECT_FALSE(CheckStylesheet("a{}</style><script>x</script>").ok());
+  EXPECT_FALSE(CheckStylesheet("a{}</STYLE").ok());
+  EXPECT_FALSE(CheckStylesheet(std::string(65 * 1024, ' ')).ok());
 }
 
 TEST(PageThemeTest, CheckThemeChecksEveryField) {

@@ -55,6 +55,16 @@ constexpr char kFixedStyle[] =
     ".actions{flex-direction:row}.actions button{flex:1}}"
     "@media (forced-colors:active){button{border:2px solid ButtonText}}";
 
+// The document around every page (page_theme.h, kLayoutPlaceholders).
+constexpr char kDefaultLayout[] =
+    "<!doctype html>\n<html lang=\"{{lang}}\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width, "
+    "initial-scale=1\">"
+    "<meta name=\"robots\" content=\"noindex\">"
+    "<title>{{title}} – {{product_name}}</title>"
+    "<style>{{style}}</style></head>"
+    "<body><main>{{brand}}{{content}}</main></body></html>\n";
+
 // The theme's part of the stylesheet: custom properties only, from
 // validated #rrggbb values.
 std::string ThemeStyle(const PageTheme& theme) {
@@ -74,11 +84,10 @@ std::string StyleHash(absl::string_view style) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(style.data()), style.size(),
          digest);
-  return absl::StrCat(
-      "'sha256-",
-      absl::Base64Escape(absl::string_view(reinterpret_cast<char*>(digest),
-                                           sizeof(digest))),
-      "'");
+  return absl::StrCat("'sha256-",
+                      absl::Base64Escape(absl::string_view(
+                          reinterpret_cast<char*>(digest), sizeof(digest))),
+                      "'");
 }
 
 std::string Hidden(absl::string_view name, absl::string_view value) {
@@ -114,7 +123,11 @@ absl::StatusOr<Pages> Pages::Create(PageTheme theme) {
 }
 
 Pages::Pages(PageTheme theme) : theme_(std::move(theme)) {
-  style_ = absl::StrCat(ThemeStyle(theme_), kFixedStyle);
+  layout_ = theme_.layout_template.empty() ? std::string(kDefaultLayout)
+                                           : theme_.layout_template;
+  style_ =
+      absl::StrCat(ThemeStyle(theme_),
+                   theme_.stylesheet.empty() ? kFixedStyle : theme_.stylesheet);
   csp_ = absl::StrCat("default-src 'none'; style-src ", StyleHash(style_));
   if (const std::string logo = LogoSource(theme_); !logo.empty()) {
     absl::StrAppend(&csp_, "; img-src ", logo);
@@ -132,16 +145,34 @@ Pages::Pages(PageTheme theme) : theme_(std::move(theme)) {
 
 std::string Pages::Layout(Locale locale, Msg title,
                           absl::string_view body) const {
-  return absl::StrCat(
-      "<!doctype html>\n<html lang=\"", LocaleTag(locale),
-      "\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, "
-      "initial-scale=1\">"
-      "<meta name=\"robots\" content=\"noindex\">"
-      "<title>",
-      HtmlEscape(Format(locale, title)), " – ",
-      HtmlEscape(theme_.product_name), "</title><style>", style_,
-      "</style></head><body><main>", brand_, body, "</main></body></html>\n");
+  // One pass over the template: a value holding "{{" is never re-read.
+  const absl::string_view layout = layout_;
+  std::string html;
+  size_t at = 0;
+  for (size_t open = layout.find("{{"); open != absl::string_view::npos;
+       open = layout.find("{{", at)) {
+    const size_t close = layout.find("}}", open);  // CheckLayoutTemplate.
+    const absl::string_view name = layout.substr(open + 2, close - open - 2);
+    absl::StrAppend(&html, layout.substr(at, open - at));
+    if (name == "content") {
+      absl::StrAppend(&html, body);
+    } else if (name == "style") {
+      absl::StrAppend(&html, style_);
+    } else if (name == "brand") {
+      absl::StrAppend(&html, brand_);
+    } else if (name == "lang") {
+      absl::StrAppend(&html, LocaleTag(locale));
+    } else if (name == "title") {
+      absl::StrAppend(&html, HtmlEscape(Format(locale, title)));
+    } else if (name == "product_name") {
+      absl::StrAppend(&html, HtmlEscape(theme_.product_name));
+    } else if (name == "logo_url") {
+      absl::StrAppend(&html, HtmlEscape(theme_.logo_url));
+    }
+    at = close + 2;
+  }
+  absl::StrAppend(&html, layout.substr(at));
+  return html;
 }
 
 std::string Pages::Login(Locale locale, const LoginView& view) const {
@@ -169,12 +200,11 @@ std::string Pages::Login(Locale locale, const LoginView& view) const {
       "autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" "
       "value=\"",
       HtmlEscape(view.username), "\" required",
-      has_username ? "" : " autofocus", described,
-      "><label for=\"password\">", HtmlEscape(Format(locale, Msg::kPassword)),
+      has_username ? "" : " autofocus", described, "><label for=\"password\">",
+      HtmlEscape(Format(locale, Msg::kPassword)),
       "</label><input id=\"password\" name=\"password\" type=\"password\" "
       "autocomplete=\"current-password\" required",
-      has_username ? " autofocus" : "", described,
-      "><button type=\"submit\">",
+      has_username ? " autofocus" : "", described, "><button type=\"submit\">",
       HtmlEscape(Format(locale, Msg::kSignInButton)), "</button></form>");
   return Layout(locale, Msg::kSignInTitle, body);
 }

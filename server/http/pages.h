@@ -1,5 +1,6 @@
 // The pages people see at the front door: one layout (doctype, lang,
-// viewport, one embedded stylesheet built from the operator's theme) and
+// viewport, one embedded stylesheet built from the operator's theme, or the
+// operator's own layout template and stylesheet: page_theme.h) and
 // the bodies of the login, error and confirmation pages. Pure rendering:
 // no HTTP, no OAuth. The endpoints (oidc_endpoints.cc) choose the page, the
 // locale (page_messages.h) and the status, and send the page with
@@ -51,9 +52,9 @@ struct ErrorView {
 // (the button pressed). For logout confirmation and consent; the caller
 // sets the CSRF cookie and checks it on the POST, as the login form does.
 struct ConfirmView {
-  std::string action;  // The form's path, e.g. "/logout".
-  Msg title;           // The h1 and the <title>.
-  std::string message;  // In the page's language (Format()).
+  std::string action;              // The form's path, e.g. "/logout".
+  Msg title = Msg::kConsentTitle;  // The h1 and the <title>.
+  std::string message;             // In the page's language (Format()).
   // Optional list under the message (the scopes a client asks for).
   std::vector<std::string> items;
   HiddenFields hidden;
@@ -83,7 +84,8 @@ class Pages {
   std::string Layout(Locale locale, Msg title, absl::string_view body) const;
 
   PageTheme theme_;
-  std::string style_;  // The one <style> element's text.
+  std::string layout_;  // The theme's template, or the built-in one.
+  std::string style_;   // The one <style> element's text.
   std::string csp_;
   std::string brand_;  // The logo and product name, as HTML.
 };

@@ -18,7 +18,8 @@ namespace identity::server {
 namespace {
 
 constexpr char kEvil[] = "<script>x</script>\"'&";
-constexpr char kEvilEscaped[] = "&lt;script&gt;x&lt;/script&gt;&quot;&#39;&amp;";
+constexpr char kEvilEscaped[] =
+    "&lt;script&gt;x&lt;/script&gt;&quot;&#39;&amp;";
 
 int Count(const std::string& text, const std::string& part) {
   int n = 0;
@@ -122,13 +123,55 @@ TEST(PagesTest, TheThemesColoursAreTheStylesheetsProperties) {
   const std::string page =
       Pages::Create(theme)->Login(Locale::kEnglish, Login());
   EXPECT_TRUE(absl::StrContains(
-      page, ":root{--primary:#fde047;--on-primary:#000000;--bg:#0f172a;"
-            "--ring:#111827;"));
+      page,
+      ":root{--primary:#fde047;--on-primary:#000000;--bg:#0f172a;"
+      "--ring:#111827;"));
   theme.primary_color = "#1d4ed8";
   EXPECT_TRUE(absl::StrContains(
       Pages::Create(theme)->Login(Locale::kEnglish, Login()),
       ":root{--primary:#1d4ed8;--on-primary:#ffffff;--bg:#0f172a;"
       "--ring:#1d4ed8;"));
+}
+
+// --theme-template-dir: the operator's document around the server's
+// content, with the operator's stylesheet (still allowed by its hash).
+TEST(PagesTest, ATemplateReplacesTheLayoutAndTheStylesheet) {
+  PageTheme theme;
+  theme.product_name = "Acme & Co";
+  theme.logo_url = "https://cdn.acme.example/logo.svg";
+  theme.layout_template =
+      "<!doctype html><html lang=\"{{lang}}\"><title>{{title}} | "
+      "{{product_name}}</title><style>{{style}}</style><header>{{brand}}"
+      "</header><main>{{content}}</main><footer>{{product_name}} "
+      "{{logo_url}}</footer></html>";
+  theme.stylesheet = "main{max-width:30rem}";
+  const Pages pages = *Pages::Create(theme);
+  const std::string page = pages.Login(Locale::kGerman, Login());
+  const std::string style =
+      ":root{--primary:#1d4ed8;--on-primary:#ffffff;--bg:#f3f4f6;"
+      "--ring:#1d4ed8;color-scheme:light}main{max-width:30rem}";
+  EXPECT_EQ(page.substr(0, page.find("<h1>")),
+            "<!doctype html><html lang=\"de\"><title>Anmelden | Acme &amp; "
+            "Co</title><style>" +
+                style +
+                "</style><header><div class=\"brand\"><img "
+                "src=\"https://cdn.acme.example/logo.svg\" alt=\"\"><span>Acme "
+                "&amp; Co</span></div></header><main>");
+  EXPECT_TRUE(
+      absl::EndsWith(page,
+                     "</form></main><footer>Acme &amp; Co "
+                     "https://cdn.acme.example/logo.svg</footer></html>"));
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(style.data()), style.size(),
+         digest);
+  EXPECT_TRUE(absl::StrContains(
+      pages.content_security_policy(),
+      absl::StrCat("style-src 'sha256-",
+                   absl::Base64Escape(std::string(
+                       reinterpret_cast<char*>(digest), sizeof(digest))),
+                   "'")));
+  theme.layout_template = "<main>{{content}}</main>";  // No <style>.
+  EXPECT_FALSE(Pages::Create(theme).ok());
 }
 
 TEST(PagesTest, ABadThemeIsRefused) {
@@ -154,10 +197,9 @@ TEST(PagesTest, EveryTextFromOutsideIsEscaped) {
   confirm.items = {kEvil};
   confirm.hidden = {{kEvil, kEvil}};
   confirm.csrf = kEvil;
-  for (const std::string& page :
-       {pages.Login(Locale::kEnglish, login),
-        pages.Error(Locale::kEnglish, {kEvil, kEvil}),
-        pages.Confirm(Locale::kEnglish, confirm)}) {
+  for (const std::string& page : {pages.Login(Locale::kEnglish, login),
+                                  pages.Error(Locale::kEnglish, {kEvil, kEvil}),
+                                  pages.Confirm(Locale::kEnglish, confirm)}) {
     EXPECT_FALSE(absl::StrContains(page, "<script>")) << page;
     EXPECT_FALSE(absl::StrContains(page, "\"'&")) << page;
     EXPECT_TRUE(absl::StrContains(page, kEvilEscaped)) << page;
@@ -166,20 +208,24 @@ TEST(PagesTest, EveryTextFromOutsideIsEscaped) {
 
 TEST(PagesTest, TheLoginFieldsAreLabelledAndAutocompleted) {
   const std::string page = DefaultPages().Login(Locale::kEnglish, Login());
-  EXPECT_TRUE(absl::StrContains(page, "<label for=\"username\">Username</label>"
-                                      "<input id=\"username\" name=\"username\""));
-  EXPECT_TRUE(absl::StrContains(page, "<label for=\"password\">Password</label>"
-                                      "<input id=\"password\" name=\"password\" "
-                                      "type=\"password\""));
+  EXPECT_TRUE(absl::StrContains(page,
+                                "<label for=\"username\">Username</label>"
+                                "<input id=\"username\" name=\"username\""));
+  EXPECT_TRUE(absl::StrContains(page,
+                                "<label for=\"password\">Password</label>"
+                                "<input id=\"password\" name=\"password\" "
+                                "type=\"password\""));
   EXPECT_TRUE(absl::StrContains(page, "autocomplete=\"username\""));
   EXPECT_TRUE(absl::StrContains(page, "autocomplete=\"current-password\""));
   EXPECT_TRUE(absl::StrContains(
-      page, "<form method=\"post\" action=\"/authorize\">"
-            "<input type=\"hidden\" name=\"client_id\" value=\"web\">"
-            "<input type=\"hidden\" name=\"state\" value=\"st\">"
-            "<input type=\"hidden\" name=\"csrf\" value=\"csrf-token\">"));
-  EXPECT_TRUE(absl::StrContains(page, "<p class=\"lead\">to continue to "
-                                      "<strong>Web App</strong></p>"));
+      page,
+      "<form method=\"post\" action=\"/authorize\">"
+      "<input type=\"hidden\" name=\"client_id\" value=\"web\">"
+      "<input type=\"hidden\" name=\"state\" value=\"st\">"
+      "<input type=\"hidden\" name=\"csrf\" value=\"csrf-token\">"));
+  EXPECT_TRUE(absl::StrContains(page,
+                                "<p class=\"lead\">to continue to "
+                                "<strong>Web App</strong></p>"));
   EXPECT_FALSE(absl::StrContains(page, "role=\"alert\""));
   EXPECT_FALSE(absl::StrContains(page, "aria-describedby"));
   // The empty username takes the focus.
@@ -194,10 +240,12 @@ TEST(PagesTest, ALoginErrorIsAnnouncedAndDescribesTheFields) {
   view.credentials_rejected = true;
   const std::string page = DefaultPages().Login(Locale::kEnglish, view);
   EXPECT_TRUE(absl::StrContains(
-      page, "<p class=\"alert\" id=\"login-error\" role=\"alert\">Wrong "
-            "username or password.</p>"));
-  EXPECT_EQ(Count(page, " aria-describedby=\"login-error\" aria-invalid=\"true\""),
-            2);
+      page,
+      "<p class=\"alert\" id=\"login-error\" role=\"alert\">Wrong "
+      "username or password.</p>"));
+  EXPECT_EQ(
+      Count(page, " aria-describedby=\"login-error\" aria-invalid=\"true\""),
+      2);
   EXPECT_TRUE(absl::StrContains(page, "value=\"alice\" required"));
   // The password field, the one left to fill, takes the focus.
   EXPECT_TRUE(absl::StrContains(
@@ -227,8 +275,9 @@ TEST(PagesTest, TheErrorPageAnnouncesItsMessage) {
   const std::string page =
       DefaultPages().Error(Locale::kEnglish, {"Cannot go on.", ""});
   EXPECT_TRUE(absl::StrContains(
-      page, "<h1>Sign-in error</h1><p class=\"alert\" role=\"alert\">Cannot "
-            "go on.</p>"));
+      page,
+      "<h1>Sign-in error</h1><p class=\"alert\" role=\"alert\">Cannot "
+      "go on.</p>"));
   EXPECT_FALSE(absl::StrContains(page, "Details"));
 }
 
@@ -238,15 +287,18 @@ TEST(PagesTest, TheConfirmationPageIsACsrfProtectedFormWithTwoButtons) {
   const std::string page = DefaultPages().Confirm(Locale::kEnglish, view);
   EXPECT_TRUE(absl::StrContains(page, "<h1>Sign out</h1>"));
   EXPECT_TRUE(absl::StrContains(page, "<title>Sign out – identity</title>"));
-  EXPECT_TRUE(absl::StrContains(page, "<ul><li>See your email address</li></ul>"));
+  EXPECT_TRUE(
+      absl::StrContains(page, "<ul><li>See your email address</li></ul>"));
   EXPECT_TRUE(absl::StrContains(
-      page, "<form method=\"post\" action=\"/logout\">"
-            "<input type=\"hidden\" name=\"state\" value=\"st\">"
-            "<input type=\"hidden\" name=\"csrf\" value=\"csrf-token\">"));
+      page,
+      "<form method=\"post\" action=\"/logout\">"
+      "<input type=\"hidden\" name=\"state\" value=\"st\">"
+      "<input type=\"hidden\" name=\"csrf\" value=\"csrf-token\">"));
   EXPECT_TRUE(absl::StrContains(
-      page, "<button type=\"submit\" name=\"decision\" value=\"confirm\">Sign "
-            "out</button><button type=\"submit\" name=\"decision\" "
-            "value=\"cancel\" class=\"secondary\">Stay signed in</button>"));
+      page,
+      "<button type=\"submit\" name=\"decision\" value=\"confirm\">Sign "
+      "out</button><button type=\"submit\" name=\"decision\" "
+      "value=\"cancel\" class=\"secondary\">Stay signed in</button>"));
 }
 
 }  // namespace
