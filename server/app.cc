@@ -18,6 +18,7 @@
 #include "server/grpc/server_auth.h"
 #include "server/http/observability.h"
 #include "server/http/oidc_endpoints.h"
+#include "server/http/pages.h"
 #include "server/metrics/auth_metrics.h"
 #include "server/metrics/process_metrics.h"
 #include "server/oauth/bootstrap_admin.h"
@@ -458,6 +459,9 @@ absl::Status App::StartHttp() {
   oidc.allow_plain_pkce = config_.allow_plain_pkce;
   oidc.secure_cookies = SecureCookies(http_->tls(), config_.issuer);
   oidc.proxies = &*proxies_;
+  auto pages = Pages::Create(config_.theme);
+  if (!pages.ok()) return pages.status();
+  oidc.pages = std::make_shared<const Pages>(*std::move(pages));
   AddOidcRoutes(*http_, std::move(oidc));
   if (absl::Status started = http_->Start(); !started.ok()) return started;
   logger_->Info("serving HTTP",

@@ -487,6 +487,41 @@ std::vector<Setting> KeyAndTlsSettings() {
   };
 }
 
+// A theme field, checked by `check` (server/http/page_theme.h).
+Setter ThemeField(std::string PageTheme::*field,
+                  absl::Status (*check)(absl::string_view)) {
+  return [field, check](absl::string_view value, ServerConfig& config) {
+    if (absl::Status checked = check(value); !checked.ok()) return checked;
+    config.theme.*field = std::string(value);
+    return absl::OkStatus();
+  };
+}
+
+// The pages people see (docs/http.md, "Pages").
+std::vector<Setting> PageSettings() {
+  return {
+      Flag("theme-product-name", kDefaultProductName,
+           "the product name on the login, error and confirmation pages and "
+           "in their titles, 1 to 64 bytes",
+           ThemeField(&PageTheme::product_name, &CheckProductName)),
+      Flag("theme-logo-url", "",
+           "a logo shown beside the product name: an https:// URL or a "
+           "data:image/...;base64, URI of at most 32 KiB (none unless set)",
+           ThemeField(&PageTheme::logo_url, &CheckLogoUrl)),
+      Flag("theme-primary-color", kDefaultPrimaryColor,
+           "the colour of the pages' buttons and focus rings, #rrggbb",
+           ThemeField(&PageTheme::primary_color, &CheckColor)),
+      Flag("theme-background-color", kDefaultBackgroundColor,
+           "the colour around the pages' card, #rrggbb",
+           ThemeField(&PageTheme::background_color, &CheckColor)),
+      Flag("theme-template-dir", "",
+           "a directory with layout.html (the document around every page's "
+           "content) and optionally style.css (the stylesheet), read at start "
+           "(the built-in ones unless set)",
+           Text(&ServerConfig::theme_template_dir)),
+  };
+}
+
 bool IsFlag(absl::string_view name) {
   for (const Setting& s : Settings()) {
     if (!s.flag.empty() && s.flag == name) return true;
@@ -632,6 +667,28 @@ absl::Status LoadKek(ServerConfig& config, const FileReader& read_file) {
   return LoadOtherKeks(config, read_file);
 }
 
+// --theme-template-dir: layout.html must be there, style.css may be.
+absl::Status LoadTemplates(ServerConfig& config, const FileReader& read_file) {
+  if (config.theme_template_dir.empty()) return absl::OkStatus();
+  const std::string layout_file = config.theme_template_dir + "/layout.html";
+  auto layout = read_file(layout_file);
+  if (!layout.ok()) return Bad("theme-template-dir", layout.status().message());
+  if (absl::Status checked = CheckLayoutTemplate(*layout); !checked.ok()) {
+    return Bad("theme-template-dir",
+               absl::StrCat(layout_file, ": ", checked.message()));
+  }
+  config.theme.layout_template = *std::move(layout);
+  const std::string style_file = config.theme_template_dir + "/style.css";
+  if (auto style = read_file(style_file); style.ok()) {
+    if (absl::Status checked = CheckStylesheet(*style); !checked.ok()) {
+      return Bad("theme-template-dir",
+                 absl::StrCat(style_file, ": ", checked.message()));
+    }
+    config.theme.stylesheet = *std::move(style);
+  }
+  return absl::OkStatus();
+}
+
 // The rules between settings, once each is parsed on its own.
 absl::Status CheckAcrossSettings(ServerConfig& config) {
   if (config.refresh_token_idle_lifetime > config.refresh_token_lifetime) {
@@ -676,7 +733,7 @@ absl::Status CheckAcrossSettings(ServerConfig& config) {
 const std::vector<Setting>& Settings() {
   static const auto* const kSettings = [] {
     auto* settings = new std::vector<Setting>(ConnectionSettings());
-    for (auto part : {TokenSettings(), KeyAndTlsSettings()}) {
+    for (auto part : {TokenSettings(), KeyAndTlsSettings(), PageSettings()}) {
       for (Setting& s : part) settings->push_back(std::move(s));
     }
     return settings;
@@ -724,6 +781,10 @@ absl::StatusOr<ServerConfig> LoadConfig(const std::vector<std::string>& args,
     }
   }
   if (absl::Status kek = LoadKek(config, read_file); !kek.ok()) return kek;
+  if (absl::Status templates = LoadTemplates(config, read_file);
+      !templates.ok()) {
+    return templates;
+  }
   if (absl::Status rules = CheckAcrossSettings(config); !rules.ok()) {
     return rules;
   }

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "jwt/algorithm.h"
+#include "server/http/page_theme.h"
 #include "server/logging/log.h"
 
 namespace identity::server {
@@ -104,6 +105,11 @@ struct ServerConfig {
   std::string trusted_proxies;
   std::string tls_cert_file;
   std::string tls_key_file;
+  // The look of the login, error and confirmation pages (validated:
+  // server/http/page_theme.h), with the layout template and stylesheet read
+  // from theme_template_dir when it is set.
+  PageTheme theme;
+  std::string theme_template_dir;
   // Created with scope identity.admin at start when set and absent.
   std::string bootstrap_admin_client_id;
   std::string bootstrap_admin_client_secret;

@@ -2,6 +2,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -373,6 +375,81 @@ TEST_F(ConfigTest, BootstrapAdminSecretOfUnder32CharactersIsRefused) {
   auto config = Load(Minimal());
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->bootstrap_admin_client_secret, std::string(32, 'x'));
+}
+
+// The pages' theme (docs/configuration.md, "Pages"): defaults, and bad
+// values stop the start with a message naming the setting.
+TEST_F(ConfigTest, ThemeSettingsAreValidatedAtStart) {
+  auto defaults = Load(Minimal());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->theme.product_name, "identity");
+  EXPECT_EQ(defaults->theme.logo_url, "");
+  EXPECT_EQ(defaults->theme.primary_color, "#1d4ed8");
+  EXPECT_EQ(defaults->theme.background_color, "#f3f4f6");
+
+  std::vector<std::string> args = Minimal();
+  args.push_back("--theme-product-name=Acme Sign-in");
+  args.push_back("--theme-logo-url=https://cdn.acme.example/logo.svg");
+  args.push_back("--theme-primary-color=#B45309");
+  args.push_back("--theme-background-color=#0f172a");
+  auto themed = Load(args);
+  ASSERT_TRUE(themed.ok()) << themed.status();
+  EXPECT_EQ(themed->theme.product_name, "Acme Sign-in");
+  EXPECT_EQ(themed->theme.logo_url, "https://cdn.acme.example/logo.svg");
+  EXPECT_EQ(themed->theme.primary_color, "#B45309");
+  EXPECT_EQ(themed->theme.background_color, "#0f172a");
+
+  for (const auto& [flag, message] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"--theme-primary-color=blue",
+            "--theme-primary-color: must be a colour #rrggbb, such as #1d4ed8"},
+           {"--theme-background-color=#fff",
+            "--theme-background-color: must be a colour #rrggbb, such as "
+            "#1d4ed8"},
+           {"--theme-logo-url=http://cdn.acme.example/logo.svg",
+            "--theme-logo-url: must be an https:// URL or a "
+            "data:image/...;base64, URI"},
+           {"--theme-product-name=" + std::string(65, 'x'),
+            "--theme-product-name: must be 1 to 64 bytes"},
+       }) {
+    std::vector<std::string> bad = Minimal();
+    bad.push_back(flag);
+    auto config = Load(bad);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << flag;
+    EXPECT_EQ(config.status().message(), message) << flag;
+  }
+}
+
+// --theme-template-dir: layout.html is required and checked at start,
+// style.css is optional.
+TEST_F(ConfigTest, TheTemplateDirectoryIsReadAndCheckedAtStart) {
+  const std::string layout =
+      "<!doctype html><html lang=\"{{lang}}\"><title>{{title}}</title>"
+      "<style>{{style}}</style><main>{{content}}</main></html>";
+  files_["/theme/layout.html"] = layout;
+  std::vector<std::string> args = Minimal();
+  args.push_back("--theme-template-dir=/theme");
+  auto config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->theme.layout_template, layout);
+  EXPECT_EQ(config->theme.stylesheet, "");  // The built-in one.
+  files_["/theme/style.css"] = "main{color:#000}";
+  config = Load(args);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->theme.stylesheet, "main{color:#000}");
+
+  files_["/theme/style.css"] = "</STYLE><script>";
+  EXPECT_EQ(Load(args).status().message(),
+            "--theme-template-dir: /theme/style.css: must not hold </style");
+  files_["/theme/layout.html"] = "<main>{{content}}</main>{{secret}}";
+  EXPECT_EQ(Load(args).status().message(),
+            "--theme-template-dir: /theme/layout.html: unknown placeholder "
+            "{{secret}}; known: lang, title, product_name, logo_url, brand, "
+            "style, content");
+  files_.erase("/theme/layout.html");
+  EXPECT_EQ(Load(args).status().message(),
+            "--theme-template-dir: no such file");
 }
 
 TEST_F(ConfigTest, RequiredSettings) {

@@ -17,6 +17,8 @@
 #include "jwt/json.h"
 #include "server/http/form.h"
 #include "server/http/oauth_http_errors.h"
+#include "server/http/page_messages.h"
+#include "server/http/pages.h"
 #include "server/oauth/authorization_header.h"
 #include "server/oauth/claim_release.h"
 #include "server/oauth/client_credentials.h"
@@ -33,10 +35,6 @@ constexpr char kSessionCookie[] = "identity_session";
 constexpr char kCsrfCookie[] = "identity_csrf";
 constexpr char kJson[] = "application/json";
 constexpr char kHtml[] = "text/html; charset=utf-8";
-// The login page has inline styles and nothing else to load.
-constexpr char kPageCsp[] =
-    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
-    "base-uri 'none'";
 
 std::string Get(const Form& form, const std::string& name) {
   auto it = form.find(name);
@@ -164,77 +162,60 @@ void Preflight(const HttpRequest& request, HttpResponse& response,
   response.SetHeader("Access-Control-Max-Age", "600");
 }
 
-// --- Pages -----------------------------------------------------------------
+// --- Pages (pages.h) ---------------------------------------------------------
 
-std::string Page(absl::string_view title, absl::string_view body) {
-  return absl::StrCat(
-      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\">"
-      "<title>",
-      HtmlEscape(title),
-      "</title><style>body{font-family:sans-serif;max-width:24em;margin:4em "
-      "auto;padding:0 1em}label{display:block;margin-top:1em}input{width:"
-      "100%;padding:.4em;box-sizing:border-box}button{margin-top:1.5em;"
-      "padding:.5em 2em}.error{color:#a00}</style></head><body>",
-      body, "</body></html>\n");
+const Pages& PagesOf(const OidcEndpointsDeps& deps) {
+  static const auto* const kDefault = new Pages(*Pages::Create(PageTheme()));
+  return deps.pages != nullptr ? *deps.pages : *kDefault;
 }
 
-void SendPage(HttpResponse& response, int status, absl::string_view title,
-              absl::string_view body) {
+// OIDC Core §3.1.2.1: ui_locales, else the browser's Accept-Language.
+Locale LocaleOf(const HttpRequest& request, const Form* params) {
+  return ChooseLocale(params == nullptr ? "" : Get(*params, "ui_locales"),
+                      request.Header("accept-language"));
+}
+
+void SendPage(const OidcEndpointsDeps& deps, HttpResponse& response, int status,
+              std::string html) {
   response.status = status;
-  response.SetHeader("Content-Security-Policy", kPageCsp);
-  response.SetContent(Page(title, body), kHtml);
+  response.SetHeader("Content-Security-Policy",
+                     PagesOf(deps).content_security_policy());
+  response.SetContent(std::move(html), kHtml);
 }
 
-void SendErrorPage(HttpResponse& response, int status,
-                   absl::string_view message) {
-  SendPage(
-      response, status, "Sign-in error",
-      absl::StrCat("<h1>Sign-in error</h1><p>", HtmlEscape(message), "</p>"));
+void SendErrorPage(const OidcEndpointsDeps& deps, HttpResponse& response,
+                   int status, Locale locale, ErrorView view) {
+  SendPage(deps, response, status, PagesOf(deps).Error(locale, view));
 }
 
 // The hidden fields that carry an authorization request through the form.
 constexpr const char* kCarried[] = {
     "response_type", "client_id", "redirect_uri",   "scope",
     "state",         "nonce",     "code_challenge", "code_challenge_method",
+    "ui_locales",
 };
 
 void SendLoginPage(const OidcEndpointsDeps& deps, HttpResponse& response,
                    const ValidatedAuthorization& validated, const Form& params,
-                   const std::string& csrf, int status,
-                   absl::string_view error) {
-  std::string hidden;
+                   const std::string& csrf, int status, Locale locale,
+                   std::string error = "", bool credentials_rejected = false) {
+  LoginView view;
   for (const char* name : kCarried) {
-    absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"", name,
-                    "\" value=\"", HtmlEscape(Get(params, name)), "\">");
+    // ui_locales only when sent: the others are always part of the request.
+    if (std::string(name) == "ui_locales" && params.count(name) == 0) continue;
+    view.hidden.emplace_back(name, Get(params, name));
   }
-  absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"csrf\" value=\"",
-                  HtmlEscape(csrf), "\">");
-  const std::string& client = validated.client.name.empty()
-                                  ? validated.client.client_id
-                                  : validated.client.name;
-  std::string body = absl::StrCat("<h1>Sign in</h1><p>to continue to <strong>",
-                                  HtmlEscape(client), "</strong></p>");
-  if (!error.empty()) {
-    absl::StrAppend(&body, "<p class=\"error\" role=\"alert\">",
-                    HtmlEscape(error), "</p>");
-  }
-  absl::StrAppend(
-      &body, "<form method=\"post\" action=\"/authorize\">", hidden,
-      "<label for=\"username\">Username</label>"
-      "<input id=\"username\" name=\"username\" autocomplete=\"username\" "
-      "value=\"",
-      HtmlEscape(params.count("username") > 0 ? Get(params, "username")
-                                              : validated.login_hint),
-      "\" required autofocus>"
-      "<label for=\"password\">Password</label>"
-      "<input id=\"password\" name=\"password\" type=\"password\" "
-      "autocomplete=\"current-password\" required>"
-      "<button type=\"submit\">Sign in</button></form>");
+  view.csrf = csrf;
+  view.client_name = validated.client.name.empty() ? validated.client.client_id
+                                                   : validated.client.name;
+  view.username = params.count("username") > 0 ? Get(params, "username")
+                                               : validated.login_hint;
+  view.error = std::move(error);
+  view.credentials_rejected = credentials_rejected;
   response.AddHeader("Set-Cookie",
                      CookieHeader(deps, kCsrfCookie, csrf,
                                   "Path=/authorize; SameSite=Strict"));
-  SendPage(response, status, "Sign in", body);
+  SendPage(deps, response, status, PagesOf(deps).Login(locale, view));
 }
 
 void Redirect(HttpResponse& response, absl::string_view location) {
@@ -264,17 +245,26 @@ AuthorizationRequest RequestOf(const Form& params) {
 // The page for an authorization request that cannot go on: an unknown
 // client or redirect_uri is never redirected (RFC 6749 §4.1.2.1), so the
 // server is no open redirector; the server's own failures are its to show.
-void SendFailurePage(HttpResponse& response, const absl::Status& status) {
+// The core's description is English and technical: a detail under the
+// localized message.
+void SendFailurePage(const OidcEndpointsDeps& deps, HttpResponse& response,
+                     Locale locale, const absl::Status& status) {
   const HttpError error = HttpErrorOf(status);
-  SendErrorPage(response, error.status,
-                error.status >= 500 ? "The service is unavailable; try again."
-                                    : error.description);
+  ErrorView view;
+  if (error.status >= 500) {
+    view.message = Format(locale, Msg::kServiceUnavailable);
+  } else {
+    view.message = Format(locale, Msg::kErrorCannotContinue);
+    view.detail = error.description;
+  }
+  SendErrorPage(deps, response, error.status, locale, std::move(view));
 }
 
 // Validates; on failure answers (a redirect when the error is the client's
 // to hear, else an error page) and returns nullopt.
 std::optional<ValidatedAuthorization> ValidateOrAnswer(
-    const OidcEndpointsDeps& deps, const Form& params, HttpResponse& response) {
+    const OidcEndpointsDeps& deps, const Form& params, Locale locale,
+    HttpResponse& response) {
   auto validated = deps.authorization->Validate(RequestOf(params));
   if (validated.ok()) return *std::move(validated);
   auto details = ErrorDetailsOf(validated.status());
@@ -282,7 +272,7 @@ std::optional<ValidatedAuthorization> ValidateOrAnswer(
   if (redirect != details.end()) {
     Redirect(response, redirect->second);
   } else {
-    SendFailurePage(response, validated.status());
+    SendFailurePage(deps, response, locale, validated.status());
   }
   return std::nullopt;
 }
@@ -318,40 +308,44 @@ std::optional<ExistingLogin> SessionLogin(const OidcEndpointsDeps& deps,
 void StartAuthorization(const OidcEndpointsDeps& deps,
                         const HttpRequest& request, const Form* params,
                         HttpResponse& response) {
-  auto validated = ValidateOrAnswer(deps, *params, response);
+  const Locale locale = LocaleOf(request, params);
+  auto validated = ValidateOrAnswer(deps, *params, locale, response);
   if (!validated.has_value()) return;
   auto decision =
       deps.authorization->Decide(*validated, SessionLogin(deps, request));
-  if (!decision.ok()) return SendFailurePage(response, decision.status());
+  if (!decision.ok()) {
+    return SendFailurePage(deps, response, locale, decision.status());
+  }
   if (decision->action == AuthorizationDecision::Action::kRedirect) {
     return Redirect(response, decision->redirect_url);
   }
   const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
-  SendLoginPage(deps, response, *validated, *params, csrf, 200, "");
+  SendLoginPage(deps, response, *validated, *params, csrf, 200, locale);
 }
 
 // A refused sign-in: the form again with why (and a new CSRF token), or an
 // error page when the server failed.
 void SendLoginFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
                       const ValidatedAuthorization& validated, const Form& form,
-                      const absl::Status& status) {
+                      Locale locale, const absl::Status& status) {
   const HttpError error = HttpErrorOf(status);
   const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
   const std::optional<OAuthError> oauth_error = OAuthErrorOf(status);
   if (oauth_error == OAuthError::kAccessDenied) {
-    SendLoginPage(deps, response, validated, form, csrf, error.status,
-                  "Wrong username or password.");
+    SendLoginPage(deps, response, validated, form, csrf, error.status, locale,
+                  Format(locale, Msg::kWrongCredentials),
+                  /*credentials_rejected=*/true);
   } else if (oauth_error == OAuthError::kTemporarilyUnavailable) {
     // RFC 9110 §10.2.3: with 429 (throttled) and 503 (busy) alike.
     const std::string wait = ErrorDetailsOf(status)["retry_after_seconds"];
     response.SetHeader("Retry-After", wait);
-    SendLoginPage(deps, response, validated, form, csrf, error.status,
-                  absl::StrCat(error.status == 503
-                                   ? "The server is busy. Try again in "
-                                   : "Too many failed sign-ins. Try again in ",
-                               wait, " seconds."));
+    SendLoginPage(
+        deps, response, validated, form, csrf, error.status, locale,
+        Format(locale,
+               error.status == 503 ? Msg::kServerBusy : Msg::kTooManyAttempts,
+               {wait}));
   } else {
-    SendFailurePage(response, status);
+    SendFailurePage(deps, response, locale, status);
   }
 }
 
@@ -359,7 +353,10 @@ void AuthorizeGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
                   HttpResponse& response) {
   auto params = ParseFormUrlEncoded(request.query);
   if (!params.ok()) {
-    SendErrorPage(response, 400, params.status().message());
+    const Locale locale = LocaleOf(request, nullptr);
+    SendErrorPage(deps, response, 400, locale,
+                  {Format(locale, Msg::kBadRequest),
+                   std::string(params.status().message())});
     return;
   }
   StartAuthorization(deps, request, &*params, response);
@@ -369,7 +366,10 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
                    HttpResponse& response) {
   auto form = PostForm(request);
   if (!form.ok()) {
-    SendErrorPage(response, 400, form.status().message());
+    const Locale locale = LocaleOf(request, nullptr);
+    SendErrorPage(deps, response, 400, locale,
+                  {Format(locale, Msg::kBadRequest),
+                   std::string(form.status().message())});
     return;
   }
   if (form->count("csrf") == 0 && form->count("username") == 0 &&
@@ -386,18 +386,19 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (cookie == cookies.end() || field.empty() ||
       cookie->second.size() != field.size() ||
       CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) != 0) {
-    SendErrorPage(response, 403,
-                  "The sign-in form expired or did not come from this site. "
-                  "Go back to the application and start again.");
+    const Locale locale = LocaleOf(request, &*form);
+    SendErrorPage(deps, response, 403, locale,
+                  {Format(locale, Msg::kFormExpired), ""});
     return;
   }
-  auto validated = ValidateOrAnswer(deps, *form, response);
+  const Locale locale = LocaleOf(request, &*form);
+  auto validated = ValidateOrAnswer(deps, *form, locale, response);
   if (!validated.has_value()) return;
   auto signed_in = deps.authorization->SignIn(
       *validated, Get(*form, "username"), Get(*form, "password"),
       LoginSource(deps, request));
   if (!signed_in.ok()) {
-    return SendLoginFailure(deps, response, *validated, *form,
+    return SendLoginFailure(deps, response, *validated, *form, locale,
                             signed_in.status());
   }
   Session session{signed_in->user.user_id, signed_in->auth_time,

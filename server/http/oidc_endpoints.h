@@ -20,10 +20,12 @@
 #ifndef IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
 #define IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
 
+#include <memory>
 #include <string>
 
 #include "jwt/clock.h"
 #include "server/http/http_server.h"
+#include "server/http/pages.h"
 #include "server/http/session.h"
 #include "server/keys/key_manager.h"
 #include "server/oauth/authorization.h"
@@ -58,6 +60,9 @@ struct OidcEndpointsDeps {
   // Whose X-Forwarded-For names a login's source (trusted_proxies.h); null:
   // the peer always is.
   const TrustedProxies* proxies = nullptr;
+  // The login and error pages' look (the operator's theme); null: the
+  // default theme.
+  std::shared_ptr<const Pages> pages;
 };
 
 void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps);

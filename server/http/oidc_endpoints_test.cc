@@ -311,6 +311,55 @@ TEST_F(OidcEndpointsTest, TheLoginPageCarriesTheRequestEscapedWithACsrfToken) {
   EXPECT_EQ(page.Header("x-frame-options"), "DENY");
 }
 
+// The pages' style is the server's stylesheet alone (pages.h): its hash,
+// no 'unsafe-inline', nothing else to load.
+TEST_F(OidcEndpointsTest, PagesAllowOnlyTheirOwnStylesheet) {
+  for (const std::string& target :
+       {AuthorizeQuery(), std::string("/authorize?client_id=nobody")}) {
+    const std::string csp = GetPath(target).Header("content-security-policy");
+    EXPECT_TRUE(absl::StartsWith(csp, "default-src 'none'; style-src 'sha256-"))
+        << csp;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+    EXPECT_EQ(csp.find("img-src"), std::string::npos) << csp;
+  }
+}
+
+// OIDC Core §3.1.2.1 ui_locales, else Accept-Language; carried through the
+// form so that a failed sign-in answers in the same language.
+TEST_F(OidcEndpointsTest, PagesSpeakTheUiLocalesElseTheBrowsersLanguage) {
+  const Response german = GetPath(AuthorizeQuery("&ui_locales=es+de-CH"));
+  ASSERT_EQ(german.status, 200) << german.body;
+  EXPECT_NE(german.body.find("<html lang=\"de\">"), std::string::npos);
+  EXPECT_NE(german.body.find(">Passwort</label>"), std::string::npos);
+  EXPECT_EQ(HiddenValue(german.body, "ui_locales"), "es de-CH");
+  std::string body;
+  for (const char* name :
+       {"response_type", "client_id", "redirect_uri", "scope", "nonce",
+        "code_challenge", "code_challenge_method", "ui_locales", "csrf"}) {
+    absl::StrAppend(&body, name, "=",
+                    FormEncode(HiddenValue(german.body, name)), "&");
+  }
+  absl::StrAppend(&body, "state=st&username=alice&password=wrong");
+  const Response wrong =
+      Post("/authorize", body,
+           "Cookie: identity_csrf=" + CookieValue(german, "identity_csrf") +
+               "\r\nAccept-Language: fr\r\n");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("Benutzername oder Passwort ist falsch."),
+            std::string::npos)
+      << wrong.body;
+  const Response french = Send(
+      "GET /authorize?client_id=nobody HTTP/1.1\r\nHost: x\r\n"
+      "Accept-Language: es, fr-FR;q=0.9, de;q=0.8\r\nConnection: "
+      "close\r\n\r\n");
+  EXPECT_EQ(french.status, 400);
+  EXPECT_NE(french.body.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(french.body.find("<h1>Erreur de connexion</h1>"),
+            std::string::npos);
+  const Response english = GetPath(AuthorizeQuery("&ui_locales=ja"));
+  EXPECT_NE(english.body.find("<html lang=\"en\">"), std::string::npos);
+}
+
 TEST_F(OidcEndpointsTest, SigningInRedirectsWithACodeAndSetsASession) {
   const Response r = LogIn();
   ASSERT_EQ(r.status, 302) << r.body;

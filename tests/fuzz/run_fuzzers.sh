@@ -82,7 +82,7 @@ compile phc_objects server/users/argon2_phc.cc
 # The form target: the HTTP front door's parsers.
 form_objects=()
 compile form_objects server/http/form.cc server/http/session.cc \
-  server/oauth/form_urlencoded.cc
+  server/oauth/form_urlencoded.cc server/http/page_messages.cc
 # The authorize target: the OAuth core's request parsers.
 authorize_objects=()
 compile authorize_objects server/oauth/pkce.cc server/oauth/redirect_uri.cc \

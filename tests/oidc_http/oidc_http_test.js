@@ -23,6 +23,7 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -76,7 +77,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all
 }, []));
 if (!args.server || !args.idctl) {
   process.stderr.write('usage: node oidc_http_test.js --server BINARY --idctl BINARY ' +
-    '[--filter TEXT]\n');
+    '[--page-preview BINARY] [--filter TEXT]\n');
   process.exit(2);
 }
 
@@ -748,6 +749,200 @@ test('browser: Chromium logs in on the page, lands on the redirect_uri, the code
     await context.close();
   }
 }, { timeoutMs: 120_000 });
+
+// --- the pages people see: accessibility, layout, theme, language --------------------------------
+
+const AXE_SOURCE = () => fs.readFileSync(path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+// The smallest phones (320 px), a common phone (375 px) and a desktop.
+const WIDTHS = [{ name: 'narrow', width: 320, height: 640 }, { name: 'phone', width: 375, height: 812 },
+  { name: 'desktop', width: 1280, height: 800 }];
+
+/**
+ * Runs axe-core (every rule it runs by default: WCAG 2.0-2.2 A and AA and best practices) on the
+ * page at each width, keeps a full-page screenshot of each as `pages-NAME-{narrow,phone,desktop}.png`, and
+ * asserts no violation, that the page's own stylesheet applied under its Content-Security-Policy
+ * (the card is a centred box of at most 26rem), and that nothing scrolls sideways.
+ */
+async function scanPage(page, name, report, { builtInLayout = true } = {}) {
+  await page.evaluate(AXE_SOURCE()); // Through CDP: not a <script> the CSP would refuse.
+  for (const { name: widthName, width, height } of WIDTHS) {
+    await page.setViewportSize({ width, height });
+    const layout = await page.evaluate(() => {
+      const main = document.querySelector('main').getBoundingClientRect();
+      return {
+        mainLeft: main.left, mainRight: window.innerWidth - main.right, mainWidth: main.width,
+        radius: getComputedStyle(document.querySelector('main')).borderTopLeftRadius,
+        scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+        fontFamily: getComputedStyle(document.body).fontFamily,
+      };
+    });
+    assert.ok(layout.scrollWidth <= layout.innerWidth, `${name} at ${width} px scrolls sideways: ${JSON.stringify(layout)}`);
+    if (builtInLayout) {
+      assert.equal(layout.radius, '12px', `${name}: the stylesheet did not apply (CSP?) ${JSON.stringify(layout)}`);
+      assert.match(layout.fontFamily, /system-ui/, `${name}: not the system font stack`);
+      assert.ok(Math.abs(layout.mainLeft - layout.mainRight) <= 1, `${name} at ${width} px: the card is not centred ${JSON.stringify(layout)}`);
+      assert.ok(layout.mainWidth <= 416 + 0.5, `${name} at ${width} px: the card is wider than 26rem`);
+    } else {
+      assert.match(layout.fontFamily, /Georgia/, `${name}: the template's stylesheet did not apply (CSP?)`);
+    }
+    await page.screenshot({ path: path.join(outDir, `pages-${name}-${widthName}.png`), fullPage: true });
+    const result = await page.evaluate(() => window.axe.run(document));
+    report[`${name}@${width}`] = {
+      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })),
+      passes: result.passes.length,
+      incomplete: result.incomplete.map((v) => v.id),
+    };
+    assert.deepEqual(report[`${name}@${width}`].violations, [],
+      `axe-core found violations on ${name} at ${width} px`);
+    assert.ok(result.passes.length >= 15, `${name}: axe-core checked too little (${result.passes.length} rules passed)`);
+  }
+}
+
+/** Serves page_preview's files over loopback with the CSP the server sends with them. */
+async function servePreview(dir) {
+  const csp = fs.readFileSync(path.join(dir, 'content-security-policy.txt'), 'utf8').trim();
+  const s = http.createServer((req, res) => {
+    const file = path.join(dir, path.basename(new URL(req.url, 'http://x').pathname));
+    if (!file.endsWith('.html') || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return { server: s, base: `http://127.0.0.1:${s.address().port}`, csp };
+}
+
+/** page_preview's pages for a theme: { dir, server, base, csp } (close server when done). */
+async function previewPages(name, themeArgs) {
+  assert.ok(args['page-preview'], 'the test needs --page-preview PATH (//server/http:page_preview)');
+  const dir = fs.mkdtempSync(path.join(workDir, `preview-${name}-`));
+  execFileSync(path.resolve(args['page-preview']), [dir, ...themeArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return { dir, ...(await servePreview(dir)) };
+}
+
+// A 64x64 PNG logo (an amber square), as an operator would give it inline.
+const LOGO_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJAAAAT0lEQVR42u3PQQkAAAgEsPuaz6oGNIJvYbACy3S9FgEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQGBywLqHgEAcIlq0wAAAABJRU5ErkJggg==';
+
+test('pages: login (empty and with an error), error and confirmation pages pass axe-core at 320, 375 and 1280 px', async () => {
+  const context = await launchChromium();
+  const report = {};
+  let preview;
+  try {
+    const page = await context.newPage();
+    const cspErrors = [];
+    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspErrors.push(m.text()); });
+    const auth = await startAuthorization(configs.webBasic);
+    assert.equal((await page.goto(auth.url.href)).status(), 200);
+    assert.equal(await page.locator('h1').count(), 1);
+    await scanPage(page, 'login', report);
+    // The scan can fail: the same page with its username label removed is a violation.
+    const broken = await page.evaluate(async () => {
+      const label = document.querySelector('label[for="username"]');
+      label.remove();
+      const result = await window.axe.run(document);
+      document.querySelector('form').insertBefore(label, document.querySelector('#username'));
+      return result.violations.map((v) => v.id);
+    });
+    assert.ok(broken.includes('label'), `axe-core missed an unlabelled field: ${broken}`);
+    // One failed sign-in (an unknown user: it counts against no real account).
+    await page.locator('#username').fill(`nobody.${crypto.randomBytes(3).toString('hex')}`);
+    await page.locator('#password').fill(remember('pages wrong password', `wrong-${crypto.randomBytes(8).toString('hex')}`));
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/authorize'));
+    await page.locator('button[type="submit"]').click();
+    assert.equal((await answered).status(), 401);
+    await page.waitForLoadState();
+    const alert = page.locator('[role="alert"]');
+    assert.equal(await alert.count(), 1, 'the error is not announced with role=alert');
+    assert.equal(await page.locator('#password').getAttribute('aria-describedby'), await alert.getAttribute('id'));
+    await scanPage(page, 'login-error', report);
+    // An unknown client: the error page (never a redirect).
+    const error = await page.goto(`${server.base}/authorize?response_type=code&client_id=nobody&redirect_uri=${encodeURIComponent(REDIRECT)}`);
+    assert.equal(error.status(), 400);
+    await scanPage(page, 'error', report);
+    // The confirmation page has no route yet: page_preview renders it with the default theme.
+    preview = await previewPages('default', []);
+    assert.equal(preview.csp, error.headers()['content-security-policy'],
+      'page_preview and the server disagree on the default theme\'s CSP');
+    for (const confirm of ['confirm-logout.en', 'confirm-consent.en']) {
+      assert.equal((await page.goto(`${preview.base}/${confirm}.html`)).status(), 200);
+      assert.equal(await page.locator('form[method="post"] button[type="submit"]').count(), 2);
+      await scanPage(page, confirm.replace('.en', ''), report);
+    }
+    assert.deepEqual(cspErrors, [], 'the Content-Security-Policy refused something the pages use');
+  } finally {
+    fs.writeFileSync(path.join(outDir, 'pages-axe.json'), `${JSON.stringify(report, null, 2)}\n`);
+    preview?.server.close();
+    await context.close();
+  }
+}, { timeoutMs: 180_000 });
+
+test('pages: an operator\'s theme (logo, colours, name) passes axe-core, and the CSP lets its logo load', async () => {
+  const context = await launchChromium();
+  const report = {};
+  const preview = await previewPages('themed', ['--product-name=Acme Sign-in',
+    `--logo-url=data:image/png;base64,${LOGO_PNG}`, '--primary-color=#fde047', '--background-color=#0f172a']);
+  try {
+    assert.match(preview.csp, /; img-src data:;/);
+    const page = await context.newPage();
+    for (const name of ['login-error.de', 'confirm-consent.fr']) {
+      assert.equal((await page.goto(`${preview.base}/${name}.html`)).status(), 200);
+      const logo = await page.evaluate(() => {
+        const img = document.querySelector('.brand img');
+        return { loaded: img.complete && img.naturalWidth === 64, alt: img.getAttribute('alt') };
+      });
+      assert.deepEqual(logo, { loaded: true, alt: '' }, `${name}: the logo did not load under the CSP`);
+      assert.match(await page.title(), /Acme Sign-in$/);
+      await scanPage(page, `themed-${name.replace('.', '-')}`, report);
+    }
+  } finally {
+    fs.writeFileSync(path.join(outDir, 'pages-axe-themed.json'), `${JSON.stringify(report, null, 2)}\n`);
+    preview.server.close();
+    await context.close();
+  }
+}, { timeoutMs: 120_000 });
+
+test('pages: a template directory (tests/oidc_http/testdata/theme) passes axe-core under the CSP', async () => {
+  const context = await launchChromium();
+  const report = {};
+  const preview = await previewPages('template', [`--template-dir=${path.join(HERE, 'testdata', 'theme')}`,
+    '--product-name=Example Corp. Login', '--primary-color=#0f766e']);
+  try {
+    const page = await context.newPage();
+    for (const name of ['login-error.en', 'error.de', 'confirm-logout.fr']) {
+      assert.equal((await page.goto(`${preview.base}/${name}.html`)).status(), 200);
+      assert.equal(await page.locator('header.bar .brand').count(), 1, `${name}: not the template's layout`);
+      assert.match(await page.title(), / · Example Corp\. Login$/);
+      await scanPage(page, `template-${name.replace('.', '-')}`, report, { builtInLayout: false });
+    }
+  } finally {
+    fs.writeFileSync(path.join(outDir, 'pages-axe-template.json'), `${JSON.stringify(report, null, 2)}\n`);
+    preview.server.close();
+    await context.close();
+  }
+}, { timeoutMs: 120_000 });
+
+test('pages: ui_locales picks the language (first supported wins), else Accept-Language, else English', async () => {
+  const cases = [
+    [{ ui_locales: 'es de-CH fr' }, {}, 'de', /Benutzername/],
+    [{ ui_locales: 'fr' }, { 'accept-language': 'de' }, 'fr', /Mot de passe/],
+    [{ ui_locales: 'ja' }, { 'accept-language': 'es, de;q=0.8, fr;q=0.9' }, 'fr', /Mot de passe/],
+    [{}, { 'accept-language': 'de-DE,de;q=0.9' }, 'de', /Passwort/],
+    [{}, { 'accept-language': 'ja' }, 'en', /Username/],
+  ];
+  for (const [extra, headers, lang, text] of cases) {
+    const auth = await startAuthorization(configs.webBasic, extra);
+    const r = await request(auth.url, { headers });
+    assert.equal(r.status, 200, show(r));
+    assert.match(r.text, new RegExp(`<html lang="${lang}"`), `${JSON.stringify([extra, headers])}`);
+    assert.match(r.text, text, `${JSON.stringify([extra, headers])}`);
+  }
+  const error = await request(`${server.base}/authorize?client_id=nobody`, { headers: { 'accept-language': 'fr' } });
+  assert.equal(error.status, 400);
+  assert.match(error.text, /<html lang="fr"/);
+  assert.match(error.text, /Erreur de connexion/);
+});
 
 // --- CORS: a single-page app on another origin -------------------------------------------------
 

@@ -2,7 +2,8 @@
 # Runs oidc_http_test.js under the machine's Node.js (>= 20) with the npm packages that
 # `npm ci` installed in the source tree's tests/oidc_http/node_modules.
 #
-# Usage (from Bazel): oidc_http_test.sh [--script NAME.js] SERVER_PATH IDCTL_PATH [--filter TEXT]
+# Usage (from Bazel): oidc_http_test.sh [--script NAME.js] SERVER_PATH IDCTL_PATH [--page-preview PATH]
+#                     [--filter TEXT]
 # NAME.js is a test script of this folder (default oidc_http_test.js; basic_op_test.js is the
 # Basic OP certification plan's modules).
 # Both paths ($(location ...)) are relative to the runfiles root of the "identity" workspace,

@@ -1,13 +1,15 @@
 // libFuzzer target: what a browser or client sends the HTTP front door and
 // the front door parses itself: form and query strings, Cookie headers, the
-// session cookie. Properties beyond "no crash": HTML escaping leaves no
-// markup character; a session decodes only when made by Encode.
+// session cookie, ui_locales and Accept-Language. Properties beyond "no
+// crash": HTML escaping leaves no markup character; a session decodes only
+// when made by Encode; a message's argument reaches its text unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "absl/strings/string_view.h"
 #include "server/http/form.h"
+#include "server/http/page_messages.h"
 #include "server/http/session.h"
 #include "server/oauth/form_urlencoded.h"
 
@@ -23,5 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
   auto session = codec->Decode(text, now);
   if (session.ok() && codec->Encode(*session) != text) __builtin_trap();
+  (void)ChooseLocale(text, text);
+  const std::string message =
+      Format(Locale::kEnglish, Msg::kContinueTo, {std::string(text)});
+  if (message != "to continue to " + std::string(text)) __builtin_trap();
   return 0;
 }
