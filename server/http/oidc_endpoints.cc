@@ -199,17 +199,49 @@ constexpr const char* kCarried[] = {
     "state",         "nonce",     "code_challenge", "code_challenge_method",
 };
 
+std::string HiddenField(absl::string_view name, absl::string_view value) {
+  return absl::StrCat("<input type=\"hidden\" name=\"", name, "\" value=\"",
+                      HtmlEscape(value), "\">");
+}
+
+// The request the login form sends back: its parameters, or for a pushed
+// request (RFC 9126) client_id and a new request_uri only
+// (AuthorizationEndpoint::PushForLogin), so that pushed parameters never
+// pass through the browser. Errors: the store's.
+absl::StatusOr<std::string> CarriedRequest(
+    const OidcEndpointsDeps& deps, const ValidatedAuthorization& validated,
+    const Form& params) {
+  std::string hidden;
+  if (validated.pushed.has_value()) {
+    auto request_uri = deps.authorization->PushForLogin(validated);
+    if (!request_uri.ok()) return request_uri.status();
+    return absl::StrCat(HiddenField("client_id", validated.client.client_id),
+                        HiddenField("request_uri", *request_uri));
+  }
+  for (const char* name : kCarried) {
+    absl::StrAppend(&hidden, HiddenField(name, Get(params, name)));
+  }
+  return hidden;
+}
+
+// The page for an authorization request that cannot go on: an unknown
+// client or redirect_uri is never redirected (RFC 6749 §4.1.2.1), so the
+// server is no open redirector; the server's own failures are its to show.
+void SendFailurePage(HttpResponse& response, const absl::Status& status) {
+  const HttpError error = HttpErrorOf(status);
+  SendErrorPage(response, error.status,
+                error.status >= 500 ? "The service is unavailable; try again."
+                                    : error.description);
+}
+
 void SendLoginPage(const OidcEndpointsDeps& deps, HttpResponse& response,
                    const ValidatedAuthorization& validated, const Form& params,
                    const std::string& csrf, int status,
                    absl::string_view error) {
-  std::string hidden;
-  for (const char* name : kCarried) {
-    absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"", name,
-                    "\" value=\"", HtmlEscape(Get(params, name)), "\">");
-  }
-  absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"csrf\" value=\"",
-                  HtmlEscape(csrf), "\">");
+  auto carried = CarriedRequest(deps, validated, params);
+  if (!carried.ok()) return SendFailurePage(response, carried.status());
+  std::string hidden = *std::move(carried);
+  absl::StrAppend(&hidden, HiddenField("csrf", csrf));
   const std::string& client = validated.client.name.empty()
                                   ? validated.client.client_id
                                   : validated.client.name;
@@ -261,15 +293,6 @@ AuthorizationRequest RequestOf(const Form& params) {
   return request;
 }
 
-// The page for an authorization request that cannot go on: an unknown
-// client or redirect_uri is never redirected (RFC 6749 §4.1.2.1), so the
-// server is no open redirector; the server's own failures are its to show.
-void SendFailurePage(HttpResponse& response, const absl::Status& status) {
-  const HttpError error = HttpErrorOf(status);
-  SendErrorPage(response, error.status,
-                error.status >= 500 ? "The service is unavailable; try again."
-                                    : error.description);
-}
 
 // Validates; on failure answers (a redirect when the error is the client's
 // to hear, else an error page) and returns nullopt.
@@ -446,6 +469,28 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   SendJson(response, 200, body);
 }
 
+// RFC 9126 §2: the parameters of an authorization request, pushed by a
+// client authenticated as at /token; 201 with the request_uri.
+void PushedAuthorizationRoute(const OidcEndpointsDeps& deps,
+                              const HttpRequest& request,
+                              HttpResponse& response) {
+  auto post = ReadClientPost(request, response);
+  if (!post.has_value()) return;
+  AllowOriginOf(deps, request, post->client.client_id, response);
+  PushRequestFields fields;
+  fields.client_id = post->client.client_id;
+  fields.client_secret = post->client.client_secret;
+  fields.source = request.remote_address;
+  fields.request = RequestOf(post->form);
+  auto pushed = deps.pushed->Push(fields);
+  if (!pushed.ok()) return SendOAuthError(response, pushed.status());
+  jwt::Json body = {
+      {"request_uri", pushed->request_uri},
+      {"expires_in", absl::ToInt64Seconds(pushed->expires_in)}};
+  response.SetHeader("Pragma", "no-cache");
+  SendJson(response, 201, body);
+}
+
 // The access token of a UserInfo request: RFC 6750 §2.1 (the
 // Authorization header) or §2.2 (the form-encoded body of a POST).
 std::string AccessTokenOf(const HttpRequest& request) {
@@ -565,6 +610,10 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"claims_supported", SupportedClaims()},
       {"prompt_values_supported", {"none", "login"}},
       {"authorization_response_iss_parameter_supported", true},
+      // RFC 9126 §5: PAR is offered, required only of the clients
+      // registered so.
+      {"pushed_authorization_request_endpoint", base + "/par"},
+      {"require_pushed_authorization_requests", false},
       {"claims_parameter_supported", false},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
@@ -604,6 +653,10 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                 [deps](const HttpRequest& request, HttpResponse& response) {
                   Token(*deps, request, response);
                 });
+  server.Handle("POST", "/par",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  PushedAuthorizationRoute(*deps, request, response);
+                });
   for (const char* method : {"GET", "POST"}) {
     server.Handle(method, "/userinfo",
                   [deps](const HttpRequest& request, HttpResponse& response) {
@@ -620,7 +673,7 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                 });
   // CORS preflights; /introspect gets none: a browser app is a public
   // client, and introspection is for confidential ones.
-  for (const char* path : {"/token", "/revoke"}) {
+  for (const char* path : {"/token", "/par", "/revoke"}) {
     server.Handle("OPTIONS", path,
                   [](const HttpRequest& request, HttpResponse& response) {
                     Preflight(request, response, "POST");
