@@ -1,8 +1,9 @@
 // Persistence of what a user's consent produces: authorization codes and
-// refresh tokens, and the pushed authorization requests that lead to them. Both are stored only as hashes of their values (SHA-256 of
-// 256 random bits: the core hashes, the store never sees a code or token).
-// Single use of a code and rotation of a refresh token are atomic here, also
-// across replicas sharing one PostgreSQL (conditional UPDATE ... RETURNING).
+// refresh tokens, and the pushed authorization requests that lead to them. Both
+// are stored only as hashes of their values (SHA-256 of 256 random bits: the
+// core hashes, the store never sees a code or token). Single use of a code and
+// rotation of a refresh token are atomic here, also across replicas sharing one
+// PostgreSQL (conditional UPDATE ... RETURNING).
 #ifndef IDENTITY_STORAGE_GRANT_STORE_H_
 #define IDENTITY_STORAGE_GRANT_STORE_H_
 

@@ -684,9 +684,9 @@ TEST_F(IdctlServerTest, ClientsRequirePar) {
   Json plain = AdminJson({"clients", "create", "--id", "noPar", "--grant-type",
                           "authorization_code", "--redirect-uri",
                           "https://rp.example/cb"});
-  EXPECT_EQ(plain["client"].value("require_pushed_authorization_requests",
-                                  false),
-            false);
+  EXPECT_EQ(
+      plain["client"].value("require_pushed_authorization_requests", false),
+      false);
 }
 
 TEST_F(IdctlServerTest, ClientsUpdateCarriesOverWhatIsNotGiven) {

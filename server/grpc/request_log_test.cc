@@ -95,8 +95,7 @@ class RequestLogTest : public ::testing::Test {
   testing::OAuthFixture& fixture_ = flows_.f;
   TokenServiceImpl token_service_{
       TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.pushed,
-                        &flows_.revoker,
-                        &flows_.userinfo}};
+                        &flows_.revoker, &flows_.userinfo}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   std::unique_ptr<logging::Logger> logger_;
   std::unique_ptr<RequestLog> log_;

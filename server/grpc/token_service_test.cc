@@ -136,8 +136,7 @@ class TokenServiceTest : public ::testing::Test {
   jwt::FakeClock& clock_ = fixture_.clock;
   TokenServiceImpl token_service_{
       TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.pushed,
-                        &flows_.revoker,
-                        &flows_.userinfo}};
+                        &flows_.revoker, &flows_.userinfo}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;

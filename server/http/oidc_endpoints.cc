@@ -293,7 +293,6 @@ AuthorizationRequest RequestOf(const Form& params) {
   return request;
 }
 
-
 // Validates; on failure answers (a redirect when the error is the client's
 // to hear, else an error page) and returns nullopt.
 std::optional<ValidatedAuthorization> ValidateOrAnswer(
@@ -484,9 +483,8 @@ void PushedAuthorizationRoute(const OidcEndpointsDeps& deps,
   fields.request = RequestOf(post->form);
   auto pushed = deps.pushed->Push(fields);
   if (!pushed.ok()) return SendOAuthError(response, pushed.status());
-  jwt::Json body = {
-      {"request_uri", pushed->request_uri},
-      {"expires_in", absl::ToInt64Seconds(pushed->expires_in)}};
+  jwt::Json body = {{"request_uri", pushed->request_uri},
+                    {"expires_in", absl::ToInt64Seconds(pushed->expires_in)}};
   response.SetHeader("Pragma", "no-cache");
   SendJson(response, 201, body);
 }

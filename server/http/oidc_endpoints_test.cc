@@ -195,9 +195,9 @@ class OidcEndpointsTest : public ::testing::Test {
                       FormEncode(HiddenValue(page.body, name)), "&");
     }
     absl::StrAppend(&body, "username=alice&password=", FormEncode(password));
-    return Post("/authorize", body,
-                "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") +
-                    "\r\n");
+    return Post(
+        "/authorize", body,
+        "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") + "\r\n");
   }
 
   std::string CodeFrom(const std::string& location) {
@@ -440,10 +440,9 @@ TEST_F(OidcEndpointsTest, ParAnswersCreatedWithARequestUri) {
   const std::string query = AuthorizeQuery();
   std::string form = query.substr(query.find('?') + 1);
   form.replace(form.find("&client_id=web"), 14, "");
-  const Response basic =
-      Post("/par", form,
-           "Authorization: Basic " + absl::Base64Escape("web:web-secret") +
-               "\r\n");
+  const Response basic = Post(
+      "/par", form,
+      "Authorization: Basic " + absl::Base64Escape("web:web-secret") + "\r\n");
   EXPECT_EQ(basic.status, 201) << basic.body;
 }
 
@@ -453,13 +452,13 @@ TEST_F(OidcEndpointsTest, ParAnswersCreatedWithARequestUri) {
 // the pushed PKCE challenge redeems.
 TEST_F(OidcEndpointsTest, PushedRequestSurvivesTheLoginForm) {
   const std::string request_uri = PushedRequestUri();
-  const Response page = GetPath("/authorize?client_id=web&state=ignored"
-                                "&request_uri=" +
-                                FormEncode(request_uri));
+  const Response page = GetPath(
+      "/authorize?client_id=web&state=ignored"
+      "&request_uri=" +
+      FormEncode(request_uri));
   ASSERT_EQ(page.status, 200) << page.body;
   const std::string carried = HiddenValue(page.body, "request_uri");
-  EXPECT_TRUE(
-      absl::StartsWith(carried, "urn:ietf:params:oauth:request_uri:"));
+  EXPECT_TRUE(absl::StartsWith(carried, "urn:ietf:params:oauth:request_uri:"));
   EXPECT_NE(carried, request_uri);
   EXPECT_EQ(HiddenValue(page.body, "client_id"), "web");
   EXPECT_EQ(page.body.find("name=\"state\""), std::string::npos);
@@ -498,31 +497,30 @@ TEST_F(OidcEndpointsTest, PushedRequestWithASessionRedirectsAtOnce) {
   const std::string session =
       "identity_session=" + CookieValue(login, "identity_session");
   const std::string request_uri = PushedRequestUri();
-  const Response r = GetPath(
-      "/authorize?client_id=web&request_uri=" + FormEncode(request_uri),
-      session);
+  const Response r =
+      GetPath("/authorize?client_id=web&request_uri=" + FormEncode(request_uri),
+              session);
   ASSERT_EQ(r.status, 302) << r.body;
   EXPECT_TRUE(absl::StartsWith(r.Header("location"),
                                std::string(kRedirect) + "?code="));
-  EXPECT_EQ(GetPath("/authorize?client_id=web&request_uri=" +
-                        FormEncode(request_uri),
-                    session)
-                .status,
-            400);
+  EXPECT_EQ(
+      GetPath("/authorize?client_id=web&request_uri=" + FormEncode(request_uri),
+              session)
+          .status,
+      400);
 }
 
 // RFC 9126 §2.3: errors as at the token endpoint.
 TEST_F(OidcEndpointsTest, ParErrorsAreTokenEndpointErrors) {
-  const Response wrong_secret = Post(
-      "/par", "response_type=code&client_id=web&client_secret=nope");
+  const Response wrong_secret =
+      Post("/par", "response_type=code&client_id=web&client_secret=nope");
   EXPECT_EQ(wrong_secret.status, 401);
   EXPECT_EQ(TokenJson(wrong_secret)["error"], "invalid_client");
   EXPECT_EQ(wrong_secret.Header("www-authenticate"),
             "Basic realm=\"identity\"");
   for (const auto& [extra, error] :
        std::vector<std::pair<std::string, std::string>>{
-           {"&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
-            "invalid_request"},
+           {"&redirect_uri=https%3A%2F%2Fevil.example%2Fcb", "invalid_request"},
            {"&request=eyJhbGciOiJub25lIn0.e30.", "request_not_supported"},
            {"&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Ax",
             "invalid_request"},
@@ -542,9 +540,8 @@ TEST_F(OidcEndpointsTest, ParErrorsAreTokenEndpointErrors) {
   std::string no_scope = AuthorizeQuery();
   no_scope.replace(no_scope.find("scope=openid+orders.read"), 24,
                    "scope=orders.write");
-  const Response scope = Post(
-      "/par", no_scope.substr(no_scope.find('?') + 1) +
-                  "&client_secret=web-secret");
+  const Response scope = Post("/par", no_scope.substr(no_scope.find('?') + 1) +
+                                          "&client_secret=web-secret");
   EXPECT_EQ(TokenJson(scope)["error"], "invalid_scope");
   // Not form-encoded; a parameter twice.
   EXPECT_EQ(Send("POST /par HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -572,9 +569,9 @@ TEST_F(OidcEndpointsTest, ClientRequiringParRefusesDirectRequests) {
   ASSERT_TRUE(f_.store.UpdateClient(web).ok());
   const Response direct = GetPath(AuthorizeQuery());
   ASSERT_EQ(direct.status, 302);
-  EXPECT_TRUE(absl::StartsWith(
-      direct.Header("location"),
-      std::string(kRedirect) + "?error=invalid_request"));
+  EXPECT_TRUE(
+      absl::StartsWith(direct.Header("location"),
+                       std::string(kRedirect) + "?error=invalid_request"));
   const Response page = GetPath("/authorize?client_id=web&request_uri=" +
                                 FormEncode(PushedRequestUri()));
   ASSERT_EQ(page.status, 200) << page.body;

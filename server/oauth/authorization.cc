@@ -188,8 +188,7 @@ absl::StatusOr<AuthorizationRequest> AuthorizationEndpoint::ConsumePushed(
                         "client_id is missing or malformed");
   }
   auto consumed = grants_->ConsumePushedRequest(
-      HashOpaqueToken(*request.request_uri), request.client_id,
-      clock_->Now());
+      HashOpaqueToken(*request.request_uri), request.client_id, clock_->Now());
   if (consumed.status().code() == absl::StatusCode::kNotFound) {
     // One answer for every case, so that nothing can be learnt by probing.
     return OAuthFailure(OAuthError::kInvalidRequest,
@@ -240,8 +239,8 @@ absl::StatusOr<PushedRequest> AuthorizationEndpoint::Push(
     if (!error.has_value()) return validated.status();
     return OAuthFailure(*error, validated.status().message());
   }
-  auto request_uri = StorePushed(request, client.client_id,
-                                 options_.pushed_request_lifetime);
+  auto request_uri =
+      StorePushed(request, client.client_id, options_.pushed_request_lifetime);
   if (!request_uri.ok()) return request_uri.status();
   return PushedRequest{*std::move(request_uri),
                        options_.pushed_request_lifetime};

@@ -2,9 +2,9 @@
 // RFC 7636, RFC 9207): validating an authorization request, and issuing the
 // single-use code once the user has authenticated. Pushed authorization
 // requests (RFC 9126) are stored and resolved here too, so that a pushed
-// request passes exactly the checks of one sent to the endpoint. Transport-free: the gRPC
-// face (TokenService.Authorize, credentials in the request) and the HTTP
-// face (a login page) share it.
+// request passes exactly the checks of one sent to the endpoint.
+// Transport-free: the gRPC face (TokenService.Authorize, credentials in the
+// request) and the HTTP face (a login page) share it.
 #ifndef IDENTITY_SERVER_OAUTH_AUTHORIZATION_H_
 #define IDENTITY_SERVER_OAUTH_AUTHORIZATION_H_
 
@@ -147,11 +147,11 @@ class AuthorizationEndpoint {
   // redirect_uri is known). An unknown client or a redirect_uri not
   // registered exactly: kInvalidRequest, never to be redirected. A client
   // registered with require_pushed_authorization_requests sending a request
-  // not pushed: kInvalidRequest, redirected. Any later failure (unsupported_response_type,
-  // unauthorized_client, invalid_scope, invalid_request, including a
-  // malformed prompt or max_age) carries the detail "redirect_uri": the URL
-  // with error, error_description, state and iss that the client should
-  // receive.
+  // not pushed: kInvalidRequest, redirected. Any later failure
+  // (unsupported_response_type, unauthorized_client, invalid_scope,
+  // invalid_request, including a malformed prompt or max_age) carries the
+  // detail "redirect_uri": the URL with error, error_description, state and iss
+  // that the client should receive.
   absl::StatusOr<ValidatedAuthorization> Validate(
       const AuthorizationRequest& request) const;
 

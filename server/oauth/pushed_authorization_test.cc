@@ -3,6 +3,8 @@
 // request, the request_uri is single use, short-lived and bound to its
 // client, and a client may be registered to require it. A negative test for
 // every rule, asserting the OAuth error.
+#include "server/oauth/pushed_authorization.h"
+
 #include <string>
 
 #include "absl/strings/match.h"
@@ -11,7 +13,6 @@
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/purge.h"
-#include "server/oauth/pushed_authorization.h"
 #include "server/oauth/testing/user_flows_fixture.h"
 #include "server/oauth/token_endpoint.h"
 
@@ -69,10 +70,9 @@ class PushedAuthorizationTest : public ::testing::Test {
     return request;
   }
 
-  absl::StatusOr<PushedRequest> Push(
-      AuthorizationRequest request = Request(),
-      const std::string& client = "web",
-      const std::string& secret = "web-secret") {
+  absl::StatusOr<PushedRequest> Push(AuthorizationRequest request = Request(),
+                                     const std::string& client = "web",
+                                     const std::string& secret = "web-secret") {
     return u_.pushed.Push({client, secret, "10.0.0.1", std::move(request)});
   }
 
@@ -196,9 +196,9 @@ TEST_F(PushedAuthorizationTest, UnknownRequestUriIsInvalidRequest) {
 // OIDC Core §6.2: a request_uri that is not a pushed request's is a Request
 // Object by reference, still not supported (and redirected).
 TEST_F(PushedAuthorizationTest, OtherRequestUrisStayUnsupported) {
-  for (const std::string uri : {"https://rp.example/request.jwt",
-                                "urn:ietf:params:oauth:request_uri",
-                                "URN:IETF:PARAMS:OAUTH:REQUEST_URI:x", ""}) {
+  for (const std::string uri :
+       {"https://rp.example/request.jwt", "urn:ietf:params:oauth:request_uri",
+        "URN:IETF:PARAMS:OAUTH:REQUEST_URI:x", ""}) {
     AuthorizationRequest request = Request();
     request.request_uri = uri;
     auto refused = Authorize(request);
@@ -258,9 +258,9 @@ TEST_F(PushedAuthorizationTest, PushAuthenticatesTheClientAsTheTokenEndpoint) {
   EXPECT_EQ(ErrorOf(Push(Request("nobody"), "nobody", "x").status()),
             OAuthError::kInvalidClient);
   // A client_credentials-only client may not ask for codes.
-  EXPECT_EQ(ErrorOf(Push(Request("worker"), "worker", "worker-secret")
-                        .status()),
-            OAuthError::kUnauthorizedClient);
+  EXPECT_EQ(
+      ErrorOf(Push(Request("worker"), "worker", "worker-secret").status()),
+      OAuthError::kUnauthorizedClient);
   // A public client pushes with its id alone (and PKCE).
   auto spa = Push(Request("spa"), "spa", "");
   ASSERT_TRUE(spa.ok()) << spa.status();

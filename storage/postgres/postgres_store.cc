@@ -674,14 +674,14 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
   absl::Status status =
       WithConnection(*pool_, "update_client", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        affected = txn.exec_prepared("update_client", client.client_id,
-                                     client.name, Scopes(client),
-                                     absl::ToUnixMicros(client.updated_at),
-                                     RedirectUris(client), GrantTypes(client),
-                                     client.pkce_optional,
-                                     client.id_token_signed_response_alg,
-                                     client.require_pushed_authorization_requests)
-                       .affected_rows();
+        affected =
+            txn.exec_prepared(
+                   "update_client", client.client_id, client.name,
+                   Scopes(client), absl::ToUnixMicros(client.updated_at),
+                   RedirectUris(client), GrantTypes(client),
+                   client.pkce_optional, client.id_token_signed_response_alg,
+                   client.require_pushed_authorization_requests)
+                .affected_rows();
       });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such client");
@@ -1140,7 +1140,8 @@ absl::StatusOr<PushedRequestRecord> PostgresStore::ConsumePushedRequest(
         consumed = std::move(record);
       });
   if (!status.ok()) return status;
-  if (!consumed.has_value()) return absl::NotFoundError("no such pushed request");
+  if (!consumed.has_value())
+    return absl::NotFoundError("no such pushed request");
   return *std::move(consumed);
 }
 
@@ -1150,9 +1151,9 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredPushedRequests(
   absl::Status status = WithConnection(
       *pool_, "purge_expired_pushed_requests", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        purged = txn.exec_prepared("purge_pushed_requests",
-                                   absl::ToUnixMicros(now))
-                     .affected_rows();
+        purged =
+            txn.exec_prepared("purge_pushed_requests", absl::ToUnixMicros(now))
+                .affected_rows();
       });
   if (!status.ok()) return status;
   return purged;

@@ -248,7 +248,7 @@ TEST_P(StoreConformanceTest, ClientCredentialsClientReadsBackAsBefore) {
   EXPECT_TRUE(got->redirect_uris.empty());
   EXPECT_FALSE(got->public_client);
   EXPECT_FALSE(got->pkce_optional);  // PKCE stays required unless set.
-  EXPECT_TRUE(got->id_token_signed_response_alg.empty());  // The default.
+  EXPECT_TRUE(got->id_token_signed_response_alg.empty());    // The default.
   EXPECT_FALSE(got->require_pushed_authorization_requests);  // PAR optional.
   // A record with none of the new fields set reads back with none.
   ClientRecord bare = Client("bare");
@@ -924,10 +924,10 @@ TEST_P(StoreConformanceTest, ExpiredOrUnknownPushedRequestIsNotFound) {
   EXPECT_EQ(
       stores_.grants->ConsumePushedRequest("nope", "app", kT0).status().code(),
       absl::StatusCode::kNotFound);
-  EXPECT_TRUE(stores_.grants
-                  ->ConsumePushedRequest("p2", "app",
-                                         expiry - absl::Microseconds(1))
-                  .ok());
+  EXPECT_TRUE(
+      stores_.grants
+          ->ConsumePushedRequest("p2", "app", expiry - absl::Microseconds(1))
+          .ok());
 }
 
 TEST_P(StoreConformanceTest, DuplicatePushedRequestHashIsAlreadyExists) {
@@ -972,11 +972,11 @@ TEST_P(StoreConformanceTest, ExpiredPushedRequestsArePurged) {
   ASSERT_TRUE(stores_.grants->CreatePushedRequest(old).ok());
   ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("new")).ok());
   EXPECT_EQ(*stores_.grants->PurgeExpiredPushedRequests(kT0), 0);  // Strictly.
-  EXPECT_EQ(
-      *stores_.grants->PurgeExpiredPushedRequests(kT0 + absl::Seconds(1)), 1);
-  EXPECT_TRUE(stores_.grants
-                  ->ConsumePushedRequest("new", "app", kT0 + absl::Seconds(1))
-                  .ok());
+  EXPECT_EQ(*stores_.grants->PurgeExpiredPushedRequests(kT0 + absl::Seconds(1)),
+            1);
+  EXPECT_TRUE(
+      stores_.grants->ConsumePushedRequest("new", "app", kT0 + absl::Seconds(1))
+          .ok());
 }
 
 // --- Refresh tokens --------------------------------------------------------
