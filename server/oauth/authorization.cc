@@ -285,7 +285,7 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::ValidateResolved(
   // Not echoed if too long.
   if (request.state.size() <= kMaxState) validated.state = request.state;
   if (client->require_pushed_authorization_requests && !pushed) {
-    // RFC 9126 §6: require_pushed_authorization_requests.
+    // RFC 9126 §4, §6: require_pushed_authorization_requests.
     return Redirected(
         OAuthFailure(OAuthError::kInvalidRequest,
                      "this client must push its authorization requests "
