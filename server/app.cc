@@ -296,6 +296,7 @@ absl::Status App::BuildUserFlows() {
   authorization_options.allow_plain_pkce = config_.allow_plain_pkce;
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
                          authorization_options);
+  pushed_authorization_.emplace(&*authenticator_, &*authorization_);
   UserTokenOptions token_options;
   token_options.issuer = config_.issuer;
   token_options.audience = config_.audience;
@@ -332,8 +333,8 @@ absl::Status App::BuildGrpcServices() {
   // Browser sessions of the HTTP front door: signed cookies.
   sessions_.emplace(server_secrets_->session_key);
   token_service_.emplace(TokenServiceParts{&*token_endpoint_, &*authorization_,
-                                           &*revoker_, &*userinfo_,
-                                           &*proxies_});
+                                           &*pushed_authorization_, &*revoker_,
+                                           &*userinfo_, &*proxies_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
   admin_service_.emplace(&*registry_, &*users_);
@@ -448,6 +449,7 @@ absl::Status App::StartHttp() {
   oidc.keys = keys_.get();
   oidc.authorization = &*authorization_;
   oidc.tokens = &*token_endpoint_;
+  oidc.pushed = &*pushed_authorization_;
   oidc.introspector = &*introspector_;
   oidc.revoker = &*revoker_;
   oidc.userinfo = &*userinfo_;

@@ -44,6 +44,7 @@
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/own_access_tokens.h"
+#include "server/oauth/pushed_authorization.h"
 #include "server/oauth/refresh_token_grant.h"
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_revoker.h"
@@ -168,6 +169,7 @@ class App {
   std::optional<TrustedProxies> proxies_;  // Whose X-Forwarded-For counts.
   std::optional<UserAccounts> users_;
   std::optional<AuthorizationEndpoint> authorization_;
+  std::optional<PushedAuthorizationEndpoint> pushed_authorization_;
   std::optional<UserTokenMinter> minter_;
   std::optional<AuthorizationCodeGrant> code_grant_;
   std::optional<RefreshTokenGrant> refresh_grant_;

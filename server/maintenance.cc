@@ -38,12 +38,14 @@ MaintenanceRound Maintenance::RunRound() {
     const absl::StatusOr<PurgeCounts>& purged = *round.purged;
     if (!purged.ok()) {
       logger_->Warn("purge failed", {{"error", purged.status().message()}});
-    } else if (purged->revocations + purged->codes + purged->refresh_tokens >
+    } else if (purged->revocations + purged->codes + purged->refresh_tokens +
+                   purged->pushed_requests >
                0) {
       logger_->Info("purged expired entries",
                     {{"revocations", purged->revocations},
                      {"codes", purged->codes},
-                     {"refresh_tokens", purged->refresh_tokens}});
+                     {"refresh_tokens", purged->refresh_tokens},
+                     {"pushed_requests", purged->pushed_requests}});
     }
   }
   round.rotated = keys_->Maintain();

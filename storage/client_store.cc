@@ -10,6 +10,8 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
          grant_types == other.grant_types &&
          public_client == other.public_client &&
          pkce_optional == other.pkce_optional &&
+         require_pushed_authorization_requests ==
+             other.require_pushed_authorization_requests &&
          id_token_signed_response_alg == other.id_token_signed_response_alg &&
          created_at == other.created_at && updated_at == other.updated_at;
 }

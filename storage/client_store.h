@@ -39,6 +39,9 @@ struct ClientRecord {
   // Registration §2 id_token_signed_response_alg), "RS256", ...; empty for
   // the server's default.
   std::string id_token_signed_response_alg;
+  // RFC 9126 §6: the client's authorization requests must come by a pushed
+  // request's request_uri. False unless registered so.
+  bool require_pushed_authorization_requests = false;
   absl::Time created_at;
   absl::Time updated_at;
 
@@ -60,8 +63,9 @@ class ClientStore {
   virtual absl::StatusOr<std::vector<ClientRecord>> ListClients(
       absl::string_view after, int limit) = 0;
   // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional,
-  // id_token_signed_response_alg and updated_at (not the secret, public_client
-  // or created_at). NotFound if absent.
+  // id_token_signed_response_alg, require_pushed_authorization_requests and
+  // updated_at (not the secret, public_client or created_at). NotFound if
+  // absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.
   virtual absl::Status DeleteClient(absl::string_view client_id) = 0;

@@ -27,4 +27,10 @@ bool RefreshTokenRecord::operator==(const RefreshTokenRecord& other) const {
          access_token_expires_at == other.access_token_expires_at;
 }
 
+bool PushedRequestRecord::operator==(const PushedRequestRecord& other) const {
+  return request_uri_hash == other.request_uri_hash &&
+         client_id == other.client_id && parameters == other.parameters &&
+         expires_at == other.expires_at;
+}
+
 }  // namespace identity::storage

@@ -1,8 +1,9 @@
 // Persistence of what a user's consent produces: authorization codes and
-// refresh tokens. Both are stored only as hashes of their values (SHA-256 of
-// 256 random bits: the core hashes, the store never sees a code or token).
-// Single use of a code and rotation of a refresh token are atomic here, also
-// across replicas sharing one PostgreSQL (conditional UPDATE ... RETURNING).
+// refresh tokens, and the pushed authorization requests that lead to them. Both
+// are stored only as hashes of their values (SHA-256 of 256 random bits: the
+// core hashes, the store never sees a code or token). Single use of a code and
+// rotation of a refresh token are atomic here, also across replicas sharing one
+// PostgreSQL (conditional UPDATE ... RETURNING).
 #ifndef IDENTITY_STORAGE_GRANT_STORE_H_
 #define IDENTITY_STORAGE_GRANT_STORE_H_
 
@@ -74,6 +75,20 @@ struct IssuedAccessToken {
   }
 };
 
+// A pushed authorization request (RFC 9126): the parameters a client sent to
+// the PAR endpoint, waiting for the authorization request that refers to
+// them by request_uri. Stored by the hash of the reference (the core hashes;
+// the store never sees a request_uri), bound to the client, single use.
+struct PushedRequestRecord {
+  std::string request_uri_hash;  // Primary key.
+  std::string client_id;
+  // The request's parameters, encoded by the core; opaque here.
+  std::string parameters;
+  absl::Time expires_at;
+
+  bool operator==(const PushedRequestRecord& other) const;
+};
+
 // Thread-safe. Errors: NotFound, AlreadyExists, FailedPrecondition (below),
 // Unavailable, Internal.
 class GrantStore {
@@ -98,6 +113,21 @@ class GrantStore {
       absl::Time access_token_expires_at) = 0;
   // Forgets codes that expired before `now`; returns how many.
   virtual absl::StatusOr<int64_t> PurgeExpiredCodes(absl::Time now) = 0;
+
+  // AlreadyExists if the hash is taken.
+  virtual absl::Status CreatePushedRequest(
+      const PushedRequestRecord& request) = 0;
+  // Atomically removes the pushed request if it belongs to `client_id` and
+  // expires after `now`, and returns it: of concurrent calls (also across
+  // replicas) exactly one succeeds. NotFound otherwise (absent, consumed
+  // already, expired, or another client's; another client's call leaves it
+  // in place).
+  virtual absl::StatusOr<PushedRequestRecord> ConsumePushedRequest(
+      absl::string_view request_uri_hash, absl::string_view client_id,
+      absl::Time now) = 0;
+  // Forgets pushed requests that expired before `now`; returns how many.
+  virtual absl::StatusOr<int64_t> PurgeExpiredPushedRequests(
+      absl::Time now) = 0;
 
   // AlreadyExists if the hash is taken.
   virtual absl::Status CreateRefreshToken(const RefreshTokenRecord& token) = 0;

@@ -46,6 +46,7 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   request.set_pkce_optional(args.Has("pkce-optional"));
   request.set_id_token_signed_response_alg(
       args.Get("id-token-alg").value_or(""));
+  request.set_require_pushed_authorization_requests(args.Has("require-par"));
   return CallAdminService<v1::CreateClientResponse>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         return stub.CreateClient(admin.NewCall().get(), request, response);
@@ -100,6 +101,12 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
         }
         if (args.Has("default-id-token-alg")) {
           request.set_id_token_signed_response_alg("");
+        }
+        if (args.Has("require-par")) {
+          request.set_require_pushed_authorization_requests(true);
+        }
+        if (args.Has("par-optional")) {
+          request.set_require_pushed_authorization_requests(false);
         }
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });

@@ -662,6 +662,33 @@ TEST_F(IdctlServerTest, ClientsPkceOptional) {
       << refused.err;
 }
 
+// RFC 9126 §6: --require-par registers require_pushed_authorization_requests;
+// an update keeps it unless told.
+TEST_F(IdctlServerTest, ClientsRequirePar) {
+  Json created = AdminJson({"clients", "create", "--id", "par", "--grant-type",
+                            "authorization_code", "--redirect-uri",
+                            "https://rp.example/cb", "--require-par"});
+  EXPECT_EQ(created["client"]["require_pushed_authorization_requests"], true);
+  EXPECT_EQ(AdminJson({"clients", "update", "par", "--name", "PAR"})
+                .value("require_pushed_authorization_requests", false),
+            true);
+  EXPECT_FALSE(AdminJson({"clients", "update", "par", "--par-optional"})
+                   .value("require_pushed_authorization_requests", false));
+  EXPECT_EQ(AdminJson({"clients", "update", "par", "--require-par"})
+                .value("require_pushed_authorization_requests", false),
+            true);
+  EXPECT_EQ(
+      Admin({"clients", "update", "par", "--require-par", "--par-optional"})
+          .code,
+      kExitUsage);
+  Json plain = AdminJson({"clients", "create", "--id", "noPar", "--grant-type",
+                          "authorization_code", "--redirect-uri",
+                          "https://rp.example/cb"});
+  EXPECT_EQ(
+      plain["client"].value("require_pushed_authorization_requests", false),
+      false);
+}
+
 TEST_F(IdctlServerTest, ClientsUpdateCarriesOverWhatIsNotGiven) {
   ASSERT_EQ(Admin({"clients", "create", "--id", "webapp", "--name", "Web",
                    "--allow-scope", "orders.read", "--grant-type",

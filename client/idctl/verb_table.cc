@@ -115,13 +115,14 @@ std::vector<Verb> ClientVerbs() {
         {Optional("id", "ID"), Optional("name", "NAME"),
          Repeated("allow-scope", "S"), Repeated("redirect-uri", "URI"),
          Repeated("grant-type", "G"), Switch("public"), Switch("pkce-optional"),
-         Optional("id-token-alg", "ALG")}},
+         Optional("id-token-alg", "ALG"), Switch("require-par")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "
        "client may leave PKCE out of an openid request. "
        "--id-token-alg: its ID tokens' algorithm, one the server signs with "
-       "(default: the server's, RS256 when configured).",
+       "(default: the server's, RS256 when configured). --require-par: its "
+       "authorization requests must be pushed first (RFC 9126).",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -137,15 +138,18 @@ std::vector<Verb> ClientVerbs() {
          Switch("no-scopes"), Repeated("redirect-uri", "URI"),
          Switch("no-redirect-uris"), Repeated("grant-type", "G"),
          Switch("pkce-optional"), Switch("pkce-required"),
-         Optional("id-token-alg", "ALG"), Switch("default-id-token-alg")},
+         Optional("id-token-alg", "ALG"), Switch("default-id-token-alg"),
+         Switch("require-par"), Switch("par-optional")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
          {"pkce-optional", "pkce-required"},
-         {"id-token-alg", "default-id-token-alg"}}},
+         {"id-token-alg", "default-id-token-alg"},
+         {"require-par", "par-optional"}}},
        "Change what is given (a list given replaces the current one; "
        "--no-scopes and --no-redirect-uris clear; --pkce-optional or "
-       "--pkce-required; --id-token-alg ALG or --default-id-token-alg). "
+       "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
+       "--require-par or --par-optional). "
        "Reads the client first: a concurrent change in "
        "between is overwritten.",
        &ClientsUpdate},

@@ -103,6 +103,8 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_public_client(client.public_client);
   out->set_pkce_optional(client.pkce_optional);
   out->set_id_token_signed_response_alg(client.id_token_signed_response_alg);
+  out->set_require_pushed_authorization_requests(
+      client.require_pushed_authorization_requests);
 }
 
 void ToProto(const storage::UserRecord& user, v1::User* out) {
@@ -148,6 +150,8 @@ grpc::Status AdminServiceImpl::CreateClient(
   spec.public_client = request->public_client();
   spec.pkce_optional = request->pkce_optional();
   spec.id_token_signed_response_alg = request->id_token_signed_response_alg();
+  spec.require_pushed_authorization_requests =
+      request->require_pushed_authorization_requests();
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -184,6 +188,10 @@ grpc::Status AdminServiceImpl::UpdateClient(
     spec.pkce_optional = request->pkce_optional();
   if (request->has_id_token_signed_response_alg()) {
     spec.id_token_signed_response_alg = request->id_token_signed_response_alg();
+  }
+  if (request->has_require_pushed_authorization_requests()) {
+    spec.require_pushed_authorization_requests =
+        request->require_pushed_authorization_requests();
   }
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());

@@ -94,8 +94,8 @@ class RequestLogTest : public ::testing::Test {
   testing::UserFlowsFixture flows_;
   testing::OAuthFixture& fixture_ = flows_.f;
   TokenServiceImpl token_service_{
-      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.revoker,
-                        &flows_.userinfo}};
+      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.pushed,
+                        &flows_.revoker, &flows_.userinfo}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   std::unique_ptr<logging::Logger> logger_;
   std::unique_ptr<RequestLog> log_;

@@ -62,6 +62,37 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status TokenServiceImpl::PushAuthorization(
+    grpc::ServerContext* context, const v1::PushAuthorizationRequest* request,
+    v1::PushAuthorizationResponse* response) {
+  auto credentials =
+      CallCredentials(*context, request->client_id(), request->client_secret());
+  if (!credentials.ok()) return ToGrpcStatus(credentials.status());
+  PushRequestFields fields;
+  fields.client_id = credentials->client_id;
+  fields.client_secret = credentials->client_secret;
+  fields.source = PeerAddress(context->peer());
+  AuthorizationRequest& pushed = fields.request;
+  pushed.response_type = request->response_type();
+  pushed.client_id = request->client_id();
+  pushed.redirect_uri = request->redirect_uri();
+  pushed.scope = request->scope();
+  pushed.state = request->state();
+  pushed.code_challenge = request->code_challenge();
+  pushed.code_challenge_method = request->code_challenge_method();
+  pushed.nonce = request->nonce();
+  pushed.prompt = request->prompt();
+  pushed.max_age = request->max_age();
+  pushed.login_hint = request->login_hint();
+  if (request->has_request()) pushed.request = request->request();
+  if (request->has_request_uri()) pushed.request_uri = request->request_uri();
+  auto result = parts_.pushed->Push(fields);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  response->set_request_uri(result->request_uri);
+  response->set_expires_in(absl::ToInt64Seconds(result->expires_in));
+  return grpc::Status::OK;
+}
+
 grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
                                      const v1::TokenRequest* request,
                                      v1::TokenResponse* response) {

@@ -7,6 +7,7 @@
 #include "identity/v1/token.grpc.pb.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/introspector.h"
+#include "server/oauth/pushed_authorization.h"
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/userinfo_endpoint.h"
@@ -18,6 +19,7 @@ namespace identity::server {
 struct TokenServiceParts {
   const TokenEndpoint* tokens = nullptr;
   const AuthorizationEndpoint* authorization = nullptr;
+  const PushedAuthorizationEndpoint* pushed = nullptr;
   const TokenRevoker* revoker = nullptr;
   const UserInfoEndpoint* userinfo = nullptr;
   // Whose "x-forwarded-for" metadata names a login's source
@@ -34,6 +36,9 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   grpc::Status Authorize(grpc::ServerContext* context,
                          const v1::AuthorizeRequest* request,
                          v1::AuthorizeResponse* response) override;
+  grpc::Status PushAuthorization(
+      grpc::ServerContext* context, const v1::PushAuthorizationRequest* request,
+      v1::PushAuthorizationResponse* response) override;
   grpc::Status Token(grpc::ServerContext* context,
                      const v1::TokenRequest* request,
                      v1::TokenResponse* response) override;

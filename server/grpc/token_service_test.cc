@@ -135,8 +135,8 @@ class TokenServiceTest : public ::testing::Test {
   testing::OAuthFixture& fixture_ = flows_.f;
   jwt::FakeClock& clock_ = fixture_.clock;
   TokenServiceImpl token_service_{
-      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.revoker,
-                        &flows_.userinfo}};
+      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.pushed,
+                        &flows_.revoker, &flows_.userinfo}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
@@ -305,6 +305,67 @@ TEST_F(TokenServiceTest, AuthorizeErrorsKeepTheirReasonAndRedirect) {
   status = Authorize(no_credentials, &response);
   EXPECT_EQ(ReasonOf(status), "login_required");
   EXPECT_TRUE(testing::MetadataOf(status)["redirect_uri"].empty());
+}
+
+// RFC 9126 over gRPC: PushAuthorization authenticates as Token (fields or
+// Basic metadata), and Authorize with the request_uri uses the pushed
+// parameters, once.
+TEST_F(TokenServiceTest, PushedAuthorizationIsAuthorizedByReference) {
+  v1::PushAuthorizationRequest push;
+  push.set_response_type("code");
+  push.set_redirect_uri(kRedirect);
+  push.set_scope("openid orders.read");
+  push.set_state("pushed");
+  push.set_code_challenge(S256Challenge(kVerifier));
+  push.set_code_challenge_method("S256");
+  v1::PushAuthorizationResponse pushed;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Basic d2ViOndlYi1zZWNyZXQ=");
+    const grpc::Status status =
+        token_stub_->PushAuthorization(&context, push, &pushed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(pushed.request_uri().rfind("urn:ietf:params:oauth:request_uri:", 0),
+            0u);
+  EXPECT_EQ(pushed.expires_in(), 60);
+  v1::AuthorizeRequest by_reference;
+  by_reference.set_client_id("web");
+  by_reference.set_request_uri(pushed.request_uri());
+  by_reference.set_state("ignored");
+  by_reference.set_username("alice");
+  by_reference.set_password("correct horse");
+  const v1::TokenResponse tokens = UserTokens(by_reference);
+  EXPECT_FALSE(tokens.id_token().empty());
+  v1::AuthorizeResponse response;
+  const grpc::Status reused = Authorize(by_reference, &response);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(reused), "invalid_request");
+  EXPECT_TRUE(testing::MetadataOf(reused)["redirect_uri"].empty());
+}
+
+TEST_F(TokenServiceTest, PushAuthorizationErrorsAreTheTokenEndpoints) {
+  v1::PushAuthorizationRequest push;
+  push.set_client_id("web");
+  push.set_client_secret("wrong");
+  push.set_response_type("code");
+  push.set_redirect_uri(kRedirect);
+  v1::PushAuthorizationResponse pushed;
+  grpc::ClientContext wrong;
+  grpc::Status status = token_stub_->PushAuthorization(&wrong, push, &pushed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(status), "invalid_client");
+  push.set_client_secret("web-secret");  // But no PKCE.
+  grpc::ClientContext no_pkce;
+  status = token_stub_->PushAuthorization(&no_pkce, push, &pushed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "invalid_request");
+  EXPECT_TRUE(testing::MetadataOf(status)["redirect_uri"].empty());
+  push.set_client_id("worker");
+  push.set_client_secret("worker-secret");
+  grpc::ClientContext worker;
+  status = token_stub_->PushAuthorization(&worker, push, &pushed);
+  EXPECT_EQ(ReasonOf(status), "unauthorized_client");
 }
 
 TEST_F(TokenServiceTest, UserInfoFromTheFieldOrBearerMetadata) {

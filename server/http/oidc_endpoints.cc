@@ -195,16 +195,60 @@ constexpr const char* kCarried[] = {
     "ui_locales",
 };
 
+// The page for an authorization request that cannot go on: an unknown
+// client or redirect_uri is never redirected (RFC 6749 §4.1.2.1), so the
+// server is no open redirector; the server's own failures are its to show.
+// The core's description is English and technical: a detail under the
+// localized message.
+void SendFailurePage(const OidcEndpointsDeps& deps, HttpResponse& response,
+                     Locale locale, const absl::Status& status) {
+  const HttpError error = HttpErrorOf(status);
+  ErrorView view;
+  if (error.status >= 500) {
+    view.message = Format(locale, Msg::kServiceUnavailable);
+  } else {
+    view.message = Format(locale, Msg::kErrorCannotContinue);
+    view.detail = error.description;
+  }
+  SendErrorPage(deps, response, error.status, locale, std::move(view));
+}
+
+// The request the login form sends back: its parameters, or for a pushed
+// request (RFC 9126) client_id and a new request_uri only
+// (AuthorizationEndpoint::PushForLogin), so that pushed parameters never
+// pass through the browser. ui_locales (the page's language) only when sent.
+// Errors: the store's.
+absl::StatusOr<HiddenFields> CarriedRequest(
+    const OidcEndpointsDeps& deps, const ValidatedAuthorization& validated,
+    const Form& params) {
+  HiddenFields hidden;
+  if (validated.pushed.has_value()) {
+    auto request_uri = deps.authorization->PushForLogin(validated);
+    if (!request_uri.ok()) return request_uri.status();
+    hidden.emplace_back("client_id", validated.client.client_id);
+    hidden.emplace_back("request_uri", *request_uri);
+    if (params.count("ui_locales") > 0) {
+      hidden.emplace_back("ui_locales", Get(params, "ui_locales"));
+    }
+    return hidden;
+  }
+  for (const char* name : kCarried) {
+    if (std::string(name) == "ui_locales" && params.count(name) == 0) continue;
+    hidden.emplace_back(name, Get(params, name));
+  }
+  return hidden;
+}
+
 void SendLoginPage(const OidcEndpointsDeps& deps, HttpResponse& response,
                    const ValidatedAuthorization& validated, const Form& params,
                    const std::string& csrf, int status, Locale locale,
                    std::string error = "", bool credentials_rejected = false) {
-  LoginView view;
-  for (const char* name : kCarried) {
-    // ui_locales only when sent: the others are always part of the request.
-    if (std::string(name) == "ui_locales" && params.count(name) == 0) continue;
-    view.hidden.emplace_back(name, Get(params, name));
+  auto carried = CarriedRequest(deps, validated, params);
+  if (!carried.ok()) {
+    return SendFailurePage(deps, response, locale, carried.status());
   }
+  LoginView view;
+  view.hidden = *std::move(carried);
   view.csrf = csrf;
   view.client_name = validated.client.name.empty() ? validated.client.client_id
                                                    : validated.client.name;
@@ -240,24 +284,6 @@ AuthorizationRequest RequestOf(const Form& params) {
   request.request = GetIfPresent(params, "request");
   request.request_uri = GetIfPresent(params, "request_uri");
   return request;
-}
-
-// The page for an authorization request that cannot go on: an unknown
-// client or redirect_uri is never redirected (RFC 6749 §4.1.2.1), so the
-// server is no open redirector; the server's own failures are its to show.
-// The core's description is English and technical: a detail under the
-// localized message.
-void SendFailurePage(const OidcEndpointsDeps& deps, HttpResponse& response,
-                     Locale locale, const absl::Status& status) {
-  const HttpError error = HttpErrorOf(status);
-  ErrorView view;
-  if (error.status >= 500) {
-    view.message = Format(locale, Msg::kServiceUnavailable);
-  } else {
-    view.message = Format(locale, Msg::kErrorCannotContinue);
-    view.detail = error.description;
-  }
-  SendErrorPage(deps, response, error.status, locale, std::move(view));
 }
 
 // Validates; on failure answers (a redirect when the error is the client's
@@ -447,6 +473,27 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   SendJson(response, 200, body);
 }
 
+// RFC 9126 §2: the parameters of an authorization request, pushed by a
+// client authenticated as at /token; 201 with the request_uri.
+void PushedAuthorizationRoute(const OidcEndpointsDeps& deps,
+                              const HttpRequest& request,
+                              HttpResponse& response) {
+  auto post = ReadClientPost(request, response);
+  if (!post.has_value()) return;
+  AllowOriginOf(deps, request, post->client.client_id, response);
+  PushRequestFields fields;
+  fields.client_id = post->client.client_id;
+  fields.client_secret = post->client.client_secret;
+  fields.source = request.remote_address;
+  fields.request = RequestOf(post->form);
+  auto pushed = deps.pushed->Push(fields);
+  if (!pushed.ok()) return SendOAuthError(response, pushed.status());
+  jwt::Json body = {{"request_uri", pushed->request_uri},
+                    {"expires_in", absl::ToInt64Seconds(pushed->expires_in)}};
+  response.SetHeader("Pragma", "no-cache");
+  SendJson(response, 201, body);
+}
+
 // The access token of a UserInfo request: RFC 6750 §2.1 (the
 // Authorization header) or §2.2 (the form-encoded body of a POST).
 std::string AccessTokenOf(const HttpRequest& request) {
@@ -566,6 +613,10 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"claims_supported", SupportedClaims()},
       {"prompt_values_supported", {"none", "login"}},
       {"authorization_response_iss_parameter_supported", true},
+      // RFC 9126 §5: PAR is offered, required only of the clients
+      // registered so.
+      {"pushed_authorization_request_endpoint", base + "/par"},
+      {"require_pushed_authorization_requests", false},
       {"claims_parameter_supported", false},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
@@ -605,6 +656,10 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                 [deps](const HttpRequest& request, HttpResponse& response) {
                   Token(*deps, request, response);
                 });
+  server.Handle("POST", "/par",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  PushedAuthorizationRoute(*deps, request, response);
+                });
   for (const char* method : {"GET", "POST"}) {
     server.Handle(method, "/userinfo",
                   [deps](const HttpRequest& request, HttpResponse& response) {
@@ -621,7 +676,7 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                 });
   // CORS preflights; /introspect gets none: a browser app is a public
   // client, and introspection is for confidential ones.
-  for (const char* path : {"/token", "/revoke"}) {
+  for (const char* path : {"/token", "/par", "/revoke"}) {
     server.Handle("OPTIONS", path,
                   [](const HttpRequest& request, HttpResponse& response) {
                     Preflight(request, response, "POST");

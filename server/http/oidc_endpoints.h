@@ -7,11 +7,12 @@
 //   GET  /authorize                          login page, or a redirect
 //   POST /authorize                          the login form
 //   POST /token                              RFC 6749 §3.2 (JSON, no-store)
+//   POST /par                                RFC 9126 (pushed requests)
 //   GET/POST /userinfo                       OIDC Core §5.3 (Bearer)
 //   POST /introspect                         RFC 7662
 //   POST /revoke                             RFC 7009
-//   OPTIONS /token, /revoke, /userinfo       CORS preflight (Fetch standard)
-// The token, revocation and UserInfo answers are readable by a page of an
+//   OPTIONS /token, /par, /revoke, /userinfo CORS preflight (Fetch standard)
+// The token, PAR, revocation and UserInfo answers are readable by a page of an
 // origin of the client's redirect URIs (cors_policy.h); discovery and the
 // JWKS by any page. No answer allows credentials (cookies) cross-origin.
 // Browser sessions are stateless signed cookies (session.h); the login form
@@ -31,6 +32,7 @@
 #include "server/oauth/authorization.h"
 #include "server/oauth/cors_policy.h"
 #include "server/oauth/introspector.h"
+#include "server/oauth/pushed_authorization.h"
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/userinfo_endpoint.h"
@@ -45,6 +47,7 @@ struct OidcEndpointsDeps {
   const KeyManager* keys = nullptr;
   const AuthorizationEndpoint* authorization = nullptr;
   const TokenEndpoint* tokens = nullptr;
+  const PushedAuthorizationEndpoint* pushed = nullptr;
   const Introspector* introspector = nullptr;
   const TokenRevoker* revoker = nullptr;
   const UserInfoEndpoint* userinfo = nullptr;

@@ -104,6 +104,7 @@ class OidcEndpointsTest : public ::testing::Test {
     deps.keys = f_.keys.get();
     deps.authorization = &u_.authorization;
     deps.tokens = &u_.tokens;
+    deps.pushed = &u_.pushed;
     deps.introspector = &f_.introspector;
     deps.revoker = &u_.revoker;
     deps.userinfo = &u_.userinfo;
@@ -171,6 +172,34 @@ class OidcEndpointsTest : public ::testing::Test {
                     "\r\n" + extra_headers);
   }
 
+  // POST /par with the parameters of AuthorizeQuery() (client_secret_post).
+  Response PushRequest(const std::string& extra = "") {
+    const std::string query = AuthorizeQuery(extra);
+    return Post("/par", query.substr(query.find('?') + 1) +
+                            "&client_secret=web-secret");
+  }
+
+  // The request_uri of a successful push.
+  std::string PushedRequestUri() {
+    const Response pushed = PushRequest();
+    EXPECT_EQ(pushed.status, 201) << pushed.body;
+    return TokenJson(pushed).value("request_uri", "");
+  }
+
+  // Posts a login page's form back: its hidden fields and the password.
+  Response PostLoginForm(const Response& page,
+                         const std::string& password = "correct horse") {
+    std::string body;
+    for (const char* name : {"client_id", "request_uri", "csrf"}) {
+      absl::StrAppend(&body, name, "=",
+                      FormEncode(HiddenValue(page.body, name)), "&");
+    }
+    absl::StrAppend(&body, "username=alice&password=", FormEncode(password));
+    return Post(
+        "/authorize", body,
+        "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") + "\r\n");
+  }
+
   std::string CodeFrom(const std::string& location) {
     auto query = ParseFormUrlEncoded(location.substr(location.find('?') + 1));
     return query.ok() ? (*query)["code"] : "";
@@ -236,6 +265,10 @@ TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
   EXPECT_EQ(doc["code_challenge_methods_supported"], jwt::Json({"S256"}));
   EXPECT_EQ(doc["id_token_signing_alg_values_supported"], jwt::Json({"ES256"}));
   EXPECT_EQ(doc["authorization_response_iss_parameter_supported"], true);
+  // RFC 9126 §5.
+  EXPECT_EQ(doc["pushed_authorization_request_endpoint"],
+            "https://id.example/par");
+  EXPECT_EQ(doc["require_pushed_authorization_requests"], false);
   // OIDC Discovery §3: the scopes and claims this server releases, no more.
   EXPECT_EQ(doc["scopes_supported"],
             jwt::Json({"openid", "profile", "email", "address", "phone"}));
@@ -440,6 +473,158 @@ TEST_F(OidcEndpointsTest, RequestObjectsAreRefusedAsNotSupported) {
                                  std::string(kRedirect) + "?error=" + error))
         << r.Header("location");
   }
+}
+
+// RFC 9126 §2.2: 201 with a urn request_uri and expires_in, not cached.
+TEST_F(OidcEndpointsTest, ParAnswersCreatedWithARequestUri) {
+  const Response r = PushRequest();
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
+  const jwt::Json body = TokenJson(r);
+  EXPECT_TRUE(absl::StartsWith(body.value("request_uri", ""),
+                               "urn:ietf:params:oauth:request_uri:"));
+  EXPECT_EQ(body["expires_in"], 60);
+  // client_secret_basic too, with the client_id left out of the form.
+  const std::string query = AuthorizeQuery();
+  std::string form = query.substr(query.find('?') + 1);
+  form.replace(form.find("&client_id=web"), 14, "");
+  const Response basic = Post(
+      "/par", form,
+      "Authorization: Basic " + absl::Base64Escape("web:web-secret") + "\r\n");
+  EXPECT_EQ(basic.status, 201) << basic.body;
+}
+
+// RFC 9126 §4 and the login round trip: the pushed request reaches the
+// login page, whose form carries a new single-use reference (not the
+// parameters); signing in redirects with the pushed state and a code that
+// the pushed PKCE challenge redeems.
+TEST_F(OidcEndpointsTest, PushedRequestSurvivesTheLoginForm) {
+  const std::string request_uri = PushedRequestUri();
+  const Response page = GetPath(
+      "/authorize?client_id=web&state=ignored"
+      "&request_uri=" +
+      FormEncode(request_uri));
+  ASSERT_EQ(page.status, 200) << page.body;
+  const std::string carried = HiddenValue(page.body, "request_uri");
+  EXPECT_TRUE(absl::StartsWith(carried, "urn:ietf:params:oauth:request_uri:"));
+  EXPECT_NE(carried, request_uri);
+  EXPECT_EQ(HiddenValue(page.body, "client_id"), "web");
+  EXPECT_EQ(page.body.find("name=\"state\""), std::string::npos);
+  EXPECT_EQ(page.body.find("name=\"redirect_uri\""), std::string::npos);
+  // A wrong password: the form again, with another reference.
+  const Response wrong = PostLoginForm(page, "wrong");
+  ASSERT_EQ(wrong.status, 401) << wrong.body;
+  const std::string again = HiddenValue(wrong.body, "request_uri");
+  EXPECT_TRUE(absl::StartsWith(again, "urn:ietf:params:oauth:request_uri:"));
+  EXPECT_NE(again, carried);
+  const Response login = PostLoginForm(wrong);
+  ASSERT_EQ(login.status, 302) << login.body;
+  const std::string location = login.Header("location");
+  EXPECT_TRUE(absl::StartsWith(location, std::string(kRedirect) + "?code="));
+  EXPECT_NE(location.find("&state=st%3C&"), std::string::npos);  // Pushed.
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+          CodeFrom(location) + "&redirect_uri=" + FormEncode(kRedirect) +
+          "&code_verifier=" + kVerifier);
+  EXPECT_EQ(token.status, 200) << token.body;
+  // Every reference was single use: a page, never a redirect.
+  for (const std::string& used : {request_uri, carried, again}) {
+    const Response reused =
+        GetPath("/authorize?client_id=web&request_uri=" + FormEncode(used));
+    EXPECT_EQ(reused.status, 400) << used;
+    EXPECT_EQ(reused.Header("location"), "");
+  }
+  EXPECT_EQ(PostLoginForm(wrong).status, 400);
+}
+
+// A browser with a session gets its code at once; the request_uri is used.
+TEST_F(OidcEndpointsTest, PushedRequestWithASessionRedirectsAtOnce) {
+  const Response login = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(login, "identity_session");
+  const std::string request_uri = PushedRequestUri();
+  const Response r =
+      GetPath("/authorize?client_id=web&request_uri=" + FormEncode(request_uri),
+              session);
+  ASSERT_EQ(r.status, 302) << r.body;
+  EXPECT_TRUE(absl::StartsWith(r.Header("location"),
+                               std::string(kRedirect) + "?code="));
+  EXPECT_EQ(
+      GetPath("/authorize?client_id=web&request_uri=" + FormEncode(request_uri),
+              session)
+          .status,
+      400);
+}
+
+// RFC 9126 §2.3: errors as at the token endpoint.
+TEST_F(OidcEndpointsTest, ParErrorsAreTokenEndpointErrors) {
+  const Response wrong_secret =
+      Post("/par", "response_type=code&client_id=web&client_secret=nope");
+  EXPECT_EQ(wrong_secret.status, 401);
+  EXPECT_EQ(TokenJson(wrong_secret)["error"], "invalid_client");
+  EXPECT_EQ(wrong_secret.Header("www-authenticate"),
+            "Basic realm=\"identity\"");
+  for (const auto& [extra, error] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"&redirect_uri=https%3A%2F%2Fevil.example%2Fcb", "invalid_request"},
+           {"&request=eyJhbGciOiJub25lIn0.e30.", "request_not_supported"},
+           {"&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Ax",
+            "invalid_request"},
+           {"&prompt=bogus", "invalid_request"},
+       }) {
+    std::string query = AuthorizeQuery(extra);
+    if (absl::StrContains(extra, "redirect_uri=https")) {
+      query.replace(query.find("&redirect_uri="),
+                    14 + FormEncode(kRedirect).size(), "");
+    }
+    const Response r = Post("/par", query.substr(query.find('?') + 1) +
+                                        "&client_secret=web-secret");
+    EXPECT_EQ(r.status, 400) << extra << r.body;
+    EXPECT_EQ(TokenJson(r)["error"], error) << extra;
+    EXPECT_EQ(r.Header("location"), "");
+  }
+  std::string no_scope = AuthorizeQuery();
+  no_scope.replace(no_scope.find("scope=openid+orders.read"), 24,
+                   "scope=orders.write");
+  const Response scope = Post("/par", no_scope.substr(no_scope.find('?') + 1) +
+                                          "&client_secret=web-secret");
+  EXPECT_EQ(TokenJson(scope)["error"], "invalid_scope");
+  // Not form-encoded; a parameter twice.
+  EXPECT_EQ(Send("POST /par HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                 "application/json\r\nContent-Length: 2\r\nConnection: "
+                 "close\r\n\r\n{}")
+                .status,
+            400);
+  EXPECT_EQ(Post("/par", "client_id=web&client_id=web").status, 400);
+  // The unknown and malformed references of /authorize: pages.
+  for (const std::string& uri :
+       {std::string("urn:ietf:params:oauth:request_uri:unknown"),
+        std::string("urn:ietf:params:oauth:request_uri:")}) {
+    const Response r =
+        GetPath("/authorize?client_id=web&request_uri=" + FormEncode(uri));
+    EXPECT_EQ(r.status, 400) << uri;
+    EXPECT_EQ(r.Header("location"), "") << uri;
+  }
+}
+
+// RFC 9126 §6: a client registered to require PAR has its direct requests
+// refused (at its redirect_uri), its pushed ones served.
+TEST_F(OidcEndpointsTest, ClientRequiringParRefusesDirectRequests) {
+  storage::ClientRecord web = *f_.store.GetClient("web");
+  web.require_pushed_authorization_requests = true;
+  ASSERT_TRUE(f_.store.UpdateClient(web).ok());
+  const Response direct = GetPath(AuthorizeQuery());
+  ASSERT_EQ(direct.status, 302);
+  EXPECT_TRUE(
+      absl::StartsWith(direct.Header("location"),
+                       std::string(kRedirect) + "?error=invalid_request"));
+  const Response page = GetPath("/authorize?client_id=web&request_uri=" +
+                                FormEncode(PushedRequestUri()));
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(PostLoginForm(page).status, 302);
 }
 
 TEST_F(OidcEndpointsTest, BadClientsAndRedirectUrisGetAPageNeverARedirect) {

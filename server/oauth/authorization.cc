@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,6 +11,7 @@
 #include "server/oauth/bootstrap_admin.h"
 #include "server/oauth/claim_release.h"
 #include "server/oauth/client_registry.h"
+#include "server/oauth/form_urlencoded.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/redirect_uri.h"
@@ -102,6 +104,48 @@ absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
   return GrantScopes(*requested, allowed);
 }
 
+// The parameters of a pushed request, as stored: form-encoded, empty ones
+// left out (an empty parameter means what an absent one does). client_id,
+// request and request_uri are never stored.
+struct PushedField {
+  const char* name;
+  std::string AuthorizationRequest::*field;
+};
+constexpr PushedField kPushedFields[] = {
+    {"response_type", &AuthorizationRequest::response_type},
+    {"redirect_uri", &AuthorizationRequest::redirect_uri},
+    {"scope", &AuthorizationRequest::scope},
+    {"state", &AuthorizationRequest::state},
+    {"code_challenge", &AuthorizationRequest::code_challenge},
+    {"code_challenge_method", &AuthorizationRequest::code_challenge_method},
+    {"nonce", &AuthorizationRequest::nonce},
+    {"prompt", &AuthorizationRequest::prompt},
+    {"max_age", &AuthorizationRequest::max_age},
+    {"login_hint", &AuthorizationRequest::login_hint},
+};
+
+std::string EncodePushed(const AuthorizationRequest& request) {
+  std::vector<std::string> parts;
+  for (const PushedField& f : kPushedFields) {
+    const std::string& value = request.*f.field;
+    if (!value.empty()) {
+      parts.push_back(absl::StrCat(f.name, "=", FormEncode(value)));
+    }
+  }
+  return absl::StrJoin(parts, "&");
+}
+
+absl::StatusOr<AuthorizationRequest> DecodePushed(absl::string_view text) {
+  auto form = ParseFormUrlEncoded(text);
+  if (!form.ok()) return absl::InternalError("a stored pushed request is bad");
+  AuthorizationRequest request;
+  for (const PushedField& f : kPushedFields) {
+    auto it = form->find(f.name);
+    if (it != form->end()) request.*f.field = it->second;
+  }
+  return request;
+}
+
 }  // namespace
 
 const std::vector<std::string>& OpenIdScopes() {
@@ -126,6 +170,95 @@ std::string AuthorizationEndpoint::ErrorRedirect(
 
 absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::Validate(
     const AuthorizationRequest& request) const {
+  if (!request.request_uri.has_value() ||
+      !absl::StartsWith(*request.request_uri, kPushedRequestUriPrefix)) {
+    return ValidateResolved(request, false);
+  }
+  // RFC 9126 §4: the pushed parameters, and only them (but client_id).
+  auto pushed = ConsumePushed(request);
+  if (!pushed.ok()) return pushed.status();
+  auto validated = ValidateResolved(*pushed, true);
+  if (!validated.ok()) return validated.status();
+  validated->pushed = *std::move(pushed);
+  return validated;
+}
+
+absl::StatusOr<AuthorizationRequest> AuthorizationEndpoint::ConsumePushed(
+    const AuthorizationRequest& request) const {
+  if (!IsValidClientId(request.client_id)) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "client_id is missing or malformed");
+  }
+  auto consumed = grants_->ConsumePushedRequest(
+      HashOpaqueToken(*request.request_uri), request.client_id, clock_->Now());
+  if (consumed.status().code() == absl::StatusCode::kNotFound) {
+    // One answer for every case, so that nothing can be learnt by probing.
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "request_uri is unknown, expired, already used or "
+                        "another client's (RFC 9126)");
+  }
+  if (!consumed.ok()) return consumed.status();
+  auto pushed = DecodePushed(consumed->parameters);
+  if (!pushed.ok()) return pushed.status();
+  pushed->client_id = request.client_id;
+  return pushed;
+}
+
+absl::StatusOr<std::string> AuthorizationEndpoint::StorePushed(
+    const AuthorizationRequest& request, const std::string& client_id,
+    absl::Duration lifetime) const {
+  const std::string request_uri =
+      absl::StrCat(kPushedRequestUriPrefix, NewOpaqueToken(random_));
+  storage::PushedRequestRecord record;
+  record.request_uri_hash = HashOpaqueToken(request_uri);
+  record.client_id = client_id;
+  record.parameters = EncodePushed(request);
+  record.expires_at =
+      absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now() + lifetime));
+  if (absl::Status s = grants_->CreatePushedRequest(record); !s.ok()) return s;
+  return request_uri;
+}
+
+absl::StatusOr<PushedRequest> AuthorizationEndpoint::Push(
+    AuthorizationRequest request, const storage::ClientRecord& client) const {
+  if (request.request_uri.has_value()) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "request_uri cannot be pushed (RFC 9126 section 2.1)");
+  }
+  if (request.request.has_value()) {
+    return OAuthFailure(OAuthError::kRequestNotSupported,
+                        "Request Objects (request) are not supported");
+  }
+  if (request.client_id.empty()) request.client_id = client.client_id;
+  if (request.client_id != client.client_id) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "client_id is not the authenticated client's");
+  }
+  auto validated = ValidateResolved(request, true);
+  if (!validated.ok()) {
+    // Answered to the client directly: no error redirect.
+    const std::optional<OAuthError> error = OAuthErrorOf(validated.status());
+    if (!error.has_value()) return validated.status();
+    return OAuthFailure(*error, validated.status().message());
+  }
+  auto request_uri =
+      StorePushed(request, client.client_id, options_.pushed_request_lifetime);
+  if (!request_uri.ok()) return request_uri.status();
+  return PushedRequest{*std::move(request_uri),
+                       options_.pushed_request_lifetime};
+}
+
+absl::StatusOr<std::string> AuthorizationEndpoint::PushForLogin(
+    const ValidatedAuthorization& request) const {
+  if (!request.pushed.has_value()) {
+    return absl::FailedPreconditionError("the request was not pushed");
+  }
+  return StorePushed(*request.pushed, request.client.client_id,
+                     options_.pushed_login_lifetime);
+}
+
+absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::ValidateResolved(
+    const AuthorizationRequest& request, bool pushed) const {
   // 1. Who is asking, and where the answer goes: failures here are never
   // redirected (the redirect_uri is not trusted yet).
   if (!IsValidClientId(request.client_id)) {
@@ -153,6 +286,14 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::Validate(
   validated.redirect_uri = request.redirect_uri;
   // Not echoed if too long.
   if (request.state.size() <= kMaxState) validated.state = request.state;
+  if (client->require_pushed_authorization_requests && !pushed) {
+    // RFC 9126 §4, §6: require_pushed_authorization_requests.
+    return Redirected(
+        OAuthFailure(OAuthError::kInvalidRequest,
+                     "this client must push its authorization requests "
+                     "(PAR, RFC 9126) and send the request_uri"),
+        validated);
+  }
   if (absl::Status checked = CheckRequest(request, *client, validated);
       !checked.ok()) {
     return Redirected(std::move(checked), validated);

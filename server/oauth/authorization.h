@@ -1,8 +1,10 @@
 // The authorization endpoint (RFC 6749 §4.1.1-4.1.2, OIDC Core §3.1.2,
 // RFC 7636, RFC 9207): validating an authorization request, and issuing the
-// single-use code once the user has authenticated. Transport-free: the gRPC
-// face (TokenService.Authorize, credentials in the request) and the HTTP
-// face (a login page) share it.
+// single-use code once the user has authenticated. Pushed authorization
+// requests (RFC 9126) are stored and resolved here too, so that a pushed
+// request passes exactly the checks of one sent to the endpoint.
+// Transport-free: the gRPC face (TokenService.Authorize, credentials in the
+// request) and the HTTP face (a login page) share it.
 #ifndef IDENTITY_SERVER_OAUTH_AUTHORIZATION_H_
 #define IDENTITY_SERVER_OAUTH_AUTHORIZATION_H_
 
@@ -37,9 +39,22 @@ struct AuthorizationRequest {
   // OIDC Core §6: Request Objects, by value and by reference. Not
   // supported: present (even empty), the request is refused as
   // request_not_supported / request_uri_not_supported rather than served
-  // without the parameters the object may hold.
+  // without the parameters the object may hold. The one request_uri served is
+  // a pushed request's (RFC 9126 §4: kPushedRequestUriPrefix...), which
+  // replaces every parameter but client_id.
   std::optional<std::string> request = {};
   std::optional<std::string> request_uri = {};
+};
+
+// RFC 9126 §2.2: the request_uri of a pushed authorization request is this
+// prefix and 256 random bits (base64url).
+inline constexpr absl::string_view kPushedRequestUriPrefix =
+    "urn:ietf:params:oauth:request_uri:";
+
+// RFC 9126 §2.2: what the pushed authorization request endpoint answers.
+struct PushedRequest {
+  std::string request_uri;
+  absl::Duration expires_in;
 };
 
 // A request that passed every check: what a login page shows and what the
@@ -56,6 +71,10 @@ struct ValidatedAuthorization {
   bool prompt_login = false;  // An existing login may not answer.
   std::optional<absl::Duration> max_age;
   std::string login_hint;  // Empty when absent or too long to show.
+  // Set when the request came by a pushed request's request_uri (RFC 9126):
+  // the parameters pushed (consumed now), for a login form to carry on
+  // (PushForLogin).
+  std::optional<AuthorizationRequest> pushed;
 };
 
 // A login the user made earlier (a browser session), which may answer a
@@ -94,6 +113,11 @@ struct AuthorizationOptions {
   std::string issuer;  // The "iss" redirect parameter (RFC 9207).
   bool allow_plain_pkce = false;
   absl::Duration code_lifetime = absl::Seconds(60);
+  // RFC 9126 §2.2: how long a pushed request waits for its authorization
+  // request ("short-lived": a redirect away).
+  absl::Duration pushed_request_lifetime = absl::Seconds(60);
+  // How long a login form may take (PushForLogin): a person types a password.
+  absl::Duration pushed_login_lifetime = absl::Minutes(10);
 };
 
 // The scopes any client allowed the authorization_code grant may request,
@@ -116,15 +140,38 @@ class AuthorizationEndpoint {
         random_(std::move(random)),
         options_(std::move(options)) {}
 
-  // Checks a request in RFC 6749 §4.1.2.1's order. An unknown client or a
-  // redirect_uri not registered exactly: kInvalidRequest, never to be
-  // redirected. Any later failure (unsupported_response_type,
-  // unauthorized_client, invalid_scope, invalid_request, including a
-  // malformed prompt or max_age) carries the detail "redirect_uri": the URL
-  // with error, error_description, state and iss that the client should
-  // receive.
+  // Checks a request in RFC 6749 §4.1.2.1's order. A request_uri of a pushed
+  // request (RFC 9126 §4) is first consumed (single use) and its parameters
+  // checked instead of the request's; one that is malformed, unknown,
+  // expired, used or another client's: kInvalidRequest, never redirected (no
+  // redirect_uri is known). An unknown client or a redirect_uri not
+  // registered exactly: kInvalidRequest, never to be redirected. A client
+  // registered with require_pushed_authorization_requests sending a request
+  // not pushed: kInvalidRequest, redirected. Any later failure
+  // (unsupported_response_type, unauthorized_client, invalid_scope,
+  // invalid_request, including a malformed prompt or max_age) carries the
+  // detail "redirect_uri": the URL with error, error_description, state and iss
+  // that the client should receive.
   absl::StatusOr<ValidatedAuthorization> Validate(
       const AuthorizationRequest& request) const;
+
+  // RFC 9126 §2.1: checks `request`, pushed by `client` (authenticated by
+  // the caller), as Validate does, and stores it for request_uri's lifetime.
+  // Errors: those of Validate, never redirected (the client hears them in
+  // the response); kInvalidRequest for a request_uri in it (RFC 9126 §2.1)
+  // or another client's client_id; kRequestNotSupported for `request`; the
+  // store's.
+  absl::StatusOr<PushedRequest> Push(AuthorizationRequest request,
+                                     const storage::ClientRecord& client) const;
+
+  // For a login page answering a pushed request (request.pushed set): the
+  // request the client pushed is consumed, so its parameters are stored
+  // again, under a new request_uri valid for pushed_login_lifetime, for the
+  // form to send back (with client_id) instead of the parameters themselves:
+  // they never pass through the browser, where they could be changed.
+  // Errors: FailedPrecondition for a request not pushed; the store's.
+  absl::StatusOr<std::string> PushForLogin(
+      const ValidatedAuthorization& request) const;
 
   // OIDC Core §3.1.2.1-3.1.2.3: whether `login` (may be absent) answers
   // the request. It does when its user may still sign in, the request did
@@ -167,6 +214,17 @@ class AuthorizationEndpoint {
                             absl::string_view state) const;
 
  private:
+  // Validate for a request already resolved; `pushed`: it came by reference.
+  absl::StatusOr<ValidatedAuthorization> ValidateResolved(
+      const AuthorizationRequest& request, bool pushed) const;
+  // The parameters pushed under request.request_uri for request.client_id,
+  // consumed. Errors: kInvalidRequest; the store's.
+  absl::StatusOr<AuthorizationRequest> ConsumePushed(
+      const AuthorizationRequest& request) const;
+  // Stores `request` for `client_id` under a new request_uri for `lifetime`.
+  absl::StatusOr<std::string> StorePushed(const AuthorizationRequest& request,
+                                          const std::string& client_id,
+                                          absl::Duration lifetime) const;
   // Validate's checks of what the request asks for, once its client and
   // redirect_uri are known.
   absl::Status CheckRequest(const AuthorizationRequest& request,

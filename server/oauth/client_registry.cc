@@ -232,6 +232,8 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.pkce_optional = spec.pkce_optional.value_or(false);
   client.id_token_signed_response_alg =
       spec.id_token_signed_response_alg.value_or("");
+  client.require_pushed_authorization_requests =
+      spec.require_pushed_authorization_requests.value_or(false);
   if (!client.public_client) {
     created.client_secret = GenerateClientSecret(random_);
     client.secret_hash = hasher_->Hash(created.client_secret);
@@ -288,6 +290,10 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
   }
   if (spec.id_token_signed_response_alg.has_value()) {
     client->id_token_signed_response_alg = *spec.id_token_signed_response_alg;
+  }
+  if (spec.require_pushed_authorization_requests.has_value()) {
+    client->require_pushed_authorization_requests =
+        *spec.require_pushed_authorization_requests;
   }
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);

@@ -44,6 +44,10 @@ struct ClientSpec {
   // never among them); "" for the server's default. Unset: "" on create,
   // unchanged on update.
   std::optional<std::string> id_token_signed_response_alg = std::nullopt;
+  // RFC 9126 §6: true makes the client's authorization requests come by a
+  // pushed request's request_uri only. Unset: false on create, unchanged on
+  // update.
+  std::optional<bool> require_pushed_authorization_requests = std::nullopt;
 };
 
 struct CreatedClient {

@@ -12,6 +12,9 @@ absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
   auto codes = grants->PurgeExpiredCodes(now - kExpiredCodeRetention);
   if (!codes.ok()) return codes.status();
   counts.codes = *codes;
+  auto pushed = grants->PurgeExpiredPushedRequests(now);
+  if (!pushed.ok()) return pushed.status();
+  counts.pushed_requests = *pushed;
   auto refresh = grants->PurgeExpiredRefreshTokens(now);
   if (!refresh.ok()) return refresh.status();
   counts.refresh_tokens = *refresh;

@@ -64,6 +64,8 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.redirect_uris = client.redirect_uris;
   it->second.grant_types = client.grant_types;
   it->second.pkce_optional = client.pkce_optional;
+  it->second.require_pushed_authorization_requests =
+      client.require_pushed_authorization_requests;
   it->second.id_token_signed_response_alg = client.id_token_signed_response_alg;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
@@ -340,6 +342,37 @@ absl::StatusOr<int64_t> MemoryStore::PurgeExpiredCodes(absl::Time now) {
   absl::MutexLock lock(&mu_);
   return EraseIf(
       codes_, [&](const auto& entry) { return entry.second.expires_at < now; });
+}
+
+absl::Status MemoryStore::CreatePushedRequest(
+    const PushedRequestRecord& request) {
+  absl::MutexLock lock(&mu_);
+  if (!pushed_requests_.emplace(request.request_uri_hash, request).second) {
+    return absl::AlreadyExistsError("a pushed request with this hash exists");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PushedRequestRecord> MemoryStore::ConsumePushedRequest(
+    absl::string_view request_uri_hash, absl::string_view client_id,
+    absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = pushed_requests_.find(request_uri_hash);
+  if (it == pushed_requests_.end() || it->second.client_id != client_id ||
+      it->second.expires_at <= now) {
+    return absl::NotFoundError("no such pushed request");
+  }
+  PushedRequestRecord consumed = std::move(it->second);
+  pushed_requests_.erase(it);
+  return consumed;
+}
+
+absl::StatusOr<int64_t> MemoryStore::PurgeExpiredPushedRequests(
+    absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  return EraseIf(pushed_requests_, [&](const auto& entry) {
+    return entry.second.expires_at < now;
+  });
 }
 
 absl::Status MemoryStore::CreateRefreshToken(const RefreshTokenRecord& token) {

@@ -76,6 +76,11 @@ class MemoryStore : public ClientStore,
       absl::string_view access_token_jti,
       absl::Time access_token_expires_at) override;
   absl::StatusOr<int64_t> PurgeExpiredCodes(absl::Time now) override;
+  absl::Status CreatePushedRequest(const PushedRequestRecord& request) override;
+  absl::StatusOr<PushedRequestRecord> ConsumePushedRequest(
+      absl::string_view request_uri_hash, absl::string_view client_id,
+      absl::Time now) override;
+  absl::StatusOr<int64_t> PurgeExpiredPushedRequests(absl::Time now) override;
   absl::Status CreateRefreshToken(const RefreshTokenRecord& token) override;
   absl::StatusOr<RefreshTokenRecord> GetRefreshToken(
       absl::string_view token_hash) override;
@@ -114,6 +119,8 @@ class MemoryStore : public ClientStore,
   std::map<std::string, AuthorizationCodeRecord, std::less<>> codes_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, RefreshTokenRecord, std::less<>> refresh_tokens_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, PushedRequestRecord, std::less<>> pushed_requests_
       ABSL_GUARDED_BY(mu_);
   absl::Mutex attempts_mu_;
   std::map<std::string, LoginAttempts, std::less<>> login_attempts_

@@ -200,10 +200,27 @@ constexpr char kMigration9[] = R"sql(
         UPDATE users SET claims_updated_at = updated_at;
       )sql";
 
+// 10: pushed authorization requests (RFC 9126), stored by the hash of their
+// request_uri until consumed or expired, and clients registered to require
+// them.
+constexpr char kMigration10[] = R"sql(
+        CREATE TABLE pushed_authorization_requests (
+          request_uri_hash text PRIMARY KEY,
+          client_id        text NOT NULL,
+          parameters       text NOT NULL,
+          expires_at       timestamptz NOT NULL
+        );
+        CREATE INDEX pushed_authorization_requests_expires_at
+          ON pushed_authorization_requests (expires_at);
+        ALTER TABLE clients
+          ADD COLUMN require_pushed_authorization_requests boolean NOT NULL
+            DEFAULT false;
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
       kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
-      kMigration6, kMigration7, kMigration8, kMigration9};
+      kMigration6, kMigration7, kMigration8, kMigration9, kMigration10};
   return *kMigrations;
 }
 

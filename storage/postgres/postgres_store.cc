@@ -22,7 +22,7 @@ constexpr char kClientColumns[] =
     " (extract(epoch from created_at) * 1000000)::bigint,"
     " (extract(epoch from updated_at) * 1000000)::bigint,"
     " redirect_uris, grant_types, public_client, pkce_optional,"
-    " id_token_signed_response_alg";
+    " id_token_signed_response_alg, require_pushed_authorization_requests";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -114,9 +114,11 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
   c.prepare("create_client",
             "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
             " created_at, updated_at, redirect_uris, grant_types,"
-            " public_client, pkce_optional, id_token_signed_response_alg)"
+            " public_client, pkce_optional, id_token_signed_response_alg,"
+            " require_pushed_authorization_requests)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
-            " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11)");
+            " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
+            " $12)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -126,7 +128,8 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             "UPDATE clients SET name = $2, allowed_scopes = $3,"
             " updated_at = to_timestamp($4::bigint / 1000000.0),"
             " redirect_uris = $5, grant_types = $6, pkce_optional = $7,"
-            " id_token_signed_response_alg = $8 WHERE client_id = $1");
+            " id_token_signed_response_alg = $8,"
+            " require_pushed_authorization_requests = $9 WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
             "INSERT INTO revoked_tokens (jti, expires_at)"
@@ -261,6 +264,25 @@ void PrepareAuthorizationCodes(pqxx::connection& c) {
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
 }
 
+// Pushed authorization requests. The DELETE ... RETURNING is their single
+// use: of concurrent consumers, the first locks and deletes the row; the
+// others then find no row.
+void PreparePushedRequests(pqxx::connection& c) {
+  c.prepare("create_pushed_request",
+            "INSERT INTO pushed_authorization_requests (request_uri_hash,"
+            " client_id, parameters, expires_at) VALUES ($1, $2, $3,"
+            " to_timestamp($4::bigint / 1000000.0))");
+  c.prepare("consume_pushed_request",
+            "DELETE FROM pushed_authorization_requests"
+            " WHERE request_uri_hash = $1 AND client_id = $2"
+            " AND expires_at > to_timestamp($3::bigint / 1000000.0)"
+            " RETURNING request_uri_hash, client_id, parameters,"
+            " (extract(epoch from expires_at) * 1000000)::bigint");
+  c.prepare("purge_pushed_requests",
+            "DELETE FROM pushed_authorization_requests"
+            " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+}
+
 // Refresh tokens and what a grant issued.
 void PrepareRefreshTokens(pqxx::connection& c) {
   c.prepare("create_refresh_token",
@@ -342,6 +364,7 @@ void Prepare(pqxx::connection& c) {
   PrepareSigningKeys(c);
   PrepareUsers(c);
   PrepareAuthorizationCodes(c);
+  PreparePushedRequests(c);
   PrepareRefreshTokens(c);
 }
 
@@ -361,6 +384,7 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.public_client = row[8].as<bool>();
   client.pkce_optional = row[9].as<bool>();
   client.id_token_signed_response_alg = row[10].as<std::string>();
+  client.require_pushed_authorization_requests = row[11].as<bool>();
   return client;
 }
 
@@ -606,7 +630,8 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             client.secret_hash, absl::ToUnixMicros(client.created_at),
             absl::ToUnixMicros(client.updated_at), RedirectUris(client),
             GrantTypes(client), client.public_client, client.pkce_optional,
-            client.id_token_signed_response_alg);
+            client.id_token_signed_response_alg,
+            client.require_pushed_authorization_requests);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -649,13 +674,14 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
   absl::Status status =
       WithConnection(*pool_, "update_client", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        affected = txn.exec_prepared("update_client", client.client_id,
-                                     client.name, Scopes(client),
-                                     absl::ToUnixMicros(client.updated_at),
-                                     RedirectUris(client), GrantTypes(client),
-                                     client.pkce_optional,
-                                     client.id_token_signed_response_alg)
-                       .affected_rows();
+        affected =
+            txn.exec_prepared(
+                   "update_client", client.client_id, client.name,
+                   Scopes(client), absl::ToUnixMicros(client.updated_at),
+                   RedirectUris(client), GrantTypes(client),
+                   client.pkce_optional, client.id_token_signed_response_alg,
+                   client.require_pushed_authorization_requests)
+                .affected_rows();
       });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such client");
@@ -1075,6 +1101,59 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredCodes(absl::Time now) {
         purged = txn.exec_prepared("purge_authorization_codes",
                                    absl::ToUnixMicros(now))
                      .affected_rows();
+      });
+  if (!status.ok()) return status;
+  return purged;
+}
+
+absl::Status PostgresStore::CreatePushedRequest(
+    const PushedRequestRecord& request) {
+  absl::Status status =
+      WithConnection(*pool_, "create_pushed_request", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        txn.exec_prepared("create_pushed_request", request.request_uri_hash,
+                          request.client_id, request.parameters,
+                          absl::ToUnixMicros(request.expires_at));
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("a pushed request with this hash exists");
+  }
+  return status;
+}
+
+absl::StatusOr<PushedRequestRecord> PostgresStore::ConsumePushedRequest(
+    absl::string_view request_uri_hash, absl::string_view client_id,
+    absl::Time now) {
+  std::optional<PushedRequestRecord> consumed;
+  absl::Status status = WithConnection(
+      *pool_, "consume_pushed_request", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows = txn.exec_prepared(
+            "consume_pushed_request", std::string(request_uri_hash),
+            std::string(client_id), absl::ToUnixMicros(now));
+        if (rows.empty()) return;
+        PushedRequestRecord record;
+        record.request_uri_hash = rows[0][0].as<std::string>();
+        record.client_id = rows[0][1].as<std::string>();
+        record.parameters = rows[0][2].as<std::string>();
+        record.expires_at = TimeOf(rows[0][3]);
+        consumed = std::move(record);
+      });
+  if (!status.ok()) return status;
+  if (!consumed.has_value())
+    return absl::NotFoundError("no such pushed request");
+  return *std::move(consumed);
+}
+
+absl::StatusOr<int64_t> PostgresStore::PurgeExpiredPushedRequests(
+    absl::Time now) {
+  int64_t purged = 0;
+  absl::Status status = WithConnection(
+      *pool_, "purge_expired_pushed_requests", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        purged =
+            txn.exec_prepared("purge_pushed_requests", absl::ToUnixMicros(now))
+                .affected_rows();
       });
   if (!status.ok()) return status;
   return purged;

@@ -83,6 +83,12 @@ class PostgresStore : public ClientStore,
       absl::string_view access_token_jti,
       absl::Time access_token_expires_at) override;
   absl::StatusOr<int64_t> PurgeExpiredCodes(absl::Time now) override;
+  absl::Status CreatePushedRequest(const PushedRequestRecord& request) override;
+  // One DELETE ... RETURNING: the row goes to the first caller only.
+  absl::StatusOr<PushedRequestRecord> ConsumePushedRequest(
+      absl::string_view request_uri_hash, absl::string_view client_id,
+      absl::Time now) override;
+  absl::StatusOr<int64_t> PurgeExpiredPushedRequests(absl::Time now) override;
   absl::Status CreateRefreshToken(const RefreshTokenRecord& token) override;
   absl::StatusOr<RefreshTokenRecord> GetRefreshToken(
       absl::string_view token_hash) override;

@@ -63,7 +63,7 @@ testing::Stores MakePostgresStores() {
   Exec(*store,
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
-       " sealed_secrets");
+       " sealed_secrets, pushed_authorization_requests");
   return {store,       store.get(), store.get(), store.get(),
           store.get(), store.get(), store.get()};
 }

@@ -193,6 +193,7 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   changed.grant_types = {"authorization_code", "refresh_token"};
   changed.pkce_optional = true;
   changed.id_token_signed_response_alg = "RS256";
+  changed.require_pushed_authorization_requests = true;
   changed.updated_at = kT0 + absl::Seconds(5);
   changed.secret_hash = "v1:must-not-change";
   changed.public_client = true;  // Must not change either.
@@ -205,6 +206,7 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   expected.grant_types = {"authorization_code", "refresh_token"};
   expected.pkce_optional = true;
   expected.id_token_signed_response_alg = "RS256";
+  expected.require_pushed_authorization_requests = true;
   expected.updated_at = kT0 + absl::Seconds(5);
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
   // And back to none.
@@ -212,11 +214,13 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   changed.grant_types.clear();
   changed.pkce_optional = false;
   changed.id_token_signed_response_alg.clear();
+  changed.require_pushed_authorization_requests = false;
   ASSERT_TRUE(stores_.clients->UpdateClient(changed).ok());
   expected.redirect_uris.clear();
   expected.grant_types.clear();
   expected.pkce_optional = false;
   expected.id_token_signed_response_alg.clear();
+  expected.require_pushed_authorization_requests = false;
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
 }
 
@@ -244,7 +248,8 @@ TEST_P(StoreConformanceTest, ClientCredentialsClientReadsBackAsBefore) {
   EXPECT_TRUE(got->redirect_uris.empty());
   EXPECT_FALSE(got->public_client);
   EXPECT_FALSE(got->pkce_optional);  // PKCE stays required unless set.
-  EXPECT_TRUE(got->id_token_signed_response_alg.empty());  // The default.
+  EXPECT_TRUE(got->id_token_signed_response_alg.empty());    // The default.
+  EXPECT_FALSE(got->require_pushed_authorization_requests);  // PAR optional.
   // A record with none of the new fields set reads back with none.
   ClientRecord bare = Client("bare");
   bare.grant_types.clear();
@@ -872,6 +877,106 @@ TEST_P(StoreConformanceTest, ExpiredCodesArePurged) {
       absl::StatusCode::kNotFound);
   EXPECT_TRUE(stores_.grants->GetAuthorizationCode("new").ok());
   EXPECT_EQ(*stores_.grants->PurgeExpiredCodes(kT0 + absl::Seconds(1)), 0);
+}
+
+// --- Pushed authorization requests (RFC 9126) -----------------------------
+
+namespace {
+
+PushedRequestRecord Pushed(const std::string& hash) {
+  PushedRequestRecord pushed;
+  pushed.request_uri_hash = hash;
+  pushed.client_id = "app";
+  pushed.parameters = "response_type=code&scope=openid&state=s%201";
+  pushed.expires_at = kT0 + absl::Seconds(60);
+  return pushed;
+}
+
+}  // namespace
+
+TEST_P(StoreConformanceTest, PushedRequestIsConsumedOnceByItsClient) {
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("p1")).ok());
+  auto consumed = stores_.grants->ConsumePushedRequest("p1", "app", kT0);
+  ASSERT_TRUE(consumed.ok()) << consumed.status();
+  EXPECT_EQ(*consumed, Pushed("p1"));
+  // RFC 9126 §4: a second use finds nothing.
+  EXPECT_EQ(
+      stores_.grants->ConsumePushedRequest("p1", "app", kT0).status().code(),
+      absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, PushedRequestOfAnotherClientIsNotFoundNotBurned) {
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("p1")).ok());
+  EXPECT_EQ(
+      stores_.grants->ConsumePushedRequest("p1", "other", kT0).status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_TRUE(stores_.grants->ConsumePushedRequest("p1", "app", kT0).ok());
+}
+
+TEST_P(StoreConformanceTest, ExpiredOrUnknownPushedRequestIsNotFound) {
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("p1")).ok());
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("p2")).ok());
+  const absl::Time expiry = Pushed("p1").expires_at;
+  // expires_at <= now: expired at the very microsecond.
+  EXPECT_EQ(
+      stores_.grants->ConsumePushedRequest("p1", "app", expiry).status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      stores_.grants->ConsumePushedRequest("nope", "app", kT0).status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_TRUE(
+      stores_.grants
+          ->ConsumePushedRequest("p2", "app", expiry - absl::Microseconds(1))
+          .ok());
+}
+
+TEST_P(StoreConformanceTest, DuplicatePushedRequestHashIsAlreadyExists) {
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("p1")).ok());
+  PushedRequestRecord other = Pushed("p1");
+  other.client_id = "impostor";
+  EXPECT_EQ(stores_.grants->CreatePushedRequest(other).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*stores_.grants->ConsumePushedRequest("p1", "app", kT0),
+            Pushed("p1"));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentConsumersOfAPushedRequestHaveOneWinner) {
+  // Replicas receiving the same request_uri at once: one of them proceeds.
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("p1")).ok());
+  constexpr int kThreads = 16;
+  absl::Barrier start(kThreads);
+  std::atomic<int> consumed{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.Block();
+      auto result = stores_.grants->ConsumePushedRequest("p1", "app", kT0);
+      if (result.ok()) {
+        ++consumed;
+      } else if (result.status().code() == absl::StatusCode::kNotFound) {
+        ++refused;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(consumed.load(), 1);
+  EXPECT_EQ(refused.load(), kThreads - 1);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST_P(StoreConformanceTest, ExpiredPushedRequestsArePurged) {
+  PushedRequestRecord old = Pushed("old");
+  old.expires_at = kT0;
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(old).ok());
+  ASSERT_TRUE(stores_.grants->CreatePushedRequest(Pushed("new")).ok());
+  EXPECT_EQ(*stores_.grants->PurgeExpiredPushedRequests(kT0), 0);  // Strictly.
+  EXPECT_EQ(*stores_.grants->PurgeExpiredPushedRequests(kT0 + absl::Seconds(1)),
+            1);
+  EXPECT_TRUE(
+      stores_.grants->ConsumePushedRequest("new", "app", kT0 + absl::Seconds(1))
+          .ok());
 }
 
 // --- Refresh tokens --------------------------------------------------------

@@ -14,8 +14,9 @@ PyJWT (python3-jwt) to verify access and ID tokens against the servers' JWKS. It
     servers, so every step also checks that the replicas share the state in the database;
   - the errors the issue lists, as gRPC code + google.rpc.ErrorInfo reason (and the
     ErrorInfo.metadata["redirect_uri"] rule of Authorize);
-  - races across both processes: 20 concurrent redemptions of one code, and 20 concurrent uses
-    of one refresh token, with the rows they leave checked with psql;
+  - races across both processes: 20 concurrent redemptions of one code, 20 concurrent uses
+    of one refresh token, and 20 concurrent Authorize calls with one pushed request's
+    request_uri (RFC 9126), with the rows they leave checked with psql;
   - that no password, client secret, PKCE verifier, code or token appears in either server's log
     (every line of which must be JSON) or in any database column;
   - issue 13: 29 parallel wrong passwords spread over both servers check only 5 (the counters
@@ -855,6 +856,39 @@ class RaceTest(FlowTestCase):
                          "the original: rotated_at set, revoked")
         self.assertEqual(by_hash.get(opaque_hash(replacement)), ["t", "t"],
                          "the replacement: rotated_at NULL, revoked")
+
+
+    def test_twenty_concurrent_uses_of_one_pushed_request(self):
+        # RFC 9126 §4: a request_uri pushed at A is used once, whichever replica sees it first.
+        verifier, challenge = pkce_pair()
+        credentials, metadata = world.web.credentials()
+        push = dict(response_type="code", redirect_uri=world.web.redirect_uri, scope=SCOPE,
+                    state="st-pushed", code_challenge=challenge, code_challenge_method="S256",
+                    nonce="n-" + secrets.token_urlsafe(12))
+        push.update(credentials)
+        pushed = self.a.tokens.PushAuthorization(token_pb2.PushAuthorizationRequest(**push),
+                                                 metadata=metadata, timeout=RPC_TIMEOUT)
+        remember("request_uri", pushed.request_uri)
+        self.assertTrue(pushed.request_uri.startswith("urn:ietf:params:oauth:request_uri:"))
+        self.assertEqual(pushed.expires_in, 60)
+        request = token_pb2.AuthorizeRequest(client_id=world.web.client_id,
+                                             request_uri=pushed.request_uri,
+                                             username=world.username, password=world.password)
+        stubs = self.racing_stubs()
+        results = race([lambda stub=stub: stub.Authorize(request, timeout=RPC_TIMEOUT)
+                        for stub in stubs])
+        successes, failures = self.tally(results)
+        for response in successes:
+            remember("authorization code", response.code)
+        self.assertEqual((len(successes), failures),
+                         (1, {"INVALID_ARGUMENT/invalid_request": RACERS - 1}))
+        self.assertEqual(successes[0].state, "st-pushed")  # The pushed parameters.
+        self.assertEqual(support.psql(
+            database_url, "SELECT count(*) FROM pushed_authorization_requests"
+            " WHERE request_uri_hash = %s" % sql_literal(opaque_hash(pushed.request_uri))),
+            [["0"]])
+        tokens = self.redeem(self.b, world.web, successes[0].code, verifier)
+        self.assertTrue(tokens.id_token)
 
 
 class GuessingTest(FlowTestCase):

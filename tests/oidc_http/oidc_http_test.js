@@ -193,6 +193,23 @@ async function startAuthorization(config, extra = {}) {
   return { url, verifier, state, nonce };
 }
 
+/**
+ * startAuthorization, but the parameters are pushed first (RFC 9126) with openid-client's
+ * buildAuthorizationUrlWithPAR: the URL holds client_id and request_uri only.
+ */
+async function startPushedAuthorization(config, extra = {}) {
+  const verifier = remember('code_verifier', client.randomPKCECodeVerifier());
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = await client.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: REDIRECT, scope: SCOPE, state, nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256', ...extra,
+  });
+  remember('request_uri', url.searchParams.get('request_uri'));
+  return { url, verifier, state, nonce };
+}
+
 /** GET the authorize URL and assert the login page: { page, form, fields }. */
 async function getLoginPage(url, jar) {
   const page = await request(url, { jar });
@@ -378,6 +395,9 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
   assert.deepEqual(m.subject_types_supported, ['public']);
   assert.equal(m.authorization_response_iss_parameter_supported, true);
   assert.deepEqual([...m.prompt_values_supported].sort(), ['login', 'none']);
+  // RFC 9126 §5: PAR offered, required only of clients registered so.
+  assert.equal(m.pushed_authorization_request_endpoint, `${issuer}/par`);
+  assert.equal(m.require_pushed_authorization_requests, false);
   // openid-client accepted the same document in makeWorld() (it checks `issuer` equality).
   assert.equal(configs.webBasic.serverMetadata().issuer, issuer);
 });
@@ -613,6 +633,91 @@ test('code flow + PKCE, public client (token_endpoint_auth_method none)', async 
   await client.tokenRevocation(config, refreshed.refresh_token);
   await rejectsWith(client.refreshTokenGrant(config, refreshed.refresh_token), 'invalid_grant', 400);
   await rejectsWith(client.tokenIntrospection(config, refreshed.access_token), 'invalid_client', 401);
+});
+
+// RFC 9126: openid-client pushes the request (client authentication as at /token), sends the
+// browser with client_id and request_uri only, the login form carries the pushed request on
+// (a new reference, not the parameters), and the code is exchanged with the pushed verifier.
+test('PAR (RFC 9126): openid-client pushes the request; login, code, tokens; request_uri single use', async () => {
+  for (const key of ['webBasic', 'webPost', 'spa']) {
+    const config = configs[key];
+    const auth = await startPushedAuthorization(config);
+    assert.deepEqual([...auth.url.searchParams.keys()].sort(), ['client_id', 'request_uri'], `${auth.url}`);
+    assert.match(auth.url.searchParams.get('request_uri'), /^urn:ietf:params:oauth:request_uri:[A-Za-z0-9_-]{43}$/);
+    const { fields } = await getLoginPage(auth.url, new CookieJar());
+    assert.equal(fields.state, undefined, 'the pushed parameters passed through the page');
+    assert.match(fields.request_uri ?? '', /^urn:ietf:params:oauth:request_uri:/);
+    assert.notEqual(fields.request_uri, auth.url.searchParams.get('request_uri'));
+    // The pushed request_uri was consumed by the page: a second GET is a 400 page.
+    assertNoRedirect(await request(auth.url), 400);
+    const jar = new CookieJar();
+    const again = await startPushedAuthorization(config);
+    const { callbackUrl } = await loginWithForm(again, users.alice, jar);
+    assertCodeRedirect(callbackUrl, again);
+    const tokens = await exchange(config, callbackUrl, again);
+    checkTokens(tokens, config, users.alice, { nonce: again.nonce });
+    assertNoRedirect(await request(again.url, { jar }), 400);
+    // With the session, a pushed request is answered with a code at once.
+    const sso = await startPushedAuthorization(config);
+    const r = await request(sso.url, { jar });
+    assert.equal(r.status, 302, show(r));
+    assertCodeRedirect(new URL(r.headers.get('location')), sso);
+  }
+});
+
+test('PAR: another client\'s, unknown or reused request_uri is a 400 page; push errors as at /token', async () => {
+  const auth = await startPushedAuthorization(configs.webBasic);
+  const stolen = new URL(auth.url);
+  stolen.searchParams.set('client_id', clients.webPost.id);
+  assertNoRedirect(await request(stolen), 400);
+  // Not burned by the other client's try (RFC 9126 §4: bound to its client).
+  await getLoginPage(auth.url, new CookieJar());
+  const unknown = new URL(auth.url);
+  unknown.searchParams.set('request_uri', 'urn:ietf:params:oauth:request_uri:unknown');
+  assertNoRedirect(await request(unknown), 400);
+  // Parameters beside client_id and request_uri are ignored (RFC 9126 §4).
+  const extra = await startPushedAuthorization(configs.webBasic);
+  const injected = new URL(extra.url);
+  injected.searchParams.set('redirect_uri', 'https://evil.example/cb');
+  injected.searchParams.set('state', 'injected');
+  const { callbackUrl } = await loginWithForm({ ...extra, url: injected }, users.alice);
+  assertCodeRedirect(callbackUrl, extra);
+  // Errors of the push itself: JSON, 401 invalid_client or 400 (RFC 9126 §2.3).
+  const wrongSecret = await client.discovery(new URL(server.issuer), clients.webBasic.id, 'wrong',
+    client.ClientSecretBasic(), insecure);
+  await rejectsWith(startPushedAuthorization(wrongSecret), 'invalid_client', 401);
+  await rejectsWith(startPushedAuthorization(configs.webBasic, { redirect_uri: 'https://evil.example/cb' }),
+    'invalid_request', 400);
+  await rejectsWith(startPushedAuthorization(configs.webBasic, { scope: 'openid orders.admin' }),
+    'invalid_scope', 400);
+  await rejectsWith(startPushedAuthorization(configs.webBasic, { code_challenge_method: 'plain' }),
+    'invalid_request', 400);
+  await rejectsWith(startPushedAuthorization(configs.webBasic, { request: 'eyJhbGciOiJub25lIn0.e30.' }),
+    'request_not_supported', 400);
+  const raw = await request(`${server.issuer}/par`, { method: 'POST', form: { client_id: clients.webPost.id,
+    client_secret: clients.webPost.secret, response_type: 'code', redirect_uri: REDIRECT,
+    request_uri: 'urn:ietf:params:oauth:request_uri:x' } });
+  assert.equal(raw.status, 400, show(raw));
+  assert.equal(raw.json?.error, 'invalid_request', show(raw));
+  assert.match(raw.headers.get('cache-control') ?? '', /no-store/, show(raw));
+});
+
+// RFC 9126 §6: a client registered with require_pushed_authorization_requests (idctl
+// --require-par) has its direct authorization requests refused with invalid_request.
+test('PAR required: a direct request is invalid_request at the redirect_uri; a pushed one works', async () => {
+  const created = idctl(args.idctl, server, ['clients', 'create', '--id', 'par-only', '--name', 'PAR only',
+    '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code', '--require-par']);
+  assert.equal(created.client.require_pushed_authorization_requests, true);
+  const secret = remember('par-only secret', created.client_secret);
+  const config = await client.discovery(new URL(server.issuer), 'par-only', secret,
+    client.ClientSecretPost(), insecure);
+  const direct = await startAuthorization(config);
+  assertErrorRedirect(await request(direct.url), 'invalid_request', direct.state);
+  const pushed = await startPushedAuthorization(config);
+  const { callbackUrl } = await loginWithForm(pushed, users.bob);
+  assertCodeRedirect(callbackUrl, pushed);
+  const tokens = await exchange(config, callbackUrl, pushed, { idTokenExpected: true });
+  assert.equal(tokens.claims().sub, users.bob.user_id);
 });
 
 // OIDC Core §5.4: each scope releases its claims from UserInfo; §5.3.2: absent ones are left out.

@@ -1,6 +1,6 @@
 // Test-only: the end-user flows wired on OAuthFixture (in-memory store, fake
 // clock) as identity-server wires them: users with a cheap but valid Argon2id
-// setting, the authorization endpoint, the code and refresh grants,
+// setting, the authorization endpoint (and PAR's), the code and refresh grants,
 // revocation, UserInfo and the token endpoint. Shared by the OAuth core's
 // tests and the HTTP front door's.
 #ifndef IDENTITY_SERVER_OAUTH_TESTING_USER_FLOWS_FIXTURE_H_
@@ -10,6 +10,7 @@
 
 #include "server/oauth/authorization.h"
 #include "server/oauth/authorization_code_grant.h"
+#include "server/oauth/pushed_authorization.h"
 #include "server/oauth/refresh_token_grant.h"
 #include "server/oauth/testing/oauth_fixture.h"
 #include "server/oauth/token_endpoint.h"
@@ -38,6 +39,7 @@ struct UserFlowsFixture {
               }),
         authorization(&f.store, &f.store, &users, &f.clock, SystemRandom(),
                       {kFixtureIssuer, false, absl::Seconds(60)}),
+        pushed(&f.authenticator, &authorization),
         minter(f.keys.get(),
                {kFixtureIssuer, kFixtureAudience, absl::Minutes(10),
                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
@@ -60,6 +62,7 @@ struct UserFlowsFixture {
   std::unique_ptr<LoginThrottle> throttle;
   UserAccounts users;
   AuthorizationEndpoint authorization;
+  PushedAuthorizationEndpoint pushed;  // RFC 9126: 60 s; a login form 10 min.
   UserTokenMinter minter;  // Refresh tokens: 24 h idle, 72 h absolute.
   UserGrantDeps deps;
   AuthorizationCodeGrant code_grant;
