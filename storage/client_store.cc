@@ -11,6 +11,7 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
          public_client == other.public_client &&
          pkce_optional == other.pkce_optional &&
          id_token_signed_response_alg == other.id_token_signed_response_alg &&
+         post_logout_redirect_uris == other.post_logout_redirect_uris &&
          created_at == other.created_at && updated_at == other.updated_at;
 }
 

@@ -39,6 +39,9 @@ struct ClientRecord {
   // Registration §2 id_token_signed_response_alg), "RS256", ...; empty for
   // the server's default.
   std::string id_token_signed_response_alg;
+  // Where RP-Initiated Logout 1.0 §3 may send the browser after logout
+  // (post_logout_redirect_uris): absolute URIs, matched exactly.
+  std::vector<std::string> post_logout_redirect_uris = {};
   absl::Time created_at;
   absl::Time updated_at;
 

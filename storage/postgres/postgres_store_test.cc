@@ -63,9 +63,9 @@ testing::Stores MakePostgresStores() {
   Exec(*store,
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
-       " sealed_secrets");
+       " sealed_secrets, login_sessions");
   return {store,       store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get()};
+          store.get(), store.get(), store.get(), store.get()};
 }
 
 }  // namespace
