@@ -118,6 +118,7 @@ absl::Status App::OpenStores() {
     users_store_ = store;
     grants_ = store;
     login_attempts_ = store;
+    session_store_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();
@@ -293,8 +294,12 @@ absl::Status App::BuildUserFlows() {
   AuthorizationOptions authorization_options;
   authorization_options.issuer = config_.issuer;
   authorization_options.allow_plain_pkce = config_.allow_plain_pkce;
+  // Browser login sessions (server-side; the cookie holds their secret).
+  login_sessions_.emplace(session_store_, clock_, SystemRandom());
+  end_session_.emplace(clients_, keys_.get(), config_.issuer,
+                       &*login_sessions_);
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
-                         authorization_options);
+                         authorization_options, &*login_sessions_);
   UserTokenOptions token_options;
   token_options.issuer = config_.issuer;
   token_options.audience = config_.audience;
@@ -310,6 +315,7 @@ absl::Status App::BuildUserFlows() {
   deps.users = users_store_;
   deps.revoker = &*grant_revoker_;
   deps.minter = &*minter_;
+  deps.sessions = &*login_sessions_;
   deps.clock = clock_;
   deps.random = SystemRandom();
   deps.events = &*oauth_metrics_;
@@ -453,6 +459,8 @@ absl::Status App::StartHttp() {
   cors_.emplace(clients_);
   oidc.cors = &*cors_;
   oidc.sessions = &*sessions_;
+  oidc.login_sessions = &*login_sessions_;
+  oidc.end_session = &*end_session_;
   oidc.clock = clock_;
   oidc.random = SystemRandom();
   oidc.allow_plain_pkce = config_.allow_plain_pkce;

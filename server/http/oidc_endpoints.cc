@@ -187,10 +187,11 @@ void SendPage(HttpResponse& response, int status, absl::string_view title,
 }
 
 void SendErrorPage(HttpResponse& response, int status,
-                   absl::string_view message) {
-  SendPage(
-      response, status, "Sign-in error",
-      absl::StrCat("<h1>Sign-in error</h1><p>", HtmlEscape(message), "</p>"));
+                   absl::string_view message,
+                   absl::string_view title = "Sign-in error") {
+  SendPage(response, status, title,
+           absl::StrCat("<h1>", HtmlEscape(title), "</h1><p>",
+                        HtmlEscape(message), "</p>"));
 }
 
 // The hidden fields that carry an authorization request through the form.
@@ -301,15 +302,33 @@ std::string LoginSource(const OidcEndpointsDeps& deps,
   return deps.proxies->SourceOf(request.remote_address, forwarded_for);
 }
 
-// The browser's session, if its cookie is this server's and unexpired.
-std::optional<ExistingLogin> SessionLogin(const OidcEndpointsDeps& deps,
-                                          const HttpRequest& request) {
+// The browser's login session: its cookie is this server's, and the store
+// holds it live (not ended, not expired). nullopt when there is none; the
+// store's errors (Unavailable) as they are.
+absl::StatusOr<std::optional<storage::SessionRecord>> CurrentSession(
+    const OidcEndpointsDeps& deps, const HttpRequest& request) {
   const auto cookies = ParseCookies(request.Header("cookie"));
   auto cookie = cookies.find(kSessionCookie);
   if (cookie == cookies.end()) return std::nullopt;
   auto session = deps.sessions->Decode(cookie->second, deps.clock->Now());
   if (!session.ok()) return std::nullopt;
-  return ExistingLogin{session->user_id, session->auth_time};
+  auto live = deps.login_sessions->Resolve(session->secret, session->user_id);
+  if (live.status().code() == absl::StatusCode::kUnauthenticated) {
+    return std::nullopt;
+  }
+  if (!live.ok()) return live.status();
+  return std::optional<storage::SessionRecord>(*std::move(live));
+}
+
+// The double-submit CSRF check of a page's form: the cookie set with the
+// form and the hidden field must both be there and equal.
+bool CsrfMatches(const HttpRequest& request, const Form& form) {
+  const auto cookies = ParseCookies(request.Header("cookie"));
+  auto cookie = cookies.find(kCsrfCookie);
+  const std::string field = Get(form, "csrf");
+  return cookie != cookies.end() && !field.empty() &&
+         cookie->second.size() == field.size() &&
+         CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) == 0;
 }
 
 // An authorization request (OIDC Core §3.1.2.1: GET with a query, or POST
@@ -320,8 +339,14 @@ void StartAuthorization(const OidcEndpointsDeps& deps,
                         HttpResponse& response) {
   auto validated = ValidateOrAnswer(deps, *params, response);
   if (!validated.has_value()) return;
-  auto decision =
-      deps.authorization->Decide(*validated, SessionLogin(deps, request));
+  auto session = CurrentSession(deps, request);
+  if (!session.ok()) return SendFailurePage(response, session.status());
+  std::optional<ExistingLogin> login;
+  if (session->has_value()) {
+    login = ExistingLogin{(*session)->user_id, (*session)->auth_time,
+                          (*session)->sid};
+  }
+  auto decision = deps.authorization->Decide(*validated, login);
   if (!decision.ok()) return SendFailurePage(response, decision.status());
   if (decision->action == AuthorizationDecision::Action::kRedirect) {
     return Redirect(response, decision->redirect_url);
@@ -378,14 +403,7 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
     StartAuthorization(deps, request, &*form, response);
     return;
   }
-  // Double-submit CSRF: the cookie set with the form and the hidden field
-  // must both be there and equal.
-  const auto cookies = ParseCookies(request.Header("cookie"));
-  auto cookie = cookies.find(kCsrfCookie);
-  const std::string field = Get(*form, "csrf");
-  if (cookie == cookies.end() || field.empty() ||
-      cookie->second.size() != field.size() ||
-      CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) != 0) {
+  if (!CsrfMatches(request, *form)) {
     SendErrorPage(response, 403,
                   "The sign-in form expired or did not come from this site. "
                   "Go back to the application and start again.");
@@ -395,18 +413,20 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (!validated.has_value()) return;
   auto signed_in = deps.authorization->SignIn(
       *validated, Get(*form, "username"), Get(*form, "password"),
-      LoginSource(deps, request));
+      LoginSource(deps, request), /*start_session=*/true);
   if (!signed_in.ok()) {
     return SendLoginFailure(deps, response, *validated, *form,
                             signed_in.status());
   }
-  Session session{signed_in->user.user_id, signed_in->auth_time,
-                  signed_in->auth_time + kSessionLifetime};
+  const storage::SessionRecord& record = signed_in->session->record;
+  Session session{signed_in->session->secret, record.user_id,
+                  record.auth_time, record.expires_at};
   response.AddHeader(
       "Set-Cookie",
       CookieHeader(deps, kSessionCookie, deps.sessions->Encode(session),
                    absl::StrCat("Path=/; SameSite=Lax; Max-Age=",
-                                absl::ToInt64Seconds(kSessionLifetime))));
+                                absl::ToInt64Seconds(record.expires_at -
+                                                     deps.clock->Now()))));
   // The CSRF token has served: forget it.
   response.AddHeader(
       "Set-Cookie",
@@ -524,6 +544,106 @@ void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   response.SetContent("", "text/plain; charset=utf-8");
 }
 
+// --- RP-Initiated Logout 1.0 -----------------------------------------------
+
+// The parameters a logout request carries through the confirmation form.
+constexpr const char* kLogoutCarried[] = {"id_token_hint", "client_id",
+                                          "post_logout_redirect_uri", "state"};
+
+// The markup of the logout confirmation (one function, for the page
+// templates to take over).
+std::string LogoutConfirmBody(absl::string_view hidden) {
+  return absl::StrCat(
+      "<h1>Sign out</h1><p>Do you want to sign out?</p>"
+      "<form method=\"post\" action=\"/end_session\">",
+      hidden, "<button type=\"submit\">Sign out</button></form>");
+}
+
+// The markup of the page shown after a logout with nowhere to go back to.
+std::string SignedOutBody() {
+  return "<h1>Signed out</h1><p>You are signed out. You may close this "
+         "window.</p>";
+}
+
+void SendLogoutConfirmation(const OidcEndpointsDeps& deps,
+                            HttpResponse& response, const Form& params) {
+  const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+  std::string hidden;
+  for (const char* name : kLogoutCarried) {
+    absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"", name,
+                    "\" value=\"", HtmlEscape(Get(params, name)), "\">");
+  }
+  absl::StrAppend(&hidden, "<input type=\"hidden\" name=\"csrf\" value=\"",
+                  HtmlEscape(csrf), "\">");
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kCsrfCookie, csrf,
+                                  "Path=/end_session; SameSite=Strict"));
+  SendPage(response, 200, "Sign out", LogoutConfirmBody(hidden));
+}
+
+// Ends `session` (if any), clears the cookie, and goes where the plan says.
+void FinishLogout(const OidcEndpointsDeps& deps, const EndSessionPlan& plan,
+                  const std::optional<storage::SessionRecord>& session,
+                  HttpResponse& response) {
+  if (session.has_value()) {
+    if (absl::Status ended = deps.end_session->End(*session); !ended.ok()) {
+      return SendErrorPage(response, HttpErrorOf(ended).status,
+                           "The service is unavailable; try again.",
+                           "Sign-out error");
+    }
+  }
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kSessionCookie, "",
+                                  "Path=/; SameSite=Lax; Max-Age=0"));
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kCsrfCookie, "",
+                                  "Path=/end_session; SameSite=Strict; "
+                                  "Max-Age=0"));
+  if (!plan.redirect_url.empty()) return Redirect(response, plan.redirect_url);
+  SendPage(response, 200, "Signed out", SignedOutBody());
+}
+
+// GET or POST /end_session (RP-Initiated Logout 1.0 §2): a logout request,
+// or (POST with csrf) the user's confirmation of one.
+void EndSessionRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                     HttpResponse& response) {
+  auto params = request.method == "POST" ? PostForm(request)
+                                         : ParseFormUrlEncoded(request.query);
+  if (!params.ok()) {
+    return SendErrorPage(response, 400, params.status().message(),
+                         "Sign-out error");
+  }
+  const bool confirmed = request.method == "POST" && params->count("csrf") > 0;
+  if (confirmed && !CsrfMatches(request, *params)) {
+    return SendErrorPage(response, 403,
+                         "The sign-out form expired or did not come from "
+                         "this site. Go back to the application and start "
+                         "again.",
+                         "Sign-out error");
+  }
+  auto plan = deps.end_session->Validate(
+      {Get(*params, "id_token_hint"), Get(*params, "client_id"),
+       Get(*params, "post_logout_redirect_uri"), Get(*params, "state")});
+  if (!plan.ok()) {
+    const HttpError error = HttpErrorOf(plan.status());
+    return SendErrorPage(response, error.status,
+                         error.status >= 500
+                             ? "The service is unavailable; try again."
+                             : error.description,
+                         "Sign-out error");
+  }
+  auto session = CurrentSession(deps, request);
+  if (!session.ok()) {
+    return SendErrorPage(response, 503,
+                         "The service is unavailable; try again.",
+                         "Sign-out error");
+  }
+  if (!confirmed && deps.end_session->NeedsConfirmation(*plan, *session)) {
+    return SendLogoutConfirmation(deps, response, *params);
+  }
+  FinishLogout(deps, *plan, *session, response);
+}
+
 }  // namespace
 
 std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
@@ -550,6 +670,7 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"jwks_uri", base + "/jwks"},
       {"introspection_endpoint", base + "/introspect"},
       {"revocation_endpoint", base + "/revoke"},
+      {"end_session_endpoint", base + "/end_session"},
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query"}},
       {"grant_types_supported",
@@ -618,6 +739,12 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                 [deps](const HttpRequest& request, HttpResponse& response) {
                   RevokeRoute(*deps, request, response);
                 });
+  for (const char* method : {"GET", "POST"}) {
+    server.Handle(method, "/end_session",
+                  [deps](const HttpRequest& request, HttpResponse& response) {
+                    EndSessionRoute(*deps, request, response);
+                  });
+  }
   // CORS preflights; /introspect gets none: a browser app is a public
   // client, and introspection is for confidential ones.
   for (const char* path : {"/token", "/revoke"}) {
