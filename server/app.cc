@@ -64,7 +64,7 @@ std::optional<StartFailure> App::Start() {
   // Key maintenance: rotation on schedule, and bounded staleness for
   // replicas; the purge of expired grants.
   maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
-                       &*key_metrics_);
+                       &*key_metrics_, session_store_);
   maintenance_->Start(config_.key_refresh_interval);
   return std::nullopt;
 }
@@ -341,7 +341,7 @@ absl::Status App::BuildGrpcServices() {
                                            &*proxies_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
-  admin_service_.emplace(&*registry_, &*users_);
+  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_);
   // Decisions of the authorizer (refusals never reach the interceptors):
   // counted, and refusals logged.
   auto authorizer = MakeServerAuthorizer(

@@ -44,6 +44,9 @@ struct ClientSpec {
   // never among them); "" for the server's default. Unset: "" on create,
   // unchanged on update.
   std::optional<std::string> id_token_signed_response_alg = std::nullopt;
+  // RP-Initiated Logout 1.0 §3: the same rules as redirect_uris, at most 20;
+  // may be empty. Duplicates are dropped. Replaced on update.
+  std::vector<std::string> post_logout_redirect_uris = {};
 };
 
 struct CreatedClient {

@@ -63,11 +63,13 @@ absl::StatusOr<bool> LoginSessions::IsLive(absl::string_view sid) const {
 
 absl::StatusOr<std::vector<storage::SessionRecord>> LoginSessions::List(
     absl::string_view user_id) const {
+  if (user_id.empty()) return absl::InvalidArgumentError("user_id is required");
   return store_->ListUserSessions(user_id, StoredNow(clock_));
 }
 
 absl::StatusOr<storage::SessionRecord> LoginSessions::End(
     absl::string_view sid) const {
+  if (sid.empty()) return absl::InvalidArgumentError("sid is required");
   auto ended = store_->EndSession(sid, StoredNow(clock_));
   if (!ended.ok()) return ended.status();
   Ended(*ended);
@@ -76,6 +78,7 @@ absl::StatusOr<storage::SessionRecord> LoginSessions::End(
 
 absl::StatusOr<int64_t> LoginSessions::EndUserSessions(
     absl::string_view user_id) const {
+  if (user_id.empty()) return absl::InvalidArgumentError("user_id is required");
   auto ended = store_->EndUserSessions(user_id, StoredNow(clock_));
   if (!ended.ok()) return ended.status();
   for (const storage::SessionRecord& session : *ended) Ended(session);
