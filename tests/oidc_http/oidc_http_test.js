@@ -6,7 +6,9 @@
 //     validation, UserInfo, refresh, introspection (RFC 7662), revocation (RFC 7009), the
 //     client_credentials grant; client_secret_basic, client_secret_post and a public client;
 //   - Debian's Chromium driven by playwright-core: a person's login on the HTML page, the
-//     redirect to a loopback redirect_uri served here, single sign-on with the session cookie;
+//     redirect to a loopback redirect_uri served here, single sign-on with the session cookie,
+//     RP-Initiated Logout with id_token_hint back to a registered post_logout_redirect_uri, and
+//     refresh tokens that end with the session unless offline_access was granted;
 //   - jose (panva's JOSE library) verifying ID and access tokens of each signing algorithm against
 //     /jwks on its own: RS256 ID tokens by default (OIDC Core §15.1), ES256 access tokens, and
 //     ES256 ID tokens for a client registered with id_token_signed_response_alg ES256;
@@ -1206,21 +1208,6 @@ test('security headers on every response of the OIDC endpoints', async () => {
   assert.deepEqual(problems, []);
 });
 
-test('no password, secret, code, token or session cookie appears in the server log', async () => {
-  const log = server.log();
-  assert.ok(log.length > 0, 'empty server log');
-  const leaks = [...seen].filter(([, value]) => value.length >= 8 && log.includes(value))
-    .map(([label]) => label);
-  assert.deepEqual(leaks, []);
-});
-
-test('identity-server exits 0 on SIGTERM', async () => {
-  const result = await server.stop();
-  assert.deepEqual(result, { code: 0, signal: null });
-});
-
-// --- main ------------------------------------------------------------------------------------
-
 // --- sessions and RP-Initiated Logout in Chromium ------------------------------------------------
 
 test('browser: logout with id_token_hint ends the session; only the offline_access refresh token lives on', async () => {
@@ -1259,8 +1246,9 @@ test('browser: logout with id_token_hint ends the session; only the offline_acce
     const offline = await exchange(offlineConfig, new URL(page.url()), offlineAuth);
     assert.equal(offline.scope, 'openid offline_access');
     assert.equal(offline.claims().sid, sid);
+    // Earlier tests' logins of bob are sessions of their own.
     const listed = idctl(args.idctl, server, ['sessions', 'list', users.bob.user_id]);
-    assert.deepEqual(listed.sessions.map((s) => s.sid), [sid]);
+    assert.ok(listed.sessions.some((s) => s.sid === sid), JSON.stringify(listed));
 
     // RP-Initiated Logout with the ID token as hint: no question asked, back to the client.
     const logout = new URL(`${server.issuer}/end_session`);
@@ -1273,7 +1261,8 @@ test('browser: logout with id_token_hint ends the session; only the offline_acce
     assert.ok(callback.hits.some((h) => h.startsWith('/bye?state=bye-state')), 'the logout redirect was not loaded');
     const cookies = await context.cookies(server.issuer);
     assert.equal(cookies.find((c) => c.name === 'identity_session'), undefined, 'the session cookie stays');
-    assert.deepEqual(idctl(args.idctl, server, ['sessions', 'list', users.bob.user_id]).sessions ?? [], []);
+    const left = idctl(args.idctl, server, ['sessions', 'list', users.bob.user_id]).sessions ?? [];
+    assert.ok(!left.some((s) => s.sid === sid), `session ${sid} still listed`);
 
     // The refresh token granted without offline_access ended with the session; the other lives.
     await rejectsWith(client.refreshTokenGrant(logoutConfig, online.refresh_token), 'invalid_grant', 400);
@@ -1295,7 +1284,7 @@ test('logout: a post_logout_redirect_uri not registered is an error page, never 
   assertNoRedirect(r, 400);
 });
 
-test('idctl sessions end --sid ends a session: the cookie no longer answers prompt=none', async () => {
+test('idctl sessions end --user ends the user\'s sessions: the cookie no longer answers prompt=none', async () => {
   const auth = await startAuthorization(configs.webBasic);
   const { jar } = await loginWithForm(auth, users.alice);
   const listed = idctl(args.idctl, server, ['sessions', 'list', users.alice.user_id]);
@@ -1308,6 +1297,21 @@ test('idctl sessions end --sid ends a session: the cookie no longer answers prom
   const none = await startAuthorization(configs.webBasic, { prompt: 'none' });
   assertErrorRedirect(await request(none.url, { jar }), 'login_required', none.state);
 });
+
+test('no password, secret, code, token or session cookie appears in the server log', async () => {
+  const log = server.log();
+  assert.ok(log.length > 0, 'empty server log');
+  const leaks = [...seen].filter(([, value]) => value.length >= 8 && log.includes(value))
+    .map(([label]) => label);
+  assert.deepEqual(leaks, []);
+});
+
+test('identity-server exits 0 on SIGTERM', async () => {
+  const result = await server.stop();
+  assert.deepEqual(result, { code: 0, signal: null });
+});
+
+// --- main ------------------------------------------------------------------------------------
 
 async function main() {
   checkInstalledPackages();
