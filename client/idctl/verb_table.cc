@@ -260,9 +260,8 @@ std::vector<Verb> KeyAdminVerbs() {
 
 std::vector<Verb> BuildTable() {
   std::vector<Verb> table;
-  for (auto part :
-       {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs, UserVerbs,
-        SessionVerbs}) {
+  for (auto part : {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs,
+                    UserVerbs, SessionVerbs}) {
     for (Verb& verb : part()) table.push_back(std::move(verb));
   }
   return table;

@@ -279,9 +279,9 @@ grpc::Status AdminServiceImpl::ListSessions(
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::EndSession(
-    grpc::ServerContext*, const v1::EndSessionRequest* request,
-    v1::EndSessionResponse* response) {
+grpc::Status AdminServiceImpl::EndSession(grpc::ServerContext*,
+                                          const v1::EndSessionRequest* request,
+                                          v1::EndSessionResponse* response) {
   auto ended = sessions_->End(request->sid());
   if (!ended.ok()) return ToGrpcStatus(ended.status());
   ToProto(*ended, response->mutable_session());

@@ -79,8 +79,7 @@ class AdminServiceTest : public ::testing::Test {
                            &fixture_.clock,
                            SystemRandom(),
                            {"ES256"}};
-  AdminServiceImpl admin_service_{&registry_, &flows_.users,
-                                  &flows_.sessions};
+  AdminServiceImpl admin_service_{&registry_, &flows_.users, &flows_.sessions};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
@@ -175,26 +174,25 @@ TEST_F(AdminServiceTest, ListsAndEndsLoginSessions) {
   ASSERT_TRUE(
       admin_->EndSession(Context(admin_token_).get(), end, &ended).ok());
   EXPECT_EQ(ended.session().sid(), first->record.sid);
-  EXPECT_EQ(admin_->EndSession(Context(admin_token_).get(), end, &ended)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      admin_->EndSession(Context(admin_token_).get(), end, &ended).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   end.set_sid("no-such-session");
-  EXPECT_EQ(admin_->EndSession(Context(admin_token_).get(), end, &ended)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      admin_->EndSession(Context(admin_token_).get(), end, &ended).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   end.set_sid("");
-  EXPECT_EQ(admin_->EndSession(Context(admin_token_).get(), end, &ended)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      admin_->EndSession(Context(admin_token_).get(), end, &ended).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_FALSE(
       flows_.sessions.Resolve(first->secret, "user-1").ok());  // Ended.
 
   v1::EndUserSessionsRequest end_all;
   end_all.set_user_id("user-1");
   v1::EndUserSessionsResponse all;
-  ASSERT_TRUE(admin_->EndUserSessions(Context(admin_token_).get(), end_all,
-                                      &all)
-                  .ok());
+  ASSERT_TRUE(
+      admin_->EndUserSessions(Context(admin_token_).get(), end_all, &all).ok());
   EXPECT_EQ(all.ended(), 1);
   EXPECT_TRUE(flows_.sessions.Resolve(other->secret, "user-2").ok());
   // Without an admin token: refused before the handler.

@@ -419,8 +419,8 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
                             signed_in.status());
   }
   const storage::SessionRecord& record = signed_in->session->record;
-  Session session{signed_in->session->secret, record.user_id,
-                  record.auth_time, record.expires_at};
+  Session session{signed_in->session->secret, record.user_id, record.auth_time,
+                  record.expires_at};
   response.AddHeader(
       "Set-Cookie",
       CookieHeader(deps, kSessionCookie, deps.sessions->Encode(session),

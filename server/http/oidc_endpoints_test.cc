@@ -827,8 +827,8 @@ TEST_F(OidcEndpointsTest, EndSessionRefusesWhatItCannotTrustWithAnErrorPage) {
   const auto [tokens, cookie] = LogInForTokens();
   const std::string hint = tokens["id_token"];
   std::string tampered = hint;
-  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B'
-                                                                      : 'A';
+  tampered[tampered.size() - 5] =
+      tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
   const std::string access_token = tokens["access_token"];
   for (const std::string& query : std::vector<std::string>{
            "client_id=web&post_logout_redirect_uri=" +
@@ -856,10 +856,11 @@ TEST_F(OidcEndpointsTest, EndSessionRefusesWhatItCannotTrustWithAnErrorPage) {
 TEST_F(OidcEndpointsTest, EndSessionWithoutAHintAsksTheUserFirst) {
   UpdateWeb({kBye});
   const auto [tokens, cookie] = LogInForTokens();
-  const Response page = GetPath("/end_session?client_id=web&state=x&"
-                                "post_logout_redirect_uri=" +
-                                    FormEncode(kBye),
-                                cookie);
+  const Response page = GetPath(
+      "/end_session?client_id=web&state=x&"
+      "post_logout_redirect_uri=" +
+          FormEncode(kBye),
+      cookie);
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_NE(page.body.find("<form method=\"post\" action=\"/end_session\">"),
             std::string::npos);
@@ -868,16 +869,17 @@ TEST_F(OidcEndpointsTest, EndSessionWithoutAHintAsksTheUserFirst) {
   EXPECT_EQ(HiddenValue(page.body, "state"), "x");
   // Not ended yet.
   EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), cookie).status, 302);
-  const std::string form = "client_id=web&state=x&post_logout_redirect_uri=" +
-                           FormEncode(kBye) + "&csrf=" + csrf;
+  const std::string form =
+      "client_id=web&state=x&post_logout_redirect_uri=" + FormEncode(kBye) +
+      "&csrf=" + csrf;
   // Without the CSRF cookie (another site's form): refused.
   const Response forged =
       Post("/end_session", form, "Cookie: " + cookie + "\r\n");
   EXPECT_EQ(forged.status, 403);
   EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), cookie).status, 302);
-  const Response confirmed = Post(
-      "/end_session", form,
-      "Cookie: " + cookie + "; identity_csrf=" + csrf + "\r\n");
+  const Response confirmed =
+      Post("/end_session", form,
+           "Cookie: " + cookie + "; identity_csrf=" + csrf + "\r\n");
   ASSERT_EQ(confirmed.status, 302) << confirmed.body;
   EXPECT_EQ(confirmed.Header("location"), std::string(kBye) + "?state=x");
   EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 200);
@@ -900,8 +902,7 @@ TEST_F(OidcEndpointsTest, EndSessionAsksWhenTheHintIsAnotherUsers) {
 }
 
 TEST_F(OidcEndpointsTest, DiscoveryAdvertisesTheEndSessionEndpoint) {
-  const jwt::Json doc =
-      TokenJson(GetPath("/.well-known/openid-configuration"));
+  const jwt::Json doc = TokenJson(GetPath("/.well-known/openid-configuration"));
   EXPECT_EQ(doc["end_session_endpoint"], "https://id.example/end_session");
 }
 

@@ -25,10 +25,10 @@ std::string SessionCodec::Mac(absl::string_view payload) const {
 std::string SessionCodec::Encode(const Session& session) const {
   // "v2|secret|user_id|auth_time|expires_at": secrets and user ids are
   // base64url, no '|'. (v1 cookies, without a secret, are refused.)
-  const std::string payload = jwt::Base64UrlEncode(absl::StrCat(
-      "v2|", session.secret, "|", session.user_id, "|",
-      absl::ToUnixSeconds(session.auth_time), "|",
-      absl::ToUnixSeconds(session.expires_at)));
+  const std::string payload = jwt::Base64UrlEncode(
+      absl::StrCat("v2|", session.secret, "|", session.user_id, "|",
+                   absl::ToUnixSeconds(session.auth_time), "|",
+                   absl::ToUnixSeconds(session.expires_at)));
   return absl::StrCat(payload, ".", jwt::Base64UrlEncode(Mac(payload)));
 }
 

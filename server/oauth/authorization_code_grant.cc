@@ -147,8 +147,7 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   claims.sid = code->sid;
   // A code of a session that ended since (logout within the code's
   // lifetime) yields nothing unless offline access was granted.
-  if (absl::Status s = SessionOutlived(d_, code->sid, claims.scopes);
-      !s.ok()) {
+  if (absl::Status s = SessionOutlived(d_, code->sid, claims.scopes); !s.ok()) {
     return s;
   }
   // The refresh token goes in before the redemption: a concurrent second

@@ -302,8 +302,7 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);
   client->redirect_uris = std::move(spec.redirect_uris);
-  client->post_logout_redirect_uris =
-      std::move(spec.post_logout_redirect_uris);
+  client->post_logout_redirect_uris = std::move(spec.post_logout_redirect_uris);
   client->grant_types = std::move(spec.grant_types);
   client->updated_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   if (absl::Status s = store_->UpdateClient(*client); !s.ok()) return s;

@@ -38,8 +38,8 @@ absl::Status EndSessionEndpoint::CheckHint(
       absl::AsciiStrToLower(*jws->header().typ) != "jwt") {
     return invalid;
   }
-  auto key = jwt::VerifyJws(*jws, *keys_->snapshot()->jwks,
-                            ServerSigningAlgorithms());
+  auto key =
+      jwt::VerifyJws(*jws, *keys_->snapshot()->jwks, ServerSigningAlgorithms());
   if (!key.ok()) return invalid;
   auto claims = jwt::Claims::Parse(jws->payload());
   // RP-Initiated Logout §2: the hint's expiry does not matter; its issuer,
@@ -82,8 +82,7 @@ absl::StatusOr<EndSessionPlan> EndSessionEndpoint::Validate(
   }
   if (request.post_logout_redirect_uri.empty()) return plan;
   if (plan.client_id.empty() || !IsValidClientId(plan.client_id)) {
-    return Refused(
-        "post_logout_redirect_uri needs client_id or id_token_hint");
+    return Refused("post_logout_redirect_uri needs client_id or id_token_hint");
   }
   auto client = clients_->GetClient(plan.client_id);
   if (client.status().code() == absl::StatusCode::kNotFound) {
@@ -99,8 +98,7 @@ absl::StatusOr<EndSessionPlan> EndSessionEndpoint::Validate(
   if (request.state.size() > kMaxState) return Refused("state is too long");
   std::vector<std::pair<std::string, std::string>> parameters;
   if (!request.state.empty()) parameters.emplace_back("state", request.state);
-  plan.redirect_url =
-      AppendQuery(request.post_logout_redirect_uri, parameters);
+  plan.redirect_url = AppendQuery(request.post_logout_redirect_uri, parameters);
   return plan;
 }
 

@@ -46,8 +46,8 @@ absl::StatusOr<storage::SessionRecord> LoginSessions::Resolve(
   // The cookie's user must be the session's (both come from the server; a
   // mismatch means a cookie put together from two sessions).
   if (session->user_id.size() != user_id.size() ||
-      CRYPTO_memcmp(session->user_id.data(), user_id.data(),
-                    user_id.size()) != 0 ||
+      CRYPTO_memcmp(session->user_id.data(), user_id.data(), user_id.size()) !=
+          0 ||
       !session->LiveAt(clock_->Now())) {
     return refused;
   }

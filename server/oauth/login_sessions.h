@@ -65,9 +65,8 @@ class LoginSessions {
   // The live session whose cookie holds `secret` for `user_id`.
   // Unauthenticated when unknown, ended, expired or another user's (never
   // says which); the store's errors (Unavailable) as they are.
-  absl::StatusOr<storage::SessionRecord> Resolve(absl::string_view secret,
-                                                 absl::string_view user_id)
-      const;
+  absl::StatusOr<storage::SessionRecord> Resolve(
+      absl::string_view secret, absl::string_view user_id) const;
 
   // Whether the session `sid` is live now (false when unknown). Errors: the
   // store's.

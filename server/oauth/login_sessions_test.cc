@@ -73,9 +73,8 @@ class LoginSessionsTest : public ::testing::Test {
   std::pair<IssuedToken, SignedIn> SignInAndExchange(
       const std::string& client = "web",
       const std::string& scope = "openid orders.read") {
-    auto signed_in =
-        u_.authorization.SignIn(Validated(client, scope), "alice",
-                                "correct horse", "10.0.0.1", true);
+    auto signed_in = u_.authorization.SignIn(Validated(client, scope), "alice",
+                                             "correct horse", "10.0.0.1", true);
     EXPECT_TRUE(signed_in.ok()) << signed_in.status();
     TokenRequestFields request;
     request.grant_type = "authorization_code";
@@ -114,7 +113,7 @@ class LoginSessionsTest : public ::testing::Test {
 TEST_F(LoginSessionsTest, StartStoresTheSecretsHashOnly) {
   auto started = u_.sessions.Start(alice_.user_id, f_.clock.Now());
   ASSERT_TRUE(started.ok()) << started.status();
-  EXPECT_EQ(started->secret.size(), 43u);  // 256 bits, base64url.
+  EXPECT_EQ(started->secret.size(), 43u);      // 256 bits, base64url.
   EXPECT_EQ(started->record.sid.size(), 22u);  // 128 bits.
   auto stored = f_.store.GetSession(started->record.sid);
   ASSERT_TRUE(stored.ok());
@@ -176,14 +175,13 @@ TEST_F(LoginSessionsTest, CodesRefreshTokensAndIdTokensRecordTheSid) {
   EXPECT_EQ(refresh->sid, sid);
   // The gRPC face has no sessions: its codes record none, its ID tokens
   // carry no sid.
-  auto grpc_code = u_.authorization.Authorize(
-      {"code", "web", kRedirect, "openid", "", S256Challenge(kVerifier),
-       "S256", ""},
-      "alice", "correct horse", "10.0.0.1");
+  auto grpc_code =
+      u_.authorization.Authorize({"code", "web", kRedirect, "openid", "",
+                                  S256Challenge(kVerifier), "S256", ""},
+                                 "alice", "correct horse", "10.0.0.1");
   ASSERT_TRUE(grpc_code.ok()) << grpc_code.status();
   EXPECT_EQ(
-      f_.store.GetAuthorizationCode(HashOpaqueToken(grpc_code->code))->sid,
-      "");
+      f_.store.GetAuthorizationCode(HashOpaqueToken(grpc_code->code))->sid, "");
 }
 
 // OIDC Core §11: without offline_access a refresh token ends with its
@@ -195,8 +193,7 @@ TEST_F(LoginSessionsTest, RefreshAfterTheSessionEndedIsInvalidGrant) {
   ASSERT_TRUE(u_.sessions.End(signed_in.session->record.sid).ok());
   auto refused = Refresh(first->refresh_token);
   EXPECT_EQ(OAuthErrorOf(refused.status()), OAuthError::kInvalidGrant);
-  auto family =
-      f_.store.GetRefreshToken(HashOpaqueToken(first->refresh_token));
+  auto family = f_.store.GetRefreshToken(HashOpaqueToken(first->refresh_token));
   ASSERT_TRUE(family.ok());
   EXPECT_TRUE(family->revoked);
 }
@@ -246,18 +243,17 @@ TEST_F(LoginSessionsTest, OfflineAccessIsIgnoredForClientsWithoutIt) {
 TEST_F(LoginSessionsTest, AHintMayHaveExpiredButMustBeThisServersIdToken) {
   auto [issued, signed_in] = SignInAndExchange();
   f_.clock.Advance(absl::Hours(2));
-  auto plan = u_.end_session.Validate(
-      {issued.id_token, "", kBye, "st"});
+  auto plan = u_.end_session.Validate({issued.id_token, "", kBye, "st"});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->client_id, "web");
   EXPECT_EQ(plan->hint_sub, alice_.user_id);
   EXPECT_EQ(plan->hint_sid, signed_in.session->record.sid);
   EXPECT_EQ(plan->redirect_url, std::string(kBye) + "?state=st");
   // An access token of this server is no ID token.
-  EXPECT_EQ(OAuthErrorOf(
-                u_.end_session.Validate({issued.access_token, "", "", ""})
-                    .status()),
-            OAuthError::kInvalidRequest);
+  EXPECT_EQ(
+      OAuthErrorOf(
+          u_.end_session.Validate({issued.access_token, "", "", ""}).status()),
+      OAuthError::kInvalidRequest);
   // Another issuer's token, signed with this server's key.
   jwt::Claims claims = ClaimsOf(issued.id_token);
   claims.iss = "https://other.example";
@@ -301,10 +297,10 @@ TEST_F(LoginSessionsTest, OnlyAHintForTheSessionsUserSkipsConfirmation) {
   other = session;
   other.user_id = "bob";
   EXPECT_TRUE(u_.end_session.NeedsConfirmation(*with_hint, other));
-  EXPECT_EQ(OAuthErrorOf(
-                u_.end_session.Validate({issued.id_token, "offline", "", ""})
-                    .status()),
-            OAuthError::kInvalidRequest);
+  EXPECT_EQ(
+      OAuthErrorOf(u_.end_session.Validate({issued.id_token, "offline", "", ""})
+                       .status()),
+      OAuthError::kInvalidRequest);
 }
 
 }  // namespace

@@ -29,11 +29,9 @@ struct PurgeCounts {
 };
 
 // Errors: the stores'; what was purged before a failure stays purged.
-absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
-                                         storage::GrantStore* grants,
-                                         absl::Time now,
-                                         storage::SessionStore* sessions =
-                                             nullptr);
+absl::StatusOr<PurgeCounts> PurgeExpired(
+    storage::RevocationStore* revocations, storage::GrantStore* grants,
+    absl::Time now, storage::SessionStore* sessions = nullptr);
 
 }  // namespace identity::server
 

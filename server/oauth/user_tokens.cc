@@ -118,10 +118,9 @@ absl::StatusOr<IssuedToken> UserTokenMinter::Issue(
   issued.expires_in = absl::ToInt64Seconds(options_.access_token_lifetime);
   issued.scope = absl::StrJoin(claims.scopes, " ");
   if (HasScope(claims.scopes, "openid")) {
-    auto id =
-        IdToken(user, claims.client_id, claims.scopes, claims.auth_time, nonce,
-                issued.access_token, claims.now, claims.id_token_alg,
-                claims.sid);
+    auto id = IdToken(user, claims.client_id, claims.scopes, claims.auth_time,
+                      nonce, issued.access_token, claims.now,
+                      claims.id_token_alg, claims.sid);
     if (!id.ok()) return id.status();
     issued.id_token = *std::move(id);
   }

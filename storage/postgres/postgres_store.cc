@@ -229,15 +229,16 @@ void PrepareUsers(pqxx::connection& c) {
 
 // Authorization codes.
 void PrepareAuthorizationCodes(pqxx::connection& c) {
-  c.prepare("create_authorization_code",
-            "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
-            " user_id, redirect_uri, scope, nonce, code_challenge,"
-            " code_challenge_method, auth_time, expires_at, redeemed_at,"
-            " access_token_jti, access_token_expires_at, sid) VALUES ($1, $2,"
-            " $3, $4, $5, $6, $7, $8, $9, to_timestamp($10::bigint / 1000000.0),"
-            " to_timestamp($11::bigint / 1000000.0),"
-            " to_timestamp($12::bigint / 1000000.0), $13,"
-            " to_timestamp($14::bigint / 1000000.0), $15)");
+  c.prepare(
+      "create_authorization_code",
+      "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
+      " user_id, redirect_uri, scope, nonce, code_challenge,"
+      " code_challenge_method, auth_time, expires_at, redeemed_at,"
+      " access_token_jti, access_token_expires_at, sid) VALUES ($1, $2,"
+      " $3, $4, $5, $6, $7, $8, $9, to_timestamp($10::bigint / 1000000.0),"
+      " to_timestamp($11::bigint / 1000000.0),"
+      " to_timestamp($12::bigint / 1000000.0), $13,"
+      " to_timestamp($14::bigint / 1000000.0), $15)");
   c.prepare("get_authorization_code",
             std::string("SELECT ") + kCodeColumns +
                 " FROM authorization_codes WHERE code_hash = $1");
@@ -529,16 +530,15 @@ const char* OptionalMicros(const std::optional<absl::Time>& time,
 void InsertRefreshToken(pqxx::transaction_base& txn,
                         const RefreshTokenRecord& token) {
   std::string rotated_at;
-  txn.exec_prepared("create_refresh_token", token.token_hash, token.family_id,
-                    token.client_id, token.user_id, token.scope,
-                    absl::ToUnixMicros(token.auth_time),
-                    absl::ToUnixMicros(token.created_at),
-                    absl::ToUnixMicros(token.idle_expires_at),
-                    absl::ToUnixMicros(token.absolute_expires_at),
-                    OptionalMicros(token.rotated_at, rotated_at), token.revoked,
-                    token.access_token_jti,
-                    absl::ToUnixMicros(token.access_token_expires_at),
-                    token.sid);
+  txn.exec_prepared(
+      "create_refresh_token", token.token_hash, token.family_id,
+      token.client_id, token.user_id, token.scope,
+      absl::ToUnixMicros(token.auth_time), absl::ToUnixMicros(token.created_at),
+      absl::ToUnixMicros(token.idle_expires_at),
+      absl::ToUnixMicros(token.absolute_expires_at),
+      OptionalMicros(token.rotated_at, rotated_at), token.revoked,
+      token.access_token_jti, absl::ToUnixMicros(token.access_token_expires_at),
+      token.sid);
 }
 
 SigningKeyRecord KeyFromRow(const pqxx::row& row) {
@@ -720,15 +720,14 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
   absl::Status status =
       WithConnection(*pool_, "update_client", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        affected = txn.exec_prepared("update_client", client.client_id,
-                                     client.name, Scopes(client),
-                                     absl::ToUnixMicros(client.updated_at),
-                                     RedirectUris(client), GrantTypes(client),
-                                     client.pkce_optional,
-                                     client.id_token_signed_response_alg,
-                                     absl::StrJoin(
-                                         client.post_logout_redirect_uris, " "))
-                       .affected_rows();
+        affected =
+            txn.exec_prepared(
+                   "update_client", client.client_id, client.name,
+                   Scopes(client), absl::ToUnixMicros(client.updated_at),
+                   RedirectUris(client), GrantTypes(client),
+                   client.pkce_optional, client.id_token_signed_response_alg,
+                   absl::StrJoin(client.post_logout_redirect_uris, " "))
+                .affected_rows();
       });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such client");
@@ -1069,16 +1068,15 @@ absl::Status PostgresStore::CreateAuthorizationCode(
       *pool_, "create_authorization_code", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
         std::string redeemed_at;
-        txn.exec_prepared("create_authorization_code", code.code_hash,
-                          code.grant_id, code.client_id, code.user_id,
-                          code.redirect_uri, code.scope, code.nonce,
-                          code.code_challenge, code.code_challenge_method,
-                          absl::ToUnixMicros(code.auth_time),
-                          absl::ToUnixMicros(code.expires_at),
-                          OptionalMicros(code.redeemed_at, redeemed_at),
-                          code.access_token_jti,
-                          absl::ToUnixMicros(code.access_token_expires_at),
-                          code.sid);
+        txn.exec_prepared(
+            "create_authorization_code", code.code_hash, code.grant_id,
+            code.client_id, code.user_id, code.redirect_uri, code.scope,
+            code.nonce, code.code_challenge, code.code_challenge_method,
+            absl::ToUnixMicros(code.auth_time),
+            absl::ToUnixMicros(code.expires_at),
+            OptionalMicros(code.redeemed_at, redeemed_at),
+            code.access_token_jti,
+            absl::ToUnixMicros(code.access_token_expires_at), code.sid);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -1377,7 +1375,8 @@ absl::Status PostgresStore::CreateSession(const SessionRecord& session) {
           ended = ended_at.c_str();
         }
         txn.exec_prepared("create_session", session.sid, session.secret_hash,
-                          session.user_id, absl::ToUnixMicros(session.auth_time),
+                          session.user_id,
+                          absl::ToUnixMicros(session.auth_time),
                           absl::ToUnixMicros(session.created_at),
                           absl::ToUnixMicros(session.expires_at), ended);
       });

@@ -1455,8 +1455,7 @@ TEST_P(StoreConformanceTest, EndUserSessionsEndsOnlyThatUsersLiveSessions) {
   ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s1")).ok());
   ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s2")).ok());
   ASSERT_TRUE(stores_.sessions->EndSession("s2", kT0).ok());
-  ASSERT_TRUE(
-      stores_.sessions->CreateSession(LoginSession("s3", "u2")).ok());
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s3", "u2")).ok());
   auto ended = stores_.sessions->EndUserSessions("u1", kT0 + kMicro);
   ASSERT_TRUE(ended.ok()) << ended.status();
   ASSERT_EQ(ended->size(), 1u);
