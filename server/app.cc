@@ -242,8 +242,10 @@ absl::Status App::BuildClientFlows() {
   if (!access_tokens.ok()) return access_tokens.status();
   access_tokens_.emplace(*std::move(access_tokens));
   grant_revoker_.emplace(grants_, &*access_tokens_, clock_);
+  // Browser login sessions (server-side; the cookie holds their secret).
+  login_sessions_.emplace(session_store_, clock_, SystemRandom());
   introspector_.emplace(&*authenticator_, &*access_tokens_, grants_,
-                        &*oauth_metrics_);
+                        &*oauth_metrics_, &*login_sessions_);
   // Administration reads clients fresh from the store (and writes through
   // the cache, so this replica's copy follows at once).
   registry_.emplace(cached_clients_->fresh(), &*secret_hasher_, clock_,
@@ -294,8 +296,6 @@ absl::Status App::BuildUserFlows() {
   AuthorizationOptions authorization_options;
   authorization_options.issuer = config_.issuer;
   authorization_options.allow_plain_pkce = config_.allow_plain_pkce;
-  // Browser login sessions (server-side; the cookie holds their secret).
-  login_sessions_.emplace(session_store_, clock_, SystemRandom());
   end_session_.emplace(clients_, keys_.get(), config_.issuer,
                        &*login_sessions_);
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),

@@ -163,6 +163,7 @@ class App {
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;
   std::optional<GrantRevoker> grant_revoker_;
+  std::optional<LoginSessions> login_sessions_;
   std::optional<Introspector> introspector_;
   std::optional<ClientRegistry> registry_;
   std::optional<PasswordHasher> password_hasher_;
@@ -170,7 +171,6 @@ class App {
   std::unique_ptr<HashLimiter> password_hashes_;
   std::optional<TrustedProxies> proxies_;  // Whose X-Forwarded-For counts.
   std::optional<UserAccounts> users_;
-  std::optional<LoginSessions> login_sessions_;
   std::optional<EndSessionEndpoint> end_session_;
   std::optional<AuthorizationEndpoint> authorization_;
   std::optional<UserTokenMinter> minter_;

@@ -61,6 +61,12 @@ absl::StatusOr<bool> LoginSessions::IsLive(absl::string_view sid) const {
   return session->LiveAt(clock_->Now());
 }
 
+absl::StatusOr<bool> LoginSessions::GrantUsable(
+    absl::string_view sid, const std::vector<std::string>& scopes) const {
+  if (sid.empty() || HasScope(scopes, "offline_access")) return true;
+  return IsLive(sid);
+}
+
 absl::StatusOr<std::vector<storage::SessionRecord>> LoginSessions::List(
     absl::string_view user_id) const {
   if (user_id.empty()) return absl::InvalidArgumentError("user_id is required");

@@ -72,6 +72,14 @@ class LoginSessions {
   // store's.
   absl::StatusOr<bool> IsLive(absl::string_view sid) const;
 
+  // OIDC Core §11: whether a grant (code, refresh token) made in session
+  // `sid` (empty: none) with `scopes` may still be used: always without a
+  // session or with offline_access, else while the session is live.
+  // Errors: the store's.
+  absl::StatusOr<bool> GrantUsable(absl::string_view sid,
+                                   const std::vector<std::string>& scopes)
+      const;
+
   // The live sessions of `user_id`, oldest first.
   absl::StatusOr<std::vector<storage::SessionRecord>> List(
       absl::string_view user_id) const;

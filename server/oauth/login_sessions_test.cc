@@ -10,6 +10,7 @@
 #include "jwt/jws.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/end_session.h"
+#include "server/oauth/introspector.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/testing/user_flows_fixture.h"
@@ -196,6 +197,26 @@ TEST_F(LoginSessionsTest, RefreshAfterTheSessionEndedIsInvalidGrant) {
   auto family = f_.store.GetRefreshToken(HashOpaqueToken(first->refresh_token));
   ASSERT_TRUE(family.ok());
   EXPECT_TRUE(family->revoked);
+}
+
+// RFC 7662 §2.2 with OIDC Core §11: a refresh token whose session ended is
+// no longer active, even before its next use revokes it.
+TEST_F(LoginSessionsTest, IntrospectionSaysARefreshTokenEndedWithItsSession) {
+  const Introspector introspector(&f_.authenticator, &f_.access_tokens,
+                                  &f_.store, &f_.events, &u_.sessions);
+  auto [online, signed_in] = SignInAndExchange();
+  auto [offline, offline_in] =
+      SignInAndExchange("offline", "openid orders.read offline_access");
+  EXPECT_TRUE(introspector.Introspect("web", "web-secret", online.refresh_token)
+                  ->active);
+  ASSERT_TRUE(u_.sessions.EndUserSessions(alice_.user_id).ok());
+  EXPECT_FALSE(
+      introspector.Introspect("web", "web-secret", online.refresh_token)
+          ->active);
+  EXPECT_TRUE(introspector
+                  .Introspect("offline", "offline-secret",
+                              offline.refresh_token)
+                  ->active);
 }
 
 TEST_F(LoginSessionsTest, RefreshAfterTheSessionExpiredIsInvalidGrant) {

@@ -50,13 +50,11 @@ inline absl::Status InvalidGrant(absl::string_view message) {
 inline absl::Status SessionOutlived(const UserGrantDeps& d,
                                     absl::string_view sid,
                                     const std::vector<std::string>& scopes) {
-  if (sid.empty() || HasScope(scopes, "offline_access")) {
-    return absl::OkStatus();
-  }
+  if (sid.empty()) return absl::OkStatus();
   if (d.sessions == nullptr) {
     return InvalidGrant("the login session of this grant cannot be checked");
   }
-  auto live = d.sessions->IsLive(sid);
+  auto live = d.sessions->GrantUsable(sid, scopes);
   if (!live.ok()) return live.status();
   if (!*live) {
     return InvalidGrant(
