@@ -65,7 +65,7 @@ std::optional<StartFailure> App::Start() {
   // Key maintenance: rotation on schedule, and bounded staleness for
   // replicas; the purge of expired grants.
   maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
-                       &*key_metrics_);
+                       &*key_metrics_, session_store_);
   maintenance_->Start(config_.key_refresh_interval);
   return std::nullopt;
 }
@@ -119,6 +119,7 @@ absl::Status App::OpenStores() {
     users_store_ = store;
     grants_ = store;
     login_attempts_ = store;
+    session_store_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();
@@ -242,8 +243,10 @@ absl::Status App::BuildClientFlows() {
   if (!access_tokens.ok()) return access_tokens.status();
   access_tokens_.emplace(*std::move(access_tokens));
   grant_revoker_.emplace(grants_, &*access_tokens_, clock_);
+  // Browser login sessions (server-side; the cookie holds their secret).
+  login_sessions_.emplace(session_store_, clock_, SystemRandom());
   introspector_.emplace(&*authenticator_, &*access_tokens_, grants_,
-                        &*oauth_metrics_);
+                        &*oauth_metrics_, &*login_sessions_);
   // Administration reads clients fresh from the store (and writes through
   // the cache, so this replica's copy follows at once).
   registry_.emplace(cached_clients_->fresh(), &*secret_hasher_, clock_,
@@ -294,8 +297,10 @@ absl::Status App::BuildUserFlows() {
   AuthorizationOptions authorization_options;
   authorization_options.issuer = config_.issuer;
   authorization_options.allow_plain_pkce = config_.allow_plain_pkce;
+  end_session_.emplace(clients_, keys_.get(), config_.issuer,
+                       &*login_sessions_);
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
-                         authorization_options);
+                         authorization_options, &*login_sessions_);
   pushed_authorization_.emplace(&*authenticator_, &*authorization_);
   UserTokenOptions token_options;
   token_options.issuer = config_.issuer;
@@ -312,6 +317,7 @@ absl::Status App::BuildUserFlows() {
   deps.users = users_store_;
   deps.revoker = &*grant_revoker_;
   deps.minter = &*minter_;
+  deps.sessions = &*login_sessions_;
   deps.clock = clock_;
   deps.random = SystemRandom();
   deps.events = &*oauth_metrics_;
@@ -337,7 +343,7 @@ absl::Status App::BuildGrpcServices() {
                                            &*userinfo_, &*proxies_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
-  admin_service_.emplace(&*registry_, &*users_);
+  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_);
   // Decisions of the authorizer (refusals never reach the interceptors):
   // counted, and refusals logged.
   auto authorizer = MakeServerAuthorizer(
@@ -456,6 +462,8 @@ absl::Status App::StartHttp() {
   cors_.emplace(clients_);
   oidc.cors = &*cors_;
   oidc.sessions = &*sessions_;
+  oidc.login_sessions = &*login_sessions_;
+  oidc.end_session = &*end_session_;
   oidc.clock = clock_;
   oidc.random = SystemRandom();
   oidc.allow_plain_pkce = config_.allow_plain_pkce;

@@ -41,8 +41,10 @@
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
 #include "server/oauth/cors_policy.h"
+#include "server/oauth/end_session.h"
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
+#include "server/oauth/login_sessions.h"
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/refresh_token_grant.h"
@@ -145,6 +147,7 @@ class App {
   storage::UserStore* users_store_ = nullptr;
   storage::GrantStore* grants_ = nullptr;
   storage::LoginAttemptStore* login_attempts_ = nullptr;
+  storage::SessionStore* session_store_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
@@ -161,6 +164,7 @@ class App {
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;
   std::optional<GrantRevoker> grant_revoker_;
+  std::optional<LoginSessions> login_sessions_;
   std::optional<Introspector> introspector_;
   std::optional<ClientRegistry> registry_;
   std::optional<PasswordHasher> password_hasher_;
@@ -168,6 +172,7 @@ class App {
   std::unique_ptr<HashLimiter> password_hashes_;
   std::optional<TrustedProxies> proxies_;  // Whose X-Forwarded-For counts.
   std::optional<UserAccounts> users_;
+  std::optional<EndSessionEndpoint> end_session_;
   std::optional<AuthorizationEndpoint> authorization_;
   std::optional<PushedAuthorizationEndpoint> pushed_authorization_;
   std::optional<UserTokenMinter> minter_;

@@ -6,13 +6,15 @@ Maintenance::Maintenance(KeyManager* keys,
                          storage::RevocationStore* revocations,
                          storage::GrantStore* grants, const jwt::Clock* clock,
                          const logging::Logger* logger,
-                         metrics::KeyMetrics* key_metrics)
+                         metrics::KeyMetrics* key_metrics,
+                         storage::SessionStore* sessions)
     : keys_(keys),
       revocations_(revocations),
       grants_(grants),
       clock_(clock),
       logger_(logger),
       key_metrics_(key_metrics),
+      sessions_(sessions),
       next_purge_(clock->Now()) {}
 
 Maintenance::~Maintenance() { Stop(); }
@@ -34,18 +36,20 @@ MaintenanceRound Maintenance::RunRound() {
   MaintenanceRound round;
   if (clock_->Now() >= next_purge_) {
     next_purge_ = clock_->Now() + kPurgeInterval;
-    round.purged = PurgeExpired(revocations_, grants_, clock_->Now());
+    round.purged =
+        PurgeExpired(revocations_, grants_, clock_->Now(), sessions_);
     const absl::StatusOr<PurgeCounts>& purged = *round.purged;
     if (!purged.ok()) {
       logger_->Warn("purge failed", {{"error", purged.status().message()}});
     } else if (purged->revocations + purged->codes + purged->refresh_tokens +
-                   purged->pushed_requests >
+                   purged->pushed_requests + purged->sessions >
                0) {
       logger_->Info("purged expired entries",
                     {{"revocations", purged->revocations},
                      {"codes", purged->codes},
                      {"refresh_tokens", purged->refresh_tokens},
-                     {"pushed_requests", purged->pushed_requests}});
+                     {"pushed_requests", purged->pushed_requests},
+                     {"sessions", purged->sessions}});
     }
   }
   round.rotated = keys_->Maintain();

@@ -45,7 +45,8 @@ class Maintenance {
   // Every pointer must outlive the Maintenance.
   Maintenance(KeyManager* keys, storage::RevocationStore* revocations,
               storage::GrantStore* grants, const jwt::Clock* clock,
-              const logging::Logger* logger, metrics::KeyMetrics* key_metrics);
+              const logging::Logger* logger, metrics::KeyMetrics* key_metrics,
+              storage::SessionStore* sessions = nullptr);
   ~Maintenance();  // Stops.
 
   Maintenance(const Maintenance&) = delete;
@@ -74,6 +75,7 @@ class Maintenance {
   const jwt::Clock* const clock_;
   const logging::Logger* const logger_;
   metrics::KeyMetrics* const key_metrics_;
+  storage::SessionStore* const sessions_;  // May be null: none purged.
   absl::Time next_purge_;  // Only RunRound's caller touches it.
   absl::Notification stopping_;
   std::thread thread_;

@@ -13,6 +13,7 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
          require_pushed_authorization_requests ==
              other.require_pushed_authorization_requests &&
          id_token_signed_response_alg == other.id_token_signed_response_alg &&
+         post_logout_redirect_uris == other.post_logout_redirect_uris &&
          created_at == other.created_at && updated_at == other.updated_at;
 }
 

@@ -42,6 +42,9 @@ struct ClientRecord {
   // RFC 9126 §6: the client's authorization requests must come by a pushed
   // request's request_uri. False unless registered so.
   bool require_pushed_authorization_requests = false;
+  // Where RP-Initiated Logout 1.0 §3 may send the browser after logout
+  // (post_logout_redirect_uris): absolute URIs, matched exactly.
+  std::vector<std::string> post_logout_redirect_uris = {};
   absl::Time created_at;
   absl::Time updated_at;
 

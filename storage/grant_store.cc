@@ -12,7 +12,8 @@ bool AuthorizationCodeRecord::operator==(
          auth_time == other.auth_time && expires_at == other.expires_at &&
          redeemed_at == other.redeemed_at &&
          access_token_jti == other.access_token_jti &&
-         access_token_expires_at == other.access_token_expires_at;
+         access_token_expires_at == other.access_token_expires_at &&
+         sid == other.sid;
 }
 
 bool RefreshTokenRecord::operator==(const RefreshTokenRecord& other) const {
@@ -24,7 +25,8 @@ bool RefreshTokenRecord::operator==(const RefreshTokenRecord& other) const {
          absolute_expires_at == other.absolute_expires_at &&
          rotated_at == other.rotated_at && revoked == other.revoked &&
          access_token_jti == other.access_token_jti &&
-         access_token_expires_at == other.access_token_expires_at;
+         access_token_expires_at == other.access_token_expires_at &&
+         sid == other.sid;
 }
 
 bool PushedRequestRecord::operator==(const PushedRequestRecord& other) const {

@@ -33,6 +33,9 @@ struct AuthorizationCodeRecord {
   std::string code_challenge_method;  // "S256" or "plain".
   absl::Time auth_time;
   absl::Time expires_at;
+  // The login session (session_store.h) the code was issued from; empty
+  // when none (the gRPC face has no sessions).
+  std::string sid = {};
   // Set by the redemption: when, and the jti and expiry of the access token
   // it issued (revoked if the code is replayed).
   std::optional<absl::Time> redeemed_at;
@@ -61,6 +64,9 @@ struct RefreshTokenRecord {
   // or the rotation that created it): revoked with the grant.
   std::string access_token_jti = {};
   absl::Time access_token_expires_at = absl::UnixEpoch();
+  // The login session the grant came from (every rotation keeps it); empty
+  // when none.
+  std::string sid = {};
 
   bool operator==(const RefreshTokenRecord& other) const;
 };

@@ -41,6 +41,8 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   request.set_name(args.Get("name").value_or(""));
   *request.mutable_allowed_scopes() = Values(args, "allow-scope");
   *request.mutable_redirect_uris() = Values(args, "redirect-uri");
+  *request.mutable_post_logout_redirect_uris() =
+      Values(args, "post-logout-redirect-uri");
   *request.mutable_grant_types() = Values(args, "grant-type");
   request.set_public_client(args.Has("public"));
   request.set_pkce_optional(args.Has("pkce-optional"));
@@ -92,6 +94,9 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
             args, "allow-scope", "no-scopes", current.allowed_scopes());
         *request.mutable_redirect_uris() = ListOrCurrent(
             args, "redirect-uri", "no-redirect-uris", current.redirect_uris());
+        *request.mutable_post_logout_redirect_uris() = ListOrCurrent(
+            args, "post-logout-redirect-uri", "no-post-logout-redirect-uris",
+            current.post_logout_redirect_uris());
         *request.mutable_grant_types() =
             ListOrCurrent(args, "grant-type", "", current.grant_types());
         if (args.Has("pkce-optional")) request.set_pkce_optional(true);

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "client/idctl/admin_clients.h"
 #include "client/idctl/admin_session.h"
+#include "client/idctl/admin_sessions.h"
 #include "client/idctl/admin_users.h"
 #include "client/idctl/client_credentials.h"
 #include "client/idctl/offline_commands.h"
@@ -115,14 +116,17 @@ std::vector<Verb> ClientVerbs() {
         {Optional("id", "ID"), Optional("name", "NAME"),
          Repeated("allow-scope", "S"), Repeated("redirect-uri", "URI"),
          Repeated("grant-type", "G"), Switch("public"), Switch("pkce-optional"),
-         Optional("id-token-alg", "ALG"), Switch("require-par")}},
+         Optional("id-token-alg", "ALG"), Switch("require-par"),
+         Repeated("post-logout-redirect-uri", "URI")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "
        "client may leave PKCE out of an openid request. "
        "--id-token-alg: its ID tokens' algorithm, one the server signs with "
        "(default: the server's, RS256 when configured). --require-par: its "
-       "authorization requests must be pushed first (RFC 9126).",
+       "authorization requests must be pushed first (RFC 9126). "
+       "--post-logout-redirect-uri: where logout (RP-Initiated Logout) may "
+       "return the browser, matched exactly.",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -139,15 +143,19 @@ std::vector<Verb> ClientVerbs() {
          Switch("no-redirect-uris"), Repeated("grant-type", "G"),
          Switch("pkce-optional"), Switch("pkce-required"),
          Optional("id-token-alg", "ALG"), Switch("default-id-token-alg"),
-         Switch("require-par"), Switch("par-optional")},
+         Switch("require-par"), Switch("par-optional"),
+         Repeated("post-logout-redirect-uri", "URI"),
+         Switch("no-post-logout-redirect-uris")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
+         {"no-post-logout-redirect-uris", "post-logout-redirect-uri"},
          {"pkce-optional", "pkce-required"},
          {"id-token-alg", "default-id-token-alg"},
          {"require-par", "par-optional"}}},
        "Change what is given (a list given replaces the current one; "
-       "--no-scopes and --no-redirect-uris clear; --pkce-optional or "
+       "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
+       "clear; --pkce-optional or "
        "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
        "--require-par or --par-optional). "
        "Reads the client first: a concurrent change in "
@@ -219,6 +227,26 @@ std::vector<Verb> UserVerbs() {
   };
 }
 
+std::vector<Verb> SessionVerbs() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      {kAdmin,
+       {"sessions list", {}, One("USER_ID")},
+       "Print the user's live browser login sessions (sid, auth_time, "
+       "expiry), oldest first.",
+       &SessionsList},
+      {kAdmin,
+       {"sessions end",
+        {Optional("sid", "SID"), Optional("user", "USER_ID")},
+        NoArguments(),
+        {{"sid", "user"}}},
+       "End one session (--sid) or every session of a user (--user): its "
+       "cookie stops working, and refresh tokens granted in it without "
+       "offline_access stop working.",
+       &SessionsEnd},
+  };
+}
+
 std::vector<Verb> KeyAdminVerbs() {
   constexpr VerbKind kAdmin = VerbKind::kAdmin;
   return {
@@ -236,8 +264,8 @@ std::vector<Verb> KeyAdminVerbs() {
 
 std::vector<Verb> BuildTable() {
   std::vector<Verb> table;
-  for (auto part :
-       {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs, UserVerbs}) {
+  for (auto part : {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs,
+                    UserVerbs, SessionVerbs}) {
     for (Verb& verb : part()) table.push_back(std::move(verb));
   }
   return table;

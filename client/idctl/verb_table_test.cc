@@ -191,7 +191,9 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "[--allow-scope S]... [--no-scopes] [--redirect-uri URI]... "
             "[--no-redirect-uris] [--grant-type G]... [--pkce-optional] "
             "[--pkce-required] [--id-token-alg ALG] [--default-id-token-alg] "
-            "[--require-par] [--par-optional] ID");
+            "[--require-par] [--par-optional] "
+            "[--post-logout-redirect-uri URI]... "
+            "[--no-post-logout-redirect-uris] ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(Synopsis(*verify),

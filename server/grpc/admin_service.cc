@@ -97,6 +97,9 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   for (const std::string& uri : client.redirect_uris) {
     out->add_redirect_uris(uri);
   }
+  for (const std::string& uri : client.post_logout_redirect_uris) {
+    out->add_post_logout_redirect_uris(uri);
+  }
   for (const std::string& grant : client.grant_types) {
     out->add_grant_types(grant);
   }
@@ -105,6 +108,14 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_id_token_signed_response_alg(client.id_token_signed_response_alg);
   out->set_require_pushed_authorization_requests(
       client.require_pushed_authorization_requests);
+}
+
+void ToProto(const storage::SessionRecord& session, v1::Session* out) {
+  out->set_sid(session.sid);
+  out->set_user_id(session.user_id);
+  *out->mutable_auth_time() = ToTimestamp(session.auth_time);
+  *out->mutable_created_at() = ToTimestamp(session.created_at);
+  *out->mutable_expires_at() = ToTimestamp(session.expires_at);
 }
 
 void ToProto(const storage::UserRecord& user, v1::User* out) {
@@ -136,6 +147,9 @@ ClientSpec SpecOf(const Request& request) {
                              request.allowed_scopes().end());
   spec.redirect_uris.assign(request.redirect_uris().begin(),
                             request.redirect_uris().end());
+  spec.post_logout_redirect_uris.assign(
+      request.post_logout_redirect_uris().begin(),
+      request.post_logout_redirect_uris().end());
   spec.grant_types.assign(request.grant_types().begin(),
                           request.grant_types().end());
   return spec;
@@ -260,6 +274,35 @@ grpc::Status AdminServiceImpl::SetUserPassword(
     v1::User* response) {
   return Answer(users_->SetPassword(request->user_id(), request->password()),
                 response);
+}
+
+grpc::Status AdminServiceImpl::ListSessions(
+    grpc::ServerContext*, const v1::ListSessionsRequest* request,
+    v1::ListSessionsResponse* response) {
+  auto sessions = sessions_->List(request->user_id());
+  if (!sessions.ok()) return ToGrpcStatus(sessions.status());
+  for (const storage::SessionRecord& session : *sessions) {
+    ToProto(session, response->add_sessions());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::EndSession(grpc::ServerContext*,
+                                          const v1::EndSessionRequest* request,
+                                          v1::EndSessionResponse* response) {
+  auto ended = sessions_->End(request->sid());
+  if (!ended.ok()) return ToGrpcStatus(ended.status());
+  ToProto(*ended, response->mutable_session());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::EndUserSessions(
+    grpc::ServerContext*, const v1::EndUserSessionsRequest* request,
+    v1::EndUserSessionsResponse* response) {
+  auto ended = sessions_->EndUserSessions(request->user_id());
+  if (!ended.ok()) return ToGrpcStatus(ended.status());
+  response->set_ended(*ended);
+  return grpc::Status::OK;
 }
 
 }  // namespace identity::server

@@ -1,5 +1,5 @@
-// identity.v1.AdminService: converts messages to and from the ClientRegistry
-// and UserAccounts.
+// identity.v1.AdminService: converts messages to and from the ClientRegistry,
+// UserAccounts and LoginSessions.
 // Authorization (an admin token) happens before these handlers run, in the
 // server's credentials (client/interceptor).
 #ifndef IDENTITY_SERVER_GRPC_ADMIN_SERVICE_H_
@@ -7,15 +7,17 @@
 
 #include "identity/v1/admin.grpc.pb.h"
 #include "server/oauth/client_registry.h"
+#include "server/oauth/login_sessions.h"
 #include "server/users/user_accounts.h"
 
 namespace identity::server {
 
-// Thread-safe. `registry` and `users` must outlive it.
+// Thread-safe. `registry`, `users` and `sessions` must outlive it.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  AdminServiceImpl(const ClientRegistry* registry, const UserAccounts* users)
-      : registry_(registry), users_(users) {}
+  AdminServiceImpl(const ClientRegistry* registry, const UserAccounts* users,
+                   const LoginSessions* sessions)
+      : registry_(registry), users_(users), sessions_(sessions) {}
 
   grpc::Status CreateClient(grpc::ServerContext* context,
                             const v1::CreateClientRequest* request,
@@ -52,9 +54,20 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                                const v1::SetUserPasswordRequest* request,
                                v1::User* response) override;
 
+  grpc::Status ListSessions(grpc::ServerContext* context,
+                            const v1::ListSessionsRequest* request,
+                            v1::ListSessionsResponse* response) override;
+  grpc::Status EndSession(grpc::ServerContext* context,
+                          const v1::EndSessionRequest* request,
+                          v1::EndSessionResponse* response) override;
+  grpc::Status EndUserSessions(grpc::ServerContext* context,
+                               const v1::EndUserSessionsRequest* request,
+                               v1::EndUserSessionsResponse* response) override;
+
  private:
   const ClientRegistry* const registry_;
   const UserAccounts* const users_;
+  const LoginSessions* const sessions_;
 };
 
 }  // namespace identity::server

@@ -79,7 +79,7 @@ class AdminServiceTest : public ::testing::Test {
                            &fixture_.clock,
                            SystemRandom(),
                            {"ES256"}};
-  AdminServiceImpl admin_service_{&registry_, &flows_.users};
+  AdminServiceImpl admin_service_{&registry_, &flows_.users, &flows_.sessions};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
@@ -147,6 +147,57 @@ TEST_F(AdminServiceTest, ManagesClientsWithAnAdminToken) {
   EXPECT_EQ(
       admin_->GetClient(Context(admin_token_).get(), get, &got).error_code(),
       grpc::StatusCode::NOT_FOUND);
+}
+
+// Browser login sessions: listed per user, ended one by one or all at once
+// (LoginSessions, the one place a session ends).
+TEST_F(AdminServiceTest, ListsAndEndsLoginSessions) {
+  auto first = flows_.sessions.Start("user-1", fixture_.clock.Now());
+  fixture_.clock.Advance(absl::Seconds(1));
+  auto second = flows_.sessions.Start("user-1", fixture_.clock.Now());
+  auto other = flows_.sessions.Start("user-2", fixture_.clock.Now());
+  ASSERT_TRUE(first.ok() && second.ok() && other.ok());
+  v1::ListSessionsRequest list;
+  list.set_user_id("user-1");
+  v1::ListSessionsResponse listed;
+  ASSERT_TRUE(
+      admin_->ListSessions(Context(admin_token_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.sessions_size(), 2);
+  EXPECT_EQ(listed.sessions(0).sid(), first->record.sid);
+  EXPECT_EQ(listed.sessions(0).user_id(), "user-1");
+  EXPECT_EQ(listed.sessions(0).expires_at().seconds(),
+            absl::ToUnixSeconds(first->record.expires_at));
+
+  v1::EndSessionRequest end;
+  end.set_sid(first->record.sid);
+  v1::EndSessionResponse ended;
+  ASSERT_TRUE(
+      admin_->EndSession(Context(admin_token_).get(), end, &ended).ok());
+  EXPECT_EQ(ended.session().sid(), first->record.sid);
+  EXPECT_EQ(
+      admin_->EndSession(Context(admin_token_).get(), end, &ended).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
+  end.set_sid("no-such-session");
+  EXPECT_EQ(
+      admin_->EndSession(Context(admin_token_).get(), end, &ended).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  end.set_sid("");
+  EXPECT_EQ(
+      admin_->EndSession(Context(admin_token_).get(), end, &ended).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_FALSE(
+      flows_.sessions.Resolve(first->secret, "user-1").ok());  // Ended.
+
+  v1::EndUserSessionsRequest end_all;
+  end_all.set_user_id("user-1");
+  v1::EndUserSessionsResponse all;
+  ASSERT_TRUE(
+      admin_->EndUserSessions(Context(admin_token_).get(), end_all, &all).ok());
+  EXPECT_EQ(all.ended(), 1);
+  EXPECT_TRUE(flows_.sessions.Resolve(other->secret, "user-2").ok());
+  // Without an admin token: refused before the handler.
+  EXPECT_EQ(admin_->ListSessions(Context("").get(), list, &listed).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(AdminServiceTest, RefusesBadInputWithItsReason) {

@@ -317,15 +317,33 @@ std::string LoginSource(const OidcEndpointsDeps& deps,
   return deps.proxies->SourceOf(request.remote_address, forwarded_for);
 }
 
-// The browser's session, if its cookie is this server's and unexpired.
-std::optional<ExistingLogin> SessionLogin(const OidcEndpointsDeps& deps,
-                                          const HttpRequest& request) {
+// The browser's login session: its cookie is this server's, and the store
+// holds it live (not ended, not expired). nullopt when there is none; the
+// store's errors (Unavailable) as they are.
+absl::StatusOr<std::optional<storage::SessionRecord>> CurrentSession(
+    const OidcEndpointsDeps& deps, const HttpRequest& request) {
   const auto cookies = ParseCookies(request.Header("cookie"));
   auto cookie = cookies.find(kSessionCookie);
   if (cookie == cookies.end()) return std::nullopt;
   auto session = deps.sessions->Decode(cookie->second, deps.clock->Now());
   if (!session.ok()) return std::nullopt;
-  return ExistingLogin{session->user_id, session->auth_time};
+  auto live = deps.login_sessions->Resolve(session->secret, session->user_id);
+  if (live.status().code() == absl::StatusCode::kUnauthenticated) {
+    return std::nullopt;
+  }
+  if (!live.ok()) return live.status();
+  return std::optional<storage::SessionRecord>(*std::move(live));
+}
+
+// The double-submit CSRF check of a page's form: the cookie set with the
+// form and the hidden field must both be there and equal.
+bool CsrfMatches(const HttpRequest& request, const Form& form) {
+  const auto cookies = ParseCookies(request.Header("cookie"));
+  auto cookie = cookies.find(kCsrfCookie);
+  const std::string field = Get(form, "csrf");
+  return cookie != cookies.end() && !field.empty() &&
+         cookie->second.size() == field.size() &&
+         CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) == 0;
 }
 
 // An authorization request (OIDC Core §3.1.2.1: GET with a query, or POST
@@ -337,11 +355,17 @@ void StartAuthorization(const OidcEndpointsDeps& deps,
   const Locale locale = LocaleOf(request, params);
   auto validated = ValidateOrAnswer(deps, *params, locale, response);
   if (!validated.has_value()) return;
-  auto decision =
-      deps.authorization->Decide(*validated, SessionLogin(deps, request));
-  if (!decision.ok()) {
-    return SendFailurePage(deps, response, locale, decision.status());
+  auto session = CurrentSession(deps, request);
+  if (!session.ok())
+    return SendFailurePage(deps, response, locale, session.status());
+  std::optional<ExistingLogin> login;
+  if (session->has_value()) {
+    login = ExistingLogin{(*session)->user_id, (*session)->auth_time,
+                          (*session)->sid};
   }
+  auto decision = deps.authorization->Decide(*validated, login);
+  if (!decision.ok())
+    return SendFailurePage(deps, response, locale, decision.status());
   if (decision->action == AuthorizationDecision::Action::kRedirect) {
     return Redirect(response, decision->redirect_url);
   }
@@ -404,14 +428,7 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
     StartAuthorization(deps, request, &*form, response);
     return;
   }
-  // Double-submit CSRF: the cookie set with the form and the hidden field
-  // must both be there and equal.
-  const auto cookies = ParseCookies(request.Header("cookie"));
-  auto cookie = cookies.find(kCsrfCookie);
-  const std::string field = Get(*form, "csrf");
-  if (cookie == cookies.end() || field.empty() ||
-      cookie->second.size() != field.size() ||
-      CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) != 0) {
+  if (!CsrfMatches(request, *form)) {
     const Locale locale = LocaleOf(request, &*form);
     SendErrorPage(deps, response, 403, locale,
                   {Format(locale, Msg::kFormExpired), ""});
@@ -422,18 +439,20 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (!validated.has_value()) return;
   auto signed_in = deps.authorization->SignIn(
       *validated, Get(*form, "username"), Get(*form, "password"),
-      LoginSource(deps, request));
+      LoginSource(deps, request), /*start_session=*/true);
   if (!signed_in.ok()) {
     return SendLoginFailure(deps, response, *validated, *form, locale,
                             signed_in.status());
   }
-  Session session{signed_in->user.user_id, signed_in->auth_time,
-                  signed_in->auth_time + kSessionLifetime};
+  const storage::SessionRecord& record = signed_in->session->record;
+  Session session{signed_in->session->secret, record.user_id, record.auth_time,
+                  record.expires_at};
   response.AddHeader(
       "Set-Cookie",
       CookieHeader(deps, kSessionCookie, deps.sessions->Encode(session),
                    absl::StrCat("Path=/; SameSite=Lax; Max-Age=",
-                                absl::ToInt64Seconds(kSessionLifetime))));
+                                absl::ToInt64Seconds(record.expires_at -
+                                                     deps.clock->Now()))));
   // The CSRF token has served: forget it.
   response.AddHeader(
       "Set-Cookie",
@@ -572,6 +591,103 @@ void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   response.SetContent("", "text/plain; charset=utf-8");
 }
 
+// --- RP-Initiated Logout 1.0 -----------------------------------------------
+
+// The parameters a logout request carries through the confirmation form.
+constexpr const char* kLogoutCarried[] = {"id_token_hint", "client_id",
+                                          "post_logout_redirect_uri", "state"};
+
+void SendLogoutConfirmation(const OidcEndpointsDeps& deps,
+                            HttpResponse& response, const Form& params,
+                            Locale locale) {
+  const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+  ConfirmView view;
+  view.action = "/end_session";
+  view.title = Msg::kLogoutTitle;
+  view.message =
+      Format(locale, Msg::kLogoutMessage, {PagesOf(deps).theme().product_name});
+  for (const char* name : kLogoutCarried) {
+    if (params.count(name) > 0)
+      view.hidden.emplace_back(name, Get(params, name));
+  }
+  if (params.count("ui_locales") > 0) {
+    view.hidden.emplace_back("ui_locales", Get(params, "ui_locales"));
+  }
+  view.csrf = csrf;
+  view.confirm = Msg::kLogoutConfirm;
+  view.cancel = Msg::kLogoutCancel;
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kCsrfCookie, csrf,
+                                  "Path=/end_session; SameSite=Strict"));
+  SendPage(deps, response, 200, PagesOf(deps).Confirm(locale, view));
+}
+
+void ClearLogoutCsrfCookie(const OidcEndpointsDeps& deps,
+                           HttpResponse& response) {
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kCsrfCookie, "",
+                                  "Path=/end_session; SameSite=Strict; "
+                                  "Max-Age=0"));
+}
+
+// Ends `session` (if any), clears the cookie, and goes where the plan says.
+void FinishLogout(const OidcEndpointsDeps& deps, const EndSessionPlan& plan,
+                  const std::optional<storage::SessionRecord>& session,
+                  Locale locale, HttpResponse& response) {
+  if (session.has_value()) {
+    if (absl::Status ended = deps.end_session->End(*session); !ended.ok()) {
+      return SendFailurePage(deps, response, locale, ended);
+    }
+  }
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kSessionCookie, "",
+                                  "Path=/; SameSite=Lax; Max-Age=0"));
+  ClearLogoutCsrfCookie(deps, response);
+  if (!plan.redirect_url.empty()) return Redirect(response, plan.redirect_url);
+  SendPage(deps, response, 200,
+           PagesOf(deps).Notice(locale, Msg::kSignedOutTitle,
+                                Format(locale, Msg::kSignedOutMessage)));
+}
+
+// GET or POST /end_session (RP-Initiated Logout 1.0 §2): a logout request,
+// or (POST with csrf) the user's answer to the confirmation page: "confirm"
+// ends the session, "cancel" keeps it.
+void EndSessionRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                     HttpResponse& response) {
+  auto params = request.method == "POST" ? PostForm(request)
+                                         : ParseFormUrlEncoded(request.query);
+  if (!params.ok()) {
+    const Locale locale = LocaleOf(request, nullptr);
+    return SendErrorPage(deps, response, 400, locale,
+                         {Format(locale, Msg::kBadRequest),
+                          std::string(params.status().message())});
+  }
+  const Locale locale = LocaleOf(request, &*params);
+  const bool answered = request.method == "POST" && params->count("csrf") > 0;
+  if (answered && !CsrfMatches(request, *params)) {
+    return SendErrorPage(deps, response, 403, locale,
+                         {Format(locale, Msg::kFormExpired), ""});
+  }
+  auto plan = deps.end_session->Validate(
+      {Get(*params, "id_token_hint"), Get(*params, "client_id"),
+       Get(*params, "post_logout_redirect_uri"), Get(*params, "state")});
+  if (!plan.ok()) return SendFailurePage(deps, response, locale, plan.status());
+  if (answered && Get(*params, "decision") == "cancel") {
+    ClearLogoutCsrfCookie(deps, response);
+    return SendPage(deps, response, 200,
+                    PagesOf(deps).Notice(locale, Msg::kLogoutTitle,
+                                         Format(locale, Msg::kStillSignedIn)));
+  }
+  auto session = CurrentSession(deps, request);
+  if (!session.ok()) {
+    return SendFailurePage(deps, response, locale, session.status());
+  }
+  if (!answered && deps.end_session->NeedsConfirmation(*plan, *session)) {
+    return SendLogoutConfirmation(deps, response, *params, locale);
+  }
+  FinishLogout(deps, *plan, *session, locale, response);
+}
+
 }  // namespace
 
 std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
@@ -598,6 +714,7 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"jwks_uri", base + "/jwks"},
       {"introspection_endpoint", base + "/introspect"},
       {"revocation_endpoint", base + "/revoke"},
+      {"end_session_endpoint", base + "/end_session"},
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query"}},
       {"grant_types_supported",
@@ -674,6 +791,12 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                 [deps](const HttpRequest& request, HttpResponse& response) {
                   RevokeRoute(*deps, request, response);
                 });
+  for (const char* method : {"GET", "POST"}) {
+    server.Handle(method, "/end_session",
+                  [deps](const HttpRequest& request, HttpResponse& response) {
+                    EndSessionRoute(*deps, request, response);
+                  });
+  }
   // CORS preflights; /introspect gets none: a browser app is a public
   // client, and introspection is for confidential ones.
   for (const char* path : {"/token", "/par", "/revoke"}) {

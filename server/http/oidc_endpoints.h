@@ -11,13 +11,15 @@
 //   GET/POST /userinfo                       OIDC Core §5.3 (Bearer)
 //   POST /introspect                         RFC 7662
 //   POST /revoke                             RFC 7009
+//   GET/POST /end_session                    RP-Initiated Logout 1.0
 //   OPTIONS /token, /par, /revoke, /userinfo CORS preflight (Fetch standard)
 // The token, PAR, revocation and UserInfo answers are readable by a page of an
 // origin of the client's redirect URIs (cors_policy.h); discovery and the
 // JWKS by any page. No answer allows credentials (cookies) cross-origin.
-// Browser sessions are stateless signed cookies (session.h); the login form
-// is protected by a double-submit CSRF token (a cookie and a hidden field
-// that must match).
+// Browser sessions are server-side login sessions (login_sessions.h) whose
+// secret rides in a signed cookie (session.h); the login form and the logout
+// confirmation are protected by a double-submit CSRF token (a cookie and a
+// hidden field that must match).
 #ifndef IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
 #define IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
 
@@ -31,7 +33,9 @@
 #include "server/keys/key_manager.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/cors_policy.h"
+#include "server/oauth/end_session.h"
 #include "server/oauth/introspector.h"
+#include "server/oauth/login_sessions.h"
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_revoker.h"
@@ -55,6 +59,9 @@ struct OidcEndpointsDeps {
   // none (the public documents stay readable by any page).
   const CorsPolicy* cors = nullptr;
   const SessionCodec* sessions = nullptr;
+  // The server-side sessions the cookies refer to, and logout.
+  const LoginSessions* login_sessions = nullptr;
+  const EndSessionEndpoint* end_session = nullptr;
   const jwt::Clock* clock = nullptr;
   RandomSource random;
   bool allow_plain_pkce = false;

@@ -110,6 +110,8 @@ class OidcEndpointsTest : public ::testing::Test {
     deps.userinfo = &u_.userinfo;
     deps.cors = &cors_;
     deps.sessions = &sessions_;
+    deps.login_sessions = &u_.sessions;
+    deps.end_session = &u_.end_session;
     deps.clock = &f_.clock;
     deps.random = SystemRandom();
     deps.secure_cookies = true;
@@ -144,7 +146,7 @@ class OidcEndpointsTest : public ::testing::Test {
 
   std::string AuthorizeQuery(const std::string& extra = "") {
     return "/authorize?response_type=code&client_id=web&redirect_uri=" +
-           FormEncode(kRedirect) + "&scope=openid+orders.read&state=st%3C" +
+           FormEncode(kRedirect) + "&scope=" + scope_ + "&state=st%3C" +
            "&nonce=n1&code_challenge=" + S256Challenge(kVerifier) +
            "&code_challenge_method=S256" + extra;
   }
@@ -222,6 +224,40 @@ class OidcEndpointsTest : public ::testing::Test {
     return TokenJson(token).value("access_token", "");
   }
 
+  // alice logs in at web (scope scope_) and exchanges the code: the token
+  // response, and the session cookie ("identity_session=...").
+  std::pair<jwt::Json, std::string> LogInForTokens() {
+    const Response login = LogIn();
+    EXPECT_EQ(login.status, 302) << login.body;
+    const Response token = Post(
+        "/token",
+        "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+        "&code=" +
+            CodeFrom(login.Header("location")) + "&redirect_uri=" +
+            FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+    EXPECT_EQ(token.status, 200) << token.body;
+    return {TokenJson(token),
+            "identity_session=" + CookieValue(login, "identity_session")};
+  }
+
+  Response Refresh(const std::string& refresh_token) {
+    return Post("/token",
+                "grant_type=refresh_token&client_id=web&client_secret="
+                "web-secret&refresh_token=" +
+                    FormEncode(refresh_token));
+  }
+
+  // Registers `uris` as web's post_logout_redirect_uris, and `scopes`.
+  void UpdateWeb(std::vector<std::string> uris,
+                 std::vector<std::string> scopes = {"orders.read"}) {
+    auto web = f_.store.GetClient("web");
+    ASSERT_TRUE(web.ok());
+    web->post_logout_redirect_uris = std::move(uris);
+    web->allowed_scopes = std::move(scopes);
+    ASSERT_TRUE(f_.store.UpdateClient(*web).ok());
+  }
+
+  std::string scope_ = "openid+orders.read";
   testing::UserFlowsFixture u_;
   testing::OAuthFixture& f_ = u_.f;
   UserAccounts& users_ = u_.users;
@@ -435,7 +471,7 @@ TEST_F(OidcEndpointsTest, SigningInRedirectsWithACodeAndSetsASession) {
   EXPECT_EQ(GetPath(AuthorizeQuery("&max_age=60"), cookie).status, 302);
   // A forged or expired session is no session.
   EXPECT_EQ(GetPath(AuthorizeQuery(), cookie + "x").status, 200);
-  f_.clock.Advance(kSessionLifetime);
+  f_.clock.Advance(u_.sessions.lifetime());
   EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 200);
 }
 
@@ -894,9 +930,11 @@ TEST(FormTest, ParsesCookiesAndEscapesHtml) {
 TEST(SessionTest, OnlyUntamperedUnexpiredSessionsDecode) {
   const SessionCodec codec(std::string(32, 'k'));
   const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
-  const std::string value = codec.Encode({"user-1", now, now + absl::Hours(1)});
+  const std::string value =
+      codec.Encode({"secret-1", "user-1", now, now + absl::Hours(1)});
   auto session = codec.Decode(value, now);
   ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->secret, "secret-1");
   EXPECT_EQ(session->user_id, "user-1");
   EXPECT_EQ(session->auth_time, now);
   EXPECT_FALSE(codec.Decode(value, now + absl::Hours(1)).ok());
@@ -908,6 +946,198 @@ TEST(SessionTest, OnlyUntamperedUnexpiredSessionsDecode) {
   }
   EXPECT_FALSE(codec.Decode("", now).ok());
   EXPECT_FALSE(codec.Decode("no-dot", now).ok());
+}
+
+// --- Server-side sessions and RP-Initiated Logout 1.0 ----------------------
+
+constexpr char kBye[] = "https://app.example/bye";
+
+// The claims of a compact JWT (not verified: the server just made it).
+jwt::Json JwtClaims(const std::string& token) {
+  const std::vector<std::string> parts = absl::StrSplit(token, '.');
+  std::string json;
+  EXPECT_TRUE(absl::WebSafeBase64Unescape(parts.at(1), &json));
+  return jwt::Json::parse(json, nullptr, false);
+}
+
+// OIDC Back-Channel Logout §2.1: the ID token names the login session it
+// came from; the session is listed for its user.
+TEST_F(OidcEndpointsTest, IdTokensCarryTheLoginSessionsSid) {
+  const auto [tokens, cookie] = LogInForTokens();
+  const jwt::Json claims = JwtClaims(tokens["id_token"]);
+  ASSERT_TRUE(claims.contains("sid"));
+  auto user = f_.store.GetUserByUsername("alice");
+  ASSERT_TRUE(user.ok());
+  auto listed = u_.sessions.List(user->user_id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].sid, claims["sid"]);
+  // The cookie carries the secret, never the sid, and the store only the
+  // secret's hash.
+  EXPECT_EQ(cookie.find(claims["sid"].get<std::string>()), std::string::npos);
+  EXPECT_EQ((*listed)[0].secret_hash.size(), 64u);
+}
+
+TEST_F(OidcEndpointsTest, AnEndedSessionAnswersNoAuthorizationRequest) {
+  const auto [tokens, cookie] = LogInForTokens();
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), cookie).status, 302);
+  const std::string sid = JwtClaims(tokens["id_token"])["sid"];
+  ASSERT_TRUE(u_.sessions.End(sid).ok());
+  // The cookie is still well signed, but the store says the session ended.
+  const Response again = GetPath(AuthorizeQuery(), cookie);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("name=\"password\""), std::string::npos);
+  const Response none = GetPath(AuthorizeQuery("&prompt=none"), cookie);
+  EXPECT_NE(none.Header("location").find("error=login_required"),
+            std::string::npos);
+}
+
+// RP-Initiated Logout 1.0 §2-§3: with a valid id_token_hint (expired: its
+// exp may be past) the session ends at once, the cookie is cleared, the
+// browser goes to the registered post_logout_redirect_uri with state, and
+// the refresh token granted without offline_access stops working.
+TEST_F(OidcEndpointsTest, EndSessionWithAHintEndsTheSessionAndRedirects) {
+  UpdateWeb({kBye});
+  const auto [tokens, cookie] = LogInForTokens();
+  f_.clock.Advance(absl::Hours(1));  // The ID token expired.
+  const Response r = GetPath(
+      "/end_session?id_token_hint=" + tokens["id_token"].get<std::string>() +
+          "&post_logout_redirect_uri=" + FormEncode(kBye) + "&state=s%20t",
+      cookie);
+  ASSERT_EQ(r.status, 302) << r.body;
+  EXPECT_EQ(r.Header("location"), std::string(kBye) + "?state=s+t");
+  bool cleared = false;
+  for (const std::string& c : r.cookies) {
+    cleared |= absl::StartsWith(c, "identity_session=;") &&
+               absl::StrContains(c, "Max-Age=0");
+  }
+  EXPECT_TRUE(cleared);
+  EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 200);  // Login page.
+  // OIDC Core §11: no offline_access, so the grant ended with the session.
+  const Response refreshed = Refresh(tokens["refresh_token"]);
+  EXPECT_EQ(refreshed.status, 400);
+  EXPECT_EQ(TokenJson(refreshed)["error"], "invalid_grant");
+}
+
+// OIDC Core §11: a refresh token granted with offline_access outlives the
+// login session; the client must be registered with offline_access.
+TEST_F(OidcEndpointsTest, AnOfflineAccessRefreshTokenOutlivesTheSession) {
+  UpdateWeb({kBye}, {"orders.read", "offline_access"});
+  scope_ = "openid+orders.read+offline_access";
+  const auto [tokens, cookie] = LogInForTokens();
+  EXPECT_EQ(tokens["scope"], "openid orders.read offline_access");
+  const Response r = GetPath(
+      "/end_session?id_token_hint=" + tokens["id_token"].get<std::string>(),
+      cookie);
+  ASSERT_EQ(r.status, 200) << r.body;  // Signed out, nowhere to go back.
+  EXPECT_NE(r.body.find("Signed out"), std::string::npos);
+  EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 200);
+  const Response refreshed = Refresh(tokens["refresh_token"]);
+  EXPECT_EQ(refreshed.status, 200) << refreshed.body;
+  // The refreshed ID token still names the session it came from.
+  EXPECT_EQ(JwtClaims(TokenJson(refreshed)["id_token"])["sid"],
+            JwtClaims(tokens["id_token"])["sid"]);
+}
+
+// OIDC Core §11: from a client not registered with offline_access the
+// request for it is ignored, and its refresh token ends with the session.
+TEST_F(OidcEndpointsTest, OfflineAccessIsIgnoredForAClientWithoutIt) {
+  scope_ = "openid+orders.read+offline_access";
+  const auto [tokens, cookie] = LogInForTokens();
+  EXPECT_EQ(tokens["scope"], "openid orders.read");
+  ASSERT_TRUE(
+      u_.sessions.End(JwtClaims(tokens["id_token"])["sid"].get<std::string>())
+          .ok());
+  EXPECT_EQ(TokenJson(Refresh(tokens["refresh_token"]))["error"],
+            "invalid_grant");
+}
+
+// RP-Initiated Logout §3: an unregistered post_logout_redirect_uri, an
+// unknown client, a hint that is not this server's ID token, or a client_id
+// that is not the hint's audience: an error page, never a redirect, and the
+// session lives on.
+TEST_F(OidcEndpointsTest, EndSessionRefusesWhatItCannotTrustWithAnErrorPage) {
+  UpdateWeb({kBye});
+  const auto [tokens, cookie] = LogInForTokens();
+  const std::string hint = tokens["id_token"];
+  std::string tampered = hint;
+  tampered[tampered.size() - 5] =
+      tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  const std::string access_token = tokens["access_token"];
+  for (const std::string& query : std::vector<std::string>{
+           "client_id=web&post_logout_redirect_uri=" +
+               FormEncode("https://evil.example/"),
+           "client_id=web&post_logout_redirect_uri=" +
+               FormEncode(std::string(kBye) + "/"),
+           "client_id=nobody&post_logout_redirect_uri=" + FormEncode(kBye),
+           "post_logout_redirect_uri=" + FormEncode(kBye),
+           "id_token_hint=" + tampered,
+           "id_token_hint=" + access_token,
+           "id_token_hint=not-a-jwt",
+           "id_token_hint=" + hint + "&client_id=worker",
+       }) {
+    const Response r = GetPath("/end_session?" + query, cookie);
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(r.Header("location"), "") << query;
+    EXPECT_NE(r.body.find("Sign-out error"), std::string::npos) << query;
+  }
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), cookie).status, 302);
+  EXPECT_EQ(Refresh(tokens["refresh_token"]).status, 200);
+}
+
+// RP-Initiated Logout §2: without a hint (a request any site could make)
+// the user confirms on a CSRF-protected form before the session ends.
+TEST_F(OidcEndpointsTest, EndSessionWithoutAHintAsksTheUserFirst) {
+  UpdateWeb({kBye});
+  const auto [tokens, cookie] = LogInForTokens();
+  const Response page = GetPath(
+      "/end_session?client_id=web&state=x&"
+      "post_logout_redirect_uri=" +
+          FormEncode(kBye),
+      cookie);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("<form method=\"post\" action=\"/end_session\">"),
+            std::string::npos);
+  const std::string csrf = CookieValue(page, "identity_csrf");
+  ASSERT_EQ(HiddenValue(page.body, "csrf"), csrf);
+  EXPECT_EQ(HiddenValue(page.body, "state"), "x");
+  // Not ended yet.
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), cookie).status, 302);
+  const std::string form =
+      "client_id=web&state=x&post_logout_redirect_uri=" + FormEncode(kBye) +
+      "&csrf=" + csrf;
+  // Without the CSRF cookie (another site's form): refused.
+  const Response forged =
+      Post("/end_session", form, "Cookie: " + cookie + "\r\n");
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), cookie).status, 302);
+  const Response confirmed =
+      Post("/end_session", form,
+           "Cookie: " + cookie + "; identity_csrf=" + csrf + "\r\n");
+  ASSERT_EQ(confirmed.status, 302) << confirmed.body;
+  EXPECT_EQ(confirmed.Header("location"), std::string(kBye) + "?state=x");
+  EXPECT_EQ(GetPath(AuthorizeQuery(), cookie).status, 200);
+}
+
+// A hint naming another user than the browser's session's is not enough.
+TEST_F(OidcEndpointsTest, EndSessionAsksWhenTheHintIsAnotherUsers) {
+  const auto [tokens, cookie] = LogInForTokens();
+  ASSERT_TRUE(users_.Create({"bob", "battery staple", "Bob"}).ok());
+  const Response bob = LogIn("battery staple", "", "bob");
+  ASSERT_EQ(bob.status, 302);
+  const std::string bob_cookie =
+      "identity_session=" + CookieValue(bob, "identity_session");
+  const Response r = GetPath(
+      "/end_session?id_token_hint=" + tokens["id_token"].get<std::string>(),
+      bob_cookie);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("action=\"/end_session\""), std::string::npos);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), bob_cookie).status, 302);
+}
+
+TEST_F(OidcEndpointsTest, DiscoveryAdvertisesTheEndSessionEndpoint) {
+  const jwt::Json doc = TokenJson(GetPath("/.well-known/openid-configuration"));
+  EXPECT_EQ(doc["end_session_endpoint"], "https://id.example/end_session");
 }
 
 }  // namespace

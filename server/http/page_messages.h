@@ -45,11 +45,14 @@ enum class Msg {
   kLogoutMessage,        // {0}: the product name.
   kLogoutConfirm,        // Button: sign out.
   kLogoutCancel,         // Button: stay signed in.
-  kConsentTitle,         // Consent page h1.
-  kConsentMessage,       // {0}: the client's name.
-  kConsentAllow,         // Button.
-  kConsentDeny,          // Button.
-  kScopeOpenid,          // Consent items, one per scope.
+  kSignedOutTitle,       // After a logout with nowhere to return to.
+  kSignedOutMessage,
+  kStillSignedIn,   // The logout was cancelled.
+  kConsentTitle,    // Consent page h1.
+  kConsentMessage,  // {0}: the client's name.
+  kConsentAllow,    // Button.
+  kConsentDeny,     // Button.
+  kScopeOpenid,     // Consent items, one per scope.
   kScopeProfile,
   kScopeEmail,
   kScopeAddress,

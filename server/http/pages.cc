@@ -246,4 +246,12 @@ std::string Pages::Confirm(Locale locale, const ConfirmView& view) const {
   return Layout(locale, view.title, body);
 }
 
+std::string Pages::Notice(Locale locale, Msg title,
+                          absl::string_view message) const {
+  return Layout(
+      locale, title,
+      absl::StrCat("<h1>", HtmlEscape(Format(locale, title)),
+                   "</h1><p class=\"lead\">", HtmlEscape(message), "</p>"));
+}
+
 }  // namespace identity::server

@@ -77,6 +77,9 @@ class Pages {
   std::string Login(Locale locale, const LoginView& view) const;
   std::string Error(Locale locale, const ErrorView& view) const;
   std::string Confirm(Locale locale, const ConfirmView& view) const;
+  // A page that only says something (signed out, still signed in): `title`
+  // as h1 and <title>, `message` (in the page's language) under it.
+  std::string Notice(Locale locale, Msg title, absl::string_view message) const;
 
  private:
   explicit Pages(PageTheme theme);

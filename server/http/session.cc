@@ -23,10 +23,12 @@ std::string SessionCodec::Mac(absl::string_view payload) const {
 }
 
 std::string SessionCodec::Encode(const Session& session) const {
-  // "v1|user_id|auth_time|expires_at": user ids are base64url, no '|'.
-  const std::string payload = jwt::Base64UrlEncode(absl::StrCat(
-      "v1|", session.user_id, "|", absl::ToUnixSeconds(session.auth_time), "|",
-      absl::ToUnixSeconds(session.expires_at)));
+  // "v2|secret|user_id|auth_time|expires_at": secrets and user ids are
+  // base64url, no '|'. (v1 cookies, without a secret, are refused.)
+  const std::string payload = jwt::Base64UrlEncode(
+      absl::StrCat("v2|", session.secret, "|", session.user_id, "|",
+                   absl::ToUnixSeconds(session.auth_time), "|",
+                   absl::ToUnixSeconds(session.expires_at)));
   return absl::StrCat(payload, ".", jwt::Base64UrlEncode(Mac(payload)));
 }
 
@@ -46,13 +48,14 @@ absl::StatusOr<Session> SessionCodec::Decode(absl::string_view value,
   if (!text.ok()) return refused;
   std::vector<std::string> parts = absl::StrSplit(*text, '|');
   int64_t auth_time = 0, expires_at = 0;
-  if (parts.size() != 4 || parts[0] != "v1" || parts[1].empty() ||
-      !absl::SimpleAtoi(parts[2], &auth_time) ||
-      !absl::SimpleAtoi(parts[3], &expires_at)) {
+  if (parts.size() != 5 || parts[0] != "v2" || parts[1].empty() ||
+      parts[2].empty() || !absl::SimpleAtoi(parts[3], &auth_time) ||
+      !absl::SimpleAtoi(parts[4], &expires_at)) {
     return refused;
   }
   Session session;
-  session.user_id = parts[1];
+  session.secret = parts[1];
+  session.user_id = parts[2];
   session.auth_time = absl::FromUnixSeconds(auth_time);
   session.expires_at = absl::FromUnixSeconds(expires_at);
   if (session.expires_at <= now) return refused;

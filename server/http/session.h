@@ -1,11 +1,11 @@
-// The browser session of the HTTP front door: a stateless cookie holding the
-// user's id, when they authenticated and when the session ends, with an
-// HMAC-SHA256 over it under a random key created once per database and kept
-// sealed under the KEK (server/keys/server_secrets.h; a KEK rotation keeps
-// it). Every replica can check it; nothing is stored; it cannot be forged or
-// stretched without the key. Logging out everywhere at once would mean
-// replacing that key (not supported yet; sessions end at their expiry, at
-// most kSessionLifetime).
+// The browser's session cookie at the HTTP front door: the secret of a
+// server-side login session (server/oauth/login_sessions.h), its user, when
+// they authenticated and when the session ends, with an HMAC-SHA256 over it
+// under a random key created once per database and kept sealed under the KEK
+// (server/keys/server_secrets.h; a KEK rotation keeps it). The MAC lets a
+// replica drop a forged or stretched cookie before asking the store; the
+// store decides whether the session is still live (ended sessions are
+// refused on every replica).
 #ifndef IDENTITY_SERVER_HTTP_SESSION_H_
 #define IDENTITY_SERVER_HTTP_SESSION_H_
 
@@ -17,9 +17,8 @@
 
 namespace identity::server {
 
-inline constexpr absl::Duration kSessionLifetime = absl::Hours(12);
-
 struct Session {
+  std::string secret;  // LoginSessions' secret (base64url).
   std::string user_id;
   absl::Time auth_time;
   absl::Time expires_at;

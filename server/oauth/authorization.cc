@@ -25,6 +25,7 @@ namespace {
 constexpr size_t kMaxState = 1024;
 constexpr size_t kMaxNonce = 512;
 constexpr size_t kMaxLoginHint = 256;
+constexpr char kOfflineAccess[] = "offline_access";
 
 // RFC 7636, with RFC 9700 §2.1.1's exception: a confidential client
 // registered with pkce_optional may leave PKCE out of an OpenID Connect
@@ -90,6 +91,10 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
 // The scopes a login for `client` may grant for `scope`: the client's own
 // (never identity.admin: administration is for clients, not a user's login)
 // and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
+// OIDC Core §11: offline_access is granted only to a client registered with
+// it among its scopes (the registration stands for the consent §11 asks
+// for: this server has no consent step); from any other client the request
+// for it is ignored, not refused.
 absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
     absl::string_view scope, const storage::ClientRecord& client) {
   auto requested = ParseScope(scope);
@@ -97,6 +102,11 @@ absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
   std::vector<std::string> own;
   for (const std::string& allowed : client.allowed_scopes) {
     if (allowed != kAdminScope) own.push_back(allowed);
+  }
+  if (!HasScope(own, kOfflineAccess)) {
+    requested->erase(
+        std::remove(requested->begin(), requested->end(), kOfflineAccess),
+        requested->end());
   }
   if (requested->empty()) return own;
   std::vector<std::string> allowed = own;
@@ -380,7 +390,7 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
     }
   }
   if (user.has_value()) {
-    auto issued = IssueCode(request, *user, login->auth_time);
+    auto issued = IssueCode(request, *user, login->auth_time, login->sid);
     if (!issued.ok()) return issued.status();
     decision.action = AuthorizationDecision::Action::kRedirect;
     decision.redirect_url = issued->redirect_url;
@@ -397,7 +407,7 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
 
 absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
     const ValidatedAuthorization& request, const storage::UserRecord& user,
-    absl::Time auth_time) const {
+    absl::Time auth_time, absl::string_view sid) const {
   const absl::Time now =
       absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   IssuedCode issued;
@@ -415,6 +425,7 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
   code.code_challenge_method = request.code_challenge_method;
   code.auth_time = absl::FromUnixSeconds(absl::ToUnixSeconds(auth_time));
   code.expires_at = now + options_.code_lifetime;
+  code.sid = std::string(sid);
   if (absl::Status s = grants_->CreateAuthorizationCode(code); !s.ok()) {
     return s;
   }
@@ -449,13 +460,24 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
 
 absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
     const ValidatedAuthorization& request, absl::string_view username,
-    absl::string_view password, absl::string_view source) const {
+    absl::string_view password, absl::string_view source,
+    bool start_session) const {
+  if (start_session && sessions_ == nullptr) {
+    return absl::FailedPreconditionError("no login sessions configured");
+  }
   auto user = users_->Authenticate(username, password, source);
   if (!user.ok()) return user.status();
   const absl::Time now = clock_->Now();
-  auto code = IssueCode(request, *user, now);
+  std::optional<StartedSession> session;
+  if (start_session) {
+    auto started = sessions_->Start(user->user_id, now);
+    if (!started.ok()) return started.status();
+    session = *std::move(started);
+  }
+  auto code =
+      IssueCode(request, *user, now, session ? session->record.sid : "");
   if (!code.ok()) return code.status();
-  return SignedIn{*std::move(user), now, *std::move(code)};
+  return SignedIn{*std::move(user), now, *std::move(code), std::move(session)};
 }
 
 }  // namespace identity::server

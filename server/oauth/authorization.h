@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "jwt/clock.h"
+#include "server/oauth/login_sessions.h"
 #include "server/random_source.h"
 #include "server/users/user_accounts.h"
 #include "storage/client_store.h"
@@ -82,6 +83,7 @@ struct ValidatedAuthorization {
 struct ExistingLogin {
   std::string user_id;
   absl::Time auth_time;
+  std::string sid = {};  // Its login session (login_sessions.h).
 };
 
 struct IssuedCode {
@@ -96,6 +98,8 @@ struct SignedIn {
   storage::UserRecord user;
   absl::Time auth_time;
   IssuedCode code;
+  // The login session the sign-in started (SignIn with start_session).
+  std::optional<StartedSession> session = {};
 };
 
 // What to do with a validated request given the user's existing login.
@@ -132,13 +136,15 @@ class AuthorizationEndpoint {
   AuthorizationEndpoint(storage::ClientStore* clients,
                         storage::GrantStore* grants, const UserAccounts* users,
                         const jwt::Clock* clock, RandomSource random,
-                        AuthorizationOptions options)
+                        AuthorizationOptions options,
+                        const LoginSessions* sessions = nullptr)
       : clients_(clients),
         grants_(grants),
         users_(users),
         clock_(clock),
         random_(std::move(random)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        sessions_(sessions) {}
 
   // Checks a request in RFC 6749 §4.1.2.1's order. A request_uri of a pushed
   // request (RFC 9126 §4) is first consumed (single use) and its parameters
@@ -182,20 +188,26 @@ class AuthorizationEndpoint {
       const ValidatedAuthorization& request,
       const std::optional<ExistingLogin>& login) const;
 
-  // Stores a code for `user`, authenticated at `auth_time`, bound to the
-  // validated request. Errors: the store's.
+  // Stores a code for `user`, authenticated at `auth_time` in the login
+  // session `sid` (empty: none), bound to the validated request. Errors:
+  // the store's.
   absl::StatusOr<IssuedCode> IssueCode(const ValidatedAuthorization& request,
                                        const storage::UserRecord& user,
-                                       absl::Time auth_time) const;
+                                       absl::Time auth_time,
+                                       absl::string_view sid = "") const;
 
   // The user signs in with `username` and `password`
   // (UserAccounts::Authenticate; `source`, the client's address, keys its
-  // throttle), and the request gets its code. Errors: those of Authenticate
-  // (never redirected: the user may try again), the store's.
+  // throttle), and the request gets its code. With `start_session` (the
+  // browser face) a login session starts (LoginSessions::Start) and the code
+  // records its sid; FailedPrecondition if no LoginSessions was given.
+  // Errors: those of Authenticate (never redirected: the user may try
+  // again), the store's.
   absl::StatusOr<SignedIn> SignIn(const ValidatedAuthorization& request,
                                   absl::string_view username,
                                   absl::string_view password,
-                                  absl::string_view source) const;
+                                  absl::string_view source,
+                                  bool start_session = false) const;
 
   // For a login front end that collects the user's credentials itself (the
   // gRPC face): Validate, then SignIn. It has no sessions: prompt=none is
@@ -240,6 +252,7 @@ class AuthorizationEndpoint {
   const jwt::Clock* const clock_;
   const RandomSource random_;
   const AuthorizationOptions options_;
+  const LoginSessions* const sessions_;
 };
 
 }  // namespace identity::server

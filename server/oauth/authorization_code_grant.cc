@@ -79,6 +79,7 @@ absl::StatusOr<std::string> AuthorizationCodeGrant::StoreRefreshToken(
   record.client_id = client.client_id;
   record.user_id = code.user_id;
   record.scope = code.scope;
+  record.sid = code.sid;
   record.auth_time = code.auth_time;
   record.created_at = now;
   record.absolute_expires_at = now + options.refresh_token_lifetime;
@@ -143,6 +144,12 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
+  claims.sid = code->sid;
+  // A code of a session that ended since (logout within the code's
+  // lifetime) yields nothing unless offline access was granted.
+  if (absl::Status s = SessionOutlived(d_, code->sid, claims.scopes); !s.ok()) {
+    return s;
+  }
   // The refresh token goes in before the redemption: a concurrent second
   // redemption, which fails and revokes the family, then always finds it
   // (and the access token it records).

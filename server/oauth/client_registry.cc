@@ -156,6 +156,15 @@ absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
   if (has("authorization_code") && spec.redirect_uris.empty()) {
     return Invalid("the authorization_code grant needs a redirect URI");
   }
+  spec.post_logout_redirect_uris =
+      Unique(std::move(spec.post_logout_redirect_uris));
+  if (spec.post_logout_redirect_uris.size() > kMaxRedirectUris) {
+    return Invalid(absl::StrCat("at most ", kMaxRedirectUris,
+                                " post-logout redirect URIs per client"));
+  }
+  for (const std::string& uri : spec.post_logout_redirect_uris) {
+    if (absl::Status s = ValidateRedirectUri(uri); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 
@@ -227,6 +236,7 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.name = std::move(spec.name);
   client.allowed_scopes = std::move(spec.allowed_scopes);
   client.redirect_uris = std::move(spec.redirect_uris);
+  client.post_logout_redirect_uris = std::move(spec.post_logout_redirect_uris);
   client.grant_types = std::move(spec.grant_types);
   client.public_client = spec.public_client;
   client.pkce_optional = spec.pkce_optional.value_or(false);
@@ -298,6 +308,7 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);
   client->redirect_uris = std::move(spec.redirect_uris);
+  client->post_logout_redirect_uris = std::move(spec.post_logout_redirect_uris);
   client->grant_types = std::move(spec.grant_types);
   client->updated_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   if (absl::Status s = store_->UpdateClient(*client); !s.ok()) return s;

@@ -48,6 +48,9 @@ struct ClientSpec {
   // pushed request's request_uri only. Unset: false on create, unchanged on
   // update.
   std::optional<bool> require_pushed_authorization_requests = std::nullopt;
+  // RP-Initiated Logout 1.0 §3: the same rules as redirect_uris, at most 20;
+  // may be empty. Duplicates are dropped. Replaced on update.
+  std::vector<std::string> post_logout_redirect_uris = {};
 };
 
 struct CreatedClient {

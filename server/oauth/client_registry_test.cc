@@ -123,6 +123,47 @@ TEST_F(ClientRegistryTest, GetsUpdatesAndDeletes) {
       fixture_.authenticator.Authenticate("svc", created->client_secret).ok());
 }
 
+// RP-Initiated Logout 1.0 §3: post_logout_redirect_uris follow the
+// redirect URI rules (duplicates dropped, at most 20); an update replaces
+// them.
+TEST_F(ClientRegistryTest, PostLogoutRedirectUrisFollowTheRedirectUriRules) {
+  ClientSpec web{"web",
+                 "Web",
+                 {"openid"},
+                 {"https://web.example/cb"},
+                 {"authorization_code"}};
+  for (const std::vector<std::string>& uris :
+       std::vector<std::vector<std::string>>{
+           {"javascript:alert(1)"},
+           {"relative/bye"},
+           {"https://web.example/bye#fragment"},
+           {"http://web.example/bye"},  // http only on loopback.
+           std::vector<std::string>(21, "x"),
+       }) {
+    ClientSpec spec = web;
+    spec.post_logout_redirect_uris = uris;
+    if (uris.size() == 21) {
+      for (size_t i = 0; i < uris.size(); ++i) {
+        spec.post_logout_redirect_uris[i] =
+            "https://web.example/bye" + std::to_string(i);
+      }
+    }
+    EXPECT_TRUE(IsInvalidRequest(registry_.Create(spec).status()))
+        << uris.front();
+  }
+  EXPECT_EQ(registry_.Get("web").status().code(), absl::StatusCode::kNotFound);
+  web.post_logout_redirect_uris = {"https://web.example/bye",
+                                   "https://web.example/bye",
+                                   "http://127.0.0.1:8080/bye"};
+  auto created = registry_.Create(web);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->client.post_logout_redirect_uris,
+            (std::vector<std::string>{"https://web.example/bye",
+                                      "http://127.0.0.1:8080/bye"}));
+  web.post_logout_redirect_uris = {};
+  EXPECT_TRUE(registry_.Update(web)->post_logout_redirect_uris.empty());
+}
+
 // RFC 9700 §2.1.1: pkce_optional is for confidential clients; unset, an
 // update keeps it.
 TEST_F(ClientRegistryTest, PkceOptionalIsForConfidentialClientsOnly) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_split.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/user_tokens.h"
 
@@ -65,6 +66,17 @@ absl::StatusOr<Introspection> Introspector::IntrospectRefreshToken(
   if (stored->revoked || stored->rotated_at.has_value() || expires_at <= now) {
     events_->TokenValidated(false, stored->revoked ? "revoked" : "expired");
     return result;
+  }
+  if (sessions_ != nullptr) {
+    // OIDC Core §11: without offline_access the grant ended with its
+    // session, even before its next use revokes it.
+    auto usable = sessions_->GrantUsable(
+        stored->sid, absl::StrSplit(stored->scope, ' ', absl::SkipEmpty()));
+    if (!usable.ok()) return usable.status();
+    if (!*usable) {
+      events_->TokenValidated(false, "session_ended");
+      return result;
+    }
   }
   events_->TokenValidated(true, "ok");
   result.active = true;

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/events.h"
+#include "server/oauth/login_sessions.h"
 #include "server/oauth/own_access_tokens.h"
 #include "storage/grant_store.h"
 
@@ -36,16 +37,20 @@ class Introspector {
   Introspector(const ClientAuthenticator* authenticator,
                const OwnAccessTokens* access_tokens,
                storage::GrantStore* grants,
-               OAuthEvents* events = OAuthEvents::None())
+               OAuthEvents* events = OAuthEvents::None(),
+               const LoginSessions* sessions = nullptr)
       : authenticator_(authenticator),
         access_tokens_(access_tokens),
         grants_(grants),
-        events_(events) {}
+        events_(events),
+        sessions_(sessions) {}
 
   // Authenticates the caller, then introspects `token`: an access token of
   // this server (a JWT), or a refresh token (opaque), which is described
   // only to the client it was issued to (RFC 7662 §2.1: token_type
-  // "refresh_token", exp its idle or absolute expiry, whichever is first).
+  // "refresh_token", exp its idle or absolute expiry, whichever is first;
+  // inactive once its login session ended, unless granted offline_access:
+  // LoginSessions::GrantUsable, when `sessions` is given).
   // An invalid, expired, foreign or revoked token is `active: false`, never
   // an error (RFC 7662 §2.2). Errors: kInvalidClient for the caller;
   // kInvalidRequest for an empty token; kTemporarilyUnavailable while the
@@ -66,6 +71,7 @@ class Introspector {
   const OwnAccessTokens* const access_tokens_;
   storage::GrantStore* const grants_;
   OAuthEvents* const events_;
+  const LoginSessions* const sessions_;
 };
 
 }  // namespace identity::server

@@ -4,7 +4,8 @@ namespace identity::server {
 
 absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
                                          storage::GrantStore* grants,
-                                         absl::Time now) {
+                                         absl::Time now,
+                                         storage::SessionStore* sessions) {
   PurgeCounts counts;
   auto revoked = revocations->PurgeExpired(now);
   if (!revoked.ok()) return revoked.status();
@@ -18,6 +19,11 @@ absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
   auto refresh = grants->PurgeExpiredRefreshTokens(now);
   if (!refresh.ok()) return refresh.status();
   counts.refresh_tokens = *refresh;
+  if (sessions != nullptr) {
+    auto ended = sessions->PurgeExpiredSessions(now);
+    if (!ended.ok()) return ended.status();
+    counts.sessions = *ended;
+  }
   return counts;
 }
 

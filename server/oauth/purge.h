@@ -1,8 +1,8 @@
 // Forgetting what can no longer matter: revocations past their token's
 // expiry, authorization codes an hour past theirs (kept that long so a late
 // replay still finds the code and revokes what it issued), refresh tokens
-// past their family's absolute expiry, pushed authorization requests past
-// theirs. identity-server runs it every
+// past their family's absolute expiry, pushed authorization requests and
+// login sessions past theirs. identity-server runs it every
 // kPurgeInterval on one thread per replica; the deletes are idempotent, so
 // replicas doing it at the same time is harmless.
 #ifndef IDENTITY_SERVER_OAUTH_PURGE_H_
@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "storage/grant_store.h"
 #include "storage/revocation_store.h"
+#include "storage/session_store.h"
 
 namespace identity::server {
 
@@ -25,12 +26,13 @@ struct PurgeCounts {
   int64_t codes = 0;
   int64_t refresh_tokens = 0;
   int64_t pushed_requests = 0;
+  int64_t sessions = 0;
 };
 
 // Errors: the stores'; what was purged before a failure stays purged.
-absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
-                                         storage::GrantStore* grants,
-                                         absl::Time now);
+absl::StatusOr<PurgeCounts> PurgeExpired(
+    storage::RevocationStore* revocations, storage::GrantStore* grants,
+    absl::Time now, storage::SessionStore* sessions = nullptr);
 
 }  // namespace identity::server
 

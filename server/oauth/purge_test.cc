@@ -30,12 +30,24 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   token.token_hash = "alive";
   token.idle_expires_at = token.absolute_expires_at = kNow + absl::Hours(1);
   ASSERT_TRUE(store.CreateRefreshToken(token).ok());
+  storage::SessionRecord session;
+  session.sid = "expired";
+  session.secret_hash = "h1";
+  session.expires_at = kNow - absl::Seconds(1);
+  ASSERT_TRUE(store.CreateSession(session).ok());
+  session.sid = "live";
+  session.secret_hash = "h2";
+  session.expires_at = kNow + absl::Hours(1);
+  ASSERT_TRUE(store.CreateSession(session).ok());
 
-  auto counts = PurgeExpired(&store, &store, kNow);
+  auto counts = PurgeExpired(&store, &store, kNow, &store);
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ(counts->revocations, 1);
   EXPECT_EQ(counts->codes, 1);
   EXPECT_EQ(counts->refresh_tokens, 1);
+  EXPECT_EQ(counts->sessions, 1);
+  EXPECT_TRUE(store.GetSession("live").ok());
+  EXPECT_FALSE(store.GetSession("expired").ok());
   EXPECT_TRUE(*store.IsRevoked("live"));
   EXPECT_FALSE(*store.IsRevoked("old"));
   EXPECT_TRUE(store.GetAuthorizationCode("recent").ok());
@@ -43,8 +55,10 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   EXPECT_TRUE(store.GetRefreshToken("alive").ok());
   EXPECT_FALSE(store.GetRefreshToken("ended").ok());
   // Again: nothing left to purge.
-  counts = PurgeExpired(&store, &store, kNow);
-  EXPECT_EQ(counts->revocations + counts->codes + counts->refresh_tokens, 0);
+  counts = PurgeExpired(&store, &store, kNow, &store);
+  EXPECT_EQ(counts->revocations + counts->codes + counts->refresh_tokens +
+                counts->sessions,
+            0);
 }
 
 }  // namespace

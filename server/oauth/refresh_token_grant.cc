@@ -90,6 +90,14 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   if (!old.ok()) return old.status();
   std::vector<std::string> scopes =
       absl::StrSplit(old->scope, ' ', absl::SkipEmpty());
+  // OIDC Core §11: without offline_access the grant lives only as long as
+  // the login session it came from; once that ended it is revoked.
+  if (absl::Status s = SessionOutlived(d_, old->sid, scopes); !s.ok()) {
+    if (OAuthErrorOf(s).has_value()) {
+      (void)d_.revoker->RevokeGrant(old->family_id);
+    }
+    return s;
+  }
   if (!requested->empty()) {
     auto narrowed = GrantScopes(*requested, scopes);
     if (!narrowed.ok()) return narrowed.status();
@@ -110,6 +118,7 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   claims.jti = jwt::Base64UrlEncode(RandomBytes(d_.random, 16));
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
+  claims.sid = old->sid;
   // The new refresh token records the access token minted with it.
   auto refresh_token = Rotate(*old, claims.jti, now);
   if (!refresh_token.ok()) return refresh_token.status();

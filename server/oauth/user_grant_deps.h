@@ -7,6 +7,7 @@
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/events.h"
 #include "server/oauth/grant_revoker.h"
+#include "server/oauth/login_sessions.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/user_tokens.h"
 #include "server/random_source.h"
@@ -25,6 +26,9 @@ struct UserGrantDeps {
   const jwt::Clock* clock = nullptr;
   RandomSource random;
   OAuthEvents* events = OAuthEvents::None();
+  // Checks that a grant's login session is live (SessionOutlived). Null:
+  // a grant bound to a session is refused.
+  const LoginSessions* sessions = nullptr;
 
   // When an access token minted at `now` expires (whole seconds, as in
   // its exp claim).
@@ -38,6 +42,25 @@ struct UserGrantDeps {
 // revoked, used, or another client's.
 inline absl::Status InvalidGrant(absl::string_view message) {
   return OAuthFailure(OAuthError::kInvalidGrant, message);
+}
+
+// OIDC Core §11: a grant made from login session `sid` (empty: none) without
+// offline_access ends with its session. Returns kInvalidGrant when the
+// session ended or expired; the store's errors.
+inline absl::Status SessionOutlived(const UserGrantDeps& d,
+                                    absl::string_view sid,
+                                    const std::vector<std::string>& scopes) {
+  if (sid.empty()) return absl::OkStatus();
+  if (d.sessions == nullptr) {
+    return InvalidGrant("the login session of this grant cannot be checked");
+  }
+  auto live = d.sessions->GrantUsable(sid, scopes);
+  if (!live.ok()) return live.status();
+  if (!*live) {
+    return InvalidGrant(
+        "the login session of this grant ended (no offline_access)");
+  }
+  return absl::OkStatus();
 }
 
 // `clock`'s now at the storage's precision (microseconds).

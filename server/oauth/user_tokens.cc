@@ -78,7 +78,7 @@ absl::StatusOr<std::string> UserTokenMinter::IdToken(
     const storage::UserRecord& user, absl::string_view client_id,
     const std::vector<std::string>& scopes, absl::Time auth_time,
     absl::string_view nonce, absl::string_view access_token, absl::Time now,
-    absl::string_view alg) const {
+    absl::string_view alg, absl::string_view sid) const {
   const std::shared_ptr<const KeySnapshot> keys = keys_->snapshot();
   std::shared_ptr<const jwt::JwtSigner> signer = keys->id_token_signer;
   if (!alg.empty()) {
@@ -99,6 +99,7 @@ absl::StatusOr<std::string> UserTokenMinter::IdToken(
   claims.other["azp"] = std::string(client_id);
   claims.other["auth_time"] = absl::ToUnixSeconds(auth_time);
   if (!nonce.empty()) claims.other["nonce"] = std::string(nonce);
+  if (!sid.empty()) claims.other["sid"] = std::string(sid);
   if (!access_token.empty()) {
     claims.other["at_hash"] =
         AccessTokenHash(access_token, signer->algorithm());
@@ -117,9 +118,9 @@ absl::StatusOr<IssuedToken> UserTokenMinter::Issue(
   issued.expires_in = absl::ToInt64Seconds(options_.access_token_lifetime);
   issued.scope = absl::StrJoin(claims.scopes, " ");
   if (HasScope(claims.scopes, "openid")) {
-    auto id =
-        IdToken(user, claims.client_id, claims.scopes, claims.auth_time, nonce,
-                issued.access_token, claims.now, claims.id_token_alg);
+    auto id = IdToken(user, claims.client_id, claims.scopes, claims.auth_time,
+                      nonce, issued.access_token, claims.now,
+                      claims.id_token_alg, claims.sid);
     if (!id.ok()) return id.status();
     issued.id_token = *std::move(id);
   }

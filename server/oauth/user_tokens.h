@@ -39,6 +39,9 @@ struct UserAccessClaims {
   // The client's id_token_signed_response_alg: the algorithm of its ID
   // tokens; empty for the server's default (KeySnapshot::id_token_signer).
   std::string id_token_alg;
+  // The login session the grant came from (login_sessions.h): the ID
+  // token's "sid"; empty for none.
+  std::string sid = {};
 };
 
 // Thread-safe. `keys` must outlive it.
@@ -52,7 +55,8 @@ class UserTokenMinter {
   absl::StatusOr<std::string> AccessToken(const UserAccessClaims& c) const;
 
   // iss, sub, aud (the client), azp, exp, iat, auth_time, nonce (if not
-  // empty), at_hash of `access_token`; the claims the scopes release to ID
+  // empty), at_hash of `access_token`, sid (OIDC Back-Channel Logout §2.1:
+  // the login session, if not empty); the claims the scopes release to ID
   // tokens (claim_release.h: name and preferred_username with profile,
   // email and email_verified with email). Signed in `alg` (the server's
   // default when empty); FailedPrecondition when `alg` is no longer a
@@ -62,7 +66,7 @@ class UserTokenMinter {
       const storage::UserRecord& user, absl::string_view client_id,
       const std::vector<std::string>& scopes, absl::Time auth_time,
       absl::string_view nonce, absl::string_view access_token, absl::Time now,
-      absl::string_view alg = "") const;
+      absl::string_view alg = "", absl::string_view sid = "") const;
 
   // The response of a grant: the access token for `claims`, and an ID token
   // for `user` (with `nonce` when not empty) when openid is among the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -67,6 +68,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.require_pushed_authorization_requests =
       client.require_pushed_authorization_requests;
   it->second.id_token_signed_response_alg = client.id_token_signed_response_alg;
+  it->second.post_logout_redirect_uris = client.post_logout_redirect_uris;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }
@@ -517,6 +519,90 @@ absl::StatusOr<int64_t> MemoryStore::PurgeExpiredLoginAttempts(absl::Time now) {
   return EraseIf(login_attempts_, [&](const auto& entry) {
     return entry.second.expires_at < now;
   });
+}
+
+absl::Status MemoryStore::CreateSession(const SessionRecord& session) {
+  absl::MutexLock lock(&mu_);
+  if (sessions_.count(session.sid) > 0 ||
+      session_secrets_.count(session.secret_hash) > 0) {
+    return absl::AlreadyExistsError("a session with this sid or secret exists");
+  }
+  sessions_[session.sid] = session;
+  session_secrets_[session.secret_hash] = session.sid;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SessionRecord> MemoryStore::GetSession(absl::string_view sid) {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return absl::NotFoundError("no such session");
+  return it->second;
+}
+
+absl::StatusOr<SessionRecord> MemoryStore::GetSessionBySecret(
+    absl::string_view secret_hash) {
+  absl::MutexLock lock(&mu_);
+  auto sid = session_secrets_.find(secret_hash);
+  if (sid == session_secrets_.end()) {
+    return absl::NotFoundError("no such session");
+  }
+  return sessions_.at(sid->second);
+}
+
+absl::StatusOr<std::vector<SessionRecord>> MemoryStore::ListUserSessions(
+    absl::string_view user_id, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  std::vector<SessionRecord> out;
+  for (const auto& [sid, session] : sessions_) {
+    if (session.user_id == user_id && session.LiveAt(now)) {
+      out.push_back(session);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.created_at, a.sid) < std::tie(b.created_at, b.sid);
+  });
+  return out;
+}
+
+absl::StatusOr<SessionRecord> MemoryStore::EndSession(absl::string_view sid,
+                                                      absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return absl::NotFoundError("no such session");
+  if (!it->second.LiveAt(now)) {
+    return absl::FailedPreconditionError(
+        "the session already ended or expired");
+  }
+  it->second.ended_at = now;
+  return it->second;
+}
+
+absl::StatusOr<std::vector<SessionRecord>> MemoryStore::EndUserSessions(
+    absl::string_view user_id, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  std::vector<SessionRecord> ended;
+  for (auto& [sid, session] : sessions_) {
+    if (session.user_id == user_id && session.LiveAt(now)) {
+      session.ended_at = now;
+      ended.push_back(session);
+    }
+  }
+  return ended;
+}
+
+absl::StatusOr<int64_t> MemoryStore::PurgeExpiredSessions(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  int64_t purged = 0;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second.expires_at < now) {
+      session_secrets_.erase(it->second.secret_hash);
+      it = sessions_.erase(it);
+      ++purged;
+    } else {
+      ++it;
+    }
+  }
+  return purged;
 }
 
 }  // namespace identity::storage

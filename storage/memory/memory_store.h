@@ -13,6 +13,7 @@
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/revocation_store.h"
+#include "storage/session_store.h"
 #include "storage/signing_key_store.h"
 #include "storage/user_store.h"
 
@@ -24,7 +25,8 @@ class MemoryStore : public ClientStore,
                     public SigningKeyStore,
                     public UserStore,
                     public GrantStore,
-                    public LoginAttemptStore {
+                    public LoginAttemptStore,
+                    public SessionStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
@@ -103,6 +105,18 @@ class MemoryStore : public ClientStore,
       absl::FunctionRef<absl::Status(Counters&)> update) override;
   absl::StatusOr<int64_t> PurgeExpiredLoginAttempts(absl::Time now) override;
 
+  absl::Status CreateSession(const SessionRecord& session) override;
+  absl::StatusOr<SessionRecord> GetSession(absl::string_view sid) override;
+  absl::StatusOr<SessionRecord> GetSessionBySecret(
+      absl::string_view secret_hash) override;
+  absl::StatusOr<std::vector<SessionRecord>> ListUserSessions(
+      absl::string_view user_id, absl::Time now) override;
+  absl::StatusOr<SessionRecord> EndSession(absl::string_view sid,
+                                           absl::Time now) override;
+  absl::StatusOr<std::vector<SessionRecord>> EndUserSessions(
+      absl::string_view user_id, absl::Time now) override;
+  absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;
+
  private:
   absl::Mutex mu_;
   std::map<std::string, ClientRecord, std::less<>> clients_
@@ -121,6 +135,11 @@ class MemoryStore : public ClientStore,
   std::map<std::string, RefreshTokenRecord, std::less<>> refresh_tokens_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, PushedRequestRecord, std::less<>> pushed_requests_
+      ABSL_GUARDED_BY(mu_);
+  // sid -> session; secret hash -> sid.
+  std::map<std::string, SessionRecord, std::less<>> sessions_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string, std::less<>> session_secrets_
       ABSL_GUARDED_BY(mu_);
   absl::Mutex attempts_mu_;
   std::map<std::string, LoginAttempts, std::less<>> login_attempts_

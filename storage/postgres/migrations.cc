@@ -217,10 +217,35 @@ constexpr char kMigration10[] = R"sql(
             DEFAULT false;
       )sql";
 
+// 11: server-side login sessions (storage/session_store.h): the session each
+// code and refresh token came from (OIDC sid), and the clients'
+// post_logout_redirect_uris (RP-Initiated Logout 1.0 §3). The defaults stay
+// for replicas still running the previous binary during a rolling upgrade.
+constexpr char kMigration11[] = R"sql(
+        CREATE TABLE login_sessions (
+          sid         text PRIMARY KEY,
+          secret_hash text NOT NULL UNIQUE,
+          user_id     text NOT NULL,
+          auth_time   timestamptz NOT NULL,
+          created_at  timestamptz NOT NULL,
+          expires_at  timestamptz NOT NULL,
+          ended_at    timestamptz
+        );
+        CREATE INDEX login_sessions_user ON login_sessions (user_id);
+        CREATE INDEX login_sessions_expiry ON login_sessions (expires_at);
+        ALTER TABLE authorization_codes
+          ADD COLUMN sid text NOT NULL DEFAULT '';
+        ALTER TABLE refresh_tokens
+          ADD COLUMN sid text NOT NULL DEFAULT '';
+        ALTER TABLE clients
+          ADD COLUMN post_logout_redirect_uris text NOT NULL DEFAULT '';
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
-      kMigration6, kMigration7, kMigration8, kMigration9, kMigration10};
+      kMigration1, kMigration2,  kMigration3, kMigration4,
+      kMigration5, kMigration6,  kMigration7, kMigration8,
+      kMigration9, kMigration10, kMigration11};
   return *kMigrations;
 }
 

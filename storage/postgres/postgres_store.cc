@@ -22,7 +22,8 @@ constexpr char kClientColumns[] =
     " (extract(epoch from created_at) * 1000000)::bigint,"
     " (extract(epoch from updated_at) * 1000000)::bigint,"
     " redirect_uris, grant_types, public_client, pkce_optional,"
-    " id_token_signed_response_alg, require_pushed_authorization_requests";
+    " id_token_signed_response_alg, require_pushed_authorization_requests,"
+    " post_logout_redirect_uris";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -98,7 +99,7 @@ constexpr char kCodeColumns[] =
     " (extract(epoch from expires_at) * 1000000)::bigint,"
     " (extract(epoch from redeemed_at) * 1000000)::bigint,"
     " access_token_jti,"
-    " (extract(epoch from access_token_expires_at) * 1000000)::bigint";
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid";
 constexpr char kRefreshColumns[] =
     "token_hash, family_id, client_id, user_id, scope,"
     " (extract(epoch from auth_time) * 1000000)::bigint,"
@@ -107,7 +108,7 @@ constexpr char kRefreshColumns[] =
     " (extract(epoch from absolute_expires_at) * 1000000)::bigint,"
     " (extract(epoch from rotated_at) * 1000000)::bigint, revoked,"
     " access_token_jti,"
-    " (extract(epoch from access_token_expires_at) * 1000000)::bigint";
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid";
 
 // Clients and the revocation list.
 void PrepareClientsAndRevocations(pqxx::connection& c) {
@@ -115,10 +116,10 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
             " created_at, updated_at, redirect_uris, grant_types,"
             " public_client, pkce_optional, id_token_signed_response_alg,"
-            " require_pushed_authorization_requests)"
+            " require_pushed_authorization_requests, post_logout_redirect_uris)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
             " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
-            " $12)");
+            " $12, $13)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -129,7 +130,8 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " updated_at = to_timestamp($4::bigint / 1000000.0),"
             " redirect_uris = $5, grant_types = $6, pkce_optional = $7,"
             " id_token_signed_response_alg = $8,"
-            " require_pushed_authorization_requests = $9 WHERE client_id = $1");
+            " require_pushed_authorization_requests = $9,"
+            " post_logout_redirect_uris = $10 WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
             "INSERT INTO revoked_tokens (jti, expires_at)"
@@ -229,15 +231,16 @@ void PrepareUsers(pqxx::connection& c) {
 
 // Authorization codes.
 void PrepareAuthorizationCodes(pqxx::connection& c) {
-  c.prepare("create_authorization_code",
-            "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
-            " user_id, redirect_uri, scope, nonce, code_challenge,"
-            " code_challenge_method, auth_time, expires_at, redeemed_at,"
-            " access_token_jti, access_token_expires_at) VALUES ($1, $2, $3,"
-            " $4, $5, $6, $7, $8, $9, to_timestamp($10::bigint / 1000000.0),"
-            " to_timestamp($11::bigint / 1000000.0),"
-            " to_timestamp($12::bigint / 1000000.0), $13,"
-            " to_timestamp($14::bigint / 1000000.0))");
+  c.prepare(
+      "create_authorization_code",
+      "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
+      " user_id, redirect_uri, scope, nonce, code_challenge,"
+      " code_challenge_method, auth_time, expires_at, redeemed_at,"
+      " access_token_jti, access_token_expires_at, sid) VALUES ($1, $2,"
+      " $3, $4, $5, $6, $7, $8, $9, to_timestamp($10::bigint / 1000000.0),"
+      " to_timestamp($11::bigint / 1000000.0),"
+      " to_timestamp($12::bigint / 1000000.0), $13,"
+      " to_timestamp($14::bigint / 1000000.0), $15)");
   c.prepare("get_authorization_code",
             std::string("SELECT ") + kCodeColumns +
                 " FROM authorization_codes WHERE code_hash = $1");
@@ -289,13 +292,13 @@ void PrepareRefreshTokens(pqxx::connection& c) {
             "INSERT INTO refresh_tokens (token_hash, family_id, client_id,"
             " user_id, scope, auth_time, created_at, idle_expires_at,"
             " absolute_expires_at, rotated_at, revoked, access_token_jti,"
-            " access_token_expires_at) VALUES ($1, $2, $3, $4,"
+            " access_token_expires_at, sid) VALUES ($1, $2, $3, $4,"
             " $5, to_timestamp($6::bigint / 1000000.0),"
             " to_timestamp($7::bigint / 1000000.0),"
             " to_timestamp($8::bigint / 1000000.0),"
             " to_timestamp($9::bigint / 1000000.0),"
             " to_timestamp($10::bigint / 1000000.0), $11, $12,"
-            " to_timestamp($13::bigint / 1000000.0))");
+            " to_timestamp($13::bigint / 1000000.0), $14)");
   c.prepare("get_refresh_token", std::string("SELECT ") + kRefreshColumns +
                                      " FROM refresh_tokens"
                                      " WHERE token_hash = $1");
@@ -317,12 +320,12 @@ void PrepareRefreshTokens(pqxx::connection& c) {
           " replacement AS (INSERT INTO refresh_tokens (token_hash,"
           " family_id, client_id, user_id, scope, auth_time, created_at,"
           " idle_expires_at, absolute_expires_at, rotated_at, revoked,"
-          " access_token_jti, access_token_expires_at)"
+          " access_token_jti, access_token_expires_at, sid)"
           " SELECT $4, $5, $6, $7, $8, to_timestamp($9::bigint / 1000000.0),"
           " to_timestamp($10::bigint / 1000000.0),"
           " to_timestamp($11::bigint / 1000000.0),"
           " to_timestamp($12::bigint / 1000000.0), NULL, false, $13,"
-          " to_timestamp($14::bigint / 1000000.0) FROM old)"
+          " to_timestamp($14::bigint / 1000000.0), $15 FROM old)"
           " SELECT ") +
           kRefreshColumns + " FROM old");
   c.prepare("classify_refresh_token",
@@ -358,8 +361,70 @@ void PrepareRefreshTokens(pqxx::connection& c) {
       " WHERE absolute_expires_at < to_timestamp($1::bigint / 1000000.0)");
 }
 
+constexpr char kSessionColumns[] =
+    "sid, secret_hash, user_id,"
+    " (extract(epoch from auth_time) * 1000000)::bigint,"
+    " (extract(epoch from created_at) * 1000000)::bigint,"
+    " (extract(epoch from expires_at) * 1000000)::bigint,"
+    " (extract(epoch from ended_at) * 1000000)::bigint";
+
+// Login sessions. "Live at $2": not ended and expiring after $2.
+void PrepareSessions(pqxx::connection& c) {
+  c.prepare("create_session",
+            "INSERT INTO login_sessions (sid, secret_hash, user_id, auth_time,"
+            " created_at, expires_at, ended_at) VALUES ($1, $2, $3,"
+            " to_timestamp($4::bigint / 1000000.0),"
+            " to_timestamp($5::bigint / 1000000.0),"
+            " to_timestamp($6::bigint / 1000000.0),"
+            " to_timestamp($7::bigint / 1000000.0))");
+  c.prepare("get_session", std::string("SELECT ") + kSessionColumns +
+                               " FROM login_sessions WHERE sid = $1");
+  c.prepare("get_session_by_secret",
+            std::string("SELECT ") + kSessionColumns +
+                " FROM login_sessions WHERE secret_hash = $1");
+  c.prepare("list_user_sessions",
+            std::string("SELECT ") + kSessionColumns +
+                " FROM login_sessions WHERE user_id = $1 AND ended_at IS NULL"
+                " AND expires_at > to_timestamp($2::bigint / 1000000.0)"
+                " ORDER BY created_at, sid");
+  // Of concurrent ends, the first to lock the row updates it; the others
+  // re-check ended_at on the updated row and update nothing.
+  c.prepare("end_session",
+            std::string("UPDATE login_sessions SET"
+                        " ended_at = to_timestamp($2::bigint / 1000000.0)"
+                        " WHERE sid = $1 AND ended_at IS NULL"
+                        " AND expires_at > to_timestamp($2::bigint / 1000000.0)"
+                        " RETURNING ") +
+                kSessionColumns);
+  c.prepare("end_user_sessions",
+            std::string("UPDATE login_sessions SET"
+                        " ended_at = to_timestamp($2::bigint / 1000000.0)"
+                        " WHERE user_id = $1 AND ended_at IS NULL"
+                        " AND expires_at > to_timestamp($2::bigint / 1000000.0)"
+                        " RETURNING ") +
+                kSessionColumns);
+  c.prepare("purge_sessions",
+            "DELETE FROM login_sessions"
+            " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+}
+
+SessionRecord SessionFromRow(const pqxx::row& row) {
+  SessionRecord session;
+  session.sid = row[0].as<std::string>();
+  session.secret_hash = row[1].as<std::string>();
+  session.user_id = row[2].as<std::string>();
+  session.auth_time = absl::FromUnixMicros(row[3].as<int64_t>());
+  session.created_at = absl::FromUnixMicros(row[4].as<int64_t>());
+  session.expires_at = absl::FromUnixMicros(row[5].as<int64_t>());
+  if (!row[6].is_null()) {
+    session.ended_at = absl::FromUnixMicros(row[6].as<int64_t>());
+  }
+  return session;
+}
+
 // Every statement, prepared once per connection.
 void Prepare(pqxx::connection& c) {
+  PrepareSessions(c);
   PrepareClientsAndRevocations(c);
   PrepareSigningKeys(c);
   PrepareUsers(c);
@@ -385,6 +450,8 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.pkce_optional = row[9].as<bool>();
   client.id_token_signed_response_alg = row[10].as<std::string>();
   client.require_pushed_authorization_requests = row[11].as<bool>();
+  client.post_logout_redirect_uris =
+      absl::StrSplit(row[12].as<std::string>(), ' ', absl::SkipEmpty());
   return client;
 }
 
@@ -451,6 +518,7 @@ AuthorizationCodeRecord CodeFromRow(const pqxx::row& row) {
   code.redeemed_at = OptionalTime(row[11]);
   code.access_token_jti = row[12].as<std::string>();
   code.access_token_expires_at = TimeOf(row[13]);
+  code.sid = row[14].as<std::string>();
   return code;
 }
 
@@ -469,6 +537,7 @@ RefreshTokenRecord RefreshFromRow(const pqxx::row& row) {
   token.revoked = row[10].as<bool>();
   token.access_token_jti = row[11].as<std::string>();
   token.access_token_expires_at = TimeOf(row[12]);
+  token.sid = row[13].as<std::string>();
   return token;
 }
 
@@ -484,15 +553,15 @@ const char* OptionalMicros(const std::optional<absl::Time>& time,
 void InsertRefreshToken(pqxx::transaction_base& txn,
                         const RefreshTokenRecord& token) {
   std::string rotated_at;
-  txn.exec_prepared("create_refresh_token", token.token_hash, token.family_id,
-                    token.client_id, token.user_id, token.scope,
-                    absl::ToUnixMicros(token.auth_time),
-                    absl::ToUnixMicros(token.created_at),
-                    absl::ToUnixMicros(token.idle_expires_at),
-                    absl::ToUnixMicros(token.absolute_expires_at),
-                    OptionalMicros(token.rotated_at, rotated_at), token.revoked,
-                    token.access_token_jti,
-                    absl::ToUnixMicros(token.access_token_expires_at));
+  txn.exec_prepared(
+      "create_refresh_token", token.token_hash, token.family_id,
+      token.client_id, token.user_id, token.scope,
+      absl::ToUnixMicros(token.auth_time), absl::ToUnixMicros(token.created_at),
+      absl::ToUnixMicros(token.idle_expires_at),
+      absl::ToUnixMicros(token.absolute_expires_at),
+      OptionalMicros(token.rotated_at, rotated_at), token.revoked,
+      token.access_token_jti, absl::ToUnixMicros(token.access_token_expires_at),
+      token.sid);
 }
 
 SigningKeyRecord KeyFromRow(const pqxx::row& row) {
@@ -631,7 +700,8 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             absl::ToUnixMicros(client.updated_at), RedirectUris(client),
             GrantTypes(client), client.public_client, client.pkce_optional,
             client.id_token_signed_response_alg,
-            client.require_pushed_authorization_requests);
+            client.require_pushed_authorization_requests,
+            absl::StrJoin(client.post_logout_redirect_uris, " "));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -680,7 +750,8 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                    Scopes(client), absl::ToUnixMicros(client.updated_at),
                    RedirectUris(client), GrantTypes(client),
                    client.pkce_optional, client.id_token_signed_response_alg,
-                   client.require_pushed_authorization_requests)
+                   client.require_pushed_authorization_requests,
+                   absl::StrJoin(client.post_logout_redirect_uris, " "))
                 .affected_rows();
       });
   if (!status.ok()) return status;
@@ -1022,15 +1093,15 @@ absl::Status PostgresStore::CreateAuthorizationCode(
       *pool_, "create_authorization_code", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
         std::string redeemed_at;
-        txn.exec_prepared("create_authorization_code", code.code_hash,
-                          code.grant_id, code.client_id, code.user_id,
-                          code.redirect_uri, code.scope, code.nonce,
-                          code.code_challenge, code.code_challenge_method,
-                          absl::ToUnixMicros(code.auth_time),
-                          absl::ToUnixMicros(code.expires_at),
-                          OptionalMicros(code.redeemed_at, redeemed_at),
-                          code.access_token_jti,
-                          absl::ToUnixMicros(code.access_token_expires_at));
+        txn.exec_prepared(
+            "create_authorization_code", code.code_hash, code.grant_id,
+            code.client_id, code.user_id, code.redirect_uri, code.scope,
+            code.nonce, code.code_challenge, code.code_challenge_method,
+            absl::ToUnixMicros(code.auth_time),
+            absl::ToUnixMicros(code.expires_at),
+            OptionalMicros(code.redeemed_at, redeemed_at),
+            code.access_token_jti,
+            absl::ToUnixMicros(code.access_token_expires_at), code.sid);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -1207,7 +1278,8 @@ absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
             absl::ToUnixMicros(replacement.idle_expires_at),
             absl::ToUnixMicros(replacement.absolute_expires_at),
             replacement.access_token_jti,
-            absl::ToUnixMicros(replacement.access_token_expires_at));
+            absl::ToUnixMicros(replacement.access_token_expires_at),
+            replacement.sid);
         if (rows.empty()) {
           pqxx::result why = txn.exec_prepared("classify_refresh_token",
                                                std::string(old_hash));
@@ -1363,6 +1435,102 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredLoginAttempts(
         purged =
             txn.exec_prepared("purge_login_attempts", absl::ToUnixMicros(now))
                 .affected_rows();
+      });
+  if (!status.ok()) return status;
+  return purged;
+}
+
+// Login sessions.
+
+absl::Status PostgresStore::CreateSession(const SessionRecord& session) {
+  absl::Status status =
+      WithConnection(*pool_, "create_session", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        std::string ended_at;
+        const char* ended = nullptr;
+        if (session.ended_at.has_value()) {
+          ended_at = std::to_string(absl::ToUnixMicros(*session.ended_at));
+          ended = ended_at.c_str();
+        }
+        txn.exec_prepared("create_session", session.sid, session.secret_hash,
+                          session.user_id,
+                          absl::ToUnixMicros(session.auth_time),
+                          absl::ToUnixMicros(session.created_at),
+                          absl::ToUnixMicros(session.expires_at), ended);
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("a session with this sid or secret exists");
+  }
+  return status;
+}
+
+absl::StatusOr<SessionRecord> PostgresStore::SessionBy(
+    absl::string_view statement, absl::string_view key) {
+  std::optional<SessionRecord> found;
+  absl::Status status =
+      WithConnection(*pool_, statement, [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows =
+            txn.exec_prepared(std::string(statement), std::string(key));
+        if (!rows.empty()) found = SessionFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such session");
+  return *std::move(found);
+}
+
+absl::StatusOr<SessionRecord> PostgresStore::GetSession(absl::string_view sid) {
+  return SessionBy("get_session", sid);
+}
+
+absl::StatusOr<SessionRecord> PostgresStore::GetSessionBySecret(
+    absl::string_view secret_hash) {
+  return SessionBy("get_session_by_secret", secret_hash);
+}
+
+absl::StatusOr<std::vector<SessionRecord>> PostgresStore::SessionsWhere(
+    absl::string_view statement, absl::string_view key, absl::Time now) {
+  std::vector<SessionRecord> sessions;
+  absl::Status status =
+      WithConnection(*pool_, statement, [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared(std::string(statement), std::string(key),
+                               absl::ToUnixMicros(now))) {
+          sessions.push_back(SessionFromRow(row));
+        }
+      });
+  if (!status.ok()) return status;
+  return sessions;
+}
+
+absl::StatusOr<std::vector<SessionRecord>> PostgresStore::ListUserSessions(
+    absl::string_view user_id, absl::Time now) {
+  return SessionsWhere("list_user_sessions", user_id, now);
+}
+
+absl::StatusOr<std::vector<SessionRecord>> PostgresStore::EndUserSessions(
+    absl::string_view user_id, absl::Time now) {
+  return SessionsWhere("end_user_sessions", user_id, now);
+}
+
+absl::StatusOr<SessionRecord> PostgresStore::EndSession(absl::string_view sid,
+                                                        absl::Time now) {
+  auto ended = SessionsWhere("end_session", sid, now);
+  if (!ended.ok()) return ended.status();
+  if (!ended->empty()) return ended->front();
+  auto stored = GetSession(sid);
+  if (!stored.ok()) return stored.status();
+  return absl::FailedPreconditionError("the session already ended or expired");
+}
+
+absl::StatusOr<int64_t> PostgresStore::PurgeExpiredSessions(absl::Time now) {
+  int64_t purged = 0;
+  absl::Status status =
+      WithConnection(*pool_, "purge_sessions", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        purged = txn.exec_prepared("purge_sessions", absl::ToUnixMicros(now))
+                     .affected_rows();
       });
   if (!status.ok()) return status;
   return purged;

@@ -1,5 +1,5 @@
-// ClientStore, RevocationStore, SigningKeyStore, UserStore, GrantStore and
-// LoginAttemptStore on PostgreSQL.
+// ClientStore, RevocationStore, SigningKeyStore, UserStore, GrantStore,
+// LoginAttemptStore and SessionStore on PostgreSQL.
 #ifndef IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
 #define IDENTITY_STORAGE_POSTGRES_POSTGRES_STORE_H_
 
@@ -12,6 +12,7 @@
 #include "storage/login_attempt_store.h"
 #include "storage/postgres/connection_pool.h"
 #include "storage/revocation_store.h"
+#include "storage/session_store.h"
 #include "storage/signing_key_store.h"
 #include "storage/user_store.h"
 
@@ -24,7 +25,8 @@ class PostgresStore : public ClientStore,
                       public SigningKeyStore,
                       public UserStore,
                       public GrantStore,
-                      public LoginAttemptStore {
+                      public LoginAttemptStore,
+                      public SessionStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
   // ConnectionPool::Create and ApplyMigrations.
@@ -117,6 +119,18 @@ class PostgresStore : public ClientStore,
       absl::FunctionRef<absl::Status(Counters&)> update) override;
   absl::StatusOr<int64_t> PurgeExpiredLoginAttempts(absl::Time now) override;
 
+  absl::Status CreateSession(const SessionRecord& session) override;
+  absl::StatusOr<SessionRecord> GetSession(absl::string_view sid) override;
+  absl::StatusOr<SessionRecord> GetSessionBySecret(
+      absl::string_view secret_hash) override;
+  absl::StatusOr<std::vector<SessionRecord>> ListUserSessions(
+      absl::string_view user_id, absl::Time now) override;
+  absl::StatusOr<SessionRecord> EndSession(absl::string_view sid,
+                                           absl::Time now) override;
+  absl::StatusOr<std::vector<SessionRecord>> EndUserSessions(
+      absl::string_view user_id, absl::Time now) override;
+  absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;
+
   // Runs `SELECT 1` on a connection of its own (outside the pool, so a busy
   // pool does not make the database look down). Errors: Unavailable.
   absl::Status Ping();
@@ -127,6 +141,13 @@ class PostgresStore : public ClientStore,
   PostgresStore(std::unique_ptr<ConnectionPool> pool,
                 std::unique_ptr<ConnectionPool> probe)
       : pool_(std::move(pool)), probe_(std::move(probe)) {}
+
+  // The session the prepared `statement` finds by `key` (NotFound if none).
+  absl::StatusOr<SessionRecord> SessionBy(absl::string_view statement,
+                                          absl::string_view key);
+  // The rows of the prepared `statement` over ($1 = key, $2 = now).
+  absl::StatusOr<std::vector<SessionRecord>> SessionsWhere(
+      absl::string_view statement, absl::string_view key, absl::Time now);
 
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<ConnectionPool> probe_;  // One connection, for Ping.

@@ -38,6 +38,8 @@ ClientRecord PublicClient(const std::string& id) {
                      "http://127.0.0.1:8080/cb?x=1"};
   c.grant_types = {"authorization_code", "refresh_token"};
   c.public_client = true;
+  c.post_logout_redirect_uris = {"https://app.example/bye",
+                                 "http://127.0.0.1:8080/out?x=1"};
   return c;
 }
 
@@ -94,6 +96,7 @@ AuthorizationCodeRecord Code(const std::string& hash) {
   code.code_challenge_method = "S256";
   code.auth_time = kT0 - absl::Minutes(1);
   code.expires_at = kT0 + absl::Minutes(1);
+  code.sid = "sid-" + hash;
   return code;
 }
 
@@ -109,6 +112,7 @@ RefreshTokenRecord Refresh(const std::string& hash,
   token.created_at = kT0 - absl::Minutes(1);
   token.idle_expires_at = kT0 + absl::Hours(1);
   token.absolute_expires_at = kT0 + absl::Hours(24);
+  token.sid = "sid-" + family;
   return token;
 }
 
@@ -1460,6 +1464,144 @@ TEST_P(StoreConformanceTest, ExpiredLoginAttemptsArePurged) {
   EXPECT_FALSE((*got)[0].has_value());
   EXPECT_TRUE((*got)[1].has_value());
   EXPECT_TRUE((*got)[2].has_value());
+}
+
+// --- Login sessions --------------------------------------------------------
+
+namespace {
+
+SessionRecord LoginSession(const std::string& sid,
+                           const std::string& user = "u1") {
+  SessionRecord session;
+  session.sid = sid;
+  session.secret_hash = "secret-hash-of-" + sid;
+  session.user_id = user;
+  session.auth_time = kT0 - absl::Minutes(5);
+  session.created_at = kT0 - absl::Minutes(5) + kMicro;
+  session.expires_at = kT0 + absl::Hours(12);
+  return session;
+}
+
+}  // namespace
+
+TEST_P(StoreConformanceTest, CreatedSessionReadsBackBySidAndBySecret) {
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s1")).ok());
+  auto by_sid = stores_.sessions->GetSession("s1");
+  ASSERT_TRUE(by_sid.ok()) << by_sid.status();
+  EXPECT_EQ(*by_sid, LoginSession("s1"));
+  auto by_secret = stores_.sessions->GetSessionBySecret("secret-hash-of-s1");
+  ASSERT_TRUE(by_secret.ok()) << by_secret.status();
+  EXPECT_EQ(*by_secret, LoginSession("s1"));
+}
+
+TEST_P(StoreConformanceTest, DuplicateSidOrSecretIsAlreadyExists) {
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s1")).ok());
+  SessionRecord same_secret = LoginSession("s2");
+  same_secret.secret_hash = "secret-hash-of-s1";
+  EXPECT_EQ(stores_.sessions->CreateSession(same_secret).code(),
+            absl::StatusCode::kAlreadyExists);
+  SessionRecord same_sid = LoginSession("s1");
+  same_sid.secret_hash = "another";
+  EXPECT_EQ(stores_.sessions->CreateSession(same_sid).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(stores_.sessions->GetSession("s2").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, MissingSessionIsNotFound) {
+  EXPECT_EQ(stores_.sessions->GetSession("nope").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.sessions->GetSessionBySecret("nope").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.sessions->EndSession("nope", kT0).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, SessionEndsOnceAndStaysEnded) {
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s1")).ok());
+  auto ended = stores_.sessions->EndSession("s1", kT0);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->ended_at, kT0);
+  EXPECT_FALSE(ended->LiveAt(kT0));
+  EXPECT_EQ(stores_.sessions->EndSession("s1", kT0 + kMicro).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto stored = stores_.sessions->GetSessionBySecret("secret-hash-of-s1");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->ended_at, kT0);  // The first end is kept.
+}
+
+TEST_P(StoreConformanceTest, ExpiredSessionCannotBeEndedNorListed) {
+  SessionRecord session = LoginSession("s1");
+  session.expires_at = kT0;
+  ASSERT_TRUE(stores_.sessions->CreateSession(session).ok());
+  EXPECT_EQ(stores_.sessions->EndSession("s1", kT0).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(stores_.sessions->ListUserSessions("u1", kT0)->empty());
+  EXPECT_FALSE(stores_.sessions->GetSession("s1")->ended_at.has_value());
+}
+
+TEST_P(StoreConformanceTest, UserSessionsAreTheLiveOnesOldestFirst) {
+  SessionRecord newer = LoginSession("s-newer");
+  newer.created_at = kT0;
+  ASSERT_TRUE(stores_.sessions->CreateSession(newer).ok());
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s-older")).ok());
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s-ended")).ok());
+  ASSERT_TRUE(stores_.sessions->EndSession("s-ended", kT0).ok());
+  ASSERT_TRUE(
+      stores_.sessions->CreateSession(LoginSession("s-other", "u2")).ok());
+  auto listed = stores_.sessions->ListUserSessions("u1", kT0 + kMicro);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].sid, "s-older");
+  EXPECT_EQ((*listed)[1].sid, "s-newer");
+}
+
+TEST_P(StoreConformanceTest, EndUserSessionsEndsOnlyThatUsersLiveSessions) {
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s1")).ok());
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s2")).ok());
+  ASSERT_TRUE(stores_.sessions->EndSession("s2", kT0).ok());
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s3", "u2")).ok());
+  auto ended = stores_.sessions->EndUserSessions("u1", kT0 + kMicro);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ((*ended)[0].sid, "s1");
+  EXPECT_EQ((*ended)[0].ended_at, kT0 + kMicro);
+  EXPECT_EQ(stores_.sessions->GetSession("s2")->ended_at, kT0);
+  EXPECT_TRUE(stores_.sessions->GetSession("s3")->LiveAt(kT0 + kMicro));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentEndsHaveOneWinner) {
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s1")).ok());
+  constexpr int kThreads = 8;
+  absl::Barrier barrier(kThreads);
+  std::atomic<int> won{0}, lost{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      barrier.Block();
+      auto ended = stores_.sessions->EndSession("s1", kT0 + i * kMicro);
+      if (ended.ok()) ++won;
+      if (ended.status().code() == absl::StatusCode::kFailedPrecondition) {
+        ++lost;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(lost.load(), kThreads - 1);
+}
+
+TEST_P(StoreConformanceTest, ExpiredSessionsArePurged) {
+  SessionRecord old = LoginSession("s-old");
+  old.expires_at = kT0 - kMicro;
+  ASSERT_TRUE(stores_.sessions->CreateSession(old).ok());
+  ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s-new")).ok());
+  EXPECT_EQ(*stores_.sessions->PurgeExpiredSessions(kT0), 1);
+  EXPECT_EQ(stores_.sessions->GetSessionBySecret("secret-hash-of-s-old")
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(stores_.sessions->GetSession("s-new").ok());
 }
 
 }  // namespace identity::storage::testing

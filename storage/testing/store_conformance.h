@@ -14,6 +14,7 @@
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/revocation_store.h"
+#include "storage/session_store.h"
 #include "storage/signing_key_store.h"
 #include "storage/user_store.h"
 
@@ -28,6 +29,7 @@ struct Stores {
   UserStore* users = nullptr;
   GrantStore* grants = nullptr;
   LoginAttemptStore* login_attempts = nullptr;
+  SessionStore* sessions = nullptr;
 };
 
 using StoresFactory = Stores (*)();

@@ -6,7 +6,9 @@
 //     validation, UserInfo, refresh, introspection (RFC 7662), revocation (RFC 7009), the
 //     client_credentials grant; client_secret_basic, client_secret_post and a public client;
 //   - Debian's Chromium driven by playwright-core: a person's login on the HTML page, the
-//     redirect to a loopback redirect_uri served here, single sign-on with the session cookie;
+//     redirect to a loopback redirect_uri served here, single sign-on with the session cookie,
+//     RP-Initiated Logout with id_token_hint back to a registered post_logout_redirect_uri, and
+//     refresh tokens that end with the session unless offline_access was granted;
 //   - jose (panva's JOSE library) verifying ID and access tokens of each signing algorithm against
 //     /jwks on its own: RS256 ID tokens by default (OIDC Core §15.1), ES256 access tokens, and
 //     ES256 ID tokens for a client registered with id_token_signed_response_alg ES256;
@@ -1504,6 +1506,96 @@ test('security headers on every response of the OIDC endpoints', async () => {
     if (missing.length) problems.push(`${name} (HTTP ${r.status}): ${missing.join(', ')}`);
   }
   assert.deepEqual(problems, []);
+});
+
+// --- sessions and RP-Initiated Logout in Chromium ------------------------------------------------
+
+test('browser: logout with id_token_hint ends the session; only the offline_access refresh token lives on', async () => {
+  const bye = REDIRECT.replace(/\/cb$/, '/bye');
+  const logoutClient = idctl(args.idctl, server, ['clients', 'create', '--id', 'web-logout',
+    '--name', 'Web app (logout)', '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code',
+    '--grant-type', 'refresh_token', '--post-logout-redirect-uri', bye]);
+  assert.deepEqual(logoutClient.client.post_logout_redirect_uris, [bye]);
+  // OIDC Core §11: offline_access is granted to a client registered with it.
+  const offlineClient = idctl(args.idctl, server, ['clients', 'create', '--id', 'web-offline',
+    '--name', 'Web app (offline)', '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code',
+    '--grant-type', 'refresh_token', '--allow-scope', 'offline_access']);
+  const logoutConfig = await client.discovery(new URL(server.issuer), 'web-logout',
+    remember('web-logout secret', logoutClient.client_secret), undefined, insecure);
+  const offlineConfig = await client.discovery(new URL(server.issuer), 'web-offline',
+    remember('web-offline secret', offlineClient.client_secret), undefined, insecure);
+  assert.equal(logoutConfig.serverMetadata().end_session_endpoint, `${server.issuer}/end_session`);
+  const context = await launchChromium();
+  try {
+    const page = await context.newPage();
+    // Log in at web-logout (no offline_access).
+    const auth = await startAuthorization(logoutConfig);
+    await page.goto(auth.url.href);
+    await page.locator('input[name="username"]').fill(users.bob.username);
+    await page.locator('input[name="password"]').fill(users.bob.password);
+    const landed = page.waitForURL((u) => u.href.startsWith(`${REDIRECT}?`), { timeout: 30_000 });
+    await page.locator('form[method="post" i] button').first().click();
+    await landed;
+    const online = await exchange(logoutConfig, new URL(page.url()), auth);
+    const sid = online.claims().sid;
+    assert.match(sid ?? '', /^[A-Za-z0-9_-]{22}$/, 'the ID token has no sid');
+    // Single sign-on at web-offline, asking for offline_access: the same session.
+    const offlineAuth = await startAuthorization(offlineConfig, { scope: 'openid offline_access' });
+    await page.goto(offlineAuth.url.href);
+    await page.waitForURL((u) => u.href.startsWith(`${REDIRECT}?`), { timeout: 30_000 });
+    const offline = await exchange(offlineConfig, new URL(page.url()), offlineAuth);
+    assert.equal(offline.scope, 'openid offline_access');
+    assert.equal(offline.claims().sid, sid);
+    // Earlier tests' logins of bob are sessions of their own.
+    const listed = idctl(args.idctl, server, ['sessions', 'list', users.bob.user_id]);
+    assert.ok(listed.sessions.some((s) => s.sid === sid), JSON.stringify(listed));
+
+    // RP-Initiated Logout with the ID token as hint: no question asked, back to the client.
+    const logout = new URL(`${server.issuer}/end_session`);
+    logout.search = new URLSearchParams({ id_token_hint: online.id_token,
+      post_logout_redirect_uri: bye, state: 'bye-state' }).toString();
+    const back = page.waitForURL((u) => u.href.startsWith(`${bye}?`), { timeout: 30_000 });
+    await page.goto(logout.href);
+    await back;
+    assert.equal(new URL(page.url()).searchParams.get('state'), 'bye-state');
+    assert.ok(callback.hits.some((h) => h.startsWith('/bye?state=bye-state')), 'the logout redirect was not loaded');
+    const cookies = await context.cookies(server.issuer);
+    assert.equal(cookies.find((c) => c.name === 'identity_session'), undefined, 'the session cookie stays');
+    const left = idctl(args.idctl, server, ['sessions', 'list', users.bob.user_id]).sessions ?? [];
+    assert.ok(!left.some((s) => s.sid === sid), `session ${sid} still listed`);
+
+    // The refresh token granted without offline_access ended with the session; the other lives.
+    await rejectsWith(client.refreshTokenGrant(logoutConfig, online.refresh_token), 'invalid_grant', 400);
+    const refreshed = await client.refreshTokenGrant(offlineConfig, offline.refresh_token);
+    assert.equal(typeof refreshed.access_token, 'string');
+    // A new authorization asks for the password again.
+    const after = await startAuthorization(logoutConfig);
+    const shown = await page.goto(after.url.href);
+    assert.equal(shown.status(), 200);
+    assert.equal(await page.locator('input[name="password"]').count(), 1);
+  } finally {
+    await context.close();
+  }
+}, { timeoutMs: 120_000 });
+
+test('logout: a post_logout_redirect_uri not registered is an error page, never a redirect', async () => {
+  const r = await request(`${server.issuer}/end_session?client_id=web-logout&post_logout_redirect_uri=` +
+    encodeURIComponent('https://evil.example/'), {});
+  assertNoRedirect(r, 400);
+});
+
+test('idctl sessions end --user ends the user\'s sessions: the cookie no longer answers prompt=none', async () => {
+  const auth = await startAuthorization(configs.webBasic);
+  const { jar } = await loginWithForm(auth, users.alice);
+  const listed = idctl(args.idctl, server, ['sessions', 'list', users.alice.user_id]);
+  assert.ok(listed.sessions.length >= 1, JSON.stringify(listed));
+  const before = await request((await startAuthorization(configs.webBasic, { prompt: 'none' })).url, { jar });
+  assert.equal(before.status, 302);
+  assert.ok(new URL(before.headers.get('location')).searchParams.get('code'), show(before));
+  const ended = idctl(args.idctl, server, ['sessions', 'end', '--user', users.alice.user_id]);
+  assert.ok(Number(ended.ended) >= 1, JSON.stringify(ended));
+  const none = await startAuthorization(configs.webBasic, { prompt: 'none' });
+  assertErrorRedirect(await request(none.url, { jar }), 'login_required', none.state);
 });
 
 test('no password, secret, code, token or session cookie appears in the server log', async () => {

@@ -10,6 +10,8 @@
 
 #include "server/oauth/authorization.h"
 #include "server/oauth/authorization_code_grant.h"
+#include "server/oauth/end_session.h"
+#include "server/oauth/login_sessions.h"
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/refresh_token_grant.h"
 #include "server/oauth/testing/oauth_fixture.h"
@@ -37,14 +39,17 @@ struct UserFlowsFixture {
               [this](absl::string_view user_id) {
                 return f.grant_revoker.RevokeUserGrants(user_id);
               }),
+        sessions(&f.store, &f.clock, SystemRandom()),
+        end_session(&f.store, f.keys.get(), kFixtureIssuer, &sessions),
         authorization(&f.store, &f.store, &users, &f.clock, SystemRandom(),
-                      {kFixtureIssuer, false, absl::Seconds(60)}),
+                      {kFixtureIssuer, false, absl::Seconds(60)}, &sessions),
         pushed(&f.authenticator, &authorization),
         minter(f.keys.get(),
                {kFixtureIssuer, kFixtureAudience, absl::Minutes(10),
                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
-        deps{&f.authenticator, &f.store, &f.store,       &f.grant_revoker,
-             &minter,          &f.clock, SystemRandom(), &f.events},
+        deps{&f.authenticator, &f.store,  &f.store,
+             &f.grant_revoker, &minter,   &f.clock,
+             SystemRandom(),   &f.events, &sessions},
         code_grant(deps),
         refresh_grant(deps),
         revoker(&f.authenticator, &f.access_tokens, &f.grant_revoker, &f.store),
@@ -61,6 +66,8 @@ struct UserFlowsFixture {
   PasswordHasher hasher = *PasswordHasher::Create({7168, 5, 1}, SystemRandom());
   std::unique_ptr<LoginThrottle> throttle;
   UserAccounts users;
+  LoginSessions sessions;  // 12 hours.
+  EndSessionEndpoint end_session;
   AuthorizationEndpoint authorization;
   PushedAuthorizationEndpoint pushed;  // RFC 9126: 60 s; a login form 10 min.
   UserTokenMinter minter;  // Refresh tokens: 24 h idle, 72 h absolute.
