@@ -201,9 +201,11 @@ constexpr const char* kCarried[] = {
 // The core's description is English and technical: a detail under the
 // localized message.
 void SendFailurePage(const OidcEndpointsDeps& deps, HttpResponse& response,
-                     Locale locale, const absl::Status& status) {
+                     Locale locale, const absl::Status& status,
+                     Msg title = Msg::kErrorTitle) {
   const HttpError error = HttpErrorOf(status);
   ErrorView view;
+  view.title = title;
   if (error.status >= 500) {
     view.message = Format(locale, Msg::kServiceUnavailable);
   } else {
@@ -636,7 +638,8 @@ void FinishLogout(const OidcEndpointsDeps& deps, const EndSessionPlan& plan,
                   Locale locale, HttpResponse& response) {
   if (session.has_value()) {
     if (absl::Status ended = deps.end_session->End(*session); !ended.ok()) {
-      return SendFailurePage(deps, response, locale, ended);
+      return SendFailurePage(deps, response, locale, ended,
+                             Msg::kLogoutErrorTitle);
     }
   }
   response.AddHeader("Set-Cookie",
@@ -658,20 +661,25 @@ void EndSessionRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                                          : ParseFormUrlEncoded(request.query);
   if (!params.ok()) {
     const Locale locale = LocaleOf(request, nullptr);
-    return SendErrorPage(deps, response, 400, locale,
-                         {Format(locale, Msg::kBadRequest),
-                          std::string(params.status().message())});
+    return SendErrorPage(
+        deps, response, 400, locale,
+        {Format(locale, Msg::kBadRequest),
+         std::string(params.status().message()), Msg::kLogoutErrorTitle});
   }
   const Locale locale = LocaleOf(request, &*params);
   const bool answered = request.method == "POST" && params->count("csrf") > 0;
   if (answered && !CsrfMatches(request, *params)) {
-    return SendErrorPage(deps, response, 403, locale,
-                         {Format(locale, Msg::kFormExpired), ""});
+    return SendErrorPage(
+        deps, response, 403, locale,
+        {Format(locale, Msg::kFormExpired), "", Msg::kLogoutErrorTitle});
   }
   auto plan = deps.end_session->Validate(
       {Get(*params, "id_token_hint"), Get(*params, "client_id"),
        Get(*params, "post_logout_redirect_uri"), Get(*params, "state")});
-  if (!plan.ok()) return SendFailurePage(deps, response, locale, plan.status());
+  if (!plan.ok()) {
+    return SendFailurePage(deps, response, locale, plan.status(),
+                           Msg::kLogoutErrorTitle);
+  }
   if (answered && Get(*params, "decision") == "cancel") {
     ClearLogoutCsrfCookie(deps, response);
     return SendPage(deps, response, 200,
@@ -680,7 +688,8 @@ void EndSessionRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   }
   auto session = CurrentSession(deps, request);
   if (!session.ok()) {
-    return SendFailurePage(deps, response, locale, session.status());
+    return SendFailurePage(deps, response, locale, session.status(),
+                           Msg::kLogoutErrorTitle);
   }
   if (!answered && deps.end_session->NeedsConfirmation(*plan, *session)) {
     return SendLogoutConfirmation(deps, response, *params, locale);

@@ -48,6 +48,8 @@ constexpr Row kCatalogue[] = {
    "Das Anmeldeformular ist abgelaufen oder stammt nicht von dieser Website.",
    "Le formulaire de connexion a expiré ou ne provient pas de ce site."},
   {Msg::kErrorTitle, "Sign-in error", "Anmeldefehler", "Erreur de connexion"},
+  {Msg::kLogoutErrorTitle, "Sign-out error", "Abmeldefehler",
+   "Erreur de déconnexion"},
   {Msg::kErrorCannotContinue, "This sign-in request cannot go on.",
    "Diese Anmeldeanfrage kann nicht fortgesetzt werden.",
    "Cette demande de connexion ne peut pas aboutir."},

@@ -36,6 +36,7 @@ enum class Msg {
   kServerBusy,           // {0}: seconds to wait (no hash slot free).
   kFormExpired,          // CSRF check failed.
   kErrorTitle,           // h1 and <title> of the error page.
+  kLogoutErrorTitle,     // The same for a logout that cannot go on.
   kErrorCannotContinue,  // The error page's first sentence.
   kErrorGoBack,          // What to do about it.
   kErrorDetails,         // Label before the technical description.

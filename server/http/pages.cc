@@ -211,7 +211,7 @@ std::string Pages::Login(Locale locale, const LoginView& view) const {
 
 std::string Pages::Error(Locale locale, const ErrorView& view) const {
   std::string body = absl::StrCat(
-      "<h1>", HtmlEscape(Format(locale, Msg::kErrorTitle)),
+      "<h1>", HtmlEscape(Format(locale, view.title)),
       "</h1><p class=\"alert\" role=\"alert\">", HtmlEscape(view.message),
       "</p><p>", HtmlEscape(Format(locale, Msg::kErrorGoBack)), "</p>");
   if (!view.detail.empty()) {
@@ -220,7 +220,7 @@ std::string Pages::Error(Locale locale, const ErrorView& view) const {
                     ": <span lang=\"en\">", HtmlEscape(view.detail),
                     "</span></p>");
   }
-  return Layout(locale, Msg::kErrorTitle, body);
+  return Layout(locale, view.title, body);
 }
 
 std::string Pages::Confirm(Locale locale, const ConfirmView& view) const {

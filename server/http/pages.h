@@ -45,6 +45,7 @@ struct ErrorView {
   // Optional: the core's description of the error, which is English
   // (shown as a detail, marked lang="en").
   std::string detail;
+  Msg title = Msg::kErrorTitle;  // The h1 and the <title>.
 };
 
 // A question answered by one of two buttons: a form POSTed to `action` with
