@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "client/interceptor/server_credentials.h"
 #include "server/grpc/server_auth.h"
+#include "server/http/logout_poster.h"
 #include "server/http/observability.h"
 #include "server/http/oidc_endpoints.h"
 #include "server/http/pages.h"
@@ -85,6 +86,9 @@ void App::Drain() {
   if (http_ != nullptr) http_->Stop();
   if (management_ != nullptr) management_->Stop();
   maintenance_->Stop();
+  // Notices still queued are logged as lost (not durable:
+  // backchannel_logout.h).
+  if (backchannel_worker_ != nullptr) backchannel_worker_->Stop();
 }
 
 // Raises the soft open-file limit to the hard one and shares it: a flood of
@@ -245,6 +249,19 @@ absl::Status App::BuildClientFlows() {
   grant_revoker_.emplace(grants_, &*access_tokens_, clock_);
   // Browser login sessions (server-side; the cookie holds their secret).
   login_sessions_.emplace(session_store_, clock_, SystemRandom());
+  // Back-Channel Logout: an ended session queues a logout token for each of
+  // its clients with a backchannel_logout_uri; a thread of its own POSTs
+  // them, off the request that ended it.
+  BackchannelLogoutOptions backchannel;
+  backchannel.issuer = config_.issuer;
+  backchannel_logout_.emplace(keys_.get(), clock_, SystemRandom(),
+                              HttpLogoutPoster(absl::Seconds(5)),
+                              &*oauth_metrics_, logger_, backchannel);
+  backchannel_listener_.emplace(&*login_sessions_, cached_clients_->fresh(),
+                                &*backchannel_logout_, logger_);
+  login_sessions_->Subscribe(&*backchannel_listener_);
+  backchannel_worker_ =
+      std::make_unique<BackchannelLogoutWorker>(&*backchannel_logout_);
   introspector_.emplace(&*authenticator_, &*access_tokens_, grants_,
                         &*oauth_metrics_, &*login_sessions_);
   // Administration reads clients fresh from the store (and writes through

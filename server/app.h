@@ -35,6 +35,7 @@
 #include "server/metrics/server_metrics.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/authorization_code_grant.h"
+#include "server/oauth/backchannel_logout.h"
 #include "server/oauth/client_auth_throttle.h"
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/client_credentials_grant.h"
@@ -165,6 +166,9 @@ class App {
   std::optional<OwnAccessTokens> access_tokens_;
   std::optional<GrantRevoker> grant_revoker_;
   std::optional<LoginSessions> login_sessions_;
+  std::optional<BackchannelLogout> backchannel_logout_;
+  std::optional<BackchannelSessionListener> backchannel_listener_;
+  std::unique_ptr<BackchannelLogoutWorker> backchannel_worker_;
   std::optional<Introspector> introspector_;
   std::optional<ClientRegistry> registry_;
   std::optional<PasswordHasher> password_hasher_;

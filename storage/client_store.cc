@@ -14,6 +14,9 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
              other.require_pushed_authorization_requests &&
          id_token_signed_response_alg == other.id_token_signed_response_alg &&
          post_logout_redirect_uris == other.post_logout_redirect_uris &&
+         backchannel_logout_uri == other.backchannel_logout_uri &&
+         backchannel_logout_session_required ==
+             other.backchannel_logout_session_required &&
          created_at == other.created_at && updated_at == other.updated_at;
 }
 

@@ -45,6 +45,13 @@ struct ClientRecord {
   // Where RP-Initiated Logout 1.0 §3 may send the browser after logout
   // (post_logout_redirect_uris): absolute URIs, matched exactly.
   std::vector<std::string> post_logout_redirect_uris = {};
+  // OIDC Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed when
+  // a login session the client was issued tokens in ends; empty: none.
+  std::string backchannel_logout_uri;
+  // §2.2 backchannel_logout_session_required: the client needs "sid" in
+  // logout tokens (and ID tokens). This server always sends it; kept so the
+  // registration reads back as made.
+  bool backchannel_logout_session_required = false;
   absl::Time created_at;
   absl::Time updated_at;
 

@@ -58,7 +58,16 @@ class SessionStore {
   // Ends every session of `user_id` live at `now`; returns those it ended.
   virtual absl::StatusOr<std::vector<SessionRecord>> EndUserSessions(
       absl::string_view user_id, absl::Time now) = 0;
-  // Forgets sessions whose expiry is before `now`; returns how many.
+  // Records that `client_id` was issued a code in the session `sid`
+  // (idempotent): the clients a back-channel logout notifies when the session
+  // ends (OIDC Back-Channel Logout 1.0). NotFound if the session is unknown.
+  virtual absl::Status AddSessionClient(absl::string_view sid,
+                                        absl::string_view client_id) = 0;
+  // The clients recorded for `sid`, sorted; empty for an unknown session.
+  virtual absl::StatusOr<std::vector<std::string>> ListSessionClients(
+      absl::string_view sid) = 0;
+  // Forgets sessions whose expiry is before `now` (and their clients);
+  // returns how many.
   virtual absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) = 0;
 };
 

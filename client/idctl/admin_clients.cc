@@ -49,6 +49,10 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   request.set_id_token_signed_response_alg(
       args.Get("id-token-alg").value_or(""));
   request.set_require_pushed_authorization_requests(args.Has("require-par"));
+  request.set_backchannel_logout_uri(
+      args.Get("backchannel-logout-uri").value_or(""));
+  request.set_backchannel_logout_session_required(
+      args.Has("backchannel-logout-session-required"));
   return CallAdminService<v1::CreateClientResponse>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         return stub.CreateClient(admin.NewCall().get(), request, response);
@@ -112,6 +116,13 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
         }
         if (args.Has("par-optional")) {
           request.set_require_pushed_authorization_requests(false);
+        }
+        if (args.Has("backchannel-logout-uri")) {
+          request.set_backchannel_logout_uri(
+              *args.Get("backchannel-logout-uri"));
+        }
+        if (args.Has("no-backchannel-logout-uri")) {
+          request.set_backchannel_logout_uri("");
         }
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });

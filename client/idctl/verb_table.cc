@@ -117,7 +117,9 @@ std::vector<Verb> ClientVerbs() {
          Repeated("allow-scope", "S"), Repeated("redirect-uri", "URI"),
          Repeated("grant-type", "G"), Switch("public"), Switch("pkce-optional"),
          Optional("id-token-alg", "ALG"), Switch("require-par"),
-         Repeated("post-logout-redirect-uri", "URI")}},
+         Repeated("post-logout-redirect-uri", "URI"),
+         Optional("backchannel-logout-uri", "URI"),
+         Switch("backchannel-logout-session-required")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "
@@ -126,7 +128,8 @@ std::vector<Verb> ClientVerbs() {
        "(default: the server's, RS256 when configured). --require-par: its "
        "authorization requests must be pushed first (RFC 9126). "
        "--post-logout-redirect-uri: where logout (RP-Initiated Logout) may "
-       "return the browser, matched exactly.",
+       "return the browser, matched exactly. --backchannel-logout-uri: where "
+       "a logout token is POSTed when a session it was in ends.",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -145,19 +148,23 @@ std::vector<Verb> ClientVerbs() {
          Optional("id-token-alg", "ALG"), Switch("default-id-token-alg"),
          Switch("require-par"), Switch("par-optional"),
          Repeated("post-logout-redirect-uri", "URI"),
-         Switch("no-post-logout-redirect-uris")},
+         Switch("no-post-logout-redirect-uris"),
+         Optional("backchannel-logout-uri", "URI"),
+         Switch("no-backchannel-logout-uri")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
          {"no-post-logout-redirect-uris", "post-logout-redirect-uri"},
          {"pkce-optional", "pkce-required"},
          {"id-token-alg", "default-id-token-alg"},
-         {"require-par", "par-optional"}}},
+         {"require-par", "par-optional"},
+         {"backchannel-logout-uri", "no-backchannel-logout-uri"}}},
        "Change what is given (a list given replaces the current one; "
        "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
        "clear; --pkce-optional or "
        "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
-       "--require-par or --par-optional). "
+       "--require-par or --par-optional; --backchannel-logout-uri URI or "
+       "--no-backchannel-logout-uri). "
        "Reads the client first: a concurrent change in "
        "between is overwritten.",
        &ClientsUpdate},

@@ -193,7 +193,8 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "[--pkce-required] [--id-token-alg ALG] [--default-id-token-alg] "
             "[--require-par] [--par-optional] "
             "[--post-logout-redirect-uri URI]... "
-            "[--no-post-logout-redirect-uris] ID");
+            "[--no-post-logout-redirect-uris] [--backchannel-logout-uri URI] "
+            "[--no-backchannel-logout-uri] ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(Synopsis(*verify),

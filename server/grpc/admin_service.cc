@@ -108,6 +108,9 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_id_token_signed_response_alg(client.id_token_signed_response_alg);
   out->set_require_pushed_authorization_requests(
       client.require_pushed_authorization_requests);
+  out->set_backchannel_logout_uri(client.backchannel_logout_uri);
+  out->set_backchannel_logout_session_required(
+      client.backchannel_logout_session_required);
 }
 
 void ToProto(const storage::SessionRecord& session, v1::Session* out) {
@@ -166,6 +169,9 @@ grpc::Status AdminServiceImpl::CreateClient(
   spec.id_token_signed_response_alg = request->id_token_signed_response_alg();
   spec.require_pushed_authorization_requests =
       request->require_pushed_authorization_requests();
+  spec.backchannel_logout_uri = request->backchannel_logout_uri();
+  spec.backchannel_logout_session_required =
+      request->backchannel_logout_session_required();
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -206,6 +212,13 @@ grpc::Status AdminServiceImpl::UpdateClient(
   if (request->has_require_pushed_authorization_requests()) {
     spec.require_pushed_authorization_requests =
         request->require_pushed_authorization_requests();
+  }
+  if (request->has_backchannel_logout_uri()) {
+    spec.backchannel_logout_uri = request->backchannel_logout_uri();
+  }
+  if (request->has_backchannel_logout_session_required()) {
+    spec.backchannel_logout_session_required =
+        request->backchannel_logout_session_required();
   }
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());

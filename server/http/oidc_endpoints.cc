@@ -724,6 +724,9 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"introspection_endpoint", base + "/introspect"},
       {"revocation_endpoint", base + "/revoke"},
       {"end_session_endpoint", base + "/end_session"},
+      // Back-Channel Logout 1.0 §2.1: logout tokens carry sid.
+      {"backchannel_logout_supported", true},
+      {"backchannel_logout_session_supported", true},
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query"}},
       {"grant_types_supported",

@@ -426,6 +426,14 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
   code.auth_time = absl::FromUnixSeconds(absl::ToUnixSeconds(auth_time));
   code.expires_at = now + options_.code_lifetime;
   code.sid = std::string(sid);
+  // Back-Channel Logout: a client that will want to hear when this session
+  // ends is recorded with it before it gets the code.
+  if (!sid.empty() && sessions_ != nullptr &&
+      !request.client.backchannel_logout_uri.empty()) {
+    if (absl::Status s = sessions_->AddClient(sid, code.client_id); !s.ok()) {
+      return s;
+    }
+  }
   if (absl::Status s = grants_->CreateAuthorizationCode(code); !s.ok()) {
     return s;
   }

@@ -196,6 +196,28 @@ void BackchannelLogout::Stop() {
   }
 }
 
+void BackchannelSessionListener::SessionEnded(
+    const storage::SessionRecord& session) {
+  auto client_ids = sessions_->Clients(session.sid);
+  if (!client_ids.ok()) {
+    if (log_ != nullptr) {
+      log_->Warn("back-channel logout: the session's clients are unknown",
+                 {{"error", client_ids.status().message()}});
+    }
+    return;
+  }
+  std::vector<LogoutNotice> notices;
+  for (const std::string& client_id : *client_ids) {
+    auto client = clients_->GetClient(client_id);
+    // A client deleted since, or that removed its URI, is not told.
+    if (!client.ok() || client->backchannel_logout_uri.empty()) continue;
+    notices.push_back(LogoutNotice{client_id, client->backchannel_logout_uri,
+                                   session.user_id, session.sid,
+                                   client->id_token_signed_response_alg});
+  }
+  if (!notices.empty()) logout_->Enqueue(std::move(notices));
+}
+
 BackchannelLogoutWorker::BackchannelLogoutWorker(BackchannelLogout* logout)
     : logout_(logout) {
   thread_ = std::thread([this] {

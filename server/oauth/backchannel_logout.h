@@ -36,7 +36,9 @@
 #include "server/keys/key_manager.h"
 #include "server/logging/log.h"
 #include "server/oauth/events.h"
+#include "server/oauth/login_sessions.h"
 #include "server/random_source.h"
+#include "storage/client_store.h"
 
 namespace identity::server {
 
@@ -140,6 +142,28 @@ class BackchannelLogout {
   std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Tells every client recorded with a session (LoginSessions::AddClient)
+// that registered a backchannel_logout_uri, when the session ends: a
+// SessionEndListener queuing one notice per such client. Reads the session's
+// clients and their records (the store, not the network) on the thread that
+// ended the session. `sessions`, `clients` and `logout` must outlive it.
+class BackchannelSessionListener : public SessionEndListener {
+ public:
+  BackchannelSessionListener(const LoginSessions* sessions,
+                             storage::ClientStore* clients,
+                             BackchannelLogout* logout,
+                             const logging::Logger* log)
+      : sessions_(sessions), clients_(clients), logout_(logout), log_(log) {}
+
+  void SessionEnded(const storage::SessionRecord& session) override;
+
+ private:
+  const LoginSessions* const sessions_;
+  storage::ClientStore* const clients_;
+  BackchannelLogout* const logout_;
+  const logging::Logger* const log_;
 };
 
 // A thread that runs `logout`'s RunDue whenever notices are due, until

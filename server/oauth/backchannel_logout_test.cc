@@ -236,5 +236,47 @@ TEST_F(BackchannelLogoutTest, TheWorkerDeliversOnItsOwn) {
   EXPECT_TRUE(verified.ok()) << verified.status();
 }
 
+// The session's end reaches every client recorded with it that registered a
+// backchannel_logout_uri, with the session's sid: not the others, not a
+// client deleted since, not another session's.
+TEST_F(BackchannelLogoutTest, AnEndedSessionTellsItsRegisteredClients) {
+  receiver_.Set("/web", {200, "", {}});
+  const auto add_client = [&](const std::string& id, const std::string& uri) {
+    storage::ClientRecord client;
+    client.client_id = id;
+    client.name = id;
+    client.backchannel_logout_uri = uri;
+    client.created_at = client.updated_at = fixture_.clock.Now();
+    ASSERT_TRUE(fixture_.store.CreateClient(client).ok());
+  };
+  add_client("web", Notice("/web").uri);
+  add_client("api", "");
+  add_client("gone", Notice("/gone").uri);
+  LoginSessions sessions(&fixture_.store, &fixture_.clock, SystemRandom());
+  auto logout = Make({}, &fixture_.clock);
+  BackchannelSessionListener listener(&sessions, &fixture_.store, logout.get(),
+                                      nullptr);
+  sessions.Subscribe(&listener);
+  auto session = sessions.Start("user-1", fixture_.clock.Now());
+  auto other = sessions.Start("user-1", fixture_.clock.Now());
+  ASSERT_TRUE(session.ok() && other.ok());
+  for (const char* id : {"web", "api", "gone"}) {
+    ASSERT_TRUE(sessions.AddClient(session->record.sid, id).ok());
+  }
+  ASSERT_TRUE(sessions.AddClient(other->record.sid, "web").ok());
+  ASSERT_TRUE(fixture_.store.DeleteClient("gone").ok());
+
+  ASSERT_TRUE(sessions.End(session->record.sid).ok());
+  EXPECT_EQ(logout->pending(), 1u);
+  EXPECT_EQ(logout->RunDue(), 1);
+  const auto received = receiver_.received();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].target, "/web");
+  auto verified = Verify(received[0].body);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->claims.other["sid"], session->record.sid);
+  EXPECT_EQ(verified->claims.sub, "user-1");
+}
+
 }  // namespace
 }  // namespace identity::server

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "jwt/base64url.h"
@@ -120,6 +121,24 @@ absl::Status ClientRegistry::CheckIdTokenAlg(const ClientSpec& spec) const {
                    absl::StrJoin(signing_algorithms_, ", "), ")"));
 }
 
+// Back-Channel Logout 1.0 §2.2: the redirect URI rules (absolute, no
+// fragment, https or http on a loopback host), without private-use schemes:
+// the server POSTs to it.
+absl::Status CheckBackchannelLogoutUri(const ClientSpec& spec) {
+  if (!spec.backchannel_logout_uri.has_value() ||
+      spec.backchannel_logout_uri->empty()) {
+    return absl::OkStatus();
+  }
+  const std::string& uri = *spec.backchannel_logout_uri;
+  if (absl::Status s = ValidateRedirectUri(uri); !s.ok()) return s;
+  if (!absl::StartsWith(uri, "https://") && !absl::StartsWith(uri, "http://")) {
+    return Invalid(
+        "backchannel_logout_uri must be https (or http on a "
+        "loopback host)");
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
@@ -165,7 +184,7 @@ absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
   for (const std::string& uri : spec.post_logout_redirect_uris) {
     if (absl::Status s = ValidateRedirectUri(uri); !s.ok()) return s;
   }
-  return absl::OkStatus();
+  return CheckBackchannelLogoutUri(spec);
 }
 
 // Checks the name and scopes of `spec`, dropping duplicate scopes.
@@ -244,6 +263,9 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
       spec.id_token_signed_response_alg.value_or("");
   client.require_pushed_authorization_requests =
       spec.require_pushed_authorization_requests.value_or(false);
+  client.backchannel_logout_uri = spec.backchannel_logout_uri.value_or("");
+  client.backchannel_logout_session_required =
+      spec.backchannel_logout_session_required.value_or(false);
   if (!client.public_client) {
     created.client_secret = GenerateClientSecret(random_);
     client.secret_hash = hasher_->Hash(created.client_secret);
@@ -304,6 +326,13 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
   if (spec.require_pushed_authorization_requests.has_value()) {
     client->require_pushed_authorization_requests =
         *spec.require_pushed_authorization_requests;
+  }
+  if (spec.backchannel_logout_uri.has_value()) {
+    client->backchannel_logout_uri = *spec.backchannel_logout_uri;
+  }
+  if (spec.backchannel_logout_session_required.has_value()) {
+    client->backchannel_logout_session_required =
+        *spec.backchannel_logout_session_required;
   }
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);

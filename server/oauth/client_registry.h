@@ -51,6 +51,12 @@ struct ClientSpec {
   // RP-Initiated Logout 1.0 §3: the same rules as redirect_uris, at most 20;
   // may be empty. Duplicates are dropped. Replaced on update.
   std::vector<std::string> post_logout_redirect_uris = {};
+  // OIDC Back-Channel Logout 1.0 §2.2: an https URL (or http on a loopback
+  // host), no fragment; "" for none. Unset: "" on create, unchanged on
+  // update.
+  std::optional<std::string> backchannel_logout_uri = std::nullopt;
+  // Unset: false on create, unchanged on update.
+  std::optional<bool> backchannel_logout_session_required = std::nullopt;
 };
 
 struct CreatedClient {

@@ -126,6 +126,44 @@ TEST_F(ClientRegistryTest, GetsUpdatesAndDeletes) {
 // RP-Initiated Logout 1.0 §3: post_logout_redirect_uris follow the
 // redirect URI rules (duplicates dropped, at most 20); an update replaces
 // them.
+// Back-Channel Logout 1.0 §2.2: an https URL, or http on a loopback host;
+// never a fragment, another scheme or a private-use one (the server POSTs
+// to it). Kept on update unless given; "" removes it.
+TEST_F(ClientRegistryTest, BackchannelLogoutUriIsAnHttpsUrlTheServerCanPostTo) {
+  ClientSpec web{"web",
+                 "Web",
+                 {"openid"},
+                 {"https://web.example/cb"},
+                 {"authorization_code"}};
+  for (const char* uri :
+       {"https://web.example/bcl#fragment", "http://web.example/bcl",
+        "com.example.app:/bcl", "ftp://web.example/bcl", "relative/bcl",
+        "javascript:alert(1)"}) {
+    ClientSpec spec = web;
+    spec.backchannel_logout_uri = uri;
+    EXPECT_TRUE(IsInvalidRequest(registry_.Create(spec).status())) << uri;
+  }
+  web.backchannel_logout_uri = "https://web.example/bcl?x=1";
+  web.backchannel_logout_session_required = true;
+  auto created = registry_.Create(web);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->client.backchannel_logout_uri,
+            "https://web.example/bcl?x=1");
+  EXPECT_TRUE(registry_.Get("web")->backchannel_logout_session_required);
+  ClientSpec rename = web;
+  rename.backchannel_logout_uri = std::nullopt;
+  rename.backchannel_logout_session_required = std::nullopt;
+  rename.name = "Renamed";
+  EXPECT_EQ(registry_.Update(rename)->backchannel_logout_uri,
+            "https://web.example/bcl?x=1");
+  rename.backchannel_logout_uri = "http://127.0.0.1:9000/bcl";
+  EXPECT_EQ(registry_.Update(rename)->backchannel_logout_uri,
+            "http://127.0.0.1:9000/bcl");
+  rename.backchannel_logout_uri = "";
+  EXPECT_EQ(registry_.Update(rename)->backchannel_logout_uri, "");
+  EXPECT_TRUE(registry_.Get("web")->backchannel_logout_session_required);
+}
+
 TEST_F(ClientRegistryTest, PostLogoutRedirectUrisFollowTheRedirectUriRules) {
   ClientSpec web{"web",
                  "Web",

@@ -91,6 +91,16 @@ absl::StatusOr<int64_t> LoginSessions::EndUserSessions(
   return static_cast<int64_t>(ended->size());
 }
 
+absl::Status LoginSessions::AddClient(absl::string_view sid,
+                                      absl::string_view client_id) const {
+  return store_->AddSessionClient(sid, client_id);
+}
+
+absl::StatusOr<std::vector<std::string>> LoginSessions::Clients(
+    absl::string_view sid) const {
+  return store_->ListSessionClients(sid);
+}
+
 void LoginSessions::Ended(const storage::SessionRecord& session) const {
   absl::MutexLock lock(&mu_);
   for (SessionEndListener* listener : listeners_) {

@@ -76,9 +76,8 @@ class LoginSessions {
   // `sid` (empty: none) with `scopes` may still be used: always without a
   // session or with offline_access, else while the session is live.
   // Errors: the store's.
-  absl::StatusOr<bool> GrantUsable(absl::string_view sid,
-                                   const std::vector<std::string>& scopes)
-      const;
+  absl::StatusOr<bool> GrantUsable(
+      absl::string_view sid, const std::vector<std::string>& scopes) const;
 
   // The live sessions of `user_id`, oldest first.
   absl::StatusOr<std::vector<storage::SessionRecord>> List(
@@ -87,6 +86,13 @@ class LoginSessions {
   // Ends the session `sid` and tells the listeners. NotFound when unknown;
   // FailedPrecondition when it already ended or expired.
   absl::StatusOr<storage::SessionRecord> End(absl::string_view sid) const;
+
+  // Records that `client_id` was issued a code in the session `sid`, for
+  // back-channel logout (idempotent). Errors: the store's.
+  absl::Status AddClient(absl::string_view sid,
+                         absl::string_view client_id) const;
+  // The clients recorded for `sid`, sorted. Errors: the store's.
+  absl::StatusOr<std::vector<std::string>> Clients(absl::string_view sid) const;
 
   // Ends every live session of `user_id`, tells the listeners of each, and
   // returns how many ended.

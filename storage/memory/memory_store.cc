@@ -69,6 +69,9 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
       client.require_pushed_authorization_requests;
   it->second.id_token_signed_response_alg = client.id_token_signed_response_alg;
   it->second.post_logout_redirect_uris = client.post_logout_redirect_uris;
+  it->second.backchannel_logout_uri = client.backchannel_logout_uri;
+  it->second.backchannel_logout_session_required =
+      client.backchannel_logout_session_required;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }
@@ -590,12 +593,31 @@ absl::StatusOr<std::vector<SessionRecord>> MemoryStore::EndUserSessions(
   return ended;
 }
 
+absl::Status MemoryStore::AddSessionClient(absl::string_view sid,
+                                           absl::string_view client_id) {
+  absl::MutexLock lock(&mu_);
+  if (sessions_.find(sid) == sessions_.end()) {
+    return absl::NotFoundError("no such session");
+  }
+  session_clients_[std::string(sid)].insert(std::string(client_id));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryStore::ListSessionClients(
+    absl::string_view sid) {
+  absl::MutexLock lock(&mu_);
+  auto found = session_clients_.find(sid);
+  if (found == session_clients_.end()) return std::vector<std::string>();
+  return std::vector<std::string>(found->second.begin(), found->second.end());
+}
+
 absl::StatusOr<int64_t> MemoryStore::PurgeExpiredSessions(absl::Time now) {
   absl::MutexLock lock(&mu_);
   int64_t purged = 0;
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->second.expires_at < now) {
       session_secrets_.erase(it->second.secret_hash);
+      session_clients_.erase(it->first);
       it = sessions_.erase(it);
       ++purged;
     } else {

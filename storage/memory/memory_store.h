@@ -5,6 +5,7 @@
 #define IDENTITY_STORAGE_MEMORY_MEMORY_STORE_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,10 @@ class MemoryStore : public ClientStore,
                                            absl::Time now) override;
   absl::StatusOr<std::vector<SessionRecord>> EndUserSessions(
       absl::string_view user_id, absl::Time now) override;
+  absl::Status AddSessionClient(absl::string_view sid,
+                                absl::string_view client_id) override;
+  absl::StatusOr<std::vector<std::string>> ListSessionClients(
+      absl::string_view sid) override;
   absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;
 
  private:
@@ -135,6 +140,9 @@ class MemoryStore : public ClientStore,
   std::map<std::string, RefreshTokenRecord, std::less<>> refresh_tokens_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, PushedRequestRecord, std::less<>> pushed_requests_
+      ABSL_GUARDED_BY(mu_);
+  // sid -> the clients issued codes in it.
+  std::map<std::string, std::set<std::string>, std::less<>> session_clients_
       ABSL_GUARDED_BY(mu_);
   // sid -> session; secret hash -> sid.
   std::map<std::string, SessionRecord, std::less<>> sessions_

@@ -241,11 +241,27 @@ constexpr char kMigration11[] = R"sql(
           ADD COLUMN post_logout_redirect_uris text NOT NULL DEFAULT '';
       )sql";
 
+// 12: OpenID Connect Back-Channel Logout 1.0: the clients issued codes in
+// each login session (told when it ends; gone with the session), and the
+// clients' backchannel_logout_uri and backchannel_logout_session_required.
+constexpr char kMigration12[] = R"sql(
+        CREATE TABLE session_clients (
+          sid       text NOT NULL REFERENCES login_sessions (sid)
+                      ON DELETE CASCADE,
+          client_id text NOT NULL,
+          PRIMARY KEY (sid, client_id)
+        );
+        ALTER TABLE clients
+          ADD COLUMN backchannel_logout_uri text NOT NULL DEFAULT '',
+          ADD COLUMN backchannel_logout_session_required boolean NOT NULL
+            DEFAULT false;
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
       kMigration1, kMigration2,  kMigration3, kMigration4,
       kMigration5, kMigration6,  kMigration7, kMigration8,
-      kMigration9, kMigration10, kMigration11};
+      kMigration9, kMigration10, kMigration11, kMigration12};
   return *kMigrations;
 }
 

@@ -23,7 +23,8 @@ constexpr char kClientColumns[] =
     " (extract(epoch from updated_at) * 1000000)::bigint,"
     " redirect_uris, grant_types, public_client, pkce_optional,"
     " id_token_signed_response_alg, require_pushed_authorization_requests,"
-    " post_logout_redirect_uris";
+    " post_logout_redirect_uris, backchannel_logout_uri,"
+    " backchannel_logout_session_required";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -116,10 +117,11 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             "INSERT INTO clients (client_id, name, allowed_scopes, secret_hash,"
             " created_at, updated_at, redirect_uris, grant_types,"
             " public_client, pkce_optional, id_token_signed_response_alg,"
-            " require_pushed_authorization_requests, post_logout_redirect_uris)"
+            " require_pushed_authorization_requests, post_logout_redirect_uris,"
+            " backchannel_logout_uri, backchannel_logout_session_required)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
             " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
-            " $12, $13)");
+            " $12, $13, $14, $15)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -131,7 +133,8 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " redirect_uris = $5, grant_types = $6, pkce_optional = $7,"
             " id_token_signed_response_alg = $8,"
             " require_pushed_authorization_requests = $9,"
-            " post_logout_redirect_uris = $10 WHERE client_id = $1");
+            " post_logout_redirect_uris = $10, backchannel_logout_uri = $11,"
+            " backchannel_logout_session_required = $12 WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
             "INSERT INTO revoked_tokens (jti, expires_at)"
@@ -406,6 +409,14 @@ void PrepareSessions(pqxx::connection& c) {
   c.prepare("purge_sessions",
             "DELETE FROM login_sessions"
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+  // The foreign key refuses an unknown sid (NotFound); the primary key
+  // makes a second record of the same client a no-op.
+  c.prepare("add_session_client",
+            "INSERT INTO session_clients (sid, client_id) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING");
+  c.prepare("list_session_clients",
+            "SELECT client_id FROM session_clients WHERE sid = $1"
+            " ORDER BY client_id");
 }
 
 SessionRecord SessionFromRow(const pqxx::row& row) {
@@ -452,6 +463,8 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.require_pushed_authorization_requests = row[11].as<bool>();
   client.post_logout_redirect_uris =
       absl::StrSplit(row[12].as<std::string>(), ' ', absl::SkipEmpty());
+  client.backchannel_logout_uri = row[13].as<std::string>();
+  client.backchannel_logout_session_required = row[14].as<bool>();
   return client;
 }
 
@@ -701,7 +714,9 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             GrantTypes(client), client.public_client, client.pkce_optional,
             client.id_token_signed_response_alg,
             client.require_pushed_authorization_requests,
-            absl::StrJoin(client.post_logout_redirect_uris, " "));
+            absl::StrJoin(client.post_logout_redirect_uris, " "),
+            client.backchannel_logout_uri,
+            client.backchannel_logout_session_required);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -751,7 +766,9 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                    RedirectUris(client), GrantTypes(client),
                    client.pkce_optional, client.id_token_signed_response_alg,
                    client.require_pushed_authorization_requests,
-                   absl::StrJoin(client.post_logout_redirect_uris, " "))
+                   absl::StrJoin(client.post_logout_redirect_uris, " "),
+                   client.backchannel_logout_uri,
+                   client.backchannel_logout_session_required)
                 .affected_rows();
       });
   if (!status.ok()) return status;
@@ -1534,6 +1551,39 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredSessions(absl::Time now) {
       });
   if (!status.ok()) return status;
   return purged;
+}
+
+absl::Status PostgresStore::AddSessionClient(absl::string_view sid,
+                                             absl::string_view client_id) {
+  bool unknown_session = false;
+  absl::Status status =
+      WithConnection(*pool_, "add_session_client", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        try {
+          txn.exec_prepared("add_session_client", std::string(sid),
+                            std::string(client_id));
+        } catch (const pqxx::foreign_key_violation&) {
+          unknown_session = true;
+        }
+      });
+  if (!status.ok()) return status;
+  if (unknown_session) return absl::NotFoundError("no such session");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> PostgresStore::ListSessionClients(
+    absl::string_view sid) {
+  std::vector<std::string> clients;
+  absl::Status status =
+      WithConnection(*pool_, "list_session_clients", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared("list_session_clients", std::string(sid))) {
+          clients.push_back(row[0].as<std::string>());
+        }
+      });
+  if (!status.ok()) return status;
+  return clients;
 }
 
 }  // namespace identity::storage

@@ -129,6 +129,10 @@ class PostgresStore : public ClientStore,
                                            absl::Time now) override;
   absl::StatusOr<std::vector<SessionRecord>> EndUserSessions(
       absl::string_view user_id, absl::Time now) override;
+  absl::Status AddSessionClient(absl::string_view sid,
+                                absl::string_view client_id) override;
+  absl::StatusOr<std::vector<std::string>> ListSessionClients(
+      absl::string_view sid) override;
   absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;
 
   // Runs `SELECT 1` on a connection of its own (outside the pool, so a busy

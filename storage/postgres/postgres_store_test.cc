@@ -63,7 +63,8 @@ testing::Stores MakePostgresStores() {
   Exec(*store,
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
-       " sealed_secrets, pushed_authorization_requests, login_sessions");
+       " sealed_secrets, pushed_authorization_requests, login_sessions,"
+       " session_clients");
   return {store,       store.get(), store.get(), store.get(),
           store.get(), store.get(), store.get(), store.get()};
 }

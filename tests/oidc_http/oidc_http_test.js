@@ -1510,8 +1510,27 @@ test('security headers on every response of the OIDC endpoints', async () => {
 
 // --- sessions and RP-Initiated Logout in Chromium ------------------------------------------------
 
-test('browser: logout with id_token_hint ends the session; only the offline_access refresh token lives on', async () => {
+/** A client's back-channel logout endpoint on loopback: keeps each POST's body, answers 200. */
+function startLogoutReceiver() {
+  return new Promise((resolve) => {
+    const posts = [];
+    const s = http.createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk) => { body += chunk; });
+      req.on('end', () => {
+        posts.push({ method: req.method, url: req.url, type: req.headers['content-type'], body });
+        res.writeHead(200, { 'cache-control': 'no-store' });
+        res.end();
+      });
+    });
+    s.listen(0, '127.0.0.1', () => resolve({ server: s, url: `http://127.0.0.1:${s.address().port}/bcl`, posts }));
+  });
+}
+
+test('browser: logout with id_token_hint ends the session; only the offline_access refresh token lives on; the other client gets its back-channel logout token', async () => {
   const bye = REDIRECT.replace(/\/cb$/, '/bye');
+  const receiver = await startLogoutReceiver();
   const logoutClient = idctl(args.idctl, server, ['clients', 'create', '--id', 'web-logout',
     '--name', 'Web app (logout)', '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code',
     '--grant-type', 'refresh_token', '--post-logout-redirect-uri', bye]);
@@ -1519,7 +1538,9 @@ test('browser: logout with id_token_hint ends the session; only the offline_acce
   // OIDC Core §11: offline_access is granted to a client registered with it.
   const offlineClient = idctl(args.idctl, server, ['clients', 'create', '--id', 'web-offline',
     '--name', 'Web app (offline)', '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code',
-    '--grant-type', 'refresh_token', '--allow-scope', 'offline_access']);
+    '--grant-type', 'refresh_token', '--allow-scope', 'offline_access',
+    '--backchannel-logout-uri', receiver.url, '--backchannel-logout-session-required']);
+  assert.equal(offlineClient.client.backchannel_logout_uri, receiver.url);
   const logoutConfig = await client.discovery(new URL(server.issuer), 'web-logout',
     remember('web-logout secret', logoutClient.client_secret), undefined, insecure);
   const offlineConfig = await client.discovery(new URL(server.issuer), 'web-offline',
@@ -1564,6 +1585,27 @@ test('browser: logout with id_token_hint ends the session; only the offline_acce
     const left = idctl(args.idctl, server, ['sessions', 'list', users.bob.user_id]).sessions ?? [];
     assert.ok(!left.some((s) => s.sid === sid), `session ${sid} still listed`);
 
+    // Back-Channel Logout 1.0: web-offline, in the session and registered for it, is told;
+    // web-logout (no backchannel_logout_uri) is not. Delivery is asynchronous: wait, bounded.
+    const deadline = Date.now() + 20_000;
+    while (receiver.posts.length === 0 && Date.now() < deadline) await sleep(50);
+    assert.equal(receiver.posts.length, 1, `back-channel logout POSTs: ${JSON.stringify(receiver.posts)}`);
+    const [post] = receiver.posts;
+    assert.equal(post.method, 'POST');
+    assert.match(post.type ?? '', /^application\/x-www-form-urlencoded/);
+    const logoutToken = new URLSearchParams(post.body).get('logout_token');
+    remember('logout_token', logoutToken);
+    const jwks = jose.createRemoteJWKSet(new URL(`${server.base}/jwks`));
+    const { payload, protectedHeader } = await jose.jwtVerify(logoutToken, jwks, {
+      issuer: server.issuer, audience: 'web-offline', typ: 'logout+jwt', maxTokenAge: '2 minutes' });
+    assert.equal(protectedHeader.alg, decodeJwt(offline.id_token).header.alg);
+    assert.equal(payload.sub, users.bob.user_id);
+    assert.equal(payload.sid, sid);
+    assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
+    assert.equal(payload.nonce, undefined);
+    assert.match(payload.jti ?? '', /^[A-Za-z0-9_-]{16,}$/);
+    assert.ok(payload.exp - payload.iat <= 120, `exp - iat = ${payload.exp - payload.iat}`);
+
     // The refresh token granted without offline_access ended with the session; the other lives.
     await rejectsWith(client.refreshTokenGrant(logoutConfig, online.refresh_token), 'invalid_grant', 400);
     const refreshed = await client.refreshTokenGrant(offlineConfig, offline.refresh_token);
@@ -1575,6 +1617,7 @@ test('browser: logout with id_token_hint ends the session; only the offline_acce
     assert.equal(await page.locator('input[name="password"]').count(), 1);
   } finally {
     await context.close();
+    receiver.server.close();
   }
 }, { timeoutMs: 120_000 });
 
