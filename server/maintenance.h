@@ -76,7 +76,7 @@ class Maintenance {
   const logging::Logger* const logger_;
   metrics::KeyMetrics* const key_metrics_;
   storage::SessionStore* const sessions_;  // May be null: none purged.
-  absl::Time next_purge_;  // Only RunRound's caller touches it.
+  absl::Time next_purge_;                  // Only RunRound's caller touches it.
   absl::Notification stopping_;
   std::thread thread_;
 };

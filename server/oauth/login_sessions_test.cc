@@ -207,16 +207,17 @@ TEST_F(LoginSessionsTest, IntrospectionSaysARefreshTokenEndedWithItsSession) {
   auto [online, signed_in] = SignInAndExchange();
   auto [offline, offline_in] =
       SignInAndExchange("offline", "openid orders.read offline_access");
-  EXPECT_TRUE(introspector.Introspect("web", "web-secret", online.refresh_token)
-                  ->active);
+  EXPECT_TRUE(
+      introspector.Introspect("web", "web-secret", online.refresh_token)
+          ->active);
   ASSERT_TRUE(u_.sessions.EndUserSessions(alice_.user_id).ok());
   EXPECT_FALSE(
       introspector.Introspect("web", "web-secret", online.refresh_token)
           ->active);
-  EXPECT_TRUE(introspector
-                  .Introspect("offline", "offline-secret",
-                              offline.refresh_token)
-                  ->active);
+  EXPECT_TRUE(
+      introspector
+          .Introspect("offline", "offline-secret", offline.refresh_token)
+          ->active);
 }
 
 TEST_F(LoginSessionsTest, RefreshAfterTheSessionExpiredIsInvalidGrant) {
