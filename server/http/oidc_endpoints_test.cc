@@ -213,15 +213,7 @@ class OidcEndpointsTest : public ::testing::Test {
 
   // alice logs in at web; the access token its code is exchanged for.
   std::string AccessTokenOfALogin() {
-    const Response login = LogIn();
-    const Response token = Post(
-        "/token",
-        "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-        "&code=" +
-            CodeFrom(login.Header("location")) + "&redirect_uri=" +
-            FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
-    EXPECT_EQ(token.status, 200) << token.body;
-    return TokenJson(token).value("access_token", "");
+    return LogInForTokens().first.value("access_token", "");
   }
 
   // alice logs in at web (scope scope_) and exchanges the code: the token
