@@ -102,8 +102,14 @@ absl::StatusOr<std::vector<std::string>> LoginSessions::Clients(
 }
 
 void LoginSessions::Ended(const storage::SessionRecord& session) const {
-  absl::MutexLock lock(&mu_);
-  for (SessionEndListener* listener : listeners_) {
+  // Called outside the lock: a listener reads the store (back-channel
+  // logout), and one session's end must not wait on another's.
+  std::vector<SessionEndListener*> listeners;
+  {
+    absl::MutexLock lock(&mu_);
+    listeners = listeners_;
+  }
+  for (SessionEndListener* listener : listeners) {
     listener->SessionEnded(session);
   }
 }
