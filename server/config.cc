@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -679,7 +681,11 @@ absl::Status LoadTemplates(ServerConfig& config, const FileReader& read_file) {
   }
   config.theme.layout_template = *std::move(layout);
   const std::string style_file = config.theme_template_dir + "/style.css";
-  if (auto style = read_file(style_file); style.ok()) {
+  auto style = read_file(style_file);
+  if (!style.ok() && style.status().code() != absl::StatusCode::kNotFound) {
+    return Bad("theme-template-dir", style.status().message());
+  }
+  if (style.ok()) {
     if (absl::Status checked = CheckStylesheet(*style); !checked.ok()) {
       return Bad("theme-template-dir",
                  absl::StrCat(style_file, ": ", checked.message()));
@@ -759,8 +765,17 @@ std::string HelpText() {
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read " + path);
+  if (!in) {
+    // Absent (NotFound) is told apart from present but unreadable.
+    const int error = errno;
+    if (error == ENOENT || error == ENOTDIR) {
+      return absl::NotFoundError("cannot read " + path);
+    }
+    return absl::PermissionDeniedError(absl::StrCat(
+        "cannot read ", path, ": ", error != 0 ? strerror(error) : "error"));
+  }
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

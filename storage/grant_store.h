@@ -131,6 +131,10 @@ class GrantStore {
   virtual absl::StatusOr<PushedRequestRecord> ConsumePushedRequest(
       absl::string_view request_uri_hash, absl::string_view client_id,
       absl::Time now) = 0;
+  // How many pushed requests of `client_id` expire after `now` (the bound on
+  // what one client, possibly a public one anybody can name, may store).
+  virtual absl::StatusOr<int64_t> CountLivePushedRequests(
+      absl::string_view client_id, absl::Time now) = 0;
   // Forgets pushed requests that expired before `now`; returns how many.
   virtual absl::StatusOr<int64_t> PurgeExpiredPushedRequests(
       absl::Time now) = 0;

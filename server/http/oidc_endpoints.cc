@@ -447,6 +447,16 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
                             signed_in.status());
   }
   const storage::SessionRecord& record = signed_in->session->record;
+  // Another user signing in on this browser (a shared one) ends the
+  // previous user's session: its cookie is replaced, so nobody could end it
+  // later, and its clients hear of it (back-channel logout). The same user
+  // signing in again (prompt=login, max_age) gets a new session and leaves
+  // the old one to its expiry, as other clients may still rely on it.
+  if (auto previous = CurrentSession(deps, request);
+      previous.ok() && previous->has_value() &&
+      (*previous)->user_id != record.user_id) {
+    (void)deps.end_session->End(**previous);
+  }
   Session session{signed_in->session->secret, record.user_id, record.auth_time,
                   record.expires_at};
   response.AddHeader(
@@ -642,9 +652,11 @@ void FinishLogout(const OidcEndpointsDeps& deps, const EndSessionPlan& plan,
                              Msg::kLogoutErrorTitle);
     }
   }
-  response.AddHeader("Set-Cookie",
-                     CookieHeader(deps, kSessionCookie, "",
-                                  "Path=/; SameSite=Lax; Max-Age=0"));
+  if (session.has_value()) {
+    response.AddHeader("Set-Cookie",
+                       CookieHeader(deps, kSessionCookie, "",
+                                    "Path=/; SameSite=Lax; Max-Age=0"));
+  }
   ClearLogoutCsrfCookie(deps, response);
   if (!plan.redirect_url.empty()) return Redirect(response, plan.redirect_url);
   SendPage(deps, response, 200,
@@ -691,7 +703,14 @@ void EndSessionRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     return SendFailurePage(deps, response, locale, session.status(),
                            Msg::kLogoutErrorTitle);
   }
-  if (!answered && deps.end_session->NeedsConfirmation(*plan, *session)) {
+  // A POST that is not our confirmation form came from the relying party's
+  // page: another site, whose POST carries no SameSite=Lax session cookie.
+  // Ending "no session" there would leave the real one live (and a cookie
+  // cleared), so the user confirms on this server's page, whose POST does
+  // carry the cookie.
+  const bool cross_site_post = request.method == "POST" && !answered;
+  if (!answered && (cross_site_post ||
+                    deps.end_session->NeedsConfirmation(*plan, *session))) {
     return SendLogoutConfirmation(deps, response, *params, locale);
   }
   FinishLogout(deps, *plan, *session, locale, response);

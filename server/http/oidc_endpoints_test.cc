@@ -1013,6 +1013,23 @@ TEST_F(OidcEndpointsTest, EndSessionWithAHintEndsTheSessionAndRedirects) {
 
 // OIDC Core §11: a refresh token granted with offline_access outlives the
 // login session; the client must be registered with offline_access.
+// OIDC Core §11: offline_access only when asked for, even for a client
+// registered with it (an empty scope means the client's other scopes).
+TEST_F(OidcEndpointsTest, OfflineAccessIsNeverGrantedUnasked) {
+  UpdateWeb({kBye}, {"orders.read", "offline_access"});
+  scope_ = "";
+  const Response login = LogIn();
+  ASSERT_EQ(login.status, 302) << login.body;
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+          CodeFrom(login.Header("location")) + "&redirect_uri=" +
+          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(TokenJson(token)["scope"], "orders.read");
+}
+
 TEST_F(OidcEndpointsTest, AnOfflineAccessRefreshTokenOutlivesTheSession) {
   UpdateWeb({kBye}, {"orders.read", "offline_access"});
   scope_ = "openid+orders.read+offline_access";
@@ -1048,6 +1065,68 @@ TEST_F(OidcEndpointsTest, OfflineAccessIsIgnoredForAClientWithoutIt) {
 // unknown client, a hint that is not this server's ID token, or a client_id
 // that is not the hint's audience: an error page, never a redirect, and the
 // session lives on.
+// A relying party's logout form POSTs from its own site, so the browser
+// sends no SameSite=Lax session cookie with it: the user confirms on this
+// server's page first (whose POST carries it), and until then the session
+// lives on.
+TEST_F(OidcEndpointsTest, AnEndSessionPostFromTheRelyingPartyIsConfirmedFirst) {
+  UpdateWeb({kBye});
+  const auto [tokens, cookie] = LogInForTokens();
+  for (const std::string& cookies : {std::string(), cookie}) {
+    const Response r =
+        Post("/end_session",
+             "id_token_hint=" + tokens["id_token"].get<std::string>() +
+                 "&post_logout_redirect_uri=" + FormEncode(kBye),
+             cookies.empty() ? "" : "Cookie: " + cookies + "\r\n");
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Header("location"), "");
+    EXPECT_NE(r.body.find("action=\"/end_session\""), std::string::npos);
+    for (const std::string& c : r.cookies) {
+      EXPECT_FALSE(absl::StartsWith(c, "identity_session=")) << c;
+    }
+  }
+  const Response still = GetPath(AuthorizeQuery("&prompt=none"), cookie);
+  EXPECT_EQ(still.status, 302);
+  EXPECT_TRUE(absl::StrContains(still.Header("location"), "code="));
+}
+
+// Another user signing in on the same browser ends the session whose cookie
+// that replaces: nobody could end it later, and what was bound to it ends
+// with it.
+TEST_F(OidcEndpointsTest, AnotherUsersSignInEndsTheBrowsersPreviousSession) {
+  ASSERT_TRUE(users_.Create({"bob", "battery staple", "Bob"}).ok());
+  const auto [tokens, cookie] = LogInForTokens();
+  const Response page = GetPath(AuthorizeQuery("&prompt=login"), cookie);
+  ASSERT_EQ(page.status, 200) << page.body;
+  std::string body;
+  for (const char* name :
+       {"response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+        "code_challenge", "code_challenge_method", "csrf"}) {
+    std::string value = HiddenValue(page.body, name);
+    absl::StrReplaceAll({{"&lt;", "<"}}, &value);
+    absl::StrAppend(&body, name, "=", FormEncode(value), "&");
+  }
+  absl::StrAppend(&body,
+                  "username=bob&password=", FormEncode("battery staple"));
+  const Response again =
+      Post("/authorize", body,
+           "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") +
+               "; " + cookie + "\r\n");
+  ASSERT_EQ(again.status, 302) << again.body;
+  const std::string fresh =
+      "identity_session=" + CookieValue(again, "identity_session");
+  EXPECT_NE(fresh, cookie);
+  EXPECT_TRUE(absl::StrContains(
+      GetPath(AuthorizeQuery("&prompt=none"), cookie).Header("location"),
+      "error=login_required"));
+  const Response refreshed = Refresh(tokens["refresh_token"]);
+  EXPECT_EQ(refreshed.status, 400);
+  EXPECT_EQ(TokenJson(refreshed)["error"], "invalid_grant");
+  EXPECT_TRUE(absl::StrContains(
+      GetPath(AuthorizeQuery("&prompt=none"), fresh).Header("location"),
+      "code="));
+}
+
 TEST_F(OidcEndpointsTest, EndSessionRefusesWhatItCannotTrustWithAnErrorPage) {
   UpdateWeb({kBye});
   const auto [tokens, cookie] = LogInForTokens();

@@ -108,7 +108,11 @@ absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
         std::remove(requested->begin(), requested->end(), kOfflineAccess),
         requested->end());
   }
-  if (requested->empty()) return own;
+  if (requested->empty()) {
+    // OIDC Core §11: offline_access only when the client asks for it.
+    own.erase(std::remove(own.begin(), own.end(), kOfflineAccess), own.end());
+    return own;
+  }
   std::vector<std::string> allowed = own;
   allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
   return GrantScopes(*requested, allowed);
@@ -223,6 +227,19 @@ absl::StatusOr<std::string> AuthorizationEndpoint::StorePushed(
   record.request_uri_hash = HashOpaqueToken(request_uri);
   record.client_id = client_id;
   record.parameters = EncodePushed(request);
+  if (record.parameters.size() > options_.max_pushed_request_bytes) {
+    return OAuthFailure(
+        OAuthError::kInvalidRequest,
+        absl::StrCat("the pushed request is larger than ",
+                     options_.max_pushed_request_bytes, " bytes"));
+  }
+  auto live = grants_->CountLivePushedRequests(client_id, clock_->Now());
+  if (!live.ok()) return live.status();
+  if (*live >= options_.max_live_pushed_requests) {
+    return OAuthFailure(OAuthError::kTemporarilyUnavailable,
+                        "too many pushed requests of this client wait; use "
+                        "or let some expire first");
+  }
   record.expires_at =
       absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now() + lifetime));
   if (absl::Status s = grants_->CreatePushedRequest(record); !s.ok()) return s;

@@ -122,6 +122,10 @@ struct AuthorizationOptions {
   absl::Duration pushed_request_lifetime = absl::Seconds(60);
   // How long a login form may take (PushForLogin): a person types a password.
   absl::Duration pushed_login_lifetime = absl::Minutes(10);
+  // The bounds on what a client (a public one needs no secret) may store by
+  // pushing: the encoded parameters of one request, and its live requests.
+  size_t max_pushed_request_bytes = 4096;
+  int64_t max_live_pushed_requests = 1000;
 };
 
 // The scopes any client allowed the authorization_code grant may request,

@@ -147,12 +147,23 @@ int BackchannelLogout::RunDue() {
     }
     pending_ = std::move(later);
   }
+  int attempted = 0;
   for (Pending& pending : due) {
+    {
+      // Stopping: the untried notices go back (Stop counts them as lost)
+      // rather than holding shutdown up for a deadline each.
+      absl::MutexLock lock(&mu_);
+      if (stopped_) {
+        pending_.push_back(std::move(pending));
+        continue;
+      }
+    }
     std::string why;
     const Outcome outcome = Attempt(pending, &why);
     Settle(std::move(pending), outcome, why);
+    ++attempted;
   }
-  return static_cast<int>(due.size());
+  return attempted;
 }
 
 std::optional<absl::Time> BackchannelLogout::NextDue() const {
@@ -184,12 +195,12 @@ bool BackchannelLogout::AwaitWork(absl::Duration max_wait) {
 }
 
 void BackchannelLogout::Stop() {
-  size_t lost = 0;
-  {
-    absl::MutexLock lock(&mu_);
-    stopped_ = true;
-    lost = pending_.size();
-  }
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+}
+
+void BackchannelLogout::LogLost() const {
+  const size_t lost = pending();
   if (lost > 0 && log_ != nullptr) {
     log_->Warn("back-channel logout notices not delivered before shutdown",
                {{"pending", static_cast<int64_t>(lost)}});
@@ -231,7 +242,10 @@ BackchannelLogoutWorker::~BackchannelLogoutWorker() { Stop(); }
 
 void BackchannelLogoutWorker::Stop() {
   logout_->Stop();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    logout_->LogLost();  // Once the last attempt is settled.
+  }
 }
 
 }  // namespace identity::server

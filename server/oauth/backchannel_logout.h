@@ -106,7 +106,11 @@ class BackchannelLogout {
   // Blocks until a notice is due (by the clock, read as real time), one is
   // enqueued, Stop() is called, or `max_wait` passes. True unless stopped.
   bool AwaitWork(absl::Duration max_wait);
+  // Stops AwaitWork and the RunDue in progress (the notice being sent is
+  // finished; the others stay queued).
   void Stop();
+  // Logs how many notices are left undelivered (at shutdown).
+  void LogLost() const;
 
   // The logout token for `notice`, issued at `now`: iss, aud (the client),
   // iat, exp, jti, sub, sid (when known), events; never a nonce (§2.4).

@@ -53,8 +53,8 @@ class EndSessionEndpoint {
   //   server's JWKS, "iss" this issuer, not an access token ("typ" at+jwt),
   //   with "sub" and "aud"; its expiry may be past (the RP's ID token is
   //   usually old by logout time);
-  // - client_id, when present: a registered client, and one of the hint's
-  //   "aud" when both are sent;
+  // - client_id, when present: one of the hint's "aud" when both are sent
+  //   (looked up only for a post_logout_redirect_uri);
   // - post_logout_redirect_uri, when present: needs the client (client_id
   //   or the hint's single "aud"/"azp"), and must equal one of its
   //   post_logout_redirect_uris exactly (§3).

@@ -26,8 +26,9 @@ namespace identity::server {
 inline constexpr absl::Duration kDefaultSessionLifetime = absl::Hours(12);
 
 // Told once about each session that ends (not about one that expires).
-// Called on the thread that ended it, after the store recorded the end; must
-// not block (a back-channel sender queues its work).
+// Called on the thread that ended it, after the store recorded the end,
+// outside any lock of LoginSessions; may read the store, must not touch the
+// network (a back-channel sender queues its work).
 class SessionEndListener {
  public:
   virtual ~SessionEndListener() = default;

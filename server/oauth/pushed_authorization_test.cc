@@ -247,6 +247,44 @@ TEST_F(PushedAuthorizationTest, PushedParametersAreValidatedAsAtAuthorize) {
   r = Request();
   r.client_id = "other";  // Not the authenticated client.
   expect(r, OAuthError::kInvalidRequest);
+  // The direct request's bounds hold for a pushed one.
+  r = Request();
+  r.state = std::string(1025, 's');
+  expect(r, OAuthError::kInvalidRequest);
+  r = Request();
+  r.nonce = std::string(513, 'n');
+  expect(r, OAuthError::kInvalidRequest);
+  r = Request();
+  r.max_age = "soon";
+  expect(r, OAuthError::kInvalidRequest);
+  r = Request();
+  r.prompt = "none login";
+  expect(r, OAuthError::kInvalidRequest);
+}
+
+// What a client may store by pushing is bounded (a public client needs no
+// secret): the size of one request, and the requests waiting at once.
+TEST_F(PushedAuthorizationTest, WhatAClientMayStoreIsBounded) {
+  AuthorizationRequest large = Request();
+  large.login_hint = std::string(4096, 'h');
+  auto refused = u_.pushed.Push({"spa", "", "10.0.0.1", [&] {
+                                   AuthorizationRequest r = large;
+                                   r.client_id = "spa";
+                                   return r;
+                                 }()});
+  EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kInvalidRequest)
+      << refused.status();
+  AuthorizationRequest small = Request("spa");
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(u_.pushed.Push({"spa", "", "10.0.0.1", small}).ok()) << i;
+  }
+  auto full = u_.pushed.Push({"spa", "", "10.0.0.1", small});
+  EXPECT_EQ(ErrorOf(full.status()), OAuthError::kTemporarilyUnavailable)
+      << full.status();
+  // Another client is not held back; expired ones no longer count.
+  EXPECT_TRUE(Push().ok());
+  f_.clock.Advance(absl::Seconds(61));
+  EXPECT_TRUE(u_.pushed.Push({"spa", "", "10.0.0.1", small}).ok());
 }
 
 // RFC 9126 §2.1: client authentication as at the token endpoint.

@@ -349,6 +349,16 @@ absl::StatusOr<int64_t> MemoryStore::PurgeExpiredCodes(absl::Time now) {
       codes_, [&](const auto& entry) { return entry.second.expires_at < now; });
 }
 
+absl::StatusOr<int64_t> MemoryStore::CountLivePushedRequests(
+    absl::string_view client_id, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  int64_t live = 0;
+  for (const auto& [hash, request] : pushed_requests_) {
+    live += request.client_id == client_id && request.expires_at > now;
+  }
+  return live;
+}
+
 absl::Status MemoryStore::CreatePushedRequest(
     const PushedRequestRecord& request) {
   absl::MutexLock lock(&mu_);

@@ -83,6 +83,8 @@ class MemoryStore : public ClientStore,
   absl::StatusOr<PushedRequestRecord> ConsumePushedRequest(
       absl::string_view request_uri_hash, absl::string_view client_id,
       absl::Time now) override;
+  absl::StatusOr<int64_t> CountLivePushedRequests(absl::string_view client_id,
+                                                  absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpiredPushedRequests(absl::Time now) override;
   absl::Status CreateRefreshToken(const RefreshTokenRecord& token) override;
   absl::StatusOr<RefreshTokenRecord> GetRefreshToken(

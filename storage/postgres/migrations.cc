@@ -212,6 +212,8 @@ constexpr char kMigration10[] = R"sql(
         );
         CREATE INDEX pushed_authorization_requests_expires_at
           ON pushed_authorization_requests (expires_at);
+        CREATE INDEX pushed_authorization_requests_client
+          ON pushed_authorization_requests (client_id, expires_at);
         ALTER TABLE clients
           ADD COLUMN require_pushed_authorization_requests boolean NOT NULL
             DEFAULT false;

@@ -278,6 +278,10 @@ void PreparePushedRequests(pqxx::connection& c) {
             "INSERT INTO pushed_authorization_requests (request_uri_hash,"
             " client_id, parameters, expires_at) VALUES ($1, $2, $3,"
             " to_timestamp($4::bigint / 1000000.0))");
+  c.prepare("count_live_pushed_requests",
+            "SELECT count(*) FROM pushed_authorization_requests"
+            " WHERE client_id = $1"
+            " AND expires_at > to_timestamp($2::bigint / 1000000.0)");
   c.prepare("consume_pushed_request",
             "DELETE FROM pushed_authorization_requests"
             " WHERE request_uri_hash = $1 AND client_id = $2"
@@ -1192,6 +1196,21 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredCodes(absl::Time now) {
       });
   if (!status.ok()) return status;
   return purged;
+}
+
+absl::StatusOr<int64_t> PostgresStore::CountLivePushedRequests(
+    absl::string_view client_id, absl::Time now) {
+  int64_t live = 0;
+  absl::Status status = WithConnection(
+      *pool_, "count_live_pushed_requests", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        live = txn.exec_prepared1("count_live_pushed_requests",
+                                  std::string(client_id),
+                                  absl::ToUnixMicros(now))[0]
+                   .as<int64_t>();
+      });
+  if (!status.ok()) return status;
+  return live;
 }
 
 absl::Status PostgresStore::CreatePushedRequest(
