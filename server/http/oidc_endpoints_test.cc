@@ -1018,16 +1018,8 @@ TEST_F(OidcEndpointsTest, EndSessionWithAHintEndsTheSessionAndRedirects) {
 TEST_F(OidcEndpointsTest, OfflineAccessIsNeverGrantedUnasked) {
   UpdateWeb({kBye}, {"orders.read", "offline_access"});
   scope_ = "";
-  const Response login = LogIn();
-  ASSERT_EQ(login.status, 302) << login.body;
-  const Response token = Post(
-      "/token",
-      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-      "&code=" +
-          CodeFrom(login.Header("location")) + "&redirect_uri=" +
-          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
-  ASSERT_EQ(token.status, 200) << token.body;
-  EXPECT_EQ(TokenJson(token)["scope"], "orders.read");
+  const auto [tokens, cookie] = LogInForTokens();
+  EXPECT_EQ(tokens["scope"], "orders.read");
 }
 
 TEST_F(OidcEndpointsTest, AnOfflineAccessRefreshTokenOutlivesTheSession) {
