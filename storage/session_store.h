@@ -58,11 +58,14 @@ class SessionStore {
   // Ends every session of `user_id` live at `now`; returns those it ended.
   virtual absl::StatusOr<std::vector<SessionRecord>> EndUserSessions(
       absl::string_view user_id, absl::Time now) = 0;
-  // Records that `client_id` was issued a code in the session `sid`
-  // (idempotent): the clients a back-channel logout notifies when the session
-  // ends (OIDC Back-Channel Logout 1.0). NotFound if the session is unknown.
+  // Records that `client_id` was issued a code in the session `sid`, live
+  // at `now` (idempotent): the clients a back-channel logout notifies when
+  // the session ends (OIDC Back-Channel Logout 1.0). Atomic with ending the
+  // session: a client recorded is listed to the end's listeners, one not
+  // recorded gets FailedPrecondition. NotFound if the session is unknown.
   virtual absl::Status AddSessionClient(absl::string_view sid,
-                                        absl::string_view client_id) = 0;
+                                        absl::string_view client_id,
+                                        absl::Time now) = 0;
   // The clients recorded for `sid`, sorted; empty for an unknown session.
   virtual absl::StatusOr<std::vector<std::string>> ListSessionClients(
       absl::string_view sid) = 0;

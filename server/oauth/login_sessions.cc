@@ -93,7 +93,7 @@ absl::StatusOr<int64_t> LoginSessions::EndUserSessions(
 
 absl::Status LoginSessions::AddClient(absl::string_view sid,
                                       absl::string_view client_id) const {
-  return store_->AddSessionClient(sid, client_id);
+  return store_->AddSessionClient(sid, client_id, StoredNow(clock_));
 }
 
 absl::StatusOr<std::vector<std::string>> LoginSessions::Clients(

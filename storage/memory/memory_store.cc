@@ -604,10 +604,15 @@ absl::StatusOr<std::vector<SessionRecord>> MemoryStore::EndUserSessions(
 }
 
 absl::Status MemoryStore::AddSessionClient(absl::string_view sid,
-                                           absl::string_view client_id) {
+                                           absl::string_view client_id,
+                                           absl::Time now) {
   absl::MutexLock lock(&mu_);
-  if (sessions_.find(sid) == sessions_.end()) {
+  auto session = sessions_.find(sid);
+  if (session == sessions_.end()) {
     return absl::NotFoundError("no such session");
+  }
+  if (!session->second.LiveAt(now)) {
+    return absl::FailedPreconditionError("the session ended or expired");
   }
   session_clients_[std::string(sid)].insert(std::string(client_id));
   return absl::OkStatus();

@@ -413,11 +413,15 @@ void PrepareSessions(pqxx::connection& c) {
   c.prepare("purge_sessions",
             "DELETE FROM login_sessions"
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
-  // The foreign key refuses an unknown sid (NotFound); the primary key
-  // makes a second record of the same client a no-op.
+  // Only for a live session, whose row is share-locked meanwhile: an end
+  // (UPDATE) waits for this insert, or this one sees it ended and adds
+  // nothing. The primary key makes a second record a no-op.
   c.prepare("add_session_client",
-            "INSERT INTO session_clients (sid, client_id) VALUES ($1, $2)"
-            " ON CONFLICT DO NOTHING");
+            "INSERT INTO session_clients (sid, client_id)"
+            " SELECT sid, $2 FROM login_sessions WHERE sid = $1"
+            " AND ended_at IS NULL"
+            " AND expires_at > to_timestamp($3::bigint / 1000000.0)"
+            " FOR SHARE ON CONFLICT DO NOTHING");
   c.prepare("list_session_clients",
             "SELECT client_id FROM session_clients WHERE sid = $1"
             " ORDER BY client_id");
@@ -1573,20 +1577,24 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredSessions(absl::Time now) {
 }
 
 absl::Status PostgresStore::AddSessionClient(absl::string_view sid,
-                                             absl::string_view client_id) {
-  bool unknown_session = false;
+                                             absl::string_view client_id,
+                                             absl::Time now) {
+  size_t added = 0;
   absl::Status status =
       WithConnection(*pool_, "add_session_client", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        try {
-          txn.exec_prepared("add_session_client", std::string(sid),
-                            std::string(client_id));
-        } catch (const pqxx::foreign_key_violation&) {
-          unknown_session = true;
-        }
+        added =
+            txn.exec_prepared("add_session_client", std::string(sid),
+                              std::string(client_id), absl::ToUnixMicros(now))
+                .affected_rows();
       });
-  if (!status.ok()) return status;
-  if (unknown_session) return absl::NotFoundError("no such session");
+  if (!status.ok() || added > 0) return status;
+  // Nothing added: recorded already, or the session is not live (or absent).
+  auto session = GetSession(sid);
+  if (!session.ok()) return session.status();
+  if (!session->LiveAt(now)) {
+    return absl::FailedPreconditionError("the session ended or expired");
+  }
   return absl::OkStatus();
 }
 

@@ -132,7 +132,8 @@ class PostgresStore : public ClientStore,
   absl::StatusOr<std::vector<SessionRecord>> EndUserSessions(
       absl::string_view user_id, absl::Time now) override;
   absl::Status AddSessionClient(absl::string_view sid,
-                                absl::string_view client_id) override;
+                                absl::string_view client_id,
+                                absl::Time now) override;
   absl::StatusOr<std::vector<std::string>> ListSessionClients(
       absl::string_view sid) override;
   absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;

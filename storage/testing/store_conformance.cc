@@ -1604,24 +1604,32 @@ TEST_P(StoreConformanceTest, ExpiredSessionsArePurged) {
   EXPECT_TRUE(stores_.sessions->GetSession("s-new").ok());
 }
 
-// Back-Channel Logout: the clients issued codes in a session, recorded once
-// each, listed sorted, refused for an unknown session, gone with it.
+// Back-Channel Logout: the clients issued codes in a live session, recorded
+// once each, listed sorted, refused for an unknown, ended or expired
+// session, gone with it.
 TEST_P(StoreConformanceTest, SessionClientsAreRecordedOnceAndPurgedWithIt) {
   SessionRecord old = LoginSession("s-old");
   old.expires_at = kT0 - kMicro;
   ASSERT_TRUE(stores_.sessions->CreateSession(old).ok());
   ASSERT_TRUE(stores_.sessions->CreateSession(LoginSession("s1")).ok());
   for (const char* client : {"web", "api", "web"}) {
-    ASSERT_TRUE(stores_.sessions->AddSessionClient("s1", client).ok());
+    ASSERT_TRUE(stores_.sessions->AddSessionClient("s1", client, kT0).ok());
   }
-  ASSERT_TRUE(stores_.sessions->AddSessionClient("s-old", "web").ok());
+  EXPECT_EQ(stores_.sessions->AddSessionClient("s-old", "web", kT0).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(
+      stores_.sessions->AddSessionClient("s-old", "web", kT0 - kMicro * 2)
+          .ok());
   EXPECT_EQ(*stores_.sessions->ListSessionClients("s1"),
             (std::vector<std::string>{"api", "web"}));
   EXPECT_TRUE(stores_.sessions->ListSessionClients("nope")->empty());
-  EXPECT_EQ(stores_.sessions->AddSessionClient("nope", "web").code(),
+  EXPECT_EQ(stores_.sessions->AddSessionClient("nope", "web", kT0).code(),
             absl::StatusCode::kNotFound);
-  // An ended session keeps its clients (the logout notices need them).
+  // An ended session keeps its clients (the logout notices need them), and
+  // takes no more.
   ASSERT_TRUE(stores_.sessions->EndSession("s1", kT0).ok());
+  EXPECT_EQ(stores_.sessions->AddSessionClient("s1", "late", kT0).code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(stores_.sessions->ListSessionClients("s1")->size(), 2u);
   EXPECT_EQ(*stores_.sessions->PurgeExpiredSessions(kT0), 1);
   EXPECT_TRUE(stores_.sessions->ListSessionClients("s-old")->empty());
