@@ -265,13 +265,9 @@ TEST_F(PushedAuthorizationTest, PushedParametersAreValidatedAsAtAuthorize) {
 // What a client may store by pushing is bounded (a public client needs no
 // secret): the size of one request, and the requests waiting at once.
 TEST_F(PushedAuthorizationTest, WhatAClientMayStoreIsBounded) {
-  AuthorizationRequest large = Request();
+  AuthorizationRequest large = Request("spa");
   large.login_hint = std::string(4096, 'h');
-  auto refused = u_.pushed.Push({"spa", "", "10.0.0.1", [&] {
-                                   AuthorizationRequest r = large;
-                                   r.client_id = "spa";
-                                   return r;
-                                 }()});
+  auto refused = u_.pushed.Push({"spa", "", "10.0.0.1", large});
   EXPECT_EQ(ErrorOf(refused.status()), OAuthError::kInvalidRequest)
       << refused.status();
   AuthorizationRequest small = Request("spa");

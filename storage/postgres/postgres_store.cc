@@ -415,13 +415,15 @@ void PrepareSessions(pqxx::connection& c) {
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
   // Only for a live session, whose row is share-locked meanwhile: an end
   // (UPDATE) waits for this insert, or this one sees it ended and adds
-  // nothing. The primary key makes a second record a no-op.
+  // nothing. The primary key makes a second record a no-op. One round trip
+  // answers whether the session is live (recorded now or before).
   c.prepare("add_session_client",
-            "INSERT INTO session_clients (sid, client_id)"
-            " SELECT sid, $2 FROM login_sessions WHERE sid = $1"
+            "WITH live AS (SELECT sid FROM login_sessions WHERE sid = $1"
             " AND ended_at IS NULL"
             " AND expires_at > to_timestamp($3::bigint / 1000000.0)"
-            " FOR SHARE ON CONFLICT DO NOTHING");
+            " FOR SHARE), added AS (INSERT INTO session_clients"
+            " (sid, client_id) SELECT sid, $2 FROM live"
+            " ON CONFLICT DO NOTHING) SELECT count(*) FROM live");
   c.prepare("list_session_clients",
             "SELECT client_id FROM session_clients WHERE sid = $1"
             " ORDER BY client_id");
@@ -1579,23 +1581,20 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpiredSessions(absl::Time now) {
 absl::Status PostgresStore::AddSessionClient(absl::string_view sid,
                                              absl::string_view client_id,
                                              absl::Time now) {
-  size_t added = 0;
+  int64_t live = 0;
   absl::Status status =
       WithConnection(*pool_, "add_session_client", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
-        added =
-            txn.exec_prepared("add_session_client", std::string(sid),
-                              std::string(client_id), absl::ToUnixMicros(now))
-                .affected_rows();
+        live = txn.exec_prepared1("add_session_client", std::string(sid),
+                                  std::string(client_id),
+                                  absl::ToUnixMicros(now))[0]
+                   .as<int64_t>();
       });
-  if (!status.ok() || added > 0) return status;
-  // Nothing added: recorded already, or the session is not live (or absent).
+  if (!status.ok() || live > 0) return status;
+  // Not live: ended or expired, or absent (a second read tells which).
   auto session = GetSession(sid);
   if (!session.ok()) return session.status();
-  if (!session->LiveAt(now)) {
-    return absl::FailedPreconditionError("the session ended or expired");
-  }
-  return absl::OkStatus();
+  return absl::FailedPreconditionError("the session ended or expired");
 }
 
 absl::StatusOr<std::vector<std::string>> PostgresStore::ListSessionClients(
