@@ -139,6 +139,11 @@ absl::Status App::OpenStores() {
     postgres_ = *std::move(opened);
     use(postgres_.get());
     logger_->Info("store: postgres");
+    if (absl::Status warm = postgres_->Warm(); !warm.ok()) {
+      // Opened on demand instead, as after any lost connection.
+      logger_->Warn("not every database connection opened at start",
+                    {{"error", warm.message()}});
+    }
     storage::ConnectionPool* connections = &postgres_->pool();
     database_metrics_->WatchPool(
         [connections] { return connections->Stats(); });

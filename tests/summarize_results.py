@@ -24,7 +24,8 @@ Python tests through tests/python/junit_report.py, and Bazel's own XML for other
 --results: the fuzzers: a name, a file of "<target> PASSED|FAILED" lines, and the exit code of
 the script that wrote it. A non-zero exit without a FAILED line, or no line at all, is one failure.
 --cases: the same for a script of test cases outside Bazel (deploy/compose/ha_test.sh): a file of
-"<case> PASSED|FAILED" lines, counted as test cases rather than fuzz targets.
+"<case> PASSED|FAILED" lines, counted as test cases rather than fuzz targets. In both, a
+FAILED line may go on with its reason ("<case> FAILED <reason>"), printed with the failure.
 
 Before the last line it names what ran: the targets and cases of each Bazel run, how many cases
 were re-runs of cases already counted (the ASan run repeats the unit tests), the distinct cases,
@@ -155,7 +156,8 @@ def summarize_results(name, path, rc, kind="results"):
     except OSError:
         lines = []
     for parts in lines:
-        if len(parts) != 2:
+        # "<case> FAILED" may go on with the reason, shown with the failure.
+        if len(parts) < 2 or (len(parts) > 2 and parts[1] != "FAILED"):
             continue
         tally.targets += 1
         outcome = PASSED if parts[1] == "PASSED" else FAILED

@@ -187,6 +187,13 @@ class SummarizeResultsTest(unittest.TestCase):
         self.assertCounted(counter, "5 passed, 1 failed, 0 skipped", 1)
         self.assertIn("FAILED: jwks_fuzzer FAILED", counter.lines)
 
+    def test_a_failure_carries_its_reason_to_the_summary(self):
+        counter = self.count(bazel("passing"), ["--cases", "ha", fixture(
+            "fuzz", "failed_with_reason.txt"), "1"])
+        self.assertCounted(counter, "5 passed, 1 failed, 0 skipped", 1)
+        self.assertIn("FAILED: rolling_restart FAILED identity-2: exit 137 after 20.6 s, "
+                      "drain not logged", counter.lines)
+
     def test_the_fuzz_scripts_nonzero_exit_without_a_failed_target_is_a_failure(self):
         self.assertCounted(self.count(bazel("passing"), fuzz("passed.txt", rc=1)),
                            "6 passed, 1 failed, 0 skipped", 1)

@@ -236,7 +236,10 @@ def case_rolling_restart(stack):
             begin = time.monotonic()
             podman("stop", "--time", "20", stack.name(service), timeout=60)
             stopped = time.monotonic() - begin
-            logs = podman("logs", "--tail", "20", stack.name(service)).stderr
+            # This run's lines: from the last "ready" (the container's log keeps
+            # every earlier run's too).
+            logs = podman("logs", stack.name(service)).stderr
+            logs = logs[logs.rfind('"msg":"ready"'):]
             drained = '"msg":"draining"' in logs and '"msg":"stopped"' in logs
             code = stack.exit_code(service)
             podman("start", stack.name(service))
@@ -247,6 +250,9 @@ def case_rolling_restart(stack):
                                             "drain_logged": drained,
                                             "serving_again_s": None if back is None else
                                             round(back, 2)}
+            if code != 0 or not drained:
+                # What it was doing when it did not stop: its last lines.
+                figures["replicas"][service]["last_lines"] = logs.splitlines()[-8:]
         return figures
     return fault
 
@@ -263,6 +269,16 @@ def case_postgres_restart(stack):
         return {"postgres_down_s": round(up - down, 2), "postgres_stop_s": round(down - begin, 2),
                 "replicas_serving_after_postgres_s": None if back is None else round(back, 2)}
     return fault
+
+
+def failure_reason(figures):
+    """One line of what a case measured, for its FAILED line."""
+    brief = {k: v for k, v in figures.items() if k not in ("by_kind", "replicas")}
+    for service, replica in figures.get("replicas", {}).items():
+        brief[service] = {k: v for k, v in replica.items() if k != "last_lines"}
+        if "last_lines" in replica:
+            brief[service]["last_line"] = replica["last_lines"][-1][:300]
+    return json.dumps(brief, sort_keys=True)
 
 
 def verify_tokens(stack, tokens, issuer):
@@ -301,7 +317,7 @@ def main():
     load = Load((token_pb2, token_pb2_grpc), "127.0.0.1:%s" % args.grpc_port,
                 "http://127.0.0.1:%s/token" % args.http_port, "admin", secret)
 
-    results, report, tokens = [], {}, []
+    results, report, tokens = [], {}, []  # results: (case, passed, reason if not)
     cases = [("replica_sigkill", case_replica_sigkill), ("rolling_restart", case_rolling_restart),
              ("postgres_restart", case_postgres_restart)]
     for name, case in cases:
@@ -310,7 +326,7 @@ def main():
             figures, calls = run_case(load, case(stack))
         except Exception as e:  # noqa: BLE001 (a broken case is a failed case)
             log(name, "broke:", e)
-            results.append((name, False))
+            results.append((name, False, "broke: %s" % e))
             report[name] = {"error": str(e)}
             stack.wait_serving(["identity-1", "identity-2"], 60)
             continue
@@ -332,13 +348,14 @@ def main():
                 for r in figures["replicas"].values())
         else:
             ok = figures["replicas_serving_after_postgres_s"] is not None
-        results.append((name, ok))
+        results.append((name, ok, failure_reason(figures)))
 
     failures, jwks_by_replica = verify_tokens(stack, tokens, issuer)
     report["tokens_verify"] = {"tokens": len(tokens), "failures": len(failures),
                                "first_failures": failures[:5]}
     log("tokens_verify", json.dumps(report["tokens_verify"]))
-    results.append(("tokens_verify", bool(tokens) and not failures))
+    results.append(("tokens_verify", bool(tokens) and not failures,
+                    json.dumps(report["tokens_verify"])))
 
     try:
         listed = json.loads(
@@ -359,11 +376,13 @@ def main():
                                      "error": listed.get("error")}
     log("signing_keys_single", json.dumps(report["signing_keys_single"]))
     results.append(("signing_keys_single", bool(current) and
-                    len(current_algs) == len(set(current_algs)) and same and unique))
+                    len(current_algs) == len(set(current_algs)) and same and unique,
+                    json.dumps(report["signing_keys_single"])))
 
     with open(args.results, "a") as f:
-        for name, ok in results:
-            f.write("%s %s\n" % (name, "PASSED" if ok else "FAILED"))
+        for name, ok, reason in results:
+            # A failure carries its figures to the summary (tests/summarize_results.py).
+            f.write("%s %s\n" % (name, "PASSED" if ok else "FAILED " + " ".join(reason.split())))
     if args.report:
         with open(args.report, "w") as f:
             json.dump(report, f, indent=2, sort_keys=True)

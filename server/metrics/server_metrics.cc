@@ -115,10 +115,12 @@ void DatabaseMetrics::WatchPool(std::function<storage::PoolStats()> stats) {
   Family<Gauge>* connections = MustRegister(
       BuildGauge()
           .Name("identity_db_pool_connections")
-          .Help("Pooled database connections, by state (in_use, idle).")
+          .Help("Pooled database connections, by state (in_use, idle; "
+                "stalled: attempts given up on, still running).")
           .Register(*registry_));
   Gauge* in_use = &connections->Get({{"state", "in_use"}});
   Gauge* idle = &connections->Get({{"state", "idle"}});
+  Gauge* stalled = &connections->Get({{"state", "stalled"}});
   Gauge* waiting = &MustRegister(BuildGauge()
                                      .Name("identity_db_pool_waiting")
                                      .Help("Callers waiting for a pooled "
@@ -135,6 +137,7 @@ void DatabaseMetrics::WatchPool(std::function<storage::PoolStats()> stats) {
     const storage::PoolStats now = stats();
     in_use->Set(now.in_use);
     idle->Set(now.idle);
+    stalled->Set(now.stalled);
     waiting->Set(now.waiting);
     size->Set(now.size);
   });

@@ -65,7 +65,7 @@ TEST(ServerMetricsTest, DatabaseCallsPoolAndProbe) {
                     absl::NotFoundError("no such client"));
   observer->OnQuery("is_revoked", absl::Seconds(2),
                     absl::UnavailableError("down"));
-  storage::PoolStats stats{8, 3, 2, 1};
+  storage::PoolStats stats{8, 3, 2, 1, 4};
   db.WatchPool([&] { return stats; });
   db.SetUp(true);
   std::string text = registry.Serialize();
@@ -83,6 +83,7 @@ TEST(ServerMetricsTest, DatabaseCallsPoolAndProbe) {
       Has(text, "identity_db_errors_total{operation=\"is_revoked\"} 1"));
   EXPECT_TRUE(Has(text, "identity_db_pool_connections{state=\"in_use\"} 3"));
   EXPECT_TRUE(Has(text, "identity_db_pool_connections{state=\"idle\"} 2"));
+  EXPECT_TRUE(Has(text, "identity_db_pool_connections{state=\"stalled\"} 4"));
   EXPECT_TRUE(Has(text, "identity_db_pool_waiting 1"));
   EXPECT_TRUE(Has(text, "identity_db_pool_size 8"));
   EXPECT_TRUE(Has(text, "identity_db_up 1"));

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -23,6 +24,58 @@ std::string WithParameters(const PoolOptions& options) {
                       "&options=-c%20statement_timeout%3D", statement);
 }
 
+// How many hosts a libpq URL lists (postgresql://u@h1:5432,h2:5432/db): one
+// for anything else.
+int HostCount(absl::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == absl::string_view::npos) return 1;
+  absl::string_view authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?"));
+  const size_t at = authority.rfind('@');
+  if (at != absl::string_view::npos) authority.remove_prefix(at + 1);
+  return 1 +
+         static_cast<int>(std::count(authority.begin(), authority.end(), ','));
+}
+
+absl::Duration EstablishTimeout(const PoolOptions& options) {
+  if (options.establish_timeout > absl::ZeroDuration()) {
+    return options.establish_timeout;
+  }
+  const absl::Duration per_host = std::max(
+      absl::Seconds(1), absl::Trunc(options.connect_timeout, absl::Seconds(1)));
+  return per_host * (HostCount(options.url) + 1);
+}
+
+// What one connection attempt shares with the thread making it: the thread
+// may outlive the caller that gave up waiting, and the pool.
+struct ConnectAttempt {
+  absl::Mutex mu;
+  bool done ABSL_GUARDED_BY(mu) = false;
+  bool abandoned ABSL_GUARDED_BY(mu) = false;
+  std::unique_ptr<pqxx::connection> connection ABSL_GUARDED_BY(mu);
+  std::string error ABSL_GUARDED_BY(mu);
+};
+
+void RunAttempt(const std::shared_ptr<ConnectAttempt>& attempt,
+                const std::string& conninfo,
+                const std::shared_ptr<std::atomic<int>>& stalled) {
+  std::unique_ptr<pqxx::connection> connection;  // Closed after the lock.
+  std::string error;
+  try {
+    connection = std::make_unique<pqxx::connection>(conninfo);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  absl::MutexLock lock(&attempt->mu);
+  attempt->done = true;
+  if (attempt->abandoned) {
+    stalled->fetch_sub(1);
+    return;
+  }
+  attempt->connection = std::move(connection);
+  attempt->error = std::move(error);
+}
+
 // Whether an idle connection is unusable: its socket is gone, or the server
 // has closed it or written to it. An idle session receives nothing unless
 // the server is ending it (an ErrorResponse such as FATAL 57P01, then EOF);
@@ -36,6 +89,11 @@ bool LooksDead(const pqxx::connection& connection) {
 }
 
 }  // namespace
+
+ConnectionPool::ConnectionPool(PoolOptions options, OnConnect on_connect)
+    : options_(std::move(options)),
+      on_connect_(std::move(on_connect)),
+      establish_timeout_(EstablishTimeout(options_)) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_),
@@ -91,20 +149,67 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
       --open_;
       dead.push_back(std::move(connection));
     }
+    if (const int stalled = stalled_->load(); stalled >= options_.size) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to the database: ", stalled,
+                       " connection attempts are still unanswered"));
+    }
     ++open_;  // Reserve the slot, then connect without holding the lock.
   }
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> connection = Connect();
+  if (connection.ok()) {
+    try {
+      if (on_connect_) on_connect_(**connection);
+      return Lease(this, *std::move(connection));
+    } catch (const std::exception& e) {
+      connection = absl::UnavailableError(
+          absl::StrCat("cannot prepare the database connection: ", e.what()));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  --open_;
+  return connection.status();
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Connect() {
+  auto attempt = std::make_shared<ConnectAttempt>();
   try {
-    auto connection =
-        std::make_unique<pqxx::connection>(WithParameters(options_));
-    if (on_connect_) on_connect_(*connection);
-    return Lease(this, std::move(connection));
-  } catch (const std::exception& e) {
-    absl::MutexLock lock(&mu_);
-    --open_;
+    std::thread(RunAttempt, attempt, WithParameters(options_), stalled_)
+        .detach();
+  } catch (const std::system_error& e) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot start a database connection attempt: ", e.what()));
+  }
+  absl::MutexLock lock(&attempt->mu);
+  if (!attempt->mu.AwaitWithTimeout(absl::Condition(&attempt->done),
+                                    establish_timeout_)) {
+    // Counted before the thread can see it abandoned (same lock).
+    attempt->abandoned = true;
+    stalled_->fetch_add(1);
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to the database: no connection within ",
+                     absl::FormatDuration(establish_timeout_),
+                     " (name resolution included)"));
+  }
+  if (attempt->connection == nullptr) {
     // The message names host and port, never a password (URLs carry none
     // in our configuration; libpq does not echo passwords).
     return absl::UnavailableError(
-        absl::StrCat("cannot connect to the database: ", e.what()));
+        absl::StrCat("cannot connect to the database: ", attempt->error));
+  }
+  return std::move(attempt->connection);
+}
+
+absl::Status ConnectionPool::Warm() {
+  std::vector<Lease> held;  // Held, Acquire opens new ones; then returned.
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (open_ >= options_.size) return absl::OkStatus();
+    }
+    absl::StatusOr<Lease> lease = Acquire();
+    if (!lease.ok()) return lease.status();
+    held.push_back(*std::move(lease));
   }
 }
 
@@ -115,6 +220,7 @@ PoolStats ConnectionPool::Stats() const {
   stats.idle = static_cast<int>(idle_.size());
   stats.in_use = open_ - stats.idle;
   stats.waiting = waiting_;
+  stats.stalled = stalled_->load();
   return stats;
 }
 

@@ -3,6 +3,7 @@
 #ifndef IDENTITY_STORAGE_POSTGRES_CONNECTION_POOL_H_
 #define IDENTITY_STORAGE_POSTGRES_CONNECTION_POOL_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,8 +35,13 @@ struct PoolOptions {
   int size = 8;
   // How long Acquire waits for a free connection before Unavailable.
   absl::Duration acquire_timeout = absl::Seconds(2);
-  // libpq connect_timeout (whole seconds, at least 1).
+  // libpq connect_timeout (whole seconds, at least 1), per host tried.
   absl::Duration connect_timeout = absl::Seconds(5);
+  // The bound on opening one connection, name resolution included: libpq's
+  // connect_timeout covers neither a stalled DNS lookup (glibc's resolver
+  // retries for 10 s and more) nor the sum over a list of hosts. Zero:
+  // connect_timeout × (the hosts in the URL + 1).
+  absl::Duration establish_timeout = absl::ZeroDuration();
   // statement_timeout set on every connection.
   absl::Duration statement_timeout = absl::Seconds(5);
   // Optional; must outlive the pool.
@@ -48,6 +54,7 @@ struct PoolStats {
   int in_use = 0;   // Leased or connecting.
   int idle = 0;     // Open and free.
   int waiting = 0;  // Callers blocked in Acquire.
+  int stalled = 0;  // Attempts given up past establish_timeout, still running.
 };
 
 // Thread-safe.
@@ -83,10 +90,22 @@ class ConnectionPool {
 
   // A connection: idle, new (if under `size`), or the first one returned
   // within acquire_timeout. Errors: Unavailable (timeout, or the database
-  // cannot be reached). An idle connection the server has closed or written
-  // to meanwhile (a restart's FATAL 57P01, a terminated backend) is closed
-  // here instead of being handed out; another one is taken.
+  // cannot be reached). Opening a new one takes at most establish_timeout:
+  // the attempt runs on a thread of its own, and a caller that gives up on
+  // it leaves it to end by itself (closing what it opened). While `size`
+  // such attempts are still running, Acquire fails at once instead of
+  // starting another: a database that cannot be reached costs neither
+  // unbounded threads nor callers blocked past their bound. An idle connection
+  // the server has closed or written to meanwhile (a restart's FATAL 57P01, a
+  // terminated backend) is closed here instead of being handed out; another one
+  // is taken.
   absl::StatusOr<Lease> Acquire();
+
+  // Opens connections until the pool holds `size`: a server that starts
+  // with them open resolves no name and makes no connection when its load
+  // grows (a DNS outage then costs nothing until a connection breaks).
+  // Errors: the first failure; the connections opened before it stay.
+  absl::Status Warm();
 
   // Closes every idle connection: one of them was found dead without notice
   // (the server vanished), so the others, opened to the same server, are
@@ -97,12 +116,17 @@ class ConnectionPool {
   PoolObserver* observer() const { return options_.observer; }
 
  private:
-  ConnectionPool(PoolOptions options, OnConnect on_connect)
-      : options_(std::move(options)), on_connect_(std::move(on_connect)) {}
+  ConnectionPool(PoolOptions options, OnConnect on_connect);
   void Return(std::unique_ptr<pqxx::connection> connection, bool discard);
+  // A new connection within establish_timeout (see Acquire).
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
 
   const PoolOptions options_;
   const OnConnect on_connect_;
+  const absl::Duration establish_timeout_;
+  // Shared with the attempts' threads, which may outlive the pool.
+  const std::shared_ptr<std::atomic<int>> stalled_ =
+      std::make_shared<std::atomic<int>>(0);
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // Idle plus leased plus connecting.

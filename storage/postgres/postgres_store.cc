@@ -703,6 +703,12 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
       new PostgresStore(*std::move(pool), *std::move(probe)));
 }
 
+absl::Status PostgresStore::Warm() {
+  absl::Status status = pool_->Warm();
+  status.Update(probe_->Warm());
+  return status;
+}
+
 absl::Status PostgresStore::Ping() {
   return WithConnection(*probe_, "ping", [](pqxx::connection& c) {
     pqxx::nontransaction txn(c);

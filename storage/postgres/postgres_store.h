@@ -138,6 +138,11 @@ class PostgresStore : public ClientStore,
       absl::string_view sid) override;
   absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;
 
+  // Opens every connection of both pools now (ConnectionPool::Warm): a
+  // server under load then needs no name resolution and no new connection
+  // until one breaks. Errors: the first failure (the rest open on demand).
+  absl::Status Warm();
+
   // Runs `SELECT 1` on a connection of its own (outside the pool, so a busy
   // pool does not make the database look down). Errors: Unavailable.
   absl::Status Ping();

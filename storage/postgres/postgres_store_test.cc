@@ -1,5 +1,10 @@
 #include "storage/postgres/postgres_store.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -120,6 +125,106 @@ TEST(PostgresStoreTest, PoolWaitIsBounded) {
   auto held = (*pool)->Acquire();
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_EQ((*pool)->Acquire().status().code(), absl::StatusCode::kUnavailable);
+}
+
+// A server that accepts connections (the kernel completes the handshake
+// into the backlog) and never answers: a host that has stopped responding.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      Close();
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentListener() { Close(); }
+  int port() const { return port_; }
+  // Resets every connection still waiting in the backlog.
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// libpq's connect_timeout bounds neither name resolution nor a list of
+// hosts: the pool bounds the whole attempt itself, gives the caller its
+// answer at the bound, and starts no more attempts while `size` of them are
+// still unanswered. (A stalled DNS lookup held request handlers, and so a
+// replica's drain, for more than 20 s.)
+TEST(PostgresStoreTest, NewConnectionsAreBoundedWhateverTheServer) {
+  SilentListener silent;
+  ASSERT_GT(silent.port(), 0);
+  PoolOptions options;
+  options.url = absl::StrFormat("postgresql://postgres@127.0.0.1:%d/identity",
+                                silent.port());
+  options.size = 2;
+  options.connect_timeout = absl::Seconds(60);  // libpq alone would wait.
+  options.establish_timeout = absl::Milliseconds(200);
+  auto pool = ConnectionPool::Create(options, nullptr);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  for (int stalled = 1; stalled <= 2; ++stalled) {
+    auto lease = (*pool)->Acquire();
+    EXPECT_EQ(lease.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(lease.status().message(),
+                ::testing::HasSubstr("no connection within 200ms"));
+    PoolStats stats = (*pool)->Stats();
+    EXPECT_EQ(stats.stalled, stalled);
+    EXPECT_EQ(stats.in_use, 0);  // The slot is free again.
+  }
+  // `size` attempts unanswered: no third thread, an answer at once.
+  auto refused = (*pool)->Acquire();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(
+      refused.status().message(),
+      ::testing::HasSubstr("2 connection attempts are still unanswered"));
+  // When the host answers at last (here: refuses), the attempts end.
+  silent.Close();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((*pool)->Stats().stalled > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ((*pool)->Stats().stalled, 0);
+}
+
+TEST(PostgresStoreTest, WarmOpensEveryConnection) {
+  PoolOptions options = Options();
+  options.size = 3;
+  auto pool = ConnectionPool::Create(options, nullptr);
+  ASSERT_TRUE(pool.ok());
+  EXPECT_EQ((*pool)->Stats().idle, 0);  // Lazy until warmed.
+  ASSERT_TRUE((*pool)->Warm().ok());
+  PoolStats stats = (*pool)->Stats();
+  EXPECT_EQ(stats.idle, 3);
+  EXPECT_EQ(stats.in_use, 0);
+  // A lease takes one of them: nothing new is opened.
+  auto lease = (*pool)->Acquire();
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ((*pool)->Stats().idle, 2);
+  EXPECT_EQ((*pool)->Stats().in_use, 1);
+}
+
+TEST(PostgresStoreTest, WarmingAnUnreachableDatabaseFailsAsUnavailable) {
+  PoolOptions options;
+  options.url = "postgresql://postgres@127.0.0.1:1/identity";
+  options.connect_timeout = absl::Seconds(1);
+  auto pool = ConnectionPool::Create(options, nullptr);
+  ASSERT_TRUE(pool.ok());
+  EXPECT_EQ((*pool)->Warm().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ((*pool)->Stats().in_use, 0);
 }
 
 TEST(PostgresStoreTest, BrokenConnectionIsDiscardedAndReplaced) {
