@@ -386,7 +386,7 @@ def main():
     if args.report:
         with open(args.report, "w") as f:
             json.dump(report, f, indent=2, sort_keys=True)
-    return 0 if all(ok for _, ok in results) else 1
+    return 0 if all(ok for _, ok, _ in results) else 1
 
 
 if __name__ == "__main__":
