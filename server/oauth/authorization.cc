@@ -61,10 +61,7 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
     } else if (value == "login") {
       validated.prompt_login = true;
     } else if (value == "consent") {
-      // OIDC Core §3.1.2.1: consent the server cannot obtain is an error,
-      // not something to skip; this server has no consent step.
-      return OAuthFailure(OAuthError::kConsentRequired,
-                          "this server has no consent step");
+      validated.prompt_consent = true;
     } else if (value == "select_account") {
       return OAuthFailure(OAuthError::kAccountSelectionRequired,
                           "this server has no account selection step");
@@ -73,7 +70,8 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
                           "unsupported prompt value");
     }
   }
-  if (validated.prompt_none && validated.prompt_login) {
+  if (validated.prompt_none &&
+      (validated.prompt_login || validated.prompt_consent)) {
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "prompt=none cannot go with others");
   }
@@ -92,9 +90,10 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
 // (never identity.admin: administration is for clients, not a user's login)
 // and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
 // OIDC Core §11: offline_access is granted only to a client registered with
-// it among its scopes (the registration stands for the consent §11 asks
-// for: this server has no consent step); from any other client the request
-// for it is ignored, not refused.
+// it among its scopes; from any other client the request for it is ignored,
+// not refused. For a first-party client the registration stands for the
+// consent §11 asks for; a third-party client gets it only once the user
+// consented to it (consents.h: it is among the scopes asked about).
 absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
     absl::string_view scope, const storage::ClientRecord& client) {
   auto requested = ParseScope(scope);
@@ -326,6 +325,7 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::ValidateResolved(
     return Redirected(std::move(checked), validated);
   }
   validated.client = *std::move(client);
+  validated.parameters = request;
   validated.state = request.state;
   validated.code_challenge = request.code_challenge;
   validated.code_challenge_method = request.code_challenge_method;
@@ -407,6 +407,20 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
     }
   }
   if (user.has_value()) {
+    auto needed = ConsentNeeded(request, user->user_id);
+    if (!needed.ok()) return needed.status();
+    if (*needed) {
+      // OIDC Core §3.1.2.6: prompt=none cannot ask.
+      decision.action = request.prompt_none
+                            ? AuthorizationDecision::Action::kRedirect
+                            : AuthorizationDecision::Action::kShowConsent;
+      if (request.prompt_none) {
+        decision.redirect_url = ErrorRedirect(
+            request.redirect_uri, "consent_required",
+            "the user must consent to this client's request", request.state);
+      }
+      return decision;
+    }
     auto issued = IssueCode(request, *user, login->auth_time, login->sid);
     if (!issued.ok()) return issued.status();
     decision.action = AuthorizationDecision::Action::kRedirect;
@@ -420,6 +434,48 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
                       "the user must sign in", request.state);
   }
   return decision;
+}
+
+absl::StatusOr<bool> AuthorizationEndpoint::ConsentNeeded(
+    const ValidatedAuthorization& request, absl::string_view user_id) const {
+  if (!request.client.third_party) return false;
+  if (consents_ == nullptr) return true;
+  return consents_->Needed(request.client, user_id, request.scopes,
+                           request.prompt_consent);
+}
+
+absl::StatusOr<std::string> AuthorizationEndpoint::PushForConsent(
+    const ValidatedAuthorization& request) const {
+  return StorePushed(request.parameters, request.client.client_id,
+                     options_.pushed_consent_lifetime);
+}
+
+absl::StatusOr<IssuedCode> AuthorizationEndpoint::Consent(
+    const ValidatedAuthorization& request, const ExistingLogin& login) const {
+  if (consents_ == nullptr) {
+    return absl::FailedPreconditionError("no consent store configured");
+  }
+  auto user = users_->Get(login.user_id);
+  if ((user.ok() && user->disabled) ||
+      user.status().code() == absl::StatusCode::kNotFound ||
+      (!user.ok() && OAuthErrorOf(user.status()).has_value())) {
+    return OAuthFailure(OAuthError::kLoginRequired, "the user must sign in");
+  }
+  if (!user.ok()) return user.status();
+  if (absl::Status s = consents_->Grant(user->user_id,
+                                        request.client.client_id,
+                                        request.scopes);
+      !s.ok()) {
+    return s;
+  }
+  return IssueCode(request, *user, login.auth_time, login.sid);
+}
+
+std::string AuthorizationEndpoint::DenyConsent(
+    const ValidatedAuthorization& request) const {
+  // RFC 6749 §4.1.2.1: the resource owner denied the request.
+  return ErrorRedirect(request.redirect_uri, "access_denied",
+                       "the user denied the request", request.state);
 }
 
 absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
@@ -464,7 +520,8 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
 
 absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
     const AuthorizationRequest& request, absl::string_view username,
-    absl::string_view password, absl::string_view source) const {
+    absl::string_view password, absl::string_view source,
+    bool consented) const {
   auto validated = Validate(request);
   if (!validated.ok()) return validated.status();
   if (validated->prompt_none) {
@@ -478,9 +535,31 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
                         "the user must sign in: send their username and "
                         "password");
   }
-  auto signed_in = SignIn(*validated, username, password, source);
-  if (!signed_in.ok()) return signed_in.status();
-  return std::move(signed_in->code);
+  auto user = users_->Authenticate(username, password, source);
+  if (!user.ok()) return user.status();
+  const absl::Time now = clock_->Now();
+  auto needed = ConsentNeeded(*validated, user->user_id);
+  if (!needed.ok()) return needed.status();
+  if (*needed && !consented) return ConsentRequired(*validated);
+  if (*needed) return Consent(*validated, {user->user_id, now});
+  return IssueCode(*validated, *user, now);
+}
+
+absl::Status AuthorizationEndpoint::ConsentRequired(
+    const ValidatedAuthorization& request) const {
+  absl::Status status = OAuthFailure(
+      OAuthError::kConsentRequired,
+      "the user must consent to this client's request: ask them about the "
+      "scopes in the error's \"scope\" detail, then send consent");
+  status = WithErrorDetail(status, "scope", absl::StrJoin(request.scopes, " "));
+  status = WithErrorDetail(status, "deny_redirect_uri", DenyConsent(request));
+  if (request.pushed.has_value()) {
+    // RFC 9126 §4: the request_uri was consumed; the answer needs another.
+    auto request_uri = PushForConsent(request);
+    if (!request_uri.ok()) return request_uri.status();
+    status = WithErrorDetail(status, "request_uri", *request_uri);
+  }
+  return status;
 }
 
 absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
@@ -499,6 +578,9 @@ absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
     if (!started.ok()) return started.status();
     session = *std::move(started);
   }
+  auto needed = ConsentNeeded(request, user->user_id);
+  if (!needed.ok()) return needed.status();
+  if (*needed) return SignedIn{*std::move(user), now, std::nullopt, session};
   auto code =
       IssueCode(request, *user, now, session ? session->record.sid : "");
   if (!code.ok()) return code.status();

@@ -481,16 +481,29 @@ absl::StatusOr<std::vector<IssuedAccessToken>> MemoryStore::GrantAccessTokens(
 
 absl::StatusOr<std::vector<std::string>> MemoryStore::UserGrants(
     absl::string_view user_id, absl::Time now) {
+  return GrantsOf(user_id, std::nullopt, now);
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryStore::UserClientGrants(
+    absl::string_view user_id, absl::string_view client_id, absl::Time now) {
+  return GrantsOf(user_id, client_id, now);
+}
+
+std::vector<std::string> MemoryStore::GrantsOf(
+    absl::string_view user_id, std::optional<absl::string_view> client_id,
+    absl::Time now) {
   absl::MutexLock lock(&mu_);
   std::set<std::string> grants;
   for (const auto& [hash, code] : codes_) {
     if (code.user_id == user_id && code.redeemed_at.has_value() &&
-        code.access_token_expires_at > now) {
+        code.access_token_expires_at > now &&
+        (!client_id.has_value() || code.client_id == *client_id)) {
       grants.insert(code.grant_id);
     }
   }
   for (const auto& [hash, token] : refresh_tokens_) {
-    if (token.user_id == user_id && token.absolute_expires_at > now) {
+    if (token.user_id == user_id && token.absolute_expires_at > now &&
+        (!client_id.has_value() || token.client_id == *client_id)) {
       grants.insert(token.family_id);
     }
   }

@@ -5,6 +5,7 @@
 #define IDENTITY_STORAGE_MEMORY_MEMORY_STORE_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -102,6 +103,9 @@ class MemoryStore : public ClientStore,
       absl::string_view grant_id, absl::Time now) override;
   absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
                                                       absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> UserClientGrants(
+      absl::string_view user_id, absl::string_view client_id,
+      absl::Time now) override;
 
   absl::StatusOr<Counters> GetLoginAttempts(
       const std::vector<std::string>& keys) override;
@@ -139,6 +143,11 @@ class MemoryStore : public ClientStore,
                              absl::string_view client_id) override;
 
  private:
+  // The grants of UserGrants, of one client if `client_id` is set.
+  std::vector<std::string> GrantsOf(absl::string_view user_id,
+                                    std::optional<absl::string_view> client_id,
+                                    absl::Time now);
+
   absl::Mutex mu_;
   std::map<std::string, ClientRecord, std::less<>> clients_
       ABSL_GUARDED_BY(mu_);

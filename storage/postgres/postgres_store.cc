@@ -366,6 +366,14 @@ void PrepareRefreshTokens(pqxx::connection& c) {
       " UNION SELECT family_id FROM refresh_tokens WHERE user_id = $1"
       " AND absolute_expires_at > to_timestamp($2::bigint / 1000000.0)");
   c.prepare(
+      "user_client_grants",
+      "SELECT grant_id FROM authorization_codes WHERE user_id = $1"
+      " AND client_id = $3 AND redeemed_at IS NOT NULL"
+      " AND access_token_expires_at > to_timestamp($2::bigint / 1000000.0)"
+      " UNION SELECT family_id FROM refresh_tokens WHERE user_id = $1"
+      " AND client_id = $3"
+      " AND absolute_expires_at > to_timestamp($2::bigint / 1000000.0)");
+  c.prepare(
       "purge_refresh_tokens",
       "DELETE FROM refresh_tokens"
       " WHERE absolute_expires_at < to_timestamp($1::bigint / 1000000.0)");
@@ -1436,6 +1444,23 @@ absl::StatusOr<std::vector<IssuedAccessToken>> PostgresStore::GrantAccessTokens(
       });
   if (!status.ok()) return status;
   return tokens;
+}
+
+absl::StatusOr<std::vector<std::string>> PostgresStore::UserClientGrants(
+    absl::string_view user_id, absl::string_view client_id, absl::Time now) {
+  std::vector<std::string> grants;
+  absl::Status status =
+      WithConnection(*pool_, "user_client_grants", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        grants.clear();
+        for (const pqxx::row& row : txn.exec_prepared(
+                 "user_client_grants", std::string(user_id),
+                 absl::ToUnixMicros(now), std::string(client_id))) {
+          grants.push_back(row[0].as<std::string>());
+        }
+      });
+  if (!status.ok()) return status;
+  return grants;
 }
 
 absl::StatusOr<std::vector<std::string>> PostgresStore::UserGrants(

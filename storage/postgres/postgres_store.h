@@ -110,6 +110,9 @@ class PostgresStore : public ClientStore,
       absl::string_view grant_id, absl::Time now) override;
   absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
                                                       absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> UserClientGrants(
+      absl::string_view user_id, absl::string_view client_id,
+      absl::Time now) override;
 
   absl::StatusOr<Counters> GetLoginAttempts(
       const std::vector<std::string>& keys) override;

@@ -1230,6 +1230,28 @@ TEST_P(StoreConformanceTest, UserGrantsAreThoseThatMayStillHoldATokenValid) {
   EXPECT_TRUE(stores_.grants->UserGrants("nobody", kT0)->empty());
 }
 
+// A withdrawn consent revokes the grants of one client only.
+TEST_P(StoreConformanceTest, UserClientGrantsAreThoseOfOneClient) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1", "fam-a")).ok());
+  RefreshTokenRecord other_client = Refresh("r2", "fam-b");
+  other_client.client_id = "other";
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(other_client).ok());
+  AuthorizationCodeRecord code = Code("c1");
+  code.grant_id = "fam-code";
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(code).ok());
+  ASSERT_TRUE(stores_.grants
+                  ->RedeemAuthorizationCode("c1", "app", kT0, "jti",
+                                            kT0 + absl::Minutes(10))
+                  .ok());
+  auto grants = stores_.grants->UserClientGrants("u1", "app", kT0);
+  ASSERT_TRUE(grants.ok()) << grants.status();
+  EXPECT_EQ(std::set<std::string>(grants->begin(), grants->end()),
+            (std::set<std::string>{std::string("fam-a"), "fam-code"}));
+  EXPECT_EQ(*stores_.grants->UserClientGrants("u1", "other", kT0),
+            (std::vector<std::string>{"fam-b"}));
+  EXPECT_TRUE(stores_.grants->UserClientGrants("u2", "app", kT0)->empty());
+}
+
 TEST_P(StoreConformanceTest, TakenReplacementHashRotatesNothing) {
   ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
   ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("taken")).ok());
