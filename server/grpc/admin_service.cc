@@ -321,4 +321,26 @@ grpc::Status AdminServiceImpl::EndUserSessions(
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::ListConsents(
+    grpc::ServerContext*, const v1::ListConsentsRequest* request,
+    v1::ListConsentsResponse* response) {
+  auto consents = consents_->List(request->user_id());
+  if (!consents.ok()) return ToGrpcStatus(consents.status());
+  for (const storage::ConsentRecord& consent : *consents) {
+    v1::Consent* out = response->add_consents();
+    out->set_user_id(consent.user_id);
+    out->set_client_id(consent.client_id);
+    for (const std::string& scope : consent.scopes) out->add_scopes(scope);
+    *out->mutable_granted_at() = ToTimestamp(consent.granted_at);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::RevokeConsent(
+    grpc::ServerContext*, const v1::RevokeConsentRequest* request,
+    v1::RevokeConsentResponse*) {
+  return ToGrpcStatus(
+      consents_->Revoke(request->user_id(), request->client_id()));
+}
+
 }  // namespace identity::server

@@ -307,6 +307,35 @@ TEST_F(TokenServiceTest, AuthorizeErrorsKeepTheirReasonAndRedirect) {
   EXPECT_TRUE(testing::MetadataOf(status)["redirect_uri"].empty());
 }
 
+// OIDC Core §3.1.2.4 over gRPC: a third-party client's user consents
+// through the login front end, which sends `consent` once they allowed the
+// scopes named in the consent_required error.
+TEST_F(TokenServiceTest, AuthorizeCarriesConsentForAThirdPartyClient) {
+  storage::ClientRecord partner = *fixture_.store.GetClient("web");
+  partner.third_party = true;
+  ASSERT_TRUE(fixture_.store.UpdateClient(partner).ok());
+  v1::AuthorizeRequest request = Authorization();
+  v1::AuthorizeResponse response;
+  grpc::Status status = Authorize(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "consent_required");
+  auto metadata = testing::MetadataOf(status);
+  EXPECT_EQ(metadata["scope"], "openid profile email orders.read");
+  EXPECT_TRUE(metadata["redirect_uri"].empty());  // The front end asks.
+  EXPECT_EQ(metadata["deny_redirect_uri"].rfind(
+                std::string(kRedirect) + "?error=access_denied", 0),
+            0u);
+  request.set_consent(true);
+  status = Authorize(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.code().size(), 43u);
+  // Remembered: the next request needs no `consent`; prompt=consent does.
+  request.set_consent(false);
+  EXPECT_TRUE(Authorize(request, &response).ok());
+  request.set_prompt("consent");
+  EXPECT_EQ(ReasonOf(Authorize(request, &response)), "consent_required");
+}
+
 // RFC 9126 over gRPC: PushAuthorization authenticates as Token (fields or
 // Basic metadata), and Authorize with the request_uri uses the pushed
 // parameters, once.
