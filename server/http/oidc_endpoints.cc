@@ -853,7 +853,7 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"code_challenge_methods_supported", pkce},
       {"scopes_supported", OpenIdScopes()},
       {"claims_supported", SupportedClaims()},
-      {"prompt_values_supported", {"none", "login"}},
+      {"prompt_values_supported", {"none", "login", "consent"}},
       {"authorization_response_iss_parameter_supported", true},
       // RFC 9126 §5: PAR is offered, required only of the clients
       // registered so.

@@ -319,6 +319,8 @@ TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
   EXPECT_EQ(doc["code_challenge_methods_supported"], jwt::Json({"S256"}));
   EXPECT_EQ(doc["id_token_signing_alg_values_supported"], jwt::Json({"ES256"}));
   EXPECT_EQ(doc["authorization_response_iss_parameter_supported"], true);
+  EXPECT_EQ(doc["prompt_values_supported"],
+            jwt::Json({"none", "login", "consent"}));
   // RFC 9126 §5.
   EXPECT_EQ(doc["pushed_authorization_request_endpoint"],
             "https://id.example/par");

@@ -397,7 +397,7 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
   assert.ok(!m.id_token_signing_alg_values_supported.includes('none'), 'alg none advertised');
   assert.deepEqual(m.subject_types_supported, ['public']);
   assert.equal(m.authorization_response_iss_parameter_supported, true);
-  assert.deepEqual([...m.prompt_values_supported].sort(), ['login', 'none']);
+  assert.deepEqual([...m.prompt_values_supported].sort(), ['consent', 'login', 'none']);
   // RFC 9126 §5: PAR offered, required only of clients registered so.
   assert.equal(m.pushed_authorization_request_endpoint, `${issuer}/par`);
   assert.equal(m.require_pushed_authorization_requests, false);
