@@ -319,8 +319,7 @@ absl::Status App::BuildUserFlows() {
                        &*login_sessions_);
   consents_.emplace(consent_store_, &*grant_revoker_, clock_);
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
-                         authorization_options, &*login_sessions_,
-                         &*consents_);
+                         authorization_options, &*login_sessions_, &*consents_);
   pushed_authorization_.emplace(&*authenticator_, &*authorization_);
   UserTokenOptions token_options;
   token_options.issuer = config_.issuer;
@@ -363,8 +362,7 @@ absl::Status App::BuildGrpcServices() {
                                            &*userinfo_, &*proxies_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
-  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_,
-                         &*consents_);
+  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_);
   // Decisions of the authorizer (refusals never reach the interceptors):
   // counted, and refusals logged.
   auto authorizer = MakeServerAuthorizer(

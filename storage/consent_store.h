@@ -15,7 +15,7 @@
 namespace identity::storage {
 
 struct ConsentRecord {
-  std::string user_id;    // With client_id, the key.
+  std::string user_id;  // With client_id, the key.
   std::string client_id;
   std::vector<std::string> scopes;  // Sorted, no duplicates.
   absl::Time granted_at;            // The last grant.

@@ -693,19 +693,19 @@ TEST_F(IdctlServerTest, ClientsRequirePar) {
 // shows it and `consents revoke` withdraws it, ending the client's refresh
 // token for the user (invalid_grant: INVALID_ARGUMENT).
 TEST_F(IdctlServerTest, ClientsThirdPartyAndConsentsListAndRevoke) {
-  Json created = AdminJson(
-      {"clients", "create", "--id", "partner", "--public", "--third-party",
-       "--grant-type", "authorization_code", "--grant-type", "refresh_token",
-       "--redirect-uri", kRedirectUri});
+  Json created = AdminJson({"clients", "create", "--id", "partner", "--public",
+                            "--third-party", "--grant-type",
+                            "authorization_code", "--grant-type",
+                            "refresh_token", "--redirect-uri", kRedirectUri});
   EXPECT_EQ(created["client"].value("third_party", false), true);
   EXPECT_FALSE(AdminJson({"clients", "update", "partner", "--first-party"})
                    .value("third_party", false));
   EXPECT_TRUE(AdminJson({"clients", "update", "partner", "--third-party"})
                   .value("third_party", false));
-  EXPECT_EQ(Admin({"clients", "update", "partner", "--third-party",
-                   "--first-party"})
-                .code,
-            kExitUsage);
+  EXPECT_EQ(
+      Admin({"clients", "update", "partner", "--third-party", "--first-party"})
+          .code,
+      kExitUsage);
   const std::string user = CreateUser("consenting", "pw-consenting-1");
   ASSERT_FALSE(user.empty());
   auto stub = v1::TokenService::NewStub(*channel_);
@@ -749,9 +749,9 @@ TEST_F(IdctlServerTest, ClientsThirdPartyAndConsentsListAndRevoke) {
   ASSERT_EQ(listed["consents"].size(), 1u) << listed.dump();
   EXPECT_EQ(listed["consents"][0]["client_id"], "partner");
   EXPECT_EQ(listed["consents"][0]["scopes"], Json::array({"openid"}));
-  EXPECT_EQ(Admin({"consents", "revoke", "--user", user, "--client", "partner"})
-                .code,
-            kExitOk);
+  EXPECT_EQ(
+      Admin({"consents", "revoke", "--user", user, "--client", "partner"}).code,
+      kExitOk);
   EXPECT_TRUE(AdminJson({"consents", "list", "--user", user})
                   .value("consents", Json::array())
                   .empty());

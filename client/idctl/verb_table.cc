@@ -8,8 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/idctl/admin_clients.h"
-#include "client/idctl/admin_session.h"
 #include "client/idctl/admin_consents.h"
+#include "client/idctl/admin_session.h"
 #include "client/idctl/admin_sessions.h"
 #include "client/idctl/admin_users.h"
 #include "client/idctl/client_credentials.h"
@@ -120,8 +120,7 @@ std::vector<Verb> ClientVerbs() {
          Optional("id-token-alg", "ALG"), Switch("require-par"),
          Repeated("post-logout-redirect-uri", "URI"),
          Optional("backchannel-logout-uri", "URI"),
-         Switch("backchannel-logout-session-required"),
-         Switch("third-party")}},
+         Switch("backchannel-logout-session-required"), Switch("third-party")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "

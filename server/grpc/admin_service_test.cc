@@ -682,10 +682,9 @@ TEST_F(AdminServiceTest, ListsAndRevokesConsents) {
   ASSERT_TRUE(
       admin_->RevokeConsent(Context(admin_token_).get(), revoke, &revoked)
           .ok());
-  EXPECT_EQ(
-      admin_->RevokeConsent(Context(admin_token_).get(), revoke, &revoked)
-          .error_code(),
-      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(admin_->RevokeConsent(Context(admin_token_).get(), revoke, &revoked)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
   listed.Clear();
   ASSERT_TRUE(
       admin_->ListConsents(Context(admin_token_).get(), list, &listed).ok());

@@ -53,10 +53,9 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   if (parts_.proxies != nullptr) {
     source = parts_.proxies->SourceOf(source, ForwardedFor(*context));
   }
-  auto issued =
-      parts_.authorization->Authorize(fields, request->username(),
-                                      request->password(), source,
-                                      request->consent());
+  auto issued = parts_.authorization->Authorize(fields, request->username(),
+                                                request->password(), source,
+                                                request->consent());
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_code(issued->code);
   response->set_state(issued->state);

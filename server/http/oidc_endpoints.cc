@@ -367,10 +367,10 @@ void SendConsentPage(const OidcEndpointsDeps& deps, HttpResponse& response,
   ConfirmView view;
   view.action = "/consent";
   view.title = Msg::kConsentTitle;
-  view.message = Format(locale, Msg::kConsentMessage,
-                        {validated.client.name.empty()
-                             ? validated.client.client_id
-                             : validated.client.name});
+  view.message =
+      Format(locale, Msg::kConsentMessage,
+             {validated.client.name.empty() ? validated.client.client_id
+                                            : validated.client.name});
   for (const std::string& scope : validated.scopes) {
     view.items.push_back(ScopeDescription(locale, scope));
   }
@@ -380,9 +380,9 @@ void SendConsentPage(const OidcEndpointsDeps& deps, HttpResponse& response,
     view.hidden.emplace_back("ui_locales", Get(params, "ui_locales"));
   }
   view.csrf = csrf;
-  response.AddHeader("Set-Cookie",
-                     CookieHeader(deps, kCsrfCookie, csrf,
-                                  "Path=/consent; SameSite=Strict"));
+  response.AddHeader(
+      "Set-Cookie",
+      CookieHeader(deps, kCsrfCookie, csrf, "Path=/consent; SameSite=Strict"));
   SendPage(deps, response, 200, PagesOf(deps).Confirm(locale, view));
 }
 

@@ -1330,9 +1330,9 @@ TEST_F(OidcEndpointsTest, TheConsentAnswerIsBoundToItsPageAndSession) {
   const std::string session =
       "identity_session=" + CookieValue(page, "identity_session");
   const std::string csrf = HiddenValue(page.body, "csrf");
-  const std::string form =
-      "client_id=web&request_uri=" +
-      FormEncode(HiddenValue(page.body, "request_uri")) + "&decision=confirm";
+  const std::string form = "client_id=web&request_uri=" +
+                           FormEncode(HiddenValue(page.body, "request_uri")) +
+                           "&decision=confirm";
   // No token, another token, no session: refused with a page.
   EXPECT_EQ(Post("/consent", form, "Cookie: " + session + "\r\n").status, 403);
   EXPECT_EQ(Post("/consent", form + "&csrf=" + csrf,
@@ -1345,12 +1345,12 @@ TEST_F(OidcEndpointsTest, TheConsentAnswerIsBoundToItsPageAndSession) {
             403);
   // The request's parameters instead of the page's reference.
   const std::string query = AuthorizeQuery();
-  EXPECT_EQ(Post("/consent",
-                 query.substr(query.find('?') + 1) +
-                     "&decision=confirm&csrf=" + csrf,
-                 "Cookie: " + session + "; identity_csrf=" + csrf + "\r\n")
-                .status,
-            403);
+  EXPECT_EQ(
+      Post("/consent",
+           query.substr(query.find('?') + 1) + "&decision=confirm&csrf=" + csrf,
+           "Cookie: " + session + "; identity_csrf=" + csrf + "\r\n")
+          .status,
+      403);
   // Another client's id with this page's reference: an error page (and the
   // reference stays the page's).
   const Response other =

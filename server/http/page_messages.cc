@@ -187,9 +187,12 @@ absl::string_view LocaleTag(Locale locale) {
 
 std::string ScopeDescription(Locale locale, absl::string_view scope) {
   static constexpr std::pair<absl::string_view, Msg> kScopes[] = {
-      {"openid", Msg::kScopeOpenid},   {"profile", Msg::kScopeProfile},
-      {"email", Msg::kScopeEmail},     {"address", Msg::kScopeAddress},
-      {"phone", Msg::kScopePhone},     {"offline_access", Msg::kScopeOfflineAccess},
+      {"openid", Msg::kScopeOpenid},
+      {"profile", Msg::kScopeProfile},
+      {"email", Msg::kScopeEmail},
+      {"address", Msg::kScopeAddress},
+      {"phone", Msg::kScopePhone},
+      {"offline_access", Msg::kScopeOfflineAccess},
   };
   for (const auto& [name, msg] : kScopes) {
     if (scope == name) return Format(locale, msg);

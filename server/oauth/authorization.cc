@@ -462,8 +462,7 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Consent(
     return OAuthFailure(OAuthError::kLoginRequired, "the user must sign in");
   }
   if (!user.ok()) return user.status();
-  if (absl::Status s = consents_->Grant(user->user_id,
-                                        request.client.client_id,
+  if (absl::Status s = consents_->Grant(user->user_id, request.client.client_id,
                                         request.scopes);
       !s.ok()) {
     return s;

@@ -114,7 +114,7 @@ struct SignedIn {
 // What to do with a validated request given the user's existing login.
 struct AuthorizationDecision {
   enum class Action {
-    kRedirect,   // To redirect_url: a code (in `code`) or an error.
+    kRedirect,     // To redirect_url: a code (in `code`) or an error.
     kShowLogin,    // Ask the user to sign in, then IssueCode.
     kShowConsent,  // Ask the user (signed in) to consent, then Consent.
   };

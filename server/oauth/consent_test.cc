@@ -82,7 +82,7 @@ class ConsentTest : public ::testing::Test {
 
   // The tokens for `code` of `client`.
   absl::StatusOr<IssuedToken> Exchange(const std::string& code,
-                                        const std::string& client) {
+                                       const std::string& client) {
     TokenRequestFields request;
     request.grant_type = "authorization_code";
     request.client_id = client;
@@ -94,7 +94,7 @@ class ConsentTest : public ::testing::Test {
   }
 
   absl::StatusOr<IssuedToken> Refresh(const std::string& token,
-                                       const std::string& client) {
+                                      const std::string& client) {
     TokenRequestFields request;
     request.grant_type = "refresh_token";
     request.client_id = client;
@@ -187,8 +187,9 @@ TEST_F(ConsentTest, PromptNoneWhenConsentIsNeededIsConsentRequired) {
   AuthorizationDecision decision = Decide(Request("third", "openid", "none"));
   EXPECT_EQ(decision.action, Action::kRedirect);
   EXPECT_FALSE(decision.code.has_value());
-  EXPECT_TRUE(absl::StartsWith(
-      decision.redirect_url, std::string(kRedirect) + "?error=consent_required"))
+  EXPECT_TRUE(
+      absl::StartsWith(decision.redirect_url,
+                       std::string(kRedirect) + "?error=consent_required"))
       << decision.redirect_url;
   EXPECT_TRUE(absl::StrContains(decision.redirect_url, "state=st"));
   // Once consented, prompt=none gets its code.
@@ -202,8 +203,9 @@ TEST_F(ConsentTest, PromptNoneWithConsentIsInvalidRequest) {
   auto refused =
       u_.authorization.Validate(Request("third", "openid", "none consent"));
   EXPECT_EQ(OAuthErrorOf(refused.status()), OAuthError::kInvalidRequest);
-  EXPECT_TRUE(absl::StrContains(ErrorDetailsOf(refused.status())["redirect_uri"],
-                                "error=invalid_request"));
+  EXPECT_TRUE(
+      absl::StrContains(ErrorDetailsOf(refused.status())["redirect_uri"],
+                        "error=invalid_request"));
 }
 
 // RFC 6749 §4.1.2.1: the user's "deny" is access_denied, with state.
@@ -273,8 +275,9 @@ TEST_F(ConsentTest, AuthorizeNeedsConsentedForAThirdPartyClient) {
   auto details = ErrorDetailsOf(refused.status());
   EXPECT_EQ(details.count("redirect_uri"), 0u);
   EXPECT_EQ(details["scope"], "openid orders.read");
-  EXPECT_TRUE(absl::StartsWith(details["deny_redirect_uri"],
-                               std::string(kRedirect) + "?error=access_denied"));
+  EXPECT_TRUE(
+      absl::StartsWith(details["deny_redirect_uri"],
+                       std::string(kRedirect) + "?error=access_denied"));
   EXPECT_TRUE(u_.consents.List(alice_.user_id)->empty());
   // Wrong credentials are refused before consent is even considered.
   EXPECT_EQ(OAuthErrorOf(u_.authorization
@@ -285,9 +288,10 @@ TEST_F(ConsentTest, AuthorizeNeedsConsentedForAThirdPartyClient) {
   EXPECT_TRUE(u_.consents.List(alice_.user_id)->empty());
   ASSERT_TRUE(Authorize(Request("third", "openid orders.read"), true).ok());
   EXPECT_TRUE(Authorize(Request("third", "openid"), false).ok());
-  EXPECT_EQ(OAuthErrorOf(
-                Authorize(Request("third", "openid", "consent"), false).status()),
-            OAuthError::kConsentRequired);
+  EXPECT_EQ(
+      OAuthErrorOf(
+          Authorize(Request("third", "openid", "consent"), false).status()),
+      OAuthError::kConsentRequired);
   EXPECT_TRUE(Authorize(Request("first"), false).ok());
 }
 
@@ -328,10 +332,10 @@ TEST_F(ConsentTest, RevokeForgetsConsentAndEndsTheClientsRefreshTokens) {
   EXPECT_EQ(OAuthErrorOf(Refresh(third->refresh_token, "third").status()),
             OAuthError::kInvalidGrant);
   EXPECT_TRUE(Refresh(other->refresh_token, "other").ok());
-  EXPECT_EQ(OAuthErrorOf(
-                Authorize(Request("third", "openid offline_access"), false)
-                    .status()),
-            OAuthError::kConsentRequired);
+  EXPECT_EQ(
+      OAuthErrorOf(
+          Authorize(Request("third", "openid offline_access"), false).status()),
+      OAuthError::kConsentRequired);
   EXPECT_EQ(u_.consents.Revoke(alice_.user_id, "third").code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(OAuthErrorOf(u_.consents.Revoke("", "third")),

@@ -16,11 +16,11 @@ absl::StatusOr<bool> Consents::Needed(const storage::ClientRecord& client,
   if (consent.status().code() == absl::StatusCode::kNotFound) return true;
   if (!consent.ok()) return consent.status();
   // consent->scopes is sorted.
-  return std::any_of(
-      scopes.begin(), scopes.end(), [&](const std::string& scope) {
-        return !std::binary_search(consent->scopes.begin(),
-                                   consent->scopes.end(), scope);
-      });
+  return std::any_of(scopes.begin(), scopes.end(),
+                     [&](const std::string& scope) {
+                       return !std::binary_search(consent->scopes.begin(),
+                                                  consent->scopes.end(), scope);
+                     });
 }
 
 absl::Status Consents::Grant(absl::string_view user_id,

@@ -65,9 +65,8 @@ testing::Stores MakePostgresStores() {
        " authorization_codes, refresh_tokens, login_attempts,"
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
        " session_clients, consents");
-  return {store,       store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get(),
-          store.get()};
+  return {store,       store.get(), store.get(), store.get(), store.get(),
+          store.get(), store.get(), store.get(), store.get()};
 }
 
 }  // namespace

@@ -1675,7 +1675,9 @@ TEST_P(StoreConformanceTest, ConsentGrantsAddToTheScopesKept) {
   auto second = stores_.consents->GrantConsent(
       "u1", "web", {"offline_access", "openid"}, kT0 + absl::Seconds(7));
   ASSERT_TRUE(second.ok()) << second.status();
-  ConsentRecord expected{"u1", "web", {"offline_access", "openid", "profile"},
+  ConsentRecord expected{"u1",
+                         "web",
+                         {"offline_access", "openid", "profile"},
                          kT0 + absl::Seconds(7)};
   EXPECT_EQ(*second, expected);
   EXPECT_EQ(*stores_.consents->GetConsent("u1", "web"), expected);
@@ -1684,14 +1686,14 @@ TEST_P(StoreConformanceTest, ConsentGrantsAddToTheScopesKept) {
 TEST_P(StoreConformanceTest, ConsentToAnUnknownUserOrClientIsNotFound) {
   ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
   ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("web")).ok());
-  EXPECT_EQ(
-      stores_.consents->GrantConsent("u1", "nope", {"openid"}, kT0).status()
-          .code(),
-      absl::StatusCode::kNotFound);
-  EXPECT_EQ(
-      stores_.consents->GrantConsent("nope", "web", {"openid"}, kT0).status()
-          .code(),
-      absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.consents->GrantConsent("u1", "nope", {"openid"}, kT0)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.consents->GrantConsent("nope", "web", {"openid"}, kT0)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
   EXPECT_TRUE(stores_.consents->ListUserConsents("u1")->empty());
 }
 
