@@ -1293,6 +1293,18 @@ TEST_F(OidcEndpointsTest, AllowingGivesTheCodeAndIsRemembered) {
   EXPECT_EQ(GetPath(AuthorizeQuery(), session).status, 200);
 }
 
+// A first-party client (the default) never shows the page, even for
+// prompt=consent: the login redirects with the code at once.
+TEST_F(OidcEndpointsTest, AFirstPartyClientNeverShowsTheConsentPage) {
+  const Response login = LogIn();
+  ASSERT_EQ(login.status, 302) << login.body;
+  const std::string session =
+      "identity_session=" + CookieValue(login, "identity_session");
+  const Response r = GetPath(AuthorizeQuery("&prompt=consent"), session);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_FALSE(CodeFrom(r.Header("location")).empty()) << r.Header("location");
+}
+
 // RFC 6749 §4.1.2.1: "deny" is access_denied at the client, with state.
 TEST_F(OidcEndpointsTest, DenyingRedirectsWithAccessDenied) {
   MakeWebThirdParty();

@@ -409,16 +409,16 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
   if (user.has_value()) {
     auto needed = ConsentNeeded(request, user->user_id);
     if (!needed.ok()) return needed.status();
+    if (*needed && !request.prompt_none) {
+      decision.action = AuthorizationDecision::Action::kShowConsent;
+      return decision;
+    }
     if (*needed) {
       // OIDC Core §3.1.2.6: prompt=none cannot ask.
-      decision.action = request.prompt_none
-                            ? AuthorizationDecision::Action::kRedirect
-                            : AuthorizationDecision::Action::kShowConsent;
-      if (request.prompt_none) {
-        decision.redirect_url = ErrorRedirect(
-            request.redirect_uri, "consent_required",
-            "the user must consent to this client's request", request.state);
-      }
+      decision.action = AuthorizationDecision::Action::kRedirect;
+      decision.redirect_url = ErrorRedirect(
+          request.redirect_uri, "consent_required",
+          "the user must consent to this client's request", request.state);
       return decision;
     }
     auto issued = IssueCode(request, *user, login->auth_time, login->sid);
