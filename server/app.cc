@@ -337,6 +337,7 @@ absl::Status App::BuildUserFlows() {
   deps.revoker = &*grant_revoker_;
   deps.minter = &*minter_;
   deps.sessions = &*login_sessions_;
+  deps.consents = &*consents_;
   deps.clock = clock_;
   deps.random = SystemRandom();
   deps.events = &*oauth_metrics_;

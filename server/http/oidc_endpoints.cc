@@ -350,16 +350,20 @@ bool CsrfMatches(const HttpRequest& request, const Form& form) {
 
 // --- Consent (OIDC Core §3.1.2.4) -------------------------------------------
 
-// The consent page for `validated` (a third-party client, the user signed
-// in): the client's name and what each scope allows, in the page's
-// language; a form POSTed to /consent carrying only client_id and a
-// single-use request_uri the core stored the request under
-// (PushForConsent), so the answer approves exactly this request, once,
-// within its lifetime; and a double-submit CSRF token as the login form's.
+// The consent page for `validated` (a third-party client), shown to `login`
+// (`signed_in`: right after signing in for this request): the client's name
+// and what each scope allows, in the page's language; a form POSTed to
+// /consent carrying only client_id and a single-use consent reference the
+// core stored the request and the scopes shown under (PushForConsent,
+// bound to the login session), so the answer approves exactly this
+// request, once, within its lifetime, from this session only; and a
+// double-submit CSRF token as the login form's.
 void SendConsentPage(const OidcEndpointsDeps& deps, HttpResponse& response,
                      const ValidatedAuthorization& validated,
-                     const Form& params, Locale locale) {
-  auto request_uri = deps.authorization->PushForConsent(validated);
+                     const Form& params, Locale locale,
+                     const ExistingLogin& login, bool signed_in) {
+  auto request_uri =
+      deps.authorization->PushForConsent(validated, login, signed_in);
   if (!request_uri.ok()) {
     return SendFailurePage(deps, response, locale, request_uri.status());
   }
@@ -386,11 +390,24 @@ void SendConsentPage(const OidcEndpointsDeps& deps, HttpResponse& response,
   SendPage(deps, response, 200, PagesOf(deps).Confirm(locale, view));
 }
 
+// A failure the client is to hear about goes to its redirect_uri; any
+// other is a page.
+void AnswerFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
+                   Locale locale, const absl::Status& status) {
+  auto details = ErrorDetailsOf(status);
+  auto redirect = details.find("redirect_uri");
+  if (redirect != details.end()) return Redirect(response, redirect->second);
+  SendFailurePage(deps, response, locale, status);
+}
+
 // POST /consent: the user's answer to a consent page. "confirm" remembers
 // the consent and redirects with the code; anything else is a denial:
 // access_denied at the client's redirect_uri (RFC 6749 §4.1.2.1). The
-// request comes only by the page's request_uri (consumed: a second answer
-// is refused), the user is the browser's live session's.
+// request comes only by the page's consent reference (ResolveConsent:
+// consumed, so a second answer is refused; another kind of reference, or
+// another session's, is refused), the user is the browser's live session's.
+// Scopes that are no longer those shown: the page again. A login that no
+// longer answers the request (prompt=login, max_age): the login form.
 void ConsentRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                   HttpResponse& response) {
   auto form = PostForm(request);
@@ -401,8 +418,7 @@ void ConsentRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                           std::string(form.status().message())});
   }
   const Locale locale = LocaleOf(request, &*form);
-  if (!CsrfMatches(request, *form) ||
-      !absl::StartsWith(Get(*form, "request_uri"), kPushedRequestUriPrefix)) {
+  if (!CsrfMatches(request, *form)) {
     return SendErrorPage(deps, response, 403, locale,
                          {Format(locale, Msg::kFormExpired), ""});
   }
@@ -415,22 +431,33 @@ void ConsentRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     return SendErrorPage(deps, response, 403, locale,
                          {Format(locale, Msg::kFormExpired), ""});
   }
-  const Form reference = {{"client_id", Get(*form, "client_id")},
-                          {"request_uri", Get(*form, "request_uri")}};
-  auto validated = ValidateOrAnswer(deps, reference, locale, response);
-  if (!validated.has_value()) return;
+  const ExistingLogin login{(*session)->user_id, (*session)->auth_time,
+                            (*session)->sid};
+  auto answer = deps.authorization->ResolveConsent(
+      Get(*form, "client_id"), Get(*form, "request_uri"), login);
+  if (!answer.ok()) {
+    return AnswerFailure(deps, response, locale, answer.status());
+  }
   // The CSRF token has served: forget it.
   response.AddHeader("Set-Cookie",
                      CookieHeader(deps, kCsrfCookie, "",
                                   "Path=/consent; SameSite=Strict; Max-Age=0"));
+  const ValidatedAuthorization& validated = answer->request;
   if (Get(*form, "decision") != "confirm") {
-    return Redirect(response, deps.authorization->DenyConsent(*validated));
+    return Redirect(response, deps.authorization->DenyConsent(validated));
   }
-  const storage::SessionRecord& record = **session;
-  auto issued = deps.authorization->Consent(
-      *validated, ExistingLogin{record.user_id, record.auth_time, record.sid});
+  if (answer->shown_scopes != validated.scopes) {
+    return SendConsentPage(deps, response, validated, *form, locale, login,
+                           answer->signed_in);
+  }
+  auto issued =
+      deps.authorization->Consent(validated, login, answer->signed_in);
+  if (OAuthErrorOf(issued.status()) == OAuthError::kLoginRequired) {
+    const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+    return SendLoginPage(deps, response, validated, *form, csrf, 200, locale);
+  }
   if (!issued.ok()) {
-    return SendFailurePage(deps, response, locale, issued.status());
+    return AnswerFailure(deps, response, locale, issued.status());
   }
   Redirect(response, issued->redirect_url);
 }
@@ -459,7 +486,8 @@ void StartAuthorization(const OidcEndpointsDeps& deps,
     return Redirect(response, decision->redirect_url);
   }
   if (decision->action == AuthorizationDecision::Action::kShowConsent) {
-    return SendConsentPage(deps, response, *validated, *params, locale);
+    return SendConsentPage(deps, response, *validated, *params, locale, *login,
+                           /*signed_in=*/false);
   }
   const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
   SendLoginPage(deps, response, *validated, *params, csrf, 200, locale);
@@ -562,7 +590,9 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
                    "Path=/authorize; SameSite=Strict; Max-Age=0"));
   if (!signed_in->code.has_value()) {
     // A third-party client: the user, now signed in, is asked to consent.
-    return SendConsentPage(deps, response, *validated, *form, locale);
+    return SendConsentPage(deps, response, *validated, *form, locale,
+                           {record.user_id, record.auth_time, record.sid},
+                           /*signed_in=*/true);
   }
   Redirect(response, signed_in->code->redirect_url);
 }

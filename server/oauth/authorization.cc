@@ -148,6 +148,21 @@ std::string EncodePushed(const AuthorizationRequest& request) {
   return absl::StrJoin(parts, "&");
 }
 
+// A consent reference's store key: never a client_id (which has no space),
+// so that consent pages count against their own bound, and bound to the
+// login's session (its user when it has none).
+std::string ConsentKey(absl::string_view client_id,
+                       const ExistingLogin& login) {
+  return login.sid.empty()
+             ? absl::StrCat("consent ", client_id, " user ", login.user_id)
+             : absl::StrCat("consent ", client_id, " session ", login.sid);
+}
+
+// What a consent reference records beside the request's parameters (not
+// among kPushedFields: DecodePushed ignores them).
+constexpr char kShownScope[] = "consent_shown_scope";
+constexpr char kSignedIn[] = "consent_signed_in";
+
 absl::StatusOr<AuthorizationRequest> DecodePushed(absl::string_view text) {
   auto form = ParseFormUrlEncoded(text);
   if (!form.ok()) return absl::InternalError("a stored pushed request is bad");
@@ -220,24 +235,30 @@ absl::StatusOr<AuthorizationRequest> AuthorizationEndpoint::ConsumePushed(
 absl::StatusOr<std::string> AuthorizationEndpoint::StorePushed(
     const AuthorizationRequest& request, const std::string& client_id,
     absl::Duration lifetime) const {
-  const std::string request_uri =
-      absl::StrCat(kPushedRequestUriPrefix, NewOpaqueToken(random_));
+  return StoreReference(
+      kPushedRequestUriPrefix, client_id, EncodePushed(request), lifetime,
+      options_.max_pushed_request_bytes, options_.max_live_pushed_requests);
+}
+
+absl::StatusOr<std::string> AuthorizationEndpoint::StoreReference(
+    absl::string_view prefix, const std::string& key, std::string parameters,
+    absl::Duration lifetime, size_t max_bytes, int64_t max_live) const {
+  const std::string request_uri = absl::StrCat(prefix, NewOpaqueToken(random_));
   storage::PushedRequestRecord record;
   record.request_uri_hash = HashOpaqueToken(request_uri);
-  record.client_id = client_id;
-  record.parameters = EncodePushed(request);
-  if (record.parameters.size() > options_.max_pushed_request_bytes) {
+  record.client_id = key;
+  record.parameters = std::move(parameters);
+  if (record.parameters.size() > max_bytes) {
     return OAuthFailure(
         OAuthError::kInvalidRequest,
-        absl::StrCat("the pushed request is larger than ",
-                     options_.max_pushed_request_bytes, " bytes"));
+        absl::StrCat("the request is larger than ", max_bytes, " bytes"));
   }
-  auto live = grants_->CountLivePushedRequests(client_id, clock_->Now());
+  auto live = grants_->CountLivePushedRequests(key, clock_->Now());
   if (!live.ok()) return live.status();
-  if (*live >= options_.max_live_pushed_requests) {
+  if (*live >= max_live) {
     return OAuthFailure(OAuthError::kTemporarilyUnavailable,
-                        "too many pushed requests of this client wait; use "
-                        "or let some expire first");
+                        "too many requests of this client wait; use or let "
+                        "some expire first");
   }
   record.expires_at =
       absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now() + lifetime));
@@ -445,15 +466,78 @@ absl::StatusOr<bool> AuthorizationEndpoint::ConsentNeeded(
 }
 
 absl::StatusOr<std::string> AuthorizationEndpoint::PushForConsent(
-    const ValidatedAuthorization& request) const {
-  return StorePushed(request.parameters, request.client.client_id,
-                     options_.pushed_consent_lifetime);
+    const ValidatedAuthorization& request, const ExistingLogin& login,
+    bool signed_in) const {
+  // The scopes as checked (what the page lists), and no login_hint too long
+  // to be used: what is stored is bounded by Validate's limits.
+  AuthorizationRequest stored = request.parameters;
+  stored.scope = absl::StrJoin(request.scopes, " ");
+  if (stored.login_hint.size() > kMaxLoginHint) stored.login_hint.clear();
+  std::string parameters = EncodePushed(stored);
+  absl::StrAppend(&parameters, parameters.empty() ? "" : "&", kShownScope, "=",
+                  FormEncode(absl::StrJoin(request.scopes, " ")));
+  if (signed_in) absl::StrAppend(&parameters, "&", kSignedIn, "=1");
+  return StoreReference(
+      kConsentRequestUriPrefix, ConsentKey(request.client.client_id, login),
+      std::move(parameters), options_.pushed_consent_lifetime,
+      options_.max_consent_page_bytes, options_.max_live_consent_pages);
+}
+
+absl::StatusOr<ConsentAnswer> AuthorizationEndpoint::ResolveConsent(
+    absl::string_view client_id, absl::string_view request_uri,
+    const ExistingLogin& login) const {
+  const absl::Status unknown = OAuthFailure(
+      OAuthError::kInvalidRequest,
+      "request_uri is not a consent page's, or unknown, expired, already "
+      "used, another client's or another session's");
+  if (!IsValidClientId(client_id) ||
+      !absl::StartsWith(request_uri, kConsentRequestUriPrefix)) {
+    return unknown;
+  }
+  auto consumed = grants_->ConsumePushedRequest(HashOpaqueToken(request_uri),
+                                                ConsentKey(client_id, login),
+                                                clock_->Now());
+  if (consumed.status().code() == absl::StatusCode::kNotFound) return unknown;
+  if (!consumed.ok()) return consumed.status();
+  auto parameters = DecodePushed(consumed->parameters);
+  if (!parameters.ok()) return parameters.status();
+  parameters->client_id = std::string(client_id);
+  auto validated = ValidateResolved(*parameters, true);
+  if (!validated.ok()) return validated.status();
+  validated->pushed = *std::move(parameters);
+  ConsentAnswer answer;
+  answer.request = *std::move(validated);
+  auto form = ParseFormUrlEncoded(consumed->parameters);
+  if (!form.ok()) return absl::InternalError("a stored consent page is bad");
+  answer.shown_scopes =
+      absl::StrSplit((*form)[kShownScope], ' ', absl::SkipEmpty());
+  answer.signed_in = (*form)[kSignedIn] == "1";
+  return answer;
 }
 
 absl::StatusOr<IssuedCode> AuthorizationEndpoint::Consent(
-    const ValidatedAuthorization& request, const ExistingLogin& login) const {
+    const ValidatedAuthorization& request, const ExistingLogin& login,
+    bool signed_in) const {
   if (consents_ == nullptr) {
     return absl::FailedPreconditionError("no consent store configured");
+  }
+  // Decide's checks again: the answer may come long after the page, and
+  // must not answer what the login could not.
+  if (!request.client.third_party) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "this client needs no consent");
+  }
+  if (request.prompt_none) {
+    return Redirected(
+        OAuthFailure(OAuthError::kConsentRequired,
+                     "the user must consent to this client's request"),
+        request);
+  }
+  if ((request.prompt_login && !signed_in) ||
+      (request.max_age.has_value() &&
+       clock_->Now() - login.auth_time > *request.max_age)) {
+    return OAuthFailure(OAuthError::kLoginRequired,
+                        "the user must sign in again for this request");
   }
   auto user = users_->Get(login.user_id);
   if ((user.ok() && user->disabled) ||
@@ -521,6 +605,11 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
     const AuthorizationRequest& request, absl::string_view username,
     absl::string_view password, absl::string_view source,
     bool consented) const {
+  if (request.request_uri.has_value() &&
+      absl::StartsWith(*request.request_uri, kConsentRequestUriPrefix)) {
+    return AuthorizeConsentAnswer(request, username, password, source,
+                                  consented);
+  }
   auto validated = Validate(request);
   if (!validated.ok()) return validated.status();
   if (validated->prompt_none) {
@@ -539,13 +628,34 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
   const absl::Time now = clock_->Now();
   auto needed = ConsentNeeded(*validated, user->user_id);
   if (!needed.ok()) return needed.status();
-  if (*needed && !consented) return ConsentRequired(*validated);
-  if (*needed) return Consent(*validated, {user->user_id, now});
+  const ExistingLogin login{user->user_id, now};
+  if (*needed && !consented) return ConsentRequired(*validated, login);
+  if (*needed) return Consent(*validated, login, /*signed_in=*/true);
   return IssueCode(*validated, *user, now);
 }
 
+absl::StatusOr<IssuedCode> AuthorizationEndpoint::AuthorizeConsentAnswer(
+    const AuthorizationRequest& request, absl::string_view username,
+    absl::string_view password, absl::string_view source,
+    bool consented) const {
+  if (username.empty() && password.empty()) {
+    return OAuthFailure(OAuthError::kLoginRequired,
+                        "the user must sign in: send their username and "
+                        "password");
+  }
+  auto user = users_->Authenticate(username, password, source);
+  if (!user.ok()) return user.status();
+  const ExistingLogin login{user->user_id, clock_->Now()};
+  auto answer = ResolveConsent(request.client_id, *request.request_uri, login);
+  if (!answer.ok()) return answer.status();
+  if (!consented || answer->shown_scopes != answer->request.scopes) {
+    return ConsentRequired(answer->request, login);
+  }
+  return Consent(answer->request, login, /*signed_in=*/true);
+}
+
 absl::Status AuthorizationEndpoint::ConsentRequired(
-    const ValidatedAuthorization& request) const {
+    const ValidatedAuthorization& request, const ExistingLogin& login) const {
   absl::Status status = OAuthFailure(
       OAuthError::kConsentRequired,
       "the user must consent to this client's request: ask them about the "
@@ -554,7 +664,7 @@ absl::Status AuthorizationEndpoint::ConsentRequired(
   status = WithErrorDetail(status, "deny_redirect_uri", DenyConsent(request));
   if (request.pushed.has_value()) {
     // RFC 9126 §4: the request_uri was consumed; the answer needs another.
-    auto request_uri = PushForConsent(request);
+    auto request_uri = PushForConsent(request, login, /*signed_in=*/true);
     if (!request_uri.ok()) return request_uri.status();
     status = WithErrorDetail(status, "request_uri", *request_uri);
   }

@@ -53,6 +53,12 @@ struct AuthorizationRequest {
 inline constexpr absl::string_view kPushedRequestUriPrefix =
     "urn:ietf:params:oauth:request_uri:";
 
+// A consent page's reference (PushForConsent): this prefix and 256 random
+// bits. Another kind than a pushed request's: only the consent page's
+// answer (ResolveConsent) takes it, and it never takes a pushed request's.
+inline constexpr absl::string_view kConsentRequestUriPrefix =
+    "urn:identity:consent:";
+
 // RFC 9126 §2.2: what the pushed authorization request endpoint answers.
 struct PushedRequest {
   std::string request_uri;
@@ -85,6 +91,18 @@ struct ValidatedAuthorization {
   AuthorizationRequest parameters = {};
 };
 
+// A consent page's answer (ResolveConsent): the request it was shown for,
+// checked again, and what the page showed.
+struct ConsentAnswer {
+  ValidatedAuthorization request;
+  // The scopes the page listed; the request's may differ since (the
+  // client's registration changed): then ask again.
+  std::vector<std::string> shown_scopes;
+  // The page was shown right after the user signed in for this very
+  // request (SignIn), which answers prompt=login.
+  bool signed_in = false;
+};
+
 // A login the user made earlier (a browser session), which may answer a
 // request without asking again.
 struct ExistingLogin {
@@ -115,7 +133,7 @@ struct SignedIn {
 struct AuthorizationDecision {
   enum class Action {
     kRedirect,     // To redirect_url: a code (in `code`) or an error.
-    kShowLogin,    // Ask the user to sign in, then IssueCode.
+    kShowLogin,    // Ask the user to sign in, then SignIn.
     kShowConsent,  // Ask the user (signed in) to consent, then Consent.
   };
   Action action = Action::kShowLogin;
@@ -134,6 +152,13 @@ struct AuthorizationOptions {
   absl::Duration pushed_login_lifetime = absl::Minutes(10);
   // How long a consent page may wait for its answer (PushForConsent).
   absl::Duration pushed_consent_lifetime = absl::Minutes(10);
+  // The bounds on consent pages waiting for an answer, per login session
+  // (per user for the gRPC face) and client, and on one page's stored
+  // request: apart from the client's pushed requests, whose bounds a
+  // consent page neither counts against nor is held to (it is made by the
+  // server, for a signed-in user only).
+  int64_t max_live_consent_pages = 20;
+  size_t max_consent_page_bytes = 16384;
   // The bounds on what a client (a public one needs no secret) may store by
   // pushing: the encoded parameters of one request, and its live requests.
   size_t max_pushed_request_bytes = 4096;
@@ -197,12 +222,28 @@ class AuthorizationEndpoint {
   absl::StatusOr<std::string> PushForLogin(
       const ValidatedAuthorization& request) const;
 
-  // For a consent page (kShowConsent): the request's parameters stored
-  // under a new request_uri valid for pushed_consent_lifetime, for the page
-  // to send back with client_id. Single use: one page's answer cannot
-  // approve another request, nor be replayed. Errors: the store's.
+  // For a consent page shown to `login` (kShowConsent; `signed_in`: right
+  // after SignIn for this request): the request's parameters and the scopes
+  // shown stored under a new reference (kConsentRequestUriPrefix) valid for
+  // pushed_consent_lifetime, for the page to send back with client_id.
+  // Bound to the login's session (to its user when it has none: the gRPC
+  // face), single use: one page's answer cannot approve another request,
+  // another session cannot answer it, and it cannot be replayed. Errors:
+  // kTemporarilyUnavailable beyond max_live_consent_pages; the store's.
   absl::StatusOr<std::string> PushForConsent(
-      const ValidatedAuthorization& request) const;
+      const ValidatedAuthorization& request, const ExistingLogin& login,
+      bool signed_in) const;
+
+  // The consent page's answer by `login`: consumes the reference
+  // `request_uri` of `client_id` made by PushForConsent for the same login
+  // session (user, for a login without one), and checks its request again
+  // as Validate does. A reference of another kind (a pushed request's, a
+  // login form's), unknown, expired, used, another client's or another
+  // session's: kInvalidRequest, not redirected. Errors: Validate's; the
+  // store's.
+  absl::StatusOr<ConsentAnswer> ResolveConsent(
+      absl::string_view client_id, absl::string_view request_uri,
+      const ExistingLogin& login) const;
 
   // OIDC Core §3.1.2.1-3.1.2.4: whether `login` (may be absent) answers
   // the request. It does when its user may still sign in, the request did
@@ -216,13 +257,19 @@ class AuthorizationEndpoint {
       const ValidatedAuthorization& request,
       const std::optional<ExistingLogin>& login) const;
 
-  // The user of `login` answered a consent page for `request` with "allow":
-  // the request's scopes are remembered for the client (added to those
-  // allowed before) and the code is issued. Errors: kLoginRequired (not
-  // redirected) when the user is unknown or disabled; FailedPrecondition
-  // when no Consents was given; the store's.
+  // The user of `login` answered a consent page for `request` with "allow"
+  // (`signed_in`: the login was made for this request, ConsentAnswer): the
+  // request's scopes are remembered for the client (added to those allowed
+  // before) and the code is issued. Decide's checks apply again. Errors:
+  // kInvalidRequest (not redirected) for a first-party client (no consent
+  // to give); consent_required (redirected) for prompt=none; kLoginRequired
+  // (not redirected: ask the user to sign in) when the user is unknown or
+  // disabled, for prompt=login unless `signed_in`, or when the login is
+  // older than max_age; FailedPrecondition when no Consents was given; the
+  // store's.
   absl::StatusOr<IssuedCode> Consent(const ValidatedAuthorization& request,
-                                     const ExistingLogin& login) const;
+                                     const ExistingLogin& login,
+                                     bool signed_in = false) const;
 
   // The user answered "deny": RFC 6749 §4.1.2.1 access_denied, to be
   // redirected to the client.
@@ -258,9 +305,13 @@ class AuthorizationEndpoint {
   // kConsentRequired, not redirected (the front end must ask the user),
   // with the details "scope" (what to ask about, space-separated),
   // "deny_redirect_uri" (where to send the browser if the user denies:
-  // access_denied) and, for a pushed request (consumed now), "request_uri"
-  // (a new one, valid for pushed_consent_lifetime, to send back instead).
-  // `consented`: the user allowed those scopes; they are remembered.
+  // access_denied) and, for a pushed request (consumed now) or the answer
+  // to one, "request_uri" (a consent reference, PushForConsent, bound to
+  // the user and valid for pushed_consent_lifetime, to send back instead).
+  // A consent reference is resolved only after the credentials are checked,
+  // for their user (ResolveConsent); when the scopes it showed are no
+  // longer the request's, kConsentRequired again. `consented`: the user
+  // allowed those scopes; they are remembered.
   absl::StatusOr<IssuedCode> Authorize(const AuthorizationRequest& request,
                                        absl::string_view username,
                                        absl::string_view password,
@@ -296,8 +347,21 @@ class AuthorizationEndpoint {
   // store's.
   absl::StatusOr<bool> ConsentNeeded(const ValidatedAuthorization& request,
                                      absl::string_view user_id) const;
-  // Authorize's kConsentRequired for `request`, with its details.
-  absl::Status ConsentRequired(const ValidatedAuthorization& request) const;
+  // Authorize's kConsentRequired for `request` asked of `login`, with its
+  // details.
+  absl::Status ConsentRequired(const ValidatedAuthorization& request,
+                               const ExistingLogin& login) const;
+  // Authorize for a consent reference (kConsentRequestUriPrefix).
+  absl::StatusOr<IssuedCode> AuthorizeConsentAnswer(
+      const AuthorizationRequest& request, absl::string_view username,
+      absl::string_view password, absl::string_view source,
+      bool consented) const;
+  // Stores `parameters` for `key` under a new reference starting with
+  // `prefix`, for `lifetime`, if fewer than `max_live` of `key` are live
+  // and it fits `max_bytes`.
+  absl::StatusOr<std::string> StoreReference(
+      absl::string_view prefix, const std::string& key, std::string parameters,
+      absl::Duration lifetime, size_t max_bytes, int64_t max_live) const;
   // The error redirect for `status` (an OAuth error) to `request`'s client.
   absl::Status Redirected(absl::Status status,
                           const ValidatedAuthorization& request) const;

@@ -68,6 +68,10 @@ class ConsentTest : public ::testing::Test {
     return ExistingLogin{alice_.user_id, u_.f.clock.Now(), ""};
   }
 
+  ExistingLogin LoginIn(const std::string& sid) const {
+    return ExistingLogin{alice_.user_id, u_.f.clock.Now(), sid};
+  }
+
   AuthorizationDecision Decide(const AuthorizationRequest& request) {
     auto decision = u_.authorization.Decide(Validated(request), Login());
     EXPECT_TRUE(decision.ok()) << decision.status();
@@ -242,29 +246,172 @@ TEST_F(ConsentTest, ConsentOfADisabledUserIsLoginRequired) {
   EXPECT_TRUE(u_.consents.List(alice_.user_id)->empty());
 }
 
-// The consent page's request_uri is single use and its client's only.
-TEST_F(ConsentTest, TheConsentPagesRequestUriIsSingleUseAndItsClients) {
-  auto uri = u_.authorization.PushForConsent(Validated(Request("third")));
+// The consent page's reference is single use, its client's and its login
+// session's only, and no pushed request's.
+TEST_F(ConsentTest, TheConsentReferenceIsSingleUseItsClientsAndSessions) {
+  const ExistingLogin s1 = LoginIn("s1");
+  auto uri =
+      u_.authorization.PushForConsent(Validated(Request("third")), s1, false);
   ASSERT_TRUE(uri.ok()) << uri.status();
-  AuthorizationRequest answer;
-  answer.client_id = "other";
-  answer.request_uri = *uri;
-  EXPECT_EQ(OAuthErrorOf(u_.authorization.Validate(answer).status()),
+  EXPECT_TRUE(absl::StartsWith(*uri, kConsentRequestUriPrefix));
+  EXPECT_EQ(
+      OAuthErrorOf(u_.authorization.ResolveConsent("other", *uri, s1).status()),
+      OAuthError::kInvalidRequest);
+  // Another session of the same user, or of another user.
+  EXPECT_EQ(
+      OAuthErrorOf(u_.authorization.ResolveConsent("third", *uri, LoginIn("s2"))
+                       .status()),
+      OAuthError::kInvalidRequest);
+  EXPECT_EQ(OAuthErrorOf(
+                u_.authorization
+                    .ResolveConsent("third", *uri, ExistingLogin{"bob", {}, ""})
+                    .status()),
             OAuthError::kInvalidRequest);
-  answer.client_id = "third";
-  uri = u_.authorization.PushForConsent(Validated(Request("third")));
-  answer.request_uri = *uri;
-  auto validated = u_.authorization.Validate(answer);
-  ASSERT_TRUE(validated.ok()) << validated.status();
-  EXPECT_EQ(validated->state, "st");
-  EXPECT_EQ(OAuthErrorOf(u_.authorization.Validate(answer).status()),
-            OAuthError::kInvalidRequest);
+  // Not an authorization request's reference either.
+  AuthorizationRequest at_authorize;
+  at_authorize.client_id = "third";
+  at_authorize.request_uri = *uri;
+  EXPECT_FALSE(u_.authorization.Validate(at_authorize).ok());
+  auto answer = u_.authorization.ResolveConsent("third", *uri, s1);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->request.state, "st");
+  EXPECT_EQ(answer->shown_scopes, answer->request.scopes);
+  EXPECT_FALSE(answer->signed_in);
+  EXPECT_EQ(
+      OAuthErrorOf(u_.authorization.ResolveConsent("third", *uri, s1).status()),
+      OAuthError::kInvalidRequest);
   // And expires.
-  uri = u_.authorization.PushForConsent(Validated(Request("third")));
-  answer.request_uri = *uri;
+  uri = u_.authorization.PushForConsent(Validated(Request("third")), s1, true);
+  ASSERT_TRUE(uri.ok());
   u_.f.clock.Advance(absl::Minutes(10) + absl::Seconds(1));
-  EXPECT_EQ(OAuthErrorOf(u_.authorization.Validate(answer).status()),
+  EXPECT_EQ(
+      OAuthErrorOf(u_.authorization.ResolveConsent("third", *uri, s1).status()),
+      OAuthError::kInvalidRequest);
+}
+
+// A pushed request's reference (the one in the browser's /authorize URL)
+// and a login form's are no consent page's: refused, and left usable.
+TEST_F(ConsentTest, OnlyAConsentPagesReferenceAnswersIt) {
+  auto pushed = u_.pushed.Push({"third", "third-secret", "10.0.0.1",
+                                Request("third", "openid", "login")});
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(OAuthErrorOf(
+                u_.authorization
+                    .ResolveConsent("third", pushed->request_uri, LoginIn("s1"))
+                    .status()),
             OAuthError::kInvalidRequest);
+  AuthorizationRequest by_reference;
+  by_reference.client_id = "third";
+  by_reference.request_uri = pushed->request_uri;
+  auto validated = u_.authorization.Validate(by_reference);
+  ASSERT_TRUE(validated.ok()) << validated.status();
+  auto login_form = u_.authorization.PushForLogin(*validated);
+  ASSERT_TRUE(login_form.ok()) << login_form.status();
+  EXPECT_EQ(
+      OAuthErrorOf(
+          u_.authorization.ResolveConsent("third", *login_form, LoginIn("s1"))
+              .status()),
+      OAuthError::kInvalidRequest);
+  EXPECT_TRUE(u_.consents.List(alice_.user_id)->empty());
+}
+
+// Consent applies Decide's checks again: no consent to give to a
+// first-party client; prompt=none never answered; prompt=login only by the
+// sign-in made for the request; max_age against the login's auth_time.
+TEST_F(ConsentTest, ConsentAppliesTheLoginChecksAgain) {
+  EXPECT_EQ(OAuthErrorOf(
+                u_.authorization.Consent(Validated(Request("first")), Login())
+                    .status()),
+            OAuthError::kInvalidRequest);
+  auto none = u_.authorization.Consent(
+      Validated(Request("third", "openid", "none")), Login());
+  EXPECT_EQ(OAuthErrorOf(none.status()), OAuthError::kConsentRequired);
+  EXPECT_TRUE(absl::StrContains(ErrorDetailsOf(none.status())["redirect_uri"],
+                                "error=consent_required"));
+  const ValidatedAuthorization login_again =
+      Validated(Request("third", "openid", "login"));
+  EXPECT_EQ(OAuthErrorOf(
+                u_.authorization.Consent(login_again, Login(), false).status()),
+            OAuthError::kLoginRequired);
+  AuthorizationRequest aged = Request("third");
+  aged.max_age = "60";
+  const ValidatedAuthorization validated = Validated(aged);
+  const ExistingLogin old{alice_.user_id, u_.f.clock.Now() - absl::Seconds(61),
+                          ""};
+  EXPECT_EQ(
+      OAuthErrorOf(u_.authorization.Consent(validated, old, true).status()),
+      OAuthError::kLoginRequired);
+  EXPECT_TRUE(u_.consents.List(alice_.user_id)->empty());
+  EXPECT_TRUE(u_.authorization.Consent(login_again, Login(), true).ok());
+  EXPECT_TRUE(u_.authorization.Consent(validated, Login(), false).ok());
+}
+
+// The page's reference records the scopes it listed: when the request's
+// differ at the answer (the client's registration changed: offline_access
+// no longer among its scopes), the page is to be shown again, and the gRPC
+// face asks again rather than grant what was not shown.
+TEST_F(ConsentTest, ScopesNotShownAreNotGranted) {
+  const ExistingLogin s1 = LoginIn("s1");
+  auto uri = u_.authorization.PushForConsent(
+      Validated(Request("third", "openid offline_access")), s1, false);
+  ASSERT_TRUE(uri.ok());
+  auto pushed = u_.pushed.Push({"third", "third-secret", "10.0.0.1",
+                                Request("third", "openid offline_access")});
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  AuthorizationRequest by_reference;
+  by_reference.client_id = "third";
+  by_reference.request_uri = pushed->request_uri;
+  auto refused = Authorize(by_reference, false);
+  ASSERT_EQ(OAuthErrorOf(refused.status()), OAuthError::kConsentRequired);
+  by_reference.request_uri = ErrorDetailsOf(refused.status())["request_uri"];
+  auto client = u_.f.store.GetClient("third");
+  ASSERT_TRUE(client.ok());
+  client->allowed_scopes = {"orders.read"};
+  ASSERT_TRUE(u_.f.store.UpdateClient(*client).ok());
+  auto answer = u_.authorization.ResolveConsent("third", *uri, s1);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->shown_scopes,
+            (std::vector<std::string>{"openid", "offline_access"}));
+  EXPECT_EQ(answer->request.scopes, std::vector<std::string>{"openid"});
+  refused = Authorize(by_reference, true);
+  ASSERT_EQ(OAuthErrorOf(refused.status()), OAuthError::kConsentRequired);
+  EXPECT_EQ(ErrorDetailsOf(refused.status())["scope"], "openid");
+  EXPECT_TRUE(u_.consents.List(alice_.user_id)->empty());
+  by_reference.request_uri = ErrorDetailsOf(refused.status())["request_uri"];
+  EXPECT_TRUE(Authorize(by_reference, true).ok());
+}
+
+// Consent pages are bounded per login session and client, apart from the
+// client's pushed requests, whose quota and size limit they do not touch.
+TEST_F(ConsentTest, ConsentPagesHaveTheirOwnBound) {
+  const ValidatedAuthorization validated = Validated(Request("third"));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(
+        u_.authorization.PushForConsent(validated, LoginIn("s1"), false).ok())
+        << i;
+  }
+  EXPECT_EQ(OAuthErrorOf(
+                u_.authorization.PushForConsent(validated, LoginIn("s1"), false)
+                    .status()),
+            OAuthError::kTemporarilyUnavailable);
+  EXPECT_TRUE(
+      u_.authorization.PushForConsent(validated, LoginIn("s2"), false).ok());
+  EXPECT_EQ(*u_.f.store.CountLivePushedRequests("third", u_.f.clock.Now()), 0);
+  EXPECT_TRUE(
+      u_.pushed.Push({"third", "third-secret", "10.0.0.1", Request("third")})
+          .ok());
+  // A valid request larger than a pushed request may be.
+  AuthorizationRequest large = Request("third");
+  large.state = std::string(1024, 's');
+  large.nonce = std::string(512, 'n');
+  for (int i = 0; i < 500; ++i) large.prompt += "consent ";
+  EXPECT_EQ(
+      OAuthErrorOf(u_.pushed.Push({"third", "third-secret", "10.0.0.1", large})
+                       .status()),
+      OAuthError::kInvalidRequest);
+  EXPECT_TRUE(
+      u_.authorization.PushForConsent(Validated(large), LoginIn("s2"), false)
+          .ok());
 }
 
 // The gRPC face: consent_required (not redirected) with what to ask about,
@@ -307,7 +454,7 @@ TEST_F(ConsentTest, AuthorizeOfAPushedRequestGetsANewRequestUri) {
   auto refused = Authorize(by_reference, false);
   EXPECT_EQ(OAuthErrorOf(refused.status()), OAuthError::kConsentRequired);
   const std::string again = ErrorDetailsOf(refused.status())["request_uri"];
-  EXPECT_TRUE(absl::StartsWith(again, kPushedRequestUriPrefix)) << again;
+  EXPECT_TRUE(absl::StartsWith(again, kConsentRequestUriPrefix)) << again;
   EXPECT_EQ(OAuthErrorOf(Authorize(by_reference, true).status()),
             OAuthError::kInvalidRequest);  // Consumed.
   by_reference.request_uri = again;
@@ -342,6 +489,63 @@ TEST_F(ConsentTest, RevokeForgetsConsentAndEndsTheClientsRefreshTokens) {
             OAuthError::kInvalidRequest);
   EXPECT_EQ(OAuthErrorOf(u_.consents.List("").status()),
             OAuthError::kInvalidRequest);
+}
+
+// A code issued before the consent was withdrawn is not redeemed: the
+// exchange sees the withdrawal and revokes what it made.
+TEST_F(ConsentTest, ACodeIssuedBeforeWithdrawalIsNotRedeemed) {
+  auto code = Authorize(Request("third", "openid offline_access"), true);
+  ASSERT_TRUE(code.ok()) << code.status();
+  ASSERT_TRUE(u_.consents.Revoke(alice_.user_id, "third").ok());
+  EXPECT_EQ(OAuthErrorOf(Exchange(code->code, "third").status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_EQ(OAuthErrorOf(Exchange(code->code, "third").status()),
+            OAuthError::kInvalidGrant);
+  // Consented again, a new code works.
+  code = Authorize(Request("third", "openid offline_access"), true);
+  ASSERT_TRUE(code.ok());
+  EXPECT_TRUE(Exchange(code->code, "third").ok());
+}
+
+// Withdrawing one user's consent leaves another user's grants at the same
+// client.
+TEST_F(ConsentTest, RevokeLeavesOtherUsersGrantsAtTheClient) {
+  ASSERT_TRUE(u_.users.Create({"bob@example.com", "battery staple"}).ok());
+  auto bob_code = u_.authorization.Authorize(
+      Request("third", "openid offline_access"), "bob@example.com",
+      "battery staple", "10.0.0.1", true);
+  ASSERT_TRUE(bob_code.ok()) << bob_code.status();
+  auto bob = Exchange(bob_code->code, "third");
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  auto alice_code = Authorize(Request("third", "openid offline_access"), true);
+  ASSERT_TRUE(alice_code.ok());
+  auto alice = Exchange(alice_code->code, "third");
+  ASSERT_TRUE(alice.ok());
+  ASSERT_TRUE(u_.consents.Revoke(alice_.user_id, "third").ok());
+  EXPECT_EQ(OAuthErrorOf(Refresh(alice->refresh_token, "third").status()),
+            OAuthError::kInvalidGrant);
+  EXPECT_TRUE(Refresh(bob->refresh_token, "third").ok());
+}
+
+// The gRPC face's consent reference is its user's: another user's
+// credentials cannot answer it.
+TEST_F(ConsentTest, AuthorizeConsentReferenceIsItsUsers) {
+  ASSERT_TRUE(u_.users.Create({"bob@example.com", "battery staple"}).ok());
+  auto pushed = u_.pushed.Push(
+      {"third", "third-secret", "10.0.0.1", Request("third", "openid")});
+  ASSERT_TRUE(pushed.ok());
+  AuthorizationRequest by_reference;
+  by_reference.client_id = "third";
+  by_reference.request_uri = pushed->request_uri;
+  auto refused = Authorize(by_reference, false);
+  ASSERT_EQ(OAuthErrorOf(refused.status()), OAuthError::kConsentRequired);
+  by_reference.request_uri = ErrorDetailsOf(refused.status())["request_uri"];
+  EXPECT_EQ(OAuthErrorOf(u_.authorization
+                             .Authorize(by_reference, "bob@example.com",
+                                        "battery staple", "10.0.0.1", true)
+                             .status()),
+            OAuthError::kInvalidRequest);
+  EXPECT_TRUE(Authorize(by_reference, true).ok());
 }
 
 }  // namespace

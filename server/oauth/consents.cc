@@ -12,14 +12,22 @@ absl::StatusOr<bool> Consents::Needed(const storage::ClientRecord& client,
                                       bool prompt_consent) const {
   if (!client.third_party) return false;
   if (prompt_consent) return true;
-  auto consent = store_->GetConsent(user_id, client.client_id);
-  if (consent.status().code() == absl::StatusCode::kNotFound) return true;
+  auto covered = Covers(user_id, client.client_id, scopes);
+  if (!covered.ok()) return covered.status();
+  return !*covered;
+}
+
+absl::StatusOr<bool> Consents::Covers(
+    absl::string_view user_id, absl::string_view client_id,
+    const std::vector<std::string>& scopes) const {
+  auto consent = store_->GetConsent(user_id, client_id);
+  if (consent.status().code() == absl::StatusCode::kNotFound) return false;
   if (!consent.ok()) return consent.status();
   // consent->scopes is sorted.
-  return std::any_of(scopes.begin(), scopes.end(),
+  return std::all_of(scopes.begin(), scopes.end(),
                      [&](const std::string& scope) {
-                       return !std::binary_search(consent->scopes.begin(),
-                                                  consent->scopes.end(), scope);
+                       return std::binary_search(consent->scopes.begin(),
+                                                 consent->scopes.end(), scope);
                      });
 }
 

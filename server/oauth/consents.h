@@ -36,6 +36,12 @@ class Consents {
                               const std::vector<std::string>& scopes,
                               bool prompt_consent) const;
 
+  // Whether the consent of `user_id` to `client_id` (still) covers every
+  // one of `scopes`. Errors: the store's.
+  absl::StatusOr<bool> Covers(absl::string_view user_id,
+                              absl::string_view client_id,
+                              const std::vector<std::string>& scopes) const;
+
   // Remembers that `user_id` allowed `client_id` `scopes` (added to those
   // allowed before). Errors: NotFound (unknown user or client), the store's.
   absl::Status Grant(absl::string_view user_id, absl::string_view client_id,
