@@ -1247,7 +1247,7 @@ TEST_F(OidcEndpointsTest, AThirdPartyClientsLoginShowsTheConsentPage) {
   EXPECT_NE(page.body.find("orders.read"), std::string::npos);
   EXPECT_NE(page.body.find("action=\"/consent\""), std::string::npos);
   EXPECT_TRUE(absl::StartsWith(HiddenValue(page.body, "request_uri"),
-                               "urn:ietf:params:oauth:request_uri:"));
+                               "urn:identity:consent:"));
   EXPECT_EQ(HiddenValue(page.body, "redirect_uri"), "");  // Not carried.
   EXPECT_FALSE(page.Header("content-security-policy").empty());
   // Signed in (the session cookie is set), with the consent form's token.
@@ -1357,12 +1357,12 @@ TEST_F(OidcEndpointsTest, TheConsentAnswerIsBoundToItsPageAndSession) {
             403);
   // The request's parameters instead of the page's reference.
   const std::string query = AuthorizeQuery();
-  EXPECT_EQ(
+  const Response parameters =
       Post("/consent",
            query.substr(query.find('?') + 1) + "&decision=confirm&csrf=" + csrf,
-           "Cookie: " + session + "; identity_csrf=" + csrf + "\r\n")
-          .status,
-      403);
+           "Cookie: " + session + "; identity_csrf=" + csrf + "\r\n");
+  EXPECT_EQ(parameters.status, 400);
+  EXPECT_EQ(parameters.Header("location"), "");
   // Another client's id with this page's reference: an error page (and the
   // reference stays the page's).
   const Response other =
@@ -1394,6 +1394,118 @@ TEST_F(OidcEndpointsTest, TheConsentPageSpeaksTheUiLocales) {
   EXPECT_EQ(HiddenValue(de.body, "ui_locales"), "de");
   const Response fr = GetPath(AuthorizeQuery("&ui_locales=fr"), session);
   EXPECT_NE(fr.body.find("Savoir qui vous"), std::string::npos);
+}
+
+// Posts `request_uri` of web to /consent as an "allow" in the browser of
+// `session`, with a CSRF token of its own (the double-submit check passes).
+#define POST_CONSENT(request_uri, session)                      \
+  Post("/consent",                                              \
+       "client_id=web&request_uri=" + FormEncode(request_uri) + \
+           "&decision=confirm&csrf=c",                          \
+       "Cookie: " + (session) + "; identity_csrf=c\r\n")
+
+// Only a consent page's own reference answers it: a signed-in browser
+// cannot answer a pushed request (here one asking for prompt=login, a
+// step-up) by posting its reference, the one in the /authorize URL, nor
+// the reference of the login form that request shows.
+TEST_F(OidcEndpointsTest, OnlyAConsentPagesReferenceIsAnswered) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  ASSERT_EQ(AnswerConsent(page, session).status, 302);  // Remembered.
+  const Response pushed = PushRequest("&prompt=login");
+  ASSERT_EQ(pushed.status, 201) << pushed.body;
+  const std::string request_uri = TokenJson(pushed).value("request_uri", "");
+  const Response refused = POST_CONSENT(request_uri, session);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.Header("location"), "");
+  // The pushed request is left to its /authorize: the login form.
+  const Response login =
+      GetPath("/authorize?client_id=web&request_uri=" + FormEncode(request_uri),
+              session);
+  ASSERT_EQ(login.status, 200) << login.body;
+  ASSERT_NE(login.body.find("name=\"password\""), std::string::npos);
+  const Response form_reference =
+      POST_CONSENT(HiddenValue(login.body, "request_uri"), session);
+  EXPECT_EQ(form_reference.status, 400);
+  EXPECT_EQ(form_reference.Header("location"), "");
+}
+
+// A consent page's reference is its login session's: another session (here
+// the same user's, signed in again) cannot answer it; its own still can.
+TEST_F(OidcEndpointsTest, AnotherSessionCannotAnswerTheConsentPage) {
+  MakeWebThirdParty();
+  const Response first = LogIn();
+  const Response second = LogIn();
+  ASSERT_EQ(first.status, 200);
+  ASSERT_EQ(second.status, 200);
+  const std::string first_session =
+      "identity_session=" + CookieValue(first, "identity_session");
+  const std::string second_session =
+      "identity_session=" + CookieValue(second, "identity_session");
+  ASSERT_NE(first_session, second_session);
+  const Response refused = AnswerConsent(first, second_session);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.Header("location"), "");
+  EXPECT_EQ(AnswerConsent(first, first_session).status, 302);
+}
+
+// OIDC Core §3.1.2.1 max_age: a login that grew too old while the page
+// waited is asked to sign in again (the login form, no code); signing in
+// shows the page again, whose answer then gives the code.
+TEST_F(OidcEndpointsTest, AConsentAnswerAfterMaxAgeAsksToSignInAgain) {
+  MakeWebThirdParty();
+  const Response first = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(first, "identity_session");
+  const Response page =
+      GetPath(AuthorizeQuery("&max_age=60&prompt=consent"), session);
+  ASSERT_EQ(page.status, 200);
+  ASSERT_NE(page.body.find("action=\"/consent\""), std::string::npos);
+  f_.clock.Advance(absl::Seconds(61));
+  const Response login = AnswerConsent(page, session);
+  ASSERT_EQ(login.status, 200) << login.body;
+  EXPECT_EQ(login.Header("location"), "");
+  EXPECT_NE(login.body.find("name=\"password\""), std::string::npos);
+  EXPECT_TRUE(
+      u_.consents.List(f_.store.GetUserByUsername("alice")->user_id)->empty());
+  // The login form's CSRF cookie (Path=/authorize) is the page's token; the
+  // answer also cleared the consent page's (Path=/consent).
+  std::string body;
+  for (const char* name : {"client_id", "request_uri", "csrf"}) {
+    absl::StrAppend(&body, name, "=", FormEncode(HiddenValue(login.body, name)),
+                    "&");
+  }
+  absl::StrAppend(&body, "username=alice&password=correct+horse");
+  const Response again =
+      Post("/authorize", body,
+           "Cookie: identity_csrf=" + HiddenValue(login.body, "csrf") + "\r\n");
+  ASSERT_EQ(again.status, 200) << again.body;
+  const Response allowed = AnswerConsent(
+      again, "identity_session=" + CookieValue(again, "identity_session"));
+  ASSERT_EQ(allowed.status, 302) << allowed.body;
+  EXPECT_FALSE(CodeFrom(allowed.Header("location")).empty());
+}
+
+// A code issued before the user withdrew their consent is not exchanged.
+TEST_F(OidcEndpointsTest, ACodeIsNotExchangedAfterConsentIsWithdrawn) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const Response allowed = AnswerConsent(
+      page, "identity_session=" + CookieValue(page, "identity_session"));
+  ASSERT_EQ(allowed.status, 302);
+  ASSERT_TRUE(
+      u_.consents.Revoke(f_.store.GetUserByUsername("alice")->user_id, "web")
+          .ok());
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+          CodeFrom(allowed.Header("location")) + "&redirect_uri=" +
+          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+  EXPECT_EQ(token.status, 400) << token.body;
+  EXPECT_EQ(TokenJson(token).value("error", ""), "invalid_grant");
 }
 
 }  // namespace
