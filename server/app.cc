@@ -358,9 +358,9 @@ absl::Status App::BuildUserFlows() {
 absl::Status App::BuildGrpcServices() {
   // Browser sessions of the HTTP front door: signed cookies.
   sessions_.emplace(server_secrets_->session_key);
-  token_service_.emplace(TokenServiceParts{&*token_endpoint_, &*authorization_,
-                                           &*pushed_authorization_, &*revoker_,
-                                           &*userinfo_, &*proxies_});
+  token_service_.emplace(TokenServiceParts{
+      &*token_endpoint_, &*authorization_, &*pushed_authorization_, &*revoker_,
+      &*userinfo_, &*proxies_, &*authenticator_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
   admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_);

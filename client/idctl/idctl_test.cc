@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "jwt/json.h"
@@ -729,10 +730,22 @@ TEST_F(IdctlServerTest, ClientsThirdPartyAndConsentsListAndRevoke) {
               return stub->Authorize(c, authorize, &code);
             }).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);  // consent_required.
+  // The consent is the login front end's word: a confidential first-party
+  // client authenticates the call.
   authorize.set_consent(true);
-  ASSERT_TRUE(call([&](grpc::ClientContext* c) {
-                return stub->Authorize(c, authorize, &code);
-              }).ok());
+  EXPECT_EQ(call([&](grpc::ClientContext* c) {
+              return stub->Authorize(c, authorize, &code);
+            }).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // Ignored.
+  Json front = AdminJson({"clients", "create", "--id", "login-front"});
+  const std::string basic =
+      "Basic " +
+      absl::Base64Escape("login-front:" + front.value("client_secret", ""));
+  const grpc::Status consented = call([&](grpc::ClientContext* c) {
+    c->AddMetadata("authorization", basic);
+    return stub->Authorize(c, authorize, &code);
+  });
+  ASSERT_TRUE(consented.ok()) << consented.error_message();
   v1::TokenRequest exchange;
   exchange.set_grant_type("authorization_code");
   exchange.set_client_id("partner");
