@@ -158,6 +158,12 @@ std::string ConsentKey(absl::string_view client_id,
              : absl::StrCat("consent ", client_id, " session ", login.sid);
 }
 
+// A login form's reference's store key: apart from the client's pushed
+// requests (its own bound), never a client_id.
+std::string LoginFormKey(absl::string_view client_id) {
+  return absl::StrCat("login ", client_id);
+}
+
 // What a consent reference records beside the request's parameters (not
 // among kPushedFields: DecodePushed ignores them).
 constexpr char kShownScope[] = "consent_shown_scope";
@@ -217,8 +223,14 @@ absl::StatusOr<AuthorizationRequest> AuthorizationEndpoint::ConsumePushed(
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "client_id is missing or malformed");
   }
-  auto consumed = grants_->ConsumePushedRequest(
-      HashOpaqueToken(*request.request_uri), request.client_id, clock_->Now());
+  const std::string hash = HashOpaqueToken(*request.request_uri);
+  auto consumed =
+      grants_->ConsumePushedRequest(hash, request.client_id, clock_->Now());
+  if (consumed.status().code() == absl::StatusCode::kNotFound) {
+    // A login form's (PushForLogin).
+    consumed = grants_->ConsumePushedRequest(
+        hash, LoginFormKey(request.client_id), clock_->Now());
+  }
   if (consumed.status().code() == absl::StatusCode::kNotFound) {
     // One answer for every case, so that nothing can be learnt by probing.
     return OAuthFailure(OAuthError::kInvalidRequest,
@@ -300,8 +312,10 @@ absl::StatusOr<std::string> AuthorizationEndpoint::PushForLogin(
   if (!request.pushed.has_value()) {
     return absl::FailedPreconditionError("the request was not pushed");
   }
-  return StorePushed(*request.pushed, request.client.client_id,
-                     options_.pushed_login_lifetime);
+  return StoreReference(
+      kPushedRequestUriPrefix, LoginFormKey(request.client.client_id),
+      EncodePushed(*request.pushed), options_.pushed_login_lifetime,
+      options_.max_pushed_request_bytes, options_.max_live_login_forms);
 }
 
 absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::ValidateResolved(

@@ -159,6 +159,11 @@ struct AuthorizationOptions {
   // server, for a signed-in user only).
   int64_t max_live_consent_pages = 20;
   size_t max_consent_page_bytes = 16384;
+  // The bound on login forms of pushed requests waiting (PushForLogin), per
+  // client: apart from its pushed requests, so that login pages (10
+  // minutes each) cannot use up the client's /par, nor pushes its login
+  // pages. Their size is a push's, checked when pushed.
+  int64_t max_live_login_forms = 1000;
   // The bounds on what a client (a public one needs no secret) may store by
   // pushing: the encoded parameters of one request, and its live requests.
   size_t max_pushed_request_bytes = 4096;
@@ -218,7 +223,9 @@ class AuthorizationEndpoint {
   // again, under a new request_uri valid for pushed_login_lifetime, for the
   // form to send back (with client_id) instead of the parameters themselves:
   // they never pass through the browser, where they could be changed.
-  // Errors: FailedPrecondition for a request not pushed; the store's.
+  // Counted against max_live_login_forms, not the client's pushed requests.
+  // Errors: FailedPrecondition for a request not pushed;
+  // kTemporarilyUnavailable beyond the bound; the store's.
   absl::StatusOr<std::string> PushForLogin(
       const ValidatedAuthorization& request) const;
 
