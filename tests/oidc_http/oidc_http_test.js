@@ -1644,7 +1644,7 @@ test('idctl sessions end --user ends the user\'s sessions: the cookie no longer 
 });
 
 // Issue 17: consent for third-party clients (OIDC Core §3.1.2.4), in a real browser.
-test('browser: a third-party client asks for consent (axe-clean page); Allow gives a code and tokens and is remembered; prompt=consent asks again; Deny is access_denied; idctl consents revoke ends its refresh token', async () => {
+test('browser: a third-party client asks for consent (axe-clean page); Allow gives a code and tokens and is remembered; prompt=consent asks again; Deny is access_denied; idctl consents revoke ends its refresh token and a code issued before', async () => {
   const partner = idctl(args.idctl, server, ['clients', 'create', '--id', 'partner-app',
     '--name', 'Partner app', '--third-party', '--redirect-uri', REDIRECT,
     '--grant-type', 'authorization_code', '--grant-type', 'refresh_token',
@@ -1692,7 +1692,8 @@ test('browser: a third-party client asks for consent (axe-clean page); Allow giv
     landed = page.waitForURL((u) => u.href.startsWith(`${REDIRECT}?`), { timeout: 30_000 });
     await page.goto(second.url.href);
     await landed;
-    assertCodeRedirect(new URL(page.url()), second);
+    const secondLanding = new URL(page.url());
+    assertCodeRedirect(secondLanding, second);  // Kept for step 5, not exchanged yet.
     // 4. prompt=consent asks again; Deny: access_denied with state (RFC 6749 §4.1.2.1).
     const forced = await startAuthorization(partnerConfig, { scope, prompt: 'consent' });
     assert.equal((await page.goto(forced.url.href)).status(), 200);
@@ -1712,6 +1713,16 @@ test('browser: a third-party client asks for consent (axe-clean page); Allow giv
     assert.deepEqual(listed.consents[0].scopes, ['offline_access', 'openid', 'profile']);
     idctl(args.idctl, server, ['consents', 'revoke', '--user', erin.user_id, '--client', 'partner-app']);
     await rejectsWith(client.refreshTokenGrant(partnerConfig, tokens.refresh_token), 'invalid_grant', 400);
+    // A code issued before the withdrawal (step 3) is not exchanged either (not merely expired).
+    let late;
+    try {
+      await exchange(partnerConfig, secondLanding, second);
+    } catch (e) {
+      late = e;
+    }
+    assert.ok(late instanceof client.ResponseBodyError, `expected invalid_grant, got ${late?.stack ?? 'tokens'}`);
+    assert.equal(late.error, 'invalid_grant');
+    assert.match(late.error_description ?? '', /withdrew/);
     // And the next authorization asks again.
     const after = await startAuthorization(partnerConfig, { scope });
     assert.equal((await page.goto(after.url.href)).status(), 200);
