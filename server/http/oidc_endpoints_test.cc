@@ -1508,5 +1508,32 @@ TEST_F(OidcEndpointsTest, ACodeIsNotExchangedAfterConsentIsWithdrawn) {
   EXPECT_EQ(TokenJson(token).value("error", ""), "invalid_grant");
 }
 
+// The page lists the scopes it asks about; when the request's are no
+// longer those at the answer (the client lost offline_access meanwhile),
+// the page is shown again with the new ones rather than grant what was not
+// shown.
+TEST_F(OidcEndpointsTest, TheConsentPageIsShownAgainWhenItsScopesChanged) {
+  UpdateWeb({}, {"orders.read", "offline_access"});
+  MakeWebThirdParty();
+  scope_ = "openid+offline_access";
+  const Response page = LogIn();
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("Keep access while you are signed out"),
+            std::string::npos);
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  UpdateWeb({}, {"orders.read"});
+  const Response again = AnswerConsent(page, session);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("action=\"/consent\""), std::string::npos);
+  EXPECT_EQ(again.body.find("Keep access while you are signed out"),
+            std::string::npos);
+  EXPECT_TRUE(
+      u_.consents.List(f_.store.GetUserByUsername("alice")->user_id)->empty());
+  const Response allowed = AnswerConsent(again, session);
+  ASSERT_EQ(allowed.status, 302) << allowed.body;
+  EXPECT_FALSE(CodeFrom(allowed.Header("location")).empty());
+}
+
 }  // namespace
 }  // namespace identity::server

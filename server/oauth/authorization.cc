@@ -673,7 +673,8 @@ absl::Status AuthorizationEndpoint::ConsentRequired(
   absl::Status status = OAuthFailure(
       OAuthError::kConsentRequired,
       "the user must consent to this client's request: ask them about the "
-      "scopes in the error's \"scope\" detail, then send consent");
+      "scopes in the error's \"scope\" detail, then send consent from the "
+      "login front end (a confidential first-party client's credentials)");
   status = WithErrorDetail(status, "scope", absl::StrJoin(request.scopes, " "));
   status = WithErrorDetail(status, "deny_redirect_uri", DenyConsent(request));
   if (request.pushed.has_value()) {
