@@ -124,6 +124,7 @@ absl::Status App::OpenStores() {
     grants_ = store;
     login_attempts_ = store;
     session_store_ = store;
+    consent_store_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();
@@ -321,8 +322,9 @@ absl::Status App::BuildUserFlows() {
   authorization_options.allow_plain_pkce = config_.allow_plain_pkce;
   end_session_.emplace(clients_, keys_.get(), config_.issuer,
                        &*login_sessions_);
+  consents_.emplace(consent_store_, &*grant_revoker_, clock_);
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
-                         authorization_options, &*login_sessions_);
+                         authorization_options, &*login_sessions_, &*consents_);
   pushed_authorization_.emplace(&*authenticator_, &*authorization_);
   UserTokenOptions token_options;
   token_options.issuer = config_.issuer;
@@ -340,6 +342,7 @@ absl::Status App::BuildUserFlows() {
   deps.revoker = &*grant_revoker_;
   deps.minter = &*minter_;
   deps.sessions = &*login_sessions_;
+  deps.consents = &*consents_;
   deps.clock = clock_;
   deps.random = SystemRandom();
   deps.events = &*oauth_metrics_;
@@ -360,12 +363,12 @@ absl::Status App::BuildUserFlows() {
 absl::Status App::BuildGrpcServices() {
   // Browser sessions of the HTTP front door: signed cookies.
   sessions_.emplace(server_secrets_->session_key);
-  token_service_.emplace(TokenServiceParts{&*token_endpoint_, &*authorization_,
-                                           &*pushed_authorization_, &*revoker_,
-                                           &*userinfo_, &*proxies_});
+  token_service_.emplace(TokenServiceParts{
+      &*token_endpoint_, &*authorization_, &*pushed_authorization_, &*revoker_,
+      &*userinfo_, &*proxies_, &*authenticator_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
-  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_);
+  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_);
   // Decisions of the authorizer (refusals never reach the interceptors):
   // counted, and refusals logged.
   auto authorizer = MakeServerAuthorizer(

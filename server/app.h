@@ -41,6 +41,7 @@
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/client_secret.h"
+#include "server/oauth/consents.h"
 #include "server/oauth/cors_policy.h"
 #include "server/oauth/end_session.h"
 #include "server/oauth/grant_revoker.h"
@@ -149,6 +150,7 @@ class App {
   storage::GrantStore* grants_ = nullptr;
   storage::LoginAttemptStore* login_attempts_ = nullptr;
   storage::SessionStore* session_store_ = nullptr;
+  storage::ConsentStore* consent_store_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
@@ -165,6 +167,7 @@ class App {
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;
   std::optional<GrantRevoker> grant_revoker_;
+  std::optional<Consents> consents_;
   std::optional<LoginSessions> login_sessions_;
   std::optional<BackchannelLogout> backchannel_logout_;
   std::optional<BackchannelSessionListener> backchannel_listener_;

@@ -52,6 +52,10 @@ struct ClientRecord {
   // logout tokens (and ID tokens). This server always sends it; kept so the
   // registration reads back as made.
   bool backchannel_logout_session_required = false;
+  // A client of another party: the user is asked to consent to the scopes
+  // it requests (OIDC Core §3.1.2.4), and may withdraw the consent. False
+  // (first-party: the registration stands for consent) unless registered so.
+  bool third_party = false;
   absl::Time created_at;
   absl::Time updated_at;
 
@@ -73,8 +77,9 @@ class ClientStore {
   virtual absl::StatusOr<std::vector<ClientRecord>> ListClients(
       absl::string_view after, int limit) = 0;
   // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional,
-  // id_token_signed_response_alg, require_pushed_authorization_requests and
-  // updated_at (not the secret, public_client or created_at). NotFound if
+  // id_token_signed_response_alg, require_pushed_authorization_requests,
+  // post_logout_redirect_uris, the back-channel logout settings, third_party
+  // and updated_at (not the secret, public_client or created_at). NotFound if
   // absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.

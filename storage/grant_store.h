@@ -170,6 +170,10 @@ class GrantStore {
   // no particular order.
   virtual absl::StatusOr<std::vector<std::string>> UserGrants(
       absl::string_view user_id, absl::Time now) = 0;
+  // UserGrants, only those made to `client_id` (a withdrawn consent).
+  virtual absl::StatusOr<std::vector<std::string>> UserClientGrants(
+      absl::string_view user_id, absl::string_view client_id,
+      absl::Time now) = 0;
 };
 
 }  // namespace identity::storage

@@ -53,6 +53,7 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
       args.Get("backchannel-logout-uri").value_or(""));
   request.set_backchannel_logout_session_required(
       args.Has("backchannel-logout-session-required"));
+  request.set_third_party(args.Has("third-party"));
   return CallAdminService<v1::CreateClientResponse>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         return stub.CreateClient(admin.NewCall().get(), request, response);
@@ -124,6 +125,8 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
         if (args.Has("no-backchannel-logout-uri")) {
           request.set_backchannel_logout_uri("");
         }
+        if (args.Has("third-party")) request.set_third_party(true);
+        if (args.Has("first-party")) request.set_third_party(false);
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "jwt/json.h"
@@ -689,6 +690,98 @@ TEST_F(IdctlServerTest, ClientsRequirePar) {
       false);
 }
 
+// Issue 17: --third-party clients ask users for consent; `consents list`
+// shows it and `consents revoke` withdraws it, ending the client's refresh
+// token for the user (invalid_grant: INVALID_ARGUMENT).
+TEST_F(IdctlServerTest, ClientsThirdPartyAndConsentsListAndRevoke) {
+  Json created = AdminJson({"clients", "create", "--id", "partner", "--public",
+                            "--third-party", "--grant-type",
+                            "authorization_code", "--grant-type",
+                            "refresh_token", "--redirect-uri", kRedirectUri});
+  EXPECT_EQ(created["client"].value("third_party", false), true);
+  EXPECT_FALSE(AdminJson({"clients", "update", "partner", "--first-party"})
+                   .value("third_party", false));
+  EXPECT_TRUE(AdminJson({"clients", "update", "partner", "--third-party"})
+                  .value("third_party", false));
+  EXPECT_EQ(
+      Admin({"clients", "update", "partner", "--third-party", "--first-party"})
+          .code,
+      kExitUsage);
+  const std::string user = CreateUser("consenting", "pw-consenting-1");
+  ASSERT_FALSE(user.empty());
+  auto stub = v1::TokenService::NewStub(*channel_);
+  v1::AuthorizeRequest authorize;
+  authorize.set_response_type("code");
+  authorize.set_client_id("partner");
+  authorize.set_redirect_uri(kRedirectUri);
+  authorize.set_scope("openid");
+  authorize.set_code_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  authorize.set_code_challenge_method("S256");
+  authorize.set_username("consenting");
+  authorize.set_password("pw-consenting-1");
+  auto call = [](auto method) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    return method(&context);
+  };
+  v1::AuthorizeResponse code;
+  EXPECT_EQ(call([&](grpc::ClientContext* c) {
+              return stub->Authorize(c, authorize, &code);
+            }).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // consent_required.
+  // The consent is the login front end's word: a confidential first-party
+  // client authenticates the call.
+  authorize.set_consent(true);
+  EXPECT_EQ(call([&](grpc::ClientContext* c) {
+              return stub->Authorize(c, authorize, &code);
+            }).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // Ignored.
+  Json front = AdminJson({"clients", "create", "--id", "login-front"});
+  const std::string basic =
+      "Basic " +
+      absl::Base64Escape("login-front:" + front.value("client_secret", ""));
+  const grpc::Status consented = call([&](grpc::ClientContext* c) {
+    c->AddMetadata("authorization", basic);
+    return stub->Authorize(c, authorize, &code);
+  });
+  ASSERT_TRUE(consented.ok()) << consented.error_message();
+  v1::TokenRequest exchange;
+  exchange.set_grant_type("authorization_code");
+  exchange.set_client_id("partner");
+  exchange.set_code(code.code());
+  exchange.set_redirect_uri(kRedirectUri);
+  exchange.set_code_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+  v1::TokenResponse tokens;
+  ASSERT_TRUE(call([&](grpc::ClientContext* c) {
+                return stub->Token(c, exchange, &tokens);
+              }).ok());
+  ASSERT_FALSE(tokens.refresh_token().empty());
+
+  Json listed = AdminJson({"consents", "list", "--user", user});
+  ASSERT_EQ(listed["consents"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["consents"][0]["client_id"], "partner");
+  EXPECT_EQ(listed["consents"][0]["scopes"], Json::array({"openid"}));
+  EXPECT_EQ(
+      Admin({"consents", "revoke", "--user", user, "--client", "partner"}).code,
+      kExitOk);
+  EXPECT_TRUE(AdminJson({"consents", "list", "--user", user})
+                  .value("consents", Json::array())
+                  .empty());
+  Result again =
+      Admin({"consents", "revoke", "--user", user, "--client", "partner"});
+  EXPECT_EQ(again.code, kExitInvalid);
+  EXPECT_NE(again.err.find("NOT_FOUND"), std::string::npos) << again.err;
+  v1::TokenRequest refresh;
+  refresh.set_grant_type("refresh_token");
+  refresh.set_client_id("partner");
+  refresh.set_refresh_token(tokens.refresh_token());
+  EXPECT_EQ(call([&](grpc::ClientContext* c) {
+              return stub->Token(c, refresh, &tokens);
+            }).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);  // invalid_grant.
+}
+
 TEST_F(IdctlServerTest, ClientsUpdateCarriesOverWhatIsNotGiven) {
   ASSERT_EQ(Admin({"clients", "create", "--id", "webapp", "--name", "Web",
                    "--allow-scope", "orders.read", "--grant-type",
@@ -791,6 +884,11 @@ TEST(IdctlAdminUsageTest, NewCommandsAndOptionsExitTwoOnUsageErrors) {
   EXPECT_EQ(usage({"clients", "update", "c", "--no-redirect-uris",
                    "--redirect-uri", "https://a/"}),
             kExitUsage);
+  EXPECT_EQ(usage({"consents", "list"}), kExitUsage);  // No --user.
+  EXPECT_EQ(usage({"consents", "list", "--user", "u", "x"}), kExitUsage);
+  EXPECT_EQ(usage({"consents", "revoke", "--user", "u"}), kExitUsage);
+  EXPECT_EQ(usage({"consents", "revoke", "--client", "c"}), kExitUsage);
+  EXPECT_EQ(usage({"clients", "create", "--first-party"}), kExitUsage);
   // Without --server or a token.
   EXPECT_EQ(Idctl({"users", "list", "--token", "t"}).code, kExitUsage);
   EXPECT_EQ(Idctl({"users", "list", "--server", "127.0.0.1:1"}).code,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/idctl/admin_clients.h"
+#include "client/idctl/admin_consents.h"
 #include "client/idctl/admin_session.h"
 #include "client/idctl/admin_sessions.h"
 #include "client/idctl/admin_users.h"
@@ -119,7 +120,7 @@ std::vector<Verb> ClientVerbs() {
          Optional("id-token-alg", "ALG"), Switch("require-par"),
          Repeated("post-logout-redirect-uri", "URI"),
          Optional("backchannel-logout-uri", "URI"),
-         Switch("backchannel-logout-session-required")}},
+         Switch("backchannel-logout-session-required"), Switch("third-party")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "
@@ -129,7 +130,9 @@ std::vector<Verb> ClientVerbs() {
        "authorization requests must be pushed first (RFC 9126). "
        "--post-logout-redirect-uri: where logout (RP-Initiated Logout) may "
        "return the browser, matched exactly. --backchannel-logout-uri: where "
-       "a logout token is POSTed when a session it was in ends.",
+       "a logout token is POSTed when a session it was in ends. "
+       "--third-party: users consent to the scopes it asks for (default: "
+       "first-party, no consent page).",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -150,7 +153,8 @@ std::vector<Verb> ClientVerbs() {
          Repeated("post-logout-redirect-uri", "URI"),
          Switch("no-post-logout-redirect-uris"),
          Optional("backchannel-logout-uri", "URI"),
-         Switch("no-backchannel-logout-uri")},
+         Switch("no-backchannel-logout-uri"), Switch("third-party"),
+         Switch("first-party")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
@@ -158,13 +162,14 @@ std::vector<Verb> ClientVerbs() {
          {"pkce-optional", "pkce-required"},
          {"id-token-alg", "default-id-token-alg"},
          {"require-par", "par-optional"},
-         {"backchannel-logout-uri", "no-backchannel-logout-uri"}}},
+         {"backchannel-logout-uri", "no-backchannel-logout-uri"},
+         {"third-party", "first-party"}}},
        "Change what is given (a list given replaces the current one; "
        "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
        "clear; --pkce-optional or "
        "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
        "--require-par or --par-optional; --backchannel-logout-uri URI or "
-       "--no-backchannel-logout-uri). "
+       "--no-backchannel-logout-uri; --third-party or --first-party). "
        "Reads the client first: a concurrent change in "
        "between is overwritten.",
        &ClientsUpdate},
@@ -254,6 +259,23 @@ std::vector<Verb> SessionVerbs() {
   };
 }
 
+std::vector<Verb> ConsentVerbs() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      {kAdmin,
+       {"consents list", {Required("user", "USER_ID")}},
+       "Print the user's consents to third-party clients (client, scopes, "
+       "when).",
+       &ConsentsList},
+      {kAdmin,
+       {"consents revoke",
+        {Required("user", "USER_ID"), Required("client", "CLIENT_ID")}},
+       "Withdraw the user's consent to the client: its next request asks "
+       "again, and the refresh tokens it holds for the user stop working.",
+       &ConsentsRevoke},
+  };
+}
+
 std::vector<Verb> KeyAdminVerbs() {
   constexpr VerbKind kAdmin = VerbKind::kAdmin;
   return {
@@ -272,7 +294,7 @@ std::vector<Verb> KeyAdminVerbs() {
 std::vector<Verb> BuildTable() {
   std::vector<Verb> table;
   for (auto part : {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs,
-                    UserVerbs, SessionVerbs}) {
+                    UserVerbs, SessionVerbs, ConsentVerbs}) {
     for (Verb& verb : part()) table.push_back(std::move(verb));
   }
   return table;

@@ -194,7 +194,8 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "[--require-par] [--par-optional] "
             "[--post-logout-redirect-uri URI]... "
             "[--no-post-logout-redirect-uris] [--backchannel-logout-uri URI] "
-            "[--no-backchannel-logout-uri] ID");
+            "[--no-backchannel-logout-uri] [--third-party] [--first-party] "
+            "ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(Synopsis(*verify),

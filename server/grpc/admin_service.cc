@@ -111,6 +111,7 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_backchannel_logout_uri(client.backchannel_logout_uri);
   out->set_backchannel_logout_session_required(
       client.backchannel_logout_session_required);
+  out->set_third_party(client.third_party);
 }
 
 void ToProto(const storage::SessionRecord& session, v1::Session* out) {
@@ -172,6 +173,7 @@ grpc::Status AdminServiceImpl::CreateClient(
   spec.backchannel_logout_uri = request->backchannel_logout_uri();
   spec.backchannel_logout_session_required =
       request->backchannel_logout_session_required();
+  spec.third_party = request->third_party();
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -220,6 +222,7 @@ grpc::Status AdminServiceImpl::UpdateClient(
     spec.backchannel_logout_session_required =
         request->backchannel_logout_session_required();
   }
+  if (request->has_third_party()) spec.third_party = request->third_party();
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());
   ToProto(*client, response);
@@ -316,6 +319,28 @@ grpc::Status AdminServiceImpl::EndUserSessions(
   if (!ended.ok()) return ToGrpcStatus(ended.status());
   response->set_ended(*ended);
   return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListConsents(
+    grpc::ServerContext*, const v1::ListConsentsRequest* request,
+    v1::ListConsentsResponse* response) {
+  auto consents = consents_->List(request->user_id());
+  if (!consents.ok()) return ToGrpcStatus(consents.status());
+  for (const storage::ConsentRecord& consent : *consents) {
+    v1::Consent* out = response->add_consents();
+    out->set_user_id(consent.user_id);
+    out->set_client_id(consent.client_id);
+    for (const std::string& scope : consent.scopes) out->add_scopes(scope);
+    *out->mutable_granted_at() = ToTimestamp(consent.granted_at);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::RevokeConsent(
+    grpc::ServerContext*, const v1::RevokeConsentRequest* request,
+    v1::RevokeConsentResponse*) {
+  return ToGrpcStatus(
+      consents_->Revoke(request->user_id(), request->client_id()));
 }
 
 }  // namespace identity::server

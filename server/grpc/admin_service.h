@@ -1,5 +1,5 @@
 // identity.v1.AdminService: converts messages to and from the ClientRegistry,
-// UserAccounts and LoginSessions.
+// UserAccounts, LoginSessions and Consents.
 // Authorization (an admin token) happens before these handlers run, in the
 // server's credentials (client/interceptor).
 #ifndef IDENTITY_SERVER_GRPC_ADMIN_SERVICE_H_
@@ -7,17 +7,21 @@
 
 #include "identity/v1/admin.grpc.pb.h"
 #include "server/oauth/client_registry.h"
+#include "server/oauth/consents.h"
 #include "server/oauth/login_sessions.h"
 #include "server/users/user_accounts.h"
 
 namespace identity::server {
 
-// Thread-safe. `registry`, `users` and `sessions` must outlive it.
+// Thread-safe. Everything passed in must outlive it.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   AdminServiceImpl(const ClientRegistry* registry, const UserAccounts* users,
-                   const LoginSessions* sessions)
-      : registry_(registry), users_(users), sessions_(sessions) {}
+                   const LoginSessions* sessions, const Consents* consents)
+      : registry_(registry),
+        users_(users),
+        sessions_(sessions),
+        consents_(consents) {}
 
   grpc::Status CreateClient(grpc::ServerContext* context,
                             const v1::CreateClientRequest* request,
@@ -64,10 +68,18 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                                const v1::EndUserSessionsRequest* request,
                                v1::EndUserSessionsResponse* response) override;
 
+  grpc::Status ListConsents(grpc::ServerContext* context,
+                            const v1::ListConsentsRequest* request,
+                            v1::ListConsentsResponse* response) override;
+  grpc::Status RevokeConsent(grpc::ServerContext* context,
+                             const v1::RevokeConsentRequest* request,
+                             v1::RevokeConsentResponse* response) override;
+
  private:
   const ClientRegistry* const registry_;
   const UserAccounts* const users_;
   const LoginSessions* const sessions_;
+  const Consents* const consents_;
 };
 
 }  // namespace identity::server

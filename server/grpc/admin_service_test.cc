@@ -16,6 +16,7 @@
 #include "server/grpc/status_mapping.h"
 #include "server/grpc/testing/error_reason.h"
 #include "server/oauth/bootstrap_admin.h"
+#include "server/oauth/oauth_error.h"
 #include "server/oauth/testing/user_flows_fixture.h"
 
 namespace identity::server {
@@ -79,7 +80,8 @@ class AdminServiceTest : public ::testing::Test {
                            &fixture_.clock,
                            SystemRandom(),
                            {"ES256"}};
-  AdminServiceImpl admin_service_{&registry_, &flows_.users, &flows_.sessions};
+  AdminServiceImpl admin_service_{&registry_, &flows_.users, &flows_.sessions,
+                                  &flows_.consents};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
@@ -597,6 +599,108 @@ TEST_F(AdminServiceTest, ABadClaimIsInvalidArgumentNamingIt) {
   EXPECT_EQ(bad.error_message().rfind("website ", 0), 0u)
       << bad.error_message();
   EXPECT_TRUE(flows_.users.List(0, "")->users.empty());
+}
+
+// Client.third_party: set at creation, changed only when an update sets it.
+TEST_F(AdminServiceTest, ThirdPartyIsSetAndUpdatedWithPresence) {
+  v1::CreateClientRequest create;
+  create.set_client_id("partner");
+  create.set_third_party(true);
+  v1::CreateClientResponse created;
+  ASSERT_TRUE(Create(admin_token_, create, &created).ok());
+  EXPECT_TRUE(created.client().third_party());
+  v1::UpdateClientRequest update;
+  update.set_client_id("partner");
+  v1::Client client;
+  ASSERT_TRUE(
+      admin_->UpdateClient(Context(admin_token_).get(), update, &client).ok());
+  EXPECT_TRUE(client.third_party());  // Unset: unchanged.
+  update.set_third_party(false);
+  ASSERT_TRUE(
+      admin_->UpdateClient(Context(admin_token_).get(), update, &client).ok());
+  EXPECT_FALSE(client.third_party());
+  EXPECT_FALSE(fixture_.store.GetClient("partner")->third_party);
+}
+
+// ListConsents and RevokeConsent: withdrawal forgets the consent and the
+// client's refresh token for the user stops working (invalid_grant).
+TEST_F(AdminServiceTest, ListsAndRevokesConsents) {
+  v1::CreateClientRequest create;
+  create.set_client_id("partner");
+  create.add_allowed_scopes("orders.read");
+  create.add_redirect_uris("https://partner.example/cb");
+  create.add_grant_types("authorization_code");
+  create.add_grant_types("refresh_token");
+  create.set_third_party(true);
+  v1::CreateClientResponse created;
+  ASSERT_TRUE(Create(admin_token_, create, &created).ok());
+  auto alice = flows_.users.Create({"alice", "correct horse"});
+  ASSERT_TRUE(alice.ok());
+  AuthorizationRequest request;
+  request.response_type = "code";
+  request.client_id = "partner";
+  request.redirect_uri = "https://partner.example/cb";
+  request.scope = "openid orders.read";
+  request.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  request.code_challenge_method = "S256";
+  auto code = flows_.authorization.Authorize(request, "alice", "correct horse",
+                                             "10.0.0.1", /*consented=*/true);
+  ASSERT_TRUE(code.ok()) << code.status();
+  TokenRequestFields exchange;
+  exchange.grant_type = "authorization_code";
+  exchange.client_id = "partner";
+  exchange.client_secret = created.client_secret();
+  exchange.code = code->code;
+  exchange.redirect_uri = request.redirect_uri;
+  exchange.code_verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+  auto tokens = flows_.tokens.Exchange(exchange);
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  ASSERT_FALSE(tokens->refresh_token.empty());
+
+  v1::ListConsentsRequest list;
+  list.set_user_id(alice->user_id);
+  v1::ListConsentsResponse listed;
+  ASSERT_TRUE(
+      admin_->ListConsents(Context(admin_token_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.consents_size(), 1);
+  EXPECT_EQ(listed.consents(0).client_id(), "partner");
+  EXPECT_EQ(listed.consents(0).user_id(), alice->user_id);
+  EXPECT_EQ(listed.consents(0).scopes_size(), 2);
+  EXPECT_EQ(listed.consents(0).scopes(0), "openid");
+  EXPECT_EQ(listed.consents(0).granted_at().seconds(),
+            absl::ToUnixSeconds(fixture_.clock.Now()));
+  // Without an admin token: refused before the handler.
+  EXPECT_EQ(admin_->ListConsents(Context("").get(), list, &listed).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::RevokeConsentRequest revoke;
+  revoke.set_user_id(alice->user_id);
+  revoke.set_client_id("partner");
+  v1::RevokeConsentResponse revoked;
+  EXPECT_EQ(
+      admin_->RevokeConsent(Context("").get(), revoke, &revoked).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(
+      admin_->RevokeConsent(Context(admin_token_).get(), revoke, &revoked)
+          .ok());
+  EXPECT_EQ(admin_->RevokeConsent(Context(admin_token_).get(), revoke, &revoked)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  listed.Clear();
+  ASSERT_TRUE(
+      admin_->ListConsents(Context(admin_token_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.consents_size(), 0);
+  TokenRequestFields refresh;
+  refresh.grant_type = "refresh_token";
+  refresh.client_id = "partner";
+  refresh.client_secret = created.client_secret();
+  refresh.refresh_token = tokens->refresh_token;
+  EXPECT_EQ(OAuthErrorOf(flows_.tokens.Exchange(refresh).status()),
+            OAuthError::kInvalidGrant);
+  list.set_user_id("");
+  grpc::Status status =
+      admin_->ListConsents(Context(admin_token_).get(), list, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "invalid_request");
 }
 
 }  // namespace

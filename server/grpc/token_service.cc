@@ -7,6 +7,7 @@
 #include "server/grpc/client_credentials_metadata.h"
 #include "server/grpc/status_mapping.h"
 #include "server/oauth/authorization_header.h"
+#include "server/oauth/oauth_error.h"
 
 namespace identity::server {
 
@@ -32,6 +33,24 @@ std::string ForwardedFor(const grpc::ServerContext& context) {
   return joined;
 }
 
+absl::StatusOr<bool> TokenServiceImpl::ConsentingFrontEnd(
+    const grpc::ServerContext& context, absl::string_view source) const {
+  if (parts_.front_ends == nullptr || AuthorizationMetadata(context).empty()) {
+    return false;
+  }
+  auto credentials = CallCredentials(context, "", "");
+  if (!credentials.ok()) return credentials.status();
+  auto client = parts_.front_ends->Authenticate(
+      credentials->client_id, credentials->client_secret, source);
+  if (!client.ok()) return client.status();
+  if (client->public_client || client->third_party) {
+    return OAuthFailure(OAuthError::kUnauthorizedClient,
+                        "only a confidential first-party client (the login "
+                        "front end) may carry a user's consent");
+  }
+  return true;
+}
+
 grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
                                          const v1::AuthorizeRequest* request,
                                          v1::AuthorizeResponse* response) {
@@ -53,8 +72,14 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   if (parts_.proxies != nullptr) {
     source = parts_.proxies->SourceOf(source, ForwardedFor(*context));
   }
-  auto issued = parts_.authorization->Authorize(fields, request->username(),
-                                                request->password(), source);
+  bool consented = false;
+  if (request->consent()) {
+    auto front_end = ConsentingFrontEnd(*context, source);
+    if (!front_end.ok()) return ToGrpcStatus(front_end.status());
+    consented = *front_end;
+  }
+  auto issued = parts_.authorization->Authorize(
+      fields, request->username(), request->password(), source, consented);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_code(issued->code);
   response->set_state(issued->state);

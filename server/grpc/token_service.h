@@ -6,6 +6,7 @@
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "server/oauth/authorization.h"
+#include "server/oauth/client_authenticator.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/token_endpoint.h"
@@ -25,6 +26,9 @@ struct TokenServiceParts {
   // Whose "x-forwarded-for" metadata names a login's source
   // (trusted_proxies.h); null: the peer always is.
   const TrustedProxies* proxies = nullptr;
+  // Authenticates the login front end whose word Authorize's `consent` is
+  // (ConsentingFrontEnd); null: `consent` is never taken.
+  const ClientAuthenticator* front_ends = nullptr;
 };
 
 // Thread-safe.
@@ -50,6 +54,15 @@ class TokenServiceImpl final : public v1::TokenService::Service {
                         v1::UserInfoResponse* response) override;
 
  private:
+  // Whether the call may carry a user's consent (AuthorizeRequest.consent):
+  // it is authenticated, by `authorization: Basic` metadata, as a
+  // confidential first-party client (the login front end), never as the
+  // third-party client asking. false without such metadata (the consent is
+  // ignored); kInvalidClient for wrong credentials; kUnauthorizedClient for
+  // a public or third-party client.
+  absl::StatusOr<bool> ConsentingFrontEnd(const grpc::ServerContext& context,
+                                          absl::string_view source) const;
+
   const TokenServiceParts parts_;
 };
 

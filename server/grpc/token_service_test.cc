@@ -87,8 +87,12 @@ class TokenServiceTest : public ::testing::Test {
   }
 
   grpc::Status Authorize(const v1::AuthorizeRequest& request,
-                         v1::AuthorizeResponse* response) {
+                         v1::AuthorizeResponse* response,
+                         const std::string& authorization = "") {
     grpc::ClientContext context;
+    if (!authorization.empty()) {
+      context.AddMetadata("authorization", authorization);
+    }
     return token_stub_->Authorize(&context, request, response);
   }
 
@@ -134,9 +138,9 @@ class TokenServiceTest : public ::testing::Test {
   testing::UserFlowsFixture flows_;
   testing::OAuthFixture& fixture_ = flows_.f;
   jwt::FakeClock& clock_ = fixture_.clock;
-  TokenServiceImpl token_service_{
-      TokenServiceParts{&flows_.tokens, &flows_.authorization, &flows_.pushed,
-                        &flows_.revoker, &flows_.userinfo}};
+  TokenServiceImpl token_service_{TokenServiceParts{
+      &flows_.tokens, &flows_.authorization, &flows_.pushed, &flows_.revoker,
+      &flows_.userinfo, nullptr, &fixture_.authenticator}};
   IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
   KeyServiceImpl key_service_{fixture_.keys.get()};
   std::unique_ptr<grpc::Server> server_;
@@ -305,6 +309,51 @@ TEST_F(TokenServiceTest, AuthorizeErrorsKeepTheirReasonAndRedirect) {
   status = Authorize(no_credentials, &response);
   EXPECT_EQ(ReasonOf(status), "login_required");
   EXPECT_TRUE(testing::MetadataOf(status)["redirect_uri"].empty());
+}
+
+// OIDC Core §3.1.2.4 over gRPC: a third-party client's user consents
+// through the login front end, which sends `consent` once they allowed the
+// scopes named in the consent_required error, authenticated as a
+// confidential first-party client (here worker): `consent` from a call
+// without credentials is ignored, and the third-party client's own
+// credentials (collecting the password in its own UI) cannot carry it.
+TEST_F(TokenServiceTest, AuthorizeCarriesConsentForAThirdPartyClient) {
+  storage::ClientRecord partner = *fixture_.store.GetClient("web");
+  partner.third_party = true;
+  ASSERT_TRUE(fixture_.store.UpdateClient(partner).ok());
+  v1::AuthorizeRequest request = Authorization();
+  v1::AuthorizeResponse response;
+  grpc::Status status = Authorize(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(status), "consent_required");
+  auto metadata = testing::MetadataOf(status);
+  EXPECT_EQ(metadata["scope"], "openid profile email orders.read");
+  EXPECT_TRUE(metadata["redirect_uri"].empty());  // The front end asks.
+  EXPECT_EQ(metadata["deny_redirect_uri"].rfind(
+                std::string(kRedirect) + "?error=access_denied", 0),
+            0u);
+  request.set_consent(true);
+  EXPECT_EQ(ReasonOf(Authorize(request, &response)), "consent_required");
+  status = Authorize(request, &response,
+                     "Basic " + absl::Base64Escape("web:web-secret"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(status), "unauthorized_client");
+  status = Authorize(request, &response,
+                     "Basic " + absl::Base64Escape("worker:wrong"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(status), "invalid_client");
+  EXPECT_TRUE(
+      flows_.consents.List(flows_.users.List(0, "")->users.begin()->user_id)
+          ->empty());
+  status = Authorize(request, &response,
+                     "Basic " + absl::Base64Escape("worker:worker-secret"));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.code().size(), 43u);
+  // Remembered: the next request needs no `consent`; prompt=consent does.
+  request.set_consent(false);
+  EXPECT_TRUE(Authorize(request, &response).ok());
+  request.set_prompt("consent");
+  EXPECT_EQ(ReasonOf(Authorize(request, &response)), "consent_required");
 }
 
 // RFC 9126 over gRPC: PushAuthorization authenticates as Token (fields or

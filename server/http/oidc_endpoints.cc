@@ -348,9 +348,123 @@ bool CsrfMatches(const HttpRequest& request, const Form& form) {
          CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) == 0;
 }
 
+// --- Consent (OIDC Core §3.1.2.4) -------------------------------------------
+
+// The consent page for `validated` (a third-party client), shown to `login`
+// (`signed_in`: right after signing in for this request): the client's name
+// and what each scope allows, in the page's language; a form POSTed to
+// /consent carrying only client_id and a single-use consent reference the
+// core stored the request and the scopes shown under (PushForConsent,
+// bound to the login session), so the answer approves exactly this
+// request, once, within its lifetime, from this session only; and a
+// double-submit CSRF token as the login form's.
+void SendConsentPage(const OidcEndpointsDeps& deps, HttpResponse& response,
+                     const ValidatedAuthorization& validated,
+                     const Form& params, Locale locale,
+                     const ExistingLogin& login, bool signed_in) {
+  auto request_uri =
+      deps.authorization->PushForConsent(validated, login, signed_in);
+  if (!request_uri.ok()) {
+    return SendFailurePage(deps, response, locale, request_uri.status());
+  }
+  const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+  ConfirmView view;
+  view.action = "/consent";
+  view.title = Msg::kConsentTitle;
+  view.message =
+      Format(locale, Msg::kConsentMessage,
+             {validated.client.name.empty() ? validated.client.client_id
+                                            : validated.client.name});
+  for (const std::string& scope : validated.scopes) {
+    view.items.push_back(ScopeDescription(locale, scope));
+  }
+  view.hidden.emplace_back("client_id", validated.client.client_id);
+  view.hidden.emplace_back("request_uri", *request_uri);
+  if (params.count("ui_locales") > 0) {
+    view.hidden.emplace_back("ui_locales", Get(params, "ui_locales"));
+  }
+  view.csrf = csrf;
+  response.AddHeader(
+      "Set-Cookie",
+      CookieHeader(deps, kCsrfCookie, csrf, "Path=/consent; SameSite=Strict"));
+  SendPage(deps, response, 200, PagesOf(deps).Confirm(locale, view));
+}
+
+// A failure the client is to hear about goes to its redirect_uri; any
+// other is a page.
+void AnswerFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
+                   Locale locale, const absl::Status& status) {
+  auto details = ErrorDetailsOf(status);
+  auto redirect = details.find("redirect_uri");
+  if (redirect != details.end()) return Redirect(response, redirect->second);
+  SendFailurePage(deps, response, locale, status);
+}
+
+// POST /consent: the user's answer to a consent page. "confirm" remembers
+// the consent and redirects with the code; anything else is a denial:
+// access_denied at the client's redirect_uri (RFC 6749 §4.1.2.1). The
+// request comes only by the page's consent reference (ResolveConsent:
+// consumed, so a second answer is refused; another kind of reference, or
+// another session's, is refused), the user is the browser's live session's.
+// Scopes that are no longer those shown: the page again. A login that no
+// longer answers the request (prompt=login, max_age): the login form.
+void ConsentRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                  HttpResponse& response) {
+  auto form = PostForm(request);
+  if (!form.ok()) {
+    const Locale locale = LocaleOf(request, nullptr);
+    return SendErrorPage(deps, response, 400, locale,
+                         {Format(locale, Msg::kBadRequest),
+                          std::string(form.status().message())});
+  }
+  const Locale locale = LocaleOf(request, &*form);
+  if (!CsrfMatches(request, *form)) {
+    return SendErrorPage(deps, response, 403, locale,
+                         {Format(locale, Msg::kFormExpired), ""});
+  }
+  auto session = CurrentSession(deps, request);
+  if (!session.ok()) {
+    return SendFailurePage(deps, response, locale, session.status());
+  }
+  if (!session->has_value()) {
+    // Signed out (or the session ended) since the page was shown.
+    return SendErrorPage(deps, response, 403, locale,
+                         {Format(locale, Msg::kFormExpired), ""});
+  }
+  const ExistingLogin login{(*session)->user_id, (*session)->auth_time,
+                            (*session)->sid};
+  auto answer = deps.authorization->ResolveConsent(
+      Get(*form, "client_id"), Get(*form, "request_uri"), login);
+  if (!answer.ok()) {
+    return AnswerFailure(deps, response, locale, answer.status());
+  }
+  // The CSRF token has served: forget it.
+  response.AddHeader("Set-Cookie",
+                     CookieHeader(deps, kCsrfCookie, "",
+                                  "Path=/consent; SameSite=Strict; Max-Age=0"));
+  const ValidatedAuthorization& validated = answer->request;
+  if (Get(*form, "decision") != "confirm") {
+    return Redirect(response, deps.authorization->DenyConsent(validated));
+  }
+  if (answer->shown_scopes != validated.scopes) {
+    return SendConsentPage(deps, response, validated, *form, locale, login,
+                           answer->signed_in);
+  }
+  auto issued =
+      deps.authorization->Consent(validated, login, answer->signed_in);
+  if (OAuthErrorOf(issued.status()) == OAuthError::kLoginRequired) {
+    const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+    return SendLoginPage(deps, response, validated, *form, csrf, 200, locale);
+  }
+  if (!issued.ok()) {
+    return AnswerFailure(deps, response, locale, issued.status());
+  }
+  Redirect(response, issued->redirect_url);
+}
+
 // An authorization request (OIDC Core §3.1.2.1: GET with a query, or POST
 // with a form): the core decides between a redirect (a code for a live
-// session, or an error) and the login page.
+// session, or an error), the consent page and the login page.
 void StartAuthorization(const OidcEndpointsDeps& deps,
                         const HttpRequest& request, const Form* params,
                         HttpResponse& response) {
@@ -370,6 +484,10 @@ void StartAuthorization(const OidcEndpointsDeps& deps,
     return SendFailurePage(deps, response, locale, decision.status());
   if (decision->action == AuthorizationDecision::Action::kRedirect) {
     return Redirect(response, decision->redirect_url);
+  }
+  if (decision->action == AuthorizationDecision::Action::kShowConsent) {
+    return SendConsentPage(deps, response, *validated, *params, locale, *login,
+                           /*signed_in=*/false);
   }
   const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
   SendLoginPage(deps, response, *validated, *params, csrf, 200, locale);
@@ -470,7 +588,13 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
       "Set-Cookie",
       CookieHeader(deps, kCsrfCookie, "",
                    "Path=/authorize; SameSite=Strict; Max-Age=0"));
-  Redirect(response, signed_in->code.redirect_url);
+  if (!signed_in->code.has_value()) {
+    // A third-party client: the user, now signed in, is asked to consent.
+    return SendConsentPage(deps, response, *validated, *form, locale,
+                           {record.user_id, record.auth_time, record.sid},
+                           /*signed_in=*/true);
+  }
+  Redirect(response, signed_in->code->redirect_url);
 }
 
 void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
@@ -759,7 +883,7 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"code_challenge_methods_supported", pkce},
       {"scopes_supported", OpenIdScopes()},
       {"claims_supported", SupportedClaims()},
-      {"prompt_values_supported", {"none", "login"}},
+      {"prompt_values_supported", {"none", "login", "consent"}},
       {"authorization_response_iss_parameter_supported", true},
       // RFC 9126 §5: PAR is offered, required only of the clients
       // registered so.
@@ -821,6 +945,10 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
   server.Handle("POST", "/revoke",
                 [deps](const HttpRequest& request, HttpResponse& response) {
                   RevokeRoute(*deps, request, response);
+                });
+  server.Handle("POST", "/consent",
+                [deps](const HttpRequest& request, HttpResponse& response) {
+                  ConsentRoute(*deps, request, response);
                 });
   for (const char* method : {"GET", "POST"}) {
     server.Handle(method, "/end_session",

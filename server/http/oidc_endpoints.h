@@ -6,6 +6,7 @@
 //   GET  /jwks                               RFC 7517
 //   GET  /authorize                          login page, or a redirect
 //   POST /authorize                          the login form
+//   POST /consent                            the consent page's answer
 //   POST /token                              RFC 6749 §3.2 (JSON, no-store)
 //   POST /par                                RFC 9126 (pushed requests)
 //   GET/POST /userinfo                       OIDC Core §5.3 (Bearer)
@@ -17,9 +18,9 @@
 // origin of the client's redirect URIs (cors_policy.h); discovery and the
 // JWKS by any page. No answer allows credentials (cookies) cross-origin.
 // Browser sessions are server-side login sessions (login_sessions.h) whose
-// secret rides in a signed cookie (session.h); the login form and the logout
-// confirmation are protected by a double-submit CSRF token (a cookie and a
-// hidden field that must match).
+// secret rides in a signed cookie (session.h); the login form, the consent
+// page and the logout confirmation are protected by a double-submit CSRF
+// token (a cookie and a hidden field that must match).
 #ifndef IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
 #define IDENTITY_SERVER_HTTP_OIDC_ENDPOINTS_H_
 

@@ -249,6 +249,32 @@ class OidcEndpointsTest : public ::testing::Test {
     ASSERT_TRUE(f_.store.UpdateClient(*web).ok());
   }
 
+  // Makes web a third-party client (its users consent).
+  void MakeWebThirdParty() {
+    auto web = f_.store.GetClient("web");
+    ASSERT_TRUE(web.ok());
+    web->third_party = true;
+    ASSERT_TRUE(f_.store.UpdateClient(*web).ok());
+  }
+
+  // Answers a consent page with `decision` ("confirm" or "cancel") in the
+  // browser of `session` ("identity_session=..."), with the page's CSRF
+  // cookie.
+  Response AnswerConsent(const Response& page, const std::string& session,
+                         const std::string& decision = "confirm") {
+    std::string body;
+    for (const char* name : {"client_id", "request_uri", "csrf"}) {
+      absl::StrAppend(&body, name, "=",
+                      FormEncode(HiddenValue(page.body, name)), "&");
+    }
+    absl::StrAppend(&body, "decision=", decision);
+    // The page's cookie holds its hidden field's token (the login's answer
+    // also clears the login form's, at another path).
+    return Post("/consent", body,
+                "Cookie: " + session + "; identity_csrf=" +
+                    HiddenValue(page.body, "csrf") + "\r\n");
+  }
+
   std::string scope_ = "openid+orders.read";
   testing::UserFlowsFixture u_;
   testing::OAuthFixture& f_ = u_.f;
@@ -293,6 +319,8 @@ TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
   EXPECT_EQ(doc["code_challenge_methods_supported"], jwt::Json({"S256"}));
   EXPECT_EQ(doc["id_token_signing_alg_values_supported"], jwt::Json({"ES256"}));
   EXPECT_EQ(doc["authorization_response_iss_parameter_supported"], true);
+  EXPECT_EQ(doc["prompt_values_supported"],
+            jwt::Json({"none", "login", "consent"}));
   // RFC 9126 §5.
   EXPECT_EQ(doc["pushed_authorization_request_endpoint"],
             "https://id.example/par");
@@ -1201,6 +1229,310 @@ TEST_F(OidcEndpointsTest, EndSessionAsksWhenTheHintIsAnotherUsers) {
 TEST_F(OidcEndpointsTest, DiscoveryAdvertisesTheEndSessionEndpoint) {
   const jwt::Json doc = TokenJson(GetPath("/.well-known/openid-configuration"));
   EXPECT_EQ(doc["end_session_endpoint"], "https://id.example/end_session");
+}
+
+// --- Consent (OIDC Core §3.1.2.4) -------------------------------------------
+
+// A third-party client's user, once signed in, sees what it asks for: the
+// client's name (escaped) and each scope's text, with a CSRF-protected form
+// bound to the request by a single-use request_uri.
+TEST_F(OidcEndpointsTest, AThirdPartyClientsLoginShowsTheConsentPage) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.Header("location"), "");
+  EXPECT_NE(page.body.find("Allow access?"), std::string::npos);
+  EXPECT_NE(page.body.find("Web &lt;App&gt; wants to:"), std::string::npos);
+  EXPECT_NE(page.body.find("Know who you are"), std::string::npos);
+  EXPECT_NE(page.body.find("orders.read"), std::string::npos);
+  EXPECT_NE(page.body.find("action=\"/consent\""), std::string::npos);
+  EXPECT_TRUE(absl::StartsWith(HiddenValue(page.body, "request_uri"),
+                               "urn:identity:consent:"));
+  EXPECT_EQ(HiddenValue(page.body, "redirect_uri"), "");  // Not carried.
+  EXPECT_FALSE(page.Header("content-security-policy").empty());
+  // Signed in (the session cookie is set), with the consent form's token.
+  EXPECT_FALSE(CookieValue(page, "identity_session").empty());
+  bool strict = false;
+  for (const std::string& cookie : page.cookies) {
+    if (absl::StartsWith(cookie, "identity_csrf=") &&
+        !absl::StartsWith(cookie, "identity_csrf=;")) {
+      strict = absl::StrContains(cookie, "Path=/consent") &&
+               absl::StrContains(cookie, "SameSite=Strict");
+    }
+  }
+  EXPECT_TRUE(strict);
+}
+
+// Allow: the code, and the consent is remembered (no page the next time);
+// prompt=consent asks again; a first-party client never asks.
+TEST_F(OidcEndpointsTest, AllowingGivesTheCodeAndIsRemembered) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  ASSERT_EQ(page.status, 200);
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  const Response allowed = AnswerConsent(page, session);
+  ASSERT_EQ(allowed.status, 302) << allowed.body;
+  const std::string location = allowed.Header("location");
+  EXPECT_TRUE(absl::StartsWith(location, std::string(kRedirect) + "?code="));
+  EXPECT_NE(location.find("&state=st%3C&iss="), std::string::npos);
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+          CodeFrom(location) + "&redirect_uri=" + FormEncode(kRedirect) +
+          "&code_verifier=" + kVerifier);
+  EXPECT_EQ(token.status, 200) << token.body;
+  EXPECT_EQ(GetPath(AuthorizeQuery(), session).status, 302);
+  EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), session).status, 302);
+  const Response again = GetPath(AuthorizeQuery("&prompt=consent"), session);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("action=\"/consent\""), std::string::npos);
+  // A scope not consented to yet asks again.
+  scope_ = "openid+orders.read+email";
+  EXPECT_EQ(GetPath(AuthorizeQuery(), session).status, 200);
+}
+
+// A first-party client (the default) never shows the page, even for
+// prompt=consent: the login redirects with the code at once.
+TEST_F(OidcEndpointsTest, AFirstPartyClientNeverShowsTheConsentPage) {
+  const Response login = LogIn();
+  ASSERT_EQ(login.status, 302) << login.body;
+  const std::string session =
+      "identity_session=" + CookieValue(login, "identity_session");
+  const Response r = GetPath(AuthorizeQuery("&prompt=consent"), session);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_FALSE(CodeFrom(r.Header("location")).empty()) << r.Header("location");
+}
+
+// RFC 6749 §4.1.2.1: "deny" is access_denied at the client, with state.
+TEST_F(OidcEndpointsTest, DenyingRedirectsWithAccessDenied) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  const Response denied = AnswerConsent(page, session, "cancel");
+  ASSERT_EQ(denied.status, 302) << denied.body;
+  EXPECT_TRUE(absl::StartsWith(denied.Header("location"),
+                               std::string(kRedirect) + "?error=access_denied"))
+      << denied.Header("location");
+  EXPECT_NE(denied.Header("location").find("state=st%3C"), std::string::npos);
+  // Nothing remembered: the next request asks again.
+  EXPECT_EQ(GetPath(AuthorizeQuery(), session).status, 200);
+}
+
+// OIDC Core §3.1.2.6: prompt=none cannot show the page.
+TEST_F(OidcEndpointsTest, PromptNoneWithoutConsentIsConsentRequired) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  const Response r = GetPath(AuthorizeQuery("&prompt=none"), session);
+  ASSERT_EQ(r.status, 302);
+  EXPECT_TRUE(absl::StartsWith(
+      r.Header("location"), std::string(kRedirect) + "?error=consent_required"))
+      << r.Header("location");
+}
+
+// The answer needs the page's CSRF token, the browser's session and the
+// page's own request_uri, once; full request parameters are not accepted.
+TEST_F(OidcEndpointsTest, TheConsentAnswerIsBoundToItsPageAndSession) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  const std::string csrf = HiddenValue(page.body, "csrf");
+  const std::string form = "client_id=web&request_uri=" +
+                           FormEncode(HiddenValue(page.body, "request_uri")) +
+                           "&decision=confirm";
+  // No token, another token, no session: refused with a page.
+  EXPECT_EQ(Post("/consent", form, "Cookie: " + session + "\r\n").status, 403);
+  EXPECT_EQ(Post("/consent", form + "&csrf=" + csrf,
+                 "Cookie: " + session + "; identity_csrf=other\r\n")
+                .status,
+            403);
+  EXPECT_EQ(Post("/consent", form + "&csrf=" + csrf,
+                 "Cookie: identity_csrf=" + csrf + "\r\n")
+                .status,
+            403);
+  // The request's parameters instead of the page's reference.
+  const std::string query = AuthorizeQuery();
+  const Response parameters =
+      Post("/consent",
+           query.substr(query.find('?') + 1) + "&decision=confirm&csrf=" + csrf,
+           "Cookie: " + session + "; identity_csrf=" + csrf + "\r\n");
+  EXPECT_EQ(parameters.status, 400);
+  EXPECT_EQ(parameters.Header("location"), "");
+  // Another client's id with this page's reference: an error page (and the
+  // reference stays the page's).
+  const Response other =
+      Post("/consent",
+           "client_id=worker&request_uri=" +
+               FormEncode(HiddenValue(page.body, "request_uri")) +
+               "&decision=confirm&csrf=" + csrf,
+           "Cookie: " + session + "; identity_csrf=" + csrf + "\r\n");
+  EXPECT_EQ(other.status, 400);
+  EXPECT_EQ(other.Header("location"), "");
+  // The page's own answer works, once (single use).
+  EXPECT_EQ(AnswerConsent(page, session).status, 302);
+  const Response reused = AnswerConsent(page, session);
+  EXPECT_EQ(reused.status, 400);
+  EXPECT_EQ(reused.Header("location"), "");
+}
+
+// The page speaks ui_locales, carried through the answer.
+TEST_F(OidcEndpointsTest, TheConsentPageSpeaksTheUiLocales) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  const Response de = GetPath(AuthorizeQuery("&ui_locales=de"), session);
+  ASSERT_EQ(de.status, 200);
+  EXPECT_NE(de.body.find("lang=\"de\""), std::string::npos);
+  EXPECT_NE(de.body.find("Zugriff erlauben?"), std::string::npos);
+  EXPECT_NE(de.body.find("Wissen, wer Sie sind"), std::string::npos);
+  EXPECT_EQ(HiddenValue(de.body, "ui_locales"), "de");
+  const Response fr = GetPath(AuthorizeQuery("&ui_locales=fr"), session);
+  EXPECT_NE(fr.body.find("Savoir qui vous"), std::string::npos);
+}
+
+// Posts `request_uri` of web to /consent as an "allow" in the browser of
+// `session`, with a CSRF token of its own (the double-submit check passes).
+#define POST_CONSENT(request_uri, session)                      \
+  Post("/consent",                                              \
+       "client_id=web&request_uri=" + FormEncode(request_uri) + \
+           "&decision=confirm&csrf=c",                          \
+       "Cookie: " + (session) + "; identity_csrf=c\r\n")
+
+// Only a consent page's own reference answers it: a signed-in browser
+// cannot answer a pushed request (here one asking for prompt=login, a
+// step-up) by posting its reference, the one in the /authorize URL, nor
+// the reference of the login form that request shows.
+TEST_F(OidcEndpointsTest, OnlyAConsentPagesReferenceIsAnswered) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  ASSERT_EQ(AnswerConsent(page, session).status, 302);  // Remembered.
+  const Response pushed = PushRequest("&prompt=login");
+  ASSERT_EQ(pushed.status, 201) << pushed.body;
+  const std::string request_uri = TokenJson(pushed).value("request_uri", "");
+  const Response refused = POST_CONSENT(request_uri, session);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.Header("location"), "");
+  // The pushed request is left to its /authorize: the login form.
+  const Response login =
+      GetPath("/authorize?client_id=web&request_uri=" + FormEncode(request_uri),
+              session);
+  ASSERT_EQ(login.status, 200) << login.body;
+  ASSERT_NE(login.body.find("name=\"password\""), std::string::npos);
+  const Response form_reference =
+      POST_CONSENT(HiddenValue(login.body, "request_uri"), session);
+  EXPECT_EQ(form_reference.status, 400);
+  EXPECT_EQ(form_reference.Header("location"), "");
+}
+
+// A consent page's reference is its login session's: another session (here
+// the same user's, signed in again) cannot answer it; its own still can.
+TEST_F(OidcEndpointsTest, AnotherSessionCannotAnswerTheConsentPage) {
+  MakeWebThirdParty();
+  const Response first = LogIn();
+  const Response second = LogIn();
+  ASSERT_EQ(first.status, 200);
+  ASSERT_EQ(second.status, 200);
+  const std::string first_session =
+      "identity_session=" + CookieValue(first, "identity_session");
+  const std::string second_session =
+      "identity_session=" + CookieValue(second, "identity_session");
+  ASSERT_NE(first_session, second_session);
+  const Response refused = AnswerConsent(first, second_session);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.Header("location"), "");
+  EXPECT_EQ(AnswerConsent(first, first_session).status, 302);
+}
+
+// OIDC Core §3.1.2.1 max_age: a login that grew too old while the page
+// waited is asked to sign in again (the login form, no code); signing in
+// shows the page again, whose answer then gives the code.
+TEST_F(OidcEndpointsTest, AConsentAnswerAfterMaxAgeAsksToSignInAgain) {
+  MakeWebThirdParty();
+  const Response first = LogIn();
+  const std::string session =
+      "identity_session=" + CookieValue(first, "identity_session");
+  const Response page =
+      GetPath(AuthorizeQuery("&max_age=60&prompt=consent"), session);
+  ASSERT_EQ(page.status, 200);
+  ASSERT_NE(page.body.find("action=\"/consent\""), std::string::npos);
+  f_.clock.Advance(absl::Seconds(61));
+  const Response login = AnswerConsent(page, session);
+  ASSERT_EQ(login.status, 200) << login.body;
+  EXPECT_EQ(login.Header("location"), "");
+  EXPECT_NE(login.body.find("name=\"password\""), std::string::npos);
+  EXPECT_TRUE(
+      u_.consents.List(f_.store.GetUserByUsername("alice")->user_id)->empty());
+  // The login form's CSRF cookie (Path=/authorize) is the page's token; the
+  // answer also cleared the consent page's (Path=/consent).
+  std::string body;
+  for (const char* name : {"client_id", "request_uri", "csrf"}) {
+    absl::StrAppend(&body, name, "=", FormEncode(HiddenValue(login.body, name)),
+                    "&");
+  }
+  absl::StrAppend(&body, "username=alice&password=correct+horse");
+  const Response again =
+      Post("/authorize", body,
+           "Cookie: identity_csrf=" + HiddenValue(login.body, "csrf") + "\r\n");
+  ASSERT_EQ(again.status, 200) << again.body;
+  const Response allowed = AnswerConsent(
+      again, "identity_session=" + CookieValue(again, "identity_session"));
+  ASSERT_EQ(allowed.status, 302) << allowed.body;
+  EXPECT_FALSE(CodeFrom(allowed.Header("location")).empty());
+}
+
+// A code issued before the user withdrew their consent is not exchanged.
+TEST_F(OidcEndpointsTest, ACodeIsNotExchangedAfterConsentIsWithdrawn) {
+  MakeWebThirdParty();
+  const Response page = LogIn();
+  const Response allowed = AnswerConsent(
+      page, "identity_session=" + CookieValue(page, "identity_session"));
+  ASSERT_EQ(allowed.status, 302);
+  ASSERT_TRUE(
+      u_.consents.Revoke(f_.store.GetUserByUsername("alice")->user_id, "web")
+          .ok());
+  const Response token = Post(
+      "/token",
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+          CodeFrom(allowed.Header("location")) + "&redirect_uri=" +
+          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+  EXPECT_EQ(token.status, 400) << token.body;
+  EXPECT_EQ(TokenJson(token).value("error", ""), "invalid_grant");
+}
+
+// The page lists the scopes it asks about; when the request's are no
+// longer those at the answer (the client lost offline_access meanwhile),
+// the page is shown again with the new ones rather than grant what was not
+// shown.
+TEST_F(OidcEndpointsTest, TheConsentPageIsShownAgainWhenItsScopesChanged) {
+  UpdateWeb({}, {"orders.read", "offline_access"});
+  MakeWebThirdParty();
+  scope_ = "openid+offline_access";
+  const Response page = LogIn();
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("Keep access while you are signed out"),
+            std::string::npos);
+  const std::string session =
+      "identity_session=" + CookieValue(page, "identity_session");
+  UpdateWeb({}, {"orders.read"});
+  const Response again = AnswerConsent(page, session);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("action=\"/consent\""), std::string::npos);
+  EXPECT_EQ(again.body.find("Keep access while you are signed out"),
+            std::string::npos);
+  EXPECT_TRUE(
+      u_.consents.List(f_.store.GetUserByUsername("alice")->user_id)->empty());
+  const Response allowed = AnswerConsent(again, session);
+  ASSERT_EQ(allowed.status, 302) << allowed.body;
+  EXPECT_FALSE(CodeFrom(allowed.Header("location")).empty());
 }
 
 }  // namespace

@@ -185,6 +185,21 @@ absl::string_view LocaleTag(Locale locale) {
   return "en";
 }
 
+std::string ScopeDescription(Locale locale, absl::string_view scope) {
+  static constexpr std::pair<absl::string_view, Msg> kScopes[] = {
+      {"openid", Msg::kScopeOpenid},
+      {"profile", Msg::kScopeProfile},
+      {"email", Msg::kScopeEmail},
+      {"address", Msg::kScopeAddress},
+      {"phone", Msg::kScopePhone},
+      {"offline_access", Msg::kScopeOfflineAccess},
+  };
+  for (const auto& [name, msg] : kScopes) {
+    if (scope == name) return Format(locale, msg);
+  }
+  return Format(locale, Msg::kScopeOther, {std::string(scope)});
+}
+
 std::string Format(Locale locale, Msg msg,
                    const std::vector<std::string>& args) {
   // One pass over the template: an argument holding "{1}" stays as it is.

@@ -68,6 +68,11 @@ enum class Msg {
 std::string Format(Locale locale, Msg msg,
                    const std::vector<std::string>& args = {});
 
+// What granting `scope` lets a client do, for a consent page's list: the
+// catalogue's text for openid, profile, email, address, phone and
+// offline_access; kScopeOther naming any other scope.
+std::string ScopeDescription(Locale locale, absl::string_view scope);
+
 // The language for a request (OIDC Core §3.1.2.1 ui_locales): the first tag
 // of `ui_locales` (space-separated BCP 47 tags, in order of preference)
 // whose language the catalogue has; else the best of `accept_language`

@@ -58,6 +58,23 @@ TEST(PageMessagesTest, FormatFillsEachPlaceholderOnceWithItsArgument) {
 
 // OIDC Core §3.1.2.1: ui_locales is a space-separated list in order of
 // preference; the first the server supports wins.
+// A consent page lists each scope by what it allows, in the page's
+// language; a scope without a text is named.
+TEST(PageMessagesTest, ScopesAreDescribedInEachLanguage) {
+  EXPECT_EQ(ScopeDescription(Locale::kEnglish, "email"),
+            "See your email address");
+  EXPECT_EQ(ScopeDescription(Locale::kGerman, "email"),
+            "Ihre E-Mail-Adresse sehen");
+  EXPECT_EQ(ScopeDescription(Locale::kFrench, "openid"),
+            Format(Locale::kFrench, Msg::kScopeOpenid));
+  EXPECT_EQ(ScopeDescription(Locale::kEnglish, "offline_access"),
+            Format(Locale::kEnglish, Msg::kScopeOfflineAccess));
+  EXPECT_EQ(ScopeDescription(Locale::kEnglish, "orders.read"),
+            "Use “orders.read”");
+  EXPECT_EQ(ScopeDescription(Locale::kGerman, "orders.read"),
+            "„orders.read“ verwenden");
+}
+
 TEST(PageMessagesTest, TheFirstSupportedUiLocaleWins) {
   EXPECT_EQ(ChooseLocale("es de-CH fr", ""), Locale::kGerman);
   EXPECT_EQ(ChooseLocale("fr-CA de", ""), Locale::kFrench);

@@ -61,10 +61,7 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
     } else if (value == "login") {
       validated.prompt_login = true;
     } else if (value == "consent") {
-      // OIDC Core §3.1.2.1: consent the server cannot obtain is an error,
-      // not something to skip; this server has no consent step.
-      return OAuthFailure(OAuthError::kConsentRequired,
-                          "this server has no consent step");
+      validated.prompt_consent = true;
     } else if (value == "select_account") {
       return OAuthFailure(OAuthError::kAccountSelectionRequired,
                           "this server has no account selection step");
@@ -73,7 +70,8 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
                           "unsupported prompt value");
     }
   }
-  if (validated.prompt_none && validated.prompt_login) {
+  if (validated.prompt_none &&
+      (validated.prompt_login || validated.prompt_consent)) {
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "prompt=none cannot go with others");
   }
@@ -92,9 +90,10 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
 // (never identity.admin: administration is for clients, not a user's login)
 // and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
 // OIDC Core §11: offline_access is granted only to a client registered with
-// it among its scopes (the registration stands for the consent §11 asks
-// for: this server has no consent step); from any other client the request
-// for it is ignored, not refused.
+// it among its scopes; from any other client the request for it is ignored,
+// not refused. For a first-party client the registration stands for the
+// consent §11 asks for; a third-party client gets it only once the user
+// consented to it (consents.h: it is among the scopes asked about).
 absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
     absl::string_view scope, const storage::ClientRecord& client) {
   auto requested = ParseScope(scope);
@@ -148,6 +147,27 @@ std::string EncodePushed(const AuthorizationRequest& request) {
   }
   return absl::StrJoin(parts, "&");
 }
+
+// A consent reference's store key: never a client_id (which has no space),
+// so that consent pages count against their own bound, and bound to the
+// login's session (its user when it has none).
+std::string ConsentKey(absl::string_view client_id,
+                       const ExistingLogin& login) {
+  return login.sid.empty()
+             ? absl::StrCat("consent ", client_id, " user ", login.user_id)
+             : absl::StrCat("consent ", client_id, " session ", login.sid);
+}
+
+// A login form's reference's store key: apart from the client's pushed
+// requests (its own bound), never a client_id.
+std::string LoginFormKey(absl::string_view client_id) {
+  return absl::StrCat("login ", client_id);
+}
+
+// What a consent reference records beside the request's parameters (not
+// among kPushedFields: DecodePushed ignores them).
+constexpr char kShownScope[] = "consent_shown_scope";
+constexpr char kSignedIn[] = "consent_signed_in";
 
 absl::StatusOr<AuthorizationRequest> DecodePushed(absl::string_view text) {
   auto form = ParseFormUrlEncoded(text);
@@ -203,8 +223,14 @@ absl::StatusOr<AuthorizationRequest> AuthorizationEndpoint::ConsumePushed(
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "client_id is missing or malformed");
   }
-  auto consumed = grants_->ConsumePushedRequest(
-      HashOpaqueToken(*request.request_uri), request.client_id, clock_->Now());
+  const std::string hash = HashOpaqueToken(*request.request_uri);
+  auto consumed =
+      grants_->ConsumePushedRequest(hash, request.client_id, clock_->Now());
+  if (consumed.status().code() == absl::StatusCode::kNotFound) {
+    // A login form's (PushForLogin).
+    consumed = grants_->ConsumePushedRequest(
+        hash, LoginFormKey(request.client_id), clock_->Now());
+  }
   if (consumed.status().code() == absl::StatusCode::kNotFound) {
     // One answer for every case, so that nothing can be learnt by probing.
     return OAuthFailure(OAuthError::kInvalidRequest,
@@ -221,24 +247,30 @@ absl::StatusOr<AuthorizationRequest> AuthorizationEndpoint::ConsumePushed(
 absl::StatusOr<std::string> AuthorizationEndpoint::StorePushed(
     const AuthorizationRequest& request, const std::string& client_id,
     absl::Duration lifetime) const {
-  const std::string request_uri =
-      absl::StrCat(kPushedRequestUriPrefix, NewOpaqueToken(random_));
+  return StoreReference(
+      kPushedRequestUriPrefix, client_id, EncodePushed(request), lifetime,
+      options_.max_pushed_request_bytes, options_.max_live_pushed_requests);
+}
+
+absl::StatusOr<std::string> AuthorizationEndpoint::StoreReference(
+    absl::string_view prefix, const std::string& key, std::string parameters,
+    absl::Duration lifetime, size_t max_bytes, int64_t max_live) const {
+  const std::string request_uri = absl::StrCat(prefix, NewOpaqueToken(random_));
   storage::PushedRequestRecord record;
   record.request_uri_hash = HashOpaqueToken(request_uri);
-  record.client_id = client_id;
-  record.parameters = EncodePushed(request);
-  if (record.parameters.size() > options_.max_pushed_request_bytes) {
+  record.client_id = key;
+  record.parameters = std::move(parameters);
+  if (record.parameters.size() > max_bytes) {
     return OAuthFailure(
         OAuthError::kInvalidRequest,
-        absl::StrCat("the pushed request is larger than ",
-                     options_.max_pushed_request_bytes, " bytes"));
+        absl::StrCat("the request is larger than ", max_bytes, " bytes"));
   }
-  auto live = grants_->CountLivePushedRequests(client_id, clock_->Now());
+  auto live = grants_->CountLivePushedRequests(key, clock_->Now());
   if (!live.ok()) return live.status();
-  if (*live >= options_.max_live_pushed_requests) {
+  if (*live >= max_live) {
     return OAuthFailure(OAuthError::kTemporarilyUnavailable,
-                        "too many pushed requests of this client wait; use "
-                        "or let some expire first");
+                        "too many requests of this client wait; use or let "
+                        "some expire first");
   }
   record.expires_at =
       absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now() + lifetime));
@@ -280,8 +312,10 @@ absl::StatusOr<std::string> AuthorizationEndpoint::PushForLogin(
   if (!request.pushed.has_value()) {
     return absl::FailedPreconditionError("the request was not pushed");
   }
-  return StorePushed(*request.pushed, request.client.client_id,
-                     options_.pushed_login_lifetime);
+  return StoreReference(
+      kPushedRequestUriPrefix, LoginFormKey(request.client.client_id),
+      EncodePushed(*request.pushed), options_.pushed_login_lifetime,
+      options_.max_pushed_request_bytes, options_.max_live_login_forms);
 }
 
 absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::ValidateResolved(
@@ -326,6 +360,7 @@ absl::StatusOr<ValidatedAuthorization> AuthorizationEndpoint::ValidateResolved(
     return Redirected(std::move(checked), validated);
   }
   validated.client = *std::move(client);
+  validated.parameters = request;
   validated.state = request.state;
   validated.code_challenge = request.code_challenge;
   validated.code_challenge_method = request.code_challenge_method;
@@ -407,6 +442,20 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
     }
   }
   if (user.has_value()) {
+    auto needed = ConsentNeeded(request, user->user_id);
+    if (!needed.ok()) return needed.status();
+    if (*needed && !request.prompt_none) {
+      decision.action = AuthorizationDecision::Action::kShowConsent;
+      return decision;
+    }
+    if (*needed) {
+      // OIDC Core §3.1.2.6: prompt=none cannot ask.
+      decision.action = AuthorizationDecision::Action::kRedirect;
+      decision.redirect_url = ErrorRedirect(
+          request.redirect_uri, "consent_required",
+          "the user must consent to this client's request", request.state);
+      return decision;
+    }
     auto issued = IssueCode(request, *user, login->auth_time, login->sid);
     if (!issued.ok()) return issued.status();
     decision.action = AuthorizationDecision::Action::kRedirect;
@@ -420,6 +469,110 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
                       "the user must sign in", request.state);
   }
   return decision;
+}
+
+absl::StatusOr<bool> AuthorizationEndpoint::ConsentNeeded(
+    const ValidatedAuthorization& request, absl::string_view user_id) const {
+  if (!request.client.third_party) return false;
+  if (consents_ == nullptr) return true;
+  return consents_->Needed(request.client, user_id, request.scopes,
+                           request.prompt_consent);
+}
+
+absl::StatusOr<std::string> AuthorizationEndpoint::PushForConsent(
+    const ValidatedAuthorization& request, const ExistingLogin& login,
+    bool signed_in) const {
+  // The scopes as checked (what the page lists), and no login_hint too long
+  // to be used: what is stored is bounded by Validate's limits.
+  AuthorizationRequest stored = request.parameters;
+  stored.scope = absl::StrJoin(request.scopes, " ");
+  if (stored.login_hint.size() > kMaxLoginHint) stored.login_hint.clear();
+  std::string parameters = EncodePushed(stored);
+  absl::StrAppend(&parameters, parameters.empty() ? "" : "&", kShownScope, "=",
+                  FormEncode(absl::StrJoin(request.scopes, " ")));
+  if (signed_in) absl::StrAppend(&parameters, "&", kSignedIn, "=1");
+  return StoreReference(
+      kConsentRequestUriPrefix, ConsentKey(request.client.client_id, login),
+      std::move(parameters), options_.pushed_consent_lifetime,
+      options_.max_consent_page_bytes, options_.max_live_consent_pages);
+}
+
+absl::StatusOr<ConsentAnswer> AuthorizationEndpoint::ResolveConsent(
+    absl::string_view client_id, absl::string_view request_uri,
+    const ExistingLogin& login) const {
+  const absl::Status unknown = OAuthFailure(
+      OAuthError::kInvalidRequest,
+      "request_uri is not a consent page's, or unknown, expired, already "
+      "used, another client's or another session's");
+  if (!IsValidClientId(client_id) ||
+      !absl::StartsWith(request_uri, kConsentRequestUriPrefix)) {
+    return unknown;
+  }
+  auto consumed = grants_->ConsumePushedRequest(HashOpaqueToken(request_uri),
+                                                ConsentKey(client_id, login),
+                                                clock_->Now());
+  if (consumed.status().code() == absl::StatusCode::kNotFound) return unknown;
+  if (!consumed.ok()) return consumed.status();
+  auto parameters = DecodePushed(consumed->parameters);
+  if (!parameters.ok()) return parameters.status();
+  parameters->client_id = std::string(client_id);
+  auto validated = ValidateResolved(*parameters, true);
+  if (!validated.ok()) return validated.status();
+  validated->pushed = *std::move(parameters);
+  ConsentAnswer answer;
+  answer.request = *std::move(validated);
+  auto form = ParseFormUrlEncoded(consumed->parameters);
+  if (!form.ok()) return absl::InternalError("a stored consent page is bad");
+  answer.shown_scopes =
+      absl::StrSplit((*form)[kShownScope], ' ', absl::SkipEmpty());
+  answer.signed_in = (*form)[kSignedIn] == "1";
+  return answer;
+}
+
+absl::StatusOr<IssuedCode> AuthorizationEndpoint::Consent(
+    const ValidatedAuthorization& request, const ExistingLogin& login,
+    bool signed_in) const {
+  if (consents_ == nullptr) {
+    return absl::FailedPreconditionError("no consent store configured");
+  }
+  // Decide's checks again: the answer may come long after the page, and
+  // must not answer what the login could not.
+  if (!request.client.third_party) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "this client needs no consent");
+  }
+  if (request.prompt_none) {
+    return Redirected(
+        OAuthFailure(OAuthError::kConsentRequired,
+                     "the user must consent to this client's request"),
+        request);
+  }
+  if ((request.prompt_login && !signed_in) ||
+      (request.max_age.has_value() &&
+       clock_->Now() - login.auth_time > *request.max_age)) {
+    return OAuthFailure(OAuthError::kLoginRequired,
+                        "the user must sign in again for this request");
+  }
+  auto user = users_->Get(login.user_id);
+  if ((user.ok() && user->disabled) ||
+      user.status().code() == absl::StatusCode::kNotFound ||
+      (!user.ok() && OAuthErrorOf(user.status()).has_value())) {
+    return OAuthFailure(OAuthError::kLoginRequired, "the user must sign in");
+  }
+  if (!user.ok()) return user.status();
+  if (absl::Status s = consents_->Grant(user->user_id, request.client.client_id,
+                                        request.scopes);
+      !s.ok()) {
+    return s;
+  }
+  return IssueCode(request, *user, login.auth_time, login.sid);
+}
+
+std::string AuthorizationEndpoint::DenyConsent(
+    const ValidatedAuthorization& request) const {
+  // RFC 6749 §4.1.2.1: the resource owner denied the request.
+  return ErrorRedirect(request.redirect_uri, "access_denied",
+                       "the user denied the request", request.state);
 }
 
 absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
@@ -464,7 +617,13 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
 
 absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
     const AuthorizationRequest& request, absl::string_view username,
-    absl::string_view password, absl::string_view source) const {
+    absl::string_view password, absl::string_view source,
+    bool consented) const {
+  if (request.request_uri.has_value() &&
+      absl::StartsWith(*request.request_uri, kConsentRequestUriPrefix)) {
+    return AuthorizeConsentAnswer(request, username, password, source,
+                                  consented);
+  }
   auto validated = Validate(request);
   if (!validated.ok()) return validated.status();
   if (validated->prompt_none) {
@@ -478,9 +637,53 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
                         "the user must sign in: send their username and "
                         "password");
   }
-  auto signed_in = SignIn(*validated, username, password, source);
-  if (!signed_in.ok()) return signed_in.status();
-  return std::move(signed_in->code);
+  auto user = users_->Authenticate(username, password, source);
+  if (!user.ok()) return user.status();
+  const absl::Time now = clock_->Now();
+  auto needed = ConsentNeeded(*validated, user->user_id);
+  if (!needed.ok()) return needed.status();
+  const ExistingLogin login{user->user_id, now};
+  if (*needed && !consented) return ConsentRequired(*validated, login);
+  if (*needed) return Consent(*validated, login, /*signed_in=*/true);
+  return IssueCode(*validated, *user, now);
+}
+
+absl::StatusOr<IssuedCode> AuthorizationEndpoint::AuthorizeConsentAnswer(
+    const AuthorizationRequest& request, absl::string_view username,
+    absl::string_view password, absl::string_view source,
+    bool consented) const {
+  if (username.empty() && password.empty()) {
+    return OAuthFailure(OAuthError::kLoginRequired,
+                        "the user must sign in: send their username and "
+                        "password");
+  }
+  auto user = users_->Authenticate(username, password, source);
+  if (!user.ok()) return user.status();
+  const ExistingLogin login{user->user_id, clock_->Now()};
+  auto answer = ResolveConsent(request.client_id, *request.request_uri, login);
+  if (!answer.ok()) return answer.status();
+  if (!consented || answer->shown_scopes != answer->request.scopes) {
+    return ConsentRequired(answer->request, login);
+  }
+  return Consent(answer->request, login, /*signed_in=*/true);
+}
+
+absl::Status AuthorizationEndpoint::ConsentRequired(
+    const ValidatedAuthorization& request, const ExistingLogin& login) const {
+  absl::Status status = OAuthFailure(
+      OAuthError::kConsentRequired,
+      "the user must consent to this client's request: ask them about the "
+      "scopes in the error's \"scope\" detail, then send consent from the "
+      "login front end (a confidential first-party client's credentials)");
+  status = WithErrorDetail(status, "scope", absl::StrJoin(request.scopes, " "));
+  status = WithErrorDetail(status, "deny_redirect_uri", DenyConsent(request));
+  if (request.pushed.has_value()) {
+    // RFC 9126 §4: the request_uri was consumed; the answer needs another.
+    auto request_uri = PushForConsent(request, login, /*signed_in=*/true);
+    if (!request_uri.ok()) return request_uri.status();
+    status = WithErrorDetail(status, "request_uri", *request_uri);
+  }
+  return status;
 }
 
 absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
@@ -499,6 +702,9 @@ absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
     if (!started.ok()) return started.status();
     session = *std::move(started);
   }
+  auto needed = ConsentNeeded(request, user->user_id);
+  if (!needed.ok()) return needed.status();
+  if (*needed) return SignedIn{*std::move(user), now, std::nullopt, session};
   auto code =
       IssueCode(request, *user, now, session ? session->record.sid : "");
   if (!code.ok()) return code.status();

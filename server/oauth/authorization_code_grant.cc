@@ -125,6 +125,22 @@ absl::Status AuthorizationCodeGrant::Redeem(
   return InvalidGrant("the authorization code expired");
 }
 
+absl::Status AuthorizationCodeGrant::StillConsented(
+    const storage::ClientRecord& client,
+    const storage::AuthorizationCodeRecord& code) const {
+  if (!client.third_party) return absl::OkStatus();
+  absl::StatusOr<bool> covered = false;
+  if (d_.consents != nullptr) {
+    covered =
+        d_.consents->Covers(code.user_id, code.client_id,
+                            absl::StrSplit(code.scope, ' ', absl::SkipEmpty()));
+  }
+  if (!covered.ok()) return covered.status();
+  if (*covered) return absl::OkStatus();
+  if (absl::Status s = RevokeWhatTheCodeIssued(code); !s.ok()) return s;
+  return InvalidGrant("the user withdrew their consent to this client");
+}
+
 absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
     const TokenRequestFields& request) const {
   auto client = d_.authenticator->AuthenticateForGrant(
@@ -159,6 +175,10 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
       !s.ok()) {
     return s;
   }
+  // Checked after the refresh token is stored and the code redeemed: a
+  // withdrawal (Consents::Revoke forgets the consent, then revokes the
+  // grants it finds) either finds this grant or is seen here.
+  if (absl::Status s = StillConsented(*client, *code); !s.ok()) return s;
   auto issued = d_.minter->Issue(claims, *user, code->nonce);
   if (!issued.ok()) return issued.status();
   issued->refresh_token = *std::move(refresh_token);

@@ -20,7 +20,9 @@ class AuthorizationCodeGrant final : public TokenGrant {
   // grant); kInvalidRequest (a missing code, redirect_uri or code_verifier,
   // or a malformed verifier); kInvalidGrant (unknown, expired, used or
   // another client's code; redirect_uri not the authorized one; verifier
-  // not matching; the user gone or disabled); the store's. A second
+  // not matching; the user gone or disabled; a third-party client's code
+  // whose consent was withdrawn since, its grant then revoked); the
+  // store's. A second
   // redemption also revokes what the first one issued: its access token's
   // jti and its refresh token family.
   absl::StatusOr<IssuedToken> Exchange(
@@ -43,6 +45,12 @@ class AuthorizationCodeGrant final : public TokenGrant {
   absl::Status Redeem(const storage::AuthorizationCodeRecord& code,
                       absl::string_view jti, bool has_refresh_token,
                       absl::Time now) const;
+  // For a third-party client: kInvalidGrant, with the grant revoked, when the
+  // user's consent no longer covers the code's scopes (withdrawn since the
+  // code was issued). Errors: the stores'.
+  absl::Status StillConsented(
+      const storage::ClientRecord& client,
+      const storage::AuthorizationCodeRecord& code) const;
   // The grant the code started: its refresh tokens and every access token.
   absl::Status RevokeWhatTheCodeIssued(
       const storage::AuthorizationCodeRecord& code) const;

@@ -266,6 +266,7 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.backchannel_logout_uri = spec.backchannel_logout_uri.value_or("");
   client.backchannel_logout_session_required =
       spec.backchannel_logout_session_required.value_or(false);
+  client.third_party = spec.third_party.value_or(false);
   if (!client.public_client) {
     created.client_secret = GenerateClientSecret(random_);
     client.secret_hash = hasher_->Hash(created.client_secret);
@@ -334,6 +335,7 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
     client->backchannel_logout_session_required =
         *spec.backchannel_logout_session_required;
   }
+  if (spec.third_party.has_value()) client->third_party = *spec.third_party;
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);
   client->redirect_uris = std::move(spec.redirect_uris);

@@ -57,6 +57,9 @@ struct ClientSpec {
   std::optional<std::string> backchannel_logout_uri = std::nullopt;
   // Unset: false on create, unchanged on update.
   std::optional<bool> backchannel_logout_session_required = std::nullopt;
+  // OIDC Core §3.1.2.4: users consent to the client's scopes. Unset: false
+  // (first-party) on create, unchanged on update.
+  std::optional<bool> third_party = std::nullopt;
 };
 
 struct CreatedClient {

@@ -129,6 +129,28 @@ TEST_F(ClientRegistryTest, GetsUpdatesAndDeletes) {
 // Back-Channel Logout 1.0 §2.2: an https URL, or http on a loopback host;
 // never a fragment, another scheme or a private-use one (the server POSTs
 // to it). Kept on update unless given; "" removes it.
+// third_party: false unless set at creation; an update changes it only when
+// set.
+TEST_F(ClientRegistryTest, ThirdPartyIsFirstPartyByDefaultAndKeptUnlessSet) {
+  ClientSpec web{"web",
+                 "Web",
+                 {"openid"},
+                 {"https://web.example/cb"},
+                 {"authorization_code"}};
+  ASSERT_TRUE(registry_.Create(web).ok());
+  EXPECT_FALSE(registry_.Get("web")->third_party);
+  ClientSpec partner = web;
+  partner.client_id = "partner";
+  partner.third_party = true;
+  ASSERT_TRUE(registry_.Create(partner).ok());
+  EXPECT_TRUE(registry_.Get("partner")->third_party);
+  partner.third_party = std::nullopt;
+  partner.name = "Renamed";
+  EXPECT_TRUE(registry_.Update(partner)->third_party);
+  partner.third_party = false;
+  EXPECT_FALSE(registry_.Update(partner)->third_party);
+}
+
 TEST_F(ClientRegistryTest, BackchannelLogoutUriIsAnHttpsUrlTheServerCanPostTo) {
   ClientSpec web{"web",
                  "Web",

@@ -32,4 +32,15 @@ absl::Status GrantRevoker::RevokeUserGrants(absl::string_view user_id) const {
   return absl::OkStatus();
 }
 
+absl::Status GrantRevoker::RevokeUserClientGrants(
+    absl::string_view user_id, absl::string_view client_id) const {
+  auto grants = grants_->UserClientGrants(user_id, client_id,
+                                          clock_->Now() - kReplicaClockLeeway);
+  if (!grants.ok()) return grants.status();
+  for (const std::string& grant_id : *grants) {
+    if (absl::Status s = RevokeGrant(grant_id); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace identity::server

@@ -30,6 +30,11 @@ class GrantRevoker {
   // token. Errors: the stores'.
   absl::Status RevokeUserGrants(absl::string_view user_id) const;
 
+  // RevokeGrant for each such grant of the user made to `client_id` (a
+  // withdrawn consent). Errors: the stores'.
+  absl::Status RevokeUserClientGrants(absl::string_view user_id,
+                                      absl::string_view client_id) const;
+
  private:
   storage::GrantStore* const grants_;
   const OwnAccessTokens* const access_tokens_;

@@ -81,7 +81,7 @@ class LoginSessionsTest : public ::testing::Test {
     request.grant_type = "authorization_code";
     request.client_id = client;
     request.client_secret = client + "-secret";
-    request.code = signed_in->code.code;
+    request.code = signed_in->code->code;
     request.redirect_uri = kRedirect;
     request.code_verifier = kVerifier;
     auto issued = u_.tokens.Exchange(request);
@@ -167,7 +167,7 @@ TEST_F(LoginSessionsTest, CodesRefreshTokensAndIdTokensRecordTheSid) {
   const std::string sid = signed_in.session->record.sid;
   EXPECT_EQ(ClaimsOf(issued.id_token).other["sid"], sid);
   auto code =
-      f_.store.GetAuthorizationCode(HashOpaqueToken(signed_in.code.code));
+      f_.store.GetAuthorizationCode(HashOpaqueToken(signed_in.code->code));
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(code->sid, sid);
   auto refresh =
@@ -237,7 +237,7 @@ TEST_F(LoginSessionsTest, ACodeOfAnEndedSessionIsInvalidGrant) {
   request.grant_type = "authorization_code";
   request.client_id = "web";
   request.client_secret = "web-secret";
-  request.code = signed_in->code.code;
+  request.code = signed_in->code->code;
   request.redirect_uri = kRedirect;
   request.code_verifier = kVerifier;
   EXPECT_EQ(OAuthErrorOf(u_.tokens.Exchange(request).status()),

@@ -283,6 +283,37 @@ TEST_F(PushedAuthorizationTest, WhatAClientMayStoreIsBounded) {
   EXPECT_TRUE(u_.pushed.Push({"spa", "", "10.0.0.1", small}).ok());
 }
 
+// A login form's reference (PushForLogin, 10 minutes) counts against its
+// own bound, not the client's pushed requests: login pages cannot use up
+// the client's /par, nor pushes its login pages; both stay bounded.
+TEST_F(PushedAuthorizationTest, LoginFormsAreBoundedApartFromPushes) {
+  auto pushed = u_.pushed.Push({"spa", "", "10.0.0.1", Request("spa")});
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  auto validated =
+      u_.authorization.Validate(ByReference(pushed->request_uri, "spa"));
+  ASSERT_TRUE(validated.ok()) << validated.status();
+  auto kept = u_.authorization.PushForLogin(*validated);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  for (int i = 1; i < 1000; ++i) {
+    ASSERT_TRUE(u_.authorization.PushForLogin(*validated).ok()) << i;
+  }
+  EXPECT_EQ(ErrorOf(u_.authorization.PushForLogin(*validated).status()),
+            OAuthError::kTemporarilyUnavailable);
+  EXPECT_EQ(*f_.store.CountLivePushedRequests("spa", f_.clock.Now()), 0);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(u_.pushed.Push({"spa", "", "10.0.0.1", Request("spa")}).ok())
+        << i;
+  }
+  EXPECT_EQ(
+      ErrorOf(u_.pushed.Push({"spa", "", "10.0.0.1", Request("spa")}).status()),
+      OAuthError::kTemporarilyUnavailable);
+  // A login form's reference is still used as a pushed request's, once.
+  EXPECT_TRUE(u_.authorization.Validate(ByReference(*kept, "spa")).ok());
+  EXPECT_EQ(
+      ErrorOf(u_.authorization.Validate(ByReference(*kept, "spa")).status()),
+      OAuthError::kInvalidRequest);
+}
+
 // RFC 9126 §2.1: client authentication as at the token endpoint.
 TEST_F(PushedAuthorizationTest, PushAuthenticatesTheClientAsTheTokenEndpoint) {
   EXPECT_EQ(ErrorOf(Push(Request(), "web", "wrong").status()),

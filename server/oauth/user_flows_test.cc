@@ -970,6 +970,7 @@ TEST_F(UserFlowsTest, MalformedPromptOrMaxAgeIsRedirectedInvalidRequest) {
   for (auto [prompt, max_age] :
        std::vector<std::pair<std::string, std::string>>{{"bogus", ""},
                                                         {"none login", ""},
+                                                        {"none consent", ""},
                                                         {"", "-1"},
                                                         {"", "1.5"},
                                                         {"", "soon"}}) {
@@ -986,12 +987,11 @@ TEST_F(UserFlowsTest, MalformedPromptOrMaxAgeIsRedirectedInvalidRequest) {
 }
 
 // OIDC Core §3.1.2.1: a prompt the server cannot honour is an error for the
-// client, not ignored.
-TEST_F(UserFlowsTest, PromptConsentAndSelectAccountAreRefusedAsSuch) {
+// client, not ignored (prompt=consent: consent_test.cc).
+TEST_F(UserFlowsTest, PromptSelectAccountIsRefusedAsSuch) {
   for (auto [prompt, error] : std::vector<std::pair<std::string, OAuthError>>{
-           {"consent", OAuthError::kConsentRequired},
-           {"login consent", OAuthError::kConsentRequired},
-           {"select_account", OAuthError::kAccountSelectionRequired}}) {
+           {"select_account", OAuthError::kAccountSelectionRequired},
+           {"login select_account", OAuthError::kAccountSelectionRequired}}) {
     AuthorizationRequest request = Request();
     request.prompt = prompt;
     auto refused = authorization_.Validate(request);

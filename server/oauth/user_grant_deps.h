@@ -5,6 +5,7 @@
 
 #include "jwt/clock.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/consents.h"
 #include "server/oauth/events.h"
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/login_sessions.h"
@@ -29,6 +30,9 @@ struct UserGrantDeps {
   // Checks that a grant's login session is live (SessionOutlived). Null:
   // a grant bound to a session is refused.
   const LoginSessions* sessions = nullptr;
+  // Checks that a third-party client's code is still consented to
+  // (consents.h). Null: a third-party client's code is refused.
+  const Consents* consents = nullptr;
 
   // When an access token minted at `now` expires (whole seconds, as in
   // its exp claim).

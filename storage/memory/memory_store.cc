@@ -72,6 +72,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.backchannel_logout_uri = client.backchannel_logout_uri;
   it->second.backchannel_logout_session_required =
       client.backchannel_logout_session_required;
+  it->second.third_party = client.third_party;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }
@@ -81,6 +82,10 @@ absl::Status MemoryStore::DeleteClient(absl::string_view client_id) {
   auto it = clients_.find(client_id);
   if (it == clients_.end()) return absl::NotFoundError("no such client");
   clients_.erase(it);
+  // As PostgreSQL's ON DELETE CASCADE.
+  for (auto c = consents_.begin(); c != consents_.end();) {
+    c = c->first.second == client_id ? consents_.erase(c) : std::next(c);
+  }
   return absl::OkStatus();
 }
 
@@ -476,16 +481,29 @@ absl::StatusOr<std::vector<IssuedAccessToken>> MemoryStore::GrantAccessTokens(
 
 absl::StatusOr<std::vector<std::string>> MemoryStore::UserGrants(
     absl::string_view user_id, absl::Time now) {
+  return GrantsOf(user_id, std::nullopt, now);
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryStore::UserClientGrants(
+    absl::string_view user_id, absl::string_view client_id, absl::Time now) {
+  return GrantsOf(user_id, client_id, now);
+}
+
+std::vector<std::string> MemoryStore::GrantsOf(
+    absl::string_view user_id, std::optional<absl::string_view> client_id,
+    absl::Time now) {
   absl::MutexLock lock(&mu_);
   std::set<std::string> grants;
   for (const auto& [hash, code] : codes_) {
     if (code.user_id == user_id && code.redeemed_at.has_value() &&
-        code.access_token_expires_at > now) {
+        code.access_token_expires_at > now &&
+        (!client_id.has_value() || code.client_id == *client_id)) {
       grants.insert(code.grant_id);
     }
   }
   for (const auto& [hash, token] : refresh_tokens_) {
-    if (token.user_id == user_id && token.absolute_expires_at > now) {
+    if (token.user_id == user_id && token.absolute_expires_at > now &&
+        (!client_id.has_value() || token.client_id == *client_id)) {
       grants.insert(token.family_id);
     }
   }
@@ -640,6 +658,54 @@ absl::StatusOr<int64_t> MemoryStore::PurgeExpiredSessions(absl::Time now) {
     }
   }
   return purged;
+}
+
+// Consents.
+
+absl::StatusOr<ConsentRecord> MemoryStore::GetConsent(
+    absl::string_view user_id, absl::string_view client_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = consents_.find({std::string(user_id), std::string(client_id)});
+  if (it == consents_.end()) return absl::NotFoundError("no such consent");
+  return it->second;
+}
+
+absl::StatusOr<ConsentRecord> MemoryStore::GrantConsent(
+    absl::string_view user_id, absl::string_view client_id,
+    const std::vector<std::string>& scopes, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  if (users_.find(user_id) == users_.end() ||
+      clients_.find(client_id) == clients_.end()) {
+    return absl::NotFoundError("no such user or client");
+  }
+  ConsentRecord& consent =
+      consents_[{std::string(user_id), std::string(client_id)}];
+  consent.user_id = std::string(user_id);
+  consent.client_id = std::string(client_id);
+  std::set<std::string> all(consent.scopes.begin(), consent.scopes.end());
+  all.insert(scopes.begin(), scopes.end());
+  consent.scopes.assign(all.begin(), all.end());
+  consent.granted_at = now;
+  return consent;
+}
+
+absl::StatusOr<std::vector<ConsentRecord>> MemoryStore::ListUserConsents(
+    absl::string_view user_id) {
+  absl::MutexLock lock(&mu_);
+  std::vector<ConsentRecord> found;
+  for (const auto& [key, consent] : consents_) {
+    if (key.first == user_id) found.push_back(consent);
+  }
+  return found;  // The map orders them by client_id within a user.
+}
+
+absl::Status MemoryStore::RevokeConsent(absl::string_view user_id,
+                                        absl::string_view client_id) {
+  absl::MutexLock lock(&mu_);
+  if (consents_.erase({std::string(user_id), std::string(client_id)}) == 0) {
+    return absl::NotFoundError("no such consent");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace identity::storage

@@ -5,12 +5,15 @@
 #define IDENTITY_STORAGE_MEMORY_MEMORY_STORE_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "storage/client_store.h"
+#include "storage/consent_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/revocation_store.h"
@@ -27,7 +30,8 @@ class MemoryStore : public ClientStore,
                     public UserStore,
                     public GrantStore,
                     public LoginAttemptStore,
-                    public SessionStore {
+                    public SessionStore,
+                    public ConsentStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
@@ -99,6 +103,9 @@ class MemoryStore : public ClientStore,
       absl::string_view grant_id, absl::Time now) override;
   absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
                                                       absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> UserClientGrants(
+      absl::string_view user_id, absl::string_view client_id,
+      absl::Time now) override;
 
   absl::StatusOr<Counters> GetLoginAttempts(
       const std::vector<std::string>& keys) override;
@@ -125,7 +132,22 @@ class MemoryStore : public ClientStore,
       absl::string_view sid) override;
   absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;
 
+  absl::StatusOr<ConsentRecord> GetConsent(
+      absl::string_view user_id, absl::string_view client_id) override;
+  absl::StatusOr<ConsentRecord> GrantConsent(
+      absl::string_view user_id, absl::string_view client_id,
+      const std::vector<std::string>& scopes, absl::Time now) override;
+  absl::StatusOr<std::vector<ConsentRecord>> ListUserConsents(
+      absl::string_view user_id) override;
+  absl::Status RevokeConsent(absl::string_view user_id,
+                             absl::string_view client_id) override;
+
  private:
+  // The grants of UserGrants, of one client if `client_id` is set.
+  std::vector<std::string> GrantsOf(absl::string_view user_id,
+                                    std::optional<absl::string_view> client_id,
+                                    absl::Time now);
+
   absl::Mutex mu_;
   std::map<std::string, ClientRecord, std::less<>> clients_
       ABSL_GUARDED_BY(mu_);
@@ -151,6 +173,9 @@ class MemoryStore : public ClientStore,
   std::map<std::string, SessionRecord, std::less<>> sessions_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string, std::less<>> session_secrets_
+      ABSL_GUARDED_BY(mu_);
+  // (user_id, client_id) -> consent; gone with its client.
+  std::map<std::pair<std::string, std::string>, ConsentRecord> consents_
       ABSL_GUARDED_BY(mu_);
   absl::Mutex attempts_mu_;
   std::map<std::string, LoginAttempts, std::less<>> login_attempts_

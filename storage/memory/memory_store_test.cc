@@ -9,7 +9,7 @@ namespace {
 
 Stores MakeMemoryStores() {
   auto store = std::make_shared<MemoryStore>();
-  return {store,       store.get(), store.get(), store.get(),
+  return {store,       store.get(), store.get(), store.get(), store.get(),
           store.get(), store.get(), store.get(), store.get()};
 }
 

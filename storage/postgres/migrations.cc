@@ -259,11 +259,29 @@ constexpr char kMigration12[] = R"sql(
             DEFAULT false;
       )sql";
 
+// 13: consent to third-party clients (OIDC Core §3.1.2.4): per user and
+// client, the scopes allowed (space-separated) and when; gone with the user
+// or the client. The clients' third_party flag.
+constexpr char kMigration13[] = R"sql(
+        CREATE TABLE consents (
+          user_id    text NOT NULL REFERENCES users (user_id)
+                       ON DELETE CASCADE,
+          client_id  text NOT NULL REFERENCES clients (client_id)
+                       ON DELETE CASCADE,
+          scopes     text NOT NULL,
+          granted_at timestamptz NOT NULL,
+          PRIMARY KEY (user_id, client_id)
+        );
+        CREATE INDEX consents_client ON consents (client_id);
+        ALTER TABLE clients
+          ADD COLUMN third_party boolean NOT NULL DEFAULT false;
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1, kMigration2,  kMigration3,  kMigration4,
-      kMigration5, kMigration6,  kMigration7,  kMigration8,
-      kMigration9, kMigration10, kMigration11, kMigration12};
+      kMigration1,  kMigration2,  kMigration3, kMigration4, kMigration5,
+      kMigration6,  kMigration7,  kMigration8, kMigration9, kMigration10,
+      kMigration11, kMigration12, kMigration13};
   return *kMigrations;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,7 +25,7 @@ constexpr char kClientColumns[] =
     " redirect_uris, grant_types, public_client, pkce_optional,"
     " id_token_signed_response_alg, require_pushed_authorization_requests,"
     " post_logout_redirect_uris, backchannel_logout_uri,"
-    " backchannel_logout_session_required";
+    " backchannel_logout_session_required, third_party";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -118,10 +119,11 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " created_at, updated_at, redirect_uris, grant_types,"
             " public_client, pkce_optional, id_token_signed_response_alg,"
             " require_pushed_authorization_requests, post_logout_redirect_uris,"
-            " backchannel_logout_uri, backchannel_logout_session_required)"
+            " backchannel_logout_uri, backchannel_logout_session_required,"
+            " third_party)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
             " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
-            " $12, $13, $14, $15)");
+            " $12, $13, $14, $15, $16)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -134,7 +136,8 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " id_token_signed_response_alg = $8,"
             " require_pushed_authorization_requests = $9,"
             " post_logout_redirect_uris = $10, backchannel_logout_uri = $11,"
-            " backchannel_logout_session_required = $12 WHERE client_id = $1");
+            " backchannel_logout_session_required = $12, third_party = $13"
+            " WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
             "INSERT INTO revoked_tokens (jti, expires_at)"
@@ -363,6 +366,14 @@ void PrepareRefreshTokens(pqxx::connection& c) {
       " UNION SELECT family_id FROM refresh_tokens WHERE user_id = $1"
       " AND absolute_expires_at > to_timestamp($2::bigint / 1000000.0)");
   c.prepare(
+      "user_client_grants",
+      "SELECT grant_id FROM authorization_codes WHERE user_id = $1"
+      " AND client_id = $3 AND redeemed_at IS NOT NULL"
+      " AND access_token_expires_at > to_timestamp($2::bigint / 1000000.0)"
+      " UNION SELECT family_id FROM refresh_tokens WHERE user_id = $1"
+      " AND client_id = $3"
+      " AND absolute_expires_at > to_timestamp($2::bigint / 1000000.0)");
+  c.prepare(
       "purge_refresh_tokens",
       "DELETE FROM refresh_tokens"
       " WHERE absolute_expires_at < to_timestamp($1::bigint / 1000000.0)");
@@ -443,8 +454,46 @@ SessionRecord SessionFromRow(const pqxx::row& row) {
   return session;
 }
 
+// Consents: scopes space-separated; a grant adds to those stored in one
+// statement (the union, sorted when read).
+constexpr char kConsentColumns[] =
+    "user_id, client_id, scopes,"
+    " (extract(epoch from granted_at) * 1000000)::bigint";
+void PrepareConsents(pqxx::connection& c) {
+  c.prepare("get_consent", std::string("SELECT ") + kConsentColumns +
+                               " FROM consents WHERE user_id = $1"
+                               " AND client_id = $2");
+  c.prepare("grant_consent",
+            std::string("INSERT INTO consents AS c (user_id, client_id,"
+                        " scopes, granted_at) VALUES ($1, $2, $3,"
+                        " to_timestamp($4::bigint / 1000000.0))"
+                        " ON CONFLICT (user_id, client_id) DO UPDATE SET"
+                        " scopes = array_to_string(ARRAY(SELECT DISTINCT s"
+                        " FROM unnest(string_to_array(c.scopes || ' ' ||"
+                        " EXCLUDED.scopes, ' ')) AS s WHERE s <> ''), ' '),"
+                        " granted_at = EXCLUDED.granted_at RETURNING ") +
+                kConsentColumns);
+  c.prepare("list_user_consents", std::string("SELECT ") + kConsentColumns +
+                                      " FROM consents WHERE user_id = $1"
+                                      " ORDER BY client_id");
+  c.prepare("revoke_consent",
+            "DELETE FROM consents WHERE user_id = $1 AND client_id = $2");
+}
+
+ConsentRecord ConsentFromRow(const pqxx::row& row) {
+  ConsentRecord consent;
+  consent.user_id = row[0].as<std::string>();
+  consent.client_id = row[1].as<std::string>();
+  std::set<std::string> scopes =
+      absl::StrSplit(row[2].as<std::string>(), ' ', absl::SkipEmpty());
+  consent.scopes.assign(scopes.begin(), scopes.end());
+  consent.granted_at = absl::FromUnixMicros(row[3].as<int64_t>());
+  return consent;
+}
+
 // Every statement, prepared once per connection.
 void Prepare(pqxx::connection& c) {
+  PrepareConsents(c);
   PrepareSessions(c);
   PrepareClientsAndRevocations(c);
   PrepareSigningKeys(c);
@@ -475,6 +524,7 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
       absl::StrSplit(row[12].as<std::string>(), ' ', absl::SkipEmpty());
   client.backchannel_logout_uri = row[13].as<std::string>();
   client.backchannel_logout_session_required = row[14].as<bool>();
+  client.third_party = row[15].as<bool>();
   return client;
 }
 
@@ -732,7 +782,7 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             client.require_pushed_authorization_requests,
             absl::StrJoin(client.post_logout_redirect_uris, " "),
             client.backchannel_logout_uri,
-            client.backchannel_logout_session_required);
+            client.backchannel_logout_session_required, client.third_party);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -784,7 +834,8 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                    client.require_pushed_authorization_requests,
                    absl::StrJoin(client.post_logout_redirect_uris, " "),
                    client.backchannel_logout_uri,
-                   client.backchannel_logout_session_required)
+                   client.backchannel_logout_session_required,
+                   client.third_party)
                 .affected_rows();
       });
   if (!status.ok()) return status;
@@ -1401,6 +1452,23 @@ absl::StatusOr<std::vector<IssuedAccessToken>> PostgresStore::GrantAccessTokens(
   return tokens;
 }
 
+absl::StatusOr<std::vector<std::string>> PostgresStore::UserClientGrants(
+    absl::string_view user_id, absl::string_view client_id, absl::Time now) {
+  std::vector<std::string> grants;
+  absl::Status status =
+      WithConnection(*pool_, "user_client_grants", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        grants.clear();
+        for (const pqxx::row& row : txn.exec_prepared(
+                 "user_client_grants", std::string(user_id),
+                 absl::ToUnixMicros(now), std::string(client_id))) {
+          grants.push_back(row[0].as<std::string>());
+        }
+      });
+  if (!status.ok()) return status;
+  return grants;
+}
+
 absl::StatusOr<std::vector<std::string>> PostgresStore::UserGrants(
     absl::string_view user_id, absl::Time now) {
   std::vector<std::string> grants;
@@ -1616,6 +1684,75 @@ absl::StatusOr<std::vector<std::string>> PostgresStore::ListSessionClients(
       });
   if (!status.ok()) return status;
   return clients;
+}
+
+// Consents.
+
+absl::StatusOr<ConsentRecord> PostgresStore::GetConsent(
+    absl::string_view user_id, absl::string_view client_id) {
+  std::optional<ConsentRecord> found;
+  absl::Status status =
+      WithConnection(*pool_, "get_consent", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows = txn.exec_prepared(
+            "get_consent", std::string(user_id), std::string(client_id));
+        if (!rows.empty()) found = ConsentFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such consent");
+  return *std::move(found);
+}
+
+absl::StatusOr<ConsentRecord> PostgresStore::GrantConsent(
+    absl::string_view user_id, absl::string_view client_id,
+    const std::vector<std::string>& scopes, absl::Time now) {
+  std::optional<ConsentRecord> granted;
+  bool unknown = false;
+  absl::Status status =
+      WithConnection(*pool_, "grant_consent", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        try {
+          pqxx::result rows = txn.exec_prepared(
+              "grant_consent", std::string(user_id), std::string(client_id),
+              absl::StrJoin(scopes, " "), absl::ToUnixMicros(now));
+          granted = ConsentFromRow(rows[0]);
+        } catch (const pqxx::foreign_key_violation&) {
+          unknown = true;
+        }
+      });
+  if (!status.ok()) return status;
+  if (unknown) return absl::NotFoundError("no such user or client");
+  return *std::move(granted);
+}
+
+absl::StatusOr<std::vector<ConsentRecord>> PostgresStore::ListUserConsents(
+    absl::string_view user_id) {
+  std::vector<ConsentRecord> consents;
+  absl::Status status =
+      WithConnection(*pool_, "list_user_consents", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared("list_user_consents", std::string(user_id))) {
+          consents.push_back(ConsentFromRow(row));
+        }
+      });
+  if (!status.ok()) return status;
+  return consents;
+}
+
+absl::Status PostgresStore::RevokeConsent(absl::string_view user_id,
+                                          absl::string_view client_id) {
+  size_t affected = 0;
+  absl::Status status =
+      WithConnection(*pool_, "revoke_consent", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("revoke_consent", std::string(user_id),
+                                     std::string(client_id))
+                       .affected_rows();
+      });
+  if (!status.ok()) return status;
+  if (affected == 0) return absl::NotFoundError("no such consent");
+  return absl::OkStatus();
 }
 
 }  // namespace identity::storage

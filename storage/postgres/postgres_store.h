@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/client_store.h"
+#include "storage/consent_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/postgres/connection_pool.h"
@@ -26,7 +27,8 @@ class PostgresStore : public ClientStore,
                       public UserStore,
                       public GrantStore,
                       public LoginAttemptStore,
-                      public SessionStore {
+                      public SessionStore,
+                      public ConsentStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
   // ConnectionPool::Create and ApplyMigrations.
@@ -108,6 +110,9 @@ class PostgresStore : public ClientStore,
       absl::string_view grant_id, absl::Time now) override;
   absl::StatusOr<std::vector<std::string>> UserGrants(absl::string_view user_id,
                                                       absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> UserClientGrants(
+      absl::string_view user_id, absl::string_view client_id,
+      absl::Time now) override;
 
   absl::StatusOr<Counters> GetLoginAttempts(
       const std::vector<std::string>& keys) override;
@@ -137,6 +142,19 @@ class PostgresStore : public ClientStore,
   absl::StatusOr<std::vector<std::string>> ListSessionClients(
       absl::string_view sid) override;
   absl::StatusOr<int64_t> PurgeExpiredSessions(absl::Time now) override;
+
+  absl::StatusOr<ConsentRecord> GetConsent(
+      absl::string_view user_id, absl::string_view client_id) override;
+  // One INSERT ... ON CONFLICT DO UPDATE ... RETURNING: concurrent grants
+  // both land in the union. The foreign keys refuse an unknown user or
+  // client (NotFound).
+  absl::StatusOr<ConsentRecord> GrantConsent(
+      absl::string_view user_id, absl::string_view client_id,
+      const std::vector<std::string>& scopes, absl::Time now) override;
+  absl::StatusOr<std::vector<ConsentRecord>> ListUserConsents(
+      absl::string_view user_id) override;
+  absl::Status RevokeConsent(absl::string_view user_id,
+                             absl::string_view client_id) override;
 
   // Opens every connection of both pools now (ConnectionPool::Warm): a
   // server under load then needs no name resolution and no new connection

@@ -69,8 +69,8 @@ testing::Stores MakePostgresStores() {
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
-       " session_clients");
-  return {store,       store.get(), store.get(), store.get(),
+       " session_clients, consents");
+  return {store,       store.get(), store.get(), store.get(), store.get(),
           store.get(), store.get(), store.get(), store.get()};
 }
 
@@ -510,7 +510,7 @@ TEST(PostgresStoreTest, UserAndGrantCallsNameTheirOperations) {
   auto opened = PostgresStore::Open(options);
   ASSERT_TRUE(opened.ok()) << opened.status();
   PostgresStore& store = **opened;
-  Exec(store, "TRUNCATE users, authorization_codes, refresh_tokens");
+  Exec(store, "TRUNCATE users, authorization_codes, refresh_tokens, consents");
   const absl::Time now = absl::FromUnixSeconds(1800000000);
   UserRecord user;
   user.user_id = "u";

@@ -198,6 +198,7 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   changed.pkce_optional = true;
   changed.id_token_signed_response_alg = "RS256";
   changed.require_pushed_authorization_requests = true;
+  changed.third_party = true;
   changed.updated_at = kT0 + absl::Seconds(5);
   changed.secret_hash = "v1:must-not-change";
   changed.public_client = true;  // Must not change either.
@@ -211,6 +212,7 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   expected.pkce_optional = true;
   expected.id_token_signed_response_alg = "RS256";
   expected.require_pushed_authorization_requests = true;
+  expected.third_party = true;
   expected.updated_at = kT0 + absl::Seconds(5);
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
   // And back to none.
@@ -219,12 +221,14 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   changed.pkce_optional = false;
   changed.id_token_signed_response_alg.clear();
   changed.require_pushed_authorization_requests = false;
+  changed.third_party = false;
   ASSERT_TRUE(stores_.clients->UpdateClient(changed).ok());
   expected.redirect_uris.clear();
   expected.grant_types.clear();
   expected.pkce_optional = false;
   expected.id_token_signed_response_alg.clear();
   expected.require_pushed_authorization_requests = false;
+  expected.third_party = false;
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
 }
 
@@ -1226,6 +1230,28 @@ TEST_P(StoreConformanceTest, UserGrantsAreThoseThatMayStillHoldATokenValid) {
   EXPECT_TRUE(stores_.grants->UserGrants("nobody", kT0)->empty());
 }
 
+// A withdrawn consent revokes the grants of one client only.
+TEST_P(StoreConformanceTest, UserClientGrantsAreThoseOfOneClient) {
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1", "fam-a")).ok());
+  RefreshTokenRecord other_client = Refresh("r2", "fam-b");
+  other_client.client_id = "other";
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(other_client).ok());
+  AuthorizationCodeRecord code = Code("c1");
+  code.grant_id = "fam-code";
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(code).ok());
+  ASSERT_TRUE(stores_.grants
+                  ->RedeemAuthorizationCode("c1", "app", kT0, "jti",
+                                            kT0 + absl::Minutes(10))
+                  .ok());
+  auto grants = stores_.grants->UserClientGrants("u1", "app", kT0);
+  ASSERT_TRUE(grants.ok()) << grants.status();
+  EXPECT_EQ(std::set<std::string>(grants->begin(), grants->end()),
+            (std::set<std::string>{std::string("fam-a"), "fam-code"}));
+  EXPECT_EQ(*stores_.grants->UserClientGrants("u1", "other", kT0),
+            (std::vector<std::string>{"fam-b"}));
+  EXPECT_TRUE(stores_.grants->UserClientGrants("u2", "app", kT0)->empty());
+}
+
 TEST_P(StoreConformanceTest, TakenReplacementHashRotatesNothing) {
   ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("r1")).ok());
   ASSERT_TRUE(stores_.grants->CreateRefreshToken(Refresh("taken")).ok());
@@ -1633,6 +1659,100 @@ TEST_P(StoreConformanceTest, SessionClientsAreRecordedOnceAndPurgedWithIt) {
   EXPECT_EQ(stores_.sessions->ListSessionClients("s1")->size(), 2u);
   EXPECT_EQ(*stores_.sessions->PurgeExpiredSessions(kT0), 1);
   EXPECT_TRUE(stores_.sessions->ListSessionClients("s-old")->empty());
+}
+
+// Consent (OIDC Core §3.1.2.4): per user and client, the union of the
+// scopes granted, sorted, with the time of the last grant.
+TEST_P(StoreConformanceTest, ConsentGrantsAddToTheScopesKept) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("web")).ok());
+  EXPECT_EQ(stores_.consents->GetConsent("u1", "web").status().code(),
+            absl::StatusCode::kNotFound);
+  auto first =
+      stores_.consents->GrantConsent("u1", "web", {"profile", "openid"}, kT0);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->scopes, (std::vector<std::string>{"openid", "profile"}));
+  auto second = stores_.consents->GrantConsent(
+      "u1", "web", {"offline_access", "openid"}, kT0 + absl::Seconds(7));
+  ASSERT_TRUE(second.ok()) << second.status();
+  ConsentRecord expected{"u1",
+                         "web",
+                         {"offline_access", "openid", "profile"},
+                         kT0 + absl::Seconds(7)};
+  EXPECT_EQ(*second, expected);
+  EXPECT_EQ(*stores_.consents->GetConsent("u1", "web"), expected);
+}
+
+TEST_P(StoreConformanceTest, ConsentToAnUnknownUserOrClientIsNotFound) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("web")).ok());
+  EXPECT_EQ(stores_.consents->GrantConsent("u1", "nope", {"openid"}, kT0)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.consents->GrantConsent("nope", "web", {"openid"}, kT0)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(stores_.consents->ListUserConsents("u1")->empty());
+}
+
+TEST_P(StoreConformanceTest, ConsentsAreListedPerUserAndRevokedOneByOne) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  ASSERT_TRUE(stores_.users->CreateUser(User("u2", "bob")).ok());
+  for (const char* id : {"web", "app", "other"}) {
+    ASSERT_TRUE(stores_.clients->CreateClient(PublicClient(id)).ok());
+  }
+  ASSERT_TRUE(stores_.consents->GrantConsent("u1", "web", {"a"}, kT0).ok());
+  ASSERT_TRUE(stores_.consents->GrantConsent("u1", "app", {"b"}, kT0).ok());
+  ASSERT_TRUE(stores_.consents->GrantConsent("u2", "other", {"c"}, kT0).ok());
+  auto listed = stores_.consents->ListUserConsents("u1");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].client_id, "app");
+  EXPECT_EQ((*listed)[1].client_id, "web");
+  ASSERT_TRUE(stores_.consents->RevokeConsent("u1", "web").ok());
+  EXPECT_EQ(stores_.consents->RevokeConsent("u1", "web").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.consents->GetConsent("u1", "web").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.consents->ListUserConsents("u1")->size(), 1u);
+  EXPECT_EQ(stores_.consents->ListUserConsents("u2")->size(), 1u);
+}
+
+// A deleted client's consents go with it (a new client of the same id does
+// not inherit them).
+TEST_P(StoreConformanceTest, ConsentsGoWithTheirClient) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("web")).ok());
+  ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("app")).ok());
+  ASSERT_TRUE(stores_.consents->GrantConsent("u1", "web", {"a"}, kT0).ok());
+  ASSERT_TRUE(stores_.consents->GrantConsent("u1", "app", {"a"}, kT0).ok());
+  ASSERT_TRUE(stores_.clients->DeleteClient("web").ok());
+  ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("web")).ok());
+  EXPECT_EQ(stores_.consents->GetConsent("u1", "web").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(stores_.consents->GetConsent("u1", "app").ok());
+}
+
+// Concurrent grants of different scopes all land in the union.
+TEST_P(StoreConformanceTest, ConcurrentConsentGrantsAllLand) {
+  ASSERT_TRUE(stores_.users->CreateUser(User("u1", "alice")).ok());
+  ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("web")).ok());
+  constexpr int kThreads = 8;
+  absl::Barrier barrier(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      barrier.Block();
+      EXPECT_TRUE(stores_.consents
+                      ->GrantConsent("u1", "web", {absl::StrCat("s", i)}, kT0)
+                      .ok());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(stores_.consents->GetConsent("u1", "web")->scopes.size(),
+            static_cast<size_t>(kThreads));
 }
 
 }  // namespace identity::storage::testing

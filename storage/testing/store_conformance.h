@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "storage/client_store.h"
+#include "storage/consent_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/revocation_store.h"
@@ -30,6 +31,7 @@ struct Stores {
   GrantStore* grants = nullptr;
   LoginAttemptStore* login_attempts = nullptr;
   SessionStore* sessions = nullptr;
+  ConsentStore* consents = nullptr;
 };
 
 using StoresFactory = Stores (*)();

@@ -7,8 +7,9 @@
 //     client_credentials grant; client_secret_basic, client_secret_post and a public client;
 //   - Debian's Chromium driven by playwright-core: a person's login on the HTML page, the
 //     redirect to a loopback redirect_uri served here, single sign-on with the session cookie,
-//     RP-Initiated Logout with id_token_hint back to a registered post_logout_redirect_uri, and
-//     refresh tokens that end with the session unless offline_access was granted;
+//     RP-Initiated Logout with id_token_hint back to a registered post_logout_redirect_uri,
+//     refresh tokens that end with the session unless offline_access was granted, and a
+//     third-party client's consent page (allow, remembered, prompt=consent, deny, withdrawal);
 //   - jose (panva's JOSE library) verifying ID and access tokens of each signing algorithm against
 //     /jwks on its own: RS256 ID tokens by default (OIDC Core §15.1), ES256 access tokens, and
 //     ES256 ID tokens for a client registered with id_token_signed_response_alg ES256;
@@ -396,7 +397,7 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
   assert.ok(!m.id_token_signing_alg_values_supported.includes('none'), 'alg none advertised');
   assert.deepEqual(m.subject_types_supported, ['public']);
   assert.equal(m.authorization_response_iss_parameter_supported, true);
-  assert.deepEqual([...m.prompt_values_supported].sort(), ['login', 'none']);
+  assert.deepEqual([...m.prompt_values_supported].sort(), ['consent', 'login', 'none']);
   // RFC 9126 §5: PAR offered, required only of clients registered so.
   assert.equal(m.pushed_authorization_request_endpoint, `${issuer}/par`);
   assert.equal(m.require_pushed_authorization_requests, false);
@@ -968,7 +969,8 @@ test('pages: login (empty and with an error), error and confirmation pages pass 
     const error = await page.goto(`${server.base}/authorize?response_type=code&client_id=nobody&redirect_uri=${encodeURIComponent(REDIRECT)}`);
     assert.equal(error.status(), 400);
     await scanPage(page, 'error', report);
-    // The confirmation page has no route yet: page_preview renders it with the default theme.
+    // page_preview renders both confirmation pages with the default theme (the consent page the
+    // server itself serves is scanned again in the third-party consent test below).
     preview = await previewPages('default', []);
     assert.equal(preview.csp, error.headers()['content-security-policy'],
       'page_preview and the server disagree on the default theme\'s CSP');
@@ -1639,6 +1641,103 @@ test('idctl sessions end --user ends the user\'s sessions: the cookie no longer 
   assert.ok(Number(ended.ended) >= 1, JSON.stringify(ended));
   const none = await startAuthorization(configs.webBasic, { prompt: 'none' });
   assertErrorRedirect(await request(none.url, { jar }), 'login_required', none.state);
+});
+
+// Issue 17: consent for third-party clients (OIDC Core §3.1.2.4), in a real browser.
+test('browser: a third-party client asks for consent (axe-clean page); Allow gives a code and tokens and is remembered; prompt=consent asks again; Deny is access_denied; idctl consents revoke ends its refresh token and a code issued before', async () => {
+  const partner = idctl(args.idctl, server, ['clients', 'create', '--id', 'partner-app',
+    '--name', 'Partner app', '--third-party', '--redirect-uri', REDIRECT,
+    '--grant-type', 'authorization_code', '--grant-type', 'refresh_token',
+    '--allow-scope', 'offline_access']);
+  assert.equal(partner.client.third_party, true);
+  const partnerConfig = await client.discovery(new URL(server.issuer), 'partner-app',
+    remember('partner-app secret', partner.client_secret), undefined, insecure);
+  const erin = { username: `erin.${crypto.randomBytes(3).toString('hex')}`,
+    password: remember('erin password', `pw-${crypto.randomBytes(12).toString('base64url')}`) };
+  erin.user_id = idctl(args.idctl, server, ['users', 'create', '--username', erin.username],
+    { IDENTITY_USER_PASSWORD: erin.password }).user_id;
+  const scope = 'openid profile offline_access';
+  const context = await launchChromium();
+  const report = {};
+  try {
+    const page = await context.newPage();
+    // 1. Sign in: the consent page follows the login form.
+    const auth = await startAuthorization(partnerConfig, { scope });
+    await page.goto(auth.url.href);
+    await page.locator('input[name="username"]').fill(erin.username);
+    await page.locator('input[name="password"]').fill(erin.password);
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/authorize'));
+    await page.locator('form[method="post" i] button').first().click();
+    assert.equal((await answered).status(), 200, 'the login should answer with the consent page');
+    await page.waitForLoadState();
+    assert.equal(await page.locator('h1').textContent(), 'Allow access?');
+    assert.equal(await page.locator('form[method="post" i]').getAttribute('action'), '/consent');
+    const items = await page.locator('main li').allTextContents();
+    assert.deepEqual(items, ['Know who you are', 'See your name and profile',
+      'Keep access while you are signed out']);
+    await page.screenshot({ path: path.join(outDir, 'consent.png'), fullPage: true });
+    fs.writeFileSync(path.join(outDir, 'consent.html'), await page.content());
+    await scanPage(page, 'consent', report);
+    // 2. Allow: the code, and tokens with offline_access.
+    let landed = page.waitForURL((u) => u.href.startsWith(`${REDIRECT}?`), { timeout: 30_000 });
+    await page.locator('button[value="confirm"]').click();
+    await landed;
+    assertCodeRedirect(new URL(page.url()), auth);
+    const tokens = await exchange(partnerConfig, new URL(page.url()), auth);
+    assert.deepEqual(tokens.scope.split(' ').sort(), scope.split(' ').sort());
+    assert.equal(tokens.claims().sub, erin.user_id);
+    assert.ok(tokens.refresh_token, 'no refresh token');
+    // 3. A second authorization (the session answers) does not ask again.
+    const second = await startAuthorization(partnerConfig, { scope });
+    landed = page.waitForURL((u) => u.href.startsWith(`${REDIRECT}?`), { timeout: 30_000 });
+    await page.goto(second.url.href);
+    await landed;
+    const secondLanding = new URL(page.url());
+    assertCodeRedirect(secondLanding, second);  // Kept for step 5, not exchanged yet.
+    // 4. prompt=consent asks again; Deny: access_denied with state (RFC 6749 §4.1.2.1).
+    const forced = await startAuthorization(partnerConfig, { scope, prompt: 'consent' });
+    assert.equal((await page.goto(forced.url.href)).status(), 200);
+    assert.equal(await page.locator('h1').textContent(), 'Allow access?');
+    landed = page.waitForURL((u) => u.href.startsWith(`${REDIRECT}?`), { timeout: 30_000 });
+    await page.locator('button[value="cancel"]').click();
+    await landed;
+    const denied = new URL(page.url());
+    assert.equal(denied.searchParams.get('error'), 'access_denied', denied.href);
+    assert.equal(denied.searchParams.get('state'), forced.state);
+    assert.equal(denied.searchParams.get('code'), null);
+    assert.equal(denied.searchParams.get('iss'), server.issuer);
+    // 5. The consent is listed, then withdrawn: the client's refresh token is refused.
+    const listed = idctl(args.idctl, server, ['consents', 'list', '--user', erin.user_id]);
+    assert.equal(listed.consents.length, 1, JSON.stringify(listed));
+    assert.equal(listed.consents[0].client_id, 'partner-app');
+    assert.deepEqual(listed.consents[0].scopes, ['offline_access', 'openid', 'profile']);
+    idctl(args.idctl, server, ['consents', 'revoke', '--user', erin.user_id, '--client', 'partner-app']);
+    await rejectsWith(client.refreshTokenGrant(partnerConfig, tokens.refresh_token), 'invalid_grant', 400);
+    // A code issued before the withdrawal (step 3) is not exchanged either (not merely expired).
+    let late;
+    try {
+      await exchange(partnerConfig, secondLanding, second);
+    } catch (e) {
+      late = e;
+    }
+    assert.ok(late instanceof client.ResponseBodyError, `expected invalid_grant, got ${late?.stack ?? 'tokens'}`);
+    assert.equal(late.error, 'invalid_grant');
+    assert.match(late.error_description ?? '', /withdrew/);
+    // And the next authorization asks again.
+    const after = await startAuthorization(partnerConfig, { scope });
+    assert.equal((await page.goto(after.url.href)).status(), 200);
+    assert.equal(await page.locator('form[method="post" i]').getAttribute('action'), '/consent');
+  } finally {
+    fs.writeFileSync(path.join(outDir, 'pages-axe-consent.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await context.close();
+  }
+}, { timeoutMs: 180_000 });
+
+test('consent: a POST to /consent without the page\'s csrf cookie is 403, never a redirect', async () => {
+  const r = await request(`${server.issuer}/consent`, { method: 'POST',
+    form: { client_id: 'partner-app', request_uri: 'urn:ietf:params:oauth:request_uri:x',
+      csrf: 'forged', decision: 'confirm' } });
+  assertNoRedirect(r, 403);
 });
 
 test('no password, secret, code, token or session cookie appears in the server log', async () => {

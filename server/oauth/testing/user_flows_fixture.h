@@ -41,15 +41,17 @@ struct UserFlowsFixture {
               }),
         sessions(&f.store, &f.clock, SystemRandom()),
         end_session(&f.store, f.keys.get(), kFixtureIssuer, &sessions),
+        consents(&f.store, &f.grant_revoker, &f.clock),
         authorization(&f.store, &f.store, &users, &f.clock, SystemRandom(),
-                      {kFixtureIssuer, false, absl::Seconds(60)}, &sessions),
+                      {kFixtureIssuer, false, absl::Seconds(60)}, &sessions,
+                      &consents),
         pushed(&f.authenticator, &authorization),
         minter(f.keys.get(),
                {kFixtureIssuer, kFixtureAudience, absl::Minutes(10),
                 absl::Minutes(10), absl::Hours(24), absl::Hours(72)}),
-        deps{&f.authenticator, &f.store,  &f.store,
-             &f.grant_revoker, &minter,   &f.clock,
-             SystemRandom(),   &f.events, &sessions},
+        deps{&f.authenticator, &f.store, &f.store,       &f.grant_revoker,
+             &minter,          &f.clock, SystemRandom(), &f.events,
+             &sessions,        &consents},
         code_grant(deps),
         refresh_grant(deps),
         revoker(&f.authenticator, &f.access_tokens, &f.grant_revoker, &f.store),
@@ -68,6 +70,7 @@ struct UserFlowsFixture {
   UserAccounts users;
   LoginSessions sessions;  // 12 hours.
   EndSessionEndpoint end_session;
+  Consents consents;
   AuthorizationEndpoint authorization;
   PushedAuthorizationEndpoint pushed;  // RFC 9126: 60 s; a login form 10 min.
   UserTokenMinter minter;  // Refresh tokens: 24 h idle, 72 h absolute.
