@@ -1,9 +1,5 @@
 #include "storage/postgres/postgres_store.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -20,6 +16,7 @@
 #include "storage/postgres/migrations.h"
 #include "storage/testing/scratch_database.h"
 #include "storage/testing/store_conformance.h"
+#include "tests/support/silent_listener.h"
 
 namespace identity::storage {
 namespace {
@@ -127,44 +124,13 @@ TEST(PostgresStoreTest, PoolWaitIsBounded) {
   EXPECT_EQ((*pool)->Acquire().status().code(), absl::StatusCode::kUnavailable);
 }
 
-// A server that accepts connections (the kernel completes the handshake
-// into the backlog) and never answers: a host that has stopped responding.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(fd_, 16) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      Close();
-      return;
-    }
-    port_ = ntohs(address.sin_port);
-  }
-  ~SilentListener() { Close(); }
-  int port() const { return port_; }
-  // Resets every connection still waiting in the backlog.
-  void Close() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 // libpq's connect_timeout bounds neither name resolution nor a list of
 // hosts: the pool bounds the whole attempt itself, gives the caller its
 // answer at the bound, and starts no more attempts while `size` of them are
 // still unanswered. (A stalled DNS lookup held request handlers, and so a
 // replica's drain, for more than 20 s.)
 TEST(PostgresStoreTest, NewConnectionsAreBoundedWhateverTheServer) {
-  SilentListener silent;
+  test_support::SilentListener silent;
   ASSERT_GT(silent.port(), 0);
   PoolOptions options;
   options.url = absl::StrFormat("postgresql://postgres@127.0.0.1:%d/identity",
