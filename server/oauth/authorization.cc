@@ -632,12 +632,7 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
         OAuthFailure(OAuthError::kLoginRequired, "the user must sign in"),
         *validated);
   }
-  if (username.empty() && password.empty()) {
-    return OAuthFailure(OAuthError::kLoginRequired,
-                        "the user must sign in: send their username and "
-                        "password");
-  }
-  auto user = users_->Authenticate(username, password, source);
+  auto user = AuthenticateUser(username, password, source);
   if (!user.ok()) return user.status();
   const absl::Time now = clock_->Now();
   auto needed = ConsentNeeded(*validated, user->user_id);
@@ -648,16 +643,22 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::Authorize(
   return IssueCode(*validated, *user, now);
 }
 
-absl::StatusOr<IssuedCode> AuthorizationEndpoint::AuthorizeConsentAnswer(
-    const AuthorizationRequest& request, absl::string_view username,
-    absl::string_view password, absl::string_view source,
-    bool consented) const {
+absl::StatusOr<storage::UserRecord> AuthorizationEndpoint::AuthenticateUser(
+    absl::string_view username, absl::string_view password,
+    absl::string_view source) const {
   if (username.empty() && password.empty()) {
     return OAuthFailure(OAuthError::kLoginRequired,
                         "the user must sign in: send their username and "
                         "password");
   }
-  auto user = users_->Authenticate(username, password, source);
+  return users_->Authenticate(username, password, source);
+}
+
+absl::StatusOr<IssuedCode> AuthorizationEndpoint::AuthorizeConsentAnswer(
+    const AuthorizationRequest& request, absl::string_view username,
+    absl::string_view password, absl::string_view source,
+    bool consented) const {
+  auto user = AuthenticateUser(username, password, source);
   if (!user.ok()) return user.status();
   const ExistingLogin login{user->user_id, clock_->Now()};
   auto answer = ResolveConsent(request.client_id, *request.request_uri, login);

@@ -358,6 +358,11 @@ class AuthorizationEndpoint {
   // details.
   absl::Status ConsentRequired(const ValidatedAuthorization& request,
                                const ExistingLogin& login) const;
+  // The user behind a gRPC Authorize's credentials; none at all is
+  // login_required.
+  absl::StatusOr<storage::UserRecord> AuthenticateUser(
+      absl::string_view username, absl::string_view password,
+      absl::string_view source) const;
   // Authorize for a consent reference (kConsentRequestUriPrefix).
   absl::StatusOr<IssuedCode> AuthorizeConsentAnswer(
       const AuthorizationRequest& request, absl::string_view username,
