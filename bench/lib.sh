@@ -21,3 +21,16 @@ for _ in range(600):
 sys.exit("the server did not answer on port %d" % port)
 PY
 }
+
+# grpc_body FILE MESSAGE TEXT: FILE holds one gRPC frame (uncompressed flag, a 4-byte
+# big-endian length, MESSAGE encoded by protoc from the text format TEXT), the body
+# h2load sends as a unary call; FILE.msg holds the bare message. Run from the root.
+grpc_body() {
+  protoc -Iproto --encode="$2" proto/identity/v1/token.proto proto/identity/v1/keys.proto \
+    proto/grpc/health/v1/health.proto <<<"$3" >"$1.msg"
+  /usr/bin/python3 -c '
+import struct, sys
+msg = open(sys.argv[1] + ".msg", "rb").read()
+open(sys.argv[1], "wb").write(b"\0" + struct.pack(">I", len(msg)) + msg)
+' "$1"
+}
