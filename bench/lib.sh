@@ -34,3 +34,21 @@ msg = open(sys.argv[1] + ".msg", "rb").read()
 open(sys.argv[1], "wb").write(b"\0" + struct.pack(">I", len(msg)) + msg)
 ' "$1"
 }
+
+# grpc_handled PORT METHOD: the server's grpc_server_handled_total for METHOD
+# ("package.Service/Method") as JSON {code: count}, from /metrics on PORT.
+grpc_handled() {
+  curl -sf "http://127.0.0.1:$1/metrics" | /usr/bin/python3 -c '
+import json, re, sys
+service, method = sys.argv[1].rsplit("/", 1)
+codes = {}
+for line in sys.stdin:
+    if not line.startswith("grpc_server_handled_total{"):
+        continue
+    labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", line.split("}")[0]))
+    if labels.get("grpc_service") == service and labels.get("grpc_method") == method:
+        code = labels.get("grpc_code", "?")
+        codes[code] = codes.get(code, 0) + int(float(line.rsplit(" ", 1)[1]))
+print(json.dumps(codes))
+' "$2"
+}
