@@ -18,7 +18,9 @@
 # (gRPC: HTTP/2 with 4 streams in flight; HTTP: --h1, one request at a time),
 # so connection set-up is paid once per run and the differences between paths
 # are per-call work. Settings: CALLS (20,000 per path under strace), CG_CALLS
-# (2,000 per path under callgrind), STRACE / CALLGRIND (1 or 0, the two halves).
+# (2,000 per path under callgrind), STRACE / CALLGRIND (1 or 0, the two halves),
+# KEEP (a directory to copy the callgrind dumps to, PATH.callgrind, for
+# `callgrind_annotate --inclusive=yes`).
 #
 # Every run is checked: h2load must report every call succeeded with status 2xx,
 # and for gRPC the server's grpc_server_handled_total must show exactly that many
@@ -32,6 +34,7 @@ cg_calls=${CG_CALLS:-2000}
 paths=${PATHS:-grpc-health grpc-jwks grpc-token http-healthz http-jwks http-token}
 do_strace=${STRACE:-1}
 do_callgrind=${CALLGRIND:-1}
+keep=${KEEP:-}
 
 # strace, valgrind and h2load come from bazel/install-deps.sh.
 bazel/install-deps.sh
@@ -173,15 +176,15 @@ if [[ $do_callgrind == 1 ]]; then
     --vgdb=yes --dump-instr=no
   for path in $paths; do
     load "$path" 200 || continue  # warm
-    callgrind_control -z "$server_pid" >/dev/null
+    callgrind_control -z "$server_pid" >/dev/null 2>&1
     load "$path" "$cg_calls" || true
     before=$(find "$work" -name 'cg.out.*' | wc -l)
-    callgrind_control -d "$path" "$server_pid" >/dev/null
+    callgrind_control -d "$path" "$server_pid" >/dev/null 2>&1
     for _ in $(seq 100); do
       [[ $(find "$work" -name 'cg.out.*' | wc -l) -gt $before ]] && break
       sleep 0.1
     done
-    /usr/bin/python3 - "$path" "$cg_calls" "$work" >>"$results" <<'EOF'
+    /usr/bin/python3 - "$path" "$cg_calls" "$work" "$keep" >>"$results" <<'EOF'
 import glob, json, re, sys
 path, n = sys.argv[1], int(sys.argv[2])
 # The newest dump: callgrind numbers them cg.out.1, cg.out.2, ...
@@ -208,6 +211,9 @@ count = lambda pred: sum(v for k, v in calls.items() if pred(k))
 allocs = count(lambda k: k in ("malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc"))
 absl_locks = count(lambda k: re.search(r"absl::[\w:]*Mutex::(Lock|ReaderLock|WriterLock)\(\)$", k))
 pthread_locks = count(lambda k: k in ("pthread_mutex_lock", "__pthread_mutex_lock"))
+if len(sys.argv) > 4 and sys.argv[4]:
+    import shutil
+    shutil.copy(file, "%s/%s.callgrind" % (sys.argv[4], path))
 print(json.dumps({"path": path, "instructions": ir / n, "allocations": allocs / n,
                   "absl_locks": absl_locks / n, "pthread_locks": pthread_locks / n}))
 EOF
