@@ -21,8 +21,9 @@
 #
 # For every path: calls/s, the server's CPU per call (utime + stime of all its
 # threads from /proc/PID/stat over the measured window, which is the load
-# tool's lifetime) and the load tool's own CPU per call (/usr/bin/time), so a
-# saturated load tool shows. gRPC unary calls are HTTP/2 POSTs sent by h2load
+# tool's lifetime; the kernel's part, stime, shown apart), the server's thread
+# count after the run, and the load tool's own CPU per call (/usr/bin/time), so
+# a saturated load tool shows. gRPC unary calls are HTTP/2 POSTs sent by h2load
 # (content-type: application/grpc, te: trailers, a body file holding the 5-byte
 # gRPC frame header and the message encoded by protoc). h2load counts a gRPC
 # error (HTTP 200 with a non-zero grpc-status trailer) as a success, so every
@@ -99,7 +100,7 @@ wants_any() {
   return 1
 }
 loadavg() { cut -d ' ' -f 1 /proc/loadavg; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ticks() { awk '{print $14 "," $15}' "/proc/$1/stat"; }  # "utime,stime" in ticks
 
 client_id=bench
 client_secret=$(random_hex 24)
@@ -151,15 +152,18 @@ EOF
 # record NAME TOOL PID T0 T1 LOADCPU JSON: appends one result line (CPU per call).
 failed=0
 record() {
-  /usr/bin/python3 - "$@" "$(getconf CLK_TCK)" "$(loadavg)" >>"$results" <<'EOF'
+  /usr/bin/python3 - "$@" "$(getconf CLK_TCK)" "$(loadavg)" "$(find "/proc/$3/task" \
+    -mindepth 1 -maxdepth 1 | wc -l)" >>"$results" <<'EOF'
 import json, sys
-name, tool, _, t0, t1, loadcpu, line, hz, load = sys.argv[1:10]
+name, tool, _, t0, t1, loadcpu, line, hz, load, threads = sys.argv[1:11]
 r = json.loads(line)
 calls = max(r["calls"], 1)
 user, sys_ = map(float, loadcpu.split()[1:3])
+(u0, s0), (u1, s1) = map(int, t0.split(",")), map(int, t1.split(","))
+per_call = lambda ticks: ticks / int(hz) * 1e6 / calls
 r.update(path=name, tool=tool, rate=r["calls"] / r["seconds"],
-         server_us=(int(t1) - int(t0)) / int(hz) * 1e6 / calls,
-         tool_us=(user + sys_) * 1e6 / calls, load1=float(load))
+         server_us=per_call(u1 - u0 + s1 - s0), server_sys_us=per_call(s1 - s0),
+         server_threads=int(threads), tool_us=(user + sys_) * 1e6 / calls, load1=float(load))
 print(json.dumps(r))
 EOF
   tail -n 1 "$results"
@@ -419,14 +423,16 @@ names = {
     "http-token": "identity HTTP `POST /token` (client_credentials, ES256)",
     "oidc-token": "node oidc-provider `POST /token` (same wrk script)",
 }
-print("\n| path | load tool | calls/s | server CPU µs/call | load tool CPU µs/call | 1-min load |")
-print("|---|---|---:|---:|---:|---:|")
+print("\n| path | load tool | calls/s | server CPU µs/call | of which kernel | server threads "
+      "| load tool CPU µs/call | 1-min load |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for path in names:
     if path in runs:
-        print("| %s | %s | %s | %.1f | %.1f | %.2f |" % (
+        print("| %s | %s | %s | %.1f | %.1f | %d | %.1f | %.2f |" % (
             names[path], runs[path][0]["tool"], format(round(med(path, "rate")), ","),
-            med(path, "server_us"), med(path, "tool_us"), med(path, "load1")))
-print("| one ES256 signature (`openssl speed ecdsap256`, one core) | | | %.1f | | |" % sign_us)
+            med(path, "server_us"), med(path, "server_sys_us"), med(path, "server_threads"),
+            med(path, "tool_us"), med(path, "load1")))
+print("| one ES256 signature (`openssl speed ecdsap256`, one core) | | | %.1f | | | | |" % sign_us)
 print("\n(medians of %d repetition(s); load average %s at the end; JSON lines in %s)"
       % (max(len(v) for v in runs.values()), sys.argv[3], sys.argv[1]))
 
