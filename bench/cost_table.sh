@@ -29,8 +29,8 @@
 # error (HTTP 200 with a non-zero grpc-status trailer) as a success, so every
 # gRPC run is checked on the server side: grpc_server_handled_total from the
 # server's /metrics, scraped before and after the run (outside the CPU window),
-# must show no code but OK for the method and at least as many OKs as h2load
-# counted. Before measuring, one call of each path is checked by hand (the
+# must show exactly as many OK for the method as calls sent (h2load -n, a fixed
+# count; see measure_h2) and no other code. Before measuring, one call of each path is checked by hand (the
 # gRPC ones with Python grpcio: status OK and, for Token, an ES256 JWT).
 #
 # Settings (environment): PATHS, DURATION (10 s per measured run), WARMUP (2 s,
