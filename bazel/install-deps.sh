@@ -21,8 +21,10 @@ packages=(
   # Tests and benchmarks. Prometheus: promtool checks and a real scrape in the tests.
   prometheus
   libgtest-dev libgmock-dev libbenchmark-dev
-  # HTTP load (bench/run_http_bench.sh).
-  wrk
+  # HTTP load (bench/run_http_bench.sh) and HTTP/2 + gRPC load (h2load; bench/cost_table.sh).
+  wrk nghttp2-client
+  # Counting per-call work (bench/count_per_call.sh): syscalls, instructions, allocations.
+  strace valgrind
   # Fuzzing (libFuzzer ships in clang's runtime).
   clang libclang-rt-14-dev
   # Interoperability tests: an independent JOSE implementation (PyJWT on cryptography).

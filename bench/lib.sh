@@ -21,3 +21,34 @@ for _ in range(600):
 sys.exit("the server did not answer on port %d" % port)
 PY
 }
+
+# grpc_body FILE MESSAGE TEXT: FILE holds one gRPC frame (uncompressed flag, a 4-byte
+# big-endian length, MESSAGE encoded by protoc from the text format TEXT), the body
+# h2load sends as a unary call; FILE.msg holds the bare message. Run from the root.
+grpc_body() {
+  protoc -Iproto --encode="$2" proto/identity/v1/token.proto proto/identity/v1/keys.proto \
+    proto/grpc/health/v1/health.proto <<<"$3" >"$1.msg"
+  /usr/bin/python3 -c '
+import struct, sys
+msg = open(sys.argv[1] + ".msg", "rb").read()
+open(sys.argv[1], "wb").write(b"\0" + struct.pack(">I", len(msg)) + msg)
+' "$1"
+}
+
+# grpc_handled PORT METHOD: the server's grpc_server_handled_total for METHOD
+# ("package.Service/Method") as JSON {code: count}, from /metrics on PORT.
+grpc_handled() {
+  curl -sf "http://127.0.0.1:$1/metrics" | /usr/bin/python3 -c '
+import json, re, sys
+service, method = sys.argv[1].rsplit("/", 1)
+codes = {}
+for line in sys.stdin:
+    if not line.startswith("grpc_server_handled_total{"):
+        continue
+    labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", line.split("}")[0]))
+    if labels.get("grpc_service") == service and labels.get("grpc_method") == method:
+        code = labels.get("grpc_code", "?")
+        codes[code] = codes.get(code, 0) + int(float(line.rsplit(" ", 1)[1]))
+print(json.dumps(codes))
+' "$2"
+}
