@@ -40,9 +40,10 @@ void ToProto(const storage::SigningKeyRecord& key, v1::KeyInfo* out) {
 grpc::Status KeyServiceImpl::GetJwks(grpc::ServerContext*,
                                      const v1::GetJwksRequest*,
                                      v1::GetJwksResponse* response) {
-  const jwt::Json jwks = keys_->snapshot()->jwks->ToPublicJson();
-  response->set_jwks_json(jwt::DumpJson(jwks));
-  for (const jwt::Json& key : jwks["keys"]) {
+  // Held: the keys below are read from it.
+  const std::shared_ptr<const KeySnapshot> snapshot = keys_->snapshot();
+  response->set_jwks_json(snapshot->public_jwks_json);
+  for (const jwt::Json& key : snapshot->public_jwks["keys"]) {
     v1::PublicJwk* out = response->add_keys();
     const auto text = [&key](const char* name) {
       auto it = key.find(name);

@@ -906,16 +906,15 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
                   response.SetHeader("Access-Control-Allow-Origin", "*");
                   response.SetContent(DiscoveryDocument(*deps), kJson);
                 });
-  server.Handle(
-      "GET", "/jwks", [deps](const HttpRequest&, HttpResponse& response) {
-        // A key is published as NEXT a rotation period before it signs:
-        // five minutes of caching never hides a signer.
-        response.SetHeader("Cache-Control", "public, max-age=300");
-        response.SetHeader("Access-Control-Allow-Origin", "*");
-        response.SetContent(
-            jwt::DumpJson(deps->keys->snapshot()->jwks->ToPublicJson()),
-            "application/jwk-set+json");
-      });
+  server.Handle("GET", "/jwks",
+                [deps](const HttpRequest&, HttpResponse& response) {
+                  // A key is published as NEXT a rotation period before it
+                  // signs: five minutes of caching never hides a signer.
+                  response.SetHeader("Cache-Control", "public, max-age=300");
+                  response.SetHeader("Access-Control-Allow-Origin", "*");
+                  response.SetContent(deps->keys->snapshot()->public_jwks_json,
+                                      "application/jwk-set+json");
+                });
   server.Handle("GET", "/authorize",
                 [deps](const HttpRequest& request, HttpResponse& response) {
                   AuthorizeGet(*deps, request, response);

@@ -254,6 +254,8 @@ absl::Status KeyManager::Refresh() {
   auto jwks = jwt::Jwks::FromKeys(std::move(public_keys));
   if (!jwks.ok()) return jwks.status();
   snapshot->jwks = std::make_shared<const jwt::Jwks>(*std::move(jwks));
+  snapshot->public_jwks = snapshot->jwks->ToPublicJson();
+  snapshot->public_jwks_json = jwt::DumpJson(snapshot->public_jwks);
   absl::MutexLock lock(&mu_);
   snapshot_ = std::move(snapshot);
   return absl::OkStatus();

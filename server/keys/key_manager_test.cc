@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "jwt/json.h"
 #include "jwt/jwt_verifier.h"
 #include "storage/memory/memory_store.h"
 
@@ -112,6 +113,14 @@ TEST_F(KeyManagerTest, RotatesWhenTheCurrentKeyIsDue) {
   // Tokens signed before the rotation still verify.
   EXPECT_TRUE(SignAndVerify(*before, *after->jwks).ok());
   EXPECT_FALSE(*manager->Maintain());  // Not due again yet.
+  // What GetJwks and /jwks publish, built with each snapshot, follows.
+  EXPECT_EQ(before->public_jwks_json,
+            jwt::DumpJson(before->jwks->ToPublicJson()));
+  EXPECT_EQ(after->public_jwks_json,
+            jwt::DumpJson(after->jwks->ToPublicJson()));
+  EXPECT_EQ(after->public_jwks, after->jwks->ToPublicJson());
+  EXPECT_NE(after->public_jwks_json, before->public_jwks_json);
+  EXPECT_EQ(after->public_jwks["keys"].size(), 3u);
 }
 
 TEST_F(KeyManagerTest, VerifiersKnewTheNewSigningKeyBeforeItSigned) {
