@@ -89,7 +89,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# random_hex, free_port, wait_port, grpc_body.
+# random_hex, free_port, wait_port, grpc_body, grpc_handled.
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
@@ -105,12 +105,8 @@ cpu_ticks() { awk '{print $14 "," $15}' "/proc/$1/stat"; }  # "utime,stime" in t
 client_id=bench
 client_secret=$(random_hex 24)
 # client_secret_basic (RFC 6749 §2.3.1): base64(urlencode(id) ":" urlencode(secret)).
-basic=$(/usr/bin/python3 -c '
-import base64, sys, urllib.parse
-q = lambda s: urllib.parse.quote(s, safe="")
-print(base64.b64encode((q(sys.argv[1]) + ":" + q(sys.argv[2])).encode()).decode())
-' "$client_id" "$client_secret")
-export BENCH_AUTHORIZATION="Basic $basic"
+BENCH_AUTHORIZATION="Basic $(basic_credentials "$client_id" "$client_secret")"
+export BENCH_AUTHORIZATION
 
 # wrk: one request repeated (BENCH_METHOD, BENCH_BODY; BENCH_AUTHORIZATION when
 # the body is a token request); every status but 200 counted; done() prints
@@ -193,24 +189,6 @@ measure_wrk() {
     "$(grep '^LOADCPU' <<<"$out")" "$(grep '^{' <<<"$out")"
 }
 
-# grpc_handled METHOD: the server's grpc_server_handled_total for METHOD as JSON
-# {code: count}.
-grpc_handled() {
-  curl -sf "http://127.0.0.1:$identity_http/metrics" | /usr/bin/python3 -c '
-import json, re, sys
-service, method = sys.argv[1].rsplit("/", 1)
-codes = {}
-for line in sys.stdin:
-    if not line.startswith("grpc_server_handled_total{"):
-        continue
-    labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", line.split("}")[0]))
-    if labels.get("grpc_service") == service and labels.get("grpc_method") == method:
-        code = labels.get("grpc_code", "?")
-        codes[code] = codes.get(code, 0) + int(float(line.rsplit(" ", 1)[1]))
-print(json.dumps(codes))
-' "$1"
-}
-
 # measure_h2 NAME METHOD BODYFILE: warm-up, then the measured h2load run,
 # checked against the server's own count of gRPC codes. Both runs send a fixed
 # number of calls (h2load -n), never cut at a deadline: at a deadline h2load
@@ -230,12 +208,12 @@ measure_h2() {
     calls=$(awk -v r="$rate" -v d="$duration" -v m="$((h2_connections * h2_streams))" \
       'BEGIN {n = int(r * d / m) * m; print (n < m ? m : n)}')
   fi
-  before=$(grpc_handled "$method")
+  before=$(grpc_handled "$identity_http" "$method")
   t0=$(cpu_ticks "$identity_pid")
   out=$(/usr/bin/time -f 'LOADCPU %U %S' timeout $((duration * 10 + 30)) \
     h2load -n "$calls" "${args[@]}" 2>&1) || { echo "$out" >&2; failed=1; return; }
   t1=$(cpu_ticks "$identity_pid")
-  after=$(grpc_handled "$method")
+  after=$(grpc_handled "$identity_http" "$method")
   local line
   line=$(/usr/bin/python3 - "$out" "$before" "$after" "$calls" <<'EOF'
 import json, re, sys
@@ -351,21 +329,9 @@ if wants_any grpc-health grpc-jwks grpc-token http-healthz http-jwks http-token;
 fi
 
 # node oidc-provider: its in-memory adapter keeps every token, so a fresh one per run.
-provider_port=""
-start_provider() {
-  provider_port=$(free_port)
-  PORT=$provider_port CLIENT_ID=$client_id CLIENT_SECRET=$client_secret \
-    node bench/oidc_provider/provider.mjs >>"$work/provider.log" 2>&1 &
-  provider_pid=$!
-  wait_port "$provider_port" "$provider_pid" || { cat "$work/provider.log" >&2; exit 1; }
-}
+start_provider() { start_oidc_provider "$client_id" "$client_secret" "$work/provider.log"; }
 if wants oidc-token; then
-  command -v node >/dev/null || { echo "cost_table: node is not installed" >&2; exit 1; }
-  if [[ ! -d bench/oidc_provider/node_modules ]]; then
-    (cd bench/oidc_provider && npm ci --no-audit --no-fund)
-  fi
-  echo "node $(node --version), oidc-provider" \
-    "$(node -p 'require("./bench/oidc_provider/node_modules/oidc-provider/package.json").version')"
+  prepare_oidc_provider cost_table
   start_provider
   check_http oidc-token "http://127.0.0.1:$provider_port/token" POST grant_type=client_credentials
   stop_server "$provider_pid" oidc-provider

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell functions shared by the benchmark scripts (sourced, not run).
 
 random_hex() { /usr/bin/python3 -c "import secrets; print(secrets.token_hex($1))"; }
@@ -20,6 +21,38 @@ for _ in range(600):
         time.sleep(0.1)
 sys.exit("the server did not answer on port %d" % port)
 PY
+}
+
+# basic_credentials ID SECRET: client_secret_basic's credentials (RFC 6749 §2.3.1),
+# base64(urlencode(ID) ":" urlencode(SECRET)).
+basic_credentials() {
+  /usr/bin/python3 -c '
+import base64, sys, urllib.parse
+q = lambda s: urllib.parse.quote(s, safe="")
+print(base64.b64encode((q(sys.argv[1]) + ":" + q(sys.argv[2])).encode()).decode())
+' "$1" "$2"
+}
+
+# prepare_oidc_provider NAME: node present (NAME names the script in the error),
+# bench/oidc_provider's packages installed from its lockfile, versions printed.
+prepare_oidc_provider() {
+  command -v node >/dev/null || { echo "$1: node is not installed" >&2; exit 1; }
+  if [[ ! -d bench/oidc_provider/node_modules ]]; then
+    (cd bench/oidc_provider && npm ci --no-audit --no-fund)
+  fi
+  echo "node $(node --version), oidc-provider" \
+    "$(node -p 'require("./bench/oidc_provider/node_modules/oidc-provider/package.json").version')"
+}
+
+# start_oidc_provider ID SECRET LOG: node oidc-provider (bench/oidc_provider) with one
+# client, on a free port, logging to LOG; sets provider_port and provider_pid (the
+# caller's EXIT trap stops it). Exits if it does not answer.
+start_oidc_provider() {
+  provider_port=$(free_port)
+  PORT=$provider_port CLIENT_ID=$1 CLIENT_SECRET=$2 \
+    node bench/oidc_provider/provider.mjs >>"$3" 2>&1 &
+  provider_pid=$!
+  wait_port "$provider_port" "$provider_pid" || { cat "$3" >&2; exit 1; }
 }
 
 # grpc_body FILE MESSAGE TEXT: FILE holds one gRPC frame (uncompressed flag, a 4-byte

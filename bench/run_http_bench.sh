@@ -67,12 +67,8 @@ source bench/lib.sh
 client_id=bench
 client_secret=$(random_hex 24)
 # client_secret_basic (RFC 6749 §2.3.1): base64(urlencode(id) ":" urlencode(secret)).
-basic=$(/usr/bin/python3 -c '
-import base64, sys, urllib.parse
-q = lambda s: urllib.parse.quote(s, safe="")
-print(base64.b64encode((q(sys.argv[1]) + ":" + q(sys.argv[2])).encode()).decode())
-' "$client_id" "$client_secret")
-export BENCH_AUTHORIZATION="Basic $basic"
+BENCH_AUTHORIZATION="Basic $(basic_credentials "$client_id" "$client_secret")"
+export BENCH_AUTHORIZATION
 
 # The load: every request the same POST; every status but 200 counted.
 # done() prints one JSON line (rates, latency percentiles, errors).
@@ -198,14 +194,7 @@ if [[ " $servers " == *" identity "* ]]; then
 fi
 
 # oidc-provider (node).
-provider_port=""
-start_provider() {
-  provider_port=$(free_port)
-  PORT=$provider_port CLIENT_ID=$client_id CLIENT_SECRET=$client_secret \
-    node bench/oidc_provider/provider.mjs >>"$work/provider.log" 2>&1 &
-  provider_pid=$!
-  wait_port "$provider_port" "$provider_pid" || { cat "$work/provider.log" >&2; exit 1; }
-}
+start_provider() { start_oidc_provider "$client_id" "$client_secret" "$work/provider.log"; }
 stop_provider() {
   kill -TERM "$provider_pid"
   local rc=0
@@ -214,12 +203,7 @@ stop_provider() {
   [[ $rc -eq 0 ]] || { echo "run_http_bench: oidc-provider exited with status $rc" >&2; failed=1; }
 }
 if [[ " $servers " == *" oidc-provider "* ]]; then
-  command -v node >/dev/null || { echo "run_http_bench: node is not installed" >&2; exit 1; }
-  if [[ ! -d bench/oidc_provider/node_modules ]]; then
-    (cd bench/oidc_provider && npm ci --no-audit --no-fund)
-  fi
-  echo "node $(node --version), oidc-provider" \
-    "$(node -p 'require("./bench/oidc_provider/node_modules/oidc-provider/package.json").version')"
+  prepare_oidc_provider run_http_bench
   start_provider
   check_token oidc-provider "http://127.0.0.1:$provider_port/token"
   stop_provider
