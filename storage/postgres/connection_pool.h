@@ -113,6 +113,8 @@ class ConnectionPool {
   void DropIdle();
 
   PoolStats Stats() const;
+  // The bound on opening one connection (PoolOptions::establish_timeout).
+  absl::Duration establish_timeout() const { return establish_timeout_; }
   PoolObserver* observer() const { return options_.observer; }
 
  private:

@@ -166,6 +166,34 @@ TEST(PostgresStoreTest, NewConnectionsAreBoundedWhateverTheServer) {
   EXPECT_EQ((*pool)->Stats().stalled, 0);
 }
 
+// The default bound: connect_timeout for each host of the URL, plus one for
+// name resolution; commas in the password or the query are no hosts.
+TEST(PostgresStoreTest, EstablishBoundCountsTheHostsOfTheUrl) {
+  const auto bound = [](const std::string& url, absl::Duration connect,
+                        absl::Duration establish = absl::ZeroDuration()) {
+    PoolOptions options;
+    options.url = url;
+    options.connect_timeout = connect;
+    options.establish_timeout = establish;
+    auto pool = ConnectionPool::Create(options, nullptr);
+    return pool.ok() ? (*pool)->establish_timeout() : absl::ZeroDuration();
+  };
+  EXPECT_EQ(bound("postgresql://u@db:5432/identity", absl::Seconds(5)),
+            absl::Seconds(10));
+  EXPECT_EQ(bound("postgresql://u:pa,ss@db1:5432,db2:5432,db3/identity"
+                  "?target_session_attrs=read-write&application_name=a,b",
+                  absl::Seconds(2)),
+            absl::Seconds(8));
+  EXPECT_EQ(bound("host=db1 dbname=identity", absl::Seconds(3)),
+            absl::Seconds(6));
+  // Whole seconds, at least one, as libpq's connect_timeout.
+  EXPECT_EQ(bound("postgresql://db/identity", absl::Milliseconds(300)),
+            absl::Seconds(2));
+  EXPECT_EQ(bound("postgresql://db/identity", absl::Seconds(5),
+                  absl::Milliseconds(250)),
+            absl::Milliseconds(250));
+}
+
 TEST(PostgresStoreTest, WarmOpensEveryConnection) {
   PoolOptions options = Options();
   options.size = 3;
