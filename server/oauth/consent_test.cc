@@ -97,6 +97,14 @@ class ConsentTest : public ::testing::Test {
     return u_.tokens.Exchange(request);
   }
 
+  // Alice's tokens at `client` for `scope`, consenting over gRPC.
+  absl::StatusOr<IssuedToken> ConsentedTokens(const std::string& client,
+                                              const std::string& scope) {
+    auto code = Authorize(Request(client, scope), true);
+    if (!code.ok()) return code.status();
+    return Exchange(code->code, client);
+  }
+
   absl::StatusOr<IssuedToken> Refresh(const std::string& token,
                                       const std::string& client) {
     TokenRequestFields request;
@@ -466,15 +474,11 @@ TEST_F(ConsentTest, AuthorizeOfAPushedRequestGetsANewRequestUri) {
 // Withdrawing consent forgets it and ends the client's tokens for the
 // user; the user's tokens at other clients stay.
 TEST_F(ConsentTest, RevokeForgetsConsentAndEndsTheClientsRefreshTokens) {
-  auto third_code = Authorize(Request("third", "openid offline_access"), true);
-  ASSERT_TRUE(third_code.ok()) << third_code.status();
-  auto third = Exchange(third_code->code, "third");
+  auto third = ConsentedTokens("third", "openid offline_access");
   ASSERT_TRUE(third.ok()) << third.status();
   ASSERT_FALSE(third->refresh_token.empty());
-  auto other_code = Authorize(Request("other", "openid offline_access"), true);
-  ASSERT_TRUE(other_code.ok());
-  auto other = Exchange(other_code->code, "other");
-  ASSERT_TRUE(other.ok());
+  auto other = ConsentedTokens("other", "openid offline_access");
+  ASSERT_TRUE(other.ok()) << other.status();
   ASSERT_TRUE(u_.consents.Revoke(alice_.user_id, "third").ok());
   EXPECT_EQ(OAuthErrorOf(Refresh(third->refresh_token, "third").status()),
             OAuthError::kInvalidGrant);
@@ -517,10 +521,8 @@ TEST_F(ConsentTest, RevokeLeavesOtherUsersGrantsAtTheClient) {
   ASSERT_TRUE(bob_code.ok()) << bob_code.status();
   auto bob = Exchange(bob_code->code, "third");
   ASSERT_TRUE(bob.ok()) << bob.status();
-  auto alice_code = Authorize(Request("third", "openid offline_access"), true);
-  ASSERT_TRUE(alice_code.ok());
-  auto alice = Exchange(alice_code->code, "third");
-  ASSERT_TRUE(alice.ok());
+  auto alice = ConsentedTokens("third", "openid offline_access");
+  ASSERT_TRUE(alice.ok()) << alice.status();
   ASSERT_TRUE(u_.consents.Revoke(alice_.user_id, "third").ok());
   EXPECT_EQ(OAuthErrorOf(Refresh(alice->refresh_token, "third").status()),
             OAuthError::kInvalidGrant);
