@@ -731,6 +731,25 @@ void PrepareAll(pqxx::connection& c) {
   PrepareLoginAttempts(c);
 }
 
+// The first column of every row the prepared `statement` returns for
+// `params`, as text; `statement` also names the call for the pool's
+// observer.
+template <typename... Params>
+absl::StatusOr<std::vector<std::string>> FirstColumn(ConnectionPool& pool,
+                                                     const char* statement,
+                                                     const Params&... params) {
+  std::vector<std::string> values;
+  absl::Status status =
+      WithConnection(pool, statement, [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row : txn.exec_prepared(statement, params...)) {
+          values.push_back(row[0].as<std::string>());
+        }
+      });
+  if (!status.ok()) return status;
+  return values;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(
@@ -878,17 +897,7 @@ absl::StatusOr<bool> PostgresStore::IsRevoked(absl::string_view jti) {
 
 absl::StatusOr<std::vector<std::string>> PostgresStore::ListRevoked(
     absl::Time now) {
-  std::vector<std::string> jtis;
-  absl::Status status =
-      WithConnection(*pool_, "list_revoked", [&](pqxx::connection& c) {
-        pqxx::nontransaction txn(c);
-        for (const pqxx::row& row :
-             txn.exec_prepared("list_revoked", absl::ToUnixMicros(now))) {
-          jtis.push_back(row[0].as<std::string>());
-        }
-      });
-  if (!status.ok()) return status;
-  return jtis;
+  return FirstColumn(*pool_, "list_revoked", absl::ToUnixMicros(now));
 }
 
 absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
@@ -1454,36 +1463,14 @@ absl::StatusOr<std::vector<IssuedAccessToken>> PostgresStore::GrantAccessTokens(
 
 absl::StatusOr<std::vector<std::string>> PostgresStore::UserClientGrants(
     absl::string_view user_id, absl::string_view client_id, absl::Time now) {
-  std::vector<std::string> grants;
-  absl::Status status =
-      WithConnection(*pool_, "user_client_grants", [&](pqxx::connection& c) {
-        pqxx::nontransaction txn(c);
-        grants.clear();
-        for (const pqxx::row& row : txn.exec_prepared(
-                 "user_client_grants", std::string(user_id),
-                 absl::ToUnixMicros(now), std::string(client_id))) {
-          grants.push_back(row[0].as<std::string>());
-        }
-      });
-  if (!status.ok()) return status;
-  return grants;
+  return FirstColumn(*pool_, "user_client_grants", std::string(user_id),
+                     absl::ToUnixMicros(now), std::string(client_id));
 }
 
 absl::StatusOr<std::vector<std::string>> PostgresStore::UserGrants(
     absl::string_view user_id, absl::Time now) {
-  std::vector<std::string> grants;
-  absl::Status status =
-      WithConnection(*pool_, "user_grants", [&](pqxx::connection& c) {
-        pqxx::nontransaction txn(c);
-        grants.clear();
-        for (const pqxx::row& row :
-             txn.exec_prepared("user_grants", std::string(user_id),
-                               absl::ToUnixMicros(now))) {
-          grants.push_back(row[0].as<std::string>());
-        }
-      });
-  if (!status.ok()) return status;
-  return grants;
+  return FirstColumn(*pool_, "user_grants", std::string(user_id),
+                     absl::ToUnixMicros(now));
 }
 
 absl::StatusOr<LoginAttemptStore::Counters> PostgresStore::GetLoginAttempts(
@@ -1673,17 +1660,7 @@ absl::Status PostgresStore::AddSessionClient(absl::string_view sid,
 
 absl::StatusOr<std::vector<std::string>> PostgresStore::ListSessionClients(
     absl::string_view sid) {
-  std::vector<std::string> clients;
-  absl::Status status =
-      WithConnection(*pool_, "list_session_clients", [&](pqxx::connection& c) {
-        pqxx::nontransaction txn(c);
-        for (const pqxx::row& row :
-             txn.exec_prepared("list_session_clients", std::string(sid))) {
-          clients.push_back(row[0].as<std::string>());
-        }
-      });
-  if (!status.ok()) return status;
-  return clients;
+  return FirstColumn(*pool_, "list_session_clients", std::string(sid));
 }
 
 // Consents.
