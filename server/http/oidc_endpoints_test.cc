@@ -144,6 +144,15 @@ class OidcEndpointsTest : public ::testing::Test {
                 "Connection: close\r\n\r\n" + body);
   }
 
+  // web redeems the code of `location` (a redirect to kRedirect) at /token.
+  Response RedeemCode(const std::string& location) {
+    return Post("/token",
+                "grant_type=authorization_code&client_id=web&client_secret="
+                "web-secret&code=" +
+                    CodeFrom(location) + "&redirect_uri=" +
+                    FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+  }
+
   std::string AuthorizeQuery(const std::string& extra = "") {
     return "/authorize?response_type=code&client_id=web&redirect_uri=" +
            FormEncode(kRedirect) + "&scope=" + scope_ + "&state=st%3C" +
@@ -221,12 +230,7 @@ class OidcEndpointsTest : public ::testing::Test {
   std::pair<jwt::Json, std::string> LogInForTokens() {
     const Response login = LogIn();
     EXPECT_EQ(login.status, 302) << login.body;
-    const Response token = Post(
-        "/token",
-        "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-        "&code=" +
-            CodeFrom(login.Header("location")) + "&redirect_uri=" +
-            FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+    const Response token = RedeemCode(login.Header("location"));
     EXPECT_EQ(token.status, 200) << token.body;
     return {TokenJson(token),
             "identity_session=" + CookieValue(login, "identity_session")};
@@ -579,12 +583,7 @@ TEST_F(OidcEndpointsTest, PushedRequestSurvivesTheLoginForm) {
   const std::string location = login.Header("location");
   EXPECT_TRUE(absl::StartsWith(location, std::string(kRedirect) + "?code="));
   EXPECT_NE(location.find("&state=st%3C&"), std::string::npos);  // Pushed.
-  const Response token = Post(
-      "/token",
-      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-      "&code=" +
-          CodeFrom(location) + "&redirect_uri=" + FormEncode(kRedirect) +
-          "&code_verifier=" + kVerifier);
+  const Response token = RedeemCode(location);
   EXPECT_EQ(token.status, 200) << token.body;
   // Every reference was single use: a page, never a redirect.
   for (const std::string& used : {request_uri, carried, again}) {
@@ -1276,12 +1275,7 @@ TEST_F(OidcEndpointsTest, AllowingGivesTheCodeAndIsRemembered) {
   const std::string location = allowed.Header("location");
   EXPECT_TRUE(absl::StartsWith(location, std::string(kRedirect) + "?code="));
   EXPECT_NE(location.find("&state=st%3C&iss="), std::string::npos);
-  const Response token = Post(
-      "/token",
-      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-      "&code=" +
-          CodeFrom(location) + "&redirect_uri=" + FormEncode(kRedirect) +
-          "&code_verifier=" + kVerifier);
+  const Response token = RedeemCode(location);
   EXPECT_EQ(token.status, 200) << token.body;
   EXPECT_EQ(GetPath(AuthorizeQuery(), session).status, 302);
   EXPECT_EQ(GetPath(AuthorizeQuery("&prompt=none"), session).status, 302);
@@ -1498,12 +1492,7 @@ TEST_F(OidcEndpointsTest, ACodeIsNotExchangedAfterConsentIsWithdrawn) {
   ASSERT_TRUE(
       u_.consents.Revoke(f_.store.GetUserByUsername("alice")->user_id, "web")
           .ok());
-  const Response token = Post(
-      "/token",
-      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
-      "&code=" +
-          CodeFrom(allowed.Header("location")) + "&redirect_uri=" +
-          FormEncode(kRedirect) + "&code_verifier=" + kVerifier);
+  const Response token = RedeemCode(allowed.Header("location"));
   EXPECT_EQ(token.status, 400) << token.body;
   EXPECT_EQ(TokenJson(token).value("error", ""), "invalid_grant");
 }
