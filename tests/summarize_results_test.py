@@ -188,6 +188,7 @@ class SummarizeResultsTest(unittest.TestCase):
         self.assertIn("FAILED: jwks_fuzzer FAILED", counter.lines)
 
     def test_a_failure_carries_its_reason_to_the_summary(self):
+        # Only FAILED may go on with words; "noise PASSED with words after it" is no case.
         counter = self.count(bazel("passing"), ["--cases", "ha", fixture(
             "fuzz", "failed_with_reason.txt"), "1"])
         self.assertCounted(counter, "5 passed, 1 failed, 0 skipped", 1)
