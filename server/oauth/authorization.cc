@@ -473,8 +473,8 @@ absl::StatusOr<AuthorizationDecision> AuthorizationEndpoint::Decide(
 
 absl::StatusOr<bool> AuthorizationEndpoint::ConsentNeeded(
     const ValidatedAuthorization& request, absl::string_view user_id) const {
-  if (!request.client.third_party) return false;
-  if (consents_ == nullptr) return true;
+  // With no consents to ask, a third-party client always needs them.
+  if (consents_ == nullptr) return request.client.third_party;
   return consents_->Needed(request.client, user_id, request.scopes,
                            request.prompt_consent);
 }
