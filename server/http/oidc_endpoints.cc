@@ -446,7 +446,7 @@ void ConsentRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (Get(*form, "decision") != "confirm") {
     return Redirect(response, deps.authorization->DenyConsent(validated));
   }
-  if (answer->shown_scopes != validated.scopes) {
+  if (answer->ScopesChanged()) {
     return SendConsentPage(deps, response, validated, *form, locale, login,
                            answer->signed_in);
   }

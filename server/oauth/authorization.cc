@@ -663,7 +663,7 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::AuthorizeConsentAnswer(
   const ExistingLogin login{user->user_id, clock_->Now()};
   auto answer = ResolveConsent(request.client_id, *request.request_uri, login);
   if (!answer.ok()) return answer.status();
-  if (!consented || answer->shown_scopes != answer->request.scopes) {
+  if (!consented || answer->ScopesChanged()) {
     return ConsentRequired(answer->request, login);
   }
   return Consent(answer->request, login, /*signed_in=*/true);

@@ -98,6 +98,9 @@ struct ConsentAnswer {
   // The scopes the page listed; the request's may differ since (the
   // client's registration changed): then ask again.
   std::vector<std::string> shown_scopes;
+  // The rule for both faces: an answer to other scopes than the request's
+  // now is no consent to them; ask again.
+  bool ScopesChanged() const { return shown_scopes != request.scopes; }
   // The page was shown right after the user signed in for this very
   // request (SignIn), which answers prompt=login.
   bool signed_in = false;
