@@ -66,7 +66,7 @@ std::optional<StartFailure> App::Start() {
   // Key maintenance: rotation on schedule, and bounded staleness for
   // replicas; the purge of expired grants.
   maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
-                       &*key_metrics_, session_store_);
+                       &*key_metrics_, session_store_, replays_);
   maintenance_->Start(config_.key_refresh_interval);
   return std::nullopt;
 }
@@ -125,6 +125,7 @@ absl::Status App::OpenStores() {
     login_attempts_ = store;
     session_store_ = store;
     consent_store_ = store;
+    replays_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();

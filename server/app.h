@@ -151,6 +151,7 @@ class App {
   storage::LoginAttemptStore* login_attempts_ = nullptr;
   storage::SessionStore* session_store_ = nullptr;
   storage::ConsentStore* consent_store_ = nullptr;
+  storage::ReplayStore* replays_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 

@@ -20,6 +20,7 @@
 #include "server/metrics/server_metrics.h"
 #include "server/oauth/purge.h"
 #include "storage/grant_store.h"
+#include "storage/replay_store.h"
 #include "storage/revocation_store.h"
 
 namespace identity::server {
@@ -46,7 +47,8 @@ class Maintenance {
   Maintenance(KeyManager* keys, storage::RevocationStore* revocations,
               storage::GrantStore* grants, const jwt::Clock* clock,
               const logging::Logger* logger, metrics::KeyMetrics* key_metrics,
-              storage::SessionStore* sessions = nullptr);
+              storage::SessionStore* sessions = nullptr,
+              storage::ReplayStore* replays = nullptr);
   ~Maintenance();  // Stops.
 
   Maintenance(const Maintenance&) = delete;
@@ -76,6 +78,7 @@ class Maintenance {
   const logging::Logger* const logger_;
   metrics::KeyMetrics* const key_metrics_;
   storage::SessionStore* const sessions_;  // May be null: none purged.
+  storage::ReplayStore* const replays_;    // May be null: none purged.
   absl::Time next_purge_;                  // Only RunRound's caller touches it.
   absl::Notification stopping_;
   std::thread thread_;

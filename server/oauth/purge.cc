@@ -5,7 +5,8 @@ namespace identity::server {
 absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
                                          storage::GrantStore* grants,
                                          absl::Time now,
-                                         storage::SessionStore* sessions) {
+                                         storage::SessionStore* sessions,
+                                         storage::ReplayStore* replays) {
   PurgeCounts counts;
   auto revoked = revocations->PurgeExpired(now);
   if (!revoked.ok()) return revoked.status();
@@ -23,6 +24,11 @@ absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
     auto ended = sessions->PurgeExpiredSessions(now);
     if (!ended.ok()) return ended.status();
     counts.sessions = *ended;
+  }
+  if (replays != nullptr) {
+    auto claims = replays->PurgeExpiredClaims(now);
+    if (!claims.ok()) return claims.status();
+    counts.replay_claims = *claims;
   }
   return counts;
 }

@@ -2,7 +2,7 @@
 // expiry, authorization codes an hour past theirs (kept that long so a late
 // replay still finds the code and revokes what it issued), refresh tokens
 // past their family's absolute expiry, pushed authorization requests and
-// login sessions past theirs. identity-server runs it every
+// login sessions past theirs, single-use JWT ids past their JWT's expiry. identity-server runs it every
 // kPurgeInterval on one thread per replica; the deletes are idempotent, so
 // replicas doing it at the same time is harmless.
 #ifndef IDENTITY_SERVER_OAUTH_PURGE_H_
@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "storage/grant_store.h"
+#include "storage/replay_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
 
@@ -27,12 +28,14 @@ struct PurgeCounts {
   int64_t refresh_tokens = 0;
   int64_t pushed_requests = 0;
   int64_t sessions = 0;
+  int64_t replay_claims = 0;
 };
 
 // Errors: the stores'; what was purged before a failure stays purged.
 absl::StatusOr<PurgeCounts> PurgeExpired(
     storage::RevocationStore* revocations, storage::GrantStore* grants,
-    absl::Time now, storage::SessionStore* sessions = nullptr);
+    absl::Time now, storage::SessionStore* sessions = nullptr,
+    storage::ReplayStore* replays = nullptr);
 
 }  // namespace identity::server
 
