@@ -14,7 +14,8 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   auto requested = ParseScope(request.scope);
   if (!requested.ok()) return requested.status();
   auto client = authenticator_->Authenticate(
-      request.client_id, request.client_secret, request.source);
+      request.client_id, request.client_secret, request.source,
+      request.client_assertion);
   if (!client.ok()) return client.status();
   if (!AllowsGrant(*client, "client_credentials")) {
     return OAuthFailure(OAuthError::kUnauthorizedClient,

@@ -61,7 +61,9 @@ class Introspector {
   absl::StatusOr<Introspection> Introspect(absl::string_view caller_id,
                                            absl::string_view caller_secret,
                                            absl::string_view token,
-                                           absl::string_view source = {}) const;
+                                           absl::string_view source = {},
+                                           absl::string_view caller_assertion =
+                                               {}) const;
 
  private:
   const ClientAuthenticator* const authenticator_;
