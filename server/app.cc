@@ -240,8 +240,15 @@ absl::Status App::BuildClientFlows() {
   auto throttle = ClientAuthThrottle::Create(throttle_options);
   if (!throttle.ok()) return throttle.status();
   client_auth_throttle_ = *std::move(throttle);
+  ClientAssertionOptions assertion_options;
+  assertion_options.audiences = ClientAssertionAudiences(config_.issuer);
+  assertion_options.clock = clock_;
+  auto assertions =
+      ClientAssertionVerifier::Create(std::move(assertion_options), replays_);
+  if (!assertions.ok()) return assertions.status();
+  client_assertions_.emplace(*std::move(assertions));
   authenticator_.emplace(clients_, &*secret_hasher_,
-                         client_auth_throttle_.get());
+                         client_auth_throttle_.get(), &*client_assertions_);
   GrantOptions options;
   options.issuer = config_.issuer;
   options.audience = config_.audience;

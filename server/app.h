@@ -164,6 +164,8 @@ class App {
   // The OAuth core.
   // Back-off for failed client authentication (per replica).
   std::unique_ptr<ClientAuthThrottle> client_auth_throttle_;
+  // private_key_jwt assertions (client_assertion.h).
+  std::optional<ClientAssertionVerifier> client_assertions_;
   std::optional<ClientAuthenticator> authenticator_;
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;

@@ -112,6 +112,8 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_backchannel_logout_session_required(
       client.backchannel_logout_session_required);
   out->set_third_party(client.third_party);
+  out->set_token_endpoint_auth_method(TokenEndpointAuthMethod(client));
+  out->set_jwks(client.jwks);
 }
 
 void ToProto(const storage::SessionRecord& session, v1::Session* out) {
@@ -174,6 +176,8 @@ grpc::Status AdminServiceImpl::CreateClient(
   spec.backchannel_logout_session_required =
       request->backchannel_logout_session_required();
   spec.third_party = request->third_party();
+  spec.token_endpoint_auth_method = request->token_endpoint_auth_method();
+  if (!request->jwks().empty()) spec.jwks = request->jwks();
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -223,6 +227,7 @@ grpc::Status AdminServiceImpl::UpdateClient(
         request->backchannel_logout_session_required();
   }
   if (request->has_third_party()) spec.third_party = request->third_party();
+  if (request->has_jwks()) spec.jwks = request->jwks();
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());
   ToProto(*client, response);
