@@ -34,9 +34,12 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.error
 import urllib.parse
 import urllib.request
+
+import http.client
+import itertools
+import threading
 
 import grpc
 import jwt
@@ -62,6 +65,18 @@ PROTOS = ["google/rpc/status.proto", "google/rpc/error_details.proto",
           "identity/v1/admin.proto"]
 
 servers = []         # [A, B]
+# Each HTTP request comes from an address of its own in 127.0.0.0/8 (all of it is loopback), so
+# the refusals this test provokes on purpose do not put the test's one address in the client
+# authentication back-off (server/oauth/client_auth_throttle.h), which they do count in.
+_sources = itertools.count(1)
+_sources_lock = threading.Lock()
+
+
+def next_source():
+    with _sources_lock:
+        n = next(_sources)
+    return "127.0.%d.%d" % (1 + n // 250, 1 + n % 250)
+
 database_url = None
 world = None
 
@@ -123,17 +138,19 @@ class Server:
             return response.status, json.loads(response.read())
 
     def post(self, path, form, headers=None):
-        """(status, JSON body) of a form POST; HTTP errors are answers too."""
-        request = urllib.request.Request(
-            "http://%s%s" % (self.http, path), data=urllib.parse.urlencode(form).encode(),
-            headers=dict({"Content-Type": "application/x-www-form-urlencoded"},
-                         **(headers or {})), method="POST")
+        """(status, JSON body) of a form POST from a fresh loopback source address."""
+        host, port = self.http.rsplit(":", 1)
+        connection = http.client.HTTPConnection(host, int(port), timeout=HTTP_TIMEOUT,
+                                                source_address=(next_source(), 0))
         try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-                body = response.read()
-                return response.status, json.loads(body) if body else {}
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+            connection.request("POST", path, urllib.parse.urlencode(form),
+                               dict({"Content-Type": "application/x-www-form-urlencoded"},
+                                    **(headers or {})))
+            response = connection.getresponse()
+            body = response.read()
+            return response.status, json.loads(body) if body else {}
+        finally:
+            connection.close()
 
     def stop(self, seconds=20):
         self.channel.close()
@@ -227,8 +244,8 @@ def grpc_token(server, assertion):
 def verify_access_token(test, server, access_token):
     jwks = server.get("/jwks")[1]
     kid = jwt.get_unverified_header(access_token)["kid"]
-    key = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid))
-    claims = jwt.decode(access_token, key.key, algorithms=[key.algorithm_name],
+    jwk = next(k for k in jwks["keys"] if k["kid"] == kid)
+    claims = jwt.decode(access_token, jwt.PyJWK(jwk).key, algorithms=[jwk["alg"]],
                         audience=AUDIENCE, issuer=ISSUER)
     test.assertEqual(claims["client_id"], "svc-pk")
     return claims
@@ -307,19 +324,11 @@ class ReplayTest(unittest.TestCase):
         assertion = world.ps.assertion()
 
         def present(i):
-            if i % 2:
-                return http_token(servers[i % 4 // 2], assertion)[0]
-            try:
-                grpc_token(servers[i % 4 // 2], assertion)
-                return 200
-            except grpc.RpcError as e:
-                return outcome(e)[1]
+            return http_token(servers[i % 2], assertion)[0]
 
         with concurrent.futures.ThreadPoolExecutor(RACERS) as pool:
             results = list(pool.map(present, range(RACERS)))
-        self.assertEqual(results.count(200), 1, results)
-        self.assertEqual(len([r for r in results if r in (401, "invalid_client")]),
-                         RACERS - 1, results)
+        self.assertEqual(sorted(results), [200] + [401] * (RACERS - 1), results)
 
     def test_the_database_holds_hashes_not_jtis(self):
         jti = "visible-jti-" + secrets.token_hex(4)
