@@ -22,8 +22,10 @@
 #include "client/interceptor/testing/self_signed_cert.h"
 #include "client/interceptor/token_source.h"
 #include "gtest/gtest.h"
+#include "identity/v1/admin.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
 #include "server/testing/server_process.h"
@@ -450,6 +452,48 @@ TEST_F(InterceptorIntegrationTest, TokenSourceOnAPlaintextChannel) {
   v1::ListKeysResponse response;
   EXPECT_TRUE(stub->ListKeys(&context, {}, &response).ok());
   EXPECT_EQ(tokens->requests(), 2);
+}
+
+// private_key_jwt (RFC 7523 §2.2): a client registered with a public key and
+// no secret gets tokens from TokenSources holding its private key; each
+// request's assertion has a fresh jti (the server takes each jti once).
+TEST_F(InterceptorIntegrationTest, TokenSourceWithAPrivateKey) {
+  auto admin_tokens = TokenSource::Create(
+      issuer_channel_, {kAdminId, kAdminSecret, "identity.admin"});
+  auto admin_token = admin_tokens->Token();
+  ASSERT_TRUE(admin_token.ok()) << admin_token.status();
+  const jwt::Jwk key = *jwt::Jwk::Generate(jwt::Algorithm::kES256, "svc-key");
+  v1::CreateClientRequest create;
+  create.set_client_id("svc-pk");
+  create.add_allowed_scopes("orders.read");
+  create.set_token_endpoint_auth_method("private_key_jwt");
+  create.set_jwks(jwt::DumpJson(
+      jwt::Json{{"keys", jwt::Json::array({key.ToPublicJson()})}}));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + *admin_token);
+  v1::CreateClientResponse created;
+  ASSERT_TRUE(v1::AdminService::NewStub(issuer_channel_)
+                  ->CreateClient(&context, create, &created)
+                  .ok());
+  EXPECT_TRUE(created.client_secret().empty());
+
+  TokenSourceOptions options;
+  options.client_id = "svc-pk";
+  options.scope = "orders.read";
+  options.assertion_signer =
+      std::make_shared<const jwt::JwtSigner>(*jwt::JwtSigner::Create(key));
+  options.assertion_audience = kIssuer;
+  for (int i = 0; i < 3; ++i) {
+    auto token = TokenSource::Create(issuer_channel_, options)->Token();
+    EXPECT_TRUE(token.ok()) << token.status();
+  }
+  // Another key with the same kid: refused.
+  options.assertion_signer = std::make_shared<const jwt::JwtSigner>(
+      *jwt::JwtSigner::Create(*jwt::Jwk::Generate(jwt::Algorithm::kES256,
+                                                  "svc-key")));
+  EXPECT_EQ(TokenSource::Create(issuer_channel_, options)->Token().status()
+                .code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(InterceptorIntegrationTest, TokenSourceReportsAWrongSecretOnce) {
