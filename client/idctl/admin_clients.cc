@@ -1,5 +1,6 @@
 #include "client/idctl/admin_clients.h"
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -54,6 +55,12 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   request.set_backchannel_logout_session_required(
       args.Has("backchannel-logout-session-required"));
   request.set_third_party(args.Has("third-party"));
+  request.set_token_endpoint_auth_method(args.Get("auth-method").value_or(""));
+  if (auto path = args.Get("jwks-file")) {
+    auto jwks = console.ReadInput(*path);
+    if (!jwks.ok()) return console.Fail("cannot read the jwks", jwks.status());
+    request.set_jwks(*std::move(jwks));
+  }
   return CallAdminService<v1::CreateClientResponse>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         return stub.CreateClient(admin.NewCall().get(), request, response);
@@ -81,6 +88,12 @@ int ClientsList(const ParsedArgs& args, Console& console) {
 }
 
 int ClientsUpdate(const ParsedArgs& args, Console& console) {
+  std::optional<std::string> jwks;
+  if (auto path = args.Get("jwks-file")) {
+    auto text = console.ReadInput(*path);
+    if (!text.ok()) return console.Fail("cannot read the jwks", text.status());
+    jwks = *std::move(text);
+  }
   return CallAdminService<v1::Client>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         // The API replaces name, scopes, redirect URIs and grant types; keep
@@ -127,6 +140,7 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
         }
         if (args.Has("third-party")) request.set_third_party(true);
         if (args.Has("first-party")) request.set_third_party(false);
+        if (jwks.has_value()) request.set_jwks(*jwks);
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });
 }

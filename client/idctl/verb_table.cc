@@ -86,9 +86,13 @@ std::vector<Verb> ServerVerbs() {
       {kServer,
        {"token",
         {Required("client-id", "ID"), kClientSecretFlag,
-         Optional("scope", "S")}},
+         Optional("scope", "S"), Optional("private-key", "PRIVATE_JWK_FILE"),
+         Optional("kid", "KID"), Optional("issuer", "URL")},
+        NoArguments(),
+        {{"private-key", "client-secret"}}},
        "Get an access token with the client_credentials grant; print the JSON "
-       "response.",
+       "response. --private-key: authenticate with private_key_jwt, an "
+       "assertion signed with the key (its kid, or --kid) for --issuer.",
        &Token},
       {kServer,
        {"introspect",
@@ -120,7 +124,8 @@ std::vector<Verb> ClientVerbs() {
          Optional("id-token-alg", "ALG"), Switch("require-par"),
          Repeated("post-logout-redirect-uri", "URI"),
          Optional("backchannel-logout-uri", "URI"),
-         Switch("backchannel-logout-session-required"), Switch("third-party")}},
+         Switch("backchannel-logout-session-required"), Switch("third-party"),
+         Optional("auth-method", "METHOD"), Optional("jwks-file", "FILE")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token. --pkce-optional: a confidential "
@@ -132,7 +137,9 @@ std::vector<Verb> ClientVerbs() {
        "return the browser, matched exactly. --backchannel-logout-uri: where "
        "a logout token is POSTed when a session it was in ends. "
        "--third-party: users consent to the scopes it asks for (default: "
-       "first-party, no consent page).",
+       "first-party, no consent page). --auth-method: client_secret_basic "
+       "(default), client_secret_post, private_key_jwt (no secret; its "
+       "public keys from --jwks-file, a JWK Set) or none (--public).",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -154,7 +161,7 @@ std::vector<Verb> ClientVerbs() {
          Switch("no-post-logout-redirect-uris"),
          Optional("backchannel-logout-uri", "URI"),
          Switch("no-backchannel-logout-uri"), Switch("third-party"),
-         Switch("first-party")},
+         Switch("first-party"), Optional("jwks-file", "FILE")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
@@ -169,7 +176,8 @@ std::vector<Verb> ClientVerbs() {
        "clear; --pkce-optional or "
        "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
        "--require-par or --par-optional; --backchannel-logout-uri URI or "
-       "--no-backchannel-logout-uri; --third-party or --first-party). "
+       "--no-backchannel-logout-uri; --third-party or --first-party; "
+       "--jwks-file replaces a private_key_jwt client's keys). "
        "Reads the client first: a concurrent change in "
        "between is overwritten.",
        &ClientsUpdate},

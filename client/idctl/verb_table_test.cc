@@ -195,6 +195,7 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "[--post-logout-redirect-uri URI]... "
             "[--no-post-logout-redirect-uris] [--backchannel-logout-uri URI] "
             "[--no-backchannel-logout-uri] [--third-party] [--first-party] "
+            "[--jwks-file FILE] "
             "ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
