@@ -58,6 +58,7 @@ ERROR_DOMAIN = "identity.dev"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 KEK = secrets.token_hex(32)
 RPC_TIMEOUT = 30
+WEB_REDIRECT = "https://app.example/callback"
 HTTP_TIMEOUT = 30
 RACERS = 16
 PROTOS = ["google/rpc/status.proto", "google/rpc/error_details.proto",
@@ -203,6 +204,12 @@ class World:
             client_id="svc-pk", name="Service with a key", allowed_scopes=["orders.read"],
             token_endpoint_auth_method="private_key_jwt", jwks=json.dumps(self.jwks)),
             metadata=self.admin_metadata, timeout=RPC_TIMEOUT)
+        # A web app authenticating by private_key_jwt at /par and /token.
+        a.admin.CreateClient(admin_pb2.CreateClientRequest(
+            client_id="web-pk", name="Web app with a key", grant_types=["authorization_code"],
+            redirect_uris=[WEB_REDIRECT], token_endpoint_auth_method="private_key_jwt",
+            jwks=json.dumps(self.jwks)), metadata=self.admin_metadata, timeout=RPC_TIMEOUT)
+        self.web = Signer("web-pk", ec_key, "ec-1", "ES256")
         self.es = Signer("svc-pk", ec_key, "ec-1", "ES256")
         self.ps = Signer("svc-pk", rsa_key, "rsa-1", "PS256")
         # A secret client holding the same keys would be refused them: a client_secret_basic
@@ -302,6 +309,32 @@ class AuthenticationTest(unittest.TestCase):
             token=token, client_assertion_type=ASSERTION_TYPE,
             client_assertion=world.ps.assertion()), timeout=RPC_TIMEOUT)
         self.assertFalse(response.active)  # Revoked through the other server.
+
+
+class PushedAuthorizationTest(unittest.TestCase):
+    """RFC 9126 §2.1: client authentication at the PAR endpoint as at the token endpoint."""
+
+    def par_form(self):
+        return {"response_type": "code", "redirect_uri": WEB_REDIRECT, "scope": "openid",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256", "client_assertion_type": ASSERTION_TYPE}
+
+    def test_http_par_with_an_assertion(self):
+        form = self.par_form()
+        form["client_assertion"] = world.web.assertion(aud=ISSUER + "/par")
+        status, body = servers[0].post("/par", form)
+        self.assertEqual(status, 201, body)
+        self.assertTrue(body["request_uri"].startswith("urn:ietf:params:oauth:request_uri:"))
+        status, body = servers[1].post("/par", form)  # The same assertion again.
+        self.assertEqual((status, body.get("error")), (401, "invalid_client"), body)
+
+    def test_grpc_push_authorization_with_an_assertion(self):
+        response = servers[1].tokens.PushAuthorization(token_pb2.PushAuthorizationRequest(
+            response_type="code", redirect_uri=WEB_REDIRECT, scope="openid",
+            code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            code_challenge_method="S256", client_assertion_type=ASSERTION_TYPE,
+            client_assertion=world.web.assertion(aud=ISSUER)), timeout=RPC_TIMEOUT)
+        self.assertEqual(response.expires_in, 60)
 
 
 class ReplayTest(unittest.TestCase):
@@ -425,7 +458,8 @@ def main(argv):
         for server in servers:
             server.wait_ready()
         world = World(admin_id, admin_secret)
-        passed = junit_report.run([RegistrationTest, AuthenticationTest, ReplayTest,
+        passed = junit_report.run([RegistrationTest, AuthenticationTest,
+                                   PushedAuthorizationTest, ReplayTest,
                                    RefusalTest], "private_key_jwt_test", options.get("-k"))
     finally:
         for server in servers:
