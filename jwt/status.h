@@ -60,6 +60,13 @@ enum class Reason {
   kIssuerMismatch,    // "iss" is not exactly the configured issuer.
   kAudienceMissing,   // No (or an empty) "aud", and an audience is required.
   kAudienceMismatch,  // No "aud" value is an accepted audience.
+  // DPoP proofs (RFC 9449 §4.3; dpop_proof.h).
+  kDpopKeyInvalid,      // "jwk" missing, symmetric, or with private members.
+  kDpopMethodMismatch,  // "htm" is not the request's method.
+  kDpopUriMismatch,     // "htu" is not the request's URI.
+  kDpopProofTooOld,     // "iat" more than the accepted age ago.
+  kDpopAthMismatch,     // "ath" missing or not the access token's hash.
+  kDpopNonceMismatch,   // "nonce" missing or not the one demanded.
 
   // JWK / JWKS (RFC 7517, RFC 7518 §6).
   kJwkInvalid,         // Missing, malformed or contradictory members.

@@ -102,6 +102,7 @@ status=0
 targets=(
   "token_fuzzer jwt/fuzz/token_fuzzer.cc jwt/fuzz/corpus/token"
   "jwks_fuzzer jwt/fuzz/jwks_fuzzer.cc jwt/fuzz/corpus/jwks"
+  "dpop_fuzzer jwt/fuzz/dpop_fuzzer.cc jwt/fuzz/corpus/dpop"
   "authorization_fuzzer server/grpc/fuzz/authorization_fuzzer.cc server/grpc/fuzz/corpus/authorization"
   "phc_fuzzer server/users/fuzz/phc_fuzzer.cc server/users/fuzz/corpus/phc"
   "authorize_fuzzer server/oauth/fuzz/authorize_fuzzer.cc server/oauth/fuzz/corpus/authorize"
