@@ -44,7 +44,7 @@ bool NormalizePercentEncoding(absl::string_view path, std::string* out) {
       return false;
     }
     int value = 0;
-    absl::SimpleHexAtoi(path.substr(i + 1, 2), &value);
+    if (!absl::SimpleHexAtoi(path.substr(i + 1, 2), &value)) return false;
     const char decoded = static_cast<char>(value);
     if (IsUnreserved(decoded)) {
       out->push_back(decoded);

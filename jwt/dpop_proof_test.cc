@@ -7,6 +7,7 @@
 #include "jwt/base64url.h"
 #include "jwt/jws.h"
 #include "jwt/status.h"
+#include "jwt/testing/test_data.h"
 
 namespace identity::jwt {
 namespace {
@@ -95,6 +96,32 @@ TEST_F(DpopProofTest, RfcExampleVerifiesWithItsThumbprint) {
   EXPECT_EQ(proof->jti, "-BwC3ESc6acc2lTc");
   EXPECT_EQ(proof->issued_at, absl::FromUnixSeconds(1562262616));
   EXPECT_EQ(proof->accepted_until, absl::FromUnixSeconds(1562262616 + 60));
+}
+
+// Proofs made by npm jose (jwt/testdata/make_dpop_jose.mjs), an independent
+// implementation, for every asymmetric algorithm family, with "ath" and an
+// "htu" with a query; jose's own RFC 7638 thumbprints.
+TEST_F(DpopProofTest, JoseProofsVerifyWithJoseThumbprints) {
+  const Json data = testing::ReadJsonFile("jwt/testdata/dpop_jose.json");
+  ASSERT_TRUE(data.is_object()) << "jwt/testdata/dpop_jose.json unreadable";
+  clock_.Set(absl::FromUnixSeconds(data["iat"].get<int64_t>()));
+  DpopRequest request;
+  request.method = "POST";
+  request.uri = data["htu"].get<std::string>();
+  request.access_token = data["access_token"].get<std::string>();
+  ASSERT_GE(data["proofs"].size(), 7u);
+  for (const Json& entry : data["proofs"]) {
+    const std::string alg = entry["alg"].get<std::string>();
+    auto proof = Verify(entry["proof"].get<std::string>(), request);
+    ASSERT_TRUE(proof.ok()) << alg << ": " << proof.status();
+    EXPECT_EQ(proof->jkt, entry["jkt"].get<std::string>()) << alg;
+    EXPECT_EQ(proof->jti, "jose-" + alg);
+    DpopRequest other_token = request;
+    other_token.access_token = "another-token";
+    EXPECT_EQ(ReasonFor(entry["proof"].get<std::string>(), other_token),
+              Reason::kDpopAthMismatch)
+        << alg;
+  }
 }
 
 TEST_F(DpopProofTest, SignedProofVerifiesWithKeyThumbprint) {
