@@ -29,6 +29,7 @@ int StatusFor(OAuthError error) {
     case OAuthError::kAccountSelectionRequired:
     case OAuthError::kRequestNotSupported:
     case OAuthError::kRequestUriNotSupported:
+    case OAuthError::kInvalidDpopProof:  // RFC 9449 §5.
       return 400;
   }
   return 400;

@@ -26,6 +26,13 @@ TEST(HttpErrorOfTest, TokenEndpointErrorsFollowRfc6749Section5_2) {
   EXPECT_EQ(error.description, "code used");
 }
 
+// RFC 9449 §5: a refused proof at the token endpoint is a 400.
+TEST(HttpErrorOfTest, InvalidDpopProofIs400) {
+  EXPECT_EQ(StatusOf(OAuthError::kInvalidDpopProof), 400);
+  EXPECT_EQ(HttpErrorOf(OAuthFailure(OAuthError::kInvalidDpopProof, "why")).error,
+            "invalid_dpop_proof");
+}
+
 // RFC 6750 §3.1.
 TEST(HttpErrorOfTest, BearerErrorsFollowRfc6750Section3_1) {
   EXPECT_EQ(StatusOf(OAuthError::kInvalidToken), 401);
