@@ -197,6 +197,11 @@ std::string DpopAccessTokenHash(absl::string_view access_token) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
+std::string DpopGrpcUri(absl::string_view authority,
+                        absl::string_view method_path) {
+  return absl::StrCat("https://", authority, method_path);
+}
+
 absl::StatusOr<std::string> DpopNormalizeUri(absl::string_view uri) {
   // The query and fragment are not compared (RFC 9449 §4.3 item 9).
   uri = uri.substr(0, uri.find_first_of("?#"));

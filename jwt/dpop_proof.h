@@ -82,6 +82,15 @@ std::string DpopAccessTokenHash(absl::string_view access_token);
 // host, without userinfo.
 absl::StatusOr<std::string> DpopNormalizeUri(absl::string_view uri);
 
+// RFC 9449 is written for HTTP; a gRPC call is an HTTP/2 POST to
+// "/<package.Service>/<Method>" on its :authority. So a proof for a gRPC
+// call has "htm" "POST" and "htu" this URI: "https://" + `authority` (the
+// call's :authority, e.g. "orders.example:8443") + `method_path` (gRPC's
+// full method name, "/identity.v1.TokenService/Token"). Always https: the
+// scheme the client intends, whether or not TLS ends before the server.
+std::string DpopGrpcUri(absl::string_view authority,
+                        absl::string_view method_path);
+
 // Immutable and thread-safe.
 class DpopProofVerifier {
  public:

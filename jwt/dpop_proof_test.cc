@@ -323,6 +323,20 @@ TEST(DpopNormalizeUriTest, Forms) {
   }
 }
 
+// A gRPC call is a POST to /<package.Service>/<Method> on its authority.
+TEST_F(DpopProofTest, GrpcCallUri) {
+  EXPECT_EQ(DpopGrpcUri("orders.example:8443", "/shop.v1.Orders/Get"),
+            "https://orders.example:8443/shop.v1.Orders/Get");
+  DpopProofClaims claims = GoodClaims();
+  claims.uri = "https://ID.example:443/identity.v1.TokenService/Token";
+  DpopRequest request = TokenRequest();
+  request.uri = DpopGrpcUri("id.example", "/identity.v1.TokenService/Token");
+  EXPECT_TRUE(Verify(*SignDpopProof(key_, claims), request).ok());
+  request.uri = DpopGrpcUri("id.example", "/identity.v1.TokenService/Revoke");
+  EXPECT_EQ(ReasonFor(*SignDpopProof(key_, claims), request),
+            Reason::kDpopUriMismatch);
+}
+
 // RFC 9449 §4.3 item 11: "iat" within an acceptable window.
 TEST_F(DpopProofTest, IatTooOldIsRefused) {
   DpopProofClaims claims = GoodClaims();
