@@ -67,15 +67,17 @@ absl::StatusOr<Jwk> HeaderKey(const Json& header, Algorithm alg) {
   }
   for (const char* member : kPrivateMembers) {
     if (it->contains(member)) {
-      return MakeError(Reason::kDpopKeyInvalid,
-                       absl::StrCat("the \"jwk\" header has the private member \"",
-                                    member, "\""));
+      return MakeError(
+          Reason::kDpopKeyInvalid,
+          absl::StrCat("the \"jwk\" header has the private member \"", member,
+                       "\""));
     }
   }
   absl::StatusOr<Jwk> key = Jwk::FromJson(*it);
   if (!key.ok()) return key.status();
   if (key->is_symmetric()) {
-    return MakeError(Reason::kDpopKeyInvalid, "the \"jwk\" header is symmetric");
+    return MakeError(Reason::kDpopKeyInvalid,
+                     "the \"jwk\" header is symmetric");
   }
   if (absl::Status usable = key->CheckUsableFor(alg, KeyOperation::kVerify);
       !usable.ok()) {
@@ -113,8 +115,8 @@ absl::StatusOr<ProofClaims> ReadClaims(absl::string_view payload) {
   };
   if (absl::Status s = string_claim("jti", &claims.jti); !s.ok()) return s;
   if (claims.jti.empty() || claims.jti.size() > kMaxDpopJtiSize) {
-    return ClaimError(absl::StrCat("\"jti\" must have 1 to ", kMaxDpopJtiSize,
-                                   " bytes"));
+    return ClaimError(
+        absl::StrCat("\"jti\" must have 1 to ", kMaxDpopJtiSize, " bytes"));
   }
   if (absl::Status s = string_claim("htm", &claims.htm); !s.ok()) return s;
   if (absl::Status s = string_claim("htu", &claims.htu); !s.ok()) return s;
@@ -297,8 +299,8 @@ absl::StatusOr<DpopProof> DpopProofVerifier::Verify(
   }
   absl::StatusOr<Jwk> key = HeaderKey(header.ToJson(), header.alg);
   if (!key.ok()) return key.status();
-  if (absl::Status signature = VerifyBytes(header.alg, *key, jws->signing_input(),
-                                           jws->signature());
+  if (absl::Status signature =
+          VerifyBytes(header.alg, *key, jws->signing_input(), jws->signature());
       !signature.ok()) {
     return signature;
   }
@@ -307,8 +309,7 @@ absl::StatusOr<DpopProof> DpopProofVerifier::Verify(
   // Whole seconds, rounded up: a fractional "iat" is never older than sent.
   const absl::Time issued_at =
       absl::FromUnixSeconds(static_cast<int64_t>(std::ceil(claims->iat)));
-  if (absl::Status status =
-          CheckRequest(*claims, request, options_, issued_at);
+  if (absl::Status status = CheckRequest(*claims, request, options_, issued_at);
       !status.ok()) {
     return status;
   }

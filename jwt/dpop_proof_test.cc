@@ -29,7 +29,6 @@ constexpr char kRfcJkt[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
 
 class DpopProofTest : public ::testing::Test {
  protected:
-
   DpopProofClaims GoodClaims() const {
     DpopProofClaims claims;
     claims.method = "POST";
@@ -125,8 +124,8 @@ TEST_F(DpopProofTest, JoseProofsVerifyWithJoseThumbprints) {
 }
 
 TEST_F(DpopProofTest, SignedProofVerifiesWithKeyThumbprint) {
-  for (Algorithm alg : {Algorithm::kES256, Algorithm::kEdDSA,
-                        Algorithm::kPS256, Algorithm::kES384}) {
+  for (Algorithm alg : {Algorithm::kES256, Algorithm::kEdDSA, Algorithm::kPS256,
+                        Algorithm::kES384}) {
     Jwk key = *Jwk::Generate(alg);
     auto proof = SignDpopProof(key, GoodClaims());
     ASSERT_TRUE(proof.ok()) << proof.status();
@@ -180,10 +179,11 @@ TEST_F(DpopProofTest, AlgorithmOutsideAllowlistIsRefused) {
   options.clock = &clock_;
   options.allowed_algorithms = {Algorithm::kEdDSA};
   auto verifier = *DpopProofVerifier::Create(options);
-  EXPECT_EQ(ReasonOf(verifier.Verify(*SignDpopProof(key_, GoodClaims()),
-                                     TokenRequest())
-                         .status()),
-            Reason::kAlgNotAllowed);
+  EXPECT_EQ(
+      ReasonOf(
+          verifier.Verify(*SignDpopProof(key_, GoodClaims()), TokenRequest())
+              .status()),
+      Reason::kAlgNotAllowed);
 }
 
 // RFC 9449 §4.3 item 6/7: "jwk" is a public key.
@@ -207,7 +207,8 @@ TEST_F(DpopProofTest, JwkWithPrivateMembersIsRefused) {
 TEST_F(DpopProofTest, SymmetricJwkIsRefused) {
   Json header = GoodHeader();
   // An oct key is its secret "k": a private member (RFC 7518 §6.4.1).
-  header["jwk"] = {{"kty", "oct"}, {"k", Base64UrlEncode(std::string(32, 'k'))}};
+  header["jwk"] = {{"kty", "oct"},
+                   {"k", Base64UrlEncode(std::string(32, 'k'))}};
   EXPECT_EQ(ReasonFor(SignRaw(header, GoodPayload(), key_)),
             Reason::kDpopKeyInvalid);
   header["jwk"] = {{"kty", "oct"}};
@@ -284,12 +285,11 @@ TEST_F(DpopProofTest, UriMismatchIsRefused) {
   for (const char* uri :
        {"https://id.example/token2", "https://id.example/Token",
         "http://id.example/token", "https://id.example:8443/token",
-        "https://other.example/token", "https://id.example/",
-        "not a uri", "https://user@id.example/token"}) {
+        "https://other.example/token", "https://id.example/", "not a uri",
+        "https://user@id.example/token"}) {
     DpopProofClaims claims = GoodClaims();
     claims.uri = uri;
-    EXPECT_EQ(ReasonFor(*SignDpopProof(key_, claims)),
-              Reason::kDpopUriMismatch)
+    EXPECT_EQ(ReasonFor(*SignDpopProof(key_, claims)), Reason::kDpopUriMismatch)
         << uri;
   }
 }
@@ -316,9 +316,9 @@ TEST(DpopNormalizeUriTest, Forms) {
   EXPECT_FALSE(DpopNormalizeUri("https:///x").ok());
   EXPECT_EQ(*DpopNormalizeUri("https://a:8443"), "https://a:8443/");
   EXPECT_EQ(*DpopNormalizeUri("https://a:0443/"), "https://a:0443/");
-  for (const char* bad : {"https://h:443:443/", "https://h:x/", "https://:1/",
-                          "https://[::1/", "https://[]/", "https://h]/",
-                          "https://[::1]x/"}) {
+  for (const char* bad :
+       {"https://h:443:443/", "https://h:x/", "https://:1/", "https://[::1/",
+        "https://[]/", "https://h]/", "https://[::1]x/"}) {
     EXPECT_FALSE(DpopNormalizeUri(bad).ok()) << bad;
   }
 }
@@ -343,8 +343,7 @@ TEST_F(DpopProofTest, IatTooOldIsRefused) {
   claims.issued_at = absl::FromUnixSeconds(kNow - 60);
   EXPECT_TRUE(Verify(*SignDpopProof(key_, claims), TokenRequest()).ok());
   claims.issued_at = absl::FromUnixSeconds(kNow - 61);
-  EXPECT_EQ(ReasonFor(*SignDpopProof(key_, claims)),
-            Reason::kDpopProofTooOld);
+  EXPECT_EQ(ReasonFor(*SignDpopProof(key_, claims)), Reason::kDpopProofTooOld);
 }
 
 TEST_F(DpopProofTest, IatInFutureBeyondLeewayIsRefused) {
@@ -352,8 +351,7 @@ TEST_F(DpopProofTest, IatInFutureBeyondLeewayIsRefused) {
   claims.issued_at = absl::FromUnixSeconds(kNow + 5);
   EXPECT_TRUE(Verify(*SignDpopProof(key_, claims), TokenRequest()).ok());
   claims.issued_at = absl::FromUnixSeconds(kNow + 6);
-  EXPECT_EQ(ReasonFor(*SignDpopProof(key_, claims)),
-            Reason::kIssuedInFuture);
+  EXPECT_EQ(ReasonFor(*SignDpopProof(key_, claims)), Reason::kIssuedInFuture);
 }
 
 TEST_F(DpopProofTest, FractionalIatRoundsUp) {

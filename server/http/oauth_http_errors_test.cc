@@ -29,8 +29,9 @@ TEST(HttpErrorOfTest, TokenEndpointErrorsFollowRfc6749Section5_2) {
 // RFC 9449 §5: a refused proof at the token endpoint is a 400.
 TEST(HttpErrorOfTest, InvalidDpopProofIs400) {
   EXPECT_EQ(StatusOf(OAuthError::kInvalidDpopProof), 400);
-  EXPECT_EQ(HttpErrorOf(OAuthFailure(OAuthError::kInvalidDpopProof, "why")).error,
-            "invalid_dpop_proof");
+  EXPECT_EQ(
+      HttpErrorOf(OAuthFailure(OAuthError::kInvalidDpopProof, "why")).error,
+      "invalid_dpop_proof");
 }
 
 // RFC 6750 §3.1.

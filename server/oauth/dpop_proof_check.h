@@ -36,8 +36,7 @@ class DpopProofCheck {
   const jwt::DpopProofVerifier& verifier() const { return verifier_; }
 
  private:
-  DpopProofCheck(jwt::DpopProofVerifier verifier,
-                 storage::ReplayStore* replays)
+  DpopProofCheck(jwt::DpopProofVerifier verifier, storage::ReplayStore* replays)
       : verifier_(std::move(verifier)), replays_(replays) {}
 
   jwt::DpopProofVerifier verifier_;
