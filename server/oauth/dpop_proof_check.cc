@@ -45,18 +45,32 @@ absl::StatusOr<DpopProofCheck> DpopProofCheck::Create(
 
 absl::StatusOr<jwt::DpopProof> DpopProofCheck::Check(
     absl::string_view proof, const jwt::DpopRequest& request) const {
+  absl::StatusOr<jwt::DpopProof> verified = Verify(proof, request);
+  if (!verified.ok()) return verified.status();
+  if (absl::Status claimed = ClaimOnce(*verified); !claimed.ok()) {
+    return claimed;
+  }
+  return verified;
+}
+
+absl::StatusOr<jwt::DpopProof> DpopProofCheck::Verify(
+    absl::string_view proof, const jwt::DpopRequest& request) const {
   absl::StatusOr<jwt::DpopProof> verified = verifier_.Verify(proof, request);
   if (!verified.ok()) {
     return Refused(jwt::ReasonName(jwt::ReasonOf(verified.status())));
   }
+  return verified;
+}
+
+absl::Status DpopProofCheck::ClaimOnce(const jwt::DpopProof& proof) const {
   // RFC 9449 §11.1: a proof is used once; it is refused anyway after
   // accepted_until, so its id need not be kept longer.
   auto claim = replays_->ClaimOnce(
-      kDpopReplayKind, ReplayKey(verified->jkt, verified->jti),
-      verified->accepted_until, verifier_.options().clock->Now());
+      kDpopReplayKind, ReplayKey(proof.jkt, proof.jti), proof.accepted_until,
+      verifier_.options().clock->Now());
   if (!claim.ok()) return claim.status();
   if (*claim == storage::ReplayClaim::kReplay) return Refused("replayed");
-  return verified;
+  return absl::OkStatus();
 }
 
 }  // namespace identity::server

@@ -24,14 +24,23 @@ class DpopProofCheck {
                                                storage::ReplayStore* replays);
 
   // Verifies `proof` for `request` (jwt::DpopProofVerifier::Verify), then
-  // records its "jti", scoped to the proof's key, as used until the proof's
-  // accepted_until. Errors: kInvalidDpopProof (oauth_error.h) with the
-  // jwt::Reason name in the message for a proof refused, and "replayed" for
-  // a "jti" this key already used (on any replica); store errors
-  // (Unavailable) unchanged. Only a proof that passed every other check
-  // reaches the store.
+  // ClaimOnce. Errors: those of both.
   absl::StatusOr<jwt::DpopProof> Check(absl::string_view proof,
                                        const jwt::DpopRequest& request) const;
+
+  // The stateless half: jwt::DpopProofVerifier::Verify, a refusal as
+  // kInvalidDpopProof (oauth_error.h) with the jwt::Reason name in the
+  // message. Nothing is stored, so a caller may verify before it
+  // authenticates the client and claim after (an unauthenticated caller
+  // then never writes to the store).
+  absl::StatusOr<jwt::DpopProof> Verify(absl::string_view proof,
+                                        const jwt::DpopRequest& request) const;
+
+  // The single use of a verified proof (RFC 9449 §11.1): records its "jti",
+  // scoped to the proof's key, as used until its accepted_until.
+  // kInvalidDpopProof "replayed" when this key already used it (on any
+  // replica); store errors (Unavailable) unchanged.
+  absl::Status ClaimOnce(const jwt::DpopProof& proof) const;
 
   const jwt::DpopProofVerifier& verifier() const { return verifier_; }
 

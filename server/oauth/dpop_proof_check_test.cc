@@ -102,6 +102,19 @@ TEST_F(DpopProofCheckTest, EachRefusalNamesItsReason) {
                 "dpop_ath_mismatch");
 }
 
+// Verify stores nothing: the proof's single use starts at ClaimOnce (a
+// caller verifies, authenticates the client, then claims).
+TEST_F(DpopProofCheckTest, VerifyStoresNothingClaimOnceDoes) {
+  const DpopProofCheck check = MakeCheck();
+  const std::string proof = Proof(key_, "two-step");
+  auto verified = check.Verify(proof, TokenRequest());
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  ASSERT_TRUE(check.Verify(proof, TokenRequest()).ok());
+  EXPECT_TRUE(check.ClaimOnce(*verified).ok());
+  EXPECT_EQ(OAuthErrorCodeOf(check.ClaimOnce(*verified)), "invalid_dpop_proof");
+  ExpectRefused(check.Check(proof, TokenRequest()), "replayed");
+}
+
 // After accepted_until the proof is too old anyway; the store may forget it.
 TEST_F(DpopProofCheckTest, ReplayEntryLastsUntilTheProofExpires) {
   ASSERT_TRUE(MakeCheck().Check(Proof(key_, "purge"), TokenRequest()).ok());
