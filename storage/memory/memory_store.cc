@@ -89,6 +89,51 @@ absl::Status MemoryStore::DeleteClient(absl::string_view client_id) {
   return absl::OkStatus();
 }
 
+absl::Status MemoryStore::CreateResource(const ResourceRecord& resource) {
+  absl::MutexLock lock(&mu_);
+  if (!resources_.emplace(resource.resource, resource).second) {
+    return absl::AlreadyExistsError("a resource with this indicator exists");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ResourceRecord> MemoryStore::GetResource(
+    absl::string_view resource) {
+  absl::MutexLock lock(&mu_);
+  auto it = resources_.find(resource);
+  if (it == resources_.end()) return absl::NotFoundError("no such resource");
+  return it->second;
+}
+
+absl::StatusOr<std::vector<ResourceRecord>> MemoryStore::ListResources(
+    absl::string_view after, int limit) {
+  absl::MutexLock lock(&mu_);
+  std::vector<ResourceRecord> out;
+  for (auto it = resources_.upper_bound(after);
+       it != resources_.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+absl::Status MemoryStore::UpdateResource(const ResourceRecord& resource) {
+  absl::MutexLock lock(&mu_);
+  auto it = resources_.find(resource.resource);
+  if (it == resources_.end()) return absl::NotFoundError("no such resource");
+  it->second.name = resource.name;
+  it->second.scopes = resource.scopes;
+  it->second.updated_at = resource.updated_at;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::DeleteResource(absl::string_view resource) {
+  absl::MutexLock lock(&mu_);
+  auto it = resources_.find(resource);
+  if (it == resources_.end()) return absl::NotFoundError("no such resource");
+  resources_.erase(it);
+  return absl::OkStatus();
+}
+
 absl::Status MemoryStore::Revoke(absl::string_view jti, absl::Time expires_at) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = revoked_.emplace(std::string(jti), expires_at);

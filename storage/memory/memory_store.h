@@ -16,6 +16,7 @@
 #include "storage/consent_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
+#include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
 #include "storage/signing_key_store.h"
@@ -31,7 +32,8 @@ class MemoryStore : public ClientStore,
                     public GrantStore,
                     public LoginAttemptStore,
                     public SessionStore,
-                    public ConsentStore {
+                    public ConsentStore,
+                    public ResourceStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
@@ -142,6 +144,14 @@ class MemoryStore : public ClientStore,
   absl::Status RevokeConsent(absl::string_view user_id,
                              absl::string_view client_id) override;
 
+  absl::Status CreateResource(const ResourceRecord& resource) override;
+  absl::StatusOr<ResourceRecord> GetResource(
+      absl::string_view resource) override;
+  absl::StatusOr<std::vector<ResourceRecord>> ListResources(
+      absl::string_view after, int limit) override;
+  absl::Status UpdateResource(const ResourceRecord& resource) override;
+  absl::Status DeleteResource(absl::string_view resource) override;
+
  private:
   // The grants of UserGrants, of one client if `client_id` is set.
   std::vector<std::string> GrantsOf(absl::string_view user_id,
@@ -176,6 +186,8 @@ class MemoryStore : public ClientStore,
       ABSL_GUARDED_BY(mu_);
   // (user_id, client_id) -> consent; gone with its client.
   std::map<std::pair<std::string, std::string>, ConsentRecord> consents_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ResourceRecord, std::less<>> resources_
       ABSL_GUARDED_BY(mu_);
   absl::Mutex attempts_mu_;
   std::map<std::string, LoginAttempts, std::less<>> login_attempts_

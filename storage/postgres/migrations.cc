@@ -277,11 +277,29 @@ constexpr char kMigration13[] = R"sql(
           ADD COLUMN third_party boolean NOT NULL DEFAULT false;
       )sql";
 
+// 14: resources (RFC 8707): protected APIs by their resource indicator, with
+// the scopes each defines (space-separated); codes and refresh tokens record
+// the indicators their grant was authorized for (space-separated; '' for
+// none, what grants made before have).
+constexpr char kMigration14[] = R"sql(
+        CREATE TABLE resources (
+          resource   text PRIMARY KEY,
+          name       text NOT NULL,
+          scopes     text NOT NULL,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL
+        );
+        ALTER TABLE authorization_codes
+          ADD COLUMN resources text NOT NULL DEFAULT '';
+        ALTER TABLE refresh_tokens
+          ADD COLUMN resources text NOT NULL DEFAULT '';
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
       kMigration1,  kMigration2,  kMigration3, kMigration4, kMigration5,
       kMigration6,  kMigration7,  kMigration8, kMigration9, kMigration10,
-      kMigration11, kMigration12, kMigration13};
+      kMigration11, kMigration12, kMigration13, kMigration14};
   return *kMigrations;
 }
 

@@ -101,7 +101,8 @@ constexpr char kCodeColumns[] =
     " (extract(epoch from expires_at) * 1000000)::bigint,"
     " (extract(epoch from redeemed_at) * 1000000)::bigint,"
     " access_token_jti,"
-    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid";
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid,"
+    " resources";
 constexpr char kRefreshColumns[] =
     "token_hash, family_id, client_id, user_id, scope,"
     " (extract(epoch from auth_time) * 1000000)::bigint,"
@@ -110,7 +111,31 @@ constexpr char kRefreshColumns[] =
     " (extract(epoch from absolute_expires_at) * 1000000)::bigint,"
     " (extract(epoch from rotated_at) * 1000000)::bigint, revoked,"
     " access_token_jti,"
-    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid";
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid,"
+    " resources";
+constexpr char kResourceColumns[] =
+    "resource, name, scopes,"
+    " (extract(epoch from created_at) * 1000000)::bigint,"
+    " (extract(epoch from updated_at) * 1000000)::bigint";
+
+// Resources (RFC 8707).
+void PrepareResources(pqxx::connection& c) {
+  c.prepare("create_resource",
+            "INSERT INTO resources (resource, name, scopes, created_at,"
+            " updated_at) VALUES ($1, $2, $3,"
+            " to_timestamp($4::bigint / 1000000.0),"
+            " to_timestamp($5::bigint / 1000000.0))");
+  c.prepare("get_resource", std::string("SELECT ") + kResourceColumns +
+                                " FROM resources WHERE resource = $1");
+  c.prepare("list_resources", std::string("SELECT ") + kResourceColumns +
+                                  " FROM resources WHERE resource > $1"
+                                  " ORDER BY resource LIMIT $2");
+  c.prepare("update_resource",
+            "UPDATE resources SET name = $2, scopes = $3,"
+            " updated_at = to_timestamp($4::bigint / 1000000.0)"
+            " WHERE resource = $1");
+  c.prepare("delete_resource", "DELETE FROM resources WHERE resource = $1");
+}
 
 // Clients and the revocation list.
 void PrepareClientsAndRevocations(pqxx::connection& c) {
@@ -242,11 +267,12 @@ void PrepareAuthorizationCodes(pqxx::connection& c) {
       "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
       " user_id, redirect_uri, scope, nonce, code_challenge,"
       " code_challenge_method, auth_time, expires_at, redeemed_at,"
-      " access_token_jti, access_token_expires_at, sid) VALUES ($1, $2,"
-      " $3, $4, $5, $6, $7, $8, $9, to_timestamp($10::bigint / 1000000.0),"
+      " access_token_jti, access_token_expires_at, sid, resources) VALUES"
+      " ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+      " to_timestamp($10::bigint / 1000000.0),"
       " to_timestamp($11::bigint / 1000000.0),"
       " to_timestamp($12::bigint / 1000000.0), $13,"
-      " to_timestamp($14::bigint / 1000000.0), $15)");
+      " to_timestamp($14::bigint / 1000000.0), $15, $16)");
   c.prepare("get_authorization_code",
             std::string("SELECT ") + kCodeColumns +
                 " FROM authorization_codes WHERE code_hash = $1");
@@ -302,13 +328,13 @@ void PrepareRefreshTokens(pqxx::connection& c) {
             "INSERT INTO refresh_tokens (token_hash, family_id, client_id,"
             " user_id, scope, auth_time, created_at, idle_expires_at,"
             " absolute_expires_at, rotated_at, revoked, access_token_jti,"
-            " access_token_expires_at, sid) VALUES ($1, $2, $3, $4,"
-            " $5, to_timestamp($6::bigint / 1000000.0),"
+            " access_token_expires_at, sid, resources) VALUES ($1, $2, $3,"
+            " $4, $5, to_timestamp($6::bigint / 1000000.0),"
             " to_timestamp($7::bigint / 1000000.0),"
             " to_timestamp($8::bigint / 1000000.0),"
             " to_timestamp($9::bigint / 1000000.0),"
             " to_timestamp($10::bigint / 1000000.0), $11, $12,"
-            " to_timestamp($13::bigint / 1000000.0), $14)");
+            " to_timestamp($13::bigint / 1000000.0), $14, $15)");
   c.prepare("get_refresh_token", std::string("SELECT ") + kRefreshColumns +
                                      " FROM refresh_tokens"
                                      " WHERE token_hash = $1");
@@ -330,12 +356,12 @@ void PrepareRefreshTokens(pqxx::connection& c) {
           " replacement AS (INSERT INTO refresh_tokens (token_hash,"
           " family_id, client_id, user_id, scope, auth_time, created_at,"
           " idle_expires_at, absolute_expires_at, rotated_at, revoked,"
-          " access_token_jti, access_token_expires_at, sid)"
+          " access_token_jti, access_token_expires_at, sid, resources)"
           " SELECT $4, $5, $6, $7, $8, to_timestamp($9::bigint / 1000000.0),"
           " to_timestamp($10::bigint / 1000000.0),"
           " to_timestamp($11::bigint / 1000000.0),"
           " to_timestamp($12::bigint / 1000000.0), NULL, false, $13,"
-          " to_timestamp($14::bigint / 1000000.0), $15 FROM old)"
+          " to_timestamp($14::bigint / 1000000.0), $15, $16 FROM old)"
           " SELECT ") +
           kRefreshColumns + " FROM old");
   c.prepare("classify_refresh_token",
@@ -501,6 +527,7 @@ void Prepare(pqxx::connection& c) {
   PrepareAuthorizationCodes(c);
   PreparePushedRequests(c);
   PrepareRefreshTokens(c);
+  PrepareResources(c);
 }
 
 ClientRecord ClientFromRow(const pqxx::row& row) {
@@ -592,6 +619,8 @@ AuthorizationCodeRecord CodeFromRow(const pqxx::row& row) {
   code.access_token_jti = row[12].as<std::string>();
   code.access_token_expires_at = TimeOf(row[13]);
   code.sid = row[14].as<std::string>();
+  code.resources =
+      absl::StrSplit(row[15].as<std::string>(), ' ', absl::SkipEmpty());
   return code;
 }
 
@@ -611,6 +640,8 @@ RefreshTokenRecord RefreshFromRow(const pqxx::row& row) {
   token.access_token_jti = row[11].as<std::string>();
   token.access_token_expires_at = TimeOf(row[12]);
   token.sid = row[13].as<std::string>();
+  token.resources =
+      absl::StrSplit(row[14].as<std::string>(), ' ', absl::SkipEmpty());
   return token;
 }
 
@@ -634,7 +665,7 @@ void InsertRefreshToken(pqxx::transaction_base& txn,
       absl::ToUnixMicros(token.absolute_expires_at),
       OptionalMicros(token.rotated_at, rotated_at), token.revoked,
       token.access_token_jti, absl::ToUnixMicros(token.access_token_expires_at),
-      token.sid);
+      token.sid, absl::StrJoin(token.resources, " "));
 }
 
 SigningKeyRecord KeyFromRow(const pqxx::row& row) {
@@ -1194,7 +1225,8 @@ absl::Status PostgresStore::CreateAuthorizationCode(
             absl::ToUnixMicros(code.expires_at),
             OptionalMicros(code.redeemed_at, redeemed_at),
             code.access_token_jti,
-            absl::ToUnixMicros(code.access_token_expires_at), code.sid);
+            absl::ToUnixMicros(code.access_token_expires_at), code.sid,
+            absl::StrJoin(code.resources, " "));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -1387,7 +1419,7 @@ absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
             absl::ToUnixMicros(replacement.absolute_expires_at),
             replacement.access_token_jti,
             absl::ToUnixMicros(replacement.access_token_expires_at),
-            replacement.sid);
+            replacement.sid, absl::StrJoin(replacement.resources, " "));
         if (rows.empty()) {
           pqxx::result why = txn.exec_prepared("classify_refresh_token",
                                                std::string(old_hash));
@@ -1729,6 +1761,95 @@ absl::Status PostgresStore::RevokeConsent(absl::string_view user_id,
       });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such consent");
+  return absl::OkStatus();
+}
+
+namespace {
+
+ResourceRecord ResourceFromRow(const pqxx::row& row) {
+  ResourceRecord resource;
+  resource.resource = row[0].as<std::string>();
+  resource.name = row[1].as<std::string>();
+  resource.scopes =
+      absl::StrSplit(row[2].as<std::string>(), ' ', absl::SkipEmpty());
+  resource.created_at = absl::FromUnixMicros(row[3].as<int64_t>());
+  resource.updated_at = absl::FromUnixMicros(row[4].as<int64_t>());
+  return resource;
+}
+
+}  // namespace
+
+absl::Status PostgresStore::CreateResource(const ResourceRecord& resource) {
+  absl::Status status =
+      WithConnection(*pool_, "create_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        txn.exec_prepared("create_resource", resource.resource, resource.name,
+                          absl::StrJoin(resource.scopes, " "),
+                          absl::ToUnixMicros(resource.created_at),
+                          absl::ToUnixMicros(resource.updated_at));
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("a resource with this indicator exists");
+  }
+  return status;
+}
+
+absl::StatusOr<ResourceRecord> PostgresStore::GetResource(
+    absl::string_view resource) {
+  std::optional<ResourceRecord> found;
+  absl::Status status =
+      WithConnection(*pool_, "get_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows =
+            txn.exec_prepared("get_resource", std::string(resource));
+        if (!rows.empty()) found = ResourceFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such resource");
+  return *std::move(found);
+}
+
+absl::StatusOr<std::vector<ResourceRecord>> PostgresStore::ListResources(
+    absl::string_view after, int limit) {
+  std::vector<ResourceRecord> resources;
+  absl::Status status =
+      WithConnection(*pool_, "list_resources", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared("list_resources", std::string(after), limit)) {
+          resources.push_back(ResourceFromRow(row));
+        }
+      });
+  if (!status.ok()) return status;
+  return resources;
+}
+
+absl::Status PostgresStore::UpdateResource(const ResourceRecord& resource) {
+  size_t affected = 0;
+  absl::Status status =
+      WithConnection(*pool_, "update_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("update_resource", resource.resource,
+                                     resource.name,
+                                     absl::StrJoin(resource.scopes, " "),
+                                     absl::ToUnixMicros(resource.updated_at))
+                       .affected_rows();
+      });
+  if (!status.ok()) return status;
+  if (affected == 0) return absl::NotFoundError("no such resource");
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::DeleteResource(absl::string_view resource) {
+  size_t affected = 0;
+  absl::Status status =
+      WithConnection(*pool_, "delete_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("delete_resource", std::string(resource))
+                       .affected_rows();
+      });
+  if (!status.ok()) return status;
+  if (affected == 0) return absl::NotFoundError("no such resource");
   return absl::OkStatus();
 }
 

@@ -12,6 +12,7 @@
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/postgres/connection_pool.h"
+#include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
 #include "storage/signing_key_store.h"
@@ -28,7 +29,8 @@ class PostgresStore : public ClientStore,
                       public GrantStore,
                       public LoginAttemptStore,
                       public SessionStore,
-                      public ConsentStore {
+                      public ConsentStore,
+                      public ResourceStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
   // ConnectionPool::Create and ApplyMigrations.
@@ -155,6 +157,14 @@ class PostgresStore : public ClientStore,
       absl::string_view user_id) override;
   absl::Status RevokeConsent(absl::string_view user_id,
                              absl::string_view client_id) override;
+
+  absl::Status CreateResource(const ResourceRecord& resource) override;
+  absl::StatusOr<ResourceRecord> GetResource(
+      absl::string_view resource) override;
+  absl::StatusOr<std::vector<ResourceRecord>> ListResources(
+      absl::string_view after, int limit) override;
+  absl::Status UpdateResource(const ResourceRecord& resource) override;
+  absl::Status DeleteResource(absl::string_view resource) override;
 
   // Opens every connection of both pools now (ConnectionPool::Warm): a
   // server under load then needs no name resolution and no new connection

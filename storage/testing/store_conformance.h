@@ -14,6 +14,7 @@
 #include "storage/consent_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
+#include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
 #include "storage/signing_key_store.h"
@@ -32,6 +33,7 @@ struct Stores {
   LoginAttemptStore* login_attempts = nullptr;
   SessionStore* sessions = nullptr;
   ConsentStore* consents = nullptr;
+  ResourceStore* resources = nullptr;
 };
 
 using StoresFactory = Stores (*)();
