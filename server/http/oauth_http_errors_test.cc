@@ -17,13 +17,22 @@ TEST(HttpErrorOfTest, TokenEndpointErrorsFollowRfc6749Section5_2) {
   for (OAuthError error :
        {OAuthError::kInvalidRequest, OAuthError::kInvalidGrant,
         OAuthError::kUnauthorizedClient, OAuthError::kUnsupportedGrantType,
-        OAuthError::kInvalidScope, OAuthError::kUnsupportedTokenType}) {
+        OAuthError::kInvalidScope, OAuthError::kUnsupportedTokenType,
+        OAuthError::kInvalidTarget}) {
     EXPECT_EQ(StatusOf(error), 400) << OAuthErrorCode(error);
   }
   const HttpError error =
       HttpErrorOf(OAuthFailure(OAuthError::kInvalidGrant, "code used"));
   EXPECT_EQ(error.error, "invalid_grant");
   EXPECT_EQ(error.description, "code used");
+}
+
+// RFC 8707 §2: a resource indicator unknown, malformed or not allowed.
+TEST(HttpErrorOfTest, InvalidTargetIs400) {
+  const HttpError error =
+      HttpErrorOf(OAuthFailure(OAuthError::kInvalidTarget, "no such API"));
+  EXPECT_EQ(error.status, 400);
+  EXPECT_EQ(error.error, "invalid_target");
 }
 
 // RFC 6750 §3.1.

@@ -16,6 +16,7 @@
 #include "jwt/clock.h"
 #include "server/oauth/consents.h"
 #include "server/oauth/login_sessions.h"
+#include "server/oauth/resource_indicators.h"
 #include "server/random_source.h"
 #include "server/users/user_accounts.h"
 #include "storage/client_store.h"
@@ -46,6 +47,8 @@ struct AuthorizationRequest {
   // replaces every parameter but client_id.
   std::optional<std::string> request = {};
   std::optional<std::string> request_uri = {};
+  // RFC 8707 §2: the resource indicators named (repeatable), as sent.
+  std::vector<std::string> resource = {};
 };
 
 // RFC 9126 §2.2: the request_uri of a pushed authorization request is this
@@ -71,6 +74,9 @@ struct ValidatedAuthorization {
   storage::ClientRecord client;
   std::string redirect_uri;
   std::vector<std::string> scopes;
+  // RFC 8707: the resources the code will be authorized for (checked,
+  // without duplicates); empty when the request named none.
+  std::vector<std::string> resources = {};
   std::string state;
   std::string code_challenge;
   std::string code_challenge_method;
@@ -187,7 +193,8 @@ class AuthorizationEndpoint {
                         const jwt::Clock* clock, RandomSource random,
                         AuthorizationOptions options,
                         const LoginSessions* sessions = nullptr,
-                        const Consents* consents = nullptr)
+                        const Consents* consents = nullptr,
+                        const ResourceIndicators* resources = nullptr)
       : clients_(clients),
         grants_(grants),
         users_(users),
@@ -195,7 +202,8 @@ class AuthorizationEndpoint {
         random_(std::move(random)),
         options_(std::move(options)),
         sessions_(sessions),
-        consents_(consents) {}
+        consents_(consents),
+        resources_(resources) {}
 
   // Checks a request in RFC 6749 §4.1.2.1's order. A request_uri of a pushed
   // request (RFC 9126 §4) is first consumed (single use) and its parameters
@@ -389,6 +397,7 @@ class AuthorizationEndpoint {
   const AuthorizationOptions options_;
   const LoginSessions* const sessions_;
   const Consents* const consents_;
+  const ResourceIndicators* const resources_;  // May be null: none served.
 };
 
 }  // namespace identity::server

@@ -80,6 +80,7 @@ absl::StatusOr<std::string> AuthorizationCodeGrant::StoreRefreshToken(
   record.user_id = code.user_id;
   record.scope = code.scope;
   record.sid = code.sid;
+  record.resources = code.resources;
   record.auth_time = code.auth_time;
   record.created_at = now;
   record.absolute_expires_at = now + options.refresh_token_lifetime;
@@ -161,6 +162,13 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
   claims.sid = code->sid;
+  // RFC 8707 §2.2: for one of the resources the code was authorized for.
+  // Refused before the code is redeemed: the client may ask again.
+  if (absl::Status s = TargetResource(d_, request.resource, code->resources,
+                                      *client, claims);
+      !s.ok()) {
+    return s;
+  }
   // A code of a session that ended since (logout within the code's
   // lifetime) yields nothing unless offline access was granted.
   if (absl::Status s = SessionOutlived(d_, code->sid, claims.scopes); !s.ok()) {

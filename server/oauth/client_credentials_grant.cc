@@ -22,6 +22,16 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   }
   auto granted = GrantScopes(*requested, client->allowed_scopes);
   if (!granted.ok()) return granted.status();
+  // RFC 8707 §2.2: a token for one resource, narrowed to its scopes.
+  auto target =
+      TokenTarget(resources_, request.resource, std::nullopt, *client);
+  if (!target.ok()) return target.status();
+  std::string audience = options_.audience;
+  if (target->has_value()) {
+    granted = NarrowToResource(*granted, **target);
+    if (!granted.ok()) return granted.status();
+    audience = (*target)->resource;
+  }
 
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope when
   // granted. For client_credentials the subject is the client itself.
@@ -29,7 +39,7 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   jwt::Claims claims;
   claims.iss = options_.issuer;
   claims.sub = client->client_id;
-  claims.aud = {options_.audience};
+  claims.aud = {audience};
   claims.iat = absl::ToUnixSeconds(now);
   claims.exp = absl::ToUnixSeconds(now + options_.access_token_lifetime);
   claims.jti = jwt::Base64UrlEncode(RandomBytes(random_, 16));

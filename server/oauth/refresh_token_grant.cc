@@ -119,6 +119,13 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
   claims.sid = old->sid;
+  // RFC 8707 §2.2: a token for one of the grant's resources at a time (the
+  // refresh token, rotated, keeps them all). Refused before the rotation.
+  if (absl::Status s = TargetResource(d_, request.resource, old->resources,
+                                      *client, claims);
+      !s.ok()) {
+    return s;
+  }
   // The new refresh token records the access token minted with it.
   auto refresh_token = Rotate(*old, claims.jti, now);
   if (!refresh_token.ok()) return refresh_token.status();

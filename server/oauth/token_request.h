@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -22,6 +23,8 @@ struct TokenRequestFields {
   std::string code_verifier = {};
   // refresh_token.
   std::string refresh_token = {};
+  // RFC 8707 §2: the resource indicators named (repeatable), as sent.
+  std::vector<std::string> resource = {};
   // The address the request came from (the gRPC peer, the HTTP remote
   // address): keys the client authentication throttle (client_auth_throttle.h).
   std::string source = {};

@@ -10,6 +10,7 @@
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/login_sessions.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/resource_indicators.h"
 #include "server/oauth/user_tokens.h"
 #include "server/random_source.h"
 #include "storage/grant_store.h"
@@ -33,6 +34,9 @@ struct UserGrantDeps {
   // Checks that a third-party client's code is still consented to
   // (consents.h). Null: a third-party client's code is refused.
   const Consents* consents = nullptr;
+  // The registered resources (RFC 8707). Null: a request or grant naming
+  // one is invalid_target.
+  const ResourceIndicators* resources = nullptr;
 
   // When an access token minted at `now` expires (whole seconds, as in
   // its exp claim).
@@ -64,6 +68,27 @@ inline absl::Status SessionOutlived(const UserGrantDeps& d,
     return InvalidGrant(
         "the login session of this grant ended (no offline_access)");
   }
+  return absl::OkStatus();
+}
+
+// RFC 8707 §2.2: the resource the token request names (`requested`) for a
+// grant authorized for `authorized` (TokenTarget), applied to `claims`: its
+// indicator as the access token's audience, the grant's scopes narrowed to
+// the resource's. Nothing changes for a request and grant naming none.
+// Errors: kInvalidTarget; kInvalidScope (the grant holds none of the
+// resource's scopes); the store's.
+inline absl::Status TargetResource(const UserGrantDeps& d,
+                                   const std::vector<std::string>& requested,
+                                   const std::vector<std::string>& authorized,
+                                   const storage::ClientRecord& client,
+                                   UserAccessClaims& claims) {
+  auto target = TokenTarget(d.resources, requested, authorized, client);
+  if (!target.ok()) return target.status();
+  if (!target->has_value()) return absl::OkStatus();
+  auto narrowed = NarrowToResource(claims.scopes, **target);
+  if (!narrowed.ok()) return narrowed.status();
+  claims.audience = (*target)->resource;
+  claims.access_scopes = *std::move(narrowed);
   return absl::OkStatus();
 }
 
