@@ -125,6 +125,7 @@ absl::Status App::OpenStores() {
     login_attempts_ = store;
     session_store_ = store;
     consent_store_ = store;
+    resource_store_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();
@@ -245,8 +246,10 @@ absl::Status App::BuildClientFlows() {
   options.issuer = config_.issuer;
   options.audience = config_.audience;
   options.access_token_lifetime = config_.access_token_lifetime;
+  resource_indicators_.emplace(resource_store_);
+  resource_registry_.emplace(resource_store_, clock_);
   client_credentials_.emplace(&*authenticator_, keys_.get(), clock_,
-                              SystemRandom(), options);
+                              SystemRandom(), options, &*resource_indicators_);
   // Introspection, revocation and UserInfo check access tokens by one rule.
   auto access_tokens = OwnAccessTokens::Create(config_.issuer, clock_,
                                                keys_.get(), revocations_);
@@ -324,7 +327,8 @@ absl::Status App::BuildUserFlows() {
                        &*login_sessions_);
   consents_.emplace(consent_store_, &*grant_revoker_, clock_);
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
-                         authorization_options, &*login_sessions_, &*consents_);
+                         authorization_options, &*login_sessions_, &*consents_,
+                         &*resource_indicators_);
   pushed_authorization_.emplace(&*authenticator_, &*authorization_);
   UserTokenOptions token_options;
   token_options.issuer = config_.issuer;
@@ -343,6 +347,7 @@ absl::Status App::BuildUserFlows() {
   deps.minter = &*minter_;
   deps.sessions = &*login_sessions_;
   deps.consents = &*consents_;
+  deps.resources = &*resource_indicators_;
   deps.clock = clock_;
   deps.random = SystemRandom();
   deps.events = &*oauth_metrics_;
@@ -368,7 +373,8 @@ absl::Status App::BuildGrpcServices() {
       &*userinfo_, &*proxies_, &*authenticator_});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
-  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_);
+  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_,
+                         &*resource_registry_);
   // Decisions of the authorizer (refusals never reach the interceptors):
   // counted, and refusals logged.
   auto authorizer = MakeServerAuthorizer(

@@ -50,6 +50,8 @@
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/refresh_token_grant.h"
+#include "server/oauth/resource_indicators.h"
+#include "server/oauth/resource_registry.h"
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/user_tokens.h"
@@ -151,6 +153,7 @@ class App {
   storage::LoginAttemptStore* login_attempts_ = nullptr;
   storage::SessionStore* session_store_ = nullptr;
   storage::ConsentStore* consent_store_ = nullptr;
+  storage::ResourceStore* resource_store_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
@@ -164,6 +167,10 @@ class App {
   // Back-off for failed client authentication (per replica).
   std::unique_ptr<ClientAuthThrottle> client_auth_throttle_;
   std::optional<ClientAuthenticator> authenticator_;
+  // RFC 8707: the rules (read at every request naming a resource) and the
+  // administration.
+  std::optional<ResourceIndicators> resource_indicators_;
+  std::optional<ResourceRegistry> resource_registry_;
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;
   std::optional<GrantRevoker> grant_revoker_;

@@ -343,4 +343,80 @@ grpc::Status AdminServiceImpl::RevokeConsent(
       consents_->Revoke(request->user_id(), request->client_id()));
 }
 
+namespace {
+
+void ToProto(const storage::ResourceRecord& resource, v1::Resource* out) {
+  out->set_resource(resource.resource);
+  out->set_name(resource.name);
+  for (const std::string& scope : resource.scopes) out->add_scopes(scope);
+  *out->mutable_created_at() = ToTimestamp(resource.created_at);
+  *out->mutable_updated_at() = ToTimestamp(resource.updated_at);
+}
+
+template <typename Request>
+ResourceSpec ResourceSpecOf(const Request& request) {
+  ResourceSpec spec;
+  spec.resource = request.resource();
+  spec.name = request.name();
+  spec.scopes.assign(request.scopes().begin(), request.scopes().end());
+  return spec;
+}
+
+grpc::Status NoResources() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "this server has no resource registry");
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::CreateResource(
+    grpc::ServerContext*, const v1::CreateResourceRequest* request,
+    v1::Resource* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto created = resources_->Create(ResourceSpecOf(*request));
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  ToProto(*created, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetResource(
+    grpc::ServerContext*, const v1::GetResourceRequest* request,
+    v1::Resource* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto resource = resources_->Get(request->resource());
+  if (!resource.ok()) return ToGrpcStatus(resource.status());
+  ToProto(*resource, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListResources(
+    grpc::ServerContext*, const v1::ListResourcesRequest* request,
+    v1::ListResourcesResponse* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto page = resources_->List(request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const storage::ResourceRecord& resource : page->resources) {
+    ToProto(resource, response->add_resources());
+  }
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::UpdateResource(
+    grpc::ServerContext*, const v1::UpdateResourceRequest* request,
+    v1::Resource* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto updated = resources_->Update(ResourceSpecOf(*request));
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  ToProto(*updated, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::DeleteResource(
+    grpc::ServerContext*, const v1::DeleteResourceRequest* request,
+    v1::DeleteResourceResponse*) {
+  if (resources_ == nullptr) return NoResources();
+  return ToGrpcStatus(resources_->Delete(request->resource()));
+}
+
 }  // namespace identity::server

@@ -68,6 +68,7 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   fields.login_hint = request->login_hint();
   if (request->has_request()) fields.request = request->request();
   if (request->has_request_uri()) fields.request_uri = request->request_uri();
+  fields.resource.assign(request->resource().begin(), request->resource().end());
   std::string source = PeerAddress(context->peer());
   if (parts_.proxies != nullptr) {
     source = parts_.proxies->SourceOf(source, ForwardedFor(*context));
@@ -111,6 +112,7 @@ grpc::Status TokenServiceImpl::PushAuthorization(
   pushed.login_hint = request->login_hint();
   if (request->has_request()) pushed.request = request->request();
   if (request->has_request_uri()) pushed.request_uri = request->request_uri();
+  pushed.resource.assign(request->resource().begin(), request->resource().end());
   auto result = parts_.pushed->Push(fields);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_request_uri(result->request_uri);
@@ -133,6 +135,7 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.redirect_uri = request->redirect_uri();
   fields.code_verifier = request->code_verifier();
   fields.refresh_token = request->refresh_token();
+  fields.resource.assign(request->resource().begin(), request->resource().end());
   fields.source = PeerAddress(context->peer());
   auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());

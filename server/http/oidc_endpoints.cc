@@ -41,6 +41,13 @@ std::string Get(const Form& form, const std::string& name) {
   return it == form.end() ? std::string() : it->second;
 }
 
+// RFC 8707 §2: the resource indicators of a request (ParseFormUrlEncoded
+// joined the repeated values with spaces).
+std::vector<std::string> ResourcesOf(const Form& form) {
+  return absl::StrSplit(Get(form, kRepeatableParameter), ' ',
+                        absl::SkipEmpty());
+}
+
 // A parameter that means something when present, even empty.
 std::optional<std::string> GetIfPresent(const Form& form,
                                         const std::string& name) {
@@ -192,7 +199,7 @@ void SendErrorPage(const OidcEndpointsDeps& deps, HttpResponse& response,
 constexpr const char* kCarried[] = {
     "response_type", "client_id", "redirect_uri",   "scope",
     "state",         "nonce",     "code_challenge", "code_challenge_method",
-    "ui_locales",
+    "ui_locales",    "resource",
 };
 
 // The page for an authorization request that cannot go on: an unknown
@@ -235,7 +242,9 @@ absl::StatusOr<HiddenFields> CarriedRequest(
     return hidden;
   }
   for (const char* name : kCarried) {
-    if (std::string(name) == "ui_locales" && params.count(name) == 0) continue;
+    const bool optional = std::string(name) == "ui_locales" ||
+                          std::string(name) == kRepeatableParameter;
+    if (optional && params.count(name) == 0) continue;
     hidden.emplace_back(name, Get(params, name));
   }
   return hidden;
@@ -285,6 +294,7 @@ AuthorizationRequest RequestOf(const Form& params) {
   request.login_hint = Get(params, "login_hint");
   request.request = GetIfPresent(params, "request");
   request.request_uri = GetIfPresent(params, "request_uri");
+  request.resource = ResourcesOf(params);
   return request;
 }
 
@@ -612,6 +622,7 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.redirect_uri = Get(form, "redirect_uri");
   fields.code_verifier = Get(form, "code_verifier");
   fields.refresh_token = Get(form, "refresh_token");
+  fields.resource = ResourcesOf(form);
   fields.source = request.remote_address;
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
