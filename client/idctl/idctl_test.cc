@@ -567,6 +567,52 @@ TEST_F(IdctlServerTest, UsersSetPassword) {
             kExitUsage);
 }
 
+// RFC 8707: resources create, get, list, update, delete; token --resource
+// gets a token whose aud is the resource; the server's refusals exit
+// kExitInvalid naming the reason.
+TEST_F(IdctlServerTest, ResourcesAndATokenForOne) {
+  const std::string api = "https://reports.example/api";
+  Json created = AdminJson({"resources", "create", api, "--name", "Reports",
+                            "--scope", "reports.read", "--scope",
+                            "reports.write"});
+  EXPECT_EQ(created["scopes"], Json::array({"reports.read", "reports.write"}));
+  EXPECT_EQ(AdminJson({"resources", "get", api})["name"], "Reports");
+  const Json updated =
+      AdminJson({"resources", "update", api, "--scope", "reports.read"});
+  EXPECT_EQ(updated["scopes"], Json::array({"reports.read"}));
+  EXPECT_EQ(updated["name"], "Reports");  // Not given: kept.
+  const Json all = AdminJson({"resources", "list"});
+  bool listed = false;
+  for (const Json& r : all["resources"]) listed |= r["resource"] == api;
+  EXPECT_TRUE(listed) << all.dump();
+  Result bad = Admin({"resources", "create", "reports", "--scope", "x"});
+  EXPECT_EQ(bad.code, kExitInvalid);
+  EXPECT_NE(bad.err.find("invalid_request"), std::string::npos) << bad.err;
+
+  Json client = AdminJson(
+      {"clients", "create", "--id", "reporter", "--allow-scope",
+       "reports.read"});
+  const std::string secret = client.value("client_secret", "");
+  Result token = Idctl({"token", "--server", *address_, "--client-id",
+                        "reporter", "--client-secret", secret, "--resource",
+                        api});
+  ASSERT_EQ(token.code, kExitOk) << token.err;
+  Result decoded = Idctl(
+      {"jwt", "decode", Json::parse(token.out)["access_token"].get<std::string>()});
+  ASSERT_EQ(decoded.code, kExitOk) << decoded.err;
+  const Json aud = Json::parse(decoded.out)["claims"]["aud"];
+  EXPECT_TRUE(aud == Json(api) || aud == Json::array({api})) << aud;
+  Result refused = Idctl({"token", "--server", *address_, "--client-id",
+                          "reporter", "--client-secret", secret, "--resource",
+                          "https://unknown.example/"});
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("invalid_target"), std::string::npos)
+      << refused.err;
+
+  EXPECT_EQ(Admin({"resources", "delete", api}).code, kExitOk);
+  EXPECT_EQ(Admin({"resources", "get", api}).code, kExitInvalid);
+}
+
 TEST_F(IdctlServerTest, ClientsCreateWithRedirectUrisGrantTypesAndPublic) {
   Json created = AdminJson(
       {"clients", "create", "--id", "spa", "--public", "--grant-type",

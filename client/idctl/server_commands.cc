@@ -46,7 +46,7 @@ int Token(const ParsedArgs& args, Console& console) {
   v1::TokenResponse response;
   const grpc::Status status = RequestClientCredentialsToken(
       *server, ClientCredentialsFor(args, *args.Get("client-id")),
-      args.Get("scope").value_or(""), &response);
+      args.Get("scope").value_or(""), &response, args.GetAll("resource"));
   if (!status.ok()) return CallFailed(status, console);
   console.PrintJson({{"access_token", response.access_token()},
                      {"token_type", response.token_type()},

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "client/idctl/admin_clients.h"
 #include "client/idctl/admin_consents.h"
+#include "client/idctl/admin_resources.h"
 #include "client/idctl/admin_session.h"
 #include "client/idctl/admin_sessions.h"
 #include "client/idctl/admin_users.h"
@@ -86,9 +87,10 @@ std::vector<Verb> ServerVerbs() {
       {kServer,
        {"token",
         {Required("client-id", "ID"), kClientSecretFlag,
-         Optional("scope", "S")}},
+         Optional("scope", "S"), Repeated("resource", "URI")}},
        "Get an access token with the client_credentials grant; print the JSON "
-       "response.",
+       "response. --resource: the registered resource (RFC 8707) the token "
+       "is for, its aud (at most one; default: the server's audience).",
        &Token},
       {kServer,
        {"introspect",
@@ -276,6 +278,41 @@ std::vector<Verb> ConsentVerbs() {
   };
 }
 
+std::vector<Verb> ResourceVerbs() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      {kAdmin,
+       {"resources create",
+        {Optional("name", "NAME"), Repeated("scope", "S")},
+        One("RESOURCE")},
+       "Register a resource (RFC 8707): RESOURCE is its indicator, an "
+       "absolute URI without a fragment, the aud of tokens for it; --scope: "
+       "the scopes it defines (at least one). A client may have it when one "
+       "of them is among the client's allowed scopes.",
+       &ResourcesCreate},
+      {kAdmin,
+       {"resources get", {}, One("RESOURCE")},
+       "Print the resource.",
+       &ResourcesGet},
+      {kAdmin,
+       {"resources list"},
+       "Print every resource, page by page.",
+       &ResourcesList},
+      {kAdmin,
+       {"resources update",
+        {Optional("name", "NAME"), Repeated("scope", "S")},
+        One("RESOURCE")},
+       "Change what is given (--scope given replaces the list). Reads the "
+       "resource first, like clients update.",
+       &ResourcesUpdate},
+      {kAdmin,
+       {"resources delete", {}, One("RESOURCE")},
+       "Delete the resource: grants authorized for it get no more tokens "
+       "for it.",
+       &ResourcesDelete},
+  };
+}
+
 std::vector<Verb> KeyAdminVerbs() {
   constexpr VerbKind kAdmin = VerbKind::kAdmin;
   return {
@@ -294,7 +331,7 @@ std::vector<Verb> KeyAdminVerbs() {
 std::vector<Verb> BuildTable() {
   std::vector<Verb> table;
   for (auto part : {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs,
-                    UserVerbs, SessionVerbs, ConsentVerbs}) {
+                    UserVerbs, SessionVerbs, ConsentVerbs, ResourceVerbs}) {
     for (Verb& verb : part()) table.push_back(std::move(verb));
   }
   return table;
