@@ -98,6 +98,11 @@ TEST_F(ResourceRegistryTest, BadSpecsAreInvalidRequest) {
       {kOrders, "n", {"two words"}},         // Not one scope token.
       {kOrders, "bad\x01name", {"a"}},       // Control character.
       {kOrders, std::string(201, 'n'), {"a"}},
+      // This server's own scopes: it accepts its tokens whatever their aud.
+      {kOrders, "n", {"orders.read", "identity.admin"}},
+      {kOrders, "n", {"openid"}},
+      {kOrders, "n", {"profile"}},
+      {kOrders, "n", {"offline_access"}},
   };
   for (const ResourceSpec& spec : bad) {
     EXPECT_EQ(ErrorOf(registry_.Create(spec).status()),

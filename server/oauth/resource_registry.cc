@@ -5,6 +5,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/oauth/bootstrap_admin.h"
+#include "server/oauth/claim_release.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/paging.h"
@@ -28,6 +30,20 @@ absl::Status CheckIndicator(absl::string_view resource) {
   return Invalid(s.message());
 }
 
+// The scopes of this server's own APIs: administration, OpenID Connect's
+// (UserInfo) and offline_access. The server checks its own tokens whatever
+// their audience (own_access_tokens.h), so a resource defining one would make
+// tokens meant for another API work here.
+bool IsServerScope(absl::string_view scope) {
+  if (scope == kAdminScope || scope == "openid" || scope == "offline_access") {
+    return true;
+  }
+  for (const std::string& claim_scope : ClaimScopes()) {
+    if (scope == claim_scope) return true;
+  }
+  return false;
+}
+
 bool IsValidIndicator(absl::string_view resource) {
   return CheckResourceIndicator(resource).ok();
 }
@@ -49,6 +65,12 @@ absl::Status NormalizeSpec(ResourceSpec& spec) {
     if (!parsed.ok() || parsed->size() != 1 || (*parsed)[0] != scope) {
       return Invalid(absl::StrCat("scope \"", absl::CHexEscape(scope),
                                   "\" is not a scope token (RFC 6749 §3.3)"));
+    }
+    if (IsServerScope(scope)) {
+      return Invalid(absl::StrCat(
+          "scope ", scope,
+          " is this server's own (administration, OpenID Connect): a "
+          "resource's token must not be accepted here"));
     }
   }
   auto unique = ParseScope(absl::StrJoin(spec.scopes, " "));

@@ -21,7 +21,9 @@ struct ResourceSpec {
   // Up to 200 bytes of UTF-8 without control or invisible format characters.
   std::string name;
   // 1 to 100 scope tokens (RFC 6749 §3.3) of at most 256 bytes; duplicates
-  // are dropped. A client may have the resource when one of them is among
+  // are dropped. Never one of this server's own (identity.admin, openid,
+  // offline_access, profile, email, address, phone): it checks its own
+  // tokens whatever their audience. A client may have the resource when one of them is among
   // its allowed scopes; a token for it carries only these.
   std::vector<std::string> scopes;
 };
