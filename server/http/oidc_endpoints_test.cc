@@ -359,6 +359,13 @@ TEST_F(OidcEndpointsTest, ResourceIndicatorsAtAuthorizeAndToken) {
   const jwt::Json aud = jwt::Json::parse(*payload).value("aud", jwt::Json());
   EXPECT_TRUE(aud == jwt::Json(b) || aud == jwt::Json::array({b})) << aud;
 
+  // PAR checks the resources as /authorize does; its errors are /token's.
+  const Response pushed = PushRequest("&resource=" + FormEncode(a) +
+                                      "&resource=https%3A%2F%2Funknown.example%2F");
+  EXPECT_EQ(pushed.status, 400);
+  EXPECT_EQ(TokenJson(pushed).value("error", ""), "invalid_target");
+  EXPECT_EQ(PushRequest("&resource=" + FormEncode(a)).status, 201);
+
   const Response relative = Post(
       "/token",
       "grant_type=client_credentials&client_id=worker&client_secret=worker-"
