@@ -10,7 +10,8 @@ namespace {
 Stores MakeMemoryStores() {
   auto store = std::make_shared<MemoryStore>();
   return {store,       store.get(), store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get()};
+          store.get(), store.get(), store.get(), store.get(),
+          store.get()};
 }
 
 INSTANTIATE_TEST_SUITE_P(Memory, StoreConformanceTest,

@@ -15,6 +15,9 @@
 #include "storage/postgres/migrations.h"
 
 namespace identity::storage {
+
+// The device authorization statements (postgres_device_store.cc).
+void PrepareDeviceAuthorizations(pqxx::connection& c);
 namespace {
 
 // Times cross the wire as microseconds since the epoch.
@@ -729,6 +732,7 @@ LoginAttempts LoginAttemptsFromRow(const pqxx::row& row) {
 void PrepareAll(pqxx::connection& c) {
   Prepare(c);
   PrepareLoginAttempts(c);
+  PrepareDeviceAuthorizations(c);
 }
 
 // The first column of every row the prepared `statement` returns for

@@ -66,9 +66,10 @@ testing::Stores MakePostgresStores() {
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
-       " session_clients, consents");
+       " session_clients, consents, device_authorizations");
   return {store,       store.get(), store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get()};
+          store.get(), store.get(), store.get(), store.get(),
+          store.get()};
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "storage/client_store.h"
 #include "storage/consent_store.h"
+#include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/revocation_store.h"
@@ -32,6 +33,7 @@ struct Stores {
   LoginAttemptStore* login_attempts = nullptr;
   SessionStore* sessions = nullptr;
   ConsentStore* consents = nullptr;
+  DeviceAuthorizationStore* devices = nullptr;
 };
 
 using StoresFactory = Stores (*)();
