@@ -86,37 +86,6 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
   return absl::OkStatus();
 }
 
-// The scopes a login for `client` may grant for `scope`: the client's own
-// (never identity.admin: administration is for clients, not a user's login)
-// and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
-// OIDC Core §11: offline_access is granted only to a client registered with
-// it among its scopes; from any other client the request for it is ignored,
-// not refused. For a first-party client the registration stands for the
-// consent §11 asks for; a third-party client gets it only once the user
-// consented to it (consents.h: it is among the scopes asked about).
-absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
-    absl::string_view scope, const storage::ClientRecord& client) {
-  auto requested = ParseScope(scope);
-  if (!requested.ok()) return requested.status();
-  std::vector<std::string> own;
-  for (const std::string& allowed : client.allowed_scopes) {
-    if (allowed != kAdminScope) own.push_back(allowed);
-  }
-  if (!HasScope(own, kOfflineAccess)) {
-    requested->erase(
-        std::remove(requested->begin(), requested->end(), kOfflineAccess),
-        requested->end());
-  }
-  if (requested->empty()) {
-    // OIDC Core §11: offline_access only when the client asks for it.
-    own.erase(std::remove(own.begin(), own.end(), kOfflineAccess), own.end());
-    return own;
-  }
-  std::vector<std::string> allowed = own;
-  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
-  return GrantScopes(*requested, allowed);
-}
-
 // The parameters of a pushed request, as stored: form-encoded, empty ones
 // left out (an empty parameter means what an absent one does). client_id,
 // request and request_uri are never stored.
@@ -181,6 +150,30 @@ absl::StatusOr<AuthorizationRequest> DecodePushed(absl::string_view text) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
+    absl::string_view scope, const storage::ClientRecord& client) {
+  auto requested = ParseScope(scope);
+  if (!requested.ok()) return requested.status();
+  std::vector<std::string> own;
+  for (const std::string& allowed : client.allowed_scopes) {
+    if (allowed != kAdminScope) own.push_back(allowed);
+  }
+  if (!HasScope(own, kOfflineAccess)) {
+    requested->erase(
+        std::remove(requested->begin(), requested->end(), kOfflineAccess),
+        requested->end());
+  }
+  if (requested->empty()) {
+    // OIDC Core §11: offline_access only when the client asks for it.
+    own.erase(std::remove(own.begin(), own.end(), kOfflineAccess), own.end());
+    return own;
+  }
+  std::vector<std::string> allowed = own;
+  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
+  return GrantScopes(*requested, allowed);
+}
+
 
 const std::vector<std::string>& OpenIdScopes() {
   static const auto* const scopes = [] {

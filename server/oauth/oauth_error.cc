@@ -53,6 +53,11 @@ constexpr Row kRows[] = {
      absl::StatusCode::kInvalidArgument},
     {OAuthError::kRequestUriNotSupported, "request_uri_not_supported",
      absl::StatusCode::kInvalidArgument},
+    {OAuthError::kAuthorizationPending, "authorization_pending",
+     absl::StatusCode::kFailedPrecondition},
+    {OAuthError::kSlowDown, "slow_down", absl::StatusCode::kResourceExhausted},
+    {OAuthError::kExpiredToken, "expired_token",
+     absl::StatusCode::kInvalidArgument},
 };
 
 constexpr absl::string_view kDetailPrefix =

@@ -32,6 +32,9 @@ enum class OAuthError {
   kAccountSelectionRequired,  // OIDC Core §3.1.2.6 (prompt=select_account).
   kRequestNotSupported,       // OIDC Core §6.1 (a Request Object).
   kRequestUriNotSupported,    // OIDC Core §6.2 (a Request Object by URI).
+  kAuthorizationPending,      // RFC 8628 §3.5 (the user has not answered).
+  kSlowDown,                  // RFC 8628 §3.5 (polling too fast).
+  kExpiredToken,              // RFC 8628 §3.5 (the device_code expired).
 };
 
 // "invalid_request", "invalid_client", ...
