@@ -118,6 +118,29 @@ grpc::Status TokenServiceImpl::PushAuthorization(
   return grpc::Status::OK;
 }
 
+grpc::Status TokenServiceImpl::DeviceAuthorization(
+    grpc::ServerContext* context, const v1::DeviceAuthorizationRequest* request,
+    v1::DeviceAuthorizationResponse* response) {
+  if (parts_.devices == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "device authorization is not served");
+  }
+  auto credentials =
+      CallCredentials(*context, request->client_id(), request->client_secret());
+  if (!credentials.ok()) return ToGrpcStatus(credentials.status());
+  auto started = parts_.devices->Authorize(
+      {credentials->client_id, credentials->client_secret, request->scope(),
+       PeerAddress(context->peer())});
+  if (!started.ok()) return ToGrpcStatus(started.status());
+  response->set_device_code(started->device_code);
+  response->set_user_code(started->user_code);
+  response->set_verification_uri(started->verification_uri);
+  response->set_verification_uri_complete(started->verification_uri_complete);
+  response->set_expires_in(absl::ToInt64Seconds(started->expires_in));
+  response->set_interval(absl::ToInt64Seconds(started->interval));
+  return grpc::Status::OK;
+}
+
 grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
                                      const v1::TokenRequest* request,
                                      v1::TokenResponse* response) {
@@ -133,6 +156,7 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.redirect_uri = request->redirect_uri();
   fields.code_verifier = request->code_verifier();
   fields.refresh_token = request->refresh_token();
+  fields.device_code = request->device_code();
   fields.source = PeerAddress(context->peer());
   auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
