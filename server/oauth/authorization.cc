@@ -705,4 +705,15 @@ absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
   return SignedIn{*std::move(user), now, *std::move(code), std::move(session)};
 }
 
+absl::StatusOr<StartedSession> AuthorizationEndpoint::StartSession(
+    absl::string_view username, absl::string_view password,
+    absl::string_view source) const {
+  if (sessions_ == nullptr) {
+    return absl::FailedPreconditionError("no login sessions configured");
+  }
+  auto user = users_->Authenticate(username, password, source);
+  if (!user.ok()) return user.status();
+  return sessions_->Start(user->user_id, clock_->Now());
+}
+
 }  // namespace identity::server

@@ -320,6 +320,15 @@ class AuthorizationEndpoint {
                                   absl::string_view source,
                                   bool start_session = false) const;
 
+  // A sign-in on a page of the front door that serves no authorization
+  // request (the device flow's /device, device_authorization.h): the user
+  // authenticates as in SignIn and a login session starts. Errors: those of
+  // Authenticate; FailedPrecondition if no LoginSessions was given; the
+  // store's.
+  absl::StatusOr<StartedSession> StartSession(absl::string_view username,
+                                              absl::string_view password,
+                                              absl::string_view source) const;
+
   // For a login front end that collects the user's credentials itself (the
   // gRPC face): Validate, then SignIn. It has no sessions: prompt=none is
   // always login_required (redirected), and a request without credentials is
