@@ -13,6 +13,7 @@
 #include "client/idctl/admin_sessions.h"
 #include "client/idctl/admin_users.h"
 #include "client/idctl/client_credentials.h"
+#include "client/idctl/device_login.h"
 #include "client/idctl/offline_commands.h"
 #include "client/idctl/server_commands.h"
 #include "client/idctl/server_connection.h"
@@ -90,6 +91,15 @@ std::vector<Verb> ServerVerbs() {
        "Get an access token with the client_credentials grant; print the JSON "
        "response.",
        &Token},
+      {kServer,
+       {"login",
+        {Switch("device"), Required("client-id", "ID"), kClientSecretFlag,
+         Optional("scope", "S"), Optional("timeout", "SECONDS")}},
+       "Log a user in with the device authorization grant (RFC 8628): print "
+       "the URL and code to enter on stderr, poll until the user answers "
+       "(at most the codes' lifetime and --timeout, default 900), print the "
+       "JSON token response.",
+       &Login},
       {kServer,
        {"introspect",
         {Required("client-id", "ID"), kClientSecretFlag},
