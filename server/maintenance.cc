@@ -53,8 +53,7 @@ MaintenanceRound Maintenance::RunRound() {
                      {"refresh_tokens", purged->refresh_tokens},
                      {"pushed_requests", purged->pushed_requests},
                      {"sessions", purged->sessions},
-                     {"device_authorizations",
-                      purged->device_authorizations}});
+                     {"device_authorizations", purged->device_authorizations}});
     }
   }
   round.rotated = keys_->Maintain();

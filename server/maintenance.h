@@ -78,7 +78,7 @@ class Maintenance {
   metrics::KeyMetrics* const key_metrics_;
   storage::SessionStore* const sessions_;  // May be null: none purged.
   storage::DeviceAuthorizationStore* const devices_;  // May be null.
-  absl::Time next_purge_;                  // Only RunRound's caller touches it.
+  absl::Time next_purge_;  // Only RunRound's caller touches it.
   absl::Notification stopping_;
   std::thread thread_;
 };

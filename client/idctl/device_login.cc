@@ -54,8 +54,8 @@ grpc::Status PollForDeviceToken(const DevicePolling& polling,
     if (info.reason() != "slow_down") return status;
     int64_t seconds = 0;
     auto it = info.metadata().find("interval");
-    if (it != info.metadata().end() &&
-        absl::SimpleAtoi(it->second, &seconds) && seconds > 0) {
+    if (it != info.metadata().end() && absl::SimpleAtoi(it->second, &seconds) &&
+        seconds > 0) {
       interval = std::min(absl::Seconds(seconds), kMaxInterval);
     } else {
       interval = std::min(interval + kSlowDownStep, kMaxInterval);
@@ -65,7 +65,8 @@ grpc::Status PollForDeviceToken(const DevicePolling& polling,
 
 int Login(const ParsedArgs& args, Console& console) {
   if (!args.Has("device")) {
-    return console.Usage("login needs --device (RFC 8628, the one way it logs in)");
+    return console.Usage(
+        "login needs --device (RFC 8628, the one way it logs in)");
   }
   absl::Duration timeout = absl::Minutes(15);
   if (auto text = args.Get("timeout")) {
@@ -108,8 +109,7 @@ int Login(const ParsedArgs& args, Console& console) {
   polling.now = [] { return absl::Now(); };
   polling.sleep = [](absl::Duration d) { absl::SleepFor(d); };
   const absl::Time deadline =
-      absl::Now() +
-      std::min(absl::Seconds(codes.expires_in()), timeout);
+      absl::Now() + std::min(absl::Seconds(codes.expires_in()), timeout);
   v1::TokenResponse response;
   const grpc::Status status = PollForDeviceToken(
       polling, absl::Seconds(codes.interval()), deadline, &response);

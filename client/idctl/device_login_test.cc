@@ -91,8 +91,8 @@ TEST(DeviceLoginTest, NeverPollsPastTheDeadline) {
   identity::v1::TokenResponse response;
   int polls = 0;
   const absl::Time deadline = s.now + absl::Seconds(60);
-  const grpc::Status status = PollForDeviceToken(
-      s.Polling(), absl::Seconds(5), deadline, &response, &polls);
+  const grpc::Status status = PollForDeviceToken(s.Polling(), absl::Seconds(5),
+                                                 deadline, &response, &polls);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_EQ(polls, 11);  // At 5, 10, ... 55 s; not at 60.
   EXPECT_LT(s.now, deadline);

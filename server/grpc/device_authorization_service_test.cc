@@ -47,14 +47,15 @@ class DeviceAuthorizationServiceTest : public ::testing::Test {
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    stub_ = v1::TokenService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
+    stub_ = v1::TokenService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override { server_->Shutdown(); }
 
-  grpc::Status Start(const std::string& client, v1::DeviceAuthorizationResponse* out,
+  grpc::Status Start(const std::string& client,
+                     v1::DeviceAuthorizationResponse* out,
                      const std::string& scope = "openid orders.read",
                      const std::string& authorization = "") {
     grpc::ClientContext context;
@@ -121,9 +122,9 @@ TEST_F(DeviceAuthorizationServiceTest, RequestErrorsKeepTheirReasons) {
   v1::DeviceAuthorizationResponse started;
   const grpc::Status unknown = Start("nobody", &started);
   EXPECT_EQ(ReasonOf(unknown), "invalid_client");
-  const grpc::Status not_allowed = Start("worker", &started, "orders.read",
-                                         "Basic " + absl::Base64Escape(
-                                                        "worker:worker-secret"));
+  const grpc::Status not_allowed =
+      Start("worker", &started, "orders.read",
+            "Basic " + absl::Base64Escape("worker:worker-secret"));
   EXPECT_EQ(not_allowed.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ReasonOf(not_allowed), "unauthorized_client");
   const grpc::Status scope = Start("cli", &started, "orders.write");
@@ -176,9 +177,9 @@ TEST(DeviceAuthorizationUnservedTest, WithoutTheEndpointIsUnimplemented) {
   grpc::ServerContext context;
   v1::DeviceAuthorizationRequest request;
   v1::DeviceAuthorizationResponse response;
-  EXPECT_EQ(service.DeviceAuthorization(&context, &request, &response)
-                .error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(
+      service.DeviceAuthorization(&context, &request, &response).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
 }
 
 }  // namespace

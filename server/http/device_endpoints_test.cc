@@ -146,8 +146,8 @@ class DeviceEndpointsTest : public ::testing::Test {
   // with `extra` fields, the page's CSRF cookie and `session` (a cookie).
   Response Submit(const Response& page, const std::string& extra,
                   const std::string& session = "") {
-    std::string body = absl::StrCat(
-        "step=", page.Hidden("step"), "&csrf=", page.Hidden("csrf"));
+    std::string body = absl::StrCat("step=", page.Hidden("step"),
+                                    "&csrf=", page.Hidden("csrf"));
     const std::string code = page.Hidden("user_code");
     if (!code.empty()) absl::StrAppend(&body, "&user_code=", code);
     if (!extra.empty()) absl::StrAppend(&body, "&", extra);
@@ -161,8 +161,7 @@ class DeviceEndpointsTest : public ::testing::Test {
   Response Approve(const std::string& user_code, bool approve,
                    std::string* session = nullptr) {
     const Response entry = Get("/device");
-    const Response login =
-        Submit(entry, "user_code=" + FormEncode(user_code));
+    const Response login = Submit(entry, "user_code=" + FormEncode(user_code));
     EXPECT_EQ(login.status, 200) << login.body;
     EXPECT_NE(login.body.find("action=\"/device\""), std::string::npos);
     const Response approval =
@@ -189,9 +188,9 @@ TEST_F(DeviceEndpointsTest, DeviceAuthorizationAnswersRfc8628Json) {
   EXPECT_EQ(body.value("device_code", "").size(), 43u);
   EXPECT_TRUE(NormalizeUserCode(body.value("user_code", "")).has_value());
   EXPECT_EQ(body.value("verification_uri", ""), "https://id.example/device");
-  EXPECT_EQ(body.value("verification_uri_complete", ""),
-            "https://id.example/device?user_code=" +
-                body.value("user_code", ""));
+  EXPECT_EQ(
+      body.value("verification_uri_complete", ""),
+      "https://id.example/device?user_code=" + body.value("user_code", ""));
   EXPECT_EQ(body.value("expires_in", 0), 600);
   EXPECT_EQ(body.value("interval", 0), 5);
 }
@@ -273,9 +272,8 @@ TEST_F(DeviceEndpointsTest, LiveSessionSkipsTheSignIn) {
   ASSERT_EQ(Approve(Start().value("user_code", ""), true, &session).status,
             200);
   const jwt::Json second = Start();
-  const Response approval =
-      Submit(Get("/device"), "user_code=" + second.value("user_code", ""),
-             session);
+  const Response approval = Submit(
+      Get("/device"), "user_code=" + second.value("user_code", ""), session);
   ASSERT_EQ(approval.status, 200);
   EXPECT_EQ(approval.Hidden("step"), "decide");
   EXPECT_EQ(approval.body.find("name=\"password\""), std::string::npos);
@@ -301,18 +299,17 @@ TEST_F(DeviceEndpointsTest, EveryStepNeedsTheCsrfToken) {
                  "identity_csrf=abd")
                 .status,
             403);
-  EXPECT_EQ(Post("/device",
-                 "step=login&user_code=" + code +
-                     "&username=alice&password=correct+horse")
+  EXPECT_EQ(Post("/device", "step=login&user_code=" + code +
+                                "&username=alice&password=correct+horse")
                 .status,
             403);
   std::string session;
   const jwt::Json other = Start();
   ASSERT_EQ(Approve(other.value("user_code", ""), true, &session).status, 200);
-  EXPECT_EQ(Post("/device",
-                 "step=decide&decision=confirm&user_code=" + code, session)
-                .status,
-            403);
+  EXPECT_EQ(
+      Post("/device", "step=decide&decision=confirm&user_code=" + code, session)
+          .status,
+      403);
   // Nothing was decided.
   EXPECT_EQ(Poll(started.value("device_code", "")).Json().value("error", ""),
             "authorization_pending");
@@ -321,11 +318,11 @@ TEST_F(DeviceEndpointsTest, EveryStepNeedsTheCsrfToken) {
 TEST_F(DeviceEndpointsTest, AnswerWithoutASessionIsRefused) {
   const jwt::Json started = Start();
   const Response page = Get("/device");
-  const Response r = Post("/device",
-                          "step=decide&decision=confirm&csrf=" +
-                              page.Hidden("csrf") + "&user_code=" +
-                              started.value("user_code", ""),
-                          "identity_csrf=" + page.Cookie("identity_csrf"));
+  const Response r =
+      Post("/device",
+           "step=decide&decision=confirm&csrf=" + page.Hidden("csrf") +
+               "&user_code=" + started.value("user_code", ""),
+           "identity_csrf=" + page.Cookie("identity_csrf"));
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(Poll(started.value("device_code", "")).Json().value("error", ""),
             "authorization_pending");
@@ -342,8 +339,8 @@ TEST_F(DeviceEndpointsTest, WrongCodeShowsTheFormAgainMarkedInvalid) {
 
 TEST_F(DeviceEndpointsTest, WrongPasswordShowsTheDeviceLoginFormAgain) {
   const jwt::Json started = Start();
-  const Response login = Submit(
-      Get("/device"), "user_code=" + started.value("user_code", ""));
+  const Response login =
+      Submit(Get("/device"), "user_code=" + started.value("user_code", ""));
   const Response again = Submit(login, "username=alice&password=wrong");
   EXPECT_EQ(again.status, 401);
   EXPECT_EQ(again.Hidden("step"), "login");
@@ -362,8 +359,7 @@ TEST_F(DeviceEndpointsTest, GuessingCodesIsThrottledWithRetryAfter) {
 }
 
 TEST_F(DeviceEndpointsTest, DiscoveryNamesTheEndpointAndTheGrant) {
-  const jwt::Json doc =
-      Get("/.well-known/openid-configuration").Json();
+  const jwt::Json doc = Get("/.well-known/openid-configuration").Json();
   EXPECT_EQ(doc.value("device_authorization_endpoint", ""),
             "https://id.example/device_authorization");
   const auto& grants = doc["grant_types_supported"];

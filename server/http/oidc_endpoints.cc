@@ -889,9 +889,9 @@ HiddenFields DeviceHidden(absl::string_view step, const Form& params,
 std::string NewDeviceCsrf(const OidcEndpointsDeps& deps,
                           HttpResponse& response) {
   const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
-  response.AddHeader("Set-Cookie",
-                     CookieHeader(deps, kCsrfCookie, csrf,
-                                  "Path=/device; SameSite=Strict"));
+  response.AddHeader(
+      "Set-Cookie",
+      CookieHeader(deps, kCsrfCookie, csrf, "Path=/device; SameSite=Strict"));
   return csrf;
 }
 
@@ -977,8 +977,7 @@ void DeviceGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
                          {Format(locale, Msg::kBadRequest),
                           std::string(params.status().message())});
   }
-  SendDeviceCodePage(deps, response, LocaleOf(request, &*params), *params,
-                     200);
+  SendDeviceCodePage(deps, response, LocaleOf(request, &*params), *params, 200);
 }
 
 // The sign-in step for a device's user: the login session starts (its
@@ -1061,15 +1060,14 @@ void DevicePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
     const bool approve = Get(*form, "decision") == "confirm";
     auto decided = deps.devices->Decide(
         Get(*form, "user_code"), source,
-        {(*session)->user_id, (*session)->auth_time, (*session)->sid},
-        approve);
+        {(*session)->user_id, (*session)->auth_time, (*session)->sid}, approve);
     if (!decided.ok()) {
       return SendDeviceCodeFailure(deps, response, locale, *form,
                                    decided.status());
     }
-    response.AddHeader("Set-Cookie",
-                       CookieHeader(deps, kCsrfCookie, "",
-                                    "Path=/device; SameSite=Strict; Max-Age=0"));
+    response.AddHeader(
+        "Set-Cookie", CookieHeader(deps, kCsrfCookie, "",
+                                   "Path=/device; SameSite=Strict; Max-Age=0"));
     return SendPage(
         deps, response, 200,
         PagesOf(deps).Notice(

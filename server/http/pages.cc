@@ -193,8 +193,7 @@ std::string Pages::Login(Locale locale, const LoginView& view) const {
   // The first empty field takes the focus.
   const bool has_username = !view.username.empty();
   absl::StrAppend(
-      &body, "<form method=\"post\" action=\"", HtmlEscape(view.action),
-      "\">",
+      &body, "<form method=\"post\" action=\"", HtmlEscape(view.action), "\">",
       HiddenInputs(view.hidden, view.csrf), "<label for=\"username\">",
       HtmlEscape(Format(locale, Msg::kUsername)),
       "</label><input id=\"username\" name=\"username\" type=\"text\" "
@@ -247,19 +246,19 @@ std::string Pages::Confirm(Locale locale, const ConfirmView& view) const {
   return Layout(locale, view.title, body);
 }
 
-std::string Pages::DeviceCode(Locale locale,
-                              const DeviceCodeView& view) const {
-  std::string body = absl::StrCat(
-      "<h1>", HtmlEscape(Format(locale, Msg::kDeviceTitle)),
-      "</h1><p class=\"lead\">",
-      HtmlEscape(Format(locale, Msg::kDeviceEnterCode)), "</p>");
+std::string Pages::DeviceCode(Locale locale, const DeviceCodeView& view) const {
+  std::string body =
+      absl::StrCat("<h1>", HtmlEscape(Format(locale, Msg::kDeviceTitle)),
+                   "</h1><p class=\"lead\">",
+                   HtmlEscape(Format(locale, Msg::kDeviceEnterCode)), "</p>");
   std::string described;
   if (!view.error.empty()) {
     absl::StrAppend(&body,
                     "<p class=\"alert\" id=\"code-error\" role=\"alert\">",
                     HtmlEscape(view.error), "</p>");
     described = " aria-describedby=\"code-error\"";
-    if (view.code_rejected) absl::StrAppend(&described, " aria-invalid=\"true\"");
+    if (view.code_rejected)
+      absl::StrAppend(&described, " aria-invalid=\"true\"");
   }
   // RFC 8628 §6.1: case and the dash do not matter; no autocorrection.
   absl::StrAppend(

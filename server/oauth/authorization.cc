@@ -174,7 +174,6 @@ absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
   return GrantScopes(*requested, allowed);
 }
 
-
 const std::vector<std::string>& OpenIdScopes() {
   static const auto* const scopes = [] {
     auto* all = new std::vector<std::string>{"openid"};

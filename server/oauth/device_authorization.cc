@@ -6,8 +6,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "server/oauth/client_registry.h"
-#include "server/oauth/redirect_uri.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/redirect_uri.h"
 #include "server/oauth/user_code.h"
 #include "server/oauth/user_tokens.h"
 

@@ -22,7 +22,8 @@ inline constexpr absl::Duration kSlowDownStep = absl::Seconds(5);
 // Thread-safe. `devices` must outlive it.
 class DeviceCodeGrant final : public TokenGrant {
  public:
-  DeviceCodeGrant(UserGrantDeps deps, storage::DeviceAuthorizationStore* devices)
+  DeviceCodeGrant(UserGrantDeps deps,
+                  storage::DeviceAuthorizationStore* devices)
       : d_(std::move(deps)), devices_(devices) {}
 
   // Errors: those of ClientAuthenticator::AuthenticateForGrant

@@ -37,9 +37,8 @@ class DeviceFlowTest : public ::testing::Test {
               {"orders.read", "offline_access"});
     AddClient("tv", false, {kDeviceCodeGrantType}, {"orders.read"});
     AddClient("web", false, {"authorization_code"}, {"orders.read"});
-    auto alice = x_.u.users.Create(
-        {"alice@example.com", "correct horse", "Alice", "alice@example.com",
-         true});
+    auto alice = x_.u.users.Create({"alice@example.com", "correct horse",
+                                    "Alice", "alice@example.com", true});
     ASSERT_TRUE(alice.ok()) << alice.status();
     alice_ = *alice;
   }
@@ -80,9 +79,7 @@ class DeviceFlowTest : public ::testing::Test {
     return x_.tokens.Exchange(request);
   }
 
-  ExistingLogin Login() {
-    return {alice_.user_id, x_.u.f.clock.Now(), ""};
-  }
+  ExistingLogin Login() { return {alice_.user_id, x_.u.f.clock.Now(), ""}; }
 
   absl::Status Answer(const std::string& user_code, bool approve = true,
                       const std::string& source = kSource) {
@@ -128,11 +125,11 @@ TEST_F(DeviceFlowTest, CodesAreStoredOnlyAsHashes) {
   auto started = Start();
   ASSERT_TRUE(started.ok());
   const absl::Time now = x_.u.f.clock.Now();
-  EXPECT_EQ(x_.u.f.store.PollDeviceAuthorization(started->device_code, "cli",
-                                                 now)
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      x_.u.f.store.PollDeviceAuthorization(started->device_code, "cli", now)
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
   auto stored = x_.u.f.store.PollDeviceAuthorization(
       HashOpaqueToken(started->device_code), "cli", now);
   ASSERT_TRUE(stored.ok());
@@ -142,8 +139,9 @@ TEST_F(DeviceFlowTest, CodesAreStoredOnlyAsHashes) {
 }
 
 TEST_F(DeviceFlowTest, UnknownClientOrWrongSecretIsInvalidClient) {
-  EXPECT_EQ(ErrorOf(x_.devices->Authorize({"nobody", "", "", kSource}).status()),
-            OAuthError::kInvalidClient);
+  EXPECT_EQ(
+      ErrorOf(x_.devices->Authorize({"nobody", "", "", kSource}).status()),
+      OAuthError::kInvalidClient);
   EXPECT_EQ(
       ErrorOf(x_.devices->Authorize({"tv", "wrong", "", kSource}).status()),
       OAuthError::kInvalidClient);
@@ -312,12 +310,12 @@ TEST_F(DeviceFlowTest, EndedSessionWithoutOfflineAccessYieldsNothing) {
   ASSERT_TRUE(session.ok());
   auto started = Start("cli", "openid orders.read");
   ASSERT_TRUE(started.ok());
-  ASSERT_TRUE(x_.devices
-                  ->Decide(started->user_code, kSource,
-                           {alice_.user_id, x_.u.f.clock.Now(),
-                            session->record.sid},
-                           true)
-                  .ok());
+  ASSERT_TRUE(
+      x_.devices
+          ->Decide(started->user_code, kSource,
+                   {alice_.user_id, x_.u.f.clock.Now(), session->record.sid},
+                   true)
+          .ok());
   ASSERT_TRUE(x_.u.end_session.End(session->record).ok());
   EXPECT_EQ(ErrorOf(Poll(started->device_code).status()),
             OAuthError::kInvalidGrant);
@@ -334,9 +332,8 @@ TEST_F(DeviceFlowTest, UserCodeIsFoundWhateverItsCaseAndDash) {
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->client.client_id, "cli");
   EXPECT_EQ(found->user_code, started->user_code);
-  EXPECT_EQ(found->scopes,
-            (std::vector<std::string>{"openid", "orders.read",
-                                      "offline_access"}));
+  EXPECT_EQ(found->scopes, (std::vector<std::string>{"openid", "orders.read",
+                                                     "offline_access"}));
 }
 
 TEST_F(DeviceFlowTest, WrongOrMalformedUserCodeIsRefusedAlike) {
@@ -387,9 +384,10 @@ TEST(DeviceFlowGlobalThrottleTest, GuessingFromEverywhereIsThrottled) {
   options.max_entries_total = 5;
   DeviceFlowFixture x(options);
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(ErrorOf(x.devices->Find("BBBB-BBBB", absl::StrCat("10.0.0.", i))
-                          .status()),
-              OAuthError::kInvalidRequest);
+    EXPECT_EQ(
+        ErrorOf(
+            x.devices->Find("BBBB-BBBB", absl::StrCat("10.0.0.", i)).status()),
+        OAuthError::kInvalidRequest);
   }
   EXPECT_EQ(ErrorOf(x.devices->Find("BBBB-BBBB", "10.1.1.1").status()),
             OAuthError::kTemporarilyUnavailable);

@@ -2,12 +2,10 @@
 
 namespace identity::server {
 
-absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
-                                         storage::GrantStore* grants,
-                                         absl::Time now,
-                                         storage::SessionStore* sessions,
-                                         storage::DeviceAuthorizationStore*
-                                             devices) {
+absl::StatusOr<PurgeCounts> PurgeExpired(
+    storage::RevocationStore* revocations, storage::GrantStore* grants,
+    absl::Time now, storage::SessionStore* sessions,
+    storage::DeviceAuthorizationStore* devices) {
   PurgeCounts counts;
   auto revoked = revocations->PurgeExpired(now);
   if (!revoked.ok()) return revoked.status();

@@ -44,11 +44,11 @@ TEST(UserCodeTest, TypedCodeIsNormalized) {
 
 TEST(UserCodeTest, OtherInputIsRefused) {
   EXPECT_EQ(NormalizeUserCode(""), std::nullopt);
-  EXPECT_EQ(NormalizeUserCode("BCDF-GHJ"), std::nullopt);     // 7 letters.
-  EXPECT_EQ(NormalizeUserCode("BCDF-GHJKL"), std::nullopt);   // 9 letters.
-  EXPECT_EQ(NormalizeUserCode("BCDF-GHJA"), std::nullopt);    // A vowel.
-  EXPECT_EQ(NormalizeUserCode("BCDF-GHJ1"), std::nullopt);    // A digit.
-  EXPECT_EQ(NormalizeUserCode("BCDF_GHJK"), std::nullopt);    // Not a dash.
+  EXPECT_EQ(NormalizeUserCode("BCDF-GHJ"), std::nullopt);    // 7 letters.
+  EXPECT_EQ(NormalizeUserCode("BCDF-GHJKL"), std::nullopt);  // 9 letters.
+  EXPECT_EQ(NormalizeUserCode("BCDF-GHJA"), std::nullopt);   // A vowel.
+  EXPECT_EQ(NormalizeUserCode("BCDF-GHJ1"), std::nullopt);   // A digit.
+  EXPECT_EQ(NormalizeUserCode("BCDF_GHJK"), std::nullopt);   // Not a dash.
   EXPECT_EQ(NormalizeUserCode(std::string(100, '-') + "BCDFGHJK"),
             std::nullopt);  // Too long to be typed.
 }

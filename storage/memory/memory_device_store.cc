@@ -1,4 +1,5 @@
-// MemoryStore's DeviceAuthorizationStore (storage/device_authorization_store.h).
+// MemoryStore's DeviceAuthorizationStore
+// (storage/device_authorization_store.h).
 #include <algorithm>
 
 #include "storage/memory/memory_store.h"
@@ -48,10 +49,13 @@ MemoryStore::GetPendingDeviceAuthorization(absl::string_view user_code_hash,
   return absl::NotFoundError("no such pending device authorization");
 }
 
-absl::StatusOr<DeviceAuthorizationRecord> MemoryStore::DecideDeviceAuthorization(
-    absl::string_view user_code_hash, absl::Time now,
-    DeviceAuthorizationState state, absl::string_view user_id,
-    absl::Time auth_time, absl::string_view sid) {
+absl::StatusOr<DeviceAuthorizationRecord>
+MemoryStore::DecideDeviceAuthorization(absl::string_view user_code_hash,
+                                       absl::Time now,
+                                       DeviceAuthorizationState state,
+                                       absl::string_view user_id,
+                                       absl::Time auth_time,
+                                       absl::string_view sid) {
   absl::MutexLock lock(&mu_);
   for (auto& [hash, record] : device_authorizations_) {
     if (record.user_code_hash == user_code_hash && record.expires_at > now &&
@@ -90,9 +94,11 @@ absl::StatusOr<int32_t> MemoryStore::IncreaseDevicePollInterval(
   return it->second.interval_seconds;
 }
 
-absl::StatusOr<DeviceAuthorizationRecord> MemoryStore::RedeemDeviceAuthorization(
-    absl::string_view device_code_hash, absl::string_view client_id,
-    absl::Time now, absl::string_view access_token_jti) {
+absl::StatusOr<DeviceAuthorizationRecord>
+MemoryStore::RedeemDeviceAuthorization(absl::string_view device_code_hash,
+                                       absl::string_view client_id,
+                                       absl::Time now,
+                                       absl::string_view access_token_jti) {
   absl::MutexLock lock(&mu_);
   auto it = device_authorizations_.find(device_code_hash);
   if (it == device_authorizations_.end() || it->second.client_id != client_id) {

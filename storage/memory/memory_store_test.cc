@@ -10,8 +10,7 @@ namespace {
 Stores MakeMemoryStores() {
   auto store = std::make_shared<MemoryStore>();
   return {store,       store.get(), store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get(),
-          store.get()};
+          store.get(), store.get(), store.get(), store.get(), store.get()};
 }
 
 INSTANTIATE_TEST_SUITE_P(Memory, StoreConformanceTest,

@@ -112,43 +112,48 @@ void PrepareDeviceAuthorizations(pqxx::connection& c) {
   c.prepare("count_live_device_authorizations",
             "SELECT count(*) FROM device_authorizations WHERE client_id = $1"
             " AND expires_at > " IDENTITY_TIME(2));
-  c.prepare("get_pending_device_authorization",
-            absl::StrCat("SELECT ", kDeviceColumns,
-                         " FROM device_authorizations d"
-                         " WHERE d.user_code_hash = $1"
-                         " AND d.state = 'pending' AND d.expires_at > "
-                         IDENTITY_TIME(2)));
-  c.prepare("decide_device_authorization",
-            absl::StrCat("UPDATE device_authorizations d SET state = $3,"
-                         " user_id = $4, auth_time = " IDENTITY_TIME(5)
-                         ", sid = $6 WHERE d.user_code_hash = $1"
-                         " AND d.state = 'pending' AND d.expires_at > "
-                         IDENTITY_TIME(2) " RETURNING ",
-                         kDeviceColumns));
+  c.prepare(
+      "get_pending_device_authorization",
+      absl::StrCat(
+          "SELECT ", kDeviceColumns,
+          " FROM device_authorizations d"
+          " WHERE d.user_code_hash = $1"
+          " AND d.state = 'pending' AND d.expires_at > " IDENTITY_TIME(2)));
+  c.prepare(
+      "decide_device_authorization",
+      absl::StrCat(
+          "UPDATE device_authorizations d SET state = $3,"
+          " user_id = $4, auth_time = " IDENTITY_TIME(
+              5) ", sid = $6 WHERE d.user_code_hash = $1"
+                 " AND d.state = 'pending' AND d.expires_at > " IDENTITY_TIME(
+                     2) " RETURNING ",
+          kDeviceColumns));
   // The subquery locks the row (FOR UPDATE waits for a concurrent poll and
   // then reads its result), so `old` is the poll before this one.
-  c.prepare("poll_device_authorization",
-            absl::StrCat("UPDATE device_authorizations d"
-                         " SET last_polled_at = " IDENTITY_TIME(3)
-                         " FROM (SELECT device_code_hash, last_polled_at"
-                         " FROM device_authorizations"
-                         " WHERE device_code_hash = $1 AND client_id = $2"
-                         " FOR UPDATE) old"
-                         " WHERE d.device_code_hash = old.device_code_hash"
-                         " RETURNING ",
-                         kPolledColumns));
+  c.prepare(
+      "poll_device_authorization",
+      absl::StrCat("UPDATE device_authorizations d"
+                   " SET last_polled_at = " IDENTITY_TIME(
+                       3) " FROM (SELECT device_code_hash, last_polled_at"
+                          " FROM device_authorizations"
+                          " WHERE device_code_hash = $1 AND client_id = $2"
+                          " FOR UPDATE) old"
+                          " WHERE d.device_code_hash = old.device_code_hash"
+                          " RETURNING ",
+                   kPolledColumns));
   c.prepare("increase_device_poll_interval",
             "UPDATE device_authorizations"
             " SET interval_seconds = interval_seconds + $2"
             " WHERE device_code_hash = $1 RETURNING interval_seconds");
-  c.prepare("redeem_device_authorization",
-            absl::StrCat("UPDATE device_authorizations d"
-                         " SET redeemed_at = " IDENTITY_TIME(3)
-                         ", access_token_jti = $4"
-                         " WHERE d.device_code_hash = $1 AND d.client_id = $2"
-                         " AND d.state = 'approved' AND d.redeemed_at IS NULL"
-                         " AND d.expires_at > " IDENTITY_TIME(3) " RETURNING ",
-                         kDeviceColumns));
+  c.prepare(
+      "redeem_device_authorization",
+      absl::StrCat("UPDATE device_authorizations d"
+                   " SET redeemed_at = " IDENTITY_TIME(
+                       3) ", access_token_jti = $4"
+                          " WHERE d.device_code_hash = $1 AND d.client_id = $2"
+                          " AND d.state = 'approved' AND d.redeemed_at IS NULL"
+                          " AND d.expires_at > " IDENTITY_TIME(3) " RETURNING ",
+                   kDeviceColumns));
   c.prepare("device_authorization_exists",
             "SELECT 1 FROM device_authorizations"
             " WHERE device_code_hash = $1 AND client_id = $2");
@@ -167,12 +172,11 @@ absl::Status PostgresStore::CreateDeviceAuthorization(
         txn.exec_prepared("delete_expired_user_code", r.user_code_hash,
                           absl::ToUnixMicros(now));
         txn.exec_prepared(
-            "create_device_authorization", r.device_code_hash,
-            r.user_code_hash, r.client_id, r.scope, r.grant_id,
-            absl::ToUnixMicros(r.created_at), absl::ToUnixMicros(r.expires_at),
-            r.interval_seconds, absl::ToUnixMicros(r.last_polled_at),
-            StateText(r.state), r.user_id, absl::ToUnixMicros(r.auth_time),
-            r.sid, r.access_token_jti);
+            "create_device_authorization", r.device_code_hash, r.user_code_hash,
+            r.client_id, r.scope, r.grant_id, absl::ToUnixMicros(r.created_at),
+            absl::ToUnixMicros(r.expires_at), r.interval_seconds,
+            absl::ToUnixMicros(r.last_polled_at), StateText(r.state), r.user_id,
+            absl::ToUnixMicros(r.auth_time), r.sid, r.access_token_jti);
         txn.commit();
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
@@ -216,10 +220,10 @@ PostgresStore::DecideDeviceAuthorization(absl::string_view user_code_hash,
                                          absl::string_view user_id,
                                          absl::Time auth_time,
                                          absl::string_view sid) {
-  auto decided = OneRecord(
-      pool(), "decide_device_authorization", std::string(user_code_hash),
-      absl::ToUnixMicros(now), std::string(StateText(state)),
-      std::string(user_id), absl::ToUnixMicros(auth_time), std::string(sid));
+  auto decided = OneRecord(pool(), "decide_device_authorization",
+                           std::string(user_code_hash), absl::ToUnixMicros(now),
+                           std::string(StateText(state)), std::string(user_id),
+                           absl::ToUnixMicros(auth_time), std::string(sid));
   if (!decided.ok()) return decided.status();
   if (!decided->has_value()) {
     return absl::NotFoundError("no such pending device authorization");
@@ -231,10 +235,9 @@ absl::StatusOr<DeviceAuthorizationRecord>
 PostgresStore::PollDeviceAuthorization(absl::string_view device_code_hash,
                                        absl::string_view client_id,
                                        absl::Time now) {
-  auto polled =
-      OneRecord(pool(), "poll_device_authorization",
-                std::string(device_code_hash), std::string(client_id),
-                absl::ToUnixMicros(now));
+  auto polled = OneRecord(pool(), "poll_device_authorization",
+                          std::string(device_code_hash), std::string(client_id),
+                          absl::ToUnixMicros(now));
   if (!polled.ok()) return polled.status();
   if (!polled->has_value()) return absl::NotFoundError("no such device code");
   return **std::move(polled);

@@ -68,8 +68,7 @@ testing::Stores MakePostgresStores() {
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
        " session_clients, consents, device_authorizations");
   return {store,       store.get(), store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get(),
-          store.get()};
+          store.get(), store.get(), store.get(), store.get(), store.get()};
 }
 
 }  // namespace

@@ -53,23 +53,25 @@ void AddDeviceClients(const Stores& stores) {
 
 DEVICE_TEST(AuthorizationReadsBackByUserCodeWhilePending) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
   auto found = devices_->GetPendingDeviceAuthorization("u1", kT0);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(*found, Device("d1", "u1"));
   EXPECT_EQ(devices_->GetPendingDeviceAuthorization("u2", kT0).status().code(),
             absl::StatusCode::kNotFound);
   // Expired: gone for the user.
-  EXPECT_EQ(devices_
-                ->GetPendingDeviceAuthorization("u1", kT0 + absl::Minutes(10))
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      devices_->GetPendingDeviceAuthorization("u1", kT0 + absl::Minutes(10))
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
 }
 
 DEVICE_TEST(LiveUserCodeIsUniqueAndAnExpiredOneIsReplaced) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
   EXPECT_EQ(devices_->CreateDeviceAuthorization(Device("d2", "u1"), kT0).code(),
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(devices_->CreateDeviceAuthorization(Device("d1", "u9"), kT0).code(),
@@ -81,27 +83,31 @@ DEVICE_TEST(LiveUserCodeIsUniqueAndAnExpiredOneIsReplaced) {
   auto found = devices_->GetPendingDeviceAuthorization("u1", later);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->device_code_hash, "d2");
-  EXPECT_EQ(devices_->PollDeviceAuthorization("d1", "tv", later).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      devices_->PollDeviceAuthorization("d1", "tv", later).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 DEVICE_TEST(LiveAuthorizationsAreCountedPerClient) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
   DeviceAuthorizationRecord short_lived = Device("d2", "u2");
   short_lived.expires_at = kT0 + absl::Seconds(1);
   ASSERT_TRUE(devices_->CreateDeviceAuthorization(short_lived, kT0).ok());
   EXPECT_EQ(*devices_->CountLiveDeviceAuthorizations("tv", kT0), 2);
-  EXPECT_EQ(*devices_->CountLiveDeviceAuthorizations(
-                "tv", kT0 + absl::Seconds(1)),
-            1);
+  EXPECT_EQ(
+      *devices_->CountLiveDeviceAuthorizations("tv", kT0 + absl::Seconds(1)),
+      1);
   EXPECT_EQ(*devices_->CountLiveDeviceAuthorizations("other", kT0), 0);
 }
 
 DEVICE_TEST(DecisionIsMadeOnceWhileLive) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d2", "u2"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d2", "u2"), kT0).ok());
   auto decided = devices_->DecideDeviceAuthorization(
       "u1", kT0, State::kApproved, "alice", kT0 - absl::Minutes(1), "sid-1");
   ASSERT_TRUE(decided.ok()) << decided.status();
@@ -109,12 +115,12 @@ DEVICE_TEST(DecisionIsMadeOnceWhileLive) {
   EXPECT_EQ(decided->user_id, "alice");
   EXPECT_EQ(decided->auth_time, kT0 - absl::Minutes(1));
   EXPECT_EQ(decided->sid, "sid-1");
-  EXPECT_EQ(devices_
-                ->DecideDeviceAuthorization("u1", kT0, State::kDenied, "bob",
-                                            kT0, "")
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      devices_
+          ->DecideDeviceAuthorization("u1", kT0, State::kDenied, "bob", kT0, "")
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
   EXPECT_EQ(devices_->GetPendingDeviceAuthorization("u1", kT0).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(devices_
@@ -127,7 +133,8 @@ DEVICE_TEST(DecisionIsMadeOnceWhileLive) {
 
 DEVICE_TEST(PollReturnsThePreviousPollAndRecordsThisOne) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
   auto first = devices_->PollDeviceAuthorization("d1", "tv", kT0);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->last_polled_at, absl::UnixEpoch());
@@ -135,8 +142,9 @@ DEVICE_TEST(PollReturnsThePreviousPollAndRecordsThisOne) {
       devices_->PollDeviceAuthorization("d1", "tv", kT0 + absl::Seconds(2));
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->last_polled_at, kT0);
-  EXPECT_EQ(devices_->PollDeviceAuthorization("d1", "other", kT0).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      devices_->PollDeviceAuthorization("d1", "other", kT0).status().code(),
+      absl::StatusCode::kNotFound);
   EXPECT_EQ(devices_->PollDeviceAuthorization("d9", "tv", kT0).status().code(),
             absl::StatusCode::kNotFound);
   // Another client's poll left the row alone.
@@ -147,22 +155,26 @@ DEVICE_TEST(PollReturnsThePreviousPollAndRecordsThisOne) {
 
 DEVICE_TEST(PollIntervalGrows) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
   EXPECT_EQ(*devices_->IncreaseDevicePollInterval("d1", 5), 10);
   EXPECT_EQ(*devices_->IncreaseDevicePollInterval("d1", 5), 15);
-  EXPECT_EQ(devices_->PollDeviceAuthorization("d1", "tv", kT0)->interval_seconds,
-            15);
+  EXPECT_EQ(
+      devices_->PollDeviceAuthorization("d1", "tv", kT0)->interval_seconds, 15);
   EXPECT_EQ(devices_->IncreaseDevicePollInterval("d9", 5).status().code(),
             absl::StatusCode::kNotFound);
 }
 
 DEVICE_TEST(OnlyAnApprovedLiveAuthorizationIsRedeemedOnce) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d2", "u2"), kT0).ok());
-  EXPECT_EQ(
-      devices_->RedeemDeviceAuthorization("d1", "tv", kT0, "at-0").status().code(),
-      absl::StatusCode::kFailedPrecondition);  // Pending.
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d2", "u2"), kT0).ok());
+  EXPECT_EQ(devices_->RedeemDeviceAuthorization("d1", "tv", kT0, "at-0")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);  // Pending.
   ASSERT_TRUE(devices_
                   ->DecideDeviceAuthorization("u1", kT0, State::kApproved,
                                               "alice", kT0, "")
@@ -185,20 +197,24 @@ DEVICE_TEST(OnlyAnApprovedLiveAuthorizationIsRedeemedOnce) {
   ASSERT_TRUE(redeemed.ok()) << redeemed.status();
   EXPECT_EQ(redeemed->redeemed_at, kT0);
   EXPECT_EQ(redeemed->access_token_jti, "at-1");
-  EXPECT_EQ(
-      devices_->RedeemDeviceAuthorization("d1", "tv", kT0, "at-2").status().code(),
-      absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(
-      devices_->RedeemDeviceAuthorization("d2", "tv", kT0, "at-3").status().code(),
-      absl::StatusCode::kFailedPrecondition);  // Denied.
-  EXPECT_EQ(
-      devices_->RedeemDeviceAuthorization("d9", "tv", kT0, "at-4").status().code(),
-      absl::StatusCode::kNotFound);
+  EXPECT_EQ(devices_->RedeemDeviceAuthorization("d1", "tv", kT0, "at-2")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(devices_->RedeemDeviceAuthorization("d2", "tv", kT0, "at-3")
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);  // Denied.
+  EXPECT_EQ(devices_->RedeemDeviceAuthorization("d9", "tv", kT0, "at-4")
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
 }
 
 DEVICE_TEST(ConcurrentRedemptionsHaveOneWinner) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
   ASSERT_TRUE(devices_
                   ->DecideDeviceAuthorization("u1", kT0, State::kApproved,
                                               "alice", kT0, "")
@@ -229,7 +245,8 @@ DEVICE_TEST(ConcurrentRedemptionsHaveOneWinner) {
 
 DEVICE_TEST(ConcurrentPollsEachSeeAnotherPreviousPoll) {
   DEVICE_SETUP();
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("d1", "u1"), kT0).ok());
   constexpr int kThreads = 8;
   absl::Barrier start(kThreads);
   std::atomic<int> first_polls{0};
@@ -252,8 +269,10 @@ DEVICE_TEST(ExpiredAuthorizationsArePurged) {
   DEVICE_SETUP();
   DeviceAuthorizationRecord old = Device("old", "u1");
   old.expires_at = kT0;
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(old, kT0 - absl::Hours(1)).ok());
-  ASSERT_TRUE(devices_->CreateDeviceAuthorization(Device("new", "u2"), kT0).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(old, kT0 - absl::Hours(1)).ok());
+  ASSERT_TRUE(
+      devices_->CreateDeviceAuthorization(Device("new", "u2"), kT0).ok());
   EXPECT_EQ(*devices_->PurgeExpiredDeviceAuthorizations(kT0), 0);
   EXPECT_EQ(*devices_->PurgeExpiredDeviceAuthorizations(kT0 + absl::Seconds(1)),
             1);
