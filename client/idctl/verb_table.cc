@@ -133,7 +133,9 @@ std::vector<Verb> ClientVerbs() {
          Switch("backchannel-logout-session-required"), Switch("third-party")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
-       "authorization_code, refresh_token. --pkce-optional: a confidential "
+       "authorization_code, refresh_token, "
+       "urn:ietf:params:oauth:grant-type:device_code (RFC 8628). "
+       "--pkce-optional: a confidential "
        "client may leave PKCE out of an openid request. "
        "--id-token-alg: its ID tokens' algorithm, one the server signs with "
        "(default: the server's, RS256 when configured). --require-par: its "
