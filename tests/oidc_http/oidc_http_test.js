@@ -933,7 +933,7 @@ async function previewPages(name, themeArgs) {
 // A 64x64 PNG logo (an amber square), as an operator would give it inline.
 const LOGO_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJAAAAT0lEQVR42u3PQQkAAAgEsPuaz6oGNIJvYbACy3S9FgEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQGBywLqHgEAcIlq0wAAAABJRU5ErkJggg==';
 
-test('pages: login (empty and with an error), error and confirmation pages pass axe-core at 320, 375 and 1280 px', async () => {
+test('pages: login (empty and with an error), error, confirmation and device pages pass axe-core at 320, 375 and 1280 px', async () => {
   const context = await launchChromium();
   const report = {};
   let preview;
@@ -978,6 +978,13 @@ test('pages: login (empty and with an error), error and confirmation pages pass 
       assert.equal((await page.goto(`${preview.base}/${confirm}.html`)).status(), 200);
       assert.equal(await page.locator('form[method="post"] button[type="submit"]').count(), 2);
       await scanPage(page, confirm.replace('.en', ''), report);
+    }
+    // The device flow's pages (RFC 8628): the code entry form, empty and with a code refused,
+    // and the approval page, each in another language.
+    for (const device of ['device-code.en', 'device-code-error.de', 'confirm-device.fr']) {
+      assert.equal((await page.goto(`${preview.base}/${device}.html`)).status(), 200);
+      assert.equal(await page.locator('h1').count(), 1);
+      await scanPage(page, device.replace(/\.[a-z]{2}$/, ''), report);
     }
     assert.deepEqual(cspErrors, [], 'the Content-Security-Policy refused something the pages use');
   } finally {
