@@ -395,7 +395,9 @@ class DeviceFlowTest(unittest.TestCase):
         try:
             seen = ""
             deadline = time.monotonic() + 30
-            while "(or open " not in seen and time.monotonic() < deadline:
+            # Until the whole line is there (stderr may come in pieces).
+            while (not re.search(r"\(or open \S+\)", seen)
+                   and time.monotonic() < deadline):
                 ready, _, _ = select.select([child.stderr], [], [], 1)
                 if ready:
                     chunk = os.read(child.stderr.fileno(), 4096).decode()
