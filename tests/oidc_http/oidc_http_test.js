@@ -375,12 +375,14 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
   assert.equal(m.issuer, issuer);
   for (const [field, suffix] of [['authorization_endpoint', '/authorize'], ['token_endpoint', '/token'],
     ['userinfo_endpoint', '/userinfo'], ['jwks_uri', '/jwks'],
-    ['introspection_endpoint', '/introspect'], ['revocation_endpoint', '/revoke']]) {
+    ['introspection_endpoint', '/introspect'], ['revocation_endpoint', '/revoke'],
+    ['device_authorization_endpoint', '/device_authorization']]) {
     assert.equal(m[field], issuer + suffix, field);
   }
   assert.deepEqual(m.response_types_supported, ['code']);
   assert.deepEqual([...m.grant_types_supported].sort(),
-    ['authorization_code', 'client_credentials', 'refresh_token']);
+    ['authorization_code', 'client_credentials', 'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code']);
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
   assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(),
     ['client_secret_basic', 'client_secret_post', 'none']);
