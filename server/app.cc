@@ -66,7 +66,7 @@ std::optional<StartFailure> App::Start() {
   // Key maintenance: rotation on schedule, and bounded staleness for
   // replicas; the purge of expired grants.
   maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
-                       &*key_metrics_, session_store_);
+                       &*key_metrics_, session_store_, device_store_);
   maintenance_->Start(config_.key_refresh_interval);
   return std::nullopt;
 }
@@ -126,6 +126,7 @@ absl::Status App::OpenStores() {
     session_store_ = store;
     consent_store_ = store;
     resource_store_ = store;
+    device_store_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();
@@ -353,6 +354,16 @@ absl::Status App::BuildUserFlows() {
   deps.events = &*oauth_metrics_;
   code_grant_.emplace(deps);
   refresh_grant_.emplace(deps);
+  DeviceAuthorizationOptions device_options;
+  device_options.verification_uri = config_.issuer + "/device";
+  device_options.lifetime = config_.device_code_lifetime;
+  device_options.interval = config_.device_poll_interval;
+  auto devices = DeviceAuthorizationEndpoint::Create(
+      &*authenticator_, clients_, device_store_, login_attempts_, clock_,
+      SystemRandom(), device_options);
+  if (!devices.ok()) return devices.status();
+  devices_ = *std::move(devices);
+  device_grant_.emplace(deps, device_store_);
   revoker_.emplace(&*authenticator_, &*access_tokens_, &*grant_revoker_,
                    grants_);
   userinfo_.emplace(&*access_tokens_, users_store_);
@@ -360,7 +371,8 @@ absl::Status App::BuildUserFlows() {
       std::map<std::string, const TokenGrant*>{
           {"client_credentials", &*client_credentials_},
           {"authorization_code", &*code_grant_},
-          {"refresh_token", &*refresh_grant_}},
+          {"refresh_token", &*refresh_grant_},
+          {kDeviceCodeGrantType, &*device_grant_}},
       &*oauth_metrics_);
   return absl::OkStatus();
 }
@@ -370,7 +382,7 @@ absl::Status App::BuildGrpcServices() {
   sessions_.emplace(server_secrets_->session_key);
   token_service_.emplace(TokenServiceParts{
       &*token_endpoint_, &*authorization_, &*pushed_authorization_, &*revoker_,
-      &*userinfo_, &*proxies_, &*authenticator_});
+      &*userinfo_, &*proxies_, &*authenticator_, devices_.get()});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
   admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_,
@@ -487,6 +499,7 @@ absl::Status App::StartHttp() {
   oidc.authorization = &*authorization_;
   oidc.tokens = &*token_endpoint_;
   oidc.pushed = &*pushed_authorization_;
+  oidc.devices = devices_.get();
   oidc.introspector = &*introspector_;
   oidc.revoker = &*revoker_;
   oidc.userinfo = &*userinfo_;

@@ -43,6 +43,8 @@
 #include "server/oauth/client_secret.h"
 #include "server/oauth/consents.h"
 #include "server/oauth/cors_policy.h"
+#include "server/oauth/device_authorization.h"
+#include "server/oauth/device_code_grant.h"
 #include "server/oauth/end_session.h"
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
@@ -154,6 +156,7 @@ class App {
   storage::SessionStore* session_store_ = nullptr;
   storage::ConsentStore* consent_store_ = nullptr;
   storage::ResourceStore* resource_store_ = nullptr;
+  storage::DeviceAuthorizationStore* device_store_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
@@ -192,6 +195,9 @@ class App {
   std::optional<UserTokenMinter> minter_;
   std::optional<AuthorizationCodeGrant> code_grant_;
   std::optional<RefreshTokenGrant> refresh_grant_;
+  // RFC 8628: the device authorization endpoint and the polling grant.
+  std::unique_ptr<DeviceAuthorizationEndpoint> devices_;
+  std::optional<DeviceCodeGrant> device_grant_;
   std::optional<TokenRevoker> revoker_;
   std::optional<UserInfoEndpoint> userinfo_;
   std::optional<CorsPolicy> cors_;  // Which pages may read HTTP answers.

@@ -7,7 +7,8 @@ Maintenance::Maintenance(KeyManager* keys,
                          storage::GrantStore* grants, const jwt::Clock* clock,
                          const logging::Logger* logger,
                          metrics::KeyMetrics* key_metrics,
-                         storage::SessionStore* sessions)
+                         storage::SessionStore* sessions,
+                         storage::DeviceAuthorizationStore* devices)
     : keys_(keys),
       revocations_(revocations),
       grants_(grants),
@@ -15,6 +16,7 @@ Maintenance::Maintenance(KeyManager* keys,
       logger_(logger),
       key_metrics_(key_metrics),
       sessions_(sessions),
+      devices_(devices),
       next_purge_(clock->Now()) {}
 
 Maintenance::~Maintenance() { Stop(); }
@@ -37,19 +39,21 @@ MaintenanceRound Maintenance::RunRound() {
   if (clock_->Now() >= next_purge_) {
     next_purge_ = clock_->Now() + kPurgeInterval;
     round.purged =
-        PurgeExpired(revocations_, grants_, clock_->Now(), sessions_);
+        PurgeExpired(revocations_, grants_, clock_->Now(), sessions_, devices_);
     const absl::StatusOr<PurgeCounts>& purged = *round.purged;
     if (!purged.ok()) {
       logger_->Warn("purge failed", {{"error", purged.status().message()}});
     } else if (purged->revocations + purged->codes + purged->refresh_tokens +
-                   purged->pushed_requests + purged->sessions >
+                   purged->pushed_requests + purged->sessions +
+                   purged->device_authorizations >
                0) {
       logger_->Info("purged expired entries",
                     {{"revocations", purged->revocations},
                      {"codes", purged->codes},
                      {"refresh_tokens", purged->refresh_tokens},
                      {"pushed_requests", purged->pushed_requests},
-                     {"sessions", purged->sessions}});
+                     {"sessions", purged->sessions},
+                     {"device_authorizations", purged->device_authorizations}});
     }
   }
   round.rotated = keys_->Maintain();

@@ -46,7 +46,8 @@ class Maintenance {
   Maintenance(KeyManager* keys, storage::RevocationStore* revocations,
               storage::GrantStore* grants, const jwt::Clock* clock,
               const logging::Logger* logger, metrics::KeyMetrics* key_metrics,
-              storage::SessionStore* sessions = nullptr);
+              storage::SessionStore* sessions = nullptr,
+              storage::DeviceAuthorizationStore* devices = nullptr);
   ~Maintenance();  // Stops.
 
   Maintenance(const Maintenance&) = delete;
@@ -76,7 +77,8 @@ class Maintenance {
   const logging::Logger* const logger_;
   metrics::KeyMetrics* const key_metrics_;
   storage::SessionStore* const sessions_;  // May be null: none purged.
-  absl::Time next_purge_;                  // Only RunRound's caller touches it.
+  storage::DeviceAuthorizationStore* const devices_;  // May be null.
+  absl::Time next_purge_;  // Only RunRound's caller touches it.
   absl::Notification stopping_;
   std::thread thread_;
 };

@@ -14,6 +14,7 @@
 #include "client/idctl/admin_sessions.h"
 #include "client/idctl/admin_users.h"
 #include "client/idctl/client_credentials.h"
+#include "client/idctl/device_login.h"
 #include "client/idctl/offline_commands.h"
 #include "client/idctl/server_commands.h"
 #include "client/idctl/server_connection.h"
@@ -86,12 +87,21 @@ std::vector<Verb> ServerVerbs() {
   return {
       {kServer,
        {"token",
-        {Required("client-id", "ID"), kClientSecretFlag,
-         Optional("scope", "S"), Repeated("resource", "URI")}},
+        {Required("client-id", "ID"), kClientSecretFlag, Optional("scope", "S"),
+         Repeated("resource", "URI")}},
        "Get an access token with the client_credentials grant; print the JSON "
        "response. --resource: the registered resource (RFC 8707) the token "
        "is for, its aud (at most one; default: the server's audience).",
        &Token},
+      {kServer,
+       {"login",
+        {Switch("device"), Required("client-id", "ID"), kClientSecretFlag,
+         Optional("scope", "S"), Optional("timeout", "SECONDS")}},
+       "Log a user in with the device authorization grant (RFC 8628): print "
+       "the URL and code to enter on stderr, poll until the user answers "
+       "(at most the codes' lifetime and --timeout, default 900), print the "
+       "JSON token response.",
+       &Login},
       {kServer,
        {"introspect",
         {Required("client-id", "ID"), kClientSecretFlag},
@@ -125,7 +135,9 @@ std::vector<Verb> ClientVerbs() {
          Switch("backchannel-logout-session-required"), Switch("third-party")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
-       "authorization_code, refresh_token. --pkce-optional: a confidential "
+       "authorization_code, refresh_token, "
+       "urn:ietf:params:oauth:grant-type:device_code (RFC 8628). "
+       "--pkce-optional: a confidential "
        "client may leave PKCE out of an openid request. "
        "--id-token-alg: its ID tokens' algorithm, one the server signs with "
        "(default: the server's, RS256 when configured). --require-par: its "

@@ -86,37 +86,6 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
   return absl::OkStatus();
 }
 
-// The scopes a login for `client` may grant for `scope`: the client's own
-// (never identity.admin: administration is for clients, not a user's login)
-// and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
-// OIDC Core §11: offline_access is granted only to a client registered with
-// it among its scopes; from any other client the request for it is ignored,
-// not refused. For a first-party client the registration stands for the
-// consent §11 asks for; a third-party client gets it only once the user
-// consented to it (consents.h: it is among the scopes asked about).
-absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
-    absl::string_view scope, const storage::ClientRecord& client) {
-  auto requested = ParseScope(scope);
-  if (!requested.ok()) return requested.status();
-  std::vector<std::string> own;
-  for (const std::string& allowed : client.allowed_scopes) {
-    if (allowed != kAdminScope) own.push_back(allowed);
-  }
-  if (!HasScope(own, kOfflineAccess)) {
-    requested->erase(
-        std::remove(requested->begin(), requested->end(), kOfflineAccess),
-        requested->end());
-  }
-  if (requested->empty()) {
-    // OIDC Core §11: offline_access only when the client asks for it.
-    own.erase(std::remove(own.begin(), own.end(), kOfflineAccess), own.end());
-    return own;
-  }
-  std::vector<std::string> allowed = own;
-  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
-  return GrantScopes(*requested, allowed);
-}
-
 // The parameters of a pushed request, as stored: form-encoded, empty ones
 // left out (an empty parameter means what an absent one does). client_id,
 // request and request_uri are never stored.
@@ -151,8 +120,9 @@ std::string EncodePushed(const AuthorizationRequest& request) {
     }
   }
   if (!request.resource.empty()) {
-    parts.push_back(absl::StrCat(
-        kPushedResources, "=", FormEncode(absl::StrJoin(request.resource, " "))));
+    parts.push_back(
+        absl::StrCat(kPushedResources, "=",
+                     FormEncode(absl::StrJoin(request.resource, " "))));
   }
   return absl::StrJoin(parts, "&");
 }
@@ -195,6 +165,29 @@ absl::StatusOr<AuthorizationRequest> DecodePushed(absl::string_view text) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
+    absl::string_view scope, const storage::ClientRecord& client) {
+  auto requested = ParseScope(scope);
+  if (!requested.ok()) return requested.status();
+  std::vector<std::string> own;
+  for (const std::string& allowed : client.allowed_scopes) {
+    if (allowed != kAdminScope) own.push_back(allowed);
+  }
+  if (!HasScope(own, kOfflineAccess)) {
+    requested->erase(
+        std::remove(requested->begin(), requested->end(), kOfflineAccess),
+        requested->end());
+  }
+  if (requested->empty()) {
+    // OIDC Core §11: offline_access only when the client asks for it.
+    own.erase(std::remove(own.begin(), own.end(), kOfflineAccess), own.end());
+    return own;
+  }
+  std::vector<std::string> allowed = own;
+  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
+  return GrantScopes(*requested, allowed);
+}
 
 const std::vector<std::string>& OpenIdScopes() {
   static const auto* const scopes = [] {
@@ -734,6 +727,17 @@ absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
       IssueCode(request, *user, now, session ? session->record.sid : "");
   if (!code.ok()) return code.status();
   return SignedIn{*std::move(user), now, *std::move(code), std::move(session)};
+}
+
+absl::StatusOr<StartedSession> AuthorizationEndpoint::StartSession(
+    absl::string_view username, absl::string_view password,
+    absl::string_view source) const {
+  if (sessions_ == nullptr) {
+    return absl::FailedPreconditionError("no login sessions configured");
+  }
+  auto user = users_->Authenticate(username, password, source);
+  if (!user.ok()) return user.status();
+  return sessions_->Start(user->user_id, clock_->Now());
 }
 
 }  // namespace identity::server

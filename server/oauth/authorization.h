@@ -185,6 +185,19 @@ struct AuthorizationOptions {
 // gets a user's address or phone number only by asking for its scope.
 const std::vector<std::string>& OpenIdScopes();
 
+// The scopes a login for `client` may grant for `scope`: the client's own
+// (never identity.admin: administration is for clients, not a user's login)
+// and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
+// OIDC Core §11: offline_access is granted only to a client registered with
+// it among its scopes; from any other client the request for it is ignored,
+// not refused. For a first-party client the registration stands for the
+// consent §11 asks for; a third-party client gets it only once the user
+// consented to it (consents.h: it is among the scopes asked about). The
+// device authorization endpoint grants by the same rule. Errors:
+// kInvalidScope.
+absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
+    absl::string_view scope, const storage::ClientRecord& client);
+
 // Thread-safe. Everything passed in must outlive it.
 class AuthorizationEndpoint {
  public:
@@ -314,6 +327,15 @@ class AuthorizationEndpoint {
                                   absl::string_view password,
                                   absl::string_view source,
                                   bool start_session = false) const;
+
+  // A sign-in on a page of the front door that serves no authorization
+  // request (the device flow's /device, device_authorization.h): the user
+  // authenticates as in SignIn and a login session starts. Errors: those of
+  // Authenticate; FailedPrecondition if no LoginSessions was given; the
+  // store's.
+  absl::StatusOr<StartedSession> StartSession(absl::string_view username,
+                                              absl::string_view password,
+                                              absl::string_view source) const;
 
   // For a login front end that collects the user's credentials itself (the
   // gRPC face): Validate, then SignIn. It has no sessions: prompt=none is

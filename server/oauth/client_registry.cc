@@ -146,19 +146,23 @@ absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
   if (spec.grant_types.empty()) spec.grant_types = {"client_credentials"};
   for (const std::string& grant : spec.grant_types) {
     if (grant != "client_credentials" && grant != "authorization_code" &&
-        grant != "refresh_token") {
+        grant != "refresh_token" && grant != kDeviceCodeGrantType) {
       return Invalid(absl::StrCat(
           "grant type \"", absl::CHexEscape(grant),
           "\" is not one of client_credentials, authorization_code, "
-          "refresh_token"));
+          "refresh_token, ",
+          kDeviceCodeGrantType));
     }
   }
   auto has = [&](absl::string_view grant) {
     return std::find(spec.grant_types.begin(), spec.grant_types.end(), grant) !=
            spec.grant_types.end();
   };
-  if (has("refresh_token") && !has("authorization_code")) {
-    return Invalid("the refresh_token grant needs authorization_code");
+  if (has("refresh_token") && !has("authorization_code") &&
+      !has(kDeviceCodeGrantType)) {
+    return Invalid(
+        "the refresh_token grant needs authorization_code or the device "
+        "code grant");
   }
   if (public_client && has("client_credentials")) {
     return Invalid(

@@ -120,6 +120,10 @@ bool IsValidClientId(absl::string_view client_id);
 // (zero-width, bidirectional controls, BOM): for names shown to people.
 bool IsPrintableUtf8(absl::string_view s);
 
+// RFC 8628 §3.4: the device authorization grant's grant_type.
+inline constexpr char kDeviceCodeGrantType[] =
+    "urn:ietf:params:oauth:grant-type:device_code";
+
 // Whether `client` may use `grant_type`.
 bool AllowsGrant(const storage::ClientRecord& client,
                  absl::string_view grant_type);

@@ -55,6 +55,11 @@ constexpr Row kRows[] = {
      absl::StatusCode::kInvalidArgument},
     {OAuthError::kInvalidTarget, "invalid_target",
      absl::StatusCode::kInvalidArgument},
+    {OAuthError::kAuthorizationPending, "authorization_pending",
+     absl::StatusCode::kFailedPrecondition},
+    {OAuthError::kSlowDown, "slow_down", absl::StatusCode::kResourceExhausted},
+    {OAuthError::kExpiredToken, "expired_token",
+     absl::StatusCode::kInvalidArgument},
 };
 
 constexpr absl::string_view kDetailPrefix =

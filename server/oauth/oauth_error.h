@@ -33,6 +33,9 @@ enum class OAuthError {
   kRequestNotSupported,       // OIDC Core §6.1 (a Request Object).
   kRequestUriNotSupported,    // OIDC Core §6.2 (a Request Object by URI).
   kInvalidTarget,             // RFC 8707 §2 (a resource indicator).
+  kAuthorizationPending,      // RFC 8628 §3.5 (the user has not answered).
+  kSlowDown,                  // RFC 8628 §3.5 (polling too fast).
+  kExpiredToken,              // RFC 8628 §3.5 (the device_code expired).
 };
 
 // "invalid_request", "invalid_client", ...

@@ -2,10 +2,10 @@
 
 namespace identity::server {
 
-absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
-                                         storage::GrantStore* grants,
-                                         absl::Time now,
-                                         storage::SessionStore* sessions) {
+absl::StatusOr<PurgeCounts> PurgeExpired(
+    storage::RevocationStore* revocations, storage::GrantStore* grants,
+    absl::Time now, storage::SessionStore* sessions,
+    storage::DeviceAuthorizationStore* devices) {
   PurgeCounts counts;
   auto revoked = revocations->PurgeExpired(now);
   if (!revoked.ok()) return revoked.status();
@@ -23,6 +23,11 @@ absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
     auto ended = sessions->PurgeExpiredSessions(now);
     if (!ended.ok()) return ended.status();
     counts.sessions = *ended;
+  }
+  if (devices != nullptr) {
+    auto expired = devices->PurgeExpiredDeviceAuthorizations(now);
+    if (!expired.ok()) return expired.status();
+    counts.device_authorizations = *expired;
   }
   return counts;
 }

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
@@ -27,12 +28,14 @@ struct PurgeCounts {
   int64_t refresh_tokens = 0;
   int64_t pushed_requests = 0;
   int64_t sessions = 0;
+  int64_t device_authorizations = 0;  // RFC 8628, past their expiry.
 };
 
 // Errors: the stores'; what was purged before a failure stays purged.
 absl::StatusOr<PurgeCounts> PurgeExpired(
     storage::RevocationStore* revocations, storage::GrantStore* grants,
-    absl::Time now, storage::SessionStore* sessions = nullptr);
+    absl::Time now, storage::SessionStore* sessions = nullptr,
+    storage::DeviceAuthorizationStore* devices = nullptr);
 
 }  // namespace identity::server
 

@@ -25,6 +25,8 @@ struct TokenRequestFields {
   std::string refresh_token = {};
   // RFC 8707 §2: the resource indicators named (repeatable), as sent.
   std::vector<std::string> resource = {};
+  // urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4).
+  std::string device_code = {};
   // The address the request came from (the gRPC peer, the HTTP remote
   // address): keys the client authentication throttle (client_auth_throttle.h).
   std::string source = {};

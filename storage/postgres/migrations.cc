@@ -295,11 +295,40 @@ constexpr char kMigration14[] = R"sql(
           ADD COLUMN resources text NOT NULL DEFAULT '';
       )sql";
 
+// 15: device authorizations (RFC 8628), stored by the hashes of their
+// device_code and user_code; a user_code's hash is unique (an expired holder
+// is deleted before it is reused); gone with their client.
+constexpr char kMigration15[] = R"sql(
+        CREATE TABLE device_authorizations (
+          device_code_hash text PRIMARY KEY,
+          user_code_hash   text NOT NULL UNIQUE,
+          client_id        text NOT NULL REFERENCES clients (client_id)
+                             ON DELETE CASCADE,
+          scope            text NOT NULL,
+          grant_id         text NOT NULL,
+          created_at       timestamptz NOT NULL,
+          expires_at       timestamptz NOT NULL,
+          interval_seconds integer NOT NULL,
+          last_polled_at   timestamptz NOT NULL,
+          state            text NOT NULL
+                             CHECK (state IN ('pending', 'approved', 'denied')),
+          user_id          text NOT NULL,
+          auth_time        timestamptz NOT NULL,
+          sid              text NOT NULL,
+          redeemed_at      timestamptz,
+          access_token_jti text NOT NULL
+        );
+        CREATE INDEX device_authorizations_expires_at
+          ON device_authorizations (expires_at);
+        CREATE INDEX device_authorizations_client
+          ON device_authorizations (client_id, expires_at);
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1,  kMigration2,  kMigration3, kMigration4, kMigration5,
-      kMigration6,  kMigration7,  kMigration8, kMigration9, kMigration10,
-      kMigration11, kMigration12, kMigration13, kMigration14};
+      kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
+      kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
+      kMigration11, kMigration12, kMigration13, kMigration14, kMigration15};
   return *kMigrations;
 }
 

@@ -15,6 +15,9 @@
 #include "storage/postgres/migrations.h"
 
 namespace identity::storage {
+
+// The device authorization statements (postgres_device_store.cc).
+void PrepareDeviceAuthorizations(pqxx::connection& c);
 namespace {
 
 // Times cross the wire as microseconds since the epoch.
@@ -262,17 +265,16 @@ void PrepareUsers(pqxx::connection& c) {
 
 // Authorization codes.
 void PrepareAuthorizationCodes(pqxx::connection& c) {
-  c.prepare(
-      "create_authorization_code",
-      "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
-      " user_id, redirect_uri, scope, nonce, code_challenge,"
-      " code_challenge_method, auth_time, expires_at, redeemed_at,"
-      " access_token_jti, access_token_expires_at, sid, resources) VALUES"
-      " ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-      " to_timestamp($10::bigint / 1000000.0),"
-      " to_timestamp($11::bigint / 1000000.0),"
-      " to_timestamp($12::bigint / 1000000.0), $13,"
-      " to_timestamp($14::bigint / 1000000.0), $15, $16)");
+  c.prepare("create_authorization_code",
+            "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
+            " user_id, redirect_uri, scope, nonce, code_challenge,"
+            " code_challenge_method, auth_time, expires_at, redeemed_at,"
+            " access_token_jti, access_token_expires_at, sid, resources) VALUES"
+            " ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+            " to_timestamp($10::bigint / 1000000.0),"
+            " to_timestamp($11::bigint / 1000000.0),"
+            " to_timestamp($12::bigint / 1000000.0), $13,"
+            " to_timestamp($14::bigint / 1000000.0), $15, $16)");
   c.prepare("get_authorization_code",
             std::string("SELECT ") + kCodeColumns +
                 " FROM authorization_codes WHERE code_hash = $1");
@@ -760,6 +762,7 @@ LoginAttempts LoginAttemptsFromRow(const pqxx::row& row) {
 void PrepareAll(pqxx::connection& c) {
   Prepare(c);
   PrepareLoginAttempts(c);
+  PrepareDeviceAuthorizations(c);
 }
 
 // The first column of every row the prepared `statement` returns for
@@ -1217,16 +1220,16 @@ absl::Status PostgresStore::CreateAuthorizationCode(
       *pool_, "create_authorization_code", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
         std::string redeemed_at;
-        txn.exec_prepared(
-            "create_authorization_code", code.code_hash, code.grant_id,
-            code.client_id, code.user_id, code.redirect_uri, code.scope,
-            code.nonce, code.code_challenge, code.code_challenge_method,
-            absl::ToUnixMicros(code.auth_time),
-            absl::ToUnixMicros(code.expires_at),
-            OptionalMicros(code.redeemed_at, redeemed_at),
-            code.access_token_jti,
-            absl::ToUnixMicros(code.access_token_expires_at), code.sid,
-            absl::StrJoin(code.resources, " "));
+        txn.exec_prepared("create_authorization_code", code.code_hash,
+                          code.grant_id, code.client_id, code.user_id,
+                          code.redirect_uri, code.scope, code.nonce,
+                          code.code_challenge, code.code_challenge_method,
+                          absl::ToUnixMicros(code.auth_time),
+                          absl::ToUnixMicros(code.expires_at),
+                          OptionalMicros(code.redeemed_at, redeemed_at),
+                          code.access_token_jti,
+                          absl::ToUnixMicros(code.access_token_expires_at),
+                          code.sid, absl::StrJoin(code.resources, " "));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -66,9 +67,8 @@ testing::Stores MakePostgresStores() {
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
-       " session_clients, consents, resources");
-  return {store,       store.get(), store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get(), store.get()};
+       " session_clients, consents, resources, device_authorizations");
+  return AllStoresOf(std::move(store));
 }
 
 }  // namespace

@@ -8,10 +8,12 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "storage/client_store.h"
 #include "storage/consent_store.h"
+#include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/resource_store.h"
@@ -34,7 +36,27 @@ struct Stores {
   SessionStore* sessions = nullptr;
   ConsentStore* consents = nullptr;
   ResourceStore* resources = nullptr;
+  DeviceAuthorizationStore* devices = nullptr;
 };
+
+// Every member of Stores from one object implementing all the interfaces
+// (MemoryStore, PostgresStore), which `owner` keeps alive.
+template <typename Store>
+Stores AllStoresOf(std::shared_ptr<Store> store) {
+  Stores stores;
+  stores.clients = store.get();
+  stores.revocations = store.get();
+  stores.keys = store.get();
+  stores.users = store.get();
+  stores.grants = store.get();
+  stores.login_attempts = store.get();
+  stores.sessions = store.get();
+  stores.consents = store.get();
+  stores.resources = store.get();
+  stores.devices = store.get();
+  stores.owner = std::move(store);
+  return stores;
+}
 
 using StoresFactory = Stores (*)();
 
