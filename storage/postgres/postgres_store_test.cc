@@ -68,7 +68,7 @@ testing::Stores MakePostgresStores() {
        " authorization_codes, refresh_tokens, login_attempts,"
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
        " session_clients, consents, resources, device_authorizations");
-  return AllStoresOf(std::move(store));
+  return testing::AllStoresOf(std::move(store));
 }
 
 }  // namespace
