@@ -29,6 +29,7 @@ int StatusFor(OAuthError error) {
     case OAuthError::kAccountSelectionRequired:
     case OAuthError::kRequestNotSupported:
     case OAuthError::kRequestUriNotSupported:
+    case OAuthError::kInvalidTarget:
       return 400;
   }
   return 400;

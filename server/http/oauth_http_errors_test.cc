@@ -17,7 +17,8 @@ TEST(HttpErrorOfTest, TokenEndpointErrorsFollowRfc6749Section5_2) {
   for (OAuthError error :
        {OAuthError::kInvalidRequest, OAuthError::kInvalidGrant,
         OAuthError::kUnauthorizedClient, OAuthError::kUnsupportedGrantType,
-        OAuthError::kInvalidScope, OAuthError::kUnsupportedTokenType}) {
+        OAuthError::kInvalidScope, OAuthError::kUnsupportedTokenType,
+        OAuthError::kInvalidTarget}) {
     EXPECT_EQ(StatusOf(error), 400) << OAuthErrorCode(error);
   }
   const HttpError error =

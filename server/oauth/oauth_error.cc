@@ -53,6 +53,8 @@ constexpr Row kRows[] = {
      absl::StatusCode::kInvalidArgument},
     {OAuthError::kRequestUriNotSupported, "request_uri_not_supported",
      absl::StatusCode::kInvalidArgument},
+    {OAuthError::kInvalidTarget, "invalid_target",
+     absl::StatusCode::kInvalidArgument},
 };
 
 constexpr absl::string_view kDetailPrefix =

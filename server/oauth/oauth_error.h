@@ -32,6 +32,7 @@ enum class OAuthError {
   kAccountSelectionRequired,  // OIDC Core §3.1.2.6 (prompt=select_account).
   kRequestNotSupported,       // OIDC Core §6.1 (a Request Object).
   kRequestUriNotSupported,    // OIDC Core §6.2 (a Request Object by URI).
+  kInvalidTarget,             // RFC 8693 §2.2.2, RFC 8707 §2.
 };
 
 // "invalid_request", "invalid_client", ...
