@@ -51,6 +51,7 @@
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/refresh_token_grant.h"
 #include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_exchange_grant.h"
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/user_tokens.h"
 #include "server/oauth/userinfo_endpoint.h"
@@ -185,6 +186,7 @@ class App {
   std::optional<UserTokenMinter> minter_;
   std::optional<AuthorizationCodeGrant> code_grant_;
   std::optional<RefreshTokenGrant> refresh_grant_;
+  std::optional<TokenExchangeGrant> exchange_grant_;
   std::optional<TokenRevoker> revoker_;
   std::optional<UserInfoEndpoint> userinfo_;
   std::optional<CorsPolicy> cors_;  // Which pages may read HTTP answers.
