@@ -690,6 +690,67 @@ TEST_F(IdctlServerTest, ClientsRequirePar) {
       false);
 }
 
+// RFC 8693: `clients create/update` set the token exchange policy, and
+// `token exchange` trades a subject token (read from standard input) for a
+// delegated one; an audience outside the policy fails (invalid_target).
+TEST_F(IdctlServerTest, ClientsTokenExchangePolicyAndTokenExchange) {
+  const std::string urn = "urn:ietf:params:oauth:grant-type:token-exchange";
+  Json created = AdminJson(
+      {"clients", "create", "--id", "gateway", "--grant-type", urn,
+       "--allow-scope", "orders.read", "--token-exchange-delegation",
+       "--token-exchange-audience", "billing-api"});
+  EXPECT_EQ(created["client"]["token_exchange"],
+            Json({{"delegation", true}, {"audiences", {"billing-api"}}}));
+  const std::string secret = created.value("client_secret", "");
+  Json updated = AdminJson({"clients", "update", "gateway",
+                            "--token-exchange-impersonation",
+                            "--no-token-exchange-audiences"});
+  EXPECT_EQ(updated["token_exchange"],
+            Json({{"delegation", true}, {"impersonation", true}}));
+  EXPECT_EQ(Admin({"clients", "update", "gateway",
+                   "--token-exchange-delegation",
+                   "--no-token-exchange-delegation"})
+                .code,
+            kExitUsage);
+  updated = AdminJson({"clients", "update", "gateway",
+                       "--no-token-exchange-impersonation",
+                       "--token-exchange-audience", "billing-api"});
+  EXPECT_EQ(updated["token_exchange"],
+            Json({{"delegation", true}, {"audiences", {"billing-api"}}}));
+  // The subject: another client's client_credentials token.
+  Json worker = AdminJson({"clients", "create", "--id", "worker",
+                           "--allow-scope", "orders.read"});
+  Result subject = Idctl({"token", "--server", *address_, "--client-id",
+                          "worker", "--client-secret",
+                          worker.value("client_secret", "")});
+  ASSERT_EQ(subject.code, kExitOk) << subject.err;
+  const std::string subject_token =
+      Json::parse(subject.out)["access_token"].get<std::string>();
+  const std::vector<std::string> exchange = {
+      "token", "exchange", "--server", *address_, "--client-id", "gateway",
+      "--client-secret", secret, "--subject-token", "-"};
+  std::vector<std::string> args = exchange;
+  args.insert(args.end(), {"--audience", "billing-api"});
+  Result exchanged = Idctl(args, subject_token);
+  ASSERT_EQ(exchanged.code, kExitOk) << exchanged.err;
+  Json response = Json::parse(exchanged.out);
+  EXPECT_EQ(response["issued_token_type"],
+            "urn:ietf:params:oauth:token-type:access_token");
+  EXPECT_EQ(response["scope"], "orders.read");
+  Result decoded = Idctl({"jwt", "decode", response["access_token"]});
+  ASSERT_EQ(decoded.code, kExitOk) << decoded.err;
+  Json claims = Json::parse(decoded.out)["claims"];
+  EXPECT_EQ(claims["sub"], "worker");
+  EXPECT_EQ(claims["aud"], "billing-api");
+  EXPECT_EQ(claims["act"], Json({{"sub", "gateway"}}));
+  args = exchange;
+  args.insert(args.end(), {"--audience", "payroll-api"});
+  Result refused = Idctl(args, subject_token);
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("invalid_target"), std::string::npos)
+      << refused.err;
+}
+
 // Issue 17: --third-party clients ask users for consent; `consents list`
 // shows it and `consents revoke` withdraws it, ending the client's refresh
 // token for the user (invalid_grant: INVALID_ARGUMENT).
