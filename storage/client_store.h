@@ -29,6 +29,9 @@ struct TokenExchangePolicy {
     return delegation == other.delegation &&
            impersonation == other.impersonation && audiences == other.audiences;
   }
+  bool operator!=(const TokenExchangePolicy& other) const {
+    return !(*this == other);
+  }
 };
 
 struct ClientRecord {

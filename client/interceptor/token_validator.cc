@@ -26,6 +26,7 @@ absl::StatusOr<std::vector<std::string>> VerifiedToken::ActorChain() const {
   }
   return chain;
 }
+
 namespace {
 
 // A jwt/ error as the Unauthenticated refusal of a call: the message names

@@ -112,7 +112,7 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_backchannel_logout_session_required(
       client.backchannel_logout_session_required);
   out->set_third_party(client.third_party);
-  if (!(client.token_exchange == storage::TokenExchangePolicy{})) {
+  if (client.token_exchange != storage::TokenExchangePolicy{}) {
     v1::TokenExchangePolicy* policy = out->mutable_token_exchange();
     policy->set_delegation(client.token_exchange.delegation);
     policy->set_impersonation(client.token_exchange.impersonation);
