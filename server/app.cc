@@ -367,12 +367,19 @@ absl::Status App::BuildUserFlows() {
   revoker_.emplace(&*authenticator_, &*access_tokens_, &*grant_revoker_,
                    grants_);
   userinfo_.emplace(&*access_tokens_, users_store_);
+  GrantOptions exchange_options;
+  exchange_options.issuer = config_.issuer;
+  exchange_options.audience = config_.audience;
+  exchange_options.access_token_lifetime = config_.access_token_lifetime;
+  exchange_grant_.emplace(&*authenticator_, &*access_tokens_, keys_.get(),
+                          SystemRandom(), exchange_options);
   token_endpoint_.emplace(
       std::map<std::string, const TokenGrant*>{
           {"client_credentials", &*client_credentials_},
           {"authorization_code", &*code_grant_},
           {"refresh_token", &*refresh_grant_},
-          {kDeviceCodeGrantType, &*device_grant_}},
+          {kDeviceCodeGrantType, &*device_grant_},
+          {kTokenExchangeGrantType, &*exchange_grant_}},
       &*oauth_metrics_);
   return absl::OkStatus();
 }

@@ -55,6 +55,7 @@
 #include "server/oauth/resource_indicators.h"
 #include "server/oauth/resource_registry.h"
 #include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_exchange_grant.h"
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/user_tokens.h"
 #include "server/oauth/userinfo_endpoint.h"
@@ -198,6 +199,7 @@ class App {
   // RFC 8628: the device authorization endpoint and the polling grant.
   std::unique_ptr<DeviceAuthorizationEndpoint> devices_;
   std::optional<DeviceCodeGrant> device_grant_;
+  std::optional<TokenExchangeGrant> exchange_grant_;
   std::optional<TokenRevoker> revoker_;
   std::optional<UserInfoEndpoint> userinfo_;
   std::optional<CorsPolicy> cors_;  // Which pages may read HTTP answers.

@@ -17,8 +17,9 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
          backchannel_logout_uri == other.backchannel_logout_uri &&
          backchannel_logout_session_required ==
              other.backchannel_logout_session_required &&
-         third_party == other.third_party && created_at == other.created_at &&
-         updated_at == other.updated_at;
+         third_party == other.third_party &&
+         token_exchange == other.token_exchange &&
+         created_at == other.created_at && updated_at == other.updated_at;
 }
 
 }  // namespace identity::storage

@@ -572,9 +572,9 @@ TEST_F(IdctlServerTest, UsersSetPassword) {
 // kExitInvalid naming the reason.
 TEST_F(IdctlServerTest, ResourcesAndATokenForOne) {
   const std::string api = "https://reports.example/api";
-  Json created = AdminJson({"resources", "create", api, "--name", "Reports",
-                            "--scope", "reports.read", "--scope",
-                            "reports.write"});
+  Json created =
+      AdminJson({"resources", "create", api, "--name", "Reports", "--scope",
+                 "reports.read", "--scope", "reports.write"});
   EXPECT_EQ(created["scopes"], Json::array({"reports.read", "reports.write"}));
   EXPECT_EQ(AdminJson({"resources", "get", api})["name"], "Reports");
   const Json updated =
@@ -589,16 +589,16 @@ TEST_F(IdctlServerTest, ResourcesAndATokenForOne) {
   EXPECT_EQ(bad.code, kExitInvalid);
   EXPECT_NE(bad.err.find("invalid_request"), std::string::npos) << bad.err;
 
-  Json client = AdminJson(
-      {"clients", "create", "--id", "reporter", "--allow-scope",
-       "reports.read"});
+  Json client = AdminJson({"clients", "create", "--id", "reporter",
+                           "--allow-scope", "reports.read"});
   const std::string secret = client.value("client_secret", "");
-  Result token = Idctl({"token", "--server", *address_, "--client-id",
-                        "reporter", "--client-secret", secret, "--resource",
-                        api});
+  Result token =
+      Idctl({"token", "--server", *address_, "--client-id", "reporter",
+             "--client-secret", secret, "--resource", api});
   ASSERT_EQ(token.code, kExitOk) << token.err;
-  Result decoded = Idctl(
-      {"jwt", "decode", Json::parse(token.out)["access_token"].get<std::string>()});
+  Result decoded =
+      Idctl({"jwt", "decode",
+             Json::parse(token.out)["access_token"].get<std::string>()});
   ASSERT_EQ(decoded.code, kExitOk) << decoded.err;
   const Json aud = Json::parse(decoded.out)["claims"]["aud"];
   EXPECT_TRUE(aud == Json(api) || aud == Json::array({api})) << aud;
@@ -734,6 +734,68 @@ TEST_F(IdctlServerTest, ClientsRequirePar) {
   EXPECT_EQ(
       plain["client"].value("require_pushed_authorization_requests", false),
       false);
+}
+
+// RFC 8693: `clients create/update` set the token exchange policy, and
+// `token exchange` trades a subject token (read from standard input) for a
+// delegated one; an audience outside the policy fails (invalid_target).
+TEST_F(IdctlServerTest, ClientsTokenExchangePolicyAndTokenExchange) {
+  const std::string urn = "urn:ietf:params:oauth:grant-type:token-exchange";
+  Json created =
+      AdminJson({"clients", "create", "--id", "gateway", "--grant-type", urn,
+                 "--allow-scope", "orders.read", "--token-exchange-delegation",
+                 "--token-exchange-audience", "billing-api"});
+  EXPECT_EQ(created["client"]["token_exchange"],
+            Json({{"delegation", true}, {"audiences", {"billing-api"}}}));
+  const std::string secret = created.value("client_secret", "");
+  Json updated = AdminJson({"clients", "update", "gateway",
+                            "--token-exchange-impersonation",
+                            "--no-token-exchange-audiences"});
+  EXPECT_EQ(updated["token_exchange"],
+            Json({{"delegation", true}, {"impersonation", true}}));
+  EXPECT_EQ(
+      Admin({"clients", "update", "gateway", "--token-exchange-delegation",
+             "--no-token-exchange-delegation"})
+          .code,
+      kExitUsage);
+  updated = AdminJson({"clients", "update", "gateway",
+                       "--no-token-exchange-impersonation",
+                       "--token-exchange-audience", "billing-api"});
+  EXPECT_EQ(updated["token_exchange"],
+            Json({{"delegation", true}, {"audiences", {"billing-api"}}}));
+  // The subject: another client's client_credentials token.
+  Json worker = AdminJson(
+      {"clients", "create", "--id", "worker", "--allow-scope", "orders.read"});
+  Result subject =
+      Idctl({"token", "--server", *address_, "--client-id", "worker",
+             "--client-secret", worker.value("client_secret", "")});
+  ASSERT_EQ(subject.code, kExitOk) << subject.err;
+  const std::string subject_token =
+      Json::parse(subject.out)["access_token"].get<std::string>();
+  const std::vector<std::string> exchange = {
+      "token",           "exchange", "--server",        *address_,
+      "--client-id",     "gateway",  "--client-secret", secret,
+      "--subject-token", "-"};
+  std::vector<std::string> args = exchange;
+  args.insert(args.end(), {"--audience", "billing-api"});
+  Result exchanged = Idctl(args, subject_token);
+  ASSERT_EQ(exchanged.code, kExitOk) << exchanged.err;
+  Json response = Json::parse(exchanged.out);
+  EXPECT_EQ(response["issued_token_type"],
+            "urn:ietf:params:oauth:token-type:access_token");
+  EXPECT_EQ(response["scope"], "orders.read");
+  Result decoded = Idctl({"jwt", "decode", response["access_token"]});
+  ASSERT_EQ(decoded.code, kExitOk) << decoded.err;
+  Json claims = Json::parse(decoded.out)["claims"];
+  EXPECT_EQ(claims["sub"], "worker");
+  EXPECT_EQ(claims["aud"], "billing-api");
+  EXPECT_EQ(claims["act"], Json({{"sub", "gateway"}}));
+  args = exchange;
+  args.insert(args.end(), {"--audience", "payroll-api"});
+  Result refused = Idctl(args, subject_token);
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("invalid_target"), std::string::npos)
+      << refused.err;
 }
 
 // Issue 17: --third-party clients ask users for consent; `consents list`

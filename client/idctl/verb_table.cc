@@ -85,6 +85,18 @@ std::vector<Verb> OfflineVerbs() {
 std::vector<Verb> ServerVerbs() {
   constexpr VerbKind kServer = VerbKind::kServer;
   return {
+      // Before "token": the first verb whose path the words match is chosen.
+      {kServer,
+       {"token exchange",
+        {Required("client-id", "ID"), kClientSecretFlag,
+         Required("subject-token", "TOKEN"), Optional("actor-token", "TOKEN"),
+         Repeated("audience", "AUD"), Optional("scope", "S"),
+         Optional("requested-token-type", "TYPE")}},
+       "RFC 8693 token exchange: a token for the subject of --subject-token "
+       "(an access token of the server; - reads standard input), acting as "
+       "the client (delegation, or impersonation where its policy allows) "
+       "or as the subject of --actor-token; print the JSON response.",
+       &TokenExchange},
       {kServer,
        {"token",
         {Required("client-id", "ID"), kClientSecretFlag, Optional("scope", "S"),
@@ -132,7 +144,10 @@ std::vector<Verb> ClientVerbs() {
          Optional("id-token-alg", "ALG"), Switch("require-par"),
          Repeated("post-logout-redirect-uri", "URI"),
          Optional("backchannel-logout-uri", "URI"),
-         Switch("backchannel-logout-session-required"), Switch("third-party")}},
+         Switch("backchannel-logout-session-required"), Switch("third-party"),
+         Switch("token-exchange-delegation"),
+         Switch("token-exchange-impersonation"),
+         Repeated("token-exchange-audience", "AUD")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token, "
@@ -146,7 +161,10 @@ std::vector<Verb> ClientVerbs() {
        "return the browser, matched exactly. --backchannel-logout-uri: where "
        "a logout token is POSTed when a session it was in ends. "
        "--third-party: users consent to the scopes it asks for (default: "
-       "first-party, no consent page).",
+       "first-party, no consent page). With G "
+       "urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693): "
+       "--token-exchange-delegation and/or --token-exchange-impersonation, "
+       "--token-exchange-audience: an audience it may request.",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -158,17 +176,30 @@ std::vector<Verb> ClientVerbs() {
        &ClientsList},
       {kAdmin,
        {"clients update",
-        {Optional("name", "NAME"), Repeated("allow-scope", "S"),
-         Switch("no-scopes"), Repeated("redirect-uri", "URI"),
-         Switch("no-redirect-uris"), Repeated("grant-type", "G"),
-         Switch("pkce-optional"), Switch("pkce-required"),
-         Optional("id-token-alg", "ALG"), Switch("default-id-token-alg"),
-         Switch("require-par"), Switch("par-optional"),
+        {Optional("name", "NAME"),
+         Repeated("allow-scope", "S"),
+         Switch("no-scopes"),
+         Repeated("redirect-uri", "URI"),
+         Switch("no-redirect-uris"),
+         Repeated("grant-type", "G"),
+         Switch("pkce-optional"),
+         Switch("pkce-required"),
+         Optional("id-token-alg", "ALG"),
+         Switch("default-id-token-alg"),
+         Switch("require-par"),
+         Switch("par-optional"),
          Repeated("post-logout-redirect-uri", "URI"),
          Switch("no-post-logout-redirect-uris"),
          Optional("backchannel-logout-uri", "URI"),
-         Switch("no-backchannel-logout-uri"), Switch("third-party"),
-         Switch("first-party")},
+         Switch("no-backchannel-logout-uri"),
+         Switch("third-party"),
+         Switch("first-party"),
+         Switch("token-exchange-delegation"),
+         Switch("no-token-exchange-delegation"),
+         Switch("token-exchange-impersonation"),
+         Switch("no-token-exchange-impersonation"),
+         Repeated("token-exchange-audience", "AUD"),
+         Switch("no-token-exchange-audiences")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
@@ -177,13 +208,18 @@ std::vector<Verb> ClientVerbs() {
          {"id-token-alg", "default-id-token-alg"},
          {"require-par", "par-optional"},
          {"backchannel-logout-uri", "no-backchannel-logout-uri"},
-         {"third-party", "first-party"}}},
+         {"third-party", "first-party"},
+         {"token-exchange-delegation", "no-token-exchange-delegation"},
+         {"token-exchange-impersonation", "no-token-exchange-impersonation"},
+         {"token-exchange-audience", "no-token-exchange-audiences"}}},
        "Change what is given (a list given replaces the current one; "
        "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
        "clear; --pkce-optional or "
        "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
        "--require-par or --par-optional; --backchannel-logout-uri URI or "
-       "--no-backchannel-logout-uri; --third-party or --first-party). "
+       "--no-backchannel-logout-uri; --third-party or --first-party; "
+       "--[no-]token-exchange-delegation, --[no-]token-exchange-impersonation, "
+       "--token-exchange-audience or --no-token-exchange-audiences). "
        "Reads the client first: a concurrent change in "
        "between is overwritten.",
        &ClientsUpdate},

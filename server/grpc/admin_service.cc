@@ -112,6 +112,20 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_backchannel_logout_session_required(
       client.backchannel_logout_session_required);
   out->set_third_party(client.third_party);
+  if (client.token_exchange != storage::TokenExchangePolicy{}) {
+    v1::TokenExchangePolicy* policy = out->mutable_token_exchange();
+    policy->set_delegation(client.token_exchange.delegation);
+    policy->set_impersonation(client.token_exchange.impersonation);
+    for (const std::string& audience : client.token_exchange.audiences) {
+      policy->add_audiences(audience);
+    }
+  }
+}
+
+storage::TokenExchangePolicy PolicyOf(const v1::TokenExchangePolicy& in) {
+  return storage::TokenExchangePolicy{
+      in.delegation(), in.impersonation(),
+      std::vector<std::string>(in.audiences().begin(), in.audiences().end())};
 }
 
 void ToProto(const storage::SessionRecord& session, v1::Session* out) {
@@ -174,6 +188,9 @@ grpc::Status AdminServiceImpl::CreateClient(
   spec.backchannel_logout_session_required =
       request->backchannel_logout_session_required();
   spec.third_party = request->third_party();
+  if (request->has_token_exchange()) {
+    spec.token_exchange = PolicyOf(request->token_exchange());
+  }
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -223,6 +240,9 @@ grpc::Status AdminServiceImpl::UpdateClient(
         request->backchannel_logout_session_required();
   }
   if (request->has_third_party()) spec.third_party = request->third_party();
+  if (request->has_token_exchange()) {
+    spec.token_exchange = PolicyOf(request->token_exchange());
+  }
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());
   ToProto(*client, response);

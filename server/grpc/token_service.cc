@@ -163,6 +163,13 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.resource.assign(request->resource().begin(),
                          request->resource().end());
   fields.device_code = request->device_code();
+  fields.subject_token = request->subject_token();
+  fields.subject_token_type = request->subject_token_type();
+  fields.actor_token = request->actor_token();
+  fields.actor_token_type = request->actor_token_type();
+  fields.requested_token_type = request->requested_token_type();
+  fields.audience.assign(request->audience().begin(),
+                         request->audience().end());
   fields.source = PeerAddress(context->peer());
   auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
@@ -172,6 +179,7 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   response->set_scope(issued->scope);
   response->set_id_token(issued->id_token);
   response->set_refresh_token(issued->refresh_token);
+  response->set_issued_token_type(issued->issued_token_type);
   return grpc::Status::OK;
 }
 

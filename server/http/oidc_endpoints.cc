@@ -631,6 +631,16 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.refresh_token = Get(form, "refresh_token");
   fields.resource = ResourcesOf(form);
   fields.device_code = Get(form, "device_code");
+  fields.subject_token = Get(form, "subject_token");
+  fields.subject_token_type = Get(form, "subject_token_type");
+  fields.actor_token = Get(form, "actor_token");
+  fields.actor_token_type = Get(form, "actor_token_type");
+  fields.requested_token_type = Get(form, "requested_token_type");
+  // RFC 8693 §2.1 allows several audience parameters; the form decoder
+  // refuses a repeated name (RFC 6749 §3.2), so one is taken here.
+  if (std::string audience = Get(form, "audience"); !audience.empty()) {
+    fields.audience.push_back(std::move(audience));
+  }
   fields.source = request.remote_address;
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
@@ -642,6 +652,9 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (!issued->id_token.empty()) body["id_token"] = issued->id_token;
   if (!issued->refresh_token.empty()) {
     body["refresh_token"] = issued->refresh_token;
+  }
+  if (!issued->issued_token_type.empty()) {
+    body["issued_token_type"] = issued->issued_token_type;  // RFC 8693 §2.2.1
   }
   response.SetHeader("Pragma", "no-cache");
   SendJson(response, 200, body);
@@ -1131,7 +1144,8 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query"}},
       {"grant_types_supported",
-       {"authorization_code", "refresh_token", "client_credentials"}},
+       {"authorization_code", "refresh_token", "client_credentials",
+        kTokenExchangeGrantType}},
       {"subject_types_supported", {"public"}},
       {"id_token_signing_alg_values_supported", algs},
       {"token_endpoint_auth_methods_supported", client_auth},

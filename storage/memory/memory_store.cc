@@ -73,6 +73,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.backchannel_logout_session_required =
       client.backchannel_logout_session_required;
   it->second.third_party = client.third_party;
+  it->second.token_exchange = client.token_exchange;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }

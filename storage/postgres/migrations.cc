@@ -324,11 +324,22 @@ constexpr char kMigration15[] = R"sql(
           ON device_authorizations (client_id, expires_at);
       )sql";
 
+// 16: RFC 8693 token exchange: the clients' policy (delegation,
+// impersonation, the audiences they may request, space-separated).
+constexpr char kMigration16[] = R"sql(
+        ALTER TABLE clients
+          ADD COLUMN token_exchange_delegation boolean NOT NULL DEFAULT false,
+          ADD COLUMN token_exchange_impersonation boolean NOT NULL
+            DEFAULT false,
+          ADD COLUMN token_exchange_audiences text NOT NULL DEFAULT '';
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
-      kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
-      kMigration11, kMigration12, kMigration13, kMigration14, kMigration15};
+      kMigration1,  kMigration2,  kMigration3,  kMigration4,
+      kMigration5,  kMigration6,  kMigration7,  kMigration8,
+      kMigration9,  kMigration10, kMigration11, kMigration12,
+      kMigration13, kMigration14, kMigration15, kMigration16};
   return *kMigrations;
 }
 

@@ -28,7 +28,9 @@ constexpr char kClientColumns[] =
     " redirect_uris, grant_types, public_client, pkce_optional,"
     " id_token_signed_response_alg, require_pushed_authorization_requests,"
     " post_logout_redirect_uris, backchannel_logout_uri,"
-    " backchannel_logout_session_required, third_party";
+    " backchannel_logout_session_required, third_party,"
+    " token_exchange_delegation, token_exchange_impersonation,"
+    " token_exchange_audiences";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -148,10 +150,11 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " public_client, pkce_optional, id_token_signed_response_alg,"
             " require_pushed_authorization_requests, post_logout_redirect_uris,"
             " backchannel_logout_uri, backchannel_logout_session_required,"
-            " third_party)"
+            " third_party, token_exchange_delegation,"
+            " token_exchange_impersonation, token_exchange_audiences)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
             " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
-            " $12, $13, $14, $15, $16)");
+            " $12, $13, $14, $15, $16, $17, $18, $19)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -164,7 +167,10 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " id_token_signed_response_alg = $8,"
             " require_pushed_authorization_requests = $9,"
             " post_logout_redirect_uris = $10, backchannel_logout_uri = $11,"
-            " backchannel_logout_session_required = $12, third_party = $13"
+            " backchannel_logout_session_required = $12, third_party = $13,"
+            " token_exchange_delegation = $14,"
+            " token_exchange_impersonation = $15,"
+            " token_exchange_audiences = $16"
             " WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
@@ -554,6 +560,10 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.backchannel_logout_uri = row[13].as<std::string>();
   client.backchannel_logout_session_required = row[14].as<bool>();
   client.third_party = row[15].as<bool>();
+  client.token_exchange.delegation = row[16].as<bool>();
+  client.token_exchange.impersonation = row[17].as<bool>();
+  client.token_exchange.audiences =
+      absl::StrSplit(row[18].as<std::string>(), ' ', absl::SkipEmpty());
   return client;
 }
 
@@ -835,7 +845,10 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             client.require_pushed_authorization_requests,
             absl::StrJoin(client.post_logout_redirect_uris, " "),
             client.backchannel_logout_uri,
-            client.backchannel_logout_session_required, client.third_party);
+            client.backchannel_logout_session_required, client.third_party,
+            client.token_exchange.delegation,
+            client.token_exchange.impersonation,
+            absl::StrJoin(client.token_exchange.audiences, " "));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -888,7 +901,9 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                    absl::StrJoin(client.post_logout_redirect_uris, " "),
                    client.backchannel_logout_uri,
                    client.backchannel_logout_session_required,
-                   client.third_party)
+                   client.third_party, client.token_exchange.delegation,
+                   client.token_exchange.impersonation,
+                   absl::StrJoin(client.token_exchange.audiences, " "))
                 .affected_rows();
       });
   if (!status.ok()) return status;

@@ -232,6 +232,26 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
 }
 
+// RFC 8693: a client's token exchange policy is stored on create, replaced
+// on update (lists in order), and cleared back to all-off.
+TEST_P(StoreConformanceTest, TokenExchangePolicyReadsBackAsWritten) {
+  ClientRecord client = Client("exchanger");
+  client.token_exchange.delegation = true;
+  client.token_exchange.audiences = {"billing-api", "https://ledger.example"};
+  ASSERT_TRUE(stores_.clients->CreateClient(client).ok());
+  EXPECT_EQ(*stores_.clients->GetClient("exchanger"), client);
+  client.token_exchange.delegation = false;
+  client.token_exchange.impersonation = true;
+  client.token_exchange.audiences = {"https://ledger.example", "a"};
+  ASSERT_TRUE(stores_.clients->UpdateClient(client).ok());
+  EXPECT_EQ(stores_.clients->GetClient("exchanger")->token_exchange,
+            client.token_exchange);
+  client.token_exchange = {};
+  ASSERT_TRUE(stores_.clients->UpdateClient(client).ok());
+  EXPECT_EQ(stores_.clients->GetClient("exchanger")->token_exchange,
+            TokenExchangePolicy{});
+}
+
 TEST_P(StoreConformanceTest, PublicClientReadsBackUnchanged) {
   ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("spa")).ok());
   auto got = stores_.clients->GetClient("spa");

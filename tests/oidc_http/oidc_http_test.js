@@ -382,7 +382,8 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
   assert.deepEqual(m.response_types_supported, ['code']);
   assert.deepEqual([...m.grant_types_supported].sort(),
     ['authorization_code', 'client_credentials', 'refresh_token',
-      'urn:ietf:params:oauth:grant-type:device_code']);
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:token-exchange']);
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
   assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(),
     ['client_secret_basic', 'client_secret_post', 'none']);
