@@ -31,8 +31,8 @@ ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
                                        absl::string_view client_id);
 
 // RFC 6749 §4.4: TokenService.Token with grant_type=client_credentials, the
-// client authenticating with its id and secret (or assertion), for `scope` (empty: the
-// client's default). One call, with the connection's deadline.
+// client authenticating with its id and secret (or assertion), for `scope`
+// (empty: the client's default). One call, with the connection's deadline.
 grpc::Status RequestClientCredentialsToken(
     const ServerConnection& server, const ClientCredentials& client,
     absl::string_view scope, identity::v1::TokenResponse* response);

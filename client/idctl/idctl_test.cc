@@ -606,16 +606,15 @@ TEST_F(IdctlServerTest, ClientsPrivateKeyJwtAndTokenWithThePrivateKey) {
   const std::string key_file = TempFile("pk1.json", key.out);
   const std::string jwks_file =
       TempFile("pk1-jwks.json", Idctl({"keys", "jwks", key_file}).out);
-  Json created =
-      AdminJson({"clients", "create", "--id", "svc-pk", "--allow-scope",
-                 "orders.read", "--auth-method", "private_key_jwt",
-                 "--jwks-file", jwks_file});
+  Json created = AdminJson({"clients", "create", "--id", "svc-pk",
+                            "--allow-scope", "orders.read", "--auth-method",
+                            "private_key_jwt", "--jwks-file", jwks_file});
   EXPECT_FALSE(created.contains("client_secret"));
   EXPECT_EQ(created["client"]["token_endpoint_auth_method"], "private_key_jwt");
   for (int i = 0; i < 2; ++i) {
-    Result token = Idctl({"token", "--server", *address_, "--client-id",
-                          "svc-pk", "--private-key", key_file, "--issuer",
-                          "https://id.example"});
+    Result token =
+        Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
+               "--private-key", key_file, "--issuer", "https://id.example"});
     EXPECT_EQ(token.code, kExitOk) << token.err;
   }
   // --kid names a kid the client did not register: refused.
@@ -637,11 +636,11 @@ TEST_F(IdctlServerTest, ClientsPrivateKeyJwtAndTokenWithThePrivateKey) {
   Json updated =
       AdminJson({"clients", "update", "svc-pk", "--jwks-file", both_file});
   EXPECT_NE(updated.value("jwks", "").find("pk2"), std::string::npos);
-  EXPECT_EQ(Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
-                   "--private-key", next_file, "--issuer",
-                   "https://id.example"})
-                .code,
-            kExitOk);
+  EXPECT_EQ(
+      Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
+             "--private-key", next_file, "--issuer", "https://id.example"})
+          .code,
+      kExitOk);
   // A set holding the private key is refused by the server.
   const std::string leaky_file =
       TempFile("leaky-jwks.json", "{\"keys\":[" + key.out + "]}");

@@ -71,8 +71,7 @@ int Token(const ParsedArgs& args, Console& console) {
   if (args.Has("private-key")) {
     auto assertion = AssertionFromKey(args, console);
     if (!assertion.ok()) {
-      return console.Fail("cannot sign a client assertion",
-                          assertion.status());
+      return console.Fail("cannot sign a client assertion", assertion.status());
     }
     client.client_secret.clear();
     client.client_assertion = *std::move(assertion);

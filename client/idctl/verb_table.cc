@@ -85,9 +85,9 @@ std::vector<Verb> ServerVerbs() {
   return {
       {kServer,
        {"token",
-        {Required("client-id", "ID"), kClientSecretFlag,
-         Optional("scope", "S"), Optional("private-key", "PRIVATE_JWK_FILE"),
-         Optional("kid", "KID"), Optional("issuer", "URL")},
+        {Required("client-id", "ID"), kClientSecretFlag, Optional("scope", "S"),
+         Optional("private-key", "PRIVATE_JWK_FILE"), Optional("kid", "KID"),
+         Optional("issuer", "URL")},
         NoArguments(),
         {{"private-key", "client-secret"}}},
        "Get an access token with the client_credentials grant; print the JSON "

@@ -488,12 +488,12 @@ TEST_F(InterceptorIntegrationTest, TokenSourceWithAPrivateKey) {
     EXPECT_TRUE(token.ok()) << token.status();
   }
   // Another key with the same kid: refused.
-  options.assertion_signer = std::make_shared<const jwt::JwtSigner>(
-      *jwt::JwtSigner::Create(*jwt::Jwk::Generate(jwt::Algorithm::kES256,
-                                                  "svc-key")));
-  EXPECT_EQ(TokenSource::Create(issuer_channel_, options)->Token().status()
-                .code(),
-            absl::StatusCode::kUnauthenticated);
+  options.assertion_signer =
+      std::make_shared<const jwt::JwtSigner>(*jwt::JwtSigner::Create(
+          *jwt::Jwk::Generate(jwt::Algorithm::kES256, "svc-key")));
+  EXPECT_EQ(
+      TokenSource::Create(issuer_channel_, options)->Token().status().code(),
+      absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(InterceptorIntegrationTest, TokenSourceReportsAWrongSecretOnce) {

@@ -28,8 +28,8 @@ std::string ReplayKey(absl::string_view client_id, absl::string_view jti) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(scoped.data()), scoped.size(),
          digest);
-  return jwt::Base64UrlEncode(absl::string_view(
-      reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return jwt::Base64UrlEncode(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 }  // namespace

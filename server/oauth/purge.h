@@ -2,9 +2,9 @@
 // expiry, authorization codes an hour past theirs (kept that long so a late
 // replay still finds the code and revokes what it issued), refresh tokens
 // past their family's absolute expiry, pushed authorization requests and
-// login sessions past theirs, single-use JWT ids past their JWT's expiry. identity-server runs it every
-// kPurgeInterval on one thread per replica; the deletes are idempotent, so
-// replicas doing it at the same time is harmless.
+// login sessions past theirs, single-use JWT ids past their JWT's expiry.
+// identity-server runs it every kPurgeInterval on one thread per replica; the
+// deletes are idempotent, so replicas doing it at the same time is harmless.
 #ifndef IDENTITY_SERVER_OAUTH_PURGE_H_
 #define IDENTITY_SERVER_OAUTH_PURGE_H_
 

@@ -40,12 +40,13 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   session.expires_at = kNow + absl::Hours(1);
   ASSERT_TRUE(store.CreateSession(session).ok());
 
-  ASSERT_TRUE(store.ClaimOnce("client_assertion", "spent",
-                              kNow - absl::Seconds(1), kNow - absl::Minutes(1))
+  ASSERT_TRUE(store
+                  .ClaimOnce("client_assertion", "spent",
+                             kNow - absl::Seconds(1), kNow - absl::Minutes(1))
                   .ok());
-  ASSERT_TRUE(store.ClaimOnce("client_assertion", "live",
-                              kNow + absl::Minutes(1), kNow)
-                  .ok());
+  ASSERT_TRUE(
+      store.ClaimOnce("client_assertion", "live", kNow + absl::Minutes(1), kNow)
+          .ok());
 
   auto counts = PurgeExpired(&store, &store, kNow, &store, &store);
   ASSERT_TRUE(counts.ok()) << counts.status();

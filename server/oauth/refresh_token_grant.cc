@@ -75,8 +75,8 @@ absl::StatusOr<std::string> RefreshTokenGrant::Rotate(
 absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
     const TokenRequestFields& request) const {
   auto client = d_.authenticator->AuthenticateForGrant(
-      request.client_id, request.client_secret, "refresh_token",
-      request.source, request.client_assertion);
+      request.client_id, request.client_secret, "refresh_token", request.source,
+      request.client_assertion);
   if (!client.ok()) return client.status();
   if (request.refresh_token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest,

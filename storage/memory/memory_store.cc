@@ -119,9 +119,9 @@ absl::StatusOr<int64_t> MemoryStore::PurgeExpired(absl::Time now) {
 }
 
 absl::StatusOr<ReplayClaim> MemoryStore::ClaimOnce(absl::string_view kind,
-                                                    absl::string_view id_hash,
-                                                    absl::Time expires_at,
-                                                    absl::Time now) {
+                                                   absl::string_view id_hash,
+                                                   absl::Time expires_at,
+                                                   absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = claims_.try_emplace(
       {std::string(kind), std::string(id_hash)}, expires_at);

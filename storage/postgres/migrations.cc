@@ -296,8 +296,8 @@ constexpr char kMigration14[] = R"sql(
 
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1,  kMigration2,  kMigration3, kMigration4, kMigration5,
-      kMigration6,  kMigration7,  kMigration8, kMigration9, kMigration10,
+      kMigration1,  kMigration2,  kMigration3,  kMigration4, kMigration5,
+      kMigration6,  kMigration7,  kMigration8,  kMigration9, kMigration10,
       kMigration11, kMigration12, kMigration13, kMigration14};
   return *kMigrations;
 }

@@ -931,9 +931,9 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
 }
 
 absl::StatusOr<ReplayClaim> PostgresStore::ClaimOnce(absl::string_view kind,
-                                                      absl::string_view id_hash,
-                                                      absl::Time expires_at,
-                                                      absl::Time now) {
+                                                     absl::string_view id_hash,
+                                                     absl::Time expires_at,
+                                                     absl::Time now) {
   bool recorded = false;
   absl::Status status =
       WithConnection(*pool_, "claim_once", [&](pqxx::connection& c) {
