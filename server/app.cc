@@ -66,7 +66,7 @@ std::optional<StartFailure> App::Start() {
   // Key maintenance: rotation on schedule, and bounded staleness for
   // replicas; the purge of expired grants.
   maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
-                       &*key_metrics_, session_store_, device_store_);
+                       &*key_metrics_, session_store_, device_store_, replays_);
   maintenance_->Start(config_.key_refresh_interval);
   return std::nullopt;
 }
@@ -127,6 +127,7 @@ absl::Status App::OpenStores() {
     consent_store_ = store;
     resource_store_ = store;
     device_store_ = store;
+    replays_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
     memory_ = std::make_unique<storage::MemoryStore>();
@@ -241,8 +242,15 @@ absl::Status App::BuildClientFlows() {
   auto throttle = ClientAuthThrottle::Create(throttle_options);
   if (!throttle.ok()) return throttle.status();
   client_auth_throttle_ = *std::move(throttle);
+  ClientAssertionOptions assertion_options;
+  assertion_options.audiences = ClientAssertionAudiences(config_.issuer);
+  assertion_options.clock = clock_;
+  auto assertions =
+      ClientAssertionVerifier::Create(std::move(assertion_options), replays_);
+  if (!assertions.ok()) return assertions.status();
+  client_assertions_.emplace(*std::move(assertions));
   authenticator_.emplace(clients_, &*secret_hasher_,
-                         client_auth_throttle_.get());
+                         client_auth_throttle_.get(), &*client_assertions_);
   GrantOptions options;
   options.issuer = config_.issuer;
   options.audience = config_.audience;

@@ -158,6 +158,7 @@ class App {
   storage::ConsentStore* consent_store_ = nullptr;
   storage::ResourceStore* resource_store_ = nullptr;
   storage::DeviceAuthorizationStore* device_store_ = nullptr;
+  storage::ReplayStore* replays_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
 
@@ -170,6 +171,8 @@ class App {
   // The OAuth core.
   // Back-off for failed client authentication (per replica).
   std::unique_ptr<ClientAuthThrottle> client_auth_throttle_;
+  // private_key_jwt assertions (client_assertion.h).
+  std::optional<ClientAssertionVerifier> client_assertions_;
   std::optional<ClientAuthenticator> authenticator_;
   // RFC 8707: the rules (read at every request naming a resource) and the
   // administration.

@@ -8,7 +8,8 @@ Maintenance::Maintenance(KeyManager* keys,
                          const logging::Logger* logger,
                          metrics::KeyMetrics* key_metrics,
                          storage::SessionStore* sessions,
-                         storage::DeviceAuthorizationStore* devices)
+                         storage::DeviceAuthorizationStore* devices,
+                         storage::ReplayStore* replays)
     : keys_(keys),
       revocations_(revocations),
       grants_(grants),
@@ -17,6 +18,7 @@ Maintenance::Maintenance(KeyManager* keys,
       key_metrics_(key_metrics),
       sessions_(sessions),
       devices_(devices),
+      replays_(replays),
       next_purge_(clock->Now()) {}
 
 Maintenance::~Maintenance() { Stop(); }
@@ -38,14 +40,14 @@ MaintenanceRound Maintenance::RunRound() {
   MaintenanceRound round;
   if (clock_->Now() >= next_purge_) {
     next_purge_ = clock_->Now() + kPurgeInterval;
-    round.purged =
-        PurgeExpired(revocations_, grants_, clock_->Now(), sessions_, devices_);
+    round.purged = PurgeExpired(revocations_, grants_, clock_->Now(), sessions_,
+                                devices_, replays_);
     const absl::StatusOr<PurgeCounts>& purged = *round.purged;
     if (!purged.ok()) {
       logger_->Warn("purge failed", {{"error", purged.status().message()}});
     } else if (purged->revocations + purged->codes + purged->refresh_tokens +
                    purged->pushed_requests + purged->sessions +
-                   purged->device_authorizations >
+                   purged->device_authorizations + purged->replay_claims >
                0) {
       logger_->Info("purged expired entries",
                     {{"revocations", purged->revocations},
@@ -53,7 +55,9 @@ MaintenanceRound Maintenance::RunRound() {
                      {"refresh_tokens", purged->refresh_tokens},
                      {"pushed_requests", purged->pushed_requests},
                      {"sessions", purged->sessions},
-                     {"device_authorizations", purged->device_authorizations}});
+                     {"device_authorizations", purged->device_authorizations},
+
+                     {"replay_claims", purged->replay_claims}});
     }
   }
   round.rotated = keys_->Maintain();

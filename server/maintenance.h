@@ -20,6 +20,7 @@
 #include "server/metrics/server_metrics.h"
 #include "server/oauth/purge.h"
 #include "storage/grant_store.h"
+#include "storage/replay_store.h"
 #include "storage/revocation_store.h"
 
 namespace identity::server {
@@ -47,7 +48,8 @@ class Maintenance {
               storage::GrantStore* grants, const jwt::Clock* clock,
               const logging::Logger* logger, metrics::KeyMetrics* key_metrics,
               storage::SessionStore* sessions = nullptr,
-              storage::DeviceAuthorizationStore* devices = nullptr);
+              storage::DeviceAuthorizationStore* devices = nullptr,
+              storage::ReplayStore* replays = nullptr);
   ~Maintenance();  // Stops.
 
   Maintenance(const Maintenance&) = delete;
@@ -78,7 +80,8 @@ class Maintenance {
   metrics::KeyMetrics* const key_metrics_;
   storage::SessionStore* const sessions_;  // May be null: none purged.
   storage::DeviceAuthorizationStore* const devices_;  // May be null.
-  absl::Time next_purge_;  // Only RunRound's caller touches it.
+  storage::ReplayStore* const replays_;  // May be null: none purged.
+  absl::Time next_purge_;                // Only RunRound's caller touches it.
   absl::Notification stopping_;
   std::thread thread_;
 };

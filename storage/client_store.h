@@ -77,6 +77,15 @@ struct ClientRecord {
   // it requests (OIDC Core §3.1.2.4), and may withdraw the consent. False
   // (first-party: the registration stands for consent) unless registered so.
   bool third_party = false;
+  // OIDC Dynamic Client Registration §2 token_endpoint_auth_method:
+  // "client_secret_basic", "client_secret_post", "private_key_jwt" or
+  // "none"; empty for clients stored before it existed (then "none" for a
+  // public client, a secret method otherwise). Set at creation only.
+  std::string token_endpoint_auth_method;
+  // The client's public keys, a JSON Web Key Set (RFC 7517 §5) as
+  // registered (OIDC Dynamic Client Registration §2 jwks), which verify its
+  // private_key_jwt assertions; empty for none.
+  std::string jwks;
   // RFC 8693: the client's token exchange policy.
   TokenExchangePolicy token_exchange = {};
   absl::Time created_at;
@@ -102,8 +111,8 @@ class ClientStore {
   // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional,
   // id_token_signed_response_alg, require_pushed_authorization_requests,
   // post_logout_redirect_uris, the back-channel logout settings, third_party,
-  // token_exchange and updated_at (not the secret, public_client or
-  // created_at). NotFound if absent.
+  // jwks, token_exchange and updated_at (not the secret, public_client,
+  // token_endpoint_auth_method or created_at). NotFound if absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.
   virtual absl::Status DeleteClient(absl::string_view client_id) = 0;

@@ -85,6 +85,12 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   if (auto policy = ExchangePolicy(args, {}, /*update=*/false)) {
     *request.mutable_token_exchange() = *std::move(policy);
   }
+  request.set_token_endpoint_auth_method(args.Get("auth-method").value_or(""));
+  if (auto path = args.Get("jwks-file")) {
+    auto jwks = console.ReadInput(*path);
+    if (!jwks.ok()) return console.Fail("cannot read the jwks", jwks.status());
+    request.set_jwks(*std::move(jwks));
+  }
   return CallAdminService<v1::CreateClientResponse>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         return stub.CreateClient(admin.NewCall().get(), request, response);
@@ -112,6 +118,12 @@ int ClientsList(const ParsedArgs& args, Console& console) {
 }
 
 int ClientsUpdate(const ParsedArgs& args, Console& console) {
+  std::optional<std::string> jwks;
+  if (auto path = args.Get("jwks-file")) {
+    auto text = console.ReadInput(*path);
+    if (!text.ok()) return console.Fail("cannot read the jwks", text.status());
+    jwks = *std::move(text);
+  }
   return CallAdminService<v1::Client>(
       args, console, [&](auto& stub, const auto& admin, auto* response) {
         // The API replaces name, scopes, redirect URIs and grant types; keep
@@ -162,6 +174,7 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
                                          /*update=*/true)) {
           *request.mutable_token_exchange() = *std::move(policy);
         }
+        if (jwks.has_value()) request.set_jwks(*jwks);
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });
 }

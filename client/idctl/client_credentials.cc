@@ -24,7 +24,13 @@ grpc::Status RequestClientCredentialsToken(
   identity::v1::TokenRequest request;
   request.set_grant_type("client_credentials");
   request.set_client_id(client.client_id);
-  request.set_client_secret(client.client_secret);
+  if (!client.client_assertion.empty()) {
+    request.set_client_assertion_type(
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    request.set_client_assertion(client.client_assertion);
+  } else {
+    request.set_client_secret(client.client_secret);
+  }
   request.set_scope(std::string(scope));
   for (const std::string& resource : resources) request.add_resource(resource);
   return identity::v1::TokenService::NewStub(server.channel())

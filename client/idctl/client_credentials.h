@@ -18,10 +18,12 @@ namespace identity::idctl {
 inline constexpr FlagSpec kClientSecretFlag =
     Optional("client-secret", "SECRET");
 
-// A client's id and secret.
+// A client's id and secret, or its private_key_jwt assertion (RFC 7523
+// §2.2) instead of the secret.
 struct ClientCredentials {
   std::string client_id;
   std::string client_secret;
+  std::string client_assertion = {};
 };
 
 // `client_id`, and the secret from --client-secret or, without it, from
@@ -30,9 +32,9 @@ ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
                                        absl::string_view client_id);
 
 // RFC 6749 §4.4: TokenService.Token with grant_type=client_credentials, the
-// client authenticating with its id and secret, for `scope` (empty: the
-// client's default), and for `resources` (RFC 8707; empty: the server's
-// default audience). One call, with the connection's deadline.
+// client authenticating with its id and secret (or assertion), for `scope`
+// (empty: the client's default), and for `resources` (RFC 8707; empty: the
+// server's default audience). One call, with the connection's deadline.
 grpc::Status RequestClientCredentialsToken(
     const ServerConnection& server, const ClientCredentials& client,
     absl::string_view scope, identity::v1::TokenResponse* response,

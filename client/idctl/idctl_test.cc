@@ -643,6 +643,60 @@ TEST_F(IdctlServerTest, ClientsCreateWithRedirectUrisGrantTypesAndPublic) {
       << refused.err;
 }
 
+// private_key_jwt (RFC 7523 §2.2): a key made with `keys generate`, its
+// public set from `keys jwks` registered with --auth-method private_key_jwt,
+// then `token --private-key` gets tokens, a fresh assertion each time.
+TEST_F(IdctlServerTest, ClientsPrivateKeyJwtAndTokenWithThePrivateKey) {
+  Result key = Idctl({"keys", "generate", "--alg", "ES256", "--kid", "pk1"});
+  ASSERT_EQ(key.code, kExitOk) << key.err;
+  const std::string key_file = TempFile("pk1.json", key.out);
+  const std::string jwks_file =
+      TempFile("pk1-jwks.json", Idctl({"keys", "jwks", key_file}).out);
+  Json created = AdminJson({"clients", "create", "--id", "svc-pk",
+                            "--allow-scope", "orders.read", "--auth-method",
+                            "private_key_jwt", "--jwks-file", jwks_file});
+  EXPECT_FALSE(created.contains("client_secret"));
+  EXPECT_EQ(created["client"]["token_endpoint_auth_method"], "private_key_jwt");
+  for (int i = 0; i < 2; ++i) {
+    Result token =
+        Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
+               "--private-key", key_file, "--issuer", "https://id.example"});
+    EXPECT_EQ(token.code, kExitOk) << token.err;
+  }
+  // --kid names a kid the client did not register: refused.
+  Result other_kid = Idctl({"token", "--server", *address_, "--client-id",
+                            "svc-pk", "--private-key", key_file, "--kid", "x",
+                            "--issuer", "https://id.example"});
+  EXPECT_EQ(other_kid.code, kExitInvalid);
+  EXPECT_NE(other_kid.err.find("kid_unknown"), std::string::npos)
+      << other_kid.err;
+  EXPECT_EQ(Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
+                   "--private-key", key_file})
+                .code,
+            kExitUsage);  // No --issuer.
+  // A new key beside the old one (rotation), then the old one alone again.
+  Result next = Idctl({"keys", "generate", "--alg", "EdDSA", "--kid", "pk2"});
+  const std::string next_file = TempFile("pk2.json", next.out);
+  const std::string both_file = TempFile(
+      "pk12-jwks.json", Idctl({"keys", "jwks", key_file, next_file}).out);
+  Json updated =
+      AdminJson({"clients", "update", "svc-pk", "--jwks-file", both_file});
+  EXPECT_NE(updated.value("jwks", "").find("pk2"), std::string::npos);
+  EXPECT_EQ(
+      Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
+             "--private-key", next_file, "--issuer", "https://id.example"})
+          .code,
+      kExitOk);
+  // A set holding the private key is refused by the server.
+  const std::string leaky_file =
+      TempFile("leaky-jwks.json", "{\"keys\":[" + key.out + "]}");
+  Result leaky = Admin({"clients", "create", "--id", "leaky", "--auth-method",
+                        "private_key_jwt", "--jwks-file", leaky_file});
+  EXPECT_EQ(leaky.code, kExitInvalid);
+  EXPECT_NE(leaky.err.find("keys must be public"), std::string::npos)
+      << leaky.err;
+}
+
 // OIDC Dynamic Client Registration §2: --id-token-alg names one of the
 // server's signing algorithms (ES256 and RS256 by default), never none.
 TEST_F(IdctlServerTest, ClientsIdTokenAlg) {

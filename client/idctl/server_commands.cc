@@ -9,11 +9,14 @@
 #include "client/idctl/client_credentials.h"
 #include "client/idctl/exit_code.h"
 #include "client/idctl/server_connection.h"
+#include "client/interceptor/client_assertion.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "jwt/json.h"
+#include "jwt/jwk.h"
+#include "jwt/jwt_signer.h"
 
 namespace identity::idctl {
 namespace {
@@ -39,15 +42,45 @@ Json IntrospectionJson(const v1::IntrospectResponse& response) {
   return result;
 }
 
+// private_key_jwt: an assertion signed with the private JWK of
+// --private-key (its kid, or --kid), for --issuer, fresh jti, 60 s.
+absl::StatusOr<std::string> AssertionFromKey(const ParsedArgs& args,
+                                             Console& console) {
+  if (!args.Has("issuer")) {
+    return absl::InvalidArgumentError(
+        "--private-key needs --issuer URL (the assertion's audience)");
+  }
+  auto text = console.ReadInput(*args.Get("private-key"));
+  if (!text.ok()) return text.status();
+  auto json = jwt::ParseJsonObject(*text);
+  if (!json.ok()) return json.status();
+  if (auto kid = args.Get("kid")) (*json)["kid"] = *kid;
+  auto key = jwt::Jwk::FromJson(*json);
+  if (!key.ok()) return key.status();
+  auto signer = jwt::JwtSigner::Create(*std::move(key));
+  if (!signer.ok()) return signer.status();
+  return interceptor::MakeClientAssertion(*signer, *args.Get("client-id"),
+                                          *args.Get("issuer"), absl::Now());
+}
+
 }  // namespace
 
 int Token(const ParsedArgs& args, Console& console) {
   auto server = ServerConnection::Open(args, console);
   if (!server.ok()) return console.Usage(server.status().message());
+  ClientCredentials client = ClientCredentialsFor(args, *args.Get("client-id"));
+  if (args.Has("private-key")) {
+    auto assertion = AssertionFromKey(args, console);
+    if (!assertion.ok()) {
+      return console.Fail("cannot sign a client assertion", assertion.status());
+    }
+    client.client_secret.clear();
+    client.client_assertion = *std::move(assertion);
+  }
   v1::TokenResponse response;
   const grpc::Status status = RequestClientCredentialsToken(
-      *server, ClientCredentialsFor(args, *args.Get("client-id")),
-      args.Get("scope").value_or(""), &response, args.GetAll("resource"));
+      *server, client, args.Get("scope").value_or(""), &response,
+      args.GetAll("resource"));
   if (!status.ok()) return CallFailed(status, console);
   console.PrintJson({{"access_token", response.access_token()},
                      {"token_type", response.token_type()},

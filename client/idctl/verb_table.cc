@@ -100,10 +100,16 @@ std::vector<Verb> ServerVerbs() {
       {kServer,
        {"token",
         {Required("client-id", "ID"), kClientSecretFlag, Optional("scope", "S"),
-         Repeated("resource", "URI")}},
+         Repeated("resource", "URI"),
+         Optional("private-key", "PRIVATE_JWK_FILE"), Optional("kid", "KID"),
+         Optional("issuer", "URL")},
+        NoArguments(),
+        {{"private-key", "client-secret"}}},
        "Get an access token with the client_credentials grant; print the JSON "
        "response. --resource: the registered resource (RFC 8707) the token "
-       "is for, its aud (at most one; default: the server's audience).",
+       "is for, its aud (at most one; default: the server's audience). "
+       "--private-key: authenticate with private_key_jwt, an "
+       "assertion signed with the key (its kid, or --kid) for --issuer.",
        &Token},
       {kServer,
        {"login",
@@ -147,7 +153,8 @@ std::vector<Verb> ClientVerbs() {
          Switch("backchannel-logout-session-required"), Switch("third-party"),
          Switch("token-exchange-delegation"),
          Switch("token-exchange-impersonation"),
-         Repeated("token-exchange-audience", "AUD")}},
+         Repeated("token-exchange-audience", "AUD"),
+         Optional("auth-method", "METHOD"), Optional("jwks-file", "FILE")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token, "
@@ -164,7 +171,10 @@ std::vector<Verb> ClientVerbs() {
        "first-party, no consent page). With G "
        "urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693): "
        "--token-exchange-delegation and/or --token-exchange-impersonation, "
-       "--token-exchange-audience: an audience it may request.",
+       "--token-exchange-audience: an audience it may request. 
+       "--auth-method: client_secret_basic "
+       "(default), client_secret_post, private_key_jwt (no secret; its "
+       "public keys from --jwks-file, a JWK Set) or none (--public).",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},
@@ -199,7 +209,8 @@ std::vector<Verb> ClientVerbs() {
          Switch("token-exchange-impersonation"),
          Switch("no-token-exchange-impersonation"),
          Repeated("token-exchange-audience", "AUD"),
-         Switch("no-token-exchange-audiences")},
+         Switch("no-token-exchange-audiences"),
+         Optional("jwks-file", "FILE")},
         One("ID"),
         {{"no-scopes", "allow-scope"},
          {"no-redirect-uris", "redirect-uri"},
@@ -219,7 +230,8 @@ std::vector<Verb> ClientVerbs() {
        "--require-par or --par-optional; --backchannel-logout-uri URI or "
        "--no-backchannel-logout-uri; --third-party or --first-party; "
        "--[no-]token-exchange-delegation, --[no-]token-exchange-impersonation, "
-       "--token-exchange-audience or --no-token-exchange-audiences). "
+       "--token-exchange-audience or --no-token-exchange-audiences; "
+       "--jwks-file replaces a private_key_jwt client's keys). "
        "Reads the client first: a concurrent change in "
        "between is overwritten.",
        &ClientsUpdate},

@@ -199,7 +199,7 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "[--token-exchange-impersonation] "
             "[--no-token-exchange-impersonation] "
             "[--token-exchange-audience AUD]... "
-            "[--no-token-exchange-audiences] ID");
+            "[--no-token-exchange-audiences] [--jwks-file FILE] ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(Synopsis(*verify),

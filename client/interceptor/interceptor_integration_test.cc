@@ -25,6 +25,7 @@
 #include "identity/v1/admin.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
 #include "server/testing/server_process.h"
@@ -453,6 +454,48 @@ TEST_F(InterceptorIntegrationTest, TokenSourceOnAPlaintextChannel) {
   EXPECT_EQ(tokens->requests(), 2);
 }
 
+// private_key_jwt (RFC 7523 §2.2): a client registered with a public key and
+// no secret gets tokens from TokenSources holding its private key; each
+// request's assertion has a fresh jti (the server takes each jti once).
+TEST_F(InterceptorIntegrationTest, TokenSourceWithAPrivateKey) {
+  auto admin_tokens = TokenSource::Create(
+      issuer_channel_, {kAdminId, kAdminSecret, "identity.admin"});
+  auto admin_token = admin_tokens->Token();
+  ASSERT_TRUE(admin_token.ok()) << admin_token.status();
+  const jwt::Jwk key = *jwt::Jwk::Generate(jwt::Algorithm::kES256, "svc-key");
+  v1::CreateClientRequest create;
+  create.set_client_id("svc-pk");
+  create.add_allowed_scopes("orders.read");
+  create.set_token_endpoint_auth_method("private_key_jwt");
+  create.set_jwks(jwt::DumpJson(
+      jwt::Json{{"keys", jwt::Json::array({key.ToPublicJson()})}}));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + *admin_token);
+  v1::CreateClientResponse created;
+  ASSERT_TRUE(v1::AdminService::NewStub(issuer_channel_)
+                  ->CreateClient(&context, create, &created)
+                  .ok());
+  EXPECT_TRUE(created.client_secret().empty());
+
+  TokenSourceOptions options;
+  options.client_id = "svc-pk";
+  options.scope = "orders.read";
+  options.assertion_signer =
+      std::make_shared<const jwt::JwtSigner>(*jwt::JwtSigner::Create(key));
+  options.assertion_audience = kIssuer;
+  for (int i = 0; i < 3; ++i) {
+    auto token = TokenSource::Create(issuer_channel_, options)->Token();
+    EXPECT_TRUE(token.ok()) << token.status();
+  }
+  // Another key with the same kid: refused.
+  options.assertion_signer =
+      std::make_shared<const jwt::JwtSigner>(*jwt::JwtSigner::Create(
+          *jwt::Jwk::Generate(jwt::Algorithm::kES256, "svc-key")));
+  EXPECT_EQ(
+      TokenSource::Create(issuer_channel_, options)->Token().status().code(),
+      absl::StatusCode::kUnauthenticated);
+}
+
 TEST_F(InterceptorIntegrationTest, TokenSourceReportsAWrongSecretOnce) {
   jwt::FakeClock clock(absl::Now());
   auto tokens =
@@ -523,8 +566,8 @@ absl::StatusOr<Interceptor> InterceptorFor(const std::string& issuer_address,
   options.issuers = {{.issuer = kIssuer,
                       .audiences = {audience},
                       .keys = KeyServiceKeys{.address = issuer_address}}};
-  options.rules = {{"/identity.v1.KeyService/ListKeys",
-                    MethodRule{true, {"orders.read"}}}};
+  options.rules = {
+      {"/identity.v1.KeyService/ListKeys", MethodRule{true, {"orders.read"}}}};
   return Interceptor::Create(std::move(options));
 }
 

@@ -5,6 +5,7 @@
 #include <grpcpp/support/client_interceptor.h>
 
 #include "absl/strings/str_cat.h"
+#include "client/interceptor/client_assertion.h"
 #include "identity/v1/token.grpc.pb.h"
 
 namespace identity::interceptor {
@@ -23,7 +24,16 @@ absl::StatusOr<TokenSource::Issued> TokenSource::Request() const {
   v1::TokenRequest request;
   request.set_grant_type("client_credentials");
   request.set_client_id(options_.client_id);
-  request.set_client_secret(options_.client_secret);
+  if (options_.assertion_signer != nullptr) {
+    auto assertion =
+        MakeClientAssertion(*options_.assertion_signer, options_.client_id,
+                            options_.assertion_audience, clock_->Now());
+    if (!assertion.ok()) return assertion.status();
+    request.set_client_assertion_type(kJwtBearerAssertionType);
+    request.set_client_assertion(*std::move(assertion));
+  } else {
+    request.set_client_secret(options_.client_secret);
+  }
   request.set_scope(options_.scope);
   v1::TokenResponse response;
   const absl::Time sent = clock_->Now();

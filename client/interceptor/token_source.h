@@ -7,6 +7,11 @@
 //   auto tokens = interceptor::TokenSource::Create(issuer_channel,
 //       {.client_id = "billing", .client_secret = secret, .scope =
 //       "orders.read"});
+//   // Or with a private key instead of a secret (private_key_jwt):
+//   //   {.client_id = "billing", .scope = "orders.read",
+//   //    .assertion_signer = std::make_shared<const jwt::JwtSigner>(
+//   //        *jwt::JwtSigner::Create(private_jwk)),
+//   //    .assertion_audience = "https://id.example"}
 //   // TLS channel: per-call credentials.
 //   auto creds = grpc::CompositeChannelCredentials(
 //       grpc::SslCredentials(ssl), interceptor::TokenCallCredentials(tokens));
@@ -27,6 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "jwt/clock.h"
+#include "jwt/jwt_signer.h"
 
 namespace identity::interceptor {
 
@@ -43,6 +49,12 @@ struct TokenSourceOptions {
   // After a failed request, callers without a valid token get that error
   // for this long instead of each starting a request.
   absl::Duration retry_pause = absl::Seconds(1);
+  // private_key_jwt (RFC 7523 §2.2) instead of client_secret: each Token
+  // request carries a fresh assertion (client_assertion.h) signed by this
+  // signer over the client's private key, for `assertion_audience` (the
+  // issuer identifier, e.g. "https://id.example"). Null: the secret.
+  std::shared_ptr<const jwt::JwtSigner> assertion_signer = nullptr;
+  std::string assertion_audience = {};
 };
 
 // Thread-safe.

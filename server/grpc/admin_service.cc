@@ -112,6 +112,8 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_backchannel_logout_session_required(
       client.backchannel_logout_session_required);
   out->set_third_party(client.third_party);
+  out->set_token_endpoint_auth_method(TokenEndpointAuthMethod(client));
+  out->set_jwks(client.jwks);
   if (client.token_exchange != storage::TokenExchangePolicy{}) {
     v1::TokenExchangePolicy* policy = out->mutable_token_exchange();
     policy->set_delegation(client.token_exchange.delegation);
@@ -191,6 +193,8 @@ grpc::Status AdminServiceImpl::CreateClient(
   if (request->has_token_exchange()) {
     spec.token_exchange = PolicyOf(request->token_exchange());
   }
+  spec.token_endpoint_auth_method = request->token_endpoint_auth_method();
+  if (!request->jwks().empty()) spec.jwks = request->jwks();
   auto created = registry_->Create(std::move(spec));
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->client, response->mutable_client());
@@ -243,6 +247,7 @@ grpc::Status AdminServiceImpl::UpdateClient(
   if (request->has_token_exchange()) {
     spec.token_exchange = PolicyOf(request->token_exchange());
   }
+  if (request->has_jwks()) spec.jwks = request->jwks();
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());
   ToProto(*client, response);

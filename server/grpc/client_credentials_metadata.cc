@@ -19,10 +19,13 @@ absl::string_view AuthorizationMetadata(const grpc::ServerContext& context) {
 
 absl::StatusOr<ClientCredentials> CallCredentials(
     const grpc::ServerContext& context, absl::string_view field_client_id,
-    absl::string_view field_client_secret) {
-  return ResolveClientCredentials({AuthorizationMetadata(context),
-                                   Field(field_client_id),
-                                   Field(field_client_secret)});
+    absl::string_view field_client_secret,
+    absl::string_view field_client_assertion_type,
+    absl::string_view field_client_assertion) {
+  return ResolveClientCredentials(
+      {AuthorizationMetadata(context), Field(field_client_id),
+       Field(field_client_secret), Field(field_client_assertion_type),
+       Field(field_client_assertion)});
 }
 
 }  // namespace identity::server

@@ -92,12 +92,14 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
 grpc::Status TokenServiceImpl::PushAuthorization(
     grpc::ServerContext* context, const v1::PushAuthorizationRequest* request,
     v1::PushAuthorizationResponse* response) {
-  auto credentials =
-      CallCredentials(*context, request->client_id(), request->client_secret());
+  auto credentials = CallCredentials(
+      *context, request->client_id(), request->client_secret(),
+      request->client_assertion_type(), request->client_assertion());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   PushRequestFields fields;
   fields.client_id = credentials->client_id;
   fields.client_secret = credentials->client_secret;
+  fields.client_assertion = credentials->client_assertion;
   fields.source = PeerAddress(context->peer());
   AuthorizationRequest& pushed = fields.request;
   pushed.response_type = request->response_type();
@@ -148,13 +150,15 @@ grpc::Status TokenServiceImpl::DeviceAuthorization(
 grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
                                      const v1::TokenRequest* request,
                                      v1::TokenResponse* response) {
-  auto credentials =
-      CallCredentials(*context, request->client_id(), request->client_secret());
+  auto credentials = CallCredentials(
+      *context, request->client_id(), request->client_secret(),
+      request->client_assertion_type(), request->client_assertion());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   TokenRequestFields fields;
   fields.grant_type = request->grant_type();
   fields.client_id = credentials->client_id;
   fields.client_secret = credentials->client_secret;
+  fields.client_assertion = credentials->client_assertion;
   fields.scope = request->scope();
   fields.code = request->code();
   fields.redirect_uri = request->redirect_uri();
@@ -186,12 +190,14 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
 grpc::Status TokenServiceImpl::Revoke(grpc::ServerContext* context,
                                       const v1::RevokeRequest* request,
                                       v1::RevokeResponse*) {
-  auto credentials =
-      CallCredentials(*context, request->client_id(), request->client_secret());
+  auto credentials = CallCredentials(
+      *context, request->client_id(), request->client_secret(),
+      request->client_assertion_type(), request->client_assertion());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   return ToGrpcStatus(parts_.revoker->Revoke(
       request->token(), request->token_type_hint(), credentials->client_id,
-      credentials->client_secret, PeerAddress(context->peer())));
+      credentials->client_secret, PeerAddress(context->peer()),
+      credentials->client_assertion));
 }
 
 grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
@@ -223,12 +229,13 @@ grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
 grpc::Status IntrospectionServiceImpl::Introspect(
     grpc::ServerContext* context, const v1::IntrospectRequest* request,
     v1::IntrospectResponse* response) {
-  auto credentials =
-      CallCredentials(*context, request->client_id(), request->client_secret());
+  auto credentials = CallCredentials(
+      *context, request->client_id(), request->client_secret(),
+      request->client_assertion_type(), request->client_assertion());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   auto result = introspector_->Introspect(
       credentials->client_id, credentials->client_secret, request->token(),
-      PeerAddress(context->peer()));
+      PeerAddress(context->peer()), credentials->client_assertion);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_active(result->active);
   if (!result->active) return grpc::Status::OK;

@@ -22,6 +22,7 @@
 #include "server/oauth/authorization_header.h"
 #include "server/oauth/claim_release.h"
 #include "server/oauth/client_credentials.h"
+#include "server/oauth/client_jwks.h"
 #include "server/oauth/form_urlencoded.h"
 #include "server/oauth/oauth_error.h"
 
@@ -114,9 +115,10 @@ std::optional<ClientPost> ReadClientPost(const HttpRequest& request,
     SendOAuthError(response, form.status());
     return std::nullopt;
   }
-  auto client = ResolveClientCredentials({request.Header("authorization"),
-                                          Param(*form, "client_id"),
-                                          Param(*form, "client_secret")});
+  auto client = ResolveClientCredentials(
+      {request.Header("authorization"), Param(*form, "client_id"),
+       Param(*form, "client_secret"), Param(*form, "client_assertion_type"),
+       Param(*form, "client_assertion")});
   if (!client.ok()) {
     SendOAuthError(response, client.status());
     return std::nullopt;
@@ -624,6 +626,7 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.grant_type = Get(form, "grant_type");
   fields.client_id = post->client.client_id;
   fields.client_secret = post->client.client_secret;
+  fields.client_assertion = post->client.client_assertion;
   fields.scope = Get(form, "scope");
   fields.code = Get(form, "code");
   fields.redirect_uri = Get(form, "redirect_uri");
@@ -671,6 +674,7 @@ void PushedAuthorizationRoute(const OidcEndpointsDeps& deps,
   PushRequestFields fields;
   fields.client_id = post->client.client_id;
   fields.client_secret = post->client.client_secret;
+  fields.client_assertion = post->client.client_assertion;
   fields.source = request.remote_address;
   fields.request = RequestOf(post->form);
   auto pushed = deps.pushed->Push(fields);
@@ -728,7 +732,8 @@ void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (!post.has_value()) return;
   auto result = deps.introspector->Introspect(
       post->client.client_id, post->client.client_secret,
-      Get(post->form, "token"), request.remote_address);
+      Get(post->form, "token"), request.remote_address,
+      post->client.client_assertion);
   if (!result.ok()) return SendOAuthError(response, result.status());
   jwt::Json body = jwt::Json::object();
   body["active"] = result->active;
@@ -754,7 +759,7 @@ void RevokeRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   absl::Status revoked = deps.revoker->Revoke(
       Get(post->form, "token"), Get(post->form, "token_type_hint"),
       post->client.client_id, post->client.client_secret,
-      request.remote_address);
+      request.remote_address, post->client.client_assertion);
   if (!revoked.ok()) return SendOAuthError(response, revoked);
   response.SetContent("", "text/plain; charset=utf-8");
 }
@@ -1127,8 +1132,11 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
   }
   std::vector<std::string> pkce = {"S256"};
   if (deps.allow_plain_pkce) pkce.push_back("plain");
-  const std::vector<std::string> client_auth = {"client_secret_basic",
-                                                "client_secret_post", "none"};
+  const std::vector<std::string> client_auth = {
+      "client_secret_basic", "client_secret_post", "private_key_jwt", "none"};
+  // RFC 8414 §2: what private_key_jwt assertions may be signed with.
+  const std::vector<std::string> assertion_algs =
+      AlgorithmNames(ClientAssertionAlgorithms());
   jwt::Json doc = {
       {"issuer", base},
       {"authorization_endpoint", base + "/authorize"},
@@ -1149,9 +1157,13 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"subject_types_supported", {"public"}},
       {"id_token_signing_alg_values_supported", algs},
       {"token_endpoint_auth_methods_supported", client_auth},
+      {"token_endpoint_auth_signing_alg_values_supported", assertion_algs},
       {"introspection_endpoint_auth_methods_supported",
-       {"client_secret_basic", "client_secret_post"}},
+       {"client_secret_basic", "client_secret_post", "private_key_jwt"}},
+      {"introspection_endpoint_auth_signing_alg_values_supported",
+       assertion_algs},
       {"revocation_endpoint_auth_methods_supported", client_auth},
+      {"revocation_endpoint_auth_signing_alg_values_supported", assertion_algs},
       {"code_challenge_methods_supported", pkce},
       {"scopes_supported", OpenIdScopes()},
       {"claims_supported", SupportedClaims()},

@@ -146,7 +146,7 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
     const TokenRequestFields& request) const {
   auto client = d_.authenticator->AuthenticateForGrant(
       request.client_id, request.client_secret, "authorization_code",
-      request.source);
+      request.source, request.client_assertion);
   if (!client.ok()) return client.status();
   const absl::Time now = StorageNow(d_.clock);
   auto code = RedeemableCode(request, client->client_id, now);

@@ -16,6 +16,9 @@ namespace identity::server {
 struct ClientCredentials {
   std::string client_id;
   std::string client_secret;
+  // A private_key_jwt client assertion (client_assertion.h); then the
+  // secret is empty.
+  std::string client_assertion = {};
 };
 
 // Whether `value` uses the scheme `scheme` ("Basic", "Bearer"): the name,

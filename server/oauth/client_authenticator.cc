@@ -42,6 +42,8 @@ absl::StatusOr<storage::ClientRecord> ClientAuthenticator::CheckSecret(
   }
   if (!client.ok()) return client.status();
   if (!hasher_->Matches(client_secret, client->secret_hash)) return Refused();
+  // A private_key_jwt client has no secret; refused even if one was left.
+  if (UsesPrivateKeyJwt(*client)) return Refused();
   return client;
 }
 
@@ -56,18 +58,39 @@ absl::StatusOr<storage::ClientRecord> ClientAuthenticator::CheckPublic(
   return client;
 }
 
+absl::StatusOr<storage::ClientRecord> ClientAuthenticator::CheckAssertion(
+    absl::string_view client_id, absl::string_view assertion) const {
+  if (client_id.empty() || assertions_ == nullptr) return Refused();
+  auto client = store_->GetClient(client_id);
+  if (client.status().code() == absl::StatusCode::kNotFound) return Refused();
+  if (!client.ok()) return client.status();
+  // RFC 7523 §2.2: only a client registered for private_key_jwt.
+  if (!UsesPrivateKeyJwt(*client)) return Refused();
+  if (absl::Status verified = assertions_->Verify(*client, assertion);
+      !verified.ok()) {
+    return verified;
+  }
+  return client;
+}
+
 absl::StatusOr<storage::ClientRecord> ClientAuthenticator::Authenticate(
     absl::string_view client_id, absl::string_view client_secret,
-    absl::string_view source) const {
-  return Throttled(client_id, source,
-                   [&] { return CheckSecret(client_id, client_secret); });
+    absl::string_view source, absl::string_view client_assertion) const {
+  return Throttled(client_id, source, [&] {
+    return !client_assertion.empty()
+               ? CheckAssertion(client_id, client_assertion)
+               : CheckSecret(client_id, client_secret);
+  });
 }
 
 absl::StatusOr<storage::ClientRecord>
 ClientAuthenticator::AuthenticatePublicOrConfidential(
     absl::string_view client_id, absl::string_view client_secret,
-    absl::string_view source) const {
+    absl::string_view source, absl::string_view client_assertion) const {
   return Throttled(client_id, source, [&] {
+    if (!client_assertion.empty()) {
+      return CheckAssertion(client_id, client_assertion);
+    }
     return client_secret.empty() ? CheckPublic(client_id)
                                  : CheckSecret(client_id, client_secret);
   });
@@ -75,9 +98,10 @@ ClientAuthenticator::AuthenticatePublicOrConfidential(
 
 absl::StatusOr<storage::ClientRecord> ClientAuthenticator::AuthenticateForGrant(
     absl::string_view client_id, absl::string_view client_secret,
-    absl::string_view grant_type, absl::string_view source) const {
-  auto client =
-      AuthenticatePublicOrConfidential(client_id, client_secret, source);
+    absl::string_view grant_type, absl::string_view source,
+    absl::string_view client_assertion) const {
+  auto client = AuthenticatePublicOrConfidential(client_id, client_secret,
+                                                 source, client_assertion);
   if (!client.ok()) return client.status();
   if (!AllowsGrant(*client, grant_type)) {
     return OAuthFailure(

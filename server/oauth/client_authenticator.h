@@ -7,6 +7,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/oauth/client_assertion.h"
 #include "server/oauth/client_auth_throttle.h"
 #include "server/oauth/client_secret.h"
 #include "storage/client_store.h"
@@ -20,22 +21,36 @@ namespace identity::server {
 // `source` is the address the request came from (the gRPC peer, the HTTP
 // remote address), which keys the throttle; empty when unknown (then all
 // unknown sources count as one).
+//
+// `client_assertion` (every method's last argument; empty for none) is a
+// private_key_jwt assertion (client_assertion.h), which replaces the
+// secret: a client registered for private_key_jwt authenticates only so,
+// and a client with a secret (or a public one) never so. Without an
+// `assertions` verifier (null) every assertion is refused.
 class ClientAuthenticator {
  public:
   ClientAuthenticator(storage::ClientStore* store,
                       const ClientSecretHasher* hasher,
-                      ClientAuthThrottle* throttle = nullptr)
-      : store_(store), hasher_(hasher), throttle_(throttle) {}
+                      ClientAuthThrottle* throttle = nullptr,
+                      const ClientAssertionVerifier* assertions = nullptr)
+      : store_(store),
+        hasher_(hasher),
+        throttle_(throttle),
+        assertions_(assertions) {}
 
-  // The client, when `client_secret` is its secret. Errors: kInvalidClient
-  // (oauth_error.h) for an empty id or secret, an unknown client or a wrong
-  // secret, all with the same message so callers cannot probe which client
-  // ids exist; kTemporarilyUnavailable with "retry_after_seconds" while
-  // (client_id, source) or the source is in back-off after failures (the
-  // secret is then not checked); storage errors (Unavailable) unchanged.
+  // The client, when `client_secret` is its secret (or `client_assertion`
+  // its valid assertion). Errors: kInvalidClient (oauth_error.h) for an
+  // empty id or secret, an unknown client, a wrong secret, a secret from a
+  // private_key_jwt client or an assertion from another, all with the same
+  // message so callers cannot probe which client ids exist, and for an
+  // assertion that ClientAssertionVerifier::Verify refuses, with its reason;
+  // kTemporarilyUnavailable with "retry_after_seconds" while (client_id,
+  // source) or the source is in back-off after failures (the credentials
+  // are then not checked); storage errors (Unavailable) unchanged.
   absl::StatusOr<storage::ClientRecord> Authenticate(
       absl::string_view client_id, absl::string_view client_secret,
-      absl::string_view source = {}) const;
+      absl::string_view source = {},
+      absl::string_view client_assertion = {}) const;
 
   // For the authorization_code and refresh_token grants and revocation,
   // which public clients use too (RFC 6749 §2.1): a public client is
@@ -44,13 +59,15 @@ class ClientAuthenticator {
   // Errors as Authenticate.
   absl::StatusOr<storage::ClientRecord> AuthenticatePublicOrConfidential(
       absl::string_view client_id, absl::string_view client_secret,
-      absl::string_view source = {}) const;
+      absl::string_view source = {},
+      absl::string_view client_assertion = {}) const;
 
   // AuthenticatePublicOrConfidential, then the client must be registered
   // for `grant_type`. Errors: as Authenticate; kUnauthorizedClient.
   absl::StatusOr<storage::ClientRecord> AuthenticateForGrant(
       absl::string_view client_id, absl::string_view client_secret,
-      absl::string_view grant_type, absl::string_view source = {}) const;
+      absl::string_view grant_type, absl::string_view source = {},
+      absl::string_view client_assertion = {}) const;
 
  private:
   using Check = absl::FunctionRef<absl::StatusOr<storage::ClientRecord>()>;
@@ -62,10 +79,13 @@ class ClientAuthenticator {
       absl::string_view client_id, absl::string_view client_secret) const;
   absl::StatusOr<storage::ClientRecord> CheckPublic(
       absl::string_view client_id) const;
+  absl::StatusOr<storage::ClientRecord> CheckAssertion(
+      absl::string_view client_id, absl::string_view assertion) const;
 
   storage::ClientStore* const store_;
   const ClientSecretHasher* const hasher_;
   ClientAuthThrottle* const throttle_;
+  const ClientAssertionVerifier* const assertions_;
 };
 
 }  // namespace identity::server

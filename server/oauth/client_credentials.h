@@ -20,6 +20,9 @@ struct PresentedCredentials {
   // non-empty field).
   std::optional<std::string> client_id;
   std::optional<std::string> client_secret;
+  // RFC 7521 §4.2: client_assertion_type and client_assertion.
+  std::optional<std::string> client_assertion_type = std::nullopt;
+  std::optional<std::string> client_assertion = std::nullopt;
 };
 
 // The client's id and secret: from Basic credentials (client_secret_basic,
@@ -31,6 +34,15 @@ struct PresentedCredentials {
 // §2.3: one method per request); kInvalidClient for malformed Basic
 // credentials; kInvalidRequest for Basic plus a different client_id
 // parameter.
+//
+// A request with client_assertion_type or client_assertion authenticates by
+// a JWT assertion (RFC 7521 §4.2, RFC 7523 §2.2): both are required
+// (kInvalidRequest), the type must be kJwtBearerAssertionType
+// (kInvalidClient), no Basic credentials nor client_secret may come with it
+// (kInvalidRequest), and the client is the assertion's claimed one
+// (ClaimedClientId: kInvalidClient), which a client_id parameter must name
+// too (kInvalidClient). The assertion is verified later, by the
+// ClientAuthenticator, against the client's keys.
 absl::StatusOr<ClientCredentials> ResolveClientCredentials(
     const PresentedCredentials& presented);
 

@@ -13,8 +13,9 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   // Scope syntax first: a malformed request fails before any storage call.
   auto requested = ParseScope(request.scope);
   if (!requested.ok()) return requested.status();
-  auto client = authenticator_->Authenticate(
-      request.client_id, request.client_secret, request.source);
+  auto client =
+      authenticator_->Authenticate(request.client_id, request.client_secret,
+                                   request.source, request.client_assertion);
   if (!client.ok()) return client.status();
   if (!AllowsGrant(*client, "client_credentials")) {
     return OAuthFailure(OAuthError::kUnauthorizedClient,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "jwt/base64url.h"
+#include "server/oauth/client_jwks.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/paging.h"
 #include "server/oauth/redirect_uri.h"
@@ -267,7 +268,58 @@ absl::Status CheckClientId(absl::string_view client_id) {
   return absl::OkStatus();
 }
 
+// The create-time token_endpoint_auth_method rules (ClientSpec).
+absl::Status NormalizeAuthMethod(ClientSpec& spec) {
+  std::string& method = spec.token_endpoint_auth_method;
+  if (method.empty()) {
+    method = spec.public_client ? kAuthNone : kAuthClientSecretBasic;
+  }
+  if (method != kAuthNone && method != kAuthClientSecretBasic &&
+      method != kAuthClientSecretPost && method != kAuthPrivateKeyJwt) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "token_endpoint_auth_method must be "
+                        "client_secret_basic, client_secret_post, "
+                        "private_key_jwt or none");
+  }
+  if (spec.public_client != (method == kAuthNone)) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "token_endpoint_auth_method none is for public "
+                        "clients, and only it");
+  }
+  return absl::OkStatus();
+}
+
+// `spec.jwks` checked against the client's method and made canonical.
+absl::Status NormalizeJwks(ClientSpec& spec, absl::string_view method) {
+  if (method != kAuthPrivateKeyJwt) {
+    if (spec.jwks.has_value() && !spec.jwks->empty()) {
+      return OAuthFailure(OAuthError::kInvalidRequest,
+                          "jwks is only for private_key_jwt clients");
+    }
+    return absl::OkStatus();
+  }
+  if (!spec.jwks.has_value() || spec.jwks->empty()) {
+    return OAuthFailure(OAuthError::kInvalidRequest,
+                        "a private_key_jwt client needs jwks");
+  }
+  auto canonical = CanonicalClientJwks(*spec.jwks);
+  if (!canonical.ok()) return canonical.status();
+  spec.jwks = *std::move(canonical);
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::string TokenEndpointAuthMethod(const storage::ClientRecord& client) {
+  if (!client.token_endpoint_auth_method.empty()) {
+    return client.token_endpoint_auth_method;
+  }
+  return client.public_client ? kAuthNone : kAuthClientSecretBasic;
+}
+
+bool UsesPrivateKeyJwt(const storage::ClientRecord& client) {
+  return client.token_endpoint_auth_method == kAuthPrivateKeyJwt;
+}
 
 bool IsValidClientId(absl::string_view client_id) {
   if (client_id.empty() || client_id.size() > kMaxClientIdLength) return false;
@@ -295,6 +347,11 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
     return s;
   }
   if (absl::Status s = CheckIdTokenAlg(spec); !s.ok()) return s;
+  if (absl::Status s = NormalizeAuthMethod(spec); !s.ok()) return s;
+  if (absl::Status s = NormalizeJwks(spec, spec.token_endpoint_auth_method);
+      !s.ok()) {
+    return s;
+  }
   if (spec.token_exchange.has_value()) {
     if (absl::Status s = NormalizeExchangePolicy(*spec.token_exchange);
         !s.ok()) {
@@ -319,10 +376,12 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.backchannel_logout_session_required =
       spec.backchannel_logout_session_required.value_or(false);
   client.third_party = spec.third_party.value_or(false);
+  client.token_endpoint_auth_method = spec.token_endpoint_auth_method;
+  client.jwks = spec.jwks.value_or("");
   client.token_exchange =
       spec.token_exchange.value_or(storage::TokenExchangePolicy{});
   if (absl::Status s = CheckExchangeModes(client); !s.ok()) return s;
-  if (!client.public_client) {
+  if (!client.public_client && !UsesPrivateKeyJwt(client)) {
     created.client_secret = GenerateClientSecret(random_);
     client.secret_hash = hasher_->Hash(created.client_secret);
   }
@@ -373,6 +432,13 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
     return s;
   }
   if (absl::Status s = CheckIdTokenAlg(spec); !s.ok()) return s;
+  if (absl::Status s = NormalizeJwks(spec, TokenEndpointAuthMethod(*client));
+      !s.ok()) {
+    return s;
+  }
+  if (spec.jwks.has_value() && UsesPrivateKeyJwt(*client)) {
+    client->jwks = *spec.jwks;
+  }
   if (spec.pkce_optional.has_value()) {
     client->pkce_optional = *spec.pkce_optional;
   }

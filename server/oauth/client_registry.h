@@ -66,6 +66,15 @@ struct ClientSpec {
   // 1 to 256 characters of %x21-7E, duplicates dropped. Unset: all off on
   // create, unchanged on update; set: replaced as a whole.
   std::optional<storage::TokenExchangePolicy> token_exchange = std::nullopt;
+  // OIDC Dynamic Client Registration §2 token_endpoint_auth_method, create
+  // only: "" means "none" for a public client, "client_secret_basic"
+  // otherwise; "none" exactly for a public client; "private_key_jwt" gets no
+  // secret and needs `jwks`.
+  std::string token_endpoint_auth_method = {};
+  // The client's public keys (a JWK Set as JSON text, client_jwks.h), only
+  // for private_key_jwt; stored with public members only. Unset: none on
+  // create, unchanged on update.
+  std::optional<std::string> jwks = std::nullopt;
 };
 
 struct CreatedClient {
@@ -129,6 +138,19 @@ bool IsPrintableUtf8(absl::string_view s);
 // RFC 8628 §3.4: the device authorization grant's grant_type.
 inline constexpr char kDeviceCodeGrantType[] =
     "urn:ietf:params:oauth:grant-type:device_code";
+// OIDC Dynamic Client Registration §2 token_endpoint_auth_method values.
+inline constexpr char kAuthClientSecretBasic[] = "client_secret_basic";
+inline constexpr char kAuthClientSecretPost[] = "client_secret_post";
+inline constexpr char kAuthPrivateKeyJwt[] = "private_key_jwt";
+inline constexpr char kAuthNone[] = "none";
+
+// The client's token_endpoint_auth_method: as registered, or for a client
+// stored before it existed "none" (public) or "client_secret_basic". The
+// two secret methods are interchangeable: a secret client may send its
+// secret either way, as before this setting existed.
+std::string TokenEndpointAuthMethod(const storage::ClientRecord& client);
+// Whether the client authenticates by private_key_jwt only.
+bool UsesPrivateKeyJwt(const storage::ClientRecord& client);
 
 // Whether `client` may use `grant_type`.
 bool AllowsGrant(const storage::ClientRecord& client,

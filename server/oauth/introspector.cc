@@ -10,8 +10,10 @@ namespace identity::server {
 
 absl::StatusOr<Introspection> Introspector::Introspect(
     absl::string_view caller_id, absl::string_view caller_secret,
-    absl::string_view token, absl::string_view source) const {
-  auto caller = authenticator_->Authenticate(caller_id, caller_secret, source);
+    absl::string_view token, absl::string_view source,
+    absl::string_view caller_assertion) const {
+  auto caller = authenticator_->Authenticate(caller_id, caller_secret, source,
+                                             caller_assertion);
   if (!caller.ok()) return caller.status();
   if (token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "token is empty");

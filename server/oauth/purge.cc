@@ -5,7 +5,7 @@ namespace identity::server {
 absl::StatusOr<PurgeCounts> PurgeExpired(
     storage::RevocationStore* revocations, storage::GrantStore* grants,
     absl::Time now, storage::SessionStore* sessions,
-    storage::DeviceAuthorizationStore* devices) {
+    storage::DeviceAuthorizationStore* devices, storage::ReplayStore* replays) {
   PurgeCounts counts;
   auto revoked = revocations->PurgeExpired(now);
   if (!revoked.ok()) return revoked.status();
@@ -28,6 +28,11 @@ absl::StatusOr<PurgeCounts> PurgeExpired(
     auto expired = devices->PurgeExpiredDeviceAuthorizations(now);
     if (!expired.ok()) return expired.status();
     counts.device_authorizations = *expired;
+  }
+  if (replays != nullptr) {
+    auto claims = replays->PurgeExpiredClaims(now);
+    if (!claims.ok()) return claims.status();
+    counts.replay_claims = *claims;
   }
   return counts;
 }

@@ -40,12 +40,24 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   session.expires_at = kNow + absl::Hours(1);
   ASSERT_TRUE(store.CreateSession(session).ok());
 
-  auto counts = PurgeExpired(&store, &store, kNow, &store);
+  ASSERT_TRUE(store
+                  .ClaimOnce("client_assertion", "spent",
+                             kNow - absl::Seconds(1), kNow - absl::Minutes(1))
+                  .ok());
+  ASSERT_TRUE(
+      store.ClaimOnce("client_assertion", "live", kNow + absl::Minutes(1), kNow)
+          .ok());
+
+  auto counts = PurgeExpired(&store, &store, kNow, &store, &store);
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ(counts->revocations, 1);
   EXPECT_EQ(counts->codes, 1);
   EXPECT_EQ(counts->refresh_tokens, 1);
   EXPECT_EQ(counts->sessions, 1);
+  EXPECT_EQ(counts->replay_claims, 1);
+  EXPECT_EQ(*store.ClaimOnce("client_assertion", "live",
+                             kNow + absl::Minutes(1), kNow),
+            storage::ReplayClaim::kReplay);
   EXPECT_TRUE(store.GetSession("live").ok());
   EXPECT_FALSE(store.GetSession("expired").ok());
   EXPECT_TRUE(*store.IsRevoked("live"));
@@ -55,9 +67,9 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   EXPECT_TRUE(store.GetRefreshToken("alive").ok());
   EXPECT_FALSE(store.GetRefreshToken("ended").ok());
   // Again: nothing left to purge.
-  counts = PurgeExpired(&store, &store, kNow, &store);
+  counts = PurgeExpired(&store, &store, kNow, &store, &store);
   EXPECT_EQ(counts->revocations + counts->codes + counts->refresh_tokens +
-                counts->sessions,
+                counts->sessions + counts->replay_claims,
             0);
 }
 

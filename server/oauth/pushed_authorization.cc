@@ -8,7 +8,7 @@ absl::StatusOr<PushedRequest> PushedAuthorizationEndpoint::Push(
   // pushes only what it may ask for there.
   auto client = authenticator_->AuthenticateForGrant(
       fields.client_id, fields.client_secret, "authorization_code",
-      fields.source);
+      fields.source, fields.client_assertion);
   if (!client.ok()) return client.status();
   return authorization_->Push(fields.request, *client);
 }

@@ -25,6 +25,8 @@ struct PushRequestFields {
   // The authorization request's parameters; its client_id may be empty (the
   // authenticated client's), else must be the authenticated client's.
   AuthorizationRequest request;
+  // A private_key_jwt assertion instead of the secret; empty for none.
+  std::string client_assertion = {};
 };
 
 // Thread-safe. Everything passed in must outlive it.

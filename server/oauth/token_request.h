@@ -44,6 +44,9 @@ struct TokenRequestFields {
   // The address the request came from (the gRPC peer, the HTTP remote
   // address): keys the client authentication throttle (client_auth_throttle.h).
   std::string source = {};
+  // A private_key_jwt client assertion instead of the secret (RFC 7523
+  // §2.2); empty for none.
+  std::string client_assertion = {};
 };
 
 struct IssuedToken {

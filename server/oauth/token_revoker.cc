@@ -17,9 +17,10 @@ absl::Status TokenRevoker::Revoke(absl::string_view token,
                                   absl::string_view /*hint*/,
                                   absl::string_view client_id,
                                   absl::string_view client_secret,
-                                  absl::string_view source) const {
+                                  absl::string_view source,
+                                  absl::string_view client_assertion) const {
   auto client = authenticator_->AuthenticatePublicOrConfidential(
-      client_id, client_secret, source);
+      client_id, client_secret, source, client_assertion);
   if (!client.ok()) return client.status();
   if (token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "token is required");

@@ -34,7 +34,8 @@ class TokenRevoker {
   absl::Status Revoke(absl::string_view token, absl::string_view hint,
                       absl::string_view client_id,
                       absl::string_view client_secret,
-                      absl::string_view source = {}) const;
+                      absl::string_view source = {},
+                      absl::string_view client_assertion = {}) const;
 
  private:
   absl::Status RevokeRefreshToken(absl::string_view token,

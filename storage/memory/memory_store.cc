@@ -73,6 +73,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.backchannel_logout_session_required =
       client.backchannel_logout_session_required;
   it->second.third_party = client.third_party;
+  it->second.jwks = client.jwks;
   it->second.token_exchange = client.token_exchange;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
@@ -160,6 +161,25 @@ absl::StatusOr<std::vector<std::string>> MemoryStore::ListRevoked(
 absl::StatusOr<int64_t> MemoryStore::PurgeExpired(absl::Time now) {
   absl::MutexLock lock(&mu_);
   return EraseIf(revoked_,
+                 [&](const auto& entry) { return entry.second < now; });
+}
+
+absl::StatusOr<ReplayClaim> MemoryStore::ClaimOnce(absl::string_view kind,
+                                                   absl::string_view id_hash,
+                                                   absl::Time expires_at,
+                                                   absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = claims_.try_emplace(
+      {std::string(kind), std::string(id_hash)}, expires_at);
+  if (inserted) return ReplayClaim::kFirstUse;
+  if (it->second >= now) return ReplayClaim::kReplay;
+  it->second = expires_at;  // Expired, not yet purged: a new first use.
+  return ReplayClaim::kFirstUse;
+}
+
+absl::StatusOr<int64_t> MemoryStore::PurgeExpiredClaims(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  return EraseIf(claims_,
                  [&](const auto& entry) { return entry.second < now; });
 }
 

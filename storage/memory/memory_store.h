@@ -17,6 +17,7 @@
 #include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
+#include "storage/replay_store.h"
 #include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
@@ -35,7 +36,8 @@ class MemoryStore : public ClientStore,
                     public SessionStore,
                     public ConsentStore,
                     public ResourceStore,
-                    public DeviceAuthorizationStore {
+                    public DeviceAuthorizationStore,
+                    public ReplayStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
@@ -48,6 +50,12 @@ class MemoryStore : public ClientStore,
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
   absl::StatusOr<std::vector<std::string>> ListRevoked(absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
+
+  absl::StatusOr<ReplayClaim> ClaimOnce(absl::string_view kind,
+                                        absl::string_view id_hash,
+                                        absl::Time expires_at,
+                                        absl::Time now) override;
+  absl::StatusOr<int64_t> PurgeExpiredClaims(absl::Time now) override;
 
   absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() override;
   absl::Status InitializeSigningKeys(const SigningKeyRecord& current,
@@ -186,6 +194,9 @@ class MemoryStore : public ClientStore,
   std::map<std::string, ClientRecord, std::less<>> clients_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time, std::less<>> revoked_ ABSL_GUARDED_BY(mu_);
+  // (kind, id_hash) -> expires_at (storage/replay_store.h).
+  std::map<std::pair<std::string, std::string>, absl::Time> claims_
+      ABSL_GUARDED_BY(mu_);
   std::map<std::string, SigningKeyRecord, std::less<>> keys_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, SealedSecretRecord, std::less<>> secrets_

@@ -334,12 +334,29 @@ constexpr char kMigration16[] = R"sql(
           ADD COLUMN token_exchange_audiences text NOT NULL DEFAULT '';
       )sql";
 
+// 17: private_key_jwt client authentication (RFC 7523 §2.2): the ids of
+// single-use JWTs until they expire (storage/replay_store.h), and the
+// clients' token_endpoint_auth_method and jwks. '' stands for clients
+// registered before (their method follows public_client).
+constexpr char kMigration17[] = R"sql(
+        CREATE TABLE replay_claims (
+          kind       text NOT NULL,
+          id_hash    text NOT NULL,
+          expires_at timestamptz NOT NULL,
+          PRIMARY KEY (kind, id_hash)
+        );
+        CREATE INDEX replay_claims_expires_at ON replay_claims (expires_at);
+        ALTER TABLE clients
+          ADD COLUMN token_endpoint_auth_method text NOT NULL DEFAULT '',
+          ADD COLUMN jwks text NOT NULL DEFAULT '';
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1,  kMigration2,  kMigration3,  kMigration4,
-      kMigration5,  kMigration6,  kMigration7,  kMigration8,
-      kMigration9,  kMigration10, kMigration11, kMigration12,
-      kMigration13, kMigration14, kMigration15, kMigration16};
+      kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
+      kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
+      kMigration11, kMigration12, kMigration13, kMigration14, kMigration15,
+      kMigration16, kMigration17};
   return *kMigrations;
 }
 

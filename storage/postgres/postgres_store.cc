@@ -29,8 +29,8 @@ constexpr char kClientColumns[] =
     " id_token_signed_response_alg, require_pushed_authorization_requests,"
     " post_logout_redirect_uris, backchannel_logout_uri,"
     " backchannel_logout_session_required, third_party,"
-    " token_exchange_delegation, token_exchange_impersonation,"
-    " token_exchange_audiences";
+    " token_endpoint_auth_method, jwks, token_exchange_delegation,"
+    " token_exchange_impersonation, token_exchange_audiences";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -150,11 +150,12 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " public_client, pkce_optional, id_token_signed_response_alg,"
             " require_pushed_authorization_requests, post_logout_redirect_uris,"
             " backchannel_logout_uri, backchannel_logout_session_required,"
-            " third_party, token_exchange_delegation,"
-            " token_exchange_impersonation, token_exchange_audiences)"
+            " third_party, token_endpoint_auth_method, jwks,"
+            " token_exchange_delegation, token_exchange_impersonation,"
+            " token_exchange_audiences)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
             " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
-            " $12, $13, $14, $15, $16, $17, $18, $19)");
+            " $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -168,9 +169,9 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " require_pushed_authorization_requests = $9,"
             " post_logout_redirect_uris = $10, backchannel_logout_uri = $11,"
             " backchannel_logout_session_required = $12, third_party = $13,"
-            " token_exchange_delegation = $14,"
-            " token_exchange_impersonation = $15,"
-            " token_exchange_audiences = $16"
+            " jwks = $14, token_exchange_delegation = $15,"
+            " token_exchange_impersonation = $16,"
+            " token_exchange_audiences = $17"
             " WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
@@ -184,6 +185,19 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " WHERE expires_at >= to_timestamp($1::bigint / 1000000.0)");
   c.prepare("purge_revoked",
             "DELETE FROM revoked_tokens"
+            " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
+  // A row comes back when the id was recorded now: inserted, or an expired
+  // entry replaced. The conflict's row lock serializes concurrent claims.
+  c.prepare("claim_once",
+            "INSERT INTO replay_claims (kind, id_hash, expires_at)"
+            " VALUES ($1, $2, to_timestamp($3::bigint / 1000000.0))"
+            " ON CONFLICT (kind, id_hash) DO UPDATE"
+            " SET expires_at = excluded.expires_at"
+            " WHERE replay_claims.expires_at <"
+            " to_timestamp($4::bigint / 1000000.0)"
+            " RETURNING 1");
+  c.prepare("purge_claims",
+            "DELETE FROM replay_claims"
             " WHERE expires_at < to_timestamp($1::bigint / 1000000.0)");
 }
 
@@ -560,10 +574,12 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.backchannel_logout_uri = row[13].as<std::string>();
   client.backchannel_logout_session_required = row[14].as<bool>();
   client.third_party = row[15].as<bool>();
-  client.token_exchange.delegation = row[16].as<bool>();
-  client.token_exchange.impersonation = row[17].as<bool>();
+  client.token_endpoint_auth_method = row[16].as<std::string>();
+  client.jwks = row[17].as<std::string>();
+  client.token_exchange.delegation = row[18].as<bool>();
+  client.token_exchange.impersonation = row[19].as<bool>();
   client.token_exchange.audiences =
-      absl::StrSplit(row[18].as<std::string>(), ' ', absl::SkipEmpty());
+      absl::StrSplit(row[20].as<std::string>(), ' ', absl::SkipEmpty());
   return client;
 }
 
@@ -846,6 +862,7 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             absl::StrJoin(client.post_logout_redirect_uris, " "),
             client.backchannel_logout_uri,
             client.backchannel_logout_session_required, client.third_party,
+            client.token_endpoint_auth_method, client.jwks,
             client.token_exchange.delegation,
             client.token_exchange.impersonation,
             absl::StrJoin(client.token_exchange.audiences, " "));
@@ -901,7 +918,8 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                    absl::StrJoin(client.post_logout_redirect_uris, " "),
                    client.backchannel_logout_uri,
                    client.backchannel_logout_session_required,
-                   client.third_party, client.token_exchange.delegation,
+                   client.third_party, client.jwks,
+                   client.token_exchange.delegation,
                    client.token_exchange.impersonation,
                    absl::StrJoin(client.token_exchange.audiences, " "))
                 .affected_rows();
@@ -955,6 +973,36 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
       WithConnection(*pool_, "purge_expired", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
         purged = txn.exec_prepared("purge_revoked", absl::ToUnixMicros(now))
+                     .affected_rows();
+      });
+  if (!status.ok()) return status;
+  return purged;
+}
+
+absl::StatusOr<ReplayClaim> PostgresStore::ClaimOnce(absl::string_view kind,
+                                                     absl::string_view id_hash,
+                                                     absl::Time expires_at,
+                                                     absl::Time now) {
+  bool recorded = false;
+  absl::Status status =
+      WithConnection(*pool_, "claim_once", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        recorded = !txn.exec_prepared("claim_once", std::string(kind),
+                                      std::string(id_hash),
+                                      absl::ToUnixMicros(expires_at),
+                                      absl::ToUnixMicros(now))
+                        .empty();
+      });
+  if (!status.ok()) return status;
+  return recorded ? ReplayClaim::kFirstUse : ReplayClaim::kReplay;
+}
+
+absl::StatusOr<int64_t> PostgresStore::PurgeExpiredClaims(absl::Time now) {
+  int64_t purged = 0;
+  absl::Status status =
+      WithConnection(*pool_, "purge_claims", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        purged = txn.exec_prepared("purge_claims", absl::ToUnixMicros(now))
                      .affected_rows();
       });
   if (!status.ok()) return status;

@@ -13,6 +13,7 @@
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/postgres/connection_pool.h"
+#include "storage/replay_store.h"
 #include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
@@ -32,7 +33,8 @@ class PostgresStore : public ClientStore,
                       public SessionStore,
                       public ConsentStore,
                       public ResourceStore,
-                      public DeviceAuthorizationStore {
+                      public DeviceAuthorizationStore,
+                      public ReplayStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
   // ConnectionPool::Create and ApplyMigrations.
@@ -50,6 +52,12 @@ class PostgresStore : public ClientStore,
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
   absl::StatusOr<std::vector<std::string>> ListRevoked(absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
+
+  absl::StatusOr<ReplayClaim> ClaimOnce(absl::string_view kind,
+                                        absl::string_view id_hash,
+                                        absl::Time expires_at,
+                                        absl::Time now) override;
+  absl::StatusOr<int64_t> PurgeExpiredClaims(absl::Time now) override;
 
   absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() override;
   absl::Status InitializeSigningKeys(const SigningKeyRecord& current,

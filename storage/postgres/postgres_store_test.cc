@@ -67,7 +67,8 @@ testing::Stores MakePostgresStores() {
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
-       " session_clients, consents, resources, device_authorizations");
+       " session_clients, consents, resources, device_authorizations,"
+       " replay_claims");
   return testing::AllStoresOf(std::move(store));
 }
 

@@ -412,6 +412,79 @@ TEST_P(StoreConformanceTest, RevokingTwiceKeepsTheLaterExpiry) {
   EXPECT_TRUE(*stores_.revocations->IsRevoked("j"));
 }
 
+// storage/replay_store.h: an id is used once until it expires.
+TEST_P(StoreConformanceTest, ReplayClaimIsFirstUseOnceUntilExpiry) {
+  ReplayStore& r = *stores_.replays;
+  const absl::Time exp = kT0 + absl::Minutes(5);
+  EXPECT_EQ(*r.ClaimOnce("client_assertion", "h1", exp, kT0),
+            ReplayClaim::kFirstUse);
+  EXPECT_EQ(*r.ClaimOnce("client_assertion", "h1", exp, kT0 + absl::Minutes(1)),
+            ReplayClaim::kReplay);
+  // Still a replay at the expiry itself; not after.
+  EXPECT_EQ(*r.ClaimOnce("client_assertion", "h1", exp + absl::Hours(1), exp),
+            ReplayClaim::kReplay);
+  EXPECT_EQ(*r.ClaimOnce("client_assertion", "h1", exp + absl::Hours(1),
+                         exp + kMicro),
+            ReplayClaim::kFirstUse);
+  // The replacement keeps its own, later expiry.
+  EXPECT_EQ(*r.ClaimOnce("client_assertion", "h1", exp + absl::Hours(2),
+                         exp + absl::Minutes(30)),
+            ReplayClaim::kReplay);
+}
+
+TEST_P(StoreConformanceTest, ReplayKindsAreSeparateNamespaces) {
+  ReplayStore& r = *stores_.replays;
+  const absl::Time exp = kT0 + absl::Minutes(5);
+  EXPECT_EQ(*r.ClaimOnce("client_assertion", "h", exp, kT0),
+            ReplayClaim::kFirstUse);
+  EXPECT_EQ(*r.ClaimOnce("dpop", "h", exp, kT0), ReplayClaim::kFirstUse);
+  EXPECT_EQ(*r.ClaimOnce("dpop", "other", exp, kT0), ReplayClaim::kFirstUse);
+  EXPECT_EQ(*r.ClaimOnce("dpop", "h", exp, kT0), ReplayClaim::kReplay);
+}
+
+TEST_P(StoreConformanceTest, ExpiredReplayClaimsArePurged) {
+  ReplayStore& r = *stores_.replays;
+  ASSERT_TRUE(r.ClaimOnce("k", "old", kT0, kT0 - absl::Minutes(1)).ok());
+  ASSERT_TRUE(r.ClaimOnce("k", "new", kT0 + absl::Hours(1), kT0).ok());
+  EXPECT_EQ(*r.PurgeExpiredClaims(kT0), 0);  // Expiry not yet passed.
+  EXPECT_EQ(*r.PurgeExpiredClaims(kT0 + kMicro), 1);
+  EXPECT_EQ(*r.PurgeExpiredClaims(kT0 + kMicro), 0);
+  EXPECT_EQ(*r.ClaimOnce("k", "new", kT0 + absl::Hours(1), kT0 + kMicro),
+            ReplayClaim::kReplay);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentClaimsOfOneIdHaveOneWinner) {
+  constexpr int kCallers = 16;
+  std::atomic<int> first_uses{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCallers; ++i) {
+    threads.emplace_back([&] {
+      auto claim = stores_.replays->ClaimOnce("client_assertion", "race",
+                                              kT0 + absl::Minutes(5), kT0);
+      if (claim.ok() && *claim == ReplayClaim::kFirstUse) ++first_uses;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(first_uses.load(), 1);
+}
+
+TEST_P(StoreConformanceTest, ClientAuthMethodAndJwksReadBack) {
+  ClientRecord c = Client("pk");
+  c.secret_hash.clear();
+  c.token_endpoint_auth_method = "private_key_jwt";
+  c.jwks = R"({"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc","kid":"k1"}]})";
+  ASSERT_TRUE(stores_.clients->CreateClient(c).ok());
+  EXPECT_EQ(*stores_.clients->GetClient("pk"), c);
+  // Update replaces the keys, never the method.
+  ClientRecord changed = c;
+  changed.jwks = R"({"keys":[]})";
+  changed.token_endpoint_auth_method = "client_secret_basic";
+  ASSERT_TRUE(stores_.clients->UpdateClient(changed).ok());
+  ClientRecord expected = c;
+  expected.jwks = R"({"keys":[]})";
+  EXPECT_EQ(*stores_.clients->GetClient("pk"), expected);
+}
+
 TEST_P(StoreConformanceTest, SigningKeysInitializeOnce) {
   EXPECT_TRUE(stores_.keys->ListSigningKeys()->empty());
   SigningKeyRecord current = Key("k1", kT0);

@@ -16,6 +16,7 @@
 #include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
+#include "storage/replay_store.h"
 #include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
@@ -37,6 +38,7 @@ struct Stores {
   ConsentStore* consents = nullptr;
   ResourceStore* resources = nullptr;
   DeviceAuthorizationStore* devices = nullptr;
+  ReplayStore* replays = nullptr;
 };
 
 // Every member of Stores from one object implementing all the interfaces
@@ -54,6 +56,7 @@ Stores AllStoresOf(std::shared_ptr<Store> store) {
   stores.consents = store.get();
   stores.resources = store.get();
   stores.devices = store.get();
+  stores.replays = store.get();
   stores.owner = std::move(store);
   return stores;
 }

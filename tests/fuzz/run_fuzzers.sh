@@ -75,7 +75,16 @@ compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
   client/interceptor/call_authorizer.cc client/interceptor/method_policy.cc \
   client/interceptor/token_validator.cc server/grpc/client_credentials_metadata.cc \
   server/oauth/authorization_header.cc server/oauth/client_credentials.cc \
+  server/oauth/client_assertion.cc server/oauth/client_jwks.cc \
   server/oauth/form_urlencoded.cc server/oauth/oauth_error.cc oauth_common/scope_syntax.cc
+# The client assertion target: private_key_jwt's parsers, on the in-memory store.
+assertion_objects=()
+compile assertion_objects server/oauth/authorization_header.cc \
+  server/oauth/client_credentials.cc server/oauth/client_assertion.cc \
+  server/oauth/client_jwks.cc server/oauth/form_urlencoded.cc server/oauth/oauth_error.cc \
+  storage/memory/memory_store.cc storage/client_store.cc storage/consent_store.cc \
+  storage/grant_store.cc storage/login_attempt_store.cc storage/session_store.cc \
+  storage/signing_key_store.cc storage/user_store.cc
 # The PHC target needs only the Argon2 PHC parser (no libargon2: nothing is hashed).
 phc_objects=()
 compile phc_objects server/users/argon2_phc.cc
@@ -96,6 +105,7 @@ targets=(
   "authorization_fuzzer server/grpc/fuzz/authorization_fuzzer.cc server/grpc/fuzz/corpus/authorization"
   "phc_fuzzer server/users/fuzz/phc_fuzzer.cc server/users/fuzz/corpus/phc"
   "authorize_fuzzer server/oauth/fuzz/authorize_fuzzer.cc server/oauth/fuzz/corpus/authorize"
+  "client_assertion_fuzzer server/oauth/fuzz/client_assertion_fuzzer.cc server/oauth/fuzz/corpus/client_assertion"
   "form_fuzzer server/http/fuzz/form_fuzzer.cc server/http/fuzz/corpus/form"
 )
 
@@ -134,6 +144,9 @@ for entry in "${targets[@]}"; do
     objects+=("${authorize_objects[@]}")
   elif [[ $target == form_fuzzer ]]; then
     objects+=("${form_objects[@]}")
+  elif [[ $target == client_assertion_fuzzer ]]; then
+    objects+=("${assertion_objects[@]}")
+    libs+=($(pkg-config --libs absl_synchronization))
   fi
   rm -f "$work/$target.verdict"
   if ! clang++ "${flags[@]}" "${pkg_flags[@]}" -fsanitize=fuzzer,address,undefined \

@@ -386,7 +386,7 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
       'urn:ietf:params:oauth:grant-type:token-exchange']);
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
   assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(),
-    ['client_secret_basic', 'client_secret_post', 'none']);
+    ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
   for (const s of ['openid', 'profile', 'email', 'address', 'phone']) {
     assert.ok(m.scopes_supported?.includes(s), `scopes_supported lacks ${s}`);
   }
