@@ -65,8 +65,10 @@ std::optional<StartFailure> App::Start() {
   WatchHealth();
   // Key maintenance: rotation on schedule, and bounded staleness for
   // replicas; the purge of expired grants.
-  maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
-                       &*key_metrics_, session_store_, device_store_, replays_);
+  maintenance_.emplace(keys_.get(),
+                       PurgeStores{revocations_, grants_, session_store_,
+                                   device_store_, replays_},
+                       clock_, logger_, &*key_metrics_);
   maintenance_->Start(config_.key_refresh_interval);
   return std::nullopt;
 }

@@ -2,23 +2,14 @@
 
 namespace identity::server {
 
-Maintenance::Maintenance(KeyManager* keys,
-                         storage::RevocationStore* revocations,
-                         storage::GrantStore* grants, const jwt::Clock* clock,
-                         const logging::Logger* logger,
-                         metrics::KeyMetrics* key_metrics,
-                         storage::SessionStore* sessions,
-                         storage::DeviceAuthorizationStore* devices,
-                         storage::ReplayStore* replays)
+Maintenance::Maintenance(KeyManager* keys, PurgeStores stores,
+                         const jwt::Clock* clock, const logging::Logger* logger,
+                         metrics::KeyMetrics* key_metrics)
     : keys_(keys),
-      revocations_(revocations),
-      grants_(grants),
+      stores_(stores),
       clock_(clock),
       logger_(logger),
       key_metrics_(key_metrics),
-      sessions_(sessions),
-      devices_(devices),
-      replays_(replays),
       next_purge_(clock->Now()) {}
 
 Maintenance::~Maintenance() { Stop(); }
@@ -40,8 +31,7 @@ MaintenanceRound Maintenance::RunRound() {
   MaintenanceRound round;
   if (clock_->Now() >= next_purge_) {
     next_purge_ = clock_->Now() + kPurgeInterval;
-    round.purged = PurgeExpired(revocations_, grants_, clock_->Now(), sessions_,
-                                devices_, replays_);
+    round.purged = PurgeExpired(stores_, clock_->Now());
     const absl::StatusOr<PurgeCounts>& purged = *round.purged;
     if (!purged.ok()) {
       logger_->Warn("purge failed", {{"error", purged.status().message()}});

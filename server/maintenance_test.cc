@@ -33,7 +33,8 @@ class MaintenanceTest : public ::testing::Test {
     key_metrics_ = std::make_unique<metrics::KeyMetrics>(
         &registry_, keys_.get(), &clock_, options.rotation_period);
     maintenance_ = std::make_unique<Maintenance>(
-        keys_.get(), &store_, &store_, &clock_, &logger_, key_metrics_.get());
+        keys_.get(), PurgeStores{&store_, &store_}, &clock_, &logger_,
+        key_metrics_.get());
   }
 
   std::vector<std::string> Lines() {

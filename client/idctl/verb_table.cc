@@ -171,7 +171,7 @@ std::vector<Verb> ClientVerbs() {
        "first-party, no consent page). With G "
        "urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693): "
        "--token-exchange-delegation and/or --token-exchange-impersonation, "
-       "--token-exchange-audience: an audience it may request. 
+       "--token-exchange-audience: an audience it may request. "
        "--auth-method: client_secret_basic "
        "(default), client_secret_post, private_key_jwt (no secret; its "
        "public keys from --jwks-file, a JWK Set) or none (--public).",

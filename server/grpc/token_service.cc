@@ -131,12 +131,13 @@ grpc::Status TokenServiceImpl::DeviceAuthorization(
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                         "device authorization is not served");
   }
-  auto credentials =
-      CallCredentials(*context, request->client_id(), request->client_secret());
+  auto credentials = CallCredentials(
+      *context, request->client_id(), request->client_secret(),
+      request->client_assertion_type(), request->client_assertion());
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   auto started = parts_.devices->Authorize(
       {credentials->client_id, credentials->client_secret, request->scope(),
-       PeerAddress(context->peer())});
+       PeerAddress(context->peer()), credentials->client_assertion});
   if (!started.ok()) return ToGrpcStatus(started.status());
   response->set_device_code(started->device_code);
   response->set_user_code(started->user_code);

@@ -45,8 +45,7 @@ std::string Get(const Form& form, const std::string& name) {
 // RFC 8707 §2: the resource indicators of a request (ParseFormUrlEncoded
 // joined the repeated values with spaces).
 std::vector<std::string> ResourcesOf(const Form& form) {
-  return absl::StrSplit(Get(form, kRepeatableParameter), ' ',
-                        absl::SkipEmpty());
+  return absl::StrSplit(Get(form, kResourceParameter), ' ', absl::SkipEmpty());
 }
 
 // A parameter that means something when present, even empty.
@@ -245,7 +244,7 @@ absl::StatusOr<HiddenFields> CarriedRequest(
   }
   for (const char* name : kCarried) {
     const bool optional = std::string(name) == "ui_locales" ||
-                          std::string(name) == kRepeatableParameter;
+                          std::string(name) == kResourceParameter;
     if (optional && params.count(name) == 0) continue;
     hidden.emplace_back(name, Get(params, name));
   }
@@ -639,11 +638,9 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.actor_token = Get(form, "actor_token");
   fields.actor_token_type = Get(form, "actor_token_type");
   fields.requested_token_type = Get(form, "requested_token_type");
-  // RFC 8693 §2.1 allows several audience parameters; the form decoder
-  // refuses a repeated name (RFC 6749 §3.2), so one is taken here.
-  if (std::string audience = Get(form, "audience"); !audience.empty()) {
-    fields.audience.push_back(std::move(audience));
-  }
+  // RFC 8693 §2.1: audience may repeat (joined with spaces by the decoder).
+  fields.audience =
+      absl::StrSplit(Get(form, kAudienceParameter), ' ', absl::SkipEmpty());
   fields.source = request.remote_address;
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
@@ -888,7 +885,8 @@ void DeviceAuthorizationRoute(const OidcEndpointsDeps& deps,
   if (!post.has_value()) return;
   auto started = deps.devices->Authorize(
       {post->client.client_id, post->client.client_secret,
-       Get(post->form, "scope"), request.remote_address});
+       Get(post->form, "scope"), request.remote_address,
+       post->client.client_assertion});
   if (!started.ok()) return SendOAuthError(response, started.status());
   jwt::Json body = {
       {"device_code", started->device_code},

@@ -38,6 +38,14 @@ TEST(FormUrlEncodedTest, ResourceMayRepeat) {
   EXPECT_FALSE(ParseFormUrlEncoded("resource=a&scope=x&scope=y").ok());
 }
 
+TEST(FormUrlEncodedTest, AudienceMayRepeat) {
+  auto form = ParseFormUrlEncoded("audience=orders&audience=billing");
+  ASSERT_TRUE(form.ok()) << form.status();
+  EXPECT_EQ((*form)["audience"], "orders billing");
+  EXPECT_FALSE(
+      ParseFormUrlEncoded("audience=a&subject_token=x&subject_token=y").ok());
+}
+
 TEST(FormUrlEncodedTest, DecodesOneComponent) {
   EXPECT_EQ(FormUrlDecode("a%3Ab+c%2b"), "a:b c+");
   EXPECT_EQ(FormUrlDecode(""), "");

@@ -102,7 +102,7 @@ absl::StatusOr<DeviceAuthorization> DeviceAuthorizationEndpoint::Authorize(
   // public client by its client_id) and must be registered for the grant.
   auto client = authenticator_->AuthenticateForGrant(
       fields.client_id, fields.client_secret, kDeviceCodeGrantType,
-      fields.source);
+      fields.source, fields.client_assertion);
   if (!client.ok()) return client.status();
   auto scopes = AuthorizableScopes(fields.scope, *client);
   if (!scopes.ok()) return scopes.status();

@@ -64,6 +64,9 @@ struct DeviceAuthorizationFields {
   std::string client_secret;
   std::string scope;
   std::string source;  // The caller's address (the client throttle's key).
+  // A private_key_jwt client's assertion (client_assertion.h), instead of a
+  // secret.
+  std::string client_assertion = {};
 };
 
 // RFC 8628 §3.2: the answer.

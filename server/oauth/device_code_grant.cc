@@ -108,7 +108,7 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Exchange(
     const TokenRequestFields& request) const {
   auto client = d_.authenticator->AuthenticateForGrant(
       request.client_id, request.client_secret, kDeviceCodeGrantType,
-      request.source);
+      request.source, request.client_assertion);
   if (!client.ok()) return client.status();
   if (request.device_code.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "device_code is required");

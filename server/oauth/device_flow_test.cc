@@ -396,8 +396,9 @@ TEST(DeviceFlowGlobalThrottleTest, GuessingFromEverywhereIsThrottled) {
 TEST_F(DeviceFlowTest, ExpiredAuthorizationsArePurged) {
   ASSERT_TRUE(Start().ok());
   Wait(absl::Minutes(11));
-  auto purged = PurgeExpired(&x_.u.f.store, &x_.u.f.store, x_.u.f.clock.Now(),
-                             nullptr, &x_.u.f.store);
+  auto purged =
+      PurgeExpired({&x_.u.f.store, &x_.u.f.store, nullptr, &x_.u.f.store},
+                   x_.u.f.clock.Now());
   ASSERT_TRUE(purged.ok());
   EXPECT_EQ(purged->device_authorizations, 1);
 }

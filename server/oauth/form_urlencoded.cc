@@ -39,6 +39,10 @@ std::optional<std::string> FormUrlDecode(absl::string_view component) {
   return out;
 }
 
+bool IsRepeatableParameter(absl::string_view name) {
+  return name == kResourceParameter || name == kAudienceParameter;
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ParseFormUrlEncoded(
     absl::string_view text) {
   std::map<std::string, std::string> form;
@@ -51,7 +55,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseFormUrlEncoded(
     if (!name.has_value() || !value.has_value()) {
       return absl::InvalidArgumentError("malformed percent-encoding");
     }
-    if (*name == kRepeatableParameter) {
+    if (IsRepeatableParameter(*name)) {
       auto [it, inserted] = form.emplace(*std::move(name), "");
       absl::StrAppend(&it->second, inserted ? "" : " ", *value);
       continue;

@@ -33,12 +33,18 @@ struct PurgeCounts {
   int64_t replay_claims = 0;
 };
 
+// What a purge covers, named so that no store can be passed for another.
+struct PurgeStores {
+  storage::RevocationStore* revocations = nullptr;       // Required.
+  storage::GrantStore* grants = nullptr;                 // Required.
+  storage::SessionStore* sessions = nullptr;             // Null: not purged.
+  storage::DeviceAuthorizationStore* devices = nullptr;  // Null: not purged.
+  storage::ReplayStore* replays = nullptr;               // Null: not purged.
+};
+
 // Errors: the stores'; what was purged before a failure stays purged.
-absl::StatusOr<PurgeCounts> PurgeExpired(
-    storage::RevocationStore* revocations, storage::GrantStore* grants,
-    absl::Time now, storage::SessionStore* sessions = nullptr,
-    storage::DeviceAuthorizationStore* devices = nullptr,
-    storage::ReplayStore* replays = nullptr);
+absl::StatusOr<PurgeCounts> PurgeExpired(const PurgeStores& stores,
+                                         absl::Time now);
 
 }  // namespace identity::server
 

@@ -48,7 +48,7 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
       store.ClaimOnce("client_assertion", "live", kNow + absl::Minutes(1), kNow)
           .ok());
 
-  auto counts = PurgeExpired(&store, &store, kNow, &store, &store);
+  auto counts = PurgeExpired({&store, &store, &store, &store, &store}, kNow);
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ(counts->revocations, 1);
   EXPECT_EQ(counts->codes, 1);
@@ -67,7 +67,7 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   EXPECT_TRUE(store.GetRefreshToken("alive").ok());
   EXPECT_FALSE(store.GetRefreshToken("ended").ok());
   // Again: nothing left to purge.
-  counts = PurgeExpired(&store, &store, kNow, &store, &store);
+  counts = PurgeExpired({&store, &store, &store, &store, &store}, kNow);
   EXPECT_EQ(counts->revocations + counts->codes + counts->refresh_tokens +
                 counts->sessions + counts->replay_claims,
             0);

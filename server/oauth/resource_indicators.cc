@@ -34,8 +34,9 @@ absl::Status CheckResourceIndicator(absl::string_view indicator) {
   // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ),
   // then ":" (RFC 8707 §2: an absolute URI, §4.3).
   const size_t colon = indicator.find(':');
-  bool scheme_ok = colon != absl::string_view::npos && colon > 0 &&
-                   absl::ascii_isalpha(static_cast<unsigned char>(indicator[0]));
+  bool scheme_ok =
+      colon != absl::string_view::npos && colon > 0 &&
+      absl::ascii_isalpha(static_cast<unsigned char>(indicator[0]));
   for (size_t i = 1; scheme_ok && i < colon; ++i) {
     const unsigned char c = indicator[i];
     scheme_ok = absl::ascii_isalnum(c) || c == '+' || c == '-' || c == '.';
@@ -87,9 +88,8 @@ absl::StatusOr<std::vector<std::string>> ResourceIndicators::ForAuthorization(
   for (const std::string& indicator : requested) {
     if (Contains(distinct, indicator)) continue;
     if (distinct.size() == kMaxResourcesPerAuthorization) {
-      return InvalidTarget(absl::StrCat("at most ",
-                                        kMaxResourcesPerAuthorization,
-                                        " resources per request"));
+      return InvalidTarget(absl::StrCat(
+          "at most ", kMaxResourcesPerAuthorization, " resources per request"));
     }
     // Syntax of every value first: a malformed request fails before any
     // storage call.

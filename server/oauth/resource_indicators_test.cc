@@ -2,6 +2,8 @@
 // syntax of an indicator, the registry, and every rule at the authorization
 // request, PAR and the token endpoint (client_credentials,
 // authorization_code, refresh_token), each refusal asserted by its error.
+#include "server/oauth/resource_indicators.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,7 +13,6 @@
 #include "server/oauth/authorization.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
-#include "server/oauth/resource_indicators.h"
 #include "server/oauth/resource_registry.h"
 #include "server/oauth/testing/oauth_fixture.h"
 #include "server/oauth/testing/user_flows_fixture.h"
@@ -94,9 +95,9 @@ TEST_F(ResourceRegistryTest, BadSpecsAreInvalidRequest) {
   const std::vector<ResourceSpec> bad = {
       {"/relative", "n", {"a"}},
       {"https://x/#f", "n", {"a"}},
-      {kOrders, "n", {}},                    // No scope: nobody may have it.
-      {kOrders, "n", {"two words"}},         // Not one scope token.
-      {kOrders, "bad\x01name", {"a"}},       // Control character.
+      {kOrders, "n", {}},               // No scope: nobody may have it.
+      {kOrders, "n", {"two words"}},    // Not one scope token.
+      {kOrders, "bad\x01name", {"a"}},  // Control character.
       {kOrders, std::string(201, 'n'), {"a"}},
       // This server's own scopes: it accepts its tokens whatever their aud.
       {kOrders, "n", {"orders.read", "identity.admin"}},
@@ -151,8 +152,8 @@ class ResourceFlowsTest : public ::testing::Test {
     web.secret_hash = f_.hasher.Hash("web-secret");
     web.created_at = web.updated_at = f_.clock.Now();
     ASSERT_TRUE(f_.store.CreateClient(web).ok());
-    auto alice = u_.users.Create({"alice@example.com", "correct horse",
-                                  "Alice", "alice@example.com", true});
+    auto alice = u_.users.Create({"alice@example.com", "correct horse", "Alice",
+                                  "alice@example.com", true});
     ASSERT_TRUE(alice.ok()) << alice.status();
   }
 
@@ -275,10 +276,10 @@ TEST_F(ResourceFlowsTest, ScopesAreNarrowedToTheResource) {
   EXPECT_EQ(issued->scope, "orders.read");
   EXPECT_EQ(ScopeOf(*VerifyFor(issued->access_token, kOrders)), "orders.read");
   // Asking only for a scope the resource does not define: nothing to grant.
-  EXPECT_EQ(ErrorOf(f_.tokens.Exchange(ClientCredentials({kOrders},
-                                                         "orders.write"))
-                        .status()),
-            OAuthError::kInvalidScope);
+  EXPECT_EQ(
+      ErrorOf(f_.tokens.Exchange(ClientCredentials({kOrders}, "orders.write"))
+                  .status()),
+      OAuthError::kInvalidScope);
 }
 
 TEST_F(ResourceFlowsTest, ClientCredentialsRefusals) {
@@ -348,9 +349,9 @@ TEST_F(ResourceFlowsTest, PushedRequestKeepsItsResources) {
   by_reference.request_uri = pushed->request_uri;
   auto code = Authorize(by_reference);
   ASSERT_TRUE(code.ok()) << code.status();
-  EXPECT_EQ(f_.store.GetAuthorizationCode(HashOpaqueToken(code->code))
-                ->resources,
-            (std::vector<std::string>{kOrders, kBilling}));
+  EXPECT_EQ(
+      f_.store.GetAuthorizationCode(HashOpaqueToken(code->code))->resources,
+      (std::vector<std::string>{kOrders, kBilling}));
   // A pushed request naming an unknown resource is refused at /par.
   push.request = Request({"https://unknown.example/"});
   EXPECT_EQ(ErrorOf(u_.pushed.Push(push).status()), OAuthError::kInvalidTarget);
@@ -375,9 +376,9 @@ TEST_F(ResourceFlowsTest, CodeForOneResourceGivesItsToken) {
 TEST_F(ResourceFlowsTest, CodeExchangedForAResourceNotAuthorizedIsRefused) {
   auto code = Authorize(Request({kOrders}));
   ASSERT_TRUE(code.ok()) << code.status();
-  EXPECT_EQ(ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kBilling}))
-                        .status()),
-            OAuthError::kInvalidTarget);
+  EXPECT_EQ(
+      ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kBilling})).status()),
+      OAuthError::kInvalidTarget);
   // Refused before redemption: the code still gives its token.
   EXPECT_TRUE(u_.tokens.Exchange(Exchange(code->code, {kOrders})).ok());
 }
@@ -385,9 +386,9 @@ TEST_F(ResourceFlowsTest, CodeExchangedForAResourceNotAuthorizedIsRefused) {
 TEST_F(ResourceFlowsTest, CodeWithoutResourcesServesNoResource) {
   auto code = Authorize(Request({}));
   ASSERT_TRUE(code.ok()) << code.status();
-  EXPECT_EQ(ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kOrders}))
-                        .status()),
-            OAuthError::kInvalidTarget);
+  EXPECT_EQ(
+      ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kOrders})).status()),
+      OAuthError::kInvalidTarget);
   auto issued = u_.tokens.Exchange(Exchange(code->code, {}));
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_TRUE(VerifyFor(issued->access_token, kFixtureAudience).ok());
@@ -398,9 +399,10 @@ TEST_F(ResourceFlowsTest, CodeOfSeveralResourcesNeedsOneNamed) {
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(ErrorOf(u_.tokens.Exchange(Exchange(code->code, {})).status()),
             OAuthError::kInvalidTarget);
-  EXPECT_EQ(ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kOrders, kBilling}))
-                        .status()),
-            OAuthError::kInvalidTarget);
+  EXPECT_EQ(
+      ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kOrders, kBilling}))
+                  .status()),
+      OAuthError::kInvalidTarget);
   auto issued = u_.tokens.Exchange(Exchange(code->code, {kBilling}));
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(ScopeOf(*VerifyFor(issued->access_token, kBilling)),
@@ -414,13 +416,13 @@ TEST_F(ResourceFlowsTest, ResourceGoneSinceTheCodeIsRefused) {
   ASSERT_TRUE(code.ok()) << code.status();
   ResourceRegistry registry(&f_.store, &f_.clock);
   ASSERT_TRUE(registry.Delete(kBilling).ok());
-  EXPECT_EQ(ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kBilling}))
-                        .status()),
-            OAuthError::kInvalidTarget);
+  EXPECT_EQ(
+      ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kBilling})).status()),
+      OAuthError::kInvalidTarget);
   ASSERT_TRUE(registry.Update({kOrders, "Orders", {"orders.audit"}}).ok());
-  EXPECT_EQ(ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kOrders}))
-                        .status()),
-            OAuthError::kInvalidTarget);
+  EXPECT_EQ(
+      ErrorOf(u_.tokens.Exchange(Exchange(code->code, {kOrders})).status()),
+      OAuthError::kInvalidTarget);
 }
 
 // refresh_token ---------------------------------------------------------------
@@ -463,10 +465,10 @@ TEST_F(ResourceFlowsTest, RefreshScopeNarrowsWithinTheResource) {
   std::string refresh = RefreshTokenFor({kOrders, kBilling});
   ASSERT_FALSE(refresh.empty());
   // billing.read is the grant's but not the orders API's: nothing left.
-  EXPECT_EQ(ErrorOf(u_.tokens.Exchange(Refresh(refresh, {kOrders},
-                                               "billing.read"))
-                        .status()),
-            OAuthError::kInvalidScope);
+  EXPECT_EQ(
+      ErrorOf(u_.tokens.Exchange(Refresh(refresh, {kOrders}, "billing.read"))
+                  .status()),
+      OAuthError::kInvalidScope);
   auto issued =
       u_.tokens.Exchange(Refresh(refresh, {kOrders}, "openid orders.read"));
   ASSERT_TRUE(issued.ok()) << issued.status();

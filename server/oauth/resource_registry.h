@@ -23,8 +23,8 @@ struct ResourceSpec {
   // 1 to 100 scope tokens (RFC 6749 §3.3) of at most 256 bytes; duplicates
   // are dropped. Never one of this server's own (identity.admin, openid,
   // offline_access, profile, email, address, phone): it checks its own
-  // tokens whatever their audience. A client may have the resource when one of them is among
-  // its allowed scopes; a token for it carries only these.
+  // tokens whatever their audience. A client may have the resource when one of
+  // them is among its allowed scopes; a token for it carries only these.
   std::vector<std::string> scopes;
 };
 
@@ -42,8 +42,7 @@ class ResourceRegistry {
       : store_(store), clock_(clock) {}
 
   absl::StatusOr<storage::ResourceRecord> Create(ResourceSpec spec) const;
-  absl::StatusOr<storage::ResourceRecord> Get(
-      absl::string_view resource) const;
+  absl::StatusOr<storage::ResourceRecord> Get(absl::string_view resource) const;
   // `page_size`: 1 to 1000, 0 means 100. `page_token`: empty or a previous
   // page's next_page_token.
   absl::StatusOr<ResourcePage> List(int page_size,

@@ -196,8 +196,9 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
   if (auto scope = ParseScope(request.scope); !scope.ok()) {
     return scope.status();
   }
-  auto client = authenticator_->Authenticate(
-      request.client_id, request.client_secret, request.source);
+  auto client =
+      authenticator_->Authenticate(request.client_id, request.client_secret,
+                                   request.source, request.client_assertion);
   if (!client.ok()) return client.status();
   if (!AllowsGrant(*client, kTokenExchangeGrantType)) {
     return OAuthFailure(OAuthError::kUnauthorizedClient,

@@ -337,6 +337,64 @@ class PushedAuthorizationTest(unittest.TestCase):
         self.assertEqual(response.expires_in, 60)
 
 
+class OtherGrantsTest(unittest.TestCase):
+    """The device authorization endpoint and the token exchange grant authenticate clients by
+    the same rule: a private_key_jwt client's assertion is accepted there too."""
+
+    DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+    EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
+    ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+
+    @classmethod
+    def setUpClass(cls):
+        for client_id, extra in (
+                ("dev-pk", {"grant_types": [cls.DEVICE_GRANT]}),
+                ("xchg-pk", {"grant_types": [cls.EXCHANGE_GRANT],
+                             "token_exchange": admin_pb2.TokenExchangePolicy(delegation=True)})):
+            servers[0].admin.CreateClient(admin_pb2.CreateClientRequest(
+                client_id=client_id, name=client_id, allowed_scopes=["orders.read"],
+                token_endpoint_auth_method="private_key_jwt", jwks=json.dumps(world.jwks),
+                **extra), metadata=world.admin_metadata, timeout=RPC_TIMEOUT)
+        cls.device = Signer("dev-pk", world.es.key, "ec-1", "ES256")
+        cls.exchanger = Signer("xchg-pk", world.es.key, "ec-1", "ES256")
+
+    def test_device_authorization_and_polling_with_assertions(self):
+        status, body = servers[0].post("/device_authorization", {
+            "scope": "orders.read", "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self.device.assertion(aud=ISSUER)})
+        self.assertEqual(status, 200, body)
+        # Polled on the other server: the client authenticated, the user has not answered.
+        status, poll = servers[1].post("/token", {
+            "grant_type": self.DEVICE_GRANT, "device_code": body["device_code"],
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self.device.assertion()})
+        self.assertEqual((status, poll.get("error")), (400, "authorization_pending"), poll)
+        response = servers[1].tokens.DeviceAuthorization(token_pb2.DeviceAuthorizationRequest(
+            scope="orders.read", client_assertion_type=ASSERTION_TYPE,
+            client_assertion=self.device.assertion(aud=ISSUER)), timeout=RPC_TIMEOUT)
+        self.assertTrue(response.device_code)
+
+    def test_device_authorization_refuses_a_replayed_assertion(self):
+        form = {"client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": self.device.assertion(aud=ISSUER)}
+        self.assertEqual(servers[0].post("/device_authorization", form)[0], 200)
+        status, body = servers[1].post("/device_authorization", form)
+        self.assertEqual((status, body.get("error")), (401, "invalid_client"), body)
+
+    def test_token_exchange_with_an_assertion(self):
+        subject = grpc_token(servers[0], world.es.assertion()).access_token
+        form = {"grant_type": self.EXCHANGE_GRANT, "subject_token": subject,
+                "subject_token_type": self.ACCESS_TOKEN_TYPE,
+                "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": self.exchanger.assertion()}
+        status, body = servers[1].post("/token", form)
+        self.assertEqual(status, 200, body)
+        claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+        self.assertEqual((claims["sub"], claims["act"]["sub"]), ("svc-pk", "xchg-pk"))
+        status, body = servers[0].post("/token", form)  # The same assertion again.
+        self.assertEqual((status, body.get("error")), (401, "invalid_client"), body)
+
+
 class ReplayTest(unittest.TestCase):
     """RFC 7523 §3 item 7: a jti is used once, across replicas, until the assertion expires."""
 
