@@ -118,7 +118,8 @@ TEST_F(ClientAssertionTest, ValidAssertionAuthenticatesTheClient) {
 TEST_F(ClientAssertionTest, AudienceMayBeIssuerOrAnyClientEndpoint) {
   for (const std::string aud :
        {"https://id.example", "https://id.example/par",
-        "https://id.example/introspect", "https://id.example/revoke"}) {
+        "https://id.example/introspect", "https://id.example/revoke",
+        "https://id.example/device_authorization"}) {
     Json claims = Claims();
     claims["aud"] = aud;
     EXPECT_TRUE(PresentAssertion(Sign(claims)).ok()) << aud;
@@ -443,6 +444,24 @@ TEST_F(ClientRegistrationTest, UpdateReplacesTheKeys) {
   EXPECT_EQ(ParseClientJwks(updated->jwks)->keys().size(), 2u);
   update.jwks = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"AAAA\"}]}";
   EXPECT_FALSE(registry_.Update(update).ok());
+}
+
+// An update that leaves the keys out keeps them (narrowing a client's
+// scopes must not need its key set sent again).
+TEST_F(ClientRegistrationTest, UpdateWithoutKeysKeepsThem) {
+  ClientSpec spec;
+  spec.client_id = "svc";
+  spec.token_endpoint_auth_method = "private_key_jwt";
+  spec.jwks = JwksOf({&key_});
+  ASSERT_TRUE(registry_.Create(spec).ok());
+  ClientSpec update;
+  update.client_id = "svc";
+  update.name = "narrowed";
+  auto updated = registry_.Update(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(ParseClientJwks(updated->jwks)->keys().size(), 1u);
+  update.jwks = "";
+  EXPECT_FALSE(registry_.Update(update).ok());  // Emptied: refused.
 }
 
 }  // namespace

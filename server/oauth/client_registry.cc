@@ -432,9 +432,13 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
     return s;
   }
   if (absl::Status s = CheckIdTokenAlg(spec); !s.ok()) return s;
-  if (absl::Status s = NormalizeJwks(spec, TokenEndpointAuthMethod(*client));
-      !s.ok()) {
-    return s;
+  // Keys are checked only when replaced: an update that leaves them (a
+  // narrowed scope list, say) needs not send them again.
+  if (spec.jwks.has_value()) {
+    if (absl::Status s = NormalizeJwks(spec, TokenEndpointAuthMethod(*client));
+        !s.ok()) {
+      return s;
+    }
   }
   if (spec.jwks.has_value() && UsesPrivateKeyJwt(*client)) {
     client->jwks = *spec.jwks;

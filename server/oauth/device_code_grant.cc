@@ -38,13 +38,13 @@ absl::Status DeviceCodeGrant::NotYet(
 absl::StatusOr<std::string> DeviceCodeGrant::StoreRefreshToken(
     const storage::ClientRecord& client,
     const storage::DeviceAuthorizationRecord& approved,
-    const UserAccessClaims& claims) const {
+    const UserAccessClaims& claims, const std::string& family_id) const {
   if (!AllowsGrant(client, "refresh_token")) return std::string();
   const UserTokenOptions& options = d_.minter->options();
   std::string refresh_token = NewOpaqueToken(d_.random);
   storage::RefreshTokenRecord record;
   record.token_hash = HashOpaqueToken(refresh_token);
-  record.family_id = approved.grant_id;
+  record.family_id = family_id;
   record.client_id = client.client_id;
   record.user_id = approved.user_id;
   record.scope = approved.scope;
@@ -83,14 +83,17 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Issue(
       !s.ok()) {
     return s;
   }
-  auto refresh_token = StoreRefreshToken(client, approved, claims);
+  // A family of this attempt's own: polls racing past the approval each
+  // store one, and a loser revokes only its own (never the winner's).
+  const std::string family_id = NewOpaqueToken(d_.random);
+  auto refresh_token = StoreRefreshToken(client, approved, claims, family_id);
   if (!refresh_token.ok()) return refresh_token.status();
   auto redeemed = devices_->RedeemDeviceAuthorization(
       approved.device_code_hash, client.client_id, now, claims.jti);
   if (!redeemed.ok()) {
     // Another poll (on any replica) won: this one issues nothing.
     if (!refresh_token->empty()) {
-      (void)d_.grants->RevokeRefreshFamily(approved.grant_id);
+      (void)d_.grants->RevokeRefreshFamily(family_id);
     }
     if (redeemed.status().code() == absl::StatusCode::kFailedPrecondition ||
         redeemed.status().code() == absl::StatusCode::kNotFound) {
@@ -112,6 +115,12 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Exchange(
   if (!client.ok()) return client.status();
   if (request.device_code.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "device_code is required");
+  }
+  // RFC 8707 §2: a device authorization names no resource, so none can be
+  // asked for here (refused rather than ignored).
+  if (!request.resource.empty()) {
+    return OAuthFailure(OAuthError::kInvalidTarget,
+                        "the device code grant serves no resource");
   }
   const absl::Time now = StorageNow(d_.clock);
   auto polled = devices_->PollDeviceAuthorization(

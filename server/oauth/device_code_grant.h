@@ -52,7 +52,7 @@ class DeviceCodeGrant final : public TokenGrant {
   absl::StatusOr<std::string> StoreRefreshToken(
       const storage::ClientRecord& client,
       const storage::DeviceAuthorizationRecord& approved,
-      const UserAccessClaims& claims) const;
+      const UserAccessClaims& claims, const std::string& family_id) const;
 
   const UserGrantDeps d_;
   storage::DeviceAuthorizationStore* const devices_;

@@ -273,6 +273,24 @@ TEST_F(DeviceFlowTest, DeviceCodeIsRedeemedOnce) {
             OAuthError::kInvalidGrant);
 }
 
+// RFC 8707: a device authorization names no resource; asking for one is
+// refused, not ignored (the token would go to the default audience).
+TEST_F(DeviceFlowTest, PollNamingAResourceIsInvalidTarget) {
+  auto started = Start();
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(Answer(started->user_code).ok());
+  TokenRequestFields request;
+  request.grant_type = kDeviceCodeGrantType;
+  request.client_id = "cli";
+  request.client_secret = SecretOf("cli");
+  request.device_code = started->device_code;
+  request.resource = {"https://api.example/"};
+  request.source = kSource;
+  EXPECT_EQ(ErrorOf(x_.tokens.Exchange(request).status()),
+            OAuthError::kInvalidTarget);
+  EXPECT_TRUE(Poll(started->device_code).ok());  // Not consumed.
+}
+
 TEST_F(DeviceFlowTest, AnotherClientsDeviceCodeIsInvalidGrant) {
   auto started = Start();
   ASSERT_TRUE(started.ok());

@@ -52,6 +52,12 @@ absl::Status CheckRequestSyntax(const TokenRequestFields& r) {
       r.requested_token_type != kAccessTokenType) {
     return InvalidRequest(absl::StrCat("requested_token_type", wanted));
   }
+  // RFC 8707 resources are not yet a target of exchange: refused rather
+  // than ignored, so no token goes to a default audience it did not ask for.
+  if (!r.resource.empty()) {
+    return OAuthFailure(OAuthError::kInvalidTarget,
+                        "token exchange takes audience, not resource");
+  }
   if (r.audience.size() > static_cast<size_t>(kMaxRequestedAudiences)) {
     return InvalidRequest(absl::StrCat("at most ", kMaxRequestedAudiences,
                                        " audience values per request"));

@@ -361,6 +361,14 @@ TEST_F(TokenExchangeTest, OtherSubjectTokenTypesAreInvalidRequest) {
   }
 }
 
+// RFC 8707 resources are not a target of exchange yet: refused, never
+// silently replaced by the default audience.
+TEST_F(TokenExchangeTest, ResourceIsInvalidTarget) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.resource = {"https://api.example/"};
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidTarget);
+}
+
 TEST_F(TokenExchangeTest, MissingSubjectTokenIsInvalidRequest) {
   EXPECT_EQ(ErrorOf(Request("gateway", "")), OAuthError::kInvalidRequest);
 }

@@ -362,6 +362,12 @@ class DeviceFlowTest(unittest.TestCase):
                             % jwt.decode(wins[0]["access_token"],
                                          options={"verify_signature": False})["jti"])
         self.assertEqual(rows, [["1"]])
+        # The losers revoked only their own refresh tokens: the winner's works.
+        status, _, body = fetch("POST", servers[1].http + "/token",
+                               {"grant_type": "refresh_token", "client_id": "cli",
+                                "refresh_token": wins[0]["refresh_token"]})
+        self.assertEqual(status, 200, body)
+        remember("rotated refresh token", json.loads(body)["refresh_token"])
 
     def test_6_guessing_is_throttled_across_replicas(self):
         started = start_device(servers[0])
