@@ -75,8 +75,8 @@ TEST_F(MaintenanceTest, RoundReSealsWhatAPreviousKekSealed) {
   metrics::Registry registry;
   metrics::KeyMetrics key_metrics(&registry, keys->get(), &clock_,
                                   absl::Hours(24));
-  Maintenance maintenance(keys->get(), &store_, &store_, &clock_, &logger_,
-                          &key_metrics);
+  Maintenance maintenance(keys->get(), PurgeStores{&store_, &store_}, &clock_,
+                          &logger_, &key_metrics);
 
   MaintenanceRound round = maintenance.RunRound();
 
