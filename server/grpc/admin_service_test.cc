@@ -103,13 +103,13 @@ TEST_F(AdminServiceTest, ManagesResourcesWithAnAdminToken) {
       admin_->CreateResource(Context(admin_token_).get(), create, &created);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(created.scopes(0), "orders.read");
-  EXPECT_EQ(admin_->CreateResource(Context(admin_token_).get(), create,
-                                   &created)
-                .error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_EQ(admin_->CreateResource(Context("").get(), create, &created)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      admin_->CreateResource(Context(admin_token_).get(), create, &created)
+          .error_code(),
+      grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(
+      admin_->CreateResource(Context("").get(), create, &created).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   v1::CreateResourceRequest bad = create;
   bad.set_resource("https://orders.example/api#fragment");
   s = admin_->CreateResource(Context(admin_token_).get(), bad, &created);
@@ -127,8 +127,7 @@ TEST_F(AdminServiceTest, ManagesResourcesWithAnAdminToken) {
   v1::GetResourceRequest get;
   get.set_resource(create.resource());
   v1::Resource got;
-  ASSERT_TRUE(
-      admin_->GetResource(Context(admin_token_).get(), get, &got).ok());
+  ASSERT_TRUE(admin_->GetResource(Context(admin_token_).get(), get, &got).ok());
   EXPECT_EQ(got.name(), "Orders v2");
   EXPECT_EQ(got.scopes(0), "orders.write");
   v1::ListResourcesResponse listed;
@@ -141,9 +140,9 @@ TEST_F(AdminServiceTest, ManagesResourcesWithAnAdminToken) {
   ASSERT_TRUE(
       admin_->DeleteResource(Context(admin_token_).get(), remove, &removed)
           .ok());
-  EXPECT_EQ(admin_->GetResource(Context(admin_token_).get(), get, &got)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      admin_->GetResource(Context(admin_token_).get(), get, &got).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(AdminServiceTest, ManagesClientsWithAnAdminToken) {

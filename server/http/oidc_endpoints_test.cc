@@ -322,15 +322,14 @@ TEST_F(OidcEndpointsTest, ResourceIndicatorsAtAuthorizeAndToken) {
     resource.scopes = {"orders.read"};
     ASSERT_TRUE(f_.store.CreateResource(resource).ok());
   }
-  const Response page = GetPath(AuthorizeQuery(
-      "&resource=" + FormEncode(a) + "&resource=" + FormEncode(b)));
+  const Response page = GetPath(AuthorizeQuery("&resource=" + FormEncode(a) +
+                                               "&resource=" + FormEncode(b)));
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_EQ(HiddenValue(page.body, "resource"), a + " " + b);
   std::string body;
   for (const char* name :
-       {"response_type", "client_id", "redirect_uri", "scope", "state",
-        "nonce", "code_challenge", "code_challenge_method", "resource",
-        "csrf"}) {
+       {"response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+        "code_challenge", "code_challenge_method", "resource", "csrf"}) {
     std::string value = HiddenValue(page.body, name);
     absl::StrReplaceAll({{"&lt;", "<"}}, &value);
     absl::StrAppend(&body, name, "=", FormEncode(value), "&");
@@ -343,8 +342,8 @@ TEST_F(OidcEndpointsTest, ResourceIndicatorsAtAuthorizeAndToken) {
   const std::string redeem =
       "grant_type=authorization_code&client_id=web&client_secret=web-secret"
       "&code=" +
-      CodeFrom(login.Header("location")) + "&redirect_uri=" +
-      FormEncode(kRedirect) + "&code_verifier=" + kVerifier;
+      CodeFrom(login.Header("location")) +
+      "&redirect_uri=" + FormEncode(kRedirect) + "&code_verifier=" + kVerifier;
   const Response both = Post("/token", redeem + "&resource=" + FormEncode(a) +
                                            "&resource=" + FormEncode(b));
   EXPECT_EQ(both.status, 400);
@@ -360,8 +359,9 @@ TEST_F(OidcEndpointsTest, ResourceIndicatorsAtAuthorizeAndToken) {
   EXPECT_TRUE(aud == jwt::Json(b) || aud == jwt::Json::array({b})) << aud;
 
   // PAR checks the resources as /authorize does; its errors are /token's.
-  const Response pushed = PushRequest("&resource=" + FormEncode(a) +
-                                      "&resource=https%3A%2F%2Funknown.example%2F");
+  const Response pushed =
+      PushRequest("&resource=" + FormEncode(a) +
+                  "&resource=https%3A%2F%2Funknown.example%2F");
   EXPECT_EQ(pushed.status, 400);
   EXPECT_EQ(TokenJson(pushed).value("error", ""), "invalid_target");
   EXPECT_EQ(PushRequest("&resource=" + FormEncode(a)).status, 201);

@@ -35,7 +35,6 @@ import os
 import re
 import secrets
 import select
-import signal
 import subprocess
 import sys
 import tempfile

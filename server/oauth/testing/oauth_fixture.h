@@ -74,10 +74,9 @@ class RecordingEvents : public OAuthEvents {
 struct OAuthFixture {
   explicit OAuthFixture(KeyManagerOptions key_options = {})
       : keys(*KeyManager::Create(&store, &sealer, &clock, key_options)),
-        grant(
-            &authenticator, keys.get(), &clock, SystemRandom(),
-            GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)},
-            &resources),
+        grant(&authenticator, keys.get(), &clock, SystemRandom(),
+              GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)},
+              &resources),
         tokens({{"client_credentials", &grant}}, &events),
         access_tokens(*OwnAccessTokens::Create(kFixtureIssuer, &clock,
                                                keys.get(), &store)),
