@@ -50,6 +50,7 @@ import jwt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import grpc_test_support as support  # noqa: E402  (tests/python)
+import identity_process  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -83,47 +84,18 @@ def generate_stubs(proto_root, out_dir):
     from identity.v1 import admin_pb2, admin_pb2_grpc, token_pb2, token_pb2_grpc
 
 
-class Server:
-    """identity-server as a child process with gRPC and HTTP listeners on loopback."""
+class Server(identity_process.IdentityProcess):
+    """identity-server with the device flow's settings and the stubs this test calls."""
 
     def __init__(self, name, binary, url, work_dir, issuer, http_port, admin_id, admin_secret):
-        self.name = name
-        self.address = "127.0.0.1:%d" % support.free_port()
-        self.http = "http://127.0.0.1:%d" % http_port
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
-        env.update(IDENTITY_KEK=KEK, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin_id,
-                   IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=admin_secret)
-        self.log_path = os.path.join(work_dir, "identity-server-%s.log" % name)
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [binary, "--store=postgres", "--database-url=" + url,
-                 "--grpc-listen=" + self.address, "--http-listen=127.0.0.1:%d" % http_port,
-                 "--issuer=" + issuer, "--audience=" + AUDIENCE, "--log-level=debug",
-                 "--store-cache-ttl=0", "--trusted-proxies=127.0.0.1",
-                 "--device-poll-interval=%ds" % INTERVAL],
-                env=env, stdout=log, stderr=log)
-        self.channel = grpc.insecure_channel(self.address)
+        super().__init__(
+            name, binary, url, work_dir, issuer, AUDIENCE,
+            {"IDENTITY_KEK": KEK, "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID": admin_id,
+             "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET": admin_secret},
+            ["--log-level=debug", "--store-cache-ttl=0", "--trusted-proxies=127.0.0.1",
+             "--device-poll-interval=%ds" % INTERVAL], http_port=http_port)
         self.tokens = token_pb2_grpc.TokenServiceStub(self.channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def wait_ready(self, seconds=60):
-        def serving():
-            if self.process.poll() is not None:
-                raise RuntimeError("identity-server %s exited:\n%s" % (self.name, self.log()))
-            with urllib.request.urlopen(self.http + "/.well-known/openid-configuration",
-                                        timeout=2) as r:
-                return r.status == 200
-        support.wait_until("identity-server %s" % self.name, serving, seconds=seconds)
-        grpc.channel_ready_future(self.channel).result(timeout=seconds)
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 def fetch(method, url, form=None, headers=None, opener=None):

@@ -28,8 +28,6 @@ import concurrent.futures
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import grpc_test_support as support  # noqa: E402  (tests/python)
+import identity_process  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
 ISSUER = "https://id.example"
@@ -92,55 +91,26 @@ def generate_stubs(proto_root, out_dir):
     from identity.v1 import token_pb2, token_pb2_grpc
 
 
-class Server:
-    """identity-server as a child process, with its gRPC and HTTP listeners on loopback."""
+class Server(identity_process.IdentityProcess):
+    """identity-server with the stubs this test calls, and its HTTP face."""
 
     def __init__(self, name, binary, url, work_dir, admin_id, admin_secret):
-        self.name = name
-        self.address = "127.0.0.1:%d" % support.free_port()
-        self.http = "127.0.0.1:%d" % support.free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
-        env.update(IDENTITY_KEK=KEK, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin_id,
-                   IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=admin_secret)
-        self.log_path = os.path.join(work_dir, "identity-server-%s.log" % name)
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [binary, "--store=postgres", "--database-url=" + url,
-                 "--grpc-listen=" + self.address, "--http-listen=" + self.http,
-                 "--issuer=" + ISSUER, "--audience=" + AUDIENCE, "--store-cache-ttl=0"],
-                env=env, stdout=log, stderr=log)
-        self.channel = grpc.insecure_channel(self.address)
+        super().__init__(
+            name, binary, url, work_dir, ISSUER, AUDIENCE,
+            {"IDENTITY_KEK": KEK, "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID": admin_id,
+             "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET": admin_secret},
+            ["--store-cache-ttl=0"])
         self.tokens = token_pb2_grpc.TokenServiceStub(self.channel)
         self.introspection = introspection_pb2_grpc.IntrospectionServiceStub(self.channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
 
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def wait_ready(self, seconds=60):
-        deadline = time.monotonic() + seconds
-        ready = grpc.channel_ready_future(self.channel)
-        while True:
-            try:
-                ready.result(timeout=0.5)
-                break
-            except grpc.FutureTimeoutError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("identity-server %s did not serve:\n%s"
-                                       % (self.name, self.log()))
-        support.wait_until("%s /healthz" % self.name,
-                           lambda: self.get("/.well-known/openid-configuration")[0] == 200,
-                           seconds=max(1, deadline - time.monotonic()))
-
     def get(self, path):
-        with urllib.request.urlopen("http://%s%s" % (self.http, path),
-                                    timeout=HTTP_TIMEOUT) as response:
+        with urllib.request.urlopen(self.http + path, timeout=HTTP_TIMEOUT) as response:
             return response.status, json.loads(response.read())
 
     def post(self, path, form, headers=None):
         """(status, JSON body) of a form POST from a fresh loopback source address."""
-        host, port = self.http.rsplit(":", 1)
+        host, port = self.http[len("http://"):].rsplit(":", 1)
         connection = http.client.HTTPConnection(host, int(port), timeout=HTTP_TIMEOUT,
                                                 source_address=(next_source(), 0))
         try:
@@ -152,16 +122,6 @@ class Server:
             return response.status, json.loads(body) if body else {}
         finally:
             connection.close()
-
-    def stop(self, seconds=20):
-        self.channel.close()
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=seconds)
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 def public_jwk(private_key, kid, alg):

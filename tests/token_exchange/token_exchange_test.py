@@ -30,11 +30,8 @@ import hashlib
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.error
 import urllib.parse
@@ -46,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import grpc_test_support as support  # noqa: E402  (tests/python)
+import identity_process  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
 ISSUER = "https://id.example"
@@ -86,48 +84,20 @@ def bearer(token):
     return (("authorization", "Bearer " + token),)
 
 
-class Server:
-    """identity-server as a child process, with a gRPC port and an HTTP front door."""
+class Server(identity_process.IdentityProcess):
+    """identity-server with the stubs this test calls; --store-cache-ttl=0: a revocation through
+    one server is seen by the other at once."""
 
     def __init__(self, name, binary, url, work_dir, admin_id, admin_secret):
-        self.name = name
-        self.address = "127.0.0.1:%d" % support.free_port()
-        self.http = "http://127.0.0.1:%d" % support.free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
-        env.update(IDENTITY_KEK=KEK, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin_id,
-                   IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=admin_secret)
-        self.log_path = os.path.join(work_dir, "identity-server-%s.log" % name)
-        with open(self.log_path, "wb") as log:
-            # --store-cache-ttl=0: a revocation through one server is seen by the other at once.
-            self.process = subprocess.Popen(
-                [binary, "--store=postgres", "--database-url=" + url,
-                 "--grpc-listen=" + self.address, "--http-listen=" + self.http[len("http://"):],
-                 "--issuer=" + ISSUER, "--audience=" + AUDIENCE, "--store-cache-ttl=0"],
-                env=env, stdout=log, stderr=log)
-        self.channel = grpc.insecure_channel(self.address)
+        super().__init__(
+            name, binary, url, work_dir, ISSUER, AUDIENCE,
+            {"IDENTITY_KEK": KEK, "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID": admin_id,
+             "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET": admin_secret},
+            ["--store-cache-ttl=0"])
         self.tokens = token_pb2_grpc.TokenServiceStub(self.channel)
         self.introspection = introspection_pb2_grpc.IntrospectionServiceStub(self.channel)
         self.keys = keys_pb2_grpc.KeyServiceStub(self.channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def wait_ready(self, seconds=60):
-        ready = grpc.channel_ready_future(self.channel)
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                ready.result(timeout=0.5)
-                break
-            except grpc.FutureTimeoutError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("identity-server %s did not serve:\n%s"
-                                       % (self.name, self.log()))
-        support.wait_until("HTTP on " + self.http,
-                           lambda: urllib.request.urlopen(self.http + "/healthz",
-                                                          timeout=2).status == 200)
 
     def post_token(self, form, client_id, client_secret):
         """POST /token (client_secret_basic): (HTTP status, JSON body)."""
@@ -141,16 +111,6 @@ class Server:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
-
-    def stop(self, seconds=20):
-        self.channel.close()
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=seconds)
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 class World:
