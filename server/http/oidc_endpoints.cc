@@ -383,6 +383,29 @@ bool CsrfMatches(const HttpRequest& request, const Form& form) {
          CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) == 0;
 }
 
+// A page's POSTed form with its CSRF check passed, and the page's language
+// in `locale`; else answers (400 for a body that is not a form, 403 for a
+// failed check) and returns nullopt.
+std::optional<Form> CsrfCheckedForm(const OidcEndpointsDeps& deps,
+                                    const HttpRequest& request,
+                                    HttpResponse& response, Locale& locale) {
+  auto form = PostForm(request);
+  if (!form.ok()) {
+    locale = LocaleOf(request, nullptr);
+    SendErrorPage(deps, response, 400, locale,
+                  {Format(locale, Msg::kBadRequest),
+                   std::string(form.status().message())});
+    return std::nullopt;
+  }
+  locale = LocaleOf(request, &*form);
+  if (!CsrfMatches(request, *form)) {
+    SendErrorPage(deps, response, 403, locale,
+                  {Format(locale, Msg::kFormExpired), ""});
+    return std::nullopt;
+  }
+  return *std::move(form);
+}
+
 // --- Consent (OIDC Core §3.1.2.4) -------------------------------------------
 
 // The consent page for `validated` (a third-party client), shown to `login`
@@ -445,18 +468,9 @@ void AnswerFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
 // longer answers the request (prompt=login, max_age): the login form.
 void ConsentRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                   HttpResponse& response) {
-  auto form = PostForm(request);
-  if (!form.ok()) {
-    const Locale locale = LocaleOf(request, nullptr);
-    return SendErrorPage(deps, response, 400, locale,
-                         {Format(locale, Msg::kBadRequest),
-                          std::string(form.status().message())});
-  }
-  const Locale locale = LocaleOf(request, &*form);
-  if (!CsrfMatches(request, *form)) {
-    return SendErrorPage(deps, response, 403, locale,
-                         {Format(locale, Msg::kFormExpired), ""});
-  }
+  Locale locale = Locale::kEnglish;  // Set by CsrfCheckedForm.
+  auto form = CsrfCheckedForm(deps, request, response, locale);
+  if (!form.has_value()) return;
   auto session = CurrentSession(deps, request);
   if (!session.ok()) {
     return SendFailurePage(deps, response, locale, session.status());
@@ -1057,18 +1071,9 @@ void DeviceSignIn(const OidcEndpointsDeps& deps, const HttpRequest& request,
 // (device_authorization.h).
 void DevicePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
                 HttpResponse& response) {
-  auto form = PostForm(request);
-  if (!form.ok()) {
-    const Locale locale = LocaleOf(request, nullptr);
-    return SendErrorPage(deps, response, 400, locale,
-                         {Format(locale, Msg::kBadRequest),
-                          std::string(form.status().message())});
-  }
-  const Locale locale = LocaleOf(request, &*form);
-  if (!CsrfMatches(request, *form)) {
-    return SendErrorPage(deps, response, 403, locale,
-                         {Format(locale, Msg::kFormExpired), ""});
-  }
+  Locale locale = Locale::kEnglish;  // Set by CsrfCheckedForm.
+  auto form = CsrfCheckedForm(deps, request, response, locale);
+  if (!form.has_value()) return;
   const std::string step = Get(*form, "step");
   if (step == "login") {
     return DeviceSignIn(deps, request, *form, locale, response);
