@@ -39,28 +39,13 @@ absl::StatusOr<std::string> DeviceCodeGrant::StoreRefreshToken(
     const storage::ClientRecord& client,
     const storage::DeviceAuthorizationRecord& approved,
     const UserAccessClaims& claims, const std::string& family_id) const {
-  if (!AllowsGrant(client, "refresh_token")) return std::string();
-  const UserTokenOptions& options = d_.minter->options();
-  std::string refresh_token = NewOpaqueToken(d_.random);
-  storage::RefreshTokenRecord record;
-  record.token_hash = HashOpaqueToken(refresh_token);
-  record.family_id = family_id;
-  record.client_id = client.client_id;
-  record.user_id = approved.user_id;
-  record.scope = approved.scope;
-  record.sid = approved.sid;
-  record.auth_time = approved.auth_time;
-  record.created_at = claims.now;
-  record.absolute_expires_at = claims.now + options.refresh_token_lifetime;
-  record.idle_expires_at =
-      std::min(claims.now + options.refresh_token_idle_lifetime,
-               record.absolute_expires_at);
-  record.access_token_jti = claims.jti;
-  record.access_token_expires_at = d_.AccessTokenExpiry(claims.now);
-  if (absl::Status s = d_.grants->CreateRefreshToken(record); !s.ok()) {
-    return s;
-  }
-  return refresh_token;
+  storage::RefreshTokenRecord grant;
+  grant.family_id = family_id;
+  grant.user_id = approved.user_id;
+  grant.scope = approved.scope;
+  grant.sid = approved.sid;
+  grant.auth_time = approved.auth_time;
+  return StoreFirstRefreshToken(d_, client, std::move(grant), claims);
 }
 
 absl::StatusOr<IssuedToken> DeviceCodeGrant::Issue(

@@ -3,8 +3,12 @@
 #ifndef IDENTITY_SERVER_OAUTH_USER_GRANT_DEPS_H_
 #define IDENTITY_SERVER_OAUTH_USER_GRANT_DEPS_H_
 
+#include <algorithm>
+#include <string>
+
 #include "jwt/clock.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/client_registry.h"
 #include "server/oauth/consents.h"
 #include "server/oauth/events.h"
 #include "server/oauth/grant_revoker.h"
@@ -90,6 +94,31 @@ inline absl::Status TargetResource(const UserGrantDeps& d,
   claims.audience = (*target)->resource;
   claims.access_scopes = *std::move(narrowed);
   return absl::OkStatus();
+}
+
+// The first refresh token of a user's grant (a code exchange, a device
+// code redemption), issued with the access token `claims` describe:
+// `grant` carries what the grant decided (family_id, user_id, scope, sid,
+// resources, auth_time); the token, its lifetimes and its access token are
+// filled in here, and the token is stored as a hash. Returns the token, or
+// "" when the client may not use refresh_token. Errors: the store's.
+inline absl::StatusOr<std::string> StoreFirstRefreshToken(
+    const UserGrantDeps& d, const storage::ClientRecord& client,
+    storage::RefreshTokenRecord grant, const UserAccessClaims& claims) {
+  if (!AllowsGrant(client, "refresh_token")) return std::string();
+  const UserTokenOptions& options = d.minter->options();
+  std::string refresh_token = NewOpaqueToken(d.random);
+  grant.token_hash = HashOpaqueToken(refresh_token);
+  grant.client_id = client.client_id;
+  grant.created_at = claims.now;
+  grant.absolute_expires_at = claims.now + options.refresh_token_lifetime;
+  grant.idle_expires_at =
+      std::min(claims.now + options.refresh_token_idle_lifetime,
+               grant.absolute_expires_at);
+  grant.access_token_jti = claims.jti;
+  grant.access_token_expires_at = d.AccessTokenExpiry(claims.now);
+  if (absl::Status s = d.grants->CreateRefreshToken(grant); !s.ok()) return s;
+  return refresh_token;
 }
 
 // `clock`'s now at the storage's precision (microseconds).
