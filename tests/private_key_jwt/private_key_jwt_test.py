@@ -477,7 +477,7 @@ def main(argv):
             server.wait_ready()
         world = World(admin_id, admin_secret)
         passed = junit_report.run([RegistrationTest, AuthenticationTest,
-                                   PushedAuthorizationTest, ReplayTest,
+                                   PushedAuthorizationTest, OtherGrantsTest, ReplayTest,
                                    RefusalTest], "private_key_jwt_test", options.get("-k"))
     finally:
         for server in servers:
