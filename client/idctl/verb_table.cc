@@ -139,6 +139,63 @@ std::vector<Verb> ServerVerbs() {
   };
 }
 
+// "clients update": its flags and their exclusive pairs outgrow a table row.
+Verb ClientsUpdateVerb() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      kAdmin,
+      {"clients update",
+       {Optional("name", "NAME"),
+        Repeated("allow-scope", "S"),
+        Switch("no-scopes"),
+        Repeated("redirect-uri", "URI"),
+        Switch("no-redirect-uris"),
+        Repeated("grant-type", "G"),
+        Switch("pkce-optional"),
+        Switch("pkce-required"),
+        Optional("id-token-alg", "ALG"),
+        Switch("default-id-token-alg"),
+        Switch("require-par"),
+        Switch("par-optional"),
+        Repeated("post-logout-redirect-uri", "URI"),
+        Switch("no-post-logout-redirect-uris"),
+        Optional("backchannel-logout-uri", "URI"),
+        Switch("no-backchannel-logout-uri"),
+        Switch("third-party"),
+        Switch("first-party"),
+        Switch("token-exchange-delegation"),
+        Switch("no-token-exchange-delegation"),
+        Switch("token-exchange-impersonation"),
+        Switch("no-token-exchange-impersonation"),
+        Repeated("token-exchange-audience", "AUD"),
+        Switch("no-token-exchange-audiences"),
+        Optional("jwks-file", "FILE")},
+       One("ID"),
+       {{"no-scopes", "allow-scope"},
+        {"no-redirect-uris", "redirect-uri"},
+        {"no-post-logout-redirect-uris", "post-logout-redirect-uri"},
+        {"pkce-optional", "pkce-required"},
+        {"id-token-alg", "default-id-token-alg"},
+        {"require-par", "par-optional"},
+        {"backchannel-logout-uri", "no-backchannel-logout-uri"},
+        {"third-party", "first-party"},
+        {"token-exchange-delegation", "no-token-exchange-delegation"},
+        {"token-exchange-impersonation", "no-token-exchange-impersonation"},
+        {"token-exchange-audience", "no-token-exchange-audiences"}}},
+      "Change what is given (a list given replaces the current one; "
+      "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
+      "clear; --pkce-optional or "
+      "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
+      "--require-par or --par-optional; --backchannel-logout-uri URI or "
+      "--no-backchannel-logout-uri; --third-party or --first-party; "
+      "--[no-]token-exchange-delegation, --[no-]token-exchange-impersonation, "
+      "--token-exchange-audience or --no-token-exchange-audiences; "
+      "--jwks-file replaces a private_key_jwt client's keys). "
+      "Reads the client first: a concurrent change in "
+      "between is overwritten.",
+      &ClientsUpdate};
+}
+
 std::vector<Verb> ClientVerbs() {
   constexpr VerbKind kAdmin = VerbKind::kAdmin;
   return {
@@ -184,57 +241,7 @@ std::vector<Verb> ClientVerbs() {
        {"clients list"},
        "Print every client, page by page.",
        &ClientsList},
-      {kAdmin,
-       {"clients update",
-        {Optional("name", "NAME"),
-         Repeated("allow-scope", "S"),
-         Switch("no-scopes"),
-         Repeated("redirect-uri", "URI"),
-         Switch("no-redirect-uris"),
-         Repeated("grant-type", "G"),
-         Switch("pkce-optional"),
-         Switch("pkce-required"),
-         Optional("id-token-alg", "ALG"),
-         Switch("default-id-token-alg"),
-         Switch("require-par"),
-         Switch("par-optional"),
-         Repeated("post-logout-redirect-uri", "URI"),
-         Switch("no-post-logout-redirect-uris"),
-         Optional("backchannel-logout-uri", "URI"),
-         Switch("no-backchannel-logout-uri"),
-         Switch("third-party"),
-         Switch("first-party"),
-         Switch("token-exchange-delegation"),
-         Switch("no-token-exchange-delegation"),
-         Switch("token-exchange-impersonation"),
-         Switch("no-token-exchange-impersonation"),
-         Repeated("token-exchange-audience", "AUD"),
-         Switch("no-token-exchange-audiences"),
-         Optional("jwks-file", "FILE")},
-        One("ID"),
-        {{"no-scopes", "allow-scope"},
-         {"no-redirect-uris", "redirect-uri"},
-         {"no-post-logout-redirect-uris", "post-logout-redirect-uri"},
-         {"pkce-optional", "pkce-required"},
-         {"id-token-alg", "default-id-token-alg"},
-         {"require-par", "par-optional"},
-         {"backchannel-logout-uri", "no-backchannel-logout-uri"},
-         {"third-party", "first-party"},
-         {"token-exchange-delegation", "no-token-exchange-delegation"},
-         {"token-exchange-impersonation", "no-token-exchange-impersonation"},
-         {"token-exchange-audience", "no-token-exchange-audiences"}}},
-       "Change what is given (a list given replaces the current one; "
-       "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
-       "clear; --pkce-optional or "
-       "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
-       "--require-par or --par-optional; --backchannel-logout-uri URI or "
-       "--no-backchannel-logout-uri; --third-party or --first-party; "
-       "--[no-]token-exchange-delegation, --[no-]token-exchange-impersonation, "
-       "--token-exchange-audience or --no-token-exchange-audiences; "
-       "--jwks-file replaces a private_key_jwt client's keys). "
-       "Reads the client first: a concurrent change in "
-       "between is overwritten.",
-       &ClientsUpdate},
+      ClientsUpdateVerb(),
       {kAdmin,
        {"clients delete", {}, One("ID")},
        "Delete the client.",
