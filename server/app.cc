@@ -65,8 +65,10 @@ std::optional<StartFailure> App::Start() {
   WatchHealth();
   // Key maintenance: rotation on schedule, and bounded staleness for
   // replicas; the purge of expired grants.
-  maintenance_.emplace(keys_.get(), revocations_, grants_, clock_, logger_,
-                       &*key_metrics_, session_store_, replays_);
+  maintenance_.emplace(keys_.get(),
+                       PurgeStores{revocations_, grants_, session_store_,
+                                   device_store_, replays_},
+                       clock_, logger_, &*key_metrics_);
   maintenance_->Start(config_.key_refresh_interval);
   return std::nullopt;
 }
@@ -125,6 +127,8 @@ absl::Status App::OpenStores() {
     login_attempts_ = store;
     session_store_ = store;
     consent_store_ = store;
+    resource_store_ = store;
+    device_store_ = store;
     replays_ = store;
   };
   if (config_.store == ServerConfig::Store::kMemory) {
@@ -253,8 +257,10 @@ absl::Status App::BuildClientFlows() {
   options.issuer = config_.issuer;
   options.audience = config_.audience;
   options.access_token_lifetime = config_.access_token_lifetime;
+  resource_indicators_.emplace(resource_store_);
+  resource_registry_.emplace(resource_store_, clock_);
   client_credentials_.emplace(&*authenticator_, keys_.get(), clock_,
-                              SystemRandom(), options);
+                              SystemRandom(), options, &*resource_indicators_);
   // Introspection, revocation and UserInfo check access tokens by one rule.
   auto access_tokens = OwnAccessTokens::Create(config_.issuer, clock_,
                                                keys_.get(), revocations_);
@@ -332,7 +338,8 @@ absl::Status App::BuildUserFlows() {
                        &*login_sessions_);
   consents_.emplace(consent_store_, &*grant_revoker_, clock_);
   authorization_.emplace(clients_, grants_, &*users_, clock_, SystemRandom(),
-                         authorization_options, &*login_sessions_, &*consents_);
+                         authorization_options, &*login_sessions_, &*consents_,
+                         &*resource_indicators_);
   pushed_authorization_.emplace(&*authenticator_, &*authorization_);
   UserTokenOptions token_options;
   token_options.issuer = config_.issuer;
@@ -351,19 +358,38 @@ absl::Status App::BuildUserFlows() {
   deps.minter = &*minter_;
   deps.sessions = &*login_sessions_;
   deps.consents = &*consents_;
+  deps.resources = &*resource_indicators_;
   deps.clock = clock_;
   deps.random = SystemRandom();
   deps.events = &*oauth_metrics_;
   code_grant_.emplace(deps);
   refresh_grant_.emplace(deps);
+  DeviceAuthorizationOptions device_options;
+  device_options.verification_uri = config_.issuer + "/device";
+  device_options.lifetime = config_.device_code_lifetime;
+  device_options.interval = config_.device_poll_interval;
+  auto devices = DeviceAuthorizationEndpoint::Create(
+      &*authenticator_, clients_, device_store_, login_attempts_, clock_,
+      SystemRandom(), device_options);
+  if (!devices.ok()) return devices.status();
+  devices_ = *std::move(devices);
+  device_grant_.emplace(deps, device_store_);
   revoker_.emplace(&*authenticator_, &*access_tokens_, &*grant_revoker_,
                    grants_);
   userinfo_.emplace(&*access_tokens_, users_store_);
+  GrantOptions exchange_options;
+  exchange_options.issuer = config_.issuer;
+  exchange_options.audience = config_.audience;
+  exchange_options.access_token_lifetime = config_.access_token_lifetime;
+  exchange_grant_.emplace(&*authenticator_, &*access_tokens_, keys_.get(),
+                          SystemRandom(), exchange_options);
   token_endpoint_.emplace(
       std::map<std::string, const TokenGrant*>{
           {"client_credentials", &*client_credentials_},
           {"authorization_code", &*code_grant_},
-          {"refresh_token", &*refresh_grant_}},
+          {"refresh_token", &*refresh_grant_},
+          {kDeviceCodeGrantType, &*device_grant_},
+          {kTokenExchangeGrantType, &*exchange_grant_}},
       &*oauth_metrics_);
   return absl::OkStatus();
 }
@@ -373,10 +399,11 @@ absl::Status App::BuildGrpcServices() {
   sessions_.emplace(server_secrets_->session_key);
   token_service_.emplace(TokenServiceParts{
       &*token_endpoint_, &*authorization_, &*pushed_authorization_, &*revoker_,
-      &*userinfo_, &*proxies_, &*authenticator_});
+      &*userinfo_, &*proxies_, &*authenticator_, devices_.get()});
   introspection_service_.emplace(&*introspector_);
   key_service_.emplace(keys_.get());
-  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_);
+  admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_,
+                         &*resource_registry_);
   // Decisions of the authorizer (refusals never reach the interceptors):
   // counted, and refusals logged.
   auto authorizer = MakeServerAuthorizer(
@@ -489,6 +516,7 @@ absl::Status App::StartHttp() {
   oidc.authorization = &*authorization_;
   oidc.tokens = &*token_endpoint_;
   oidc.pushed = &*pushed_authorization_;
+  oidc.devices = devices_.get();
   oidc.introspector = &*introspector_;
   oidc.revoker = &*revoker_;
   oidc.userinfo = &*userinfo_;

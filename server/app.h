@@ -43,6 +43,8 @@
 #include "server/oauth/client_secret.h"
 #include "server/oauth/consents.h"
 #include "server/oauth/cors_policy.h"
+#include "server/oauth/device_authorization.h"
+#include "server/oauth/device_code_grant.h"
 #include "server/oauth/end_session.h"
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
@@ -50,7 +52,10 @@
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/refresh_token_grant.h"
+#include "server/oauth/resource_indicators.h"
+#include "server/oauth/resource_registry.h"
 #include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_exchange_grant.h"
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/user_tokens.h"
 #include "server/oauth/userinfo_endpoint.h"
@@ -151,6 +156,8 @@ class App {
   storage::LoginAttemptStore* login_attempts_ = nullptr;
   storage::SessionStore* session_store_ = nullptr;
   storage::ConsentStore* consent_store_ = nullptr;
+  storage::ResourceStore* resource_store_ = nullptr;
+  storage::DeviceAuthorizationStore* device_store_ = nullptr;
   storage::ReplayStore* replays_ = nullptr;
   std::optional<storage::CachingClientStore> cached_clients_;
   std::optional<storage::CachingRevocationStore> cached_revocations_;
@@ -167,6 +174,10 @@ class App {
   // private_key_jwt assertions (client_assertion.h).
   std::optional<ClientAssertionVerifier> client_assertions_;
   std::optional<ClientAuthenticator> authenticator_;
+  // RFC 8707: the rules (read at every request naming a resource) and the
+  // administration.
+  std::optional<ResourceIndicators> resource_indicators_;
+  std::optional<ResourceRegistry> resource_registry_;
   std::optional<ClientCredentialsGrant> client_credentials_;
   std::optional<OwnAccessTokens> access_tokens_;
   std::optional<GrantRevoker> grant_revoker_;
@@ -188,6 +199,10 @@ class App {
   std::optional<UserTokenMinter> minter_;
   std::optional<AuthorizationCodeGrant> code_grant_;
   std::optional<RefreshTokenGrant> refresh_grant_;
+  // RFC 8628: the device authorization endpoint and the polling grant.
+  std::unique_ptr<DeviceAuthorizationEndpoint> devices_;
+  std::optional<DeviceCodeGrant> device_grant_;
+  std::optional<TokenExchangeGrant> exchange_grant_;
   std::optional<TokenRevoker> revoker_;
   std::optional<UserInfoEndpoint> userinfo_;
   std::optional<CorsPolicy> cors_;  // Which pages may read HTTP answers.

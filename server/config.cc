@@ -415,6 +415,14 @@ std::vector<Setting> TokenSettings() {
       Flag("refresh-token-lifetime", "720h",
            "no refresh token outlives its grant by more",
            PositiveDuration(&C::refresh_token_lifetime)),
+      Flag("device-code-lifetime", "10m",
+           "lifetime of a device authorization's device_code and user_code "
+           "(RFC 8628), at least 1m",
+           PositiveDuration(&C::device_code_lifetime)),
+      Flag("device-poll-interval", "5s",
+           "least time between a device's polls of the token endpoint (RFC "
+           "8628 interval), at least 1s and below --device-code-lifetime",
+           PositiveDuration(&C::device_poll_interval)),
       Flag("allow-plain-pkce", "false",
            "true to accept PKCE method plain besides S256", &SetAllowPlainPkce),
       Flag("argon2-memory-kib", "19456",
@@ -700,6 +708,14 @@ absl::Status CheckAcrossSettings(ServerConfig& config) {
   if (config.refresh_token_idle_lifetime > config.refresh_token_lifetime) {
     return Bad("refresh-token-idle-lifetime",
                "must not exceed --refresh-token-lifetime");
+  }
+  if (config.device_code_lifetime < absl::Minutes(1)) {
+    return Bad("device-code-lifetime", "must be at least 1m");
+  }
+  if (config.device_poll_interval < absl::Seconds(1) ||
+      config.device_poll_interval >= config.device_code_lifetime) {
+    return Bad("device-poll-interval",
+               "must be at least 1s and below --device-code-lifetime");
   }
   if (absl::Status weak = ValidateArgon2Params({config.argon2_memory_kib,
                                                 config.argon2_iterations,

@@ -88,6 +88,10 @@ struct ServerConfig {
   // outlives refresh_token_lifetime.
   absl::Duration refresh_token_idle_lifetime;
   absl::Duration refresh_token_lifetime;
+  // RFC 8628: how long a device authorization's codes live, and the least
+  // time between a device's polls it starts with.
+  absl::Duration device_code_lifetime;
+  absl::Duration device_poll_interval;
   // PKCE "plain" (RFC 7636 §4.2) accepted as well as S256.
   bool allow_plain_pkce = false;
   // Argon2id for user passwords (server/users/password_hasher.h).

@@ -2,21 +2,14 @@
 
 namespace identity::server {
 
-Maintenance::Maintenance(KeyManager* keys,
-                         storage::RevocationStore* revocations,
-                         storage::GrantStore* grants, const jwt::Clock* clock,
-                         const logging::Logger* logger,
-                         metrics::KeyMetrics* key_metrics,
-                         storage::SessionStore* sessions,
-                         storage::ReplayStore* replays)
+Maintenance::Maintenance(KeyManager* keys, PurgeStores stores,
+                         const jwt::Clock* clock, const logging::Logger* logger,
+                         metrics::KeyMetrics* key_metrics)
     : keys_(keys),
-      revocations_(revocations),
-      grants_(grants),
+      stores_(stores),
       clock_(clock),
       logger_(logger),
       key_metrics_(key_metrics),
-      sessions_(sessions),
-      replays_(replays),
       next_purge_(clock->Now()) {}
 
 Maintenance::~Maintenance() { Stop(); }
@@ -38,14 +31,13 @@ MaintenanceRound Maintenance::RunRound() {
   MaintenanceRound round;
   if (clock_->Now() >= next_purge_) {
     next_purge_ = clock_->Now() + kPurgeInterval;
-    round.purged =
-        PurgeExpired(revocations_, grants_, clock_->Now(), sessions_, replays_);
+    round.purged = PurgeExpired(stores_, clock_->Now());
     const absl::StatusOr<PurgeCounts>& purged = *round.purged;
     if (!purged.ok()) {
       logger_->Warn("purge failed", {{"error", purged.status().message()}});
     } else if (purged->revocations + purged->codes + purged->refresh_tokens +
                    purged->pushed_requests + purged->sessions +
-                   purged->replay_claims >
+                   purged->device_authorizations + purged->replay_claims >
                0) {
       logger_->Info("purged expired entries",
                     {{"revocations", purged->revocations},
@@ -53,6 +45,8 @@ MaintenanceRound Maintenance::RunRound() {
                      {"refresh_tokens", purged->refresh_tokens},
                      {"pushed_requests", purged->pushed_requests},
                      {"sessions", purged->sessions},
+                     {"device_authorizations", purged->device_authorizations},
+
                      {"replay_claims", purged->replay_claims}});
     }
   }

@@ -44,11 +44,8 @@ void LogKekCensus(const logging::Logger& logger, const KekCensus& census);
 class Maintenance {
  public:
   // Every pointer must outlive the Maintenance.
-  Maintenance(KeyManager* keys, storage::RevocationStore* revocations,
-              storage::GrantStore* grants, const jwt::Clock* clock,
-              const logging::Logger* logger, metrics::KeyMetrics* key_metrics,
-              storage::SessionStore* sessions = nullptr,
-              storage::ReplayStore* replays = nullptr);
+  Maintenance(KeyManager* keys, PurgeStores stores, const jwt::Clock* clock,
+              const logging::Logger* logger, metrics::KeyMetrics* key_metrics);
   ~Maintenance();  // Stops.
 
   Maintenance(const Maintenance&) = delete;
@@ -72,14 +69,11 @@ class Maintenance {
 
  private:
   KeyManager* const keys_;
-  storage::RevocationStore* const revocations_;
-  storage::GrantStore* const grants_;
+  const PurgeStores stores_;  // What RunRound purges.
   const jwt::Clock* const clock_;
   const logging::Logger* const logger_;
   metrics::KeyMetrics* const key_metrics_;
-  storage::SessionStore* const sessions_;  // May be null: none purged.
-  storage::ReplayStore* const replays_;    // May be null: none purged.
-  absl::Time next_purge_;                  // Only RunRound's caller touches it.
+  absl::Time next_purge_;  // Only RunRound's caller touches it.
   absl::Notification stopping_;
   std::thread thread_;
 };

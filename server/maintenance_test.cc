@@ -33,7 +33,8 @@ class MaintenanceTest : public ::testing::Test {
     key_metrics_ = std::make_unique<metrics::KeyMetrics>(
         &registry_, keys_.get(), &clock_, options.rotation_period);
     maintenance_ = std::make_unique<Maintenance>(
-        keys_.get(), &store_, &store_, &clock_, &logger_, key_metrics_.get());
+        keys_.get(), PurgeStores{&store_, &store_}, &clock_, &logger_,
+        key_metrics_.get());
   }
 
   std::vector<std::string> Lines() {
@@ -74,8 +75,8 @@ TEST_F(MaintenanceTest, RoundReSealsWhatAPreviousKekSealed) {
   metrics::Registry registry;
   metrics::KeyMetrics key_metrics(&registry, keys->get(), &clock_,
                                   absl::Hours(24));
-  Maintenance maintenance(keys->get(), &store_, &store_, &clock_, &logger_,
-                          &key_metrics);
+  Maintenance maintenance(keys->get(), PurgeStores{&store_, &store_}, &clock_,
+                          &logger_, &key_metrics);
 
   MaintenanceRound round = maintenance.RunRound();
 

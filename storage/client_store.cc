@@ -19,8 +19,8 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
              other.backchannel_logout_session_required &&
          third_party == other.third_party &&
          token_endpoint_auth_method == other.token_endpoint_auth_method &&
-         jwks == other.jwks && created_at == other.created_at &&
-         updated_at == other.updated_at;
+         jwks == other.jwks && token_exchange == other.token_exchange &&
+         created_at == other.created_at && updated_at == other.updated_at;
 }
 
 }  // namespace identity::storage

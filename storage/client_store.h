@@ -13,6 +13,27 @@
 
 namespace identity::storage {
 
+// RFC 8693 token exchange: what a client holding the grant type
+// urn:ietf:params:oauth:grant-type:token-exchange may ask for
+// (server/oauth/token_exchange_grant.h). All off unless registered so.
+struct TokenExchangePolicy {
+  // §1.1 delegation: the new token names the actor in an "act" claim.
+  bool delegation = false;
+  // §1.1 impersonation: the new token is the subject's, with no "act".
+  bool impersonation = false;
+  // The "audience" values (§2.1) the client may request. No spaces inside
+  // one.
+  std::vector<std::string> audiences = {};
+
+  bool operator==(const TokenExchangePolicy& other) const {
+    return delegation == other.delegation &&
+           impersonation == other.impersonation && audiences == other.audiences;
+  }
+  bool operator!=(const TokenExchangePolicy& other) const {
+    return !(*this == other);
+  }
+};
+
 struct ClientRecord {
   std::string client_id;
   std::string name;
@@ -65,6 +86,8 @@ struct ClientRecord {
   // registered (OIDC Dynamic Client Registration §2 jwks), which verify its
   // private_key_jwt assertions; empty for none.
   std::string jwks;
+  // RFC 8693: the client's token exchange policy.
+  TokenExchangePolicy token_exchange = {};
   absl::Time created_at;
   absl::Time updated_at;
 
@@ -88,7 +111,7 @@ class ClientStore {
   // Replaces name, allowed_scopes, redirect_uris, grant_types, pkce_optional,
   // id_token_signed_response_alg, require_pushed_authorization_requests,
   // post_logout_redirect_uris, the back-channel logout settings, third_party,
-  // jwks and updated_at (not the secret, public_client,
+  // jwks, token_exchange and updated_at (not the secret, public_client,
   // token_endpoint_auth_method or created_at). NotFound if absent.
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.

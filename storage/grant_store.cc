@@ -13,7 +13,7 @@ bool AuthorizationCodeRecord::operator==(
          redeemed_at == other.redeemed_at &&
          access_token_jti == other.access_token_jti &&
          access_token_expires_at == other.access_token_expires_at &&
-         sid == other.sid;
+         sid == other.sid && resources == other.resources;
 }
 
 bool RefreshTokenRecord::operator==(const RefreshTokenRecord& other) const {
@@ -26,7 +26,7 @@ bool RefreshTokenRecord::operator==(const RefreshTokenRecord& other) const {
          rotated_at == other.rotated_at && revoked == other.revoked &&
          access_token_jti == other.access_token_jti &&
          access_token_expires_at == other.access_token_expires_at &&
-         sid == other.sid;
+         sid == other.sid && resources == other.resources;
 }
 
 bool PushedRequestRecord::operator==(const PushedRequestRecord& other) const {

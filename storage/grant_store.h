@@ -41,6 +41,9 @@ struct AuthorizationCodeRecord {
   std::optional<absl::Time> redeemed_at;
   std::string access_token_jti;
   absl::Time access_token_expires_at;
+  // The resource indicators (RFC 8707) the code was authorized for, no
+  // spaces inside one; empty when the request named none.
+  std::vector<std::string> resources = {};
 
   bool operator==(const AuthorizationCodeRecord& other) const;
 };
@@ -67,6 +70,9 @@ struct RefreshTokenRecord {
   // The login session the grant came from (every rotation keeps it); empty
   // when none.
   std::string sid = {};
+  // The resource indicators (RFC 8707) the grant was authorized for (every
+  // rotation keeps them); empty when none.
+  std::vector<std::string> resources = {};
 
   bool operator==(const RefreshTokenRecord& other) const;
 };

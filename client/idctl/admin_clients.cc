@@ -4,6 +4,7 @@
 #include <string>
 #include <variant>
 
+#include "absl/strings/match.h"
 #include "client/idctl/admin_session.h"
 #include "client/idctl/exit_code.h"
 #include "client/idctl/paging.h"
@@ -34,6 +35,32 @@ Strings ListOrCurrent(const ParsedArgs& args, absl::string_view flag,
   return Values(args, flag);
 }
 
+// The token exchange policy the flags make of `current` (RFC 8693), or
+// nullopt when no token exchange flag is given. `update`: the verb also
+// declares the --no-... flags.
+std::optional<v1::TokenExchangePolicy> ExchangePolicy(
+    const ParsedArgs& args, const v1::TokenExchangePolicy& current,
+    bool update) {
+  auto has = [&](absl::string_view flag) {
+    return (update || !absl::StartsWith(flag, "no-")) && args.Has(flag);
+  };
+  const bool given =
+      has("token-exchange-delegation") || has("no-token-exchange-delegation") ||
+      has("token-exchange-impersonation") ||
+      has("no-token-exchange-impersonation") ||
+      has("token-exchange-audience") || has("no-token-exchange-audiences");
+  if (!given) return std::nullopt;
+  v1::TokenExchangePolicy policy = current;
+  if (has("token-exchange-delegation")) policy.set_delegation(true);
+  if (has("no-token-exchange-delegation")) policy.set_delegation(false);
+  if (has("token-exchange-impersonation")) policy.set_impersonation(true);
+  if (has("no-token-exchange-impersonation")) policy.set_impersonation(false);
+  *policy.mutable_audiences() = ListOrCurrent(
+      args, "token-exchange-audience",
+      update ? "no-token-exchange-audiences" : "", current.audiences());
+  return policy;
+}
+
 }  // namespace
 
 int ClientsCreate(const ParsedArgs& args, Console& console) {
@@ -55,6 +82,9 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   request.set_backchannel_logout_session_required(
       args.Has("backchannel-logout-session-required"));
   request.set_third_party(args.Has("third-party"));
+  if (auto policy = ExchangePolicy(args, {}, /*update=*/false)) {
+    *request.mutable_token_exchange() = *std::move(policy);
+  }
   request.set_token_endpoint_auth_method(args.Get("auth-method").value_or(""));
   if (auto path = args.Get("jwks-file")) {
     auto jwks = console.ReadInput(*path);
@@ -140,6 +170,10 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
         }
         if (args.Has("third-party")) request.set_third_party(true);
         if (args.Has("first-party")) request.set_third_party(false);
+        if (auto policy = ExchangePolicy(args, current.token_exchange(),
+                                         /*update=*/true)) {
+          *request.mutable_token_exchange() = *std::move(policy);
+        }
         if (jwks.has_value()) request.set_jwks(*jwks);
         return stub.UpdateClient(admin.NewCall().get(), request, response);
       });

@@ -19,7 +19,8 @@ ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
 
 grpc::Status RequestClientCredentialsToken(
     const ServerConnection& server, const ClientCredentials& client,
-    absl::string_view scope, identity::v1::TokenResponse* response) {
+    absl::string_view scope, identity::v1::TokenResponse* response,
+    const std::vector<std::string>& resources) {
   identity::v1::TokenRequest request;
   request.set_grant_type("client_credentials");
   request.set_client_id(client.client_id);
@@ -31,6 +32,7 @@ grpc::Status RequestClientCredentialsToken(
     request.set_client_secret(client.client_secret);
   }
   request.set_scope(std::string(scope));
+  for (const std::string& resource : resources) request.add_resource(resource);
   return identity::v1::TokenService::NewStub(server.channel())
       ->Token(server.NewCall().get(), request, response);
 }

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "client/idctl/command_line.h"
@@ -31,11 +32,13 @@ ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
                                        absl::string_view client_id);
 
 // RFC 6749 §4.4: TokenService.Token with grant_type=client_credentials, the
-// client authenticating with its id and secret (or assertion), for `scope` (empty: the
-// client's default). One call, with the connection's deadline.
+// client authenticating with its id and secret (or assertion), for `scope`
+// (empty: the client's default), and for `resources` (RFC 8707; empty: the
+// server's default audience). One call, with the connection's deadline.
 grpc::Status RequestClientCredentialsToken(
     const ServerConnection& server, const ClientCredentials& client,
-    absl::string_view scope, identity::v1::TokenResponse* response);
+    absl::string_view scope, identity::v1::TokenResponse* response,
+    const std::vector<std::string>& resources = {});
 
 }  // namespace identity::idctl
 

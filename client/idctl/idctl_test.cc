@@ -567,6 +567,52 @@ TEST_F(IdctlServerTest, UsersSetPassword) {
             kExitUsage);
 }
 
+// RFC 8707: resources create, get, list, update, delete; token --resource
+// gets a token whose aud is the resource; the server's refusals exit
+// kExitInvalid naming the reason.
+TEST_F(IdctlServerTest, ResourcesAndATokenForOne) {
+  const std::string api = "https://reports.example/api";
+  Json created =
+      AdminJson({"resources", "create", api, "--name", "Reports", "--scope",
+                 "reports.read", "--scope", "reports.write"});
+  EXPECT_EQ(created["scopes"], Json::array({"reports.read", "reports.write"}));
+  EXPECT_EQ(AdminJson({"resources", "get", api})["name"], "Reports");
+  const Json updated =
+      AdminJson({"resources", "update", api, "--scope", "reports.read"});
+  EXPECT_EQ(updated["scopes"], Json::array({"reports.read"}));
+  EXPECT_EQ(updated["name"], "Reports");  // Not given: kept.
+  const Json all = AdminJson({"resources", "list"});
+  bool listed = false;
+  for (const Json& r : all["resources"]) listed |= r["resource"] == api;
+  EXPECT_TRUE(listed) << all.dump();
+  Result bad = Admin({"resources", "create", "reports", "--scope", "x"});
+  EXPECT_EQ(bad.code, kExitInvalid);
+  EXPECT_NE(bad.err.find("invalid_request"), std::string::npos) << bad.err;
+
+  Json client = AdminJson({"clients", "create", "--id", "reporter",
+                           "--allow-scope", "reports.read"});
+  const std::string secret = client.value("client_secret", "");
+  Result token =
+      Idctl({"token", "--server", *address_, "--client-id", "reporter",
+             "--client-secret", secret, "--resource", api});
+  ASSERT_EQ(token.code, kExitOk) << token.err;
+  Result decoded =
+      Idctl({"jwt", "decode",
+             Json::parse(token.out)["access_token"].get<std::string>()});
+  ASSERT_EQ(decoded.code, kExitOk) << decoded.err;
+  const Json aud = Json::parse(decoded.out)["claims"]["aud"];
+  EXPECT_TRUE(aud == Json(api) || aud == Json::array({api})) << aud;
+  Result refused = Idctl({"token", "--server", *address_, "--client-id",
+                          "reporter", "--client-secret", secret, "--resource",
+                          "https://unknown.example/"});
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("invalid_target"), std::string::npos)
+      << refused.err;
+
+  EXPECT_EQ(Admin({"resources", "delete", api}).code, kExitOk);
+  EXPECT_EQ(Admin({"resources", "get", api}).code, kExitInvalid);
+}
+
 TEST_F(IdctlServerTest, ClientsCreateWithRedirectUrisGrantTypesAndPublic) {
   Json created = AdminJson(
       {"clients", "create", "--id", "spa", "--public", "--grant-type",
@@ -606,16 +652,15 @@ TEST_F(IdctlServerTest, ClientsPrivateKeyJwtAndTokenWithThePrivateKey) {
   const std::string key_file = TempFile("pk1.json", key.out);
   const std::string jwks_file =
       TempFile("pk1-jwks.json", Idctl({"keys", "jwks", key_file}).out);
-  Json created =
-      AdminJson({"clients", "create", "--id", "svc-pk", "--allow-scope",
-                 "orders.read", "--auth-method", "private_key_jwt",
-                 "--jwks-file", jwks_file});
+  Json created = AdminJson({"clients", "create", "--id", "svc-pk",
+                            "--allow-scope", "orders.read", "--auth-method",
+                            "private_key_jwt", "--jwks-file", jwks_file});
   EXPECT_FALSE(created.contains("client_secret"));
   EXPECT_EQ(created["client"]["token_endpoint_auth_method"], "private_key_jwt");
   for (int i = 0; i < 2; ++i) {
-    Result token = Idctl({"token", "--server", *address_, "--client-id",
-                          "svc-pk", "--private-key", key_file, "--issuer",
-                          "https://id.example"});
+    Result token =
+        Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
+               "--private-key", key_file, "--issuer", "https://id.example"});
     EXPECT_EQ(token.code, kExitOk) << token.err;
   }
   // --kid names a kid the client did not register: refused.
@@ -637,11 +682,11 @@ TEST_F(IdctlServerTest, ClientsPrivateKeyJwtAndTokenWithThePrivateKey) {
   Json updated =
       AdminJson({"clients", "update", "svc-pk", "--jwks-file", both_file});
   EXPECT_NE(updated.value("jwks", "").find("pk2"), std::string::npos);
-  EXPECT_EQ(Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
-                   "--private-key", next_file, "--issuer",
-                   "https://id.example"})
-                .code,
-            kExitOk);
+  EXPECT_EQ(
+      Idctl({"token", "--server", *address_, "--client-id", "svc-pk",
+             "--private-key", next_file, "--issuer", "https://id.example"})
+          .code,
+      kExitOk);
   // A set holding the private key is refused by the server.
   const std::string leaky_file =
       TempFile("leaky-jwks.json", "{\"keys\":[" + key.out + "]}");
@@ -743,6 +788,68 @@ TEST_F(IdctlServerTest, ClientsRequirePar) {
   EXPECT_EQ(
       plain["client"].value("require_pushed_authorization_requests", false),
       false);
+}
+
+// RFC 8693: `clients create/update` set the token exchange policy, and
+// `token exchange` trades a subject token (read from standard input) for a
+// delegated one; an audience outside the policy fails (invalid_target).
+TEST_F(IdctlServerTest, ClientsTokenExchangePolicyAndTokenExchange) {
+  const std::string urn = "urn:ietf:params:oauth:grant-type:token-exchange";
+  Json created =
+      AdminJson({"clients", "create", "--id", "gateway", "--grant-type", urn,
+                 "--allow-scope", "orders.read", "--token-exchange-delegation",
+                 "--token-exchange-audience", "billing-api"});
+  EXPECT_EQ(created["client"]["token_exchange"],
+            Json({{"delegation", true}, {"audiences", {"billing-api"}}}));
+  const std::string secret = created.value("client_secret", "");
+  Json updated = AdminJson({"clients", "update", "gateway",
+                            "--token-exchange-impersonation",
+                            "--no-token-exchange-audiences"});
+  EXPECT_EQ(updated["token_exchange"],
+            Json({{"delegation", true}, {"impersonation", true}}));
+  EXPECT_EQ(
+      Admin({"clients", "update", "gateway", "--token-exchange-delegation",
+             "--no-token-exchange-delegation"})
+          .code,
+      kExitUsage);
+  updated = AdminJson({"clients", "update", "gateway",
+                       "--no-token-exchange-impersonation",
+                       "--token-exchange-audience", "billing-api"});
+  EXPECT_EQ(updated["token_exchange"],
+            Json({{"delegation", true}, {"audiences", {"billing-api"}}}));
+  // The subject: another client's client_credentials token.
+  Json worker = AdminJson(
+      {"clients", "create", "--id", "worker", "--allow-scope", "orders.read"});
+  Result subject =
+      Idctl({"token", "--server", *address_, "--client-id", "worker",
+             "--client-secret", worker.value("client_secret", "")});
+  ASSERT_EQ(subject.code, kExitOk) << subject.err;
+  const std::string subject_token =
+      Json::parse(subject.out)["access_token"].get<std::string>();
+  const std::vector<std::string> exchange = {
+      "token",           "exchange", "--server",        *address_,
+      "--client-id",     "gateway",  "--client-secret", secret,
+      "--subject-token", "-"};
+  std::vector<std::string> args = exchange;
+  args.insert(args.end(), {"--audience", "billing-api"});
+  Result exchanged = Idctl(args, subject_token);
+  ASSERT_EQ(exchanged.code, kExitOk) << exchanged.err;
+  Json response = Json::parse(exchanged.out);
+  EXPECT_EQ(response["issued_token_type"],
+            "urn:ietf:params:oauth:token-type:access_token");
+  EXPECT_EQ(response["scope"], "orders.read");
+  Result decoded = Idctl({"jwt", "decode", response["access_token"]});
+  ASSERT_EQ(decoded.code, kExitOk) << decoded.err;
+  Json claims = Json::parse(decoded.out)["claims"];
+  EXPECT_EQ(claims["sub"], "worker");
+  EXPECT_EQ(claims["aud"], "billing-api");
+  EXPECT_EQ(claims["act"], Json({{"sub", "gateway"}}));
+  args = exchange;
+  args.insert(args.end(), {"--audience", "payroll-api"});
+  Result refused = Idctl(args, subject_token);
+  EXPECT_EQ(refused.code, kExitInvalid);
+  EXPECT_NE(refused.err.find("invalid_target"), std::string::npos)
+      << refused.err;
 }
 
 // Issue 17: --third-party clients ask users for consent; `consents list`

@@ -13,6 +13,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
+#include "identity/v1/token.grpc.pb.h"
 #include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
@@ -71,17 +72,61 @@ int Token(const ParsedArgs& args, Console& console) {
   if (args.Has("private-key")) {
     auto assertion = AssertionFromKey(args, console);
     if (!assertion.ok()) {
-      return console.Fail("cannot sign a client assertion",
-                          assertion.status());
+      return console.Fail("cannot sign a client assertion", assertion.status());
     }
     client.client_secret.clear();
     client.client_assertion = *std::move(assertion);
   }
   v1::TokenResponse response;
   const grpc::Status status = RequestClientCredentialsToken(
-      *server, client, args.Get("scope").value_or(""), &response);
+      *server, client, args.Get("scope").value_or(""), &response,
+      args.GetAll("resource"));
   if (!status.ok()) return CallFailed(status, console);
   console.PrintJson({{"access_token", response.access_token()},
+                     {"token_type", response.token_type()},
+                     {"expires_in", response.expires_in()},
+                     {"scope", response.scope()}});
+  return kExitOk;
+}
+
+int TokenExchange(const ParsedArgs& args, Console& console) {
+  constexpr char kAccessTokenType[] =
+      "urn:ietf:params:oauth:token-type:access_token";
+  v1::TokenRequest request;
+  request.set_grant_type("urn:ietf:params:oauth:grant-type:token-exchange");
+  auto subject = console.ReadToken(*args.Get("subject-token"));
+  if (!subject.ok()) {
+    return console.Fail("cannot read the subject token", subject.status());
+  }
+  request.set_subject_token(*subject);
+  request.set_subject_token_type(kAccessTokenType);
+  if (args.Has("actor-token")) {
+    auto actor = console.ReadToken(*args.Get("actor-token"));
+    if (!actor.ok()) {
+      return console.Fail("cannot read the actor token", actor.status());
+    }
+    request.set_actor_token(*actor);
+    request.set_actor_token_type(kAccessTokenType);
+  }
+  for (const std::string& audience : args.GetAll("audience")) {
+    request.add_audience(audience);
+  }
+  request.set_scope(args.Get("scope").value_or(""));
+  request.set_requested_token_type(
+      args.Get("requested-token-type").value_or(""));
+  auto server = ServerConnection::Open(args, console);
+  if (!server.ok()) return console.Usage(server.status().message());
+  const ClientCredentials client =
+      ClientCredentialsFor(args, *args.Get("client-id"));
+  request.set_client_id(client.client_id);
+  request.set_client_secret(client.client_secret);
+  v1::TokenResponse response;
+  const grpc::Status status =
+      v1::TokenService::NewStub(server->channel())
+          ->Token(server->NewCall().get(), request, &response);
+  if (!status.ok()) return CallFailed(status, console);
+  console.PrintJson({{"access_token", response.access_token()},
+                     {"issued_token_type", response.issued_token_type()},
                      {"token_type", response.token_type()},
                      {"expires_in", response.expires_in()},
                      {"scope", response.scope()}});

@@ -13,6 +13,9 @@ namespace identity::idctl {
 
 // token --client-id ID [--scope S]: a client_credentials token as JSON.
 int Token(const ParsedArgs& args, Console& console);
+// RFC 8693 token exchange: --subject-token (and --actor-token) as TOKEN
+// arguments ("-": standard input), access tokens of the server.
+int TokenExchange(const ParsedArgs& args, Console& console);
 // introspect --client-id ID TOKEN: the RFC 7662 response as JSON.
 int Introspect(const ParsedArgs& args, Console& console);
 // keys jwks --server ADDR: the server's JWKS (KeyService.GetJwks).

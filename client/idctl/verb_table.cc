@@ -9,10 +9,12 @@
 #include "absl/time/time.h"
 #include "client/idctl/admin_clients.h"
 #include "client/idctl/admin_consents.h"
+#include "client/idctl/admin_resources.h"
 #include "client/idctl/admin_session.h"
 #include "client/idctl/admin_sessions.h"
 #include "client/idctl/admin_users.h"
 #include "client/idctl/client_credentials.h"
+#include "client/idctl/device_login.h"
 #include "client/idctl/offline_commands.h"
 #include "client/idctl/server_commands.h"
 #include "client/idctl/server_connection.h"
@@ -83,17 +85,41 @@ std::vector<Verb> OfflineVerbs() {
 std::vector<Verb> ServerVerbs() {
   constexpr VerbKind kServer = VerbKind::kServer;
   return {
+      // Before "token": the first verb whose path the words match is chosen.
+      {kServer,
+       {"token exchange",
+        {Required("client-id", "ID"), kClientSecretFlag,
+         Required("subject-token", "TOKEN"), Optional("actor-token", "TOKEN"),
+         Repeated("audience", "AUD"), Optional("scope", "S"),
+         Optional("requested-token-type", "TYPE")}},
+       "RFC 8693 token exchange: a token for the subject of --subject-token "
+       "(an access token of the server; - reads standard input), acting as "
+       "the client (delegation, or impersonation where its policy allows) "
+       "or as the subject of --actor-token; print the JSON response.",
+       &TokenExchange},
       {kServer,
        {"token",
-        {Required("client-id", "ID"), kClientSecretFlag,
-         Optional("scope", "S"), Optional("private-key", "PRIVATE_JWK_FILE"),
-         Optional("kid", "KID"), Optional("issuer", "URL")},
+        {Required("client-id", "ID"), kClientSecretFlag, Optional("scope", "S"),
+         Repeated("resource", "URI"),
+         Optional("private-key", "PRIVATE_JWK_FILE"), Optional("kid", "KID"),
+         Optional("issuer", "URL")},
         NoArguments(),
         {{"private-key", "client-secret"}}},
        "Get an access token with the client_credentials grant; print the JSON "
-       "response. --private-key: authenticate with private_key_jwt, an "
+       "response. --resource: the registered resource (RFC 8707) the token "
+       "is for, its aud (at most one; default: the server's audience). "
+       "--private-key: authenticate with private_key_jwt, an "
        "assertion signed with the key (its kid, or --kid) for --issuer.",
        &Token},
+      {kServer,
+       {"login",
+        {Switch("device"), Required("client-id", "ID"), kClientSecretFlag,
+         Optional("scope", "S"), Optional("timeout", "SECONDS")}},
+       "Log a user in with the device authorization grant (RFC 8628): print "
+       "the URL and code to enter on stderr, poll until the user answers "
+       "(at most the codes' lifetime and --timeout, default 900), print the "
+       "JSON token response.",
+       &Login},
       {kServer,
        {"introspect",
         {Required("client-id", "ID"), kClientSecretFlag},
@@ -113,6 +139,63 @@ std::vector<Verb> ServerVerbs() {
   };
 }
 
+// "clients update": its flags and their exclusive pairs outgrow a table row.
+Verb ClientsUpdateVerb() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      kAdmin,
+      {"clients update",
+       {Optional("name", "NAME"),
+        Repeated("allow-scope", "S"),
+        Switch("no-scopes"),
+        Repeated("redirect-uri", "URI"),
+        Switch("no-redirect-uris"),
+        Repeated("grant-type", "G"),
+        Switch("pkce-optional"),
+        Switch("pkce-required"),
+        Optional("id-token-alg", "ALG"),
+        Switch("default-id-token-alg"),
+        Switch("require-par"),
+        Switch("par-optional"),
+        Repeated("post-logout-redirect-uri", "URI"),
+        Switch("no-post-logout-redirect-uris"),
+        Optional("backchannel-logout-uri", "URI"),
+        Switch("no-backchannel-logout-uri"),
+        Switch("third-party"),
+        Switch("first-party"),
+        Switch("token-exchange-delegation"),
+        Switch("no-token-exchange-delegation"),
+        Switch("token-exchange-impersonation"),
+        Switch("no-token-exchange-impersonation"),
+        Repeated("token-exchange-audience", "AUD"),
+        Switch("no-token-exchange-audiences"),
+        Optional("jwks-file", "FILE")},
+       One("ID"),
+       {{"no-scopes", "allow-scope"},
+        {"no-redirect-uris", "redirect-uri"},
+        {"no-post-logout-redirect-uris", "post-logout-redirect-uri"},
+        {"pkce-optional", "pkce-required"},
+        {"id-token-alg", "default-id-token-alg"},
+        {"require-par", "par-optional"},
+        {"backchannel-logout-uri", "no-backchannel-logout-uri"},
+        {"third-party", "first-party"},
+        {"token-exchange-delegation", "no-token-exchange-delegation"},
+        {"token-exchange-impersonation", "no-token-exchange-impersonation"},
+        {"token-exchange-audience", "no-token-exchange-audiences"}}},
+      "Change what is given (a list given replaces the current one; "
+      "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
+      "clear; --pkce-optional or "
+      "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
+      "--require-par or --par-optional; --backchannel-logout-uri URI or "
+      "--no-backchannel-logout-uri; --third-party or --first-party; "
+      "--[no-]token-exchange-delegation, --[no-]token-exchange-impersonation, "
+      "--token-exchange-audience or --no-token-exchange-audiences; "
+      "--jwks-file replaces a private_key_jwt client's keys). "
+      "Reads the client first: a concurrent change in "
+      "between is overwritten.",
+      &ClientsUpdate};
+}
+
 std::vector<Verb> ClientVerbs() {
   constexpr VerbKind kAdmin = VerbKind::kAdmin;
   return {
@@ -125,10 +208,15 @@ std::vector<Verb> ClientVerbs() {
          Repeated("post-logout-redirect-uri", "URI"),
          Optional("backchannel-logout-uri", "URI"),
          Switch("backchannel-logout-session-required"), Switch("third-party"),
+         Switch("token-exchange-delegation"),
+         Switch("token-exchange-impersonation"),
+         Repeated("token-exchange-audience", "AUD"),
          Optional("auth-method", "METHOD"), Optional("jwks-file", "FILE")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
-       "authorization_code, refresh_token. --pkce-optional: a confidential "
+       "authorization_code, refresh_token, "
+       "urn:ietf:params:oauth:grant-type:device_code (RFC 8628). "
+       "--pkce-optional: a confidential "
        "client may leave PKCE out of an openid request. "
        "--id-token-alg: its ID tokens' algorithm, one the server signs with "
        "(default: the server's, RS256 when configured). --require-par: its "
@@ -137,7 +225,11 @@ std::vector<Verb> ClientVerbs() {
        "return the browser, matched exactly. --backchannel-logout-uri: where "
        "a logout token is POSTed when a session it was in ends. "
        "--third-party: users consent to the scopes it asks for (default: "
-       "first-party, no consent page). --auth-method: client_secret_basic "
+       "first-party, no consent page). With G "
+       "urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693): "
+       "--token-exchange-delegation and/or --token-exchange-impersonation, "
+       "--token-exchange-audience: an audience it may request. "
+       "--auth-method: client_secret_basic "
        "(default), client_secret_post, private_key_jwt (no secret; its "
        "public keys from --jwks-file, a JWK Set) or none (--public).",
        &ClientsCreate},
@@ -149,38 +241,7 @@ std::vector<Verb> ClientVerbs() {
        {"clients list"},
        "Print every client, page by page.",
        &ClientsList},
-      {kAdmin,
-       {"clients update",
-        {Optional("name", "NAME"), Repeated("allow-scope", "S"),
-         Switch("no-scopes"), Repeated("redirect-uri", "URI"),
-         Switch("no-redirect-uris"), Repeated("grant-type", "G"),
-         Switch("pkce-optional"), Switch("pkce-required"),
-         Optional("id-token-alg", "ALG"), Switch("default-id-token-alg"),
-         Switch("require-par"), Switch("par-optional"),
-         Repeated("post-logout-redirect-uri", "URI"),
-         Switch("no-post-logout-redirect-uris"),
-         Optional("backchannel-logout-uri", "URI"),
-         Switch("no-backchannel-logout-uri"), Switch("third-party"),
-         Switch("first-party"), Optional("jwks-file", "FILE")},
-        One("ID"),
-        {{"no-scopes", "allow-scope"},
-         {"no-redirect-uris", "redirect-uri"},
-         {"no-post-logout-redirect-uris", "post-logout-redirect-uri"},
-         {"pkce-optional", "pkce-required"},
-         {"id-token-alg", "default-id-token-alg"},
-         {"require-par", "par-optional"},
-         {"backchannel-logout-uri", "no-backchannel-logout-uri"},
-         {"third-party", "first-party"}}},
-       "Change what is given (a list given replaces the current one; "
-       "--no-scopes, --no-redirect-uris and --no-post-logout-redirect-uris "
-       "clear; --pkce-optional or "
-       "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
-       "--require-par or --par-optional; --backchannel-logout-uri URI or "
-       "--no-backchannel-logout-uri; --third-party or --first-party; "
-       "--jwks-file replaces a private_key_jwt client's keys). "
-       "Reads the client first: a concurrent change in "
-       "between is overwritten.",
-       &ClientsUpdate},
+      ClientsUpdateVerb(),
       {kAdmin,
        {"clients delete", {}, One("ID")},
        "Delete the client.",
@@ -284,6 +345,41 @@ std::vector<Verb> ConsentVerbs() {
   };
 }
 
+std::vector<Verb> ResourceVerbs() {
+  constexpr VerbKind kAdmin = VerbKind::kAdmin;
+  return {
+      {kAdmin,
+       {"resources create",
+        {Optional("name", "NAME"), Repeated("scope", "S")},
+        One("RESOURCE")},
+       "Register a resource (RFC 8707): RESOURCE is its indicator, an "
+       "absolute URI without a fragment, the aud of tokens for it; --scope: "
+       "the scopes it defines (at least one). A client may have it when one "
+       "of them is among the client's allowed scopes.",
+       &ResourcesCreate},
+      {kAdmin,
+       {"resources get", {}, One("RESOURCE")},
+       "Print the resource.",
+       &ResourcesGet},
+      {kAdmin,
+       {"resources list"},
+       "Print every resource, page by page.",
+       &ResourcesList},
+      {kAdmin,
+       {"resources update",
+        {Optional("name", "NAME"), Repeated("scope", "S")},
+        One("RESOURCE")},
+       "Change what is given (--scope given replaces the list). Reads the "
+       "resource first, like clients update.",
+       &ResourcesUpdate},
+      {kAdmin,
+       {"resources delete", {}, One("RESOURCE")},
+       "Delete the resource: grants authorized for it get no more tokens "
+       "for it.",
+       &ResourcesDelete},
+  };
+}
+
 std::vector<Verb> KeyAdminVerbs() {
   constexpr VerbKind kAdmin = VerbKind::kAdmin;
   return {
@@ -302,7 +398,7 @@ std::vector<Verb> KeyAdminVerbs() {
 std::vector<Verb> BuildTable() {
   std::vector<Verb> table;
   for (auto part : {OfflineVerbs, ServerVerbs, KeyAdminVerbs, ClientVerbs,
-                    UserVerbs, SessionVerbs, ConsentVerbs}) {
+                    UserVerbs, SessionVerbs, ConsentVerbs, ResourceVerbs}) {
     for (Verb& verb : part()) table.push_back(std::move(verb));
   }
   return table;

@@ -195,8 +195,11 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "[--post-logout-redirect-uri URI]... "
             "[--no-post-logout-redirect-uris] [--backchannel-logout-uri URI] "
             "[--no-backchannel-logout-uri] [--third-party] [--first-party] "
-            "[--jwks-file FILE] "
-            "ID");
+            "[--token-exchange-delegation] [--no-token-exchange-delegation] "
+            "[--token-exchange-impersonation] "
+            "[--no-token-exchange-impersonation] "
+            "[--token-exchange-audience AUD]... "
+            "[--no-token-exchange-audiences] [--jwks-file FILE] ID");
   const Verb* verify = FindVerb({"jwt", "verify"}, &words);
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(Synopsis(*verify),

@@ -488,12 +488,12 @@ TEST_F(InterceptorIntegrationTest, TokenSourceWithAPrivateKey) {
     EXPECT_TRUE(token.ok()) << token.status();
   }
   // Another key with the same kid: refused.
-  options.assertion_signer = std::make_shared<const jwt::JwtSigner>(
-      *jwt::JwtSigner::Create(*jwt::Jwk::Generate(jwt::Algorithm::kES256,
-                                                  "svc-key")));
-  EXPECT_EQ(TokenSource::Create(issuer_channel_, options)->Token().status()
-                .code(),
-            absl::StatusCode::kUnauthenticated);
+  options.assertion_signer =
+      std::make_shared<const jwt::JwtSigner>(*jwt::JwtSigner::Create(
+          *jwt::Jwk::Generate(jwt::Algorithm::kES256, "svc-key")));
+  EXPECT_EQ(
+      TokenSource::Create(issuer_channel_, options)->Token().status().code(),
+      absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(InterceptorIntegrationTest, TokenSourceReportsAWrongSecretOnce) {
@@ -550,6 +550,106 @@ TEST_F(InterceptorIntegrationTest, TokenSourceAsCallCredentialsOnTls) {
   EXPECT_EQ(service.runs, 3);
   EXPECT_EQ(tokens->requests(), 1);
   server->Shutdown();
+}
+
+}  // namespace
+}  // namespace identity::interceptor
+
+namespace identity::interceptor {
+namespace {
+
+// An Interceptor accepting kIssuer's tokens for `audience` only, ListKeys
+// needing orders.read.
+absl::StatusOr<Interceptor> InterceptorFor(const std::string& issuer_address,
+                                           const std::string& audience) {
+  InterceptorOptions options;
+  options.issuers = {{.issuer = kIssuer,
+                      .audiences = {audience},
+                      .keys = KeyServiceKeys{.address = issuer_address}}};
+  options.rules = {
+      {"/identity.v1.KeyService/ListKeys", MethodRule{true, {"orders.read"}}}};
+  return Interceptor::Create(std::move(options));
+}
+
+// RFC 8707, RFC 9700 §2.3: a service configures its resource indicator as
+// its audience (docs/interceptor.md); a token the issuer minted for resource
+// A passes at A and is refused at B, before B's handler runs, and a token
+// for the server's default audience passes at neither.
+TEST_F(InterceptorIntegrationTest, ATokenForOneResourceIsRefusedByAnother) {
+  constexpr char kA[] = "https://a.example/api";
+  constexpr char kB[] = "https://b.example/api";
+  const std::string admin = IssuerToken();
+  auto admin_stub = v1::AdminService::NewStub(issuer_channel_);
+  const auto deadline = [] {
+    return std::chrono::system_clock::now() + std::chrono::seconds(10);
+  };
+  for (const char* indicator : {kA, kB}) {
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    context.AddMetadata("authorization", "Bearer " + admin);
+    v1::CreateResourceRequest create;
+    create.set_resource(indicator);
+    create.add_scopes("orders.read");
+    v1::Resource created;
+    const grpc::Status s =
+        admin_stub->CreateResource(&context, create, &created);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  v1::CreateClientResponse client;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    context.AddMetadata("authorization", "Bearer " + admin);
+    v1::CreateClientRequest create;
+    create.set_client_id("svc");
+    create.add_allowed_scopes("orders.read");
+    const grpc::Status s = admin_stub->CreateClient(&context, create, &client);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  const auto token_for = [&](const std::string& resource) {
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    v1::TokenRequest request;
+    request.set_grant_type("client_credentials");
+    request.set_client_id("svc");
+    request.set_client_secret(client.client_secret());
+    if (!resource.empty()) request.add_resource(resource);
+    v1::TokenResponse response;
+    const grpc::Status s = v1::TokenService::NewStub(issuer_channel_)
+                               ->Token(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response.access_token();
+  };
+  const std::string for_a = token_for(kA);
+  const std::string for_default = token_for("");
+
+  auto at_a = InterceptorFor(issuer_address_, kA);
+  auto at_b = InterceptorFor(issuer_address_, kB);
+  ASSERT_TRUE(at_a.ok()) << at_a.status();
+  ASSERT_TRUE(at_b.ok()) << at_b.status();
+  ProtectedService service_a, service_b;
+  test_support::LoopbackServer a =
+      test_support::ServeOnLoopback(at_a->credentials(), &service_a);
+  test_support::LoopbackServer b =
+      test_support::ServeOnLoopback(at_b->credentials(), &service_b);
+  ASSERT_NE(a.server, nullptr);
+  ASSERT_NE(b.server, nullptr);
+  auto stub_a = v1::KeyService::NewStub(a.channel);
+  auto stub_b = v1::KeyService::NewStub(b.channel);
+
+  EXPECT_TRUE(ListKeysWith(*stub_a, for_a).ok());
+  const grpc::Status refused = ListKeysWith(*stub_b, for_a);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(refused.error_message().find("aud"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(ListKeysWith(*stub_a, for_default).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ListKeysWith(*stub_b, for_default).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service_a.runs, 1);
+  EXPECT_EQ(service_b.runs, 0) << "B's handler ran for A's token";
+  a.server->Shutdown();
+  b.server->Shutdown();
 }
 
 }  // namespace

@@ -318,6 +318,47 @@ TEST_F(AuthorizerTest, VerifiedCallerReadsTheClaims) {
             absl::StatusCode::kUnauthenticated);
 }
 
+// RFC 8693 §4.1: the actor chain, current actor first.
+TEST_F(AuthorizerTest, ActorChainListsTheActorsOutermostFirst) {
+  jwt::Claims claims;
+  claims.iss = "https://id.example";
+  claims.aud = {"orders-api"};
+  claims.sub = "alice";
+  claims.iat = absl::ToUnixSeconds(clock_.Now());
+  claims.exp = absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5));
+  claims.other["act"] = {{"sub", "billing"}, {"act", {{"sub", "gateway"}}}};
+  auto caller =
+      authorizer_->VerifiedCaller({"Bearer " + *signer_->Sign(claims)});
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(*(*caller)->ActorChain(),
+            (std::vector<std::string>{"billing", "gateway"}));
+}
+
+TEST_F(AuthorizerTest, ActorChainIsEmptyWithoutAct) {
+  auto caller = authorizer_->VerifiedCaller({"Bearer " + Token("read")});
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_TRUE((*caller)->ActorChain()->empty());
+}
+
+TEST_F(AuthorizerTest, MalformedActorChainIsAnError) {
+  for (const jwt::Json& act :
+       {jwt::Json("gateway"), jwt::Json({{"client_id", "gateway"}}),
+        jwt::Json({{"sub", "b"}, {"act", {{"sub", 7}}}})}) {
+    jwt::Claims claims;
+    claims.iss = "https://id.example";
+    claims.aud = {"orders-api"};
+    claims.sub = "alice";
+    claims.exp = absl::ToUnixSeconds(clock_.Now() + absl::Minutes(5));
+    claims.other["act"] = act;
+    auto caller =
+        authorizer_->VerifiedCaller({"Bearer " + *signer_->Sign(claims)});
+    ASSERT_TRUE(caller.ok()) << caller.status();
+    EXPECT_EQ((*caller)->ActorChain().status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << act.dump();
+  }
+}
+
 // A KeyService whose handlers count their runs: GetJwks and RotateKeys in
 // the sync API, ListKeys in the callback API.
 class CountingService final

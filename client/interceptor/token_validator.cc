@@ -9,6 +9,24 @@
 #include "jwt/status.h"
 
 namespace identity::interceptor {
+
+absl::StatusOr<std::vector<std::string>> VerifiedToken::ActorChain() const {
+  std::vector<std::string> chain;
+  const jwt::Json* level = &claims.other;
+  // The JSON parser bounds the nesting, so the walk ends.
+  for (auto act = level->find("act"); act != level->end();
+       act = level->find("act")) {
+    const auto sub = act->is_object() ? act->find("sub") : act->end();
+    if (!act->is_object() || sub == act->end() || !sub->is_string()) {
+      return absl::InvalidArgumentError(
+          "an act claim is not an object with a string sub");
+    }
+    chain.push_back(sub->get<std::string>());
+    level = &*act;
+  }
+  return chain;
+}
+
 namespace {
 
 // A jwt/ error as the Unauthenticated refusal of a call: the message names

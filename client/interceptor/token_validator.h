@@ -29,6 +29,15 @@ struct VerifiedToken {
   // Until when the token stays valid: "exp" plus the verifier's leeway
   // (absl::InfiniteFuture() for a token without "exp", if accepted).
   absl::Time valid_until = absl::InfiniteFuture();
+
+  // RFC 8693 §4.1: who acts for the subject ("sub"), from the nested "act"
+  // claims: each actor's "sub", the current actor first, then the one it
+  // acted for, and so on. Empty when the token has no "act" (the subject
+  // itself calls, or a service impersonates it). Only the current actor is
+  // the party the call comes from (§4.1: prior actors are informational).
+  // Errors: InvalidArgument when an "act" level is not an object with a
+  // string "sub" (a handler that decides on the chain refuses such a call).
+  absl::StatusOr<std::vector<std::string>> ActorChain() const;
 };
 
 // Implementations are thread-safe.

@@ -114,6 +114,20 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_third_party(client.third_party);
   out->set_token_endpoint_auth_method(TokenEndpointAuthMethod(client));
   out->set_jwks(client.jwks);
+  if (client.token_exchange != storage::TokenExchangePolicy{}) {
+    v1::TokenExchangePolicy* policy = out->mutable_token_exchange();
+    policy->set_delegation(client.token_exchange.delegation);
+    policy->set_impersonation(client.token_exchange.impersonation);
+    for (const std::string& audience : client.token_exchange.audiences) {
+      policy->add_audiences(audience);
+    }
+  }
+}
+
+storage::TokenExchangePolicy PolicyOf(const v1::TokenExchangePolicy& in) {
+  return storage::TokenExchangePolicy{
+      in.delegation(), in.impersonation(),
+      std::vector<std::string>(in.audiences().begin(), in.audiences().end())};
 }
 
 void ToProto(const storage::SessionRecord& session, v1::Session* out) {
@@ -176,6 +190,9 @@ grpc::Status AdminServiceImpl::CreateClient(
   spec.backchannel_logout_session_required =
       request->backchannel_logout_session_required();
   spec.third_party = request->third_party();
+  if (request->has_token_exchange()) {
+    spec.token_exchange = PolicyOf(request->token_exchange());
+  }
   spec.token_endpoint_auth_method = request->token_endpoint_auth_method();
   if (!request->jwks().empty()) spec.jwks = request->jwks();
   auto created = registry_->Create(std::move(spec));
@@ -227,6 +244,9 @@ grpc::Status AdminServiceImpl::UpdateClient(
         request->backchannel_logout_session_required();
   }
   if (request->has_third_party()) spec.third_party = request->third_party();
+  if (request->has_token_exchange()) {
+    spec.token_exchange = PolicyOf(request->token_exchange());
+  }
   if (request->has_jwks()) spec.jwks = request->jwks();
   auto client = registry_->Update(std::move(spec));
   if (!client.ok()) return ToGrpcStatus(client.status());
@@ -346,6 +366,82 @@ grpc::Status AdminServiceImpl::RevokeConsent(
     v1::RevokeConsentResponse*) {
   return ToGrpcStatus(
       consents_->Revoke(request->user_id(), request->client_id()));
+}
+
+namespace {
+
+void ToProto(const storage::ResourceRecord& resource, v1::Resource* out) {
+  out->set_resource(resource.resource);
+  out->set_name(resource.name);
+  for (const std::string& scope : resource.scopes) out->add_scopes(scope);
+  *out->mutable_created_at() = ToTimestamp(resource.created_at);
+  *out->mutable_updated_at() = ToTimestamp(resource.updated_at);
+}
+
+template <typename Request>
+ResourceSpec ResourceSpecOf(const Request& request) {
+  ResourceSpec spec;
+  spec.resource = request.resource();
+  spec.name = request.name();
+  spec.scopes.assign(request.scopes().begin(), request.scopes().end());
+  return spec;
+}
+
+grpc::Status NoResources() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "this server has no resource registry");
+}
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::CreateResource(
+    grpc::ServerContext*, const v1::CreateResourceRequest* request,
+    v1::Resource* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto created = resources_->Create(ResourceSpecOf(*request));
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  ToProto(*created, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetResource(
+    grpc::ServerContext*, const v1::GetResourceRequest* request,
+    v1::Resource* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto resource = resources_->Get(request->resource());
+  if (!resource.ok()) return ToGrpcStatus(resource.status());
+  ToProto(*resource, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListResources(
+    grpc::ServerContext*, const v1::ListResourcesRequest* request,
+    v1::ListResourcesResponse* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto page = resources_->List(request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const storage::ResourceRecord& resource : page->resources) {
+    ToProto(resource, response->add_resources());
+  }
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::UpdateResource(
+    grpc::ServerContext*, const v1::UpdateResourceRequest* request,
+    v1::Resource* response) {
+  if (resources_ == nullptr) return NoResources();
+  auto updated = resources_->Update(ResourceSpecOf(*request));
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  ToProto(*updated, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::DeleteResource(
+    grpc::ServerContext*, const v1::DeleteResourceRequest* request,
+    v1::DeleteResourceResponse*) {
+  if (resources_ == nullptr) return NoResources();
+  return ToGrpcStatus(resources_->Delete(request->resource()));
 }
 
 }  // namespace identity::server

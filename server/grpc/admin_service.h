@@ -1,5 +1,5 @@
 // identity.v1.AdminService: converts messages to and from the ClientRegistry,
-// UserAccounts, LoginSessions and Consents.
+// UserAccounts, LoginSessions, Consents and ResourceRegistry.
 // Authorization (an admin token) happens before these handlers run, in the
 // server's credentials (client/interceptor).
 #ifndef IDENTITY_SERVER_GRPC_ADMIN_SERVICE_H_
@@ -9,6 +9,7 @@
 #include "server/oauth/client_registry.h"
 #include "server/oauth/consents.h"
 #include "server/oauth/login_sessions.h"
+#include "server/oauth/resource_registry.h"
 #include "server/users/user_accounts.h"
 
 namespace identity::server {
@@ -16,12 +17,15 @@ namespace identity::server {
 // Thread-safe. Everything passed in must outlive it.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
+  // `resources` may be null: the resource methods are then UNIMPLEMENTED.
   AdminServiceImpl(const ClientRegistry* registry, const UserAccounts* users,
-                   const LoginSessions* sessions, const Consents* consents)
+                   const LoginSessions* sessions, const Consents* consents,
+                   const ResourceRegistry* resources = nullptr)
       : registry_(registry),
         users_(users),
         sessions_(sessions),
-        consents_(consents) {}
+        consents_(consents),
+        resources_(resources) {}
 
   grpc::Status CreateClient(grpc::ServerContext* context,
                             const v1::CreateClientRequest* request,
@@ -75,11 +79,28 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                              const v1::RevokeConsentRequest* request,
                              v1::RevokeConsentResponse* response) override;
 
+  grpc::Status CreateResource(grpc::ServerContext* context,
+                              const v1::CreateResourceRequest* request,
+                              v1::Resource* response) override;
+  grpc::Status GetResource(grpc::ServerContext* context,
+                           const v1::GetResourceRequest* request,
+                           v1::Resource* response) override;
+  grpc::Status ListResources(grpc::ServerContext* context,
+                             const v1::ListResourcesRequest* request,
+                             v1::ListResourcesResponse* response) override;
+  grpc::Status UpdateResource(grpc::ServerContext* context,
+                              const v1::UpdateResourceRequest* request,
+                              v1::Resource* response) override;
+  grpc::Status DeleteResource(grpc::ServerContext* context,
+                              const v1::DeleteResourceRequest* request,
+                              v1::DeleteResourceResponse* response) override;
+
  private:
   const ClientRegistry* const registry_;
   const UserAccounts* const users_;
   const LoginSessions* const sessions_;
   const Consents* const consents_;
+  const ResourceRegistry* const resources_;
 };
 
 }  // namespace identity::server

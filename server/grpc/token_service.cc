@@ -68,6 +68,8 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   fields.login_hint = request->login_hint();
   if (request->has_request()) fields.request = request->request();
   if (request->has_request_uri()) fields.request_uri = request->request_uri();
+  fields.resource.assign(request->resource().begin(),
+                         request->resource().end());
   std::string source = PeerAddress(context->peer());
   if (parts_.proxies != nullptr) {
     source = parts_.proxies->SourceOf(source, ForwardedFor(*context));
@@ -113,10 +115,36 @@ grpc::Status TokenServiceImpl::PushAuthorization(
   pushed.login_hint = request->login_hint();
   if (request->has_request()) pushed.request = request->request();
   if (request->has_request_uri()) pushed.request_uri = request->request_uri();
+  pushed.resource.assign(request->resource().begin(),
+                         request->resource().end());
   auto result = parts_.pushed->Push(fields);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_request_uri(result->request_uri);
   response->set_expires_in(absl::ToInt64Seconds(result->expires_in));
+  return grpc::Status::OK;
+}
+
+grpc::Status TokenServiceImpl::DeviceAuthorization(
+    grpc::ServerContext* context, const v1::DeviceAuthorizationRequest* request,
+    v1::DeviceAuthorizationResponse* response) {
+  if (parts_.devices == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "device authorization is not served");
+  }
+  auto credentials = CallCredentials(
+      *context, request->client_id(), request->client_secret(),
+      request->client_assertion_type(), request->client_assertion());
+  if (!credentials.ok()) return ToGrpcStatus(credentials.status());
+  auto started = parts_.devices->Authorize(
+      {credentials->client_id, credentials->client_secret, request->scope(),
+       PeerAddress(context->peer()), credentials->client_assertion});
+  if (!started.ok()) return ToGrpcStatus(started.status());
+  response->set_device_code(started->device_code);
+  response->set_user_code(started->user_code);
+  response->set_verification_uri(started->verification_uri);
+  response->set_verification_uri_complete(started->verification_uri_complete);
+  response->set_expires_in(absl::ToInt64Seconds(started->expires_in));
+  response->set_interval(absl::ToInt64Seconds(started->interval));
   return grpc::Status::OK;
 }
 
@@ -137,6 +165,16 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.redirect_uri = request->redirect_uri();
   fields.code_verifier = request->code_verifier();
   fields.refresh_token = request->refresh_token();
+  fields.resource.assign(request->resource().begin(),
+                         request->resource().end());
+  fields.device_code = request->device_code();
+  fields.subject_token = request->subject_token();
+  fields.subject_token_type = request->subject_token_type();
+  fields.actor_token = request->actor_token();
+  fields.actor_token_type = request->actor_token_type();
+  fields.requested_token_type = request->requested_token_type();
+  fields.audience.assign(request->audience().begin(),
+                         request->audience().end());
   fields.source = PeerAddress(context->peer());
   auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
@@ -146,6 +184,7 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   response->set_scope(issued->scope);
   response->set_id_token(issued->id_token);
   response->set_refresh_token(issued->refresh_token);
+  response->set_issued_token_type(issued->issued_token_type);
   return grpc::Status::OK;
 }
 

@@ -7,6 +7,7 @@
 #include "identity/v1/token.grpc.pb.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/device_authorization.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/pushed_authorization.h"
 #include "server/oauth/token_endpoint.h"
@@ -29,6 +30,8 @@ struct TokenServiceParts {
   // Authenticates the login front end whose word Authorize's `consent` is
   // (ConsentingFrontEnd); null: `consent` is never taken.
   const ClientAuthenticator* front_ends = nullptr;
+  // RFC 8628 DeviceAuthorization; null: UNIMPLEMENTED.
+  const DeviceAuthorizationEndpoint* devices = nullptr;
 };
 
 // Thread-safe.
@@ -46,6 +49,10 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   grpc::Status Token(grpc::ServerContext* context,
                      const v1::TokenRequest* request,
                      v1::TokenResponse* response) override;
+  grpc::Status DeviceAuthorization(
+      grpc::ServerContext* context,
+      const v1::DeviceAuthorizationRequest* request,
+      v1::DeviceAuthorizationResponse* response) override;
   grpc::Status Revoke(grpc::ServerContext* context,
                       const v1::RevokeRequest* request,
                       v1::RevokeResponse* response) override;

@@ -199,6 +199,43 @@ TEST_F(TokenServiceTest, IssuesATokenThatIntrospectsActive) {
   EXPECT_EQ(introspection.token_type(), "Bearer");
 }
 
+// RFC 8707 over gRPC: TokenRequest.resource sets "aud", introspection
+// reports it, and the refusals are INVALID_ARGUMENT / invalid_target.
+TEST_F(TokenServiceTest, ResourceIsTheTokensAudience) {
+  storage::ResourceRecord orders;
+  orders.resource = "https://orders.example/api";
+  orders.scopes = {"orders.read"};
+  ASSERT_TRUE(fixture_.store.CreateResource(orders).ok());
+  v1::TokenRequest request = Request();
+  request.add_resource(orders.resource);
+  v1::TokenResponse response;
+  grpc::Status status = Token(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.scope(), "orders.read");
+  grpc::ClientContext context;
+  v1::IntrospectRequest introspect;
+  introspect.set_token(response.access_token());
+  introspect.set_client_id("worker");
+  introspect.set_client_secret("worker-secret");
+  v1::IntrospectResponse introspection;
+  ASSERT_TRUE(
+      introspection_stub_->Introspect(&context, introspect, &introspection)
+          .ok());
+  ASSERT_EQ(introspection.aud_size(), 1);
+  EXPECT_EQ(introspection.aud(0), orders.resource);
+
+  request.add_resource("https://billing.example/");
+  status = Token(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "invalid_target");
+  v1::AuthorizeRequest authorize = Authorization();
+  authorize.add_resource("https://unknown.example/");
+  v1::AuthorizeResponse code;
+  status = Authorize(authorize, &code);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(status), "invalid_target");
+}
+
 TEST_F(TokenServiceTest, AcceptsBasicAuthorizationMetadata) {
   // RFC 6749 §2.3.1: id and secret are form-urlencoded, then base64.
   v1::TokenRequest request = Request();

@@ -29,6 +29,10 @@ int StatusFor(OAuthError error) {
     case OAuthError::kAccountSelectionRequired:
     case OAuthError::kRequestNotSupported:
     case OAuthError::kRequestUriNotSupported:
+    case OAuthError::kInvalidTarget:
+    case OAuthError::kAuthorizationPending:
+    case OAuthError::kSlowDown:
+    case OAuthError::kExpiredToken:
     case OAuthError::kInvalidDpopProof:  // RFC 9449 §5.
       return 400;
   }
@@ -46,6 +50,12 @@ HttpError HttpErrorOf(const absl::Status& status) {
     if (*error == OAuthError::kTemporarilyUnavailable &&
         status.code() == absl::StatusCode::kUnavailable) {
       http_status = 503;
+    }
+    // RFC 8628 §3.5: the user denying a device is an error of the token
+    // endpoint (RFC 6749 §5.2: 400); failed credentials stay 401.
+    if (*error == OAuthError::kAccessDenied &&
+        status.code() == absl::StatusCode::kPermissionDenied) {
+      http_status = 400;
     }
     return HttpError{http_status, std::string(OAuthErrorCode(*error)),
                      ErrorDescription(status.message())};

@@ -17,13 +17,22 @@ TEST(HttpErrorOfTest, TokenEndpointErrorsFollowRfc6749Section5_2) {
   for (OAuthError error :
        {OAuthError::kInvalidRequest, OAuthError::kInvalidGrant,
         OAuthError::kUnauthorizedClient, OAuthError::kUnsupportedGrantType,
-        OAuthError::kInvalidScope, OAuthError::kUnsupportedTokenType}) {
+        OAuthError::kInvalidScope, OAuthError::kUnsupportedTokenType,
+        OAuthError::kInvalidTarget}) {
     EXPECT_EQ(StatusOf(error), 400) << OAuthErrorCode(error);
   }
   const HttpError error =
       HttpErrorOf(OAuthFailure(OAuthError::kInvalidGrant, "code used"));
   EXPECT_EQ(error.error, "invalid_grant");
   EXPECT_EQ(error.description, "code used");
+}
+
+// RFC 8707 §2: a resource indicator unknown, malformed or not allowed.
+TEST(HttpErrorOfTest, InvalidTargetIs400) {
+  const HttpError error =
+      HttpErrorOf(OAuthFailure(OAuthError::kInvalidTarget, "no such API"));
+  EXPECT_EQ(error.status, 400);
+  EXPECT_EQ(error.error, "invalid_target");
 }
 
 // RFC 9449 §5: a refused proof at the token endpoint is a 400.
@@ -41,9 +50,24 @@ TEST(HttpErrorOfTest, BearerErrorsFollowRfc6750Section3_1) {
 }
 
 TEST(HttpErrorOfTest, LoginOutcomes) {
-  EXPECT_EQ(StatusOf(OAuthError::kAccessDenied), 401);
+  // Failed credentials (UserAccounts::Authenticate) are UNAUTHENTICATED.
+  EXPECT_EQ(HttpErrorOf(OAuthFailure(OAuthError::kAccessDenied, "wrong",
+                                     absl::StatusCode::kUnauthenticated))
+                .status,
+            401);
   EXPECT_EQ(StatusOf(OAuthError::kLoginRequired), 401);
   EXPECT_EQ(StatusOf(OAuthError::kTemporarilyUnavailable), 429);
+}
+
+// RFC 8628 §3.5: a user's denial heard by a polling device is an error of
+// the token endpoint (RFC 6749 §5.2: 400), as are the other polling answers.
+TEST(HttpErrorOfTest, DevicePollingOutcomesAre400) {
+  EXPECT_EQ(StatusOf(OAuthError::kAccessDenied), 400);
+  EXPECT_EQ(StatusOf(OAuthError::kAuthorizationPending), 400);
+  EXPECT_EQ(StatusOf(OAuthError::kSlowDown), 400);
+  EXPECT_EQ(StatusOf(OAuthError::kExpiredToken), 400);
+  EXPECT_EQ(HttpErrorOf(OAuthFailure(OAuthError::kSlowDown, "")).error,
+            "slow_down");
 }
 
 // Too many failed logins is the client's doing (429, RFC 6585 §4); a server

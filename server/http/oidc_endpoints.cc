@@ -42,6 +42,12 @@ std::string Get(const Form& form, const std::string& name) {
   return it == form.end() ? std::string() : it->second;
 }
 
+// RFC 8707 §2: the resource indicators of a request (ParseFormUrlEncoded
+// joined the repeated values with spaces).
+std::vector<std::string> ResourcesOf(const Form& form) {
+  return absl::StrSplit(Get(form, kResourceParameter), ' ', absl::SkipEmpty());
+}
+
 // A parameter that means something when present, even empty.
 std::optional<std::string> GetIfPresent(const Form& form,
                                         const std::string& name) {
@@ -194,7 +200,7 @@ void SendErrorPage(const OidcEndpointsDeps& deps, HttpResponse& response,
 constexpr const char* kCarried[] = {
     "response_type", "client_id", "redirect_uri",   "scope",
     "state",         "nonce",     "code_challenge", "code_challenge_method",
-    "ui_locales",
+    "ui_locales",    "resource",
 };
 
 // The page for an authorization request that cannot go on: an unknown
@@ -237,7 +243,9 @@ absl::StatusOr<HiddenFields> CarriedRequest(
     return hidden;
   }
   for (const char* name : kCarried) {
-    if (std::string(name) == "ui_locales" && params.count(name) == 0) continue;
+    const bool optional = std::string(name) == "ui_locales" ||
+                          std::string(name) == kResourceParameter;
+    if (optional && params.count(name) == 0) continue;
     hidden.emplace_back(name, Get(params, name));
   }
   return hidden;
@@ -287,6 +295,7 @@ AuthorizationRequest RequestOf(const Form& params) {
   request.login_hint = Get(params, "login_hint");
   request.request = GetIfPresent(params, "request");
   request.request_uri = GetIfPresent(params, "request_uri");
+  request.resource = ResourcesOf(params);
   return request;
 }
 
@@ -339,6 +348,30 @@ absl::StatusOr<std::optional<storage::SessionRecord>> CurrentSession(
   return std::optional<storage::SessionRecord>(*std::move(live));
 }
 
+// The cookie of the login session `started` by a sign-in on this browser.
+// Another user signing in on this browser (a shared one) ends the
+// previous user's session: its cookie is replaced, so nobody could end it
+// later, and its clients hear of it (back-channel logout). The same user
+// signing in again (prompt=login, max_age) gets a new session and leaves
+// the old one to its expiry, as other clients may still rely on it.
+void SetSessionCookie(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                      const StartedSession& started, HttpResponse& response) {
+  const storage::SessionRecord& record = started.record;
+  if (auto previous = CurrentSession(deps, request);
+      previous.ok() && previous->has_value() &&
+      (*previous)->user_id != record.user_id) {
+    (void)deps.end_session->End(**previous);
+  }
+  Session session{started.secret, record.user_id, record.auth_time,
+                  record.expires_at};
+  response.AddHeader(
+      "Set-Cookie",
+      CookieHeader(deps, kSessionCookie, deps.sessions->Encode(session),
+                   absl::StrCat("Path=/; SameSite=Lax; Max-Age=",
+                                absl::ToInt64Seconds(record.expires_at -
+                                                     deps.clock->Now()))));
+}
+
 // The double-submit CSRF check of a page's form: the cookie set with the
 // form and the hidden field must both be there and equal.
 bool CsrfMatches(const HttpRequest& request, const Form& form) {
@@ -348,6 +381,29 @@ bool CsrfMatches(const HttpRequest& request, const Form& form) {
   return cookie != cookies.end() && !field.empty() &&
          cookie->second.size() == field.size() &&
          CRYPTO_memcmp(cookie->second.data(), field.data(), field.size()) == 0;
+}
+
+// A page's POSTed form with its CSRF check passed, and the page's language
+// in `locale`; else answers (400 for a body that is not a form, 403 for a
+// failed check) and returns nullopt.
+std::optional<Form> CsrfCheckedForm(const OidcEndpointsDeps& deps,
+                                    const HttpRequest& request,
+                                    HttpResponse& response, Locale& locale) {
+  auto form = PostForm(request);
+  if (!form.ok()) {
+    locale = LocaleOf(request, nullptr);
+    SendErrorPage(deps, response, 400, locale,
+                  {Format(locale, Msg::kBadRequest),
+                   std::string(form.status().message())});
+    return std::nullopt;
+  }
+  locale = LocaleOf(request, &*form);
+  if (!CsrfMatches(request, *form)) {
+    SendErrorPage(deps, response, 403, locale,
+                  {Format(locale, Msg::kFormExpired), ""});
+    return std::nullopt;
+  }
+  return *std::move(form);
 }
 
 // --- Consent (OIDC Core §3.1.2.4) -------------------------------------------
@@ -412,18 +468,9 @@ void AnswerFailure(const OidcEndpointsDeps& deps, HttpResponse& response,
 // longer answers the request (prompt=login, max_age): the login form.
 void ConsentRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                   HttpResponse& response) {
-  auto form = PostForm(request);
-  if (!form.ok()) {
-    const Locale locale = LocaleOf(request, nullptr);
-    return SendErrorPage(deps, response, 400, locale,
-                         {Format(locale, Msg::kBadRequest),
-                          std::string(form.status().message())});
-  }
-  const Locale locale = LocaleOf(request, &*form);
-  if (!CsrfMatches(request, *form)) {
-    return SendErrorPage(deps, response, 403, locale,
-                         {Format(locale, Msg::kFormExpired), ""});
-  }
+  Locale locale = Locale::kEnglish;  // Set by CsrfCheckedForm.
+  auto form = CsrfCheckedForm(deps, request, response, locale);
+  if (!form.has_value()) return;
   auto session = CurrentSession(deps, request);
   if (!session.ok()) {
     return SendFailurePage(deps, response, locale, session.status());
@@ -567,24 +614,7 @@ void AuthorizePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
                             signed_in.status());
   }
   const storage::SessionRecord& record = signed_in->session->record;
-  // Another user signing in on this browser (a shared one) ends the
-  // previous user's session: its cookie is replaced, so nobody could end it
-  // later, and its clients hear of it (back-channel logout). The same user
-  // signing in again (prompt=login, max_age) gets a new session and leaves
-  // the old one to its expiry, as other clients may still rely on it.
-  if (auto previous = CurrentSession(deps, request);
-      previous.ok() && previous->has_value() &&
-      (*previous)->user_id != record.user_id) {
-    (void)deps.end_session->End(**previous);
-  }
-  Session session{signed_in->session->secret, record.user_id, record.auth_time,
-                  record.expires_at};
-  response.AddHeader(
-      "Set-Cookie",
-      CookieHeader(deps, kSessionCookie, deps.sessions->Encode(session),
-                   absl::StrCat("Path=/; SameSite=Lax; Max-Age=",
-                                absl::ToInt64Seconds(record.expires_at -
-                                                     deps.clock->Now()))));
+  SetSessionCookie(deps, request, *signed_in->session, response);
   // The CSRF token has served: forget it.
   response.AddHeader(
       "Set-Cookie",
@@ -615,6 +645,16 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.redirect_uri = Get(form, "redirect_uri");
   fields.code_verifier = Get(form, "code_verifier");
   fields.refresh_token = Get(form, "refresh_token");
+  fields.resource = ResourcesOf(form);
+  fields.device_code = Get(form, "device_code");
+  fields.subject_token = Get(form, "subject_token");
+  fields.subject_token_type = Get(form, "subject_token_type");
+  fields.actor_token = Get(form, "actor_token");
+  fields.actor_token_type = Get(form, "actor_token_type");
+  fields.requested_token_type = Get(form, "requested_token_type");
+  // RFC 8693 §2.1: audience may repeat (joined with spaces by the decoder).
+  fields.audience =
+      absl::StrSplit(Get(form, kAudienceParameter), ' ', absl::SkipEmpty());
   fields.source = request.remote_address;
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
@@ -626,6 +666,9 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   if (!issued->id_token.empty()) body["id_token"] = issued->id_token;
   if (!issued->refresh_token.empty()) {
     body["refresh_token"] = issued->refresh_token;
+  }
+  if (!issued->issued_token_type.empty()) {
+    body["issued_token_type"] = issued->issued_token_type;  // RFC 8693 §2.2.1
   }
   response.SetHeader("Pragma", "no-cache");
   SendJson(response, 200, body);
@@ -845,6 +888,237 @@ void EndSessionRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
   FinishLogout(deps, *plan, *session, locale, response);
 }
 
+// --- Device authorization (RFC 8628) ----------------------------------------
+
+// RFC 8628 §3.1-3.2: a client authenticated as at /token (a public one by
+// its client_id) gets a device_code, a user_code and where the user goes.
+void DeviceAuthorizationRoute(const OidcEndpointsDeps& deps,
+                              const HttpRequest& request,
+                              HttpResponse& response) {
+  auto post = ReadClientPost(request, response);
+  if (!post.has_value()) return;
+  auto started = deps.devices->Authorize(
+      {post->client.client_id, post->client.client_secret,
+       Get(post->form, "scope"), request.remote_address,
+       post->client.client_assertion});
+  if (!started.ok()) return SendOAuthError(response, started.status());
+  jwt::Json body = {
+      {"device_code", started->device_code},
+      {"user_code", started->user_code},
+      {"verification_uri", started->verification_uri},
+      {"verification_uri_complete", started->verification_uri_complete},
+      {"expires_in", absl::ToInt64Seconds(started->expires_in)},
+      {"interval", absl::ToInt64Seconds(started->interval)}};
+  response.SetHeader("Pragma", "no-cache");
+  SendJson(response, 200, body);
+}
+
+// The /device forms' hidden fields: the step the POST is, the user code
+// (once typed), and ui_locales when the page was asked in a language.
+HiddenFields DeviceHidden(absl::string_view step, const Form& params,
+                          absl::string_view user_code = "") {
+  HiddenFields hidden = {{"step", std::string(step)}};
+  if (!user_code.empty()) hidden.emplace_back("user_code", user_code);
+  if (params.count("ui_locales") > 0) {
+    hidden.emplace_back("ui_locales", Get(params, "ui_locales"));
+  }
+  return hidden;
+}
+
+// Every /device form carries a new double-submit CSRF token, its cookie
+// scoped to /device.
+std::string NewDeviceCsrf(const OidcEndpointsDeps& deps,
+                          HttpResponse& response) {
+  const std::string csrf = jwt::Base64UrlEncode(RandomBytes(deps.random, 32));
+  response.AddHeader(
+      "Set-Cookie",
+      CookieHeader(deps, kCsrfCookie, csrf, "Path=/device; SameSite=Strict"));
+  return csrf;
+}
+
+// RFC 8628 §3.3: the code entry form, pre-filled with `user_code` (from
+// verification_uri_complete, or the last try).
+void SendDeviceCodePage(const OidcEndpointsDeps& deps, HttpResponse& response,
+                        Locale locale, const Form& params, int status,
+                        std::string error = "", bool code_rejected = false) {
+  DeviceCodeView view;
+  view.hidden = DeviceHidden("code", params);
+  view.csrf = NewDeviceCsrf(deps, response);
+  view.user_code = Get(params, "user_code");
+  view.error = std::move(error);
+  view.code_rejected = code_rejected;
+  SendPage(deps, response, status, PagesOf(deps).DeviceCode(locale, view));
+}
+
+// The login form for a device's user: the login page's, POSTed to /device.
+void SendDeviceLoginPage(const OidcEndpointsDeps& deps, HttpResponse& response,
+                         Locale locale, const Form& params,
+                         const PendingDevice& pending, int status,
+                         std::string error = "",
+                         bool credentials_rejected = false) {
+  LoginView view;
+  view.action = "/device";
+  view.hidden = DeviceHidden("login", params, pending.user_code);
+  view.csrf = NewDeviceCsrf(deps, response);
+  view.client_name = pending.client.name.empty() ? pending.client.client_id
+                                                 : pending.client.name;
+  view.username = Get(params, "username");
+  view.error = std::move(error);
+  view.credentials_rejected = credentials_rejected;
+  SendPage(deps, response, status, PagesOf(deps).Login(locale, view));
+}
+
+// RFC 8628 §3.3 and §5.4: the approval page names the client, the user code
+// (to compare with the device's) and what each scope allows.
+void SendDeviceApprovalPage(const OidcEndpointsDeps& deps,
+                            HttpResponse& response, Locale locale,
+                            const Form& params, const PendingDevice& pending) {
+  ConfirmView view;
+  view.action = "/device";
+  view.title = Msg::kDeviceApproveTitle;
+  view.message = Format(locale, Msg::kDeviceApproveMessage,
+                        {pending.client.name.empty() ? pending.client.client_id
+                                                     : pending.client.name,
+                         pending.user_code});
+  for (const std::string& scope : pending.scopes) {
+    view.items.push_back(ScopeDescription(locale, scope));
+  }
+  view.hidden = DeviceHidden("decide", params, pending.user_code);
+  view.csrf = NewDeviceCsrf(deps, response);
+  SendPage(deps, response, 200, PagesOf(deps).Confirm(locale, view));
+}
+
+// A code refused by the core: the code form again, saying why.
+void SendDeviceCodeFailure(const OidcEndpointsDeps& deps,
+                           HttpResponse& response, Locale locale,
+                           const Form& params, const absl::Status& status) {
+  const std::optional<OAuthError> error = OAuthErrorOf(status);
+  if (error == OAuthError::kTemporarilyUnavailable) {
+    const std::string wait = ErrorDetailsOf(status)["retry_after_seconds"];
+    response.SetHeader("Retry-After", wait);
+    return SendDeviceCodePage(deps, response, locale, params, 429,
+                              Format(locale, Msg::kDeviceTooManyCodes, {wait}));
+  }
+  if (error == OAuthError::kInvalidRequest) {
+    return SendDeviceCodePage(deps, response, locale, params, 400,
+                              Format(locale, Msg::kDeviceCodeUnknown),
+                              /*code_rejected=*/true);
+  }
+  SendFailurePage(deps, response, locale, status);
+}
+
+// GET /device: the code entry form (?user_code= pre-fills it; RFC 8628 §5.4:
+// the user still confirms it, and nothing is looked up before the POST).
+void DeviceGet(const OidcEndpointsDeps& deps, const HttpRequest& request,
+               HttpResponse& response) {
+  auto params = ParseFormUrlEncoded(request.query);
+  if (!params.ok()) {
+    const Locale locale = LocaleOf(request, nullptr);
+    return SendErrorPage(deps, response, 400, locale,
+                         {Format(locale, Msg::kBadRequest),
+                          std::string(params.status().message())});
+  }
+  SendDeviceCodePage(deps, response, LocaleOf(request, &*params), *params, 200);
+}
+
+// The sign-in step for a device's user: the login session starts (its
+// cookie set), then the approval page.
+void DeviceSignIn(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                  const Form& form, Locale locale, HttpResponse& response) {
+  const std::string source = LoginSource(deps, request);
+  auto started = deps.authorization->StartSession(
+      Get(form, "username"), Get(form, "password"), source);
+  if (!started.ok()) {
+    const std::optional<OAuthError> error = OAuthErrorOf(started.status());
+    auto pending = deps.devices->Find(Get(form, "user_code"), source);
+    if (!pending.ok()) {
+      return SendDeviceCodeFailure(deps, response, locale, form,
+                                   pending.status());
+    }
+    const HttpError http = HttpErrorOf(started.status());
+    if (error == OAuthError::kAccessDenied) {
+      return SendDeviceLoginPage(deps, response, locale, form, *pending,
+                                 http.status,
+                                 Format(locale, Msg::kWrongCredentials), true);
+    }
+    if (error == OAuthError::kTemporarilyUnavailable) {
+      const std::string wait =
+          ErrorDetailsOf(started.status())["retry_after_seconds"];
+      response.SetHeader("Retry-After", wait);
+      return SendDeviceLoginPage(
+          deps, response, locale, form, *pending, http.status,
+          Format(locale,
+                 http.status == 503 ? Msg::kServerBusy : Msg::kTooManyAttempts,
+                 {wait}));
+    }
+    return SendFailurePage(deps, response, locale, started.status());
+  }
+  SetSessionCookie(deps, request, *started, response);
+  auto pending = deps.devices->Find(Get(form, "user_code"), source);
+  if (!pending.ok()) {
+    return SendDeviceCodeFailure(deps, response, locale, form,
+                                 pending.status());
+  }
+  SendDeviceApprovalPage(deps, response, locale, form, *pending);
+}
+
+// POST /device: one of the three forms, named by its "step": "code" (the
+// user code typed: the approval page for a live session, else the login
+// form), "login" (DeviceSignIn) or "decide" (the approval page's answer,
+// by the live session's user: "confirm" approves, anything else denies).
+// Every step is CSRF-checked as the login form is, and every one that
+// names a user code counts against the entry throttle
+// (device_authorization.h).
+void DevicePost(const OidcEndpointsDeps& deps, const HttpRequest& request,
+                HttpResponse& response) {
+  Locale locale = Locale::kEnglish;  // Set by CsrfCheckedForm.
+  auto form = CsrfCheckedForm(deps, request, response, locale);
+  if (!form.has_value()) return;
+  const std::string step = Get(*form, "step");
+  if (step == "login") {
+    return DeviceSignIn(deps, request, *form, locale, response);
+  }
+  auto session = CurrentSession(deps, request);
+  if (!session.ok()) {
+    return SendFailurePage(deps, response, locale, session.status());
+  }
+  const std::string source = LoginSource(deps, request);
+  if (step == "decide") {
+    if (!session->has_value()) {
+      // Signed out (or the session ended) since the page was shown.
+      return SendErrorPage(deps, response, 403, locale,
+                           {Format(locale, Msg::kFormExpired), ""});
+    }
+    const bool approve = Get(*form, "decision") == "confirm";
+    auto decided = deps.devices->Decide(
+        Get(*form, "user_code"), source,
+        {(*session)->user_id, (*session)->auth_time, (*session)->sid}, approve);
+    if (!decided.ok()) {
+      return SendDeviceCodeFailure(deps, response, locale, *form,
+                                   decided.status());
+    }
+    response.AddHeader(
+        "Set-Cookie", CookieHeader(deps, kCsrfCookie, "",
+                                   "Path=/device; SameSite=Strict; Max-Age=0"));
+    return SendPage(
+        deps, response, 200,
+        PagesOf(deps).Notice(
+            locale,
+            approve ? Msg::kDeviceApprovedTitle : Msg::kDeviceDeniedTitle,
+            Format(locale, approve ? Msg::kDeviceApprovedMessage
+                                   : Msg::kDeviceDeniedMessage)));
+  }
+  auto pending = deps.devices->Find(Get(*form, "user_code"), source);
+  if (!pending.ok()) {
+    return SendDeviceCodeFailure(deps, response, locale, *form,
+                                 pending.status());
+  }
+  if (session->has_value()) {
+    return SendDeviceApprovalPage(deps, response, locale, *form, *pending);
+  }
+  SendDeviceLoginPage(deps, response, locale, *form, *pending, 200);
+}
+
 }  // namespace
 
 std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
@@ -881,7 +1155,8 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query"}},
       {"grant_types_supported",
-       {"authorization_code", "refresh_token", "client_credentials"}},
+       {"authorization_code", "refresh_token", "client_credentials",
+        kTokenExchangeGrantType}},
       {"subject_types_supported", {"public"}},
       {"id_token_signing_alg_values_supported", algs},
       {"token_endpoint_auth_methods_supported", client_auth},
@@ -891,8 +1166,7 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"introspection_endpoint_auth_signing_alg_values_supported",
        assertion_algs},
       {"revocation_endpoint_auth_methods_supported", client_auth},
-      {"revocation_endpoint_auth_signing_alg_values_supported",
-       assertion_algs},
+      {"revocation_endpoint_auth_signing_alg_values_supported", assertion_algs},
       {"code_challenge_methods_supported", pkce},
       {"scopes_supported", OpenIdScopes()},
       {"claims_supported", SupportedClaims()},
@@ -906,6 +1180,12 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
   };
+  if (deps.devices != nullptr) {
+    // RFC 8628 §4.
+    doc["device_authorization_endpoint"] = base + "/device_authorization";
+    doc["grant_types_supported"].push_back(
+        "urn:ietf:params:oauth:grant-type:device_code");
+  }
   return jwt::DumpJson(doc);
 }
 
@@ -966,6 +1246,20 @@ void AddOidcRoutes(HttpServer& server, OidcEndpointsDeps deps_value) {
     server.Handle(method, "/end_session",
                   [deps](const HttpRequest& request, HttpResponse& response) {
                     EndSessionRoute(*deps, request, response);
+                  });
+  }
+  if (deps->devices != nullptr) {
+    server.Handle("POST", "/device_authorization",
+                  [deps](const HttpRequest& request, HttpResponse& response) {
+                    DeviceAuthorizationRoute(*deps, request, response);
+                  });
+    server.Handle("GET", "/device",
+                  [deps](const HttpRequest& request, HttpResponse& response) {
+                    DeviceGet(*deps, request, response);
+                  });
+    server.Handle("POST", "/device",
+                  [deps](const HttpRequest& request, HttpResponse& response) {
+                    DevicePost(*deps, request, response);
                   });
   }
   // CORS preflights; /introspect gets none: a browser app is a public

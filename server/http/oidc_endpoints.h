@@ -9,6 +9,9 @@
 //   POST /consent                            the consent page's answer
 //   POST /token                              RFC 6749 §3.2 (JSON, no-store)
 //   POST /par                                RFC 9126 (pushed requests)
+//   POST /device_authorization               RFC 8628 §3.1 (devices)
+//   GET  /device                             RFC 8628 §3.3 code entry page
+//   POST /device                             its code, sign-in, approval
 //   GET/POST /userinfo                       OIDC Core §5.3 (Bearer)
 //   POST /introspect                         RFC 7662
 //   POST /revoke                             RFC 7009
@@ -34,6 +37,7 @@
 #include "server/keys/key_manager.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/cors_policy.h"
+#include "server/oauth/device_authorization.h"
 #include "server/oauth/end_session.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/login_sessions.h"
@@ -53,6 +57,9 @@ struct OidcEndpointsDeps {
   const AuthorizationEndpoint* authorization = nullptr;
   const TokenEndpoint* tokens = nullptr;
   const PushedAuthorizationEndpoint* pushed = nullptr;
+  // RFC 8628 (POST /device_authorization, the /device pages); null: not
+  // served, not in discovery.
+  const DeviceAuthorizationEndpoint* devices = nullptr;
   const Introspector* introspector = nullptr;
   const TokenRevoker* revoker = nullptr;
   const UserInfoEndpoint* userinfo = nullptr;

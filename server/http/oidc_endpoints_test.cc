@@ -18,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "jwt/base64url.h"
 #include "jwt/json.h"
 #include "server/http/form.h"
 #include "server/http/testing/raw_http.h"
@@ -306,6 +307,71 @@ TEST_F(OidcEndpointsTest, ATrustedProxysForwardedClientIsTheLoginSource) {
   EXPECT_EQ(LogIn("correct horse", "X-Forwarded-For: 198.51.100.8\r\n").status,
             302);
   EXPECT_EQ(LogIn().status, 302);
+}
+
+// RFC 8707 at the front door: resource repeated at /authorize is carried
+// through the login form onto the code; /token names one of them and gets a
+// token whose "aud" is that resource; two at /token, or a malformed one, is
+// 400 invalid_target.
+TEST_F(OidcEndpointsTest, ResourceIndicatorsAtAuthorizeAndToken) {
+  const std::string a = "https://a.example/api";
+  const std::string b = "urn:example:b";
+  for (const std::string& indicator : {a, b}) {
+    storage::ResourceRecord resource;
+    resource.resource = indicator;
+    resource.scopes = {"orders.read"};
+    ASSERT_TRUE(f_.store.CreateResource(resource).ok());
+  }
+  const Response page = GetPath(AuthorizeQuery("&resource=" + FormEncode(a) +
+                                               "&resource=" + FormEncode(b)));
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(HiddenValue(page.body, "resource"), a + " " + b);
+  std::string body;
+  for (const char* name :
+       {"response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+        "code_challenge", "code_challenge_method", "resource", "csrf"}) {
+    std::string value = HiddenValue(page.body, name);
+    absl::StrReplaceAll({{"&lt;", "<"}}, &value);
+    absl::StrAppend(&body, name, "=", FormEncode(value), "&");
+  }
+  absl::StrAppend(&body, "username=alice&password=correct+horse");
+  const Response login = Post(
+      "/authorize", body,
+      "Cookie: identity_csrf=" + CookieValue(page, "identity_csrf") + "\r\n");
+  ASSERT_EQ(login.status, 302) << login.body;
+  const std::string redeem =
+      "grant_type=authorization_code&client_id=web&client_secret=web-secret"
+      "&code=" +
+      CodeFrom(login.Header("location")) +
+      "&redirect_uri=" + FormEncode(kRedirect) + "&code_verifier=" + kVerifier;
+  const Response both = Post("/token", redeem + "&resource=" + FormEncode(a) +
+                                           "&resource=" + FormEncode(b));
+  EXPECT_EQ(both.status, 400);
+  EXPECT_EQ(TokenJson(both).value("error", ""), "invalid_target");
+  const Response token = Post("/token", redeem + "&resource=" + FormEncode(b));
+  ASSERT_EQ(token.status, 200) << token.body;
+  const std::string access = TokenJson(token).value("access_token", "");
+  std::vector<std::string> parts = absl::StrSplit(access, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  auto payload = jwt::Base64UrlDecode(parts[1]);
+  ASSERT_TRUE(payload.ok());
+  const jwt::Json aud = jwt::Json::parse(*payload).value("aud", jwt::Json());
+  EXPECT_TRUE(aud == jwt::Json(b) || aud == jwt::Json::array({b})) << aud;
+
+  // PAR checks the resources as /authorize does; its errors are /token's.
+  const Response pushed =
+      PushRequest("&resource=" + FormEncode(a) +
+                  "&resource=https%3A%2F%2Funknown.example%2F");
+  EXPECT_EQ(pushed.status, 400);
+  EXPECT_EQ(TokenJson(pushed).value("error", ""), "invalid_target");
+  EXPECT_EQ(PushRequest("&resource=" + FormEncode(a)).status, 201);
+
+  const Response relative = Post(
+      "/token",
+      "grant_type=client_credentials&client_id=worker&client_secret=worker-"
+      "secret&resource=%2Fapi");
+  EXPECT_EQ(relative.status, 400);
+  EXPECT_EQ(TokenJson(relative).value("error", ""), "invalid_target");
 }
 
 TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {

@@ -97,6 +97,44 @@ constexpr Row kCatalogue[] = {
    "Garder l’accès quand vous êtes déconnecté"},
   {Msg::kScopeOther, "Use “{0}”", "„{0}“ verwenden",
    "Utiliser «\u00a0{0}\u00a0»"},
+  {Msg::kDeviceTitle, "Connect a device", "Gerät verbinden",
+   "Connecter un appareil"},
+  {Msg::kDeviceEnterCode, "Enter the code shown on your device.",
+   "Geben Sie den Code ein, den Ihr Gerät anzeigt.",
+   "Saisissez le code affiché sur votre appareil."},
+  {Msg::kDeviceCodeLabel, "Code", "Code", "Code"},
+  {Msg::kDeviceContinue, "Continue", "Weiter", "Continuer"},
+  {Msg::kDeviceCodeUnknown,
+   "This code is unknown, expired or already used. Check the code on your "
+   "device.",
+   "Dieser Code ist unbekannt, abgelaufen oder schon verwendet. Prüfen Sie "
+   "den Code auf Ihrem Gerät.",
+   "Ce code est inconnu, expiré ou déjà utilisé. Vérifiez le code sur votre "
+   "appareil."},
+  {Msg::kDeviceTooManyCodes,
+   "Too many codes were entered. Try again in {0} seconds.",
+   "Zu viele Codes wurden eingegeben. Versuchen Sie es in {0} Sekunden "
+   "erneut.",
+   "Trop de codes ont été saisis. Réessayez dans {0}\u00a0secondes."},
+  {Msg::kDeviceApproveTitle, "Allow this device?", "Dieses Gerät zulassen?",
+   "Autoriser cet appareil\u00a0?"},
+  {Msg::kDeviceApproveMessage,
+   "{0} on the device showing the code {1} asks to:",
+   "{0} auf dem Gerät mit dem Code {1} möchte:",
+   "{0} sur l’appareil qui affiche le code {1} demande à\u00a0:"},
+  {Msg::kDeviceApprovedTitle, "Device connected", "Gerät verbunden",
+   "Appareil connecté"},
+  {Msg::kDeviceApprovedMessage,
+   "You can go back to your device now.",
+   "Sie können jetzt zu Ihrem Gerät zurückkehren.",
+   "Vous pouvez maintenant revenir à votre appareil."},
+  {Msg::kDeviceDeniedTitle, "Device not connected", "Gerät nicht verbunden",
+   "Appareil non connecté"},
+  {Msg::kDeviceDeniedMessage,
+   "The device was refused access. You can close this page.",
+   "Dem Gerät wurde der Zugriff verweigert. Sie können diese Seite "
+   "schließen.",
+   "L’accès a été refusé à l’appareil. Vous pouvez fermer cette page."},
 };
 // clang-format on
 

@@ -60,7 +60,20 @@ enum class Msg {
   kScopePhone,
   kScopeOfflineAccess,
   kScopeOther,  // {0}: a scope without a text of its own.
-  kCount,       // Not a message: the number of them.
+  // RFC 8628 device authorization (the /device pages).
+  kDeviceTitle,           // h1 and <title> of the code entry page.
+  kDeviceEnterCode,       // What to do.
+  kDeviceCodeLabel,       // Label of the user code field.
+  kDeviceContinue,        // Submit button of the code entry form.
+  kDeviceCodeUnknown,     // A code not found (or malformed).
+  kDeviceTooManyCodes,    // {0}: seconds until codes are taken again.
+  kDeviceApproveTitle,    // h1 of the approval page.
+  kDeviceApproveMessage,  // {0}: the client's name; {1}: the user code.
+  kDeviceApprovedTitle,   // After "allow".
+  kDeviceApprovedMessage,
+  kDeviceDeniedTitle,  // After "deny".
+  kDeviceDeniedMessage,
+  kCount,  // Not a message: the number of them.
 };
 
 // The text of `msg` in `locale` with {0}, {1}, ... replaced by `args`

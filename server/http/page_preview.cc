@@ -103,7 +103,27 @@ std::vector<std::pair<std::string, std::string>> PagesIn(const Pages& pages,
       Msg::kConsentDeny};
   ErrorView error{Format(locale, Msg::kErrorCannotContinue),
                   "redirect_uri is not registered for the client"};
+  // RFC 8628: the code entry page (empty, and with a code refused) and the
+  // approval page.
+  DeviceCodeView device_code{{{"step", "code"}}, csrf, "", "", false};
+  DeviceCodeView device_refused = device_code;
+  device_refused.user_code = "BDFG-HJKX";
+  device_refused.error = Format(locale, Msg::kDeviceCodeUnknown);
+  device_refused.code_rejected = true;
+  ConfirmView device_approval{
+      "/device",
+      Msg::kDeviceApproveTitle,
+      Format(locale, Msg::kDeviceApproveMessage, {"Example CLI", "BDFG-HJKX"}),
+      {Format(locale, Msg::kScopeOpenid),
+       Format(locale, Msg::kScopeOther, {"orders.read"})},
+      {{"step", "decide"}, {"user_code", "BDFG-HJKX"}},
+      csrf,
+      Msg::kConsentAllow,
+      Msg::kConsentDeny};
   return {{"login", pages.Login(locale, login)},
+          {"device-code", pages.DeviceCode(locale, device_code)},
+          {"device-code-error", pages.DeviceCode(locale, device_refused)},
+          {"confirm-device", pages.Confirm(locale, device_approval)},
           {"login-error", pages.Login(locale, failed)},
           {"error", pages.Error(locale, error)},
           {"confirm-logout", pages.Confirm(locale, logout)},

@@ -193,7 +193,7 @@ std::string Pages::Login(Locale locale, const LoginView& view) const {
   // The first empty field takes the focus.
   const bool has_username = !view.username.empty();
   absl::StrAppend(
-      &body, "<form method=\"post\" action=\"/authorize\">",
+      &body, "<form method=\"post\" action=\"", HtmlEscape(view.action), "\">",
       HiddenInputs(view.hidden, view.csrf), "<label for=\"username\">",
       HtmlEscape(Format(locale, Msg::kUsername)),
       "</label><input id=\"username\" name=\"username\" type=\"text\" "
@@ -244,6 +244,34 @@ std::string Pages::Confirm(Locale locale, const ConfirmView& view) const {
       "class=\"secondary\">",
       HtmlEscape(Format(locale, view.cancel)), "</button></div></form>");
   return Layout(locale, view.title, body);
+}
+
+std::string Pages::DeviceCode(Locale locale, const DeviceCodeView& view) const {
+  std::string body =
+      absl::StrCat("<h1>", HtmlEscape(Format(locale, Msg::kDeviceTitle)),
+                   "</h1><p class=\"lead\">",
+                   HtmlEscape(Format(locale, Msg::kDeviceEnterCode)), "</p>");
+  std::string described;
+  if (!view.error.empty()) {
+    absl::StrAppend(&body,
+                    "<p class=\"alert\" id=\"code-error\" role=\"alert\">",
+                    HtmlEscape(view.error), "</p>");
+    described = " aria-describedby=\"code-error\"";
+    if (view.code_rejected)
+      absl::StrAppend(&described, " aria-invalid=\"true\"");
+  }
+  // RFC 8628 §6.1: case and the dash do not matter; no autocorrection.
+  absl::StrAppend(
+      &body, "<form method=\"post\" action=\"/device\">",
+      HiddenInputs(view.hidden, view.csrf), "<label for=\"user_code\">",
+      HtmlEscape(Format(locale, Msg::kDeviceCodeLabel)),
+      "</label><input id=\"user_code\" name=\"user_code\" type=\"text\" "
+      "autocomplete=\"one-time-code\" autocapitalize=\"characters\" "
+      "spellcheck=\"false\" maxlength=\"32\" value=\"",
+      HtmlEscape(view.user_code), "\" required autofocus", described,
+      "><button type=\"submit\">",
+      HtmlEscape(Format(locale, Msg::kDeviceContinue)), "</button></form>");
+  return Layout(locale, Msg::kDeviceTitle, body);
 }
 
 std::string Pages::Notice(Locale locale, Msg title,

@@ -26,7 +26,8 @@ namespace identity::server {
 // Hidden form fields, in order: name, value.
 using HiddenFields = std::vector<std::pair<std::string, std::string>>;
 
-// The login form: POST /authorize with the request as hidden fields.
+// The login form: POST to `action` (/authorize, or /device for a device's
+// user) with the request as hidden fields.
 struct LoginView {
   std::string client_name;  // Shown as "to continue to <client>".
   HiddenFields hidden;      // The authorization request carried along.
@@ -37,6 +38,7 @@ struct LoginView {
   std::string error;
   // The error is about the username and password (aria-invalid on both).
   bool credentials_rejected = false;
+  std::string action = "/authorize";  // Where the form is POSTed.
 };
 
 // Why a request cannot go on.
@@ -64,6 +66,18 @@ struct ConfirmView {
   Msg cancel = Msg::kConsentDeny;    // The secondary button.
 };
 
+// RFC 8628 §3.3: the form where the user types the code their device shows,
+// POSTed to /device with `csrf`, the hidden fields and `user_code`.
+struct DeviceCodeView {
+  HiddenFields hidden;
+  std::string csrf;
+  std::string user_code;  // Pre-filled (verification_uri_complete).
+  // Empty, or an error shown above the form with role=alert and tied to the
+  // field with aria-describedby (aria-invalid when `code_rejected`).
+  std::string error;
+  bool code_rejected = false;
+};
+
 // Immutable after Create; thread-safe.
 class Pages {
  public:
@@ -78,6 +92,7 @@ class Pages {
   std::string Login(Locale locale, const LoginView& view) const;
   std::string Error(Locale locale, const ErrorView& view) const;
   std::string Confirm(Locale locale, const ConfirmView& view) const;
+  std::string DeviceCode(Locale locale, const DeviceCodeView& view) const;
   // A page that only says something (signed out, still signed in): `title`
   // as h1 and <title>, `message` (in the page's language) under it.
   std::string Notice(Locale locale, Msg title, absl::string_view message) const;

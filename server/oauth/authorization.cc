@@ -86,37 +86,6 @@ absl::Status ParseLoginParameters(const AuthorizationRequest& request,
   return absl::OkStatus();
 }
 
-// The scopes a login for `client` may grant for `scope`: the client's own
-// (never identity.admin: administration is for clients, not a user's login)
-// and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
-// OIDC Core §11: offline_access is granted only to a client registered with
-// it among its scopes; from any other client the request for it is ignored,
-// not refused. For a first-party client the registration stands for the
-// consent §11 asks for; a third-party client gets it only once the user
-// consented to it (consents.h: it is among the scopes asked about).
-absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
-    absl::string_view scope, const storage::ClientRecord& client) {
-  auto requested = ParseScope(scope);
-  if (!requested.ok()) return requested.status();
-  std::vector<std::string> own;
-  for (const std::string& allowed : client.allowed_scopes) {
-    if (allowed != kAdminScope) own.push_back(allowed);
-  }
-  if (!HasScope(own, kOfflineAccess)) {
-    requested->erase(
-        std::remove(requested->begin(), requested->end(), kOfflineAccess),
-        requested->end());
-  }
-  if (requested->empty()) {
-    // OIDC Core §11: offline_access only when the client asks for it.
-    own.erase(std::remove(own.begin(), own.end(), kOfflineAccess), own.end());
-    return own;
-  }
-  std::vector<std::string> allowed = own;
-  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
-  return GrantScopes(*requested, allowed);
-}
-
 // The parameters of a pushed request, as stored: form-encoded, empty ones
 // left out (an empty parameter means what an absent one does). client_id,
 // request and request_uri are never stored.
@@ -137,6 +106,11 @@ constexpr PushedField kPushedFields[] = {
     {"login_hint", &AuthorizationRequest::login_hint},
 };
 
+// The resource indicators (RFC 8707) of a pushed request: checked before
+// they are stored, so none holds a space; stored space-separated under one
+// name (the form parser keeps one value per name).
+constexpr char kPushedResources[] = "resource";
+
 std::string EncodePushed(const AuthorizationRequest& request) {
   std::vector<std::string> parts;
   for (const PushedField& f : kPushedFields) {
@@ -144,6 +118,11 @@ std::string EncodePushed(const AuthorizationRequest& request) {
     if (!value.empty()) {
       parts.push_back(absl::StrCat(f.name, "=", FormEncode(value)));
     }
+  }
+  if (!request.resource.empty()) {
+    parts.push_back(
+        absl::StrCat(kPushedResources, "=",
+                     FormEncode(absl::StrJoin(request.resource, " "))));
   }
   return absl::StrJoin(parts, "&");
 }
@@ -177,10 +156,38 @@ absl::StatusOr<AuthorizationRequest> DecodePushed(absl::string_view text) {
     auto it = form->find(f.name);
     if (it != form->end()) request.*f.field = it->second;
   }
+  auto resources = form->find(kPushedResources);
+  if (resources != form->end()) {
+    request.resource =
+        absl::StrSplit(resources->second, ' ', absl::SkipEmpty());
+  }
   return request;
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
+    absl::string_view scope, const storage::ClientRecord& client) {
+  auto requested = ParseScope(scope);
+  if (!requested.ok()) return requested.status();
+  std::vector<std::string> own;
+  for (const std::string& allowed : client.allowed_scopes) {
+    if (allowed != kAdminScope) own.push_back(allowed);
+  }
+  if (!HasScope(own, kOfflineAccess)) {
+    requested->erase(
+        std::remove(requested->begin(), requested->end(), kOfflineAccess),
+        requested->end());
+  }
+  if (requested->empty()) {
+    // OIDC Core §11: offline_access only when the client asks for it.
+    own.erase(std::remove(own.begin(), own.end(), kOfflineAccess), own.end());
+    return own;
+  }
+  std::vector<std::string> allowed = own;
+  allowed.insert(allowed.end(), OpenIdScopes().begin(), OpenIdScopes().end());
+  return GrantScopes(*requested, allowed);
+}
 
 const std::vector<std::string>& OpenIdScopes() {
   static const auto* const scopes = [] {
@@ -416,6 +423,15 @@ absl::Status AuthorizationEndpoint::CheckRequest(
   auto granted = AuthorizableScopes(request.scope, client);
   if (!granted.ok()) return granted.status();
   validated.scopes = *std::move(granted);
+  // RFC 8707 §2.1: each resource registered and the client's.
+  if (resources_ != nullptr) {
+    auto resources = resources_->ForAuthorization(request.resource, client);
+    if (!resources.ok()) return resources.status();
+    validated.resources = *std::move(resources);
+  } else if (!request.resource.empty()) {
+    return OAuthFailure(OAuthError::kInvalidTarget,
+                        "this server has no resources");
+  }
   if (absl::Status pkce = CheckPkce(request, client, validated.scopes,
                                     options_.allow_plain_pkce);
       !pkce.ok()) {
@@ -596,6 +612,7 @@ absl::StatusOr<IssuedCode> AuthorizationEndpoint::IssueCode(
   code.auth_time = absl::FromUnixSeconds(absl::ToUnixSeconds(auth_time));
   code.expires_at = now + options_.code_lifetime;
   code.sid = std::string(sid);
+  code.resources = request.resources;
   // Back-Channel Logout: a client that will want to hear when this session
   // ends is recorded with it before it gets the code.
   if (!sid.empty() && sessions_ != nullptr &&
@@ -710,6 +727,17 @@ absl::StatusOr<SignedIn> AuthorizationEndpoint::SignIn(
       IssueCode(request, *user, now, session ? session->record.sid : "");
   if (!code.ok()) return code.status();
   return SignedIn{*std::move(user), now, *std::move(code), std::move(session)};
+}
+
+absl::StatusOr<StartedSession> AuthorizationEndpoint::StartSession(
+    absl::string_view username, absl::string_view password,
+    absl::string_view source) const {
+  if (sessions_ == nullptr) {
+    return absl::FailedPreconditionError("no login sessions configured");
+  }
+  auto user = users_->Authenticate(username, password, source);
+  if (!user.ok()) return user.status();
+  return sessions_->Start(user->user_id, clock_->Now());
 }
 
 }  // namespace identity::server

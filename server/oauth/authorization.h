@@ -16,6 +16,7 @@
 #include "jwt/clock.h"
 #include "server/oauth/consents.h"
 #include "server/oauth/login_sessions.h"
+#include "server/oauth/resource_indicators.h"
 #include "server/random_source.h"
 #include "server/users/user_accounts.h"
 #include "storage/client_store.h"
@@ -46,6 +47,8 @@ struct AuthorizationRequest {
   // replaces every parameter but client_id.
   std::optional<std::string> request = {};
   std::optional<std::string> request_uri = {};
+  // RFC 8707 §2: the resource indicators named (repeatable), as sent.
+  std::vector<std::string> resource = {};
 };
 
 // RFC 9126 §2.2: the request_uri of a pushed authorization request is this
@@ -71,6 +74,9 @@ struct ValidatedAuthorization {
   storage::ClientRecord client;
   std::string redirect_uri;
   std::vector<std::string> scopes;
+  // RFC 8707: the resources the code will be authorized for (checked,
+  // without duplicates); empty when the request named none.
+  std::vector<std::string> resources = {};
   std::string state;
   std::string code_challenge;
   std::string code_challenge_method;
@@ -179,6 +185,19 @@ struct AuthorizationOptions {
 // gets a user's address or phone number only by asking for its scope.
 const std::vector<std::string>& OpenIdScopes();
 
+// The scopes a login for `client` may grant for `scope`: the client's own
+// (never identity.admin: administration is for clients, not a user's login)
+// and OIDC's. Empty: the client's own (not OIDC's: an ID token is asked for).
+// OIDC Core §11: offline_access is granted only to a client registered with
+// it among its scopes; from any other client the request for it is ignored,
+// not refused. For a first-party client the registration stands for the
+// consent §11 asks for; a third-party client gets it only once the user
+// consented to it (consents.h: it is among the scopes asked about). The
+// device authorization endpoint grants by the same rule. Errors:
+// kInvalidScope.
+absl::StatusOr<std::vector<std::string>> AuthorizableScopes(
+    absl::string_view scope, const storage::ClientRecord& client);
+
 // Thread-safe. Everything passed in must outlive it.
 class AuthorizationEndpoint {
  public:
@@ -187,7 +206,8 @@ class AuthorizationEndpoint {
                         const jwt::Clock* clock, RandomSource random,
                         AuthorizationOptions options,
                         const LoginSessions* sessions = nullptr,
-                        const Consents* consents = nullptr)
+                        const Consents* consents = nullptr,
+                        const ResourceIndicators* resources = nullptr)
       : clients_(clients),
         grants_(grants),
         users_(users),
@@ -195,7 +215,8 @@ class AuthorizationEndpoint {
         random_(std::move(random)),
         options_(std::move(options)),
         sessions_(sessions),
-        consents_(consents) {}
+        consents_(consents),
+        resources_(resources) {}
 
   // Checks a request in RFC 6749 §4.1.2.1's order. A request_uri of a pushed
   // request (RFC 9126 §4) is first consumed (single use) and its parameters
@@ -307,6 +328,15 @@ class AuthorizationEndpoint {
                                   absl::string_view source,
                                   bool start_session = false) const;
 
+  // A sign-in on a page of the front door that serves no authorization
+  // request (the device flow's /device, device_authorization.h): the user
+  // authenticates as in SignIn and a login session starts. Errors: those of
+  // Authenticate; FailedPrecondition if no LoginSessions was given; the
+  // store's.
+  absl::StatusOr<StartedSession> StartSession(absl::string_view username,
+                                              absl::string_view password,
+                                              absl::string_view source) const;
+
   // For a login front end that collects the user's credentials itself (the
   // gRPC face): Validate, then SignIn. It has no sessions: prompt=none is
   // always login_required (redirected), and a request without credentials is
@@ -389,6 +419,7 @@ class AuthorizationEndpoint {
   const AuthorizationOptions options_;
   const LoginSessions* const sessions_;
   const Consents* const consents_;
+  const ResourceIndicators* const resources_;  // May be null: none served.
 };
 
 }  // namespace identity::server

@@ -69,28 +69,14 @@ absl::StatusOr<std::string> AuthorizationCodeGrant::StoreRefreshToken(
     const storage::ClientRecord& client,
     const storage::AuthorizationCodeRecord& code,
     const UserAccessClaims& claims) const {
-  const absl::Time now = claims.now;
-  if (!AllowsGrant(client, "refresh_token")) return std::string();
-  const UserTokenOptions& options = d_.minter->options();
-  std::string refresh_token = NewOpaqueToken(d_.random);
-  storage::RefreshTokenRecord record;
-  record.token_hash = HashOpaqueToken(refresh_token);
-  record.family_id = code.grant_id;
-  record.client_id = client.client_id;
-  record.user_id = code.user_id;
-  record.scope = code.scope;
-  record.sid = code.sid;
-  record.auth_time = code.auth_time;
-  record.created_at = now;
-  record.absolute_expires_at = now + options.refresh_token_lifetime;
-  record.idle_expires_at = std::min(now + options.refresh_token_idle_lifetime,
-                                    record.absolute_expires_at);
-  record.access_token_jti = claims.jti;
-  record.access_token_expires_at = d_.AccessTokenExpiry(now);
-  if (absl::Status s = d_.grants->CreateRefreshToken(record); !s.ok()) {
-    return s;
-  }
-  return refresh_token;
+  storage::RefreshTokenRecord grant;
+  grant.family_id = code.grant_id;
+  grant.user_id = code.user_id;
+  grant.scope = code.scope;
+  grant.sid = code.sid;
+  grant.resources = code.resources;
+  grant.auth_time = code.auth_time;
+  return StoreFirstRefreshToken(d_, client, std::move(grant), claims);
 }
 
 absl::Status AuthorizationCodeGrant::Redeem(
@@ -161,6 +147,13 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
   claims.sid = code->sid;
+  // RFC 8707 §2.2: for one of the resources the code was authorized for.
+  // Refused before the code is redeemed: the client may ask again.
+  if (absl::Status s = TargetResource(d_, request.resource, code->resources,
+                                      *client, claims);
+      !s.ok()) {
+    return s;
+  }
   // A code of a session that ended since (logout within the code's
   // lifetime) yields nothing unless offline access was granted.
   if (absl::Status s = SessionOutlived(d_, code->sid, claims.scopes); !s.ok()) {

@@ -28,15 +28,20 @@ std::string ReplayKey(absl::string_view client_id, absl::string_view jti) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(scoped.data()), scoped.size(),
          digest);
-  return jwt::Base64UrlEncode(absl::string_view(
-      reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return jwt::Base64UrlEncode(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
+
+// How far replicas' clocks may differ (as own_access_tokens.h assumes), and
+// then some: a replay entry outlives every replica's acceptance window.
+constexpr absl::Duration kReplayClockPad = absl::Minutes(1);
 
 }  // namespace
 
 std::vector<std::string> ClientAssertionAudiences(absl::string_view issuer) {
   std::vector<std::string> audiences = {std::string(issuer)};
-  for (const char* path : {"/token", "/par", "/introspect", "/revoke"}) {
+  for (const char* path :
+       {"/token", "/par", "/introspect", "/revoke", "/device_authorization"}) {
     audiences.push_back(absl::StrCat(issuer, path));
   }
   return audiences;
@@ -104,10 +109,11 @@ absl::Status ClientAssertionVerifier::Verify(
   if (exp > now + options_.max_lifetime + options_.leeway) {
     return Refused("exp is too far in the future");
   }
-  // RFC 7523 §3 item 7: single use until it expires, across replicas.
-  auto claim = replays_->ClaimOnce(kClientAssertionReplayKind,
-                                   ReplayKey(client.client_id, *claims.jti),
-                                   exp + options_.leeway, now);
+  // RFC 7523 §3 item 7: single use until it expires, across replicas, kept
+  // past the last moment a replica whose clock lags could still accept it.
+  auto claim = replays_->ClaimOnce(
+      kClientAssertionReplayKind, ReplayKey(client.client_id, *claims.jti),
+      exp + options_.leeway + kReplayClockPad, now);
   if (!claim.ok()) return claim.status();
   if (*claim == storage::ReplayClaim::kReplay) {
     return Refused("this jti was already used");

@@ -84,8 +84,8 @@ class ClientAssertionTest : public ::testing::Test {
   }
   absl::StatusOr<storage::ClientRecord> PresentAssertion(
       const std::string& assertion) {
-    return Present({"", std::nullopt, std::nullopt, kJwtBearerAssertionType,
-                    assertion});
+    return Present(
+        {"", std::nullopt, std::nullopt, kJwtBearerAssertionType, assertion});
   }
   static void ExpectRefused(const absl::StatusOr<storage::ClientRecord>& r,
                             absl::string_view why = "") {
@@ -97,7 +97,8 @@ class ClientAssertionTest : public ::testing::Test {
   int serial_ = 0;
   jwt::FakeClock clock_{kNow};
   storage::MemoryStore store_;
-  ClientSecretHasher hasher_ = *ClientSecretHasher::Create(std::string(32, 'h'));
+  ClientSecretHasher hasher_ =
+      *ClientSecretHasher::Create(std::string(32, 'h'));
   Jwk key_ = *Jwk::Generate(Algorithm::kES256, "k1");
   ClientAssertionVerifier verifier_ = *ClientAssertionVerifier::Create(
       {ClientAssertionAudiences(kIssuer), absl::Seconds(30), absl::Minutes(5),
@@ -117,7 +118,8 @@ TEST_F(ClientAssertionTest, ValidAssertionAuthenticatesTheClient) {
 TEST_F(ClientAssertionTest, AudienceMayBeIssuerOrAnyClientEndpoint) {
   for (const std::string aud :
        {"https://id.example", "https://id.example/par",
-        "https://id.example/introspect", "https://id.example/revoke"}) {
+        "https://id.example/introspect", "https://id.example/revoke",
+        "https://id.example/device_authorization"}) {
     Json claims = Claims();
     claims["aud"] = aud;
     EXPECT_TRUE(PresentAssertion(Sign(claims)).ok()) << aud;
@@ -156,9 +158,9 @@ TEST_F(ClientAssertionTest, ClientIdParameterMustNameTheAssertionsClient) {
   ExpectRefused(Present({"", "secret-client", std::nullopt,
                          kJwtBearerAssertionType, assertion}),
                 "client_id differs");
-  EXPECT_TRUE(Present({"", "svc", std::nullopt, kJwtBearerAssertionType,
-                       assertion})
-                  .ok());
+  EXPECT_TRUE(
+      Present({"", "svc", std::nullopt, kJwtBearerAssertionType, assertion})
+          .ok());
 }
 
 // RFC 7523 §3 item 4.
@@ -280,9 +282,9 @@ TEST_F(ClientAssertionTest, AssertionWithSecretOrBasicIsInvalidRequest) {
   auto both = ResolveClientCredentials(
       {"", std::nullopt, "s3cret", kJwtBearerAssertionType, assertion});
   EXPECT_EQ(OAuthErrorCodeOf(both.status()), "invalid_request");
-  auto basic = ResolveClientCredentials({"Basic c3ZjOng=", std::nullopt,
-                                         std::nullopt, kJwtBearerAssertionType,
-                                         assertion});
+  auto basic =
+      ResolveClientCredentials({"Basic c3ZjOng=", std::nullopt, std::nullopt,
+                                kJwtBearerAssertionType, assertion});
   EXPECT_EQ(OAuthErrorCodeOf(basic.status()), "invalid_request");
 }
 
@@ -331,13 +333,14 @@ TEST(ClientJwksTest, PublicAsymmetricKeysAreAccepted) {
 
 TEST(ClientJwksTest, PrivateOrSymmetricKeysAreRefused) {
   Jwk ec = *Jwk::Generate(Algorithm::kES256, "a");
-  const std::string with_private = jwt::DumpJson(
-      Json{{"keys", Json::array({ec.ToPrivateJson()})}});
+  const std::string with_private =
+      jwt::DumpJson(Json{{"keys", Json::array({ec.ToPrivateJson()})}});
   EXPECT_EQ(OAuthErrorCodeOf(ParseClientJwks(with_private).status()),
             "invalid_request");
-  EXPECT_FALSE(ParseClientJwks(
-                   R"({"keys":[{"kty":"oct","k":"c2VjcmV0c2VjcmV0","kid":"s"}]})")
-                   .ok());
+  EXPECT_FALSE(
+      ParseClientJwks(
+          R"({"keys":[{"kty":"oct","k":"c2VjcmV0c2VjcmV0","kid":"s"}]})")
+          .ok());
 }
 
 TEST(ClientJwksTest, MalformedDuplicateOrTooManyKeysAreRefused) {
@@ -369,9 +372,9 @@ TEST(ClientJwksTest, KeysForOtherUsesOrAlgorithmsAreRefused) {
   Json no_kid = b.ToPublicJson();
   no_kid.erase("kid");
   EXPECT_TRUE(ParseClientJwks(jwt::DumpJson(Json{{"keys", {no_kid}}})).ok());
-  EXPECT_FALSE(ParseClientJwks(jwt::DumpJson(
-                                   Json{{"keys", {no_kid, a.ToPublicJson()}}}))
-                   .ok());
+  EXPECT_FALSE(
+      ParseClientJwks(jwt::DumpJson(Json{{"keys", {no_kid, a.ToPublicJson()}}}))
+          .ok());
 }
 
 // --- Registration (client_registry.h) ------------------------------------
@@ -380,9 +383,10 @@ class ClientRegistrationTest : public ::testing::Test {
  protected:
   storage::MemoryStore store_;
   jwt::FakeClock clock_{kNow};
-  ClientSecretHasher hasher_ = *ClientSecretHasher::Create(std::string(32, 'h'));
-  ClientRegistry registry_{&store_, &hasher_, &clock_, SystemRandom(),
-                           {"ES256"}};
+  ClientSecretHasher hasher_ =
+      *ClientSecretHasher::Create(std::string(32, 'h'));
+  ClientRegistry registry_{
+      &store_, &hasher_, &clock_, SystemRandom(), {"ES256"}};
   Jwk key_ = *Jwk::Generate(Algorithm::kES256, "k1");
 };
 
@@ -440,6 +444,24 @@ TEST_F(ClientRegistrationTest, UpdateReplacesTheKeys) {
   EXPECT_EQ(ParseClientJwks(updated->jwks)->keys().size(), 2u);
   update.jwks = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"AAAA\"}]}";
   EXPECT_FALSE(registry_.Update(update).ok());
+}
+
+// An update that leaves the keys out keeps them (narrowing a client's
+// scopes must not need its key set sent again).
+TEST_F(ClientRegistrationTest, UpdateWithoutKeysKeepsThem) {
+  ClientSpec spec;
+  spec.client_id = "svc";
+  spec.token_endpoint_auth_method = "private_key_jwt";
+  spec.jwks = JwksOf({&key_});
+  ASSERT_TRUE(registry_.Create(spec).ok());
+  ClientSpec update;
+  update.client_id = "svc";
+  update.name = "narrowed";
+  auto updated = registry_.Update(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(ParseClientJwks(updated->jwks)->keys().size(), 1u);
+  update.jwks = "";
+  EXPECT_FALSE(registry_.Update(update).ok());  // Emptied: refused.
 }
 
 }  // namespace

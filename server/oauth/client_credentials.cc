@@ -20,8 +20,7 @@ absl::StatusOr<ClientCredentials> AssertionCredentials(
                         "urn:ietf:params:oauth:client-assertion-type:"
                         "jwt-bearer");
   }
-  if (!presented.authorization.empty() ||
-      presented.client_secret.has_value()) {
+  if (!presented.authorization.empty() || presented.client_secret.has_value()) {
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "the client authenticated twice (a client assertion "
                         "and a secret): use one method");

@@ -13,9 +13,9 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   // Scope syntax first: a malformed request fails before any storage call.
   auto requested = ParseScope(request.scope);
   if (!requested.ok()) return requested.status();
-  auto client = authenticator_->Authenticate(
-      request.client_id, request.client_secret, request.source,
-      request.client_assertion);
+  auto client =
+      authenticator_->Authenticate(request.client_id, request.client_secret,
+                                   request.source, request.client_assertion);
   if (!client.ok()) return client.status();
   if (!AllowsGrant(*client, "client_credentials")) {
     return OAuthFailure(OAuthError::kUnauthorizedClient,
@@ -23,6 +23,16 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   }
   auto granted = GrantScopes(*requested, client->allowed_scopes);
   if (!granted.ok()) return granted.status();
+  // RFC 8707 §2.2: a token for one resource, narrowed to its scopes.
+  auto target =
+      TokenTarget(resources_, request.resource, std::nullopt, *client);
+  if (!target.ok()) return target.status();
+  std::string audience = options_.audience;
+  if (target->has_value()) {
+    granted = NarrowToResource(*granted, **target);
+    if (!granted.ok()) return granted.status();
+    audience = (*target)->resource;
+  }
 
   // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope when
   // granted. For client_credentials the subject is the client itself.
@@ -30,7 +40,7 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   jwt::Claims claims;
   claims.iss = options_.issuer;
   claims.sub = client->client_id;
-  claims.aud = {options_.audience};
+  claims.aud = {audience};
   claims.iat = absl::ToUnixSeconds(now);
   claims.exp = absl::ToUnixSeconds(now + options_.access_token_lifetime);
   claims.jti = jwt::Base64UrlEncode(RandomBytes(random_, 16));

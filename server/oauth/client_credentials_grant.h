@@ -10,6 +10,7 @@
 #include "jwt/clock.h"
 #include "server/keys/key_manager.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/resource_indicators.h"
 #include "server/oauth/token_request.h"
 #include "server/random_source.h"
 
@@ -28,16 +29,23 @@ class ClientCredentialsGrant final : public TokenGrant {
  public:
   ClientCredentialsGrant(const ClientAuthenticator* authenticator,
                          const KeyManager* keys, const jwt::Clock* clock,
-                         RandomSource random, GrantOptions options)
+                         RandomSource random, GrantOptions options,
+                         const ResourceIndicators* resources = nullptr)
       : authenticator_(authenticator),
         keys_(keys),
         clock_(clock),
         random_(std::move(random)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        resources_(resources) {}
 
   // Errors: kInvalidScope (checked first: a malformed request fails before
   // any storage call); kInvalidClient; kUnauthorizedClient (the client may
-  // not use the grant); storage errors unchanged.
+  // not use the grant); kInvalidTarget (RFC 8707: a resource named that is
+  // malformed, unknown or not the client's, or several); kInvalidScope when
+  // the resource defines none of the scopes granted; storage errors
+  // unchanged. With a resource, "aud" is its indicator and the scopes are
+  // narrowed to its own (resource_indicators.h); without one, "aud" is
+  // options.audience.
   absl::StatusOr<IssuedToken> Exchange(
       const TokenRequestFields& request) const override;
 
@@ -47,6 +55,7 @@ class ClientCredentialsGrant final : public TokenGrant {
   const jwt::Clock* const clock_;
   const RandomSource random_;
   const GrantOptions options_;
+  const ResourceIndicators* const resources_;  // May be null.
 };
 
 }  // namespace identity::server

@@ -29,6 +29,23 @@ TEST(FormUrlEncodedTest, ParsesAndRefusesRepeatsAndBadEscapes) {
   }
 }
 
+// RFC 8707 §2: resource alone may repeat; its values are joined in order.
+TEST(FormUrlEncodedTest, ResourceMayRepeat) {
+  auto form = ParseFormUrlEncoded(
+      "resource=https%3A%2F%2Fa.example%2F&scope=x&resource=urn%3Ab");
+  ASSERT_TRUE(form.ok()) << form.status();
+  EXPECT_EQ((*form)["resource"], "https://a.example/ urn:b");
+  EXPECT_FALSE(ParseFormUrlEncoded("resource=a&scope=x&scope=y").ok());
+}
+
+TEST(FormUrlEncodedTest, AudienceMayRepeat) {
+  auto form = ParseFormUrlEncoded("audience=orders&audience=billing");
+  ASSERT_TRUE(form.ok()) << form.status();
+  EXPECT_EQ((*form)["audience"], "orders billing");
+  EXPECT_FALSE(
+      ParseFormUrlEncoded("audience=a&subject_token=x&subject_token=y").ok());
+}
+
 TEST(FormUrlEncodedTest, DecodesOneComponent) {
   EXPECT_EQ(FormUrlDecode("a%3Ab+c%2b"), "a:b c+");
   EXPECT_EQ(FormUrlDecode(""), "");

@@ -11,8 +11,7 @@ namespace identity::server {
 namespace {
 
 absl::Status Invalid(absl::string_view why) {
-  return OAuthFailure(OAuthError::kInvalidRequest,
-                      absl::StrCat("jwks: ", why));
+  return OAuthFailure(OAuthError::kInvalidRequest, absl::StrCat("jwks: ", why));
 }
 
 // RFC 7518 §6.2.2, §6.3.2, RFC 8037 §2: the members of private keys.

@@ -13,6 +13,7 @@
 #include "server/oauth/paging.h"
 #include "server/oauth/redirect_uri.h"
 #include "server/oauth/scope.h"
+#include "server/oauth/token_request.h"
 
 namespace identity::server {
 namespace {
@@ -147,23 +148,32 @@ absl::Status NormalizeGrants(ClientSpec& spec, bool public_client) {
   if (spec.grant_types.empty()) spec.grant_types = {"client_credentials"};
   for (const std::string& grant : spec.grant_types) {
     if (grant != "client_credentials" && grant != "authorization_code" &&
-        grant != "refresh_token") {
+        grant != "refresh_token" && grant != kDeviceCodeGrantType &&
+        grant != kTokenExchangeGrantType) {
       return Invalid(absl::StrCat(
           "grant type \"", absl::CHexEscape(grant),
           "\" is not one of client_credentials, authorization_code, "
-          "refresh_token"));
+          "refresh_token, ",
+          kDeviceCodeGrantType, ", ", kTokenExchangeGrantType));
     }
   }
   auto has = [&](absl::string_view grant) {
     return std::find(spec.grant_types.begin(), spec.grant_types.end(), grant) !=
            spec.grant_types.end();
   };
-  if (has("refresh_token") && !has("authorization_code")) {
-    return Invalid("the refresh_token grant needs authorization_code");
+  if (has("refresh_token") && !has("authorization_code") &&
+      !has(kDeviceCodeGrantType)) {
+    return Invalid(
+        "the refresh_token grant needs authorization_code or the device "
+        "code grant");
   }
   if (public_client && has("client_credentials")) {
     return Invalid(
         "a public client cannot use client_credentials (it has no secret)");
+  }
+  if (public_client && has(kTokenExchangeGrantType)) {
+    return Invalid(
+        "a public client cannot use token exchange (it has no secret)");
   }
   spec.redirect_uris = Unique(std::move(spec.redirect_uris));
   if (spec.redirect_uris.size() > kMaxRedirectUris) {
@@ -211,6 +221,42 @@ absl::Status NormalizeSpec(ClientSpec& spec) {
   auto unique = ParseScope(absl::StrJoin(spec.allowed_scopes, " "));
   if (!unique.ok()) return unique.status();
   spec.allowed_scopes = *std::move(unique);
+  return absl::OkStatus();
+}
+
+constexpr size_t kMaxExchangeAudiences = 20;
+constexpr size_t kMaxAudienceLength = 256;
+
+// RFC 8693 §2.1 audience values as the policy lists them: stored
+// space-separated, so %x21-7E only. Drops duplicates.
+absl::Status NormalizeExchangePolicy(storage::TokenExchangePolicy& policy) {
+  policy.audiences = Unique(std::move(policy.audiences));
+  if (policy.audiences.size() > kMaxExchangeAudiences) {
+    return Invalid(absl::StrCat("at most ", kMaxExchangeAudiences,
+                                " token exchange audiences per client"));
+  }
+  for (const std::string& audience : policy.audiences) {
+    bool printable = !audience.empty() && audience.size() <= kMaxAudienceLength;
+    for (char c : audience) printable = printable && c > 0x20 && c < 0x7f;
+    if (!printable) {
+      return Invalid(absl::StrCat(
+          "a token exchange audience must be 1 to ", kMaxAudienceLength,
+          " printable ASCII characters without spaces"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A client registered for token exchange must be allowed one of its modes,
+// else every request of it would be refused.
+absl::Status CheckExchangeModes(const storage::ClientRecord& client) {
+  if (AllowsGrant(client, kTokenExchangeGrantType) &&
+      !client.token_exchange.delegation &&
+      !client.token_exchange.impersonation) {
+    return Invalid(
+        "the token exchange grant needs delegation or impersonation "
+        "allowed (RFC 8693 section 1.1)");
+  }
   return absl::OkStatus();
 }
 
@@ -306,6 +352,12 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
       !s.ok()) {
     return s;
   }
+  if (spec.token_exchange.has_value()) {
+    if (absl::Status s = NormalizeExchangePolicy(*spec.token_exchange);
+        !s.ok()) {
+      return s;
+    }
+  }
   CreatedClient created;
   storage::ClientRecord& client = created.client;
   client.client_id = std::move(spec.client_id);
@@ -326,6 +378,9 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.third_party = spec.third_party.value_or(false);
   client.token_endpoint_auth_method = spec.token_endpoint_auth_method;
   client.jwks = spec.jwks.value_or("");
+  client.token_exchange =
+      spec.token_exchange.value_or(storage::TokenExchangePolicy{});
+  if (absl::Status s = CheckExchangeModes(client); !s.ok()) return s;
   if (!client.public_client && !UsesPrivateKeyJwt(client)) {
     created.client_secret = GenerateClientSecret(random_);
     client.secret_hash = hasher_->Hash(created.client_secret);
@@ -377,9 +432,13 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
     return s;
   }
   if (absl::Status s = CheckIdTokenAlg(spec); !s.ok()) return s;
-  if (absl::Status s = NormalizeJwks(spec, TokenEndpointAuthMethod(*client));
-      !s.ok()) {
-    return s;
+  // Keys are checked only when replaced: an update that leaves them (a
+  // narrowed scope list, say) needs not send them again.
+  if (spec.jwks.has_value()) {
+    if (absl::Status s = NormalizeJwks(spec, TokenEndpointAuthMethod(*client));
+        !s.ok()) {
+      return s;
+    }
   }
   if (spec.jwks.has_value() && UsesPrivateKeyJwt(*client)) {
     client->jwks = *spec.jwks;
@@ -402,11 +461,19 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
         *spec.backchannel_logout_session_required;
   }
   if (spec.third_party.has_value()) client->third_party = *spec.third_party;
+  if (spec.token_exchange.has_value()) {
+    if (absl::Status s = NormalizeExchangePolicy(*spec.token_exchange);
+        !s.ok()) {
+      return s;
+    }
+    client->token_exchange = *std::move(spec.token_exchange);
+  }
   client->name = std::move(spec.name);
   client->allowed_scopes = std::move(spec.allowed_scopes);
   client->redirect_uris = std::move(spec.redirect_uris);
   client->post_logout_redirect_uris = std::move(spec.post_logout_redirect_uris);
   client->grant_types = std::move(spec.grant_types);
+  if (absl::Status s = CheckExchangeModes(*client); !s.ok()) return s;
   client->updated_at = absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now()));
   if (absl::Status s = store_->UpdateClient(*client); !s.ok()) return s;
   return client;

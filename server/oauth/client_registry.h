@@ -29,7 +29,8 @@ struct ClientSpec {
   // At most 20, each valid for ValidateRedirectUri (redirect_uri.h); at
   // least one with the authorization_code grant. Duplicates are dropped.
   std::vector<std::string> redirect_uris = {};
-  // From "client_credentials", "authorization_code", "refresh_token";
+  // From "client_credentials", "authorization_code", "refresh_token",
+  // kTokenExchangeGrantType (token_request.h, not for a public client);
   // empty means {"client_credentials"}; refresh_token needs
   // authorization_code. Duplicates are dropped.
   std::vector<std::string> grant_types = {};
@@ -60,6 +61,11 @@ struct ClientSpec {
   // OIDC Core §3.1.2.4: users consent to the client's scopes. Unset: false
   // (first-party) on create, unchanged on update.
   std::optional<bool> third_party = std::nullopt;
+  // RFC 8693: with the token exchange grant type, delegation or
+  // impersonation (or both) must be allowed; audiences are at most 20, each
+  // 1 to 256 characters of %x21-7E, duplicates dropped. Unset: all off on
+  // create, unchanged on update; set: replaced as a whole.
+  std::optional<storage::TokenExchangePolicy> token_exchange = std::nullopt;
   // OIDC Dynamic Client Registration §2 token_endpoint_auth_method, create
   // only: "" means "none" for a public client, "client_secret_basic"
   // otherwise; "none" exactly for a public client; "private_key_jwt" gets no
@@ -129,6 +135,9 @@ bool IsValidClientId(absl::string_view client_id);
 // (zero-width, bidirectional controls, BOM): for names shown to people.
 bool IsPrintableUtf8(absl::string_view s);
 
+// RFC 8628 §3.4: the device authorization grant's grant_type.
+inline constexpr char kDeviceCodeGrantType[] =
+    "urn:ietf:params:oauth:grant-type:device_code";
 // OIDC Dynamic Client Registration §2 token_endpoint_auth_method values.
 inline constexpr char kAuthClientSecretBasic[] = "client_secret_basic";
 inline constexpr char kAuthClientSecretPost[] = "client_secret_post";

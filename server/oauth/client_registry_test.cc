@@ -294,5 +294,69 @@ TEST_F(ClientRegistryTest, ListsInPages) {
   EXPECT_TRUE(registry_.List(1000, "").ok());
 }
 
+// RFC 8693: the token exchange grant and its policy. Off unless registered;
+// the grant needs delegation or impersonation; unset on update keeps it.
+TEST_F(ClientRegistryTest, TokenExchangePolicyIsRegisteredAndKept) {
+  ClientSpec spec{"exchanger", "Exchanger", {"orders.read"}};
+  spec.grant_types = {"client_credentials",
+                      "urn:ietf:params:oauth:grant-type:token-exchange"};
+  storage::TokenExchangePolicy policy;
+  policy.delegation = true;
+  policy.audiences = {"billing-api", "billing-api", "https://ledger.example"};
+  spec.token_exchange = policy;
+  auto created = registry_.Create(spec);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->client.token_exchange.delegation);
+  EXPECT_FALSE(created->client.token_exchange.impersonation);
+  EXPECT_EQ(
+      created->client.token_exchange.audiences,
+      (std::vector<std::string>{"billing-api", "https://ledger.example"}));
+  spec.token_exchange = std::nullopt;
+  spec.name = "Renamed";
+  EXPECT_EQ(registry_.Update(spec)->token_exchange,
+            created->client.token_exchange);
+  spec.token_exchange = storage::TokenExchangePolicy{false, true, {}};
+  EXPECT_EQ(registry_.Update(spec)->token_exchange,
+            (storage::TokenExchangePolicy{false, true, {}}));
+  EXPECT_FALSE(registry_.Create({"plain", "Plain", {}})
+                   ->client.token_exchange.delegation);
+}
+
+TEST_F(ClientRegistryTest, TokenExchangeRefusesBadPoliciesAndStoresNothing) {
+  const std::string urn = "urn:ietf:params:oauth:grant-type:token-exchange";
+  ClientSpec no_mode{"a", "A", {}};
+  no_mode.grant_types = {urn};
+  EXPECT_TRUE(IsInvalidRequest(registry_.Create(no_mode).status()));
+  ClientSpec public_client{"b", "B", {}};
+  public_client.grant_types = {urn};
+  public_client.public_client = true;
+  public_client.token_exchange = storage::TokenExchangePolicy{true, false, {}};
+  EXPECT_TRUE(IsInvalidRequest(registry_.Create(public_client).status()));
+  for (const std::string& audience :
+       {std::string(), std::string("two words"), std::string(257, 'a'),
+        std::string("caf\xc3\xa9")}) {
+    ClientSpec bad{"c", "C", {}};
+    bad.grant_types = {urn};
+    bad.token_exchange = storage::TokenExchangePolicy{true, false, {audience}};
+    EXPECT_TRUE(IsInvalidRequest(registry_.Create(bad).status())) << audience;
+  }
+  ClientSpec too_many{"d", "D", {}};
+  too_many.grant_types = {urn};
+  too_many.token_exchange = storage::TokenExchangePolicy{true, false, {}};
+  for (int i = 0; i < 21; ++i) {
+    too_many.token_exchange->audiences.push_back("aud" + std::to_string(i));
+  }
+  EXPECT_TRUE(IsInvalidRequest(registry_.Create(too_many).status()));
+  EXPECT_EQ(Count(), 0u);
+  // An update may not leave the grant with neither mode.
+  ClientSpec ok{"e", "E", {}};
+  ok.grant_types = {urn};
+  ok.token_exchange = storage::TokenExchangePolicy{true, false, {}};
+  ASSERT_TRUE(registry_.Create(ok).ok());
+  ok.token_exchange = storage::TokenExchangePolicy{};
+  EXPECT_TRUE(IsInvalidRequest(registry_.Update(ok).status()));
+  EXPECT_TRUE(registry_.Get("e")->token_exchange.delegation);
+}
+
 }  // namespace
 }  // namespace identity::server

@@ -9,7 +9,9 @@ OAuthEvents* OAuthEvents::None() {
 
 absl::string_view GrantTypeLabel(absl::string_view grant_type) {
   for (absl::string_view known :
-       {"client_credentials", "authorization_code", "refresh_token"}) {
+       {"client_credentials", "authorization_code", "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:token-exchange"}) {
     if (grant_type == known) return known;
   }
   return grant_type.empty() ? "none" : "other";

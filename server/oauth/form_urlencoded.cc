@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace identity::server {
@@ -38,6 +39,10 @@ std::optional<std::string> FormUrlDecode(absl::string_view component) {
   return out;
 }
 
+bool IsRepeatableParameter(absl::string_view name) {
+  return name == kResourceParameter || name == kAudienceParameter;
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ParseFormUrlEncoded(
     absl::string_view text) {
   std::map<std::string, std::string> form;
@@ -49,6 +54,11 @@ absl::StatusOr<std::map<std::string, std::string>> ParseFormUrlEncoded(
                                                     : pair.substr(eq + 1));
     if (!name.has_value() || !value.has_value()) {
       return absl::InvalidArgumentError("malformed percent-encoding");
+    }
+    if (IsRepeatableParameter(*name)) {
+      auto [it, inserted] = form.emplace(*std::move(name), "");
+      absl::StrAppend(&it->second, inserted ? "" : " ", *value);
+      continue;
     }
     if (!form.emplace(*std::move(name), *std::move(value)).second) {
       return absl::InvalidArgumentError(

@@ -18,9 +18,18 @@ namespace identity::server {
 // nullopt for a '%' not followed by two hex digits.
 std::optional<std::string> FormUrlDecode(absl::string_view component);
 
+// The parameters that may be sent more than once: RFC 8707 §2 `resource`
+// and RFC 8693 §2.1 `audience`.
+inline constexpr char kResourceParameter[] = "resource";
+inline constexpr char kAudienceParameter[] = "audience";
+bool IsRepeatableParameter(absl::string_view name);
+
 // name -> value, each decoded. RFC 6749 §3.1 and §3.2: a parameter sent
-// twice is an error, and so is a malformed escape. Errors: InvalidArgument
-// naming the problem (never echoing values).
+// twice is an error, and so is a malformed escape; except the repeatable
+// ones (above), whose values are joined with single spaces, in order (no
+// valid resource indicator nor allowed audience holds a space; a value that
+// does is split, and its pieces are checked as values of their own).
+// Errors: InvalidArgument naming the problem (never echoing values).
 absl::StatusOr<std::map<std::string, std::string>> ParseFormUrlEncoded(
     absl::string_view text);
 

@@ -58,12 +58,10 @@ class Introspector {
   // ClientAuthenticator); storage errors (Unavailable) unchanged. The events
   // learn each token's result and, for an inactive one, why (never the
   // caller).
-  absl::StatusOr<Introspection> Introspect(absl::string_view caller_id,
-                                           absl::string_view caller_secret,
-                                           absl::string_view token,
-                                           absl::string_view source = {},
-                                           absl::string_view caller_assertion =
-                                               {}) const;
+  absl::StatusOr<Introspection> Introspect(
+      absl::string_view caller_id, absl::string_view caller_secret,
+      absl::string_view token, absl::string_view source = {},
+      absl::string_view caller_assertion = {}) const;
 
  private:
   const ClientAuthenticator* const authenticator_;

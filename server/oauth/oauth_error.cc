@@ -53,6 +53,13 @@ constexpr Row kRows[] = {
      absl::StatusCode::kInvalidArgument},
     {OAuthError::kRequestUriNotSupported, "request_uri_not_supported",
      absl::StatusCode::kInvalidArgument},
+    {OAuthError::kInvalidTarget, "invalid_target",
+     absl::StatusCode::kInvalidArgument},
+    {OAuthError::kAuthorizationPending, "authorization_pending",
+     absl::StatusCode::kFailedPrecondition},
+    {OAuthError::kSlowDown, "slow_down", absl::StatusCode::kResourceExhausted},
+    {OAuthError::kExpiredToken, "expired_token",
+     absl::StatusCode::kInvalidArgument},
     {OAuthError::kInvalidDpopProof, "invalid_dpop_proof",
      absl::StatusCode::kInvalidArgument},
 };

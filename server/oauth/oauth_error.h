@@ -32,6 +32,10 @@ enum class OAuthError {
   kAccountSelectionRequired,  // OIDC Core §3.1.2.6 (prompt=select_account).
   kRequestNotSupported,       // OIDC Core §6.1 (a Request Object).
   kRequestUriNotSupported,    // OIDC Core §6.2 (a Request Object by URI).
+  kInvalidTarget,             // RFC 8707 §2, RFC 8693 §2.2.2.
+  kAuthorizationPending,      // RFC 8628 §3.5 (the user has not answered).
+  kSlowDown,                  // RFC 8628 §3.5 (polling too fast).
+  kExpiredToken,              // RFC 8628 §3.5 (the device_code expired).
   kInvalidDpopProof,          // RFC 9449 §5 and §12.2 (a DPoP proof refused).
 };
 

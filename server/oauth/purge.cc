@@ -2,31 +2,33 @@
 
 namespace identity::server {
 
-absl::StatusOr<PurgeCounts> PurgeExpired(storage::RevocationStore* revocations,
-                                         storage::GrantStore* grants,
-                                         absl::Time now,
-                                         storage::SessionStore* sessions,
-                                         storage::ReplayStore* replays) {
+absl::StatusOr<PurgeCounts> PurgeExpired(const PurgeStores& stores,
+                                         absl::Time now) {
   PurgeCounts counts;
-  auto revoked = revocations->PurgeExpired(now);
+  auto revoked = stores.revocations->PurgeExpired(now);
   if (!revoked.ok()) return revoked.status();
   counts.revocations = *revoked;
-  auto codes = grants->PurgeExpiredCodes(now - kExpiredCodeRetention);
+  auto codes = stores.grants->PurgeExpiredCodes(now - kExpiredCodeRetention);
   if (!codes.ok()) return codes.status();
   counts.codes = *codes;
-  auto pushed = grants->PurgeExpiredPushedRequests(now);
+  auto pushed = stores.grants->PurgeExpiredPushedRequests(now);
   if (!pushed.ok()) return pushed.status();
   counts.pushed_requests = *pushed;
-  auto refresh = grants->PurgeExpiredRefreshTokens(now);
+  auto refresh = stores.grants->PurgeExpiredRefreshTokens(now);
   if (!refresh.ok()) return refresh.status();
   counts.refresh_tokens = *refresh;
-  if (sessions != nullptr) {
-    auto ended = sessions->PurgeExpiredSessions(now);
+  if (stores.sessions != nullptr) {
+    auto ended = stores.sessions->PurgeExpiredSessions(now);
     if (!ended.ok()) return ended.status();
     counts.sessions = *ended;
   }
-  if (replays != nullptr) {
-    auto claims = replays->PurgeExpiredClaims(now);
+  if (stores.devices != nullptr) {
+    auto expired = stores.devices->PurgeExpiredDeviceAuthorizations(now);
+    if (!expired.ok()) return expired.status();
+    counts.device_authorizations = *expired;
+  }
+  if (stores.replays != nullptr) {
+    auto claims = stores.replays->PurgeExpiredClaims(now);
     if (!claims.ok()) return claims.status();
     counts.replay_claims = *claims;
   }

@@ -40,14 +40,15 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   session.expires_at = kNow + absl::Hours(1);
   ASSERT_TRUE(store.CreateSession(session).ok());
 
-  ASSERT_TRUE(store.ClaimOnce("client_assertion", "spent",
-                              kNow - absl::Seconds(1), kNow - absl::Minutes(1))
+  ASSERT_TRUE(store
+                  .ClaimOnce("client_assertion", "spent",
+                             kNow - absl::Seconds(1), kNow - absl::Minutes(1))
                   .ok());
-  ASSERT_TRUE(store.ClaimOnce("client_assertion", "live",
-                              kNow + absl::Minutes(1), kNow)
-                  .ok());
+  ASSERT_TRUE(
+      store.ClaimOnce("client_assertion", "live", kNow + absl::Minutes(1), kNow)
+          .ok());
 
-  auto counts = PurgeExpired(&store, &store, kNow, &store, &store);
+  auto counts = PurgeExpired({&store, &store, &store, &store, &store}, kNow);
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ(counts->revocations, 1);
   EXPECT_EQ(counts->codes, 1);
@@ -66,7 +67,7 @@ TEST(PurgeTest, ForgetsOnlyWhatExpired) {
   EXPECT_TRUE(store.GetRefreshToken("alive").ok());
   EXPECT_FALSE(store.GetRefreshToken("ended").ok());
   // Again: nothing left to purge.
-  counts = PurgeExpired(&store, &store, kNow, &store, &store);
+  counts = PurgeExpired({&store, &store, &store, &store, &store}, kNow);
   EXPECT_EQ(counts->revocations + counts->codes + counts->refresh_tokens +
                 counts->sessions + counts->replay_claims,
             0);

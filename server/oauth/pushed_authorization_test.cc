@@ -388,7 +388,7 @@ TEST_F(PushedAuthorizationTest, LoginFormGetsANewSingleUseReference) {
 TEST_F(PushedAuthorizationTest, ExpiredPushedRequestsArePurged) {
   ASSERT_TRUE(Push().ok());
   f_.clock.Advance(absl::Seconds(61));
-  auto purged = PurgeExpired(&f_.store, &f_.store, f_.clock.Now());
+  auto purged = PurgeExpired({&f_.store, &f_.store}, f_.clock.Now());
   ASSERT_TRUE(purged.ok()) << purged.status();
   EXPECT_EQ(purged->pushed_requests, 1);
 }

@@ -75,8 +75,8 @@ absl::StatusOr<std::string> RefreshTokenGrant::Rotate(
 absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
     const TokenRequestFields& request) const {
   auto client = d_.authenticator->AuthenticateForGrant(
-      request.client_id, request.client_secret, "refresh_token",
-      request.source, request.client_assertion);
+      request.client_id, request.client_secret, "refresh_token", request.source,
+      request.client_assertion);
   if (!client.ok()) return client.status();
   if (request.refresh_token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest,
@@ -119,6 +119,13 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
   claims.sid = old->sid;
+  // RFC 8707 §2.2: a token for one of the grant's resources at a time (the
+  // refresh token, rotated, keeps them all). Refused before the rotation.
+  if (absl::Status s =
+          TargetResource(d_, request.resource, old->resources, *client, claims);
+      !s.ok()) {
+    return s;
+  }
   // The new refresh token records the access token minted with it.
   auto refresh_token = Rotate(*old, claims.jti, now);
   if (!refresh_token.ok()) return refresh_token.status();

@@ -24,9 +24,11 @@ class RefreshTokenGrant final : public TokenGrant {
   // a token that was already rotated revokes its whole family (reuse
   // detection); so does losing a race to rotate the same token. Errors:
   // kInvalidClient; kUnauthorizedClient; kInvalidRequest (no token);
-  // kInvalidScope (beyond the original grant); kInvalidGrant (unknown,
-  // rotated, revoked, expired or another client's token; the user gone or
-  // disabled); the store's.
+  // kInvalidScope (beyond the original grant, or none of the resource's);
+  // kInvalidGrant (unknown, rotated, revoked, expired or another client's
+  // token; the user gone or disabled); kInvalidTarget (RFC 8707 §2.2: a
+  // resource outside the grant's, several, or none for a grant of several;
+  // the token is not rotated); the store's.
   absl::StatusOr<IssuedToken> Exchange(
       const TokenRequestFields& request) const override;
 

@@ -5,10 +5,18 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace identity::server {
+
+// RFC 8693 §2.1: the grant type of token exchange, and §3 the one token type
+// it takes and issues here (an access token of this server).
+inline constexpr char kTokenExchangeGrantType[] =
+    "urn:ietf:params:oauth:grant-type:token-exchange";
+inline constexpr char kAccessTokenType[] =
+    "urn:ietf:params:oauth:token-type:access_token";
 
 struct TokenRequestFields {
   std::string grant_type;
@@ -22,6 +30,17 @@ struct TokenRequestFields {
   std::string code_verifier = {};
   // refresh_token.
   std::string refresh_token = {};
+  // RFC 8707 §2: the resource indicators named (repeatable), as sent.
+  std::vector<std::string> resource = {};
+  // urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4).
+  std::string device_code = {};
+  // token exchange (RFC 8693 §2.1).
+  std::string subject_token = {};
+  std::string subject_token_type = {};
+  std::string actor_token = {};
+  std::string actor_token_type = {};
+  std::string requested_token_type = {};
+  std::vector<std::string> audience = {};
   // The address the request came from (the gRPC peer, the HTTP remote
   // address): keys the client authentication throttle (client_auth_throttle.h).
   std::string source = {};
@@ -37,6 +56,8 @@ struct IssuedToken {
   std::string scope;          // Granted scopes, space-delimited.
   std::string id_token;       // When openid was granted to a user.
   std::string refresh_token;  // When the client may refresh.
+  // RFC 8693 §2.2.1: the type of access_token; token exchange only.
+  std::string issued_token_type = {};
 };
 
 // One grant type of the token endpoint. Implementations are thread-safe.

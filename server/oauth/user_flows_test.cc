@@ -1156,7 +1156,7 @@ TEST_F(GrantRevocationTest, ARevocationOutlivesExpiryByTheLeeway) {
   ASSERT_TRUE(
       revoker_.Revoke(issued->access_token, "", "web", "web-secret").ok());
   f_.clock.Advance(absl::Seconds(issued->expires_in) + kReplicaClockLeeway / 2);
-  ASSERT_TRUE(PurgeExpired(&f_.store, &f_.store, f_.clock.Now()).ok());
+  ASSERT_TRUE(PurgeExpired({&f_.store, &f_.store}, f_.clock.Now()).ok());
   EXPECT_FALSE(Active(issued->access_token));
   EXPECT_EQ(ErrorOf(userinfo_.Get(issued->access_token).status()),
             OAuthError::kInvalidToken);

@@ -64,13 +64,14 @@ absl::StatusOr<std::string> UserTokenMinter::AccessToken(
   jwt::Claims claims;
   claims.iss = options_.issuer;
   claims.sub = c.user_id;
-  claims.aud = {options_.audience};
+  claims.aud = {c.audience.value_or(options_.audience)};
   claims.iat = absl::ToUnixSeconds(c.now);
   claims.exp = absl::ToUnixSeconds(c.now + options_.access_token_lifetime);
   claims.jti = c.jti;
   claims.other["client_id"] = c.client_id;
   claims.other["auth_time"] = absl::ToUnixSeconds(c.auth_time);
-  if (!c.scopes.empty()) claims.other["scope"] = absl::StrJoin(c.scopes, " ");
+  const std::vector<std::string>& scopes = c.AccessScopes();
+  if (!scopes.empty()) claims.other["scope"] = absl::StrJoin(scopes, " ");
   return keys_->snapshot()->signer->Sign(claims);
 }
 
@@ -116,7 +117,8 @@ absl::StatusOr<IssuedToken> UserTokenMinter::Issue(
   if (!access.ok()) return access.status();
   issued.access_token = *std::move(access);
   issued.expires_in = absl::ToInt64Seconds(options_.access_token_lifetime);
-  issued.scope = absl::StrJoin(claims.scopes, " ");
+  // RFC 6749 §5.1: the access token's scope.
+  issued.scope = absl::StrJoin(claims.AccessScopes(), " ");
   if (HasScope(claims.scopes, "openid")) {
     auto id = IdToken(user, claims.client_id, claims.scopes, claims.auth_time,
                       nonce, issued.access_token, claims.now,

@@ -4,6 +4,7 @@
 #ifndef IDENTITY_SERVER_OAUTH_USER_TOKENS_H_
 #define IDENTITY_SERVER_OAUTH_USER_TOKENS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,17 @@ struct UserAccessClaims {
   // The login session the grant came from (login_sessions.h): the ID
   // token's "sid"; empty for none.
   std::string sid = {};
+  // RFC 8707: the resource the access token is for (its "aud"), and its
+  // scopes narrowed to the resource's (resource_indicators.h); `scopes`
+  // stays the grant's (the ID token's claims, openid). Unset: the
+  // configured audience and `scopes`.
+  std::optional<std::string> audience = std::nullopt;
+  std::optional<std::vector<std::string>> access_scopes = std::nullopt;
+
+  // The access token's scopes.
+  const std::vector<std::string>& AccessScopes() const {
+    return access_scopes.has_value() ? *access_scopes : scopes;
+  }
 };
 
 // Thread-safe. `keys` must outlive it.

@@ -30,9 +30,10 @@ std::string Key(absl::string_view kind, absl::string_view name) {
           reinterpret_cast<const char*>(digest), sizeof(digest))));
 }
 
-std::vector<std::string> Keys(absl::string_view user,
+std::vector<std::string> Keys(absl::string_view prefix, absl::string_view user,
                               absl::string_view source) {
-  return {Key("user", user), Key("source", source)};
+  return {Key(absl::StrCat(prefix, "user"), user),
+          Key(absl::StrCat(prefix, "source"), source)};
 }
 
 absl::Status Refusal(absl::Duration wait) {
@@ -61,6 +62,10 @@ absl::StatusOr<std::unique_ptr<LoginThrottle>> LoginThrottle::Create(
   }
   if (options.clock == nullptr) {
     return absl::InvalidArgumentError("login throttle needs a clock");
+  }
+  if (options.key_prefix.size() > 32) {
+    return absl::InvalidArgumentError(
+        "login throttle key prefix longer than 32 bytes");
   }
   std::unique_ptr<storage::MemoryStore> own_store;
   if (options.store == nullptr) {
@@ -120,7 +125,8 @@ void LoginThrottle::Fail(Counter& counter, int threshold,
 absl::Status LoginThrottle::Check(absl::string_view user,
                                   absl::string_view source) const {
   const absl::Time now = options_.clock->Now();
-  auto counters = store_->GetLoginAttempts(Keys(user, source));
+  auto counters =
+      store_->GetLoginAttempts(Keys(options_.key_prefix, user, source));
   if (!counters.ok()) return counters.status();
   absl::Duration wait = absl::ZeroDuration();
   for (const Counter& counter : *counters) {
@@ -133,7 +139,8 @@ absl::Status LoginThrottle::Reserve(absl::string_view user,
                                     absl::string_view source) {
   const absl::Time now = options_.clock->Now();
   absl::Status reserved = store_->UpdateLoginAttempts(
-      Keys(user, source), [&](storage::LoginAttemptStore::Counters& c) {
+      Keys(options_.key_prefix, user, source),
+      [&](storage::LoginAttemptStore::Counters& c) {
         const absl::Duration wait =
             std::max(LockedFor(c[0], now), LockedFor(c[1], now));
         if (wait > absl::ZeroDuration()) return Refusal(wait);
@@ -149,7 +156,8 @@ absl::Status LoginThrottle::RecordSuccess(absl::string_view user,
                                           absl::string_view source) {
   const absl::Time now = options_.clock->Now();
   return store_->UpdateLoginAttempts(
-      Keys(user, source), [&](storage::LoginAttemptStore::Counters& c) {
+      Keys(options_.key_prefix, user, source),
+      [&](storage::LoginAttemptStore::Counters& c) {
         c[0].reset();
         if (c[1].has_value() && !Stale(*c[1], now) && c[1]->failures > 0) {
           --c[1]->failures;

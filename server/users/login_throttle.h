@@ -46,6 +46,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -69,6 +70,10 @@ struct LoginThrottleOptions {
   storage::LoginAttemptStore* store = nullptr;
   // Never null; must outlive the throttle.
   const jwt::Clock* clock = jwt::Clock::Real();
+  // Prepended to every key, so that another throttle of this kind (the
+  // device flow's user codes, device_authorization.h) can share the store
+  // without sharing counters. At most 32 bytes.
+  std::string key_prefix = {};
 };
 
 class LoginThrottle {

@@ -74,6 +74,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
       client.backchannel_logout_session_required;
   it->second.third_party = client.third_party;
   it->second.jwks = client.jwks;
+  it->second.token_exchange = client.token_exchange;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }
@@ -87,6 +88,51 @@ absl::Status MemoryStore::DeleteClient(absl::string_view client_id) {
   for (auto c = consents_.begin(); c != consents_.end();) {
     c = c->first.second == client_id ? consents_.erase(c) : std::next(c);
   }
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::CreateResource(const ResourceRecord& resource) {
+  absl::MutexLock lock(&mu_);
+  if (!resources_.emplace(resource.resource, resource).second) {
+    return absl::AlreadyExistsError("a resource with this indicator exists");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ResourceRecord> MemoryStore::GetResource(
+    absl::string_view resource) {
+  absl::MutexLock lock(&mu_);
+  auto it = resources_.find(resource);
+  if (it == resources_.end()) return absl::NotFoundError("no such resource");
+  return it->second;
+}
+
+absl::StatusOr<std::vector<ResourceRecord>> MemoryStore::ListResources(
+    absl::string_view after, int limit) {
+  absl::MutexLock lock(&mu_);
+  std::vector<ResourceRecord> out;
+  for (auto it = resources_.upper_bound(after);
+       it != resources_.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+absl::Status MemoryStore::UpdateResource(const ResourceRecord& resource) {
+  absl::MutexLock lock(&mu_);
+  auto it = resources_.find(resource.resource);
+  if (it == resources_.end()) return absl::NotFoundError("no such resource");
+  it->second.name = resource.name;
+  it->second.scopes = resource.scopes;
+  it->second.updated_at = resource.updated_at;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::DeleteResource(absl::string_view resource) {
+  absl::MutexLock lock(&mu_);
+  auto it = resources_.find(resource);
+  if (it == resources_.end()) return absl::NotFoundError("no such resource");
+  resources_.erase(it);
   return absl::OkStatus();
 }
 
@@ -119,9 +165,9 @@ absl::StatusOr<int64_t> MemoryStore::PurgeExpired(absl::Time now) {
 }
 
 absl::StatusOr<ReplayClaim> MemoryStore::ClaimOnce(absl::string_view kind,
-                                                    absl::string_view id_hash,
-                                                    absl::Time expires_at,
-                                                    absl::Time now) {
+                                                   absl::string_view id_hash,
+                                                   absl::Time expires_at,
+                                                   absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = claims_.try_emplace(
       {std::string(kind), std::string(id_hash)}, expires_at);

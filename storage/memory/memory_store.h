@@ -14,9 +14,11 @@
 #include "absl/synchronization/mutex.h"
 #include "storage/client_store.h"
 #include "storage/consent_store.h"
+#include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/replay_store.h"
+#include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
 #include "storage/signing_key_store.h"
@@ -33,6 +35,8 @@ class MemoryStore : public ClientStore,
                     public LoginAttemptStore,
                     public SessionStore,
                     public ConsentStore,
+                    public ResourceStore,
+                    public DeviceAuthorizationStore,
                     public ReplayStore {
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
@@ -98,6 +102,28 @@ class MemoryStore : public ClientStore,
   absl::StatusOr<int64_t> CountLivePushedRequests(absl::string_view client_id,
                                                   absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpiredPushedRequests(absl::Time now) override;
+
+  // DeviceAuthorizationStore (memory_device_store.cc).
+  absl::Status CreateDeviceAuthorization(
+      const DeviceAuthorizationRecord& record, absl::Time now) override;
+  absl::StatusOr<int64_t> CountLiveDeviceAuthorizations(
+      absl::string_view client_id, absl::Time now) override;
+  absl::StatusOr<DeviceAuthorizationRecord> GetPendingDeviceAuthorization(
+      absl::string_view user_code_hash, absl::Time now) override;
+  absl::StatusOr<DeviceAuthorizationRecord> DecideDeviceAuthorization(
+      absl::string_view user_code_hash, absl::Time now,
+      DeviceAuthorizationState state, absl::string_view user_id,
+      absl::Time auth_time, absl::string_view sid) override;
+  absl::StatusOr<DeviceAuthorizationRecord> PollDeviceAuthorization(
+      absl::string_view device_code_hash, absl::string_view client_id,
+      absl::Time now) override;
+  absl::StatusOr<int32_t> IncreaseDevicePollInterval(
+      absl::string_view device_code_hash, int32_t seconds) override;
+  absl::StatusOr<DeviceAuthorizationRecord> RedeemDeviceAuthorization(
+      absl::string_view device_code_hash, absl::string_view client_id,
+      absl::Time now, absl::string_view access_token_jti) override;
+  absl::StatusOr<int64_t> PurgeExpiredDeviceAuthorizations(
+      absl::Time now) override;
   absl::Status CreateRefreshToken(const RefreshTokenRecord& token) override;
   absl::StatusOr<RefreshTokenRecord> GetRefreshToken(
       absl::string_view token_hash) override;
@@ -150,6 +176,14 @@ class MemoryStore : public ClientStore,
   absl::Status RevokeConsent(absl::string_view user_id,
                              absl::string_view client_id) override;
 
+  absl::Status CreateResource(const ResourceRecord& resource) override;
+  absl::StatusOr<ResourceRecord> GetResource(
+      absl::string_view resource) override;
+  absl::StatusOr<std::vector<ResourceRecord>> ListResources(
+      absl::string_view after, int limit) override;
+  absl::Status UpdateResource(const ResourceRecord& resource) override;
+  absl::Status DeleteResource(absl::string_view resource) override;
+
  private:
   // The grants of UserGrants, of one client if `client_id` is set.
   std::vector<std::string> GrantsOf(absl::string_view user_id,
@@ -177,6 +211,9 @@ class MemoryStore : public ClientStore,
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, PushedRequestRecord, std::less<>> pushed_requests_
       ABSL_GUARDED_BY(mu_);
+  // device_code_hash -> authorization.
+  std::map<std::string, DeviceAuthorizationRecord, std::less<>>
+      device_authorizations_ ABSL_GUARDED_BY(mu_);
   // sid -> the clients issued codes in it.
   std::map<std::string, std::set<std::string>, std::less<>> session_clients_
       ABSL_GUARDED_BY(mu_);
@@ -187,6 +224,8 @@ class MemoryStore : public ClientStore,
       ABSL_GUARDED_BY(mu_);
   // (user_id, client_id) -> consent; gone with its client.
   std::map<std::pair<std::string, std::string>, ConsentRecord> consents_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ResourceRecord, std::less<>> resources_
       ABSL_GUARDED_BY(mu_);
   absl::Mutex attempts_mu_;
   std::map<std::string, LoginAttempts, std::less<>> login_attempts_

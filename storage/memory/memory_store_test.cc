@@ -1,6 +1,7 @@
 #include "storage/memory/memory_store.h"
 
 #include <memory>
+#include <utility>
 
 #include "storage/testing/store_conformance.h"
 
@@ -9,8 +10,7 @@ namespace {
 
 Stores MakeMemoryStores() {
   auto store = std::make_shared<MemoryStore>();
-  return {store,       store.get(), store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get(), store.get()};
+  return AllStoresOf(std::move(store));
 }
 
 INSTANTIATE_TEST_SUITE_P(Memory, StoreConformanceTest,

@@ -277,11 +277,68 @@ constexpr char kMigration13[] = R"sql(
           ADD COLUMN third_party boolean NOT NULL DEFAULT false;
       )sql";
 
-// 14: private_key_jwt client authentication (RFC 7523 §2.2): the ids of
+// 14: resources (RFC 8707): protected APIs by their resource indicator, with
+// the scopes each defines (space-separated); codes and refresh tokens record
+// the indicators their grant was authorized for (space-separated; '' for
+// none, what grants made before have).
+constexpr char kMigration14[] = R"sql(
+        CREATE TABLE resources (
+          resource   text PRIMARY KEY,
+          name       text NOT NULL,
+          scopes     text NOT NULL,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL
+        );
+        ALTER TABLE authorization_codes
+          ADD COLUMN resources text NOT NULL DEFAULT '';
+        ALTER TABLE refresh_tokens
+          ADD COLUMN resources text NOT NULL DEFAULT '';
+      )sql";
+
+// 15: device authorizations (RFC 8628), stored by the hashes of their
+// device_code and user_code; a user_code's hash is unique (an expired holder
+// is deleted before it is reused); gone with their client.
+constexpr char kMigration15[] = R"sql(
+        CREATE TABLE device_authorizations (
+          device_code_hash text PRIMARY KEY,
+          user_code_hash   text NOT NULL UNIQUE,
+          client_id        text NOT NULL REFERENCES clients (client_id)
+                             ON DELETE CASCADE,
+          scope            text NOT NULL,
+          grant_id         text NOT NULL,
+          created_at       timestamptz NOT NULL,
+          expires_at       timestamptz NOT NULL,
+          interval_seconds integer NOT NULL,
+          last_polled_at   timestamptz NOT NULL,
+          state            text NOT NULL
+                             CHECK (state IN ('pending', 'approved', 'denied')),
+          user_id          text NOT NULL,
+          auth_time        timestamptz NOT NULL,
+          sid              text NOT NULL,
+          redeemed_at      timestamptz,
+          access_token_jti text NOT NULL
+        );
+        CREATE INDEX device_authorizations_expires_at
+          ON device_authorizations (expires_at);
+        CREATE INDEX device_authorizations_client
+          ON device_authorizations (client_id, expires_at);
+      )sql";
+
+// 16: RFC 8693 token exchange: the clients' policy (delegation,
+// impersonation, the audiences they may request, space-separated).
+constexpr char kMigration16[] = R"sql(
+        ALTER TABLE clients
+          ADD COLUMN token_exchange_delegation boolean NOT NULL DEFAULT false,
+          ADD COLUMN token_exchange_impersonation boolean NOT NULL
+            DEFAULT false,
+          ADD COLUMN token_exchange_audiences text NOT NULL DEFAULT '';
+      )sql";
+
+// 17: private_key_jwt client authentication (RFC 7523 §2.2): the ids of
 // single-use JWTs until they expire (storage/replay_store.h), and the
 // clients' token_endpoint_auth_method and jwks. '' stands for clients
 // registered before (their method follows public_client).
-constexpr char kMigration14[] = R"sql(
+constexpr char kMigration17[] = R"sql(
         CREATE TABLE replay_claims (
           kind       text NOT NULL,
           id_hash    text NOT NULL,
@@ -296,9 +353,10 @@ constexpr char kMigration14[] = R"sql(
 
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
-      kMigration1,  kMigration2,  kMigration3, kMigration4, kMigration5,
-      kMigration6,  kMigration7,  kMigration8, kMigration9, kMigration10,
-      kMigration11, kMigration12, kMigration13, kMigration14};
+      kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
+      kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
+      kMigration11, kMigration12, kMigration13, kMigration14, kMigration15,
+      kMigration16, kMigration17};
   return *kMigrations;
 }
 

@@ -15,6 +15,9 @@
 #include "storage/postgres/migrations.h"
 
 namespace identity::storage {
+
+// The device authorization statements (postgres_device_store.cc).
+void PrepareDeviceAuthorizations(pqxx::connection& c);
 namespace {
 
 // Times cross the wire as microseconds since the epoch.
@@ -26,7 +29,8 @@ constexpr char kClientColumns[] =
     " id_token_signed_response_alg, require_pushed_authorization_requests,"
     " post_logout_redirect_uris, backchannel_logout_uri,"
     " backchannel_logout_session_required, third_party,"
-    " token_endpoint_auth_method, jwks";
+    " token_endpoint_auth_method, jwks, token_exchange_delegation,"
+    " token_exchange_impersonation, token_exchange_audiences";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -102,7 +106,8 @@ constexpr char kCodeColumns[] =
     " (extract(epoch from expires_at) * 1000000)::bigint,"
     " (extract(epoch from redeemed_at) * 1000000)::bigint,"
     " access_token_jti,"
-    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid";
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid,"
+    " resources";
 constexpr char kRefreshColumns[] =
     "token_hash, family_id, client_id, user_id, scope,"
     " (extract(epoch from auth_time) * 1000000)::bigint,"
@@ -111,7 +116,31 @@ constexpr char kRefreshColumns[] =
     " (extract(epoch from absolute_expires_at) * 1000000)::bigint,"
     " (extract(epoch from rotated_at) * 1000000)::bigint, revoked,"
     " access_token_jti,"
-    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid";
+    " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid,"
+    " resources";
+constexpr char kResourceColumns[] =
+    "resource, name, scopes,"
+    " (extract(epoch from created_at) * 1000000)::bigint,"
+    " (extract(epoch from updated_at) * 1000000)::bigint";
+
+// Resources (RFC 8707).
+void PrepareResources(pqxx::connection& c) {
+  c.prepare("create_resource",
+            "INSERT INTO resources (resource, name, scopes, created_at,"
+            " updated_at) VALUES ($1, $2, $3,"
+            " to_timestamp($4::bigint / 1000000.0),"
+            " to_timestamp($5::bigint / 1000000.0))");
+  c.prepare("get_resource", std::string("SELECT ") + kResourceColumns +
+                                " FROM resources WHERE resource = $1");
+  c.prepare("list_resources", std::string("SELECT ") + kResourceColumns +
+                                  " FROM resources WHERE resource > $1"
+                                  " ORDER BY resource LIMIT $2");
+  c.prepare("update_resource",
+            "UPDATE resources SET name = $2, scopes = $3,"
+            " updated_at = to_timestamp($4::bigint / 1000000.0)"
+            " WHERE resource = $1");
+  c.prepare("delete_resource", "DELETE FROM resources WHERE resource = $1");
+}
 
 // Clients and the revocation list.
 void PrepareClientsAndRevocations(pqxx::connection& c) {
@@ -121,10 +150,12 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " public_client, pkce_optional, id_token_signed_response_alg,"
             " require_pushed_authorization_requests, post_logout_redirect_uris,"
             " backchannel_logout_uri, backchannel_logout_session_required,"
-            " third_party, token_endpoint_auth_method, jwks)"
+            " third_party, token_endpoint_auth_method, jwks,"
+            " token_exchange_delegation, token_exchange_impersonation,"
+            " token_exchange_audiences)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
             " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
-            " $12, $13, $14, $15, $16, $17, $18)");
+            " $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -138,7 +169,9 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " require_pushed_authorization_requests = $9,"
             " post_logout_redirect_uris = $10, backchannel_logout_uri = $11,"
             " backchannel_logout_session_required = $12, third_party = $13,"
-            " jwks = $14"
+            " jwks = $14, token_exchange_delegation = $15,"
+            " token_exchange_impersonation = $16,"
+            " token_exchange_audiences = $17"
             " WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
@@ -252,16 +285,16 @@ void PrepareUsers(pqxx::connection& c) {
 
 // Authorization codes.
 void PrepareAuthorizationCodes(pqxx::connection& c) {
-  c.prepare(
-      "create_authorization_code",
-      "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
-      " user_id, redirect_uri, scope, nonce, code_challenge,"
-      " code_challenge_method, auth_time, expires_at, redeemed_at,"
-      " access_token_jti, access_token_expires_at, sid) VALUES ($1, $2,"
-      " $3, $4, $5, $6, $7, $8, $9, to_timestamp($10::bigint / 1000000.0),"
-      " to_timestamp($11::bigint / 1000000.0),"
-      " to_timestamp($12::bigint / 1000000.0), $13,"
-      " to_timestamp($14::bigint / 1000000.0), $15)");
+  c.prepare("create_authorization_code",
+            "INSERT INTO authorization_codes (code_hash, grant_id, client_id,"
+            " user_id, redirect_uri, scope, nonce, code_challenge,"
+            " code_challenge_method, auth_time, expires_at, redeemed_at,"
+            " access_token_jti, access_token_expires_at, sid, resources) VALUES"
+            " ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+            " to_timestamp($10::bigint / 1000000.0),"
+            " to_timestamp($11::bigint / 1000000.0),"
+            " to_timestamp($12::bigint / 1000000.0), $13,"
+            " to_timestamp($14::bigint / 1000000.0), $15, $16)");
   c.prepare("get_authorization_code",
             std::string("SELECT ") + kCodeColumns +
                 " FROM authorization_codes WHERE code_hash = $1");
@@ -317,13 +350,13 @@ void PrepareRefreshTokens(pqxx::connection& c) {
             "INSERT INTO refresh_tokens (token_hash, family_id, client_id,"
             " user_id, scope, auth_time, created_at, idle_expires_at,"
             " absolute_expires_at, rotated_at, revoked, access_token_jti,"
-            " access_token_expires_at, sid) VALUES ($1, $2, $3, $4,"
-            " $5, to_timestamp($6::bigint / 1000000.0),"
+            " access_token_expires_at, sid, resources) VALUES ($1, $2, $3,"
+            " $4, $5, to_timestamp($6::bigint / 1000000.0),"
             " to_timestamp($7::bigint / 1000000.0),"
             " to_timestamp($8::bigint / 1000000.0),"
             " to_timestamp($9::bigint / 1000000.0),"
             " to_timestamp($10::bigint / 1000000.0), $11, $12,"
-            " to_timestamp($13::bigint / 1000000.0), $14)");
+            " to_timestamp($13::bigint / 1000000.0), $14, $15)");
   c.prepare("get_refresh_token", std::string("SELECT ") + kRefreshColumns +
                                      " FROM refresh_tokens"
                                      " WHERE token_hash = $1");
@@ -345,12 +378,12 @@ void PrepareRefreshTokens(pqxx::connection& c) {
           " replacement AS (INSERT INTO refresh_tokens (token_hash,"
           " family_id, client_id, user_id, scope, auth_time, created_at,"
           " idle_expires_at, absolute_expires_at, rotated_at, revoked,"
-          " access_token_jti, access_token_expires_at, sid)"
+          " access_token_jti, access_token_expires_at, sid, resources)"
           " SELECT $4, $5, $6, $7, $8, to_timestamp($9::bigint / 1000000.0),"
           " to_timestamp($10::bigint / 1000000.0),"
           " to_timestamp($11::bigint / 1000000.0),"
           " to_timestamp($12::bigint / 1000000.0), NULL, false, $13,"
-          " to_timestamp($14::bigint / 1000000.0), $15 FROM old)"
+          " to_timestamp($14::bigint / 1000000.0), $15, $16 FROM old)"
           " SELECT ") +
           kRefreshColumns + " FROM old");
   c.prepare("classify_refresh_token",
@@ -516,6 +549,7 @@ void Prepare(pqxx::connection& c) {
   PrepareAuthorizationCodes(c);
   PreparePushedRequests(c);
   PrepareRefreshTokens(c);
+  PrepareResources(c);
 }
 
 ClientRecord ClientFromRow(const pqxx::row& row) {
@@ -542,6 +576,10 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.third_party = row[15].as<bool>();
   client.token_endpoint_auth_method = row[16].as<std::string>();
   client.jwks = row[17].as<std::string>();
+  client.token_exchange.delegation = row[18].as<bool>();
+  client.token_exchange.impersonation = row[19].as<bool>();
+  client.token_exchange.audiences =
+      absl::StrSplit(row[20].as<std::string>(), ' ', absl::SkipEmpty());
   return client;
 }
 
@@ -609,6 +647,8 @@ AuthorizationCodeRecord CodeFromRow(const pqxx::row& row) {
   code.access_token_jti = row[12].as<std::string>();
   code.access_token_expires_at = TimeOf(row[13]);
   code.sid = row[14].as<std::string>();
+  code.resources =
+      absl::StrSplit(row[15].as<std::string>(), ' ', absl::SkipEmpty());
   return code;
 }
 
@@ -628,6 +668,8 @@ RefreshTokenRecord RefreshFromRow(const pqxx::row& row) {
   token.access_token_jti = row[11].as<std::string>();
   token.access_token_expires_at = TimeOf(row[12]);
   token.sid = row[13].as<std::string>();
+  token.resources =
+      absl::StrSplit(row[14].as<std::string>(), ' ', absl::SkipEmpty());
   return token;
 }
 
@@ -651,7 +693,7 @@ void InsertRefreshToken(pqxx::transaction_base& txn,
       absl::ToUnixMicros(token.absolute_expires_at),
       OptionalMicros(token.rotated_at, rotated_at), token.revoked,
       token.access_token_jti, absl::ToUnixMicros(token.access_token_expires_at),
-      token.sid);
+      token.sid, absl::StrJoin(token.resources, " "));
 }
 
 SigningKeyRecord KeyFromRow(const pqxx::row& row) {
@@ -746,6 +788,7 @@ LoginAttempts LoginAttemptsFromRow(const pqxx::row& row) {
 void PrepareAll(pqxx::connection& c) {
   Prepare(c);
   PrepareLoginAttempts(c);
+  PrepareDeviceAuthorizations(c);
 }
 
 // The first column of every row the prepared `statement` returns for
@@ -819,7 +862,10 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             absl::StrJoin(client.post_logout_redirect_uris, " "),
             client.backchannel_logout_uri,
             client.backchannel_logout_session_required, client.third_party,
-            client.token_endpoint_auth_method, client.jwks);
+            client.token_endpoint_auth_method, client.jwks,
+            client.token_exchange.delegation,
+            client.token_exchange.impersonation,
+            absl::StrJoin(client.token_exchange.audiences, " "));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -872,7 +918,10 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                    absl::StrJoin(client.post_logout_redirect_uris, " "),
                    client.backchannel_logout_uri,
                    client.backchannel_logout_session_required,
-                   client.third_party, client.jwks)
+                   client.third_party, client.jwks,
+                   client.token_exchange.delegation,
+                   client.token_exchange.impersonation,
+                   absl::StrJoin(client.token_exchange.audiences, " "))
                 .affected_rows();
       });
   if (!status.ok()) return status;
@@ -931,9 +980,9 @@ absl::StatusOr<int64_t> PostgresStore::PurgeExpired(absl::Time now) {
 }
 
 absl::StatusOr<ReplayClaim> PostgresStore::ClaimOnce(absl::string_view kind,
-                                                      absl::string_view id_hash,
-                                                      absl::Time expires_at,
-                                                      absl::Time now) {
+                                                     absl::string_view id_hash,
+                                                     absl::Time expires_at,
+                                                     absl::Time now) {
   bool recorded = false;
   absl::Status status =
       WithConnection(*pool_, "claim_once", [&](pqxx::connection& c) {
@@ -1234,15 +1283,16 @@ absl::Status PostgresStore::CreateAuthorizationCode(
       *pool_, "create_authorization_code", [&](pqxx::connection& c) {
         pqxx::nontransaction txn(c);
         std::string redeemed_at;
-        txn.exec_prepared(
-            "create_authorization_code", code.code_hash, code.grant_id,
-            code.client_id, code.user_id, code.redirect_uri, code.scope,
-            code.nonce, code.code_challenge, code.code_challenge_method,
-            absl::ToUnixMicros(code.auth_time),
-            absl::ToUnixMicros(code.expires_at),
-            OptionalMicros(code.redeemed_at, redeemed_at),
-            code.access_token_jti,
-            absl::ToUnixMicros(code.access_token_expires_at), code.sid);
+        txn.exec_prepared("create_authorization_code", code.code_hash,
+                          code.grant_id, code.client_id, code.user_id,
+                          code.redirect_uri, code.scope, code.nonce,
+                          code.code_challenge, code.code_challenge_method,
+                          absl::ToUnixMicros(code.auth_time),
+                          absl::ToUnixMicros(code.expires_at),
+                          OptionalMicros(code.redeemed_at, redeemed_at),
+                          code.access_token_jti,
+                          absl::ToUnixMicros(code.access_token_expires_at),
+                          code.sid, absl::StrJoin(code.resources, " "));
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError(
@@ -1435,7 +1485,7 @@ absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
             absl::ToUnixMicros(replacement.absolute_expires_at),
             replacement.access_token_jti,
             absl::ToUnixMicros(replacement.access_token_expires_at),
-            replacement.sid);
+            replacement.sid, absl::StrJoin(replacement.resources, " "));
         if (rows.empty()) {
           pqxx::result why = txn.exec_prepared("classify_refresh_token",
                                                std::string(old_hash));
@@ -1777,6 +1827,95 @@ absl::Status PostgresStore::RevokeConsent(absl::string_view user_id,
       });
   if (!status.ok()) return status;
   if (affected == 0) return absl::NotFoundError("no such consent");
+  return absl::OkStatus();
+}
+
+namespace {
+
+ResourceRecord ResourceFromRow(const pqxx::row& row) {
+  ResourceRecord resource;
+  resource.resource = row[0].as<std::string>();
+  resource.name = row[1].as<std::string>();
+  resource.scopes =
+      absl::StrSplit(row[2].as<std::string>(), ' ', absl::SkipEmpty());
+  resource.created_at = absl::FromUnixMicros(row[3].as<int64_t>());
+  resource.updated_at = absl::FromUnixMicros(row[4].as<int64_t>());
+  return resource;
+}
+
+}  // namespace
+
+absl::Status PostgresStore::CreateResource(const ResourceRecord& resource) {
+  absl::Status status =
+      WithConnection(*pool_, "create_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        txn.exec_prepared("create_resource", resource.resource, resource.name,
+                          absl::StrJoin(resource.scopes, " "),
+                          absl::ToUnixMicros(resource.created_at),
+                          absl::ToUnixMicros(resource.updated_at));
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("a resource with this indicator exists");
+  }
+  return status;
+}
+
+absl::StatusOr<ResourceRecord> PostgresStore::GetResource(
+    absl::string_view resource) {
+  std::optional<ResourceRecord> found;
+  absl::Status status =
+      WithConnection(*pool_, "get_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        pqxx::result rows =
+            txn.exec_prepared("get_resource", std::string(resource));
+        if (!rows.empty()) found = ResourceFromRow(rows[0]);
+      });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such resource");
+  return *std::move(found);
+}
+
+absl::StatusOr<std::vector<ResourceRecord>> PostgresStore::ListResources(
+    absl::string_view after, int limit) {
+  std::vector<ResourceRecord> resources;
+  absl::Status status =
+      WithConnection(*pool_, "list_resources", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        for (const pqxx::row& row :
+             txn.exec_prepared("list_resources", std::string(after), limit)) {
+          resources.push_back(ResourceFromRow(row));
+        }
+      });
+  if (!status.ok()) return status;
+  return resources;
+}
+
+absl::Status PostgresStore::UpdateResource(const ResourceRecord& resource) {
+  size_t affected = 0;
+  absl::Status status =
+      WithConnection(*pool_, "update_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("update_resource", resource.resource,
+                                     resource.name,
+                                     absl::StrJoin(resource.scopes, " "),
+                                     absl::ToUnixMicros(resource.updated_at))
+                       .affected_rows();
+      });
+  if (!status.ok()) return status;
+  if (affected == 0) return absl::NotFoundError("no such resource");
+  return absl::OkStatus();
+}
+
+absl::Status PostgresStore::DeleteResource(absl::string_view resource) {
+  size_t affected = 0;
+  absl::Status status =
+      WithConnection(*pool_, "delete_resource", [&](pqxx::connection& c) {
+        pqxx::nontransaction txn(c);
+        affected = txn.exec_prepared("delete_resource", std::string(resource))
+                       .affected_rows();
+      });
+  if (!status.ok()) return status;
+  if (affected == 0) return absl::NotFoundError("no such resource");
   return absl::OkStatus();
 }
 

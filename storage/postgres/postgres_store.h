@@ -9,10 +9,12 @@
 
 #include "storage/client_store.h"
 #include "storage/consent_store.h"
+#include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/postgres/connection_pool.h"
 #include "storage/replay_store.h"
+#include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
 #include "storage/signing_key_store.h"
@@ -30,6 +32,8 @@ class PostgresStore : public ClientStore,
                       public LoginAttemptStore,
                       public SessionStore,
                       public ConsentStore,
+                      public ResourceStore,
+                      public DeviceAuthorizationStore,
                       public ReplayStore {
  public:
   // Connects (lazily) and applies the schema migrations. Errors: those of
@@ -103,6 +107,31 @@ class PostgresStore : public ClientStore,
   absl::StatusOr<int64_t> CountLivePushedRequests(absl::string_view client_id,
                                                   absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpiredPushedRequests(absl::Time now) override;
+
+  // DeviceAuthorizationStore (postgres_device_store.cc). Creation is one
+  // transaction (an expired holder of the user code deleted, then the
+  // INSERT); a poll, the decision and the redemption are each one
+  // conditional UPDATE ... RETURNING.
+  absl::Status CreateDeviceAuthorization(
+      const DeviceAuthorizationRecord& record, absl::Time now) override;
+  absl::StatusOr<int64_t> CountLiveDeviceAuthorizations(
+      absl::string_view client_id, absl::Time now) override;
+  absl::StatusOr<DeviceAuthorizationRecord> GetPendingDeviceAuthorization(
+      absl::string_view user_code_hash, absl::Time now) override;
+  absl::StatusOr<DeviceAuthorizationRecord> DecideDeviceAuthorization(
+      absl::string_view user_code_hash, absl::Time now,
+      DeviceAuthorizationState state, absl::string_view user_id,
+      absl::Time auth_time, absl::string_view sid) override;
+  absl::StatusOr<DeviceAuthorizationRecord> PollDeviceAuthorization(
+      absl::string_view device_code_hash, absl::string_view client_id,
+      absl::Time now) override;
+  absl::StatusOr<int32_t> IncreaseDevicePollInterval(
+      absl::string_view device_code_hash, int32_t seconds) override;
+  absl::StatusOr<DeviceAuthorizationRecord> RedeemDeviceAuthorization(
+      absl::string_view device_code_hash, absl::string_view client_id,
+      absl::Time now, absl::string_view access_token_jti) override;
+  absl::StatusOr<int64_t> PurgeExpiredDeviceAuthorizations(
+      absl::Time now) override;
   absl::Status CreateRefreshToken(const RefreshTokenRecord& token) override;
   absl::StatusOr<RefreshTokenRecord> GetRefreshToken(
       absl::string_view token_hash) override;
@@ -163,6 +192,14 @@ class PostgresStore : public ClientStore,
       absl::string_view user_id) override;
   absl::Status RevokeConsent(absl::string_view user_id,
                              absl::string_view client_id) override;
+
+  absl::Status CreateResource(const ResourceRecord& resource) override;
+  absl::StatusOr<ResourceRecord> GetResource(
+      absl::string_view resource) override;
+  absl::StatusOr<std::vector<ResourceRecord>> ListResources(
+      absl::string_view after, int limit) override;
+  absl::Status UpdateResource(const ResourceRecord& resource) override;
+  absl::Status DeleteResource(absl::string_view resource) override;
 
   // Opens every connection of both pools now (ConnectionPool::Warm): a
   // server under load then needs no name resolution and no new connection

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -66,9 +67,9 @@ testing::Stores MakePostgresStores() {
        "TRUNCATE clients, revoked_tokens, signing_keys, users,"
        " authorization_codes, refresh_tokens, login_attempts,"
        " sealed_secrets, pushed_authorization_requests, login_sessions,"
-       " session_clients, consents, replay_claims");
-  return {store,       store.get(), store.get(), store.get(), store.get(),
-          store.get(), store.get(), store.get(), store.get(), store.get()};
+       " session_clients, consents, resources, device_authorizations,"
+       " replay_claims");
+  return testing::AllStoresOf(std::move(store));
 }
 
 }  // namespace

@@ -232,6 +232,26 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
 }
 
+// RFC 8693: a client's token exchange policy is stored on create, replaced
+// on update (lists in order), and cleared back to all-off.
+TEST_P(StoreConformanceTest, TokenExchangePolicyReadsBackAsWritten) {
+  ClientRecord client = Client("exchanger");
+  client.token_exchange.delegation = true;
+  client.token_exchange.audiences = {"billing-api", "https://ledger.example"};
+  ASSERT_TRUE(stores_.clients->CreateClient(client).ok());
+  EXPECT_EQ(*stores_.clients->GetClient("exchanger"), client);
+  client.token_exchange.delegation = false;
+  client.token_exchange.impersonation = true;
+  client.token_exchange.audiences = {"https://ledger.example", "a"};
+  ASSERT_TRUE(stores_.clients->UpdateClient(client).ok());
+  EXPECT_EQ(stores_.clients->GetClient("exchanger")->token_exchange,
+            client.token_exchange);
+  client.token_exchange = {};
+  ASSERT_TRUE(stores_.clients->UpdateClient(client).ok());
+  EXPECT_EQ(stores_.clients->GetClient("exchanger")->token_exchange,
+            TokenExchangePolicy{});
+}
+
 TEST_P(StoreConformanceTest, PublicClientReadsBackUnchanged) {
   ASSERT_TRUE(stores_.clients->CreateClient(PublicClient("spa")).ok());
   auto got = stores_.clients->GetClient("spa");
@@ -286,6 +306,64 @@ TEST_P(StoreConformanceTest, ListPagesInClientIdOrder) {
   ASSERT_EQ(rest->size(), 3u);
   EXPECT_EQ((*rest)[2].client_id, "e");
   EXPECT_TRUE(stores_.clients->ListClients("e", 10)->empty());
+}
+
+ResourceRecord Resource(const std::string& indicator) {
+  ResourceRecord r;
+  r.resource = indicator;
+  r.name = "Orders API — é";
+  r.scopes = {"orders.read", "orders.write"};
+  r.created_at = kT0;
+  r.updated_at = kT0;
+  return r;
+}
+
+TEST_P(StoreConformanceTest, CreatedResourceReadsBackUnchanged) {
+  const ResourceRecord r = Resource("https://orders.example/api?v=1");
+  ASSERT_TRUE(stores_.resources->CreateResource(r).ok());
+  auto got = stores_.resources->GetResource(r.resource);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, r);
+  EXPECT_EQ(stores_.resources->CreateResource(r).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(stores_.resources->GetResource("https://orders.example/API?v=1")
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ResourceUpdateReplacesNameAndScopesOnly) {
+  ASSERT_TRUE(stores_.resources->CreateResource(Resource("urn:a")).ok());
+  ResourceRecord changed = Resource("urn:a");
+  changed.name = "renamed";
+  changed.scopes = {"a.x"};
+  changed.created_at = kT0 + absl::Hours(1);  // Not replaced.
+  changed.updated_at = kT0 + kMicro;
+  ASSERT_TRUE(stores_.resources->UpdateResource(changed).ok());
+  ResourceRecord expected = changed;
+  expected.created_at = kT0;
+  EXPECT_EQ(*stores_.resources->GetResource("urn:a"), expected);
+  EXPECT_EQ(stores_.resources->UpdateResource(Resource("urn:none")).code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ResourcesDeleteAndPageInIndicatorOrder) {
+  for (const char* id : {"urn:c", "urn:a", "urn:e", "urn:b", "urn:d"}) {
+    ASSERT_TRUE(stores_.resources->CreateResource(Resource(id)).ok());
+  }
+  auto first = stores_.resources->ListResources("", 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].resource, "urn:a");
+  EXPECT_EQ((*first)[1].resource, "urn:b");
+  ASSERT_TRUE(stores_.resources->DeleteResource("urn:d").ok());
+  auto rest = stores_.resources->ListResources("urn:b", 10);
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[1].resource, "urn:e");
+  EXPECT_EQ(stores_.resources->DeleteResource("urn:d").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(stores_.resources->GetResource("urn:d").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_P(StoreConformanceTest, ConcurrentCreatesOfOneIdHaveOneWinner) {
@@ -802,6 +880,17 @@ TEST_P(StoreConformanceTest, CreatedCodeReadsBackUnchanged) {
   EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c2"), bare);
 }
 
+TEST_P(StoreConformanceTest, CodeResourcesReadBackInOrder) {
+  AuthorizationCodeRecord code = Code("c1");
+  code.resources = {"https://orders.example/api", "urn:example:billing"};
+  ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(code).ok());
+  EXPECT_EQ(*stores_.grants->GetAuthorizationCode("c1"), code);
+  auto redeemed = stores_.grants->RedeemAuthorizationCode(
+      "c1", code.client_id, kT0, "jti-1", kT0 + absl::Minutes(10));
+  ASSERT_TRUE(redeemed.ok()) << redeemed.status();
+  EXPECT_EQ(redeemed->resources, code.resources);
+}
+
 TEST_P(StoreConformanceTest, DuplicateCodeHashIsAlreadyExists) {
   ASSERT_TRUE(stores_.grants->CreateAuthorizationCode(Code("c1")).ok());
   AuthorizationCodeRecord other = Code("c1");
@@ -1069,6 +1158,18 @@ TEST_P(StoreConformanceTest, CreatedRefreshTokenReadsBackUnchanged) {
   EXPECT_EQ(*got, Refresh("r1"));
   EXPECT_FALSE(got->rotated_at.has_value());
   EXPECT_FALSE(got->revoked);
+}
+
+TEST_P(StoreConformanceTest, RefreshResourcesSurviveRotation) {
+  RefreshTokenRecord first = Refresh("r1");
+  first.resources = {"https://orders.example/api", "urn:example:billing"};
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(first).ok());
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), first);
+  RefreshTokenRecord replacement = Replacement("r2", kT0);
+  replacement.resources = first.resources;
+  ASSERT_TRUE(
+      stores_.grants->RotateRefreshToken("r1", "app", kT0, replacement).ok());
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r2")->resources, first.resources);
 }
 
 TEST_P(StoreConformanceTest, DuplicateRefreshHashIsAlreadyExists) {

@@ -8,13 +8,16 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "storage/client_store.h"
 #include "storage/consent_store.h"
+#include "storage/device_authorization_store.h"
 #include "storage/grant_store.h"
 #include "storage/login_attempt_store.h"
 #include "storage/replay_store.h"
+#include "storage/resource_store.h"
 #include "storage/revocation_store.h"
 #include "storage/session_store.h"
 #include "storage/signing_key_store.h"
@@ -33,8 +36,30 @@ struct Stores {
   LoginAttemptStore* login_attempts = nullptr;
   SessionStore* sessions = nullptr;
   ConsentStore* consents = nullptr;
+  ResourceStore* resources = nullptr;
+  DeviceAuthorizationStore* devices = nullptr;
   ReplayStore* replays = nullptr;
 };
+
+// Every member of Stores from one object implementing all the interfaces
+// (MemoryStore, PostgresStore), which `owner` keeps alive.
+template <typename Store>
+Stores AllStoresOf(std::shared_ptr<Store> store) {
+  Stores stores;
+  stores.clients = store.get();
+  stores.revocations = store.get();
+  stores.keys = store.get();
+  stores.users = store.get();
+  stores.grants = store.get();
+  stores.login_attempts = store.get();
+  stores.sessions = store.get();
+  stores.consents = store.get();
+  stores.resources = store.get();
+  stores.devices = store.get();
+  stores.replays = store.get();
+  stores.owner = std::move(store);
+  return stores;
+}
 
 using StoresFactory = Stores (*)();
 

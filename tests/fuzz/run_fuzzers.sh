@@ -82,9 +82,10 @@ assertion_objects=()
 compile assertion_objects server/oauth/authorization_header.cc \
   server/oauth/client_credentials.cc server/oauth/client_assertion.cc \
   server/oauth/client_jwks.cc server/oauth/form_urlencoded.cc server/oauth/oauth_error.cc \
-  storage/memory/memory_store.cc storage/client_store.cc storage/consent_store.cc \
-  storage/grant_store.cc storage/login_attempt_store.cc storage/session_store.cc \
-  storage/signing_key_store.cc storage/user_store.cc
+  storage/memory/memory_store.cc storage/memory/memory_device_store.cc \
+  storage/client_store.cc storage/consent_store.cc storage/device_authorization_store.cc \
+  storage/grant_store.cc storage/login_attempt_store.cc storage/resource_store.cc \
+  storage/session_store.cc storage/signing_key_store.cc storage/user_store.cc
 # The PHC target needs only the Argon2 PHC parser (no libargon2: nothing is hashed).
 phc_objects=()
 compile phc_objects server/users/argon2_phc.cc

@@ -24,6 +24,10 @@ PyJWT (python3-jwt) to verify access and ID tokens against the servers' JWKS. It
     in x-forwarded-for; a third server on the same database, with 2 password-hash slots, takes
     64 parallel logins with its peak RSS (VmHWM) growing by about 2 hashes, refusing the rest
     fast as busy;
+  - RFC 8707 resource indicators: resources registered on one server, codes authorized for
+    them there and exchanged on the other, a token per resource whose aud PyJWT checks, and
+    every refusal (invalid_target, invalid_scope), including a code's single use whatever
+    resource its replay names;
   - a clean exit 0 on SIGTERM of both.
 
 Usage: /usr/bin/python3 login_flow_test.py --server BINARY --proto-root DIR [-k PATTERN]
@@ -1027,6 +1031,133 @@ class LoginBurstTest(FlowTestCase):
                 self.assertEqual(value.details(), "the server is busy; try again later")
 
 
+ORDERS_API = "https://orders.example/api"
+BILLING_API = "urn:example:billing"
+OTHER_API = "https://other.example/"  # No scope of it is the resource client's.
+
+
+class ResourceIndicatorTest(FlowTestCase):
+    """RFC 8707 resource indicators across both replicas: resources and a client registered
+    through AdminService, codes authorized for resources on one server and exchanged on the
+    other, a token per resource verified by PyJWT for that audience only (RFC 9700 §2.3), and
+    every refusal as INVALID_ARGUMENT / invalid_target."""
+
+    client = None
+
+    @classmethod
+    def setUpClass(cls):
+        if cls.client is not None:
+            return
+        a, b = servers
+        for indicator, scopes in ((ORDERS_API, ["orders.read", "orders.write"]),
+                                  (BILLING_API, ["billing.read"]),
+                                  (OTHER_API, ["other.read"])):
+            a.admin.CreateResource(admin_pb2.CreateResourceRequest(
+                resource=indicator, name=indicator, scopes=scopes),
+                metadata=bearer(world.admin_token(a)), timeout=RPC_TIMEOUT)
+        # Through server B: the replicas share the registry.
+        listed = b.admin.ListResources(admin_pb2.ListResourcesRequest(),
+                                       metadata=bearer(world.admin_token(b)),
+                                       timeout=RPC_TIMEOUT)
+        assert {r.resource for r in listed.resources} >= {ORDERS_API, BILLING_API, OTHER_API}
+        created = b.admin.CreateClient(admin_pb2.CreateClientRequest(
+            client_id="resource-web", name="Resource web", redirect_uris=[WEB_REDIRECT],
+            allowed_scopes=["orders.read", "billing.read"],
+            grant_types=["authorization_code", "refresh_token", "client_credentials"]),
+            metadata=bearer(world.admin_token(b)), timeout=RPC_TIMEOUT)
+        remember("resource-web client_secret", created.client_secret)
+        cls.client = Client("resource-web", created.client_secret, WEB_REDIRECT)
+
+    def claims_for(self, server, token, audience):
+        """PyJWT verifies `token` for `audience` and refuses it for the others."""
+        _, claims = self.verify(server, token, audience)
+        self.assertIn(claims["aud"], (audience, [audience]))
+        for other in {ORDERS_API, BILLING_API, AUDIENCE} - {audience}:
+            with self.assertRaises(jwt.InvalidAudienceError, msg=other):
+                self.verify(server, token, other)
+        return claims
+
+    def refresh_error(self, server, refresh_token, reason, **fields):
+        credentials, metadata = self.client.credentials()
+        self.assert_oauth_error(
+            INVALID_ARGUMENT, reason, server.tokens.Token,
+            token_pb2.TokenRequest(grant_type="refresh_token", refresh_token=refresh_token,
+                                   **credentials, **fields), metadata)
+
+    def test_a_token_for_each_resource_of_the_grant_across_replicas(self):
+        _, authorized, verifier = self.authorize(
+            self.a, self.client, scope="openid orders.read billing.read",
+            resource=[ORDERS_API, BILLING_API])
+        tokens = self.redeem(self.b, self.client, authorized.code, verifier,
+                             resource=[ORDERS_API])
+        claims = self.claims_for(self.b, tokens.access_token, ORDERS_API)
+        self.assertEqual((claims["scope"], tokens.scope), ("orders.read", "orders.read"))
+        self.assertTrue(tokens.id_token)  # The client's ID token is unchanged.
+        self.assertEqual(list(self.introspect(self.a, tokens.access_token).aud), [ORDERS_API])
+        # RFC 8707 §2.2: the refresh token gets a token for the other resource, on server A.
+        billing = self.refresh(self.a, self.client, tokens.refresh_token, resource=[BILLING_API])
+        self.assertEqual(self.claims_for(self.a, billing.access_token, BILLING_API)["scope"],
+                         "billing.read")
+        # Not the grant's, unknown, or two at once: refused, and the token is not rotated.
+        for resource in ([OTHER_API], ["https://unknown.example/"], [ORDERS_API, BILLING_API]):
+            with self.subTest(resource=resource):
+                self.refresh_error(self.b, billing.refresh_token, "invalid_target",
+                                   resource=resource)
+        # A grant of several resources must name one.
+        self.refresh_error(self.b, billing.refresh_token, "invalid_target")
+        orders = self.refresh(self.b, self.client, billing.refresh_token, resource=[ORDERS_API])
+        self.claims_for(self.b, orders.access_token, ORDERS_API)
+        # Scope narrowing within the resource: billing.read is the grant's, not the API's.
+        self.refresh_error(self.a, orders.refresh_token, "invalid_scope",
+                           resource=[ORDERS_API], scope="billing.read")
+
+    def test_a_code_for_one_resource_is_refused_for_another_then_single_use(self):
+        _, authorized, verifier = self.authorize(
+            self.a, self.client, scope="openid orders.read billing.read", resource=[ORDERS_API])
+        credentials, metadata = self.client.credentials()
+        redeem = dict(grant_type="authorization_code", code=authorized.code,
+                      redirect_uri=WEB_REDIRECT, code_verifier=verifier, **credentials)
+        self.assert_oauth_error(INVALID_ARGUMENT, "invalid_target", self.b.tokens.Token,
+                                token_pb2.TokenRequest(resource=[BILLING_API], **redeem),
+                                metadata)
+        # Refused before redemption: the code still works, on the other server, for its
+        # resource (named none: its only one)...
+        tokens = self.redeem(self.a, self.client, authorized.code, verifier)
+        self.claims_for(self.a, tokens.access_token, ORDERS_API)
+        # ...once: a replay on server B, whatever resource it names, is invalid_grant.
+        self.assert_oauth_error(INVALID_ARGUMENT, "invalid_grant", self.b.tokens.Token,
+                                token_pb2.TokenRequest(resource=[ORDERS_API], **redeem),
+                                metadata)
+
+    def test_authorize_refusals_are_redirected_invalid_target(self):
+        for resource in (["https://unknown.example/"], ["/relative/api"],
+                         [ORDERS_API + "#fragment"], [OTHER_API]):
+            with self.subTest(resource=resource):
+                verifier, challenge = pkce_pair()
+                request = self.authorize_request(self.client, challenge,
+                                                 scope="openid orders.read", resource=resource)
+                info = self.assert_oauth_error(INVALID_ARGUMENT, "invalid_target",
+                                               self.b.tokens.Authorize, request)
+                query = urllib.parse.parse_qs(
+                    urllib.parse.urlsplit(info.metadata["redirect_uri"]).query)
+                self.assertEqual(query["error"], ["invalid_target"])
+
+    def test_client_credentials_for_one_resource(self):
+        credentials, metadata = self.client.credentials()
+        response = self.a.tokens.Token(token_pb2.TokenRequest(
+            grant_type="client_credentials", resource=[BILLING_API], **credentials),
+            metadata=metadata, timeout=RPC_TIMEOUT)
+        remember("access_token", response.access_token)
+        claims = self.claims_for(self.b, response.access_token, BILLING_API)
+        self.assertEqual(claims["scope"], "billing.read")
+        for resource in ([ORDERS_API, BILLING_API], [OTHER_API], ["orders.example/api"]):
+            with self.subTest(resource=resource):
+                self.assert_oauth_error(INVALID_ARGUMENT, "invalid_target", self.b.tokens.Token,
+                                        token_pb2.TokenRequest(grant_type="client_credentials",
+                                                               resource=resource,
+                                                               **credentials), metadata)
+
+
 class ShutdownAndLeakTest(FlowTestCase):
     """Runs last (in name order): SIGTERM both, then the logs and the database are searched."""
 
@@ -1124,7 +1255,7 @@ def main(argv):
                                              "--password-hash-wait=100ms", "--log-level=info"])
         burst_server.wait_ready()
         passed = junit_report.run([SeedFlowTest, NegativeTest, RaceTest, GuessingTest,
-                                   LoginBurstTest, ShutdownAndLeakTest],
+                                   LoginBurstTest, ResourceIndicatorTest, ShutdownAndLeakTest],
                                   "login_flow_test", options.get("-k"))
     finally:
         for server in servers + ([burst_server] if burst_server else []):

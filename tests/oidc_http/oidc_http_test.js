@@ -375,12 +375,15 @@ test('discovery: /.well-known/openid-configuration (OIDC Discovery §3, RFC 8414
   assert.equal(m.issuer, issuer);
   for (const [field, suffix] of [['authorization_endpoint', '/authorize'], ['token_endpoint', '/token'],
     ['userinfo_endpoint', '/userinfo'], ['jwks_uri', '/jwks'],
-    ['introspection_endpoint', '/introspect'], ['revocation_endpoint', '/revoke']]) {
+    ['introspection_endpoint', '/introspect'], ['revocation_endpoint', '/revoke'],
+    ['device_authorization_endpoint', '/device_authorization']]) {
     assert.equal(m[field], issuer + suffix, field);
   }
   assert.deepEqual(m.response_types_supported, ['code']);
   assert.deepEqual([...m.grant_types_supported].sort(),
-    ['authorization_code', 'client_credentials', 'refresh_token']);
+    ['authorization_code', 'client_credentials', 'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:token-exchange']);
   assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
   assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(),
     ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
@@ -933,7 +936,7 @@ async function previewPages(name, themeArgs) {
 // A 64x64 PNG logo (an amber square), as an operator would give it inline.
 const LOGO_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJAAAAT0lEQVR42u3PQQkAAAgEsPuaz6oGNIJvYbACy3S9FgEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQGBywLqHgEAcIlq0wAAAABJRU5ErkJggg==';
 
-test('pages: login (empty and with an error), error and confirmation pages pass axe-core at 320, 375 and 1280 px', async () => {
+test('pages: login (empty and with an error), error, confirmation and device pages pass axe-core at 320, 375 and 1280 px', async () => {
   const context = await launchChromium();
   const report = {};
   let preview;
@@ -978,6 +981,13 @@ test('pages: login (empty and with an error), error and confirmation pages pass 
       assert.equal((await page.goto(`${preview.base}/${confirm}.html`)).status(), 200);
       assert.equal(await page.locator('form[method="post"] button[type="submit"]').count(), 2);
       await scanPage(page, confirm.replace('.en', ''), report);
+    }
+    // The device flow's pages (RFC 8628): the code entry form, empty and with a code refused,
+    // and the approval page, each in another language.
+    for (const device of ['device-code.en', 'device-code-error.de', 'confirm-device.fr']) {
+      assert.equal((await page.goto(`${preview.base}/${device}.html`)).status(), 200);
+      assert.equal(await page.locator('h1').count(), 1);
+      await scanPage(page, device.replace(/\.[a-z]{2}$/, ''), report);
     }
     assert.deepEqual(cspErrors, [], 'the Content-Security-Policy refused something the pages use');
   } finally {

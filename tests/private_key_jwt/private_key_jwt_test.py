@@ -28,8 +28,6 @@ import concurrent.futures
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import grpc_test_support as support  # noqa: E402  (tests/python)
+import identity_process  # noqa: E402  (tests/python)
 import junit_report  # noqa: E402  (tests/python)
 
 ISSUER = "https://id.example"
@@ -92,55 +91,26 @@ def generate_stubs(proto_root, out_dir):
     from identity.v1 import token_pb2, token_pb2_grpc
 
 
-class Server:
-    """identity-server as a child process, with its gRPC and HTTP listeners on loopback."""
+class Server(identity_process.IdentityProcess):
+    """identity-server with the stubs this test calls, and its HTTP face."""
 
     def __init__(self, name, binary, url, work_dir, admin_id, admin_secret):
-        self.name = name
-        self.address = "127.0.0.1:%d" % support.free_port()
-        self.http = "127.0.0.1:%d" % support.free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IDENTITY_")}
-        env.update(IDENTITY_KEK=KEK, IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=admin_id,
-                   IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=admin_secret)
-        self.log_path = os.path.join(work_dir, "identity-server-%s.log" % name)
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [binary, "--store=postgres", "--database-url=" + url,
-                 "--grpc-listen=" + self.address, "--http-listen=" + self.http,
-                 "--issuer=" + ISSUER, "--audience=" + AUDIENCE, "--store-cache-ttl=0"],
-                env=env, stdout=log, stderr=log)
-        self.channel = grpc.insecure_channel(self.address)
+        super().__init__(
+            name, binary, url, work_dir, ISSUER, AUDIENCE,
+            {"IDENTITY_KEK": KEK, "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID": admin_id,
+             "IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET": admin_secret},
+            ["--store-cache-ttl=0"])
         self.tokens = token_pb2_grpc.TokenServiceStub(self.channel)
         self.introspection = introspection_pb2_grpc.IntrospectionServiceStub(self.channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
 
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def wait_ready(self, seconds=60):
-        deadline = time.monotonic() + seconds
-        ready = grpc.channel_ready_future(self.channel)
-        while True:
-            try:
-                ready.result(timeout=0.5)
-                break
-            except grpc.FutureTimeoutError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("identity-server %s did not serve:\n%s"
-                                       % (self.name, self.log()))
-        support.wait_until("%s /healthz" % self.name,
-                           lambda: self.get("/.well-known/openid-configuration")[0] == 200,
-                           seconds=max(1, deadline - time.monotonic()))
-
     def get(self, path):
-        with urllib.request.urlopen("http://%s%s" % (self.http, path),
-                                    timeout=HTTP_TIMEOUT) as response:
+        with urllib.request.urlopen(self.http + path, timeout=HTTP_TIMEOUT) as response:
             return response.status, json.loads(response.read())
 
     def post(self, path, form, headers=None):
         """(status, JSON body) of a form POST from a fresh loopback source address."""
-        host, port = self.http.rsplit(":", 1)
+        host, port = self.http[len("http://"):].rsplit(":", 1)
         connection = http.client.HTTPConnection(host, int(port), timeout=HTTP_TIMEOUT,
                                                 source_address=(next_source(), 0))
         try:
@@ -152,16 +122,6 @@ class Server:
             return response.status, json.loads(body) if body else {}
         finally:
             connection.close()
-
-    def stop(self, seconds=20):
-        self.channel.close()
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=seconds)
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 def public_jwk(private_key, kid, alg):
@@ -337,6 +297,64 @@ class PushedAuthorizationTest(unittest.TestCase):
         self.assertEqual(response.expires_in, 60)
 
 
+class OtherGrantsTest(unittest.TestCase):
+    """The device authorization endpoint and the token exchange grant authenticate clients by
+    the same rule: a private_key_jwt client's assertion is accepted there too."""
+
+    DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+    EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
+    ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+
+    @classmethod
+    def setUpClass(cls):
+        for client_id, extra in (
+                ("dev-pk", {"grant_types": [cls.DEVICE_GRANT]}),
+                ("xchg-pk", {"grant_types": [cls.EXCHANGE_GRANT],
+                             "token_exchange": admin_pb2.TokenExchangePolicy(delegation=True)})):
+            servers[0].admin.CreateClient(admin_pb2.CreateClientRequest(
+                client_id=client_id, name=client_id, allowed_scopes=["orders.read"],
+                token_endpoint_auth_method="private_key_jwt", jwks=json.dumps(world.jwks),
+                **extra), metadata=world.admin_metadata, timeout=RPC_TIMEOUT)
+        cls.device = Signer("dev-pk", world.es.key, "ec-1", "ES256")
+        cls.exchanger = Signer("xchg-pk", world.es.key, "ec-1", "ES256")
+
+    def test_device_authorization_and_polling_with_assertions(self):
+        status, body = servers[0].post("/device_authorization", {
+            "scope": "orders.read", "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self.device.assertion(aud=ISSUER)})
+        self.assertEqual(status, 200, body)
+        # Polled on the other server: the client authenticated, the user has not answered.
+        status, poll = servers[1].post("/token", {
+            "grant_type": self.DEVICE_GRANT, "device_code": body["device_code"],
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self.device.assertion()})
+        self.assertEqual((status, poll.get("error")), (400, "authorization_pending"), poll)
+        response = servers[1].tokens.DeviceAuthorization(token_pb2.DeviceAuthorizationRequest(
+            scope="orders.read", client_assertion_type=ASSERTION_TYPE,
+            client_assertion=self.device.assertion(aud=ISSUER)), timeout=RPC_TIMEOUT)
+        self.assertTrue(response.device_code)
+
+    def test_device_authorization_refuses_a_replayed_assertion(self):
+        form = {"client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": self.device.assertion(aud=ISSUER)}
+        self.assertEqual(servers[0].post("/device_authorization", form)[0], 200)
+        status, body = servers[1].post("/device_authorization", form)
+        self.assertEqual((status, body.get("error")), (401, "invalid_client"), body)
+
+    def test_token_exchange_with_an_assertion(self):
+        subject = grpc_token(servers[0], world.es.assertion()).access_token
+        form = {"grant_type": self.EXCHANGE_GRANT, "subject_token": subject,
+                "subject_token_type": self.ACCESS_TOKEN_TYPE,
+                "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": self.exchanger.assertion()}
+        status, body = servers[1].post("/token", form)
+        self.assertEqual(status, 200, body)
+        claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+        self.assertEqual((claims["sub"], claims["act"]["sub"]), ("svc-pk", "xchg-pk"))
+        status, body = servers[0].post("/token", form)  # The same assertion again.
+        self.assertEqual((status, body.get("error")), (401, "invalid_client"), body)
+
+
 class ReplayTest(unittest.TestCase):
     """RFC 7523 §3 item 7: a jti is used once, across replicas, until the assertion expires."""
 
@@ -459,7 +477,7 @@ def main(argv):
             server.wait_ready()
         world = World(admin_id, admin_secret)
         passed = junit_report.run([RegistrationTest, AuthenticationTest,
-                                   PushedAuthorizationTest, ReplayTest,
+                                   PushedAuthorizationTest, OtherGrantsTest, ReplayTest,
                                    RefusalTest], "private_key_jwt_test", options.get("-k"))
     finally:
         for server in servers:

@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       newline == std::string::npos ? "" : text.substr(newline + 1);
 
   auto canonical = CanonicalClientJwks(jwks);
-  if (canonical.ok() && CanonicalClientJwks(*canonical).value_or("") !=
-                            *canonical) {
+  if (canonical.ok() &&
+      CanonicalClientJwks(*canonical).value_or("") != *canonical) {
     __builtin_trap();
   }
   auto resolved = ResolveClientCredentials(

@@ -74,9 +74,9 @@ class RecordingEvents : public OAuthEvents {
 struct OAuthFixture {
   explicit OAuthFixture(KeyManagerOptions key_options = {})
       : keys(*KeyManager::Create(&store, &sealer, &clock, key_options)),
-        grant(
-            &authenticator, keys.get(), &clock, SystemRandom(),
-            GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)}),
+        grant(&authenticator, keys.get(), &clock, SystemRandom(),
+              GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)},
+              &resources),
         tokens({{"client_credentials", &grant}}, &events),
         access_tokens(*OwnAccessTokens::Create(kFixtureIssuer, &clock,
                                                keys.get(), &store)),
@@ -103,6 +103,8 @@ struct OAuthFixture {
   jwt::FakeClock clock{kFixtureNow};
   std::unique_ptr<KeyManager> keys;
   ClientAuthenticator authenticator{&store, &hasher};
+  // RFC 8707: the resources registered in `store`.
+  ResourceIndicators resources{&store};
   RecordingEvents events;
   ClientCredentialsGrant grant;
   // The token endpoint with client_credentials alone.

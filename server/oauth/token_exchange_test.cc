@@ -1,0 +1,424 @@
+// RFC 8693 token exchange in the OAuth core, on the in-memory store with a
+// fake clock: one behaviour per test, the exact OAuth error asserted.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "server/oauth/oauth_error.h"
+#include "server/oauth/own_access_tokens.h"
+#include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/token_endpoint.h"
+#include "server/oauth/token_exchange_grant.h"
+#include "server/oauth/user_tokens.h"
+
+namespace identity::server {
+namespace {
+
+const absl::Time kNow = testing::kFixtureNow;
+constexpr char kUrn[] = "urn:ietf:params:oauth:grant-type:token-exchange";
+constexpr char kAt[] = "urn:ietf:params:oauth:token-type:access_token";
+
+class TokenExchangeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::TokenExchangePolicy delegation;
+    delegation.delegation = true;
+    delegation.audiences = {"billing-api", "ledger-api"};
+    ASSERT_TRUE(AddClient("gateway", delegation).ok());
+    storage::TokenExchangePolicy both = delegation;
+    both.impersonation = true;
+    ASSERT_TRUE(AddClient("trusted", both).ok());
+    storage::TokenExchangePolicy impersonation;
+    impersonation.impersonation = true;
+    ASSERT_TRUE(AddClient("stand-in", impersonation).ok());
+    // A client with the policy but without the grant type.
+    ASSERT_TRUE(AddClient("no-grant", delegation, /*grant=*/false).ok());
+    // The grant with neither mode (the registry refuses this; the store
+    // may still hold it).
+    ASSERT_TRUE(AddClient("no-mode", {}).ok());
+  }
+
+  // A confidential client allowed orders.read, orders.write and profile,
+  // with secret "<id>-secret".
+  absl::Status AddClient(const std::string& id,
+                         storage::TokenExchangePolicy policy,
+                         bool grant = true) {
+    storage::ClientRecord client;
+    client.client_id = id;
+    client.name = id;
+    client.allowed_scopes = {"orders.read", "orders.write", "profile"};
+    client.grant_types = {"client_credentials"};
+    if (grant) client.grant_types.push_back(kUrn);
+    client.token_exchange = std::move(policy);
+    client.secret_hash = fixture_.hasher.Hash(id + "-secret");
+    client.created_at = client.updated_at = fixture_.clock.Now();
+    return fixture_.store.CreateClient(client);
+  }
+
+  // An access token of this server for `user` issued to `client` now.
+  std::string UserToken(const std::string& user,
+                        const std::string& client = "webapp",
+                        std::vector<std::string> scopes = {
+                            "orders.read", "orders.write", "email"}) {
+    UserAccessClaims c{client,
+                       user,
+                       std::move(scopes),
+                       kNow - absl::Minutes(1),
+                       "jti-" + user + "-" + std::to_string(++serial_),
+                       fixture_.clock.Now(),
+                       ""};
+    return *minter_.AccessToken(c);
+  }
+
+  TokenRequestFields Request(const std::string& client,
+                             const std::string& subject_token) {
+    TokenRequestFields r{kUrn, client, client + "-secret", ""};
+    r.subject_token = subject_token;
+    r.subject_token_type = kAt;
+    return r;
+  }
+
+  // The claims of an issued token, checked as this server checks its own.
+  jwt::Claims ClaimsOf(const absl::StatusOr<IssuedToken>& issued) {
+    EXPECT_TRUE(issued.ok()) << issued.status();
+    if (!issued.ok()) return {};
+    auto verified = fixture_.access_tokens.Check(issued->access_token);
+    EXPECT_TRUE(verified.ok()) << verified.status();
+    return verified.ok() ? verified->claims : jwt::Claims{};
+  }
+
+  std::optional<OAuthError> ErrorOf(const TokenRequestFields& request) {
+    auto issued = endpoint_.Exchange(request);
+    EXPECT_FALSE(issued.ok());
+    return OAuthErrorOf(issued.status());
+  }
+
+  testing::OAuthFixture fixture_;
+  UserTokenMinter minter_{
+      fixture_.keys.get(),
+      UserTokenOptions{testing::kFixtureIssuer, testing::kFixtureAudience}};
+  TokenExchangeGrant grant_{
+      &fixture_.authenticator, &fixture_.access_tokens, fixture_.keys.get(),
+      SystemRandom(),
+      GrantOptions{testing::kFixtureIssuer, testing::kFixtureAudience,
+                   absl::Minutes(10)}};
+  TokenEndpoint endpoint_{{{kUrn, &grant_}}, &fixture_.events};
+  int serial_ = 0;
+};
+
+// RFC 8693 §2.2.1: the response of a successful exchange.
+TEST_F(TokenExchangeTest, IssuesAnAccessTokenForTheSubject) {
+  auto issued = endpoint_.Exchange(Request("gateway", UserToken("alice")));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->issued_token_type, kAt);
+  EXPECT_EQ(issued->token_type, "Bearer");
+  EXPECT_EQ(issued->expires_in, 600);
+  EXPECT_TRUE(issued->refresh_token.empty());
+  EXPECT_TRUE(issued->id_token.empty());
+  const jwt::Claims claims = ClaimsOf(issued);
+  EXPECT_EQ(claims.sub, "alice");
+  EXPECT_EQ(claims.GetString("client_id"), "gateway");
+  EXPECT_EQ(claims.aud, std::vector<std::string>{testing::kFixtureAudience});
+  EXPECT_EQ(claims.other["auth_time"],
+            absl::ToUnixSeconds(kNow - absl::Minutes(1)));
+  EXPECT_EQ(fixture_.events.Take(), std::vector<std::string>{absl::StrCat(
+                                        "issued ", kUrn, " gateway")});
+}
+
+// RFC 8693 §4.1 with no actor token: the authenticated client acts.
+TEST_F(TokenExchangeTest, DelegationWithoutActorTokenNamesTheClient) {
+  const jwt::Claims claims =
+      ClaimsOf(endpoint_.Exchange(Request("gateway", UserToken("alice"))));
+  EXPECT_EQ(claims.other["act"], jwt::Json({{"sub", "gateway"}}));
+}
+
+// §4.1: with an actor token, its subject acts.
+TEST_F(TokenExchangeTest, DelegationNamesTheActorTokensSubject) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.actor_token = UserToken("operator-bob", "gateway");
+  r.actor_token_type = kAt;
+  const jwt::Claims claims = ClaimsOf(endpoint_.Exchange(r));
+  EXPECT_EQ(claims.sub, "alice");
+  EXPECT_EQ(claims.other["act"], jwt::Json({{"sub", "operator-bob"}}));
+}
+
+// An actor token issued to another client proves nothing about this one.
+TEST_F(TokenExchangeTest, ActorTokenOfAnotherClientIsInvalidGrant) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.actor_token = UserToken("operator-bob", "webapp");
+  r.actor_token_type = kAt;
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidGrant);
+}
+
+// §4.1: a delegated token exchanged again nests the earlier actor.
+TEST_F(TokenExchangeTest, ChainNestsThePriorActor) {
+  auto first = endpoint_.Exchange(Request("gateway", UserToken("alice")));
+  ASSERT_TRUE(first.ok());
+  const jwt::Claims claims =
+      ClaimsOf(endpoint_.Exchange(Request("trusted", first->access_token)));
+  // "trusted" may impersonate: no new actor, the chain kept.
+  EXPECT_EQ(claims.other["act"], jwt::Json({{"sub", "gateway"}}));
+  TokenRequestFields r = Request("trusted", first->access_token);
+  r.actor_token = UserToken("trusted-svc", "trusted");
+  r.actor_token_type = kAt;
+  EXPECT_EQ(ClaimsOf(endpoint_.Exchange(r)).other["act"],
+            jwt::Json({{"sub", "trusted-svc"}, {"act", {{"sub", "gateway"}}}}));
+}
+
+TEST_F(TokenExchangeTest, ChainLongerThanTheBoundIsInvalidGrant) {
+  std::string token = UserToken("alice");
+  for (int i = 0; i < kMaxActorChainDepth; ++i) {
+    auto next = endpoint_.Exchange(Request("gateway", token));
+    ASSERT_TRUE(next.ok()) << i << ": " << next.status();
+    token = next->access_token;
+  }
+  auto verified = fixture_.access_tokens.Check(token);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_EQ(*ActorChainDepth(verified->claims), kMaxActorChainDepth);
+  EXPECT_EQ(ErrorOf(Request("gateway", token)), OAuthError::kInvalidGrant);
+}
+
+TEST_F(TokenExchangeTest, ActClaimThatIsNotAnObjectIsInvalidGrant) {
+  jwt::Claims claims;
+  claims.iss = testing::kFixtureIssuer;
+  claims.sub = "alice";
+  claims.aud = {testing::kFixtureAudience};
+  claims.iat = absl::ToUnixSeconds(kNow);
+  claims.exp = absl::ToUnixSeconds(kNow + absl::Minutes(5));
+  claims.jti = "odd-act";
+  claims.other["client_id"] = "webapp";
+  claims.other["act"] = "gateway";
+  auto token = fixture_.keys->snapshot()->signer->Sign(claims);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(ErrorOf(Request("gateway", *token)), OAuthError::kInvalidGrant);
+}
+
+// §1.1 impersonation: the token is the subject's, with no act.
+TEST_F(TokenExchangeTest, ImpersonationWhenAllowedHasNoActClaim) {
+  const jwt::Claims claims =
+      ClaimsOf(endpoint_.Exchange(Request("stand-in", UserToken("alice"))));
+  EXPECT_EQ(claims.sub, "alice");
+  EXPECT_EQ(claims.GetString("client_id"), "stand-in");
+  EXPECT_FALSE(claims.other.contains("act"));
+}
+
+// Without impersonation in its policy a client never impersonates: with no
+// actor token it acts itself (delegation).
+TEST_F(TokenExchangeTest, ImpersonationNotAllowedFallsBackToDelegation) {
+  const jwt::Claims claims =
+      ClaimsOf(endpoint_.Exchange(Request("gateway", UserToken("alice"))));
+  EXPECT_TRUE(claims.other.contains("act"));
+}
+
+TEST_F(TokenExchangeTest, DelegationNotAllowedIsUnauthorizedClient) {
+  TokenRequestFields r = Request("stand-in", UserToken("alice"));
+  r.actor_token = UserToken("svc", "stand-in");
+  r.actor_token_type = kAt;
+  EXPECT_EQ(ErrorOf(r), OAuthError::kUnauthorizedClient);
+}
+
+TEST_F(TokenExchangeTest, NeitherModeAllowedIsUnauthorizedClient) {
+  EXPECT_EQ(ErrorOf(Request("no-mode", UserToken("alice"))),
+            OAuthError::kUnauthorizedClient);
+}
+
+TEST_F(TokenExchangeTest, ClientWithoutTheGrantTypeIsUnauthorizedClient) {
+  EXPECT_EQ(ErrorOf(Request("no-grant", UserToken("alice"))),
+            OAuthError::kUnauthorizedClient);
+}
+
+TEST_F(TokenExchangeTest, WrongSecretIsInvalidClient) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.client_secret = "wrong";
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidClient);
+}
+
+// §2.1 audience, narrowed to the client's policy.
+TEST_F(TokenExchangeTest, RequestedAudiencesWithinThePolicyAreTheAud) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.audience = {"ledger-api", "billing-api", "ledger-api"};
+  EXPECT_EQ(ClaimsOf(endpoint_.Exchange(r)).aud,
+            (std::vector<std::string>{"ledger-api", "billing-api"}));
+}
+
+// §2.2.2: invalid_target.
+TEST_F(TokenExchangeTest, AudienceOutsideThePolicyIsInvalidTarget) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.audience = {"billing-api", "payroll-api"};
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidTarget);
+}
+
+TEST_F(TokenExchangeTest, ScopeDefaultsToSubjectsWithinTheClients) {
+  auto issued = endpoint_.Exchange(Request("gateway", UserToken("alice")));
+  ASSERT_TRUE(issued.ok());
+  // The subject has orders.read orders.write email; the client no email.
+  EXPECT_EQ(issued->scope, "orders.read orders.write");
+  EXPECT_EQ(ClaimsOf(issued).GetString("scope"), "orders.read orders.write");
+}
+
+TEST_F(TokenExchangeTest, NarrowerScopeIsGranted) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.scope = "orders.read";
+  EXPECT_EQ(ClaimsOf(endpoint_.Exchange(r)).GetString("scope"), "orders.read");
+}
+
+// An exchange never widens the subject's grant...
+TEST_F(TokenExchangeTest, ScopeBeyondTheSubjectTokensIsInvalidScope) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.scope = "orders.read profile";  // The client has profile, alice's no.
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidScope);
+}
+
+// ...nor the client's.
+TEST_F(TokenExchangeTest, ScopeBeyondTheClientsIsInvalidScope) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.scope = "email";  // alice's token has email, the client not.
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidScope);
+}
+
+TEST_F(TokenExchangeTest, RevokedSubjectTokenIsInvalidGrant) {
+  const std::string subject = UserToken("alice");
+  auto claims = fixture_.access_tokens.Check(subject);
+  ASSERT_TRUE(claims.ok());
+  ASSERT_TRUE(fixture_.access_tokens
+                  .Revoke(*claims->claims.jti,
+                          absl::FromUnixSeconds(*claims->claims.exp))
+                  .ok());
+  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidGrant);
+}
+
+TEST_F(TokenExchangeTest, ExpiredSubjectTokenIsInvalidGrant) {
+  const std::string subject = UserToken("alice");
+  fixture_.clock.Advance(absl::Minutes(11));
+  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidGrant);
+}
+
+// Within the verifier's replica leeway the token still verifies, but a new
+// token could only be issued already expired.
+TEST_F(TokenExchangeTest, SubjectTokenPastExpWithinLeewayIsInvalidGrant) {
+  const std::string subject = UserToken("alice");
+  fixture_.clock.Advance(absl::Minutes(10) + absl::Seconds(2));
+  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidGrant);
+}
+
+// The new token's exp never passes the subject token's.
+TEST_F(TokenExchangeTest, ExpiryIsClampedToTheSubjectTokens) {
+  const std::string subject = UserToken("alice");
+  fixture_.clock.Advance(absl::Minutes(8));
+  auto issued = endpoint_.Exchange(Request("gateway", subject));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->expires_in, 120);
+  EXPECT_EQ(ClaimsOf(issued).exp,
+            absl::ToUnixSeconds(kNow + absl::Minutes(10)));
+}
+
+// Nor the actor token's.
+TEST_F(TokenExchangeTest, ExpiryIsClampedToTheActorTokens) {
+  const std::string actor = UserToken("svc", "gateway");
+  fixture_.clock.Advance(absl::Minutes(7));
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.actor_token = actor;
+  r.actor_token_type = kAt;
+  auto issued = endpoint_.Exchange(r);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->expires_in, 180);
+}
+
+TEST_F(TokenExchangeTest, SubjectTokenOfAnotherSignerIsInvalidGrant) {
+  testing::OAuthFixture other;  // Same issuer, its own keys.
+  UserTokenMinter foreign(
+      other.keys.get(),
+      UserTokenOptions{testing::kFixtureIssuer, testing::kFixtureAudience});
+  auto token = foreign.AccessToken(UserAccessClaims{
+      "webapp", "alice", {"orders.read"}, kNow, "foreign", kNow, ""});
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(ErrorOf(Request("gateway", *token)), OAuthError::kInvalidGrant);
+}
+
+TEST_F(TokenExchangeTest, IdTokenAsSubjectTokenIsInvalidGrant) {
+  storage::UserRecord alice;
+  alice.user_id = "alice";
+  alice.username = "alice";
+  auto id_token = minter_.IdToken(alice, "gateway", {"openid"}, kNow, "",
+                                  UserToken("alice"), kNow);
+  ASSERT_TRUE(id_token.ok()) << id_token.status();
+  EXPECT_EQ(ErrorOf(Request("gateway", *id_token)), OAuthError::kInvalidGrant);
+}
+
+TEST_F(TokenExchangeTest, RefreshTokenAsSubjectTokenIsInvalidGrant) {
+  EXPECT_EQ(ErrorOf(Request("gateway", NewOpaqueToken(SystemRandom()))),
+            OAuthError::kInvalidGrant);
+}
+
+// §3: only access tokens are exchanged here.
+TEST_F(TokenExchangeTest, OtherSubjectTokenTypesAreInvalidRequest) {
+  for (const char* type : {"urn:ietf:params:oauth:token-type:id_token",
+                           "urn:ietf:params:oauth:token-type:refresh_token",
+                           "urn:ietf:params:oauth:token-type:jwt", ""}) {
+    TokenRequestFields r = Request("gateway", UserToken("alice"));
+    r.subject_token_type = type;
+    EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest) << type;
+  }
+}
+
+// RFC 8707 resources are not a target of exchange yet: refused, never
+// silently replaced by the default audience.
+TEST_F(TokenExchangeTest, ResourceIsInvalidTarget) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.resource = {"https://api.example/"};
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidTarget);
+}
+
+TEST_F(TokenExchangeTest, MissingSubjectTokenIsInvalidRequest) {
+  EXPECT_EQ(ErrorOf(Request("gateway", "")), OAuthError::kInvalidRequest);
+}
+
+// §2.1: actor_token_type is required with actor_token, and not without.
+TEST_F(TokenExchangeTest, ActorTokenAndTypeGoTogether) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.actor_token = UserToken("svc", "gateway");
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
+  r.actor_token.clear();
+  r.actor_token_type = kAt;
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
+}
+
+TEST_F(TokenExchangeTest, InvalidActorTokenIsInvalidGrant) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.actor_token = "not.a.token";
+  r.actor_token_type = kAt;
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidGrant);
+  const std::string actor = UserToken("svc", "gateway");
+  auto claims = fixture_.access_tokens.Check(actor);
+  ASSERT_TRUE(fixture_.access_tokens
+                  .Revoke(*claims->claims.jti,
+                          absl::FromUnixSeconds(*claims->claims.exp))
+                  .ok());
+  r.actor_token = actor;
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidGrant);
+}
+
+// §2.2.2: a requested_token_type the server cannot issue is invalid_request.
+TEST_F(TokenExchangeTest, UnsupportedRequestedTokenTypeIsInvalidRequest) {
+  for (const char* type : {"urn:ietf:params:oauth:token-type:id_token",
+                           "urn:ietf:params:oauth:token-type:refresh_token",
+                           "urn:ietf:params:oauth:token-type:saml2"}) {
+    TokenRequestFields r = Request("gateway", UserToken("alice"));
+    r.requested_token_type = type;
+    EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest) << type;
+  }
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.requested_token_type = kAt;
+  EXPECT_TRUE(endpoint_.Exchange(r).ok());
+}
+
+TEST_F(TokenExchangeTest, EmptyOrTooManyAudiencesAreInvalidRequest) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.audience = {""};
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
+  r.audience.assign(kMaxRequestedAudiences + 1, "billing-api");
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
+}
+
+}  // namespace
+}  // namespace identity::server
