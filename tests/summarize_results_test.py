@@ -121,6 +121,14 @@ class SummarizeResultsTest(unittest.TestCase):
         finally:
             shutil.rmtree(work)
 
+    def test_a_test_class_left_out_of_the_run_list_is_a_failure(self):
+        done = subprocess.run(
+            [sys.executable, fixture("python_unlisted", "forgetful_test.py"),
+             os.path.join(HERE, "python")], capture_output=True, text=True)
+        self.assertEqual(done.returncode, 1, done.stdout)
+        self.assertEqual(done.stdout.splitlines()[-1], "1 passed, 1 failed, 0 skipped")
+        self.assertIn("Forgotten defines tests but is not in the list", done.stderr + done.stdout)
+
     def test_a_failed_case_is_a_failure(self):
         counter = self.count(bazel("failed_case", rc=3))
         self.assertCounted(counter, "2 passed, 1 failed, 0 skipped", 1)
