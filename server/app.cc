@@ -369,8 +369,8 @@ absl::Status App::BuildUserFlows() {
   device_options.lifetime = config_.device_code_lifetime;
   device_options.interval = config_.device_poll_interval;
   auto devices = DeviceAuthorizationEndpoint::Create(
-      &*authenticator_, clients_, device_store_, login_attempts_, clock_,
-      SystemRandom(), device_options);
+      &*authenticator_, clients_, device_store_, login_attempts_,
+      &*login_sessions_, &*consents_, clock_, SystemRandom(), device_options);
   if (!devices.ok()) return devices.status();
   devices_ = *std::move(devices);
   device_grant_.emplace(deps, device_store_);

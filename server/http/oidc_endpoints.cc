@@ -899,7 +899,7 @@ void DeviceAuthorizationRoute(const OidcEndpointsDeps& deps,
   if (!post.has_value()) return;
   auto started = deps.devices->Authorize(
       {post->client.client_id, post->client.client_secret,
-       Get(post->form, "scope"), request.remote_address,
+       Get(post->form, "scope"), LoginSource(deps, request),
        post->client.client_assertion});
   if (!started.ok()) return SendOAuthError(response, started.status());
   jwt::Json body = {
