@@ -382,7 +382,7 @@ absl::Status App::BuildUserFlows() {
   exchange_options.audience = config_.audience;
   exchange_options.access_token_lifetime = config_.access_token_lifetime;
   exchange_grant_.emplace(&*authenticator_, &*access_tokens_, keys_.get(),
-                          SystemRandom(), exchange_options);
+                          SystemRandom(), exchange_options, resource_store_);
   token_endpoint_.emplace(
       std::map<std::string, const TokenGrant*>{
           {"client_credentials", &*client_credentials_},
