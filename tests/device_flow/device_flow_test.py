@@ -411,6 +411,9 @@ class DeviceFlowTest(unittest.TestCase):
 
     # --- issue 18's review findings (test_9x sort before test_9_) -------------------------------
 
+    # Each browser below comes from an address of its own: the per-source entry throttle
+    # counts right codes too, and the earlier tests spent 127.0.0.1's.
+
     def test_91_third_party_consent_is_recorded_and_rechecked_across_replicas(self):
         a, b = servers
         a.admin.CreateClient(admin_pb2.CreateClientRequest(
@@ -425,8 +428,9 @@ class DeviceFlowTest(unittest.TestCase):
 
         # Approved at A's page: the consent is recorded (seen on B), and B's poll gets tokens.
         started = start_device(b, "partner", "orders.read")
-        status, page = Browser().answer(started["verification_uri_complete"],
-                                        client_name="Partner TV")
+        browser = Browser(forwarded_for="198.51.100.31")
+        status, page = browser.answer(started["verification_uri_complete"],
+                                     client_name="Partner TV")
         self.assertEqual(status, 200, page)
         self.assertEqual(consents().get("partner"), ["orders.read"])
         status, tokens = poll(b, started["device_code"], "partner")
@@ -435,8 +439,9 @@ class DeviceFlowTest(unittest.TestCase):
         # Approved again, then the consent withdrawn on B before the poll on A: invalid_grant
         # (RFC 6749 §5.2: the grant was revoked), and the device code is spent.
         started = start_device(a, "partner", "orders.read")
-        status, page = Browser().answer(started["verification_uri_complete"],
-                                        client_name="Partner TV")
+        browser = Browser(forwarded_for="198.51.100.32")
+        status, page = browser.answer(started["verification_uri_complete"],
+                                     client_name="Partner TV")
         self.assertEqual(status, 200, page)
         b.admin.RevokeConsent(admin_pb2.RevokeConsentRequest(
             user_id=world.user.user_id, client_id="partner"),
@@ -474,13 +479,15 @@ class DeviceFlowTest(unittest.TestCase):
                 grant_types=[DEVICE_GRANT, "refresh_token"], public_client=True,
                 backchannel_logout_uri=uri), metadata=world.admin_md, timeout=RPC_TIMEOUT)
             # Bob, so that ending his sessions touches no other test's.
-            bob = ("bob." + secrets.token_hex(4), remember("bob", "pw-" + secrets.token_urlsafe(18)))
+            bob = ("bob." + secrets.token_hex(4),
+                   remember("bob's password", "pw-" + secrets.token_urlsafe(18)))
             bob_id = a.admin.CreateUser(admin_pb2.CreateUserRequest(
                 username=bob[0], password=bob[1], name="Bob"),
                 metadata=world.admin_md, timeout=RPC_TIMEOUT).user_id
             started = start_device(b, "tv-bcl", "orders.read")
-            status, page = Browser().answer(started["verification_uri_complete"],
-                                            client_name="Logout TV", user=bob)
+            browser = Browser(forwarded_for="198.51.100.33")
+            status, page = browser.answer(started["verification_uri_complete"],
+                                         client_name="Logout TV", user=bob)
             self.assertEqual(status, 200, page)
             status, tokens = poll(b, started["device_code"], "tv-bcl")
             self.assertEqual(status, 200, tokens)
