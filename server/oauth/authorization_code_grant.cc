@@ -114,9 +114,9 @@ absl::Status AuthorizationCodeGrant::Redeem(
 absl::Status AuthorizationCodeGrant::StillConsented(
     const storage::ClientRecord& client,
     const storage::AuthorizationCodeRecord& code) const {
-  auto covered = ConsentStillCovers(
-      d_, client, code.user_id,
-      absl::StrSplit(code.scope, ' ', absl::SkipEmpty()));
+  auto covered =
+      ConsentStillCovers(d_, client, code.user_id,
+                         absl::StrSplit(code.scope, ' ', absl::SkipEmpty()));
   if (!covered.ok()) return covered.status();
   if (*covered) return absl::OkStatus();
   if (absl::Status s = RevokeWhatTheCodeIssued(code); !s.ok()) return s;

@@ -47,8 +47,8 @@ absl::Status TryLater(absl::string_view why, absl::Duration wait) {
 // allows `max_user` and source key `max_source` per window.
 absl::StatusOr<std::unique_ptr<LoginThrottle>> Throttle(
     const DeviceAuthorizationOptions& options,
-    storage::LoginAttemptStore* attempts, const jwt::Clock* clock,
-    int max_user, int max_source, absl::string_view prefix) {
+    storage::LoginAttemptStore* attempts, const jwt::Clock* clock, int max_user,
+    int max_source, absl::string_view prefix) {
   LoginThrottleOptions throttle;
   throttle.max_user_failures = max_user;
   throttle.max_source_failures = max_source;
@@ -64,15 +64,12 @@ absl::StatusOr<std::unique_ptr<LoginThrottle>> Throttle(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DeviceAuthorizationEndpoint>>
-DeviceAuthorizationEndpoint::Create(const ClientAuthenticator* authenticator,
-                                    storage::ClientStore* clients,
-                                    storage::DeviceAuthorizationStore* devices,
-                                    storage::LoginAttemptStore* attempts,
-                                    const LoginSessions* sessions,
-                                    const Consents* consents,
-                                    const jwt::Clock* clock,
-                                    RandomSource random,
-                                    DeviceAuthorizationOptions options) {
+DeviceAuthorizationEndpoint::Create(
+    const ClientAuthenticator* authenticator, storage::ClientStore* clients,
+    storage::DeviceAuthorizationStore* devices,
+    storage::LoginAttemptStore* attempts, const LoginSessions* sessions,
+    const Consents* consents, const jwt::Clock* clock, RandomSource random,
+    DeviceAuthorizationOptions options) {
   if (options.lifetime < absl::Seconds(60) ||
       options.interval < absl::Seconds(1) ||
       options.interval >= options.lifetime || options.max_live_per_client < 1 ||
@@ -86,9 +83,8 @@ DeviceAuthorizationEndpoint::Create(const ClientAuthenticator* authenticator,
     return absl::InvalidArgumentError("device authorizations need a URI");
   }
   // RFC 8628 §5.1: the entry throttle's "user" key is every source together.
-  auto throttle =
-      Throttle(options, attempts, clock, options.max_entries_total,
-               options.max_entries_per_source, kThrottlePrefix);
+  auto throttle = Throttle(options, attempts, clock, options.max_entries_total,
+                           options.max_entries_per_source, kThrottlePrefix);
   if (!throttle.ok()) return throttle.status();
   // The public clients' bound: its "user" key is the (client, source) pair,
   // with the same allowance as the source's.

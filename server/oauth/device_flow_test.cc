@@ -213,8 +213,7 @@ TEST_F(DeviceFlowTest, PublicClientsAuthorizationsAreBoundedPerSource) {
   // (it authenticated: its quota is its own).
   EXPECT_TRUE(small.devices->Authorize({"cli", "", "", "10.7.7.7"}).ok());
   for (int i = 0; i < 4; ++i) {
-    EXPECT_TRUE(
-        small.devices->Authorize({"tv", "tv-secret", "", kSource}).ok())
+    EXPECT_TRUE(small.devices->Authorize({"tv", "tv-secret", "", kSource}).ok())
         << i;
   }
   // After the lock-out, the source may again.
@@ -408,8 +407,8 @@ TEST_F(DeviceFlowTest, DenyingAThirdPartyClientRecordsNoConsent) {
   auto started = Start("partner", "orders.read");
   ASSERT_TRUE(started.ok());
   ASSERT_TRUE(Answer(started->user_code, /*approve=*/false).ok());
-  EXPECT_FALSE(*x_.u.consents.Covers(alice_.user_id, "partner",
-                                     {"orders.read"}));
+  EXPECT_FALSE(
+      *x_.u.consents.Covers(alice_.user_id, "partner", {"orders.read"}));
   EXPECT_EQ(ErrorOf(Poll(started->device_code, "partner").status()),
             OAuthError::kAccessDenied);
 }
@@ -442,7 +441,8 @@ TEST_F(DeviceFlowTest, ThirdPartyClientWithoutConsentsCannotBeApproved) {
   ASSERT_TRUE(bare.ok());
   auto started = (*bare)->Authorize({"partner", "", "orders.read", kSource});
   ASSERT_TRUE(started.ok());
-  EXPECT_EQ((*bare)->Decide(started->user_code, kSource, Login(), true)
+  EXPECT_EQ((*bare)
+                ->Decide(started->user_code, kSource, Login(), true)
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
@@ -583,8 +583,8 @@ TEST(DeviceFlowGlobalThrottleTest, CorrectCodesDoNotSpendEverybodysBudget) {
   // Three wrong ones spend it: then everybody is locked out.
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(
-        ErrorOf(x.devices->Find("BBBB-BBBB", absl::StrCat("10.0.2.", i))
-                    .status()),
+        ErrorOf(
+            x.devices->Find("BBBB-BBBB", absl::StrCat("10.0.2.", i)).status()),
         OAuthError::kInvalidRequest)
         << i;
   }

@@ -39,8 +39,8 @@ namespace identity::server {
 inline constexpr int kMaxActorChainDepth = 5;
 
 // How many actors `claims`' "act" chain names (0 without "act"). Errors:
-// kInvalidRequest (RFC 8693 §2.2.2) when an "act" level is not an object with a string "sub",
-// or the chain is longer than kMaxActorChainDepth.
+// kInvalidRequest (RFC 8693 §2.2.2) when an "act" level is not an object with a
+// string "sub", or the chain is longer than kMaxActorChainDepth.
 absl::StatusOr<int> ActorChainDepth(const jwt::Claims& claims);
 
 // Thread-safe. Everything passed in must outlive it.

@@ -113,7 +113,9 @@ class TokenExchangeTest : public ::testing::Test {
       fixture_.keys.get(),
       UserTokenOptions{testing::kFixtureIssuer, testing::kFixtureAudience}};
   TokenExchangeGrant grant_{
-      &fixture_.authenticator, &fixture_.access_tokens, fixture_.keys.get(),
+      &fixture_.authenticator,
+      &fixture_.access_tokens,
+      fixture_.keys.get(),
       SystemRandom(),
       GrantOptions{testing::kFixtureIssuer, testing::kFixtureAudience,
                    absl::Minutes(10)},
@@ -299,8 +301,13 @@ TEST_F(TokenExchangeTest, AudienceThatIsAResourceNarrowsToItsScopes) {
 // when the request names none: refused.
 TEST_F(TokenExchangeTest, ResourceBoundSubjectWithoutAudienceIsInvalidTarget) {
   ASSERT_TRUE(AddResource(kLedger, {"orders.read"}).ok());
-  UserAccessClaims c{"webapp", "alice", {"orders.read"}, kNow, "jti-rb",
-                     fixture_.clock.Now(), ""};
+  UserAccessClaims c;
+  c.client_id = "webapp";
+  c.user_id = "alice";
+  c.scopes = {"orders.read"};
+  c.auth_time = kNow;
+  c.jti = "jti-resource-bound";
+  c.now = fixture_.clock.Now();
   c.audience = kLedger;
   c.access_scopes = std::vector<std::string>{"orders.read"};
   const std::string subject = *minter_.AccessToken(c);
@@ -407,7 +414,8 @@ TEST_F(TokenExchangeTest, IdTokenAsSubjectTokenIsInvalidRequest) {
   auto id_token = minter_.IdToken(alice, "gateway", {"openid"}, kNow, "",
                                   UserToken("alice"), kNow);
   ASSERT_TRUE(id_token.ok()) << id_token.status();
-  EXPECT_EQ(ErrorOf(Request("gateway", *id_token)), OAuthError::kInvalidRequest);
+  EXPECT_EQ(ErrorOf(Request("gateway", *id_token)),
+            OAuthError::kInvalidRequest);
 }
 
 TEST_F(TokenExchangeTest, RefreshTokenAsSubjectTokenIsInvalidRequest) {
