@@ -369,8 +369,8 @@ absl::Status App::BuildUserFlows() {
   device_options.lifetime = config_.device_code_lifetime;
   device_options.interval = config_.device_poll_interval;
   auto devices = DeviceAuthorizationEndpoint::Create(
-      &*authenticator_, clients_, device_store_, login_attempts_, clock_,
-      SystemRandom(), device_options);
+      &*authenticator_, clients_, device_store_, login_attempts_,
+      &*login_sessions_, &*consents_, clock_, SystemRandom(), device_options);
   if (!devices.ok()) return devices.status();
   devices_ = *std::move(devices);
   device_grant_.emplace(deps, device_store_);
@@ -382,7 +382,7 @@ absl::Status App::BuildUserFlows() {
   exchange_options.audience = config_.audience;
   exchange_options.access_token_lifetime = config_.access_token_lifetime;
   exchange_grant_.emplace(&*authenticator_, &*access_tokens_, keys_.get(),
-                          SystemRandom(), exchange_options);
+                          SystemRandom(), exchange_options, resource_store_);
   token_endpoint_.emplace(
       std::map<std::string, const TokenGrant*>{
           {"client_credentials", &*client_credentials_},

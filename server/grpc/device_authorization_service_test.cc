@@ -132,6 +132,17 @@ TEST_F(DeviceAuthorizationServiceTest, RequestErrorsKeepTheirReasons) {
   EXPECT_EQ(ReasonOf(scope), "invalid_scope");
 }
 
+// A public client's authorizations from one source are bounded (50 per 15
+// minutes): RESOURCE_EXHAUSTED with when to come back.
+TEST_F(DeviceAuthorizationServiceTest, PerSourceBoundIsResourceExhausted) {
+  v1::DeviceAuthorizationResponse started;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(Start("cli", &started).ok()) << i;
+  const grpc::Status bounded = Start("cli", &started);
+  EXPECT_EQ(bounded.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonOf(bounded), "temporarily_unavailable");
+  EXPECT_EQ(MetadataOf(bounded)["retry_after_seconds"], "60");
+}
+
 TEST_F(DeviceAuthorizationServiceTest, PollingAnswersMapToTheirCodes) {
   v1::DeviceAuthorizationResponse started;
   ASSERT_TRUE(Start("cli", &started).ok());
@@ -143,6 +154,7 @@ TEST_F(DeviceAuthorizationServiceTest, PollingAnswersMapToTheirCodes) {
   EXPECT_EQ(fast.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(ReasonOf(fast), "slow_down");
   EXPECT_EQ(MetadataOf(fast)["interval"], "10");
+  EXPECT_EQ(MetadataOf(fast)["retry_after_seconds"], "10");
   ASSERT_TRUE(Answer(started.user_code(), true).ok());
   const grpc::Status issued = Poll(started.device_code(), &tokens);
   ASSERT_TRUE(issued.ok()) << issued.error_message();

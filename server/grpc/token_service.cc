@@ -33,6 +33,13 @@ std::string ForwardedFor(const grpc::ServerContext& context) {
   return joined;
 }
 
+std::string TokenServiceImpl::CallSource(
+    const grpc::ServerContext& context) const {
+  const std::string peer = PeerAddress(context.peer());
+  if (parts_.proxies == nullptr) return peer;
+  return parts_.proxies->SourceOf(peer, ForwardedFor(context));
+}
+
 absl::StatusOr<bool> TokenServiceImpl::ConsentingFrontEnd(
     const grpc::ServerContext& context, absl::string_view source) const {
   if (parts_.front_ends == nullptr || AuthorizationMetadata(context).empty()) {
@@ -70,10 +77,7 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   if (request->has_request_uri()) fields.request_uri = request->request_uri();
   fields.resource.assign(request->resource().begin(),
                          request->resource().end());
-  std::string source = PeerAddress(context->peer());
-  if (parts_.proxies != nullptr) {
-    source = parts_.proxies->SourceOf(source, ForwardedFor(*context));
-  }
+  const std::string source = CallSource(*context);
   bool consented = false;
   if (request->consent()) {
     auto front_end = ConsentingFrontEnd(*context, source);
@@ -137,7 +141,7 @@ grpc::Status TokenServiceImpl::DeviceAuthorization(
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   auto started = parts_.devices->Authorize(
       {credentials->client_id, credentials->client_secret, request->scope(),
-       PeerAddress(context->peer()), credentials->client_assertion});
+       CallSource(*context), credentials->client_assertion});
   if (!started.ok()) return ToGrpcStatus(started.status());
   response->set_device_code(started->device_code);
   response->set_user_code(started->user_code);

@@ -69,6 +69,9 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   // a public or third-party client.
   absl::StatusOr<bool> ConsentingFrontEnd(const grpc::ServerContext& context,
                                           absl::string_view source) const;
+  // Where the call comes from, as for sign-ins: the peer, or the client a
+  // trusted proxy names in x-forwarded-for.
+  std::string CallSource(const grpc::ServerContext& context) const;
 
   const TokenServiceParts parts_;
 };

@@ -208,6 +208,18 @@ TEST_F(DeviceEndpointsTest, DeviceAuthorizationErrorsAreRfc6749s) {
   EXPECT_EQ(r.Json().value("error", ""), "invalid_scope");
 }
 
+// A public client's authorizations are bounded per source (50 per 15
+// minutes): the 51st from one address is 429 with Retry-After.
+TEST_F(DeviceEndpointsTest, PublicClientsAuthorizationsAreBoundedPerSource) {
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(Post("/device_authorization", "client_id=cli").status, 200) << i;
+  }
+  const Response r = Post("/device_authorization", "client_id=cli");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.Json().value("error", ""), "temporarily_unavailable");
+  EXPECT_EQ(r.Header("retry-after"), "60");
+}
+
 TEST_F(DeviceEndpointsTest, PollingAnswersAre400WithTheirErrorCodes) {
   const jwt::Json started = Start();
   const std::string device_code = started.value("device_code", "");
@@ -217,6 +229,8 @@ TEST_F(DeviceEndpointsTest, PollingAnswersAre400WithTheirErrorCodes) {
   r = Poll(device_code);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Json().value("error", ""), "slow_down");
+  // RFC 6585 §4's header for the new interval, as a throttled call gets.
+  EXPECT_EQ(r.Header("retry-after"), "10");
   x_.u.f.clock.Advance(absl::Minutes(10));
   r = Poll(device_code);
   EXPECT_EQ(r.status, 400);

@@ -44,8 +44,18 @@ std::string Get(const Form& form, const std::string& name) {
 
 // RFC 8707 §2: the resource indicators of a request (ParseFormUrlEncoded
 // joined the repeated values with spaces).
+// The values of a repeatable parameter (form_urlencoded.h joins them with
+// spaces): none when absent; an empty value stays one, so that the core
+// refuses it as malformed (RFC 8707 §2: a resource is an absolute URI)
+// rather than the request being served as if it named nothing.
+std::vector<std::string> ValuesOf(const Form& form, const char* name) {
+  auto it = form.find(name);
+  if (it == form.end()) return {};
+  return absl::StrSplit(it->second, ' ');
+}
+
 std::vector<std::string> ResourcesOf(const Form& form) {
-  return absl::StrSplit(Get(form, kResourceParameter), ' ', absl::SkipEmpty());
+  return ValuesOf(form, kResourceParameter);
 }
 
 // A parameter that means something when present, even empty.
@@ -653,8 +663,7 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.actor_token_type = Get(form, "actor_token_type");
   fields.requested_token_type = Get(form, "requested_token_type");
   // RFC 8693 §2.1: audience may repeat (joined with spaces by the decoder).
-  fields.audience =
-      absl::StrSplit(Get(form, kAudienceParameter), ' ', absl::SkipEmpty());
+  fields.audience = ValuesOf(form, kAudienceParameter);
   fields.source = request.remote_address;
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
@@ -899,7 +908,7 @@ void DeviceAuthorizationRoute(const OidcEndpointsDeps& deps,
   if (!post.has_value()) return;
   auto started = deps.devices->Authorize(
       {post->client.client_id, post->client.client_secret,
-       Get(post->form, "scope"), request.remote_address,
+       Get(post->form, "scope"), LoginSource(deps, request),
        post->client.client_assertion});
   if (!started.ok()) return SendOAuthError(response, started.status());
   jwt::Json body = {

@@ -374,6 +374,25 @@ TEST_F(OidcEndpointsTest, ResourceIndicatorsAtAuthorizeAndToken) {
   EXPECT_EQ(TokenJson(relative).value("error", ""), "invalid_target");
 }
 
+// RFC 8707 §2: an empty resource= is malformed, not absent: refused like a
+// relative one at /token and /par, never served for the default audience.
+TEST_F(OidcEndpointsTest, EmptyResourceIsInvalidTarget) {
+  const std::string credentials =
+      "grant_type=client_credentials&client_id=worker&client_secret=worker-"
+      "secret";
+  for (const std::string& extra :
+       {std::string("&resource="), std::string("&resource=&resource=")}) {
+    const Response token = Post("/token", credentials + extra);
+    EXPECT_EQ(token.status, 400) << extra;
+    EXPECT_EQ(TokenJson(token).value("error", ""), "invalid_target") << extra;
+  }
+  const Response pushed = PushRequest("&resource=");
+  EXPECT_EQ(pushed.status, 400);
+  EXPECT_EQ(TokenJson(pushed).value("error", ""), "invalid_target");
+  // Without the parameter, the default audience as before.
+  EXPECT_EQ(Post("/token", credentials).status, 200);
+}
+
 TEST_F(OidcEndpointsTest, DiscoveryDescribesWhatIsServed) {
   const Response r = GetPath("/.well-known/openid-configuration");
   ASSERT_EQ(r.status, 200);

@@ -114,13 +114,9 @@ absl::Status AuthorizationCodeGrant::Redeem(
 absl::Status AuthorizationCodeGrant::StillConsented(
     const storage::ClientRecord& client,
     const storage::AuthorizationCodeRecord& code) const {
-  if (!client.third_party) return absl::OkStatus();
-  absl::StatusOr<bool> covered = false;
-  if (d_.consents != nullptr) {
-    covered =
-        d_.consents->Covers(code.user_id, code.client_id,
-                            absl::StrSplit(code.scope, ' ', absl::SkipEmpty()));
-  }
+  auto covered =
+      ConsentStillCovers(d_, client, code.user_id,
+                         absl::StrSplit(code.scope, ' ', absl::SkipEmpty()));
   if (!covered.ok()) return covered.status();
   if (*covered) return absl::OkStatus();
   if (absl::Status s = RevokeWhatTheCodeIssued(code); !s.ok()) return s;

@@ -14,11 +14,26 @@
 // per source and for all sources together, with its counters in the shared
 // store: an attacker gets at most max_entries_per_source per window from one
 // address and max_entries_total per window from everywhere, then waits out
-// lock-outs that double up to max_lockout. A correct code counts too (it
-// gives nothing back: a code of the attacker's own would otherwise reset
-// the counters between guesses). A client may have at most
+// lock-outs that double up to max_lockout. A correct code counts against
+// its source too (a code of the attacker's own would otherwise reset the
+// counters between guesses), but gives the all-sources count its attempt
+// back: only wrong codes spend everybody's budget, so approvals elsewhere
+// do not lock every user out. A client may have at most
 // max_live_per_client authorizations waiting, so that anybody naming a
-// public client cannot fill the code space or the store.
+// public client cannot fill the code space or the store; and a public
+// client's authorizations are bounded per source (max_public_per_source
+// per entry_window, the same kind of throttle, its counters apart), so
+// that one caller cannot fill a public client's quota. Both refusals, like
+// the entry throttle's, carry "retry_after_seconds".
+//
+// Consent (consents.h): approving a third-party client records the user's
+// consent to the scopes shown, through the one consent rule of /authorize
+// (Consents::Needed, Consents::Grant); the device code grant checks it is
+// still there when the device redeems (device_code_grant.h). The approval
+// page is the question: it is shown even when consent exists (RFC 8628
+// §5.4: the user confirms the user code every time). Back-Channel Logout:
+// approving records the client in the approving login session, as issuing
+// an authorization code does, so the session's end reaches it.
 #ifndef IDENTITY_SERVER_OAUTH_DEVICE_AUTHORIZATION_H_
 #define IDENTITY_SERVER_OAUTH_DEVICE_AUTHORIZATION_H_
 
@@ -31,6 +46,8 @@
 #include "jwt/clock.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/consents.h"
+#include "server/oauth/login_sessions.h"
 #include "server/random_source.h"
 #include "server/users/login_throttle.h"
 #include "storage/client_store.h"
@@ -49,6 +66,12 @@ struct DeviceAuthorizationOptions {
   absl::Duration interval = absl::Seconds(5);
   // The bound on a client's authorizations waiting.
   int64_t max_live_per_client = 1000;
+  // A public client's authorizations per source (the caller's address) and
+  // entry_window, with the entry throttle's lock-outs.
+  int max_public_per_source = 50;
+  // The Retry-After of a client at max_live_per_client: a guess at when
+  // some of its authorizations will have been redeemed or expired.
+  absl::Duration full_retry_after = absl::Seconds(60);
   // The user code entry throttle (above).
   int max_entries_per_source = 20;
   int max_entries_total = 1000;
@@ -90,19 +113,25 @@ struct PendingDevice {
 // Thread-safe. Everything passed in must outlive it.
 class DeviceAuthorizationEndpoint {
  public:
-  // `attempts`: where the entry throttle keeps its counters (the login
-  // throttle's store). Errors: InvalidArgument for options out of range.
+  // `attempts`: where the throttles keep their counters (the login
+  // throttle's store). `sessions`: where approving records the client (null:
+  // nowhere). `consents`: where approving a third-party client records
+  // consent (null: a third-party client cannot be approved). Errors:
+  // InvalidArgument for options out of range.
   static absl::StatusOr<std::unique_ptr<DeviceAuthorizationEndpoint>> Create(
       const ClientAuthenticator* authenticator, storage::ClientStore* clients,
       storage::DeviceAuthorizationStore* devices,
-      storage::LoginAttemptStore* attempts, const jwt::Clock* clock,
-      RandomSource random, DeviceAuthorizationOptions options);
+      storage::LoginAttemptStore* attempts, const LoginSessions* sessions,
+      const Consents* consents, const jwt::Clock* clock, RandomSource random,
+      DeviceAuthorizationOptions options);
 
   // RFC 8628 §3.1-3.2. Errors: those of ClientAuthenticator::
   // AuthenticateForGrant for the device code grant (kInvalidClient,
   // kUnauthorizedClient, throttling); kInvalidScope (scopes as at the
   // authorization endpoint: the client's and OIDC's); kTemporarilyUnavailable
-  // when the client has max_live_per_client waiting; the store's.
+  // with "retry_after_seconds" when the client has max_live_per_client
+  // waiting, or (a public client) the source asked for max_public_per_source
+  // in the window; the store's.
   absl::StatusOr<DeviceAuthorization> Authorize(
       const DeviceAuthorizationFields& fields) const;
 
@@ -117,7 +146,11 @@ class DeviceAuthorizationEndpoint {
 
   // The user of `login` approves (or denies) the authorization of
   // `user_code`, typed from `source`: counted and refused as Find; the
-  // decision is made once (a second answer: kInvalidRequest).
+  // decision is made once (a second answer: kInvalidRequest). Approving
+  // records the user's consent to a third-party client (FailedPrecondition
+  // with no Consents) and the client in the session `login.sid` when the
+  // client has a backchannel_logout_uri, both before the decision is
+  // stored.
   absl::StatusOr<PendingDevice> Decide(absl::string_view user_code,
                                        absl::string_view source,
                                        const ExistingLogin& login,
@@ -130,8 +163,20 @@ class DeviceAuthorizationEndpoint {
                               storage::ClientStore* clients,
                               storage::DeviceAuthorizationStore* devices,
                               std::unique_ptr<LoginThrottle> throttle,
-                              const jwt::Clock* clock, RandomSource random,
+                              std::unique_ptr<LoginThrottle> public_throttle,
+                              const LoginSessions* sessions,
+                              const Consents* consents, const jwt::Clock* clock,
+                              RandomSource random,
                               DeviceAuthorizationOptions options);
+
+  // The bounds on new authorizations of `client` from `source` (the
+  // per-source one for a public client, then the per-client one).
+  absl::Status Bounded(const storage::ClientRecord& client,
+                       absl::string_view source, absl::Time now) const;
+  // What approving `pending` for `login` records before the decision: the
+  // consent of a third-party client's user, the client in the session.
+  absl::Status RecordApproval(const PendingDevice& pending,
+                              const ExistingLogin& login) const;
 
   // The normalized user code, once the entry throttle counted the attempt.
   absl::StatusOr<std::string> Admit(absl::string_view user_code,
@@ -149,6 +194,9 @@ class DeviceAuthorizationEndpoint {
   storage::ClientStore* const clients_;
   storage::DeviceAuthorizationStore* const devices_;
   const std::unique_ptr<LoginThrottle> throttle_;
+  const std::unique_ptr<LoginThrottle> public_throttle_;
+  const LoginSessions* const sessions_;
+  const Consents* const consents_;
   const jwt::Clock* const clock_;
   const RandomSource random_;
   const DeviceAuthorizationOptions options_;

@@ -25,11 +25,15 @@ absl::Status DeviceCodeGrant::NotYet(
         polled.device_code_hash,
         static_cast<int32_t>(absl::ToInt64Seconds(kSlowDownStep)));
     if (!interval.ok()) return interval.status();
+    // The new interval, also as when to come back (HTTP Retry-After, the
+    // gRPC ErrorInfo's retry_after_seconds).
     return WithErrorDetail(
-        OAuthFailure(OAuthError::kSlowDown,
-                     absl::StrCat("polling too fast; wait ", *interval,
-                                  " seconds between requests")),
-        "interval", absl::StrCat(*interval));
+        WithErrorDetail(
+            OAuthFailure(OAuthError::kSlowDown,
+                         absl::StrCat("polling too fast; wait ", *interval,
+                                      " seconds between requests")),
+            "interval", absl::StrCat(*interval)),
+        "retry_after_seconds", absl::StrCat(*interval));
   }
   return OAuthFailure(OAuthError::kAuthorizationPending,
                       "the user has not answered yet");
@@ -85,6 +89,21 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Issue(
       return InvalidGrant("the device code was already used");
     }
     return redeemed.status();
+  }
+  // A third-party client's consent, recorded at the approval, withdrawn
+  // before this poll: the grant was revoked by its owner (RFC 6749 §5.2
+  // invalid_grant, as for a code; RFC 8628's access_denied is the user's
+  // refusal of the request, which this was not). Checked once the refresh
+  // token is stored (ConsentStillCovers).
+  auto consented =
+      ConsentStillCovers(d_, client, approved.user_id, claims.scopes);
+  if (!consented.ok()) return consented.status();
+  if (!*consented) {
+    if (!refresh_token->empty()) {
+      auto revoked = d_.grants->RevokeRefreshFamily(family_id);
+      if (!revoked.ok()) return revoked.status();
+    }
+    return InvalidGrant("the user withdrew their consent to this client");
   }
   auto issued = d_.minter->Issue(claims, *user, /*nonce=*/"");
   if (!issued.ok()) return issued.status();

@@ -30,12 +30,15 @@ class DeviceCodeGrant final : public TokenGrant {
   // (kInvalidClient, kUnauthorizedClient); kInvalidRequest without a
   // device_code; kInvalidGrant for an unknown device code, another
   // client's, or one already redeemed (the user gone or disabled, the login
-  // session ended without offline_access); kExpiredToken once it expired;
+  // session ended without offline_access, a third-party client's consent
+  // withdrawn since the approval: the code is then spent and the refresh
+  // token stored for it revoked); kExpiredToken once it expired;
   // kAccessDenied (PermissionDenied) when the user denied it;
   // kAuthorizationPending while the user has not answered; kSlowDown (with
   // detail "interval", the new one in seconds) for a poll sooner than the
   // interval after the previous one, which then grows by kSlowDownStep for
-  // this and every later poll (RFC 8628 §3.5); the store's.
+  // this and every later poll (RFC 8628 §3.5), and as "retry_after_seconds";
+  // the store's.
   absl::StatusOr<IssuedToken> Exchange(
       const TokenRequestFields& request) const override;
 

@@ -58,8 +58,15 @@ class DeviceFlowTest : public ::testing::Test {
     ASSERT_TRUE(x_.u.f.store.CreateClient(client).ok());
   }
 
+  bool MakeThirdParty(const std::string& id) {
+    auto client = x_.u.f.store.GetClient(id);
+    if (!client.ok()) return false;
+    client->third_party = true;
+    return x_.u.f.store.UpdateClient(*client).ok();
+  }
+
   static std::string SecretOf(const std::string& client) {
-    return client == "cli" ? "" : client + "-secret";
+    return client == "tv" || client == "web" ? client + "-secret" : "";
   }
 
   absl::StatusOr<DeviceAuthorization> Start(
@@ -173,10 +180,44 @@ TEST_F(DeviceFlowTest, LiveAuthorizationsPerClientAreBounded) {
   const DeviceAuthorizationFields fields{"cli", "", "", kSource};
   ASSERT_TRUE(small.devices->Authorize(fields).ok());
   ASSERT_TRUE(small.devices->Authorize(fields).ok());
-  auto third = small.devices->Authorize(fields);
+  // From another source: the per-client cap, not the per-source bound.
+  auto third = small.devices->Authorize({"cli", "", "", "10.7.7.7"});
   EXPECT_EQ(ErrorOf(third.status()), OAuthError::kTemporarilyUnavailable);
+  EXPECT_EQ(ErrorDetailsOf(third.status())["retry_after_seconds"], "60");
   // Once they expired, the client may start again.
   small.u.f.clock.Advance(absl::Minutes(10));
+  EXPECT_TRUE(small.devices->Authorize(fields).ok());
+}
+
+TEST_F(DeviceFlowTest, PublicClientsAuthorizationsAreBoundedPerSource) {
+  DeviceAuthorizationOptions options = FixtureDeviceOptions();
+  options.max_public_per_source = 3;
+  DeviceFlowFixture small(options);
+  for (const bool is_public : {true, false}) {
+    storage::ClientRecord client;
+    client.client_id = is_public ? "cli" : "tv";
+    client.grant_types = {kDeviceCodeGrantType};
+    client.allowed_scopes = {"orders.read"};
+    client.public_client = is_public;
+    if (!is_public) client.secret_hash = small.u.f.hasher.Hash("tv-secret");
+    ASSERT_TRUE(small.u.f.store.CreateClient(client).ok());
+  }
+  const DeviceAuthorizationFields fields{"cli", "", "", kSource};
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(small.devices->Authorize(fields).ok()) << i;
+  }
+  auto fourth = small.devices->Authorize(fields);
+  EXPECT_EQ(ErrorOf(fourth.status()), OAuthError::kTemporarilyUnavailable);
+  EXPECT_EQ(ErrorDetailsOf(fourth.status())["retry_after_seconds"], "60");
+  // Another source still may; so may a confidential client from this one
+  // (it authenticated: its quota is its own).
+  EXPECT_TRUE(small.devices->Authorize({"cli", "", "", "10.7.7.7"}).ok());
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(small.devices->Authorize({"tv", "tv-secret", "", kSource}).ok())
+        << i;
+  }
+  // After the lock-out, the source may again.
+  small.u.f.clock.Advance(absl::Minutes(1));
   EXPECT_TRUE(small.devices->Authorize(fields).ok());
 }
 
@@ -201,6 +242,7 @@ TEST_F(DeviceFlowTest, PollingFasterThanTheIntervalSlowsDownByFiveSeconds) {
   auto fast = Poll(started->device_code);
   EXPECT_EQ(ErrorOf(fast.status()), OAuthError::kSlowDown);
   EXPECT_EQ(ErrorDetailsOf(fast.status())["interval"], "10");
+  EXPECT_EQ(ErrorDetailsOf(fast.status())["retry_after_seconds"], "10");
   // RFC 8628 §3.5: the new interval holds for every later poll.
   Wait(absl::Seconds(9));
   auto still_fast = Poll(started->device_code);
@@ -339,6 +381,114 @@ TEST_F(DeviceFlowTest, EndedSessionWithoutOfflineAccessYieldsNothing) {
             OAuthError::kInvalidGrant);
 }
 
+// --- Third-party clients and login sessions ----------------------------------
+
+TEST_F(DeviceFlowTest, ApprovingAThirdPartyClientRecordsConsent) {
+  AddClient("partner", true, {kDeviceCodeGrantType, "refresh_token"},
+            {"orders.read", "offline_access"});
+  ASSERT_TRUE(MakeThirdParty("partner"));
+  const std::vector<std::string> scopes = {"openid", "orders.read"};
+  auto started = Start("partner", "openid orders.read");
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_FALSE(*x_.u.consents.Covers(alice_.user_id, "partner", scopes));
+  ASSERT_TRUE(Answer(started->user_code).ok());
+  EXPECT_TRUE(*x_.u.consents.Covers(alice_.user_id, "partner", scopes));
+  auto issued = Poll(started->device_code, "partner");
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  // First-party clients need none, and none is recorded.
+  auto first = Start("cli", "openid orders.read");
+  ASSERT_TRUE(first.ok() && Answer(first->user_code).ok());
+  EXPECT_EQ(x_.u.consents.List(alice_.user_id)->size(), 1u);
+}
+
+TEST_F(DeviceFlowTest, DenyingAThirdPartyClientRecordsNoConsent) {
+  AddClient("partner", true, {kDeviceCodeGrantType}, {"orders.read"});
+  ASSERT_TRUE(MakeThirdParty("partner"));
+  auto started = Start("partner", "orders.read");
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(Answer(started->user_code, /*approve=*/false).ok());
+  EXPECT_FALSE(
+      *x_.u.consents.Covers(alice_.user_id, "partner", {"orders.read"}));
+  EXPECT_EQ(ErrorOf(Poll(started->device_code, "partner").status()),
+            OAuthError::kAccessDenied);
+}
+
+TEST_F(DeviceFlowTest, ConsentWithdrawnBeforeThePollIsInvalidGrant) {
+  AddClient("partner", true, {kDeviceCodeGrantType, "refresh_token"},
+            {"orders.read", "offline_access"});
+  ASSERT_TRUE(MakeThirdParty("partner"));
+  auto started = Start("partner", "orders.read offline_access");
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(Answer(started->user_code).ok());
+  ASSERT_TRUE(x_.u.consents.Revoke(alice_.user_id, "partner").ok());
+  auto polled = Poll(started->device_code, "partner");
+  EXPECT_EQ(ErrorOf(polled.status()), OAuthError::kInvalidGrant);
+  EXPECT_EQ(polled.status().message(),
+            "the user withdrew their consent to this client");
+  // The device code is spent.
+  Wait(absl::Seconds(5));
+  EXPECT_EQ(ErrorOf(Poll(started->device_code, "partner").status()),
+            OAuthError::kInvalidGrant);
+}
+
+TEST_F(DeviceFlowTest, ThirdPartyClientWithoutConsentsCannotBeApproved) {
+  AddClient("partner", true, {kDeviceCodeGrantType}, {"orders.read"});
+  ASSERT_TRUE(MakeThirdParty("partner"));
+  auto bare = DeviceAuthorizationEndpoint::Create(
+      &x_.u.f.authenticator, &x_.u.f.store, &x_.u.f.store, &x_.u.f.store,
+      &x_.u.sessions, /*consents=*/nullptr, &x_.u.f.clock, SystemRandom(),
+      FixtureDeviceOptions());
+  ASSERT_TRUE(bare.ok());
+  auto started = (*bare)->Authorize({"partner", "", "orders.read", kSource});
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ((*bare)
+                ->Decide(started->user_code, kSource, Login(), true)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Not approved: the device keeps waiting.
+  EXPECT_EQ(ErrorOf(Poll(started->device_code, "partner").status()),
+            OAuthError::kAuthorizationPending);
+}
+
+TEST_F(DeviceFlowTest, ApprovalRecordsTheClientInTheLoginSession) {
+  AddClient("tv-bcl", true, {kDeviceCodeGrantType, "refresh_token"},
+            {"orders.read"});
+  auto client = x_.u.f.store.GetClient("tv-bcl");
+  ASSERT_TRUE(client.ok());
+  client->backchannel_logout_uri = "https://tv.example/logout";
+  ASSERT_TRUE(x_.u.f.store.UpdateClient(*client).ok());
+  auto session = x_.u.sessions.Start(alice_.user_id, x_.u.f.clock.Now());
+  ASSERT_TRUE(session.ok());
+  const std::string sid = session->record.sid;
+  // A client without a logout URI is not recorded (nothing to tell it).
+  auto plain = Start("cli", "orders.read");
+  ASSERT_TRUE(plain.ok());
+  ASSERT_TRUE(x_.devices
+                  ->Decide(plain->user_code, kSource,
+                           {alice_.user_id, x_.u.f.clock.Now(), sid}, true)
+                  .ok());
+  auto started = Start("tv-bcl", "orders.read");
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(x_.devices
+                  ->Decide(started->user_code, kSource,
+                           {alice_.user_id, x_.u.f.clock.Now(), sid}, true)
+                  .ok());
+  EXPECT_EQ(*x_.u.sessions.Clients(sid), std::vector<std::string>{"tv-bcl"});
+  auto issued = Poll(started->device_code, "tv-bcl");
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  ASSERT_FALSE(issued->refresh_token.empty());
+  // The session's end ends the grant (no offline_access), as for a code.
+  ASSERT_TRUE(x_.u.end_session.End(session->record).ok());
+  TokenRequestFields refresh;
+  refresh.grant_type = "refresh_token";
+  refresh.client_id = "tv-bcl";
+  refresh.refresh_token = issued->refresh_token;
+  refresh.source = kSource;
+  EXPECT_EQ(ErrorOf(x_.tokens.Exchange(refresh).status()),
+            OAuthError::kInvalidGrant);
+}
+
 // --- The user's answer (RFC 8628 §3.3) ---------------------------------------
 
 TEST_F(DeviceFlowTest, UserCodeIsFoundWhateverItsCaseAndDash) {
@@ -408,6 +558,37 @@ TEST(DeviceFlowGlobalThrottleTest, GuessingFromEverywhereIsThrottled) {
         OAuthError::kInvalidRequest);
   }
   EXPECT_EQ(ErrorOf(x.devices->Find("BBBB-BBBB", "10.1.1.1").status()),
+            OAuthError::kTemporarilyUnavailable);
+}
+
+TEST(DeviceFlowGlobalThrottleTest, CorrectCodesDoNotSpendEverybodysBudget) {
+  DeviceAuthorizationOptions options = FixtureDeviceOptions();
+  options.max_entries_total = 3;
+  DeviceFlowFixture x(options);
+  storage::ClientRecord cli;
+  cli.client_id = "cli";
+  cli.grant_types = {kDeviceCodeGrantType};
+  cli.allowed_scopes = {"orders.read"};
+  cli.public_client = true;
+  ASSERT_TRUE(x.u.f.store.CreateClient(cli).ok());
+  auto started = x.devices->Authorize({"cli", "", "", "10.0.0.1"});
+  ASSERT_TRUE(started.ok());
+  // Ten right codes from ten places (the code page, then the sign-in's
+  // check): everybody's budget of 3 is untouched.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        x.devices->Find(started->user_code, absl::StrCat("10.0.1.", i)).ok())
+        << i;
+  }
+  // Three wrong ones spend it: then everybody is locked out.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(
+        ErrorOf(
+            x.devices->Find("BBBB-BBBB", absl::StrCat("10.0.2.", i)).status()),
+        OAuthError::kInvalidRequest)
+        << i;
+  }
+  EXPECT_EQ(ErrorOf(x.devices->Find(started->user_code, "10.0.3.1").status()),
             OAuthError::kTemporarilyUnavailable);
 }
 

@@ -9,6 +9,7 @@
 #include "jwt/base64url.h"
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/resource_indicators.h"
 #include "server/oauth/scope.h"
 
 namespace identity::server {
@@ -20,10 +21,11 @@ absl::Status InvalidRequest(absl::string_view message) {
   return OAuthFailure(OAuthError::kInvalidRequest, message);
 }
 
-// RFC 6749 §5.2 invalid_grant: the subject or actor token, which stands for
-// the grant here, is invalid, expired or revoked.
-absl::Status InvalidGrant(absl::string_view message) {
-  return OAuthFailure(OAuthError::kInvalidGrant, message);
+// RFC 8693 §2.2.2: a subject or actor token that is invalid for any reason
+// (bad signature, expired, revoked, not an access token of this server) or
+// unacceptable by policy is invalid_request (not RFC 6749's invalid_grant).
+absl::Status Unacceptable(absl::string_view message) {
+  return OAuthFailure(OAuthError::kInvalidRequest, message);
 }
 
 bool Contains(const std::vector<std::string>& values, absl::string_view v) {
@@ -58,12 +60,16 @@ absl::Status CheckRequestSyntax(const TokenRequestFields& r) {
     return OAuthFailure(OAuthError::kInvalidTarget,
                         "token exchange takes audience, not resource");
   }
-  if (r.audience.size() > static_cast<size_t>(kMaxRequestedAudiences)) {
-    return InvalidRequest(absl::StrCat("at most ", kMaxRequestedAudiences,
-                                       " audience values per request"));
-  }
   for (const std::string& audience : r.audience) {
     if (audience.empty()) return InvalidRequest("an audience value is empty");
+  }
+  // RFC 9700 §2.3 (audience restriction): a token for several audiences
+  // would be accepted by each; RFC 8693 §2.1 allows several but requires
+  // none, and §2.2.2 names invalid_target for a target the server will not
+  // issue for.
+  if (r.audience.size() > 1) {
+    return OAuthFailure(OAuthError::kInvalidTarget,
+                        "one audience per exchanged token");
   }
   return absl::OkStatus();
 }
@@ -78,13 +84,13 @@ absl::StatusOr<jwt::VerifiedJwt> LiveAccessToken(const OwnAccessTokens& tokens,
     if (OAuthErrorOf(verified.status()) != OAuthError::kInvalidToken) {
       return verified.status();  // The store's (Unavailable).
     }
-    return InvalidGrant(
+    return Unacceptable(
         absl::StrCat(which, " is not a valid access token: ",
                      OwnAccessTokens::ReasonOf(verified.status())));
   }
   // RFC 9068 §2.2: sub and exp are required (the verifier requires exp).
   if (!verified->claims.sub.has_value() || verified->claims.sub->empty()) {
-    return InvalidGrant(absl::StrCat(which, " has no sub"));
+    return Unacceptable(absl::StrCat(which, " has no sub"));
   }
   return verified;
 }
@@ -107,23 +113,30 @@ absl::StatusOr<std::optional<std::string>> ChooseActor(
                       "the client may not exchange tokens");
 }
 
-// The audiences of the new token: the requested ones, each in the client's
-// policy (RFC 8693 §2.2.2 invalid_target), or the server's default.
-absl::StatusOr<std::vector<std::string>> GrantAudiences(
+// The audience of the new token: the requested one, in the client's policy
+// (RFC 8693 §2.2.2 invalid_target), or without one the server's default,
+// but only for a subject token of the default audience: one for another
+// audience (a resource's) is never retargeted to the default, which would
+// reach services the subject's token could not.
+absl::StatusOr<std::string> GrantAudience(
     const std::vector<std::string>& requested,
-    const storage::TokenExchangePolicy& policy,
+    const storage::TokenExchangePolicy& policy, const jwt::Claims& subject,
     const std::string& default_audience) {
-  if (requested.empty()) return std::vector<std::string>{default_audience};
-  std::vector<std::string> granted;
-  for (const std::string& audience : requested) {
-    if (!Contains(policy.audiences, audience)) {
+  if (requested.empty()) {
+    if (subject.aud != std::vector<std::string>{default_audience}) {
       return OAuthFailure(
           OAuthError::kInvalidTarget,
-          "an audience is not among those the client may request");
+          "the subject token is for another audience than the default: name "
+          "the audience");
     }
-    if (!Contains(granted, audience)) granted.push_back(audience);
+    return default_audience;
   }
-  return granted;
+  if (!Contains(policy.audiences, requested.front())) {
+    return OAuthFailure(
+        OAuthError::kInvalidTarget,
+        "an audience is not among those the client may request");
+  }
+  return requested.front();
 }
 
 // The scopes of the new token: the requested ones (default: all) within
@@ -135,7 +148,7 @@ absl::StatusOr<std::vector<std::string>> GrantExchangeScopes(
   auto requested = ParseScope(requested_text);
   if (!requested.ok()) return requested.status();
   auto held = ParseScope(subject.GetString("scope").value_or(""));
-  if (!held.ok()) return InvalidGrant("subject_token has a malformed scope");
+  if (!held.ok()) return Unacceptable("subject_token has a malformed scope");
   std::vector<std::string> ceiling;
   for (const std::string& scope : *held) {
     if (Contains(client.allowed_scopes, scope)) ceiling.push_back(scope);
@@ -164,7 +177,7 @@ absl::StatusOr<jwt::Json> ActClaim(const jwt::Claims& subject,
   if (prior != subject.other.end()) act = *prior;
   if (!actor.has_value()) return act;
   if (*depth + 1 > kMaxActorChainDepth) {
-    return InvalidGrant(absl::StrCat("the delegation chain would exceed ",
+    return Unacceptable(absl::StrCat("the delegation chain would exceed ",
                                      kMaxActorChainDepth, " actors"));
   }
   jwt::Json outer = jwt::Json::object();
@@ -180,19 +193,33 @@ absl::StatusOr<int> ActorChainDepth(const jwt::Claims& claims) {
   const jwt::Json* end_of = &claims.other;
   int depth = 0;
   while (level != end_of->end()) {
-    if (!level->is_object()) return InvalidGrant("an act claim is malformed");
+    if (!level->is_object()) return Unacceptable("an act claim is malformed");
     const auto sub = level->find("sub");
     if (sub == level->end() || !sub->is_string()) {
-      return InvalidGrant("an act claim has no string sub");
+      return Unacceptable("an act claim has no string sub");
     }
     if (++depth > kMaxActorChainDepth) {
-      return InvalidGrant(absl::StrCat("the delegation chain exceeds ",
+      return Unacceptable(absl::StrCat("the delegation chain exceeds ",
                                        kMaxActorChainDepth, " actors"));
     }
     end_of = &*level;
     level = end_of->find(kActClaim);
   }
   return depth;
+}
+
+absl::Status TokenExchangeGrant::NarrowToRegisteredResource(
+    absl::string_view audience, std::vector<std::string>& scopes) const {
+  if (resources_ == nullptr) return absl::OkStatus();
+  auto resource = resources_->GetResource(audience);
+  if (resource.status().code() == absl::StatusCode::kNotFound) {
+    return absl::OkStatus();  // Not a resource: the policy is the bound.
+  }
+  if (!resource.ok()) return resource.status();
+  auto narrowed = NarrowToResource(scopes, *resource);
+  if (!narrowed.ok()) return narrowed.status();
+  scopes = *std::move(narrowed);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
@@ -219,7 +246,7 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
         LiveAccessToken(*access_tokens_, request.actor_token, "actor_token");
     if (!checked.ok()) return checked.status();
     if (checked->claims.GetString("client_id") != client->client_id) {
-      return InvalidGrant("actor_token was issued to another client");
+      return Unacceptable("actor_token was issued to another client");
     }
     actor_token = *std::move(checked);
   }
@@ -227,11 +254,15 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
   if (!actor.ok()) return actor.status();
   auto act = ActClaim(subject->claims, *actor);
   if (!act.ok()) return act.status();
-  auto audiences = GrantAudiences(request.audience, client->token_exchange,
-                                  options_.audience);
-  if (!audiences.ok()) return audiences.status();
+  auto audience = GrantAudience(request.audience, client->token_exchange,
+                                subject->claims, options_.audience);
+  if (!audience.ok()) return audience.status();
   auto scopes = GrantExchangeScopes(request.scope, subject->claims, *client);
   if (!scopes.ok()) return scopes.status();
+  if (absl::Status s = NarrowToRegisteredResource(*audience, *scopes);
+      !s.ok()) {
+    return s;
+  }
 
   // Never outlive what it was exchanged for.
   const int64_t now = absl::ToUnixSeconds(access_tokens_->clock()->Now());
@@ -239,12 +270,12 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
       std::min(now + absl::ToInt64Seconds(options_.access_token_lifetime),
                *subject->claims.exp);
   if (actor_token.has_value()) exp = std::min(exp, *actor_token->claims.exp);
-  if (exp <= now) return InvalidGrant("subject_token or actor_token expired");
+  if (exp <= now) return Unacceptable("subject_token or actor_token expired");
 
   jwt::Claims claims;
   claims.iss = options_.issuer;
   claims.sub = subject->claims.sub;
-  claims.aud = *std::move(audiences);
+  claims.aud = {*std::move(audience)};
   claims.iat = now;
   claims.exp = exp;
   claims.jti = jwt::Base64UrlEncode(RandomBytes(random_, 16));

@@ -17,6 +17,7 @@ namespace {
 const absl::Time kNow = testing::kFixtureNow;
 constexpr char kUrn[] = "urn:ietf:params:oauth:grant-type:token-exchange";
 constexpr char kAt[] = "urn:ietf:params:oauth:token-type:access_token";
+constexpr char kLedger[] = "https://ledger.example/api";
 
 class TokenExchangeTest : public ::testing::Test {
  protected:
@@ -36,6 +37,20 @@ class TokenExchangeTest : public ::testing::Test {
     // The grant with neither mode (the registry refuses this; the store
     // may still hold it).
     ASSERT_TRUE(AddClient("no-mode", {}).ok());
+    // A client whose policy names a registered resource.
+    storage::TokenExchangePolicy to_resource = delegation;
+    to_resource.audiences = {kLedger};
+    ASSERT_TRUE(AddClient("resourceful", to_resource).ok());
+  }
+
+  absl::Status AddResource(const std::string& uri,
+                           std::vector<std::string> scopes) {
+    storage::ResourceRecord resource;
+    resource.resource = uri;
+    resource.name = uri;
+    resource.scopes = std::move(scopes);
+    resource.created_at = resource.updated_at = fixture_.clock.Now();
+    return fixture_.store.CreateResource(resource);
   }
 
   // A confidential client allowed orders.read, orders.write and profile,
@@ -98,10 +113,13 @@ class TokenExchangeTest : public ::testing::Test {
       fixture_.keys.get(),
       UserTokenOptions{testing::kFixtureIssuer, testing::kFixtureAudience}};
   TokenExchangeGrant grant_{
-      &fixture_.authenticator, &fixture_.access_tokens, fixture_.keys.get(),
+      &fixture_.authenticator,
+      &fixture_.access_tokens,
+      fixture_.keys.get(),
       SystemRandom(),
       GrantOptions{testing::kFixtureIssuer, testing::kFixtureAudience,
-                   absl::Minutes(10)}};
+                   absl::Minutes(10)},
+      &fixture_.store};
   TokenEndpoint endpoint_{{{kUrn, &grant_}}, &fixture_.events};
   int serial_ = 0;
 };
@@ -143,11 +161,11 @@ TEST_F(TokenExchangeTest, DelegationNamesTheActorTokensSubject) {
 }
 
 // An actor token issued to another client proves nothing about this one.
-TEST_F(TokenExchangeTest, ActorTokenOfAnotherClientIsInvalidGrant) {
+TEST_F(TokenExchangeTest, ActorTokenOfAnotherClientIsInvalidRequest) {
   TokenRequestFields r = Request("gateway", UserToken("alice"));
   r.actor_token = UserToken("operator-bob", "webapp");
   r.actor_token_type = kAt;
-  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
 }
 
 // §4.1: a delegated token exchanged again nests the earlier actor.
@@ -165,7 +183,7 @@ TEST_F(TokenExchangeTest, ChainNestsThePriorActor) {
             jwt::Json({{"sub", "trusted-svc"}, {"act", {{"sub", "gateway"}}}}));
 }
 
-TEST_F(TokenExchangeTest, ChainLongerThanTheBoundIsInvalidGrant) {
+TEST_F(TokenExchangeTest, ChainLongerThanTheBoundIsInvalidRequest) {
   std::string token = UserToken("alice");
   for (int i = 0; i < kMaxActorChainDepth; ++i) {
     auto next = endpoint_.Exchange(Request("gateway", token));
@@ -175,10 +193,10 @@ TEST_F(TokenExchangeTest, ChainLongerThanTheBoundIsInvalidGrant) {
   auto verified = fixture_.access_tokens.Check(token);
   ASSERT_TRUE(verified.ok());
   EXPECT_EQ(*ActorChainDepth(verified->claims), kMaxActorChainDepth);
-  EXPECT_EQ(ErrorOf(Request("gateway", token)), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(Request("gateway", token)), OAuthError::kInvalidRequest);
 }
 
-TEST_F(TokenExchangeTest, ActClaimThatIsNotAnObjectIsInvalidGrant) {
+TEST_F(TokenExchangeTest, ActClaimThatIsNotAnObjectIsInvalidRequest) {
   jwt::Claims claims;
   claims.iss = testing::kFixtureIssuer;
   claims.sub = "alice";
@@ -190,7 +208,7 @@ TEST_F(TokenExchangeTest, ActClaimThatIsNotAnObjectIsInvalidGrant) {
   claims.other["act"] = "gateway";
   auto token = fixture_.keys->snapshot()->signer->Sign(claims);
   ASSERT_TRUE(token.ok());
-  EXPECT_EQ(ErrorOf(Request("gateway", *token)), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(Request("gateway", *token)), OAuthError::kInvalidRequest);
 }
 
 // §1.1 impersonation: the token is the subject's, with no act.
@@ -234,18 +252,72 @@ TEST_F(TokenExchangeTest, WrongSecretIsInvalidClient) {
 }
 
 // §2.1 audience, narrowed to the client's policy.
-TEST_F(TokenExchangeTest, RequestedAudiencesWithinThePolicyAreTheAud) {
+TEST_F(TokenExchangeTest, RequestedAudienceWithinThePolicyIsTheAud) {
   TokenRequestFields r = Request("gateway", UserToken("alice"));
-  r.audience = {"ledger-api", "billing-api", "ledger-api"};
+  r.audience = {"ledger-api"};
   EXPECT_EQ(ClaimsOf(endpoint_.Exchange(r)).aud,
-            (std::vector<std::string>{"ledger-api", "billing-api"}));
+            std::vector<std::string>{"ledger-api"});
 }
 
 // §2.2.2: invalid_target.
 TEST_F(TokenExchangeTest, AudienceOutsideThePolicyIsInvalidTarget) {
   TokenRequestFields r = Request("gateway", UserToken("alice"));
-  r.audience = {"billing-api", "payroll-api"};
+  r.audience = {"payroll-api"};
   EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidTarget);
+}
+
+// RFC 9700 §2.3: one audience per token, even when the policy allows each
+// (and even when they repeat one: the request is refused, not tidied).
+TEST_F(TokenExchangeTest, SeveralAudiencesAreInvalidTarget) {
+  TokenRequestFields r = Request("gateway", UserToken("alice"));
+  r.audience = {"ledger-api", "billing-api"};
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidTarget);
+  r.audience = {"ledger-api", "ledger-api"};
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidTarget);
+}
+
+// RFC 8707 §2.2: an audience that is a registered resource narrows the
+// scopes to the resource's, as at every other grant: requested ∩ subject's
+// ∩ client's ∩ resource's.
+TEST_F(TokenExchangeTest, AudienceThatIsAResourceNarrowsToItsScopes) {
+  ASSERT_TRUE(AddResource(kLedger, {"orders.read", "ledger.write"}).ok());
+  TokenRequestFields r = Request("resourceful", UserToken("alice"));
+  r.audience = {kLedger};
+  auto issued = endpoint_.Exchange(r);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->scope, "orders.read");
+  jwt::Claims claims = ClaimsOf(issued);
+  EXPECT_EQ(claims.aud, std::vector<std::string>{kLedger});
+  EXPECT_EQ(claims.GetString("scope"), "orders.read");
+  // Asking for a scope the resource does not define gets none of it.
+  r.scope = "orders.read orders.write";
+  EXPECT_EQ(endpoint_.Exchange(r)->scope, "orders.read");
+  // Nothing of the resource's left: invalid_scope, no scopeless token.
+  r.scope = "orders.write";
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidScope);
+}
+
+// A subject token for a resource is not retargeted to the default audience
+// when the request names none: refused.
+TEST_F(TokenExchangeTest, ResourceBoundSubjectWithoutAudienceIsInvalidTarget) {
+  ASSERT_TRUE(AddResource(kLedger, {"orders.read"}).ok());
+  UserAccessClaims c;
+  c.client_id = "webapp";
+  c.user_id = "alice";
+  c.scopes = {"orders.read"};
+  c.auth_time = kNow;
+  c.jti = "jti-resource-bound";
+  c.now = fixture_.clock.Now();
+  c.audience = kLedger;
+  c.access_scopes = std::vector<std::string>{"orders.read"};
+  const std::string subject = *minter_.AccessToken(c);
+  EXPECT_EQ(ErrorOf(Request("resourceful", subject)),
+            OAuthError::kInvalidTarget);
+  // Naming it (the policy allows it) keeps it.
+  TokenRequestFields r = Request("resourceful", subject);
+  r.audience = {kLedger};
+  EXPECT_EQ(ClaimsOf(endpoint_.Exchange(r)).aud,
+            std::vector<std::string>{kLedger});
 }
 
 TEST_F(TokenExchangeTest, ScopeDefaultsToSubjectsWithinTheClients) {
@@ -276,7 +348,7 @@ TEST_F(TokenExchangeTest, ScopeBeyondTheClientsIsInvalidScope) {
   EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidScope);
 }
 
-TEST_F(TokenExchangeTest, RevokedSubjectTokenIsInvalidGrant) {
+TEST_F(TokenExchangeTest, RevokedSubjectTokenIsInvalidRequest) {
   const std::string subject = UserToken("alice");
   auto claims = fixture_.access_tokens.Check(subject);
   ASSERT_TRUE(claims.ok());
@@ -284,21 +356,21 @@ TEST_F(TokenExchangeTest, RevokedSubjectTokenIsInvalidGrant) {
                   .Revoke(*claims->claims.jti,
                           absl::FromUnixSeconds(*claims->claims.exp))
                   .ok());
-  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidRequest);
 }
 
-TEST_F(TokenExchangeTest, ExpiredSubjectTokenIsInvalidGrant) {
+TEST_F(TokenExchangeTest, ExpiredSubjectTokenIsInvalidRequest) {
   const std::string subject = UserToken("alice");
   fixture_.clock.Advance(absl::Minutes(11));
-  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidRequest);
 }
 
 // Within the verifier's replica leeway the token still verifies, but a new
 // token could only be issued already expired.
-TEST_F(TokenExchangeTest, SubjectTokenPastExpWithinLeewayIsInvalidGrant) {
+TEST_F(TokenExchangeTest, SubjectTokenPastExpWithinLeewayIsInvalidRequest) {
   const std::string subject = UserToken("alice");
   fixture_.clock.Advance(absl::Minutes(10) + absl::Seconds(2));
-  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(Request("gateway", subject)), OAuthError::kInvalidRequest);
 }
 
 // The new token's exp never passes the subject token's.
@@ -324,7 +396,7 @@ TEST_F(TokenExchangeTest, ExpiryIsClampedToTheActorTokens) {
   EXPECT_EQ(issued->expires_in, 180);
 }
 
-TEST_F(TokenExchangeTest, SubjectTokenOfAnotherSignerIsInvalidGrant) {
+TEST_F(TokenExchangeTest, SubjectTokenOfAnotherSignerIsInvalidRequest) {
   testing::OAuthFixture other;  // Same issuer, its own keys.
   UserTokenMinter foreign(
       other.keys.get(),
@@ -332,22 +404,23 @@ TEST_F(TokenExchangeTest, SubjectTokenOfAnotherSignerIsInvalidGrant) {
   auto token = foreign.AccessToken(UserAccessClaims{
       "webapp", "alice", {"orders.read"}, kNow, "foreign", kNow, ""});
   ASSERT_TRUE(token.ok());
-  EXPECT_EQ(ErrorOf(Request("gateway", *token)), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(Request("gateway", *token)), OAuthError::kInvalidRequest);
 }
 
-TEST_F(TokenExchangeTest, IdTokenAsSubjectTokenIsInvalidGrant) {
+TEST_F(TokenExchangeTest, IdTokenAsSubjectTokenIsInvalidRequest) {
   storage::UserRecord alice;
   alice.user_id = "alice";
   alice.username = "alice";
   auto id_token = minter_.IdToken(alice, "gateway", {"openid"}, kNow, "",
                                   UserToken("alice"), kNow);
   ASSERT_TRUE(id_token.ok()) << id_token.status();
-  EXPECT_EQ(ErrorOf(Request("gateway", *id_token)), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(Request("gateway", *id_token)),
+            OAuthError::kInvalidRequest);
 }
 
-TEST_F(TokenExchangeTest, RefreshTokenAsSubjectTokenIsInvalidGrant) {
+TEST_F(TokenExchangeTest, RefreshTokenAsSubjectTokenIsInvalidRequest) {
   EXPECT_EQ(ErrorOf(Request("gateway", NewOpaqueToken(SystemRandom()))),
-            OAuthError::kInvalidGrant);
+            OAuthError::kInvalidRequest);
 }
 
 // §3: only access tokens are exchanged here.
@@ -383,11 +456,11 @@ TEST_F(TokenExchangeTest, ActorTokenAndTypeGoTogether) {
   EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
 }
 
-TEST_F(TokenExchangeTest, InvalidActorTokenIsInvalidGrant) {
+TEST_F(TokenExchangeTest, InvalidActorTokenIsInvalidRequest) {
   TokenRequestFields r = Request("gateway", UserToken("alice"));
   r.actor_token = "not.a.token";
   r.actor_token_type = kAt;
-  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
   const std::string actor = UserToken("svc", "gateway");
   auto claims = fixture_.access_tokens.Check(actor);
   ASSERT_TRUE(fixture_.access_tokens
@@ -395,7 +468,7 @@ TEST_F(TokenExchangeTest, InvalidActorTokenIsInvalidGrant) {
                           absl::FromUnixSeconds(*claims->claims.exp))
                   .ok());
   r.actor_token = actor;
-  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidGrant);
+  EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
 }
 
 // §2.2.2: a requested_token_type the server cannot issue is invalid_request.
@@ -412,11 +485,11 @@ TEST_F(TokenExchangeTest, UnsupportedRequestedTokenTypeIsInvalidRequest) {
   EXPECT_TRUE(endpoint_.Exchange(r).ok());
 }
 
-TEST_F(TokenExchangeTest, EmptyOrTooManyAudiencesAreInvalidRequest) {
+TEST_F(TokenExchangeTest, EmptyAudienceIsInvalidRequest) {
   TokenRequestFields r = Request("gateway", UserToken("alice"));
   r.audience = {""};
   EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
-  r.audience.assign(kMaxRequestedAudiences + 1, "billing-api");
+  r.audience = {"billing-api", ""};
   EXPECT_EQ(ErrorOf(r), OAuthError::kInvalidRequest);
 }
 

@@ -75,6 +75,20 @@ inline absl::Status SessionOutlived(const UserGrantDeps& d,
   return absl::OkStatus();
 }
 
+// Whether the user's consent still covers a grant of `scopes` to `client`
+// (consents.h): always for a first-party client; for a third-party one only
+// while Consents::Covers says so (never without Consents). Check it after
+// the grant's refresh token is stored: a withdrawal (Consents::Revoke
+// forgets the consent, then revokes the grants it finds) then either finds
+// the grant or is seen here. Errors: the store's.
+inline absl::StatusOr<bool> ConsentStillCovers(
+    const UserGrantDeps& d, const storage::ClientRecord& client,
+    absl::string_view user_id, const std::vector<std::string>& scopes) {
+  if (!client.third_party) return true;
+  if (d.consents == nullptr) return false;
+  return d.consents->Covers(user_id, client.client_id, scopes);
+}
+
 // RFC 8707 §2.2: the resource the token request names (`requested`) for a
 // grant authorized for `authorized` (TokenTarget), applied to `claims`: its
 // indicator as the access token's audience, the grant's scopes narrowed to

@@ -166,6 +166,19 @@ absl::Status LoginThrottle::RecordSuccess(absl::string_view user,
       });
 }
 
+absl::Status LoginThrottle::GiveBackUserAttempt(absl::string_view user,
+                                                absl::string_view source) {
+  const absl::Time now = options_.clock->Now();
+  return store_->UpdateLoginAttempts(
+      Keys(options_.key_prefix, user, source),
+      [&](storage::LoginAttemptStore::Counters& c) {
+        if (c[0].has_value() && !Stale(*c[0], now) && c[0]->failures > 0) {
+          --c[0]->failures;
+        }
+        return absl::OkStatus();
+      });
+}
+
 void LoginThrottle::MaybePurge(absl::Time now) {
   {
     absl::MutexLock lock(&mu_);

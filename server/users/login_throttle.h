@@ -103,6 +103,16 @@ class LoginThrottle {
   // Errors: the store's (the counters then stay stricter than needed).
   absl::Status RecordSuccess(absl::string_view user, absl::string_view source);
 
+  // The attempt reserved for `user` from `source` was not a failure, for
+  // the user key only: gives the user key its attempt back (one failure
+  // less, if the count has any) and leaves the source's count as it is. For
+  // a throttle whose "user" key is a bound on everybody (the device flow's
+  // user codes): a right answer costs nobody else's budget, while the
+  // source still pays for it. A lock-out the attempt started stays.
+  // Errors: the store's.
+  absl::Status GiveBackUserAttempt(absl::string_view user,
+                                   absl::string_view source);
+
  private:
   using Counter = std::optional<storage::LoginAttempts>;
 

@@ -270,6 +270,31 @@ TEST_F(LoginThrottleTest, SuccessGivesTheSourceItsAttemptBackOnly) {
   EXPECT_EQ(Locked(*throttle, "mallory", "203.0.113.9"), absl::Minutes(1));
 }
 
+TEST_F(LoginThrottleTest, GivingBackTheUsersAttemptLeavesTheSourceCounted) {
+  LoginThrottleOptions options;
+  options.max_user_failures = 3;
+  options.max_source_failures = 3;
+  auto throttle = Make(options);
+  // Two attempts given back to the user key: it has spent none of its 3,
+  // while the source has spent 2.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(throttle->Reserve("*", "s1").ok());
+    ASSERT_TRUE(throttle->GiveBackUserAttempt("*", "s1").ok());
+  }
+  Fail(*throttle, "*", "s1", 1);  // The source's third: s1 locked.
+  EXPECT_EQ(Locked(*throttle, "other", "s1"), absl::Minutes(1));
+  // The user key counted that one only: two more from elsewhere lock it.
+  Fail(*throttle, "*", "s2", 1);
+  EXPECT_TRUE(throttle->Check("*", "s3").ok());
+  Fail(*throttle, "*", "s3", 1);
+  EXPECT_EQ(Locked(*throttle, "*", "s4"), absl::Minutes(1));
+  // Giving back never goes below zero, nor lifts a lock.
+  ASSERT_TRUE(throttle->GiveBackUserAttempt("nobody", "s5").ok());
+  EXPECT_TRUE(throttle->Check("nobody", "s5").ok());
+  ASSERT_TRUE(throttle->GiveBackUserAttempt("*", "s4").ok());
+  EXPECT_EQ(Locked(*throttle, "*", "s4"), absl::Minutes(1));
+}
+
 TEST_F(LoginThrottleTest, RetryAfterIsTheLongerOfTheTwoLocks) {
   LoginThrottleOptions options;
   options.max_user_failures = 2;

@@ -21,6 +21,13 @@ every rule that must hold across replicas is shown across two processes:
   - guessing user codes: 20 wrong codes from one forwarded source, split over both servers,
     then the 21st refused with 429 (the throttle's counters are in PostgreSQL);
   - idctl login --device against server B, approved in the browser at A;
+  - a third-party client: approving at A records the consent (listed through B) and the poll
+    gets tokens; consent withdrawn through B between approval and poll: invalid_grant on A;
+  - the approving login session records a client with a backchannel_logout_uri: ending the
+    session through B delivers a logout token to a receiver on loopback, and the grant's refresh
+    token is refused by both servers;
+  - a public client's authorizations bounded per source across both servers (429, Retry-After);
+    slow_down answered with Retry-After;
   - no device code, user code or password in either server's log or in any database column.
 
 Usage: /usr/bin/python3 device_flow_test.py --server BINARY --proto-root DIR --idctl BINARY
@@ -29,6 +36,7 @@ Writes JUnit XML to $XML_OUTPUT_FILE when set and exits non-zero if any test fai
 """
 
 import html
+import http.server
 from http import cookiejar
 import json
 import os
@@ -155,19 +163,21 @@ class Browser:
         form.update(fields)
         return fetch("POST", self.base + "/device", form, self.headers, self.opener)
 
-    def answer(self, verification_uri_complete, approve=True):
-        """Types the pre-filled code, signs in if asked, answers: the final page's status, body."""
+    def answer(self, verification_uri_complete, approve=True, client_name="Orders CLI",
+               user=None):
+        """Types the pre-filled code, signs in (as `user`, (name, password), default the world's)
+        if asked, answers: the final page's status, body."""
         status, _, page = self.get(verification_uri_complete)
         assert status == 200, page
         prefilled = re.search(r'id="user_code" name="user_code"[^>]*value="([^"]*)"', page)
         status, _, page = self.submit(page, {"user_code": html.unescape(prefilled.group(1))})
         assert status == 200, page
         if hidden(page, "step") == "login":
-            status, _, page = self.submit(page, {"username": world.username,
-                                                 "password": world.password})
+            username, password = user or (world.username, world.password)
+            status, _, page = self.submit(page, {"username": username, "password": password})
             assert status == 200, page
         assert hidden(page, "step") == "decide", page
-        assert "Orders CLI" in page and world.scope_text in page, page
+        assert client_name in page and world.scope_text in page, page
         return self.submit(page, {"decision": "confirm" if approve else "cancel"})[::2]
 
 
@@ -178,6 +188,7 @@ class World:
             grant_type="client_credentials", client_id=admin_id, client_secret=admin_secret,
             scope=ADMIN_SCOPE), timeout=RPC_TIMEOUT).access_token
         metadata = (("authorization", "Bearer " + remember("admin token", token)),)
+        self.admin_md = metadata
         self.username = "alice." + secrets.token_hex(4)
         self.password = remember("password", "pw-" + secrets.token_urlsafe(18))
         self.user = a.admin.CreateUser(admin_pb2.CreateUserRequest(
@@ -397,6 +408,136 @@ class DeviceFlowTest(unittest.TestCase):
         remember("refresh token", tokens.get("refresh_token"))
         self.assertEqual(verify(tokens["access_token"], AUDIENCE, "at+jwt")["sub"],
                          world.user.user_id)
+
+    # --- issue 18's review findings (test_9x sort before test_9_) -------------------------------
+
+    # Each browser below comes from an address of its own: the per-source entry throttle
+    # counts right codes too, and the earlier tests spent 127.0.0.1's.
+
+    def test_91_third_party_consent_is_recorded_and_rechecked_across_replicas(self):
+        a, b = servers
+        a.admin.CreateClient(admin_pb2.CreateClientRequest(
+            client_id="partner", name="Partner TV", allowed_scopes=["orders.read"],
+            grant_types=[DEVICE_GRANT], public_client=True, third_party=True),
+            metadata=world.admin_md, timeout=RPC_TIMEOUT)
+
+        def consents():
+            return {c.client_id: list(c.scopes) for c in b.admin.ListConsents(
+                admin_pb2.ListConsentsRequest(user_id=world.user.user_id),
+                metadata=world.admin_md, timeout=RPC_TIMEOUT).consents}
+
+        # Approved at A's page: the consent is recorded (seen on B), and B's poll gets tokens.
+        started = start_device(b, "partner", "orders.read")
+        browser = Browser(forwarded_for="198.51.100.31")
+        status, page = browser.answer(started["verification_uri_complete"],
+                                     client_name="Partner TV")
+        self.assertEqual(status, 200, page)
+        self.assertEqual(consents().get("partner"), ["orders.read"])
+        status, tokens = poll(b, started["device_code"], "partner")
+        self.assertEqual(status, 200, tokens)
+        remember("access token", tokens["access_token"])
+        # Approved again, then the consent withdrawn on B before the poll on A: invalid_grant
+        # (RFC 6749 §5.2: the grant was revoked), and the device code is spent.
+        started = start_device(a, "partner", "orders.read")
+        browser = Browser(forwarded_for="198.51.100.32")
+        status, page = browser.answer(started["verification_uri_complete"],
+                                     client_name="Partner TV")
+        self.assertEqual(status, 200, page)
+        b.admin.RevokeConsent(admin_pb2.RevokeConsentRequest(
+            user_id=world.user.user_id, client_id="partner"),
+            metadata=world.admin_md, timeout=RPC_TIMEOUT)
+        status, body = poll(a, started["device_code"], "partner")
+        self.assertEqual((status, body["error"]), (400, "invalid_grant"), body)
+        self.assertIn("consent", body["error_description"])
+        time.sleep(INTERVAL + 0.2)
+        status, body = poll(b, started["device_code"], "partner")
+        self.assertEqual((status, body["error"]), (400, "invalid_grant"), body)
+
+    def test_92_approving_session_reaches_the_device_client_at_logout(self):
+        a, b = servers
+        received = []
+        got = threading.Event()
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length", "0"))
+                received.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
+                self.send_response(200)
+                self.end_headers()
+                got.set()
+
+            def log_message(self, *args):
+                pass
+
+        receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+        thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+        thread.start()
+        try:
+            uri = "http://127.0.0.1:%d/logout" % receiver.server_address[1]
+            a.admin.CreateClient(admin_pb2.CreateClientRequest(
+                client_id="tv-bcl", name="Logout TV", allowed_scopes=["orders.read"],
+                grant_types=[DEVICE_GRANT, "refresh_token"], public_client=True,
+                backchannel_logout_uri=uri), metadata=world.admin_md, timeout=RPC_TIMEOUT)
+            # Bob, so that ending his sessions touches no other test's.
+            bob = ("bob." + secrets.token_hex(4),
+                   remember("bob's password", "pw-" + secrets.token_urlsafe(18)))
+            bob_id = a.admin.CreateUser(admin_pb2.CreateUserRequest(
+                username=bob[0], password=bob[1], name="Bob"),
+                metadata=world.admin_md, timeout=RPC_TIMEOUT).user_id
+            started = start_device(b, "tv-bcl", "orders.read")
+            browser = Browser(forwarded_for="198.51.100.33")
+            status, page = browser.answer(started["verification_uri_complete"],
+                                         client_name="Logout TV", user=bob)
+            self.assertEqual(status, 200, page)
+            status, tokens = poll(b, started["device_code"], "tv-bcl")
+            self.assertEqual(status, 200, tokens)
+            remember("refresh token", tokens["refresh_token"])
+            # The session (signed in at A) ends through B: B tells the device's client.
+            b.admin.EndUserSessions(admin_pb2.EndUserSessionsRequest(user_id=bob_id),
+                                    metadata=world.admin_md, timeout=RPC_TIMEOUT)
+            self.assertTrue(got.wait(20), "no logout token within 20 s")
+            logout = jwt.decode(received[0]["logout_token"][0],
+                                options={"verify_signature": False})
+            self.assertEqual(logout["sub"], bob_id)
+            self.assertIn(logout["aud"], ("tv-bcl", ["tv-bcl"]))
+            # ...and the grant ended with the session (no offline_access), on both servers.
+            for server in servers:
+                status, _, body = fetch("POST", server.http + "/token",
+                                       {"grant_type": "refresh_token", "client_id": "tv-bcl",
+                                        "refresh_token": tokens["refresh_token"]})
+                self.assertEqual((status, json.loads(body)["error"]), (400, "invalid_grant"))
+        finally:
+            receiver.shutdown()
+            receiver.server_close()
+            thread.join(10)
+
+    def test_93_public_client_authorizations_are_bounded_per_source_across_replicas(self):
+        # 50 per source and 15 minutes, counted in PostgreSQL: 25 on each server from one
+        # forwarded address, then the 51st refused with Retry-After; another address may.
+        form = {"client_id": "cli", "scope": "orders.read"}
+        for i in range(50):
+            status, _, body = fetch("POST", servers[i % 2].http + "/device_authorization",
+                                   form, {"X-Forwarded-For": "198.51.100.20"})
+            self.assertEqual(status, 200, body)
+            remember("device_code %d" % i, json.loads(body)["device_code"])
+        status, headers, body = fetch("POST", servers[0].http + "/device_authorization", form,
+                                      {"X-Forwarded-For": "198.51.100.20"})
+        self.assertEqual((status, json.loads(body)["error"]), (429, "temporarily_unavailable"))
+        self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        status, _, body = fetch("POST", servers[1].http + "/device_authorization", form,
+                                {"X-Forwarded-For": "198.51.100.21"})
+        self.assertEqual(status, 200, body)
+        remember("device_code other", json.loads(body)["device_code"])
+
+    def test_94_slow_down_carries_retry_after(self):
+        a, b = servers
+        started = start_device(a)
+        poll(b, started["device_code"])
+        status, headers, body = fetch("POST", a.http + "/token",
+                                      {"grant_type": DEVICE_GRANT, "client_id": "cli",
+                                       "device_code": started["device_code"]})
+        self.assertEqual((status, json.loads(body)["error"]), (400, "slow_down"))
+        self.assertGreaterEqual(int(headers["Retry-After"]), INTERVAL + 5)
 
     def test_9_no_secret_in_logs_or_columns(self):
         logs = "".join(server.log() for server in servers)

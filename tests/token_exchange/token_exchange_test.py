@@ -16,9 +16,12 @@ foreign token. It covers:
   - discovery's grant_types_supported;
   - the refusals as gRPC code + google.rpc.ErrorInfo reason and as HTTP status + error: a revoked
     subject token (revoked through server A, refused by server B and by A's HTTP face), an ID
-    token, a foreign-signed token, an audience outside the policy, a widened scope, an
+    token, a foreign-signed token (invalid_request, RFC 8693 §2.2.2), an audience outside the
+    policy, several audiences, an empty audience or resource over HTTP, a widened scope, an
     unsupported requested_token_type, a client without the grant, delegation the policy does not
-    allow.
+    allow;
+  - an audience that is a registered resource: scopes narrowed to the resource's; that token
+    exchanged without an audience on the other replica is invalid_target (never retargeted).
 
 Usage: /usr/bin/python3 token_exchange_test.py --server BINARY --proto-root DIR [-k PATTERN]
 Needs IDENTITY_TEST_DATABASE_URL, a PostgreSQL where it may CREATE DATABASE (dropped at the end).
@@ -52,6 +55,7 @@ ADMIN_SCOPE = "identity.admin"
 ERROR_DOMAIN = "identity.dev"
 KEK = secrets.token_hex(32)
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+LEDGER = "https://ledger.example/api"  # A registered resource (RFC 8707).
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 WEB_REDIRECT = "https://app.example/callback"
@@ -141,6 +145,14 @@ class World:
                     grant_types=[EXCHANGE], allowed_scopes=["orders.read"],
                     token_exchange=admin_pb2.TokenExchangePolicy(delegation=True,
                                                                  audiences=["ledger-api"]))
+        # A registered resource (RFC 8707) a policy names as an audience.
+        a.admin.CreateResource(admin_pb2.CreateResourceRequest(
+            resource=LEDGER, name="Ledger", scopes=["orders.read"]), metadata=md,
+            timeout=RPC_TIMEOUT)
+        self.create(a, md, client_id="ledger-gw", name="Ledger gateway",
+                    grant_types=[EXCHANGE], allowed_scopes=["orders.read", "orders.write"],
+                    token_exchange=admin_pb2.TokenExchangePolicy(delegation=True,
+                                                                 audiences=[LEDGER]))
         self.create(a, md, client_id="stand-in", name="Batch job",
                     grant_types=[EXCHANGE], allowed_scopes=["orders.read"],
                     token_exchange=admin_pb2.TokenExchangePolicy(impersonation=True))
@@ -277,30 +289,30 @@ class ExchangeTest(unittest.TestCase):
         self.exchange(self.b, "gateway", user.access_token)  # Works before the revocation.
         self.a.tokens.Revoke(token_pb2.RevokeRequest(token=user.access_token),
                              metadata=world.md("web"), timeout=RPC_TIMEOUT)
-        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_grant",
+        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_request",
                             lambda: self.exchange(self.b, "gateway", user.access_token))
         status, body = self.a.post_token(
             {"grant_type": EXCHANGE, "subject_token": user.access_token,
              "subject_token_type": ACCESS_TOKEN}, "gateway", world.secrets["gateway"])
-        self.assertEqual((status, body["error"]), (400, "invalid_grant"))
+        self.assertEqual((status, body["error"]), (400, "invalid_request"))
 
-    def test_id_token_as_subject_is_invalid_grant(self):
+    def test_id_token_as_subject_is_invalid_request(self):
         user = self.user_tokens()
         self.assertTrue(user.id_token)
-        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_grant",
+        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_request",
                             lambda: self.exchange(self.a, "gateway", user.id_token))
         self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_request",
                             lambda: self.exchange(self.a, "gateway", user.id_token,
                                                   subject_token_type=ID_TOKEN))
 
-    def test_foreign_signed_subject_is_invalid_grant(self):
+    def test_foreign_signed_subject_is_invalid_request(self):
         # The server's iss, typ, kid and claims, signed by a key of this test's own.
         user = self.user_tokens()
         header = jwt.get_unverified_header(user.access_token)
         claims = jwt.decode(user.access_token, options={"verify_signature": False})
         forged = jwt.encode(claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256",
                             headers={"typ": "at+jwt", "kid": header["kid"]})
-        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_grant",
+        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_request",
                             lambda: self.exchange(self.b, "gateway", forged))
 
     def test_audience_outside_the_policy_is_invalid_target(self):
@@ -313,6 +325,50 @@ class ExchangeTest(unittest.TestCase):
              "subject_token_type": ACCESS_TOKEN, "audience": "billing-api"},
             "billing", world.secrets["billing"])
         self.assertEqual((status, body["error"]), (400, "invalid_target"))
+
+    def test_several_audiences_are_invalid_target(self):
+        # RFC 9700 §2.3: one audience per token, even when the policy allows each.
+        user = self.user_tokens()
+        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_target",
+                            lambda: self.exchange(self.a, "gateway", user.access_token,
+                                                  audience=["billing-api", "ledger-api"]))
+        status, body = self.b.post_token(
+            [("grant_type", EXCHANGE), ("subject_token", user.access_token),
+             ("subject_token_type", ACCESS_TOKEN), ("audience", "billing-api"),
+             ("audience", "ledger-api")], "gateway", world.secrets["gateway"])
+        self.assertEqual((status, body["error"]), (400, "invalid_target"))
+
+    def test_empty_audience_or_resource_over_http_is_refused(self):
+        # RFC 8707 §2 / RFC 8693 §2.1: an empty value is malformed, never "none named".
+        user = self.user_tokens()
+        status, body = self.a.post_token(
+            {"grant_type": EXCHANGE, "subject_token": user.access_token,
+             "subject_token_type": ACCESS_TOKEN, "audience": ""},
+            "gateway", world.secrets["gateway"])
+        self.assertEqual((status, body["error"]), (400, "invalid_request"))
+        status, body = self.b.post_token(
+            {"grant_type": "client_credentials", "scope": "orders.read", "resource": ""},
+            "gateway", world.secrets["gateway"])
+        self.assertEqual((status, body["error"]), (400, "invalid_target"))
+
+    def test_resource_audience_narrows_scope_and_is_never_retargeted(self):
+        user = self.user_tokens()  # orders.read orders.write
+        exchanged = self.exchange(self.a, "ledger-gw", user.access_token, audience=[LEDGER])
+        # requested (all) ∩ subject's ∩ client's ∩ the resource's: orders.read only.
+        self.assertEqual(exchanged.scope, "orders.read")
+        claims = self.verify(self.b, exchanged.access_token, LEDGER)
+        self.assertEqual(claims["scope"], "orders.read")
+        # The ledger's token exchanged without an audience, on the other replica: refused
+        # rather than retargeted to the server's default audience (gRPC and HTTP).
+        self.assert_refused(grpc.StatusCode.INVALID_ARGUMENT, "invalid_target",
+                            lambda: self.exchange(self.b, "gateway", exchanged.access_token))
+        status, body = self.a.post_token(
+            {"grant_type": EXCHANGE, "subject_token": exchanged.access_token,
+             "subject_token_type": ACCESS_TOKEN}, "gateway", world.secrets["gateway"])
+        self.assertEqual((status, body["error"]), (400, "invalid_target"))
+        # Naming it keeps it (the policy allows it).
+        again = self.exchange(self.b, "ledger-gw", exchanged.access_token, audience=[LEDGER])
+        self.assertEqual(self.verify(self.a, again.access_token, LEDGER)["scope"], "orders.read")
 
     def test_widened_scope_is_invalid_scope(self):
         user = self.user_tokens(scope="openid orders.read")

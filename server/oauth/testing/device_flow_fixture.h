@@ -27,8 +27,8 @@ struct DeviceFlowFixture {
   explicit DeviceFlowFixture(
       DeviceAuthorizationOptions options = FixtureDeviceOptions())
       : devices(*DeviceAuthorizationEndpoint::Create(
-            &u.f.authenticator, &u.f.store, &u.f.store, &u.f.store, &u.f.clock,
-            SystemRandom(), std::move(options))),
+            &u.f.authenticator, &u.f.store, &u.f.store, &u.f.store, &u.sessions,
+            &u.consents, &u.f.clock, SystemRandom(), std::move(options))),
         grant(u.deps, &u.f.store),
         tokens({{"authorization_code", &u.code_grant},
                 {"refresh_token", &u.refresh_grant},
