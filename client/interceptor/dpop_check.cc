@@ -1,11 +1,27 @@
 #include "client/interceptor/dpop_check.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "jwt/json.h"
 #include "jwt/jws.h"
 #include "jwt/status.h"
 
 namespace identity::interceptor {
+namespace {
+
+// "host" or "host:port" (RFC 3986 §3.2.2, §3.2.3; no userinfo, no path).
+bool IsAuthority(absl::string_view authority) {
+  if (authority.empty()) return false;
+  for (const char c : authority) {
+    if (!(absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_' ||
+          c == '~' || c == ':' || c == '[' || c == ']')) {
+      return false;
+    }
+  }
+  return jwt::DpopNormalizeUri(jwt::DpopGrpcUri(authority, "/")).ok();
+}
+
+}  // namespace
 
 InMemoryDpopReplayCache::InMemoryDpopReplayCache(size_t capacity,
                                                  const jwt::Clock* clock)
@@ -60,8 +76,7 @@ absl::StatusOr<std::shared_ptr<const DpopChecker>> DpopChecker::Create(
     return absl::InvalidArgumentError("DpopOptions: clock is null");
   }
   for (const std::string& authority : options.authorities) {
-    if (authority.empty() ||
-        !jwt::DpopNormalizeUri(jwt::DpopGrpcUri(authority, "/")).ok()) {
+    if (!IsAuthority(authority)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "DpopOptions: authority \"", authority,
           "\" is not host or host:port"));
