@@ -5,7 +5,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "identity/v1/keys.grpc.pb.h"
 #include "jwt/clock.h"
 #include "jwt/dpop_proof.h"
+#include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
 
@@ -487,6 +490,81 @@ TEST_P(DpopServerTest, ChecksTheProofBeforeTheHandler) {
         << status.error_message();
   }
   EXPECT_EQ(service_.runs, 1) << "a refused call ran its handler";
+}
+
+// Tokens and proofs made by npm jose, an independent JOSE implementation
+// (testdata/make_dpop_jose_calls.mjs), for authority "orders.example": a
+// server behind a proxy (configured authorities) accepts each, on a real
+// gRPC server on loopback, once; a proof for another method is refused.
+TEST(DpopJoseTest, AcceptsProofsMadeByJose) {
+  std::ifstream in("client/interceptor/testdata/dpop_jose_calls.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const jwt::Json data =
+      jwt::Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(data.is_object()) << "dpop_jose_calls.json unreadable";
+  jwt::FakeClock clock(
+      absl::FromUnixSeconds(data["iat"].get<int64_t>() + 1));
+  auto issuer = jwt::Jwk::FromJson(data["issuer_jwk"]);
+  ASSERT_TRUE(issuer.ok()) << issuer.status();
+  auto jwks = std::make_shared<const jwt::Jwks>(
+      *jwt::Jwks::FromKeys({*issuer}));
+  jwt::VerifierOptions options;
+  options.issuer = "https://id.example";
+  options.audiences = {"orders-api"};
+  options.required_typ = "at+jwt";
+  options.clock = &clock;
+  auto validator = std::make_shared<JwksTokenValidator>(
+      *jwt::JwtVerifier::Create(options), [jwks] { return jwks; });
+  DpopOptions dpop;
+  dpop.authorities = {data["authority"].get<std::string>()};
+  auto checker = DpopChecker::Create(dpop, &clock);
+  ASSERT_TRUE(checker.ok()) << checker.status();
+  auto authorizer = std::make_shared<CallAuthorizer>(
+      MethodPolicy::RequireTokenByDefault(), validator, nullptr, nullptr,
+      *checker);
+  JktService service;
+  service.authorizer = authorizer.get();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0",
+                           AuthorizingServerCredentials(authorizer), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::KeyService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  auto call = [&stub](const std::string& token, const std::string& proof) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata("authorization", "DPoP " + token);
+    context.AddMetadata("dpop", proof);
+    v1::RotateKeysRequest request;
+    v1::RotateKeysResponse response;
+    return stub->RotateKeys(&context, request, &response);
+  };
+  ASSERT_TRUE(data["calls"].is_array());
+  ASSERT_GE(data["calls"].size(), 5u);
+  int runs = 0;
+  for (const jwt::Json& c : data["calls"]) {
+    const std::string alg = c["alg"].get<std::string>();
+    const std::string token = c["token"].get<std::string>();
+    grpc::Status status = call(token, c["proof"].get<std::string>());
+    EXPECT_TRUE(status.ok()) << alg << ": " << status.error_message();
+    EXPECT_EQ(service.runs, ++runs) << alg;
+    EXPECT_EQ(service.last_jkt, c["jkt"].get<std::string>()) << alg;
+    status = call(token, c["proof"].get<std::string>());
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << alg;
+    EXPECT_NE(status.error_message().find("already used"), std::string::npos)
+        << alg << ": " << status.error_message();
+    status = call(token, c["other_method_proof"].get<std::string>());
+    EXPECT_NE(status.error_message().find("dpop_htu_mismatch"),
+              std::string::npos)
+        << alg << ": " << status.error_message();
+  }
+  EXPECT_EQ(service.runs, runs);
+  server->Shutdown();
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, DpopServerTest, ::testing::Bool(),
