@@ -231,6 +231,12 @@ TEST_F(IdctlTest, DpopProofVerifiesForItsRequest) {
       Idctl({"dpop", "proof", "--key", key_file_, "--htu", "/a.B/C"}).code,
       kExitUsage);
   EXPECT_EQ(Idctl({"dpop", "proof", "--htu", htu}).code, kExitUsage);
+  // token --dpop-key with an unreadable key fails before any call is made.
+  Result token = Idctl({"token", "--server", "127.0.0.1:1", "--client-id", "c",
+                        "--client-secret", "s", "--dpop-key",
+                        "/nonexistent/key.json"});
+  EXPECT_EQ(token.code, kExitUsage);
+  EXPECT_NE(token.err.find("--dpop-key"), std::string::npos) << token.err;
 }
 
 TEST_F(IdctlTest, PemRoundTrip) {
