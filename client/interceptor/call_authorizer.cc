@@ -149,6 +149,21 @@ absl::Status CallAuthorizer::Authorize(
   return Authorize(call);
 }
 
+bool CallAuthorizer::OpenCallCredentialsUsable(const CallMetadata& call) const {
+  if (policy_.RuleFor(call.path).requires_token) return true;
+  std::string reason;
+  absl::StatusOr<PresentedToken> presented =
+      TokenOf(call.authorization, &reason);
+  // Unusable credentials are unusable for the handler too (VerifiedCaller
+  // refuses them): nothing to hide.
+  if (!presented.ok()) return true;
+  auto verified = validator_->Validate(presented->token);
+  if (!verified.ok()) return true;
+  return CheckBinding(call, presented->token, presented->dpop_scheme,
+                      **verified, &reason)
+      .ok();
+}
+
 absl::Status CallAuthorizer::Authorize(const CallMetadata& call) const {
   Outcome outcome;
   std::string reason;

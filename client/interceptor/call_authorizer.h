@@ -99,12 +99,11 @@ class CallAuthorizer {
         online_(std::move(online)),
         dpop_(std::move(dpop)) {}
 
-  // Whether Authorize may block for `path` (an online check, or a DPoP
-  // replay cache that may block).
+  // Whether Authorize (or OpenCallCredentialsUsable) may block for `path`
+  // (an online check, or a DPoP replay cache that may block).
   bool MayBlock(absl::string_view path) const {
-    const MethodRule& rule = policy_.RuleFor(path);
-    return rule.online_check ||
-           (rule.requires_token && dpop_ != nullptr && dpop_->MayBlock());
+    return policy_.RuleFor(path).online_check ||
+           (dpop_ != nullptr && dpop_->MayBlock());
   }
 
   // `authorization`: the call's authorization metadata values (gRPC metadata
@@ -125,6 +124,16 @@ class CallAuthorizer {
   // checker requires DPoP (dpop_required). Errors: as above, all
   // Unauthenticated except the replay cache's Unavailable.
   absl::Status Authorize(const CallMetadata& call) const;
+
+  // For a call to a method that needs no token (Authorize lets it through
+  // unchecked): whether its handler may see its credentials. False when it
+  // carries a token that verifies but fails the DPoP rules (a DPoP-bound
+  // token without its valid proof, the DPoP scheme with an unbound one):
+  // VerifiedCaller would otherwise hand the handler a caller whose proof was
+  // never checked. The transport then hides "authorization" and "dpop" from
+  // the handler, and the call goes on as an anonymous one. True for a
+  // method that needs a token (Authorize decides those).
+  bool OpenCallCredentialsUsable(const CallMetadata& call) const;
 
   // The verified token carried by `authorization` (the metadata values of a
   // call), whatever the method's rule: what handlers read the caller's

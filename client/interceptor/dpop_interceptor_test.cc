@@ -368,6 +368,30 @@ TEST_F(DpopAuthorizerTest, RefusesAMalformedConfirmation) {
   }
 }
 
+TEST_F(DpopAuthorizerTest, OpenMethodsHideUnprovenBoundTokens) {
+  auto usable = [this](const std::string& authorization,
+                       std::vector<std::string> proofs,
+                       absl::string_view path = kGetJwks) {
+    CallMetadata call;
+    call.path = path;
+    call.authority = kAuthority;
+    call.authorization = {authorization};
+    call.dpop.assign(proofs.begin(), proofs.end());
+    EXPECT_TRUE(authorizer_->Authorize(call).ok() || path != kGetJwks);
+    return authorizer_->OpenCallCredentialsUsable(call);
+  };
+  const std::string token = Token(jkt_);
+  EXPECT_FALSE(usable("DPoP " + token, {}));
+  EXPECT_FALSE(usable("Bearer " + token, {}));
+  EXPECT_FALSE(usable("DPoP " + Token(""), {}));
+  EXPECT_TRUE(usable("DPoP " + token, {Proof({.path = kGetJwks,
+                                              .token = token})}));
+  EXPECT_TRUE(usable("Bearer " + Token(""), {}));
+  EXPECT_TRUE(usable("Bearer garbage", {}));
+  // Methods that need a token are Authorize's to decide.
+  EXPECT_TRUE(usable("Bearer " + token, {}, kRotateKeys));
+}
+
 TEST_F(DpopAuthorizerTest, HandlersReadTheThumbprint) {
   const std::string token = Token(jkt_);
   const std::string value = "DPoP " + token;
@@ -384,6 +408,19 @@ TEST_F(DpopAuthorizerTest, HandlersReadTheThumbprint) {
 // caller's DPoP key thumbprint.
 class JktService final : public v1::KeyService::Service {
  public:
+  // An open method: records whether the handler sees a caller.
+  grpc::Status GetJwks(grpc::ServerContext* context, const v1::GetJwksRequest*,
+                       v1::GetJwksResponse*) override {
+    ++open_runs;
+    auto caller = VerifiedCaller(*context, *authorizer);
+    open_caller_seen = caller.ok();
+    open_dpop_seen = context->client_metadata().count("dpop") > 0;
+    return grpc::Status::OK;
+  }
+  std::atomic<int> open_runs{0};
+  std::atomic<bool> open_caller_seen{false};
+  std::atomic<bool> open_dpop_seen{false};
+
   grpc::Status RotateKeys(grpc::ServerContext* context,
                           const v1::RotateKeysRequest*,
                           v1::RotateKeysResponse*) override {
@@ -565,6 +602,39 @@ TEST(DpopJoseTest, AcceptsProofsMadeByJose) {
   }
   EXPECT_EQ(service.runs, runs);
   server->Shutdown();
+}
+
+TEST_P(DpopServerTest, OpenMethodsSeeNoUnprovenCaller) {
+  auto call = [this](const std::string& authorization,
+                     const std::vector<std::string>& proofs) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata("authorization", authorization);
+    for (const std::string& proof : proofs) context.AddMetadata("dpop", proof);
+    v1::GetJwksRequest request;
+    v1::GetJwksResponse response;
+    return stub_->GetJwks(&context, request, &response);
+  };
+  const std::string token = Token(jkt_);
+  // A stolen bound token without its proof: the open method runs, as an
+  // anonymous call.
+  ASSERT_TRUE(call("DPoP " + token, {}).ok());
+  EXPECT_FALSE(service_.open_caller_seen);
+  ASSERT_TRUE(call("Bearer " + token, {Proof({.path = kGetJwks,
+                                              .authority = authority_,
+                                              .token = token})})
+                  .ok());
+  EXPECT_FALSE(service_.open_caller_seen);
+  EXPECT_FALSE(service_.open_dpop_seen);
+  // With its proof, the handler sees the caller.
+  ASSERT_TRUE(call("DPoP " + token, {Proof({.path = kGetJwks,
+                                            .authority = authority_,
+                                            .token = token})})
+                  .ok());
+  EXPECT_TRUE(service_.open_caller_seen);
+  EXPECT_TRUE(service_.open_dpop_seen);
+  EXPECT_EQ(service_.open_runs, 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, DpopServerTest, ::testing::Bool(),

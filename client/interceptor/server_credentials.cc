@@ -107,9 +107,13 @@ struct ProcessorState {
 };
 
 void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
-            void* user_data) {
+            void* user_data,
+            const std::vector<grpc_metadata>& hidden = {}) {
   if (status.ok()) {
-    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
+    // `hidden`: metadata the handler must not see (the core removes
+    // "consumed" metadata from the call).
+    done(user_data, hidden.empty() ? nullptr : hidden.data(), hidden.size(),
+         nullptr, 0, GRPC_STATUS_OK, nullptr);
     return;
   }
   // absl and gRPC share the canonical code numbers. The core copies the
@@ -117,6 +121,25 @@ void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
   const std::string message = AsciiStatusMessage(status.message());
   done(user_data, nullptr, 0, nullptr, 0,
        static_cast<grpc_status_code>(status.code()), message.c_str());
+}
+
+// Authorize, then finish the call; an open method called with credentials
+// that fail the DPoP rules runs as an anonymous call: its "authorization"
+// and "dpop" are hidden from the handler. `md` (the core's) stays valid
+// until `done` runs.
+void DecideAndFinish(const CallAuthorizer& authorizer, const CallMetadata& call,
+                     const grpc_metadata* md, size_t num_md,
+                     grpc_process_auth_metadata_done_cb done,
+                     void* user_data) {
+  const absl::Status status = authorizer.Authorize(call);
+  std::vector<grpc_metadata> hidden;
+  if (status.ok() && !authorizer.OpenCallCredentialsUsable(call)) {
+    for (size_t i = 0; i < num_md; ++i) {
+      const absl::string_view key = View(md[i].key);
+      if (key == "authorization" || key == "dpop") hidden.push_back(md[i]);
+    }
+  }
+  Finish(status, done, user_data, hidden);
 }
 
 // A copy of a call's metadata, for a decision on another thread.
@@ -165,16 +188,16 @@ void Process(void* state, grpc_auth_context* /*connection*/,
     }
   }
   if (!processor->authorizer->MayBlock(call.path)) {
-    Finish(processor->authorizer->Authorize(call), done, user_data);
+    DecideAndFinish(*processor->authorizer, call, md, num_md, done, user_data);
     return;
   }
   // An online check (or a blocking DPoP replay cache): decided on another
   // thread; the core holds the call (and its metadata) until `done` runs.
   // Copies keep it simple anyway.
   const bool queued = processor->blocking->Add(
-      [authorizer = processor->authorizer, copy = OwnedCall(call), done,
-       user_data] {
-        Finish(authorizer->Authorize(copy.View()), done, user_data);
+      [authorizer = processor->authorizer, copy = OwnedCall(call), md, num_md,
+       done, user_data] {
+        DecideAndFinish(*authorizer, copy.View(), md, num_md, done, user_data);
       });
   if (!queued) {
     Finish(absl::UnavailableError("too many calls waiting for an online "
