@@ -132,7 +132,8 @@ class CallAuthorizer {
   // VerifiedCaller would otherwise hand the handler a caller whose proof was
   // never checked. The transport then hides "authorization" and "dpop" from
   // the handler, and the call goes on as an anonymous one. True for a
-  // method that needs a token (Authorize decides those).
+  // method that needs a token (Authorize decides those), and always without
+  // a DpopChecker (then nothing is validated for open methods, as before).
   bool OpenCallCredentialsUsable(const CallMetadata& call) const;
 
   // The verified token carried by `authorization` (the metadata values of a

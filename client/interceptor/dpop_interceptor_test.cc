@@ -390,6 +390,9 @@ TEST_F(DpopAuthorizerTest, OpenMethodsHideUnprovenBoundTokens) {
   EXPECT_TRUE(usable("Bearer garbage", {}));
   // Methods that need a token are Authorize's to decide.
   EXPECT_TRUE(usable("Bearer " + token, {}, kRotateKeys));
+  // Without a DPoP checker open calls are not validated (as before).
+  authorizer_ = Authorizer({}, /*with_dpop=*/false);
+  EXPECT_TRUE(usable("Bearer " + token, {}));
 }
 
 TEST_F(DpopAuthorizerTest, HandlersReadTheThumbprint) {
