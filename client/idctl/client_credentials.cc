@@ -20,7 +20,7 @@ ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
 grpc::Status RequestClientCredentialsToken(
     const ServerConnection& server, const ClientCredentials& client,
     absl::string_view scope, identity::v1::TokenResponse* response,
-    const std::vector<std::string>& resources) {
+    const std::vector<std::string>& resources, absl::string_view dpop_proof) {
   identity::v1::TokenRequest request;
   request.set_grant_type("client_credentials");
   request.set_client_id(client.client_id);
@@ -33,8 +33,10 @@ grpc::Status RequestClientCredentialsToken(
   }
   request.set_scope(std::string(scope));
   for (const std::string& resource : resources) request.add_resource(resource);
+  std::unique_ptr<grpc::ClientContext> context = server.NewCall();
+  if (!dpop_proof.empty()) context->AddMetadata("dpop", std::string(dpop_proof));
   return identity::v1::TokenService::NewStub(server.channel())
-      ->Token(server.NewCall().get(), request, response);
+      ->Token(context.get(), request, response);
 }
 
 }  // namespace identity::idctl

@@ -34,11 +34,13 @@ ClientCredentials ClientCredentialsFor(const ParsedArgs& args,
 // RFC 6749 §4.4: TokenService.Token with grant_type=client_credentials, the
 // client authenticating with its id and secret (or assertion), for `scope`
 // (empty: the client's default), and for `resources` (RFC 8707; empty: the
-// server's default audience). One call, with the connection's deadline.
+// server's default audience). One call, with the connection's deadline;
+// `dpop_proof`, when not empty, goes in "dpop" metadata (RFC 9449 §5).
 grpc::Status RequestClientCredentialsToken(
     const ServerConnection& server, const ClientCredentials& client,
     absl::string_view scope, identity::v1::TokenResponse* response,
-    const std::vector<std::string>& resources = {});
+    const std::vector<std::string>& resources = {},
+    absl::string_view dpop_proof = "");
 
 }  // namespace identity::idctl
 

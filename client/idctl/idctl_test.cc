@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "jwt/dpop_proof.h"
 #include "jwt/json.h"
 #include "server/testing/server_process.h"
 
@@ -185,6 +186,57 @@ TEST_F(IdctlTest, UsageErrorsExitTwo) {
                 .code,
             kExitUsage);
   EXPECT_EQ(Idctl({"help"}).code, kExitOk);
+}
+
+TEST_F(IdctlTest, DpopProofVerifiesForItsRequest) {
+  const std::string htu = "https://orders.example:8443/orders.v1.Orders/Get";
+  Result r = Idctl({"dpop", "proof", "--key", key_file_, "--htu", htu,
+                    "--ath-token", "-"},
+                   "the.access.token\n");
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  auto verifier = jwt::DpopProofVerifier::Create({});
+  ASSERT_TRUE(verifier.ok());
+  jwt::DpopRequest request;
+  request.method = "POST";
+  request.uri = htu;
+  request.access_token = "the.access.token";
+  auto proof = verifier->Verify(Trim(r.out), request);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  std::ifstream key_file(key_file_);
+  EXPECT_EQ(proof->jkt, jwt::Jwk::Parse(std::string(
+                            std::istreambuf_iterator<char>(key_file), {}))
+                            ->Thumbprint());
+  // Each proof has its own jti.
+  Result again = Idctl({"dpop", "proof", "--key", key_file_, "--htu", htu});
+  ASSERT_EQ(again.code, kExitOk) << again.err;
+  EXPECT_NE(verifier->Verify(Trim(again.out), {"POST", htu, std::nullopt, {}})
+                ->jti,
+            proof->jti);
+  // Another token, method or URI: refused by the verifier.
+  request.access_token = "another.token";
+  EXPECT_FALSE(verifier->Verify(Trim(r.out), request).ok());
+  Result get = Idctl(
+      {"dpop", "proof", "--key", key_file_, "--htu", htu, "--htm", "GET"});
+  ASSERT_EQ(get.code, kExitOk) << get.err;
+  EXPECT_FALSE(
+      verifier->Verify(Trim(get.out), {"POST", htu, std::nullopt, {}}).ok());
+  // A public key cannot sign; a relative htu is not a URI.
+  Result pub = Idctl({"keys", "public", key_file_});
+  ASSERT_EQ(pub.code, kExitOk);
+  EXPECT_EQ(Idctl({"dpop", "proof", "--key", TempFile("pub.json", pub.out),
+                   "--htu", htu})
+                .code,
+            kExitUsage);
+  EXPECT_EQ(
+      Idctl({"dpop", "proof", "--key", key_file_, "--htu", "/a.B/C"}).code,
+      kExitUsage);
+  EXPECT_EQ(Idctl({"dpop", "proof", "--htu", htu}).code, kExitUsage);
+  // token --dpop-key with an unreadable key fails before any call is made.
+  Result token = Idctl({"token", "--server", "127.0.0.1:1", "--client-id", "c",
+                        "--client-secret", "s", "--dpop-key",
+                        "/nonexistent/key.json"});
+  EXPECT_EQ(token.code, kExitUsage);
+  EXPECT_NE(token.err.find("--dpop-key"), std::string::npos) << token.err;
 }
 
 TEST_F(IdctlTest, PemRoundTrip) {

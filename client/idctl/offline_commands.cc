@@ -13,9 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/idctl/exit_code.h"
+#include <openssl/rand.h>
+
 #include "jwt/algorithm.h"
 #include "jwt/base64url.h"
 #include "jwt/claims.h"
+#include "jwt/dpop_proof.h"
 #include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwks.h"
@@ -254,6 +257,39 @@ int JwtVerify(const ParsedArgs& args, Console& console) {
   // The claims exactly as signed (already parsed strictly by the verifier).
   console.PrintJson(
       Json::parse(verified->payload, nullptr, /*allow_exceptions=*/false));
+  return kExitOk;
+}
+
+int DpopProof(const ParsedArgs& args, Console& console) {
+  auto key = ReadKey(*args.Get("key"), console);
+  if (!key.ok()) return console.Fail("cannot read the DPoP key", key.status());
+  if (!key->is_private()) {
+    return console.Usage("--key must be a private JWK (it signs the proof)");
+  }
+  jwt::DpopProofClaims claims;
+  claims.method = args.Get("htm").value_or("POST");
+  claims.uri = *args.Get("htu");
+  if (!jwt::DpopNormalizeUri(claims.uri).ok()) {
+    return console.Usage("--htu must be an absolute http(s) URI");
+  }
+  if (args.Has("ath-token")) {
+    auto token = console.ReadToken(*args.Get("ath-token"));
+    if (!token.ok()) {
+      return console.Fail("cannot read the access token", token.status());
+    }
+    claims.access_token = *std::move(token);
+  }
+  unsigned char random[16];
+  if (RAND_bytes(random, sizeof(random)) != 1) {
+    return console.Fail("cannot make a jti",
+                        absl::InternalError("no random bytes"));
+  }
+  claims.jti = jwt::Base64UrlEncode(absl::string_view(
+      reinterpret_cast<const char*>(random), sizeof(random)));
+  claims.issued_at = absl::Now();
+  auto proof = jwt::SignDpopProof(*key, claims);
+  if (!proof.ok()) return console.Fail("cannot sign the proof", proof.status());
+  console.out() << *proof << "\n";
   return kExitOk;
 }
 

@@ -26,6 +26,9 @@ int JwtDecode(const ParsedArgs& args, Console& console);
 // jwt verify --jwks FILE [...] TOKEN: exit 0 and the claims when valid, exit 1
 // and the reason when not.
 int JwtVerify(const ParsedArgs& args, Console& console);
+// `dpop proof`: a DPoP proof (RFC 9449) signed with --key for --htm (POST)
+// and --htu, with "ath" of --ath-token when given; printed on one line.
+int DpopProof(const ParsedArgs& args, Console& console);
 
 }  // namespace identity::idctl
 

@@ -1,5 +1,7 @@
 #include "client/idctl/server_commands.h"
 
+#include <openssl/rand.h>
+
 #include <string>
 #include <utility>
 #include <variant>
@@ -14,6 +16,9 @@
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "absl/strings/strip.h"
+#include "jwt/base64url.h"
+#include "jwt/dpop_proof.h"
 #include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
@@ -63,6 +68,30 @@ absl::StatusOr<std::string> AssertionFromKey(const ParsedArgs& args,
                                           *args.Get("issuer"), absl::Now());
 }
 
+// The proof of a Token request with --dpop-key (RFC 9449 §5): htu for the
+// --server authority (gRPC's :authority for "host:port" and
+// "dns:///host:port").
+absl::StatusOr<std::string> TokenRequestProof(const ParsedArgs& args,
+                                              Console& console) {
+  auto text = console.ReadInput(*args.Get("dpop-key"));
+  if (!text.ok()) return text.status();
+  auto key = jwt::Jwk::Parse(*text);
+  if (!key.ok()) return key.status();
+  absl::string_view authority = *args.Get(kServerFlag.name);
+  absl::ConsumePrefix(&authority, "dns:///");
+  unsigned char random[16];
+  if (RAND_bytes(random, sizeof(random)) != 1) {
+    return absl::InternalError("no random bytes for the proof's jti");
+  }
+  jwt::DpopProofClaims claims;
+  claims.method = "POST";
+  claims.uri = jwt::DpopGrpcUri(authority, "/identity.v1.TokenService/Token");
+  claims.jti = jwt::Base64UrlEncode(absl::string_view(
+      reinterpret_cast<const char*>(random), sizeof(random)));
+  claims.issued_at = absl::Now();
+  return jwt::SignDpopProof(*key, claims);
+}
+
 }  // namespace
 
 int Token(const ParsedArgs& args, Console& console) {
@@ -77,10 +106,19 @@ int Token(const ParsedArgs& args, Console& console) {
     client.client_secret.clear();
     client.client_assertion = *std::move(assertion);
   }
+  std::string proof;
+  if (args.Has("dpop-key")) {
+    auto made = TokenRequestProof(args, console);
+    if (!made.ok()) {
+      return console.Fail("cannot make a DPoP proof with --dpop-key",
+                          made.status());
+    }
+    proof = *std::move(made);
+  }
   v1::TokenResponse response;
   const grpc::Status status = RequestClientCredentialsToken(
       *server, client, args.Get("scope").value_or(""), &response,
-      args.GetAll("resource"));
+      args.GetAll("resource"), proof);
   if (!status.ok()) return CallFailed(status, console);
   console.PrintJson({{"access_token", response.access_token()},
                      {"token_type", response.token_type()},

@@ -79,6 +79,16 @@ std::vector<Verb> OfflineVerbs() {
        "algorithms "
        "(default: ES256 ES384 RS256 PS256 EdDSA). JWKS_FILE may hold one JWK.",
        &JwtVerify},
+      {kOffline,
+       {"dpop proof",
+        {Required("key", "PRIVATE_JWK_FILE"), Required("htu", "URI"),
+         Optional("htm", "METHOD"), Optional("ath-token", "TOKEN")}},
+       "Print a DPoP proof (RFC 9449) signed with the key: htm --htm "
+       "(default POST), htu --htu, a fresh jti, iat now, and ath of "
+       "--ath-token (- reads standard input). For a gRPC call, htu is "
+       "https://<authority>/<package.Service>/<Method>; send it as \"dpop\" "
+       "metadata with \"authorization: DPoP <token>\".",
+       &DpopProof},
   };
 }
 
@@ -102,14 +112,16 @@ std::vector<Verb> ServerVerbs() {
         {Required("client-id", "ID"), kClientSecretFlag, Optional("scope", "S"),
          Repeated("resource", "URI"),
          Optional("private-key", "PRIVATE_JWK_FILE"), Optional("kid", "KID"),
-         Optional("issuer", "URL")},
+         Optional("issuer", "URL"), Optional("dpop-key", "PRIVATE_JWK_FILE")},
         NoArguments(),
         {{"private-key", "client-secret"}}},
        "Get an access token with the client_credentials grant; print the JSON "
        "response. --resource: the registered resource (RFC 8707) the token "
        "is for, its aud (at most one; default: the server's audience). "
        "--private-key: authenticate with private_key_jwt, an "
-       "assertion signed with the key (its kid, or --kid) for --issuer.",
+       "assertion signed with the key (its kid, or --kid) for --issuer. "
+       "--dpop-key: ask for a DPoP-bound token (RFC 9449): the request "
+       "carries a proof signed with the key, for the --server authority.",
        &Token},
       {kServer,
        {"login",

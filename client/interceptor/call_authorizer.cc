@@ -27,19 +27,28 @@ bool IsB64Token(absl::string_view token) {
   return i == token.size();
 }
 
-}  // namespace
-
-std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
-  constexpr absl::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size() ||
-      !absl::StartsWithIgnoreCase(authorization, kScheme)) {
+// RFC 6750 §2.1 and RFC 9449 §7.1: `scheme` (lowercase, with its space),
+// case-insensitive, then 1*SP b64token.
+std::optional<absl::string_view> SchemeToken(absl::string_view scheme,
+                                             absl::string_view authorization) {
+  if (authorization.size() <= scheme.size() ||
+      !absl::StartsWithIgnoreCase(authorization, scheme)) {
     return std::nullopt;
   }
-  absl::string_view token = authorization.substr(kScheme.size());
-  // credentials = "Bearer" 1*SP b64token
+  absl::string_view token = authorization.substr(scheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   if (!IsB64Token(token)) return std::nullopt;
   return token;
+}
+
+}  // namespace
+
+std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
+  return SchemeToken("bearer ", authorization);
+}
+
+std::optional<absl::string_view> DpopToken(absl::string_view authorization) {
+  return SchemeToken("dpop ", authorization);
 }
 
 absl::string_view OutcomeName(Outcome outcome) {
@@ -85,28 +94,39 @@ CountingAuthObserver::Snapshot() const {
 
 namespace {
 
-// The bearer token of a call's authorization values, or the refusal with its
-// reason for the observer ("missing", "repeated", "not_bearer").
-absl::StatusOr<absl::string_view> TokenOf(
+struct PresentedToken {
+  absl::string_view token;
+  bool dpop_scheme = false;
+};
+
+// The token of a call's authorization values (scheme Bearer or DPoP), or the
+// refusal with its reason for the observer ("missing", "repeated",
+// "not_bearer").
+absl::StatusOr<PresentedToken> TokenOf(
     const std::vector<absl::string_view>& authorization, std::string* reason) {
   if (authorization.empty()) {
     *reason = "missing";
     return absl::UnauthenticatedError(
         "missing authorization metadata: this method needs "
-        "\"authorization: Bearer <access token>\"");
+        "\"authorization: Bearer <access token>\" (or DPoP)");
   }
   if (authorization.size() > 1) {
     *reason = "repeated";
     return absl::UnauthenticatedError(
         "more than one authorization metadata value");
   }
-  std::optional<absl::string_view> token = BearerToken(authorization.front());
-  if (!token.has_value()) {
-    *reason = "not_bearer";
-    return absl::UnauthenticatedError(
-        "authorization metadata is not \"Bearer <access token>\"");
+  if (std::optional<absl::string_view> token =
+          BearerToken(authorization.front())) {
+    return PresentedToken{*token, false};
   }
-  return *token;
+  if (std::optional<absl::string_view> token =
+          DpopToken(authorization.front())) {
+    return PresentedToken{*token, true};
+  }
+  *reason = "not_bearer";
+  return absl::UnauthenticatedError(
+      "authorization metadata is not \"Bearer <access token>\" or "
+      "\"DPoP <access token>\"");
 }
 
 }  // namespace
@@ -115,35 +135,105 @@ absl::StatusOr<std::shared_ptr<const VerifiedToken>>
 CallAuthorizer::VerifiedCaller(
     const std::vector<absl::string_view>& authorization) const {
   std::string unused;
-  absl::StatusOr<absl::string_view> token = TokenOf(authorization, &unused);
+  absl::StatusOr<PresentedToken> token = TokenOf(authorization, &unused);
   if (!token.ok()) return token.status();
-  return validator_->Validate(*token);
+  return validator_->Validate(token->token);
 }
 
 absl::Status CallAuthorizer::Authorize(
     absl::string_view path,
     const std::vector<absl::string_view>& authorization) const {
+  CallMetadata call;
+  call.path = path;
+  call.authorization = authorization;
+  return Authorize(call);
+}
+
+bool CallAuthorizer::OpenCallCredentialsUsable(const CallMetadata& call) const {
+  // Without a DPoP checker nothing is validated here: open calls stay as
+  // cheap as before (identity-server's admin check has none).
+  if (dpop_ == nullptr || policy_.RuleFor(call.path).requires_token) {
+    return true;
+  }
+  std::string reason;
+  absl::StatusOr<PresentedToken> presented =
+      TokenOf(call.authorization, &reason);
+  // Unusable credentials are unusable for the handler too (VerifiedCaller
+  // refuses them): nothing to hide.
+  if (!presented.ok()) return true;
+  auto verified = validator_->Validate(presented->token);
+  if (!verified.ok()) return true;
+  return CheckBinding(call, presented->token, presented->dpop_scheme,
+                      **verified, &reason)
+      .ok();
+}
+
+absl::Status CallAuthorizer::Authorize(const CallMetadata& call) const {
   Outcome outcome;
   std::string reason;
-  absl::Status status = Decide(path, authorization, &outcome, &reason);
-  if (observer_ != nullptr) observer_->OnDecision(path, outcome, reason);
+  absl::Status status = Decide(call, &outcome, &reason);
+  if (observer_ != nullptr) observer_->OnDecision(call.path, outcome, reason);
   return status;
 }
 
-absl::Status CallAuthorizer::Decide(
-    absl::string_view path, const std::vector<absl::string_view>& authorization,
-    Outcome* outcome, std::string* reason) const {
-  const MethodRule& rule = policy_.RuleFor(path);
+absl::Status CallAuthorizer::CheckBinding(const CallMetadata& call,
+                                          absl::string_view token,
+                                          bool dpop_scheme,
+                                          const VerifiedToken& verified,
+                                          std::string* reason) const {
+  absl::StatusOr<std::optional<std::string>> jkt = verified.DpopJkt();
+  if (!jkt.ok()) {
+    *reason = "cnf_invalid";
+    return absl::UnauthenticatedError(absl::StrCat(
+        "invalid token (cnf_invalid): ", jkt.status().message()));
+  }
+  if (!dpop_scheme) {
+    if (jkt->has_value()) {
+      *reason = "dpop_bound_as_bearer";
+      return absl::UnauthenticatedError(
+          "the token is DPoP-bound (cnf.jkt): send it as \"authorization: "
+          "DPoP <token>\" with a \"dpop\" proof (RFC 9449 section 7.2)");
+    }
+    if (dpop_ != nullptr && dpop_->require()) {
+      *reason = "dpop_required";
+      return absl::UnauthenticatedError(
+          "this server accepts DPoP-bound tokens only (RFC 9449)");
+    }
+    return absl::OkStatus();
+  }
+  if (dpop_ == nullptr) {
+    *reason = "dpop_unsupported";
+    return absl::UnauthenticatedError(
+        "this server does not accept the DPoP authorization scheme");
+  }
+  if (!jkt->has_value()) {
+    *reason = "dpop_unbound";
+    return absl::UnauthenticatedError(
+        "the DPoP scheme needs a DPoP-bound token (cnf.jkt); this one is a "
+        "bearer token");
+  }
+  DpopCall dpop_call;
+  dpop_call.path = call.path;
+  dpop_call.authority = call.authority;
+  dpop_call.proofs = call.dpop;
+  return dpop_->Check(dpop_call, token, **jkt, reason);
+}
+
+absl::Status CallAuthorizer::Decide(const CallMetadata& call, Outcome* outcome,
+                                    std::string* reason) const {
+  const MethodRule& rule = policy_.RuleFor(call.path);
   if (!rule.requires_token) {
     *outcome = Outcome::kOpen;
     return absl::OkStatus();
   }
-  absl::StatusOr<absl::string_view> token = TokenOf(authorization, reason);
-  if (!token.ok()) {
+  absl::StatusOr<PresentedToken> presented =
+      TokenOf(call.authorization, reason);
+  if (!presented.ok()) {
     *outcome = Outcome::kUnauthenticated;
-    return token.status();
+    return presented.status();
   }
-  auto verified = validator_->Validate(*token);
+  const absl::string_view token = presented->token;
+  auto verified = validator_->Validate(token);
   if (!verified.ok()) {
     const absl::Status& status = verified.status();
     if (status.code() == absl::StatusCode::kUnavailable) {
@@ -155,6 +245,14 @@ absl::Status CallAuthorizer::Decide(
       *reason = std::string(jwt::ReasonName(jwt::ReasonOf(status)));
     }
     return status;
+  }
+  if (absl::Status bound = CheckBinding(call, token, presented->dpop_scheme,
+                                        **verified, reason);
+      !bound.ok()) {
+    *outcome = bound.code() == absl::StatusCode::kUnavailable
+                   ? Outcome::kUnavailable
+                   : Outcome::kUnauthenticated;
+    return bound;
   }
   const std::vector<std::string>& scopes = (*verified)->scopes;
   for (const std::string& scope : rule.required_scopes) {
@@ -170,7 +268,7 @@ absl::Status CallAuthorizer::Decide(
         online_ == nullptr
             ? absl::UnavailableError(
                   "this method needs an online check and none is configured")
-            : online_->IsActive(*token);
+            : online_->IsActive(token);
     if (!active.ok()) {
       *outcome = Outcome::kUnavailable;
       *reason = "online_check";

@@ -1,5 +1,6 @@
-// The decision for one incoming call, from its `:path` and `authorization`
-// metadata: pass, UNAUTHENTICATED (no token, or one that does not verify) or
+// The decision for one incoming call, from its `:path`, `authorization`
+// (and, for DPoP, `:authority` and `dpop`) metadata: pass, UNAUTHENTICATED
+// (no token, or one that does not verify) or
 // PERMISSION_DENIED (a valid token without a required scope). No gRPC types:
 // the transport glue (server_credentials.h) asks, this answers.
 #ifndef IDENTITY_CLIENT_INTERCEPTOR_CALL_AUTHORIZER_H_
@@ -16,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "client/interceptor/dpop_check.h"
 #include "client/interceptor/method_policy.h"
 #include "client/interceptor/token_validator.h"
 
@@ -70,57 +72,105 @@ class OnlineChecker {
   virtual absl::StatusOr<bool> IsActive(absl::string_view token) = 0;
 };
 
+// The metadata of one call the authorizer reads (views into the call's
+// metadata: gRPC metadata may repeat a key).
+struct CallMetadata {
+  absl::string_view path;       // ":path", "/pkg.Service/Method".
+  absl::string_view authority;  // ":authority" (DPoP proofs' htu).
+  std::vector<absl::string_view> authorization;
+  std::vector<absl::string_view> dpop;
+};
+
 // Immutable; thread-safe.
 class CallAuthorizer {
  public:
   // `observer` and `online` may be null (then a method with an online check
-  // is refused as Unavailable).
+  // is refused as Unavailable). `dpop` may be null: then the DPoP scheme is
+  // refused (dpop_unsupported); a DPoP-bound token is refused as a bearer
+  // token either way (RFC 9449 §7.2).
   CallAuthorizer(MethodPolicy policy,
                  std::shared_ptr<const TokenValidator> validator,
                  std::shared_ptr<AuthObserver> observer = nullptr,
-                 std::shared_ptr<OnlineChecker> online = nullptr)
+                 std::shared_ptr<OnlineChecker> online = nullptr,
+                 std::shared_ptr<const DpopChecker> dpop = nullptr)
       : policy_(std::move(policy)),
         validator_(std::move(validator)),
         observer_(std::move(observer)),
-        online_(std::move(online)) {}
+        online_(std::move(online)),
+        dpop_(std::move(dpop)) {}
 
-  // Whether Authorize may block for `path` (an online check).
+  // Whether Authorize (or OpenCallCredentialsUsable) may block for `path`
+  // (an online check, or a DPoP replay cache that may block).
   bool MayBlock(absl::string_view path) const {
-    return policy_.RuleFor(path).online_check;
+    return policy_.RuleFor(path).online_check ||
+           (dpop_ != nullptr && dpop_->MayBlock());
   }
 
   // `authorization`: the call's authorization metadata values (gRPC metadata
   // may repeat a key). OK, or Unauthenticated / PermissionDenied /
   // Unavailable with a message for the caller that never echoes the token.
+  // The same as Authorize(call) with no :authority and no dpop metadata.
   absl::Status Authorize(
       absl::string_view path,
       const std::vector<absl::string_view>& authorization) const;
+
+  // The decision for a call. The token comes as "Bearer <token>" (RFC 6750)
+  // or "DPoP <token>" (RFC 9449 §7.1). A token whose claims have "cnf":
+  // {"jkt": ...} is DPoP-bound: it must come with the DPoP scheme and one
+  // "dpop" proof that DpopChecker::Check accepts (refused as Bearer:
+  // dpop_bound_as_bearer). The DPoP scheme with an unbound token is refused
+  // (dpop_unbound). With the Bearer scheme and an unbound token, a "dpop"
+  // value is ignored (RFC 9449 §7.2: the scheme decides), unless the DPoP
+  // checker requires DPoP (dpop_required). Errors: as above, all
+  // Unauthenticated except the replay cache's Unavailable.
+  absl::Status Authorize(const CallMetadata& call) const;
+
+  // For a call to a method that needs no token (Authorize lets it through
+  // unchecked): whether its handler may see its credentials. False when it
+  // carries a token that verifies but fails the DPoP rules (a DPoP-bound
+  // token without its valid proof, the DPoP scheme with an unbound one):
+  // VerifiedCaller would otherwise hand the handler a caller whose proof was
+  // never checked. The transport then hides "authorization" and "dpop" from
+  // the handler, and the call goes on as an anonymous one. True for a
+  // method that needs a token (Authorize decides those), and always without
+  // a DpopChecker (then nothing is validated for open methods, as before).
+  bool OpenCallCredentialsUsable(const CallMetadata& call) const;
 
   // The verified token carried by `authorization` (the metadata values of a
   // call), whatever the method's rule: what handlers read the caller's
   // claims from (server_credentials.h has the accessor for a ServerContext).
   // With a CachingTokenValidator this is a hash lookup for a call the
-  // authorizer has just let through. Errors: as Authorize's Unauthenticated.
+  // authorizer has just let through. Either scheme (Bearer or DPoP): the
+  // proof was checked before the handler ran. Errors: as Authorize's
+  // Unauthenticated.
   absl::StatusOr<std::shared_ptr<const VerifiedToken>> VerifiedCaller(
       const std::vector<absl::string_view>& authorization) const;
 
   const MethodPolicy& policy() const { return policy_; }
 
  private:
-  absl::Status Decide(absl::string_view path,
-                      const std::vector<absl::string_view>& authorization,
-                      Outcome* outcome, std::string* reason) const;
+  absl::Status Decide(const CallMetadata& call, Outcome* outcome,
+                      std::string* reason) const;
+  // The DPoP rules (Authorize(call)) for a verified token.
+  absl::Status CheckBinding(const CallMetadata& call, absl::string_view token,
+                            bool dpop_scheme, const VerifiedToken& verified,
+                            std::string* reason) const;
 
   const MethodPolicy policy_;
   const std::shared_ptr<const TokenValidator> validator_;
   const std::shared_ptr<AuthObserver> observer_;
   const std::shared_ptr<OnlineChecker> online_;
+  const std::shared_ptr<const DpopChecker> dpop_;
 };
 
 // The token of an "authorization: Bearer <token>" value (RFC 6750 §2.1: the
 // scheme is case-insensitive, one or more spaces follow it, the token is
 // b64token). nullopt otherwise.
 std::optional<absl::string_view> BearerToken(absl::string_view authorization);
+
+// The token of an "authorization: DPoP <token>" value (RFC 9449 §7.1: the
+// same syntax as Bearer's, scheme case-insensitive). nullopt otherwise.
+std::optional<absl::string_view> DpopToken(absl::string_view authorization);
 
 }  // namespace identity::interceptor
 

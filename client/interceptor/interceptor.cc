@@ -135,6 +135,9 @@ absl::StatusOr<Interceptor> Interceptor::Create(InterceptorOptions options) {
   absl::StatusOr<std::shared_ptr<OnlineChecker>> online =
       BuildOnlineChecker(options.introspection, options.clock);
   if (!online.ok()) return online.status();
+  absl::StatusOr<std::shared_ptr<const DpopChecker>> dpop =
+      DpopChecker::Create(std::move(options.dpop), options.clock);
+  if (!dpop.ok()) return dpop.status();
 
   Interceptor built;
   IssuerSelectingValidator::ByIssuer by_issuer;
@@ -163,7 +166,7 @@ absl::StatusOr<Interceptor> Interceptor::Create(InterceptorOptions options) {
       *std::move(policy),
       std::make_shared<const CachingTokenValidator>(
           std::move(inner), options.clock, options.token_cache),
-      std::move(options.observer), *std::move(online));
+      std::move(options.observer), *std::move(online), *std::move(dpop));
   built.credentials_ =
       AuthorizingServerCredentials(built.authorizer_, std::move(options.tls));
   return built;

@@ -36,6 +36,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/interceptor/call_authorizer.h"
+#include "client/interceptor/dpop_check.h"
 #include "client/interceptor/jwks_cache.h"
 #include "client/interceptor/key_sources.h"
 #include "client/interceptor/method_policy.h"
@@ -102,6 +103,11 @@ struct InterceptorOptions {
   // Empty: plaintext ports (behind a mesh sidecar).
   std::optional<grpc::SslServerCredentialsOptions> tls = std::nullopt;
   CachingTokenValidator::Options token_cache = {};
+  // DPoP-bound tokens (RFC 9449; docs/interceptor.md, "DPoP"): always
+  // accepted with their proof, never as bearer tokens. Here: whether every
+  // token must be DPoP-bound, the authorities behind a proxy, the proof's
+  // age window and the replay cache.
+  DpopOptions dpop = {};
   // Source of "now" for every check. Not owned; must outlive the Interceptor
   // and every server using its credentials.
   const jwt::Clock* clock = jwt::Clock::Real();
@@ -117,7 +123,7 @@ class Interceptor {
   // as UNAVAILABLE until it succeeds). Errors: InvalidArgument for no
   // issuer, an empty or repeated issuer, an empty audience list, required_typ
   // or issuer without its skip_*_check (and a skip with its field set), a
-  // bad leeway, an empty key source address, path or URL, a plain http://
+  // bad leeway, bad DPoP options, an empty key source address, path or URL, a plain http://
   // key URL to a non-loopback host without allow_insecure_http, a rule
   // jwt/ or the policy refuses; NotFound for a service not in the generated
   // pool.
@@ -130,7 +136,7 @@ class Interceptor {
   }
 
   // The verified token of the call a handler is serving: claims (sub,
-  // client_id, every claim) and scopes. A hash lookup for a call that was
+  // client_id, every claim), scopes, the DPoP key's thumbprint (DpopJkt). A hash lookup for a call that was
   // just let through. Errors: Unauthenticated when the call carries no valid
   // token (an open method called without one).
   absl::StatusOr<std::shared_ptr<const VerifiedToken>> Caller(

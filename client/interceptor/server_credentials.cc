@@ -107,9 +107,13 @@ struct ProcessorState {
 };
 
 void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
-            void* user_data) {
+            void* user_data,
+            const std::vector<grpc_metadata>& hidden = {}) {
   if (status.ok()) {
-    done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
+    // `hidden`: metadata the handler must not see (the core removes
+    // "consumed" metadata from the call).
+    done(user_data, hidden.empty() ? nullptr : hidden.data(), hidden.size(),
+         nullptr, 0, GRPC_STATUS_OK, nullptr);
     return;
   }
   // absl and gRPC share the canonical code numbers. The core copies the
@@ -119,36 +123,81 @@ void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
        static_cast<grpc_status_code>(status.code()), message.c_str());
 }
 
+// Authorize, then finish the call; an open method called with credentials
+// that fail the DPoP rules runs as an anonymous call: its "authorization"
+// and "dpop" are hidden from the handler. `md` (the core's) stays valid
+// until `done` runs.
+void DecideAndFinish(const CallAuthorizer& authorizer, const CallMetadata& call,
+                     const grpc_metadata* md, size_t num_md,
+                     grpc_process_auth_metadata_done_cb done,
+                     void* user_data) {
+  const absl::Status status = authorizer.Authorize(call);
+  std::vector<grpc_metadata> hidden;
+  if (status.ok() && !authorizer.OpenCallCredentialsUsable(call)) {
+    for (size_t i = 0; i < num_md; ++i) {
+      const absl::string_view key = View(md[i].key);
+      if (key == "authorization" || key == "dpop") hidden.push_back(md[i]);
+    }
+  }
+  Finish(status, done, user_data, hidden);
+}
+
+// A copy of a call's metadata, for a decision on another thread.
+class OwnedCall {
+ public:
+  explicit OwnedCall(const CallMetadata& call)
+      : path_(call.path),
+        authority_(call.authority),
+        authorization_(call.authorization.begin(), call.authorization.end()),
+        dpop_(call.dpop.begin(), call.dpop.end()) {}
+  CallMetadata View() const {
+    CallMetadata call;
+    call.path = path_;
+    call.authority = authority_;
+    call.authorization.assign(authorization_.begin(), authorization_.end());
+    call.dpop.assign(dpop_.begin(), dpop_.end());
+    return call;
+  }
+
+ private:
+  std::string path_;
+  std::string authority_;
+  std::vector<std::string> authorization_;
+  std::vector<std::string> dpop_;
+};
+
 // Runs on a gRPC core thread for every call on the port, before the call is
-// matched to a handler. The metadata holds ":path" besides the client's keys.
+// matched to a handler. The metadata holds ":path" and ":authority" besides
+// the client's keys.
 // The auth context is per connection, so nothing is written into it.
 void Process(void* state, grpc_auth_context* /*connection*/,
              const grpc_metadata* md, size_t num_md,
              grpc_process_auth_metadata_done_cb done, void* user_data) {
   const auto* processor = static_cast<const ProcessorState*>(state);
-  absl::string_view path;
-  std::vector<absl::string_view> authorization;
+  CallMetadata call;
   for (size_t i = 0; i < num_md; ++i) {
     const absl::string_view key = View(md[i].key);
     if (key == ":path") {
-      path = View(md[i].value);
+      call.path = View(md[i].value);
+    } else if (key == ":authority") {
+      call.authority = View(md[i].value);
     } else if (key == "authorization") {
-      authorization.push_back(View(md[i].value));
+      call.authorization.push_back(View(md[i].value));
+    } else if (key == "dpop") {
+      call.dpop.push_back(View(md[i].value));
     }
   }
-  if (!processor->authorizer->MayBlock(path)) {
-    Finish(processor->authorizer->Authorize(path, authorization), done,
-           user_data);
+  if (!processor->authorizer->MayBlock(call.path)) {
+    DecideAndFinish(*processor->authorizer, call, md, num_md, done, user_data);
     return;
   }
-  // An online check: decided on another thread; the core holds the call
-  // (and its metadata) until `done` runs. Copies keep it simple anyway.
-  std::vector<std::string> values(authorization.begin(), authorization.end());
+  // An online check (or a blocking DPoP replay cache): decided on another
+  // thread; the core holds the call (and its metadata) until `done` runs.
+  // Copies keep it simple anyway.
   const bool queued = processor->blocking->Add(
-      [authorizer = processor->authorizer, path = std::string(path),
-       values = std::move(values), done, user_data] {
-        std::vector<absl::string_view> views(values.begin(), values.end());
-        Finish(authorizer->Authorize(path, views), done, user_data);
+      [authorizer = processor->authorizer, copy = OwnedCall(call), md, num_md,
+       done, user_data] {
+        DecideAndFinish(*authorizer, copy.View(), md, num_md, done, user_data);
       });
   if (!queued) {
     Finish(absl::UnavailableError("too many calls waiting for an online "

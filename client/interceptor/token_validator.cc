@@ -27,6 +27,20 @@ absl::StatusOr<std::vector<std::string>> VerifiedToken::ActorChain() const {
   return chain;
 }
 
+absl::StatusOr<std::optional<std::string>> VerifiedToken::DpopJkt() const {
+  const auto cnf = claims.other.find("cnf");
+  if (cnf == claims.other.end()) return std::nullopt;
+  if (!cnf->is_object()) {
+    return absl::InvalidArgumentError("the cnf claim is not an object");
+  }
+  const auto jkt = cnf->find("jkt");
+  if (jkt == cnf->end()) return std::nullopt;
+  if (!jkt->is_string() || jkt->get<std::string>().empty()) {
+    return absl::InvalidArgumentError("cnf.jkt is not a non-empty string");
+  }
+  return jkt->get<std::string>();
+}
+
 namespace {
 
 // A jwt/ error as the Unauthenticated refusal of a call: the message names

@@ -7,6 +7,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,14 @@ struct VerifiedToken {
   // Errors: InvalidArgument when an "act" level is not an object with a
   // string "sub" (a handler that decides on the chain refuses such a call).
   absl::StatusOr<std::vector<std::string>> ActorChain() const;
+
+  // RFC 9449 §6.1: the thumbprint of the key the token is bound to, from
+  // "cnf": {"jkt": ...}; nullopt for a token without "cnf" or whose "cnf"
+  // has no "jkt" (not DPoP-bound). The interceptor has checked, before the
+  // handler ran, that the call's DPoP proof was signed by that key. Errors:
+  // InvalidArgument when "cnf" is not an object or "jkt" not a non-empty
+  // string (such a token is refused before any handler).
+  absl::StatusOr<std::optional<std::string>> DpopJkt() const;
 };
 
 // Implementations are thread-safe.
