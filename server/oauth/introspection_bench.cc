@@ -3,8 +3,8 @@
 // whole core call: client authentication, verification or cache hit, exp,
 // the revocation list (memory store), the response fields.
 //
-//   bazel run --config=bench //server/oauth:introspection_bench -- \
-//     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   bazel run --config=bench //server/oauth:introspection_bench --
+//       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <string>
 
 #include "benchmark/benchmark.h"
