@@ -13,27 +13,32 @@
 # CONCURRENCY callers for DURATION seconds without warm-up; before and after,
 # the script reads, for the `identity` database only:
 #   round trips   pg_stat_statements: statements executed (BEGIN and COMMIT
-#                 included: track_utility is on), summed over all entries;
+#                 included: track_utility's default), summed over all entries;
 #   transactions  pg_stat_database xact_commit + xact_rollback (a statement
 #                 outside BEGIN/COMMIT is a transaction of its own);
 #   rows          pg_stat_database tup_inserted, tup_updated, tup_deleted;
-#   WAL           pg_stat_wal wal_records and wal_bytes (the cluster's, but the
-#                 script's own reads write none);
+#   WAL           pg_stat_statements wal_records and wal_bytes (what the
+#                 statements wrote; checkpoints and vacuum not included);
 # and PostgreSQL's CPU (the postmaster and all its processes, /proc) comes from
 # loadgen's --postgres-pid. Background work (key refresh, the health probe,
-# the caches' rereads) is measured in an idle window of the same length first
-# and subtracted in proportion to each run's length. Setup calls of loadgen
+# the caches' rereads) is measured in an idle window first and subtracted in
+# proportion to each window's length (each window includes the 11 s wait
+# before its closing snapshot). Setup calls of loadgen
 # (registering a user and a client, the first login) fall inside the window
 # and are counted: a few statements over thousands of calls.
 #
 # Settings (environment): RPCS ("token introspect refresh authorize"),
-# CONCURRENCY (8), DURATION (10 s), RESULTS (a file for the JSON lines).
+# CONCURRENCY (8), AUTHORIZE_CONCURRENCY (2), DURATION (10 s), RESULTS (a file for the JSON lines).
 # Exits non-zero if a call failed. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rpcs=${RPCS:-token introspect refresh authorize}
 concurrency=${CONCURRENCY:-8}
+# Logins wait for a password-hash slot (--password-hash-concurrency, one per
+# core by default) and are refused when none frees within
+# --password-hash-wait: more callers than cores would count refusals.
+authorize_concurrency=${AUTHORIZE_CONCURRENCY:-2}
 duration=${DURATION:-10}
 results=${RESULTS:-$(mktemp)}
 : >"$results"
@@ -64,28 +69,32 @@ pg_port=${IDENTITY_TEST_DATABASE_URL##*:}
 pg_port=${pg_port%%/*}
 admin_url="postgresql://postgres@127.0.0.1:$pg_port/postgres"
 psql_admin() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_url" "$@"; }
-psql_admin -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" \
-  -c "ALTER SYSTEM SET pg_stat_statements.track_utility = on"
+# pg_stat_statements.track_utility is on by default: BEGIN and COMMIT count.
+psql_admin -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
 tests/postgres/postgres.sh halt "$pg_dir"
 eval "$(tests/postgres/postgres.sh start "$pg_dir" "$pg_port")"
 psql_admin -c "CREATE EXTENSION pg_stat_statements"
 postmaster=$(head -n 1 "$pg_dir/data/postmaster.pid")
 
 # counters: one JSON object of the identity database's counters now. Waits
-# first: backends report their table counters to pg_stat_database at most
-# once a second once idle.
+# first: an idle backend reports its transaction and row counters to
+# pg_stat_database only up to 10 s later (PostgreSQL 15's PGSTAT_IDLE_INTERVAL);
+# pg_stat_statements (statements, WAL) is current at each statement's end.
 counters() {
-  sleep 2
+  sleep 11
   psql_admin -c "
     SELECT json_build_object(
-      'statements', (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
-                     WHERE dbid = d.datid),
+      'statements', s.calls, 'wal_records', s.wal_records, 'wal_bytes', s.wal_bytes,
       'transactions', d.xact_commit + d.xact_rollback,
       'inserted', d.tup_inserted, 'updated', d.tup_updated,
       'deleted', d.tup_deleted,
-      'wal_records', w.wal_records, 'wal_bytes', w.wal_bytes,
       'at', extract(epoch FROM clock_timestamp()))
-    FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = 'identity'"
+    FROM pg_stat_database d,
+      LATERAL (SELECT coalesce(sum(calls), 0) AS calls,
+                      coalesce(sum(wal_records), 0) AS wal_records,
+                      coalesce(sum(wal_bytes), 0) AS wal_bytes
+               FROM pg_stat_statements WHERE dbid = d.datid) s
+    WHERE d.datname = 'identity'"
 }
 
 export IDENTITY_KEK IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET
@@ -100,6 +109,7 @@ wait_port "$port" "$server_pid"
 
 echo "db_cost: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
   "$(nproc) cores, load average $(cut -d ' ' -f 1 /proc/loadavg); idle window ${duration} s"
+# Each snapshot ends one window and starts the next (the idle one first).
 before=$(counters)
 sleep "$duration"
 after=$(counters)
@@ -107,10 +117,12 @@ echo "{\"rpc\":\"idle\",\"before\":$before,\"after\":$after}" >>"$results"
 
 failed=0
 for rpc in $rpcs; do
-  before=$(counters)
+  before=$after
+  c=$concurrency
+  [[ $rpc == authorize ]] && c=$authorize_concurrency
   out=$(IDENTITY_CLIENT_SECRET=$IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET \
     bazel-bin/bench/loadgen --target="127.0.0.1:$port" --rpc="$rpc" \
-    --concurrency="$concurrency" --channels=$((concurrency < 4 ? concurrency : 4)) \
+    --concurrency="$c" --channels=$((c < 4 ? c : 4)) \
     --warmup=0 --duration="$duration" --client-id=bench --server-pid="$server_pid" \
     --postgres-pid="$postmaster") || failed=1
   after=$(counters)
