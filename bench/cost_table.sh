@@ -12,6 +12,9 @@
 #   grpc-health  grpc.health.v1.Health/Check (open, empty)          h2load
 #   grpc-jwks    identity.v1.KeyService/GetJwks (open, no crypto)     h2load
 #   grpc-token   identity.v1.TokenService/Token (client_credentials)  h2load
+#   grpc-introspect identity.v1.IntrospectionService/Introspect of one same
+#                access token, issued just before each repetition (a token
+#                seen before: issue 16's verified-token cache)         h2load
 #   http-healthz GET /healthz                                         wrk
 #   http-jwks    GET /jwks                                            wrk
 #   http-token   POST /token (client_credentials, client_secret_basic) wrk
@@ -30,14 +33,17 @@
 # gRPC run is checked on the server side: grpc_server_handled_total from the
 # server's /metrics, scraped before and after the run (outside the CPU window),
 # must show exactly as many OK for the method as calls sent (h2load -n, a fixed
-# count; see measure_h2) and no other code. Before measuring, one call of each path is checked by hand (the
+# count; see measure_h2) and no other code; for grpc-introspect, the server's
+# identity_token_validations_total{outcome="active"} must also grow by exactly
+# that count (an inactive answer is a gRPC OK too). Before measuring, one call of each path is checked by hand (the
 # gRPC ones with Python grpcio: status OK and, for Token, an ES256 JWT).
 #
 # Settings (environment): PATHS, DURATION (10 s per measured run), WARMUP (2 s,
 # a run that is not counted; for h2load WARMUP x 10,000 calls, see measure_h2), REPEAT (3; the table shows medians),
 # SIGN_SECONDS (3), CONNECTIONS (wrk's connections, 16), WRK_THREADS (1),
 # H2_CONNECTIONS (8), H2_STREAMS (8 concurrent streams per connection),
-# H2_THREADS (1), RESULTS (a file to keep the JSON lines in; a temp file
+# H2_THREADS (1), SERVER_ARGS (more identity-server flags, e.g.
+# --verified-token-cache-size=0 to measure introspection without the cache), RESULTS (a file to keep the JSON lines in; a temp file
 # otherwise). QUICK=1 changes the defaults to DURATION=3 WARMUP=1 REPEAT=1
 # SIGN_SECONDS=1.
 #
@@ -60,12 +66,13 @@ duration=${DURATION:-${defaults[0]}}
 warmup=${WARMUP:-${defaults[1]}}
 repeat=${REPEAT:-${defaults[2]}}
 sign_seconds=${SIGN_SECONDS:-${defaults[3]}}
-paths=${PATHS:-grpc-health grpc-jwks grpc-token http-healthz http-jwks http-token oidc-token}
+paths=${PATHS:-grpc-health grpc-jwks grpc-token grpc-introspect http-healthz http-jwks http-token oidc-token}
 connections=${CONNECTIONS:-16}
 wrk_threads=${WRK_THREADS:-1}
 h2_connections=${H2_CONNECTIONS:-8}
 h2_streams=${H2_STREAMS:-8}
 h2_threads=${H2_THREADS:-1}
+read -r -a server_args <<<"${SERVER_ARGS:-}"
 results=${RESULTS:-$(mktemp)}
 : >"$results"
 
@@ -296,11 +303,56 @@ stop_server() {  # stop_server PID NAME: SIGTERM; fails the run on a bad exit.
   [[ $rc -eq 0 ]] || { echo "cost_table: $2 exited with status $rc" >&2; failed=1; }
 }
 
+# introspect_body: a fresh access token (Token, checked as an ES256 JWT), the
+# Introspect request for it in $work/introspect, and one sample call that must
+# answer active: true (the reply's field 1, a varint: 08 01).
+introspect_body() {
+  local token
+  token=$(check_grpc grpc-token identity.v1.TokenService/Token "$work/token")
+  check_jwt grpc-introspect "$token" >/dev/null
+  grpc_body "$work/introspect" identity.v1.IntrospectRequest \
+    "token: \"$token\" client_id: \"$client_id\" client_secret: \"$client_secret\""
+  /usr/bin/python3 - "$identity_grpc" "$work/introspect.msg" <<'EOF' ||
+import grpc, sys
+with grpc.insecure_channel("127.0.0.1:" + sys.argv[1]) as channel:
+    reply = channel.unary_unary("/identity.v1.IntrospectionService/Introspect")(
+        open(sys.argv[2], "rb").read(), timeout=10)
+sys.exit(0 if reply[:2] == b"\x08\x01" else "the sample token is not active")
+EOF
+    { echo "cost_table: grpc-introspect: sample call failed" >&2; exit 1; }
+  echo "grpc-introspect: sample call OK, active: true"
+}
+
+# active_validations: identity_token_validations_total{outcome="active"}, summed.
+active_validations() {
+  curl -sf "http://127.0.0.1:$identity_http/metrics" | awk '
+    /^identity_token_validations_total\{/ && /outcome="active"/ {n += $NF}
+    END {printf "%d\n", n}'
+}
+
+# measure_introspect: a fresh token, then measure_h2, then every call, the
+# warm-up's (WARMUP x 10,000) included, must have been answered active.
+measure_introspect() {
+  local before after calls
+  introspect_body
+  before=$(active_validations)
+  measure_h2 grpc-introspect identity.v1.IntrospectionService/Introspect "$work/introspect"
+  after=$(active_validations)
+  calls=$(tail -n 1 "$results" |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["calls"])')
+  calls=$((calls + warmup * 10000))
+  if ((after - before != calls)); then
+    echo "cost_table: grpc-introspect: $calls calls, $((after - before)) answered active" >&2
+    failed=1
+  fi
+}
+
 echo "cost_table: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
   "$(nproc) cores, 1-minute load average $(loadavg) at start"
 
 # identity-server: memory store, the bootstrap admin as the client.
-if wants_any grpc-health grpc-jwks grpc-token http-healthz http-jwks http-token; then
+if wants_any grpc-health grpc-jwks grpc-token grpc-introspect http-healthz http-jwks \
+  http-token; then
   bazel build --config=bench //server:identity-server
   identity_grpc=$(free_port)
   identity_http=$(free_port)
@@ -309,7 +361,7 @@ if wants_any grpc-health grpc-jwks grpc-token http-healthz http-jwks http-token;
     IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=$client_secret \
     bazel-bin/server/identity-server --store=memory \
     --grpc-listen="127.0.0.1:$identity_grpc" --http-listen="127.0.0.1:$identity_http" \
-    --issuer=https://id.example >"$work/identity.log" 2>&1 &
+    --issuer=https://id.example "${server_args[@]}" >"$work/identity.log" 2>&1 &
   identity_pid=$!
   wait_port "$identity_grpc" "$identity_pid" || { cat "$work/identity.log" >&2; exit 1; }
   wait_port "$identity_http" "$identity_pid" || { cat "$work/identity.log" >&2; exit 1; }
@@ -323,6 +375,7 @@ if wants_any grpc-health grpc-jwks grpc-token http-healthz http-jwks http-token;
   check_grpc grpc-jwks identity.v1.KeyService/GetJwks "$work/jwks" >/dev/null
   echo "grpc-jwks: sample call OK"
   check_jwt grpc-token "$(check_grpc grpc-token identity.v1.TokenService/Token "$work/token")"
+  if wants grpc-introspect; then introspect_body; fi
   check_http http-healthz "http://127.0.0.1:$identity_http/healthz" GET ''
   check_http http-jwks "http://127.0.0.1:$identity_http/jwks" GET ''
   check_http http-token "http://127.0.0.1:$identity_http/token" POST grant_type=client_credentials
@@ -347,6 +400,7 @@ for ((rep = 1; rep <= repeat; rep++)); do
   wants grpc-health && measure_h2 grpc-health grpc.health.v1.Health/Check "$work/health"
   wants grpc-jwks && measure_h2 grpc-jwks identity.v1.KeyService/GetJwks "$work/jwks"
   wants grpc-token && measure_h2 grpc-token identity.v1.TokenService/Token "$work/token"
+  wants grpc-introspect && measure_introspect
   wants http-healthz && measure_wrk http-healthz "http://127.0.0.1:$identity_http/healthz" \
     "$identity_pid" GET ''
   wants http-jwks && measure_wrk http-jwks "http://127.0.0.1:$identity_http/jwks" \
@@ -384,6 +438,7 @@ names = {
     "grpc-health": "identity gRPC `grpc.health.v1.Health/Check` (open, empty)",
     "grpc-jwks": "identity gRPC `KeyService/GetJwks` (open, no crypto)",
     "grpc-token": "identity gRPC `TokenService/Token` (client_credentials, ES256)",
+    "grpc-introspect": "identity gRPC `IntrospectionService/Introspect` (one token, seen before)",
     "http-healthz": "identity HTTP `GET /healthz`",
     "http-jwks": "identity HTTP `GET /jwks`",
     "http-token": "identity HTTP `POST /token` (client_credentials, ES256)",
@@ -414,6 +469,11 @@ if cpu("grpc-token") and cpu("grpc-health"):
     print("- gRPC Token %.1f µs ≤ Health/Check %.1f µs + 1.5 × signature %.1f µs = %.1f µs: %s"
           % (cpu("grpc-token"), cpu("grpc-health"), sign_us, bound,
              verdict(cpu("grpc-token") <= bound)))
+if cpu("grpc-introspect") and cpu("grpc-health"):
+    ratio = cpu("grpc-introspect") / cpu("grpc-health")
+    print("- gRPC Introspect of a token seen before %.1f µs = %.2f × Health/Check %.1f µs "
+          "(target ≤ 1.5 ×): %s" % (cpu("grpc-introspect"), ratio, cpu("grpc-health"),
+                                    verdict(ratio <= 1.5)))
 if cpu("grpc-health") and cpu("http-healthz"):
     print("- gRPC Health/Check %.1f µs ≤ HTTP /healthz %.1f µs: %s"
           % (cpu("grpc-health"), cpu("http-healthz"),

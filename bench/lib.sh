@@ -60,6 +60,7 @@ start_oidc_provider() {
 # h2load sends as a unary call; FILE.msg holds the bare message. Run from the root.
 grpc_body() {
   protoc -Iproto --encode="$2" proto/identity/v1/token.proto proto/identity/v1/keys.proto \
+    proto/identity/v1/introspection.proto \
     proto/grpc/health/v1/health.proto <<<"$3" >"$1.msg"
   /usr/bin/python3 -c '
 import struct, sys

@@ -116,28 +116,7 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
   auto claims = Claims::Parse(jws->payload());
   if (!claims.ok()) return claims.status();
 
-  // NumericDates are at most 2^53 and the leeway at most a day, so clamping
-  // "now" to the same range keeps every sum below from overflowing, whatever
-  // the clock says.
-  const int64_t now = std::clamp<int64_t>(
-      absl::ToUnixSeconds(options_.clock->Now()), 0, int64_t{1} << 53);
-  const int64_t leeway = absl::ToInt64Seconds(options_.leeway);
-  if (!claims->exp.has_value()) {
-    if (options_.require_exp) {
-      return MakeError(Reason::kExpMissing, "the token has no \"exp\"");
-    }
-  } else if (now >= *claims->exp + leeway) {
-    // RFC 7519 §4.1.4: the current time MUST be before "exp".
-    return MakeError(Reason::kExpired, "the token has expired");
-  }
-  if (claims->nbf.has_value() && now + leeway < *claims->nbf) {
-    return MakeError(Reason::kNotYetValid,
-                     "the token is not valid yet (\"nbf\")");
-  }
-  if (claims->iat.has_value() && *claims->iat > now + leeway) {
-    return MakeError(Reason::kIssuedInFuture,
-                     "the token was issued in the future (\"iat\")");
-  }
+  if (absl::Status times = CheckTimes(*claims); !times.ok()) return times;
   if (!options_.skip_issuer_check) {
     if (!claims->iss.has_value()) {
       return MakeError(Reason::kIssuerMissing, "the token has no \"iss\"");
@@ -167,6 +146,32 @@ absl::StatusOr<VerifiedJwt> JwtVerifier::Verify(absl::string_view token,
   verified.header = std::move(*jws).header();
   verified.payload = std::move(*jws).payload();
   return verified;
+}
+
+absl::Status JwtVerifier::CheckTimes(const Claims& claims) const {
+  // NumericDates are at most 2^53 and the leeway at most a day, so clamping
+  // "now" to the same range keeps every sum below from overflowing, whatever
+  // the clock says.
+  const int64_t now = std::clamp<int64_t>(
+      absl::ToUnixSeconds(options_.clock->Now()), 0, int64_t{1} << 53);
+  const int64_t leeway = absl::ToInt64Seconds(options_.leeway);
+  if (!claims.exp.has_value()) {
+    if (options_.require_exp) {
+      return MakeError(Reason::kExpMissing, "the token has no \"exp\"");
+    }
+  } else if (now >= *claims.exp + leeway) {
+    // RFC 7519 §4.1.4: the current time MUST be before "exp".
+    return MakeError(Reason::kExpired, "the token has expired");
+  }
+  if (claims.nbf.has_value() && now + leeway < *claims.nbf) {
+    return MakeError(Reason::kNotYetValid,
+                     "the token is not valid yet (\"nbf\")");
+  }
+  if (claims.iat.has_value() && *claims.iat > now + leeway) {
+    return MakeError(Reason::kIssuedInFuture,
+                     "the token was issued in the future (\"iat\")");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace identity::jwt

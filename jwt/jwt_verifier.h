@@ -98,6 +98,12 @@ class JwtVerifier {
   absl::StatusOr<VerifiedJwt> Verify(absl::string_view token,
                                      const Jwks& jwks) const;
 
+  // Steps 5 to 7 of Verify alone (exp, nbf, iat with the leeway, at the
+  // clock's now), for a caller that keeps a token Verify accepted and must
+  // judge it again later without verifying it again (a cache of verified
+  // tokens): the same errors, each with its Reason.
+  absl::Status CheckTimes(const Claims& claims) const;
+
   const VerifierOptions& options() const { return options_; }
 
  private:

@@ -262,8 +262,17 @@ absl::Status App::BuildClientFlows() {
   client_credentials_.emplace(&*authenticator_, keys_.get(), clock_,
                               SystemRandom(), options, &*resource_indicators_);
   // Introspection, revocation and UserInfo check access tokens by one rule.
-  auto access_tokens = OwnAccessTokens::Create(config_.issuer, clock_,
-                                               keys_.get(), revocations_);
+  // A token seen before is not verified again (issue 16); exp and the
+  // revocation list are judged on every call all the same.
+  if (config_.verified_token_cache_size > 0) {
+    VerifiedTokenCacheOptions cache_options;
+    cache_options.max_entries =
+        static_cast<size_t>(config_.verified_token_cache_size);
+    verified_tokens_ = std::make_unique<VerifiedTokenCache>(cache_options);
+  }
+  auto access_tokens =
+      OwnAccessTokens::Create(config_.issuer, clock_, keys_.get(),
+                              revocations_, verified_tokens_.get());
   if (!access_tokens.ok()) return access_tokens.status();
   access_tokens_.emplace(*std::move(access_tokens));
   grant_revoker_.emplace(grants_, &*access_tokens_, clock_);

@@ -59,6 +59,7 @@
 #include "server/oauth/token_revoker.h"
 #include "server/oauth/user_tokens.h"
 #include "server/oauth/userinfo_endpoint.h"
+#include "server/oauth/verified_token_cache.h"
 #include "server/users/hash_limiter.h"
 #include "server/users/login_throttle.h"
 #include "server/users/password_hasher.h"
@@ -179,6 +180,7 @@ class App {
   std::optional<ResourceIndicators> resource_indicators_;
   std::optional<ResourceRegistry> resource_registry_;
   std::optional<ClientCredentialsGrant> client_credentials_;
+  std::unique_ptr<VerifiedTokenCache> verified_tokens_;  // Null: off.
   std::optional<OwnAccessTokens> access_tokens_;
   std::optional<GrantRevoker> grant_revoker_;
   std::optional<Consents> consents_;

@@ -469,6 +469,11 @@ std::vector<Setting> KeyAndTlsSettings() {
            DurationIn(&C::store_stale_if_error, absl::ZeroDuration(),
                       absl::Minutes(10),
                       "expected a duration from 0 to 10m, such as 30s")),
+      Flag("verified-token-cache-size", "10000",
+           "access tokens of this server remembered as verified, so that "
+           "checking one again skips its signature, 0 to 10000000 (0: none; "
+           "least recently used evicted first)",
+           IntIn(&C::verified_token_cache_size, 0, 10000000)),
       Flag("signing-algorithms", kDefaultSigningAlgorithms,
            "the algorithms that sign, each with its own keys and rotation, "
            "any asymmetric JWS ones: RS256, RS384, RS512, PS256, PS384, "

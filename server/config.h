@@ -76,6 +76,9 @@ struct ServerConfig {
   // While the database is unreachable, how much longer those copies keep
   // answering (storage/cache/caching_store.h, "stale if error").
   absl::Duration store_stale_if_error;
+  // Access tokens remembered as verified (server/oauth/
+  // verified_token_cache.h), at most; 0: every check verifies.
+  int verified_token_cache_size = 0;
   // The signing algorithms, each with its own keys (server/keys/
   // key_manager.h): the first signs access tokens; ID tokens use the
   // client's id_token_signed_response_alg, else RS256 when listed, else the

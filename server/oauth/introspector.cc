@@ -23,7 +23,7 @@ absl::StatusOr<Introspection> Introspector::Introspect(
     return IntrospectRefreshToken(caller->client_id, token);
   }
   Introspection result;
-  auto verified = access_tokens_->Check(token);
+  auto verified = access_tokens_->CheckShared(token);
   if (!verified.ok()) {
     if (OAuthErrorOf(verified.status()) != OAuthError::kInvalidToken) {
       return verified.status();
@@ -33,7 +33,7 @@ absl::StatusOr<Introspection> Introspector::Introspect(
                             OwnAccessTokens::ReasonOf(verified.status()));
     return result;
   }
-  const jwt::Claims& claims = verified->claims;
+  const jwt::Claims& claims = (*verified)->claims;
   events_->TokenValidated(true, "ok");
   result.active = true;
   result.token_type = "Bearer";

@@ -1,7 +1,9 @@
 // Token introspection (RFC 7662) of this server's JWT access tokens: active
 // only when signature, issuer, type and expiry verify and the token id is not
 // on the revocation list. No database round trip for signature and claims;
-// one lookup for the revocation list.
+// one lookup for the revocation list. A token seen before is not verified
+// again when OwnAccessTokens has a VerifiedTokenCache (exp and the revocation
+// list are still judged at every call).
 #ifndef IDENTITY_SERVER_OAUTH_INTROSPECTOR_H_
 #define IDENTITY_SERVER_OAUTH_INTROSPECTOR_H_
 

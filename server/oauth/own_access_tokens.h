@@ -4,6 +4,7 @@
 #ifndef IDENTITY_SERVER_OAUTH_OWN_ACCESS_TOKENS_H_
 #define IDENTITY_SERVER_OAUTH_OWN_ACCESS_TOKENS_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -11,6 +12,7 @@
 #include "jwt/clock.h"
 #include "jwt/jwt_verifier.h"
 #include "server/keys/key_manager.h"
+#include "server/oauth/verified_token_cache.h"
 #include "storage/revocation_store.h"
 
 namespace identity::server {
@@ -27,22 +29,34 @@ inline constexpr absl::Duration kReplicaClockLeeway = absl::Seconds(5);
 absl::StatusOr<jwt::JwtVerifier> OwnAccessTokenVerifier(
     std::string issuer, const jwt::Clock* clock);
 
-// Thread-safe. `keys` and `revocations` must outlive it.
+// Thread-safe. `keys`, `revocations` and `cache` must outlive it.
 class OwnAccessTokens {
  public:
+  // With a `cache`, a token that verified before under the current key set
+  // is not verified again (VerifiedTokenCache): only its exp, nbf and iat
+  // are judged again, on `clock`, and the revocation list is read as for
+  // any token. Without one (null), every call verifies.
   static absl::StatusOr<OwnAccessTokens> Create(
       std::string issuer, const jwt::Clock* clock, const KeyManager* keys,
-      storage::RevocationStore* revocations);
+      storage::RevocationStore* revocations,
+      VerifiedTokenCache* cache = nullptr);
 
   // Signature and claims against the keys' current snapshot; no storage.
-  // Errors: those of jwt::JwtVerifier::Verify (jwt/status.h reasons).
+  // Errors: those of jwt::JwtVerifier::Verify (jwt/status.h reasons), the
+  // same for a cached token (exp passed: kExpired).
   absl::StatusOr<jwt::VerifiedJwt> Verify(absl::string_view token) const;
+  // The same, shared with the cache instead of copied.
+  absl::StatusOr<std::shared_ptr<const jwt::VerifiedJwt>> VerifyShared(
+      absl::string_view token) const;
 
   // Verify, then the token's jti is not on the revocation list. Errors:
   // kInvalidToken (oauth_error.h) with the detail "reason": the
   // jwt::ReasonName of a failed verification, or "revoked"; the store's
   // errors (Unavailable) unchanged.
   absl::StatusOr<jwt::VerifiedJwt> Check(absl::string_view token) const;
+  // The same, shared with the cache instead of copied.
+  absl::StatusOr<std::shared_ptr<const jwt::VerifiedJwt>> CheckShared(
+      absl::string_view token) const;
 
   // Puts `jti`, a token of this server that expires at `expires_at`, on the
   // revocation list until its verifiers would refuse it anyway: expires_at
@@ -61,18 +75,26 @@ class OwnAccessTokens {
  private:
   OwnAccessTokens(std::string issuer, const jwt::Clock* clock,
                   jwt::JwtVerifier verifier, const KeyManager* keys,
-                  storage::RevocationStore* revocations)
+                  storage::RevocationStore* revocations,
+                  VerifiedTokenCache* cache)
       : issuer_(std::move(issuer)),
         clock_(clock),
         verifier_(std::move(verifier)),
         keys_(keys),
-        revocations_(revocations) {}
+        revocations_(revocations),
+        cache_(cache) {}
+
+  // kInvalidToken "reason" for a failed verification.
+  static absl::Status Refused(const absl::Status& status);
+  // kInvalidToken "revoked" when `verified`'s jti is on the list.
+  absl::Status CheckNotRevoked(const jwt::VerifiedJwt& verified) const;
 
   std::string issuer_;
   const jwt::Clock* clock_;
   jwt::JwtVerifier verifier_;
   const KeyManager* keys_;
   storage::RevocationStore* revocations_;
+  VerifiedTokenCache* cache_;  // May be null.
 };
 
 }  // namespace identity::server

@@ -22,6 +22,7 @@
 #include "server/oauth/introspector.h"
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/token_endpoint.h"
+#include "server/oauth/verified_token_cache.h"
 #include "storage/memory/memory_store.h"
 
 namespace identity::server::testing {
@@ -79,7 +80,8 @@ struct OAuthFixture {
               &resources),
         tokens({{"client_credentials", &grant}}, &events),
         access_tokens(*OwnAccessTokens::Create(kFixtureIssuer, &clock,
-                                               keys.get(), &store)),
+                                               keys.get(), &store,
+                                               &token_cache)),
         grant_revoker(&store, &access_tokens, &clock),
         introspector(&authenticator, &access_tokens, &store, &events) {}
   OAuthFixture(const OAuthFixture&) = delete;
@@ -109,6 +111,8 @@ struct OAuthFixture {
   ClientCredentialsGrant grant;
   // The token endpoint with client_credentials alone.
   TokenEndpoint tokens;
+  // As identity-server runs: verified tokens cached (default bounds).
+  VerifiedTokenCache token_cache;
   OwnAccessTokens access_tokens;
   GrantRevoker grant_revoker;
   Introspector introspector;
