@@ -59,7 +59,7 @@ struct UserFlowsFixture {
         tokens({{"client_credentials", &f.grant},
                 {"authorization_code", &code_grant},
                 {"refresh_token", &refresh_grant}},
-               &f.events) {}
+               &f.events, &f.dpop) {}
   UserFlowsFixture(const UserFlowsFixture&) = delete;
   UserFlowsFixture& operator=(const UserFlowsFixture&) = delete;
 
