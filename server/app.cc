@@ -383,6 +383,12 @@ absl::Status App::BuildUserFlows() {
   exchange_options.access_token_lifetime = config_.access_token_lifetime;
   exchange_grant_.emplace(&*authenticator_, &*access_tokens_, keys_.get(),
                           SystemRandom(), exchange_options);
+  // RFC 9449: proofs of at most 60 s, single use across replicas.
+  jwt::DpopProofOptions dpop_options;
+  dpop_options.clock = clock_;
+  auto dpop = DpopProofCheck::Create(std::move(dpop_options), replays_);
+  if (!dpop.ok()) return dpop.status();
+  dpop_.emplace(*std::move(dpop));
   token_endpoint_.emplace(
       std::map<std::string, const TokenGrant*>{
           {"client_credentials", &*client_credentials_},
@@ -390,7 +396,7 @@ absl::Status App::BuildUserFlows() {
           {"refresh_token", &*refresh_grant_},
           {kDeviceCodeGrantType, &*device_grant_},
           {kTokenExchangeGrantType, &*exchange_grant_}},
-      &*oauth_metrics_);
+      &*oauth_metrics_, &*dpop_);
   return absl::OkStatus();
 }
 

@@ -33,6 +33,7 @@
 #include "server/metrics/grpc_metrics.h"
 #include "server/metrics/metrics.h"
 #include "server/metrics/server_metrics.h"
+#include "server/oauth/dpop_proof_check.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/authorization_code_grant.h"
 #include "server/oauth/backchannel_logout.h"
@@ -173,6 +174,9 @@ class App {
   std::unique_ptr<ClientAuthThrottle> client_auth_throttle_;
   // private_key_jwt assertions (client_assertion.h).
   std::optional<ClientAssertionVerifier> client_assertions_;
+  // DPoP proofs at the token endpoint (RFC 9449), used once across
+  // replicas through replays_.
+  std::optional<DpopProofCheck> dpop_;
   std::optional<ClientAuthenticator> authenticator_;
   // RFC 8707: the rules (read at every request naming a resource) and the
   // administration.

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "jwt/base64url.h"
+#include "jwt/dpop_proof.h"
 #include "jwt/json.h"
 #include "server/http/form.h"
 #include "server/http/oauth_http_errors.h"
@@ -656,6 +657,12 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   fields.audience =
       absl::StrSplit(Get(form, kAudienceParameter), ' ', absl::SkipEmpty());
   fields.source = request.remote_address;
+  // RFC 9449 §4.1: every DPoP header (more than one is refused); "htu" is
+  // the token_endpoint discovery publishes, whatever proxy is in between.
+  for (const auto& [name, value] : request.headers) {
+    if (absl::EqualsIgnoreCase(name, "dpop")) fields.dpop_proofs.push_back(value);
+  }
+  if (!fields.dpop_proofs.empty()) fields.dpop_uri = deps.issuer + "/token";
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
   jwt::Json body = jwt::Json::object();
@@ -758,6 +765,8 @@ void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     if (!result->aud.empty()) body["aud"] = result->aud;
     body["iss"] = result->iss;
     if (!result->jti.empty()) body["jti"] = result->jti;
+    // RFC 9449 §6.2.
+    if (!result->cnf_jkt.empty()) body["cnf"] = {{"jkt", result->cnf_jkt}};
   }
   SendJson(response, 200, body);
 }
@@ -1179,6 +1188,9 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"claims_parameter_supported", false},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
+      // RFC 9449 §5.1.
+      {"dpop_signing_alg_values_supported",
+       AlgorithmNames(jwt::DpopAlgorithms())},
   };
   if (deps.devices != nullptr) {
     // RFC 8628 §4.

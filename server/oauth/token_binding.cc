@@ -30,6 +30,14 @@ void AddConfirmation(jwt::Claims& claims, absl::string_view jkt) {
   claims.other["cnf"] = jwt::Json{{"jkt", std::string(jkt)}};
 }
 
+std::string ConfirmedJkt(const jwt::Claims& claims) {
+  const auto cnf = claims.other.find("cnf");
+  if (cnf == claims.other.end() || !cnf->is_object()) return "";
+  const auto jkt = cnf->find("jkt");
+  if (jkt == cnf->end() || !jkt->is_string()) return "";
+  return jkt->get<std::string>();
+}
+
 std::string RefreshTokenBinding(const storage::ClientRecord& client,
                                 absl::string_view jkt) {
   return client.public_client ? std::string(jkt) : std::string();

@@ -31,6 +31,10 @@ absl::Status ConfirmClient(const TokenRequestFields& request,
 // for an empty `jkt` (a Bearer token).
 void AddConfirmation(jwt::Claims& claims, absl::string_view jkt);
 
+// The "cnf"."jkt" of an access token's claims: the thumbprint of the DPoP
+// key it is bound to; "" for a Bearer token (or a "cnf" of another form).
+std::string ConfirmedJkt(const jwt::Claims& claims);
+
 // RFC 9449 §5: the key a new refresh token family is bound to: `jkt` (the
 // proof's, if any) for a public client; none (empty) for a confidential one, whose refresh
 // tokens its own authentication already binds.
