@@ -191,9 +191,9 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   }
   if (!fields.dpop_proofs.empty()) {
     const grpc::string_ref authority = context->ExperimentalGetAuthority();
-    fields.dpop_uri = jwt::DpopGrpcUri(
-        absl::string_view(authority.data(), authority.size()),
-        kTokenMethodPath);
+    fields.dpop_uri =
+        jwt::DpopGrpcUri(absl::string_view(authority.data(), authority.size()),
+                         kTokenMethodPath);
   }
   auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
@@ -268,7 +268,9 @@ grpc::Status IntrospectionServiceImpl::Introspect(
   for (const std::string& aud : result->aud) response->add_aud(aud);
   response->set_iss(result->iss);
   response->set_jti(result->jti);
-  if (!result->cnf_jkt.empty()) response->mutable_cnf()->set_jkt(result->cnf_jkt);
+  if (!result->cnf_jkt.empty()) {
+    response->mutable_cnf()->set_jkt(result->cnf_jkt);
+  }
   return grpc::Status::OK;
 }
 

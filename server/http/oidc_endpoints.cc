@@ -660,7 +660,9 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   // RFC 9449 §4.1: every DPoP header (more than one is refused); "htu" is
   // the token_endpoint discovery publishes, whatever proxy is in between.
   for (const auto& [name, value] : request.headers) {
-    if (absl::EqualsIgnoreCase(name, "dpop")) fields.dpop_proofs.push_back(value);
+    if (absl::EqualsIgnoreCase(name, "dpop")) {
+      fields.dpop_proofs.push_back(value);
+    }
   }
   if (!fields.dpop_proofs.empty()) fields.dpop_uri = deps.issuer + "/token";
   auto issued = deps.tokens->Exchange(fields);

@@ -151,9 +151,9 @@ TEST_F(DpopTokenTest, WithoutAProofTheTokenIsBearerWithoutCnf) {
 }
 
 TEST_F(DpopTokenTest, MoreThanOneProofIsRefused) {
-  ExpectError(tokens_.Exchange(
-                  ClientCredentials({Proof(key_, "1"), Proof(key_, "2")})),
-              "invalid_dpop_proof", "more than one");
+  ExpectError(
+      tokens_.Exchange(ClientCredentials({Proof(key_, "1"), Proof(key_, "2")})),
+      "invalid_dpop_proof", "more than one");
 }
 
 TEST_F(DpopTokenTest, MalformedOrMisdirectedProofsAreRefused) {
@@ -178,7 +178,8 @@ TEST_F(DpopTokenTest, AProofIsUsedOnce) {
   ExpectError(tokens_.Exchange(ClientCredentials({proof})),
               "invalid_dpop_proof", "replayed");
   // The same jti from another key is another proof.
-  EXPECT_TRUE(tokens_.Exchange(ClientCredentials({Proof(other_key_, "1")})).ok());
+  EXPECT_TRUE(
+      tokens_.Exchange(ClientCredentials({Proof(other_key_, "1")})).ok());
 }
 
 TEST_F(DpopTokenTest, AnUnauthenticatedRequestDoesNotUseUpTheProof) {
@@ -221,10 +222,10 @@ TEST_F(DpopTokenTest, APublicClientsRefreshTokenNeedsTheSameKey) {
   // The rotated token keeps the binding.
   ExpectError(tokens_.Exchange(Refresh("spa", second->refresh_token, {})),
               "invalid_grant", "DPoP-bound");
-  EXPECT_TRUE(tokens_
-                  .Exchange(Refresh("spa", second->refresh_token,
-                                    {Proof(key_, "4")}))
-                  .ok());
+  EXPECT_TRUE(
+      tokens_
+          .Exchange(Refresh("spa", second->refresh_token, {Proof(key_, "4")}))
+          .ok());
 }
 
 TEST_F(DpopTokenTest, AConfidentialClientsRefreshTokenIsNotBound) {

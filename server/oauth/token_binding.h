@@ -36,8 +36,8 @@ void AddConfirmation(jwt::Claims& claims, absl::string_view jkt);
 std::string ConfirmedJkt(const jwt::Claims& claims);
 
 // RFC 9449 §5: the key a new refresh token family is bound to: `jkt` (the
-// proof's, if any) for a public client; none (empty) for a confidential one, whose refresh
-// tokens its own authentication already binds.
+// proof's, if any) for a public client; none (empty) for a confidential one,
+// whose refresh tokens its own authentication already binds.
 std::string RefreshTokenBinding(const storage::ClientRecord& client,
                                 absl::string_view jkt);
 
