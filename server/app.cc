@@ -376,19 +376,20 @@ absl::Status App::BuildUserFlows() {
   device_grant_.emplace(deps, device_store_);
   revoker_.emplace(&*authenticator_, &*access_tokens_, &*grant_revoker_,
                    grants_);
-  userinfo_.emplace(&*access_tokens_, users_store_);
-  GrantOptions exchange_options;
-  exchange_options.issuer = config_.issuer;
-  exchange_options.audience = config_.audience;
-  exchange_options.access_token_lifetime = config_.access_token_lifetime;
-  exchange_grant_.emplace(&*authenticator_, &*access_tokens_, keys_.get(),
-                          SystemRandom(), exchange_options);
   // RFC 9449: proofs of at most 60 s, single use across replicas.
   jwt::DpopProofOptions dpop_options;
   dpop_options.clock = clock_;
   auto dpop = DpopProofCheck::Create(std::move(dpop_options), replays_);
   if (!dpop.ok()) return dpop.status();
   dpop_.emplace(*std::move(dpop));
+  // RFC 9449 §7: DPoP-bound tokens at UserInfo too.
+  userinfo_.emplace(&*access_tokens_, users_store_, &*dpop_);
+  GrantOptions exchange_options;
+  exchange_options.issuer = config_.issuer;
+  exchange_options.audience = config_.audience;
+  exchange_options.access_token_lifetime = config_.access_token_lifetime;
+  exchange_grant_.emplace(&*authenticator_, &*access_tokens_, keys_.get(),
+                          SystemRandom(), exchange_options);
   token_endpoint_.emplace(
       std::map<std::string, const TokenGrant*>{
           {"client_credentials", &*client_credentials_},

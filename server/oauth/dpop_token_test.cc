@@ -15,6 +15,7 @@
 #include "server/oauth/testing/user_flows_fixture.h"
 #include "server/oauth/token_binding.h"
 #include "server/oauth/token_endpoint.h"
+#include "server/oauth/userinfo_endpoint.h"
 
 namespace identity::server {
 namespace {
@@ -38,7 +39,7 @@ class DpopTokenTest : public ::testing::Test {
   void AddClient(const std::string& id, bool is_public) {
     storage::ClientRecord client;
     client.client_id = id;
-    client.allowed_scopes = {"orders.read"};
+    client.allowed_scopes = {"openid", "orders.read"};
     client.grant_types = {"authorization_code", "refresh_token"};
     client.redirect_uris = {kRedirect};
     client.public_client = is_public;
@@ -73,7 +74,7 @@ class DpopTokenTest : public ::testing::Test {
     authorize.response_type = "code";
     authorize.client_id = client;
     authorize.redirect_uri = kRedirect;
-    authorize.scope = "orders.read";
+    authorize.scope = "openid orders.read";
     authorize.state = "s";
     authorize.code_challenge = S256Challenge(kVerifier);
     authorize.code_challenge_method = "S256";
@@ -262,6 +263,89 @@ TEST_F(DpopTokenTest, ABindingNobodyVerifiedIsNeverIssued) {
   auto issued = tokens_.Exchange(forged);
   ASSERT_FALSE(issued.ok());
   EXPECT_EQ(issued.status().code(), absl::StatusCode::kInternal);
+}
+
+// RFC 9449 §7 at UserInfo, a protected resource of this server.
+class DpopUserInfoTest : public DpopTokenTest {
+ protected:
+  void SetUp() override {
+    DpopTokenTest::SetUp();
+    auto issued = tokens_.Exchange(CodeExchange("spa", {Proof(key_, "t")}));
+    ASSERT_TRUE(issued.ok()) << issued.status();
+    bound_ = issued->access_token;
+  }
+
+  std::string ResourceProof(const jwt::Jwk& key, const std::string& jti,
+                            const std::string& token) const {
+    jwt::DpopProofClaims claims;
+    claims.method = "GET";
+    claims.uri = kUserInfoUri;
+    claims.jti = jti;
+    claims.issued_at = f_.clock.Now();
+    claims.access_token = token;
+    return *jwt::SignDpopProof(key, claims);
+  }
+
+  TokenPresentation Dpop(const std::string& token,
+                         std::vector<std::string> proofs) const {
+    TokenPresentation presented;
+    presented.access_token = token;
+    presented.dpop_scheme = true;
+    presented.dpop_proofs = std::move(proofs);
+    presented.method = "GET";
+    presented.uri = kUserInfoUri;
+    return presented;
+  }
+
+  static void ExpectCode(const absl::StatusOr<UserInfo>& result,
+                         absl::string_view code) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(OAuthErrorCodeOf(result.status()), code) << result.status();
+  }
+
+  static constexpr char kUserInfoUri[] = "https://id.example/userinfo";
+  std::string bound_;
+};
+
+TEST_F(DpopUserInfoTest, ABoundTokenWithItsProofIsServed) {
+  auto info = u_.userinfo.Get(Dpop(bound_, {ResourceProof(key_, "1", bound_)}));
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_FALSE(info->sub.empty());
+}
+
+TEST_F(DpopUserInfoTest, ABoundTokenPresentedAsBearerIsRefused) {
+  ExpectCode(u_.userinfo.Get(bound_), "invalid_token");
+}
+
+TEST_F(DpopUserInfoTest, AnUnboundTokenWithTheDpopSchemeIsRefused) {
+  auto bearer = tokens_.Exchange(CodeExchange("spa", {}));
+  ASSERT_TRUE(bearer.ok());
+  ExpectCode(
+      u_.userinfo.Get(Dpop(bearer->access_token,
+                           {ResourceProof(key_, "1", bearer->access_token)})),
+      "invalid_token");
+  EXPECT_TRUE(u_.userinfo.Get(bearer->access_token).ok());
+}
+
+TEST_F(DpopUserInfoTest, EveryProofRuleHasItsError) {
+  ExpectCode(u_.userinfo.Get(Dpop(bound_, {})), "invalid_dpop_proof");
+  ExpectCode(u_.userinfo.Get(Dpop(bound_, {ResourceProof(key_, "1", bound_),
+                                           ResourceProof(key_, "2", bound_)})),
+             "invalid_dpop_proof");
+  // Another key than the token's.
+  ExpectCode(
+      u_.userinfo.Get(Dpop(bound_, {ResourceProof(other_key_, "3", bound_)})),
+      "invalid_dpop_proof");
+  // "ath" of another token.
+  ExpectCode(u_.userinfo.Get(Dpop(bound_, {ResourceProof(key_, "4", "x")})),
+             "invalid_dpop_proof");
+  // A token endpoint proof (no ath, htm POST).
+  ExpectCode(u_.userinfo.Get(Dpop(bound_, {Proof(key_, "5")})),
+             "invalid_dpop_proof");
+  // Used once.
+  const std::string proof = ResourceProof(key_, "6", bound_);
+  ASSERT_TRUE(u_.userinfo.Get(Dpop(bound_, {proof})).ok());
+  ExpectCode(u_.userinfo.Get(Dpop(bound_, {proof})), "invalid_dpop_proof");
 }
 
 TEST(TokenBindingTest, ConfirmationClaimIsCnfJkt) {

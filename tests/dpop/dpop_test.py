@@ -16,6 +16,9 @@ JWKS. It covers:
   - a public client's refresh token (code + PKCE, code redeemed with a proof) needs a proof by
     the same key, on the other server too, through rotation; a confidential client's is unbound;
   - introspection of a bound token (HTTP and gRPC): token_type DPoP and cnf.jkt;
+  - UserInfo (RFC 9449 §7): "Authorization: DPoP" with a proof (htm, htu, ath) by the token's
+    key; the bound token as Bearer is refused with a DPoP challenge; a replayed proof (on the
+    other server), none, another key's or another token's ath are invalid_dpop_proof;
   - refusals: two proofs, another htu, another htm, a stale iat, alg none, no jwk.
 
 Usage: /usr/bin/python3 dpop_test.py --server BINARY --proto-root DIR [-k PATTERN]
@@ -112,20 +115,27 @@ class Server(identity_process.IdentityProcess):
     def post(self, path, form, headers=()):
         """(status, headers, JSON body) of a form POST; `headers` a list of pairs (a name may
         repeat)."""
+        return self.send("POST", path, urllib.parse.urlencode(form), headers)
+
+    def send(self, method, path, body=None, headers=()):
+        """(status, headers (a repeated name's values joined by newlines), JSON body)."""
         host, port = self.http[len("http://"):].rsplit(":", 1)
         connection = http.client.HTTPConnection(host, int(port), timeout=HTTP_TIMEOUT,
                                                 source_address=(next_source(), 0))
         try:
-            body = urllib.parse.urlencode(form)
-            connection.putrequest("POST", path)
-            connection.putheader("Content-Type", "application/x-www-form-urlencoded")
-            connection.putheader("Content-Length", str(len(body)))
+            connection.putrequest(method, path)
+            if body is not None:
+                connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+                connection.putheader("Content-Length", str(len(body)))
             for name, value in headers:
                 connection.putheader(name, value)
-            connection.endheaders(body.encode())
+            connection.endheaders(body.encode() if body is not None else None)
             response = connection.getresponse()
             raw = response.read()
-            return response.status, dict(response.getheaders()), json.loads(raw) if raw else {}
+            received = {}
+            for name, value in response.getheaders():
+                received[name] = received[name] + "\n" + value if name in received else value
+            return response.status, received, json.loads(raw) if raw else {}
         finally:
             connection.close()
 
@@ -179,7 +189,7 @@ class World:
                 dict(client_id="svc-dpop", name="Service bound to DPoP",
                      allowed_scopes=["orders.read"], dpop_bound_access_tokens=True),
                 dict(client_id="spa", name="Browser app", public_client=True,
-                     redirect_uris=[WEB_REDIRECT], allowed_scopes=["orders.read"],
+                     redirect_uris=[WEB_REDIRECT], allowed_scopes=["openid", "orders.read"],
                      grant_types=["authorization_code", "refresh_token"]),
                 dict(client_id="web", name="Web app", redirect_uris=[WEB_REDIRECT],
                      allowed_scopes=["orders.read"],
@@ -262,13 +272,13 @@ class TestCase(unittest.TestCase):
             call()
         self.assertEqual(outcome(caught.exception), (code, reason))
 
-    def user_code(self, client_id):
+    def user_code(self, client_id, scope="orders.read"):
         """Alice signs in to `client_id` on A (Authorize with her credentials, PKCE S256)."""
         verifier = secrets.token_urlsafe(32)
         challenge = b64url(hashlib.sha256(verifier.encode()).digest())
         code = self.a.tokens.Authorize(token_pb2.AuthorizeRequest(
             response_type="code", client_id=client_id, redirect_uri=WEB_REDIRECT,
-            scope="orders.read", state="s", code_challenge=challenge,
+            scope=scope, state="s", code_challenge=challenge,
             code_challenge_method="S256", username=world.username,
             password=world.password), timeout=RPC_TIMEOUT).code
         return {"grant_type": "authorization_code", "code": code,
@@ -389,6 +399,54 @@ class RefreshTest(TestCase):
         self.assertEqual((status, second.get("token_type")), (200, "Bearer"), second)
 
 
+class UserInfoTest(TestCase):
+    """RFC 9449 §7: UserInfo, a protected resource of this server, takes DPoP tokens."""
+
+    def bound_token(self):
+        status, _, body = http_token(self.a, "spa", proofs=[world.es.proof()],
+                                     **self.user_code("spa", "openid orders.read"))
+        self.assertEqual((status, body.get("token_type")), (200, "DPoP"), body)
+        return body["access_token"]
+
+    def resource_proof(self, token, holder=None, htm="GET"):
+        ath = b64url(hashlib.sha256(token.encode()).digest())
+        return (holder or world.es).proof(htu=ISSUER + "/userinfo", htm=htm, ath=ath)
+
+    def test_a_bound_token_with_its_proof(self):
+        token = self.bound_token()
+        status, _, body = self.b.send("GET", "/userinfo", headers=[
+            ("Authorization", "DPoP " + token), ("DPoP", self.resource_proof(token))])
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body["sub"])
+        status, _, body = self.a.send("POST", "/userinfo", "", headers=[
+            ("Authorization", "DPoP " + token),
+            ("DPoP", self.resource_proof(token, htm="POST"))])
+        self.assertEqual(status, 200, body)
+
+    def test_a_bound_token_as_bearer_is_refused_with_a_dpop_challenge(self):
+        token = self.bound_token()
+        status, headers, body = self.a.send("GET", "/userinfo", headers=[
+            ("Authorization", "Bearer " + token)])
+        self.assertEqual((status, body.get("error")), (401, "invalid_token"), body)
+        self.assertIn("DPoP ", headers.get("WWW-Authenticate", ""))
+        self.assertIn("algs=", headers.get("WWW-Authenticate", ""))
+
+    def test_proof_refusals(self):
+        token = self.bound_token()
+        proof = self.resource_proof(token)
+        self.assertEqual(self.a.send("GET", "/userinfo", headers=[
+            ("Authorization", "DPoP " + token), ("DPoP", proof)])[0], 200)
+        for headers in ([("DPoP", proof)],  # replayed, on the other server
+                        [],  # no proof
+                        [("DPoP", self.resource_proof(token, world.ps))],  # another key
+                        [("DPoP", self.resource_proof("another token"))]):  # another ath
+            status, received, body = self.b.send(
+                "GET", "/userinfo", headers=[("Authorization", "DPoP " + token)] + headers)
+            self.assertEqual((status, body.get("error")), (401, "invalid_dpop_proof"), body)
+            self.assertIn('DPoP realm="identity", error="invalid_dpop_proof"',
+                          received.get("WWW-Authenticate", ""))
+
+
 class RefusalTest(TestCase):
     def test_two_proofs(self):
         self.assertHttpRefused(http_token(self.a, proofs=[world.es.proof(), world.es.proof()]),
@@ -426,7 +484,7 @@ class RefusalTest(TestCase):
 
 
 TEST_CASES = [DiscoveryTest, BindingTest, ReplayTest, RequiredDpopTest, RefreshTest,
-              RefusalTest]
+              UserInfoTest, RefusalTest]
 
 
 def main(argv):
