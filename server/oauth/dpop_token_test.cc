@@ -9,6 +9,7 @@
 #include "jwt/dpop_proof.h"
 #include "jwt/jwk.h"
 #include "jwt/jws.h"
+#include "server/oauth/introspector.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/pkce.h"
 #include "server/oauth/testing/oauth_fixture.h"
@@ -142,6 +143,25 @@ TEST_F(DpopTokenTest, AProofBindsTheAccessTokenToItsKey) {
   ASSERT_TRUE(issued.ok()) << issued.status();
   EXPECT_EQ(issued->token_type, "DPoP");
   EXPECT_EQ(JktOf(issued->access_token), key_.Thumbprint());
+}
+
+// RFC 9449 §6.2: introspection tells the binding.
+TEST_F(DpopTokenTest, IntrospectionShowsTheBinding) {
+  auto bound = tokens_.Exchange(ClientCredentials({Proof(key_, "1")}));
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  auto info = f_.introspector.Introspect("worker", "worker-secret",
+                                         bound->access_token);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_TRUE(info->active);
+  EXPECT_EQ(info->token_type, "DPoP");
+  EXPECT_EQ(info->cnf_jkt, key_.Thumbprint());
+  auto bearer = tokens_.Exchange(ClientCredentials({}));
+  ASSERT_TRUE(bearer.ok());
+  info = f_.introspector.Introspect("worker", "worker-secret",
+                                    bearer->access_token);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->token_type, "Bearer");
+  EXPECT_EQ(info->cnf_jkt, "");
 }
 
 TEST_F(DpopTokenTest, WithoutAProofTheTokenIsBearerWithoutCnf) {
