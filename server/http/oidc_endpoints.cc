@@ -167,8 +167,9 @@ void Preflight(const HttpRequest& request, HttpResponse& response,
   }
   response.SetHeader("Access-Control-Allow-Origin", origin);
   response.SetHeader("Access-Control-Allow-Methods", methods);
+  // DPoP: a browser app's proofs (RFC 9449 §4.1) at /token and /userinfo.
   response.SetHeader("Access-Control-Allow-Headers",
-                     "Authorization, Content-Type");
+                     "Authorization, Content-Type, DPoP");
   response.SetHeader("Access-Control-Max-Age", "600");
 }
 

@@ -981,7 +981,7 @@ TEST_F(OidcEndpointsTest,
     EXPECT_EQ(r.Header("access-control-allow-origin"), kAppOrigin) << path;
     EXPECT_EQ(r.Header("access-control-allow-methods"), methods) << path;
     EXPECT_EQ(r.Header("access-control-allow-headers"),
-              "Authorization, Content-Type")
+              "Authorization, Content-Type, DPoP")
         << path;
     EXPECT_EQ(r.Header("access-control-max-age"), "600") << path;
     EXPECT_EQ(r.Header("access-control-allow-credentials"), "") << path;
