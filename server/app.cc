@@ -385,7 +385,14 @@ absl::Status App::BuildUserFlows() {
   device_grant_.emplace(deps, device_store_);
   revoker_.emplace(&*authenticator_, &*access_tokens_, &*grant_revoker_,
                    grants_);
-  userinfo_.emplace(&*access_tokens_, users_store_);
+  // RFC 9449: proofs of at most 60 s, single use across replicas.
+  jwt::DpopProofOptions dpop_options;
+  dpop_options.clock = clock_;
+  auto dpop = DpopProofCheck::Create(std::move(dpop_options), replays_);
+  if (!dpop.ok()) return dpop.status();
+  dpop_.emplace(*std::move(dpop));
+  // RFC 9449 §7: DPoP-bound tokens at UserInfo too.
+  userinfo_.emplace(&*access_tokens_, users_store_, &*dpop_);
   GrantOptions exchange_options;
   exchange_options.issuer = config_.issuer;
   exchange_options.audience = config_.audience;
@@ -399,7 +406,7 @@ absl::Status App::BuildUserFlows() {
           {"refresh_token", &*refresh_grant_},
           {kDeviceCodeGrantType, &*device_grant_},
           {kTokenExchangeGrantType, &*exchange_grant_}},
-      &*oauth_metrics_);
+      &*oauth_metrics_, &*dpop_);
   return absl::OkStatus();
 }
 

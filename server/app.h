@@ -45,6 +45,7 @@
 #include "server/oauth/cors_policy.h"
 #include "server/oauth/device_authorization.h"
 #include "server/oauth/device_code_grant.h"
+#include "server/oauth/dpop_proof_check.h"
 #include "server/oauth/end_session.h"
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
@@ -174,6 +175,9 @@ class App {
   std::unique_ptr<ClientAuthThrottle> client_auth_throttle_;
   // private_key_jwt assertions (client_assertion.h).
   std::optional<ClientAssertionVerifier> client_assertions_;
+  // DPoP proofs at the token endpoint (RFC 9449), used once across
+  // replicas through replays_.
+  std::optional<DpopProofCheck> dpop_;
   std::optional<ClientAuthenticator> authenticator_;
   // RFC 8707: the rules (read at every request naming a resource) and the
   // administration.

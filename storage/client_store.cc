@@ -20,6 +20,7 @@ bool ClientRecord::operator==(const ClientRecord& other) const {
          third_party == other.third_party &&
          token_endpoint_auth_method == other.token_endpoint_auth_method &&
          jwks == other.jwks && token_exchange == other.token_exchange &&
+         dpop_bound_access_tokens == other.dpop_bound_access_tokens &&
          created_at == other.created_at && updated_at == other.updated_at;
 }
 

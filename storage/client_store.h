@@ -88,6 +88,9 @@ struct ClientRecord {
   std::string jwks;
   // RFC 8693: the client's token exchange policy.
   TokenExchangePolicy token_exchange = {};
+  // RFC 9449 §10.2 dpop_bound_access_tokens: every token request of the
+  // client must carry a DPoP proof. False unless registered so.
+  bool dpop_bound_access_tokens = false;
   absl::Time created_at;
   absl::Time updated_at;
 

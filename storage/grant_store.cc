@@ -26,7 +26,8 @@ bool RefreshTokenRecord::operator==(const RefreshTokenRecord& other) const {
          rotated_at == other.rotated_at && revoked == other.revoked &&
          access_token_jti == other.access_token_jti &&
          access_token_expires_at == other.access_token_expires_at &&
-         sid == other.sid && resources == other.resources;
+         sid == other.sid && resources == other.resources &&
+         dpop_jkt == other.dpop_jkt;
 }
 
 bool PushedRequestRecord::operator==(const PushedRequestRecord& other) const {

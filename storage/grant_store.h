@@ -73,6 +73,10 @@ struct RefreshTokenRecord {
   // The resource indicators (RFC 8707) the grant was authorized for (every
   // rotation keeps them); empty when none.
   std::vector<std::string> resources = {};
+  // RFC 9449 §5: the SHA-256 JWK thumbprint of the DPoP key the family is
+  // bound to (a public client's grant made with a proof); every rotation
+  // keeps it. Empty: not bound.
+  std::string dpop_jkt = {};
 
   bool operator==(const RefreshTokenRecord& other) const;
 };

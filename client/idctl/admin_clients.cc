@@ -82,6 +82,7 @@ int ClientsCreate(const ParsedArgs& args, Console& console) {
   request.set_backchannel_logout_session_required(
       args.Has("backchannel-logout-session-required"));
   request.set_third_party(args.Has("third-party"));
+  request.set_dpop_bound_access_tokens(args.Has("dpop-bound-access-tokens"));
   if (auto policy = ExchangePolicy(args, {}, /*update=*/false)) {
     *request.mutable_token_exchange() = *std::move(policy);
   }
@@ -170,6 +171,12 @@ int ClientsUpdate(const ParsedArgs& args, Console& console) {
         }
         if (args.Has("third-party")) request.set_third_party(true);
         if (args.Has("first-party")) request.set_third_party(false);
+        if (args.Has("dpop-bound-access-tokens")) {
+          request.set_dpop_bound_access_tokens(true);
+        }
+        if (args.Has("dpop-optional")) {
+          request.set_dpop_bound_access_tokens(false);
+        }
         if (auto policy = ExchangePolicy(args, current.token_exchange(),
                                          /*update=*/true)) {
           *request.mutable_token_exchange() = *std::move(policy);

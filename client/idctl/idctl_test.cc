@@ -815,6 +815,29 @@ TEST_F(IdctlServerTest, ClientsPkceOptional) {
       << refused.err;
 }
 
+// RFC 9449 §10.2: --dpop-bound-access-tokens registers the requirement; an
+// update keeps it unless told.
+TEST_F(IdctlServerTest, ClientsDpopBoundAccessTokens) {
+  Json created = AdminJson(
+      {"clients", "create", "--id", "dpop", "--dpop-bound-access-tokens"});
+  EXPECT_EQ(created["client"]["dpop_bound_access_tokens"], true);
+  EXPECT_EQ(AdminJson({"clients", "update", "dpop", "--name", "D"})
+                .value("dpop_bound_access_tokens", false),
+            true);
+  EXPECT_FALSE(AdminJson({"clients", "update", "dpop", "--dpop-optional"})
+                   .value("dpop_bound_access_tokens", false));
+  EXPECT_EQ(
+      AdminJson({"clients", "update", "dpop", "--dpop-bound-access-tokens"})
+          .value("dpop_bound_access_tokens", false),
+      true);
+  EXPECT_EQ(Admin({"clients", "update", "dpop", "--dpop-bound-access-tokens",
+                   "--dpop-optional"})
+                .code,
+            kExitUsage);
+  Json plain = AdminJson({"clients", "create", "--id", "noDpop"});
+  EXPECT_FALSE(plain["client"].value("dpop_bound_access_tokens", false));
+}
+
 // RFC 9126 §6: --require-par registers require_pushed_authorization_requests;
 // an update keeps it unless told.
 TEST_F(IdctlServerTest, ClientsRequirePar) {

@@ -175,6 +175,8 @@ Verb ClientsUpdateVerb() {
         Switch("no-backchannel-logout-uri"),
         Switch("third-party"),
         Switch("first-party"),
+        Switch("dpop-bound-access-tokens"),
+        Switch("dpop-optional"),
         Switch("token-exchange-delegation"),
         Switch("no-token-exchange-delegation"),
         Switch("token-exchange-impersonation"),
@@ -191,6 +193,7 @@ Verb ClientsUpdateVerb() {
         {"require-par", "par-optional"},
         {"backchannel-logout-uri", "no-backchannel-logout-uri"},
         {"third-party", "first-party"},
+        {"dpop-bound-access-tokens", "dpop-optional"},
         {"token-exchange-delegation", "no-token-exchange-delegation"},
         {"token-exchange-impersonation", "no-token-exchange-impersonation"},
         {"token-exchange-audience", "no-token-exchange-audiences"}}},
@@ -200,6 +203,7 @@ Verb ClientsUpdateVerb() {
       "--pkce-required; --id-token-alg ALG or --default-id-token-alg; "
       "--require-par or --par-optional; --backchannel-logout-uri URI or "
       "--no-backchannel-logout-uri; --third-party or --first-party; "
+      "--dpop-bound-access-tokens or --dpop-optional; "
       "--[no-]token-exchange-delegation, --[no-]token-exchange-impersonation, "
       "--token-exchange-audience or --no-token-exchange-audiences; "
       "--jwks-file replaces a private_key_jwt client's keys). "
@@ -223,7 +227,8 @@ std::vector<Verb> ClientVerbs() {
          Switch("token-exchange-delegation"),
          Switch("token-exchange-impersonation"),
          Repeated("token-exchange-audience", "AUD"),
-         Optional("auth-method", "METHOD"), Optional("jwks-file", "FILE")}},
+         Optional("auth-method", "METHOD"), Optional("jwks-file", "FILE"),
+         Switch("dpop-bound-access-tokens")}},
        "Register a client; print it with its secret, shown only this once (a "
        "--public client has none). G: client_credentials (the default), "
        "authorization_code, refresh_token, "
@@ -243,7 +248,9 @@ std::vector<Verb> ClientVerbs() {
        "--token-exchange-audience: an audience it may request. "
        "--auth-method: client_secret_basic "
        "(default), client_secret_post, private_key_jwt (no secret; its "
-       "public keys from --jwks-file, a JWK Set) or none (--public).",
+       "public keys from --jwks-file, a JWK Set) or none (--public). "
+       "--dpop-bound-access-tokens: every token request must carry a DPoP "
+       "proof (RFC 9449 §10.2).",
        &ClientsCreate},
       {kAdmin,
        {"clients get", {}, One("ID")},

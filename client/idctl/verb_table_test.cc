@@ -195,6 +195,7 @@ TEST(VerbTableTest, SynopsisCollapsesTheAdminFlagsIntoAuth) {
             "[--post-logout-redirect-uri URI]... "
             "[--no-post-logout-redirect-uris] [--backchannel-logout-uri URI] "
             "[--no-backchannel-logout-uri] [--third-party] [--first-party] "
+            "[--dpop-bound-access-tokens] [--dpop-optional] "
             "[--token-exchange-delegation] [--no-token-exchange-delegation] "
             "[--token-exchange-impersonation] "
             "[--no-token-exchange-impersonation] "

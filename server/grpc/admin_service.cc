@@ -112,6 +112,7 @@ void ToProto(const storage::ClientRecord& client, v1::Client* out) {
   out->set_backchannel_logout_session_required(
       client.backchannel_logout_session_required);
   out->set_third_party(client.third_party);
+  out->set_dpop_bound_access_tokens(client.dpop_bound_access_tokens);
   out->set_token_endpoint_auth_method(TokenEndpointAuthMethod(client));
   out->set_jwks(client.jwks);
   if (client.token_exchange != storage::TokenExchangePolicy{}) {
@@ -190,6 +191,7 @@ grpc::Status AdminServiceImpl::CreateClient(
   spec.backchannel_logout_session_required =
       request->backchannel_logout_session_required();
   spec.third_party = request->third_party();
+  spec.dpop_bound_access_tokens = request->dpop_bound_access_tokens();
   if (request->has_token_exchange()) {
     spec.token_exchange = PolicyOf(request->token_exchange());
   }
@@ -244,6 +246,9 @@ grpc::Status AdminServiceImpl::UpdateClient(
         request->backchannel_logout_session_required();
   }
   if (request->has_third_party()) spec.third_party = request->third_party();
+  if (request->has_dpop_bound_access_tokens()) {
+    spec.dpop_bound_access_tokens = request->dpop_bound_access_tokens();
+  }
   if (request->has_token_exchange()) {
     spec.token_exchange = PolicyOf(request->token_exchange());
   }

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
+#include "jwt/dpop_proof.h"
 #include "jwt/json.h"
 #include "server/grpc/client_credentials_metadata.h"
 #include "server/grpc/status_mapping.h"
@@ -10,6 +11,12 @@
 #include "server/oauth/oauth_error.h"
 
 namespace identity::server {
+namespace {
+
+// The gRPC method a token request's DPoP proof is made for (its "htu" path).
+constexpr char kTokenMethodPath[] = "/identity.v1.TokenService/Token";
+
+}  // namespace
 
 std::string PeerAddress(absl::string_view peer) {
   absl::ConsumePrefix(&peer, "ipv4:") || absl::ConsumePrefix(&peer, "ipv6:");
@@ -180,6 +187,18 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   fields.audience.assign(request->audience().begin(),
                          request->audience().end());
   fields.source = PeerAddress(context->peer());
+  // RFC 9449 over gRPC (docs/api.md): proofs in "dpop" metadata, for "POST"
+  // to the call's URL as the client addressed it.
+  const auto proofs = context->client_metadata().equal_range("dpop");
+  for (auto it = proofs.first; it != proofs.second; ++it) {
+    fields.dpop_proofs.emplace_back(it->second.data(), it->second.size());
+  }
+  if (!fields.dpop_proofs.empty()) {
+    const grpc::string_ref authority = context->ExperimentalGetAuthority();
+    fields.dpop_uri =
+        jwt::DpopGrpcUri(absl::string_view(authority.data(), authority.size()),
+                         kTokenMethodPath);
+  }
   auto issued = parts_.tokens->Exchange(fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_access_token(issued->access_token);
@@ -253,6 +272,9 @@ grpc::Status IntrospectionServiceImpl::Introspect(
   for (const std::string& aud : result->aud) response->add_aud(aud);
   response->set_iss(result->iss);
   response->set_jti(result->jti);
+  if (!result->cnf_jkt.empty()) {
+    response->mutable_cnf()->set_jkt(result->cnf_jkt);
+  }
   return grpc::Status::OK;
 }
 

@@ -12,8 +12,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "jwt/base64url.h"
+#include "jwt/dpop_proof.h"
 #include "jwt/json.h"
 #include "server/http/form.h"
 #include "server/http/oauth_http_errors.h"
@@ -175,8 +177,9 @@ void Preflight(const HttpRequest& request, HttpResponse& response,
   }
   response.SetHeader("Access-Control-Allow-Origin", origin);
   response.SetHeader("Access-Control-Allow-Methods", methods);
+  // DPoP: a browser app's proofs (RFC 9449 §4.1) at /token and /userinfo.
   response.SetHeader("Access-Control-Allow-Headers",
-                     "Authorization, Content-Type");
+                     "Authorization, Content-Type, DPoP");
   response.SetHeader("Access-Control-Max-Age", "600");
 }
 
@@ -665,6 +668,14 @@ void Token(const OidcEndpointsDeps& deps, const HttpRequest& request,
   // RFC 8693 §2.1: audience may repeat (joined with spaces by the decoder).
   fields.audience = ValuesOf(form, kAudienceParameter);
   fields.source = request.remote_address;
+  // RFC 9449 §4.1: every DPoP header (more than one is refused); "htu" is
+  // the token_endpoint discovery publishes, whatever proxy is in between.
+  for (const auto& [name, value] : request.headers) {
+    if (absl::EqualsIgnoreCase(name, "dpop")) {
+      fields.dpop_proofs.push_back(value);
+    }
+  }
+  if (!fields.dpop_proofs.empty()) fields.dpop_uri = deps.issuer + "/token";
   auto issued = deps.tokens->Exchange(fields);
   if (!issued.ok()) return SendOAuthError(response, issued.status());
   jwt::Json body = jwt::Json::object();
@@ -716,26 +727,62 @@ std::string AccessTokenOf(const HttpRequest& request) {
   return form.ok() ? Get(*form, "access_token") : "";
 }
 
+// How a UserInfo request presents its token: "DPoP <token>" with DPoP
+// headers (RFC 9449 §7.1; "htu" the published userinfo_endpoint), else as
+// AccessTokenOf.
+TokenPresentation PresentationOf(const OidcEndpointsDeps& deps,
+                                 const HttpRequest& request) {
+  TokenPresentation presented;
+  if (auto dpop = DpopToken(request.Header("authorization"))) {
+    presented.access_token = *std::move(dpop);
+    presented.dpop_scheme = true;
+  } else {
+    presented.access_token = AccessTokenOf(request);
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (absl::EqualsIgnoreCase(name, "dpop")) {
+      presented.dpop_proofs.push_back(value);
+    }
+  }
+  presented.method = request.method;
+  presented.uri = deps.issuer + "/userinfo";
+  return presented;
+}
+
+// RFC 6750 §3 and RFC 9449 §7.1: the Bearer challenge, then the DPoP one
+// with the algorithms proofs may use, in one header (RFC 9110 §11.6.1).
+void ChallengeAtUserInfo(HttpResponse& response, absl::string_view error) {
+  const std::string code =
+      error.empty() ? "" : absl::StrCat(", error=\"", error, "\"");
+  response.SetHeader(
+      "WWW-Authenticate",
+      absl::StrCat("Bearer realm=\"identity\"", code,
+                   ", DPoP realm=\"identity\"", code, ", algs=\"",
+                   absl::StrJoin(AlgorithmNames(jwt::DpopAlgorithms()), " "),
+                   "\""));
+}
+
 void UserInfoRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
                    HttpResponse& response) {
-  const std::string token = AccessTokenOf(request);
-  if (token.empty()) {
+  const TokenPresentation presented = PresentationOf(deps, request);
+  if (presented.access_token.empty()) {
     // RFC 6750 §3.1: no error code when no token was sent.
-    response.SetHeader("WWW-Authenticate", "Bearer realm=\"identity\"");
+    ChallengeAtUserInfo(response, "");
     SendJson(response, 401, jwt::Json::object());
     return;
   }
-  auto info = deps.userinfo->Get(token);
+  auto info = deps.userinfo->Get(presented);
   if (!info.ok()) {
-    const HttpError error = HttpErrorOf(info.status());
+    HttpError error = HttpErrorOf(info.status());
+    // RFC 9449 §7.1: at a protected resource a refused proof is 401 with a
+    // challenge (400 is the token endpoint's, §5).
+    if (error.error == "invalid_dpop_proof") error.status = 401;
     jwt::Json body = {{"error", error.error}};
     if (!error.description.empty()) {
       body["error_description"] = error.description;
     }
     if (error.status == 401 || error.status == 403) {
-      response.SetHeader("WWW-Authenticate",
-                         absl::StrCat("Bearer realm=\"identity\", error=\"",
-                                      error.error, "\""));
+      ChallengeAtUserInfo(response, error.error);
     }
     SendJson(response, error.status, body);
     return;
@@ -767,6 +814,8 @@ void IntrospectRoute(const OidcEndpointsDeps& deps, const HttpRequest& request,
     if (!result->aud.empty()) body["aud"] = result->aud;
     body["iss"] = result->iss;
     if (!result->jti.empty()) body["jti"] = result->jti;
+    // RFC 9449 §6.2.
+    if (!result->cnf_jkt.empty()) body["cnf"] = {{"jkt", result->cnf_jkt}};
   }
   SendJson(response, 200, body);
 }
@@ -1188,6 +1237,9 @@ std::string DiscoveryDocument(const OidcEndpointsDeps& deps) {
       {"claims_parameter_supported", false},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
+      // RFC 9449 §5.1.
+      {"dpop_signing_alg_values_supported",
+       AlgorithmNames(jwt::DpopAlgorithms())},
   };
   if (deps.devices != nullptr) {
     // RFC 8628 §4.

@@ -869,7 +869,9 @@ TEST_F(OidcEndpointsTest, UserinfoIntrospectAndRevoke) {
 
   const Response info = GetPath("/userinfo");
   EXPECT_EQ(info.status, 401);
-  EXPECT_EQ(info.Header("www-authenticate"), "Bearer realm=\"identity\"");
+  EXPECT_EQ(info.Header("www-authenticate"),
+            "Bearer realm=\"identity\", DPoP realm=\"identity\", algs=\"RS256 "
+            "RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA\"");
   EXPECT_EQ(info.body, "{}");  // RFC 6750 §3.1: no error code without a token.
   const Response bad = Send(
       "GET /userinfo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer junk\r\n"
@@ -998,7 +1000,7 @@ TEST_F(OidcEndpointsTest,
     EXPECT_EQ(r.Header("access-control-allow-origin"), kAppOrigin) << path;
     EXPECT_EQ(r.Header("access-control-allow-methods"), methods) << path;
     EXPECT_EQ(r.Header("access-control-allow-headers"),
-              "Authorization, Content-Type")
+              "Authorization, Content-Type, DPoP")
         << path;
     EXPECT_EQ(r.Header("access-control-max-age"), "600") << path;
     EXPECT_EQ(r.Header("access-control-allow-credentials"), "") << path;

@@ -129,6 +129,7 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
       request.client_id, request.client_secret, "authorization_code",
       request.source, request.client_assertion);
   if (!client.ok()) return client.status();
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   const absl::Time now = StorageNow(d_.clock);
   auto code = RedeemableCode(request, client->client_id, now);
   if (!code.ok()) return code.status();
@@ -143,6 +144,7 @@ absl::StatusOr<IssuedToken> AuthorizationCodeGrant::Exchange(
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
   claims.sid = code->sid;
+  claims.dpop_jkt = request.dpop_jkt;
   // RFC 8707 §2.2: for one of the resources the code was authorized for.
   // Refused before the code is redeemed: the client may ask again.
   if (absl::Status s = TargetResource(d_, request.resource, code->resources,

@@ -52,4 +52,11 @@ std::optional<std::string> BearerToken(absl::string_view value) {
   return std::string(token);
 }
 
+std::optional<std::string> DpopToken(absl::string_view value) {
+  if (!HasAuthScheme(value, "DPoP")) return std::nullopt;
+  const absl::string_view token = Credentials(value, "DPoP");
+  if (token.empty()) return std::nullopt;
+  return std::string(token);
+}
+
 }  // namespace identity::server

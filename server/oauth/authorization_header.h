@@ -35,6 +35,9 @@ absl::StatusOr<ClientCredentials> ParseBasicAuthorization(
 // removed; nullopt for another scheme or an empty token.
 std::optional<std::string> BearerToken(absl::string_view value);
 
+// The token of "DPoP <token>" (RFC 9449 §7.1), as BearerToken.
+std::optional<std::string> DpopToken(absl::string_view value);
+
 }  // namespace identity::server
 
 #endif  // IDENTITY_SERVER_OAUTH_AUTHORIZATION_HEADER_H_

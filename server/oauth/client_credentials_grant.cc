@@ -5,6 +5,7 @@
 #include "server/oauth/client_registry.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/scope.h"
+#include "server/oauth/token_binding.h"
 
 namespace identity::server {
 
@@ -21,6 +22,7 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
     return OAuthFailure(OAuthError::kUnauthorizedClient,
                         "the client may not use client_credentials");
   }
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   auto granted = GrantScopes(*requested, client->allowed_scopes);
   if (!granted.ok()) return granted.status();
   // RFC 8707 §2.2: a token for one resource, narrowed to its scopes.
@@ -47,6 +49,7 @@ absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
   claims.other["client_id"] = client->client_id;
   const std::string scope = absl::StrJoin(*granted, " ");
   if (!scope.empty()) claims.other["scope"] = scope;
+  AddConfirmation(claims, request.dpop_jkt);
 
   auto token = keys_->snapshot()->signer->Sign(claims);
   if (!token.ok()) return token.status();

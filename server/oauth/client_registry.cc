@@ -376,6 +376,8 @@ absl::StatusOr<CreatedClient> ClientRegistry::Create(ClientSpec spec) const {
   client.backchannel_logout_session_required =
       spec.backchannel_logout_session_required.value_or(false);
   client.third_party = spec.third_party.value_or(false);
+  client.dpop_bound_access_tokens =
+      spec.dpop_bound_access_tokens.value_or(false);
   client.token_endpoint_auth_method = spec.token_endpoint_auth_method;
   client.jwks = spec.jwks.value_or("");
   client.token_exchange =
@@ -461,6 +463,9 @@ absl::StatusOr<storage::ClientRecord> ClientRegistry::Update(
         *spec.backchannel_logout_session_required;
   }
   if (spec.third_party.has_value()) client->third_party = *spec.third_party;
+  if (spec.dpop_bound_access_tokens.has_value()) {
+    client->dpop_bound_access_tokens = *spec.dpop_bound_access_tokens;
+  }
   if (spec.token_exchange.has_value()) {
     if (absl::Status s = NormalizeExchangePolicy(*spec.token_exchange);
         !s.ok()) {

@@ -61,6 +61,9 @@ struct ClientSpec {
   // OIDC Core §3.1.2.4: users consent to the client's scopes. Unset: false
   // (first-party) on create, unchanged on update.
   std::optional<bool> third_party = std::nullopt;
+  // RFC 9449 §10.2: token requests must carry a DPoP proof. Unset: false on
+  // create, unchanged on update.
+  std::optional<bool> dpop_bound_access_tokens = std::nullopt;
   // RFC 8693: with the token exchange grant type, delegation or
   // impersonation (or both) must be allowed; audiences are at most 20, each
   // 1 to 256 characters of %x21-7E, duplicates dropped. Unset: all off on

@@ -54,7 +54,8 @@ absl::StatusOr<std::string> DeviceCodeGrant::StoreRefreshToken(
 
 absl::StatusOr<IssuedToken> DeviceCodeGrant::Issue(
     const storage::ClientRecord& client,
-    const storage::DeviceAuthorizationRecord& approved, absl::Time now) const {
+    const storage::DeviceAuthorizationRecord& approved, absl::Time now,
+    absl::string_view dpop_jkt) const {
   auto user = LiveUser(*d_.users, approved.user_id);
   if (!user.ok()) return user.status();
   UserAccessClaims claims;
@@ -66,6 +67,7 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Issue(
   claims.now = now;
   claims.id_token_alg = client.id_token_signed_response_alg;
   claims.sid = approved.sid;
+  claims.dpop_jkt = std::string(dpop_jkt);
   // OIDC Core §11, as for codes: a grant of a session that ended since
   // yields nothing unless offline access was granted.
   if (absl::Status s = SessionOutlived(d_, claims.sid, claims.scopes);
@@ -117,6 +119,7 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Exchange(
       request.client_id, request.client_secret, kDeviceCodeGrantType,
       request.source, request.client_assertion);
   if (!client.ok()) return client.status();
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   if (request.device_code.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "device_code is required");
   }
@@ -143,7 +146,7 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Exchange(
   if (polled->state != storage::DeviceAuthorizationState::kApproved) {
     return NotYet(*polled, now);
   }
-  return Issue(*client, *polled, now);
+  return Issue(*client, *polled, now, request.dpop_jkt);
 }
 
 }  // namespace identity::server

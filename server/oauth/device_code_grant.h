@@ -49,7 +49,8 @@ class DeviceCodeGrant final : public TokenGrant {
   // The tokens for an approved authorization, which is redeemed.
   absl::StatusOr<IssuedToken> Issue(
       const storage::ClientRecord& client,
-      const storage::DeviceAuthorizationRecord& approved, absl::Time now) const;
+      const storage::DeviceAuthorizationRecord& approved, absl::Time now,
+      absl::string_view dpop_jkt) const;
   // A refresh token for the grant, stored (empty when the client may not
   // refresh), recording the access token `claims` describe.
   absl::StatusOr<std::string> StoreRefreshToken(

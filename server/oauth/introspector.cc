@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_split.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/token_binding.h"
 #include "server/oauth/user_tokens.h"
 
 namespace identity::server {
@@ -45,6 +46,8 @@ absl::StatusOr<Introspection> Introspector::Introspect(
   result.aud = claims.aud;
   result.iss = claims.iss.value_or("");
   result.jti = claims.jti.value_or("");
+  result.cnf_jkt = ConfirmedJkt(claims);
+  if (!result.cnf_jkt.empty()) result.token_type = kDpopTokenType;
   return result;
 }
 

@@ -31,6 +31,9 @@ struct Introspection {
   std::vector<std::string> aud;
   std::string iss;
   std::string jti;
+  // RFC 9449 §6.2: "cnf": {"jkt": ...} of a DPoP-bound access token (whose
+  // token_type is then "DPoP"); empty for none.
+  std::string cnf_jkt = {};
 };
 
 // Thread-safe. Everything passed in must outlive it.

@@ -7,6 +7,7 @@
 #include "jwt/base64url.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/scope.h"
+#include "server/oauth/token_binding.h"
 
 namespace identity::server {
 absl::Status RefreshTokenGrant::Reuse(
@@ -78,6 +79,7 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
       request.client_id, request.client_secret, "refresh_token", request.source,
       request.client_assertion);
   if (!client.ok()) return client.status();
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   if (request.refresh_token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "refresh_token is required");
@@ -88,6 +90,12 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   auto old =
       RotatableToken(HashOpaqueToken(request.refresh_token), *client, now);
   if (!old.ok()) return old.status();
+  // RFC 9449 §5: a bound family is refreshed only with its key's proofs
+  // (every rotation keeps the binding: Rotate copies the record).
+  if (absl::Status s = CheckRefreshTokenBinding(request, old->dpop_jkt);
+      !s.ok()) {
+    return s;
+  }
   std::vector<std::string> scopes =
       absl::StrSplit(old->scope, ' ', absl::SkipEmpty());
   // OIDC Core §11: without offline_access the grant lives only as long as
@@ -119,6 +127,7 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   claims.now = now;
   claims.id_token_alg = client->id_token_signed_response_alg;
   claims.sid = old->sid;
+  claims.dpop_jkt = request.dpop_jkt;
   // RFC 8707 §2.2: a token for one of the grant's resources at a time (the
   // refresh token, rotated, keeps them all). Refused before the rotation.
   if (absl::Status s =

@@ -11,6 +11,7 @@
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/resource_indicators.h"
 #include "server/oauth/scope.h"
+#include "server/oauth/token_binding.h"
 
 namespace identity::server {
 namespace {
@@ -237,6 +238,7 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
     return OAuthFailure(OAuthError::kUnauthorizedClient,
                         "the client may not use token exchange");
   }
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   auto subject =
       LiveAccessToken(*access_tokens_, request.subject_token, "subject_token");
   if (!subject.ok()) return subject.status();
@@ -287,6 +289,7 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
     claims.other["auth_time"] = *auth_time;
   }
   if (!act->is_null()) claims.other[kActClaim] = *std::move(act);
+  AddConfirmation(claims, request.dpop_jkt);
   auto token = keys_->snapshot()->signer->Sign(claims);
   if (!token.ok()) return token.status();
   IssuedToken issued;

@@ -8,8 +8,22 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/client_store.h"
 
 namespace identity::server {
+
+// RFC 9449 §5: the token_type of an access token bound to a DPoP key.
+inline constexpr char kDpopTokenType[] = "DPoP";
+
+// What the token endpoint checks once a grant has authenticated the client
+// (token_binding.h: the proof's single use). Implementations are the
+// endpoint's, one per request.
+class ClientConfirmation {
+ public:
+  virtual ~ClientConfirmation() = default;
+  virtual absl::Status Authenticated(
+      const storage::ClientRecord& client) const = 0;
+};
 
 // RFC 8693 §2.1: the grant type of token exchange, and §3 the one token type
 // it takes and issues here (an access token of this server).
@@ -47,11 +61,22 @@ struct TokenRequestFields {
   // A private_key_jwt client assertion instead of the secret (RFC 7523
   // §2.2); empty for none.
   std::string client_assertion = {};
+  // RFC 9449 §4.1: the DPoP proofs sent (HTTP "DPoP" headers, gRPC "dpop"
+  // metadata), one per value as received; and the "htu" they must name,
+  // the URI of the request (the face knows it). TokenEndpoint checks them.
+  std::vector<std::string> dpop_proofs = {};
+  std::string dpop_uri = {};
+  // Set by TokenEndpoint from a verified proof, never by a face: the
+  // thumbprint the access token is bound to ("cnf": {"jkt": ...}, RFC 9449
+  // §6.1); empty for a Bearer token. And what the grant calls once the
+  // client is authenticated (ConfirmClient in token_binding.h).
+  std::string dpop_jkt = {};
+  const ClientConfirmation* confirmation = nullptr;
 };
 
 struct IssuedToken {
   std::string access_token;
-  std::string token_type = "Bearer";
+  std::string token_type = "Bearer";  // kDpopTokenType when bound.
   int64_t expires_in = 0;
   std::string scope;          // Granted scopes, space-delimited.
   std::string id_token;       // When openid was granted to a user.

@@ -15,6 +15,7 @@
 #include "server/oauth/login_sessions.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/resource_indicators.h"
+#include "server/oauth/token_binding.h"
 #include "server/oauth/user_tokens.h"
 #include "server/random_source.h"
 #include "storage/grant_store.h"
@@ -131,6 +132,7 @@ inline absl::StatusOr<std::string> StoreFirstRefreshToken(
                grant.absolute_expires_at);
   grant.access_token_jti = claims.jti;
   grant.access_token_expires_at = d.AccessTokenExpiry(claims.now);
+  grant.dpop_jkt = RefreshTokenBinding(client, claims.dpop_jkt);
   if (absl::Status s = d.grants->CreateRefreshToken(grant); !s.ok()) return s;
   return refresh_token;
 }

@@ -12,6 +12,7 @@
 #include "jwt/base64url.h"
 #include "server/oauth/claim_release.h"
 #include "server/oauth/oauth_error.h"
+#include "server/oauth/token_binding.h"
 
 namespace identity::server {
 
@@ -72,6 +73,7 @@ absl::StatusOr<std::string> UserTokenMinter::AccessToken(
   claims.other["auth_time"] = absl::ToUnixSeconds(c.auth_time);
   const std::vector<std::string>& scopes = c.AccessScopes();
   if (!scopes.empty()) claims.other["scope"] = absl::StrJoin(scopes, " ");
+  AddConfirmation(claims, c.dpop_jkt);
   return keys_->snapshot()->signer->Sign(claims);
 }
 

@@ -49,6 +49,9 @@ struct UserAccessClaims {
   // configured audience and `scopes`.
   std::optional<std::string> audience = std::nullopt;
   std::optional<std::vector<std::string>> access_scopes = std::nullopt;
+  // RFC 9449 §6.1: the DPoP key the access token is bound to ("cnf");
+  // empty for a Bearer token.
+  std::string dpop_jkt = {};
 
   // The access token's scopes.
   const std::vector<std::string>& AccessScopes() const {

@@ -75,6 +75,7 @@ absl::Status MemoryStore::UpdateClient(const ClientRecord& client) {
   it->second.third_party = client.third_party;
   it->second.jwks = client.jwks;
   it->second.token_exchange = client.token_exchange;
+  it->second.dpop_bound_access_tokens = client.dpop_bound_access_tokens;
   it->second.updated_at = client.updated_at;
   return absl::OkStatus();
 }

@@ -351,12 +351,22 @@ constexpr char kMigration17[] = R"sql(
           ADD COLUMN jwks text NOT NULL DEFAULT '';
       )sql";
 
+// 18: DPoP (RFC 9449): a client that must send proofs (§10.2
+// dpop_bound_access_tokens), and the key a public client's refresh token
+// family is bound to (§5; '' for none).
+constexpr char kMigration18[] = R"sql(
+        ALTER TABLE clients
+          ADD COLUMN dpop_bound_access_tokens boolean NOT NULL DEFAULT false;
+        ALTER TABLE refresh_tokens
+          ADD COLUMN dpop_jkt text NOT NULL DEFAULT '';
+      )sql";
+
 const std::vector<std::string>& Migrations() {
   static const auto* const kMigrations = new std::vector<std::string>{
       kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
       kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
       kMigration11, kMigration12, kMigration13, kMigration14, kMigration15,
-      kMigration16, kMigration17};
+      kMigration16, kMigration17, kMigration18};
   return *kMigrations;
 }
 

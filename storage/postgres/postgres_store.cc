@@ -30,7 +30,8 @@ constexpr char kClientColumns[] =
     " post_logout_redirect_uris, backchannel_logout_uri,"
     " backchannel_logout_session_required, third_party,"
     " token_endpoint_auth_method, jwks, token_exchange_delegation,"
-    " token_exchange_impersonation, token_exchange_audiences";
+    " token_exchange_impersonation, token_exchange_audiences,"
+    " dpop_bound_access_tokens";
 // The text columns of a user's StandardClaims, in ClaimFields' order.
 constexpr char kClaimTextColumns[] =
     "given_name, family_name, middle_name, nickname, profile, picture,"
@@ -117,7 +118,7 @@ constexpr char kRefreshColumns[] =
     " (extract(epoch from rotated_at) * 1000000)::bigint, revoked,"
     " access_token_jti,"
     " (extract(epoch from access_token_expires_at) * 1000000)::bigint, sid,"
-    " resources";
+    " resources, dpop_jkt";
 constexpr char kResourceColumns[] =
     "resource, name, scopes,"
     " (extract(epoch from created_at) * 1000000)::bigint,"
@@ -152,10 +153,10 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " backchannel_logout_uri, backchannel_logout_session_required,"
             " third_party, token_endpoint_auth_method, jwks,"
             " token_exchange_delegation, token_exchange_impersonation,"
-            " token_exchange_audiences)"
+            " token_exchange_audiences, dpop_bound_access_tokens)"
             " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0),"
             " to_timestamp($6::bigint / 1000000.0), $7, $8, $9, $10, $11,"
-            " $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)");
+            " $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)");
   c.prepare("get_client", std::string("SELECT ") + kClientColumns +
                               " FROM clients WHERE client_id = $1");
   c.prepare("list_clients", std::string("SELECT ") + kClientColumns +
@@ -171,7 +172,8 @@ void PrepareClientsAndRevocations(pqxx::connection& c) {
             " backchannel_logout_session_required = $12, third_party = $13,"
             " jwks = $14, token_exchange_delegation = $15,"
             " token_exchange_impersonation = $16,"
-            " token_exchange_audiences = $17"
+            " token_exchange_audiences = $17,"
+            " dpop_bound_access_tokens = $18"
             " WHERE client_id = $1");
   c.prepare("delete_client", "DELETE FROM clients WHERE client_id = $1");
   c.prepare("revoke",
@@ -350,13 +352,13 @@ void PrepareRefreshTokens(pqxx::connection& c) {
             "INSERT INTO refresh_tokens (token_hash, family_id, client_id,"
             " user_id, scope, auth_time, created_at, idle_expires_at,"
             " absolute_expires_at, rotated_at, revoked, access_token_jti,"
-            " access_token_expires_at, sid, resources) VALUES ($1, $2, $3,"
-            " $4, $5, to_timestamp($6::bigint / 1000000.0),"
+            " access_token_expires_at, sid, resources, dpop_jkt) VALUES ($1,"
+            " $2, $3, $4, $5, to_timestamp($6::bigint / 1000000.0),"
             " to_timestamp($7::bigint / 1000000.0),"
             " to_timestamp($8::bigint / 1000000.0),"
             " to_timestamp($9::bigint / 1000000.0),"
             " to_timestamp($10::bigint / 1000000.0), $11, $12,"
-            " to_timestamp($13::bigint / 1000000.0), $14, $15)");
+            " to_timestamp($13::bigint / 1000000.0), $14, $15, $16)");
   c.prepare("get_refresh_token", std::string("SELECT ") + kRefreshColumns +
                                      " FROM refresh_tokens"
                                      " WHERE token_hash = $1");
@@ -378,12 +380,13 @@ void PrepareRefreshTokens(pqxx::connection& c) {
           " replacement AS (INSERT INTO refresh_tokens (token_hash,"
           " family_id, client_id, user_id, scope, auth_time, created_at,"
           " idle_expires_at, absolute_expires_at, rotated_at, revoked,"
-          " access_token_jti, access_token_expires_at, sid, resources)"
+          " access_token_jti, access_token_expires_at, sid, resources,"
+          " dpop_jkt)"
           " SELECT $4, $5, $6, $7, $8, to_timestamp($9::bigint / 1000000.0),"
           " to_timestamp($10::bigint / 1000000.0),"
           " to_timestamp($11::bigint / 1000000.0),"
           " to_timestamp($12::bigint / 1000000.0), NULL, false, $13,"
-          " to_timestamp($14::bigint / 1000000.0), $15, $16 FROM old)"
+          " to_timestamp($14::bigint / 1000000.0), $15, $16, $17 FROM old)"
           " SELECT ") +
           kRefreshColumns + " FROM old");
   c.prepare("classify_refresh_token",
@@ -580,6 +583,7 @@ ClientRecord ClientFromRow(const pqxx::row& row) {
   client.token_exchange.impersonation = row[19].as<bool>();
   client.token_exchange.audiences =
       absl::StrSplit(row[20].as<std::string>(), ' ', absl::SkipEmpty());
+  client.dpop_bound_access_tokens = row[21].as<bool>();
   return client;
 }
 
@@ -670,6 +674,7 @@ RefreshTokenRecord RefreshFromRow(const pqxx::row& row) {
   token.sid = row[13].as<std::string>();
   token.resources =
       absl::StrSplit(row[14].as<std::string>(), ' ', absl::SkipEmpty());
+  token.dpop_jkt = row[15].as<std::string>();
   return token;
 }
 
@@ -693,7 +698,7 @@ void InsertRefreshToken(pqxx::transaction_base& txn,
       absl::ToUnixMicros(token.absolute_expires_at),
       OptionalMicros(token.rotated_at, rotated_at), token.revoked,
       token.access_token_jti, absl::ToUnixMicros(token.access_token_expires_at),
-      token.sid, absl::StrJoin(token.resources, " "));
+      token.sid, absl::StrJoin(token.resources, " "), token.dpop_jkt);
 }
 
 SigningKeyRecord KeyFromRow(const pqxx::row& row) {
@@ -865,7 +870,8 @@ absl::Status PostgresStore::CreateClient(const ClientRecord& client) {
             client.token_endpoint_auth_method, client.jwks,
             client.token_exchange.delegation,
             client.token_exchange.impersonation,
-            absl::StrJoin(client.token_exchange.audiences, " "));
+            absl::StrJoin(client.token_exchange.audiences, " "),
+            client.dpop_bound_access_tokens);
       });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return absl::AlreadyExistsError("a client with this client_id exists");
@@ -921,7 +927,8 @@ absl::Status PostgresStore::UpdateClient(const ClientRecord& client) {
                    client.third_party, client.jwks,
                    client.token_exchange.delegation,
                    client.token_exchange.impersonation,
-                   absl::StrJoin(client.token_exchange.audiences, " "))
+                   absl::StrJoin(client.token_exchange.audiences, " "),
+                   client.dpop_bound_access_tokens)
                 .affected_rows();
       });
   if (!status.ok()) return status;
@@ -1485,7 +1492,8 @@ absl::StatusOr<RefreshTokenRecord> PostgresStore::RotateRefreshToken(
             absl::ToUnixMicros(replacement.absolute_expires_at),
             replacement.access_token_jti,
             absl::ToUnixMicros(replacement.access_token_expires_at),
-            replacement.sid, absl::StrJoin(replacement.resources, " "));
+            replacement.sid, absl::StrJoin(replacement.resources, " "),
+            replacement.dpop_jkt);
         if (rows.empty()) {
           pqxx::result why = txn.exec_prepared("classify_refresh_token",
                                                std::string(old_hash));

@@ -232,6 +232,21 @@ TEST_P(StoreConformanceTest, UpdateReplacesTheMutableFieldsOnly) {
   EXPECT_EQ(*stores_.clients->GetClient("a"), expected);
 }
 
+// RFC 9449 §10.2: dpop_bound_access_tokens is stored on create and
+// replaced by an update, both ways.
+TEST_P(StoreConformanceTest, ClientDpopRequirementIsStoredAndUpdated) {
+  ClientRecord client = Client("d");
+  client.dpop_bound_access_tokens = true;
+  ASSERT_TRUE(stores_.clients->CreateClient(client).ok());
+  EXPECT_EQ(*stores_.clients->GetClient("d"), client);
+  client.dpop_bound_access_tokens = false;
+  ASSERT_TRUE(stores_.clients->UpdateClient(client).ok());
+  EXPECT_FALSE(stores_.clients->GetClient("d")->dpop_bound_access_tokens);
+  client.dpop_bound_access_tokens = true;
+  ASSERT_TRUE(stores_.clients->UpdateClient(client).ok());
+  EXPECT_TRUE(stores_.clients->GetClient("d")->dpop_bound_access_tokens);
+}
+
 // RFC 8693: a client's token exchange policy is stored on create, replaced
 // on update (lists in order), and cleared back to all-off.
 TEST_P(StoreConformanceTest, TokenExchangePolicyReadsBackAsWritten) {
@@ -1170,6 +1185,21 @@ TEST_P(StoreConformanceTest, RefreshResourcesSurviveRotation) {
   ASSERT_TRUE(
       stores_.grants->RotateRefreshToken("r1", "app", kT0, replacement).ok());
   EXPECT_EQ(stores_.grants->GetRefreshToken("r2")->resources, first.resources);
+}
+
+// RFC 9449 §5: the DPoP key a public client's family is bound to is stored
+// and carried to the replacement.
+TEST_P(StoreConformanceTest, RefreshDpopBindingSurvivesRotation) {
+  RefreshTokenRecord first = Refresh("r1");
+  first.dpop_jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+  ASSERT_TRUE(stores_.grants->CreateRefreshToken(first).ok());
+  EXPECT_EQ(*stores_.grants->GetRefreshToken("r1"), first);
+  RefreshTokenRecord replacement = Replacement("r2", kT0);
+  replacement.dpop_jkt = first.dpop_jkt;
+  ASSERT_TRUE(
+      stores_.grants->RotateRefreshToken("r1", "app", kT0, replacement).ok());
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r2")->dpop_jkt, first.dpop_jkt);
+  EXPECT_EQ(stores_.grants->GetRefreshToken("r1")->dpop_jkt, first.dpop_jkt);
 }
 
 TEST_P(StoreConformanceTest, DuplicateRefreshHashIsAlreadyExists) {

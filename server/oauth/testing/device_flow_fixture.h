@@ -33,7 +33,7 @@ struct DeviceFlowFixture {
         tokens({{"authorization_code", &u.code_grant},
                 {"refresh_token", &u.refresh_grant},
                 {kDeviceCodeGrantType, &grant}},
-               &u.f.events) {}
+               &u.f.events, &u.f.dpop) {}
   DeviceFlowFixture(const DeviceFlowFixture&) = delete;
   DeviceFlowFixture& operator=(const DeviceFlowFixture&) = delete;
 

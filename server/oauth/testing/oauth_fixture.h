@@ -17,6 +17,7 @@
 #include "server/oauth/client_authenticator.h"
 #include "server/oauth/client_credentials_grant.h"
 #include "server/oauth/client_secret.h"
+#include "server/oauth/dpop_proof_check.h"
 #include "server/oauth/events.h"
 #include "server/oauth/grant_revoker.h"
 #include "server/oauth/introspector.h"
@@ -71,6 +72,13 @@ class RecordingEvents : public OAuthEvents {
   std::vector<std::string> events_ ABSL_GUARDED_BY(mu_);
 };
 
+// RFC 9449 proofs judged by `clock`, with the library's defaults.
+inline jwt::DpopProofOptions DpopOptions(const jwt::Clock* clock) {
+  jwt::DpopProofOptions options;
+  options.clock = clock;
+  return options;
+}
+
 // Not movable: the parts point at each other.
 struct OAuthFixture {
   explicit OAuthFixture(KeyManagerOptions key_options = {})
@@ -78,7 +86,8 @@ struct OAuthFixture {
         grant(&authenticator, keys.get(), &clock, SystemRandom(),
               GrantOptions{kFixtureIssuer, kFixtureAudience, absl::Minutes(10)},
               &resources),
-        tokens({{"client_credentials", &grant}}, &events),
+        dpop(*DpopProofCheck::Create(DpopOptions(&clock), &store)),
+        tokens({{"client_credentials", &grant}}, &events, &dpop),
         access_tokens(*OwnAccessTokens::Create(kFixtureIssuer, &clock,
                                                keys.get(), &store,
                                                &token_cache)),
@@ -109,6 +118,8 @@ struct OAuthFixture {
   ResourceIndicators resources{&store};
   RecordingEvents events;
   ClientCredentialsGrant grant;
+  // DPoP proofs (RFC 9449), used once through `store`.
+  DpopProofCheck dpop;
   // The token endpoint with client_credentials alone.
   TokenEndpoint tokens;
   // As identity-server runs: verified tokens cached (default bounds).

@@ -55,11 +55,11 @@ struct UserFlowsFixture {
         code_grant(deps),
         refresh_grant(deps),
         revoker(&f.authenticator, &f.access_tokens, &f.grant_revoker, &f.store),
-        userinfo(&f.access_tokens, &f.store),
+        userinfo(&f.access_tokens, &f.store, &f.dpop),
         tokens({{"client_credentials", &f.grant},
                 {"authorization_code", &code_grant},
                 {"refresh_token", &refresh_grant}},
-               &f.events) {}
+               &f.events, &f.dpop) {}
   UserFlowsFixture(const UserFlowsFixture&) = delete;
   UserFlowsFixture& operator=(const UserFlowsFixture&) = delete;
 
