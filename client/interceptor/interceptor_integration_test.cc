@@ -12,19 +12,23 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_split.h"
 #include "client/interceptor/call_authorizer.h"
 #include "client/interceptor/http_get.h"
 #include "client/interceptor/interceptor.h"
 #include "client/interceptor/jwks_cache.h"
 #include "client/interceptor/online_check.h"
 #include "client/interceptor/server_credentials.h"
+#include "client/interceptor/testing/dpop_round_trip.h"
 #include "client/interceptor/testing/self_signed_cert.h"
 #include "client/interceptor/token_source.h"
 #include "gtest/gtest.h"
 #include "identity/v1/admin.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "jwt/base64url.h"
 #include "jwt/json.h"
 #include "jwt/jwk.h"
 #include "jwt/jwt_signer.h"
@@ -494,6 +498,45 @@ TEST_F(InterceptorIntegrationTest, TokenSourceWithAPrivateKey) {
   EXPECT_EQ(
       TokenSource::Create(issuer_channel_, options)->Token().status().code(),
       absl::StatusCode::kUnauthenticated);
+}
+
+// DPoP end to end (RFC 9449): a TokenSource holding a DPoP key gets a token
+// bound to it from identity-server (gRPC Token with a `dpop` proof), then
+// calls a service whose interceptor requires DPoP, with a fresh proof per
+// call; the handler sees the key's thumbprint. The same bound token sent as
+// a Bearer token is refused before the handler.
+TEST_F(InterceptorIntegrationTest, DpopBoundTokensFromTheIssuerEndToEnd) {
+  auto key = GenerateDpopKey();
+  ASSERT_TRUE(key.ok()) << key.status();
+  TokenSourceOptions options{kAdminId, kAdminSecret, "identity.admin"};
+  options.dpop_key = std::make_shared<const jwt::Jwk>(*key);
+  options.issuer_authority = issuer_address_;
+  auto tokens = TokenSource::Create(issuer_channel_, options);
+  auto token = tokens->Token();
+  ASSERT_TRUE(token.ok()) << token.status();
+  const std::vector<std::string> parts = absl::StrSplit(*token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  auto payload = jwt::Base64UrlDecode(parts[1]);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  auto claims = jwt::ParseJsonObject(*payload);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ((*claims)["cnf"]["jkt"], key->Thumbprint());
+
+  jwt::VerifierOptions verifier;
+  verifier.issuer = kIssuer;
+  verifier.audiences = {"orders-api"};
+  verifier.required_typ = "at+jwt";
+  auto validator = std::make_shared<JwksTokenValidator>(
+      *jwt::JwtVerifier::Create(verifier), [this] { return jwks_->Current(); },
+      [this] { jwks_->RequestRefetch(); });
+  auto jkt = testing::DpopRoundTrip(validator, tokens, 3);
+  ASSERT_TRUE(jkt.ok()) << jkt.status();
+  EXPECT_EQ(*jkt, key->Thumbprint());
+
+  // The service without a DPoP checker: the bound token as Bearer is refused.
+  EXPECT_EQ(CallProtected(*token).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service_.runs, 0);
 }
 
 TEST_F(InterceptorIntegrationTest, TokenSourceReportsAWrongSecretOnce) {
