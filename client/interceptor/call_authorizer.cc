@@ -161,8 +161,11 @@ bool CallAuthorizer::OpenCallCredentialsUsable(const CallMetadata& call) const {
   // Unusable credentials are unusable for the handler too (VerifiedCaller
   // refuses them): nothing to hide.
   if (!presented.ok()) return true;
+  // A token that does not validate now is hidden too: a later validation
+  // by the handler (a key fetched meanwhile, a clock moved on) would hand
+  // it a caller whose DPoP proof nobody checked.
   auto verified = validator_->Validate(presented->token);
-  if (!verified.ok()) return true;
+  if (!verified.ok()) return false;
   return CheckBinding(call, presented->token, presented->dpop_scheme,
                       **verified, &reason)
       .ok();
@@ -184,8 +187,8 @@ absl::Status CallAuthorizer::CheckBinding(const CallMetadata& call,
   absl::StatusOr<std::optional<std::string>> jkt = verified.DpopJkt();
   if (!jkt.ok()) {
     *reason = "cnf_invalid";
-    return absl::UnauthenticatedError(absl::StrCat(
-        "invalid token (cnf_invalid): ", jkt.status().message()));
+    return absl::UnauthenticatedError(
+        absl::StrCat("invalid token (cnf_invalid): ", jkt.status().message()));
   }
   if (!dpop_scheme) {
     if (jkt->has_value()) {
@@ -246,8 +249,8 @@ absl::Status CallAuthorizer::Decide(const CallMetadata& call, Outcome* outcome,
     }
     return status;
   }
-  if (absl::Status bound = CheckBinding(call, token, presented->dpop_scheme,
-                                        **verified, reason);
+  if (absl::Status bound =
+          CheckBinding(call, token, presented->dpop_scheme, **verified, reason);
       !bound.ok()) {
     *outcome = bound.code() == absl::StatusCode::kUnavailable
                    ? Outcome::kUnavailable

@@ -127,13 +127,15 @@ class CallAuthorizer {
 
   // For a call to a method that needs no token (Authorize lets it through
   // unchecked): whether its handler may see its credentials. False when it
-  // carries a token that verifies but fails the DPoP rules (a DPoP-bound
-  // token without its valid proof, the DPoP scheme with an unbound one):
-  // VerifiedCaller would otherwise hand the handler a caller whose proof was
-  // never checked. The transport then hides "authorization" and "dpop" from
-  // the handler, and the call goes on as an anonymous one. True for a
-  // method that needs a token (Authorize decides those), and always without
-  // a DpopChecker (then nothing is validated for open methods, as before).
+  // carries a token that does not validate now, or one that verifies but
+  // fails the DPoP rules (a DPoP-bound token without its valid proof, the
+  // DPoP scheme with an unbound one): VerifiedCaller would otherwise hand
+  // the handler a caller whose proof was never checked (a token refused now
+  // may validate later, once a new key is fetched). The transport then hides
+  // "authorization" and "dpop" from the handler, and the call goes on as an
+  // anonymous one. True for a method that needs a token (Authorize decides
+  // those), and always without a DpopChecker (then nothing is validated for
+  // open methods, as before).
   bool OpenCallCredentialsUsable(const CallMetadata& call) const;
 
   // The verified token carried by `authorization` (the metadata values of a

@@ -387,7 +387,10 @@ TEST_F(DpopAuthorizerTest, OpenMethodsHideUnprovenBoundTokens) {
   EXPECT_TRUE(usable("DPoP " + token, {Proof({.path = kGetJwks,
                                               .token = token})}));
   EXPECT_TRUE(usable("Bearer " + Token(""), {}));
-  EXPECT_TRUE(usable("Bearer garbage", {}));
+  // A token that does not validate now is hidden too: the handler's own
+  // validation later (a key fetched meanwhile) must not let it through.
+  EXPECT_FALSE(usable("Bearer garbage", {}));
+  EXPECT_FALSE(usable("DPoP garbage", {}));
   // Methods that need a token are Authorize's to decide.
   EXPECT_TRUE(usable("Bearer " + token, {}, kRotateKeys));
   // Without a DPoP checker open calls are not validated (as before).

@@ -119,7 +119,6 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Exchange(
       request.client_id, request.client_secret, kDeviceCodeGrantType,
       request.source, request.client_assertion);
   if (!client.ok()) return client.status();
-  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   if (request.device_code.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest, "device_code is required");
   }
@@ -146,6 +145,9 @@ absl::StatusOr<IssuedToken> DeviceCodeGrant::Exchange(
   if (polled->state != storage::DeviceAuthorizationState::kApproved) {
     return NotYet(*polled, now);
   }
+  // Claimed once there is something to issue: a public client's id is no
+  // authentication, and pending polls need not spend proofs.
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   return Issue(*client, *polled, now, request.dpop_jkt);
 }
 

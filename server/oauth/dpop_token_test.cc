@@ -249,6 +249,42 @@ TEST_F(DpopTokenTest, APublicClientsRefreshTokenNeedsTheSameKey) {
           .ok());
 }
 
+// Without the key, an old (rotated) token of a bound family is refused for
+// its binding before reuse detection: a thief revokes nothing.
+TEST_F(DpopTokenTest, AnOldBoundRefreshTokenWithoutItsKeyRevokesNothing) {
+  auto first = tokens_.Exchange(CodeExchange("spa", {Proof(key_, "1")}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = tokens_.Exchange(
+      Refresh("spa", first->refresh_token, {Proof(key_, "2")}));
+  ASSERT_TRUE(second.ok()) << second.status();
+  ExpectError(tokens_.Exchange(Refresh("spa", first->refresh_token, {})),
+              "invalid_grant", "DPoP-bound");
+  ExpectError(tokens_.Exchange(Refresh("spa", first->refresh_token,
+                                       {Proof(other_key_, "3")})),
+              "invalid_grant", "another DPoP key");
+  EXPECT_TRUE(
+      tokens_
+          .Exchange(Refresh("spa", second->refresh_token, {Proof(key_, "4")}))
+          .ok());
+}
+
+// A public client's id authenticates nothing: its proof is claimed only
+// once the code, refresh token or device code checked out, so junk
+// credentials write nothing to the replay store.
+TEST_F(DpopTokenTest, APublicClientsJunkGrantDoesNotUseUpTheProof) {
+  const std::string proof = Proof(key_, "1");
+  ExpectError(tokens_.Exchange(Refresh("spa", "junk", {proof})),
+              "invalid_grant");
+  TokenRequestFields junk_code = CodeExchange("spa", {proof});
+  junk_code.code = "junk";
+  ExpectError(tokens_.Exchange(junk_code), "invalid_grant");
+  auto issued = tokens_.Exchange(CodeExchange("spa", {proof}));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->token_type, "DPoP");
+  ExpectError(tokens_.Exchange(CodeExchange("spa", {proof})),
+              "invalid_dpop_proof", "replayed");
+}
+
 TEST_F(DpopTokenTest, AConfidentialClientsRefreshTokenIsNotBound) {
   auto first = tokens_.Exchange(CodeExchange("web", {Proof(key_, "1")}));
   ASSERT_TRUE(first.ok()) << first.status();

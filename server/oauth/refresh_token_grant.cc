@@ -21,7 +21,7 @@ absl::Status RefreshTokenGrant::Reuse(
 
 absl::StatusOr<storage::RefreshTokenRecord> RefreshTokenGrant::RotatableToken(
     absl::string_view token_hash, const storage::ClientRecord& client,
-    absl::Time now) const {
+    const TokenRequestFields& request, absl::Time now) const {
   auto old = d_.grants->GetRefreshToken(token_hash);
   if (old.status().code() == absl::StatusCode::kNotFound) {
     return InvalidGrant("unknown refresh token");
@@ -38,6 +38,13 @@ absl::StatusOr<storage::RefreshTokenRecord> RefreshTokenGrant::RotatableToken(
     return InvalidGrant("unknown refresh token");
   }
   if (old->revoked) return InvalidGrant("the refresh token was revoked");
+  // RFC 9449 §5: a bound family is refreshed only with its key's proofs
+  // (every rotation keeps the binding: Rotate copies the record). Checked
+  // before reuse detection: without the key, an old token revokes nothing.
+  if (absl::Status s = CheckRefreshTokenBinding(request, old->dpop_jkt);
+      !s.ok()) {
+    return s;
+  }
   if (old->rotated_at.has_value()) return Reuse(*old);
   if (old->idle_expires_at <= now || old->absolute_expires_at <= now) {
     return InvalidGrant("the refresh token expired");
@@ -79,7 +86,6 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
       request.client_id, request.client_secret, "refresh_token", request.source,
       request.client_assertion);
   if (!client.ok()) return client.status();
-  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   if (request.refresh_token.empty()) {
     return OAuthFailure(OAuthError::kInvalidRequest,
                         "refresh_token is required");
@@ -87,15 +93,12 @@ absl::StatusOr<IssuedToken> RefreshTokenGrant::Exchange(
   auto requested = ParseScope(request.scope);
   if (!requested.ok()) return requested.status();
   const absl::Time now = StorageNow(d_.clock);
-  auto old =
-      RotatableToken(HashOpaqueToken(request.refresh_token), *client, now);
+  auto old = RotatableToken(HashOpaqueToken(request.refresh_token), *client,
+                            request, now);
   if (!old.ok()) return old.status();
-  // RFC 9449 §5: a bound family is refreshed only with its key's proofs
-  // (every rotation keeps the binding: Rotate copies the record).
-  if (absl::Status s = CheckRefreshTokenBinding(request, old->dpop_jkt);
-      !s.ok()) {
-    return s;
-  }
+  // The proof is claimed only now that the refresh token checked out: a
+  // public client's id is no authentication, so junk tokens write nothing.
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   std::vector<std::string> scopes =
       absl::StrSplit(old->scope, ' ', absl::SkipEmpty());
   // OIDC Core §11: without offline_access the grant lives only as long as

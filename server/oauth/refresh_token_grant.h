@@ -33,10 +33,11 @@ class RefreshTokenGrant final : public TokenGrant {
       const TokenRequestFields& request) const override;
 
  private:
-  // The stored token `token_hash`, when `client` may rotate it now.
+  // The stored token `token_hash`, when `client` may rotate it now with
+  // `request`'s DPoP key (CheckRefreshTokenBinding).
   absl::StatusOr<storage::RefreshTokenRecord> RotatableToken(
       absl::string_view token_hash, const storage::ClientRecord& client,
-      absl::Time now) const;
+      const TokenRequestFields& request, absl::Time now) const;
   // Replaces `old` by a new token of the same family, recording the access
   // token `access_jti` minted with it; returns the new token.
   absl::StatusOr<std::string> Rotate(const storage::RefreshTokenRecord& old,

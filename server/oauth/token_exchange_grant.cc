@@ -96,6 +96,27 @@ absl::StatusOr<jwt::VerifiedJwt> LiveAccessToken(const OwnAccessTokens& tokens,
   return verified;
 }
 
+// RFC 9449: an exchange never loosens a DPoP binding. A bound subject token
+// becomes a token bound to the exchanging client's key, never a Bearer one
+// (else whoever steals a bound token and may exchange unbinds it); a bound
+// actor token, the client's own, is presented with a proof by its key.
+absl::Status KeepsTheBinding(const TokenRequestFields& request,
+                             const jwt::VerifiedJwt& subject,
+                             const std::optional<jwt::VerifiedJwt>& actor) {
+  if (!ConfirmedJkt(subject.claims).empty() && request.dpop_jkt.empty()) {
+    return Unacceptable(
+        "subject_token is DPoP-bound: exchange it with a DPoP proof");
+  }
+  if (actor.has_value()) {
+    const std::string actor_jkt = ConfirmedJkt(actor->claims);
+    if (!actor_jkt.empty() && actor_jkt != request.dpop_jkt) {
+      return Unacceptable(
+          "actor_token is DPoP-bound: send a DPoP proof made with its key");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // RFC 8693 §1.1: who acts. nullopt: impersonation; else the actor's "sub".
 absl::StatusOr<std::optional<std::string>> ChooseActor(
     const storage::ClientRecord& client,
@@ -238,7 +259,6 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
     return OAuthFailure(OAuthError::kUnauthorizedClient,
                         "the client may not use token exchange");
   }
-  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   auto subject =
       LiveAccessToken(*access_tokens_, request.subject_token, "subject_token");
   if (!subject.ok()) return subject.status();
@@ -252,6 +272,11 @@ absl::StatusOr<IssuedToken> TokenExchangeGrant::Exchange(
     }
     actor_token = *std::move(checked);
   }
+  if (absl::Status s = KeepsTheBinding(request, *subject, actor_token);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ConfirmClient(request, *client); !s.ok()) return s;
   auto actor = ChooseActor(*client, actor_token);
   if (!actor.ok()) return actor.status();
   auto act = ActClaim(subject->claims, *actor);

@@ -3,10 +3,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "jwt/dpop_proof.h"
+#include "jwt/jwk.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/own_access_tokens.h"
 #include "server/oauth/testing/oauth_fixture.h"
+#include "server/oauth/token_binding.h"
 #include "server/oauth/token_endpoint.h"
 #include "server/oauth/token_exchange_grant.h"
 #include "server/oauth/user_tokens.h"
@@ -209,6 +213,67 @@ TEST_F(TokenExchangeTest, ActClaimThatIsNotAnObjectIsInvalidRequest) {
   auto token = fixture_.keys->snapshot()->signer->Sign(claims);
   ASSERT_TRUE(token.ok());
   EXPECT_EQ(ErrorOf(Request("gateway", *token)), OAuthError::kInvalidRequest);
+}
+
+// RFC 9449: an exchange never turns a DPoP-bound token into a Bearer one.
+// A bound subject token is exchanged only with a proof (the new token is
+// then bound to the exchanging client's key); a bound actor token, the
+// client's own, only with a proof by its key.
+TEST_F(TokenExchangeTest, BoundTokensAreExchangedOnlyWithTheirBinding) {
+  const jwt::Jwk user_key = *jwt::Jwk::Generate(jwt::Algorithm::kES256);
+  const jwt::Jwk gateway_key = *jwt::Jwk::Generate(jwt::Algorithm::kES256);
+  UserAccessClaims c{"webapp",
+                     "alice",
+                     {"orders.read"},
+                     kNow - absl::Minutes(1),
+                     "jti-bound",
+                     fixture_.clock.Now(),
+                     ""};
+  c.dpop_jkt = user_key.Thumbprint();
+  const std::string bound = *minter_.AccessToken(c);
+  auto refused = endpoint_.Exchange(Request("gateway", bound));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(OAuthErrorOf(refused.status()), OAuthError::kInvalidRequest);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "DPoP-bound"))
+      << refused.status();
+
+  TokenEndpoint with_dpop{{{kUrn, &grant_}}, &fixture_.events, &fixture_.dpop};
+  auto proof = [&](const jwt::Jwk& key, const std::string& jti) {
+    jwt::DpopProofClaims claims;
+    claims.method = "POST";
+    claims.uri = "https://id.example/token";
+    claims.jti = jti;
+    claims.issued_at = fixture_.clock.Now();
+    return *jwt::SignDpopProof(key, claims);
+  };
+  TokenRequestFields request = Request("gateway", bound);
+  request.dpop_proofs = {proof(gateway_key, "1")};
+  request.dpop_uri = "https://id.example/token";
+  auto issued = with_dpop.Exchange(request);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  EXPECT_EQ(issued->token_type, "DPoP");
+  EXPECT_EQ(ConfirmedJkt(ClaimsOf(issued)), gateway_key.Thumbprint());
+
+  // The gateway's own bound token as actor: a proof by another key is
+  // refused, a proof by its key accepted.
+  UserAccessClaims own{"gateway",
+                       "svc-gateway",
+                       {"orders.read"},
+                       kNow - absl::Minutes(1),
+                       "jti-actor",
+                       fixture_.clock.Now(),
+                       ""};
+  own.dpop_jkt = gateway_key.Thumbprint();
+  request.actor_token = *minter_.AccessToken(own);
+  request.actor_token_type = kAt;
+  request.dpop_proofs = {proof(user_key, "2")};
+  auto wrong = with_dpop.Exchange(request);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(OAuthErrorOf(wrong.status()), OAuthError::kInvalidRequest);
+  EXPECT_TRUE(absl::StrContains(wrong.status().message(), "actor_token"))
+      << wrong.status();
+  request.dpop_proofs = {proof(gateway_key, "3")};
+  EXPECT_TRUE(with_dpop.Exchange(request).ok());
 }
 
 // §1.1 impersonation: the token is the subject's, with no act.
