@@ -72,7 +72,8 @@ extra_flags=()
 # The authorization target also needs the metadata parsers and the authorizer.
 auth_objects=()
 compile auth_objects "$work/gen/identity/v1/auth.pb.cc" \
-  client/interceptor/call_authorizer.cc client/interceptor/method_policy.cc \
+  client/interceptor/call_authorizer.cc client/interceptor/dpop_check.cc \
+  client/interceptor/method_policy.cc \
   client/interceptor/token_validator.cc server/grpc/client_credentials_metadata.cc \
   server/oauth/authorization_header.cc server/oauth/client_credentials.cc \
   server/oauth/client_assertion.cc server/oauth/client_jwks.cc \
