@@ -271,8 +271,8 @@ absl::Status App::BuildClientFlows() {
     verified_tokens_ = std::make_unique<VerifiedTokenCache>(cache_options);
   }
   auto access_tokens =
-      OwnAccessTokens::Create(config_.issuer, clock_, keys_.get(),
-                              revocations_, verified_tokens_.get());
+      OwnAccessTokens::Create(config_.issuer, clock_, keys_.get(), revocations_,
+                              verified_tokens_.get());
   if (!access_tokens.ok()) return access_tokens.status();
   access_tokens_.emplace(*std::move(access_tokens));
   grant_revoker_.emplace(grants_, &*access_tokens_, clock_);

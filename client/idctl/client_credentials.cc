@@ -34,7 +34,8 @@ grpc::Status RequestClientCredentialsToken(
   request.set_scope(std::string(scope));
   for (const std::string& resource : resources) request.add_resource(resource);
   std::unique_ptr<grpc::ClientContext> context = server.NewCall();
-  if (!dpop_proof.empty()) context->AddMetadata("dpop", std::string(dpop_proof));
+  if (!dpop_proof.empty())
+    context->AddMetadata("dpop", std::string(dpop_proof));
   return identity::v1::TokenService::NewStub(server.channel())
       ->Token(context.get(), request, response);
 }

@@ -190,9 +190,9 @@ TEST_F(IdctlTest, UsageErrorsExitTwo) {
 
 TEST_F(IdctlTest, DpopProofVerifiesForItsRequest) {
   const std::string htu = "https://orders.example:8443/orders.v1.Orders/Get";
-  Result r = Idctl({"dpop", "proof", "--key", key_file_, "--htu", htu,
-                    "--ath-token", "-"},
-                   "the.access.token\n");
+  Result r = Idctl(
+      {"dpop", "proof", "--key", key_file_, "--htu", htu, "--ath-token", "-"},
+      "the.access.token\n");
   ASSERT_EQ(r.code, kExitOk) << r.err;
   auto verifier = jwt::DpopProofVerifier::Create({});
   ASSERT_TRUE(verifier.ok());
@@ -203,15 +203,16 @@ TEST_F(IdctlTest, DpopProofVerifiesForItsRequest) {
   auto proof = verifier->Verify(Trim(r.out), request);
   ASSERT_TRUE(proof.ok()) << proof.status();
   std::ifstream key_file(key_file_);
-  EXPECT_EQ(proof->jkt, jwt::Jwk::Parse(std::string(
-                            std::istreambuf_iterator<char>(key_file), {}))
-                            ->Thumbprint());
+  EXPECT_EQ(
+      proof->jkt,
+      jwt::Jwk::Parse(std::string(std::istreambuf_iterator<char>(key_file), {}))
+          ->Thumbprint());
   // Each proof has its own jti.
   Result again = Idctl({"dpop", "proof", "--key", key_file_, "--htu", htu});
   ASSERT_EQ(again.code, kExitOk) << again.err;
-  EXPECT_NE(verifier->Verify(Trim(again.out), {"POST", htu, std::nullopt, {}})
-                ->jti,
-            proof->jti);
+  EXPECT_NE(
+      verifier->Verify(Trim(again.out), {"POST", htu, std::nullopt, {}})->jti,
+      proof->jti);
   // Another token, method or URI: refused by the verifier.
   request.access_token = "another.token";
   EXPECT_FALSE(verifier->Verify(Trim(r.out), request).ok());
@@ -232,9 +233,9 @@ TEST_F(IdctlTest, DpopProofVerifiesForItsRequest) {
       kExitUsage);
   EXPECT_EQ(Idctl({"dpop", "proof", "--htu", htu}).code, kExitUsage);
   // token --dpop-key with an unreadable key fails before any call is made.
-  Result token = Idctl({"token", "--server", "127.0.0.1:1", "--client-id", "c",
-                        "--client-secret", "s", "--dpop-key",
-                        "/nonexistent/key.json"});
+  Result token =
+      Idctl({"token", "--server", "127.0.0.1:1", "--client-id", "c",
+             "--client-secret", "s", "--dpop-key", "/nonexistent/key.json"});
   EXPECT_EQ(token.code, kExitUsage);
   EXPECT_NE(token.err.find("--dpop-key"), std::string::npos) << token.err;
 }

@@ -1,5 +1,7 @@
 #include "client/idctl/offline_commands.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -13,8 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/idctl/exit_code.h"
-#include <openssl/rand.h>
-
 #include "jwt/algorithm.h"
 #include "jwt/base64url.h"
 #include "jwt/claims.h"
@@ -284,8 +284,8 @@ int DpopProof(const ParsedArgs& args, Console& console) {
     return console.Fail("cannot make a jti",
                         absl::InternalError("no random bytes"));
   }
-  claims.jti = jwt::Base64UrlEncode(absl::string_view(
-      reinterpret_cast<const char*>(random), sizeof(random)));
+  claims.jti = jwt::Base64UrlEncode(
+      absl::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
   claims.issued_at = absl::Now();
   auto proof = jwt::SignDpopProof(*key, claims);
   if (!proof.ok()) return console.Fail("cannot sign the proof", proof.status());

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/strip.h"
 #include "client/idctl/admin_session.h"
 #include "client/idctl/client_credentials.h"
 #include "client/idctl/exit_code.h"
@@ -16,7 +17,6 @@
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/keys.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
-#include "absl/strings/strip.h"
 #include "jwt/base64url.h"
 #include "jwt/dpop_proof.h"
 #include "jwt/json.h"
@@ -86,8 +86,8 @@ absl::StatusOr<std::string> TokenRequestProof(const ParsedArgs& args,
   jwt::DpopProofClaims claims;
   claims.method = "POST";
   claims.uri = jwt::DpopGrpcUri(authority, "/identity.v1.TokenService/Token");
-  claims.jti = jwt::Base64UrlEncode(absl::string_view(
-      reinterpret_cast<const char*>(random), sizeof(random)));
+  claims.jti = jwt::Base64UrlEncode(
+      absl::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
   claims.issued_at = absl::Now();
   return jwt::SignDpopProof(*key, claims);
 }

@@ -77,9 +77,9 @@ absl::StatusOr<std::shared_ptr<const DpopChecker>> DpopChecker::Create(
   }
   for (const std::string& authority : options.authorities) {
     if (!IsAuthority(authority)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "DpopOptions: authority \"", authority,
-          "\" is not host or host:port"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("DpopOptions: authority \"", authority,
+                       "\" is not host or host:port"));
     }
   }
   jwt::DpopProofOptions proof_options;

@@ -100,8 +100,8 @@ struct DpopOptions {
 
 // The proof of one call (what the transport glue read from its metadata).
 struct DpopCall {
-  absl::string_view path;       // ":path", "/pkg.Service/Method".
-  absl::string_view authority;  // ":authority".
+  absl::string_view path;                 // ":path", "/pkg.Service/Method".
+  absl::string_view authority;            // ":authority".
   std::vector<absl::string_view> proofs;  // Every "dpop" metadata value.
 };
 

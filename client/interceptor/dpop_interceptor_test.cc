@@ -110,8 +110,8 @@ class DpopAuthorizerTest : public ::testing::Test {
     options.required_typ = "at+jwt";
     options.clock = &clock_;
     validator_ = std::make_shared<CachingTokenValidator>(
-        std::make_shared<JwksTokenValidator>(
-            *jwt::JwtVerifier::Create(options), [this] { return jwks_; }),
+        std::make_shared<JwksTokenValidator>(*jwt::JwtVerifier::Create(options),
+                                             [this] { return jwks_; }),
         &clock_);
     observer_ = std::make_shared<CountingAuthObserver>();
   }
@@ -163,8 +163,8 @@ class DpopAuthorizerTest : public ::testing::Test {
     claims.jti = p.jti.empty() ? absl::StrCat("jti-", ++jti_) : p.jti;
     claims.issued_at = clock_.Now() - p.age;
     claims.access_token = p.token;
-    auto proof = jwt::SignDpopProof(p.key != nullptr ? *p.key : dpop_key_,
-                                    claims);
+    auto proof =
+        jwt::SignDpopProof(p.key != nullptr ? *p.key : dpop_key_, claims);
     EXPECT_TRUE(proof.ok()) << proof.status();
     return proof.value_or("");
   }
@@ -257,18 +257,18 @@ TEST_F(DpopAuthorizerTest, NeedsExactlyOneProof) {
 
 TEST_F(DpopAuthorizerTest, TheProofMustBeForThisCall) {
   const std::string token = Token(jkt_);
-  ExpectRefused(Decide("DPoP " + token, {Proof({.token = token,
-                                                .method = "GET"})}),
-                "dpop_htm_mismatch");
+  ExpectRefused(
+      Decide("DPoP " + token, {Proof({.token = token, .method = "GET"})}),
+      "dpop_htm_mismatch");
   ExpectRefused(
       Decide("DPoP " + token, {Proof({.path = kListKeys, .token = token})}),
       "dpop_htu_mismatch");
-  ExpectRefused(Decide("DPoP " + token, {Proof({.authority = "evil.example",
-                                                .token = token})}),
+  ExpectRefused(Decide("DPoP " + token,
+                       {Proof({.authority = "evil.example", .token = token})}),
                 "dpop_htu_mismatch");
-  ExpectRefused(Decide("DPoP " + token, {Proof({.token = token})}, kRotateKeys,
-                       ""),
-                "dpop_authority_missing");
+  ExpectRefused(
+      Decide("DPoP " + token, {Proof({.token = token})}, kRotateKeys, ""),
+      "dpop_authority_missing");
 }
 
 TEST_F(DpopAuthorizerTest, TheProofMustHashThisToken) {
@@ -280,14 +280,14 @@ TEST_F(DpopAuthorizerTest, TheProofMustHashThisToken) {
 
 TEST_F(DpopAuthorizerTest, TheProofMustBeFresh) {
   const std::string token = Token(jkt_);
-  ExpectRefused(Decide("DPoP " + token, {Proof({.token = token,
-                                                .age = absl::Seconds(61)})}),
+  ExpectRefused(Decide("DPoP " + token,
+                       {Proof({.token = token, .age = absl::Seconds(61)})}),
                 "dpop_proof_too_old");
-  ExpectRefused(Decide("DPoP " + token, {Proof({.token = token,
-                                                .age = absl::Seconds(-6)})}),
+  ExpectRefused(Decide("DPoP " + token,
+                       {Proof({.token = token, .age = absl::Seconds(-6)})}),
                 "issued_in_future");
-  EXPECT_TRUE(Decide("DPoP " + token, {Proof({.token = token,
-                                              .age = absl::Seconds(59)})})
+  EXPECT_TRUE(Decide("DPoP " + token,
+                     {Proof({.token = token, .age = absl::Seconds(59)})})
                   .ok());
 }
 
@@ -315,7 +315,8 @@ TEST_F(DpopAuthorizerTest, AFailingReplayCacheRefusesAsUnavailable) {
   authorizer_ =
       Authorizer({.replay_cache = std::make_shared<FailingReplayCache>()});
   const std::string token = Token(jkt_);
-  const absl::Status status = Decide("DPoP " + token, {Proof({.token = token})});
+  const absl::Status status =
+      Decide("DPoP " + token, {Proof({.token = token})});
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
   EXPECT_EQ(last_reason_, "dpop_replay_cache");
 }
@@ -330,16 +331,16 @@ TEST_F(DpopAuthorizerTest, ConfiguredAuthoritiesReplaceTheCallsOwn) {
                      kRotateKeys, "orders.internal:50051")
                   .ok());
   // The default https port is the same URI.
-  EXPECT_TRUE(Decide("DPoP " + token,
-                     {Proof({.authority = "orders.example:443",
-                             .token = token})},
-                     kRotateKeys, "orders.internal:50051")
-                  .ok());
-  ExpectRefused(Decide("DPoP " + token,
-                       {Proof({.authority = "orders.internal:50051",
-                               .token = token})},
-                       kRotateKeys, "orders.internal:50051"),
-                "dpop_htu_mismatch");
+  EXPECT_TRUE(
+      Decide("DPoP " + token,
+             {Proof({.authority = "orders.example:443", .token = token})},
+             kRotateKeys, "orders.internal:50051")
+          .ok());
+  ExpectRefused(
+      Decide("DPoP " + token,
+             {Proof({.authority = "orders.internal:50051", .token = token})},
+             kRotateKeys, "orders.internal:50051"),
+      "dpop_htu_mismatch");
 }
 
 TEST_F(DpopAuthorizerTest, WithoutADpopCheckerBoundTokensAreRefused) {
@@ -384,8 +385,8 @@ TEST_F(DpopAuthorizerTest, OpenMethodsHideUnprovenBoundTokens) {
   EXPECT_FALSE(usable("DPoP " + token, {}));
   EXPECT_FALSE(usable("Bearer " + token, {}));
   EXPECT_FALSE(usable("DPoP " + Token(""), {}));
-  EXPECT_TRUE(usable("DPoP " + token, {Proof({.path = kGetJwks,
-                                              .token = token})}));
+  EXPECT_TRUE(
+      usable("DPoP " + token, {Proof({.path = kGetJwks, .token = token})}));
   EXPECT_TRUE(usable("Bearer " + Token(""), {}));
   // A token that does not validate now is hidden too: the handler's own
   // validation later (a key fetched meanwhile) must not let it through.
@@ -520,7 +521,9 @@ TEST_P(DpopServerTest, ChecksTheProofBeforeTheHandler) {
       {"DPoP " + token,
        {Proof({.path = kListKeys, .authority = authority_, .token = token})},
        "dpop_htu_mismatch"},
-      {"DPoP " + token, {Proof({.authority = authority_})}, "dpop_ath_mismatch"},
+      {"DPoP " + token,
+       {Proof({.authority = authority_})},
+       "dpop_ath_mismatch"},
       {"DPoP " + Token(""),
        {Proof({.authority = authority_, .token = Token("")})},
        "needs a DPoP-bound token"},
@@ -546,12 +549,11 @@ TEST(DpopJoseTest, AcceptsProofsMadeByJose) {
   const jwt::Json data =
       jwt::Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(data.is_object()) << "dpop_jose_calls.json unreadable";
-  jwt::FakeClock clock(
-      absl::FromUnixSeconds(data["iat"].get<int64_t>() + 1));
+  jwt::FakeClock clock(absl::FromUnixSeconds(data["iat"].get<int64_t>() + 1));
   auto issuer = jwt::Jwk::FromJson(data["issuer_jwk"]);
   ASSERT_TRUE(issuer.ok()) << issuer.status();
-  auto jwks = std::make_shared<const jwt::Jwks>(
-      *jwt::Jwks::FromKeys({*issuer}));
+  auto jwks =
+      std::make_shared<const jwt::Jwks>(*jwt::Jwks::FromKeys({*issuer}));
   jwt::VerifierOptions options;
   options.issuer = "https://id.example";
   options.audiences = {"orders-api"};
@@ -563,9 +565,9 @@ TEST(DpopJoseTest, AcceptsProofsMadeByJose) {
   dpop.authorities = {data["authority"].get<std::string>()};
   auto checker = DpopChecker::Create(dpop, &clock);
   ASSERT_TRUE(checker.ok()) << checker.status();
-  auto authorizer = std::make_shared<CallAuthorizer>(
-      MethodPolicy::RequireTokenByDefault(), validator, nullptr, nullptr,
-      *checker);
+  auto authorizer =
+      std::make_shared<CallAuthorizer>(MethodPolicy::RequireTokenByDefault(),
+                                       validator, nullptr, nullptr, *checker);
   JktService service;
   service.authorizer = authorizer.get();
   grpc::ServerBuilder builder;
@@ -627,17 +629,17 @@ TEST_P(DpopServerTest, OpenMethodsSeeNoUnprovenCaller) {
   // anonymous call.
   ASSERT_TRUE(call("DPoP " + token, {}).ok());
   EXPECT_FALSE(service_.open_caller_seen);
-  ASSERT_TRUE(call("Bearer " + token, {Proof({.path = kGetJwks,
-                                              .authority = authority_,
-                                              .token = token})})
-                  .ok());
+  ASSERT_TRUE(
+      call("Bearer " + token,
+           {Proof({.path = kGetJwks, .authority = authority_, .token = token})})
+          .ok());
   EXPECT_FALSE(service_.open_caller_seen);
   EXPECT_FALSE(service_.open_dpop_seen);
   // With its proof, the handler sees the caller.
-  ASSERT_TRUE(call("DPoP " + token, {Proof({.path = kGetJwks,
-                                            .authority = authority_,
-                                            .token = token})})
-                  .ok());
+  ASSERT_TRUE(
+      call("DPoP " + token,
+           {Proof({.path = kGetJwks, .authority = authority_, .token = token})})
+          .ok());
   EXPECT_TRUE(service_.open_caller_seen);
   EXPECT_TRUE(service_.open_dpop_seen);
   EXPECT_EQ(service_.open_runs, 3);

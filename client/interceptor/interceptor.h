@@ -123,10 +123,10 @@ class Interceptor {
   // as UNAVAILABLE until it succeeds). Errors: InvalidArgument for no
   // issuer, an empty or repeated issuer, an empty audience list, required_typ
   // or issuer without its skip_*_check (and a skip with its field set), a
-  // bad leeway, bad DPoP options, an empty key source address, path or URL, a plain http://
-  // key URL to a non-loopback host without allow_insecure_http, a rule
-  // jwt/ or the policy refuses; NotFound for a service not in the generated
-  // pool.
+  // bad leeway, bad DPoP options, an empty key source address, path or URL, a
+  // plain http:// key URL to a non-loopback host without allow_insecure_http, a
+  // rule jwt/ or the policy refuses; NotFound for a service not in the
+  // generated pool.
   static absl::StatusOr<Interceptor> Create(InterceptorOptions options);
 
   // For grpc::ServerBuilder::AddListeningPort: calls on the port are
@@ -136,9 +136,9 @@ class Interceptor {
   }
 
   // The verified token of the call a handler is serving: claims (sub,
-  // client_id, every claim), scopes, the DPoP key's thumbprint (DpopJkt). A hash lookup for a call that was
-  // just let through. Errors: Unauthenticated when the call carries no valid
-  // token (an open method called without one).
+  // client_id, every claim), scopes, the DPoP key's thumbprint (DpopJkt). A
+  // hash lookup for a call that was just let through. Errors: Unauthenticated
+  // when the call carries no valid token (an open method called without one).
   absl::StatusOr<std::shared_ptr<const VerifiedToken>> Caller(
       const grpc::ServerContextBase& context) const;
 

@@ -107,8 +107,7 @@ struct ProcessorState {
 };
 
 void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
-            void* user_data,
-            const std::vector<grpc_metadata>& hidden = {}) {
+            void* user_data, const std::vector<grpc_metadata>& hidden = {}) {
   if (status.ok()) {
     // `hidden`: metadata the handler must not see (the core removes
     // "consumed" metadata from the call).
@@ -129,8 +128,7 @@ void Finish(const absl::Status& status, grpc_process_auth_metadata_done_cb done,
 // until `done` runs.
 void DecideAndFinish(const CallAuthorizer& authorizer, const CallMetadata& call,
                      const grpc_metadata* md, size_t num_md,
-                     grpc_process_auth_metadata_done_cb done,
-                     void* user_data) {
+                     grpc_process_auth_metadata_done_cb done, void* user_data) {
   const absl::Status status = authorizer.Authorize(call);
   std::vector<grpc_metadata> hidden;
   if (status.ok() && !authorizer.OpenCallCredentialsUsable(call)) {

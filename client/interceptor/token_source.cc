@@ -3,12 +3,11 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/client_interceptor.h>
-
 #include <openssl/rand.h>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "client/interceptor/client_assertion.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "jwt/base64url.h"
@@ -43,8 +42,8 @@ absl::StatusOr<std::string> TokenSource::Proof(
   jwt::DpopProofClaims claims;
   claims.method = "POST";
   claims.uri = jwt::DpopGrpcUri(authority, method_path);
-  claims.jti = jwt::Base64UrlEncode(absl::string_view(
-      reinterpret_cast<const char*>(random), sizeof(random)));
+  claims.jti = jwt::Base64UrlEncode(
+      absl::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
   claims.issued_at = clock_->Now();
   claims.access_token = std::move(token);
   return jwt::SignDpopProof(*options_.dpop_key, claims);
@@ -132,7 +131,8 @@ absl::StatusOr<TokenSource::Issued> TokenSource::Current() {
   for (;;) {
     const absl::Time now = clock_->Now();
     const bool valid = !token_.empty() && now < expires_at_;
-    if (valid && now < expires_at_ - options_.refresh_ahead) return Issued{token_, expires_at_, dpop_};
+    if (valid && now < expires_at_ - options_.refresh_ahead)
+      return Issued{token_, expires_at_, dpop_};
     if (requesting_) {
       // Someone is already asking: use the current token if it still works,
       // else wait for the answer.
@@ -161,7 +161,9 @@ absl::StatusOr<TokenSource::Issued> TokenSource::Current() {
     }
     last_error_ = issued.status();
     failed_at_ = clock_->Now();
-    if (valid) return Issued{token_, expires_at_, dpop_};  // Refreshing ahead failed; this one still works.
+    if (valid)
+      return Issued{token_, expires_at_,
+                    dpop_};  // Refreshing ahead failed; this one still works.
     return last_error_;
   }
 }
@@ -191,9 +193,9 @@ class TokenPlugin final : public grpc::MetadataCredentialsPlugin {
     const std::string path =
         slash == absl::string_view::npos
             ? ""
-            : absl::StrCat(url.substr(slash), "/",
-                           absl::string_view(method_name.data(),
-                                             method_name.size()));
+            : absl::StrCat(
+                  url.substr(slash), "/",
+                  absl::string_view(method_name.data(), method_name.size()));
     absl::StatusOr<CallAuthorization> call =
         tokens_->AuthorizationFor(authority, path);
     if (!call.ok()) {
@@ -244,9 +246,9 @@ class TokenInterceptorFactory final
       : tokens_(std::move(tokens)), authority_(std::move(authority)) {}
   grpc::experimental::Interceptor* CreateClientInterceptor(
       grpc::experimental::ClientRpcInfo* info) override {
-    return new TokenInterceptor(tokens_.get(), &authority_,
-                                info->method() != nullptr ? info->method()
-                                                          : "");
+    return new TokenInterceptor(
+        tokens_.get(), &authority_,
+        info->method() != nullptr ? info->method() : "");
   }
 
  private:

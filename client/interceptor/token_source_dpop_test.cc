@@ -54,14 +54,14 @@ class TestIssuer final : public v1::TokenService::Service {
       expected.uri = jwt::DpopGrpcUri(
           absl::string_view(authority.data(), authority.size()),
           "/identity.v1.TokenService/Token");
-      auto proof = verifier_.Verify(
-          absl::string_view(proofs.first->second.data(),
-                            proofs.first->second.size()),
-          expected);
+      auto proof =
+          verifier_.Verify(absl::string_view(proofs.first->second.data(),
+                                             proofs.first->second.size()),
+                           expected);
       if (!proof.ok()) {
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                            absl::StrCat("invalid_dpop_proof: ",
-                                         proof.status().message()));
+        return grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("invalid_dpop_proof: ", proof.status().message()));
       }
       claims.other["cnf"] = {{"jkt", proof->jkt}};
       response->set_token_type("DPoP");

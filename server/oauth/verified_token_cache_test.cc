@@ -50,8 +50,7 @@ std::shared_ptr<const jwt::VerifiedJwt> Verified(const std::string& jti) {
 }
 
 std::shared_ptr<const jwt::Jwks> EmptyKeySet() {
-  return std::make_shared<const jwt::Jwks>(
-      *jwt::Jwks::Parse(R"({"keys":[]})"));
+  return std::make_shared<const jwt::Jwks>(*jwt::Jwks::Parse(R"({"keys":[]})"));
 }
 
 TEST_F(VerifiedTokenCacheTest, SecondSightIsAnsweredFromTheCache) {
@@ -92,9 +91,9 @@ TEST_F(VerifiedTokenCacheTest, TokenRevokedWhileCachedIsInactive) {
   const std::string token = IssueToken();
   auto active = Introspect(token);
   ASSERT_TRUE(active->active);
-  ASSERT_TRUE(
-      fixture_.access_tokens.Revoke(active->jti, absl::FromUnixSeconds(active->exp))
-          .ok());
+  ASSERT_TRUE(fixture_.access_tokens
+                  .Revoke(active->jti, absl::FromUnixSeconds(active->exp))
+                  .ok());
   fixture_.events.Take();
   EXPECT_FALSE(Introspect(token)->active);
   EXPECT_EQ(fixture_.events.Take(),
@@ -121,9 +120,9 @@ TEST_F(VerifiedTokenCacheTest, TokenOfARemovedKeyStopsBeingAccepted) {
   auto checked = fixture.access_tokens.Check(token);
   ASSERT_FALSE(checked.ok());
   EXPECT_EQ(OwnAccessTokens::ReasonOf(checked.status()), "kid_unknown");
-  auto uncached = *OwnAccessTokens::Create(
-      testing::kFixtureIssuer, &fixture.clock, fixture.keys.get(),
-      &fixture.store);
+  auto uncached =
+      *OwnAccessTokens::Create(testing::kFixtureIssuer, &fixture.clock,
+                               fixture.keys.get(), &fixture.store);
   EXPECT_EQ(OwnAccessTokens::ReasonOf(uncached.Check(token).status()),
             "kid_unknown");
 }
@@ -224,8 +223,8 @@ TEST(VerifiedTokenCacheBoundTest, ConcurrentUseStaysWithinBounds) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&cache, &jwks, t] {
       for (int i = 0; i < 2000; ++i) {
-        const auto key = VerifiedTokenCache::KeyOf(
-            std::to_string(t) + ":" + std::to_string(i % 300));
+        const auto key = VerifiedTokenCache::KeyOf(std::to_string(t) + ":" +
+                                                   std::to_string(i % 300));
         if (cache.Find(key, jwks) == nullptr) {
           cache.Insert(key, jwks, Verified("x"));
         }

@@ -80,12 +80,10 @@ inline absl::StatusOr<std::string> DpopRoundTrip(
   grpc::ServerBuilder builder;
   int tls_port = 0;
   int plain_port = 0;
-  builder.AddListeningPort("127.0.0.1:0",
-                           AuthorizingServerCredentials(authorizer, tls),
-                           &tls_port);
-  builder.AddListeningPort("127.0.0.1:0",
-                           AuthorizingServerCredentials(authorizer),
-                           &plain_port);
+  builder.AddListeningPort(
+      "127.0.0.1:0", AuthorizingServerCredentials(authorizer, tls), &tls_port);
+  builder.AddListeningPort(
+      "127.0.0.1:0", AuthorizingServerCredentials(authorizer), &plain_port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || tls_port == 0 || plain_port == 0) {
@@ -113,10 +111,10 @@ inline absl::StatusOr<std::string> DpopRoundTrip(
     const grpc::Status status =
         (i % 2 == 0 ? secure : plain)->RotateKeys(&context, request, &response);
     if (!status.ok()) {
-      failed = absl::Status(
-          static_cast<absl::StatusCode>(status.error_code()),
-          absl::StrCat(i % 2 == 0 ? "TLS" : "plaintext", " call ", i / 2, ": ",
-                       status.error_message()));
+      failed =
+          absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                       absl::StrCat(i % 2 == 0 ? "TLS" : "plaintext", " call ",
+                                    i / 2, ": ", status.error_message()));
     }
   }
   server->Shutdown();

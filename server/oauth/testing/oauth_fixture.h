@@ -88,9 +88,8 @@ struct OAuthFixture {
               &resources),
         dpop(*DpopProofCheck::Create(DpopOptions(&clock), &store)),
         tokens({{"client_credentials", &grant}}, &events, &dpop),
-        access_tokens(*OwnAccessTokens::Create(kFixtureIssuer, &clock,
-                                               keys.get(), &store,
-                                               &token_cache)),
+        access_tokens(*OwnAccessTokens::Create(
+            kFixtureIssuer, &clock, keys.get(), &store, &token_cache)),
         grant_revoker(&store, &access_tokens, &clock),
         introspector(&authenticator, &access_tokens, &store, &events) {}
   OAuthFixture(const OAuthFixture&) = delete;
