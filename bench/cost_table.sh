@@ -107,7 +107,20 @@ wants_any() {
   return 1
 }
 loadavg() { cut -d ' ' -f 1 /proc/loadavg; }
-cpu_ticks() { awk '{print $14 "," $15}' "/proc/$1/stat"; }  # "utime,stime" in ticks
+# "utime,stime,minflt,voluntary,involuntary": CPU in ticks and minor page
+# faults (the whole process, /proc/PID/stat), and context switches (a thread
+# that waits; a thread preempted) summed over the threads alive (per-thread
+# counters, /proc/PID/task/*/status; a thread that ends between the two
+# readings takes its count with it, so these are lower bounds).
+cpu_ticks() {
+  local stat switches
+  stat=$(awk '{print $14 "," $15 "," $10}' "/proc/$1/stat")
+  switches=$(cat "/proc/$1"/task/*/status 2>/dev/null | awk '
+    /^voluntary_ctxt_switches/ {v += $2}
+    /^nonvoluntary_ctxt_switches/ {n += $2}
+    END {print v + 0 "," n + 0}')
+  echo "$stat,$switches"
+}
 
 client_id=bench
 client_secret=$(random_hex 24)
@@ -162,10 +175,13 @@ name, tool, _, t0, t1, loadcpu, line, hz, load, threads = sys.argv[1:11]
 r = json.loads(line)
 calls = max(r["calls"], 1)
 user, sys_ = map(float, loadcpu.split()[1:3])
-(u0, s0), (u1, s1) = map(int, t0.split(",")), map(int, t1.split(","))
+(u0, s0, f0, v0, n0), (u1, s1, f1, v1, n1) = (map(int, t0.split(",")),
+                                              map(int, t1.split(",")))
 per_call = lambda ticks: ticks / int(hz) * 1e6 / calls
 r.update(path=name, tool=tool, rate=r["calls"] / r["seconds"],
          server_us=per_call(u1 - u0 + s1 - s0), server_sys_us=per_call(s1 - s0),
+         server_faults=(f1 - f0) / calls, server_waits=(v1 - v0) / calls,
+         server_preemptions=(n1 - n0) / calls,
          server_threads=int(threads), tool_us=(user + sys_) * 1e6 / calls, load1=float(load))
 print(json.dumps(r))
 EOF
@@ -444,16 +460,19 @@ names = {
     "http-token": "identity HTTP `POST /token` (client_credentials, ES256)",
     "oidc-token": "node oidc-provider `POST /token` (same wrk script)",
 }
-print("\n| path | load tool | calls/s | server CPU µs/call | of which kernel | server threads "
+print("\n| path | load tool | calls/s | server CPU µs/call | of which kernel "
+      "| page faults/call | thread waits/call | preemptions/call | server threads "
       "| load tool CPU µs/call | 1-min load |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for path in names:
     if path in runs:
-        print("| %s | %s | %s | %.1f | %.1f | %d | %.1f | %.2f |" % (
+        print("| %s | %s | %s | %.1f | %.1f | %.2f | %.2f | %.2f | %d | %.1f | %.2f |" % (
             names[path], runs[path][0]["tool"], format(round(med(path, "rate")), ","),
-            med(path, "server_us"), med(path, "server_sys_us"), med(path, "server_threads"),
-            med(path, "tool_us"), med(path, "load1")))
-print("| one ES256 signature (`openssl speed ecdsap256`, one core) | | | %.1f | | | | |" % sign_us)
+            med(path, "server_us"), med(path, "server_sys_us"), med(path, "server_faults"),
+            med(path, "server_waits"), med(path, "server_preemptions"),
+            med(path, "server_threads"), med(path, "tool_us"), med(path, "load1")))
+print("| one ES256 signature (`openssl speed ecdsap256`, one core) | | | %.1f | | | | | | | |"
+      % sign_us)
 print("\n(medians of %d repetition(s); load average %s at the end; JSON lines in %s)"
       % (max(len(v) for v in runs.values()), sys.argv[3], sys.argv[1]))
 

@@ -13,8 +13,9 @@
 #   bench/count_per_call.sh                 # docs/benchmarks.md has the figures
 #   CALLS=2000 CG_CALLS=200 bench/count_per_call.sh   # a trial
 #
-# Paths (PATHS): grpc-health, grpc-jwks, grpc-token, http-healthz, http-jwks,
-# http-token, as in bench/cost_table.sh. All load is h2load on one connection
+# Paths (PATHS): grpc-health, grpc-jwks, grpc-token, grpc-introspect (one
+# access token of the server, introspected again and again), http-healthz,
+# http-jwks, http-token, as in bench/cost_table.sh. All load is h2load on one connection
 # (gRPC: HTTP/2 with 4 streams in flight; HTTP: --h1, one request at a time),
 # so connection set-up is paid once per run and the differences between paths
 # are per-call work. Settings: CALLS (20,000 per path under strace), CG_CALLS
@@ -79,6 +80,7 @@ start_server() {
     cat "$work/server.log" >&2
     exit 1
   fi
+  if [[ " $paths " == *" grpc-introspect "* ]]; then introspect_body; fi
 }
 
 failed=0
@@ -95,7 +97,31 @@ grpc_method() {
     grpc-health) echo grpc.health.v1.Health/Check ;;
     grpc-jwks) echo identity.v1.KeyService/GetJwks ;;
     grpc-token) echo identity.v1.TokenService/Token ;;
+    grpc-introspect) echo identity.v1.IntrospectionService/Introspect ;;
   esac
+}
+
+# introspect_body: the body of grpc-introspect, the introspection of one access
+# token of the running server (its keys are new at every start), asked with
+# the bootstrap client's credentials.
+introspect_body() {
+  local token
+  token=$(/usr/bin/python3 - "$grpc_port" "$work/token.msg" <<'EOF'
+import grpc, sys
+with grpc.insecure_channel("127.0.0.1:" + sys.argv[1]) as channel:
+    reply = channel.unary_unary("/identity.v1.TokenService/Token")(
+        open(sys.argv[2], "rb").read(), timeout=10)
+# TokenResponse field 1, access_token: tag 0x0a, a varint length, the bytes.
+assert reply[:1] == b"\x0a", "no access token"
+n, shift, i = 0, 0, 1
+while True:
+    b = reply[i]; i += 1; n |= (b & 0x7F) << shift; shift += 7
+    if b < 0x80: break
+print(reply[i:i + n].decode())
+EOF
+  ) || { echo "count_per_call: no token to introspect" >&2; exit 1; }
+  grpc_body "$work/introspect" identity.v1.IntrospectRequest \
+    "token: \"$token\" client_id: \"bench\" client_secret: \"$client_secret\""
 }
 
 # load PATH N: N calls of PATH on one connection; fails unless all N succeeded.

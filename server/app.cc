@@ -413,11 +413,19 @@ absl::Status App::BuildUserFlows() {
 absl::Status App::BuildGrpcServices() {
   // Browser sessions of the HTTP front door: signed cookies.
   sessions_.emplace(server_secrets_->session_key);
+  // The callback methods' blocking calls (server/grpc/call_runner.h): as
+  // many threads as the synchronous methods may have.
+  BlockingPool::Options pool;
+  pool.max_threads = config_.grpc_max_threads;
+  pool.min_threads = static_cast<int>(
+      std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
+                         static_cast<unsigned>(pool.max_threads)));
+  grpc_pool_.emplace(pool);
   token_service_.emplace(TokenServiceParts{
       &*token_endpoint_, &*authorization_, &*pushed_authorization_, &*revoker_,
-      &*userinfo_, &*proxies_, &*authenticator_, devices_.get()});
-  introspection_service_.emplace(&*introspector_);
-  key_service_.emplace(keys_.get());
+      &*userinfo_, &*proxies_, &*authenticator_, devices_.get(), &*grpc_pool_});
+  introspection_service_.emplace(&*introspector_, &*grpc_pool_);
+  key_service_.emplace(keys_.get(), &*grpc_pool_);
   admin_service_.emplace(&*registry_, &*users_, &*login_sessions_, &*consents_,
                          &*resource_registry_);
   // Decisions of the authorizer (refusals never reach the interceptors):

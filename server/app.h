@@ -19,6 +19,7 @@
 #include "server/app_policy.h"
 #include "server/config.h"
 #include "server/grpc/admin_service.h"
+#include "server/grpc/call_runner.h"
 #include "server/grpc/key_service.h"
 #include "server/grpc/request_log.h"
 #include "server/grpc/token_service.h"
@@ -216,6 +217,8 @@ class App {
 
   // The faces.
   std::optional<SessionCodec> sessions_;
+  // Runs the gRPC callback methods' calls that may block; outlives grpc_.
+  std::optional<BlockingPool> grpc_pool_;
   std::optional<TokenServiceImpl> token_service_;
   std::optional<IntrospectionServiceImpl> introspection_service_;
   std::optional<KeyServiceImpl> key_service_;

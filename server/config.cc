@@ -348,8 +348,8 @@ std::vector<Setting> ConnectionSettings() {
            "/readyz, then not on --http-listen (off unless set)",
            Listener(&C::management_listen)),
       Flag("grpc-max-threads", "256",
-           "threads gRPC runs calls on, 4 to 65536; a call beyond them is "
-           "refused with RESOURCE_EXHAUSTED",
+           "threads gRPC runs calls that may block on, 4 to 65536; a call "
+           "beyond them is refused with RESOURCE_EXHAUSTED",
            IntIn(&C::grpc_max_threads, 4, 65536)),
       Flag("log-level", "info",
            "debug, info, warn (or warning) or error; lines below it are "

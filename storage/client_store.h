@@ -119,6 +119,14 @@ class ClientStore {
   virtual absl::Status UpdateClient(const ClientRecord& client) = 0;
   // NotFound if absent.
   virtual absl::Status DeleteClient(absl::string_view client_id) = 0;
+
+  // Whether GetClient(client_id) would answer now from memory, with no I/O:
+  // a hint for callers on threads that must not wait (gRPC's callback
+  // threads, server/grpc/call_runner.h). False unless the store knows.
+  virtual bool AnswersFromMemory(absl::string_view client_id) {
+    (void)client_id;
+    return false;
+  }
 };
 
 }  // namespace identity::storage

@@ -29,6 +29,10 @@ class RevocationStore {
       absl::Time now) = 0;
   // Forgets entries whose expiry is before `now`; returns how many.
   virtual absl::StatusOr<int64_t> PurgeExpired(absl::Time now) = 0;
+
+  // Whether IsRevoked would answer now from memory, with no I/O (as
+  // ClientStore::AnswersFromMemory). False unless the store knows.
+  virtual bool AnswersFromMemory() { return false; }
 };
 
 }  // namespace identity::storage

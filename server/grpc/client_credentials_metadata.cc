@@ -10,7 +10,8 @@ std::optional<std::string> Field(absl::string_view value) {
 
 }  // namespace
 
-absl::string_view AuthorizationMetadata(const grpc::ServerContext& context) {
+absl::string_view AuthorizationMetadata(
+    const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return absl::string_view();
@@ -18,7 +19,7 @@ absl::string_view AuthorizationMetadata(const grpc::ServerContext& context) {
 }
 
 absl::StatusOr<ClientCredentials> CallCredentials(
-    const grpc::ServerContext& context, absl::string_view field_client_id,
+    const grpc::ServerContextBase& context, absl::string_view field_client_id,
     absl::string_view field_client_secret,
     absl::string_view field_client_assertion_type,
     absl::string_view field_client_assertion) {

@@ -15,13 +15,13 @@
 namespace identity::server {
 
 // The value of the call's `authorization` metadata; empty if none.
-absl::string_view AuthorizationMetadata(const grpc::ServerContext& context);
+absl::string_view AuthorizationMetadata(const grpc::ServerContextBase& context);
 
 // ResolveClientCredentials over the call's metadata and fields (a field is
 // present when not empty: proto3 strings have no presence), the client
 // assertion fields (RFC 7521 §4.2) included.
 absl::StatusOr<ClientCredentials> CallCredentials(
-    const grpc::ServerContext& context, absl::string_view field_client_id,
+    const grpc::ServerContextBase& context, absl::string_view field_client_id,
     absl::string_view field_client_secret,
     absl::string_view field_client_assertion_type = {},
     absl::string_view field_client_assertion = {});

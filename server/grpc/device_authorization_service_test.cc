@@ -186,12 +186,22 @@ TEST(DeviceAuthorizationUnservedTest, WithoutTheEndpointIsUnimplemented) {
   TokenServiceImpl service{TokenServiceParts{
       &x.tokens, &x.u.authorization, &x.u.pushed, &x.u.revoker, &x.u.userinfo,
       nullptr, &x.u.f.authenticator, nullptr}};
-  grpc::ServerContext context;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::TokenService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
   v1::DeviceAuthorizationRequest request;
   v1::DeviceAuthorizationResponse response;
   EXPECT_EQ(
-      service.DeviceAuthorization(&context, &request, &response).error_code(),
+      stub->DeviceAuthorization(&context, request, &response).error_code(),
       grpc::StatusCode::UNIMPLEMENTED);
+  server->Shutdown();
 }
 
 }  // namespace

@@ -37,9 +37,9 @@ void ToProto(const storage::SigningKeyRecord& key, v1::KeyInfo* out) {
 
 }  // namespace
 
-grpc::Status KeyServiceImpl::GetJwks(grpc::ServerContext*,
-                                     const v1::GetJwksRequest*,
-                                     v1::GetJwksResponse* response) {
+grpc::ServerUnaryReactor* KeyServiceImpl::GetJwks(
+    grpc::CallbackServerContext* context, const v1::GetJwksRequest*,
+    v1::GetJwksResponse* response) {
   // Held: the keys below are read from it.
   const std::shared_ptr<const KeySnapshot> snapshot = keys_->snapshot();
   response->set_jwks_json(snapshot->public_jwks_json);
@@ -60,12 +60,34 @@ grpc::Status KeyServiceImpl::GetJwks(grpc::ServerContext*,
     out->set_n(text("n"));
     out->set_e(text("e"));
   }
-  return grpc::Status::OK;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
-grpc::Status KeyServiceImpl::ListKeys(grpc::ServerContext*,
-                                      const v1::ListKeysRequest*,
-                                      v1::ListKeysResponse* response) {
+KeyServiceImpl::KeyServiceImpl(KeyManager* keys, BlockingPool* pool)
+    : keys_(keys),
+      own_pool_(pool == nullptr
+                    ? std::make_unique<BlockingPool>(BlockingPool::Options())
+                    : nullptr),
+      pool_(pool == nullptr ? own_pool_.get() : pool) {}
+
+grpc::ServerUnaryReactor* KeyServiceImpl::ListKeys(
+    grpc::CallbackServerContext* context, const v1::ListKeysRequest*,
+    v1::ListKeysResponse* response) {
+  return RunUnary(context, pool_, /*may_block=*/true,
+                  [this, response] { return DoListKeys(response); });
+}
+
+grpc::ServerUnaryReactor* KeyServiceImpl::RotateKeys(
+    grpc::CallbackServerContext* context, const v1::RotateKeysRequest* request,
+    v1::RotateKeysResponse* response) {
+  return RunUnary(
+      context, pool_, /*may_block=*/true,
+      [this, request, response] { return DoRotateKeys(*request, response); });
+}
+
+grpc::Status KeyServiceImpl::DoListKeys(v1::ListKeysResponse* response) const {
   // The snapshot's records carry no private parts; they are at most one
   // refresh interval old, so reload first for an exact answer.
   if (absl::Status s = keys_->Refresh(); !s.ok()) return ToGrpcStatus(s);
@@ -76,12 +98,12 @@ grpc::Status KeyServiceImpl::ListKeys(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status KeyServiceImpl::RotateKeys(grpc::ServerContext*,
-                                        const v1::RotateKeysRequest* request,
-                                        v1::RotateKeysResponse* response) {
+grpc::Status KeyServiceImpl::DoRotateKeys(
+    const v1::RotateKeysRequest& request,
+    v1::RotateKeysResponse* response) const {
   std::optional<jwt::Algorithm> alg;
-  if (!request->alg().empty()) {
-    alg = jwt::AlgorithmFromName(request->alg());
+  if (!request.alg().empty()) {
+    alg = jwt::AlgorithmFromName(request.alg());
     if (!alg.has_value()) {
       return ToGrpcStatus(absl::InvalidArgumentError(
           "alg: not a JWS algorithm this server knows"));

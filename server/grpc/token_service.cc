@@ -1,5 +1,7 @@
 #include "server/grpc/token_service.h"
 
+#include <memory>
+
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
@@ -18,6 +20,23 @@ constexpr char kTokenMethodPath[] = "/identity.v1.TokenService/Token";
 
 }  // namespace
 
+TokenServiceImpl::TokenServiceImpl(TokenServiceParts parts)
+    : own_pool_(parts.pool == nullptr
+                    ? std::make_unique<BlockingPool>(BlockingPool::Options())
+                    : nullptr),
+      parts_([&] {
+        if (own_pool_ != nullptr) parts.pool = own_pool_.get();
+        return parts;
+      }()) {}
+
+IntrospectionServiceImpl::IntrospectionServiceImpl(
+    const Introspector* introspector, BlockingPool* pool)
+    : introspector_(introspector),
+      own_pool_(pool == nullptr
+                    ? std::make_unique<BlockingPool>(BlockingPool::Options())
+                    : nullptr),
+      pool_(pool == nullptr ? own_pool_.get() : pool) {}
+
 std::string PeerAddress(absl::string_view peer) {
   absl::ConsumePrefix(&peer, "ipv4:") || absl::ConsumePrefix(&peer, "ipv6:");
   if (absl::StartsWith(peer, "[")) {
@@ -30,7 +49,7 @@ std::string PeerAddress(absl::string_view peer) {
                                                       : peer.substr(0, colon));
 }
 
-std::string ForwardedFor(const grpc::ServerContext& context) {
+std::string ForwardedFor(const grpc::ServerContextBase& context) {
   std::string joined;
   const auto values = context.client_metadata().equal_range("x-forwarded-for");
   for (auto it = values.first; it != values.second; ++it) {
@@ -41,14 +60,14 @@ std::string ForwardedFor(const grpc::ServerContext& context) {
 }
 
 std::string TokenServiceImpl::CallSource(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   const std::string peer = PeerAddress(context.peer());
   if (parts_.proxies == nullptr) return peer;
   return parts_.proxies->SourceOf(peer, ForwardedFor(context));
 }
 
 absl::StatusOr<bool> TokenServiceImpl::ConsentingFrontEnd(
-    const grpc::ServerContext& context, absl::string_view source) const {
+    const grpc::ServerContextBase& context, absl::string_view source) const {
   if (parts_.front_ends == nullptr || AuthorizationMetadata(context).empty()) {
     return false;
   }
@@ -65,9 +84,9 @@ absl::StatusOr<bool> TokenServiceImpl::ConsentingFrontEnd(
   return true;
 }
 
-grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
-                                         const v1::AuthorizeRequest* request,
-                                         v1::AuthorizeResponse* response) {
+grpc::Status TokenServiceImpl::DoAuthorize(grpc::ServerContextBase* context,
+                                           const v1::AuthorizeRequest* request,
+                                           v1::AuthorizeResponse* response) {
   AuthorizationRequest fields;
   fields.response_type = request->response_type();
   fields.client_id = request->client_id();
@@ -100,8 +119,9 @@ grpc::Status TokenServiceImpl::Authorize(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TokenServiceImpl::PushAuthorization(
-    grpc::ServerContext* context, const v1::PushAuthorizationRequest* request,
+grpc::Status TokenServiceImpl::DoPushAuthorization(
+    grpc::ServerContextBase* context,
+    const v1::PushAuthorizationRequest* request,
     v1::PushAuthorizationResponse* response) {
   auto credentials = CallCredentials(
       *context, request->client_id(), request->client_secret(),
@@ -135,8 +155,9 @@ grpc::Status TokenServiceImpl::PushAuthorization(
   return grpc::Status::OK;
 }
 
-grpc::Status TokenServiceImpl::DeviceAuthorization(
-    grpc::ServerContext* context, const v1::DeviceAuthorizationRequest* request,
+grpc::Status TokenServiceImpl::DoDeviceAuthorization(
+    grpc::ServerContextBase* context,
+    const v1::DeviceAuthorizationRequest* request,
     v1::DeviceAuthorizationResponse* response) {
   if (parts_.devices == nullptr) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
@@ -159,47 +180,110 @@ grpc::Status TokenServiceImpl::DeviceAuthorization(
   return grpc::Status::OK;
 }
 
-grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
-                                     const v1::TokenRequest* request,
-                                     v1::TokenResponse* response) {
+// The methods below wait on the database or a password hash: on the pool.
+grpc::ServerUnaryReactor* TokenServiceImpl::Authorize(
+    grpc::CallbackServerContext* context, const v1::AuthorizeRequest* request,
+    v1::AuthorizeResponse* response) {
+  return RunUnary(context, parts_.pool, /*may_block=*/true,
+                  [this, context, request, response] {
+                    return DoAuthorize(context, request, response);
+                  });
+}
+
+grpc::ServerUnaryReactor* TokenServiceImpl::PushAuthorization(
+    grpc::CallbackServerContext* context,
+    const v1::PushAuthorizationRequest* request,
+    v1::PushAuthorizationResponse* response) {
+  return RunUnary(context, parts_.pool, /*may_block=*/true,
+                  [this, context, request, response] {
+                    return DoPushAuthorization(context, request, response);
+                  });
+}
+
+grpc::ServerUnaryReactor* TokenServiceImpl::DeviceAuthorization(
+    grpc::CallbackServerContext* context,
+    const v1::DeviceAuthorizationRequest* request,
+    v1::DeviceAuthorizationResponse* response) {
+  return RunUnary(context, parts_.pool, /*may_block=*/true,
+                  [this, context, request, response] {
+                    return DoDeviceAuthorization(context, request, response);
+                  });
+}
+
+grpc::ServerUnaryReactor* TokenServiceImpl::Revoke(
+    grpc::CallbackServerContext* context, const v1::RevokeRequest* request,
+    v1::RevokeResponse* response) {
+  return RunUnary(context, parts_.pool, /*may_block=*/true,
+                  [this, context, request, response] {
+                    return DoRevoke(context, request, response);
+                  });
+}
+
+grpc::ServerUnaryReactor* TokenServiceImpl::UserInfo(
+    grpc::CallbackServerContext* context, const v1::UserInfoRequest* request,
+    v1::UserInfoResponse* response) {
+  return RunUnary(context, parts_.pool, /*may_block=*/true,
+                  [this, context, request, response] {
+                    return DoUserInfo(context, request, response);
+                  });
+}
+
+absl::StatusOr<TokenRequestFields> TokenServiceImpl::TokenFields(
+    const grpc::ServerContextBase& context, const v1::TokenRequest& request) {
   auto credentials = CallCredentials(
-      *context, request->client_id(), request->client_secret(),
-      request->client_assertion_type(), request->client_assertion());
-  if (!credentials.ok()) return ToGrpcStatus(credentials.status());
+      context, request.client_id(), request.client_secret(),
+      request.client_assertion_type(), request.client_assertion());
+  if (!credentials.ok()) return credentials.status();
   TokenRequestFields fields;
-  fields.grant_type = request->grant_type();
+  fields.grant_type = request.grant_type();
   fields.client_id = credentials->client_id;
   fields.client_secret = credentials->client_secret;
   fields.client_assertion = credentials->client_assertion;
-  fields.scope = request->scope();
-  fields.code = request->code();
-  fields.redirect_uri = request->redirect_uri();
-  fields.code_verifier = request->code_verifier();
-  fields.refresh_token = request->refresh_token();
-  fields.resource.assign(request->resource().begin(),
-                         request->resource().end());
-  fields.device_code = request->device_code();
-  fields.subject_token = request->subject_token();
-  fields.subject_token_type = request->subject_token_type();
-  fields.actor_token = request->actor_token();
-  fields.actor_token_type = request->actor_token_type();
-  fields.requested_token_type = request->requested_token_type();
-  fields.audience.assign(request->audience().begin(),
-                         request->audience().end());
-  fields.source = PeerAddress(context->peer());
+  fields.scope = request.scope();
+  fields.code = request.code();
+  fields.redirect_uri = request.redirect_uri();
+  fields.code_verifier = request.code_verifier();
+  fields.refresh_token = request.refresh_token();
+  fields.resource.assign(request.resource().begin(), request.resource().end());
+  fields.device_code = request.device_code();
+  fields.subject_token = request.subject_token();
+  fields.subject_token_type = request.subject_token_type();
+  fields.actor_token = request.actor_token();
+  fields.actor_token_type = request.actor_token_type();
+  fields.requested_token_type = request.requested_token_type();
+  fields.audience.assign(request.audience().begin(), request.audience().end());
+  fields.source = PeerAddress(context.peer());
   // RFC 9449 over gRPC (docs/api.md): proofs in "dpop" metadata, for "POST"
   // to the call's URL as the client addressed it.
-  const auto proofs = context->client_metadata().equal_range("dpop");
+  const auto proofs = context.client_metadata().equal_range("dpop");
   for (auto it = proofs.first; it != proofs.second; ++it) {
     fields.dpop_proofs.emplace_back(it->second.data(), it->second.size());
   }
   if (!fields.dpop_proofs.empty()) {
-    const grpc::string_ref authority = context->ExperimentalGetAuthority();
+    const grpc::string_ref authority = context.ExperimentalGetAuthority();
     fields.dpop_uri =
         jwt::DpopGrpcUri(absl::string_view(authority.data(), authority.size()),
                          kTokenMethodPath);
   }
-  auto issued = parts_.tokens->Exchange(fields);
+  return fields;
+}
+
+grpc::ServerUnaryReactor* TokenServiceImpl::Token(
+    grpc::CallbackServerContext* context, const v1::TokenRequest* request,
+    v1::TokenResponse* response) {
+  auto fields = std::make_shared<const absl::StatusOr<TokenRequestFields>>(
+      TokenFields(*context, *request));
+  const bool may_block = fields->ok() && parts_.tokens->MayBlock(**fields);
+  return RunUnary(context, parts_.pool, may_block, [this, fields, response] {
+    return Issue(*fields, response);
+  });
+}
+
+grpc::Status TokenServiceImpl::Issue(
+    const absl::StatusOr<TokenRequestFields>& fields,
+    v1::TokenResponse* response) const {
+  if (!fields.ok()) return ToGrpcStatus(fields.status());
+  auto issued = parts_.tokens->Exchange(*fields);
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_access_token(issued->access_token);
   response->set_token_type(issued->token_type);
@@ -211,9 +295,9 @@ grpc::Status TokenServiceImpl::Token(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TokenServiceImpl::Revoke(grpc::ServerContext* context,
-                                      const v1::RevokeRequest* request,
-                                      v1::RevokeResponse*) {
+grpc::Status TokenServiceImpl::DoRevoke(grpc::ServerContextBase* context,
+                                        const v1::RevokeRequest* request,
+                                        v1::RevokeResponse*) {
   auto credentials = CallCredentials(
       *context, request->client_id(), request->client_secret(),
       request->client_assertion_type(), request->client_assertion());
@@ -224,9 +308,9 @@ grpc::Status TokenServiceImpl::Revoke(grpc::ServerContext* context,
       credentials->client_assertion));
 }
 
-grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
-                                        const v1::UserInfoRequest* request,
-                                        v1::UserInfoResponse* response) {
+grpc::Status TokenServiceImpl::DoUserInfo(grpc::ServerContextBase* context,
+                                          const v1::UserInfoRequest* request,
+                                          v1::UserInfoResponse* response) {
   // RFC 6750 §2.1: the field, else "authorization: Bearer <token>".
   std::string token = request->access_token();
   if (token.empty()) {
@@ -250,16 +334,32 @@ grpc::Status TokenServiceImpl::UserInfo(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status IntrospectionServiceImpl::Introspect(
-    grpc::ServerContext* context, const v1::IntrospectRequest* request,
+grpc::ServerUnaryReactor* IntrospectionServiceImpl::Introspect(
+    grpc::CallbackServerContext* context, const v1::IntrospectRequest* request,
     v1::IntrospectResponse* response) {
-  auto credentials = CallCredentials(
-      *context, request->client_id(), request->client_secret(),
-      request->client_assertion_type(), request->client_assertion());
+  auto credentials =
+      std::make_shared<const absl::StatusOr<ClientCredentials>>(CallCredentials(
+          *context, request->client_id(), request->client_secret(),
+          request->client_assertion_type(), request->client_assertion()));
+  const bool may_block =
+      credentials->ok() &&
+      introspector_->MayBlock((*credentials)->client_id, request->token(),
+                              (*credentials)->client_assertion);
+  return RunUnary(context, pool_, may_block,
+                  [this, credentials, context, request, response] {
+                    return Answer(*credentials, *context, *request, response);
+                  });
+}
+
+grpc::Status IntrospectionServiceImpl::Answer(
+    const absl::StatusOr<ClientCredentials>& credentials,
+    const grpc::ServerContextBase& context,
+    const v1::IntrospectRequest& request,
+    v1::IntrospectResponse* response) const {
   if (!credentials.ok()) return ToGrpcStatus(credentials.status());
   auto result = introspector_->Introspect(
-      credentials->client_id, credentials->client_secret, request->token(),
-      PeerAddress(context->peer()), credentials->client_assertion);
+      credentials->client_id, credentials->client_secret, request.token(),
+      PeerAddress(context.peer()), credentials->client_assertion);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_active(result->active);
   if (!result->active) return grpc::Status::OK;

@@ -3,10 +3,14 @@
 #ifndef IDENTITY_SERVER_GRPC_TOKEN_SERVICE_H_
 #define IDENTITY_SERVER_GRPC_TOKEN_SERVICE_H_
 
+#include <memory>
+
 #include "identity/v1/introspection.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
+#include "server/grpc/call_runner.h"
 #include "server/oauth/authorization.h"
 #include "server/oauth/client_authenticator.h"
+#include "server/oauth/client_credentials.h"
 #include "server/oauth/device_authorization.h"
 #include "server/oauth/introspector.h"
 #include "server/oauth/pushed_authorization.h"
@@ -32,33 +36,40 @@ struct TokenServiceParts {
   const ClientAuthenticator* front_ends = nullptr;
   // RFC 8628 DeviceAuthorization; null: UNIMPLEMENTED.
   const DeviceAuthorizationEndpoint* devices = nullptr;
+  // Runs the Token calls that may block (call_runner.h); null: the service
+  // keeps a pool of its own, with BlockingPool's default options.
+  BlockingPool* pool = nullptr;
 };
 
+// Served with gRPC's callback API (call_runner.h): a Token request that
+// cannot block is answered on the thread that read it; the other calls,
+// which wait on the database or a password hash, run on the pool.
 // Thread-safe.
-class TokenServiceImpl final : public v1::TokenService::Service {
+class TokenServiceImpl final : public v1::TokenService::CallbackService {
  public:
-  // Every part must be set.
-  explicit TokenServiceImpl(TokenServiceParts parts) : parts_(parts) {}
+  // Every part must be set, but those said optional.
+  explicit TokenServiceImpl(TokenServiceParts parts);
 
-  grpc::Status Authorize(grpc::ServerContext* context,
-                         const v1::AuthorizeRequest* request,
-                         v1::AuthorizeResponse* response) override;
-  grpc::Status PushAuthorization(
-      grpc::ServerContext* context, const v1::PushAuthorizationRequest* request,
+  grpc::ServerUnaryReactor* Authorize(grpc::CallbackServerContext* context,
+                                      const v1::AuthorizeRequest* request,
+                                      v1::AuthorizeResponse* response) override;
+  grpc::ServerUnaryReactor* PushAuthorization(
+      grpc::CallbackServerContext* context,
+      const v1::PushAuthorizationRequest* request,
       v1::PushAuthorizationResponse* response) override;
-  grpc::Status Token(grpc::ServerContext* context,
-                     const v1::TokenRequest* request,
-                     v1::TokenResponse* response) override;
-  grpc::Status DeviceAuthorization(
-      grpc::ServerContext* context,
+  grpc::ServerUnaryReactor* Token(grpc::CallbackServerContext* context,
+                                  const v1::TokenRequest* request,
+                                  v1::TokenResponse* response) override;
+  grpc::ServerUnaryReactor* DeviceAuthorization(
+      grpc::CallbackServerContext* context,
       const v1::DeviceAuthorizationRequest* request,
       v1::DeviceAuthorizationResponse* response) override;
-  grpc::Status Revoke(grpc::ServerContext* context,
-                      const v1::RevokeRequest* request,
-                      v1::RevokeResponse* response) override;
-  grpc::Status UserInfo(grpc::ServerContext* context,
-                        const v1::UserInfoRequest* request,
-                        v1::UserInfoResponse* response) override;
+  grpc::ServerUnaryReactor* Revoke(grpc::CallbackServerContext* context,
+                                   const v1::RevokeRequest* request,
+                                   v1::RevokeResponse* response) override;
+  grpc::ServerUnaryReactor* UserInfo(grpc::CallbackServerContext* context,
+                                     const v1::UserInfoRequest* request,
+                                     v1::UserInfoResponse* response) override;
 
  private:
   // Whether the call may carry a user's consent (AuthorizeRequest.consent):
@@ -67,12 +78,35 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   // third-party client asking. false without such metadata (the consent is
   // ignored); kInvalidClient for wrong credentials; kUnauthorizedClient for
   // a public or third-party client.
-  absl::StatusOr<bool> ConsentingFrontEnd(const grpc::ServerContext& context,
-                                          absl::string_view source) const;
+  absl::StatusOr<bool> ConsentingFrontEnd(
+      const grpc::ServerContextBase& context, absl::string_view source) const;
   // Where the call comes from, as for sign-ins: the peer, or the client a
   // trusted proxy names in x-forwarded-for.
-  std::string CallSource(const grpc::ServerContext& context) const;
+  std::string CallSource(const grpc::ServerContextBase& context) const;
+  // The synchronous bodies of the methods that run on the pool.
+  grpc::Status DoAuthorize(grpc::ServerContextBase* context,
+                           const v1::AuthorizeRequest* request,
+                           v1::AuthorizeResponse* response);
+  grpc::Status DoPushAuthorization(grpc::ServerContextBase* context,
+                                   const v1::PushAuthorizationRequest* request,
+                                   v1::PushAuthorizationResponse* response);
+  grpc::Status DoDeviceAuthorization(
+      grpc::ServerContextBase* context,
+      const v1::DeviceAuthorizationRequest* request,
+      v1::DeviceAuthorizationResponse* response);
+  grpc::Status DoRevoke(grpc::ServerContextBase* context,
+                        const v1::RevokeRequest* request,
+                        v1::RevokeResponse* response);
+  grpc::Status DoUserInfo(grpc::ServerContextBase* context,
+                          const v1::UserInfoRequest* request,
+                          v1::UserInfoResponse* response);
+  // The core's request from the call's fields and metadata.
+  static absl::StatusOr<TokenRequestFields> TokenFields(
+      const grpc::ServerContextBase& context, const v1::TokenRequest& request);
+  grpc::Status Issue(const absl::StatusOr<TokenRequestFields>& fields,
+                     v1::TokenResponse* response) const;
 
+  std::unique_ptr<BlockingPool> own_pool_;  // When parts.pool is null.
   const TokenServiceParts parts_;
 };
 
@@ -82,21 +116,31 @@ class TokenServiceImpl final : public v1::TokenService::Service {
 std::string PeerAddress(absl::string_view peer);
 
 // Every "x-forwarded-for" value of a call, in order, joined by commas.
-std::string ForwardedFor(const grpc::ServerContext& context);
+std::string ForwardedFor(const grpc::ServerContextBase& context);
 
-// Thread-safe. `introspector` must outlive it.
+// With gRPC's callback API, as TokenServiceImpl::Token. Thread-safe.
+// `introspector` and `pool` must outlive it; a null `pool`: the service keeps
+// a pool of its own, with BlockingPool's default options.
 class IntrospectionServiceImpl final
-    : public v1::IntrospectionService::Service {
+    : public v1::IntrospectionService::CallbackService {
  public:
-  explicit IntrospectionServiceImpl(const Introspector* introspector)
-      : introspector_(introspector) {}
+  explicit IntrospectionServiceImpl(const Introspector* introspector,
+                                    BlockingPool* pool = nullptr);
 
-  grpc::Status Introspect(grpc::ServerContext* context,
-                          const v1::IntrospectRequest* request,
-                          v1::IntrospectResponse* response) override;
+  grpc::ServerUnaryReactor* Introspect(
+      grpc::CallbackServerContext* context,
+      const v1::IntrospectRequest* request,
+      v1::IntrospectResponse* response) override;
 
  private:
+  grpc::Status Answer(const absl::StatusOr<ClientCredentials>& credentials,
+                      const grpc::ServerContextBase& context,
+                      const v1::IntrospectRequest& request,
+                      v1::IntrospectResponse* response) const;
+
   const Introspector* const introspector_;
+  std::unique_ptr<BlockingPool> own_pool_;  // When `pool` is null.
+  BlockingPool* const pool_;
 };
 
 }  // namespace identity::server

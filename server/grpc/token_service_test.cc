@@ -138,11 +138,14 @@ class TokenServiceTest : public ::testing::Test {
   testing::UserFlowsFixture flows_;
   testing::OAuthFixture& fixture_ = flows_.f;
   jwt::FakeClock& clock_ = fixture_.clock;
+  // Threads start only for calls that may block (call_runner.h).
+  BlockingPool pool_{BlockingPool::Options{8, 0, absl::InfiniteDuration()}};
   TokenServiceImpl token_service_{TokenServiceParts{
       &flows_.tokens, &flows_.authorization, &flows_.pushed, &flows_.revoker,
-      &flows_.userinfo, nullptr, &fixture_.authenticator}};
-  IntrospectionServiceImpl introspection_service_{&fixture_.introspector};
-  KeyServiceImpl key_service_{fixture_.keys.get()};
+      &flows_.userinfo, nullptr, &fixture_.authenticator, nullptr, &pool_}};
+  IntrospectionServiceImpl introspection_service_{&fixture_.introspector,
+                                                  &pool_};
+  KeyServiceImpl key_service_{fixture_.keys.get(), &pool_};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::TokenService::Stub> token_stub_;
   std::unique_ptr<v1::IntrospectionService::Stub> introspection_stub_;
@@ -201,6 +204,33 @@ TEST_F(TokenServiceTest, IssuesATokenThatIntrospectsActive) {
 
 // RFC 8707 over gRPC: TokenRequest.resource sets "aud", introspection
 // reports it, and the refusals are INVALID_ARGUMENT / invalid_target.
+// The face asks the core (TokenEndpoint::MayBlock, Introspector::MayBlock):
+// what is answered from memory runs on the gRPC thread that read the call,
+// the rest on the pool.
+TEST_F(TokenServiceTest, OnlyCallsThatMayBlockRunOnThePool) {
+  for (int i = 0; i < 5; ++i) {
+    v1::TokenResponse token;
+    ASSERT_TRUE(Token(Request(), &token).ok());
+    grpc::ClientContext context;
+    v1::IntrospectRequest request;
+    request.set_client_id("worker");
+    request.set_client_secret("worker-secret");
+    request.set_token(token.access_token());
+    v1::IntrospectResponse answer;
+    ASSERT_TRUE(
+        introspection_stub_->Introspect(&context, request, &answer).ok());
+    EXPECT_TRUE(answer.active());
+    grpc::ClientContext jwks_context;
+    v1::GetJwksResponse jwks;
+    ASSERT_TRUE(key_stub_->GetJwks(&jwks_context, {}, &jwks).ok());
+  }
+  EXPECT_EQ(pool_.threads(), 0) << "client_credentials, Introspect, GetJwks";
+  // A login (a password hash) and the code grant (the store) may block.
+  const v1::TokenResponse user = UserTokens();
+  EXPECT_FALSE(user.refresh_token().empty());
+  EXPECT_GE(pool_.threads(), 1);
+}
+
 TEST_F(TokenServiceTest, ResourceIsTheTokensAudience) {
   storage::ResourceRecord orders;
   orders.resource = "https://orders.example/api";

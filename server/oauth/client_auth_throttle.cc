@@ -1,24 +1,17 @@
 #include "server/oauth/client_auth_throttle.h"
 
 #include <arpa/inet.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/oauth/digest.h"
 #include "server/oauth/oauth_error.h"
 
 namespace identity::server {
 namespace {
-
-std::string Sha256(absl::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
-         digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
-}
 
 // An IPv6 address counts per /64: a subscriber usually has a whole /64, so
 // per address would give an attacker 2^64 fresh sources. IPv4-mapped
@@ -28,15 +21,15 @@ std::string SourceKey(absl::string_view source) {
   if (inet_pton(AF_INET6, std::string(source).c_str(), &address) == 1 &&
       !IN6_IS_ADDR_V4MAPPED(&address)) {
     std::memset(&address.s6_addr[8], 0, 8);
-    return Sha256(
+    return Sha256String(
         absl::string_view(reinterpret_cast<const char*>(address.s6_addr), 16));
   }
-  return Sha256(source);
+  return Sha256String(source);
 }
 
 std::string PairKey(absl::string_view client_id, absl::string_view source) {
   // Length-prefixed: ("ab", "c") and ("a", "bc") are different keys.
-  return Sha256(absl::StrCat(client_id.size(), ":", client_id, source));
+  return Sha256String(absl::StrCat(client_id.size(), ":", client_id, source));
 }
 
 }  // namespace

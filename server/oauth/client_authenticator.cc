@@ -31,6 +31,11 @@ absl::StatusOr<storage::ClientRecord> ClientAuthenticator::Throttled(
   return client;
 }
 
+bool ClientAuthenticator::MayBlock(absl::string_view client_id,
+                                   absl::string_view client_assertion) const {
+  return !client_assertion.empty() || !store_->AnswersFromMemory(client_id);
+}
+
 absl::StatusOr<storage::ClientRecord> ClientAuthenticator::CheckSecret(
     absl::string_view client_id, absl::string_view client_secret) const {
   if (client_id.empty() || client_secret.empty()) return Refused();

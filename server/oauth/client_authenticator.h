@@ -69,6 +69,14 @@ class ClientAuthenticator {
       absl::string_view grant_type, absl::string_view source = {},
       absl::string_view client_assertion = {}) const;
 
+  // Whether Authenticate(client_id, <secret>, ..., client_assertion) may wait
+  // on I/O: false only for a client secret (no assertion, whose jti is
+  // claimed in the store) of a client whose record the store holds in
+  // memory (storage::ClientStore::AnswersFromMemory). The throttle and the
+  // secret's keyed hash never wait.
+  bool MayBlock(absl::string_view client_id,
+                absl::string_view client_assertion) const;
+
  private:
   using Check = absl::FunctionRef<absl::StatusOr<storage::ClientRecord>()>;
   // `check` if the throttle admits the attempt; its outcome recorded.

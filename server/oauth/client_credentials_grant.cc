@@ -9,6 +9,11 @@
 
 namespace identity::server {
 
+bool ClientCredentialsGrant::MayBlock(const TokenRequestFields& request) const {
+  return !request.resource.empty() ||
+         authenticator_->MayBlock(request.client_id, request.client_assertion);
+}
+
 absl::StatusOr<IssuedToken> ClientCredentialsGrant::Exchange(
     const TokenRequestFields& request) const {
   // Scope syntax first: a malformed request fails before any storage call.

@@ -48,6 +48,10 @@ class ClientCredentialsGrant final : public TokenGrant {
   // options.audience.
   absl::StatusOr<IssuedToken> Exchange(
       const TokenRequestFields& request) const override;
+  // false for the common request: a client secret of a client in the read
+  // cache (ClientAuthenticator::MayBlock), no resource (the registry reads
+  // the store). Signing never waits: the key snapshot is in memory.
+  bool MayBlock(const TokenRequestFields& request) const override;
 
  private:
   const ClientAuthenticator* const authenticator_;

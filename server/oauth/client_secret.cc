@@ -1,8 +1,6 @@
 #include "server/oauth/client_secret.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <utility>
 
@@ -31,26 +29,23 @@ absl::StatusOr<ClientSecretHasher> ClientSecretHasher::Create(
     return absl::InvalidArgumentError(
         "the client-secret hashing key must have at least 32 bytes");
   }
-  return ClientSecretHasher(std::move(key), std::move(legacy_key));
+  return ClientSecretHasher(key, legacy_key);
 }
 
 namespace {
 
-std::string KeyedHash(absl::string_view prefix, absl::string_view key,
+std::string KeyedHash(absl::string_view prefix, const HmacSha256& key,
                       absl::string_view secret) {
-  uint8_t mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), mac,
-       &len);
-  return absl::StrCat(prefix, jwt::Base64UrlEncode(absl::string_view(
-                                  reinterpret_cast<char*>(mac), len)));
+  const Sha256Digest mac = key.Mac(secret);
+  return absl::StrCat(
+      prefix, jwt::Base64UrlEncode(absl::string_view(
+                  reinterpret_cast<const char*>(mac.data()), mac.size())));
 }
 
 }  // namespace
 
 std::string ClientSecretHasher::Hash(absl::string_view secret) const {
-  return KeyedHash(kPrefix, key_, secret);
+  return KeyedHash(kPrefix, mac_, secret);
 }
 
 bool ClientSecretHasher::Matches(absl::string_view secret,
@@ -58,8 +53,9 @@ bool ClientSecretHasher::Matches(absl::string_view secret,
   std::string expected;
   if (absl::StartsWith(stored, kPrefix)) {
     expected = Hash(secret);
-  } else if (absl::StartsWith(stored, kLegacyPrefix) && !legacy_key_.empty()) {
-    expected = KeyedHash(kLegacyPrefix, legacy_key_, secret);
+  } else if (absl::StartsWith(stored, kLegacyPrefix) &&
+             legacy_mac_.has_value()) {
+    expected = KeyedHash(kLegacyPrefix, *legacy_mac_, secret);
   } else {
     return false;
   }

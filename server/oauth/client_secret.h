@@ -8,10 +8,12 @@
 #ifndef IDENTITY_SERVER_OAUTH_CLIENT_SECRET_H_
 #define IDENTITY_SERVER_OAUTH_CLIENT_SECRET_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/oauth/digest.h"
 #include "server/random_source.h"
 
 namespace identity::server {
@@ -39,11 +41,14 @@ class ClientSecretHasher {
   bool Matches(absl::string_view secret, absl::string_view stored) const;
 
  private:
-  ClientSecretHasher(std::string key, std::string legacy_key)
-      : key_(std::move(key)), legacy_key_(std::move(legacy_key)) {}
+  ClientSecretHasher(absl::string_view key, absl::string_view legacy_key)
+      : mac_(key),
+        legacy_mac_(legacy_key.empty()
+                        ? std::nullopt
+                        : std::make_optional<HmacSha256>(legacy_key)) {}
 
-  std::string key_;
-  std::string legacy_key_;
+  HmacSha256 mac_;
+  std::optional<HmacSha256> legacy_mac_;
 };
 
 }  // namespace identity::server

@@ -1,7 +1,8 @@
 // Introspection of one token seen before, with and without the verified-token
 // cache, in one process (issue 16: "Introspect of a token seen before"). The
 // whole core call: client authentication, verification or cache hit, exp,
-// the revocation list (memory store), the response fields.
+// the revocation list (memory store), the response fields. And, to compare
+// in the same process, a client_credentials token and client authentication.
 //
 //   bazel run --config=bench //server/oauth:introspection_bench --
 //       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -67,6 +68,38 @@ void BM_VerifySharedCached(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_VerifySharedCached);
+
+// For comparison in the same process: a whole client_credentials Token
+// (client authentication, claims, the ES256 signature), and its client
+// authentication alone.
+void BM_ClientCredentialsToken(benchmark::State& state) {
+  Setup setup;
+  const TokenRequestFields request{"client_credentials", "worker",
+                                   "worker-secret", ""};
+  for (auto _ : state) {
+    auto issued = setup.fixture.tokens.Exchange(request);
+    if (!issued.ok()) {
+      state.SkipWithError("no token");
+      return;
+    }
+    benchmark::DoNotOptimize(issued);
+  }
+}
+BENCHMARK(BM_ClientCredentialsToken);
+
+void BM_ClientAuthentication(benchmark::State& state) {
+  Setup setup;
+  for (auto _ : state) {
+    auto client = setup.fixture.authenticator.Authenticate(
+        "worker", "worker-secret", "127.0.0.1");
+    if (!client.ok()) {
+      state.SkipWithError("not authenticated");
+      return;
+    }
+    benchmark::DoNotOptimize(client);
+  }
+}
+BENCHMARK(BM_ClientAuthentication);
 
 }  // namespace
 }  // namespace identity::server

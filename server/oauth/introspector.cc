@@ -9,6 +9,14 @@
 
 namespace identity::server {
 
+bool Introspector::MayBlock(absl::string_view caller_id,
+                            absl::string_view token,
+                            absl::string_view caller_assertion) const {
+  return token.find('.') == absl::string_view::npos ||
+         authenticator_->MayBlock(caller_id, caller_assertion) ||
+         access_tokens_->MayBlock();
+}
+
 absl::StatusOr<Introspection> Introspector::Introspect(
     absl::string_view caller_id, absl::string_view caller_secret,
     absl::string_view token, absl::string_view source,

@@ -68,6 +68,14 @@ class Introspector {
       absl::string_view token, absl::string_view source = {},
       absl::string_view caller_assertion = {}) const;
 
+  // Whether Introspect(caller_id, ..., token, ..., caller_assertion) may
+  // wait on I/O (as TokenEndpoint::MayBlock): false for an access token
+  // (a JWT) asked about by a caller whose secret ClientAuthenticator::MayBlock
+  // checks from memory, while the revocation list is in memory
+  // (OwnAccessTokens::MayBlock). A refresh token is looked up in the store.
+  bool MayBlock(absl::string_view caller_id, absl::string_view token,
+                absl::string_view caller_assertion) const;
+
  private:
   const ClientAuthenticator* const authenticator_;
   absl::StatusOr<Introspection> IntrospectRefreshToken(

@@ -267,6 +267,82 @@ TEST_F(OAuthCoreTest, TokensSurviveARotation) {
       introspector_->Introspect("worker", "worker-secret", token)->active);
 }
 
+// What the gRPC face asks to decide whether a call runs on the thread that
+// read it (server/grpc/call_runner.h). The fixture's store is in memory, so
+// only the request's shape makes a call blocking here; a store behind a
+// read cache is judged by storage/cache/caching_store_test.cc, and the
+// authenticator passes its word on (ClientSecretsOfAStoreThatDoesIo below).
+TEST_F(OAuthCoreTest, OnlyRequestsAnsweredFromMemoryAreNonBlocking) {
+  EXPECT_FALSE(tokens_->MayBlock(Request()));
+  EXPECT_FALSE(tokens_->MayBlock(Request("orders.read")));
+  TokenRequestFields asserted = Request();
+  asserted.client_secret.clear();
+  asserted.client_assertion = "header.claims.signature";
+  EXPECT_TRUE(tokens_->MayBlock(asserted)) << "its jti is claimed in the store";
+  TokenRequestFields resource = Request();
+  resource.resource = {"https://orders.example"};
+  EXPECT_TRUE(tokens_->MayBlock(resource)) << "the registry reads the store";
+  TokenRequestFields proof = Request();
+  proof.dpop_proofs = {"a.b.c"};
+  EXPECT_TRUE(tokens_->MayBlock(proof)) << "its jti is claimed in the store";
+  EXPECT_FALSE(tokens_->MayBlock({"", "worker", "worker-secret", ""}))
+      << "refused before any grant";
+  EXPECT_FALSE(tokens_->MayBlock({"password", "worker", "worker-secret", ""}))
+      << "refused before any grant";
+
+  const std::string token = tokens_->Exchange(Request())->access_token;
+  EXPECT_FALSE(introspector_->MayBlock("worker", token, ""));
+  EXPECT_TRUE(introspector_->MayBlock("worker", token, "an.assertion.jwt"));
+  EXPECT_TRUE(introspector_->MayBlock("worker", "an-opaque-refresh-token", ""))
+      << "refresh tokens are looked up in the store";
+}
+
+// A grant that cannot tell says it may block.
+TEST_F(OAuthCoreTest, GrantsBlockUnlessTheySayOtherwise) {
+  struct Opaque final : TokenGrant {
+    absl::StatusOr<IssuedToken> Exchange(
+        const TokenRequestFields&) const override {
+      return IssuedToken();
+    }
+  } opaque;
+  const TokenEndpoint tokens({{"refresh_token", &opaque}});
+  EXPECT_TRUE(
+      tokens.MayBlock({"refresh_token", "worker", "worker-secret", ""}));
+}
+
+// The client store as a database: its AnswersFromMemory is the interface's
+// false, so every secret check may block.
+TEST_F(OAuthCoreTest, ClientSecretsOfAStoreThatDoesIo) {
+  class Database final : public storage::ClientStore {
+   public:
+    explicit Database(storage::ClientStore* store) : store_(store) {}
+    absl::Status CreateClient(const storage::ClientRecord& client) override {
+      return store_->CreateClient(client);
+    }
+    absl::StatusOr<storage::ClientRecord> GetClient(
+        absl::string_view id) override {
+      return store_->GetClient(id);
+    }
+    absl::StatusOr<std::vector<storage::ClientRecord>> ListClients(
+        absl::string_view after, int limit) override {
+      return store_->ListClients(after, limit);
+    }
+    absl::Status UpdateClient(const storage::ClientRecord& client) override {
+      return store_->UpdateClient(client);
+    }
+    absl::Status DeleteClient(absl::string_view id) override {
+      return store_->DeleteClient(id);
+    }
+
+   private:
+    storage::ClientStore* const store_;
+  } database(&store_);
+  const ClientAuthenticator authenticator(&database, &fixture_.hasher);
+  EXPECT_TRUE(authenticator.MayBlock("worker", ""));
+  EXPECT_FALSE(authenticator_.MayBlock("worker", ""));
+  EXPECT_TRUE(authenticator_.MayBlock("worker", "an.assertion.jwt"));
+}
+
 TEST(ScopeTest, ParsesDeduplicatesAndRejectsBadCharacters) {
   EXPECT_EQ(*ParseScope("  a b  a c "),
             (std::vector<std::string>{"a", "b", "c"}));

@@ -64,6 +64,10 @@ class OwnAccessTokens {
   // token work again for the leeway). Errors: the store's.
   absl::Status Revoke(absl::string_view jti, absl::Time expires_at) const;
 
+  // Whether Check may wait on I/O: the revocation list is not in memory
+  // (storage::RevocationStore::AnswersFromMemory). Verify never waits.
+  bool MayBlock() const { return !revocations_->AnswersFromMemory(); }
+
   // Why Check refused: the detail "reason" of its error ("" for others).
   static std::string ReasonOf(const absl::Status& status);
 

@@ -44,6 +44,12 @@ absl::StatusOr<IssuedToken> TokenEndpoint::Exchange(
   return issued;
 }
 
+bool TokenEndpoint::MayBlock(const TokenRequestFields& request) const {
+  auto grant = grants_.find(request.grant_type);
+  if (grant == grants_.end()) return false;
+  return !request.dpop_proofs.empty() || grant->second->MayBlock(request);
+}
+
 absl::StatusOr<IssuedToken> TokenEndpoint::Dispatch(
     const TokenRequestFields& request) const {
   if (request.grant_type.empty()) {

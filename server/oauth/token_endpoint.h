@@ -36,6 +36,15 @@ class TokenEndpoint {
   // §5); without one, "Bearer".
   absl::StatusOr<IssuedToken> Exchange(const TokenRequestFields& request) const;
 
+  // Whether Exchange(request) may wait on I/O or a slow hash: what the gRPC
+  // face asks to decide whether the call runs on the thread that read it or
+  // on its pool for blocking calls (server/grpc/call_runner.h). false for a
+  // request refused before any grant runs (no grant_type, one not served),
+  // and for a grant that answers this request from memory (client
+  // credentials of a cached client, ClientCredentialsGrant::MayBlock); true
+  // with a DPoP proof (its jti is claimed in the store).
+  bool MayBlock(const TokenRequestFields& request) const;
+
   // The grant types served, sorted (discovery's grant_types_supported).
   std::vector<std::string> GrantTypes() const;
 

@@ -92,6 +92,13 @@ class TokenGrant {
   // Errors: OAuth errors (oauth_error.h) and the store's.
   virtual absl::StatusOr<IssuedToken> Exchange(
       const TokenRequestFields& request) const = 0;
+  // Whether Exchange(request) may wait on I/O (the database) or a slow hash,
+  // so must not run on a thread that may not wait (TokenEndpoint::MayBlock).
+  // A grant that cannot tell says true.
+  virtual bool MayBlock(const TokenRequestFields& request) const {
+    (void)request;
+    return true;
+  }
 };
 
 }  // namespace identity::server

@@ -11,6 +11,7 @@
 #include "jwt/algorithm.h"
 #include "jwt/base64url.h"
 #include "server/oauth/claim_release.h"
+#include "server/oauth/digest.h"
 #include "server/oauth/oauth_error.h"
 #include "server/oauth/token_binding.h"
 
@@ -25,11 +26,7 @@ std::string NewOpaqueToken(const RandomSource& random) {
 }
 
 std::string HashOpaqueToken(absl::string_view token) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-         digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return absl::BytesToHexString(Sha256String(token));
 }
 
 std::string AccessTokenHash(absl::string_view access_token,

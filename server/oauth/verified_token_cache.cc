@@ -1,7 +1,5 @@
 #include "server/oauth/verified_token_cache.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -34,10 +32,7 @@ VerifiedTokenCache::VerifiedTokenCache(VerifiedTokenCacheOptions options)
 }
 
 VerifiedTokenCache::Key VerifiedTokenCache::KeyOf(absl::string_view token) {
-  Key key;
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-         key.data());
-  return key;
+  return Sha256(token);
 }
 
 VerifiedTokenCache::Shard& VerifiedTokenCache::ShardOf(const Key& key) {

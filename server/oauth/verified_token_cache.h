@@ -32,6 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "jwt/jwks.h"
 #include "jwt/jwt_verifier.h"
+#include "server/oauth/digest.h"
 
 namespace identity::server {
 
@@ -48,7 +49,7 @@ struct VerifiedTokenCacheOptions {
 class VerifiedTokenCache {
  public:
   // SHA-256 of a token.
-  using Key = std::array<unsigned char, 32>;
+  using Key = Sha256Digest;
 
   // Never fails: the options are clamped (shards from 1 to max_entries;
   // max_entries rounded down to a multiple of shards).

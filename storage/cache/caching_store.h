@@ -57,6 +57,10 @@ class CachingClientStore final : public ClientStore {
                                                         int limit) override;
   absl::Status UpdateClient(const ClientRecord& client) override;
   absl::Status DeleteClient(absl::string_view client_id) override;
+  // A copy younger than ttl less a margin (min(100 ms, ttl / 2): the caller
+  // reads it a moment later and it must still be fresh then), or the store's
+  // own answer.
+  bool AnswersFromMemory(absl::string_view client_id) override;
 
   // The same store for administration: GetClient always reads the store
   // (and refreshes the cached copy), so that a read-modify-write never starts
@@ -150,6 +154,9 @@ class CachingRevocationStore final : public RevocationStore {
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
   absl::StatusOr<std::vector<std::string>> ListRevoked(absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
+  // A copy younger than ttl less a margin, as CachingClientStore's (IsRevoked
+  // rereads a copy older than ttl), or the store's own answer.
+  bool AnswersFromMemory() override;
 
  private:
   // How old a copy may answer while rereads fail.

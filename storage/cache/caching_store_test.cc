@@ -255,6 +255,65 @@ TEST(CachingClientOutageTest, ZeroStaleIfErrorFailsAtTheTtl) {
             absl::StatusCode::kUnavailable);
 }
 
+// What the gRPC face asks before answering on the thread that read a call
+// (server/grpc/call_runner.h): FlakyClients and FlakyRevocations stand for a
+// database (their AnswersFromMemory is the interface's false).
+TEST(CachingAnswersFromMemoryTest, OnlyAFreshClientCopyAnswersFromMemory) {
+  FlakyClients database;
+  ASSERT_TRUE(database.store.CreateClient(Client("a", "first")).ok());
+  jwt::FakeClock clock(kT0);
+  CachingClientStore cache(&database, &clock, kTtl);
+  EXPECT_FALSE(cache.AnswersFromMemory("a")) << "not read yet";
+  ASSERT_TRUE(cache.GetClient("a").ok());
+  EXPECT_TRUE(cache.AnswersFromMemory("a"));
+  EXPECT_FALSE(cache.AnswersFromMemory("b"));
+  // Fresh for the ttl; from memory only while the copy is still fresh a
+  // moment later (100 ms of margin), so that the caller's read finds it so.
+  clock.Advance(kTtl - absl::Milliseconds(101));
+  EXPECT_TRUE(cache.AnswersFromMemory("a"));
+  clock.Advance(absl::Milliseconds(1));
+  EXPECT_FALSE(cache.AnswersFromMemory("a")) << "within the margin";
+  const int before = database.get_calls;
+  ASSERT_TRUE(cache.GetClient("a").ok());
+  EXPECT_EQ(database.get_calls, before) << "yet the copy is still fresh";
+  clock.Advance(absl::Milliseconds(100));
+  EXPECT_FALSE(cache.AnswersFromMemory("a")) << "GetClient would reread";
+  const int reads = database.get_calls;
+  ASSERT_TRUE(cache.GetClient("a").ok());
+  EXPECT_EQ(database.get_calls, reads + 1);
+  EXPECT_TRUE(cache.AnswersFromMemory("a"));
+
+  CachingClientStore off(&database, &clock, absl::ZeroDuration());
+  ASSERT_TRUE(off.GetClient("a").ok());
+  EXPECT_FALSE(off.AnswersFromMemory("a")) << "no cache: every read is I/O";
+  MemoryStore memory;
+  CachingClientStore over_memory(&memory, &clock, kTtl);
+  EXPECT_TRUE(over_memory.AnswersFromMemory("anyone")) << "the store's word";
+}
+
+TEST(CachingAnswersFromMemoryTest, OnlyAFreshRevocationListAnswersFromMemory) {
+  FlakyRevocations database;
+  jwt::FakeClock clock(kT0);
+  CachingRevocationStore cache(&database, &clock, kTtl);
+  EXPECT_FALSE(cache.AnswersFromMemory()) << "not read yet";
+  ASSERT_TRUE(cache.IsRevoked("j").ok());
+  EXPECT_TRUE(cache.AnswersFromMemory());
+  clock.Advance(kTtl - absl::Milliseconds(101));
+  EXPECT_TRUE(cache.AnswersFromMemory());
+  clock.Advance(absl::Milliseconds(1));
+  EXPECT_FALSE(cache.AnswersFromMemory()) << "within the margin";
+  clock.Advance(absl::Milliseconds(100));
+  EXPECT_FALSE(cache.AnswersFromMemory()) << "IsRevoked would reread";
+  ASSERT_TRUE(cache.IsRevoked("j").ok());
+  EXPECT_TRUE(cache.AnswersFromMemory());
+
+  CachingRevocationStore off(&database, &clock, absl::ZeroDuration());
+  EXPECT_FALSE(off.AnswersFromMemory());
+  MemoryStore memory;
+  CachingRevocationStore over_memory(&memory, &clock, kTtl);
+  EXPECT_TRUE(over_memory.AnswersFromMemory());
+}
+
 class CachingRevocationStoreTest : public ::testing::Test {
  protected:
   MemoryStore store_;

@@ -41,6 +41,7 @@ class MemoryStore : public ClientStore,
  public:
   absl::Status CreateClient(const ClientRecord& client) override;
   absl::StatusOr<ClientRecord> GetClient(absl::string_view client_id) override;
+  bool AnswersFromMemory(absl::string_view) override { return true; }
   absl::StatusOr<std::vector<ClientRecord>> ListClients(absl::string_view after,
                                                         int limit) override;
   absl::Status UpdateClient(const ClientRecord& client) override;
@@ -48,6 +49,7 @@ class MemoryStore : public ClientStore,
 
   absl::Status Revoke(absl::string_view jti, absl::Time expires_at) override;
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
+  bool AnswersFromMemory() override { return true; }
   absl::StatusOr<std::vector<std::string>> ListRevoked(absl::Time now) override;
   absl::StatusOr<int64_t> PurgeExpired(absl::Time now) override;
 
