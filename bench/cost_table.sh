@@ -43,7 +43,9 @@
 # SIGN_SECONDS (3), CONNECTIONS (wrk's connections, 16), WRK_THREADS (1),
 # H2_CONNECTIONS (8), H2_STREAMS (8 concurrent streams per connection),
 # H2_THREADS (1), SERVER_ARGS (more identity-server flags, e.g.
-# --verified-token-cache-size=0 to measure introspection without the cache), RESULTS (a file to keep the JSON lines in; a temp file
+# --verified-token-cache-size=0 to measure introspection without the cache),
+# SERVER_BINARY (another identity-server binary, e.g. an earlier commit's, for a
+# before-and-after; bazel-bin/server/identity-server otherwise), RESULTS (a file to keep the JSON lines in; a temp file
 # otherwise). QUICK=1 changes the defaults to DURATION=3 WARMUP=1 REPEAT=1
 # SIGN_SECONDS=1.
 #
@@ -375,7 +377,7 @@ if wants_any grpc-health grpc-jwks grpc-token grpc-introspect http-healthz http-
   IDENTITY_KEK=$(random_hex 32) \
     IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=$client_id \
     IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=$client_secret \
-    bazel-bin/server/identity-server --store=memory \
+    "${SERVER_BINARY:-bazel-bin/server/identity-server}" --store=memory \
     --grpc-listen="127.0.0.1:$identity_grpc" --http-listen="127.0.0.1:$identity_http" \
     --issuer=https://id.example "${server_args[@]}" >"$work/identity.log" 2>&1 &
   identity_pid=$!
