@@ -5,6 +5,10 @@
 #ifndef IDENTITY_SERVER_METRICS_AUTH_METRICS_H_
 #define IDENTITY_SERVER_METRICS_AUTH_METRICS_H_
 
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "client/interceptor/call_authorizer.h"
 #include "server/metrics/metrics.h"
 
@@ -19,8 +23,21 @@ class AuthDecisionMetrics final : public interceptor::AuthObserver {
   void OnDecision(absl::string_view path, interceptor::Outcome outcome,
                   absl::string_view reason) override;
 
+  // How many (path, outcome, reason) series are remembered (tests: the
+  // bound).
+  size_t RememberedSeries() {
+    absl::ReaderMutexLock lock(&mu_);
+    return known_.size();
+  }
+
  private:
   Family<Counter>* decisions_;
+  // Every call is decided, so the series of a (path, outcome, reason) seen
+  // before is found by one hash lookup, not by building its labels again.
+  // Only paths of methods this binary knows are kept: the path is the
+  // caller's choice, and an invented one must not grow the map.
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Counter*> known_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace identity::metrics

@@ -46,6 +46,12 @@ TEST(AuthDecisionMetricsTest, InventedPathsShareOneSeries) {
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("evil"), std::string::npos);
+  EXPECT_EQ(metrics.RememberedSeries(), 0u) << "invented paths are not kept";
+  metrics.OnDecision("/identity.v1.KeyService/GetJwks",
+                     interceptor::Outcome::kOpen, "");
+  metrics.OnDecision("/identity.v1.KeyService/GetJwks",
+                     interceptor::Outcome::kOpen, "");
+  EXPECT_EQ(metrics.RememberedSeries(), 1u);
 }
 
 }  // namespace

@@ -36,8 +36,12 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
+      // A status sent before the metadata was received took no time here.
+      const absl::Duration latency = started_ == absl::InfinitePast()
+                                         ? absl::ZeroDuration()
+                                         : absl::Now() - started_;
       metrics_->Handled(type_, method_, methods->GetSendStatus().error_code(),
-                        absl::Now() - started_);
+                        latency);
     }
     methods->Proceed();
   }
@@ -45,8 +49,10 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
  private:
   GrpcServerMetrics* const metrics_;
   const ServerRpcInfo::Type type_;
-  const std::string method_;
-  absl::Time started_ = absl::Now();
+  // The ServerRpcInfo's, which lives as long as the call and this
+  // interceptor.
+  const absl::string_view method_;
+  absl::Time started_ = absl::InfinitePast();
 };
 
 class Factory final

@@ -87,6 +87,14 @@ void ClientAuthThrottle::TakeSlot(Table& table, const std::string& key,
 
 absl::Status ClientAuthThrottle::Admit(absl::string_view client_id,
                                        absl::string_view source) {
+  {
+    // The common case, no failure anywhere: nothing to look up or trim, so
+    // no key is hashed and no writer lock taken.
+    absl::ReaderMutexLock lock(&mu_);
+    if (pairs_.entries.empty() && sources_.entries.empty()) {
+      return absl::OkStatus();
+    }
+  }
   const std::string pair = PairKey(client_id, source);
   const std::string from = SourceKey(source);
   const absl::Time now = options_.clock->Now();
@@ -151,6 +159,10 @@ void ClientAuthThrottle::RecordFailure(absl::string_view client_id,
 
 void ClientAuthThrottle::RecordSuccess(absl::string_view client_id,
                                        absl::string_view source) {
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (pairs_.entries.empty()) return;  // Nothing to forget.
+  }
   const std::string pair = PairKey(client_id, source);
   absl::MutexLock lock(&mu_);
   auto it = pairs_.entries.find(pair);
