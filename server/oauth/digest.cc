@@ -5,6 +5,10 @@
 #include <openssl/params.h>
 
 #include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
 
 namespace identity::server {
 namespace {
@@ -32,10 +36,15 @@ EVP_MAC* FetchedHmac() {
 }  // namespace
 
 Sha256Digest Sha256(absl::string_view data) {
+  // One context per thread, reset for each digest: no allocation per call.
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(
+      EVP_MD_CTX_new(), EVP_MD_CTX_free);
   Sha256Digest digest;
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &size,
-                 FetchedSha256(), nullptr) != 1 ||
+  if (ctx == nullptr ||
+      EVP_DigestInit_ex(ctx.get(), FetchedSha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest.data(), &size) != 1 ||
       size != digest.size()) {
     std::abort();  // Only on allocation failure.
   }
@@ -48,8 +57,22 @@ std::string Sha256String(absl::string_view data) {
                      digest.size());
 }
 
-HmacSha256::HmacSha256(absl::string_view key) {
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(FetchedHmac());
+struct HmacSha256::Keyed {
+  ~Keyed() {
+    for (EVP_MAC_CTX* ctx : free) EVP_MAC_CTX_free(ctx);
+    EVP_MAC_CTX_free(keyed);
+  }
+  // Keyed at construction, never used for a MAC: the source of copies.
+  EVP_MAC_CTX* keyed = nullptr;
+  absl::Mutex mu;
+  // Keyed contexts between two Macs; at most kMaxFree are kept.
+  std::vector<EVP_MAC_CTX*> free ABSL_GUARDED_BY(mu);
+  static constexpr size_t kMaxFree = 16;
+};
+
+HmacSha256::HmacSha256(absl::string_view key)
+    : keyed_(std::make_shared<Keyed>()) {
+  keyed_->keyed = EVP_MAC_CTX_new(FetchedHmac());
   char digest_name[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
@@ -59,28 +82,41 @@ HmacSha256::HmacSha256(absl::string_view key) {
   const auto* bytes = key.empty()
                           ? &kEmpty
                           : reinterpret_cast<const unsigned char*>(key.data());
-  if (ctx == nullptr || EVP_MAC_init(ctx, bytes, key.size(), params) != 1) {
+  if (keyed_->keyed == nullptr ||
+      EVP_MAC_init(keyed_->keyed, bytes, key.size(), params) != 1) {
     std::abort();
   }
-  keyed_ =
-      std::shared_ptr<const evp_mac_ctx_st>(ctx, [](const evp_mac_ctx_st* c) {
-        EVP_MAC_CTX_free(const_cast<EVP_MAC_CTX*>(c));
-      });
 }
 
 Sha256Digest HmacSha256::Mac(absl::string_view data) const {
-  // EVP_MAC_CTX_dup only reads the keyed state: concurrent calls are safe.
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(keyed_.get());
+  EVP_MAC_CTX* ctx = nullptr;
+  {
+    absl::MutexLock lock(&keyed_->mu);
+    if (!keyed_->free.empty()) {
+      ctx = keyed_->free.back();
+      keyed_->free.pop_back();
+    }
+  }
+  // A copy only reads the keyed state: concurrent copies are safe.
+  if (ctx == nullptr) ctx = EVP_MAC_CTX_dup(keyed_->keyed);
   Sha256Digest mac;
   size_t size = 0;
+  // A null key restarts the MAC under the key the context holds.
   const bool ok =
-      ctx != nullptr &&
+      ctx != nullptr && EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
       EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()),
                      data.size()) == 1 &&
       EVP_MAC_final(ctx, mac.data(), &size, mac.size()) == 1 &&
       size == mac.size();
-  EVP_MAC_CTX_free(ctx);
   if (!ok) std::abort();  // Only on allocation failure.
+  {
+    absl::MutexLock lock(&keyed_->mu);
+    if (keyed_->free.size() < Keyed::kMaxFree) {
+      keyed_->free.push_back(ctx);
+      ctx = nullptr;
+    }
+  }
+  EVP_MAC_CTX_free(ctx);  // Null when kept.
   return mac;
 }
 

@@ -15,8 +15,6 @@
 
 #include "absl/strings/string_view.h"
 
-struct evp_mac_ctx_st;
-
 namespace identity::server {
 
 using Sha256Digest = std::array<uint8_t, 32>;
@@ -26,8 +24,10 @@ Sha256Digest Sha256(absl::string_view data);
 // The same as 32 raw bytes in a string.
 std::string Sha256String(absl::string_view data);
 
-// HMAC-SHA-256 under one key, keyed once (the key's inner and outer pads are
-// hashed at construction; each Mac copies that state). Copyable; thread-safe.
+// HMAC-SHA-256 under one key, keyed once: the key's inner and outer pads are
+// hashed at construction, and each Mac takes a keyed context from a small
+// free list (a copy of the first when the list is empty) and resets it to
+// that key. Copies share the key and the list. Thread-safe.
 class HmacSha256 {
  public:
   explicit HmacSha256(absl::string_view key);
@@ -36,7 +36,8 @@ class HmacSha256 {
   Sha256Digest Mac(absl::string_view data) const;
 
  private:
-  std::shared_ptr<const evp_mac_ctx_st> keyed_;
+  struct Keyed;
+  std::shared_ptr<Keyed> keyed_;
 };
 
 }  // namespace identity::server

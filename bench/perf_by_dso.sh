@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Where a call's server CPU goes, by shared object (libcrypto, the kernel,
+# libgrpc, libc, identity-server...), in µs per call: `perf record` (software
+# cpu-clock sampling; these VMs have no hardware PMU) of the real
+# identity-server (-c opt, --store=memory) while h2load sends a fixed number of
+# calls of one gRPC path, as bench/cost_table.sh does. Comparing two paths
+# shows what the longer one adds, library by library (docs/benchmarks.md,
+# "Why gRPC Token still costs more than its parts").
+#
+#   bench/perf_by_dso.sh                    # Health/Check, Token, Introspect
+#   PATHS="grpc-health grpc-token" CALLS=100000 bench/perf_by_dso.sh
+#
+# Settings: PATHS (grpc-health, grpc-jwks, grpc-token, grpc-introspect), CALLS
+# (60,000 per path; 20,000 more before, not recorded), FREQUENCY (sampling rate
+# per CPU, 4000 Hz), H2_CONNECTIONS (8), H2_STREAMS (8). Loopback only; every
+# run is a fixed number of calls. The samples of the kernel land where it
+# re-enables interrupts (this VM's paravirtual irq path), so read the kernel's
+# total, not its symbols. Exits non-zero if a call failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+paths=${PATHS:-grpc-health grpc-token grpc-introspect}
+calls=${CALLS:-60000}
+frequency=${FREQUENCY:-4000}
+connections=${H2_CONNECTIONS:-8}
+streams=${H2_STREAMS:-8}
+
+bazel/install-deps.sh
+bazel build --config=bench //server:identity-server
+
+work=$(mktemp -d /tmp/perf-by-dso.XXXXXX)
+server_pid=""
+# shellcheck disable=SC2317  # run by the EXIT trap
+cleanup() {
+  if [[ -n "$server_pid" ]]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+  return 0
+}
+trap cleanup EXIT
+
+# random_hex, free_port, wait_port, grpc_body.
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
+secret=$(random_hex 24)
+grpc_port=$(free_port)
+http_port=$(free_port)
+IDENTITY_KEK=$(random_hex 32) IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=bench \
+  IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=$secret \
+  bazel-bin/server/identity-server --store=memory \
+  --grpc-listen="127.0.0.1:$grpc_port" --http-listen="127.0.0.1:$http_port" \
+  --issuer=https://id.example >"$work/server.log" 2>&1 &
+server_pid=$!
+wait_port "$grpc_port" "$server_pid" || { cat "$work/server.log" >&2; exit 1; }
+
+grpc_body "$work/health" grpc.health.v1.HealthCheckRequest ''
+grpc_body "$work/jwks" identity.v1.GetJwksRequest ''
+grpc_body "$work/token" identity.v1.TokenRequest \
+  "grant_type: \"client_credentials\" client_id: \"bench\" client_secret: \"$secret\""
+token=$(/usr/bin/python3 - "$grpc_port" "$work/token.msg" <<'EOF'
+import grpc, sys
+with grpc.insecure_channel("127.0.0.1:" + sys.argv[1]) as channel:
+    reply = channel.unary_unary("/identity.v1.TokenService/Token")(
+        open(sys.argv[2], "rb").read(), timeout=10)
+assert reply[:1] == b"\x0a", "no access token"
+n, shift, i = 0, 0, 1
+while True:
+    b = reply[i]; i += 1; n |= (b & 0x7F) << shift; shift += 7
+    if b < 0x80: break
+print(reply[i:i + n].decode())
+EOF
+)
+grpc_body "$work/introspect" identity.v1.IntrospectRequest \
+  "token: \"$token\" client_id: \"bench\" client_secret: \"$secret\""
+
+method() {
+  case $1 in
+    grpc-health) echo grpc.health.v1.Health/Check ;;
+    grpc-jwks) echo identity.v1.KeyService/GetJwks ;;
+    grpc-token) echo identity.v1.TokenService/Token ;;
+    grpc-introspect) echo identity.v1.IntrospectionService/Introspect ;;
+    *) echo "perf_by_dso: unknown path $1" >&2; exit 2 ;;
+  esac
+}
+
+# load PATH N: N calls; fails unless h2load saw all N succeed and the server
+# counted exactly N more OK.
+load() {
+  local before after out
+  before=$(grpc_handled "$http_port" "$(method "$1")")
+  out=$(timeout $(($2 / 1000 + 60)) h2load -n "$2" -c"$connections" -m"$streams" -t1 \
+    -d "$work/${1#grpc-}" -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://127.0.0.1:$grpc_port/$(method "$1")" 2>&1) || { echo "$out" >&2; exit 1; }
+  after=$(grpc_handled "$http_port" "$(method "$1")")
+  /usr/bin/python3 - "$1" "$2" "$before" "$after" <<'EOF'
+import json, sys
+path, n, before, after = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
+delta = {c: v - before.get(c, 0) for c, v in after.items() if v != before.get(c, 0)}
+if delta != {"OK": n}:
+    sys.exit("perf_by_dso: %s: the server counted %s for %d calls" % (path, delta, n))
+EOF
+}
+
+echo "perf_by_dso: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
+  "$(perf --version), $calls calls per path, $frequency Hz"
+for path in $paths; do
+  load "$path" 20000
+  perf record -q -F "$frequency" -p "$server_pid" -o "$work/$path.data" \
+    >/dev/null 2>&1 &
+  perf_pid=$!
+  sleep 0.5  # attached
+  load "$path" "$calls"
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  echo
+  echo "== $path: server CPU µs per call, by shared object"
+  perf report -i "$work/$path.data" --no-children --sort dso -g none -n 2>/dev/null |
+    awk -v calls="$calls" -v hz="$frequency" '
+      /^#/ || NF < 3 { next }
+      { us = $2 / hz * 1e6 / calls; total += us
+        if (us >= 0.5) printf "  %-36s %6.1f\n", $3, us }
+      END { printf "  %-36s %6.1f\n", "(all)", total }'
+done
