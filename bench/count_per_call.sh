@@ -54,7 +54,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# random_hex, free_port, wait_port, grpc_body, grpc_handled.
+# random_hex, free_port, wait_port, grpc_body, grpc_handled, access_token,
+# expect_handled.
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
@@ -106,20 +107,8 @@ grpc_method() {
 # the bootstrap client's credentials.
 introspect_body() {
   local token
-  token=$(/usr/bin/python3 - "$grpc_port" "$work/token.msg" <<'EOF'
-import grpc, sys
-with grpc.insecure_channel("127.0.0.1:" + sys.argv[1]) as channel:
-    reply = channel.unary_unary("/identity.v1.TokenService/Token")(
-        open(sys.argv[2], "rb").read(), timeout=10)
-# TokenResponse field 1, access_token: tag 0x0a, a varint length, the bytes.
-assert reply[:1] == b"\x0a", "no access token"
-n, shift, i = 0, 0, 1
-while True:
-    b = reply[i]; i += 1; n |= (b & 0x7F) << shift; shift += 7
-    if b < 0x80: break
-print(reply[i:i + n].decode())
-EOF
-  ) || { echo "count_per_call: no token to introspect" >&2; exit 1; }
+  token=$(access_token "$grpc_port" "$work/token.msg") ||
+    { echo "count_per_call: no token to introspect" >&2; exit 1; }
   grpc_body "$work/introspect" identity.v1.IntrospectRequest \
     "token: \"$token\" client_id: \"bench\" client_secret: \"$client_secret\""
 }
@@ -148,13 +137,8 @@ load() {
     return 1
   fi
   if [[ -n $before ]]; then
-    /usr/bin/python3 - "$path" "$n" "$before" "$(grpc_handled "$http_port" "$(grpc_method "$path")")" <<'EOF' ||
-import json, sys
-path, n, before, after = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
-delta = {c: v - before.get(c, 0) for c, v in after.items() if v != before.get(c, 0)}
-if delta != {"OK": n}:
-    sys.exit("count_per_call: %s: the server counted %s for %d calls" % (path, delta, n))
-EOF
+    expect_handled "count_per_call: $path" "$n" "$before" \
+      "$(grpc_handled "$http_port" "$(grpc_method "$path")")" ||
       { failed=1; return 1; }
   fi
 }

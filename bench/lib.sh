@@ -86,3 +86,35 @@ for line in sys.stdin:
 print(json.dumps(codes))
 ' "$2"
 }
+
+# access_token PORT BODY: the access token a Token call with BODY (the message
+# file grpc_body wrote, NAME.msg) gets from the gRPC server on PORT, called with
+# Python grpcio. Fails without one.
+access_token() {
+  /usr/bin/python3 - "$1" "$2" <<'EOF'
+import grpc, sys
+with grpc.insecure_channel("127.0.0.1:" + sys.argv[1]) as channel:
+    reply = channel.unary_unary("/identity.v1.TokenService/Token")(
+        open(sys.argv[2], "rb").read(), timeout=10)
+# TokenResponse field 1, access_token: tag 0x0a, a varint length, the bytes.
+if reply[:1] != b"\x0a":
+    sys.exit("no access token")
+n, shift, i = 0, 0, 1
+while True:
+    b = reply[i]; i += 1; n |= (b & 0x7F) << shift; shift += 7
+    if b < 0x80: break
+print(reply[i:i + n].decode())
+EOF
+}
+
+# expect_handled WHO N BEFORE AFTER: fails (saying so for WHO) unless the
+# grpc_handled counts AFTER differ from BEFORE by exactly N calls, all OK.
+expect_handled() {
+  /usr/bin/python3 - "$@" <<'EOF'
+import json, sys
+who, n, before, after = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
+delta = {c: v - before.get(c, 0) for c, v in after.items() if v != before.get(c, 0)}
+if delta != {"OK": n}:
+    sys.exit("%s: the server counted %s for %d calls" % (who, delta, n))
+EOF
+}

@@ -41,7 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# random_hex, free_port, wait_port, grpc_body.
+# random_hex, free_port, wait_port, grpc_body, grpc_handled, access_token,
+# expect_handled.
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
@@ -60,19 +61,7 @@ grpc_body "$work/health" grpc.health.v1.HealthCheckRequest ''
 grpc_body "$work/jwks" identity.v1.GetJwksRequest ''
 grpc_body "$work/token" identity.v1.TokenRequest \
   "grant_type: \"client_credentials\" client_id: \"bench\" client_secret: \"$secret\""
-token=$(/usr/bin/python3 - "$grpc_port" "$work/token.msg" <<'EOF'
-import grpc, sys
-with grpc.insecure_channel("127.0.0.1:" + sys.argv[1]) as channel:
-    reply = channel.unary_unary("/identity.v1.TokenService/Token")(
-        open(sys.argv[2], "rb").read(), timeout=10)
-assert reply[:1] == b"\x0a", "no access token"
-n, shift, i = 0, 0, 1
-while True:
-    b = reply[i]; i += 1; n |= (b & 0x7F) << shift; shift += 7
-    if b < 0x80: break
-print(reply[i:i + n].decode())
-EOF
-)
+token=$(access_token "$grpc_port" "$work/token.msg")
 grpc_body "$work/introspect" identity.v1.IntrospectRequest \
   "token: \"$token\" client_id: \"bench\" client_secret: \"$secret\""
 
@@ -95,13 +84,7 @@ load() {
     -d "$work/${1#grpc-}" -H 'content-type: application/grpc' -H 'te: trailers' \
     "http://127.0.0.1:$grpc_port/$(method "$1")" 2>&1) || { echo "$out" >&2; exit 1; }
   after=$(grpc_handled "$http_port" "$(method "$1")")
-  /usr/bin/python3 - "$1" "$2" "$before" "$after" <<'EOF'
-import json, sys
-path, n, before, after = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
-delta = {c: v - before.get(c, 0) for c, v in after.items() if v != before.get(c, 0)}
-if delta != {"OK": n}:
-    sys.exit("perf_by_dso: %s: the server counted %s for %d calls" % (path, delta, n))
-EOF
+  expect_handled "perf_by_dso: $1" "$2" "$before" "$after"
 }
 
 echo "perf_by_dso: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
