@@ -57,6 +57,9 @@
 # pinned): prefer the CPU-per-call columns, which contention disturbs less
 # than the rates.
 set -euo pipefail
+# A SERVER_BINARY given relative to where the script was started.
+server_binary=bazel-bin/server/identity-server
+if [[ -n ${SERVER_BINARY:-} ]]; then server_binary=$(realpath -e "$SERVER_BINARY"); fi
 cd "$(dirname "$0")/.."
 
 if [[ ${QUICK:-0} == 1 ]]; then
@@ -109,19 +112,20 @@ wants_any() {
   return 1
 }
 loadavg() { cut -d ' ' -f 1 /proc/loadavg; }
-# "utime,stime,minflt,voluntary,involuntary": CPU in ticks and minor page
-# faults (the whole process, /proc/PID/stat), and context switches (a thread
-# that waits; a thread preempted) summed over the threads alive (per-thread
-# counters, /proc/PID/task/*/status; a thread that ends between the two
-# readings takes its count with it, so these are lower bounds).
+# "utime,stime,minflt|tid:voluntary:involuntary ...": CPU in ticks and minor
+# page faults (the whole process, /proc/PID/stat), and each thread's context
+# switches (waiting; preempted) from /proc/PID/task/TID/status. Only threads
+# alive at both readings are counted, so the switches are a lower bound when
+# threads start or end during a run.
 cpu_ticks() {
-  local stat switches
+  local stat task switches=""
   stat=$(awk '{print $14 "," $15 "," $10}' "/proc/$1/stat")
-  switches=$(cat "/proc/$1"/task/*/status 2>/dev/null | awk '
-    /^voluntary_ctxt_switches/ {v += $2}
-    /^nonvoluntary_ctxt_switches/ {n += $2}
-    END {print v + 0 "," n + 0}')
-  echo "$stat,$switches"
+  for task in "/proc/$1"/task/*; do
+    switches+=" ${task##*/}:$(awk '/^voluntary_ctxt_switches/ {v = $2}
+      /^nonvoluntary_ctxt_switches/ {n = $2} END {print v + 0 ":" n + 0}' \
+      "$task/status" 2>/dev/null || echo 0:0)"
+  done
+  echo "$stat|$switches"
 }
 
 client_id=bench
@@ -177,8 +181,18 @@ name, tool, _, t0, t1, loadcpu, line, hz, load, threads = sys.argv[1:11]
 r = json.loads(line)
 calls = max(r["calls"], 1)
 user, sys_ = map(float, loadcpu.split()[1:3])
-(u0, s0, f0, v0, n0), (u1, s1, f1, v1, n1) = (map(int, t0.split(",")),
-                                              map(int, t1.split(",")))
+def reading(text):
+    stat, tasks = text.split("|")
+    switches = {}
+    for task in tasks.split():
+        tid, voluntary, involuntary = task.split(":")
+        switches[tid] = (int(voluntary), int(involuntary))
+    return list(map(int, stat.split(","))), switches
+(u0, s0, f0), w0 = reading(t0)
+(u1, s1, f1), w1 = reading(t1)
+both = w0.keys() & w1.keys()
+v1, v0 = sum(w1[t][0] for t in both), sum(w0[t][0] for t in both)
+n1, n0 = sum(w1[t][1] for t in both), sum(w0[t][1] for t in both)
 per_call = lambda ticks: ticks / int(hz) * 1e6 / calls
 r.update(path=name, tool=tool, rate=r["calls"] / r["seconds"],
          server_us=per_call(u1 - u0 + s1 - s0), server_sys_us=per_call(s1 - s0),
@@ -365,7 +379,11 @@ measure_introspect() {
   fi
 }
 
-echo "cost_table: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
+server_build="commit $(git rev-parse --short HEAD)"
+if [[ -n ${SERVER_BINARY:-} ]]; then
+  server_build="identity-server $server_binary (sha256 $(sha256sum "$server_binary" | cut -c1-12))"
+fi
+echo "cost_table: $(date -u '+%Y-%m-%d %H:%M UTC'), $server_build," \
   "$(nproc) cores, 1-minute load average $(loadavg) at start"
 
 # identity-server: memory store, the bootstrap admin as the client.
@@ -377,7 +395,7 @@ if wants_any grpc-health grpc-jwks grpc-token grpc-introspect http-healthz http-
   IDENTITY_KEK=$(random_hex 32) \
     IDENTITY_BOOTSTRAP_ADMIN_CLIENT_ID=$client_id \
     IDENTITY_BOOTSTRAP_ADMIN_CLIENT_SECRET=$client_secret \
-    "${SERVER_BINARY:-bazel-bin/server/identity-server}" --store=memory \
+    "$server_binary" --store=memory \
     --grpc-listen="127.0.0.1:$identity_grpc" --http-listen="127.0.0.1:$identity_http" \
     --issuer=https://id.example "${server_args[@]}" >"$work/identity.log" 2>&1 &
   identity_pid=$!

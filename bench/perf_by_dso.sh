@@ -11,8 +11,11 @@
 #   PATHS="grpc-health grpc-token" CALLS=100000 bench/perf_by_dso.sh
 #
 # Settings: PATHS (grpc-health, grpc-jwks, grpc-token, grpc-introspect), CALLS
-# (60,000 per path; 20,000 more before, not recorded), FREQUENCY (sampling rate
-# per CPU, 4000 Hz), H2_CONNECTIONS (8), H2_STREAMS (8). Loopback only; every
+# (60,000 per path; 20,000 more before, not recorded), PERIOD (CPU time per
+# sample, 250,000 ns: a fixed period, so that a kernel cap on the sampling
+# rate cannot scale the figures), H2_CONNECTIONS (8), H2_STREAMS (8). Fails if
+# the kernel's samples are missing (perf_event_paranoid above 1 would leave
+# them out). Loopback only; every
 # run is a fixed number of calls. The samples of the kernel land where it
 # re-enables interrupts (this VM's paravirtual irq path), so read the kernel's
 # total, not its symbols. Exits non-zero if a call failed.
@@ -21,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 paths=${PATHS:-grpc-health grpc-token grpc-introspect}
 calls=${CALLS:-60000}
-frequency=${FREQUENCY:-4000}
+period=${PERIOD:-250000}
 connections=${H2_CONNECTIONS:-8}
 streams=${H2_STREAMS:-8}
 
@@ -88,22 +91,28 @@ load() {
 }
 
 echo "perf_by_dso: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
-  "$(perf --version), $calls calls per path, $frequency Hz"
+  "$(perf --version), $calls calls per path, one sample per $period ns of CPU"
 for path in $paths; do
   load "$path" 20000
-  perf record -q -F "$frequency" -p "$server_pid" -o "$work/$path.data" \
-    >/dev/null 2>&1 &
+  perf record -q -e cpu-clock -c "$period" -p "$server_pid" \
+    -o "$work/$path.data" >"$work/perf.log" 2>&1 &
   perf_pid=$!
   sleep 0.5  # attached
   load "$path" "$calls"
   kill -INT "$perf_pid"
   wait "$perf_pid" || true
+  perf report -i "$work/$path.data" --no-children --sort dso -g none -n \
+    >"$work/$path.txt" 2>/dev/null || { cat "$work/perf.log" >&2; exit 1; }
+  if ! grep -q 'kernel.kallsyms' "$work/$path.txt"; then
+    echo "perf_by_dso: $path: no kernel samples (perf_event_paranoid?)" >&2
+    cat "$work/perf.log" >&2
+    exit 1
+  fi
   echo
   echo "== $path: server CPU µs per call, by shared object"
-  perf report -i "$work/$path.data" --no-children --sort dso -g none -n 2>/dev/null |
-    awk -v calls="$calls" -v hz="$frequency" '
+  awk -v calls="$calls" -v period="$period" '
       /^#/ || NF < 3 { next }
-      { us = $2 / hz * 1e6 / calls; total += us
+      { us = $2 * period / 1000 / calls; total += us
         if (us >= 0.5) printf "  %-36s %6.1f\n", $3, us }
-      END { printf "  %-36s %6.1f\n", "(all)", total }'
+      END { printf "  %-36s %6.1f\n", "(all)", total }' "$work/$path.txt"
 done

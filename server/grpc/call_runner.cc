@@ -3,6 +3,8 @@
 #include <system_error>
 #include <utility>
 
+#include "storage/no_io_scope.h"
+
 namespace identity::server {
 
 BlockingPool::BlockingPool(Options options) : options_(options) {
@@ -126,8 +128,19 @@ grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context,
                                    std::function<grpc::Status()> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!may_block) {
-    reactor->Finish(work());
-    return reactor;
+    grpc::Status status;
+    bool refused = false;
+    {
+      storage::NoIoScope scope;
+      status = work();
+      refused = scope.refused();
+    }
+    if (!refused) {
+      reactor->Finish(status);
+      return reactor;
+    }
+    // A store had to do I/O after all (a cached copy dropped or aged out
+    // since the core judged the call): the work runs again on the pool.
   }
   if (!pool->TrySchedule(
           [reactor, work = std::move(work)] { reactor->Finish(work()); })) {

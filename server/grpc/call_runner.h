@@ -82,7 +82,10 @@ class BlockingPool {
 // Answers a callback-API unary call with what `work` returns (work fills the
 // response): at once on this thread when `may_block` is false; else on
 // `pool`, or RESOURCE_EXHAUSTED at once when the pool has no thread free.
-// The request and response stay valid until the reactor finishes.
+// Work run on this thread runs inside a storage::NoIoScope: if a store
+// refused it I/O, its answer is dropped and it runs again on the pool, so
+// `work` must leave the response untouched when it fails and may be run
+// twice. The request and response stay valid until the reactor finishes.
 grpc::ServerUnaryReactor* RunUnary(grpc::CallbackServerContext* context,
                                    BlockingPool* pool, bool may_block,
                                    std::function<grpc::Status()> work);

@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "identity/v1/introspection.grpc.pb.h"
+#include "storage/no_io_scope.h"
 
 namespace identity::server {
 namespace {
@@ -119,20 +120,31 @@ class PoolProbeService final
       const v1::IntrospectRequest* request,
       v1::IntrospectResponse* response) override {
     const bool may_block = request->token() == "block";
+    // "misjudged": judged answerable from memory, but a store refuses I/O
+    // (as a read cache whose copy went away does inside a NoIoScope).
+    const bool misjudged = request->token() == "misjudged";
     const std::thread::id reader = std::this_thread::get_id();
-    return RunUnary(context, pool_, may_block,
-                    [this, may_block, reader, response] {
-                      const bool same = std::this_thread::get_id() == reader;
-                      if (may_block) {
-                        if (++blocked_ == 1) entered_.Notify();
-                        release_.WaitForNotification();
-                      }
-                      // "scope" carries where it ran.
-                      response->set_scope(same ? "reader" : "pool");
-                      return grpc::Status::OK;
-                    });
+    return RunUnary(
+        context, pool_, may_block,
+        [this, may_block, misjudged, reader, response] {
+          const bool same = std::this_thread::get_id() == reader;
+          if (misjudged && storage::NoIoScope::Active()) {
+            ++refusals_;
+            return grpc::Status(
+                grpc::StatusCode::UNAVAILABLE,
+                std::string(storage::NoIoScope::Refuse().message()));
+          }
+          if (may_block) {
+            if (++blocked_ == 1) entered_.Notify();
+            release_.WaitForNotification();
+          }
+          // "scope" carries where it ran.
+          response->set_scope(same ? "reader" : "pool");
+          return grpc::Status::OK;
+        });
   }
 
+  int refusals() const { return refusals_; }
   void Release() {
     if (!release_.HasBeenNotified()) release_.Notify();
   }
@@ -147,6 +159,7 @@ class PoolProbeService final
   absl::Notification entered_;
   absl::Notification release_;
   std::atomic<int> blocked_{0};
+  std::atomic<int> refusals_{0};
 };
 
 class RunUnaryTest : public ::testing::Test {
@@ -188,6 +201,15 @@ TEST_F(RunUnaryTest, ACallThatCannotBlockIsAnsweredOnTheThreadThatReadIt) {
   ASSERT_TRUE(Call("fast", &response).ok());
   EXPECT_EQ(response.scope(), "reader");
   EXPECT_EQ(pool_.threads(), 0);
+}
+
+TEST_F(RunUnaryTest, AMisjudgedCallRunsAgainOnThePool) {
+  v1::IntrospectResponse response;
+  const grpc::Status status = Call("misjudged", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.scope(), "pool") << "the refused answer was dropped";
+  EXPECT_EQ(service_.refusals(), 1);
+  EXPECT_EQ(pool_.threads(), 1);
 }
 
 TEST_F(RunUnaryTest, BlockingCallsRunOnThePoolAndNeverStallTheOthers) {

@@ -202,8 +202,6 @@ TEST_F(TokenServiceTest, IssuesATokenThatIntrospectsActive) {
   EXPECT_EQ(introspection.token_type(), "Bearer");
 }
 
-// RFC 8707 over gRPC: TokenRequest.resource sets "aud", introspection
-// reports it, and the refusals are INVALID_ARGUMENT / invalid_target.
 // The face asks the core (TokenEndpoint::MayBlock, Introspector::MayBlock):
 // what is answered from memory runs on the gRPC thread that read the call,
 // the rest on the pool.
@@ -231,6 +229,8 @@ TEST_F(TokenServiceTest, OnlyCallsThatMayBlockRunOnThePool) {
   EXPECT_GE(pool_.threads(), 1);
 }
 
+// RFC 8707 over gRPC: TokenRequest.resource sets "aud", introspection
+// reports it, and the refusals are INVALID_ARGUMENT / invalid_target.
 TEST_F(TokenServiceTest, ResourceIsTheTokensAudience) {
   storage::ResourceRecord orders;
   orders.resource = "https://orders.example/api";

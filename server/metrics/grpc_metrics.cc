@@ -36,9 +36,9 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
-      // A status sent before the metadata was received took no time here.
+      // A status sent before the metadata was received has no latency.
       const absl::Duration latency = started_ == absl::InfinitePast()
-                                         ? absl::ZeroDuration()
+                                         ? absl::InfiniteDuration()
                                          : absl::Now() - started_;
       metrics_->Handled(type_, method_, methods->GetSendStatus().error_code(),
                         latency);
@@ -196,7 +196,9 @@ void GrpcServerMetrics::Handled(ServerRpcInfo::Type type,
                                 absl::string_view method, grpc::StatusCode code,
                                 absl::Duration latency) {
   Series& series = SeriesFor(type, method);
-  series.seconds->Observe(absl::ToDoubleSeconds(latency));
+  if (latency != absl::InfiniteDuration()) {
+    series.seconds->Observe(absl::ToDoubleSeconds(latency));
+  }
   // Codes 0 to 16 are remembered per series; any other is looked up.
   const int index = static_cast<int>(code);
   const bool cached =

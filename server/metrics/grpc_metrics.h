@@ -45,6 +45,8 @@ class GrpcServerMetrics {
   // The work of the interceptor, for a call on `method` ("/pkg.Service/M").
   void Started(grpc::experimental::ServerRpcInfo::Type type,
                absl::string_view method);
+  // An infinite `latency` (the call never started here) is counted but not
+  // observed in the histogram.
   void Handled(grpc::experimental::ServerRpcInfo::Type type,
                absl::string_view method, grpc::StatusCode code,
                absl::Duration latency);

@@ -52,6 +52,19 @@ TEST(DigestTest, OneKeyedStateServesManyMacsAndCopies) {
   EXPECT_EQ(Hex(key.Mac("what do ya want for nothing?")), expected);
   EXPECT_EQ(Hex(copy.Mac("what do ya want for nothing?")), expected);
   EXPECT_NE(Hex(key.Mac("something else")), expected);
+  // A context reused from the free list, on new data, against OpenSSL's
+  // one-shot HMAC.
+  for (const std::string data : {"one", "two, longer than the first", ""}) {
+    unsigned char reference[32];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), "Jefe", 4,
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         reference, &length);
+    EXPECT_EQ(Hex(key.Mac(data)),
+              absl::BytesToHexString(absl::string_view(
+                  reinterpret_cast<const char*>(reference), length)))
+        << data;
+  }
   // An empty key and empty data are valid HMAC inputs.
   unsigned char reference[32];
   unsigned int size = 0;

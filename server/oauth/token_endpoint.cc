@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/oauth/oauth_error.h"
+#include "storage/no_io_scope.h"
 
 namespace identity::server {
 namespace {
@@ -34,6 +35,8 @@ class ProofClaim final : public ClientConfirmation {
 absl::StatusOr<IssuedToken> TokenEndpoint::Exchange(
     const TokenRequestFields& request) const {
   absl::StatusOr<IssuedToken> issued = Dispatch(request);
+  // Not an answer: the call runs again where it may wait (MayBlock).
+  if (storage::IsWouldBlock(issued.status())) return issued;
   const absl::string_view grant_type = GrantTypeLabel(request.grant_type);
   if (issued.ok()) {
     // Authenticated by now: request.client_id names a registered client.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "storage/no_io_scope.h"
+
 namespace identity::storage {
 namespace {
 
@@ -45,6 +47,10 @@ absl::StatusOr<ClientRecord> CachingClientStore::GetClient(
     if (const ClientRecord* stale = Stale(client_id, now, /*failed=*/false)) {
       return *stale;
     }
+  }
+  // On a thread that may not wait, no read (nor a failure noted for one).
+  if (NoIoScope::Active() && !store_->AnswersFromMemory(client_id)) {
+    return NoIoScope::Refuse();
   }
   return Read(client_id, /*allow_stale=*/true);
 }
@@ -150,6 +156,10 @@ absl::StatusOr<bool> CachingRevocationStore::IsRevoked(absl::string_view jti) {
   {
     absl::ReaderMutexLock lock(&mu_);
     if (clock_->Now() - read_at_ < ttl_) return revoked_.contains(jti);
+  }
+  // On a thread that may not wait: neither a reread nor a wait for one.
+  if (NoIoScope::Active() && !store_->AnswersFromMemory()) {
+    return NoIoScope::Refuse();
   }
   if (!refresh_mu_.TryLock()) {
     // Another caller is rereading: the previous copy will do meanwhile.

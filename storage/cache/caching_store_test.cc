@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "storage/memory/memory_store.h"
+#include "storage/no_io_scope.h"
 
 namespace identity::storage {
 namespace {
@@ -312,6 +313,48 @@ TEST(CachingAnswersFromMemoryTest, OnlyAFreshRevocationListAnswersFromMemory) {
   MemoryStore memory;
   CachingRevocationStore over_memory(&memory, &clock, kTtl);
   EXPECT_TRUE(over_memory.AnswersFromMemory());
+}
+
+// Inside a NoIoScope (a gRPC callback thread) a cache that would have to
+// read refuses instead, and notes it: the call then runs where it may wait.
+TEST(CachingNoIoScopeTest, ACacheThatWouldReadRefusesInsteadOfWaiting) {
+  FlakyClients clients;
+  ASSERT_TRUE(clients.store.CreateClient(Client("a", "first")).ok());
+  FlakyRevocations revocations;
+  jwt::FakeClock clock(kT0);
+  CachingClientStore client_cache(&clients, &clock, kTtl);
+  CachingRevocationStore revocation_cache(&revocations, &clock, kTtl);
+  ASSERT_TRUE(client_cache.GetClient("a").ok());
+  ASSERT_TRUE(revocation_cache.IsRevoked("j").ok());
+  const int client_reads = clients.get_calls;
+  const int list_reads = revocations.list_calls;
+  {
+    NoIoScope scope;
+    EXPECT_TRUE(client_cache.GetClient("a").ok()) << "a fresh copy answers";
+    EXPECT_TRUE(revocation_cache.IsRevoked("j").ok());
+    EXPECT_FALSE(scope.refused());
+  }
+  clock.Advance(kTtl);
+  {
+    NoIoScope scope;
+    EXPECT_TRUE(IsWouldBlock(client_cache.GetClient("a").status()));
+    EXPECT_TRUE(scope.refused());
+  }
+  {
+    NoIoScope scope;
+    EXPECT_TRUE(IsWouldBlock(client_cache.GetClient("unknown").status()));
+    EXPECT_TRUE(IsWouldBlock(revocation_cache.IsRevoked("j").status()));
+    EXPECT_TRUE(scope.refused());
+  }
+  EXPECT_EQ(clients.get_calls, client_reads) << "no read inside the scope";
+  EXPECT_EQ(revocations.list_calls, list_reads);
+  // Outside a scope the same calls read, and nothing was noted as a failure.
+  EXPECT_EQ(client_cache.GetClient("a")->name, "first");
+  EXPECT_EQ(clients.get_calls, client_reads + 1);
+  EXPECT_FALSE(*revocation_cache.IsRevoked("j"));
+  EXPECT_EQ(revocations.list_calls, list_reads + 1);
+  EXPECT_FALSE(NoIoScope::Active());
+  EXPECT_TRUE(NoIoScope::Refuse().ok()) << "outside a scope nothing refuses";
 }
 
 class CachingRevocationStoreTest : public ::testing::Test {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "storage/no_io_scope.h"
 
 namespace identity::storage {
 namespace {
@@ -290,6 +291,8 @@ absl::Status RunWithConnection(
 absl::Status WithConnection(
     ConnectionPool& pool, absl::string_view operation,
     const std::function<void(pqxx::connection&)>& body) {
+  // Never on a thread that may not wait (storage/no_io_scope.h).
+  if (NoIoScope::Active()) return NoIoScope::Refuse();
   PoolObserver* observer = pool.observer();
   if (observer == nullptr) return RunWithConnection(pool, body);
   const absl::Time start = absl::Now();

@@ -141,7 +141,8 @@ class ConnectionPool {
 // connection is discarded; unique violations AlreadyExists, other SQL errors
 // Internal.
 // The pool's observer learns the `operation`, the time taken (waiting for a
-// connection included) and the status.
+// connection included) and the status. Inside a NoIoScope
+// (storage/no_io_scope.h) it refuses at once, touching no connection.
 absl::Status WithConnection(ConnectionPool& pool, absl::string_view operation,
                             const std::function<void(pqxx::connection&)>& body);
 

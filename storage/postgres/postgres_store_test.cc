@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/no_io_scope.h"
 #include "storage/postgres/migrations.h"
 #include "storage/testing/scratch_database.h"
 #include "storage/testing/store_conformance.h"
@@ -193,6 +194,24 @@ TEST(PostgresStoreTest, EstablishBoundCountsTheHostsOfTheUrl) {
   EXPECT_EQ(bound("postgresql://db/identity", absl::Seconds(5),
                   absl::Milliseconds(250)),
             absl::Milliseconds(250));
+}
+
+// No database call on a thread that may not wait (storage/no_io_scope.h):
+// refused before a connection is leased, and noted for the caller.
+TEST(PostgresStoreTest, NoIoScopeRefusesEveryCallAtOnce) {
+  auto opened = PostgresStore::Open(Options());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  PostgresStore& store = **opened;
+  {
+    NoIoScope scope;
+    EXPECT_TRUE(IsWouldBlock(store.GetClient("anyone").status()));
+    EXPECT_TRUE(IsWouldBlock(store.IsRevoked("jti").status()));
+    EXPECT_TRUE(scope.refused());
+    EXPECT_EQ(store.pool().Stats().in_use, 0);
+  }
+  EXPECT_EQ(store.GetClient("anyone").status().code(),
+            absl::StatusCode::kNotFound)
+      << "outside the scope the store answers";
 }
 
 TEST(PostgresStoreTest, WarmOpensEveryConnection) {
