@@ -10,10 +10,12 @@
 set -euo pipefail
 
 packages=(
-  # The engine, daemonless, and its network stack: netavark, and aardvark-dns (a Recommends, not
-  # installed by default) for the compose network's name resolution.
+  # The engine, daemonless, and its network stack: netavark, aardvark-dns (a Recommends, not
+  # installed by default) for the compose network's name resolution, and iptables, which netavark
+  # runs to set up every bridge network and Debian's netavark does not depend on (without it a
+  # container on a network fails to start: "netavark: No such file or directory").
   # runc, not crun: crun's setrlimit is refused on cgroup v1 hybrid hosts like these.
-  podman runc buildah uidmap slirp4netns fuse-overlayfs netavark aardvark-dns
+  podman runc buildah uidmap slirp4netns fuse-overlayfs netavark aardvark-dns iptables
   # The stack: podman-compose reads deploy/compose/compose.yaml.
   podman-compose
   # The base image from Debian's packages, offline from any registry; skopeo exports archives.
