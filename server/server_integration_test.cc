@@ -281,7 +281,7 @@ TEST(ServerIntegrationTest, FailedClientAuthenticationBacksOffPerSource) {
   std::string last_throttled;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  // Guessing stops once 200 guesses in a row were refused: the checks with
+  // Guessing stops once 200 guesses were refused: the checks with
   // the right secret below must come well within the first back-off (1 s
   // after the fifth failure). Going on for 2000 guesses took ~0.8 s here,
   // and the right secret, arriving after the back-off ended, was let in.
