@@ -102,11 +102,6 @@ int BlockingPool::threads() const {
   return static_cast<int>(threads_.size());
 }
 
-int BlockingPool::busy() const {
-  absl::MutexLock lock(&mu_);
-  return busy_;
-}
-
 void BlockingPool::AwaitThreads(int count) const {
   absl::MutexLock lock(&mu_);
   auto alive = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -16,6 +16,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -51,9 +52,8 @@ class BlockingPool {
   // run) when max_threads are all busy, or a thread cannot be started.
   bool TrySchedule(std::function<void()> work);
 
-  // Threads alive, and of them those running work.
+  // Threads alive.
   int threads() const;
-  int busy() const;
   // Blocks until exactly `count` threads are alive (tests: idle threads
   // ending, with no sleep).
   void AwaitThreads(int count) const;
@@ -77,6 +77,23 @@ class BlockingPool {
   absl::flat_hash_map<std::thread::id, std::thread> threads_
       ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> ended_ ABSL_GUARDED_BY(mu_);
+};
+
+// The pool a service runs its blocking calls on: the one it was given, or,
+// when given none, one of its own with BlockingPool's default options.
+class ServicePool {
+ public:
+  explicit ServicePool(BlockingPool* given)
+      : own_(given == nullptr
+                 ? std::make_unique<BlockingPool>(BlockingPool::Options())
+                 : nullptr),
+        pool_(given == nullptr ? own_.get() : given) {}
+
+  BlockingPool* get() const { return pool_; }
+
+ private:
+  std::unique_ptr<BlockingPool> own_;
+  BlockingPool* const pool_;
 };
 
 // Answers a callback-API unary call with what `work` returns (work fills the

@@ -65,17 +65,10 @@ grpc::ServerUnaryReactor* KeyServiceImpl::GetJwks(
   return reactor;
 }
 
-KeyServiceImpl::KeyServiceImpl(KeyManager* keys, BlockingPool* pool)
-    : keys_(keys),
-      own_pool_(pool == nullptr
-                    ? std::make_unique<BlockingPool>(BlockingPool::Options())
-                    : nullptr),
-      pool_(pool == nullptr ? own_pool_.get() : pool) {}
-
 grpc::ServerUnaryReactor* KeyServiceImpl::ListKeys(
     grpc::CallbackServerContext* context, const v1::ListKeysRequest*,
     v1::ListKeysResponse* response) {
-  return RunUnary(context, pool_, /*may_block=*/true,
+  return RunUnary(context, pool_.get(), /*may_block=*/true,
                   [this, response] { return DoListKeys(response); });
 }
 
@@ -83,7 +76,7 @@ grpc::ServerUnaryReactor* KeyServiceImpl::RotateKeys(
     grpc::CallbackServerContext* context, const v1::RotateKeysRequest* request,
     v1::RotateKeysResponse* response) {
   return RunUnary(
-      context, pool_, /*may_block=*/true,
+      context, pool_.get(), /*may_block=*/true,
       [this, request, response] { return DoRotateKeys(*request, response); });
 }
 

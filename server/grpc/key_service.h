@@ -19,7 +19,8 @@ namespace identity::server {
 // keeps a pool of its own, with BlockingPool's default options.
 class KeyServiceImpl final : public v1::KeyService::CallbackService {
  public:
-  explicit KeyServiceImpl(KeyManager* keys, BlockingPool* pool = nullptr);
+  explicit KeyServiceImpl(KeyManager* keys, BlockingPool* pool = nullptr)
+      : keys_(keys), pool_(pool) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
                                     const v1::GetJwksRequest* request,
@@ -38,8 +39,7 @@ class KeyServiceImpl final : public v1::KeyService::CallbackService {
                             v1::RotateKeysResponse* response) const;
 
   KeyManager* const keys_;
-  std::unique_ptr<BlockingPool> own_pool_;  // When `pool` is null.
-  BlockingPool* const pool_;
+  const ServicePool pool_;
 };
 
 }  // namespace identity::server

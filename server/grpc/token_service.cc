@@ -20,23 +20,6 @@ constexpr char kTokenMethodPath[] = "/identity.v1.TokenService/Token";
 
 }  // namespace
 
-TokenServiceImpl::TokenServiceImpl(TokenServiceParts parts)
-    : own_pool_(parts.pool == nullptr
-                    ? std::make_unique<BlockingPool>(BlockingPool::Options())
-                    : nullptr),
-      parts_([&] {
-        if (own_pool_ != nullptr) parts.pool = own_pool_.get();
-        return parts;
-      }()) {}
-
-IntrospectionServiceImpl::IntrospectionServiceImpl(
-    const Introspector* introspector, BlockingPool* pool)
-    : introspector_(introspector),
-      own_pool_(pool == nullptr
-                    ? std::make_unique<BlockingPool>(BlockingPool::Options())
-                    : nullptr),
-      pool_(pool == nullptr ? own_pool_.get() : pool) {}
-
 std::string PeerAddress(absl::string_view peer) {
   absl::ConsumePrefix(&peer, "ipv4:") || absl::ConsumePrefix(&peer, "ipv6:");
   if (absl::StartsWith(peer, "[")) {
@@ -184,7 +167,7 @@ grpc::Status TokenServiceImpl::DoDeviceAuthorization(
 grpc::ServerUnaryReactor* TokenServiceImpl::Authorize(
     grpc::CallbackServerContext* context, const v1::AuthorizeRequest* request,
     v1::AuthorizeResponse* response) {
-  return RunUnary(context, parts_.pool, /*may_block=*/true,
+  return RunUnary(context, pool_.get(), /*may_block=*/true,
                   [this, context, request, response] {
                     return DoAuthorize(context, request, response);
                   });
@@ -194,7 +177,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::PushAuthorization(
     grpc::CallbackServerContext* context,
     const v1::PushAuthorizationRequest* request,
     v1::PushAuthorizationResponse* response) {
-  return RunUnary(context, parts_.pool, /*may_block=*/true,
+  return RunUnary(context, pool_.get(), /*may_block=*/true,
                   [this, context, request, response] {
                     return DoPushAuthorization(context, request, response);
                   });
@@ -204,7 +187,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::DeviceAuthorization(
     grpc::CallbackServerContext* context,
     const v1::DeviceAuthorizationRequest* request,
     v1::DeviceAuthorizationResponse* response) {
-  return RunUnary(context, parts_.pool, /*may_block=*/true,
+  return RunUnary(context, pool_.get(), /*may_block=*/true,
                   [this, context, request, response] {
                     return DoDeviceAuthorization(context, request, response);
                   });
@@ -213,7 +196,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::DeviceAuthorization(
 grpc::ServerUnaryReactor* TokenServiceImpl::Revoke(
     grpc::CallbackServerContext* context, const v1::RevokeRequest* request,
     v1::RevokeResponse* response) {
-  return RunUnary(context, parts_.pool, /*may_block=*/true,
+  return RunUnary(context, pool_.get(), /*may_block=*/true,
                   [this, context, request, response] {
                     return DoRevoke(context, request, response);
                   });
@@ -222,7 +205,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::Revoke(
 grpc::ServerUnaryReactor* TokenServiceImpl::UserInfo(
     grpc::CallbackServerContext* context, const v1::UserInfoRequest* request,
     v1::UserInfoResponse* response) {
-  return RunUnary(context, parts_.pool, /*may_block=*/true,
+  return RunUnary(context, pool_.get(), /*may_block=*/true,
                   [this, context, request, response] {
                     return DoUserInfo(context, request, response);
                   });
@@ -274,7 +257,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::Token(
   auto fields = std::make_shared<const absl::StatusOr<TokenRequestFields>>(
       TokenFields(*context, *request));
   const bool may_block = fields->ok() && parts_.tokens->MayBlock(**fields);
-  return RunUnary(context, parts_.pool, may_block, [this, fields, response] {
+  return RunUnary(context, pool_.get(), may_block, [this, fields, response] {
     return Issue(*fields, response);
   });
 }
@@ -345,7 +328,7 @@ grpc::ServerUnaryReactor* IntrospectionServiceImpl::Introspect(
       credentials->ok() &&
       introspector_->MayBlock((*credentials)->client_id, request->token(),
                               (*credentials)->client_assertion);
-  return RunUnary(context, pool_, may_block,
+  return RunUnary(context, pool_.get(), may_block,
                   [this, credentials, context, request, response] {
                     return Answer(*credentials, *context, *request, response);
                   });

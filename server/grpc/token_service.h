@@ -48,7 +48,8 @@ struct TokenServiceParts {
 class TokenServiceImpl final : public v1::TokenService::CallbackService {
  public:
   // Every part must be set, but those said optional.
-  explicit TokenServiceImpl(TokenServiceParts parts);
+  explicit TokenServiceImpl(TokenServiceParts parts)
+      : parts_(parts), pool_(parts.pool) {}
 
   grpc::ServerUnaryReactor* Authorize(grpc::CallbackServerContext* context,
                                       const v1::AuthorizeRequest* request,
@@ -106,8 +107,8 @@ class TokenServiceImpl final : public v1::TokenService::CallbackService {
   grpc::Status Issue(const absl::StatusOr<TokenRequestFields>& fields,
                      v1::TokenResponse* response) const;
 
-  std::unique_ptr<BlockingPool> own_pool_;  // When parts.pool is null.
   const TokenServiceParts parts_;
+  const ServicePool pool_;
 };
 
 // The address part of a gRPC peer ("ipv4:10.0.0.1:5000" -> "10.0.0.1",
@@ -125,7 +126,8 @@ class IntrospectionServiceImpl final
     : public v1::IntrospectionService::CallbackService {
  public:
   explicit IntrospectionServiceImpl(const Introspector* introspector,
-                                    BlockingPool* pool = nullptr);
+                                    BlockingPool* pool = nullptr)
+      : introspector_(introspector), pool_(pool) {}
 
   grpc::ServerUnaryReactor* Introspect(
       grpc::CallbackServerContext* context,
@@ -139,8 +141,7 @@ class IntrospectionServiceImpl final
                       v1::IntrospectResponse* response) const;
 
   const Introspector* const introspector_;
-  std::unique_ptr<BlockingPool> own_pool_;  // When `pool` is null.
-  BlockingPool* const pool_;
+  const ServicePool pool_;
 };
 
 }  // namespace identity::server

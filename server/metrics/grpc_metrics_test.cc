@@ -73,6 +73,29 @@ TEST(GrpcServerMetricsTest, CountsStartedHandledAndLatency) {
             std::string::npos);
 }
 
+// A call whose status was sent before its metadata arrived has no latency:
+// it is counted as handled, and left out of the histogram.
+TEST(GrpcServerMetricsTest, ACallThatNeverStartedIsCountedButNotTimed) {
+  Registry registry;
+  GrpcServerMetrics metrics(&registry);
+  using Type = grpc::experimental::ServerRpcInfo::Type;
+  metrics.Handled(Type::UNARY, "/identity.v1.KeyService/GetJwks",
+                  grpc::StatusCode::OK, absl::Milliseconds(2));
+  metrics.Handled(Type::UNARY, "/identity.v1.KeyService/GetJwks",
+                  grpc::StatusCode::OK, absl::InfiniteDuration());
+  const std::string text = registry.Serialize();
+  EXPECT_NE(text.find("grpc_server_handled_total{grpc_code=\"OK\",grpc_method="
+                      "\"GetJwks\",grpc_service=\"identity.v1.KeyService\","
+                      "grpc_type=\"unary\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("grpc_server_handling_seconds_count{grpc_method="
+                      "\"GetJwks\",grpc_service=\"identity.v1.KeyService\","
+                      "grpc_type=\"unary\"} 1\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(GrpcServerMetricsTest, NamesFollowGoGrpcPrometheus) {
   using Type = grpc::experimental::ServerRpcInfo::Type;
   EXPECT_EQ(GrpcTypeName(Type::UNARY), "unary");
